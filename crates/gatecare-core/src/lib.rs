@@ -1,0 +1,31 @@
+//! Gatecare's vocabulary.
+//!
+//! Every value here is parsed, not validated: once you hold an [`AirportCode`]
+//! or a [`Money`], it is well formed. Nothing in this crate does IO or reads
+//! the clock; callers pass time in.
+
+mod codes;
+mod money;
+mod passenger;
+
+pub use codes::{AirportCode, CarrierCode, FlightDesignator, FlightNumber, Pnr};
+pub use money::{Currency, Money};
+pub use passenger::{Cabin, LoyaltyTier, PassengerName, SpecialNeed};
+
+/// Why a value was refused. `field` names what was being parsed so the error
+/// can be shown (and coded) at the edge without matching on text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {reason} (got {input:?})")]
+pub struct ParseError {
+    pub field: &'static str,
+    pub reason: &'static str,
+    pub input: String,
+}
+
+impl ParseError {
+    pub(crate) fn new(field: &'static str, reason: &'static str, input: &str) -> Self {
+        // Keep hostile input from bloating logs and error screens.
+        let input: String = input.chars().take(64).collect();
+        ParseError { field, reason, input }
+    }
+}
