@@ -1,0 +1,150 @@
+//! `gatecare`: the command-line face of Gatecare. Thin: it parses arguments,
+//! calls the domain and client crates, and prints JSON.
+//!
+//! Exit codes: 0 success, 1 a failure while running, 2 bad input (usage,
+//! malformed data, unknown codes). Never 101: a panic is a bug.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{Duration, NaiveDate, TimeZone};
+use clap::{Parser, Subcommand};
+use gatecare_client::{Settings, Store};
+
+#[derive(Parser)]
+#[command(name = "gatecare", version, about = "Gatecare: passenger care at the gate")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Demo data for a realistic day at the hub.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// The departures board of the station, as JSON.
+    Flights {
+        /// The store (default: the configured database).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Local date at the station (default: the stored demo date, else today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Generate the demo day and load it into the store.
+    Seed {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Local date of the demo day at the hub (default: today by the configured clock).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Replace existing data instead of keeping it.
+        #[arg(long)]
+        reset: bool,
+    },
+}
+
+/// An error the user caused: exit 2.
+#[derive(Debug)]
+struct BadInput(String);
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for BadInput {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("gatecare: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gatecare: {e:#}");
+            if e.downcast_ref::<BadInput>().is_some() { ExitCode::from(2) } else { ExitCode::from(1) }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load().map_err(|e| BadInput(e.to_string()))?;
+    match cli.command {
+        Command::Demo(DemoCommand::Seed { db, date, reset }) => {
+            let path = db.unwrap_or(settings.database.clone());
+            let date = date.unwrap_or_else(|| local_today(&settings));
+            let day = gatecare_demo::generate(gatecare_demo::DemoConfig::for_date(date));
+            let store = Store::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
+            let report = store.seed_demo(&day, reset).await?;
+            print_json(&serde_json::json!({
+                "database": path,
+                "seeded": report.seeded,
+                "flights": report.flights,
+                "passengers": report.passengers,
+                "demo_date": report.demo_date,
+            }))?;
+        }
+        Command::Flights { db, date } => {
+            let path = db.unwrap_or(settings.database.clone());
+            if !path.exists() {
+                return Err(BadInput(format!("no database at {} (run `gatecare demo seed`)", path.display())).into());
+            }
+            let store = Store::open(&path).await?;
+            let date = match date {
+                Some(d) => d,
+                None => store.demo_date().await?.unwrap_or_else(|| local_today(&settings)),
+            };
+            let tz = gatecare_reference::airport(&settings.station)
+                .map(|a| a.tz)
+                .ok_or_else(|| BadInput(format!("unknown station {}", settings.station)))?;
+            let start = tz
+                .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .earliest()
+                .context("local midnight does not exist")?
+                .to_utc();
+            let board = store.flight_board(&settings.station, start, start + Duration::days(1)).await?;
+            print_json(&board)?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints JSON to stdout. A closed pipe (`gatecare flights | head`) is not an
+/// error worth a panic: the reader has what it wanted.
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let result = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out));
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn local_today(settings: &Settings) -> NaiveDate {
+    let now = settings.clock.now();
+    match gatecare_reference::airport(&settings.station) {
+        Some(a) => now.with_timezone(&a.tz).date_naive(),
+        None => now.date_naive(),
+    }
+}
+

@@ -1,0 +1,4 @@
+fn main() {
+    // sqlx::migrate!() embeds the files at build time.
+    println!("cargo:rerun-if-changed=migrations");
+}

@@ -1,0 +1,201 @@
+//! Settings: a TOML file, then environment variables on top.
+//!
+//! | key (file)  | environment          | default                                  |
+//! |-------------|----------------------|------------------------------------------|
+//! | `database`  | `GATECARE_DB`        | `$XDG_DATA_HOME/gatecare/gatecare.sqlite` |
+//! | `station`   | `GATECARE_STATION`   | `HKG`                                    |
+//! | `mode`      | `GATECARE_MODE`      | `agent` (`kiosk` for passengers)         |
+//! | `display`   | `GATECARE_DISPLAY`   | `fullscreen` (`windowed` for development) |
+//! | `now`       | `GATECARE_NOW`       | the system clock (RFC 3339 fixes it)     |
+//! | `language`  | `GATECARE_LANG`      | `zh-CN` (`en`)                           |
+//!
+//! The file is `$GATECARE_CONFIG`, else `$XDG_CONFIG_HOME/gatecare/config.toml`;
+//! a missing file is fine, a malformed one is an error.
+
+use std::path::{Path, PathBuf};
+
+use gatecare_core::AirportCode;
+use serde::{Deserialize, Serialize};
+
+use crate::Clock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Self-service for passengers: only the matched passenger is visible.
+    Kiosk,
+    /// Gate agents: sign-in, flights, every passenger of the station.
+    Agent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Display {
+    /// Production: full screen, no decorations, one instance.
+    Fullscreen,
+    /// Development and tests: an ordinary window.
+    Windowed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: PathBuf,
+    pub station: AirportCode,
+    pub mode: Mode,
+    pub display: Display,
+    pub clock: Clock,
+    pub language: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("settings file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("setting {key} has an invalid value {value:?}: {reason}")]
+    Value { key: &'static str, value: String, reason: String },
+}
+
+impl SettingsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SettingsError::Read { .. } => "settings.read",
+            SettingsError::Parse { .. } => "settings.parse",
+            SettingsError::Value { .. } => "settings.value",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    database: Option<PathBuf>,
+    station: Option<String>,
+    mode: Option<Mode>,
+    display: Option<Display>,
+    now: Option<String>,
+    language: Option<String>,
+}
+
+pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
+
+impl Settings {
+    /// Reads the settings file and the process environment.
+    pub fn load() -> Result<Settings, SettingsError> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let file = env("GATECARE_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| config_home().map(|d| d.join("gatecare/config.toml")));
+        Settings::from_sources(file.as_deref(), env)
+    }
+
+    /// Builds settings from a file (if it exists) and a variable lookup.
+    pub fn from_sources(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        let parsed = match file {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| SettingsError::Read { path: path.to_owned(), source })?;
+                toml::from_str::<SettingsFile>(&text).map_err(|e| SettingsError::Parse {
+                    path: path.to_owned(),
+                    message: e.message().to_owned(),
+                })?
+            }
+            _ => SettingsFile::default(),
+        };
+
+        let database = env("GATECARE_DB")
+            .map(PathBuf::from)
+            .or(parsed.database)
+            .unwrap_or_else(default_database);
+        let station_text = env("GATECARE_STATION").or(parsed.station).unwrap_or_else(|| "HKG".into());
+        let station = AirportCode::parse(&station_text).map_err(|e| value("station", &station_text, e))?;
+        if gatecare_reference::airport(&station).is_none() {
+            return Err(value("station", &station_text, "unknown airport"));
+        }
+        let mode = match env("GATECARE_MODE") {
+            Some(m) => parse_enum("mode", &m)?,
+            None => parsed.mode.unwrap_or(Mode::Agent),
+        };
+        let display = match env("GATECARE_DISPLAY") {
+            Some(d) => parse_enum("display", &d)?,
+            None => parsed.display.unwrap_or(Display::Fullscreen),
+        };
+        let clock = match env("GATECARE_NOW").or(parsed.now) {
+            Some(t) => Clock::parse_fixed(&t).map_err(|e| value("now", &t, e))?,
+            None => Clock::System,
+        };
+        let language = env("GATECARE_LANG").or(parsed.language).unwrap_or_else(|| "zh-CN".into());
+        if !LANGUAGES.contains(&language.as_str()) {
+            return Err(value("language", &language, "expected zh-CN or en"));
+        }
+        Ok(Settings { database, station, mode, display, clock, language })
+    }
+}
+
+fn value(key: &'static str, value: &str, reason: impl ToString) -> SettingsError {
+    SettingsError::Value { key, value: value.chars().take(64).collect(), reason: reason.to_string() }
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(key: &'static str, v: &str) -> Result<T, SettingsError> {
+    serde_json::from_value(serde_json::Value::String(v.trim().to_ascii_lowercase()))
+        .map_err(|_| value(key, v, "not one of the allowed values"))
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(PathBuf::from)
+}
+
+fn config_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| home().map(|h| h.join(".config")))
+}
+
+/// `$XDG_DATA_HOME/gatecare/gatecare.sqlite` (`~/.local/share/...`).
+pub fn default_database() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("gatecare/gatecare.sqlite")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "mode = \"kiosk\"\nstation = \"AMS\"\nlanguage = \"en\"\n").unwrap();
+        let s = Settings::from_sources(Some(&f), env(&[("GATECARE_STATION", "hkg")])).unwrap();
+        assert_eq!(s.mode, Mode::Kiosk);
+        assert_eq!(s.station.as_str(), "HKG");
+        assert_eq!(s.language, "en");
+        assert_eq!(s.clock, Clock::System);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let e = Settings::from_sources(None, env(&[("GATECARE_STATION", "QQQ")])).unwrap_err();
+        assert!(matches!(e, SettingsError::Value { key: "station", .. }), "{e}");
+        let e = Settings::from_sources(None, env(&[("GATECARE_MODE", "admin")])).unwrap_err();
+        assert!(matches!(e, SettingsError::Value { key: "mode", .. }), "{e}");
+        let e = Settings::from_sources(None, env(&[("GATECARE_NOW", "soon")])).unwrap_err();
+        assert_eq!(e.code(), "settings.value");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "colour = \"red\"\n").unwrap();
+        let e = Settings::from_sources(Some(&f), env(&[])).unwrap_err();
+        assert_eq!(e.code(), "settings.parse");
+    }
+}
