@@ -1,0 +1,15 @@
+/// Commands the UI may call. Each gets `allow-*`/`deny-*` permissions, and a
+/// capability must grant it: a command not listed here cannot be invoked.
+const COMMANDS: &[&str] = &["app_info", "flight_board"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        // A build script reports by failing the build; there is no caller to return to.
+        eprintln!("tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
+}

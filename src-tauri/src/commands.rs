@@ -1,0 +1,96 @@
+//! IPC commands. Each returns data or a [`UiError`] with a stable code the UI
+//! translates; the UI never matches on message text.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use gatecare_client::{FlightSummary, Mode, StoreError};
+use serde::Serialize;
+use tauri::State;
+
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UiError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<&StoreError> for UiError {
+    fn from(e: &StoreError) -> Self {
+        UiError { code: e.code(), message: e.to_string() }
+    }
+}
+
+impl From<StoreError> for UiError {
+    fn from(e: StoreError) -> Self {
+        UiError::from(&e)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub mode: Mode,
+    pub station: String,
+    pub station_name: String,
+    pub station_city: String,
+    pub time_zone: String,
+    pub now: DateTime<Utc>,
+    pub language: String,
+    /// "ok", or the error code of the store when it could not be opened.
+    pub store: &'static str,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    let s = &state.settings;
+    let airport = gatecare_reference::airport(&s.station);
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        mode: s.mode,
+        station: s.station.to_string(),
+        station_name: airport.map(|a| a.name.clone()).unwrap_or_default(),
+        station_city: airport.map(|a| a.city.clone()).unwrap_or_default(),
+        time_zone: airport.map(|a| a.tz.name().to_owned()).unwrap_or_else(|| "UTC".into()),
+        now: s.clock.now(),
+        language: s.language.clone(),
+        store: state.store().err().map_or("ok", |e| e.code),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct FlightBoard {
+    /// The station-local date shown.
+    pub date: NaiveDate,
+    /// True when today had no flights and the stored demo day is shown instead.
+    pub demo_day: bool,
+    pub flights: Vec<FlightSummary>,
+}
+
+/// Departures of the station for its local day (today by the app clock).
+#[tauri::command]
+pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiError> {
+    let s = &state.settings;
+    let store = state.store()?;
+    let tz = gatecare_reference::airport(&s.station)
+        .map(|a| a.tz)
+        .ok_or_else(|| UiError { code: "station.unknown", message: s.station.to_string() })?;
+    let today = s.clock.now().with_timezone(&tz).date_naive();
+    let day = |d: NaiveDate| -> Result<(DateTime<Utc>, DateTime<Utc>), UiError> {
+        let start = tz
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .ok_or(UiError { code: "time.local", message: format!("no local midnight on {d}") })?
+            .to_utc();
+        Ok((start, start + Duration::days(1)))
+    };
+    let (from, until) = day(today)?;
+    let flights = store.flight_board(&s.station, from, until).await?;
+    if flights.is_empty() {
+        if let Some(demo) = store.demo_date().await?.filter(|d| *d != today) {
+            let (from, until) = day(demo)?;
+            let flights = store.flight_board(&s.station, from, until).await?;
+            return Ok(FlightBoard { date: demo, demo_day: true, flights });
+        }
+    }
+    Ok(FlightBoard { date: today, demo_day: false, flights })
+}

@@ -1,0 +1,55 @@
+//! The desktop shell: window, capabilities, and IPC commands that call the
+//! client crate. Wiring only: no rule of the domain lives here.
+
+mod commands;
+mod state;
+
+use anyhow::Context;
+use gatecare_client::{Display, Settings, Store};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+use crate::state::AppState;
+
+pub fn run() -> anyhow::Result<()> {
+    let settings = Settings::load().context("reading settings")?;
+    eprintln!(
+        "gatecare-app: mode {:?}, display {:?}, station {}, database {}",
+        settings.mode,
+        settings.display,
+        settings.station,
+        settings.database.display()
+    );
+
+    let mut builder = tauri::Builder::default();
+    if settings.display == Display::Fullscreen {
+        // A kiosk runs one instance: a second launch focuses the first.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.set_focus();
+            }
+        }));
+    }
+
+    builder
+        .setup(move |app| {
+            // A store that cannot open is shown on screen with its code, not
+            // a silent exit: staff must see what is wrong.
+            let store = tauri::async_runtime::block_on(Store::open(&settings.database));
+            if let Err(e) = &store {
+                eprintln!("gatecare-app: {} ({})", e, e.code());
+            }
+            let fullscreen = settings.display == Display::Fullscreen;
+            app.manage(AppState::new(settings, store));
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title("Gatecare")
+                .inner_size(1280.0, 800.0)
+                .min_inner_size(800.0, 600.0)
+                .fullscreen(fullscreen)
+                .decorations(!fullscreen)
+                .build()?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![commands::app_info, commands::flight_board])
+        .run(tauri::generate_context!())
+        .context("running the app")
+}

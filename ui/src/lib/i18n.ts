@@ -1,0 +1,167 @@
+// Every string on screen goes through this table. Adding a language means
+// adding one object with the same keys; the type checker finds gaps.
+
+export type Locale = 'zh-CN' | 'en';
+export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
+
+const en = {
+  'app.title': 'Gatecare',
+  'app.subtitle': 'Passenger care',
+  'mode.agent': 'Gate agent',
+  'mode.kiosk': 'Self-service',
+  'lang.label': 'Language',
+  'lang.zh-CN': '中文',
+  'lang.en': 'English',
+  'clock.local': 'Local time {time}',
+  'board.title': 'Departures from {city}',
+  'board.demo_day': 'Demo day {date}',
+  'board.empty': 'No departures today.',
+  'board.loading': 'Loading flights…',
+  'board.col.flight': 'Flight',
+  'board.col.to': 'To',
+  'board.col.scheduled': 'Scheduled',
+  'board.col.expected': 'Expected',
+  'board.col.gate': 'Gate',
+  'board.col.status': 'Status',
+  'board.col.passengers': 'Passengers',
+  'board.summary': '{total} departures · {delayed} delayed · {cancelled} cancelled',
+  'board.next_day': '+{days} day',
+  'status.on_time': 'On time',
+  'status.delayed': 'Delayed {duration}',
+  'status.cancelled': 'Cancelled',
+  'cause.technical': 'Technical fault',
+  'cause.crew': 'Crew',
+  'cause.scheduling': 'Aircraft scheduling',
+  'cause.commercial': 'Commercial',
+  'cause.weather': 'Weather',
+  'cause.atc': 'Air traffic control',
+  'cause.atc_strike': 'Air traffic control strike',
+  'cause.airport': 'Airport operations',
+  'cause.security': 'Security',
+  'cause.strike_external': 'Strike (outside the airline)',
+  'cause.strike_own_staff': 'Strike (airline staff)',
+  'cause.passenger': 'Passenger-related',
+  'cause.medical': 'Medical emergency',
+  'cause.bird_strike': 'Bird strike',
+  'cause.safety_required': 'Safety check',
+  'cause.political': 'Political situation',
+  'cause.unknown': 'Cause being confirmed',
+  'duration.hm': '{h} h {m} min',
+  'duration.h': '{h} h',
+  'duration.m': '{m} min',
+  'kiosk.welcome': 'Welcome',
+  'kiosk.scan': 'Scan your boarding pass',
+  'kiosk.scan_hint': 'Hold the barcode under the reader, or enter your booking reference.',
+  'kiosk.choose_language': 'Choose your language',
+  'error.title': 'Something is wrong',
+  'error.store.open': 'The local database could not be opened. Call IT support.',
+  'error.store.migrate': 'The local database could not be updated. Call IT support.',
+  'error.store.query': 'The local database did not answer. Try again.',
+  'error.unknown': 'Unexpected error ({code}).',
+  'footer.version': 'Version {version}',
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const zhCN: Record<MessageKey, string> = {
+  'app.title': 'Gatecare',
+  'app.subtitle': '旅客服务',
+  'mode.agent': '登机口柜台',
+  'mode.kiosk': '自助服务',
+  'lang.label': '语言',
+  'lang.zh-CN': '中文',
+  'lang.en': 'English',
+  'clock.local': '当地时间 {time}',
+  'board.title': '{city} 出发航班',
+  'board.demo_day': '演示日 {date}',
+  'board.empty': '今天没有出发航班。',
+  'board.loading': '正在载入航班…',
+  'board.col.flight': '航班',
+  'board.col.to': '目的地',
+  'board.col.scheduled': '计划',
+  'board.col.expected': '预计',
+  'board.col.gate': '登机口',
+  'board.col.status': '状态',
+  'board.col.passengers': '旅客',
+  'board.summary': '共 {total} 个航班 · 延误 {delayed} · 取消 {cancelled}',
+  'board.next_day': '+{days} 天',
+  'status.on_time': '正常',
+  'status.delayed': '延误 {duration}',
+  'status.cancelled': '取消',
+  'cause.technical': '飞机技术故障',
+  'cause.crew': '机组原因',
+  'cause.scheduling': '飞机调配',
+  'cause.commercial': '航空公司商务原因',
+  'cause.weather': '天气原因',
+  'cause.atc': '空中交通管制',
+  'cause.atc_strike': '空管罢工',
+  'cause.airport': '机场原因',
+  'cause.security': '安全检查',
+  'cause.strike_external': '罢工（航空公司以外）',
+  'cause.strike_own_staff': '罢工（航空公司员工）',
+  'cause.passenger': '旅客原因',
+  'cause.medical': '医疗急救',
+  'cause.bird_strike': '鸟击',
+  'cause.safety_required': '安全检查需要',
+  'cause.political': '政治局势',
+  'cause.unknown': '原因正在确认',
+  'duration.hm': '{h}小时{m}分钟',
+  'duration.h': '{h}小时',
+  'duration.m': '{m}分钟',
+  'kiosk.welcome': '欢迎',
+  'kiosk.scan': '请扫描您的登机牌',
+  'kiosk.scan_hint': '将条形码对准扫描器，或输入您的订座记录编号。',
+  'kiosk.choose_language': '请选择语言',
+  'error.title': '出现问题',
+  'error.store.open': '无法打开本地数据库，请联系技术支持。',
+  'error.store.migrate': '无法更新本地数据库，请联系技术支持。',
+  'error.store.query': '本地数据库没有响应，请重试。',
+  'error.unknown': '意外错误（{code}）。',
+  'footer.version': '版本 {version}',
+};
+
+const messages: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
+
+export type Params = Record<string, string | number>;
+
+export function translate(locale: Locale, key: MessageKey, params: Params = {}): string {
+  const template = messages[locale][key] ?? messages.en[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+export function isLocale(value: string): value is Locale {
+  return (LOCALES as readonly string[]).includes(value);
+}
+
+/** Every key defined for every locale, for tests. */
+export function missingKeys(): Array<[Locale, string]> {
+  const out: Array<[Locale, string]> = [];
+  for (const locale of LOCALES) {
+    for (const key of Object.keys(en)) {
+      if (!(key in messages[locale])) out.push([locale, key]);
+    }
+  }
+  return out;
+}
+
+/** Error codes from Rust map to messages; unknown codes still say something. */
+export function errorMessage(locale: Locale, code: string): string {
+  const key = `error.${code}`;
+  if (key in en) return translate(locale, key as MessageKey);
+  return translate(locale, 'error.unknown', { code });
+}
+
+export function causeLabel(locale: Locale, cause: string | null): string {
+  const key = `cause.${cause ?? 'unknown'}`;
+  return key in en ? translate(locale, key as MessageKey) : translate(locale, 'cause.unknown');
+}
+
+export function formatDuration(locale: Locale, minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h > 0 && m > 0) return translate(locale, 'duration.hm', { h, m });
+  if (h > 0) return translate(locale, 'duration.h', { h });
+  return translate(locale, 'duration.m', { m });
+}
