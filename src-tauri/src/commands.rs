@@ -85,12 +85,12 @@ pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiE
     };
     let (from, until) = day(today)?;
     let flights = store.flight_board(&s.station, from, until).await?;
-    if flights.is_empty() {
-        if let Some(demo) = store.demo_date().await?.filter(|d| *d != today) {
-            let (from, until) = day(demo)?;
-            let flights = store.flight_board(&s.station, from, until).await?;
-            return Ok(FlightBoard { date: demo, demo_day: true, flights });
-        }
+    if flights.is_empty()
+        && let Some(demo) = store.demo_date().await?.filter(|d| *d != today)
+    {
+        let (from, until) = day(demo)?;
+        let flights = store.flight_board(&s.station, from, until).await?;
+        return Ok(FlightBoard { date: demo, demo_day: true, flights });
     }
     Ok(FlightBoard { date: today, demo_day: false, flights })
 }

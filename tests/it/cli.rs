@@ -1,0 +1,87 @@
+//! `gatecare` as a user runs it: arguments in, JSON out, exit codes.
+
+use serde_json::Value;
+
+use crate::support::{gatecare, seeded_store};
+
+fn json(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn demo_seed_keeps_data_unless_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.sqlite");
+    let db = db.to_str().unwrap();
+    let first = json(&gatecare(&["demo", "seed", "--db", db, "--date", "2026-11-22"], &[]));
+    assert_eq!(first["seeded"], true);
+    assert_eq!(first["flights"], 150);
+    let passengers = first["passengers"].as_u64().unwrap();
+    assert!((25_000..=36_000).contains(&passengers), "{passengers}");
+    assert_eq!(first["demo_date"], "2026-11-22");
+
+    let again = json(&gatecare(&["demo", "seed", "--db", db], &[]));
+    assert_eq!(again["seeded"], false, "a re-run keeps existing data");
+    assert_eq!(again["passengers"].as_u64(), Some(passengers));
+
+    let reset = json(&gatecare(&["demo", "seed", "--db", db, "--date", "2026-11-22", "--reset"], &[]));
+    assert_eq!(reset["seeded"], true);
+    assert_eq!(reset["passengers"].as_u64(), Some(passengers), "the generator is deterministic");
+}
+
+#[tokio::test]
+async fn flights_board_shows_cz342_fourteen_hours_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.sqlite");
+    seeded_store(&db, 10).await;
+    let board = json(&gatecare(&["flights", "--db", db.to_str().unwrap()], &[]));
+    let flights = board.as_array().unwrap();
+    assert_eq!(flights.len(), 11);
+    let cz = flights.iter().find(|f| f["flight"] == "CZ342").expect("CZ342 on the board");
+    assert_eq!(cz["destination"], "KMG");
+    assert_eq!(cz["status"], "delayed");
+    assert_eq!(cz["delay_minutes"], 840);
+    assert_eq!(cz["scheduled_local"], "13:30");
+    assert_eq!(cz["expected_local"], "03:30");
+    assert_eq!(cz["cause"], "technical");
+    assert_eq!(cz["passengers"], 180);
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.sqlite");
+    let out = gatecare(&["flights", "--db", missing.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no database"), "{err}");
+    assert!(!missing.exists(), "a failed look-up creates nothing");
+
+    let out = gatecare(&["flights"], &[("GATECARE_STATION", "QQQ")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("station"));
+
+    let out = gatecare(&["demo", "seed", "--date", "2026-13-45"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = gatecare(&["no-such-command"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_foreign_file_is_refused_and_left_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("foreign.sqlite");
+    let junk = b"PK\x03\x04 this is a zip file, not a Gatecare database".repeat(20);
+    std::fs::write(&db, &junk).unwrap();
+    let out = gatecare(&["demo", "seed", "--db", db.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out.stderr.is_empty());
+    assert_eq!(std::fs::read(&db).unwrap(), junk);
+}

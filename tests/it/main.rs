@@ -1,1 +1,10 @@
+//! Gatecare's one integration-test crate.
+//!
+//! - `cli`: the `gatecare` command's contracts, run as a real process.
+//! - `e2e`: the real app window driven through tauri-driver + WebKitWebDriver.
+//!   Runs when `GATECARE_E2E=1` (set by `cargo xtask test`); then a missing
+//!   prerequisite fails the test rather than skipping it.
+
 mod cli;
+mod e2e;
+mod support;

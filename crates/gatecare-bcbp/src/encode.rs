@@ -45,10 +45,9 @@ pub fn encode(pass: &BoardingPass) -> Result<String, EncodeError> {
         field(&mut out, "to", &leg.to, 3)?;
         field(&mut out, "operating_carrier", &leg.operating_carrier, 3)?;
         let (digits, suffix) = split_suffix(&leg.flight_number);
-        let number: u16 = digits.parse().map_err(|_| EncodeError::Field {
-            field: "flight_number",
-            value: leg.flight_number.clone(),
-        })?;
+        let number: u16 = digits
+            .parse()
+            .map_err(|_| EncodeError::Field { field: "flight_number", value: leg.flight_number.clone() })?;
         if number > 9999 {
             return Err(EncodeError::Field { field: "flight_number", value: leg.flight_number.clone() });
         }

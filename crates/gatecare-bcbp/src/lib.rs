@@ -5,7 +5,7 @@
 
 mod encode;
 
-pub use encode::{encode, EncodeError};
+pub use encode::{EncodeError, encode};
 
 use serde::{Deserialize, Serialize};
 

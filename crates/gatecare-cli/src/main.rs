@@ -104,7 +104,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Flights { db, date } => {
             let path = db.unwrap_or(settings.database.clone());
             if !path.exists() {
-                return Err(BadInput(format!("no database at {} (run `gatecare demo seed`)", path.display())).into());
+                return Err(BadInput(format!(
+                    "no database at {} (run `gatecare demo seed`)",
+                    path.display()
+                ))
+                .into());
             }
             let store = Store::open(&path).await?;
             let date = match date {
@@ -147,4 +151,3 @@ fn local_today(settings: &Settings) -> NaiveDate {
         None => now.date_naive(),
     }
 }
-

@@ -107,10 +107,8 @@ impl Settings {
             _ => SettingsFile::default(),
         };
 
-        let database = env("GATECARE_DB")
-            .map(PathBuf::from)
-            .or(parsed.database)
-            .unwrap_or_else(default_database);
+        let database =
+            env("GATECARE_DB").map(PathBuf::from).or(parsed.database).unwrap_or_else(default_database);
         let station_text = env("GATECARE_STATION").or(parsed.station).unwrap_or_else(|| "HKG".into());
         let station = AirportCode::parse(&station_text).map_err(|e| value("station", &station_text, e))?;
         if gatecare_reference::airport(&station).is_none() {

@@ -94,7 +94,8 @@ impl Store {
     /// up to date.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder { path: dir.to_owned(), source })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::Folder { path: dir.to_owned(), source })?;
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -140,7 +141,8 @@ impl Store {
 
     pub async fn counts(&self) -> Result<(u64, u64), StoreError> {
         let flights: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flights").fetch_one(&self.pool).await?;
-        let passengers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passengers").fetch_one(&self.pool).await?;
+        let passengers: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM passengers").fetch_one(&self.pool).await?;
         Ok((flights as u64, passengers as u64))
     }
 
@@ -167,8 +169,18 @@ impl Store {
 
         let mut tx = self.pool.begin().await?;
         for table in [
-            "star_bands", "agents", "lounges", "hotel_blocks", "segments", "passenger_groups",
-            "loyalty_profiles", "passengers", "disruption_updates", "flight_cabins", "flights", "settings",
+            "star_bands",
+            "agents",
+            "lounges",
+            "hotel_blocks",
+            "segments",
+            "passenger_groups",
+            "loyalty_profiles",
+            "passengers",
+            "disruption_updates",
+            "flight_cabins",
+            "flights",
+            "settings",
         ] {
             // Table names are the constants above, never input.
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
@@ -196,13 +208,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             for c in &f.cabins {
-                sqlx::query("INSERT INTO flight_cabins (flight_id, cabin, seats, booked) VALUES (?, ?, ?, ?)")
-                    .bind(f.id.to_string())
-                    .bind(c.cabin.as_str())
-                    .bind(c.seats as i64)
-                    .bind(c.booked as i64)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO flight_cabins (flight_id, cabin, seats, booked) VALUES (?, ?, ?, ?)",
+                )
+                .bind(f.id.to_string())
+                .bind(c.cabin.as_str())
+                .bind(c.seats as i64)
+                .bind(c.booked as i64)
+                .execute(&mut *tx)
+                .await?;
             }
             if let Some(d) = &f.disruption {
                 sqlx::query(
@@ -227,15 +241,15 @@ impl Store {
 
         let mut groups_seen = std::collections::HashSet::new();
         for p in &day.passengers {
-            if let Some(g) = &p.group {
-                if groups_seen.insert(g.group_id) {
-                    sqlx::query("INSERT INTO passenger_groups (id, name, flight_id) VALUES (?, ?, ?)")
-                        .bind(g.group_id.to_string())
-                        .bind(&g.group_name)
-                        .bind(p.flight_id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
+            if let Some(g) = &p.group
+                && groups_seen.insert(g.group_id)
+            {
+                sqlx::query("INSERT INTO passenger_groups (id, name, flight_id) VALUES (?, ?, ?)")
+                    .bind(g.group_id.to_string())
+                    .bind(&g.group_name)
+                    .bind(p.flight_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
             }
             let needs: Vec<&str> = p.needs.iter().map(|n| n.as_str()).collect();
             sqlx::query(
@@ -256,7 +270,8 @@ impl Store {
                 Some(l) => (Some(l.airline.to_string()), Some(l.number.clone()), l.tier.as_str(), l.miles),
                 None => (None, None, "none", 0),
             };
-            let notes = serde_json::to_string(&p.profile.staff_notes).map_err(|e| StoreError::Data(e.to_string()))?;
+            let notes =
+                serde_json::to_string(&p.profile.staff_notes).map_err(|e| StoreError::Data(e.to_string()))?;
             sqlx::query(
                 "INSERT INTO loyalty_profiles (passenger_id, ff_airline, ff_number, tier, miles, complaints_filed, \
                  service_sensitivity, flights_last_12_months, weekday_share_pct, channel, occupation, staff_notes) \
@@ -330,15 +345,17 @@ impl Store {
                 .await?;
         }
         for (a, hash) in day.agents.iter().zip(pin_hashes) {
-            sqlx::query("INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(a.id.to_string())
-                .bind(a.code)
-                .bind(a.name)
-                .bind(a.role.as_str())
-                .bind(a.station.as_str())
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(a.id.to_string())
+            .bind(a.code)
+            .bind(a.name)
+            .bind(a.role.as_str())
+            .bind(a.station.as_str())
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
         }
         for b in &day.star_bands {
             sqlx::query("INSERT INTO star_bands (stars, min_score) VALUES (?, ?)")
@@ -384,10 +401,8 @@ impl Store {
             .map(|r| {
                 let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
                 let kind: Option<String> = r.try_get("kind")?;
-                let expected = r
-                    .try_get::<Option<String>, _>("expected_departure")?
-                    .map(|s| parse_time(s))
-                    .transpose()?;
+                let expected =
+                    r.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?;
                 let status = match kind.as_deref() {
                     Some("cancellation") => FlightStatus::Cancelled,
                     Some("delay") if expected.is_some_and(|e| e > scheduled) => FlightStatus::Delayed,
@@ -403,7 +418,11 @@ impl Store {
                 let expected_shown = expected.filter(|_| status == FlightStatus::Delayed);
                 Ok(FlightSummary {
                     id: r.try_get("id")?,
-                    flight: format!("{}{}", r.try_get::<String, _>("carrier")?, r.try_get::<String, _>("number")?),
+                    flight: format!(
+                        "{}{}",
+                        r.try_get::<String, _>("carrier")?,
+                        r.try_get::<String, _>("number")?
+                    ),
                     origin: r.try_get("origin")?,
                     destination,
                     destination_city,
@@ -451,7 +470,7 @@ fn hash_pin(pin: &str) -> Result<String, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gatecare_demo::{generate, DemoConfig};
+    use gatecare_demo::{DemoConfig, generate};
 
     fn small_day() -> DemoDay {
         let mut c = DemoConfig::for_date(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
@@ -493,7 +512,8 @@ mod tests {
         let day = small_day();
         store.seed_demo(&day, false).await.unwrap();
         let hkg = AirportCode::parse("HKG").unwrap();
-        let from = day.flights.iter().map(|f| f.scheduled_departure).min().unwrap() - chrono::Duration::hours(12);
+        let from =
+            day.flights.iter().map(|f| f.scheduled_departure).min().unwrap() - chrono::Duration::hours(12);
         let board = store.flight_board(&hkg, from, from + chrono::Duration::days(2)).await.unwrap();
         assert_eq!(board.len(), 6);
         let cz = board.iter().find(|f| f.flight == "CZ342").unwrap();

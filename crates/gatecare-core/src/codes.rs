@@ -65,21 +65,14 @@ impl CarrierCode {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
         let ok = match t.len() {
-            2 => {
-                t.bytes().all(|b| b.is_ascii_alphanumeric())
-                    && !t.bytes().all(|b| b.is_ascii_digit())
-            }
+            2 => t.bytes().all(|b| b.is_ascii_alphanumeric()) && !t.bytes().all(|b| b.is_ascii_digit()),
             3 => t.bytes().all(|b| b.is_ascii_alphabetic()),
             _ => false,
         };
         if ok {
             Ok(CarrierCode(t.to_ascii_uppercase()))
         } else {
-            Err(ParseError::new(
-                "carrier",
-                "expected a 2-character IATA or 3-letter ICAO designator",
-                s,
-            ))
+            Err(ParseError::new("carrier", "expected a 2-character IATA or 3-letter ICAO designator", s))
         }
     }
 }
@@ -99,15 +92,9 @@ impl FlightNumber {
             _ => (t, None),
         };
         if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseError::new(
-                "flight_number",
-                "expected 1-4 digits and an optional letter",
-                s,
-            ));
+            return Err(ParseError::new("flight_number", "expected 1-4 digits and an optional letter", s));
         }
-        let number: u16 = digits
-            .parse()
-            .map_err(|_| ParseError::new("flight_number", "not a number", s))?;
+        let number: u16 = digits.parse().map_err(|_| ParseError::new("flight_number", "not a number", s))?;
         if number == 0 {
             return Err(ParseError::new("flight_number", "flight 0 does not exist", s));
         }
@@ -118,10 +105,7 @@ impl FlightNumber {
 
     /// The numeric part, for the 4-digit zero-padded form on boarding passes.
     pub fn number(&self) -> u16 {
-        self.0
-            .trim_end_matches(|c: char| c.is_ascii_alphabetic())
-            .parse()
-            .unwrap_or_default()
+        self.0.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse().unwrap_or_default()
     }
 
     pub fn suffix(&self) -> Option<char> {
@@ -147,10 +131,11 @@ impl FlightDesignator {
         // A 2-character designator may end in a digit ("3U"), so try it first
         // and fall back to three letters.
         for split in [2, 3] {
-            if t.len() > split && t.is_char_boundary(split) {
-                if let (Ok(c), Ok(n)) = (CarrierCode::parse(&t[..split]), FlightNumber::parse(&t[split..])) {
-                    return Ok(FlightDesignator::new(c, n));
-                }
+            if t.len() > split
+                && t.is_char_boundary(split)
+                && let (Ok(c), Ok(n)) = (CarrierCode::parse(&t[..split]), FlightNumber::parse(&t[split..]))
+            {
+                return Ok(FlightDesignator::new(c, n));
             }
         }
         Err(ParseError::new("flight", "expected a carrier and a number, e.g. CZ342", s))

@@ -41,10 +41,7 @@ impl Currency {
     }
 
     pub fn minor_digits(&self) -> u8 {
-        EXPONENTS
-            .iter()
-            .find(|(c, _)| *c == self.as_str())
-            .map_or(2, |(_, e)| *e)
+        EXPONENTS.iter().find(|(c, _)| *c == self.as_str()).map_or(2, |(_, e)| *e)
     }
 }
 
@@ -98,14 +95,7 @@ impl fmt::Display for Money {
             return write!(f, "{} {sign}{abs}", self.currency);
         }
         let scale = 10u64.pow(digits);
-        write!(
-            f,
-            "{} {sign}{}.{:0width$}",
-            self.currency,
-            abs / scale,
-            abs % scale,
-            width = digits as usize
-        )
+        write!(f, "{} {sign}{}.{:0width$}", self.currency, abs / scale, abs % scale, width = digits as usize)
     }
 }
 
@@ -131,10 +121,7 @@ mod tests {
         let eur = Currency::parse("EUR").unwrap();
         let gbp = Currency::parse("GBP").unwrap();
         assert_eq!(Money::new(1, eur).checked_add(Money::new(1, gbp)), None);
-        assert_eq!(
-            Money::new(1, eur).checked_add(Money::new(2, eur)),
-            Some(Money::new(3, eur))
-        );
+        assert_eq!(Money::new(1, eur).checked_add(Money::new(2, eur)), Some(Money::new(3, eur)));
         assert_eq!(Money::new(i64::MAX, eur).checked_add(Money::new(1, eur)), None);
     }
 }

@@ -29,11 +29,7 @@ impl PassengerName {
             Some(n) => Some(clean("native_name", n)?),
             None => None,
         };
-        Ok(PassengerName {
-            surname: surname.to_uppercase(),
-            given_names: given_names.to_uppercase(),
-            native,
-        })
+        Ok(PassengerName { surname: surname.to_uppercase(), given_names: given_names.to_uppercase(), native })
     }
 
     /// "ZHANG/WEI", the form used on tickets and boarding passes.

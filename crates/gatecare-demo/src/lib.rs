@@ -12,8 +12,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use gatecare_bcbp::{BoardingPass, IssueDate, Leg};
 use gatecare_core::{
-    AirportCode, Cabin, CarrierCode, Currency, FlightDesignator, FlightNumber, LoyaltyTier,
-    Money, PassengerName, Pnr, SpecialNeed,
+    AirportCode, Cabin, CarrierCode, Currency, FlightDesignator, FlightNumber, LoyaltyTier, Money,
+    PassengerName, Pnr, SpecialNeed,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -243,24 +243,66 @@ pub const DEFAULT_STAR_BANDS: &[StarBand] = &[
 
 /// Routes out of HKG: destination, carrier, flight-number base, aircraft.
 const ROUTES: &[(&str, &str, u16)] = &[
-    ("PEK", "CA", 110), ("PVG", "MU", 502), ("CAN", "CZ", 3070), ("CTU", "3U", 8692),
-    ("SZX", "ZH", 9052), ("XMN", "MF", 8034), ("HGH", "CA", 624), ("CKG", "CZ", 3098),
-    ("WUH", "CZ", 3096), ("NKG", "MU", 724), ("TPE", "CX", 400), ("TPE", "CI", 902),
-    ("MFM", "NX", 105), ("NRT", "CX", 500), ("HND", "NH", 860), ("KIX", "CX", 506),
-    ("ICN", "KE", 608), ("ICN", "CX", 410), ("SIN", "SQ", 861), ("SIN", "CX", 715),
-    ("BKK", "TG", 601), ("BKK", "CX", 701), ("MNL", "CX", 905), ("SGN", "VN", 595),
-    ("KUL", "CX", 721), ("DEL", "CX", 695), ("SYD", "QF", 118), ("SYD", "CX", 101),
-    ("MEL", "CX", 105), ("DXB", "EK", 381), ("DOH", "QR", 815), ("IST", "TK", 71),
-    ("LHR", "CX", 255), ("LHR", "BA", 32), ("FRA", "LH", 797), ("AMS", "KL", 888),
-    ("CDG", "AF", 185), ("ZRH", "LX", 139), ("HEL", "AY", 70), ("YVR", "AC", 8),
-    ("YYZ", "AC", 16), ("SFO", "UA", 862), ("LAX", "CX", 880), ("JFK", "CX", 840),
-    ("ORD", "CX", 806), ("KMG", "CZ", 3404), ("KMG", "MU", 5702), ("TAO", "SC", 4812),
-    ("HAK", "HU", 7150), ("DLC", "CZ", 6052), ("SHE", "CZ", 6068), ("XIY", "HO", 1030),
+    ("PEK", "CA", 110),
+    ("PVG", "MU", 502),
+    ("CAN", "CZ", 3070),
+    ("CTU", "3U", 8692),
+    ("SZX", "ZH", 9052),
+    ("XMN", "MF", 8034),
+    ("HGH", "CA", 624),
+    ("CKG", "CZ", 3098),
+    ("WUH", "CZ", 3096),
+    ("NKG", "MU", 724),
+    ("TPE", "CX", 400),
+    ("TPE", "CI", 902),
+    ("MFM", "NX", 105),
+    ("NRT", "CX", 500),
+    ("HND", "NH", 860),
+    ("KIX", "CX", 506),
+    ("ICN", "KE", 608),
+    ("ICN", "CX", 410),
+    ("SIN", "SQ", 861),
+    ("SIN", "CX", 715),
+    ("BKK", "TG", 601),
+    ("BKK", "CX", 701),
+    ("MNL", "CX", 905),
+    ("SGN", "VN", 595),
+    ("KUL", "CX", 721),
+    ("DEL", "CX", 695),
+    ("SYD", "QF", 118),
+    ("SYD", "CX", 101),
+    ("MEL", "CX", 105),
+    ("DXB", "EK", 381),
+    ("DOH", "QR", 815),
+    ("IST", "TK", 71),
+    ("LHR", "CX", 255),
+    ("LHR", "BA", 32),
+    ("FRA", "LH", 797),
+    ("AMS", "KL", 888),
+    ("CDG", "AF", 185),
+    ("ZRH", "LX", 139),
+    ("HEL", "AY", 70),
+    ("YVR", "AC", 8),
+    ("YYZ", "AC", 16),
+    ("SFO", "UA", 862),
+    ("LAX", "CX", 880),
+    ("JFK", "CX", 840),
+    ("ORD", "CX", 806),
+    ("KMG", "CZ", 3404),
+    ("KMG", "MU", 5702),
+    ("TAO", "SC", 4812),
+    ("HAK", "HU", 7150),
+    ("DLC", "CZ", 6052),
+    ("SHE", "CZ", 6068),
+    ("XIY", "HO", 1030),
 ];
 
+const CN_NATIONALITIES: &[&str] = &["CN", "CN", "CN", "HK"];
+const OTHER_NATIONALITIES: &[&str] = &["GB", "US", "DE", "FR", "AU", "JP", "KR", "CA", "NL", "SG"];
+
 const GATES: &[&str] = &[
-    "1", "2", "3", "5", "6", "8", "12", "15", "16", "20", "23", "25", "28", "33", "35", "40",
-    "42", "45", "60", "62", "64", "66", "68", "70", "201", "203", "205", "207", "209", "211",
+    "1", "2", "3", "5", "6", "8", "12", "15", "16", "20", "23", "25", "28", "33", "35", "40", "42", "45",
+    "60", "62", "64", "66", "68", "70", "201", "203", "205", "207", "209", "211",
 ];
 
 /// Generates the demo day.
@@ -283,7 +325,12 @@ pub fn generate(config: DemoConfig) -> DemoDay {
 
     // The seeds' CZ342 first: HKG 13:30 → KMG, new expected departure 03:30 next day.
     let cz342 = g.flight(
-        "CZ", 342, "KMG", local(13, 30, 0), "A321", "28",
+        "CZ",
+        342,
+        "KMG",
+        local(13, 30, 0),
+        "A321",
+        "28",
         Some(Disruption {
             kind: DisruptionKind::Delay,
             cause: "technical",
@@ -315,7 +362,14 @@ pub fn generate(config: DemoConfig) -> DemoDay {
     let lounges = lounges(&mut g);
     let agents = DEMO_AGENTS
         .iter()
-        .map(|&(code, name, role, pin)| Agent { id: g.ids.next(), code, name, role, station: hub_code.clone(), pin })
+        .map(|&(code, name, role, pin)| Agent {
+            id: g.ids.next(),
+            code,
+            name,
+            role,
+            station: hub_code.clone(),
+            pin,
+        })
         .collect();
 
     DemoDay {
@@ -377,14 +431,15 @@ impl Generator<'_> {
         // Block time: 30 min taxi and climb plus 820 km/h, rounded to 5 min.
         let block_min = ((30.0 + km / 820.0 * 60.0) / 5.0).round() as i64 * 5;
         let mut disruption = disruption;
-        if let Some(d) = disruption.as_mut() {
-            if d.expected_arrival.is_none() {
-                d.expected_arrival = d.expected_departure.map(|t| t + Duration::minutes(block_min));
-            }
+        if let Some(d) = disruption.as_mut()
+            && d.expected_arrival.is_none()
+        {
+            d.expected_arrival = d.expected_departure.map(|t| t + Duration::minutes(block_min));
         }
         let designator = FlightDesignator::new(
             CarrierCode::parse(carrier).unwrap_or_else(|_| unreachable!("route table carriers are valid")),
-            FlightNumber::parse(&number.to_string()).unwrap_or_else(|_| unreachable!("route numbers are 1-9999")),
+            FlightNumber::parse(&number.to_string())
+                .unwrap_or_else(|_| unreachable!("route numbers are 1-9999")),
         );
         Flight {
             id: self.ids.next(),
@@ -403,9 +458,27 @@ impl Generator<'_> {
     fn aircraft_for(&mut self, dest: &str) -> (&'static str, Layout) {
         let far = matches!(
             dest,
-            "LHR" | "FRA" | "AMS" | "CDG" | "ZRH" | "HEL" | "YVR" | "YYZ" | "SFO" | "LAX" | "JFK" | "ORD" | "SYD" | "MEL" | "DXB" | "DOH" | "IST" | "DEL"
+            "LHR"
+                | "FRA"
+                | "AMS"
+                | "CDG"
+                | "ZRH"
+                | "HEL"
+                | "YVR"
+                | "YYZ"
+                | "SFO"
+                | "LAX"
+                | "JFK"
+                | "ORD"
+                | "SYD"
+                | "MEL"
+                | "DXB"
+                | "DOH"
+                | "IST"
+                | "DEL"
         );
-        let mut load = |seats: u16, lo: i64, hi: i64| -> u16 { (seats as i64 * self.rng.range(lo, hi) / 100) as u16 };
+        let mut load =
+            |seats: u16, lo: i64, hi: i64| -> u16 { (seats as i64 * self.rng.range(lo, hi) / 100) as u16 };
         if far {
             let layout = vec![
                 (Cabin::First, 6, load(6, 30, 100)),
@@ -414,7 +487,10 @@ impl Generator<'_> {
                 (Cabin::Economy, 200, load(200, 72, 98)),
             ];
             ("B77W", layout)
-        } else if matches!(dest, "NRT" | "HND" | "KIX" | "ICN" | "SIN" | "BKK" | "TPE" | "PEK" | "PVG" | "MNL" | "KUL") {
+        } else if matches!(
+            dest,
+            "NRT" | "HND" | "KIX" | "ICN" | "SIN" | "BKK" | "TPE" | "PEK" | "PVG" | "MNL" | "KUL"
+        ) {
             ("A333", vec![(Cabin::Business, 24, load(24, 50, 100)), (Cabin::Economy, 260, load(260, 70, 98))])
         } else {
             ("A320", vec![(Cabin::Business, 8, load(8, 40, 100)), (Cabin::Economy, 150, load(150, 70, 98))])
@@ -467,7 +543,11 @@ impl Generator<'_> {
     fn cz342_passengers(&mut self, f: &Flight) -> Vec<Passenger> {
         let mut out = Vec::with_capacity(180);
         // Three tour groups (38, 24, 60) travel in economy under a leader.
-        for (size, name) in [(38, "昆明旅游团 A / Kunming Tour A"), (24, "云南之旅 B / Yunnan Tour B"), (60, "春城旅行团 C / Spring City Tour C")] {
+        for (size, name) in [
+            (38, "昆明旅游团 A / Kunming Tour A"),
+            (24, "云南之旅 B / Yunnan Tour B"),
+            (60, "春城旅行团 C / Spring City Tour C"),
+        ] {
             let group_id = self.ids.next();
             let pnr = self.pnr();
             for k in 0..size {
@@ -505,7 +585,8 @@ impl Generator<'_> {
     fn passengers_for(&mut self, f: &Flight) -> Vec<Passenger> {
         let mut out = Vec::new();
         let chinese_share = match f.destination.as_str() {
-            "PEK" | "PVG" | "CAN" | "CTU" | "SZX" | "XMN" | "HGH" | "CKG" | "WUH" | "NKG" | "KMG" | "TAO" | "HAK" | "DLC" | "SHE" | "XIY" => 850,
+            "PEK" | "PVG" | "CAN" | "CTU" | "SZX" | "XMN" | "HGH" | "CKG" | "WUH" | "NKG" | "KMG" | "TAO"
+            | "HAK" | "DLC" | "SHE" | "XIY" => 850,
             "TPE" | "MFM" | "SIN" | "KUL" => 500,
             _ => 300,
         };
@@ -546,7 +627,8 @@ impl Generator<'_> {
             Cabin::First | Cabin::Business => self.rng.chance(750),
             _ => self.rng.chance(350),
         };
-        let flights_last_12_months = if frequent { self.rng.range(6, 80) as u16 } else { self.rng.range(0, 6) as u16 };
+        let flights_last_12_months =
+            if frequent { self.rng.range(6, 80) as u16 } else { self.rng.range(0, 6) as u16 };
         let loyalty = (frequent || self.rng.chance(150)).then(|| {
             let tier = match flights_last_12_months {
                 50.. => LoyaltyTier::Platinum,
@@ -568,11 +650,8 @@ impl Generator<'_> {
         if frequent && self.rng.chance(100) {
             staff_notes.push("international_potential");
         }
-        let occupation = if frequent {
-            self.rng.pick(&OCCUPATIONS[..9]).0
-        } else {
-            self.rng.pick(OCCUPATIONS).0
-        };
+        let occupation =
+            if frequent { self.rng.pick(&OCCUPATIONS[..9]).0 } else { self.rng.pick(OCCUPATIONS).0 };
         let needs = if self.rng.chance(8) {
             vec![SpecialNeed::Wheelchair]
         } else if year - birth_year >= 75 || self.rng.chance(10) {
@@ -591,15 +670,27 @@ impl Generator<'_> {
             seat: None,
             check_in_sequence: 0,
             birth_year,
-            nationality: if chinese { *self.rng.pick(&["CN", "CN", "CN", "HK"]) } else { *self.rng.pick(&["GB", "US", "DE", "FR", "AU", "JP", "KR", "CA", "NL", "SG"]) },
+            nationality: if chinese {
+                CN_NATIONALITIES[self.rng.below(CN_NATIONALITIES.len() as u64) as usize]
+            } else {
+                OTHER_NATIONALITIES[self.rng.below(OTHER_NATIONALITIES.len() as u64) as usize]
+            },
             lives_in_departure_city: self.rng.chance(200),
             loyalty,
             profile: StarProfile {
                 complaints_filed: if self.rng.chance(60) { self.rng.range(1, 3) as u8 } else { 0 },
                 service_sensitivity: self.rng.range(0, 3) as u8,
                 flights_last_12_months,
-                weekday_share_pct: if frequent { self.rng.range(55, 95) as u8 } else { self.rng.range(10, 60) as u8 },
-                channel: *self.rng.pick(&[SalesChannel::Direct, SalesChannel::Agent, SalesChannel::OnlineTravelSite]),
+                weekday_share_pct: if frequent {
+                    self.rng.range(55, 95) as u8
+                } else {
+                    self.rng.range(10, 60) as u8
+                },
+                channel: *self.rng.pick(&[
+                    SalesChannel::Direct,
+                    SalesChannel::Agent,
+                    SalesChannel::OnlineTravelSite,
+                ]),
                 occupation,
                 staff_notes,
             },
@@ -745,10 +836,42 @@ fn code_carrier(s: &str) -> CarrierCode {
 fn hotel_blocks(g: &mut Generator<'_>, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<HotelBlock> {
     let hkd = Currency::parse("HKD").unwrap_or_else(|_| unreachable!("HKD is ISO 4217"));
     [
-        ("Regal Airport Hotel", "富豪机场酒店", "9 Cheong Tat Road, Chek Lap Kok, Hong Kong", 5, 60, 95000, "Covered walkway from Terminal 1, 5 minutes on foot"),
-        ("Hong Kong SkyCity Marriott Hotel", "香港天际万豪酒店", "1 Sky City Road East, Lantau, Hong Kong", 5, 40, 110000, "Hotel shuttle from Terminal 1 bay 1 every 15 minutes"),
-        ("Novotel Citygate Hong Kong", "香港东荟城诺富特酒店", "51 Man Tung Road, Tung Chung, Hong Kong", 4, 80, 78000, "Bus S1 from the Ground Transportation Centre, 10 minutes"),
-        ("Silka Far East Hong Kong", "丝丽酒店", "135-143 Castle Peak Road, Tsuen Wan, Hong Kong", 3, 50, 52000, "Airline coach from Terminal 1 Gate A, 40 minutes"),
+        (
+            "Regal Airport Hotel",
+            "富豪机场酒店",
+            "9 Cheong Tat Road, Chek Lap Kok, Hong Kong",
+            5,
+            60,
+            95000,
+            "Covered walkway from Terminal 1, 5 minutes on foot",
+        ),
+        (
+            "Hong Kong SkyCity Marriott Hotel",
+            "香港天际万豪酒店",
+            "1 Sky City Road East, Lantau, Hong Kong",
+            5,
+            40,
+            110000,
+            "Hotel shuttle from Terminal 1 bay 1 every 15 minutes",
+        ),
+        (
+            "Novotel Citygate Hong Kong",
+            "香港东荟城诺富特酒店",
+            "51 Man Tung Road, Tung Chung, Hong Kong",
+            4,
+            80,
+            78000,
+            "Bus S1 from the Ground Transportation Centre, 10 minutes",
+        ),
+        (
+            "Silka Far East Hong Kong",
+            "丝丽酒店",
+            "135-143 Castle Peak Road, Tsuen Wan, Hong Kong",
+            3,
+            50,
+            52000,
+            "Airline coach from Terminal 1 Gate A, 40 minutes",
+        ),
     ]
     .into_iter()
     .map(|(name, name_zh, address, stars, rooms, rate, transport)| HotelBlock {

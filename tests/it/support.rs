@@ -1,0 +1,72 @@
+//! Shared test plumbing: where the built binaries are, and demo stores.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::NaiveDate;
+use gatecare_client::Store;
+use gatecare_demo::{DemoConfig, DemoDay};
+
+/// The fixed demo date and clock of the tests: 14:00 in Hong Kong, when
+/// CZ342 (scheduled 13:30) is already 30 minutes late.
+pub const DEMO_DATE: (i32, u32, u32) = (2026, 11, 22);
+pub const TEST_NOW: &str = "2026-11-22T06:00:00Z";
+
+pub fn demo_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(DEMO_DATE.0, DEMO_DATE.1, DEMO_DATE.2).expect("valid date")
+}
+
+/// A small day (CZ342 and `others` more departures) keeps tests quick.
+pub fn small_day(others: usize) -> DemoDay {
+    let mut c = DemoConfig::for_date(demo_date());
+    c.other_departures = others;
+    gatecare_demo::generate(c)
+}
+
+pub async fn seeded_store(path: &Path, others: usize) -> DemoDay {
+    let day = small_day(others);
+    let store = Store::open(path).await.expect("open store");
+    store.seed_demo(&day, true).await.expect("seed");
+    store.close().await;
+    day
+}
+
+/// target/debug, found from this test binary (target/debug/deps/it-…).
+fn debug_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    exe.parent().and_then(Path::parent).expect("target/debug").to_path_buf()
+}
+
+pub fn binary(env: &str, name: &str) -> PathBuf {
+    let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| debug_dir().join(name));
+    assert!(
+        path.is_file(),
+        "{} not found at {} (build it first: cargo build --workspace --all-targets)",
+        name,
+        path.display()
+    );
+    path
+}
+
+/// Runs `gatecare` with arguments and a clean, fixed environment.
+pub fn gatecare(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(binary("GATECARE_CLI_BIN", "gatecare"));
+    cmd.args(args)
+        .env_remove("GATECARE_DB")
+        .env_remove("GATECARE_STATION")
+        .env_remove("GATECARE_MODE")
+        .env("GATECARE_CONFIG", "/nonexistent/gatecare-test.toml")
+        .env("GATECARE_NOW", TEST_NOW);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run gatecare")
+}
+
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("GATECARE_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| debug_dir().join("e2e-artifacts"));
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    dir
+}
