@@ -5,6 +5,7 @@
 //!   Runs when `GATECARE_E2E=1` (set by `cargo xtask test`); then a missing
 //!   prerequisite fails the test rather than skipping it.
 
+mod bcbp;
 mod cli;
 mod e2e;
 mod support;

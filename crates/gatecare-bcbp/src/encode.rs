@@ -83,26 +83,40 @@ pub fn encode(pass: &BoardingPass) -> Result<String, EncodeError> {
             }
             unique.push_str(&opt_char(pass.document_type));
             opt(&mut unique, "issuer", pass.issuer.as_deref(), 3)?;
+            if pass.baggage_tags.len() > 3 {
+                return Err(EncodeError::Field { field: "baggage_tags", value: pass.baggage_tags.join(",") });
+            }
+            for tag in &pass.baggage_tags {
+                field(&mut unique, "baggage_tag", tag, 13)?;
+            }
             let _ = write!(conditional, ">{}{:02X}{unique}", pass.version.unwrap_or(6), unique.len());
         }
         let mut repeated = String::new();
         opt(&mut repeated, "airline_numeric_code", leg.airline_numeric_code.as_deref(), 3)?;
         opt(&mut repeated, "document_serial", leg.document_serial.as_deref(), 10)?;
-        repeated.push_str("  "); // selectee, international document verification
+        repeated.push_str(&opt_char(leg.selectee));
+        repeated.push_str(&opt_char(leg.international_document_verification));
         opt(&mut repeated, "marketing_carrier", leg.marketing_carrier.as_deref(), 3)?;
         opt(&mut repeated, "frequent_flyer_airline", leg.frequent_flyer_airline.as_deref(), 3)?;
         opt(&mut repeated, "frequent_flyer_number", leg.frequent_flyer_number.as_deref(), 16)?;
-        repeated.push(' '); // ID/AD indicator
+        repeated.push_str(&opt_char(leg.id_ad));
         opt(&mut repeated, "free_baggage", leg.free_baggage.as_deref(), 3)?;
         repeated.push_str(&opt_char(leg.fast_track));
         let _ = write!(conditional, "{:02X}{repeated}", repeated.len());
         if let Some(data) = &leg.airline_data {
-            field(&mut conditional, "airline_data", data, 255)?;
+            if !data.is_ascii() {
+                return Err(EncodeError::Field { field: "airline_data", value: data.clone() });
+            }
+            conditional.push_str(data);
         }
         if conditional.len() > 255 {
             return Err(EncodeError::Field { field: "conditional", value: conditional });
         }
         let _ = write!(out, "{:02X}{conditional}", conditional.len());
+    }
+    if !out.is_ascii() {
+        // A non-ASCII one-character field would shift every later offset.
+        return Err(EncodeError::Field { field: "pass", value: out });
     }
     if let Some(sec) = &pass.security {
         if sec.data.len() > 255 || !sec.data.is_ascii() {
@@ -144,6 +158,7 @@ mod tests {
             issue_date: Some(IssueDate { year_digit: 6, day_of_year: 325 }),
             document_type: Some('B'),
             issuer: Some("CZ".into()),
+            baggage_tags: vec![],
             legs: vec![leg],
             security: None,
         }

@@ -1,11 +1,18 @@
 //! IATA Bar Coded Boarding Pass (Resolution 792).
 //!
-//! [`BoardingPass`] is the typed form; [`encode`] writes the barcode text.
-//! Field layout: `shared/domain.md` §4 and the comments in `encode.rs`.
+//! [`BoardingPass`] is the typed form; [`parse`] reads barcode text leniently
+//! (returning warnings for the rules real passes break) and [`encode`] writes
+//! it. Field layout: `shared/domain.md` §4 and the comments in `parse.rs`.
+//!
+//! Pure: no IO, no clock. [`resolve_flight_date`] takes the reference date.
 
+mod date;
 mod encode;
+mod parse;
 
+pub use date::{resolve_flight_date, resolve_issue_date};
 pub use encode::{EncodeError, encode};
+pub use parse::{ParseError, Parsed, parse};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +32,8 @@ pub struct BoardingPass {
     pub issue_date: Option<IssueDate>,
     pub document_type: Option<char>,
     pub issuer: Option<String>,
+    /// Baggage tag licence plate numbers (up to three ranges of 13 characters).
+    pub baggage_tags: Vec<String>,
     pub legs: Vec<Leg>,
     pub security: Option<Security>,
 }
@@ -52,9 +61,12 @@ pub struct Leg {
     pub passenger_status: char,
     pub airline_numeric_code: Option<String>,
     pub document_serial: Option<String>,
+    pub selectee: Option<char>,
+    pub international_document_verification: Option<char>,
     pub marketing_carrier: Option<String>,
     pub frequent_flyer_airline: Option<String>,
     pub frequent_flyer_number: Option<String>,
+    pub id_ad: Option<char>,
     pub free_baggage: Option<String>,
     pub fast_track: Option<char>,
     /// Airline individual use: free text after the structured fields.
@@ -93,9 +105,12 @@ impl Leg {
             passenger_status: '1',
             airline_numeric_code: None,
             document_serial: None,
+            selectee: None,
+            international_document_verification: None,
             marketing_carrier: None,
             frequent_flyer_airline: None,
             frequent_flyer_number: None,
+            id_ad: None,
             free_baggage: None,
             fast_track: None,
             airline_data: None,

@@ -4,6 +4,9 @@
 //! Exit codes: 0 success, 1 a failure while running, 2 bad input (usage,
 //! malformed data, unknown codes). Never 101: a panic is a bug.
 
+mod bcbp;
+
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,6 +27,9 @@ enum Command {
     /// Demo data for a realistic day at the hub.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// IATA bar-coded boarding passes.
+    #[command(subcommand)]
+    Bcbp(BcbpCommand),
     /// The departures board of the station, as JSON.
     Flights {
         /// The store (default: the configured database).
@@ -32,6 +38,19 @@ enum Command {
         /// Local date at the station (default: the stored demo date, else today).
         #[arg(long)]
         date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BcbpCommand {
+    /// Parse a scanned pass (the argument, or standard input) into JSON.
+    Parse {
+        /// The barcode text; read from standard input when absent.
+        pass: Option<String>,
+        /// Resolve day-of-year fields into `flight_date`s, nearest this date
+        /// (or on or after the pass's issue date).
+        #[arg(long)]
+        reference_date: Option<NaiveDate>,
     },
 }
 
@@ -100,6 +119,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "passengers": report.passengers,
                 "demo_date": report.demo_date,
             }))?;
+        }
+        Command::Bcbp(BcbpCommand::Parse { pass, reference_date }) => {
+            let text = match pass {
+                Some(p) => p,
+                None => {
+                    let mut buf = Vec::new();
+                    std::io::stdin()
+                        .take(64 * 1024)
+                        .read_to_end(&mut buf)
+                        .context("reading standard input")?;
+                    // A scanner ends the pass with a newline; spaces are data.
+                    let s = String::from_utf8_lossy(&buf).into_owned();
+                    s.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&s).to_owned()
+                }
+            };
+            let parsed = gatecare_bcbp::parse(&text).map_err(|e| BadInput(format!("bcbp: {e}")))?;
+            print_json(&bcbp::to_json(&parsed, reference_date))?;
         }
         Command::Flights { db, date } => {
             let path = db.unwrap_or(settings.database.clone());

@@ -777,6 +777,7 @@ fn renumber(ps: &mut [Passenger], f: &Flight, date: NaiveDate) {
             }),
             document_type: Some('B'),
             issuer: Some(f.designator.carrier.to_string()),
+            baggage_tags: vec![],
             legs: vec![leg],
             security: None,
         };
