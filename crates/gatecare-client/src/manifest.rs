@@ -1,0 +1,196 @@
+//! Matching a scanned boarding pass against the cached manifest.
+//!
+//! A pass is not proof of anything: it identifies a booking only when its
+//! PNR, surname, flight and date all match a segment we hold.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use gatecare_bcbp::{BoardingPass, resolve_flight_date, resolve_issue_date};
+use gatecare_core::{AirportCode, CarrierCode, FlightNumber};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BookingMatch {
+    pub passenger_id: String,
+    pub segment_id: String,
+    pub flight_id: String,
+    pub flight: String,
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub cabin: String,
+    pub seat: Option<String>,
+}
+
+/// Why a pass found no booking, for the kiosk to explain.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NoMatch {
+    /// The pass's codes are not valid (it parsed, but names no real flight).
+    InvalidPass,
+    /// No flight with that designator leaves from here on that date.
+    UnknownFlight,
+    /// The flight exists but holds no booking with that PNR and surname.
+    NoBooking,
+}
+
+impl Store {
+    /// Finds the booking a pass's first leg that departs from `station`
+    /// refers to. `today` (station-local) resolves the pass's day of year.
+    pub async fn match_boarding_pass(
+        &self,
+        pass: &BoardingPass,
+        station: &AirportCode,
+        today: NaiveDate,
+    ) -> Result<Result<BookingMatch, NoMatch>, StoreError> {
+        let issued = pass.issue_date.and_then(|i| resolve_issue_date(i, today));
+        let Some(leg) = pass.legs.iter().find(|l| l.from.eq_ignore_ascii_case(station.as_str())) else {
+            return Ok(Err(NoMatch::UnknownFlight));
+        };
+        let (Ok(carrier), Ok(number)) =
+            (CarrierCode::parse(&leg.operating_carrier), FlightNumber::parse(&leg.flight_number))
+        else {
+            return Ok(Err(NoMatch::InvalidPass));
+        };
+        let Some(date) = resolve_flight_date(leg.day_of_year, issued, today) else {
+            return Ok(Err(NoMatch::InvalidPass));
+        };
+        let tz = gatecare_reference::airport(station)
+            .map(|a| a.tz)
+            .ok_or_else(|| StoreError::Data(format!("unknown station {station}")))?;
+
+        let flights = sqlx::query(
+            "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ?",
+        )
+        .bind(carrier.as_str())
+        .bind(number.as_str())
+        .bind(station.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        let mut flight_id = None;
+        for f in flights {
+            let dep: String = f.try_get("scheduled_departure")?;
+            let dep = DateTime::parse_from_rfc3339(&dep)
+                .map_err(|e| StoreError::Data(e.to_string()))?
+                .with_timezone(&Utc);
+            if dep.with_timezone(&tz).date_naive() == date {
+                flight_id = Some(f.try_get::<String, _>("id")?);
+            }
+        }
+        let Some(flight_id) = flight_id else { return Ok(Err(NoMatch::UnknownFlight)) };
+
+        let rows = sqlx::query(
+            "SELECT s.id AS segment_id, s.passenger_id, s.cabin, s.seat, \
+                    p.surname, p.given_names, p.native_name \
+             FROM segments s JOIN passengers p ON p.id = s.passenger_id \
+             WHERE s.flight_id = ? AND s.pnr = ?",
+        )
+        .bind(&flight_id)
+        .bind(leg.pnr.to_ascii_uppercase())
+        .fetch_all(self.pool())
+        .await?;
+        let on_pass = pass_name_key(&pass.surname);
+        let given_on_pass = pass_name_key(&pass.given_names);
+        // Families and tour groups share a PNR and often a surname: rank the
+        // candidates by given name, then seat.
+        let mut best: Option<(BookingMatch, u8)> = None;
+        for r in rows {
+            let surname: String = r.try_get("surname")?;
+            let given: String = r.try_get("given_names")?;
+            // The pass holds 20 characters of "SURNAME/GIVEN", folded to ASCII.
+            let held = pass_name_key(&surname);
+            if !(held == on_pass || (on_pass.len() >= 10 && held.starts_with(&on_pass))) {
+                continue;
+            }
+            let seat: Option<String> = r.try_get("seat")?;
+            let given_ok = !given_on_pass.is_empty() && pass_name_key(&given).starts_with(&given_on_pass);
+            let score = 2 * given_ok as u8 + (seat.is_some() && seat == leg.seat) as u8;
+            if best.as_ref().is_none_or(|(_, s)| score > *s) {
+                best = Some((
+                    BookingMatch {
+                        passenger_id: r.try_get("passenger_id")?,
+                        segment_id: r.try_get("segment_id")?,
+                        flight_id: flight_id.clone(),
+                        flight: format!("{carrier}{number}"),
+                        surname,
+                        given_names: given,
+                        native_name: r.try_get("native_name")?,
+                        cabin: r.try_get("cabin")?,
+                        seat,
+                    },
+                    score,
+                ));
+            }
+        }
+        Ok(best.map(|(m, _)| m).ok_or(NoMatch::NoBooking))
+    }
+}
+
+/// Upper-case ASCII letters and digits only: "Müller-Lüdenscheidt" and
+/// "MULLERLUDENSCHEIDT" compare equal, as check-in systems print them.
+fn pass_name_key(s: &str) -> String {
+    gatecare_demo::ascii_fold(&s.to_uppercase()).chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatecare_demo::{DemoConfig, generate};
+
+    #[tokio::test]
+    async fn a_demo_pass_matches_only_its_own_booking() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut c = DemoConfig::for_date(date);
+        c.other_departures = 3;
+        let day = generate(c);
+        let store = Store::open_in_memory().await.unwrap();
+        store.seed_demo(&day, false).await.unwrap();
+        let hkg = AirportCode::parse("HKG").unwrap();
+
+        let p = day.passengers.iter().find(|p| p.name.native.is_some() && p.group.is_none()).unwrap();
+        let pass = gatecare_bcbp::parse(&p.boarding_pass).unwrap().pass;
+        let m = store.match_boarding_pass(&pass, &hkg, date).await.unwrap().unwrap();
+        assert_eq!(m.passenger_id, p.id.to_string());
+        assert_eq!(m.native_name, p.name.native);
+
+        // Same pass, another surname: no booking.
+        let mut other = pass.clone();
+        other.surname = "NOBODY".into();
+        assert_eq!(store.match_boarding_pass(&other, &hkg, date).await.unwrap(), Err(NoMatch::NoBooking));
+        // Another PNR.
+        let mut other = pass.clone();
+        other.legs[0].pnr = "ZZZZZZ".into();
+        assert_eq!(store.match_boarding_pass(&other, &hkg, date).await.unwrap(), Err(NoMatch::NoBooking));
+        // Another day (the pass's day of year points a week away).
+        let mut other = pass.clone();
+        other.legs[0].day_of_year -= 7;
+        other.issue_date = None;
+        assert_eq!(store.match_boarding_pass(&other, &hkg, date).await.unwrap(), Err(NoMatch::UnknownFlight));
+        // Another flight.
+        let mut other = pass.clone();
+        other.legs[0].flight_number = "9999".into();
+        assert_eq!(store.match_boarding_pass(&other, &hkg, date).await.unwrap(), Err(NoMatch::UnknownFlight));
+        // Not from this station.
+        let ams = AirportCode::parse("AMS").unwrap();
+        assert_eq!(store.match_boarding_pass(&pass, &ams, date).await.unwrap(), Err(NoMatch::UnknownFlight));
+    }
+
+    #[tokio::test]
+    async fn a_group_member_is_told_apart_by_given_name() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut c = DemoConfig::for_date(date);
+        c.other_departures = 0;
+        let day = generate(c);
+        let store = Store::open_in_memory().await.unwrap();
+        store.seed_demo(&day, false).await.unwrap();
+        let hkg = AirportCode::parse("HKG").unwrap();
+        // Tour-group members share one PNR.
+        for p in day.passengers.iter().filter(|p| p.group.is_some()).take(20) {
+            let pass = gatecare_bcbp::parse(&p.boarding_pass).unwrap().pass;
+            let m = store.match_boarding_pass(&pass, &hkg, date).await.unwrap().unwrap();
+            assert_eq!(m.passenger_id, p.id.to_string(), "seat tells namesakes apart");
+        }
+    }
+}
