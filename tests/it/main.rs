@@ -6,6 +6,7 @@
 //!   prerequisite fails the test rather than skipping it.
 
 mod bcbp;
+mod care;
 mod cli;
 mod e2e;
 mod support;

@@ -30,6 +30,9 @@ enum Command {
     /// IATA bar-coded boarding passes.
     #[command(subcommand)]
     Bcbp(BcbpCommand),
+    /// The care engine.
+    #[command(subcommand)]
+    Care(CareCommand),
     /// The departures board of the station, as JSON.
     Flights {
         /// The store (default: the configured database).
@@ -51,6 +54,18 @@ enum BcbpCommand {
         /// (or on or after the pass's issue date).
         #[arg(long)]
         reference_date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CareCommand {
+    /// Evaluate one disruption scenario (JSON) into regimes, care, compensation.
+    Evaluate {
+        /// The scenario file; `-` or absent reads standard input.
+        file: Option<PathBuf>,
+        /// An airline policy TOML (default: the shipped policy).
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }
 
@@ -137,6 +152,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let parsed = gatecare_bcbp::parse(&text).map_err(|e| BadInput(format!("bcbp: {e}")))?;
             print_json(&bcbp::to_json(&parsed, reference_date))?;
         }
+        Command::Care(CareCommand::Evaluate { file, policy }) => {
+            let policy = match policy {
+                Some(p) => {
+                    let text =
+                        std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+                    gatecare_care::Policy::from_toml(&text).map_err(|e| BadInput(format!("policy: {e}")))?
+                }
+                None => gatecare_care::Policy::default_policy(),
+            };
+            let text = read_input(file.as_deref())?;
+            let input: gatecare_care::ScenarioInput = serde_json::from_str(&text)
+                .map_err(|e| BadInput(format!("scenario: {}", one_line(&e.to_string()))))?;
+            let scenario = input.check().map_err(|e| BadInput(e.to_string()))?;
+            print_json(&gatecare_care::evaluate(&scenario, &policy))?;
+        }
         Command::Flights { db, date } => {
             let path = db.unwrap_or(settings.database.clone());
             if !path.exists() {
@@ -164,6 +194,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads a file, or standard input for `-` or no path; at most 1 MiB.
+fn read_input(path: Option<&std::path::Path>) -> anyhow::Result<String> {
+    const LIMIT: u64 = 1024 * 1024;
+    let mut buf = Vec::new();
+    match path.filter(|p| p.as_os_str() != "-") {
+        Some(p) => {
+            std::fs::File::open(p)
+                .and_then(|f| f.take(LIMIT + 1).read_to_end(&mut buf))
+                .map_err(|e| BadInput(format!("cannot read {}: {e}", p.display())))?;
+        }
+        None => {
+            std::io::stdin().take(LIMIT + 1).read_to_end(&mut buf).context("reading standard input")?;
+        }
+    }
+    if buf.len() as u64 > LIMIT {
+        return Err(BadInput("input: larger than 1 MiB".into()).into());
+    }
+    String::from_utf8(buf).map_err(|_| BadInput("input: not UTF-8".into()).into())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Prints JSON to stdout. A closed pipe (`gatecare flights | head`) is not an

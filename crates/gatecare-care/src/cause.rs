@@ -1,0 +1,186 @@
+//! Delay causes: the vocabulary, IATA delay codes (AHM 730) mapped onto it,
+//! and how each regime classifies each cause. All of it is data.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    Technical,
+    Crew,
+    Scheduling,
+    Commercial,
+    Weather,
+    Atc,
+    AtcStrike,
+    Airport,
+    Security,
+    StrikeExternal,
+    StrikeOwnStaff,
+    Passenger,
+    Medical,
+    BirdStrike,
+    SafetyRequired,
+    Political,
+}
+
+pub const ALL_CAUSES: [Cause; 16] = [
+    Cause::Technical,
+    Cause::Crew,
+    Cause::Scheduling,
+    Cause::Commercial,
+    Cause::Weather,
+    Cause::Atc,
+    Cause::AtcStrike,
+    Cause::Airport,
+    Cause::Security,
+    Cause::StrikeExternal,
+    Cause::StrikeOwnStaff,
+    Cause::Passenger,
+    Cause::Medical,
+    Cause::BirdStrike,
+    Cause::SafetyRequired,
+    Cause::Political,
+];
+
+/// IATA standard delay codes (AHM 730) → cause category. Ranges are
+/// inclusive; codes not listed are refused rather than guessed.
+const IATA_CODES: &[(u8, u8, Cause)] = &[
+    (11, 19, Cause::Passenger),  // passenger and baggage handling
+    (21, 29, Cause::Commercial), // cargo and mail
+    (31, 39, Cause::Airport),    // aircraft and ramp handling
+    (41, 48, Cause::Technical),  // technical and aircraft equipment
+    (51, 52, Cause::BirdStrike), // damage to aircraft: 51 flight ops, 52 ground (bird strike counted here)
+    (55, 58, Cause::Technical),  // EDP / automated equipment failure
+    (61, 62, Cause::Scheduling), // flight plans, operational requirements
+    (63, 69, Cause::Crew),       // crew: late, shortage, special request
+    (71, 79, Cause::Weather),    // weather at departure, destination, en route, de-icing
+    (81, 84, Cause::Atc),        // ATFM restrictions
+    (85, 86, Cause::Security),   // mandatory security, immigration, customs
+    (87, 89, Cause::Airport),    // airport facilities, restrictions at destination
+    (91, 91, Cause::Passenger),  // load connection
+    (92, 92, Cause::Scheduling), // through check-in error
+    (93, 93, Cause::Scheduling), // aircraft rotation
+    (94, 95, Cause::Crew),       // cabin crew / crew rotation
+    (96, 96, Cause::Scheduling), // operations control
+    (97, 97, Cause::StrikeOwnStaff),
+    (98, 98, Cause::StrikeExternal),
+    (99, 99, Cause::Political),
+];
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Technical => "technical",
+            Cause::Crew => "crew",
+            Cause::Scheduling => "scheduling",
+            Cause::Commercial => "commercial",
+            Cause::Weather => "weather",
+            Cause::Atc => "atc",
+            Cause::AtcStrike => "atc_strike",
+            Cause::Airport => "airport",
+            Cause::Security => "security",
+            Cause::StrikeExternal => "strike_external",
+            Cause::StrikeOwnStaff => "strike_own_staff",
+            Cause::Passenger => "passenger",
+            Cause::Medical => "medical",
+            Cause::BirdStrike => "bird_strike",
+            Cause::SafetyRequired => "safety_required",
+            Cause::Political => "political",
+        }
+    }
+
+    /// A category name or an IATA numeric delay code ("41").
+    pub fn parse(s: &str) -> Option<Cause> {
+        let t = s.trim().to_ascii_lowercase();
+        if let Some(c) = ALL_CAUSES.iter().find(|c| c.as_str() == t) {
+            return Some(*c);
+        }
+        let code: u8 = t.parse().ok()?;
+        IATA_CODES.iter().find(|(lo, hi, _)| (*lo..=*hi).contains(&code)).map(|(_, _, c)| *c)
+    }
+}
+
+/// How a regime treats a cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// Within the carrier's control: care and compensation.
+    Carrier,
+    /// Within control but required for safety (APPR s.11): care, no compensation.
+    CarrierSafety,
+    /// Outside the carrier's control / extraordinary circumstances.
+    Outside,
+}
+
+/// EU261/UK261 extraordinary circumstances (Art 5(3), recital 14; CJEU case
+/// law: Wallentin-Hermann C-549/07 technical faults are not; Pešková C-315/15
+/// bird strikes are; Krüsemann C-195/17 and SAS C-28/20 own-staff strikes are not).
+pub fn eu_control(c: Cause) -> Control {
+    match c {
+        Cause::Technical | Cause::Crew | Cause::Scheduling | Cause::Commercial | Cause::StrikeOwnStaff => {
+            Control::Carrier
+        }
+        _ => Control::Outside,
+    }
+}
+
+/// APPR SOR/2019-150 s.10 (outside control), s.11 (safety), s.12 (within).
+pub fn appr_control(c: Cause) -> Control {
+    match c {
+        Cause::Technical | Cause::Crew | Cause::Scheduling | Cause::Commercial => Control::Carrier,
+        Cause::SafetyRequired => Control::CarrierSafety,
+        // s.10(1)(j) as made lists labour disruption within the carrier as outside control.
+        _ => Control::Outside,
+    }
+}
+
+/// US DOT dashboard: delays the carrier controls.
+pub fn us_control(c: Cause) -> Control {
+    match c {
+        Cause::Technical | Cause::Crew | Cause::Scheduling | Cause::Commercial | Cause::StrikeOwnStaff => {
+            Control::Carrier
+        }
+        Cause::SafetyRequired => Control::CarrierSafety,
+        _ => Control::Outside,
+    }
+}
+
+/// China 2016 rules Art 29: maintenance, aircraft scheduling, crew and the
+/// carrier's business are the carrier's; weather, emergencies, ATC, security
+/// and passengers are not.
+pub fn cn_control(c: Cause) -> Control {
+    match c {
+        Cause::Technical | Cause::Crew | Cause::Scheduling | Cause::Commercial | Cause::StrikeOwnStaff => {
+            Control::Carrier
+        }
+        _ => Control::Outside,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_codes_parse() {
+        for c in ALL_CAUSES {
+            assert_eq!(Cause::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Cause::parse("41"), Some(Cause::Technical));
+        assert_eq!(Cause::parse("73"), Some(Cause::Weather));
+        assert_eq!(Cause::parse("81"), Some(Cause::Atc));
+        assert_eq!(Cause::parse(" Weather "), Some(Cause::Weather));
+        assert_eq!(Cause::parse("00"), None);
+        assert_eq!(Cause::parse("gremlins"), None);
+    }
+
+    #[test]
+    fn every_iata_range_is_disjoint() {
+        for (i, a) in IATA_CODES.iter().enumerate() {
+            for b in &IATA_CODES[i + 1..] {
+                assert!(a.1 < b.0 || b.1 < a.0, "{a:?} overlaps {b:?}");
+            }
+        }
+    }
+}

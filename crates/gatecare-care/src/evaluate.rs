@@ -1,0 +1,755 @@
+//! What a passenger is owed, when, and why.
+//!
+//! Statutory entitlements come first, regime by regime, each with its
+//! citation; the airline policy then adds (never removes). Thresholds count
+//! the carrier's *expected* delay for EU261, UK261 and US DOT, and the time
+//! *actually waited* since the scheduled departure for APPR and ANAC.
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use gatecare_reference::{ApprSize, great_circle_km};
+use serde::Serialize;
+
+use crate::cause::{Control, appr_control, cn_control, eu_control, us_control};
+use crate::policy::{CarrierSize, Policy};
+use crate::regime::{Band, Regime, applicable, band, in_eu261_area, in_uk};
+use crate::scenario::{DisruptionKind, Scenario};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CareKind {
+    Meal,
+    Communication,
+    Hotel,
+    Transport,
+}
+
+/// Where an entitlement comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Source {
+    Regime(Regime),
+    Policy(PolicyMarker),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyMarker {
+    Policy,
+}
+
+/// One item of care on the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct CareItem {
+    pub kind: CareKind,
+    /// 1 for the first meal, 2 for the second, …; 1 for other kinds.
+    pub ordinal: u32,
+    /// When it accrues (RFC 3339 in the departure airport's offset on output).
+    #[serde(serialize_with = "serialize_instant")]
+    pub from: DateTime<Utc>,
+    pub due: bool,
+    pub source: Source,
+    pub citation: &'static str,
+    /// Paid by the passenger (the carrier only arranges it).
+    pub passenger_pays: bool,
+    /// The waiting time a meal series counts from (the first meal's
+    /// threshold), so further meals do not move with the moment of asking.
+    #[serde(skip)]
+    anchor: DateTime<Utc>,
+}
+
+fn serialize_instant<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LaterCare {
+    pub kind: CareKind,
+    #[serde(serialize_with = "serialize_instant")]
+    pub from: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Compensation {
+    pub regime: Regime,
+    pub amount_minor: i64,
+    pub currency: &'static str,
+    pub citation: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub regimes: Vec<Regime>,
+    pub band: Option<Band>,
+    pub distance_km: f64,
+    pub care_due: Vec<CareKind>,
+    pub care_later: Vec<LaterCare>,
+    pub passenger_pays_care: bool,
+    pub compensation: Vec<Compensation>,
+    pub refund_option: bool,
+    pub citations: Vec<&'static str>,
+    /// Every item with its source and citation: the "why" for screens and paper.
+    pub care: Vec<CareItem>,
+    pub expected_delay_minutes: i64,
+    pub waited_minutes: i64,
+    pub arrival_delay_minutes: Option<i64>,
+}
+
+/// The facts every rule reads, derived once.
+struct Facts<'a> {
+    s: &'a Scenario,
+    tz: Tz,
+    /// The departure the passenger now waits for: expected or re-routed.
+    new_departure: Option<DateTime<Utc>>,
+    /// Expected delay at departure (the carrier's forecast).
+    expected_delay: Option<Duration>,
+    /// Arrival delay at the final destination.
+    arrival_delay: Option<Duration>,
+}
+
+impl Facts<'_> {
+    fn local_day(&self, t: DateTime<Utc>) -> chrono::NaiveDate {
+        t.with_timezone(&self.tz).date_naive()
+    }
+
+    /// Overnight as the policy defines it where a regime does not: a later
+    /// local calendar day and at least N hours after the scheduled departure.
+    fn overnight_default(&self, policy: &Policy) -> bool {
+        self.new_departure.is_some_and(|d| {
+            self.local_day(d) > self.local_day(self.s.scheduled_departure)
+                && d - self.s.scheduled_departure >= Duration::hours(policy.care.overnight_min_hours as i64)
+        })
+    }
+
+    /// The local time on the scheduled day from which a hotel is issued.
+    fn evening(&self, policy: &Policy) -> DateTime<Utc> {
+        local_at(self.tz, self.local_day(self.s.scheduled_departure), policy.care.hotel_from_local)
+            .unwrap_or(self.s.scheduled_departure)
+    }
+
+    /// Whether the passenger will have waited at least `d` since the scheduled
+    /// departure (for cancellations and denied boarding without a re-route,
+    /// the wait is open-ended).
+    fn wait_reaches(&self, d: Duration) -> bool {
+        match self.new_departure {
+            Some(nd) => nd - self.s.scheduled_departure >= d,
+            None => {
+                matches!(self.s.disruption, DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding)
+            }
+        }
+    }
+
+    fn wait_exceeds(&self, d: Duration) -> bool {
+        match self.new_departure {
+            Some(nd) => nd - self.s.scheduled_departure > d,
+            None => {
+                matches!(self.s.disruption, DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding)
+            }
+        }
+    }
+}
+
+fn local_at(tz: Tz, day: chrono::NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&day.and_time(time)).earliest().map(|t| t.with_timezone(&Utc))
+}
+
+struct Builder {
+    items: Vec<CareItem>,
+}
+
+impl Builder {
+    fn add(
+        &mut self,
+        kind: CareKind,
+        ordinal: u32,
+        from: DateTime<Utc>,
+        source: Source,
+        citation: &'static str,
+        pays: bool,
+    ) {
+        self.items.push(CareItem {
+            kind,
+            ordinal,
+            from,
+            due: false,
+            source,
+            citation,
+            passenger_pays: pays,
+            anchor: from,
+        });
+    }
+
+    /// Sets the meal-series anchor of the first meal just added.
+    fn anchor_meal(&mut self, anchor: DateTime<Utc>) {
+        if let Some(m) = self.items.iter_mut().rev().find(|i| i.kind == CareKind::Meal && i.ordinal == 1) {
+            m.anchor = anchor;
+        }
+    }
+
+    fn meals_and_calls(
+        &mut self,
+        from: DateTime<Utc>,
+        source: Source,
+        meal: &'static str,
+        call: &'static str,
+        pays: bool,
+    ) {
+        self.add(CareKind::Meal, 1, from, source, meal, pays);
+        self.add(CareKind::Communication, 1, from, source, call, pays);
+    }
+
+    fn hotel(
+        &mut self,
+        from: DateTime<Utc>,
+        source: Source,
+        hotel: &'static str,
+        transport: &'static str,
+        pays: bool,
+    ) {
+        self.add(CareKind::Hotel, 1, from, source, hotel, pays);
+        self.add(CareKind::Transport, 1, from, source, transport, pays);
+    }
+}
+
+/// Evaluates a scenario under the law and the airline's policy.
+pub fn evaluate(s: &Scenario, policy: &Policy) -> Evaluation {
+    evaluate_with(s, policy, true)
+}
+
+/// The statutory part alone (for the "policy never yields less" check).
+pub fn evaluate_law_only(s: &Scenario, policy: &Policy) -> Evaluation {
+    evaluate_with(s, policy, false)
+}
+
+fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation {
+    let tz = s.origin.tz;
+    let licence = s.carrier_record.and_then(|c| c.licence_country.as_deref());
+    let destination_country = s.destination.country.as_str();
+    let regimes = applicable(&s.origin.country, destination_country, licence);
+    let distance_km = (great_circle_km(s.origin, s.destination) * 10.0).round() / 10.0;
+
+    let new_departure = match s.disruption {
+        DisruptionKind::Delay | DisruptionKind::Diversion => {
+            Some(s.expected_departure.unwrap_or(s.scheduled_departure))
+        }
+        DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding => s.reroute.map(|r| r.0),
+    };
+    let expected_delay = new_departure.map(|d| d - s.scheduled_departure);
+    let arrival_delay = match s.disruption {
+        DisruptionKind::Delay | DisruptionKind::Diversion => Some(
+            s.expected_arrival
+                .map(|a| a - s.scheduled_arrival)
+                .unwrap_or_else(|| expected_delay.unwrap_or_default()),
+        ),
+        DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding => {
+            s.reroute.map(|r| r.1 - s.scheduled_arrival)
+        }
+    };
+    let f = Facts { s, tz, new_departure, expected_delay, arrival_delay };
+
+    let eu_band = regimes
+        .contains(&Regime::Eu261)
+        .then(|| band(distance_km, in_eu261_area(&s.origin.country) && in_eu261_area(destination_country)));
+    let uk_band = regimes
+        .contains(&Regime::Uk261)
+        .then(|| band(distance_km, in_uk(&s.origin.country) && in_uk(destination_country)));
+
+    let mut b = Builder { items: Vec::new() };
+    let mut citations: Vec<&'static str> = Vec::new();
+    let mut compensation = Vec::new();
+    let mut refund = false;
+    let mut pays = Vec::new();
+
+    for &regime in &regimes {
+        match regime {
+            Regime::Eu261 | Regime::Uk261 => {
+                let bd = if regime == Regime::Eu261 { eu_band } else { uk_band }.unwrap_or(Band::A);
+                eu_uk_care(&f, policy, regime, bd, &mut b);
+                if let Some(c) = eu_uk_compensation(&f, policy, regime, bd) {
+                    compensation.push(c);
+                }
+                let refund_here = match s.disruption {
+                    DisruptionKind::Delay | DisruptionKind::Diversion => {
+                        expected_delay.is_some_and(|d| d >= Duration::hours(5))
+                    }
+                    DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding => true,
+                };
+                if refund_here {
+                    refund = true;
+                    citations.push(if regime == Regime::Eu261 {
+                        "EU261 Art 8(1)(a)"
+                    } else {
+                        "UK261 Art 8(1)(a)"
+                    });
+                }
+                pays.push(false);
+            }
+            Regime::Appr => {
+                let control = appr_control(s.cause);
+                let cared = appr_care(&f, policy, control, &mut b);
+                pays.push(!cared);
+                if let Some(c) = appr_compensation(&f, policy, control) {
+                    compensation.push(c);
+                }
+                if control != Control::Outside
+                    && (matches!(s.disruption, DisruptionKind::Cancellation)
+                        || expected_delay.is_some_and(|d| d >= Duration::hours(3)))
+                {
+                    refund = true;
+                    citations.push("SOR/2019-150 s.17(1)");
+                }
+            }
+            Regime::UsDot => {
+                let control = us_control(s.cause);
+                let cared = us_care(&f, policy, control, &mut b);
+                pays.push(!cared);
+            }
+            Regime::CnMot2016 => {
+                let domestic_diversion = s.disruption == DisruptionKind::Diversion
+                    && s.diverted_to.is_some_and(|d| d.country == "CN")
+                    && s.origin.country == "CN";
+                let passenger_pays = cn_control(s.cause) == Control::Outside && !domestic_diversion;
+                cn_care(&f, policy, passenger_pays, &mut b);
+                pays.push(passenger_pays);
+            }
+            Regime::Anac400 => {
+                anac_care(&f, &mut b);
+                pays.push(false);
+                let refund_here = match s.disruption {
+                    DisruptionKind::Delay | DisruptionKind::Diversion => {
+                        expected_delay.is_some_and(|d| d > Duration::hours(4))
+                    }
+                    _ => true,
+                };
+                if refund_here {
+                    refund = true;
+                    citations.push("ANAC Res. 400 Art 21");
+                }
+            }
+        }
+    }
+
+    // 14 CFR 260: refunds on flights to, from or within the US, any carrier.
+    let us_origin = s.origin.country == "US";
+    let us_dest = destination_country == "US";
+    if us_origin || us_dest {
+        let significant = if us_origin && us_dest { Duration::hours(3) } else { Duration::hours(6) };
+        let late = expected_delay.is_some_and(|d| d >= significant)
+            || arrival_delay.is_some_and(|d| d >= significant);
+        let early = expected_delay.is_some_and(|d| -d >= significant);
+        if s.disruption == DisruptionKind::Cancellation || late || early {
+            refund = true;
+            citations.push("14 CFR 260.6");
+        }
+    }
+
+    // The airline's policy on top: further meals on the regimes' timelines,
+    // and voluntary care where no regime applies.
+    if with_policy {
+        add_policy_meals(&f, policy, &mut b);
+        if regimes.is_empty()
+            && policy.care.voluntary_care_without_regime
+            && eu_control(s.cause) == Control::Carrier
+        {
+            let from = s.scheduled_departure + Duration::minutes(policy.care.first_meal_after_minutes as i64);
+            if f.wait_reaches(Duration::minutes(policy.care.first_meal_after_minutes as i64)) {
+                b.add(
+                    CareKind::Meal,
+                    1,
+                    from,
+                    Source::Policy(PolicyMarker::Policy),
+                    "Airline policy: care.first_meal_after_minutes",
+                    false,
+                );
+                if f.overnight_default(policy) {
+                    let from = from.max(f.evening(policy));
+                    b.hotel(
+                        from,
+                        Source::Policy(PolicyMarker::Policy),
+                        "Airline policy: care.overnight_min_hours",
+                        "Airline policy: care.overnight_min_hours",
+                        false,
+                    );
+                }
+                add_policy_meals(&f, policy, &mut b);
+            }
+        }
+    }
+
+    for item in &mut b.items {
+        item.due = item.from <= s.at;
+    }
+    // A strict "more than" threshold (ANAC) is a `from` one second after it.
+    let mut care_due: Vec<CareKind> = b.items.iter().filter(|i| i.due).map(|i| i.kind).collect();
+    care_due.sort();
+    care_due.dedup();
+    // Later: each (kind, ordinal) not yet due from any source, at its earliest.
+    let mut care_later: Vec<LaterCare> = Vec::new();
+    let mut seen: Vec<(CareKind, u32)> = Vec::new();
+    let mut pending: Vec<&CareItem> = b.items.iter().filter(|i| !i.due).collect();
+    pending.sort_by_key(|i| (i.from, i.kind));
+    for i in pending {
+        let key = (i.kind, i.ordinal);
+        let due_elsewhere = b.items.iter().any(|d| d.due && d.kind == i.kind && d.ordinal == i.ordinal);
+        if !due_elsewhere && !seen.contains(&key) {
+            seen.push(key);
+            care_later.push(LaterCare { kind: i.kind, from: i.from });
+        }
+    }
+
+    citations.extend(b.items.iter().map(|i| i.citation));
+    citations.extend(compensation.iter().map(|c| c.citation));
+    citations.sort();
+    citations.dedup();
+
+    let passenger_pays_care = if pays.is_empty() { b.items.is_empty() } else { pays.iter().all(|p| *p) };
+
+    Evaluation {
+        band: eu_band.or(uk_band),
+        regimes,
+        distance_km,
+        care_due,
+        care_later,
+        passenger_pays_care,
+        compensation,
+        refund_option: refund,
+        citations,
+        care: b.items,
+        expected_delay_minutes: expected_delay.map(|d| d.num_minutes()).unwrap_or(0),
+        waited_minutes: (s.at.min(new_departure.unwrap_or(s.at)) - s.scheduled_departure)
+            .num_minutes()
+            .max(0),
+        arrival_delay_minutes: arrival_delay.map(|d| d.num_minutes()),
+    }
+}
+
+fn threshold(bd: Band) -> Duration {
+    match bd {
+        Band::A => Duration::hours(2),
+        Band::B => Duration::hours(3),
+        Band::C => Duration::hours(4),
+    }
+}
+
+/// EU261 / UK261 Art 6, 4(3), 5(1)(b) and 9: care does not depend on the
+/// cause (McDonagh C-12/11), only on the expected delay and band.
+fn eu_uk_care(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band, b: &mut Builder) {
+    let s = f.s;
+    let src = Source::Regime(regime);
+    let eu = regime == Regime::Eu261;
+    let (meal, call, hotel, transport) = if eu {
+        ("EU261 Art 9(1)(a)", "EU261 Art 9(2)", "EU261 Art 9(1)(b)", "EU261 Art 9(1)(c)")
+    } else {
+        ("UK261 Art 9(1)(a)", "UK261 Art 9(2)", "UK261 Art 9(1)(b)", "UK261 Art 9(1)(c)")
+    };
+    match s.disruption {
+        DisruptionKind::Delay | DisruptionKind::Diversion => {
+            let thr = threshold(bd);
+            if f.expected_delay.is_some_and(|d| d >= thr) {
+                // Owed as soon as the carrier expects the delay (Art 6(1)).
+                let from = s.at.min(s.scheduled_departure + thr);
+                b.meals_and_calls(from, src, meal, call, false);
+                b.anchor_meal(s.scheduled_departure + thr);
+                // Art 6(1)(ii): the new departure is at least the day after the announced one.
+                let overnight =
+                    f.new_departure.is_some_and(|d| f.local_day(d) > f.local_day(s.scheduled_departure));
+                if overnight {
+                    b.hotel(
+                        (s.scheduled_departure + thr).max(f.evening(policy)),
+                        src,
+                        hotel,
+                        transport,
+                        false,
+                    );
+                }
+            }
+        }
+        DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding => {
+            // Art 5(1)(b), 4(3): care at once.
+            let from = s.at.min(s.scheduled_departure);
+            b.meals_and_calls(from, src, meal, call, false);
+            if f.new_departure.is_some_and(|d| f.local_day(d) > f.local_day(s.scheduled_departure)) {
+                b.hotel(from.max(f.evening(policy)), src, hotel, transport, false);
+            }
+        }
+    }
+}
+
+fn eu_uk_amount(regime: Regime, bd: Band) -> (i64, &'static str) {
+    match (regime, bd) {
+        (Regime::Uk261, Band::A) => (22000, "GBP"),
+        (Regime::Uk261, Band::B) => (35000, "GBP"),
+        (Regime::Uk261, Band::C) => (52000, "GBP"),
+        (_, Band::A) => (25000, "EUR"),
+        (_, Band::B) => (40000, "EUR"),
+        (_, Band::C) => (60000, "EUR"),
+    }
+}
+
+fn eu_uk_compensation(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band) -> Option<Compensation> {
+    let s = f.s;
+    let eu = regime == Regime::Eu261;
+    let (full, currency) = eu_uk_amount(regime, bd);
+    let cite = |delay: &'static str, cancel: &'static str, denied: &'static str, uk: [&'static str; 3]| match (
+        eu,
+        s.disruption,
+    ) {
+        (true, DisruptionKind::Cancellation) => cancel,
+        (true, DisruptionKind::DeniedBoarding) => denied,
+        (true, _) => delay,
+        (false, DisruptionKind::Cancellation) => uk[1],
+        (false, DisruptionKind::DeniedBoarding) => uk[2],
+        (false, _) => uk[0],
+    };
+    let halve_within = threshold(bd);
+    let amount = match s.disruption {
+        DisruptionKind::Delay | DisruptionKind::Diversion => {
+            if eu_control(s.cause) != Control::Carrier {
+                return None;
+            }
+            let d = f.arrival_delay?;
+            if d < Duration::hours(3) {
+                return None;
+            }
+            // Art 7(2)(c) read with Sturgeon: band C arriving 3-4 h late is halved.
+            if bd == Band::C && d <= Duration::hours(4) && policy.compensation.eu_art_7_2_reduction {
+                full / 2
+            } else {
+                full
+            }
+        }
+        DisruptionKind::Cancellation => {
+            if eu_control(s.cause) != Control::Carrier {
+                return None;
+            }
+            let notice = s.notice_days.unwrap_or(0);
+            let reroute =
+                s.reroute.map(|(dep, arr)| (s.scheduled_departure - dep, arr - s.scheduled_arrival));
+            let exempt = match (notice, reroute) {
+                (14.., _) => true,
+                (7..=13, Some((early, late))) => early <= Duration::hours(2) && late < Duration::hours(4),
+                (0..=6, Some((early, late))) => early <= Duration::hours(1) && late < Duration::hours(2),
+                _ => false,
+            };
+            if exempt {
+                return None;
+            }
+            halved(full, f.arrival_delay, halve_within, policy)
+        }
+        // Art 4(3): denied boarding against the passenger's will, any cause.
+        DisruptionKind::DeniedBoarding => halved(full, f.arrival_delay, halve_within, policy),
+    };
+    Some(Compensation {
+        regime,
+        amount_minor: amount,
+        currency,
+        citation: cite(
+            "EU261 Art 7(1); CJEU C-402/07 Sturgeon",
+            "EU261 Art 5(1)(c), Art 7(1)",
+            "EU261 Art 4(3), Art 7(1)",
+            ["UK261 Art 7(1); Sturgeon", "UK261 Art 5(1)(c), Art 7(1)", "UK261 Art 4(3), Art 7(1)"],
+        ),
+    })
+}
+
+/// Art 7(2): re-routed and arriving late by at most the band's threshold.
+fn halved(full: i64, arrival_delay: Option<Duration>, within: Duration, policy: &Policy) -> i64 {
+    match arrival_delay {
+        Some(d) if policy.compensation.eu_art_7_2_reduction && d <= within => full / 2,
+        _ => full,
+    }
+}
+
+/// APPR s.14: care after a 2-hour wait when within the carrier's control
+/// (s.11, s.12) and the passenger was told less than 12 h before departure.
+fn appr_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) -> bool {
+    let s = f.s;
+    if control == Control::Outside {
+        return false;
+    }
+    if s.informed_at.is_some_and(|i| s.scheduled_departure - i >= Duration::hours(12)) {
+        return false;
+    }
+    let src = Source::Regime(Regime::Appr);
+    let immediate = s.disruption == DisruptionKind::DeniedBoarding;
+    let two_hours = Duration::hours(2);
+    if immediate || f.wait_reaches(two_hours) {
+        let from =
+            if immediate { s.at.min(s.scheduled_departure) } else { s.scheduled_departure + two_hours };
+        b.meals_and_calls(from, src, "SOR/2019-150 s.14(1)(a)", "SOR/2019-150 s.14(1)(c)", false);
+        if f.overnight_default(policy) {
+            b.hotel(from.max(f.evening(policy)), src, "SOR/2019-150 s.14(2)", "SOR/2019-150 s.14(2)", false);
+        }
+    }
+    true
+}
+
+fn appr_compensation(f: &Facts<'_>, policy: &Policy, control: Control) -> Option<Compensation> {
+    let s = f.s;
+    if control != Control::Carrier || s.notice_days.is_some_and(|d| d >= 14) {
+        return None;
+    }
+    let large = match s.carrier_size {
+        Some(size) => size == CarrierSize::Large,
+        None => match s.carrier_record.and_then(|c| c.appr_size) {
+            Some(size) => size == ApprSize::Large,
+            None => policy.compensation.appr_default_carrier_size == CarrierSize::Large,
+        },
+    };
+    // Without a re-route the passenger reaches the destination no sooner than the top tier.
+    let d = f.arrival_delay.unwrap_or(Duration::hours(24));
+    let (amount, citation) = match s.disruption {
+        DisruptionKind::DeniedBoarding => {
+            let a = if d < Duration::hours(6) {
+                90000
+            } else if d < Duration::hours(9) {
+                180000
+            } else {
+                240000
+            };
+            (a, "SOR/2019-150 s.20(1)")
+        }
+        _ => {
+            let (l, sm) = if d < Duration::hours(3) {
+                return None;
+            } else if d < Duration::hours(6) {
+                (40000, 12500)
+            } else if d < Duration::hours(9) {
+                (70000, 25000)
+            } else {
+                (100000, 50000)
+            };
+            (
+                if large { l } else { sm },
+                if large { "SOR/2019-150 s.19(1)(a)" } else { "SOR/2019-150 s.19(1)(b)" },
+            )
+        }
+    };
+    Some(Compensation { regime: Regime::Appr, amount_minor: amount, currency: "CAD", citation })
+}
+
+/// US DOT dashboard commitments: a meal voucher at 3 h, hotel and ground
+/// transport overnight, for delays the carrier controls.
+fn us_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) -> bool {
+    let s = f.s;
+    if control == Control::Outside {
+        return false;
+    }
+    let src = Source::Regime(Regime::UsDot);
+    let three = Duration::hours(3);
+    let eligible = match s.disruption {
+        DisruptionKind::Delay | DisruptionKind::Diversion => f.expected_delay.is_some_and(|d| d >= three),
+        _ => f.wait_reaches(three),
+    };
+    if eligible {
+        let from = s.at.min(s.scheduled_departure + three);
+        b.add(
+            CareKind::Meal,
+            1,
+            from,
+            src,
+            "US DOT dashboard: meal voucher for a controllable delay of 3 hours or more",
+            false,
+        );
+        b.anchor_meal(s.scheduled_departure + three);
+        if f.overnight_default(policy)
+            || (s.disruption == DisruptionKind::Cancellation && f.new_departure.is_none())
+        {
+            b.hotel(
+                (s.scheduled_departure + three).max(f.evening(policy)),
+                src,
+                "US DOT dashboard: complimentary hotel for an overnight controllable delay",
+                "US DOT dashboard: ground transportation to and from the hotel",
+                false,
+            );
+        }
+    }
+    true
+}
+
+/// China 2016 Art 29: the rules set no hours, the policy's timeline applies.
+/// Carrier causes: free. Other causes: the carrier arranges, the passenger pays.
+fn cn_care(f: &Facts<'_>, policy: &Policy, passenger_pays: bool, b: &mut Builder) {
+    let s = f.s;
+    let src = Source::Regime(Regime::CnMot2016);
+    let first = Duration::minutes(policy.care.first_meal_after_minutes as i64);
+    let citation = if passenger_pays {
+        "航班正常管理规定 第二十九条(二)"
+    } else {
+        "航班正常管理规定 第二十九条(一)"
+    };
+    let immediate = s.disruption == DisruptionKind::DeniedBoarding;
+    if immediate || f.wait_reaches(first) {
+        let from = if immediate { s.at.min(s.scheduled_departure) } else { s.scheduled_departure + first };
+        b.add(CareKind::Meal, 1, from, src, citation, passenger_pays);
+        if f.overnight_default(policy) {
+            b.add(CareKind::Hotel, 1, from.max(f.evening(policy)), src, citation, passenger_pays);
+            b.add(CareKind::Transport, 1, from.max(f.evening(policy)), src, citation, passenger_pays);
+        }
+    }
+}
+
+/// ANAC Res. 400 Art 27: more than 1 h communication, more than 2 h food,
+/// more than 4 h lodging when an overnight stay is needed (or for special
+/// assistance), with transfers; a passenger living in the departure city may
+/// be taken home instead. Any cause.
+fn anac_care(f: &Facts<'_>, b: &mut Builder) {
+    let s = f.s;
+    let src = Source::Regime(Regime::Anac400);
+    let just_after = |h: i64| s.scheduled_departure + Duration::hours(h) + Duration::seconds(1);
+    if f.wait_exceeds(Duration::hours(1)) {
+        b.add(CareKind::Communication, 1, just_after(1), src, "ANAC Res. 400 Art 27, I", false);
+    }
+    if f.wait_exceeds(Duration::hours(2)) {
+        b.add(CareKind::Meal, 1, just_after(2), src, "ANAC Res. 400 Art 27, II", false);
+    }
+    if f.wait_exceeds(Duration::hours(4)) {
+        let overnight = f.new_departure.is_none_or(|d| f.local_day(d) > f.local_day(s.scheduled_departure));
+        if overnight || s.passenger.special_assistance {
+            if !s.passenger.lives_in_departure_city {
+                b.add(CareKind::Hotel, 1, just_after(4), src, "ANAC Res. 400 Art 27, III", false);
+            }
+            b.add(CareKind::Transport, 1, just_after(4), src, "ANAC Res. 400 Art 27, III and §1", false);
+        }
+    }
+}
+
+/// Further meals every `meal_interval_minutes` after the first, while the
+/// passenger still waits: "in reasonable relation to the waiting time".
+fn add_policy_meals(f: &Facts<'_>, policy: &Policy, b: &mut Builder) {
+    let interval = Duration::minutes(policy.care.meal_interval_minutes as i64);
+    // One series of meals, anchored on the earliest first meal's threshold.
+    let Some((anchor, source, pays)) = b
+        .items
+        .iter()
+        .filter(|i| i.kind == CareKind::Meal && i.ordinal == 1)
+        .map(|i| (i.anchor.max(f.s.scheduled_departure), i.source, i.passenger_pays))
+        .min_by_key(|(t, _, _)| *t)
+    else {
+        return;
+    };
+    if b.items.iter().any(|i| i.kind == CareKind::Meal && i.ordinal > 1) {
+        return;
+    }
+    let until = match f.new_departure {
+        Some(d) => d,
+        None => f.s.at.max(anchor) + Duration::hours(24),
+    };
+    let citation = match source {
+        Source::Regime(Regime::Eu261) => {
+            "EU261 Art 9(1)(a) (meals in relation to the waiting time); airline policy care.meal_interval_minutes"
+        }
+        Source::Regime(Regime::Uk261) => {
+            "UK261 Art 9(1)(a) (meals in relation to the waiting time); airline policy care.meal_interval_minutes"
+        }
+        _ => "Airline policy: care.meal_interval_minutes",
+    };
+    let mut n = 2;
+    let mut t = anchor + interval;
+    // Bounded: at most a few days of meals.
+    while t < until && n <= 12 {
+        b.add(CareKind::Meal, n, t, source, citation, pays);
+        n += 1;
+        t += interval;
+    }
+}

@@ -1,0 +1,29 @@
+//! The care engine: who is owed what, when, and why.
+//!
+//! Pure: no IO, no clock. Every evaluation takes the instant it is asked
+//! about (`at`) as input. Where a rule lives:
+//!
+//! - which regimes apply to a flight: [`regime::applicable`];
+//! - causes, IATA delay codes and each regime's view of them: [`cause`];
+//! - care timelines, compensation and refunds, per regime: [`evaluate`];
+//! - the airline's additions (meals, hotels, goodwill, guarantees): [`policy`]
+//!   and `policy/default.toml`;
+//! - the customer star rating and lifetime value: [`stars`];
+//! - front-line authority limits: [`authority`];
+//! - who is served first: [`priority`].
+
+pub mod authority;
+pub mod cause;
+pub mod evaluate;
+pub mod policy;
+pub mod priority;
+#[cfg(test)]
+mod properties;
+pub mod regime;
+pub mod scenario;
+pub mod stars;
+
+pub use evaluate::{CareKind, Evaluation, evaluate};
+pub use policy::Policy;
+pub use regime::Regime;
+pub use scenario::{Scenario, ScenarioError, ScenarioInput};

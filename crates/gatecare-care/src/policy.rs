@@ -1,0 +1,351 @@
+//! Airline policy: configuration, not code. `policy/default.toml` is the
+//! documented default; [`Policy::from_toml`] reads and checks another.
+
+use chrono::NaiveTime;
+use gatecare_core::{Cabin, Currency, LoyaltyTier};
+use serde::Deserialize;
+
+pub const DEFAULT_POLICY: &str = include_str!("../policy/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub care: CarePolicy,
+    pub compensation: CompensationPolicy,
+    pub meals: MealPolicy,
+    pub hotel: HotelPolicy,
+    pub lounge: LoungePolicy,
+    pub goodwill: Vec<GoodwillRule>,
+    pub upgrade: UpgradePolicy,
+    #[serde(default)]
+    pub guarantees: Vec<Guarantee>,
+    pub star_rating: StarRatingPolicy,
+    pub lifetime_value: LifetimeValuePolicy,
+    pub authority: Vec<AuthorityRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarePolicy {
+    pub first_meal_after_minutes: u32,
+    pub meal_interval_minutes: u32,
+    pub hotel_from_local: NaiveTime,
+    pub overnight_min_hours: u32,
+    pub voluntary_care_without_regime: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompensationPolicy {
+    pub eu_art_7_2_reduction: bool,
+    pub appr_default_carrier_size: CarrierSize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarrierSize {
+    Large,
+    Small,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MealPolicy {
+    pub amount: Vec<MealAmount>,
+    pub times: Vec<MealTime>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MealAmount {
+    pub station: String,
+    pub currency: Currency,
+    pub amount_minor: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MealTime {
+    pub name: String,
+    pub from: NaiveTime,
+    pub to: NaiveTime,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotelPolicy {
+    pub economy: u8,
+    pub premium_economy: u8,
+    pub business: u8,
+    pub first: u8,
+    #[serde(default)]
+    pub by_customer_stars: Vec<HotelByStars>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotelByStars {
+    pub min_customer_stars: u8,
+    pub hotel_stars: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoungePolicy {
+    pub instead_of_meal: bool,
+    pub tiers: Vec<LoyaltyTier>,
+    pub min_customer_stars: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoodwillRule {
+    pub min_stars: u8,
+    pub miles: u32,
+    pub discount_pct: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradePolicy {
+    pub min_customer_stars: u8,
+    pub tiers: Vec<LoyaltyTier>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guarantee {
+    pub id: String,
+    pub description: String,
+    pub target_pct: u8,
+    pub per_point_pct: u8,
+    pub max_pct: u8,
+}
+
+impl Guarantee {
+    /// The discount (percent) a measured service level earns: each point
+    /// below the target is worth `per_point_pct`, capped at `max_pct`.
+    pub fn discount_pct(&self, achieved_pct: u8) -> u8 {
+        let shortfall = self.target_pct.saturating_sub(achieved_pct) as u32;
+        (shortfall * self.per_point_pct as u32).min(self.max_pct as u32) as u8
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StarRatingPolicy {
+    pub complaints_and_sensitivity: u8,
+    pub flight_frequency: u8,
+    pub travel_pattern: u8,
+    pub cabin_bought: u8,
+    pub purchase_channel: u8,
+    pub occupation: u8,
+    pub staff_observations: u8,
+    pub other: u8,
+    pub flights_for_full_points: u16,
+    pub bands: Vec<StarBandRule>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StarBandRule {
+    pub stars: u8,
+    pub min_score: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifetimeValuePolicy {
+    pub currency: Currency,
+    pub horizon_years: u16,
+    pub max_age: u16,
+    pub economy: i64,
+    pub premium_economy: i64,
+    pub business: i64,
+    pub first: i64,
+}
+
+impl LifetimeValuePolicy {
+    pub fn average_fare(&self, cabin: Cabin) -> i64 {
+        match cabin {
+            Cabin::Economy => self.economy,
+            Cabin::PremiumEconomy => self.premium_economy,
+            Cabin::Business => self.business,
+            Cabin::First => self.first,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Agent,
+    Supervisor,
+    DutyManager,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityRule {
+    pub role: Role,
+    pub min_stars: u8,
+    pub currency: Currency,
+    pub amount_minor: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("policy is not valid TOML or has unknown keys: {0}")]
+    Syntax(String),
+    #[error("policy value {key} is not acceptable: {reason}")]
+    Value { key: &'static str, reason: String },
+}
+
+impl Policy {
+    pub fn default_policy() -> Policy {
+        // The shipped file is checked by a unit test; this cannot fail in a release.
+        Policy::from_toml(DEFAULT_POLICY).unwrap_or_else(|e| unreachable!("default policy: {e}"))
+    }
+
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        let p: Policy = toml::from_str(text).map_err(|e| PolicyError::Syntax(e.message().to_owned()))?;
+        p.check()?;
+        Ok(p)
+    }
+
+    fn check(&self) -> Result<(), PolicyError> {
+        let bad = |key, reason: &str| Err(PolicyError::Value { key, reason: reason.to_owned() });
+        if self.care.meal_interval_minutes < 60 {
+            return bad("care.meal_interval_minutes", "at least 60");
+        }
+        if self.care.first_meal_after_minutes > 6 * 60 {
+            return bad("care.first_meal_after_minutes", "at most 360: passengers must be fed");
+        }
+        let s = &self.star_rating;
+        let total = [
+            s.complaints_and_sensitivity,
+            s.flight_frequency,
+            s.travel_pattern,
+            s.cabin_bought,
+            s.purchase_channel,
+            s.occupation,
+            s.staff_observations,
+            s.other,
+        ]
+        .iter()
+        .map(|&c| c as u32)
+        .sum::<u32>();
+        if total != 100 {
+            return bad("star_rating", "the eight caps must add up to 100");
+        }
+        if s.flights_for_full_points == 0 {
+            return bad("star_rating.flights_for_full_points", "must be positive");
+        }
+        if !s.bands.iter().any(|b| b.min_score == 0) {
+            return bad("star_rating.bands", "one band must start at 0 so every score has stars");
+        }
+        if s.bands.iter().any(|b| !(1..=6).contains(&b.stars) || b.min_score > 100) {
+            return bad("star_rating.bands", "stars 1-6, scores 0-100");
+        }
+        if self.meals.amount.iter().any(|m| m.amount_minor <= 0) || self.meals.amount.is_empty() {
+            return bad("meals.amount", "positive amounts, at least one");
+        }
+        if self.authority.iter().any(|a| a.amount_minor < 0) {
+            return bad("authority", "limits cannot be negative");
+        }
+        if self.guarantees.iter().any(|g| g.target_pct > 100 || g.max_pct > 100) {
+            return bad("guarantees", "percentages are 0-100");
+        }
+        Ok(())
+    }
+
+    /// The meal voucher value at a station: its own entry, else the "*" one.
+    pub fn meal_amount(&self, station: &str) -> Option<(Currency, i64)> {
+        self.meals
+            .amount
+            .iter()
+            .find(|m| m.station == station)
+            .or_else(|| self.meals.amount.iter().find(|m| m.station == "*"))
+            .map(|m| (m.currency, m.amount_minor))
+    }
+
+    /// Goodwill for a customer's stars: the highest rule that matches.
+    pub fn goodwill_for(&self, stars: u8) -> Option<&GoodwillRule> {
+        self.goodwill.iter().filter(|g| g.min_stars <= stars).max_by_key(|g| g.min_stars)
+    }
+
+    /// Hotel stars for a cabin, raised for valued customers.
+    pub fn hotel_stars(&self, cabin: Cabin, customer_stars: u8) -> u8 {
+        let by_cabin = match cabin {
+            Cabin::Economy => self.hotel.economy,
+            Cabin::PremiumEconomy => self.hotel.premium_economy,
+            Cabin::Business => self.hotel.business,
+            Cabin::First => self.hotel.first,
+        };
+        let by_stars = self
+            .hotel
+            .by_customer_stars
+            .iter()
+            .filter(|h| h.min_customer_stars <= customer_stars)
+            .map(|h| h.hotel_stars)
+            .max()
+            .unwrap_or(0);
+        by_cabin.max(by_stars)
+    }
+
+    /// Whether an elite gets an open lounge instead of a meal voucher.
+    pub fn lounge_instead_of_meal(&self, tier: LoyaltyTier, customer_stars: u8) -> bool {
+        self.lounge.instead_of_meal
+            && (self.lounge.tiers.contains(&tier) || customer_stars >= self.lounge.min_customer_stars)
+    }
+
+    pub fn upgrade_eligible(&self, tier: LoyaltyTier, customer_stars: u8) -> bool {
+        customer_stars >= self.upgrade.min_customer_stars || self.upgrade.tiers.contains(&tier)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_default_is_valid() {
+        let p = Policy::from_toml(DEFAULT_POLICY).unwrap();
+        assert_eq!(p.meal_amount("HKG").unwrap().1, 12000);
+        assert_eq!(p.meal_amount("AMS").unwrap().0.as_str(), "EUR");
+        assert_eq!(p.goodwill_for(5).unwrap().miles, 5000);
+        assert_eq!(p.goodwill_for(6).unwrap().miles, 10000);
+        assert_eq!(p.hotel_stars(Cabin::Economy, 2), 3);
+        assert_eq!(p.hotel_stars(Cabin::Economy, 6), 5);
+        assert!(p.lounge_instead_of_meal(LoyaltyTier::Gold, 1));
+        assert!(!p.lounge_instead_of_meal(LoyaltyTier::Silver, 3));
+    }
+
+    #[test]
+    fn guarantee_formula_from_seed_000() {
+        let g = Guarantee {
+            id: "x".into(),
+            description: String::new(),
+            target_pct: 95,
+            per_point_pct: 2,
+            max_pct: 50,
+        };
+        assert_eq!(g.discount_pct(95), 0);
+        assert_eq!(g.discount_pct(99), 0);
+        assert_eq!(g.discount_pct(94), 2);
+        assert_eq!(g.discount_pct(90), 10);
+        assert_eq!(g.discount_pct(0), 50);
+    }
+
+    #[test]
+    fn bad_policies_are_refused_with_the_key() {
+        assert!(matches!(Policy::from_toml("nonsense = 1"), Err(PolicyError::Syntax(_))));
+        let broken = DEFAULT_POLICY.replace("occupation = 15", "occupation = 25");
+        assert!(matches!(Policy::from_toml(&broken), Err(PolicyError::Value { key: "star_rating", .. })));
+        let broken = DEFAULT_POLICY.replace("meal_interval_minutes = 240", "meal_interval_minutes = 5");
+        assert!(matches!(
+            Policy::from_toml(&broken),
+            Err(PolicyError::Value { key: "care.meal_interval_minutes", .. })
+        ));
+    }
+}

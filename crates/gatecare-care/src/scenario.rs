@@ -1,0 +1,174 @@
+//! The input of an evaluation: parsed from the `scenario` JSON of the
+//! command-line contract into checked types, each error naming its field.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use gatecare_core::{AirportCode, CarrierCode};
+use gatecare_reference::{Airport, Carrier};
+use serde::Deserialize;
+
+use crate::cause::Cause;
+use crate::policy::CarrierSize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisruptionKind {
+    Delay,
+    Cancellation,
+    DeniedBoarding,
+    Diversion,
+}
+
+/// The JSON shape (`shared/fixtures/care-public.jsonl`, `scenario`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioInput {
+    #[serde(default)]
+    pub id: Option<serde::de::IgnoredAny>,
+    pub origin: String,
+    pub destination: String,
+    pub operating_carrier: String,
+    #[serde(default)]
+    pub carrier_size: Option<CarrierSize>,
+    pub disruption: DisruptionKind,
+    pub cause: String,
+    pub scheduled_departure: DateTime<FixedOffset>,
+    pub scheduled_arrival: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub expected_departure: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub expected_arrival: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub informed_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub notice_days: Option<u32>,
+    #[serde(default)]
+    pub reroute: Option<RerouteInput>,
+    #[serde(default)]
+    pub diverted_to: Option<String>,
+    #[serde(default)]
+    pub passenger: PassengerFacts,
+    pub at: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RerouteInput {
+    pub departure: DateTime<FixedOffset>,
+    pub arrival: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PassengerFacts {
+    #[serde(default)]
+    pub special_assistance: bool,
+    #[serde(default)]
+    pub unaccompanied_minor: bool,
+    #[serde(default)]
+    pub lives_in_departure_city: bool,
+}
+
+/// A checked scenario: every code resolved, every time in UTC.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub origin: &'static Airport,
+    pub destination: &'static Airport,
+    pub carrier: CarrierCode,
+    pub carrier_record: Option<&'static Carrier>,
+    pub carrier_size: Option<CarrierSize>,
+    pub disruption: DisruptionKind,
+    pub cause: Cause,
+    pub scheduled_departure: DateTime<Utc>,
+    pub scheduled_arrival: DateTime<Utc>,
+    pub expected_departure: Option<DateTime<Utc>>,
+    pub expected_arrival: Option<DateTime<Utc>>,
+    pub informed_at: Option<DateTime<Utc>>,
+    pub notice_days: Option<u32>,
+    pub reroute: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub diverted_to: Option<&'static Airport>,
+    pub passenger: PassengerFacts,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct ScenarioError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn err(field: &'static str, reason: impl Into<String>) -> ScenarioError {
+    ScenarioError { field, reason: reason.into() }
+}
+
+fn airport(field: &'static str, code: &str) -> Result<&'static Airport, ScenarioError> {
+    let c = AirportCode::parse(code).map_err(|e| err(field, e.to_string()))?;
+    gatecare_reference::airport(&c).ok_or_else(|| err(field, format!("unknown airport {c}")))
+}
+
+impl ScenarioInput {
+    pub fn check(self) -> Result<Scenario, ScenarioError> {
+        let origin = airport("origin", &self.origin)?;
+        let destination = airport("destination", &self.destination)?;
+        let carrier = CarrierCode::parse(&self.operating_carrier)
+            .map_err(|e| err("operating_carrier", e.to_string()))?;
+        let carrier_record = gatecare_reference::carrier(&carrier);
+        if carrier_record.is_none() {
+            return Err(err("operating_carrier", format!("unknown carrier {carrier}")));
+        }
+        let cause = Cause::parse(&self.cause).ok_or_else(|| {
+            err("cause", format!("unknown cause {:?}", self.cause.chars().take(40).collect::<String>()))
+        })?;
+        let utc = |t: DateTime<FixedOffset>| t.with_timezone(&Utc);
+        let scheduled_departure = utc(self.scheduled_departure);
+        let scheduled_arrival = utc(self.scheduled_arrival);
+        if scheduled_arrival <= scheduled_departure {
+            return Err(err("scheduled_arrival", "must be after scheduled_departure"));
+        }
+        if let (Some(d), Some(a)) = (self.expected_departure, self.expected_arrival)
+            && a <= d
+        {
+            return Err(err("expected_arrival", "must be after expected_departure"));
+        }
+        let reroute = match self.reroute {
+            Some(r) if r.arrival <= r.departure => {
+                return Err(err("reroute", "arrival must be after departure"));
+            }
+            Some(r) => Some((utc(r.departure), utc(r.arrival))),
+            None => None,
+        };
+        let diverted_to = match &self.diverted_to {
+            Some(code) => Some(airport("diverted_to", code)?),
+            None => None,
+        };
+        // Ten years either side is plenty; anything else is a typo or an attack.
+        let span = chrono::Duration::days(3650);
+        for (field, t) in [
+            ("at", utc(self.at)),
+            ("expected_departure", self.expected_departure.map(utc).unwrap_or(scheduled_departure)),
+        ] {
+            if (t - scheduled_departure).abs() > span {
+                return Err(err(field, "more than ten years from the scheduled departure"));
+            }
+        }
+        Ok(Scenario {
+            origin,
+            destination,
+            carrier,
+            carrier_record,
+            carrier_size: self.carrier_size,
+            disruption: self.disruption,
+            cause,
+            scheduled_departure,
+            scheduled_arrival,
+            expected_departure: self.expected_departure.map(utc),
+            expected_arrival: self.expected_arrival.map(utc),
+            informed_at: self.informed_at.map(utc),
+            notice_days: self.notice_days,
+            reroute,
+            diverted_to,
+            passenger: self.passenger,
+            at: utc(self.at),
+        })
+    }
+}
