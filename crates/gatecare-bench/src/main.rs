@@ -17,7 +17,8 @@ struct Row {
 
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let rows = rt.block_on(run())?;
+    let mut rows = rt.block_on(run())?;
+    rows.extend(care()?);
     println!(
         "\n{:<44} {:>14}  {:<40} {:>14} {:>8}",
         "figure", "value", "baseline (same run)", "value", "ratio"
@@ -38,6 +39,91 @@ fn ms(d: Duration) -> String {
 
 fn us(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+/// The care engine on a 550-passenger flight: every passenger evaluated
+/// (regimes, timeline, compensation), star-rated, and the flight ordered.
+fn care() -> anyhow::Result<Vec<Row>> {
+    use gatecare_care::priority::{PriorityInput, order};
+    use gatecare_care::stars::{StarInputs, rate};
+    use gatecare_care::{Policy, ScenarioInput, evaluate};
+
+    let policy = Policy::default_policy();
+    let input: ScenarioInput = serde_json::from_value(serde_json::json!({
+        "origin": "HKG", "destination": "KMG", "operating_carrier": "CZ", "disruption": "delay",
+        "cause": "technical", "scheduled_departure": "2026-11-22T13:30:00+08:00",
+        "scheduled_arrival": "2026-11-22T16:00:00+08:00", "expected_departure": "2026-11-23T03:30:00+08:00",
+        "expected_arrival": "2026-11-23T06:00:00+08:00", "at": "2026-11-22T22:30:00+08:00"
+    }))?;
+    let scenario = input.check()?;
+    let n = 550;
+    let profiles: Vec<StarInputs> = (0..n)
+        .map(|i| StarInputs {
+            complaints_filed: (i % 3) as u8,
+            service_sensitivity: (i % 4) as u8,
+            flights_last_12_months: (i % 90) as u16,
+            weekday_share_pct: (i % 100) as u8,
+            booking_class: ['F', 'J', 'W', 'Y', 'K', 'V'][i % 6],
+            channel: ["direct", "agent", "online_travel_site"][i % 3].into(),
+            occupation: ["executive", "engineer", "student"][i % 3].into(),
+            staff_notes: vec![],
+            tier: None,
+        })
+        .collect();
+
+    let rounds = 30;
+    let mut flight = Duration::ZERO;
+    let mut json = Duration::ZERO;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let mut stars = Vec::with_capacity(n);
+        let mut evals = Vec::with_capacity(n);
+        for (i, prof) in profiles.iter().enumerate() {
+            let mut s = scenario.clone();
+            s.passenger.special_assistance = i % 50 == 0;
+            evals.push(evaluate(&s, &policy));
+            stars.push(rate(prof, &policy));
+        }
+        let queue: Vec<PriorityInput> = stars
+            .iter()
+            .enumerate()
+            .map(|(i, r)| PriorityInput {
+                id: i.to_string(),
+                pnr: format!("P{}", i / 3),
+                needs: vec![],
+                age: Some(30 + (i % 50) as u16),
+                stars: r.stars,
+                tier: gatecare_core::LoyaltyTier::None,
+                group_id: (i % 10 == 0).then(|| format!("G{}", i / 100)),
+                group_leader: i % 100 == 0,
+            })
+            .collect();
+        let placed = order(&queue);
+        flight += t.elapsed();
+        // Baseline: serialising the same results to JSON, which every caller does anyway.
+        let t = Instant::now();
+        let text = serde_json::to_string(&(&evals, &stars, &placed))?;
+        json += t.elapsed();
+        std::hint::black_box(text);
+    }
+    let flight = flight / rounds;
+    let json = json / rounds;
+    Ok(vec![
+        Row {
+            what: "care: 550-passenger flight (eval+stars+order)",
+            value: ms(flight),
+            baseline: "serde_json of the same results",
+            baseline_value: ms(json),
+            ratio: flight.as_secs_f64() / json.as_secs_f64(),
+        },
+        Row {
+            what: "care: per passenger",
+            value: us(flight / n as u32),
+            baseline: "serde_json per passenger",
+            baseline_value: us(json / n as u32),
+            ratio: flight.as_secs_f64() / json.as_secs_f64(),
+        },
+    ])
 }
 
 async fn run() -> anyhow::Result<Vec<Row>> {
