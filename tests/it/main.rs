@@ -8,5 +8,7 @@
 mod bcbp;
 mod care;
 mod cli;
+mod crash;
 mod e2e;
+mod store;
 mod support;

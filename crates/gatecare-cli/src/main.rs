@@ -5,6 +5,7 @@
 //! malformed data, unknown codes). Never 101: a panic is a bug.
 
 mod bcbp;
+mod ledger;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -33,6 +34,12 @@ enum Command {
     /// The care engine.
     #[command(subcommand)]
     Care(CareCommand),
+    /// The issuance ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Leases of entitlements or flights to a device (admin; central grants them once it exists).
+    #[command(subcommand)]
+    Lease(LeaseCommand),
     /// The departures board of the station, as JSON.
     Flights {
         /// The store (default: the configured database).
@@ -70,6 +77,47 @@ enum CareCommand {
 }
 
 #[derive(Subcommand)]
+enum LedgerCommand {
+    /// Check the ledger's and audit log's hash chains: OK, or the first broken link (exit 1).
+    Verify {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// The issuing child of the crash-safety test (not for operators).
+    #[command(hide = true)]
+    CrashDrill {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value = "DRILL")]
+        device: String,
+        #[arg(long)]
+        ordinal: u32,
+        #[arg(long)]
+        count: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum LeaseCommand {
+    /// Lease a flight's issuance (scope flight, key = flight id) or one entitlement to a device.
+    Grant {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, value_parser = ["flight", "entitlement"])]
+        scope: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        device: String,
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+        /// Who grants it (recorded in the audit log).
+        #[arg(long, default_value = "admin")]
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum DemoCommand {
     /// Generate the demo day and load it into the store.
     Seed {
@@ -86,13 +134,23 @@ enum DemoCommand {
 
 /// An error the user caused: exit 2.
 #[derive(Debug)]
-struct BadInput(String);
+pub(crate) struct BadInput(pub(crate) String);
 impl std::fmt::Display for BadInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 impl std::error::Error for BadInput {}
+
+/// The ledger did not verify: exit 1, the report is already printed.
+#[derive(Debug)]
+struct ChainBroken;
+impl std::fmt::Display for ChainBroken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hash chain broken")
+    }
+}
+impl std::error::Error for ChainBroken {}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -125,6 +183,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let path = db.unwrap_or(settings.database.clone());
             let date = date.unwrap_or_else(|| local_today(&settings));
             let day = gatecare_demo::generate(gatecare_demo::DemoConfig::for_date(date));
+            if reset && path.exists() {
+                // The ledger is append-only: a reset is a new file, not deleted rows.
+                let ok = Store::open(&path).await.is_ok();
+                if !ok {
+                    return Err(BadInput(format!(
+                        "{} is not a Gatecare store; not removing it",
+                        path.display()
+                    ))
+                    .into());
+                }
+                for suffix in ["", "-wal", "-shm"] {
+                    let f = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if f.exists() {
+                        std::fs::remove_file(&f).with_context(|| format!("removing {}", f.display()))?;
+                    }
+                }
+            }
             let store = Store::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
             let report = store.seed_demo(&day, reset).await?;
             print_json(&serde_json::json!({
@@ -166,6 +241,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| BadInput(format!("scenario: {}", one_line(&e.to_string()))))?;
             let scenario = input.check().map_err(|e| BadInput(e.to_string()))?;
             print_json(&gatecare_care::evaluate(&scenario, &policy))?;
+        }
+        Command::Ledger(LedgerCommand::Verify { db }) => {
+            if !ledger::verify(&db).await? {
+                return Err(ChainBroken.into());
+            }
+        }
+        Command::Ledger(LedgerCommand::CrashDrill { db, device, ordinal, count }) => {
+            ledger::crash_drill(&db, &device, ordinal, count, settings.clock.now()).await?;
+        }
+        Command::Lease(LeaseCommand::Grant { db, scope, key, device, hours, by }) => {
+            let path = db.unwrap_or(settings.database.clone());
+            ledger::grant_lease(&path, &scope, &key, &device, hours, &by, settings.clock.now()).await?;
         }
         Command::Flights { db, date } => {
             let path = db.unwrap_or(settings.database.clone());

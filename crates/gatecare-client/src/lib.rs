@@ -1,12 +1,19 @@
 //! The kiosk's side of Gatecare: its local SQLite store, its settings and its
 //! clock. This is an edge crate: it does IO so the domain crates need not.
 
+pub mod agents;
+pub mod bulk;
 pub mod clock;
+pub mod failpoint;
+pub mod ledger;
+pub mod lookup;
 pub mod manifest;
 pub mod settings;
 pub mod store;
 
+pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy};
 pub use clock::Clock;
+pub use ledger::{IssueContext, IssueRequest, Issued, LedgerError};
 pub use manifest::{BookingMatch, NoMatch};
 pub use settings::{Display, Mode, Settings, SettingsError};
 pub use store::{FlightStatus, FlightSummary, SeedReport, Store, StoreError};

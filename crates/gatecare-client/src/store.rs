@@ -4,8 +4,6 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHasher, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, NaiveDate, Utc};
 use gatecare_core::AirportCode;
 use gatecare_demo::{DemoDay, DisruptionKind};
@@ -128,7 +126,55 @@ impl Store {
             .await
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        let store = Store { pool };
+        store.after_migrations().await?;
+        Ok(store)
+    }
+
+    /// Data that later schema versions derive from earlier ones: filled in
+    /// once, so a store written by an older build is complete after opening.
+    async fn after_migrations(&self) -> Result<(), StoreError> {
+        let airports: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM airports").fetch_one(&self.pool).await?;
+        if airports == 0 {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            for a in gatecare_reference::airports() {
+                sqlx::query("INSERT INTO airports (iata, name, city, country, lat, lon, tz) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .bind(a.code.as_str())
+                    .bind(&a.name)
+                    .bind(&a.city)
+                    .bind(&a.country)
+                    .bind(a.lat)
+                    .bind(a.lon)
+                    .bind(a.tz.name())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for c in gatecare_reference::carriers() {
+                sqlx::query(
+                    "INSERT INTO carriers (iata, name, licence_country, appr_size) VALUES (?, ?, ?, ?)",
+                )
+                .bind(c.code.as_str())
+                .bind(&c.name)
+                .bind(&c.licence_country)
+                .bind(c.appr_size.map(|s| match s {
+                    gatecare_reference::ApprSize::Large => "large",
+                    gatecare_reference::ApprSize::Small => "small",
+                }))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        let indexed: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'name_index'")
+                .fetch_optional(&self.pool)
+                .await?;
+        let passengers: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM passengers").fetch_one(&self.pool).await?;
+        if indexed.is_none() && passengers > 0 {
+            self.rebuild_name_index().await?;
+        }
+        Ok(())
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -164,7 +210,7 @@ impl Store {
         // Hash outside the transaction: argon2id is deliberately slow.
         let mut pin_hashes = Vec::with_capacity(day.agents.len());
         for a in &day.agents {
-            pin_hashes.push(hash_pin(a.pin)?);
+            pin_hashes.push(crate::agents::hash_pin(a.pin)?);
         }
 
         let mut tx = self.pool.begin().await?;
@@ -185,11 +231,13 @@ impl Store {
             // Table names are the constants above, never input.
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
         }
-        sqlx::query("INSERT INTO settings (key, value) VALUES ('demo_date', ?), ('station', ?)")
-            .bind(day.date.format("%Y-%m-%d").to_string())
-            .bind(day.station.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('demo_date', ?), ('station', ?), ('name_index', '1')",
+        )
+        .bind(day.date.format("%Y-%m-%d").to_string())
+        .bind(day.station.as_str())
+        .execute(&mut *tx)
+        .await?;
 
         for f in &day.flights {
             sqlx::query(
@@ -248,6 +296,15 @@ impl Store {
                     .bind(g.group_id.to_string())
                     .bind(&g.group_name)
                     .bind(p.flight_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for token in
+                crate::lookup::name_tokens(&p.name.surname, &p.name.given_names, p.name.native.as_deref())
+            {
+                sqlx::query("INSERT OR IGNORE INTO name_index (token, passenger_id) VALUES (?, ?)")
+                    .bind(token)
+                    .bind(p.id.to_string())
                     .execute(&mut *tx)
                     .await?;
             }
@@ -344,7 +401,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (a, hash) in day.agents.iter().zip(pin_hashes) {
+        // A kiosk holds only its own station's agents.
+        for (a, hash) in day.agents.iter().zip(pin_hashes).filter(|(a, _)| a.station == day.station) {
             sqlx::query(
                 "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?)",
             )
@@ -444,27 +502,14 @@ impl Store {
     }
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn parse_time(s: String) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_time(s: String) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(&s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Data(format!("bad timestamp {s:?}: {e}")))
-}
-
-/// Argon2id with OWASP's minimum memory (19 MiB) and two passes; the
-/// store issue raises the cost to its measured 250 ms target.
-fn hash_pin(pin: &str) -> Result<String, StoreError> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| StoreError::Hash(e.to_string()))?;
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| StoreError::Hash(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Hash(e.to_string()))?;
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Hash(e.to_string()))
 }
 
 #[cfg(test)]

@@ -62,6 +62,38 @@ impl fmt::Display for PassengerName {
     }
 }
 
+/// Folds a name to the upper-case ASCII that tickets and boarding passes
+/// carry ("Müller" → "MULLER", "Søren" → "SOREN"); what cannot be folded is
+/// dropped. Spaces, hyphens and digits are kept.
+pub fn fold_to_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_uppercase) {
+        match c {
+            'A'..='Z' | '0'..='9' | ' ' | '-' => out.push(c),
+            'À'..='Å' | 'Ā' | 'Ă' | 'Ą' => out.push('A'),
+            'Æ' => out.push_str("AE"),
+            'Ç' | 'Ć' | 'Č' => out.push('C'),
+            'Ď' | 'Đ' | 'Ð' => out.push('D'),
+            'È'..='Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => out.push('E'),
+            'Ì'..='Ï' | 'Ī' | 'Į' | 'İ' => out.push('I'),
+            'Ł' | 'Ľ' | 'Ĺ' => out.push('L'),
+            'Ñ' | 'Ń' | 'Ň' => out.push('N'),
+            'Ò'..='Ö' | 'Ø' | 'Ō' | 'Ő' => out.push('O'),
+            'Œ' => out.push_str("OE"),
+            'Ř' | 'Ŕ' => out.push('R'),
+            'Ś' | 'Š' | 'Ş' | 'Ș' => out.push('S'),
+            'ß' | 'ẞ' => out.push_str("SS"),
+            'Ť' | 'Ț' | 'Ţ' => out.push('T'),
+            'Ù'..='Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => out.push('U'),
+            'Ý' | 'Ÿ' => out.push('Y'),
+            'Ź' | 'Ż' | 'Ž' => out.push('Z'),
+            'Þ' => out.push_str("TH"),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The cabin a passenger is booked in, by IATA compartment group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -181,6 +213,16 @@ mod tests {
         assert!(PassengerName::parse(&"A".repeat(65), "B", None).is_err());
         assert!(PassengerName::parse("A/B", "C", None).is_err());
         assert!(PassengerName::parse("A\u{0}", "C", None).is_err());
+    }
+
+    #[test]
+    fn folding_matches_ticket_spelling() {
+        assert_eq!(fold_to_ascii("Müller"), "MULLER");
+        assert_eq!(fold_to_ascii("O'Brien"), "OBRIEN");
+        assert_eq!(fold_to_ascii("Straße"), "STRASSE");
+        assert_eq!(fold_to_ascii("Søren Kierkegård"), "SOREN KIERKEGARD");
+        assert_eq!(fold_to_ascii("Novák-Łukasz"), "NOVAK-LUKASZ");
+        assert_eq!(fold_to_ascii("张伟"), "");
     }
 
     #[test]

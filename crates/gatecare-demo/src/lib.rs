@@ -788,24 +788,7 @@ fn renumber(ps: &mut [Passenger], f: &Flight, date: NaiveDate) {
 /// Boarding passes are ASCII: fold accents the way check-in systems do
 /// (MÜLLER → MULLER) and drop what cannot be folded.
 pub fn ascii_fold(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| match c {
-            'A'..='Z' | 'a'..='z' | ' ' | '-' | '0'..='9' => Some(c),
-            'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => Some('A'),
-            'É' | 'È' | 'Ê' | 'Ë' => Some('E'),
-            'Í' | 'Ì' | 'Î' | 'Ï' => Some('I'),
-            'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => Some('O'),
-            'Ú' | 'Ù' | 'Û' | 'Ü' => Some('U'),
-            'Ç' => Some('C'),
-            'Ñ' => Some('N'),
-            'Ý' => Some('Y'),
-            'Č' => Some('C'),
-            'Ř' => Some('R'),
-            'Š' => Some('S'),
-            'Ž' => Some('Z'),
-            _ => None,
-        })
-        .collect()
+    gatecare_core::fold_to_ascii(s).replace('-', " ")
 }
 
 fn airline_numeric_code(carrier: &str) -> &'static str {

@@ -1,0 +1,311 @@
+//! Bulk issuance for a flight: what every passenger is owed (care engine),
+//! in the priority order, committed in one transaction, with progress.
+
+use chrono::{DateTime, Utc};
+use gatecare_care::cause::Cause;
+use gatecare_care::evaluate::{CareKind, Source};
+use gatecare_care::priority::{PriorityInput, order};
+use gatecare_care::scenario::{DisruptionKind, PassengerFacts, Scenario};
+use gatecare_care::stars::{StarInputs, rate};
+use gatecare_core::{AirportCode, CarrierCode, LoyaltyTier, Money, SpecialNeed};
+use gatecare_ledger::EntitlementKind;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::Store;
+use crate::ledger::{IssueContext, IssueRequest, Issued, LedgerError, issue_in};
+use crate::store::{StoreError, parse_time};
+
+/// One passenger of a flight as the care engine and the queue see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestEntry {
+    pub passenger_id: String,
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub pnr: String,
+    pub cabin: String,
+    pub booking_class: String,
+    pub needs: Vec<SpecialNeed>,
+    pub birth_year: Option<i64>,
+    pub lives_in_departure_city: bool,
+    pub group_id: Option<String>,
+    pub group_leader: bool,
+    pub tier: LoyaltyTier,
+    pub stars: u8,
+    pub score: u8,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkSummary {
+    pub issued: u32,
+    pub reprinted: u32,
+    /// Passengers owed nothing of this kind yet, with why.
+    pub not_due: u32,
+    /// In priority order.
+    pub vouchers: Vec<Issued>,
+}
+
+/// The flight's current disruption as a care scenario (without the passenger).
+pub(crate) struct FlightScenario {
+    pub scenario: Scenario,
+    pub station: String,
+}
+
+impl Store {
+    pub(crate) async fn flight_scenario(
+        &self,
+        flight_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<FlightScenario>, StoreError> {
+        let f = sqlx::query(
+            "SELECT carrier, origin, destination, scheduled_departure, scheduled_arrival FROM flights WHERE id = ?",
+        )
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
+        let d = sqlx::query(
+            "SELECT kind, cause, expected_departure, expected_arrival FROM disruption_updates WHERE flight_id = ? \
+             ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(d) = d else { return Ok(None) };
+        let kind = match d.try_get::<String, _>("kind")?.as_str() {
+            "delay" => DisruptionKind::Delay,
+            "cancellation" => DisruptionKind::Cancellation,
+            "denied_boarding" => DisruptionKind::DeniedBoarding,
+            "diversion" => DisruptionKind::Diversion,
+            _ => return Ok(None),
+        };
+        let airport = |code: String| -> Result<&'static gatecare_reference::Airport, StoreError> {
+            AirportCode::parse(&code)
+                .ok()
+                .and_then(|c| gatecare_reference::airport(&c))
+                .ok_or_else(|| StoreError::Data(format!("unknown airport {code}")))
+        };
+        let origin = airport(f.try_get("origin")?)?;
+        let carrier = CarrierCode::parse(&f.try_get::<String, _>("carrier")?)
+            .map_err(|e| StoreError::Data(e.to_string()))?;
+        let cause_text: String = d.try_get("cause")?;
+        let cause = Cause::parse(&cause_text)
+            .ok_or_else(|| StoreError::Data(format!("unknown cause {cause_text}")))?;
+        let scenario = Scenario {
+            origin,
+            destination: airport(f.try_get("destination")?)?,
+            carrier_record: gatecare_reference::carrier(&carrier),
+            carrier,
+            carrier_size: None,
+            disruption: kind,
+            cause,
+            scheduled_departure: parse_time(f.try_get("scheduled_departure")?)?,
+            scheduled_arrival: parse_time(f.try_get("scheduled_arrival")?)?,
+            expected_departure: d
+                .try_get::<Option<String>, _>("expected_departure")?
+                .map(parse_time)
+                .transpose()?,
+            expected_arrival: d
+                .try_get::<Option<String>, _>("expected_arrival")?
+                .map(parse_time)
+                .transpose()?,
+            informed_at: None,
+            notice_days: None,
+            reroute: None,
+            diverted_to: None,
+            passenger: PassengerFacts::default(),
+            at,
+        };
+        Ok(Some(FlightScenario { scenario, station: origin.code.to_string() }))
+    }
+
+    /// Everyone booked on a flight, star-rated.
+    pub async fn manifest(
+        &self,
+        flight_id: &str,
+        policy: &gatecare_care::Policy,
+    ) -> Result<Vec<ManifestEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \
+                    s.pnr, s.cabin, s.booking_class, s.group_id, s.group_leader, \
+                    l.tier, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, l.weekday_share_pct, \
+                    l.channel, l.occupation, l.staff_notes \
+             FROM segments s JOIN passengers p ON p.id = s.passenger_id \
+             LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
+             WHERE s.flight_id = ? ORDER BY s.check_in_sequence, p.id",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let needs: Vec<SpecialNeed> = r
+                .try_get::<String, _>("needs")?
+                .split(',')
+                .filter(|n| !n.is_empty())
+                .filter_map(|n| SpecialNeed::parse(n).ok())
+                .collect();
+            let tier = r
+                .try_get::<Option<String>, _>("tier")?
+                .and_then(|t| LoyaltyTier::parse(&t).ok())
+                .unwrap_or(LoyaltyTier::None);
+            let booking_class: String = r.try_get("booking_class")?;
+            let notes: Vec<String> = serde_json::from_str(
+                &r.try_get::<Option<String>, _>("staff_notes")?.unwrap_or_else(|| "[]".into()),
+            )
+            .unwrap_or_default();
+            let rating = rate(
+                &StarInputs {
+                    complaints_filed: r
+                        .try_get::<Option<i64>, _>("complaints_filed")?
+                        .unwrap_or(0)
+                        .clamp(0, 255) as u8,
+                    service_sensitivity: r
+                        .try_get::<Option<i64>, _>("service_sensitivity")?
+                        .unwrap_or(0)
+                        .clamp(0, 3) as u8,
+                    flights_last_12_months: r
+                        .try_get::<Option<i64>, _>("flights_last_12_months")?
+                        .unwrap_or(0)
+                        .clamp(0, 10_000) as u16,
+                    weekday_share_pct: r
+                        .try_get::<Option<i64>, _>("weekday_share_pct")?
+                        .unwrap_or(0)
+                        .clamp(0, 100) as u8,
+                    booking_class: booking_class.chars().next().unwrap_or('Y'),
+                    channel: r.try_get::<Option<String>, _>("channel")?.unwrap_or_else(|| "direct".into()),
+                    occupation: r
+                        .try_get::<Option<String>, _>("occupation")?
+                        .unwrap_or_else(|| "other".into()),
+                    staff_notes: notes,
+                    tier: Some(tier),
+                },
+                policy,
+            );
+            out.push(ManifestEntry {
+                passenger_id: r.try_get("id")?,
+                surname: r.try_get("surname")?,
+                given_names: r.try_get("given_names")?,
+                native_name: r.try_get("native_name")?,
+                pnr: r.try_get("pnr")?,
+                cabin: r.try_get("cabin")?,
+                booking_class,
+                needs,
+                birth_year: r.try_get("birth_year")?,
+                lives_in_departure_city: r.try_get::<i64, _>("lives_in_departure_city")? != 0,
+                group_id: r.try_get("group_id")?,
+                group_leader: r.try_get::<i64, _>("group_leader")? != 0,
+                tier,
+                stars: rating.stars,
+                score: rating.score,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Issues every due entitlement of `kind` on a flight, in priority order,
+    /// in one transaction. `progress(done, total)` is called as it goes.
+    pub async fn issue_bulk(
+        &self,
+        ctx: &IssueContext<'_>,
+        flight_id: &str,
+        kind: EntitlementKind,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<BulkSummary, LedgerError> {
+        let care_kind = match kind {
+            EntitlementKind::Meal => CareKind::Meal,
+            EntitlementKind::Transport => CareKind::Transport,
+            other => {
+                return Err(LedgerError::Invalid(format!(
+                    "bulk issuance covers meals and transport, not {}",
+                    other.as_str()
+                )));
+            }
+        };
+        let Some(fs) = self.flight_scenario(flight_id, ctx.now).await? else {
+            return Ok(BulkSummary { issued: 0, reprinted: 0, not_due: 0, vouchers: Vec::new() });
+        };
+        let manifest = self.manifest(flight_id, ctx.policy).await?;
+        let year = fs.scenario.scheduled_departure.format("%Y").to_string().parse::<i64>().unwrap_or(2026);
+        let queue: Vec<PriorityInput> = manifest
+            .iter()
+            .map(|m| PriorityInput {
+                id: m.passenger_id.clone(),
+                pnr: m.pnr.clone(),
+                needs: m.needs.clone(),
+                age: m.birth_year.map(|b| (year - b).clamp(0, 130) as u16),
+                stars: m.stars,
+                tier: m.tier,
+                group_id: m.group_id.clone(),
+                group_leader: m.group_leader,
+            })
+            .collect();
+        let placed = order(&queue);
+        let by_id: std::collections::HashMap<&str, &ManifestEntry> =
+            manifest.iter().map(|m| (m.passenger_id.as_str(), m)).collect();
+        let (currency, meal_value) = ctx
+            .policy
+            .meal_amount(&fs.station)
+            .ok_or_else(|| LedgerError::Invalid("no meal amount in the policy".into()))?;
+
+        let total = placed.len();
+        let mut summary =
+            BulkSummary { issued: 0, reprinted: 0, not_due: 0, vouchers: Vec::with_capacity(total) };
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        for (done, p) in placed.iter().enumerate() {
+            let Some(m) = by_id.get(p.id.as_str()) else { continue };
+            let mut s = fs.scenario.clone();
+            s.passenger = PassengerFacts {
+                special_assistance: m.needs.contains(&SpecialNeed::Wheelchair),
+                unaccompanied_minor: m.needs.contains(&SpecialNeed::UnaccompaniedMinor),
+                lives_in_departure_city: m.lives_in_departure_city,
+            };
+            let eval = gatecare_care::evaluate(&s, ctx.policy);
+            let due: Vec<_> =
+                eval.care.iter().filter(|i| i.due && i.kind == care_kind && !i.passenger_pays).collect();
+            if due.is_empty() {
+                summary.not_due += 1;
+            }
+            let mut ordinals: Vec<u32> = due.iter().map(|i| i.ordinal).collect();
+            ordinals.sort();
+            ordinals.dedup();
+            for ordinal in ordinals {
+                let item = due.iter().find(|i| i.ordinal == ordinal).copied();
+                let citation = item.map(|i| i.citation).unwrap_or_default();
+                let source = match item.map(|i| i.source) {
+                    Some(Source::Regime(r)) => r.as_str(),
+                    _ => "policy",
+                };
+                let issued = issue_in(
+                    &mut tx,
+                    ctx,
+                    &IssueRequest {
+                        passenger_id: m.passenger_id.clone(),
+                        flight_id: flight_id.to_owned(),
+                        kind,
+                        ordinal,
+                        value: Money::new(if kind == EntitlementKind::Meal { meal_value } else { 0 }, currency),
+                        // Owed by law or published policy: never needs approval.
+                        statutory: true,
+                        customer_stars: m.stars,
+                        approver: None,
+                        reason: format!("bulk: {} owed ({source})", kind.as_str()),
+                        hotel_block_id: None,
+                        details: serde_json::json!({"citation": citation, "source": source, "priority": p.place, "priority_reason": p.reason}),
+                    },
+                )
+                .await?;
+                if issued.reprint {
+                    summary.reprinted += 1;
+                } else {
+                    summary.issued += 1;
+                }
+                summary.vouchers.push(issued);
+            }
+            progress(done + 1, total);
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+}

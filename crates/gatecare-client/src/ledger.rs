@@ -1,0 +1,800 @@
+//! Issuing entitlements: the ledger, the print journal and the audit log.
+//!
+//! Issuance commits to the ledger before anything is printed; printing is
+//! recorded in the print journal after the commit. Issuing is idempotent on
+//! the entitlement key: a second issue returns the same voucher as a reprint.
+//! Voids and reprints are new events, never updates.
+
+use chrono::{DateTime, Utc};
+use gatecare_care::authority::{Decision, GrantRequest, decide};
+use gatecare_care::policy::{Policy, Role};
+use gatecare_core::{Currency, FlightDesignator, Money};
+use gatecare_ledger::chain::{self, BrokenLink, GENESIS};
+use gatecare_ledger::offline::{self, OfflineDecision, OfflineLimits, Usage};
+use gatecare_ledger::{EntitlementKey, EntitlementKind};
+use serde::Serialize;
+use sqlx::{Row, Sqlite, Transaction};
+
+use crate::agents::AuthenticatedAgent;
+use crate::failpoint;
+use crate::store::{Store, StoreError, parse_time, rfc3339};
+
+/// Who issues, on which device, under which rules.
+#[derive(Debug, Clone)]
+pub struct IssueContext<'a> {
+    pub device: &'a str,
+    pub actor: &'a AuthenticatedAgent,
+    pub policy: &'a Policy,
+    pub limits: OfflineLimits,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    pub passenger_id: String,
+    pub flight_id: String,
+    pub kind: EntitlementKind,
+    pub ordinal: u32,
+    pub value: Money,
+    /// Owed by law: never needs approval, never capped.
+    pub statutory: bool,
+    /// The passenger's stars, for the authority limit.
+    pub customer_stars: u8,
+    /// A higher role who approved at the counter (signed in with their PIN).
+    pub approver: Option<AuthenticatedAgent>,
+    pub reason: String,
+    /// For a hotel: the block to allocate a room from.
+    pub hotel_block_id: Option<String>,
+    /// What the voucher says (citation, what it buys): stored as JSON.
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Issued {
+    pub voucher_id: String,
+    pub serial: String,
+    pub entitlement_key: String,
+    pub ledger_seq: i64,
+    /// True when the entitlement had been issued before: this is a reprint.
+    pub reprint: bool,
+    /// A hotel room allocated offline from the local block.
+    pub provisional: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no booking of passenger {passenger} on flight {flight}")]
+    NoBooking { passenger: String, flight: String },
+    #[error("entitlement {0} was voided; it cannot be issued again")]
+    Voided(String),
+    #[error("above the limit: a {approver:?} must approve ({reason})")]
+    NeedsApproval { approver: Role, reason: String },
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("offline and over the {cap} cap for discretionary items")]
+    OfflineCap { cap: &'static str },
+    #[error("offline without a lease: an upgrade needs a supervisor's override")]
+    NeedsOverride,
+    #[error("no rooms left in hotel block {0}")]
+    NoRooms(String),
+    #[error("no voucher {0}")]
+    UnknownVoucher(String),
+    #[error("invalid request: {0}")]
+    Invalid(String),
+}
+
+impl LedgerError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::Store(e) => e.code(),
+            LedgerError::NoBooking { .. } => "ledger.no_booking",
+            LedgerError::Voided(_) => "ledger.voided",
+            LedgerError::NeedsApproval { .. } => "ledger.needs_approval",
+            LedgerError::Refused(_) => "ledger.refused",
+            LedgerError::OfflineCap { .. } => "ledger.offline_cap",
+            LedgerError::NeedsOverride => "ledger.needs_override",
+            LedgerError::NoRooms(_) => "ledger.no_rooms",
+            LedgerError::UnknownVoucher(_) => "ledger.unknown_voucher",
+            LedgerError::Invalid(_) => "ledger.invalid",
+        }
+    }
+}
+
+impl From<sqlx::Error> for LedgerError {
+    fn from(e: sqlx::Error) -> Self {
+        LedgerError::Store(StoreError::from(e))
+    }
+}
+
+/// One ledger event before it is chained.
+struct NewEvent<'a> {
+    event: &'static str,
+    key: &'a str,
+    voucher_id: &'a str,
+    serial: &'a str,
+    passenger_id: &'a str,
+    flight_id: &'a str,
+    kind: &'a str,
+    value_minor: i64,
+    currency: &'a str,
+    statutory: bool,
+    provisional: bool,
+    details: &'a str,
+    actor: &'a str,
+    approver: Option<&'a str>,
+    device: &'a str,
+    at: DateTime<Utc>,
+    reason: &'a str,
+}
+
+impl NewEvent<'_> {
+    fn canonical(&self, id: &str) -> String {
+        chain::canonical(&[
+            id,
+            self.event,
+            self.key,
+            self.voucher_id,
+            self.serial,
+            self.passenger_id,
+            self.flight_id,
+            self.kind,
+            &self.value_minor.to_string(),
+            self.currency,
+            if self.statutory { "1" } else { "0" },
+            if self.provisional { "1" } else { "0" },
+            self.details,
+            self.actor,
+            self.approver.unwrap_or(""),
+            self.device,
+            &rfc3339(self.at),
+            self.reason,
+        ])
+    }
+}
+
+async fn append_event(tx: &mut Transaction<'static, Sqlite>, e: &NewEvent<'_>) -> Result<i64, LedgerError> {
+    let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM ledger_events ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
+    let id = uuid::Uuid::now_v7().to_string();
+    let hash = chain::link(&prev, &e.canonical(&id));
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO ledger_events (id, event, entitlement_key, voucher_id, serial, passenger_id, flight_id, kind, \
+         value_minor, currency, statutory, provisional, details, actor, approver, device, at, reason, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+    )
+    .bind(&id)
+    .bind(e.event)
+    .bind(e.key)
+    .bind(e.voucher_id)
+    .bind(e.serial)
+    .bind(e.passenger_id)
+    .bind(e.flight_id)
+    .bind(e.kind)
+    .bind(e.value_minor)
+    .bind(e.currency)
+    .bind(e.statutory)
+    .bind(e.provisional)
+    .bind(e.details)
+    .bind(e.actor)
+    .bind(e.approver)
+    .bind(e.device)
+    .bind(rfc3339(e.at))
+    .bind(e.reason)
+    .bind(&prev)
+    .bind(&hash)
+    .fetch_one(&mut **tx)
+    .await?;
+    // The same fact goes to the sync log in the same transaction.
+    let payload = serde_json::json!({
+        "ledger_id": id, "event": e.event, "entitlement_key": e.key, "voucher_id": e.voucher_id,
+        "serial": e.serial, "passenger_id": e.passenger_id, "flight_id": e.flight_id, "kind": e.kind,
+        "value_minor": e.value_minor, "currency": e.currency, "statutory": e.statutory,
+        "provisional": e.provisional, "actor": e.actor, "approver": e.approver, "device": e.device,
+        "at": rfc3339(e.at), "reason": e.reason,
+    });
+    append_sync(tx, e.event, &payload, e.at).await?;
+    Ok(seq)
+}
+
+/// Appends to the outgoing sync log with a gapless per-device sequence.
+pub(crate) async fn append_sync(
+    tx: &mut Transaction<'static, Sqlite>,
+    kind: &str,
+    payload: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO sync_events (seq, event_id, kind, payload, created_at) \
+         VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_events), ?, ?, ?, ?) RETURNING seq",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(kind)
+    .bind(payload.to_string())
+    .bind(rfc3339(at))
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// The audit log: who did what, chained like the ledger.
+pub(crate) async fn audit(
+    tx: &mut Transaction<'static, Sqlite>,
+    actor: &str,
+    device: &str,
+    action: &str,
+    details: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
+    let id = uuid::Uuid::now_v7().to_string();
+    let details = details.to_string();
+    let canonical = chain::canonical(&[&id, &rfc3339(at), actor, device, action, &details]);
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, device, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(rfc3339(at))
+    .bind(actor)
+    .bind(device)
+    .bind(action)
+    .bind(&details)
+    .bind(&prev)
+    .bind(chain::link(&prev, &canonical))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Everything `issue` needs to know about the booked segment.
+pub(crate) struct SegmentFacts {
+    pub designator: FlightDesignator,
+    pub scheduled_local_date: chrono::NaiveDate,
+    pub ticket_number: String,
+}
+
+pub(crate) async fn segment_facts(
+    tx: &mut Transaction<'static, Sqlite>,
+    passenger_id: &str,
+    flight_id: &str,
+) -> Result<SegmentFacts, LedgerError> {
+    let row = sqlx::query(
+        "SELECT f.carrier, f.number, f.origin, f.scheduled_departure, s.ticket_number \
+         FROM segments s JOIN flights f ON f.id = s.flight_id WHERE s.passenger_id = ? AND s.flight_id = ?",
+    )
+    .bind(passenger_id)
+    .bind(flight_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| LedgerError::NoBooking { passenger: passenger_id.into(), flight: flight_id.into() })?;
+    let designator = FlightDesignator::parse(&format!(
+        "{}{}",
+        row.try_get::<String, _>("carrier")?,
+        row.try_get::<String, _>("number")?
+    ))
+    .map_err(|e| StoreError::Data(e.to_string()))?;
+    let origin = gatecare_core::AirportCode::parse(&row.try_get::<String, _>("origin")?)
+        .map_err(|e| StoreError::Data(e.to_string()))?;
+    let tz = gatecare_reference::airport(&origin)
+        .map(|a| a.tz)
+        .ok_or_else(|| StoreError::Data(format!("unknown airport {origin}")))?;
+    let scheduled = parse_time(row.try_get("scheduled_departure")?)?;
+    Ok(SegmentFacts {
+        designator,
+        scheduled_local_date: scheduled.with_timezone(&tz).date_naive(),
+        ticket_number: row.try_get("ticket_number")?,
+    })
+}
+
+impl Store {
+    /// The time of this device's last completed sync (none yet: offline).
+    pub async fn last_sync(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'last_sync_at'")
+            .fetch_optional(self.pool())
+            .await?;
+        v.map(parse_time).transpose()
+    }
+
+    pub async fn record_sync(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('last_sync_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(rfc3339(at))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Grants this device a lease (from central, or the admin command).
+    pub async fn grant_lease(
+        &self,
+        scope: &str,
+        key: &str,
+        device: &str,
+        expires_at: DateTime<Utc>,
+        granted_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if scope != "flight" && scope != "entitlement" {
+            return Err(StoreError::Data(format!("unknown lease scope {scope}")));
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("INSERT INTO leases (id, scope, key, device, expires_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(scope)
+            .bind(key)
+            .bind(device)
+            .bind(rfc3339(expires_at))
+            .bind(granted_by)
+            .bind(rfc3339(now))
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            granted_by,
+            device,
+            "lease.granted",
+            &serde_json::json!({"scope": scope, "key": key, "expires_at": rfc3339(expires_at)}),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Issues one entitlement, or returns the voucher already issued for it.
+    pub async fn issue(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, LedgerError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let issued = issue_in(&mut tx, ctx, req).await?;
+        failpoint::hit("issue.before_commit");
+        tx.commit().await?;
+        failpoint::hit("issue.after_commit");
+        Ok(issued)
+    }
+
+    /// Voids a voucher: a new event; the entitlement cannot be issued again.
+    pub async fn void(
+        &self,
+        ctx: &IssueContext<'_>,
+        voucher_id: &str,
+        reason: &str,
+    ) -> Result<(), LedgerError> {
+        self.follow_up(ctx, voucher_id, "voided", reason).await.map(|_| ())
+    }
+
+    /// Records a reprint of an issued voucher.
+    pub async fn reprint(
+        &self,
+        ctx: &IssueContext<'_>,
+        voucher_id: &str,
+        reason: &str,
+    ) -> Result<Issued, LedgerError> {
+        self.follow_up(ctx, voucher_id, "reprinted", reason).await
+    }
+
+    async fn follow_up(
+        &self,
+        ctx: &IssueContext<'_>,
+        voucher_id: &str,
+        event: &'static str,
+        reason: &str,
+    ) -> Result<Issued, LedgerError> {
+        if reason.trim().is_empty() || reason.len() > 500 {
+            return Err(LedgerError::Invalid("a reason (up to 500 characters) is required".into()));
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query(
+            "SELECT entitlement_key, serial, passenger_id, flight_id, kind, value_minor, currency, statutory, provisional, details \
+             FROM ledger_events WHERE voucher_id = ? AND event = 'issued'",
+        )
+        .bind(voucher_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| LedgerError::UnknownVoucher(voucher_id.into()))?;
+        let key: String = row.try_get("entitlement_key")?;
+        let voided: bool = sqlx::query_scalar(
+            "SELECT COUNT(*) > 0 FROM ledger_events WHERE entitlement_key = ? AND event = 'voided'",
+        )
+        .bind(&key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if voided {
+            return Err(LedgerError::Voided(key));
+        }
+        let serial: String = row.try_get("serial")?;
+        let details: String = row.try_get("details")?;
+        let seq = append_event(
+            &mut tx,
+            &NewEvent {
+                event,
+                key: &key,
+                voucher_id,
+                serial: &serial,
+                passenger_id: &row.try_get::<String, _>("passenger_id")?,
+                flight_id: &row.try_get::<String, _>("flight_id")?,
+                kind: &row.try_get::<String, _>("kind")?,
+                value_minor: row.try_get("value_minor")?,
+                currency: &row.try_get::<String, _>("currency")?,
+                statutory: row.try_get("statutory")?,
+                provisional: row.try_get("provisional")?,
+                details: &details,
+                actor: &ctx.actor.code,
+                approver: None,
+                device: ctx.device,
+                at: ctx.now,
+                reason,
+            },
+        )
+        .await?;
+        audit(
+            &mut tx,
+            &ctx.actor.code,
+            ctx.device,
+            &format!("voucher.{event}"),
+            &serde_json::json!({"voucher_id": voucher_id, "reason": reason}),
+            ctx.now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Issued {
+            voucher_id: voucher_id.into(),
+            serial,
+            entitlement_key: key,
+            ledger_seq: seq,
+            reprint: event == "reprinted",
+            provisional: false,
+        })
+    }
+
+    /// Appends to the print journal: `queued` before the printer is asked,
+    /// `printed` or `failed` after. Never before the ledger commit.
+    pub async fn journal_print(
+        &self,
+        issued: &Issued,
+        state: &str,
+        printer: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if !matches!(state, "queued" | "printed" | "failed") {
+            return Err(StoreError::Data(format!("unknown print state {state}")));
+        }
+        sqlx::query("INSERT INTO print_journal (voucher_id, serial, ledger_seq, state, printer, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(&issued.voucher_id)
+            .bind(&issued.serial)
+            .bind(issued.ledger_seq)
+            .bind(state)
+            .bind(printer)
+            .bind(detail)
+            .bind(rfc3339(at))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Checks the ledger's and the audit log's hash chains.
+    pub async fn verify_chains(&self) -> Result<Result<(u64, u64), (&'static str, BrokenLink)>, StoreError> {
+        let ledger = self.chain_records("ledger").await?;
+        let audit = self.chain_records("audit").await?;
+        let l = match chain::verify(ledger) {
+            Ok(n) => n,
+            Err(b) => return Ok(Err(("ledger", b))),
+        };
+        let a = match chain::verify(audit) {
+            Ok(n) => n,
+            Err(b) => return Ok(Err(("audit", b))),
+        };
+        Ok(Ok((l, a)))
+    }
+
+    async fn chain_records(&self, which: &str) -> Result<Vec<chain::Stored>, StoreError> {
+        let mut out = Vec::new();
+        if which == "ledger" {
+            let rows = sqlx::query("SELECT * FROM ledger_events ORDER BY seq").fetch_all(self.pool()).await?;
+            for r in rows {
+                let approver: Option<String> = r.try_get("approver")?;
+                let e = NewEvent {
+                    event: match r.try_get::<String, _>("event")?.as_str() {
+                        "issued" => "issued",
+                        "voided" => "voided",
+                        "reprinted" => "reprinted",
+                        _ => "unknown",
+                    },
+                    key: &r.try_get::<String, _>("entitlement_key")?,
+                    voucher_id: &r.try_get::<String, _>("voucher_id")?,
+                    serial: &r.try_get::<String, _>("serial")?,
+                    passenger_id: &r.try_get::<String, _>("passenger_id")?,
+                    flight_id: &r.try_get::<String, _>("flight_id")?,
+                    kind: &r.try_get::<String, _>("kind")?,
+                    value_minor: r.try_get("value_minor")?,
+                    currency: &r.try_get::<String, _>("currency")?,
+                    statutory: r.try_get("statutory")?,
+                    provisional: r.try_get("provisional")?,
+                    details: &r.try_get::<String, _>("details")?,
+                    actor: &r.try_get::<String, _>("actor")?,
+                    approver: approver.as_deref(),
+                    device: &r.try_get::<String, _>("device")?,
+                    at: parse_time(r.try_get("at")?)?,
+                    reason: &r.try_get::<String, _>("reason")?,
+                };
+                out.push(chain::Stored {
+                    seq: r.try_get("seq")?,
+                    canonical: e.canonical(&r.try_get::<String, _>("id")?),
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                });
+            }
+        } else {
+            let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq").fetch_all(self.pool()).await?;
+            for r in rows {
+                let canonical = chain::canonical(&[
+                    &r.try_get::<String, _>("id")?,
+                    &r.try_get::<String, _>("at")?,
+                    &r.try_get::<String, _>("actor")?,
+                    &r.try_get::<String, _>("device")?,
+                    &r.try_get::<String, _>("action")?,
+                    &r.try_get::<String, _>("details")?,
+                ]);
+                out.push(chain::Stored {
+                    seq: r.try_get("seq")?,
+                    canonical,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The body of an issuance, inside the caller's transaction (bulk issuance
+/// runs many of these in one).
+pub(crate) async fn issue_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    ctx: &IssueContext<'_>,
+    req: &IssueRequest,
+) -> Result<Issued, LedgerError> {
+    if req.value.amount_minor < 0 {
+        return Err(LedgerError::Invalid("value cannot be negative".into()));
+    }
+    if req.reason.len() > 500 {
+        return Err(LedgerError::Invalid("reason longer than 500 characters".into()));
+    }
+    if ctx.actor.is_kiosk() && !req.statutory {
+        return Err(LedgerError::Refused("a self-service kiosk issues only what is owed".into()));
+    }
+    let seg = segment_facts(tx, &req.passenger_id, &req.flight_id).await?;
+    let key = EntitlementKey::new(
+        &seg.designator,
+        seg.scheduled_local_date,
+        &seg.ticket_number,
+        req.kind,
+        req.ordinal,
+    )
+    .map_err(|e| LedgerError::Invalid(e.to_string()))?;
+
+    // Idempotent: the same entitlement again is a reprint of the same voucher.
+    let existing = sqlx::query("SELECT voucher_id, serial, seq, provisional FROM ledger_events WHERE entitlement_key = ? AND event = 'issued'")
+        .bind(key.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(row) = existing {
+        let voucher_id: String = row.try_get("voucher_id")?;
+        let voided: bool = sqlx::query_scalar(
+            "SELECT COUNT(*) > 0 FROM ledger_events WHERE entitlement_key = ? AND event = 'voided'",
+        )
+        .bind(key.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+        if voided {
+            return Err(LedgerError::Voided(key.to_string()));
+        }
+        let serial: String = row.try_get("serial")?;
+        let seq = append_event(
+            tx,
+            &NewEvent {
+                event: "reprinted",
+                key: key.as_str(),
+                voucher_id: &voucher_id,
+                serial: &serial,
+                passenger_id: &req.passenger_id,
+                flight_id: &req.flight_id,
+                kind: req.kind.as_str(),
+                value_minor: req.value.amount_minor,
+                currency: req.value.currency.as_str(),
+                statutory: req.statutory,
+                provisional: row.try_get("provisional")?,
+                details: "{}",
+                actor: &ctx.actor.code,
+                approver: None,
+                device: ctx.device,
+                at: ctx.now,
+                reason: "issued again: reprint of the same voucher",
+            },
+        )
+        .await?;
+        return Ok(Issued {
+            voucher_id,
+            serial,
+            entitlement_key: key.to_string(),
+            ledger_seq: seq,
+            reprint: true,
+            provisional: row.try_get("provisional")?,
+        });
+    }
+
+    // Authority: statutory care never needs approval; discretionary value
+    // counts what this passenger already got for this disruption.
+    let mut approver_code = None;
+    if !req.statutory {
+        let already: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(i.value_minor), 0) FROM ledger_events i WHERE i.passenger_id = ? AND i.flight_id = ? \
+             AND i.event = 'issued' AND i.statutory = 0 AND i.currency = ? \
+             AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.entitlement_key = i.entitlement_key AND v.event = 'voided')",
+        )
+        .bind(&req.passenger_id)
+        .bind(&req.flight_id)
+        .bind(req.value.currency.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+        let grant = GrantRequest {
+            role: ctx.actor.role,
+            customer_stars: req.customer_stars,
+            statutory: false,
+            requested: req.value,
+            already_granted: Money::new(already, req.value.currency),
+        };
+        match decide(ctx.policy, &grant) {
+            Decision::Allowed { .. } => {}
+            Decision::NeedsApproval { approver, reason, .. } => match &req.approver {
+                Some(a) if a.role >= approver && a.code != ctx.actor.code => {
+                    approver_code = Some(a.code.clone())
+                }
+                _ => return Err(LedgerError::NeedsApproval { approver, reason }),
+            },
+            Decision::Refused { reason } => return Err(LedgerError::Refused(reason)),
+        }
+    }
+
+    // Offline bounds and leases.
+    let last_sync: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'last_sync_at'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let last_sync = last_sync.map(parse_time).transpose()?;
+    let offline = offline::is_offline(last_sync, ctx.now, &ctx.limits);
+    if offline && !req.statutory {
+        let day_start = rfc3339(ctx.now - chrono::Duration::hours(24));
+        let usage_row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM ledger_events WHERE device = ? AND event = 'issued' AND statutory = 0 AND flight_id = ?) AS dc, \
+               (SELECT COALESCE(SUM(value_minor), 0) FROM ledger_events WHERE device = ? AND event = 'issued' AND statutory = 0 AND flight_id = ?) AS dv, \
+               (SELECT COUNT(*) FROM ledger_events WHERE device = ? AND event = 'issued' AND statutory = 0 AND at >= ?) AS yc, \
+               (SELECT COALESCE(SUM(value_minor), 0) FROM ledger_events WHERE device = ? AND event = 'issued' AND statutory = 0 AND at >= ?) AS yv",
+        )
+        .bind(ctx.device)
+        .bind(&req.flight_id)
+        .bind(ctx.device)
+        .bind(&req.flight_id)
+        .bind(ctx.device)
+        .bind(&day_start)
+        .bind(ctx.device)
+        .bind(&day_start)
+        .fetch_one(&mut **tx)
+        .await?;
+        let usage = Usage {
+            disruption_count: usage_row.try_get::<i64, _>("dc")? as u32,
+            disruption_value_minor: usage_row.try_get("dv")?,
+            day_count: usage_row.try_get::<i64, _>("yc")? as u32,
+            day_value_minor: usage_row.try_get("yv")?,
+        };
+        if let OfflineDecision::OverCap { cap } =
+            offline::check(&ctx.limits, true, false, usage, req.value.amount_minor)
+        {
+            return Err(LedgerError::OfflineCap { cap });
+        }
+        if req.kind == EntitlementKind::Upgrade {
+            let leased: bool = sqlx::query_scalar(
+                "SELECT COUNT(*) > 0 FROM leases WHERE device = ? AND expires_at > ? AND \
+                 ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?))",
+            )
+            .bind(ctx.device)
+            .bind(rfc3339(ctx.now))
+            .bind(&req.flight_id)
+            .bind(key.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
+            if !leased {
+                match &req.approver {
+                    Some(a) if a.role >= Role::Supervisor && a.code != ctx.actor.code => {
+                        approver_code = Some(a.code.clone())
+                    }
+                    _ => return Err(LedgerError::NeedsOverride),
+                }
+            }
+        }
+    }
+
+    // A hotel takes a room from the local block; offline, provisionally.
+    let provisional = req.kind == EntitlementKind::Hotel && offline;
+    let voucher_id = uuid::Uuid::now_v7().to_string();
+    if req.kind == EntitlementKind::Hotel {
+        let block = req
+            .hotel_block_id
+            .as_deref()
+            .ok_or_else(|| LedgerError::Invalid("a hotel needs a hotel block".into()))?;
+        let taken = sqlx::query(
+            "UPDATE hotel_blocks SET rooms_left = rooms_left - 1 WHERE id = ? AND rooms_left > 0",
+        )
+        .bind(block)
+        .execute(&mut **tx)
+        .await?;
+        if taken.rows_affected() == 0 {
+            return Err(LedgerError::NoRooms(block.into()));
+        }
+        sqlx::query("INSERT INTO hotel_allocations (id, hotel_block_id, passenger_id, voucher_id, rooms, provisional, at) VALUES (?, ?, ?, ?, 1, ?, ?)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(block)
+            .bind(&req.passenger_id)
+            .bind(&voucher_id)
+            .bind(provisional)
+            .bind(rfc3339(ctx.now))
+            .execute(&mut **tx)
+            .await?;
+    }
+
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE device = ? AND event = 'issued'")
+            .bind(ctx.device)
+            .fetch_one(&mut **tx)
+            .await?;
+    let serial = format!("{}-{:06}", ctx.device, n + 1);
+    let mut details = req.details.clone();
+    if let Some(block) = &req.hotel_block_id {
+        details["hotel_block_id"] = serde_json::Value::String(block.clone());
+    }
+    let details = details.to_string();
+    failpoint::hit("issue.in_transaction");
+    let seq = append_event(
+        tx,
+        &NewEvent {
+            event: "issued",
+            key: key.as_str(),
+            voucher_id: &voucher_id,
+            serial: &serial,
+            passenger_id: &req.passenger_id,
+            flight_id: &req.flight_id,
+            kind: req.kind.as_str(),
+            value_minor: req.value.amount_minor,
+            currency: req.value.currency.as_str(),
+            statutory: req.statutory,
+            provisional,
+            details: &details,
+            actor: &ctx.actor.code,
+            approver: approver_code.as_deref(),
+            device: ctx.device,
+            at: ctx.now,
+            reason: &req.reason,
+        },
+    )
+    .await?;
+    if approver_code.is_some() {
+        audit(tx, &ctx.actor.code, ctx.device, "grant.approved", &serde_json::json!({"voucher_id": voucher_id, "approver": approver_code, "value_minor": req.value.amount_minor}), ctx.now).await?;
+    }
+    Ok(Issued {
+        voucher_id,
+        serial,
+        entitlement_key: key.to_string(),
+        ledger_seq: seq,
+        reprint: false,
+        provisional,
+    })
+}
+
+/// The currency check the UI needs before it builds a request.
+pub fn currency(code: &str) -> Result<Currency, LedgerError> {
+    Currency::parse(code).map_err(|e| LedgerError::Invalid(e.to_string()))
+}

@@ -1,0 +1,543 @@
+//! The station store and issuance ledger, through the client crate's API on
+//! real SQLite files.
+
+use chrono::{DateTime, Duration, Utc};
+use gatecare_care::Policy;
+use gatecare_client::{
+    AuthError, AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Store,
+};
+use gatecare_core::{Currency, Money};
+use gatecare_ledger::EntitlementKind;
+use gatecare_ledger::offline::OfflineLimits;
+
+use crate::support::{gatecare, seeded_store};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(crate::support::TEST_NOW).unwrap().to_utc() + Duration::hours(8)
+}
+
+fn hkd(n: i64) -> Money {
+    Money::new(n, Currency::parse("HKD").unwrap())
+}
+
+struct Station {
+    store: Store,
+    day: gatecare_demo::DemoDay,
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+async fn station() -> Station {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("station.sqlite");
+    let day = seeded_store(&path, 3).await;
+    let store = Store::open(&path).await.unwrap();
+    Station { store, day, _dir: dir, path }
+}
+
+impl Station {
+    fn cz342(&self) -> &gatecare_demo::Flight {
+        self.day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap()
+    }
+
+    fn pax(&self, i: usize) -> &gatecare_demo::Passenger {
+        let f = self.cz342().id;
+        self.day.passengers.iter().filter(|p| p.flight_id == f).nth(i).unwrap()
+    }
+
+    async fn agent(&self, code: &str, pin: &str) -> AuthenticatedAgent {
+        self.store.verify_pin(code, pin, now(), LockoutPolicy::default()).await.unwrap().unwrap()
+    }
+}
+
+fn meal(st: &Station, i: usize, ordinal: u32) -> IssueRequest {
+    IssueRequest {
+        passenger_id: st.pax(i).id.to_string(),
+        flight_id: st.cz342().id.to_string(),
+        kind: EntitlementKind::Meal,
+        ordinal,
+        value: hkd(12000),
+        statutory: true,
+        customer_stars: 2,
+        approver: None,
+        reason: "meal owed".into(),
+        hotel_block_id: None,
+        details: serde_json::json!({}),
+    }
+}
+
+#[tokio::test]
+async fn issuing_twice_returns_the_same_voucher_as_a_reprint() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    let first = st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
+    assert!(!first.reprint);
+    assert_eq!(first.serial, "HKG-K01-000001");
+    assert!(first.entitlement_key.starts_with("CZ342/2026-11-22/"), "{}", first.entitlement_key);
+    let again = st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
+    assert!(again.reprint);
+    assert_eq!(again.voucher_id, first.voucher_id);
+    assert_eq!(again.serial, first.serial);
+    // A second meal is another entitlement.
+    let second = st.store.issue(&ctx, &meal(&st, 0, 2)).await.unwrap();
+    assert_ne!(second.voucher_id, first.voucher_id);
+    // Every event went to the sync log, gaplessly.
+    let seqs: Vec<i64> = sqlx::query_scalar("SELECT seq FROM sync_events ORDER BY seq")
+        .fetch_all(st.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(seqs, vec![1, 2, 3]);
+    assert_eq!(st.store.verify_chains().await.unwrap(), Ok((3, 0)));
+}
+
+#[tokio::test]
+async fn two_devices_compute_the_same_key_without_talking() {
+    let a = station().await;
+    let b = station().await;
+    let agent = a.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ka = a
+        .store
+        .issue(
+            &IssueContext {
+                device: "HKG-K01",
+                actor: &agent,
+                policy: &policy,
+                limits: OfflineLimits::default(),
+                now: now(),
+            },
+            &meal(&a, 5, 1),
+        )
+        .await
+        .unwrap();
+    let kb = b
+        .store
+        .issue(
+            &IssueContext {
+                device: "HKG-K02",
+                actor: &agent,
+                policy: &policy,
+                limits: OfflineLimits::default(),
+                now: now() + Duration::hours(3),
+            },
+            &meal(&b, 5, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ka.entitlement_key, kb.entitlement_key);
+    assert_ne!(ka.voucher_id, kb.voucher_id, "central will see the conflict");
+}
+
+#[tokio::test]
+async fn voids_are_events_and_block_reissue() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    let v = st.store.issue(&ctx, &meal(&st, 1, 1)).await.unwrap();
+    let r = st.store.reprint(&ctx, &v.voucher_id, "printer jammed").await.unwrap();
+    assert!(r.reprint);
+    st.store.void(&ctx, &v.voucher_id, "passenger left").await.unwrap();
+    assert!(matches!(st.store.issue(&ctx, &meal(&st, 1, 1)).await, Err(LedgerError::Voided(_))));
+    assert!(matches!(st.store.reprint(&ctx, &v.voucher_id, "again").await, Err(LedgerError::Voided(_))));
+    assert!(matches!(st.store.void(&ctx, "no-such-voucher", "x").await, Err(LedgerError::UnknownVoucher(_))));
+    assert!(matches!(st.store.void(&ctx, &v.voucher_id, " ").await, Err(LedgerError::Invalid(_))));
+    let events: Vec<String> = sqlx::query_scalar("SELECT event FROM ledger_events ORDER BY seq")
+        .fetch_all(st.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(events, vec!["issued", "reprinted", "voided"]);
+    // The database itself refuses to rewrite history.
+    assert!(sqlx::query("UPDATE ledger_events SET value_minor = 1").execute(st.store.pool()).await.is_err());
+    assert!(sqlx::query("DELETE FROM ledger_events").execute(st.store.pool()).await.is_err());
+    assert!(sqlx::query("DELETE FROM audit_log").execute(st.store.pool()).await.is_err());
+    assert_eq!(st.store.verify_chains().await.unwrap(), Ok((3, 2)));
+}
+
+#[tokio::test]
+async fn goodwill_above_the_agents_limit_needs_a_supervisor() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let supervisor = st.agent("S2001", "864200").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    st.store.record_sync(now()).await.unwrap();
+    let mut goodwill = meal(&st, 2, 1);
+    goodwill.kind = EntitlementKind::Goodwill;
+    goodwill.statutory = false;
+    goodwill.value = hkd(50000);
+    goodwill.reason = "apology for a missed connection".into();
+    match st.store.issue(&ctx, &goodwill).await {
+        Err(LedgerError::NeedsApproval { approver, .. }) => {
+            assert_eq!(approver, gatecare_care::policy::Role::Supervisor)
+        }
+        other => panic!("{other:?}"),
+    }
+    // The agent cannot approve their own grant.
+    goodwill.approver = Some(agent.clone());
+    assert!(matches!(st.store.issue(&ctx, &goodwill).await, Err(LedgerError::NeedsApproval { .. })));
+    goodwill.approver = Some(supervisor);
+    let issued = st.store.issue(&ctx, &goodwill).await.unwrap();
+    let approver: Option<String> =
+        sqlx::query_scalar("SELECT approver FROM ledger_events WHERE voucher_id = ?")
+            .bind(&issued.voucher_id)
+            .fetch_one(st.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(approver.as_deref(), Some("S2001"));
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'grant.approved'")
+        .fetch_one(st.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // A kiosk can issue nothing discretionary.
+    let kiosk = AuthenticatedAgent::kiosk("HKG-K09", "HKG");
+    let kctx = IssueContext {
+        device: "HKG-K09",
+        actor: &kiosk,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    let mut g2 = meal(&st, 3, 1);
+    g2.kind = EntitlementKind::Goodwill;
+    g2.statutory = false;
+    assert!(matches!(st.store.issue(&kctx, &g2).await, Err(LedgerError::Refused(_))));
+}
+
+#[tokio::test]
+async fn offline_caps_discretionary_items_but_never_statutory_care() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let supervisor = st.agent("S2001", "864200").await;
+    let policy = Policy::default_policy();
+    let limits = OfflineLimits { count_per_disruption: 1, ..OfflineLimits::default() };
+    // Never synced: offline.
+    let ctx = IssueContext { device: "HKG-K01", actor: &agent, policy: &policy, limits, now: now() };
+    let mut gw = meal(&st, 4, 1);
+    gw.kind = EntitlementKind::Goodwill;
+    gw.statutory = false;
+    gw.value = hkd(5000);
+    st.store.issue(&ctx, &gw).await.unwrap();
+    let mut gw2 = meal(&st, 6, 1);
+    gw2.kind = EntitlementKind::Goodwill;
+    gw2.statutory = false;
+    gw2.value = hkd(5000);
+    assert!(matches!(
+        st.store.issue(&ctx, &gw2).await,
+        Err(LedgerError::OfflineCap { cap: "count_per_disruption" })
+    ));
+    // Statutory meals go on.
+    for i in 0..5 {
+        st.store.issue(&ctx, &meal(&st, i, 1)).await.unwrap();
+    }
+    // Upgrades offline need a lease or a supervisor's override.
+    let mut up = meal(&st, 7, 1);
+    up.kind = EntitlementKind::Upgrade;
+    up.statutory = false;
+    up.value = hkd(0);
+    let ctx_free = IssueContext { limits: OfflineLimits::default(), ..ctx.clone() };
+    assert!(matches!(st.store.issue(&ctx_free, &up).await, Err(LedgerError::NeedsOverride)));
+    up.approver = Some(supervisor);
+    let over = st.store.issue(&ctx_free, &up).await.unwrap();
+    let approver: Option<String> =
+        sqlx::query_scalar("SELECT approver FROM ledger_events WHERE voucher_id = ?")
+            .bind(&over.voucher_id)
+            .fetch_one(st.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(approver.as_deref(), Some("S2001"));
+    // With a lease on the flight, no override is needed.
+    st.store
+        .grant_lease(
+            "flight",
+            &st.cz342().id.to_string(),
+            "HKG-K01",
+            now() + Duration::hours(4),
+            "D3001",
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut up2 = meal(&st, 8, 1);
+    up2.kind = EntitlementKind::Upgrade;
+    up2.statutory = false;
+    up2.value = hkd(0);
+    st.store.issue(&ctx_free, &up2).await.unwrap();
+    // Online again: no caps.
+    st.store.record_sync(now()).await.unwrap();
+    st.store.issue(&ctx, &gw2).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_hotel_offline_is_issued_with_a_provisional_room() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    let block: (String, i64) =
+        sqlx::query_as("SELECT id, rooms_left FROM hotel_blocks ORDER BY rooms_left LIMIT 1")
+            .fetch_one(st.store.pool())
+            .await
+            .unwrap();
+    let mut hotel = meal(&st, 9, 1);
+    hotel.kind = EntitlementKind::Hotel;
+    hotel.value = hkd(52000);
+    hotel.hotel_block_id = Some(block.0.clone());
+    let issued = st.store.issue(&ctx, &hotel).await.unwrap();
+    assert!(issued.provisional);
+    let left: i64 = sqlx::query_scalar("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
+        .bind(&block.0)
+        .fetch_one(st.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, block.1 - 1);
+    // Issuing it again does not take a second room.
+    st.store.issue(&ctx, &hotel).await.unwrap();
+    let left2: i64 = sqlx::query_scalar("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
+        .bind(&block.0)
+        .fetch_one(st.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left2, left);
+    // A block with no rooms left says so.
+    sqlx::query("UPDATE hotel_blocks SET rooms_left = 0 WHERE id = ?")
+        .bind(&block.0)
+        .execute(st.store.pool())
+        .await
+        .unwrap();
+    let mut other = hotel.clone();
+    other.passenger_id = st.pax(10).id.to_string();
+    assert!(matches!(st.store.issue(&ctx, &other).await, Err(LedgerError::NoRooms(_))));
+}
+
+#[tokio::test]
+async fn tampering_is_found_by_gatecare_ledger_verify() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    for i in 0..4 {
+        st.store.issue(&ctx, &meal(&st, i, 1)).await.unwrap();
+    }
+    let db = st.path.to_str().unwrap().to_owned();
+    let out = gatecare(&["ledger", "verify", "--db", &db], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("OK: 4 ledger records"));
+    // Someone with the file and sqlite3 lowers a value behind the triggers' back.
+    sqlx::query("DROP TRIGGER ledger_events_no_update").execute(st.store.pool()).await.unwrap();
+    sqlx::query("UPDATE ledger_events SET value_minor = 1 WHERE seq = 3")
+        .execute(st.store.pool())
+        .await
+        .unwrap();
+    st.store.clone().close().await;
+    let out = gatecare(&["ledger", "verify", "--db", &db], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("BROKEN: ledger record 3"), "{text}");
+}
+
+#[tokio::test]
+async fn pins_lock_out_after_repeated_failures() {
+    let st = station().await;
+    let lock = LockoutPolicy { max_failures: 3, lock_minutes: 15 };
+    let t = now();
+    assert!(st.store.verify_pin("A1001", "246810", t, lock).await.unwrap().is_ok());
+    assert_eq!(st.store.verify_pin("A1001", "12", t, lock).await.unwrap(), Err(AuthError::MalformedPin));
+    assert_eq!(
+        st.store.verify_pin("A1001", "000000", t, lock).await.unwrap(),
+        Err(AuthError::BadCredentials { failures_left: Some(2) })
+    );
+    assert_eq!(
+        st.store.verify_pin("A1001", "000001", t, lock).await.unwrap(),
+        Err(AuthError::BadCredentials { failures_left: Some(1) })
+    );
+    assert!(matches!(
+        st.store.verify_pin("A1001", "000002", t, lock).await.unwrap(),
+        Err(AuthError::Locked { .. })
+    ));
+    // Even the right PIN is refused while locked.
+    assert!(matches!(
+        st.store.verify_pin("A1001", "246810", t + Duration::minutes(5), lock).await.unwrap(),
+        Err(AuthError::Locked { .. })
+    ));
+    assert!(st.store.verify_pin("A1001", "246810", t + Duration::minutes(16), lock).await.unwrap().is_ok());
+    // Unknown agents look like wrong PINs.
+    assert_eq!(
+        st.store.verify_pin("Z9999", "246810", t, lock).await.unwrap(),
+        Err(AuthError::BadCredentials { failures_left: None })
+    );
+    // Only this station's agents are on the kiosk.
+    let stations: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT station FROM agents").fetch_all(st.store.pool()).await.unwrap();
+    assert_eq!(stations, vec!["HKG"]);
+}
+
+#[tokio::test]
+async fn lookups_find_passengers_by_every_key() {
+    let st = station().await;
+    let p = st.day.passengers.iter().find(|p| p.name.native.is_some() && p.loyalty.is_some()).unwrap();
+    let hits = st.store.find_by_pnr_surname(p.pnr.as_str(), &p.name.surname.to_lowercase()).await.unwrap();
+    assert!(hits.iter().any(|h| h.passenger_id == p.id.to_string()));
+    assert!(st.store.find_by_pnr_surname(p.pnr.as_str(), "NOBODY").await.unwrap().is_empty());
+    let ff = &p.loyalty.as_ref().unwrap().number;
+    assert_eq!(st.store.find_by_frequent_flyer(ff).await.unwrap()[0].passenger_id, p.id.to_string());
+    assert_eq!(st.store.find_by_ticket(&p.ticket_number).await.unwrap()[0].passenger_id, p.id.to_string());
+    // Pinyin finds the Chinese name; the Chinese name finds itself.
+    let native = p.name.native.clone().unwrap();
+    let q = format!("{} {}", p.name.surname.to_lowercase(), p.name.given_names.to_lowercase());
+    let by_pinyin = st.store.search_names(&q, 200).await.unwrap();
+    assert!(by_pinyin.iter().any(|h| h.passenger_id == p.id.to_string()), "{q}");
+    let by_hanzi = st.store.search_names(&native, 200).await.unwrap();
+    assert!(by_hanzi.iter().any(|h| h.passenger_id == p.id.to_string()), "{native}");
+    // Diacritics and prefixes.
+    let latin =
+        st.day.passengers.iter().find(|p| p.name.surname.contains('Ü')).expect("a Müller in the demo");
+    let q = gatecare_core::fold_to_ascii(&latin.name.surname)[..3].to_lowercase();
+    let hits = st.store.search_names(&q, 200).await.unwrap();
+    assert!(hits.iter().any(|h| h.passenger_id == latin.id.to_string()), "{q}");
+    assert!(st.store.search_names("   ", 10).await.unwrap().is_empty());
+    assert!(st.store.search_names("'; DROP TABLE passengers; --", 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_store_from_schema_v1_opens_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1.sqlite"), &path).unwrap();
+    let store = Store::open(&path).await.unwrap();
+    let (flights, passengers) = store.counts().await.unwrap();
+    assert_eq!((flights, passengers), (1, 180));
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(versions.len() >= 2 && versions[0] == 1, "{versions:?}");
+    // Derived data is filled in: the name index and reference tables.
+    assert!(
+        !store.search_names("zhang", 10).await.unwrap().is_empty()
+            || !store.search_names("wang", 10).await.unwrap().is_empty()
+    );
+    let airports: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM airports").fetch_one(store.pool()).await.unwrap();
+    assert!(airports > 7000);
+}
+
+#[tokio::test]
+async fn a_full_disk_is_a_clear_error_and_loses_nothing() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    let first = st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
+    // Make the database unable to grow: as if the disk were full.
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(st.store.pool()).await.unwrap();
+    let mut failed = None;
+    // The limit is per connection: set it on each the pool may hand out.
+    for _ in 0..4 {
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {pages}")))
+            .execute(st.store.pool())
+            .await
+            .unwrap();
+    }
+    for i in 1..400 {
+        if let Err(e) = st.store.issue(&ctx, &meal(&st, i % 180, 3)).await {
+            failed = Some(e);
+            break;
+        }
+    }
+    let e = failed.expect("the store filled up");
+    assert_eq!(e.code(), "store.query", "{e}");
+    assert!(e.to_string().contains("full"), "{e}");
+    st.store.clone().close().await;
+    let store = Store::open(&st.path).await.unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE voucher_id = ?")
+        .bind(&first.voucher_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
+    assert!(store.verify_chains().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    // 22:30 in Hong Kong: nine hours after CZ342's 13:30 departure.
+    let at = DateTime::parse_from_rfc3339("2026-11-22T22:30:00+08:00").unwrap().to_utc();
+    let ctx = IssueContext {
+        device: "HKG-G28",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: at,
+    };
+    let flight = st.cz342().id.to_string();
+    let mut calls = Vec::new();
+    let summary =
+        st.store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |d, t| calls.push((d, t))).await.unwrap();
+    // Two meals owed by 22:30 (15:30 and 19:30) to each of 180 passengers.
+    assert_eq!(summary.issued, 360, "{summary:?}");
+    assert_eq!(calls.len(), 180);
+    assert_eq!(calls.last(), Some(&(180, 180)));
+    // The first vouchers go to passengers with legal priority.
+    let first_pax: String = sqlx::query_scalar("SELECT passenger_id FROM ledger_events WHERE voucher_id = ?")
+        .bind(&summary.vouchers[0].voucher_id)
+        .fetch_one(st.store.pool())
+        .await
+        .unwrap();
+    let needs: String = sqlx::query_scalar("SELECT needs FROM passengers WHERE id = ?")
+        .bind(&first_pax)
+        .fetch_one(st.store.pool())
+        .await
+        .unwrap();
+    assert!(needs.contains("wheelchair") || needs.contains("unaccompanied_minor"), "{needs}");
+    // Again: nothing new, all reprints.
+    let again = st.store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {}).await.unwrap();
+    assert_eq!((again.issued, again.reprinted), (0, 360));
+    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
+        .fetch_one(st.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(issued, 360);
+}
