@@ -1,24 +1,28 @@
 //! Benchmarks. These machines are noisy, so every figure is reported with a
 //! baseline measured in the same run on the same data, and as a ratio.
 
+mod store;
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use gatecare_client::Store;
 use gatecare_core::AirportCode;
 
-struct Row {
-    what: &'static str,
-    value: String,
-    baseline: &'static str,
-    baseline_value: String,
-    ratio: f64,
+pub(crate) struct Row {
+    pub what: &'static str,
+    pub value: String,
+    pub baseline: &'static str,
+    pub baseline_value: String,
+    pub ratio: f64,
 }
 
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let mut rows = rt.block_on(run())?;
     rows.extend(care()?);
+    rows.extend(rt.block_on(store::bulk_and_pins())?);
+    rows.extend(rt.block_on(store::lookups())?);
     println!(
         "\n{:<44} {:>14}  {:<40} {:>14} {:>8}",
         "figure", "value", "baseline (same run)", "value", "ratio"
@@ -33,11 +37,11 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
-fn us(d: Duration) -> String {
+pub(crate) fn us(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
 }
 

@@ -142,7 +142,7 @@ impl Store {
 
     pub async fn find_by_frequent_flyer(&self, number: &str) -> Result<Vec<PassengerHit>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{HIT_SELECT} JOIN loyalty_profiles l ON l.passenger_id = p.id WHERE l.ff_number = ?"
+            "{HIT_SELECT} WHERE p.id IN (SELECT passenger_id FROM loyalty_profiles WHERE ff_number = ?)"
         )))
         .bind(number.trim().to_ascii_uppercase())
         .fetch_all(self.pool())

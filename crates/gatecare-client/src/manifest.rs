@@ -69,28 +69,34 @@ impl Store {
         .bind(station.as_str())
         .fetch_all(self.pool())
         .await?;
-        let mut flight_id = None;
+        let mut flight_ids = Vec::new();
         for f in flights {
             let dep: String = f.try_get("scheduled_departure")?;
             let dep = DateTime::parse_from_rfc3339(&dep)
                 .map_err(|e| StoreError::Data(e.to_string()))?
                 .with_timezone(&Utc);
             if dep.with_timezone(&tz).date_naive() == date {
-                flight_id = Some(f.try_get::<String, _>("id")?);
+                flight_ids.push(f.try_get::<String, _>("id")?);
             }
         }
-        let Some(flight_id) = flight_id else { return Ok(Err(NoMatch::UnknownFlight)) };
-
-        let rows = sqlx::query(
-            "SELECT s.id AS segment_id, s.passenger_id, s.cabin, s.seat, \
-                    p.surname, p.given_names, p.native_name \
-             FROM segments s JOIN passengers p ON p.id = s.passenger_id \
-             WHERE s.flight_id = ? AND s.pnr = ?",
-        )
-        .bind(&flight_id)
-        .bind(leg.pnr.to_ascii_uppercase())
-        .fetch_all(self.pool())
-        .await?;
+        if flight_ids.is_empty() {
+            return Ok(Err(NoMatch::UnknownFlight));
+        }
+        let mut rows = Vec::new();
+        for id in &flight_ids {
+            rows.extend(
+                sqlx::query(
+                    "SELECT s.id AS segment_id, s.passenger_id, s.flight_id, s.cabin, s.seat, \
+                            p.surname, p.given_names, p.native_name \
+                     FROM segments s JOIN passengers p ON p.id = s.passenger_id \
+                     WHERE s.flight_id = ? AND s.pnr = ?",
+                )
+                .bind(id)
+                .bind(leg.pnr.to_ascii_uppercase())
+                .fetch_all(self.pool())
+                .await?,
+            );
+        }
         let on_pass = pass_name_key(&pass.surname);
         let given_on_pass = pass_name_key(&pass.given_names);
         // Families and tour groups share a PNR and often a surname: rank the
@@ -112,7 +118,7 @@ impl Store {
                     BookingMatch {
                         passenger_id: r.try_get("passenger_id")?,
                         segment_id: r.try_get("segment_id")?,
-                        flight_id: flight_id.clone(),
+                        flight_id: r.try_get("flight_id")?,
                         flight: format!("{carrier}{number}"),
                         surname,
                         given_names: given,

@@ -318,7 +318,13 @@ pub fn generate(config: DemoConfig) -> DemoDay {
     let day_start_ms = local(0, 0, 0).timestamp_millis();
 
     let mut ids = IdSource { rng: Rng::new(config.seed.rotate_left(17)), base_ms: day_start_ms, counter: 0 };
-    let mut g = Generator { rng: &mut rng, ids: &mut ids, date: config.date, pnr_seen: Default::default() };
+    let mut g = Generator {
+        rng: &mut rng,
+        ids: &mut ids,
+        date: config.date,
+        pnr_seen: Default::default(),
+        ff_seen: Default::default(),
+    };
 
     let mut flights = Vec::new();
     let mut passengers = Vec::new();
@@ -344,9 +350,14 @@ pub fn generate(config: DemoConfig) -> DemoDay {
     passengers.extend(g.cz342_passengers(&cz342));
     flights.push(cz342);
 
+    // A designator flies once a day: skip numbers already taken.
+    let mut used: std::collections::HashSet<(&str, u16)> = [("CZ", 342)].into_iter().collect();
     for i in 0..config.other_departures {
         let (dest, carrier, base) = ROUTES[i % ROUTES.len()];
-        let number = base + (i / ROUTES.len()) as u16 * 2;
+        let mut number = base + (i / ROUTES.len()) as u16 * 2;
+        while !used.insert((carrier, number)) {
+            number = if number >= 9990 { 1 } else { number + 10 };
+        }
         // Departures spread from 06:00 to 23:50 local.
         let minutes = 6 * 60 + (i as u32 * (18 * 60 - 10)) / config.other_departures.max(1) as u32;
         let dep = local(minutes / 60, (minutes % 60) / 5 * 5, 0);
@@ -405,6 +416,7 @@ struct Generator<'a> {
     ids: &'a mut IdSource,
     date: NaiveDate,
     pnr_seen: std::collections::HashSet<String>,
+    ff_seen: std::collections::HashSet<String>,
 }
 
 type Layout = Vec<(Cabin, u16, u16)>;
@@ -636,9 +648,15 @@ impl Generator<'_> {
                 15..=29 => LoyaltyTier::Silver,
                 _ => LoyaltyTier::None,
             };
+            let number = loop {
+                let n = format!("{}{:09}", f.designator.carrier, self.rng.below(1_000_000_000));
+                if self.ff_seen.insert(n.clone()) {
+                    break n;
+                }
+            };
             Loyalty {
                 airline: f.designator.carrier.clone(),
-                number: format!("{}{:09}", f.designator.carrier, self.rng.below(1_000_000_000)),
+                number,
                 tier,
                 miles: (flights_last_12_months as u32) * self.rng.range(1500, 6000) as u32,
             }
@@ -923,6 +941,17 @@ mod tests {
         assert!(d.passengers.iter().all(|p| p.boarding_pass.starts_with("M1")));
         assert!(d.agents.iter().any(|a| a.role == Role::DutyManager));
         assert!(d.hotels.iter().all(|h| h.rooms_left > 0));
+    }
+
+    #[test]
+    fn each_designator_flies_once_a_day() {
+        let mut c = DemoConfig::for_date(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+        c.other_departures = 2000;
+        let d = generate(c);
+        let mut seen = std::collections::HashSet::new();
+        for f in &d.flights {
+            assert!(seen.insert(f.designator.to_string()), "{} twice", f.designator);
+        }
     }
 
     #[test]
