@@ -12,3 +12,4 @@ mod crash;
 mod e2e;
 mod store;
 mod support;
+mod voucher;

@@ -14,6 +14,8 @@ pub enum Purpose {
     Run,
     /// Everything `run` needs, plus Xvfb, the WebDriver bridge and tools the tests use.
     Test,
+    /// Everything `run` needs, plus the browser the voucher benchmark compares with.
+    Bench,
 }
 
 /// Build and run: WebKitGTK and friends (tauri 2), OpenSSL for the WebDriver
@@ -38,12 +40,29 @@ const RUN_PACKAGES: &[&str] = &[
     "x11-utils",
 ];
 
-const TEST_PACKAGES: &[&str] = &["webkit2gtk-driver", "dbus", "dbus-x11"];
+/// The tests also drive a real CUPS server with a virtual PDF printer and
+/// read vouchers back (pdftoppm, pdftotext, zbarimg).
+const TEST_PACKAGES: &[&str] = &[
+    "webkit2gtk-driver",
+    "dbus",
+    "dbus-x11",
+    "cups",
+    "cups-client",
+    "cups-bsd",
+    "printer-driver-cups-pdf",
+    "poppler-utils",
+    "zbar-tools",
+];
+
+/// The benchmark's browser baseline.
+const BENCH_PACKAGES: &[&str] = &["chromium"];
 
 pub fn ensure(purpose: Purpose) -> anyhow::Result<()> {
     let mut wanted: Vec<&str> = RUN_PACKAGES.to_vec();
-    if purpose == Purpose::Test {
-        wanted.extend(TEST_PACKAGES);
+    match purpose {
+        Purpose::Test => wanted.extend(TEST_PACKAGES),
+        Purpose::Bench => wanted.extend(BENCH_PACKAGES),
+        Purpose::Run => {}
     }
     apt(&wanted)?;
     npm()?;

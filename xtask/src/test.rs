@@ -92,7 +92,7 @@ fn count_before(text: &str, label: &str) -> u64 {
 }
 
 pub fn bench(_flags: &Flags) -> anyhow::Result<()> {
-    deps::ensure(Purpose::Run)?;
+    deps::ensure(Purpose::Bench)?;
     step(
         "cargo run --release -p gatecare-bench",
         cargo().args(["run", "--release", "--quiet", "-p", "gatecare-bench"]),

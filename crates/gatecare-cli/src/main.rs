@@ -6,6 +6,7 @@
 
 mod bcbp;
 mod ledger;
+mod voucher;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -40,6 +41,9 @@ enum Command {
     /// Leases of entitlements or flights to a device (admin; central grants them once it exists).
     #[command(subcommand)]
     Lease(LeaseCommand),
+    /// Signed vouchers: demo, verify, render.
+    #[command(subcommand)]
+    Voucher(VoucherCommand),
     /// The departures board of the station, as JSON.
     Flights {
         /// The store (default: the configured database).
@@ -118,6 +122,35 @@ enum LeaseCommand {
 }
 
 #[derive(Subcommand)]
+enum VoucherCommand {
+    /// Write DIR/trust.json, DIR/voucher.pdf (an 80 mm meal voucher for a Chinese passenger) and DIR/voucher.qr.txt.
+    Demo {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a voucher's QR text offline: JSON {valid, reason, voucher}; exit 0 when valid, 1 when not.
+    Verify {
+        qr: String,
+        #[arg(long)]
+        trust: PathBuf,
+        #[arg(long)]
+        void: Option<PathBuf>,
+        /// The instant to verify at (RFC 3339; default: now by the configured clock).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Render vouchers described in JSON (one object or a list) to a PDF.
+    Render {
+        /// The JSON file; `-` or absent reads standard input.
+        file: Option<PathBuf>,
+        #[arg(long, default_value = "80mm")]
+        layout: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum DemoCommand {
     /// Generate the demo day and load it into the store.
     Seed {
@@ -141,6 +174,16 @@ impl std::fmt::Display for BadInput {
     }
 }
 impl std::error::Error for BadInput {}
+
+/// A voucher that is not valid: exit 1, the verdict is already printed.
+#[derive(Debug)]
+struct NotValid;
+impl std::fmt::Display for NotValid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("voucher not valid")
+    }
+}
+impl std::error::Error for NotValid {}
 
 /// The ledger did not verify: exit 1, the report is already printed.
 #[derive(Debug)]
@@ -254,6 +297,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let path = db.unwrap_or(settings.database.clone());
             ledger::grant_lease(&path, &scope, &key, &device, hours, &by, settings.clock.now()).await?;
         }
+        Command::Voucher(VoucherCommand::Demo { out }) => voucher::demo(&out, settings.clock.now())?,
+        Command::Voucher(VoucherCommand::Verify { qr, trust, void, at }) => {
+            let at = match at {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|e| BadInput(format!("--at: {e}")))?
+                    .to_utc(),
+                None => settings.clock.now(),
+            };
+            if !voucher::verify_cmd(&qr, &trust, void.as_deref(), at)? {
+                return Err(NotValid.into());
+            }
+        }
+        Command::Voucher(VoucherCommand::Render { file, layout, out }) => {
+            voucher::render_cmd(file.as_deref(), &layout, &out)?
+        }
         Command::Flights { db, date } => {
             let path = db.unwrap_or(settings.database.clone());
             if !path.exists() {
@@ -284,7 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Reads a file, or standard input for `-` or no path; at most 1 MiB.
-fn read_input(path: Option<&std::path::Path>) -> anyhow::Result<String> {
+pub(crate) fn read_input(path: Option<&std::path::Path>) -> anyhow::Result<String> {
     const LIMIT: u64 = 1024 * 1024;
     let mut buf = Vec::new();
     match path.filter(|p| p.as_os_str() != "-") {
@@ -309,7 +367,7 @@ fn one_line(s: &str) -> String {
 
 /// Prints JSON to stdout. A closed pipe (`gatecare flights | head`) is not an
 /// error worth a panic: the reader has what it wanted.
-fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let result = serde_json::to_writer_pretty(&mut out, value)

@@ -8,6 +8,7 @@ pub mod failpoint;
 pub mod ledger;
 pub mod lookup;
 pub mod manifest;
+pub mod printer;
 pub mod settings;
 pub mod store;
 

@@ -324,6 +324,7 @@ pub fn generate(config: DemoConfig) -> DemoDay {
         date: config.date,
         pnr_seen: Default::default(),
         ff_seen: Default::default(),
+        ticket_seq: 2_400_000_000,
     };
 
     let mut flights = Vec::new();
@@ -417,6 +418,7 @@ struct Generator<'a> {
     date: NaiveDate,
     pnr_seen: std::collections::HashSet<String>,
     ff_seen: std::collections::HashSet<String>,
+    ticket_seq: u64,
 }
 
 type Layout = Vec<(Cabin, u16, u16)>;
@@ -590,7 +592,7 @@ impl Generator<'_> {
             }
             out.push(p);
         }
-        renumber(&mut out, f, self.date);
+        renumber(&mut out, f, self.date, &mut self.ticket_seq);
         out
     }
 
@@ -621,7 +623,7 @@ impl Generator<'_> {
                 k += party;
             }
         }
-        renumber(&mut out, f, self.date);
+        renumber(&mut out, f, self.date, &mut self.ticket_seq);
         out
     }
 
@@ -737,7 +739,7 @@ fn make_top_customer(p: &mut Passenger) {
 
 /// Seats, check-in sequence, ticket numbers and boarding passes, once the
 /// passenger list of a flight is final.
-fn renumber(ps: &mut [Passenger], f: &Flight, date: NaiveDate) {
+fn renumber(ps: &mut [Passenger], f: &Flight, date: NaiveDate, tickets: &mut u64) {
     let doy = date.ordinal() as u16;
     let airline_numeric = airline_numeric_code(f.designator.carrier.as_str());
     let mut row_by_cabin = [(1u16, 0u8); 4];
@@ -763,7 +765,9 @@ fn renumber(ps: &mut [Passenger], f: &Flight, date: NaiveDate) {
         }
         p.check_in_sequence = seq as u32 + 1;
         p.seat = Some(seat);
-        p.ticket_number = format!("{airline_numeric}{:010}", (p.id.as_u128() % 10_000_000_000) as u64);
+        // Ticket numbers are unique: a running document serial.
+        *tickets += 1;
+        p.ticket_number = format!("{airline_numeric}{:010}", *tickets % 10_000_000_000);
         let mut leg = Leg::mandatory(
             p.pnr.as_str(),
             f.origin.as_str(),

@@ -1,0 +1,150 @@
+//! `gatecare voucher demo | verify | render`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use ed25519_dalek::SigningKey;
+use gatecare_voucher::pdf::{Fonts, Layout, VoucherSheet, render};
+use gatecare_voucher::signed::sign;
+use gatecare_voucher::trust::{TrustList, VoidList};
+use gatecare_voucher::{VoucherPayload, verify};
+
+use crate::{BadInput, print_json, read_input};
+
+/// The CJK font: `GATECARE_CJK_FONT` (path, optionally `#face`), else Debian's Noto Sans CJK.
+pub fn load_fonts() -> anyhow::Result<Fonts> {
+    let spec = std::env::var("GATECARE_CJK_FONT")
+        .unwrap_or_else(|_| "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2".into());
+    let (path, face) = match spec.rsplit_once('#') {
+        Some((p, f)) => (p.to_owned(), f.parse().unwrap_or(0)),
+        None => (spec.clone(), 0),
+    };
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("reading the CJK font {path} (Debian: fonts-noto-cjk)"))?;
+    Ok(Fonts::from_bytes(&bytes, face)?)
+}
+
+fn random_key() -> anyhow::Result<SigningKey> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// A trust list with a fresh demo root and device, and one signed 80 mm meal
+/// voucher for a Chinese passenger of CZ342.
+pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let root = random_key()?;
+    let device = random_key()?;
+    let mut trust = TrustList::new("GATECARE-DEMO-ROOT", &root, now);
+    trust.certify(
+        &root,
+        "HKG-K01#1",
+        &device.verifying_key(),
+        "HKG",
+        now - Duration::days(1),
+        now + Duration::days(365),
+    );
+
+    let day = gatecare_demo::generate(gatecare_demo::DemoConfig {
+        other_departures: 0,
+        ..gatecare_demo::DemoConfig::for_date(now.with_timezone(&chrono_tz::Asia::Hong_Kong).date_naive())
+    });
+    let p = day
+        .passengers
+        .iter()
+        .find(|p| p.name.native.is_some())
+        .context("no Chinese passenger in the demo")?;
+    let f = &day.flights[0];
+    let hk = chrono_tz::Asia::Hong_Kong;
+    let payload = VoucherPayload {
+        version: 1,
+        voucher_id: uuid::Uuid::now_v7(),
+        entitlement_key: format!(
+            "{}/{}/{}/meal/1",
+            f.designator,
+            f.scheduled_departure.with_timezone(&hk).format("%Y-%m-%d"),
+            p.ticket_number
+        ),
+        kind: "meal".into(),
+        value_minor: 12000,
+        currency: "HKD".into(),
+        surname: p.name.surname.clone(),
+        initial: p.name.given_names.chars().next().map(String::from).unwrap_or_default(),
+        flight: f.designator.to_string(),
+        flight_date: f.scheduled_departure.with_timezone(&hk).format("%Y-%m-%d").to_string(),
+        valid_from: now.timestamp(),
+        valid_until: (now + Duration::hours(12)).timestamp(),
+        serial: "HKG-K01-000001".into(),
+    };
+    let qr = sign(&payload, "HKG-K01#1", &device);
+    let expected = f.disruption.as_ref().and_then(|d| d.expected_departure).unwrap_or(f.scheduled_departure);
+    let sheet = VoucherSheet {
+        kind: "meal".into(),
+        issuer: "China Southern Airlines · 中国南方航空 · Hong Kong HKG".into(),
+        passenger_latin: p.name.ticket_form(),
+        passenger_native: p.name.native.clone(),
+        flight: f.designator.to_string(),
+        route: format!("{} → {}", f.origin, f.destination),
+        flight_date: f.scheduled_departure.with_timezone(&hk).format("%d %b %Y").to_string(),
+        cause_en: "technical fault on the aircraft".into(),
+        cause_zh: "飞机技术故障".into(),
+        new_time: format!("{} (HKT)", expected.with_timezone(&hk).format("%H:%M %a %d %b")),
+        value: "HKD 120.00".into(),
+        buys_zh: "一餐及一杯饮品，可在一号客运大楼禁区内任何餐饮店使用。".into(),
+        buys_en: "One meal and a drink at any food outlet airside in Terminal 1.".into(),
+        hotel: None,
+        valid: format!(
+            "{} – {} (HKT)",
+            now.with_timezone(&hk).format("%d %b %H:%M"),
+            (now + Duration::hours(12)).with_timezone(&hk).format("%d %b %H:%M")
+        ),
+        serial: payload.serial.clone(),
+        rule: "航班正常管理规定 第二十九条 (CAAC 2016 rules, Art 29); airline policy: a meal every 4 hours of waiting".into(),
+        tip_zh: "下一次航班动态将在 30 分钟内于 28 号登机口广播；请保留本券以便领取下一餐。".into(),
+        tip_en: "The next update on your flight is announced at gate 28 within 30 minutes; keep this voucher for your next meal.".into(),
+        qr_text: qr.clone(),
+    };
+    let fonts = load_fonts()?;
+    let pdf = render(&[sheet], Layout::Receipt80, &fonts, "Gatecare meal voucher")?;
+    std::fs::write(out.join("voucher.pdf"), pdf)?;
+    std::fs::write(out.join("voucher.qr.txt"), &qr)?;
+    std::fs::write(out.join("trust.json"), trust.to_json())?;
+    println!("{}", out.join("voucher.pdf").display());
+    Ok(())
+}
+
+/// Prints the verdict; `Ok(false)` when the voucher is not valid.
+pub fn verify_cmd(qr: &str, trust: &Path, void: Option<&Path>, at: DateTime<Utc>) -> anyhow::Result<bool> {
+    let text =
+        std::fs::read_to_string(trust).map_err(|e| BadInput(format!("--trust {}: {e}", trust.display())))?;
+    let trust = TrustList::from_json(&text).map_err(|e| BadInput(format!("--trust: {e}")))?;
+    let voids = match void {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| BadInput(format!("--void {}: {e}", p.display())))?;
+            VoidList::from_json(&text).map_err(|e| BadInput(format!("--void: {e}")))?
+        }
+        None => VoidList::default(),
+    };
+    let v = verify(qr, &trust, &voids, at);
+    print_json(&v)?;
+    Ok(v.valid)
+}
+
+pub fn render_cmd(input: Option<&Path>, layout: &str, out: &PathBuf) -> anyhow::Result<()> {
+    let layout =
+        Layout::parse(layout).ok_or_else(|| BadInput(format!("--layout: 80mm, a6 or a4, not {layout}")))?;
+    let text = read_input(input)?;
+    // One voucher or a list of them.
+    let sheets: Vec<VoucherSheet> = match serde_json::from_str::<VoucherSheet>(&text) {
+        Ok(one) => vec![one],
+        Err(_) => serde_json::from_str(&text).map_err(|e| BadInput(format!("voucher JSON: {e}")))?,
+    };
+    let fonts = load_fonts()?;
+    let pdf = render(&sheets, layout, &fonts, "Gatecare vouchers").map_err(|e| BadInput(e.to_string()))?;
+    std::fs::write(out, pdf).with_context(|| format!("writing {}", out.display()))?;
+    println!("{}", out.display());
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Printers. [`CupsPrinter`] submits with `lp` and reads job states with
+//! `lpstat`; [`FakePrinter`] records jobs for UI tests that run beside the
+//! real CUPS test, never instead of it.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum JobState {
+    Pending,
+    Completed,
+    /// Gone from the queue without completing (cancelled or aborted).
+    Failed {
+        detail: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error("cannot run {command}: {source}")]
+    Spawn { command: &'static str, source: std::io::Error },
+    #[error("the print system refused the job: {0}")]
+    Refused(String),
+    #[error("the job did not finish within {0:?}")]
+    Timeout(Duration),
+}
+
+impl PrintError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PrintError::Spawn { .. } => "print.unavailable",
+            PrintError::Refused(_) => "print.refused",
+            PrintError::Timeout(_) => "print.timeout",
+        }
+    }
+}
+
+pub trait Printer: Send + Sync {
+    fn name(&self) -> String;
+    /// Submits a PDF; returns the job id.
+    fn submit(&self, pdf: &Path, media: &str, title: &str) -> Result<String, PrintError>;
+    fn state(&self, job: &str) -> Result<JobState, PrintError>;
+
+    /// Polls until the job completes or fails.
+    fn wait(&self, job: &str, timeout: Duration) -> Result<JobState, PrintError> {
+        let start = Instant::now();
+        loop {
+            match self.state(job)? {
+                JobState::Pending if start.elapsed() < timeout => {
+                    std::thread::sleep(Duration::from_millis(200))
+                }
+                JobState::Pending => return Err(PrintError::Timeout(timeout)),
+                done => return Ok(done),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CupsPrinter {
+    pub queue: String,
+}
+
+fn run(command: &'static str, args: &[&str]) -> Result<std::process::Output, PrintError> {
+    Command::new(command).args(args).output().map_err(|source| PrintError::Spawn { command, source })
+}
+
+/// A job id from `lp`: "request id is Q-12 (1 file(s))".
+pub fn parse_request_id(stdout: &str) -> Option<String> {
+    stdout.split_whitespace().skip_while(|w| *w != "is").nth(1).map(str::to_owned)
+}
+
+impl Printer for CupsPrinter {
+    fn name(&self) -> String {
+        format!("cups:{}", self.queue)
+    }
+
+    fn submit(&self, pdf: &Path, media: &str, title: &str) -> Result<String, PrintError> {
+        let path = pdf.to_string_lossy();
+        // Titles become file names on some printers: keep them plain.
+        let title: String =
+            title.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(60).collect();
+        let out =
+            run("lp", &["-d", &self.queue, "-t", &title, "-o", &format!("media={media}"), "--", &path])?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            return Err(PrintError::Refused(String::from_utf8_lossy(&out.stderr).trim().to_owned()));
+        }
+        parse_request_id(&stdout)
+            .ok_or_else(|| PrintError::Refused(format!("unexpected lp output: {stdout}")))
+    }
+
+    fn state(&self, job: &str) -> Result<JobState, PrintError> {
+        let listed = |args: &[&str]| -> Result<bool, PrintError> {
+            let out = run("lpstat", args)?;
+            Ok(String::from_utf8_lossy(&out.stdout).lines().any(|l| l.split_whitespace().next() == Some(job)))
+        };
+        if listed(&["-o", &self.queue])? {
+            return Ok(JobState::Pending);
+        }
+        if listed(&["-W", "completed", "-o", &self.queue])? {
+            // Completed jobs include cancelled and aborted ones; -l says which.
+            let out = run("lpstat", &["-l", "-W", "completed", "-o", &self.queue])?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let mut in_job = false;
+            for line in text.lines() {
+                if !line.starts_with(char::is_whitespace) {
+                    in_job = line.split_whitespace().next() == Some(job);
+                } else if in_job
+                    && (line.contains("aborted") || line.contains("canceled") || line.contains("cancelled"))
+                {
+                    return Ok(JobState::Failed { detail: line.trim().to_owned() });
+                }
+            }
+            return Ok(JobState::Completed);
+        }
+        Ok(JobState::Failed { detail: format!("job {job} is not known to {}", self.queue) })
+    }
+}
+
+/// Records jobs; for UI tests only.
+#[derive(Debug, Default)]
+pub struct FakePrinter {
+    pub jobs: Mutex<Vec<(String, String)>>,
+    pub fail: bool,
+}
+
+impl Printer for FakePrinter {
+    fn name(&self) -> String {
+        "fake".into()
+    }
+
+    fn submit(&self, pdf: &Path, media: &str, _title: &str) -> Result<String, PrintError> {
+        if self.fail {
+            return Err(PrintError::Refused("the fake printer is out of paper".into()));
+        }
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        jobs.push((pdf.display().to_string(), media.to_owned()));
+        Ok(format!("fake-{}", jobs.len()))
+    }
+
+    fn state(&self, _job: &str) -> Result<JobState, PrintError> {
+        Ok(JobState::Completed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lp_request_ids() {
+        assert_eq!(
+            parse_request_id("request id is GatecarePDF-12 (1 file(s))\n").as_deref(),
+            Some("GatecarePDF-12")
+        );
+        assert_eq!(parse_request_id("nothing here"), None);
+    }
+}

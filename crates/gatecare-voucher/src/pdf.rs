@@ -1,0 +1,394 @@
+//! The printable voucher: an 80 mm thermal-receipt layout and A6/A4 office
+//! layouts, Latin and Chinese text in one subset-embedded CJK font, and the
+//! QR code drawn as vector modules.
+
+use printpdf::{
+    Color, FontId, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    Rect, Rgb, TextItem, WindingOrder,
+};
+use qrcode::{EcLevel, QrCode};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// 80 mm thermal receipt (kiosk printers); the page is as long as the voucher.
+    Receipt80,
+    /// A6 office printer.
+    A6,
+    /// A4 office printer.
+    A4,
+}
+
+impl Layout {
+    pub fn parse(s: &str) -> Option<Layout> {
+        match s {
+            "80mm" | "receipt80" | "receipt" => Some(Layout::Receipt80),
+            "a6" | "A6" => Some(Layout::A6),
+            "a4" | "A4" => Some(Layout::A4),
+            _ => None,
+        }
+    }
+
+    /// The CUPS media name for `lp -o media=…`.
+    pub fn media(self) -> &'static str {
+        match self {
+            Layout::Receipt80 => "Custom.80x200mm",
+            Layout::A6 => "A6",
+            Layout::A4 => "A4",
+        }
+    }
+}
+
+struct Geometry {
+    width_mm: f32,
+    /// None: as long as the content.
+    height_mm: Option<f32>,
+    margin_mm: f32,
+    text: f32,
+    title: f32,
+    qr_mm: f32,
+}
+
+fn geometry(layout: Layout) -> Geometry {
+    match layout {
+        Layout::Receipt80 => {
+            Geometry { width_mm: 80.0, height_mm: None, margin_mm: 4.0, text: 8.5, title: 13.0, qr_mm: 42.0 }
+        }
+        Layout::A6 => Geometry {
+            width_mm: 105.0,
+            height_mm: Some(148.0),
+            margin_mm: 6.0,
+            text: 7.0,
+            title: 11.0,
+            qr_mm: 34.0,
+        },
+        Layout::A4 => Geometry {
+            width_mm: 210.0,
+            height_mm: Some(297.0),
+            margin_mm: 18.0,
+            text: 11.0,
+            title: 20.0,
+            qr_mm: 60.0,
+        },
+    }
+}
+
+/// Everything a voucher shows, already in words (the caller localises times).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoucherSheet {
+    /// "meal", "hotel", "transport", "upgrade", "goodwill".
+    pub kind: String,
+    pub issuer: String,
+    pub passenger_latin: String,
+    #[serde(default)]
+    pub passenger_native: Option<String>,
+    pub flight: String,
+    pub route: String,
+    pub flight_date: String,
+    pub cause_en: String,
+    pub cause_zh: String,
+    /// New expected departure, local time, in words: "03:30 Mon 23 Nov (HKT)".
+    pub new_time: String,
+    pub value: String,
+    pub buys_en: String,
+    pub buys_zh: String,
+    #[serde(default)]
+    pub hotel: Option<HotelDetails>,
+    pub valid: String,
+    pub serial: String,
+    pub rule: String,
+    pub tip_en: String,
+    pub tip_zh: String,
+    pub qr_text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotelDetails {
+    pub name: String,
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    pub address: String,
+    pub nights: u32,
+    pub transport: String,
+}
+
+fn kind_title(kind: &str) -> &'static str {
+    match kind {
+        "meal" => "餐食券  MEAL VOUCHER",
+        "hotel" => "酒店住宿券  HOTEL VOUCHER",
+        "transport" => "地面交通券  GROUND TRANSPORT",
+        "upgrade" => "升舱凭证  UPGRADE",
+        "goodwill" => "致歉补偿  GOODWILL",
+        _ => "服务凭证  VOUCHER",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdfError {
+    #[error("the font could not be read: {0}")]
+    Font(String),
+    #[error("the QR text cannot be encoded: {0}")]
+    Qr(String),
+    #[error("nothing to render")]
+    Empty,
+}
+
+/// The parsed font, reused for every voucher (parsing a CJK collection
+/// takes tens of milliseconds).
+pub struct Fonts {
+    font: ParsedFont,
+}
+
+impl Fonts {
+    /// `face`: the face in a collection (Noto Sans CJK: 2 = Simplified Chinese).
+    pub fn from_bytes(bytes: &[u8], face: usize) -> Result<Fonts, PdfError> {
+        let mut warnings = Vec::new();
+        let font = ParsedFont::from_bytes(bytes, face, &mut warnings)
+            .ok_or_else(|| PdfError::Font(format!("{warnings:?}")))?;
+        Ok(Fonts { font })
+    }
+}
+
+fn wide(c: char) -> bool {
+    matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FF60}' | '\u{20000}'..='\u{3FFFD}')
+}
+
+/// Estimated advance width: CJK one em, Latin about half.
+fn width(s: &str, size: f32) -> f32 {
+    s.chars()
+        .map(|c| {
+            if wide(c) {
+                1.0
+            } else if c == ' ' {
+                0.28
+            } else if c.is_ascii_uppercase() || c.is_ascii_digit() {
+                0.62
+            } else {
+                0.52
+            }
+        })
+        .sum::<f32>()
+        * size
+}
+
+/// Breaks text into lines no wider than `max`: at spaces for Latin, anywhere
+/// between Chinese characters.
+fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut word = String::new();
+    let flush_word = |line: &mut String, word: &mut String, lines: &mut Vec<String>| {
+        if word.is_empty() {
+            return;
+        }
+        if !line.is_empty() && width(&format!("{line}{word}"), size) > max {
+            lines.push(line.trim_end().to_owned());
+            line.clear();
+        }
+        line.push_str(word);
+        word.clear();
+    };
+    for c in text.chars() {
+        if c == '\n' {
+            flush_word(&mut line, &mut word, &mut lines);
+            lines.push(line.trim_end().to_owned());
+            line.clear();
+        } else if wide(c) {
+            flush_word(&mut line, &mut word, &mut lines);
+            word.push(c);
+            flush_word(&mut line, &mut word, &mut lines);
+        } else if c == ' ' {
+            word.push(c);
+            flush_word(&mut line, &mut word, &mut lines);
+        } else {
+            word.push(c);
+        }
+    }
+    flush_word(&mut line, &mut word, &mut lines);
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+enum El {
+    Text { s: String, size: f32 },
+    Gap(f32),
+    Rule,
+    Qr { modules: Vec<bool>, width: usize, size_pt: f32 },
+}
+
+impl El {
+    fn height(&self) -> f32 {
+        match self {
+            El::Text { size, .. } => size * 1.35,
+            El::Gap(g) => *g,
+            El::Rule => 6.0,
+            El::Qr { size_pt, .. } => size_pt + 4.0,
+        }
+    }
+}
+
+const MM: f32 = 2.834_646;
+
+fn elements(v: &VoucherSheet, g: &Geometry) -> Result<Vec<El>, PdfError> {
+    let inner = (g.width_mm - 2.0 * g.margin_mm) * MM;
+    let t = g.text;
+    let mut out = Vec::new();
+    let para = |out: &mut Vec<El>, s: &str, size: f32| {
+        for line in wrap(s, size, inner) {
+            out.push(El::Text { s: line, size });
+        }
+    };
+    para(&mut out, &v.issuer, t * 0.9);
+    para(&mut out, kind_title(&v.kind), g.title);
+    out.push(El::Rule);
+    para(&mut out, &v.passenger_latin, t * 1.4);
+    if let Some(n) = &v.passenger_native {
+        para(&mut out, n, t * 1.8);
+    }
+    para(&mut out, &format!("{}   {}   {}", v.flight, v.route, v.flight_date), t * 1.1);
+    out.push(El::Gap(t * 0.4));
+    para(&mut out, &format!("航班情况 What happened: {} / {}", v.cause_zh, v.cause_en), t);
+    para(&mut out, &format!("预计起飞 New expected departure: {}", v.new_time), t);
+    out.push(El::Rule);
+    para(&mut out, &v.value, g.title);
+    para(&mut out, &v.buys_zh, t);
+    para(&mut out, &v.buys_en, t);
+    if let Some(h) = &v.hotel {
+        out.push(El::Gap(t * 0.4));
+        para(
+            &mut out,
+            &format!("{}{}", h.name, h.name_zh.as_deref().map(|z| format!(" {z}")).unwrap_or_default()),
+            t * 1.1,
+        );
+        para(&mut out, &h.address, t);
+        para(&mut out, &format!("{} 晚 night(s) · {}", h.nights, h.transport), t);
+    }
+    out.push(El::Gap(t * 0.4));
+    para(&mut out, &format!("有效期 Valid: {}", v.valid), t);
+    out.push(El::Gap(t * 0.3));
+    let code = QrCode::with_error_correction_level(v.qr_text.as_bytes(), EcLevel::M)
+        .map_err(|e| PdfError::Qr(e.to_string()))?;
+    let modules = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+    out.push(El::Qr { modules, width: code.width(), size_pt: g.qr_mm * MM });
+    para(&mut out, &format!("No. {}", v.serial), t);
+    out.push(El::Rule);
+    para(&mut out, &format!("依据 Why: {}", v.rule), t * 0.85);
+    out.push(El::Gap(t * 0.3));
+    para(&mut out, &format!("提示 {}", v.tip_zh), t * 0.9);
+    para(&mut out, &format!("Tip: {}", v.tip_en), t * 0.9);
+    Ok(out)
+}
+
+fn page(v: &VoucherSheet, layout: Layout, font: &FontId) -> Result<PdfPage, PdfError> {
+    let g = geometry(layout);
+    let els = elements(v, &g)?;
+    let content: f32 = els.iter().map(El::height).sum();
+    let height_pt = g.height_mm.map_or(content + 2.0 * g.margin_mm * MM, |h| h * MM);
+    let width_pt = g.width_mm * MM;
+    let left = g.margin_mm * MM;
+    let mut y = height_pt - g.margin_mm * MM;
+    let black = Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None));
+    let mut ops = vec![Op::SetFillColor { col: black.clone() }];
+    for el in &els {
+        let h = el.height();
+        match el {
+            El::Text { s, size } => {
+                ops.extend([
+                    Op::StartTextSection,
+                    Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(*size) },
+                    Op::SetTextCursor { pos: Point { x: Pt(left), y: Pt(y - size) } },
+                    Op::ShowText { items: vec![TextItem::Text(s.clone())] },
+                    Op::EndTextSection,
+                ]);
+            }
+            El::Gap(_) => {}
+            El::Rule => ops.push(filled(left, y - 3.5, width_pt - 2.0 * left, 0.6)),
+            El::Qr { modules, width, size_pt } => {
+                let m = size_pt / *width as f32;
+                let x0 = (width_pt - size_pt) / 2.0;
+                let top = y - 2.0;
+                for row in 0..*width {
+                    let mut col = 0;
+                    while col < *width {
+                        if modules[row * width + col] {
+                            let start = col;
+                            while col < *width && modules[row * width + col] {
+                                col += 1;
+                            }
+                            // A run of dark modules as one rectangle; a hair
+                            // of overlap keeps renderers from leaving seams.
+                            ops.push(filled(
+                                x0 + start as f32 * m,
+                                top - (row + 1) as f32 * m,
+                                (col - start) as f32 * m + 0.05,
+                                m + 0.05,
+                            ));
+                        } else {
+                            col += 1;
+                        }
+                    }
+                }
+            }
+        }
+        y -= h;
+    }
+    Ok(PdfPage::new(printpdf::Mm(g.width_mm), printpdf::Mm(height_pt / MM), ops))
+}
+
+fn filled(x: f32, y: f32, w: f32, h: f32) -> Op {
+    Op::DrawRectangle {
+        rectangle: Rect {
+            x: Pt(x),
+            y: Pt(y),
+            width: Pt(w),
+            height: Pt(h),
+            mode: Some(PaintMode::Fill),
+            winding_order: Some(WindingOrder::NonZero),
+        },
+    }
+}
+
+/// One PDF with one voucher per page, in the order given.
+pub fn render(
+    sheets: &[VoucherSheet],
+    layout: Layout,
+    fonts: &Fonts,
+    title: &str,
+) -> Result<Vec<u8>, PdfError> {
+    if sheets.is_empty() {
+        return Err(PdfError::Empty);
+    }
+    let mut doc = PdfDocument::new(title);
+    let font = doc.add_font(&fonts.font);
+    let pages = sheets.iter().map(|s| page(s, layout, &font)).collect::<Result<Vec<_>, _>>()?;
+    let opts = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
+    Ok(doc.with_pages(pages).save(&opts, &mut Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_latin_at_spaces_and_chinese_anywhere() {
+        let lines = wrap("Valid at any food outlet airside in Terminal 1", 10.0, 100.0);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| width(l, 10.0) <= 100.0 || !l.contains(' ')), "{lines:?}");
+        assert_eq!(lines.join(" "), "Valid at any food outlet airside in Terminal 1");
+        let zh = wrap("在一号客运大楼禁区内任何餐饮店使用", 10.0, 50.0);
+        assert_eq!(zh.concat(), "在一号客运大楼禁区内任何餐饮店使用");
+        assert!(zh.iter().all(|l| l.chars().count() <= 5), "{zh:?}");
+    }
+
+    #[test]
+    fn layouts_have_media() {
+        assert_eq!(Layout::parse("80mm"), Some(Layout::Receipt80));
+        assert_eq!(Layout::A4.media(), "A4");
+        assert_eq!(Layout::parse("letter"), None);
+    }
+}

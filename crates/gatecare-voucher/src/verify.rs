@@ -1,0 +1,143 @@
+//! Offline verification: signature, certification, validity, void list.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::signed::{VoucherPayload, decode};
+use crate::trust::{TrustList, VoidList};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Verification {
+    pub valid: bool,
+    /// `valid`, or why not: malformed, unsupported_version, unknown_key,
+    /// uncertified_key, key_not_valid, bad_signature, not_yet_valid,
+    /// expired, voided.
+    pub reason: &'static str,
+    /// The voucher, once its signature is known to be good.
+    pub voucher: Option<VoucherPayload>,
+    pub kid: Option<String>,
+}
+
+fn invalid(reason: &'static str) -> Verification {
+    Verification { valid: false, reason, voucher: None, kid: None }
+}
+
+pub fn verify(qr: &str, trust: &TrustList, voids: &VoidList, at: DateTime<Utc>) -> Verification {
+    let u = match decode(qr) {
+        Ok(u) => u,
+        Err(crate::signed::DecodeError::Version(_)) => return invalid("unsupported_version"),
+        Err(_) => return invalid("malformed"),
+    };
+    let (cert, key) = match trust.certified_key(&u.kid) {
+        Ok(k) => k,
+        Err(reason) => return Verification { kid: Some(u.kid), ..invalid(reason) },
+    };
+    if !u.signature_ok(&key) {
+        return Verification { kid: Some(u.kid), ..invalid("bad_signature") };
+    }
+    let issued_in_cert_window =
+        |t: i64| DateTime::from_timestamp(t, 0).is_some_and(|t| t >= cert.not_before && t <= cert.not_after);
+    let done = |valid, reason| Verification {
+        valid,
+        reason,
+        voucher: Some(u.payload.clone()),
+        kid: Some(u.kid.clone()),
+    };
+    if !issued_in_cert_window(u.payload.valid_from) {
+        return done(false, "key_not_valid");
+    }
+    let now = at.timestamp();
+    if now < u.payload.valid_from {
+        return done(false, "not_yet_valid");
+    }
+    if now > u.payload.valid_until {
+        return done(false, "expired");
+    }
+    if voids.contains(&u.payload.voucher_id) {
+        return done(false, "voided");
+    }
+    done(true, "valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signed::{sign, tests::sample};
+    use crate::trust::{VOID_FORMAT, VoidEntry};
+    use ed25519_dalek::SigningKey;
+
+    fn setup() -> (TrustList, SigningKey, String) {
+        let root = SigningKey::from_bytes(&[1u8; 32]);
+        let device = SigningKey::from_bytes(&[2u8; 32]);
+        let t0 = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let t1 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut trust = TrustList::new("ROOT", &root, t0);
+        trust.certify(&root, "HKG-K01#1", &device.verifying_key(), "HKG", t0, t1);
+        let qr = sign(&sample(), "HKG-K01#1", &device);
+        (trust, device, qr)
+    }
+
+    fn at(t: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(t, 0).unwrap()
+    }
+
+    #[test]
+    fn a_good_voucher_verifies_and_round_trips_the_lists() {
+        let (trust, _, qr) = setup();
+        let trust = TrustList::from_json(&trust.to_json()).unwrap();
+        let v = verify(&qr, &trust, &VoidList::default(), at(1_795_400_000));
+        assert_eq!((v.valid, v.reason), (true, "valid"));
+        assert_eq!(v.voucher.unwrap().surname, "ZHANG");
+    }
+
+    #[test]
+    fn every_failure_has_its_reason() {
+        let (mut trust, _, qr) = setup();
+        let ok_time = at(1_795_400_000);
+        let none = VoidList::default();
+        assert_eq!(verify(&qr, &trust, &none, at(1_795_000_000)).reason, "not_yet_valid");
+        assert_eq!(verify(&qr, &trust, &none, at(1_796_000_000)).reason, "expired");
+        let voids = VoidList {
+            format: VOID_FORMAT.into(),
+            issued_at: None,
+            voided: vec![VoidEntry {
+                voucher_id: sample().voucher_id,
+                voided_at: ok_time,
+                reason: "lost".into(),
+            }],
+        };
+        assert_eq!(verify(&qr, &trust, &voids, ok_time).reason, "voided");
+        // Truncated or altered text.
+        assert!(!verify(&qr[..qr.len() - 5], &trust, &none, ok_time).valid);
+        // A key signed by someone else than the root.
+        let rogue = SigningKey::from_bytes(&[9u8; 32]);
+        let forged = sign(&sample(), "HKG-K01#1", &rogue);
+        assert_eq!(verify(&forged, &trust, &none, ok_time).reason, "bad_signature");
+        let unknown = sign(&sample(), "XXX#1", &rogue);
+        assert_eq!(verify(&unknown, &trust, &none, ok_time).reason, "unknown_key");
+        // A certificate not signed by the root.
+        trust.devices[0].station = "AMS".into();
+        assert_eq!(verify(&qr, &trust, &none, ok_time).reason, "uncertified_key");
+        // Revoked: gone from the list.
+        let (mut trust, _, qr) = setup();
+        trust.revoke("HKG-K01#1");
+        assert_eq!(verify(&qr, &trust, &none, ok_time).reason, "unknown_key");
+    }
+
+    #[test]
+    fn any_altered_character_is_invalid() {
+        let (trust, _, qr) = setup();
+        let ok_time = at(1_795_400_000);
+        let alphabet: Vec<char> = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".chars().collect();
+        for i in 4..qr.len() {
+            let mut chars: Vec<char> = qr.chars().collect();
+            let orig = chars[i];
+            chars[i] = alphabet[(alphabet.iter().position(|c| *c == orig).unwrap_or(0) + 7) % alphabet.len()];
+            let altered: String = chars.into_iter().collect();
+            assert!(
+                !verify(&altered, &trust, &VoidList::default(), ok_time).valid,
+                "changing position {i} went unnoticed"
+            );
+        }
+    }
+}

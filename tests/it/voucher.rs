@@ -1,0 +1,296 @@
+//! Vouchers as merchants, hotels and printers see them: the QR decoded from
+//! a rendered page (pdftoppm + zbarimg) equals the signed text, the text is
+//! read back through a PDF parser (pdftotext), `gatecare voucher verify`
+//! refuses every kind of bad voucher, and a real CUPS server with a virtual
+//! PDF printer prints one.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use gatecare_client::printer::{CupsPrinter, JobState, Printer};
+use serde_json::Value;
+
+use crate::support::gatecare;
+
+fn tool(name: &str, args: &[&str]) -> std::process::Output {
+    Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is required (xtask installs it): {e}"))
+}
+
+/// The QR text on the first page of a PDF, as a phone would read it.
+fn decode_qr(pdf: &Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("page");
+    let out = tool(
+        "pdftoppm",
+        &["-png", "-r", "150", "-f", "1", "-l", "1", pdf.to_str().unwrap(), prefix.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .expect("a page image");
+    let out = tool("zbarimg", &["-q", "--raw", png.to_str().unwrap()]);
+    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+}
+
+fn pdf_text(pdf: &Path) -> String {
+    let out = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Demo {
+    dir: tempfile::TempDir,
+    qr: String,
+}
+
+fn demo() -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gatecare(&["voucher", "demo", "--out", dir.path().to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let qr = std::fs::read_to_string(dir.path().join("voucher.qr.txt")).unwrap();
+    Demo { dir, qr }
+}
+
+impl Demo {
+    fn path(&self, f: &str) -> PathBuf {
+        self.dir.path().join(f)
+    }
+
+    fn verify(&self, qr: &str, extra: &[&str]) -> (Option<i32>, Value) {
+        let trust = self.path("trust.json");
+        let mut args = vec!["voucher", "verify", qr, "--trust", trust.to_str().unwrap()];
+        args.extend(extra);
+        let out = gatecare(&args, &[]);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.code(), v)
+    }
+}
+
+#[test]
+fn the_demo_voucher_carries_its_signed_qr_and_chinese_name() {
+    let d = demo();
+    let pdf = d.path("voucher.pdf");
+    assert_eq!(decode_qr(&pdf), d.qr);
+    let text = pdf_text(&pdf);
+    for expected in [
+        "MEAL VOUCHER",
+        "餐食券",
+        "HKD 120.00",
+        "飞机技术故障",
+        "technical",
+        "03:30",
+        "HKG-K01-000001",
+        "CZ342",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    // The passenger's name in Chinese characters, from the demo manifest.
+    assert!(text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)));
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    assert!(size < 100 * 1024, "{size} bytes: the CJK font must be subset");
+    let (code, v) = d.verify(&d.qr, &[]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["voucher"]["kind"], "meal");
+}
+
+#[test]
+fn every_bad_voucher_is_refused_with_a_reason() {
+    let d = demo();
+    // One altered character anywhere after the prefix.
+    for i in [4, d.qr.len() / 2, d.qr.len() - 1] {
+        let mut b = d.qr.clone().into_bytes();
+        b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+        let (code, v) = d.verify(&String::from_utf8(b).unwrap(), &[]);
+        assert_eq!(code, Some(1), "position {i}: {v}");
+        assert_eq!(v["valid"], false);
+    }
+    let (code, v) = d.verify(&d.qr[..d.qr.len() - 10], &[]);
+    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("malformed")));
+    let (code, v) = d.verify(&d.qr, &["--at", "2099-01-01T00:00:00Z"]);
+    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("expired")));
+    // Another airline root certified a different key under the same id.
+    let other = demo();
+    let (code, v) = other.verify(&d.qr, &[]);
+    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("bad_signature")));
+    // A revoked device leaves the trust list: its vouchers no longer verify.
+    let mut trust: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path("trust.json")).unwrap()).unwrap();
+    trust["devices"] = serde_json::json!([]);
+    let revoked = d.path("revoked.json");
+    std::fs::write(&revoked, trust.to_string()).unwrap();
+    let out = gatecare(&["voucher", "verify", &d.qr, "--trust", revoked.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reason"], "unknown_key");
+    // A voided voucher.
+    let (_, good) = d.verify(&d.qr, &[]);
+    let void = serde_json::json!({
+        "format": "gatecare-void-list/1",
+        "issued_at": "2026-11-22T00:00:00Z",
+        "voided": [{"voucher_id": good["voucher"]["voucher_id"], "voided_at": "2026-11-22T06:00:00Z", "reason": "passenger rebooked"}]
+    });
+    let void_path = d.path("void.json");
+    std::fs::write(&void_path, void.to_string()).unwrap();
+    let (code, v) = d.verify(&d.qr, &["--void", void_path.to_str().unwrap()]);
+    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("voided")));
+    // Hostile input never panics.
+    for junk in ["", "GC1:", "GC1:%%%%", &"9".repeat(5000), "{\"json\":1}"] {
+        let (code, _) = d.verify(junk, &[]);
+        assert_eq!(code, Some(1), "{junk:?}");
+    }
+    // A trust file that is not one: bad input.
+    std::fs::write(d.path("bad.json"), "{}").unwrap();
+    let bad = d.path("bad.json");
+    let out = gatecare(&["voucher", "verify", &d.qr, "--trust", bad.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn sheet(qr: &str, kind: &str) -> Value {
+    serde_json::json!({
+        "kind": kind, "issuer": "China Southern Airlines · Hong Kong HKG", "passenger_latin": "ZHANG/WEI",
+        "passenger_native": "张伟", "flight": "CZ342", "route": "HKG → KMG", "flight_date": "22 Nov 2026",
+        "cause_en": "technical fault", "cause_zh": "飞机技术故障", "new_time": "03:30 Mon 23 Nov (HKT)",
+        "value": "1 night", "buys_en": "One room with breakfast.", "buys_zh": "一间客房含早餐。",
+        "hotel": {"name": "Regal Airport Hotel", "name_zh": "富豪机场酒店", "address": "9 Cheong Tat Road, Chek Lap Kok",
+                  "nights": 1, "transport": "Covered walkway from Terminal 1"},
+        "valid": "22 Nov 21:00 – 23 Nov 12:00 (HKT)", "serial": "HKG-K01-000042", "rule": "航班正常管理规定 第二十九条",
+        "tip_en": "Ask the front desk for a 02:00 wake-up call.", "tip_zh": "可请前台安排凌晨两点叫醒。", "qr_text": qr
+    })
+}
+
+#[test]
+fn render_draws_each_layout_with_a_readable_qr() {
+    let d = demo();
+    for layout in ["80mm", "a6", "a4"] {
+        let input = d.path(&format!("{layout}.json"));
+        std::fs::write(&input, sheet(&d.qr, "hotel").to_string()).unwrap();
+        let pdf = d.path(&format!("{layout}.pdf"));
+        let out = gatecare(
+            &[
+                "voucher",
+                "render",
+                input.to_str().unwrap(),
+                "--layout",
+                layout,
+                "--out",
+                pdf.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{layout}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(decode_qr(&pdf), d.qr, "{layout}");
+        let text = pdf_text(&pdf);
+        assert!(
+            text.contains("Regal Airport Hotel") && text.contains("HOTEL VOUCHER") && text.contains("张伟"),
+            "{layout}: {text}"
+        );
+    }
+    // A list renders one voucher per page.
+    let list = serde_json::json!([sheet(&d.qr, "meal"), sheet(&d.qr, "transport"), sheet(&d.qr, "upgrade")]);
+    let input = d.path("list.json");
+    std::fs::write(&input, list.to_string()).unwrap();
+    let pdf = d.path("list.pdf");
+    assert!(
+        gatecare(
+            &["voucher", "render", input.to_str().unwrap(), "--layout", "a6", "--out", pdf.to_str().unwrap()],
+            &[]
+        )
+        .status
+        .success()
+    );
+    let info = String::from_utf8_lossy(&tool("pdfinfo", &[pdf.to_str().unwrap()]).stdout).into_owned();
+    assert!(info.lines().any(|l| l.starts_with("Pages:") && l.trim_end().ends_with('3')), "{info}");
+    // Bad input is refused.
+    std::fs::write(&input, "{\"kind\": 5}").unwrap();
+    let out = gatecare(&["voucher", "render", input.to_str().unwrap(), "--out", pdf.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = gatecare(
+        &["voucher", "render", input.to_str().unwrap(), "--layout", "letter", "--out", pdf.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+const QUEUE: &str = "GatecarePDF";
+
+/// One CUPS server and virtual PDF printer for the whole run.
+fn cups() -> CupsPrinter {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        let running = |_: ()| String::from_utf8_lossy(&tool("lpstat", &["-r"]).stdout).contains("is running");
+        if !running(()) {
+            let out = tool("cupsd", &[]);
+            assert!(
+                out.status.success(),
+                "starting cupsd (needs root): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for _ in 0..50 {
+                if running(()) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            assert!(running(()), "cupsd did not start");
+        }
+        if !tool("lpstat", &["-p", QUEUE]).status.success() {
+            let out = tool(
+                "lpadmin",
+                &["-p", QUEUE, "-E", "-v", "cups-pdf:/", "-m", "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"],
+            );
+            assert!(out.status.success(), "lpadmin: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    });
+    CupsPrinter { queue: QUEUE.into() }
+}
+
+/// cups-pdf writes `<title>-job_<n>.pdf` into the job owner's ~/PDF.
+fn printed_file(job: &str) -> Option<PathBuf> {
+    let n = job.rsplit('-').next()?;
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
+    for dir in [home.join("PDF"), PathBuf::from("/var/spool/cups-pdf/ANONYMOUS")] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.filter_map(Result::ok) {
+                if e.file_name().to_string_lossy().ends_with(&format!("job_{n}.pdf")) {
+                    return Some(e.path());
+                }
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn a_real_cups_printer_prints_a_voucher_whose_qr_verifies() {
+    let printer = cups();
+    let d = demo();
+    let job = printer
+        .submit(&d.path("voucher.pdf"), "Custom.80x200mm", "gatecare voucher test")
+        .expect("lp accepted the job");
+    assert_eq!(printer.wait(&job, Duration::from_secs(60)).unwrap(), JobState::Completed);
+    let mut printed = None;
+    for _ in 0..50 {
+        printed = printed_file(&job);
+        if printed.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let printed = printed.unwrap_or_else(|| panic!("cups-pdf wrote no file for {job}"));
+    let qr = decode_qr(&printed);
+    assert_eq!(qr, d.qr, "the printed page carries the signed QR");
+    let (code, v) = d.verify(&qr, &[]);
+    assert_eq!(code, Some(0), "{v}");
+    // A queue that does not exist is refused, not lost.
+    let missing = CupsPrinter { queue: "NoSuchQueue".into() };
+    assert!(missing.submit(&d.path("voucher.pdf"), "A4", "x").is_err());
+}
