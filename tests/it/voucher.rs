@@ -294,3 +294,53 @@ fn a_real_cups_printer_prints_a_voucher_whose_qr_verifies() {
     let missing = CupsPrinter { queue: "NoSuchQueue".into() };
     assert!(missing.submit(&d.path("voucher.pdf"), "A4", "x").is_err());
 }
+
+#[tokio::test]
+async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.sqlite");
+    crate::support::seeded_store(&db, 2).await;
+    let out = dir.path().join("out");
+    // 22:30 in Hong Kong: two meals owed to each of CZ342's 180 passengers.
+    let night = [("GATECARE_NOW", "2026-11-22T14:30:00Z")];
+    let run = gatecare(
+        &["voucher", "flight", "--db", db.to_str().unwrap(), "--flight", "CZ342", "--issue-meals", "--layout", "a6", "--out", out.to_str().unwrap()],
+        &night,
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let summary: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(summary["vouchers"], 360);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("360/360"), "progress is reported: {stderr}");
+    let pdf = out.join("CZ342.pdf");
+    let info = String::from_utf8_lossy(&tool("pdfinfo", &[pdf.to_str().unwrap()]).stdout).into_owned();
+    assert!(info.lines().any(|l| l.starts_with("Pages:") && l.trim_end().ends_with("360")), "{info}");
+    let qr = decode_qr(&pdf);
+    let trust = out.join("trust.json");
+    let check = gatecare(&["voucher", "verify", &qr, "--trust", trust.to_str().unwrap()], &night);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    // The first page is the first passenger in the priority order: legal priority.
+    let store = gatecare_client::Store::open(&db).await.unwrap();
+    let v: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let needs: String = sqlx::query_scalar(
+        "SELECT p.needs FROM ledger_events l JOIN passengers p ON p.id = l.passenger_id WHERE l.voucher_id = ? AND l.event = 'issued'",
+    )
+    .bind(v["voucher"]["voucher_id"].as_str().unwrap())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert!(needs.contains("wheelchair") || needs.contains("unaccompanied_minor"), "{needs}");
+    // Per passenger: one file each, named by serial, with the same vouchers.
+    let each = dir.path().join("each");
+    let run = gatecare(
+        &["voucher", "flight", "--db", db.to_str().unwrap(), "--flight", "CZ342", "--per-passenger", "--limit", "4", "--out", each.to_str().unwrap()],
+        &night,
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let files: Vec<_> = std::fs::read_dir(&each).unwrap().filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "pdf")).collect();
+    assert_eq!(files.len(), 4);
+    assert!(files.iter().all(|f| f.file_name().to_string_lossy().starts_with("HKG-K01-")));
+    // Nothing issued twice by the second run.
+    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(issued, 360);
+}

@@ -101,6 +101,30 @@ impl Cause {
     }
 }
 
+impl Cause {
+    /// How the cause is explained to passengers, in English and Chinese.
+    pub fn explained(self) -> (&'static str, &'static str) {
+        match self {
+            Cause::Technical => ("technical fault on the aircraft", "飞机技术故障"),
+            Cause::Crew => ("crew availability", "机组原因"),
+            Cause::Scheduling => ("aircraft scheduling", "飞机调配"),
+            Cause::Commercial => ("airline operations", "航空公司运营原因"),
+            Cause::Weather => ("weather", "天气原因"),
+            Cause::Atc => ("air traffic control", "空中交通管制"),
+            Cause::AtcStrike => ("air traffic control strike", "空管罢工"),
+            Cause::Airport => ("airport operations", "机场原因"),
+            Cause::Security => ("security check", "安全检查"),
+            Cause::StrikeExternal => ("strike outside the airline", "航空公司以外的罢工"),
+            Cause::StrikeOwnStaff => ("strike by airline staff", "航空公司员工罢工"),
+            Cause::Passenger => ("passenger-related", "旅客原因"),
+            Cause::Medical => ("medical emergency", "医疗急救"),
+            Cause::BirdStrike => ("bird strike", "鸟击"),
+            Cause::SafetyRequired => ("safety check", "安全检查需要"),
+            Cause::Political => ("political situation", "政治局势"),
+        }
+    }
+}
+
 /// How a regime treats a cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

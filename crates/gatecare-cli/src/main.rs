@@ -139,6 +139,29 @@ enum VoucherCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    /// The vouchers of a flight as one PDF (priority order, one voucher a page) or one PDF each.
+    Flight {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The flight, e.g. CZ342 (today's departure from the station).
+        #[arg(long)]
+        flight: String,
+        #[arg(long, default_value = "80mm")]
+        layout: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// One PDF per voucher instead of one for the flight.
+        #[arg(long)]
+        per_passenger: bool,
+        /// First issue every meal now owed on the flight (as the kiosk: statutory care only).
+        #[arg(long)]
+        issue_meals: bool,
+        /// At most this many vouchers.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, default_value = "HKG-K01")]
+        device: String,
+    },
     /// Render vouchers described in JSON (one object or a list) to a PDF.
     Render {
         /// The JSON file; `-` or absent reads standard input.
@@ -311,6 +334,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Voucher(VoucherCommand::Render { file, layout, out }) => {
             voucher::render_cmd(file.as_deref(), &layout, &out)?
+        }
+        Command::Voucher(VoucherCommand::Flight {
+            db,
+            flight,
+            layout,
+            out,
+            per_passenger,
+            issue_meals,
+            limit,
+            device,
+        }) => {
+            let db = db.unwrap_or(settings.database.clone());
+            let args = voucher::FlightArgs {
+                db: &db,
+                flight: &flight,
+                layout: &layout,
+                out: &out,
+                per_passenger,
+                issue_meals,
+                limit,
+                device: &device,
+            };
+            voucher::flight(args, &settings).await?
         }
         Command::Flights { db, date } => {
             let path = db.unwrap_or(settings.database.clone());

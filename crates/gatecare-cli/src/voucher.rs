@@ -148,3 +148,100 @@ pub fn render_cmd(input: Option<&Path>, layout: &str, out: &PathBuf) -> anyhow::
     println!("{}", out.display());
     Ok(())
 }
+
+pub struct FlightArgs<'a> {
+    pub db: &'a Path,
+    pub flight: &'a str,
+    pub layout: &'a str,
+    pub out: &'a Path,
+    pub per_passenger: bool,
+    pub issue_meals: bool,
+    pub limit: Option<usize>,
+    pub device: &'a str,
+}
+
+/// Vouchers of one flight (today's departure of that designator at the
+/// station), in the order they were issued: the priority order.
+pub async fn flight(args: FlightArgs<'_>, settings: &gatecare_client::Settings) -> anyhow::Result<()> {
+    use gatecare_client::{AuthenticatedAgent, IssueContext};
+    use gatecare_ledger::EntitlementKind;
+    use gatecare_ledger::offline::OfflineLimits;
+
+    let layout = Layout::parse(args.layout)
+        .ok_or_else(|| BadInput(format!("--layout: 80mm, a6 or a4, not {}", args.layout)))?;
+    let designator = gatecare_core::FlightDesignator::parse(args.flight)
+        .map_err(|e| BadInput(format!("--flight: {e}")))?;
+    let store = crate::ledger::open_existing(args.db).await?;
+    let now = settings.clock.now();
+    let flights: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ? ORDER BY scheduled_departure",
+    )
+    .bind(designator.carrier.as_str())
+    .bind(designator.number.as_str())
+    .bind(settings.station.as_str())
+    .fetch_all(store.pool())
+    .await?;
+    let flight_id = flights
+        .first()
+        .map(|f| f.0.clone())
+        .ok_or_else(|| BadInput(format!("no flight {designator} from {}", settings.station)))?;
+    if args.issue_meals {
+        let policy = gatecare_care::Policy::default_policy();
+        let actor = AuthenticatedAgent::kiosk(args.device, settings.station.as_str());
+        let ctx = IssueContext {
+            device: args.device,
+            actor: &actor,
+            policy: &policy,
+            limits: OfflineLimits::default(),
+            now,
+        };
+        let summary = store
+            .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, |d, t| eprint!("\rissuing {d}/{t}"))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+        eprintln!("\rissued {} new, {} reprints", summary.issued, summary.reprinted);
+    }
+    let mut ids: Vec<String> = sqlx::query_scalar(
+        "SELECT voucher_id FROM ledger_events WHERE flight_id = ? AND event = 'issued' ORDER BY seq",
+    )
+    .bind(&flight_id)
+    .fetch_all(store.pool())
+    .await?;
+    if let Some(n) = args.limit {
+        ids.truncate(n);
+    }
+    if ids.is_empty() {
+        return Err(BadInput(format!("no vouchers issued on {designator} yet (use --issue-meals)")).into());
+    }
+    let signer = store.device_signer(args.device, now).await?;
+    let fonts = load_fonts()?;
+    std::fs::create_dir_all(args.out)?;
+    // Until central certifies the device, a demo root does, so the output can be verified.
+    let root = random_key()?;
+    let mut trust = TrustList::new("GATECARE-DEMO-ROOT", &root, now);
+    trust.certify(
+        &root,
+        &signer.kid,
+        &signer.verifying_key(),
+        settings.station.as_str(),
+        now - Duration::days(1),
+        now + Duration::days(30),
+    );
+    std::fs::write(args.out.join("trust.json"), trust.to_json())?;
+    let files = if args.per_passenger {
+        store
+            .voucher_pdfs(&ids, &signer, &fonts, layout, args.out, |d, t| eprint!("\rrendering {d}/{t}"))
+            .await?
+    } else {
+        let pdf =
+            store.flight_pdf(&ids, &signer, &fonts, layout, |d, t| eprint!("\rpreparing {d}/{t}")).await?;
+        let path = args.out.join(format!("{designator}.pdf"));
+        std::fs::write(&path, pdf)?;
+        vec![path]
+    };
+    eprintln!();
+    print_json(
+        &serde_json::json!({"flight": designator.to_string(), "vouchers": ids.len(), "files": files, "trust": args.out.join("trust.json")}),
+    )?;
+    Ok(())
+}

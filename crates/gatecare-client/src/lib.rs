@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod printer;
 pub mod settings;
 pub mod store;
+pub mod vouchers;
 
 pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy};
 pub use clock::Clock;

@@ -1,0 +1,302 @@
+//! From ledger entries to signed, printable vouchers: the device's signing
+//! key, the sheet (everything the paper says), and whole-flight or
+//! per-passenger PDFs with progress.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use ed25519_dalek::SigningKey;
+use gatecare_care::cause::Cause;
+use gatecare_voucher::VoucherPayload;
+use gatecare_voucher::pdf::{Fonts, HotelDetails, Layout, VoucherSheet, render};
+use gatecare_voucher::signed::sign;
+use sqlx::Row;
+
+use crate::store::{Store, StoreError, parse_time, rfc3339};
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A device's voucher-signing key.
+pub struct DeviceSigner {
+    pub kid: String,
+    key: SigningKey,
+}
+
+impl DeviceSigner {
+    pub fn public_hex(&self) -> String {
+        hex(self.key.verifying_key().as_bytes())
+    }
+
+    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.key.verifying_key()
+    }
+}
+
+/// Where and what each kind buys, and one useful thing to know (seed 001:
+/// useful, not an advert).
+fn wording(kind: &str, station: &str) -> (&'static str, &'static str, &'static str, &'static str) {
+    let hkg = station == "HKG";
+    match kind {
+        "meal" => (
+            if hkg {
+                "One meal and a drink at any food outlet airside in Terminal 1."
+            } else {
+                "One meal and a drink at any food outlet airside."
+            },
+            if hkg {
+                "一餐及一杯饮品，可在一号客运大楼禁区内任何餐饮店使用。"
+            } else {
+                "一餐及一杯饮品，可在禁区内任何餐饮店使用。"
+            },
+            "Flight updates are announced at your gate at least every 30 minutes; keep this voucher, the next meal is on the same flight record.",
+            "登机口至少每 30 分钟广播一次航班动态；请保留本券，下一餐凭同一航班记录领取。",
+        ),
+        "hotel" => (
+            "One room for the night, with breakfast, and transport both ways.",
+            "一晚住宿（含早餐）及往返交通。",
+            "Give the hotel your mobile number: the airline calls the hotel, and you, as soon as the new time is confirmed.",
+            "请把手机号码留给酒店：新时间确定后，航空公司会通知酒店和您。",
+        ),
+        "transport" => (
+            "Ground transport between the airport and your hotel or home.",
+            "往返机场与酒店或住所的地面交通。",
+            "Be back at the airport two hours before the new departure time.",
+            "请在新的起飞时间前两小时回到机场。",
+        ),
+        "upgrade" => (
+            "An upgrade to the next cabin on the rebooked flight, subject to the seat shown at the gate.",
+            "改签航班升至上一舱位，以登机口确认的座位为准。",
+            "Show this voucher at the gate; the upgrade is confirmed when your new boarding pass is printed.",
+            "请在登机口出示本凭证；打印新的登机牌即确认升舱。",
+        ),
+        _ => (
+            "Our apology for the disruption, credited as shown.",
+            "对航班不正常带来的不便深表歉意，补偿如上。",
+            "Miles are credited to your frequent-flyer account within 72 hours.",
+            "里程将在 72 小时内存入您的常旅客账户。",
+        ),
+    }
+}
+
+impl Store {
+    /// This device's signing key, created on first use.
+    pub async fn device_signer(&self, device: &str, now: DateTime<Utc>) -> Result<DeviceSigner, StoreError> {
+        let kid = format!("{device}#1");
+        if let Some(secret) =
+            sqlx::query_scalar::<_, String>("SELECT secret_hex FROM device_keys WHERE kid = ?")
+                .bind(&kid)
+                .fetch_optional(self.pool())
+                .await?
+        {
+            let mut bytes = [0u8; 32];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = secret
+                    .get(2 * i..2 * i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| StoreError::Data("device key is corrupt".into()))?;
+            }
+            return Ok(DeviceSigner { kid, key: SigningKey::from_bytes(&bytes) });
+        }
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| StoreError::Hash(e.to_string()))?;
+        let key = SigningKey::from_bytes(&seed);
+        sqlx::query("INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&kid)
+            .bind(hex(&seed))
+            .bind(hex(key.verifying_key().as_bytes()))
+            .bind(rfc3339(now))
+            .execute(self.pool())
+            .await?;
+        Ok(DeviceSigner { kid, key })
+    }
+
+    /// The sheet of an issued voucher, with its signed QR.
+    pub async fn voucher_sheet(
+        &self,
+        voucher_id: &str,
+        signer: &DeviceSigner,
+    ) -> Result<VoucherSheet, StoreError> {
+        let r = sqlx::query(
+            "SELECT l.entitlement_key, l.serial, l.kind, l.value_minor, l.currency, l.details, l.at, \
+                    p.surname, p.given_names, p.native_name, \
+                    f.carrier, f.number, f.origin, f.destination, f.scheduled_departure, f.id AS flight_id \
+             FROM ledger_events l JOIN passengers p ON p.id = l.passenger_id JOIN flights f ON f.id = l.flight_id \
+             WHERE l.voucher_id = ? AND l.event = 'issued'",
+        )
+        .bind(voucher_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::Data(format!("no voucher {voucher_id}")))?;
+        let origin: String = r.try_get("origin")?;
+        let tz: Tz = gatecare_core::AirportCode::parse(&origin)
+            .ok()
+            .and_then(|c| gatecare_reference::airport(&c))
+            .map(|a| a.tz)
+            .ok_or_else(|| StoreError::Data(format!("unknown airport {origin}")))?;
+        let zone = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Z").to_string();
+        let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
+        let issued_at = parse_time(r.try_get("at")?)?;
+        let disruption = sqlx::query(
+            "SELECT cause, expected_departure FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(r.try_get::<String, _>("flight_id")?)
+        .fetch_optional(self.pool())
+        .await?;
+        let (cause, expected) = match &disruption {
+            Some(d) => (
+                Cause::parse(&d.try_get::<String, _>("cause")?),
+                d.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?,
+            ),
+            None => (None, None),
+        };
+        let (cause_en, cause_zh) = cause.map(Cause::explained).unwrap_or(("being confirmed", "原因正在确认"));
+        let new_departure = expected.unwrap_or(scheduled);
+        let kind: String = r.try_get("kind")?;
+        let valid_until = match kind.as_str() {
+            "hotel" => new_departure.max(issued_at) + Duration::hours(12),
+            _ => new_departure.max(issued_at) + Duration::hours(3),
+        };
+        let currency = gatecare_core::Currency::parse(&r.try_get::<String, _>("currency")?)
+            .map_err(|e| StoreError::Data(e.to_string()))?;
+        let value_minor: i64 = r.try_get("value_minor")?;
+        let details: serde_json::Value =
+            serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default();
+        let hotel = match details.get("hotel_block_id").and_then(|v| v.as_str()) {
+            Some(block) => {
+                sqlx::query("SELECT name, name_zh, address, transport FROM hotel_blocks WHERE id = ?")
+                    .bind(block)
+                    .fetch_optional(self.pool())
+                    .await?
+                    .map(|h| -> Result<HotelDetails, sqlx::Error> {
+                        Ok(HotelDetails {
+                            name: h.try_get("name")?,
+                            name_zh: h.try_get("name_zh")?,
+                            address: h.try_get("address")?,
+                            nights: 1,
+                            transport: h.try_get("transport")?,
+                        })
+                    })
+                    .transpose()?
+            }
+            None => None,
+        };
+        let surname: String = r.try_get("surname")?;
+        let given: String = r.try_get("given_names")?;
+        let flight = format!("{}{}", r.try_get::<String, _>("carrier")?, r.try_get::<String, _>("number")?);
+        let serial: String = r.try_get("serial")?;
+        let payload = VoucherPayload {
+            version: gatecare_voucher::signed::PAYLOAD_VERSION,
+            voucher_id: uuid::Uuid::parse_str(voucher_id).map_err(|e| StoreError::Data(e.to_string()))?,
+            entitlement_key: r.try_get("entitlement_key")?,
+            kind: kind.clone(),
+            value_minor,
+            currency: currency.to_string(),
+            surname: gatecare_core::fold_to_ascii(&surname),
+            initial: gatecare_core::fold_to_ascii(&given)
+                .chars()
+                .next()
+                .map(String::from)
+                .unwrap_or_default(),
+            flight: flight.clone(),
+            flight_date: scheduled.with_timezone(&tz).format("%Y-%m-%d").to_string(),
+            valid_from: issued_at.timestamp(),
+            valid_until: valid_until.timestamp(),
+            serial: serial.clone(),
+        };
+        let (buys_en, buys_zh, tip_en, tip_zh) = wording(&kind, &origin);
+        let citation = details
+            .get("citation")
+            .and_then(|c| c.as_str())
+            .filter(|c| !c.is_empty())
+            .unwrap_or("airline care policy");
+        Ok(VoucherSheet {
+            kind: kind.clone(),
+            issuer: format!(
+                "{} · {}",
+                gatecare_reference::carrier(
+                    &gatecare_core::CarrierCode::parse(&flight[..2])
+                        .map_err(|e| StoreError::Data(e.to_string()))?
+                )
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+                origin
+            ),
+            passenger_latin: format!("{surname}/{given}"),
+            passenger_native: r.try_get("native_name")?,
+            route: format!("{origin} → {}", r.try_get::<String, _>("destination")?),
+            flight_date: scheduled.with_timezone(&tz).format("%d %b %Y").to_string(),
+            flight,
+            cause_en: cause_en.into(),
+            cause_zh: cause_zh.into(),
+            new_time: format!(
+                "{} ({})",
+                new_departure.with_timezone(&tz).format("%H:%M %a %d %b"),
+                zone(new_departure)
+            ),
+            value: if value_minor > 0 {
+                gatecare_core::Money::new(value_minor, currency).to_string()
+            } else {
+                "—".into()
+            },
+            buys_en: buys_en.into(),
+            buys_zh: buys_zh.into(),
+            hotel,
+            valid: format!(
+                "{} – {} ({})",
+                issued_at.with_timezone(&tz).format("%d %b %H:%M"),
+                valid_until.with_timezone(&tz).format("%d %b %H:%M"),
+                zone(issued_at)
+            ),
+            serial,
+            rule: citation.into(),
+            tip_en: tip_en.into(),
+            tip_zh: tip_zh.into(),
+            qr_text: sign(&payload, &signer.kid, &signer.key),
+        })
+    }
+
+    /// One PDF for a list of vouchers (a whole flight, in the order given),
+    /// reporting progress as each sheet is prepared.
+    pub async fn flight_pdf(
+        &self,
+        voucher_ids: &[String],
+        signer: &DeviceSigner,
+        fonts: &Fonts,
+        layout: Layout,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<Vec<u8>, StoreError> {
+        let mut sheets = Vec::with_capacity(voucher_ids.len());
+        for (i, id) in voucher_ids.iter().enumerate() {
+            sheets.push(self.voucher_sheet(id, signer).await?);
+            progress(i + 1, voucher_ids.len());
+        }
+        render(&sheets, layout, fonts, "Gatecare vouchers").map_err(|e| StoreError::Data(e.to_string()))
+    }
+
+    /// One PDF per voucher into `dir`, named by serial; returns the paths.
+    pub async fn voucher_pdfs(
+        &self,
+        voucher_ids: &[String],
+        signer: &DeviceSigner,
+        fonts: &Fonts,
+        layout: Layout,
+        dir: &Path,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<Vec<PathBuf>, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder { path: dir.to_owned(), source })?;
+        let mut out = Vec::with_capacity(voucher_ids.len());
+        for (i, id) in voucher_ids.iter().enumerate() {
+            let sheet = self.voucher_sheet(id, signer).await?;
+            let pdf = render(std::slice::from_ref(&sheet), layout, fonts, &sheet.serial)
+                .map_err(|e| StoreError::Data(e.to_string()))?;
+            let path = dir.join(format!("{}.pdf", sheet.serial));
+            std::fs::write(&path, pdf).map_err(|source| StoreError::Folder { path: path.clone(), source })?;
+            out.push(path);
+            progress(i + 1, voucher_ids.len());
+        }
+        Ok(out)
+    }
+}
