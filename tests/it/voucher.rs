@@ -304,7 +304,19 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     // 22:30 in Hong Kong: two meals owed to each of CZ342's 180 passengers.
     let night = [("GATECARE_NOW", "2026-11-22T14:30:00Z")];
     let run = gatecare(
-        &["voucher", "flight", "--db", db.to_str().unwrap(), "--flight", "CZ342", "--issue-meals", "--layout", "a6", "--out", out.to_str().unwrap()],
+        &[
+            "voucher",
+            "flight",
+            "--db",
+            db.to_str().unwrap(),
+            "--flight",
+            "CZ342",
+            "--issue-meals",
+            "--layout",
+            "a6",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         &night,
     );
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
@@ -333,14 +345,33 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     // Per passenger: one file each, named by serial, with the same vouchers.
     let each = dir.path().join("each");
     let run = gatecare(
-        &["voucher", "flight", "--db", db.to_str().unwrap(), "--flight", "CZ342", "--per-passenger", "--limit", "4", "--out", each.to_str().unwrap()],
+        &[
+            "voucher",
+            "flight",
+            "--db",
+            db.to_str().unwrap(),
+            "--flight",
+            "CZ342",
+            "--per-passenger",
+            "--limit",
+            "4",
+            "--out",
+            each.to_str().unwrap(),
+        ],
         &night,
     );
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let files: Vec<_> = std::fs::read_dir(&each).unwrap().filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "pdf")).collect();
+    let files: Vec<_> = std::fs::read_dir(&each)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .collect();
     assert_eq!(files.len(), 4);
     assert!(files.iter().all(|f| f.file_name().to_string_lossy().starts_with("HKG-K01-")));
     // Nothing issued twice by the second run.
-    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'").fetch_one(store.pool()).await.unwrap();
+    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(issued, 360);
 }

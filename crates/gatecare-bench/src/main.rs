@@ -2,6 +2,7 @@
 //! baseline measured in the same run on the same data, and as a ratio.
 
 mod store;
+mod vouchers;
 
 use std::time::{Duration, Instant};
 
@@ -17,20 +18,36 @@ pub(crate) struct Row {
     pub ratio: f64,
 }
 
+/// `cargo xtask bench` runs every section; `gatecare-bench SECTION…`
+/// (demo, care, vouchers, store, lookups) runs some.
 fn main() -> anyhow::Result<()> {
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    let on = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let mut rows = rt.block_on(run())?;
-    rows.extend(care()?);
-    rows.extend(rt.block_on(store::bulk_and_pins())?);
-    rows.extend(rt.block_on(store::lookups())?);
+    let mut rows = Vec::new();
+    if on("demo") {
+        rows.extend(rt.block_on(run())?);
+    }
+    if on("care") {
+        rows.extend(care()?);
+    }
+    if on("vouchers") {
+        rows.extend(vouchers::bench()?);
+    }
+    if on("store") {
+        rows.extend(rt.block_on(store::bulk_and_pins())?);
+    }
+    if on("lookups") {
+        rows.extend(rt.block_on(store::lookups())?);
+    }
     println!(
-        "\n{:<44} {:>14}  {:<40} {:>14} {:>8}",
+        "\n{:<46} {:>20}  {:<36} {:>20} {:>9}",
         "figure", "value", "baseline (same run)", "value", "ratio"
     );
-    println!("{}", "-".repeat(126));
+    println!("{}", "-".repeat(136));
     for r in rows {
         println!(
-            "{:<44} {:>14}  {:<40} {:>14} {:>7.2}x",
+            "{:<46} {:>20}  {:<36} {:>20} {:>8.2}x",
             r.what, r.value, r.baseline, r.baseline_value, r.ratio
         );
     }
