@@ -1,6 +1,15 @@
 /// Commands the UI may call. Each gets `allow-*`/`deny-*` permissions, and a
 /// capability must grant it: a command not listed here cannot be invoked.
-const COMMANDS: &[&str] = &["app_info", "flight_board"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "flight_board",
+    "agent_search",
+    "kiosk_scan",
+    "kiosk_lookup",
+    "kiosk_view",
+    "kiosk_print",
+    "kiosk_end",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");

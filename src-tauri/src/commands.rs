@@ -20,6 +20,12 @@ impl From<&StoreError> for UiError {
     }
 }
 
+impl From<gatecare_client::LedgerError> for UiError {
+    fn from(e: gatecare_client::LedgerError) -> Self {
+        UiError { code: e.code(), message: e.to_string() }
+    }
+}
+
 impl From<StoreError> for UiError {
     fn from(e: StoreError) -> Self {
         UiError::from(&e)
@@ -38,6 +44,7 @@ pub struct AppInfo {
     pub language: String,
     /// "ok", or the error code of the store when it could not be opened.
     pub store: &'static str,
+    pub kiosk_idle_seconds: u32,
 }
 
 #[tauri::command]
@@ -54,6 +61,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         now: s.clock.now(),
         language: s.language.clone(),
         store: state.store().err().map_or("ok", |e| e.code),
+        kiosk_idle_seconds: s.kiosk_idle_seconds,
     }
 }
 
@@ -64,6 +72,17 @@ pub struct FlightBoard {
     /// True when today had no flights and the stored demo day is shown instead.
     pub demo_day: bool,
     pub flights: Vec<FlightSummary>,
+}
+
+/// Passenger search for gate agents. Refused in kiosk mode: a passenger at
+/// the kiosk must never reach anyone else's booking.
+#[tauri::command]
+pub async fn agent_search(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<gatecare_client::lookup::PassengerHit>, UiError> {
+    crate::kiosk::require_mode(&state, Mode::Agent)?;
+    Ok(state.store()?.search_names(&query, 50).await?)
 }
 
 /// Departures of the station for its local day (today by the app clock).

@@ -2,6 +2,7 @@
 //! client crate. Wiring only: no rule of the domain lives here.
 
 mod commands;
+mod kiosk;
 mod state;
 
 use anyhow::Context;
@@ -49,7 +50,16 @@ pub fn run() -> anyhow::Result<()> {
                 .build()?;
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::app_info, commands::flight_board])
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::flight_board,
+            commands::agent_search,
+            kiosk::kiosk_scan,
+            kiosk::kiosk_lookup,
+            kiosk::kiosk_view,
+            kiosk::kiosk_print,
+            kiosk::kiosk_end,
+        ])
         .run(tauri::generate_context!())
         .context("running the app")
 }

@@ -1,4 +1,11 @@
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use gatecare_care::Policy;
+use gatecare_client::kiosk::KioskSession;
+use gatecare_client::printer::CupsPrinter;
 use gatecare_client::{Settings, Store, StoreError};
+use gatecare_voucher::pdf::Fonts;
 
 use crate::commands::UiError;
 
@@ -6,14 +13,43 @@ use crate::commands::UiError;
 pub struct AppState {
     pub settings: Settings,
     store: Result<Store, UiError>,
+    pub policy: Policy,
+    pub printer: CupsPrinter,
+    /// The passenger the kiosk is serving, and when the screen was last touched
+    /// (idle time is wall time, whatever the business clock says).
+    pub kiosk: Mutex<Option<(KioskSession, Instant)>>,
+    fonts: OnceLock<Result<Fonts, String>>,
 }
 
 impl AppState {
     pub fn new(settings: Settings, store: Result<Store, StoreError>) -> Self {
-        AppState { settings, store: store.map_err(|e| UiError::from(&e)) }
+        let printer = CupsPrinter { queue: settings.printer.clone() };
+        AppState {
+            settings,
+            store: store.map_err(|e| UiError::from(&e)),
+            policy: Policy::default_policy(),
+            printer,
+            kiosk: Mutex::new(None),
+            fonts: OnceLock::new(),
+        }
     }
 
     pub fn store(&self) -> Result<&Store, UiError> {
         self.store.as_ref().map_err(Clone::clone)
+    }
+
+    /// The CJK font, parsed on first use.
+    pub fn fonts(&self) -> Result<&Fonts, UiError> {
+        self.fonts
+            .get_or_init(|| {
+                let spec = std::env::var("GATECARE_CJK_FONT")
+                    .unwrap_or_else(|_| "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2".into());
+                let (path, face) =
+                    spec.rsplit_once('#').map_or((spec.as_str(), 0), |(p, f)| (p, f.parse().unwrap_or(0)));
+                let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+                Fonts::from_bytes(&bytes, face).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|m| UiError { code: "print.font", message: m.clone() })
     }
 }

@@ -37,8 +37,23 @@ struct Launch {
     language: &'static str,
 }
 
+/// Extra settings for one launch.
+#[derive(Default)]
+struct Extra {
+    now: Option<&'static str>,
+    idle_seconds: Option<u32>,
+}
+
 impl Session {
     async fn start(name: &'static str, launch: Launch) -> anyhow::Result<Session> {
+        Self::start_with(name, launch, Extra::default()).await.map(|(s, _)| s)
+    }
+
+    async fn start_with(
+        name: &'static str,
+        launch: Launch,
+        extra: Extra,
+    ) -> anyhow::Result<(Session, gatecare_demo::DemoDay)> {
         let app = binary("GATECARE_APP_BIN", "gatecare-app");
         let driver_bin = std::env::var_os("GATECARE_TAURI_DRIVER").map(PathBuf::from).context(
             "GATECARE_TAURI_DRIVER is not set: run the end-to-end tests through `cargo xtask test`",
@@ -47,7 +62,7 @@ impl Session {
 
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("station.sqlite");
-        seeded_store(&db, 20).await;
+        let day = seeded_store(&db, 20).await;
 
         let log = artifacts_dir().join(format!("e2e-{name}.log"));
         let log_file = std::fs::File::create(&log)?;
@@ -56,7 +71,8 @@ impl Session {
         let driver = Command::new(&driver_bin)
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("GATECARE_DB", &db)
-            .env("GATECARE_NOW", TEST_NOW)
+            .env("GATECARE_NOW", extra.now.unwrap_or(TEST_NOW))
+            .env("GATECARE_KIOSK_IDLE", extra.idle_seconds.unwrap_or(60).to_string())
             .env("GATECARE_MODE", launch.mode)
             .env("GATECARE_LANG", launch.language)
             .env("GATECARE_DISPLAY", "windowed")
@@ -80,7 +96,11 @@ impl Session {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .context("opening a WebDriver session")?;
-        Ok(Session { name, client, driver, log, _dir: dir })
+        Ok((Session { name, client, driver, log, _dir: dir }, day))
+    }
+
+    fn db(&self) -> PathBuf {
+        self._dir.path().join("station.sqlite")
     }
 
     async fn text(&self, css: &str) -> anyhow::Result<String> {
@@ -96,7 +116,11 @@ impl Session {
 
     /// Waits until the element's text contains `expected`.
     async fn wait_text(&self, css: &str, expected: &str) -> anyhow::Result<String> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_text_for(css, expected, 20).await
+    }
+
+    async fn wait_text_for(&self, css: &str, expected: &str, secs: u64) -> anyhow::Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let text = self.text(css).await?;
             if text.contains(expected) {
@@ -107,6 +131,22 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let el = self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+        el.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Calls an IPC command straight from the webview, as a script there could.
+    async fn invoke(&self, command: &str, args: serde_json::Value) -> anyhow::Result<String> {
+        let script = "const done = arguments[arguments.length - 1]; \
+            window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]) \
+              .then(() => done('ok'), (e) => done((e && e.code) || String(e)));";
+        let v =
+            self.client.execute_async(script, vec![serde_json::Value::String(command.into()), args]).await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
     async fn click(&self, css: &str) -> anyhow::Result<()> {
@@ -212,6 +252,172 @@ async fn kiosk_mode_greets_passengers_in_chinese_first() {
         s.click("[data-testid=lang-en]").await?;
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         ensure!(s.text("main").await?.contains("Scan your boarding pass"));
+        Ok(())
+    }
+    .await;
+    s.finish(outcome).await;
+}
+
+/// 22:30 in Hong Kong: CZ342 (13:30) is nine hours late, two meals are owed.
+const NIGHT: &str = "2026-11-22T14:30:00Z";
+
+fn a_cz342_passenger(day: &gatecare_demo::DemoDay) -> gatecare_demo::Passenger {
+    let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").expect("CZ342");
+    day.passengers
+        .iter()
+        .find(|p| p.flight_id == f.id && p.group.is_none() && p.name.native.is_some() && p.needs.is_empty())
+        .expect("an individual Chinese passenger")
+        .clone()
+}
+
+#[tokio::test]
+async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
+    if !enabled() {
+        return;
+    }
+    crate::voucher::cups();
+    let (s, day) = Session::start_with(
+        "kiosk-print",
+        Launch { mode: "kiosk", language: "en" },
+        Extra { now: Some(NIGHT), ..Extra::default() },
+    )
+    .await
+    .expect("start app");
+    let p = a_cz342_passenger(&day);
+    let outcome = async {
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        // The scanner types the pass and Enter into the focused field.
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.wait_text("[data-testid=kiosk-hello]", p.name.native.as_deref().unwrap_or_default()).await?;
+        let status = s.text("[data-testid=kiosk-status]").await?;
+        for expected in
+            ["CZ342", "Kunming", "delayed by 14 h", "Technical fault", "03:30", "(next day)", "Next update"]
+        {
+            ensure!(status.contains(expected), "status {status:?} lacks {expected:?}");
+        }
+        let meals = s
+            .client
+            .find_all(Locator::Css("[data-testid=entitlement][data-kind=meal][data-due=true]"))
+            .await?;
+        ensure!(meals.len() == 2, "two meals owed by 22:30, saw {}", meals.len());
+        s.click("[data-testid=print-meal-1]").await?;
+        let done = s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
+        let serial = done
+            .split_whitespace()
+            .find(|w| w.starts_with("HKG-K01-"))
+            .map(|w| w.trim_end_matches('.'))
+            .unwrap_or_default()
+            .to_owned();
+        ensure!(!serial.is_empty(), "no serial in {done:?}");
+        // The file the CUPS PDF printer wrote carries a QR that verifies.
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
+        let wanted = serial.replace('-', "_");
+        let printed = std::fs::read_dir(home.join("PDF"))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(&wanted))
+            .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            .ok_or_else(|| anyhow::anyhow!("cups-pdf wrote no file for {serial}"))?;
+        let qr = crate::voucher::decode_qr(&printed);
+        let store = gatecare_client::Store::open(&s.db()).await?;
+        let public: String = sqlx::query_scalar("SELECT public_hex FROM device_keys WHERE kid = 'HKG-K01#1'")
+            .fetch_one(store.pool())
+            .await?;
+        let root = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+        let now = chrono::DateTime::parse_from_rfc3339(NIGHT)?.to_utc();
+        let mut trust = gatecare_voucher::trust::TrustList::new("TEST-ROOT", &root, now);
+        let key = gatecare_voucher::trust::verifying_key(&public)
+            .ok_or_else(|| anyhow::anyhow!("bad device key"))?;
+        trust.certify(
+            &root,
+            "HKG-K01#1",
+            &key,
+            "HKG",
+            now - chrono::Duration::days(1),
+            now + chrono::Duration::days(1),
+        );
+        let v = gatecare_voucher::verify(&qr, &trust, &Default::default(), now);
+        ensure!(v.valid, "printed voucher does not verify: {}", v.reason);
+        ensure!(v.voucher.as_ref().is_some_and(|x| x.serial == serial), "{v:?}");
+        // Pressing print again reprints the same voucher: nothing issued twice.
+        s.click("[data-testid=print-meal-1]").await?;
+        s.wait_text_for("[data-testid=print-status]", &serial, 90).await?;
+        let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
+            .fetch_one(store.pool())
+            .await?;
+        ensure!(issued == 1, "{issued} issued");
+        Ok(())
+    }
+    .await;
+    s.finish(outcome).await;
+}
+
+#[tokio::test]
+async fn kiosk_wrong_pnr_is_explained_and_idle_clears_the_screen() {
+    if !enabled() {
+        return;
+    }
+    let (s, day) = Session::start_with(
+        "kiosk-lookup",
+        Launch { mode: "kiosk", language: "en" },
+        Extra { now: Some(NIGHT), idle_seconds: Some(4) },
+    )
+    .await
+    .expect("start app");
+    let p = a_cz342_passenger(&day);
+    let outcome = async {
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        for k in "ZZZZZZ".chars() {
+            s.click(&format!("[data-testid=key-{k}]")).await?;
+        }
+        s.click("[data-testid=surname-field]").await?;
+        for k in "NOBODY".chars() {
+            s.click(&format!("[data-testid=key-{k}]")).await?;
+        }
+        s.click("[data-testid=find-booking]").await?;
+        s.wait_text("[data-testid=kiosk-error]", "could not find this booking").await?;
+        // Now the right booking, typed on the on-screen keyboard.
+        for _ in 0..8 {
+            s.click("[data-testid=key-delete]").await?;
+        }
+        s.click("[data-testid=pnr-field]").await?;
+        for _ in 0..8 {
+            s.click("[data-testid=key-delete]").await?;
+        }
+        for k in p.pnr.as_str().chars() {
+            s.click(&format!("[data-testid=key-{k}]")).await?;
+        }
+        s.click("[data-testid=surname-field]").await?;
+        for k in p.name.surname.chars() {
+            s.click(&format!("[data-testid=key-{k}]")).await?;
+        }
+        s.click("[data-testid=find-booking]").await?;
+        s.wait_text("[data-testid=kiosk-hello]", p.name.native.as_deref().unwrap_or_default()).await?;
+        // Nobody touches the screen: it clears itself, and Rust forgets too.
+        s.wait_text_for("[data-testid=kiosk-welcome]", "Welcome", 20).await?;
+        let code = s.invoke("kiosk_view", serde_json::json!({})).await?;
+        ensure!(code == "kiosk.no_session", "after idle: {code}");
+        Ok(())
+    }
+    .await;
+    s.finish(outcome).await;
+}
+
+#[tokio::test]
+async fn kiosk_cannot_reach_other_passengers_even_by_calling_rust_directly() {
+    if !enabled() {
+        return;
+    }
+    let s =
+        Session::start("kiosk-privacy", Launch { mode: "kiosk", language: "en" }).await.expect("start app");
+    let outcome = async {
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        let code = s.invoke("agent_search", serde_json::json!({"query": "zhang"})).await?;
+        ensure!(code == "mode.forbidden", "agent_search from the kiosk: {code}");
+        let code = s.invoke("kiosk_view", serde_json::json!({})).await?;
+        ensure!(code == "kiosk.no_session", "kiosk_view without a scan: {code}");
+        let code = s.invoke("kiosk_print", serde_json::json!({"kind": "meal", "ordinal": 1})).await?;
+        ensure!(code == "kiosk.no_session", "kiosk_print without a scan: {code}");
         Ok(())
     }
     .await;

@@ -22,7 +22,7 @@ fn tool(name: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// The QR text on the first page of a PDF, as a phone would read it.
-fn decode_qr(pdf: &Path) -> String {
+pub(crate) fn decode_qr(pdf: &Path) -> String {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("page");
     let out = tool(
@@ -223,7 +223,7 @@ fn render_draws_each_layout_with_a_readable_qr() {
 const QUEUE: &str = "GatecarePDF";
 
 /// One CUPS server and virtual PDF printer for the whole run.
-fn cups() -> CupsPrinter {
+pub(crate) fn cups() -> CupsPrinter {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
         let running = |_: ()| String::from_utf8_lossy(&tool("lpstat", &["-r"]).stdout).contains("is running");

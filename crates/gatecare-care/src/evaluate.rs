@@ -15,7 +15,7 @@ use crate::policy::{CarrierSize, Policy};
 use crate::regime::{Band, Regime, applicable, band, in_eu261_area, in_uk};
 use crate::scenario::{DisruptionKind, Scenario};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CareKind {
     Meal,

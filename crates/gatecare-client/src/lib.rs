@@ -5,6 +5,7 @@ pub mod agents;
 pub mod bulk;
 pub mod clock;
 pub mod failpoint;
+pub mod kiosk;
 pub mod ledger;
 pub mod lookup;
 pub mod manifest;

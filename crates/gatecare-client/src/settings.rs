@@ -8,6 +8,9 @@
 //! | `display`   | `GATECARE_DISPLAY`   | `fullscreen` (`windowed` for development) |
 //! | `now`       | `GATECARE_NOW`       | the system clock (RFC 3339 fixes it)     |
 //! | `language`  | `GATECARE_LANG`      | `zh-CN` (`en`)                           |
+//! | `device`    | `GATECARE_DEVICE`    | `<station>-K01` (names vouchers' serials) |
+//! | `printer`   | `GATECARE_PRINTER`   | `GatecarePDF` (a CUPS queue)             |
+//! | `kiosk_idle_seconds` | `GATECARE_KIOSK_IDLE` | `60` (the kiosk forgets the passenger) |
 //!
 //! The file is `$GATECARE_CONFIG`, else `$XDG_CONFIG_HOME/gatecare/config.toml`;
 //! a missing file is fine, a malformed one is an error.
@@ -45,6 +48,9 @@ pub struct Settings {
     pub display: Display,
     pub clock: Clock,
     pub language: String,
+    pub device: String,
+    pub printer: String,
+    pub kiosk_idle_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +82,9 @@ struct SettingsFile {
     display: Option<Display>,
     now: Option<String>,
     language: Option<String>,
+    device: Option<String>,
+    printer: Option<String>,
+    kiosk_idle_seconds: Option<u32>,
 }
 
 pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
@@ -130,7 +139,36 @@ impl Settings {
         if !LANGUAGES.contains(&language.as_str()) {
             return Err(value("language", &language, "expected zh-CN or en"));
         }
-        Ok(Settings { database, station, mode, display, clock, language })
+        let device = env("GATECARE_DEVICE").or(parsed.device).unwrap_or_else(|| format!("{station}-K01"));
+        if device.is_empty()
+            || device.len() > 32
+            || !device.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(value("device", &device, "letters, digits and '-', at most 32"));
+        }
+        let printer = env("GATECARE_PRINTER").or(parsed.printer).unwrap_or_else(|| "GatecarePDF".into());
+        if printer.is_empty() || !printer.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(value("printer", &printer, "a CUPS queue name"));
+        }
+        let kiosk_idle_seconds = match env("GATECARE_KIOSK_IDLE") {
+            Some(v) => v.parse().map_err(|_| value("kiosk_idle_seconds", &v, "a number of seconds"))?,
+            None => parsed.kiosk_idle_seconds.unwrap_or(60),
+        };
+        if !(2..=3600).contains(&kiosk_idle_seconds) {
+            return Err(value("kiosk_idle_seconds", &kiosk_idle_seconds.to_string(), "2 to 3600"));
+        }
+        Ok(Settings {
+            database,
+            station,
+            mode,
+            display,
+            clock,
+            language,
+            device,
+            printer,
+            kiosk_idle_seconds,
+        })
     }
 }
 

@@ -370,6 +370,23 @@ pub fn render(
     Ok(doc.with_pages(pages).save(&opts, &mut Vec::new()))
 }
 
+/// The QR as an SVG image (for the screen when the printer fails).
+pub fn qr_svg(text: &str) -> Result<String, PdfError> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| PdfError::Qr(e.to_string()))?;
+    let w = code.width();
+    let mut path = String::new();
+    for (i, c) in code.to_colors().iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            path.push_str(&format!("M{} {}h1v1h-1z", i % w + 4, i / w + 4));
+        }
+    }
+    let size = w + 8;
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" shape-rendering=\"crispEdges\" role=\"img\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

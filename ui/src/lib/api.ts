@@ -15,6 +15,7 @@ export interface AppInfo {
   now: string;
   language: string;
   store: string;
+  kiosk_idle_seconds: number;
 }
 
 export interface FlightSummary {
@@ -57,3 +58,55 @@ export function asUiError(e: unknown): UiError {
 
 export const appInfo = (): Promise<AppInfo> => invoke<AppInfo>('app_info');
 export const flightBoard = (): Promise<FlightBoard> => invoke<FlightBoard>('flight_board');
+
+export type CareKind = 'meal' | 'communication' | 'hotel' | 'transport';
+
+export interface KioskEntitlement {
+  kind: CareKind;
+  ordinal: number;
+  due: boolean;
+  from_local: string;
+  from_day_offset: number;
+  source: string;
+  citation: string;
+  passenger_pays: boolean;
+  printable: boolean;
+  issued_serial: string | null;
+}
+
+export interface KioskView {
+  passenger: { surname: string; given_names: string; native_name: string | null; seat: string | null; cabin: string };
+  flight: {
+    flight: string;
+    destination: string;
+    destination_city: string;
+    scheduled_local: string;
+    expected_local: string | null;
+    expected_day_offset: number;
+    status: FlightStatus;
+    cause: string | null;
+    delay_minutes: number;
+    gate: string | null;
+    next_update_local: string | null;
+  };
+  entitlements: KioskEntitlement[];
+  refund_option: boolean;
+  time_zone: string;
+}
+
+export interface KioskPrint {
+  voucher_id: string;
+  serial: string;
+  reprint: boolean;
+  printed: boolean;
+  print_error: string | null;
+  qr_svg: string;
+}
+
+export const kioskScan = (pass: string): Promise<KioskView> => invoke<KioskView>('kiosk_scan', { pass });
+export const kioskLookup = (pnr: string, surname: string): Promise<KioskView> =>
+  invoke<KioskView>('kiosk_lookup', { pnr, surname });
+export const kioskView = (): Promise<KioskView> => invoke<KioskView>('kiosk_view');
+export const kioskPrint = (kind: CareKind, ordinal: number): Promise<KioskPrint> =>
+  invoke<KioskPrint>('kiosk_print', { kind, ordinal });
+export const kioskEnd = (): Promise<void> => invoke<void>('kiosk_end');

@@ -1,0 +1,371 @@
+//! The self-service kiosk: what one matched passenger sees, and printing
+//! what they are owed. Only owed care, only for the passenger of the
+//! current session; the session ends after a quiet minute.
+
+use std::path::Path;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use gatecare_care::Policy;
+use gatecare_care::evaluate::{CareKind, Source};
+use gatecare_care::scenario::PassengerFacts;
+use gatecare_core::{Money, SpecialNeed};
+use gatecare_ledger::EntitlementKind;
+use gatecare_ledger::offline::OfflineLimits;
+use gatecare_voucher::pdf::{Fonts, Layout, qr_svg, render};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::agents::AuthenticatedAgent;
+use crate::ledger::{IssueContext, IssueRequest, LedgerError};
+use crate::printer::{JobState, Printer};
+use crate::store::{Store, StoreError, parse_time};
+
+/// Who the kiosk is serving, and since when it was last touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskSession {
+    pub passenger_id: String,
+    pub flight_id: String,
+    pub last_activity: DateTime<Utc>,
+}
+
+impl KioskSession {
+    pub fn expired(&self, now: DateTime<Utc>, idle_seconds: u32) -> bool {
+        now - self.last_activity > Duration::seconds(idle_seconds as i64)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskPassenger {
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub seat: Option<String>,
+    pub cabin: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskFlight {
+    pub flight: String,
+    pub destination: String,
+    pub destination_city: String,
+    pub scheduled_local: String,
+    pub expected_local: Option<String>,
+    pub expected_day_offset: i64,
+    pub status: &'static str,
+    pub cause: Option<String>,
+    pub delay_minutes: i64,
+    pub gate: Option<String>,
+    /// When passengers next hear from the airline (every 30 minutes).
+    pub next_update_local: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskEntitlement {
+    pub kind: CareKind,
+    pub ordinal: u32,
+    pub due: bool,
+    pub from_local: String,
+    pub from_day_offset: i64,
+    /// "EU261", "CN_MOT_2016", … or "policy".
+    pub source: String,
+    pub citation: String,
+    pub passenger_pays: bool,
+    /// The kiosk prints meals and transport; hotels need a room choice.
+    pub printable: bool,
+    pub issued_serial: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskView {
+    pub passenger: KioskPassenger,
+    pub flight: KioskFlight,
+    pub entitlements: Vec<KioskEntitlement>,
+    pub refund_option: bool,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskPrint {
+    pub voucher_id: String,
+    pub serial: String,
+    pub reprint: bool,
+    pub printed: bool,
+    /// Why printing failed, as a code for the screen.
+    pub print_error: Option<&'static str>,
+    /// The voucher's QR, shown when the printer fails.
+    pub qr_svg: String,
+}
+
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+fn day_offset(t: DateTime<Utc>, base: DateTime<Utc>, tz: Tz) -> i64 {
+    (t.with_timezone(&tz).date_naive() - base.with_timezone(&tz).date_naive()).num_days()
+}
+
+impl Store {
+    /// Starts a kiosk session for a passenger found by PNR and surname on a
+    /// flight leaving `station` on `today` (station-local).
+    pub async fn kiosk_find(
+        &self,
+        pnr: &str,
+        surname: &str,
+        station: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let tz = gatecare_core::AirportCode::parse(station)
+            .ok()
+            .and_then(|c| gatecare_reference::airport(&c))
+            .map(|a| a.tz)
+            .ok_or_else(|| StoreError::Data(format!("unknown station {station}")))?;
+        for hit in self.find_by_pnr_surname(pnr, surname).await? {
+            let dep: Option<(String, String)> =
+                sqlx::query_as("SELECT origin, scheduled_departure FROM flights WHERE id = ?")
+                    .bind(&hit.flight_id)
+                    .fetch_optional(self.pool())
+                    .await?;
+            if let Some((origin, dep)) = dep
+                && origin == station
+                && parse_time(dep)?.with_timezone(&tz).date_naive() == today
+            {
+                return Ok(Some((hit.passenger_id, hit.flight_id)));
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn kiosk_view(
+        &self,
+        s: &KioskSession,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<KioskView, StoreError> {
+        let r = sqlx::query(
+            "SELECT p.surname, p.given_names, p.native_name, p.needs, p.lives_in_departure_city, s.seat, s.cabin, \
+                    f.carrier || f.number AS flight, f.destination, f.scheduled_departure, f.gate, f.origin \
+             FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
+             WHERE s.passenger_id = ? AND s.flight_id = ?",
+        )
+        .bind(&s.passenger_id)
+        .bind(&s.flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::Data("the booking is gone".into()))?;
+        let origin: String = r.try_get("origin")?;
+        let airport = gatecare_core::AirportCode::parse(&origin)
+            .ok()
+            .and_then(|c| gatecare_reference::airport(&c))
+            .ok_or_else(|| StoreError::Data(format!("unknown airport {origin}")))?;
+        let tz = airport.tz;
+        let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
+        let destination: String = r.try_get("destination")?;
+        let needs: String = r.try_get("needs")?;
+
+        let latest = sqlx::query(
+            "SELECT kind, cause, expected_departure, recorded_at FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(&s.flight_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let mut flight = KioskFlight {
+            flight: r.try_get("flight")?,
+            destination_city: gatecare_core::AirportCode::parse(&destination)
+                .ok()
+                .and_then(|c| gatecare_reference::airport(&c))
+                .map(|a| a.city.clone())
+                .unwrap_or_default(),
+            destination,
+            scheduled_local: local(scheduled, tz),
+            expected_local: None,
+            expected_day_offset: 0,
+            status: "on_time",
+            cause: None,
+            delay_minutes: 0,
+            gate: r.try_get("gate")?,
+            next_update_local: None,
+        };
+        let mut entitlements = Vec::new();
+        let mut refund_option = false;
+        if let Some(d) = &latest {
+            let kind: String = d.try_get("kind")?;
+            flight.cause = Some(d.try_get("cause")?);
+            let recorded = parse_time(d.try_get("recorded_at")?)?;
+            // Passengers hear again every 30 minutes (CAAC 2016, ANAC 400).
+            let mut next = recorded + Duration::minutes(30);
+            while next <= now {
+                next += Duration::minutes(30);
+            }
+            flight.next_update_local = Some(local(next, tz));
+            if let Some(e) =
+                d.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?
+            {
+                flight.expected_local = Some(local(e, tz));
+                flight.expected_day_offset = day_offset(e, scheduled, tz);
+                flight.delay_minutes = (e - scheduled).num_minutes();
+            }
+            flight.status = match kind.as_str() {
+                "cancellation" => "cancelled",
+                "delay" if flight.delay_minutes > 0 => "delayed",
+                _ => "on_time",
+            };
+            if let Some(fs) = self.flight_scenario(&s.flight_id, now).await? {
+                let mut sc = fs.scenario;
+                sc.passenger = PassengerFacts {
+                    special_assistance: needs.contains(SpecialNeed::Wheelchair.as_str()),
+                    unaccompanied_minor: needs.contains(SpecialNeed::UnaccompaniedMinor.as_str()),
+                    lives_in_departure_city: r.try_get::<i64, _>("lives_in_departure_city")? != 0,
+                };
+                let eval = gatecare_care::evaluate(&sc, policy);
+                refund_option = eval.refund_option;
+                let issued: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT entitlement_key, serial FROM ledger_events WHERE passenger_id = ? AND flight_id = ? AND event = 'issued'",
+                )
+                .bind(&s.passenger_id)
+                .bind(&s.flight_id)
+                .fetch_all(self.pool())
+                .await?;
+                let mut seen = Vec::new();
+                for item in &eval.care {
+                    if seen.contains(&(item.kind, item.ordinal)) {
+                        continue;
+                    }
+                    seen.push((item.kind, item.ordinal));
+                    let suffix = format!("/{}/{}", care_kind_name(item.kind), item.ordinal);
+                    entitlements.push(KioskEntitlement {
+                        kind: item.kind,
+                        ordinal: item.ordinal,
+                        due: item.due,
+                        from_local: local(item.from, tz),
+                        from_day_offset: day_offset(item.from, scheduled, tz),
+                        source: match item.source {
+                            Source::Regime(rg) => rg.as_str().to_owned(),
+                            Source::Policy(_) => "policy".into(),
+                        },
+                        citation: item.citation.to_owned(),
+                        passenger_pays: item.passenger_pays,
+                        printable: matches!(item.kind, CareKind::Meal | CareKind::Transport)
+                            && !item.passenger_pays,
+                        issued_serial: issued
+                            .iter()
+                            .find(|(k, _)| k.ends_with(&suffix))
+                            .map(|(_, s)| s.clone()),
+                    });
+                }
+            }
+        }
+        Ok(KioskView {
+            passenger: KioskPassenger {
+                surname: r.try_get("surname")?,
+                given_names: r.try_get("given_names")?,
+                native_name: r.try_get("native_name")?,
+                seat: r.try_get("seat")?,
+                cabin: r.try_get("cabin")?,
+            },
+            flight,
+            entitlements,
+            refund_option,
+            time_zone: tz.name().to_owned(),
+        })
+    }
+
+    /// Issues (or reprints) one owed entitlement of the session's passenger
+    /// and prints it. A printer failure still leaves a valid voucher: the
+    /// screen shows its QR.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn kiosk_print(
+        &self,
+        s: &KioskSession,
+        kind: CareKind,
+        ordinal: u32,
+        policy: &Policy,
+        device: &str,
+        station: &str,
+        fonts: &Fonts,
+        printer: &dyn Printer,
+        spool: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<KioskPrint, LedgerError> {
+        let view = self.kiosk_view(s, policy, now).await?;
+        let item = view
+            .entitlements
+            .iter()
+            .find(|e| e.kind == kind && e.ordinal == ordinal)
+            .ok_or_else(|| LedgerError::Refused("nothing of that kind is owed".into()))?;
+        if !item.due || !item.printable {
+            return Err(LedgerError::Refused("this is not owed yet, or needs staff".into()));
+        }
+        let entitlement = match kind {
+            CareKind::Meal => EntitlementKind::Meal,
+            CareKind::Transport => EntitlementKind::Transport,
+            _ => return Err(LedgerError::Refused("staff issue this".into())),
+        };
+        let (currency, meal) =
+            policy.meal_amount(station).ok_or_else(|| LedgerError::Invalid("no meal amount".into()))?;
+        let actor = AuthenticatedAgent::kiosk(device, station);
+        let ctx = IssueContext { device, actor: &actor, policy, limits: OfflineLimits::default(), now };
+        let issued = self
+            .issue(
+                &ctx,
+                &IssueRequest {
+                    passenger_id: s.passenger_id.clone(),
+                    flight_id: s.flight_id.clone(),
+                    kind: entitlement,
+                    ordinal,
+                    value: Money::new(if entitlement == EntitlementKind::Meal { meal } else { 0 }, currency),
+                    statutory: true,
+                    customer_stars: 1,
+                    approver: None,
+                    reason: "self-service kiosk".into(),
+                    hotel_block_id: None,
+                    details: serde_json::json!({"citation": item.citation, "source": item.source}),
+                },
+            )
+            .await?;
+        let signer = self.device_signer(device, now).await?;
+        let sheet = self.voucher_sheet(&issued.voucher_id, &signer).await?;
+        let svg = qr_svg(&sheet.qr_text).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let pdf = render(std::slice::from_ref(&sheet), Layout::Receipt80, fonts, &sheet.serial)
+            .map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        std::fs::create_dir_all(spool)
+            .map_err(|source| StoreError::Folder { path: spool.to_owned(), source })?;
+        let file = spool.join(format!("{}.pdf", issued.serial));
+        std::fs::write(&file, pdf).map_err(|source| StoreError::Folder { path: file.clone(), source })?;
+        self.journal_print(&issued, "queued", &printer.name(), "", now).await?;
+        let outcome = printer
+            .submit(&file, Layout::Receipt80.media(), &format!("gatecare {}", issued.serial))
+            .and_then(|job| printer.wait(&job, StdDuration::from_secs(30)));
+        let (printed, print_error, detail) = match outcome {
+            Ok(JobState::Completed) => (true, None, String::new()),
+            Ok(other) => (false, Some("print.failed"), format!("{other:?}")),
+            Err(e) => (false, Some(e.code()), e.to_string()),
+        };
+        self.journal_print(
+            &issued,
+            if printed { "printed" } else { "failed" },
+            &printer.name(),
+            &detail,
+            now,
+        )
+        .await?;
+        Ok(KioskPrint {
+            voucher_id: issued.voucher_id,
+            serial: issued.serial,
+            reprint: issued.reprint,
+            printed,
+            print_error,
+            qr_svg: svg,
+        })
+    }
+}
+
+fn care_kind_name(k: CareKind) -> &'static str {
+    match k {
+        CareKind::Meal => "meal",
+        CareKind::Communication => "communication",
+        CareKind::Hotel => "hotel",
+        CareKind::Transport => "transport",
+    }
+}

@@ -1,0 +1,132 @@
+//! Kiosk commands. Each checks the mode (kiosk only) and the session: the
+//! webview can reach one passenger, the one who scanned, and only until the
+//! screen has been idle for `kiosk_idle_seconds`.
+
+use std::time::Instant;
+
+use gatecare_care::evaluate::CareKind;
+use gatecare_client::Mode;
+use gatecare_client::kiosk::{KioskPrint, KioskSession, KioskView};
+use tauri::State;
+
+use crate::commands::UiError;
+use crate::state::AppState;
+
+fn err(code: &'static str, message: impl Into<String>) -> UiError {
+    UiError { code, message: message.into() }
+}
+
+pub(crate) fn require_mode(state: &AppState, mode: Mode) -> Result<(), UiError> {
+    if state.settings.mode == mode {
+        Ok(())
+    } else {
+        Err(err("mode.forbidden", "not available in this mode"))
+    }
+}
+
+/// The live session, refreshed; an idle one is forgotten.
+fn session(state: &AppState) -> Result<KioskSession, UiError> {
+    let mut guard = state.kiosk.lock().unwrap_or_else(|e| e.into_inner());
+    match guard.as_mut() {
+        Some((_, touched)) if touched.elapsed().as_secs() > state.settings.kiosk_idle_seconds as u64 => {
+            *guard = None;
+            Err(err("kiosk.session_expired", "the session ended"))
+        }
+        Some((s, touched)) => {
+            *touched = Instant::now();
+            Ok(s.clone())
+        }
+        None => Err(err("kiosk.no_session", "scan a boarding pass first")),
+    }
+}
+
+fn start(state: &AppState, passenger_id: String, flight_id: String) {
+    let s = KioskSession { passenger_id, flight_id, last_activity: state.settings.clock.now() };
+    *state.kiosk.lock().unwrap_or_else(|e| e.into_inner()) = Some((s, Instant::now()));
+}
+
+fn today(state: &AppState) -> chrono::NaiveDate {
+    let now = state.settings.clock.now();
+    gatecare_reference::airport(&state.settings.station)
+        .map_or(now.date_naive(), |a| now.with_timezone(&a.tz).date_naive())
+}
+
+async fn view(state: &AppState, s: &KioskSession) -> Result<KioskView, UiError> {
+    Ok(state.store()?.kiosk_view(s, &state.policy, state.settings.clock.now()).await?)
+}
+
+#[tauri::command]
+pub async fn kiosk_scan(state: State<'_, AppState>, pass: String) -> Result<KioskView, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    if pass.len() > 1024 {
+        return Err(err("kiosk.not_a_pass", "too long for a boarding pass"));
+    }
+    let parsed = gatecare_bcbp::parse(&pass).map_err(|e| err("kiosk.not_a_pass", e.to_string()))?;
+    let store = state.store()?;
+    let found = store.match_boarding_pass(&parsed.pass, &state.settings.station, today(&state)).await?;
+    let m = found.map_err(|_| err("kiosk.no_match", "no booking matches this pass today"))?;
+    start(&state, m.passenger_id, m.flight_id);
+    view(&state, &session(&state)?).await
+}
+
+#[tauri::command]
+pub async fn kiosk_lookup(
+    state: State<'_, AppState>,
+    pnr: String,
+    surname: String,
+) -> Result<KioskView, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    if pnr.len() > 16 || surname.len() > 64 {
+        return Err(err("kiosk.no_match", "no booking matches"));
+    }
+    let store = state.store()?;
+    let found = store.kiosk_find(&pnr, &surname, state.settings.station.as_str(), today(&state)).await?;
+    let (passenger, flight) =
+        found.ok_or_else(|| err("kiosk.no_match", "no booking matches this reference and name today"))?;
+    start(&state, passenger, flight);
+    view(&state, &session(&state)?).await
+}
+
+#[tauri::command]
+pub async fn kiosk_view(state: State<'_, AppState>) -> Result<KioskView, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    let s = session(&state)?;
+    view(&state, &s).await
+}
+
+#[tauri::command]
+pub async fn kiosk_print(
+    state: State<'_, AppState>,
+    kind: CareKind,
+    ordinal: u32,
+) -> Result<KioskPrint, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    let s = session(&state)?;
+    let fonts = state.fonts()?;
+    let spool = std::env::temp_dir().join("gatecare-spool");
+    let settings = &state.settings;
+    let printed = state
+        .store()?
+        .kiosk_print(
+            &s,
+            kind,
+            ordinal,
+            &state.policy,
+            &settings.device,
+            settings.station.as_str(),
+            fonts,
+            &state.printer,
+            &spool,
+            settings.clock.now(),
+        )
+        .await
+        .map_err(|e| err(e.code(), e.to_string()))?;
+    Ok(printed)
+}
+
+#[tauri::command]
+pub fn kiosk_end(state: State<'_, AppState>) -> Result<(), UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    *state.kiosk.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    Ok(())
+}
