@@ -149,6 +149,31 @@ impl Session {
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Runs axe-core in the page; returns the serious and critical violations.
+    async fn axe(&self) -> anyhow::Result<Vec<String>> {
+        let axe = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/ui/node_modules/axe-core/axe.min.js"
+        ))
+        .context("axe-core (npm devDependency of ui/)")?;
+        self.client.execute(&format!("{axe}; return true;"), vec![]).await?;
+        // The number of rules that passed proves axe really looked at the page.
+        let script = "const done = arguments[arguments.length - 1]; \
+            axe.run(document).then((r) => done({ passes: r.passes.length, serious: r.violations \
+              .filter((v) => v.impact === 'serious' || v.impact === 'critical') \
+              .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')') }), \
+              (e) => done({ passes: 0, serious: ['axe failed: ' + e] }));";
+        let v = self.client.execute_async(script, vec![]).await?;
+        let passes = v["passes"].as_u64().unwrap_or(0);
+        ensure!(passes >= 10, "axe-core checked only {passes} rules: did it run?");
+        Ok(v["serious"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect())
+    }
+
     async fn click(&self, css: &str) -> anyhow::Result<()> {
         let el = self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
         el.click().await?;
@@ -418,6 +443,39 @@ async fn kiosk_cannot_reach_other_passengers_even_by_calling_rust_directly() {
         ensure!(code == "kiosk.no_session", "kiosk_view without a scan: {code}");
         let code = s.invoke("kiosk_print", serde_json::json!({"kind": "meal", "ordinal": 1})).await?;
         ensure!(code == "kiosk.no_session", "kiosk_print without a scan: {code}");
+        Ok(())
+    }
+    .await;
+    s.finish(outcome).await;
+}
+
+#[tokio::test]
+async fn kiosk_screens_have_no_serious_accessibility_violations() {
+    if !enabled() {
+        return;
+    }
+    let (s, day) = Session::start_with(
+        "kiosk-axe",
+        Launch { mode: "kiosk", language: "zh-CN" },
+        Extra { now: Some(NIGHT), ..Extra::default() },
+    )
+    .await
+    .expect("start app");
+    let p = a_cz342_passenger(&day);
+    let outcome = async {
+        s.wait_text("[data-testid=kiosk-welcome]", "欢迎").await?;
+        let mut found = Vec::new();
+        for lang in ["zh-CN", "en"] {
+            s.click(&format!("[data-testid=lang-{lang}]")).await?;
+            found.extend(s.axe().await?.into_iter().map(|v| format!("welcome {lang}: {v}")));
+        }
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
+        for lang in ["zh-CN", "en"] {
+            s.click(&format!("[data-testid=lang-{lang}]")).await?;
+            found.extend(s.axe().await?.into_iter().map(|v| format!("passenger {lang}: {v}")));
+        }
+        ensure!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
         Ok(())
     }
     .await;
