@@ -8,11 +8,14 @@ const COMMANDS: &[&str] = &[
     "kiosk_lookup",
     "kiosk_view",
     "kiosk_print",
+    "kiosk_hotels",
     "kiosk_end",
 ];
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    // The built UI is embedded in the binary: a UI-only change must rebuild it.
+    println!("cargo:rerun-if-changed=ui/dist");
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("src-tauri/capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

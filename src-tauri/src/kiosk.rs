@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use gatecare_care::evaluate::CareKind;
 use gatecare_client::Mode;
-use gatecare_client::kiosk::{KioskPrint, KioskSession, KioskView};
+use gatecare_client::kiosk::{KioskHotel, KioskPrint, KioskSession, KioskView};
 use tauri::State;
 
 use crate::commands::UiError;
@@ -94,11 +94,20 @@ pub async fn kiosk_view(state: State<'_, AppState>) -> Result<KioskView, UiError
     view(&state, &s).await
 }
 
+/// Hotels with rooms left, for a passenger who is owed one.
+#[tauri::command]
+pub async fn kiosk_hotels(state: State<'_, AppState>) -> Result<Vec<KioskHotel>, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    session(&state)?;
+    Ok(state.store()?.kiosk_hotels(state.settings.station.as_str(), state.settings.clock.now()).await?)
+}
+
 #[tauri::command]
 pub async fn kiosk_print(
     state: State<'_, AppState>,
     kind: CareKind,
     ordinal: u32,
+    hotel: Option<String>,
 ) -> Result<KioskPrint, UiError> {
     require_mode(&state, Mode::Kiosk)?;
     let s = session(&state)?;
@@ -111,6 +120,7 @@ pub async fn kiosk_print(
             &s,
             kind,
             ordinal,
+            hotel,
             &state.policy,
             &settings.device,
             settings.station.as_str(),

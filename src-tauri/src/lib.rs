@@ -58,6 +58,7 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_lookup,
             kiosk::kiosk_view,
             kiosk::kiosk_print,
+            kiosk::kiosk_hotels,
             kiosk::kiosk_end,
         ])
         .run(tauri::generate_context!())

@@ -481,3 +481,45 @@ async fn kiosk_screens_have_no_serious_accessibility_violations() {
     .await;
     s.finish(outcome).await;
 }
+
+#[tokio::test]
+async fn kiosk_hotel_choice_takes_a_room_and_prints_the_hotel_voucher() {
+    if !enabled() {
+        return;
+    }
+    crate::voucher::cups();
+    let (s, day) = Session::start_with(
+        "kiosk-hotel",
+        Launch { mode: "kiosk", language: "en" },
+        Extra { now: Some(NIGHT), ..Extra::default() },
+    )
+    .await
+    .expect("start app");
+    let p = a_cz342_passenger(&day);
+    let outcome = async {
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
+        // An overnight 14-hour delay: the hotel is owed by 22:30.
+        s.click("[data-testid=choose-hotel]").await?;
+        let list = s.wait_text("[data-testid=hotel-list]", "rooms left").await?;
+        ensure!(list.contains("Regal Airport Hotel") || list.contains("Marriott"), "{list}");
+        let store = gatecare_client::Store::open(&s.db()).await?;
+        let before: i64 =
+            sqlx::query_scalar("SELECT SUM(rooms_left) FROM hotel_blocks").fetch_one(store.pool()).await?;
+        s.click("[data-testid=hotel-choose]").await?;
+        s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
+        let after: i64 =
+            sqlx::query_scalar("SELECT SUM(rooms_left) FROM hotel_blocks").fetch_one(store.pool()).await?;
+        ensure!(after == before - 1, "rooms {before} -> {after}");
+        let kind: String = sqlx::query_scalar("SELECT kind FROM ledger_events WHERE event = 'issued'")
+            .fetch_one(store.pool())
+            .await?;
+        ensure!(kind == "hotel", "{kind}");
+        // The hotel now shows as issued: printing again is a reprint.
+        s.wait_text("[data-testid=entitlement][data-kind=hotel]", "Print it again").await?;
+        Ok(())
+    }
+    .await;
+    s.finish(outcome).await;
+}

@@ -12,4 +12,6 @@ mod crash;
 mod e2e;
 mod store;
 mod support;
+
+pub(crate) use support::voucher_fonts;
 mod voucher;

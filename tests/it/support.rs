@@ -77,3 +77,10 @@ pub fn shared_fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
+
+/// The CJK font the vouchers use (Debian fonts-noto-cjk, installed by xtask).
+pub fn voucher_fonts() -> gatecare_voucher::pdf::Fonts {
+    let bytes =
+        std::fs::read("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").expect("fonts-noto-cjk");
+    gatecare_voucher::pdf::Fonts::from_bytes(&bytes, 2).expect("font parses")
+}

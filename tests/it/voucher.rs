@@ -375,3 +375,73 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
         .unwrap();
     assert_eq!(issued, 360);
 }
+
+#[tokio::test]
+async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() {
+    use gatecare_client::kiosk::KioskSession;
+    let printer = cups();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.sqlite");
+    let day = crate::support::seeded_store(&db, 0).await;
+    let store = gatecare_client::Store::open(&db).await.unwrap();
+    let p = day.passengers.iter().find(|p| p.group.is_none() && p.needs.is_empty()).unwrap();
+    // 22:30 in Hong Kong, CZ342 fourteen hours late: the night is owed.
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc();
+    let session = KioskSession {
+        passenger_id: p.id.to_string(),
+        flight_id: p.flight_id.to_string(),
+        last_activity: now,
+    };
+    let policy = gatecare_care::Policy::default_policy();
+    let view = store.kiosk_view(&session, &policy, now).await.unwrap();
+    let hotel =
+        view.entitlements.iter().find(|e| e.kind == gatecare_care::CareKind::Hotel).expect("a hotel is owed");
+    assert!(hotel.due && hotel.printable && !hotel.passenger_pays);
+    let hotels = store.kiosk_hotels("HKG", now).await.unwrap();
+    assert!(!hotels.is_empty());
+    let chosen = &hotels[0];
+    let fonts = crate::voucher_fonts();
+    let spool = dir.path().join("spool");
+    let printed = store
+        .kiosk_print(
+            &session,
+            gatecare_care::CareKind::Hotel,
+            1,
+            Some(chosen.id.clone()),
+            &policy,
+            "HKG-K01",
+            "HKG",
+            &fonts,
+            &printer,
+            &spool,
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(printed.printed, "{printed:?}");
+    let left: i64 = sqlx::query_scalar("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
+        .bind(&chosen.id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, chosen.rooms_left - 1);
+    let text = pdf_text(&spool.join(format!("{}.pdf", printed.serial)));
+    assert!(text.contains(&chosen.name) && text.contains("HOTEL VOUCHER"), "{text}");
+    // Without a hotel chosen, nothing is issued.
+    let none = store
+        .kiosk_print(
+            &session,
+            gatecare_care::CareKind::Hotel,
+            1,
+            None,
+            &policy,
+            "HKG-K01",
+            "HKG",
+            &fonts,
+            &printer,
+            &spool,
+            now,
+        )
+        .await;
+    assert!(none.is_ok(), "the same entitlement again is a reprint of the issued hotel: {none:?}");
+}

@@ -86,6 +86,18 @@ pub struct KioskView {
     pub time_zone: String,
 }
 
+/// A hotel with rooms left, for the passenger to choose.
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskHotel {
+    pub id: String,
+    pub name: String,
+    pub name_zh: Option<String>,
+    pub address: String,
+    pub stars: i64,
+    pub rooms_left: i64,
+    pub transport: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct KioskPrint {
     pub voucher_id: String,
@@ -246,8 +258,10 @@ impl Store {
                         },
                         citation: item.citation.to_owned(),
                         passenger_pays: item.passenger_pays,
-                        printable: matches!(item.kind, CareKind::Meal | CareKind::Transport)
-                            && !item.passenger_pays,
+                        printable: matches!(
+                            item.kind,
+                            CareKind::Meal | CareKind::Transport | CareKind::Hotel
+                        ) && !item.passenger_pays,
                         issued_serial: issued
                             .iter()
                             .find(|(k, _)| k.ends_with(&suffix))
@@ -271,6 +285,36 @@ impl Store {
         })
     }
 
+    /// Hotels of the station with rooms left tonight, best first.
+    pub async fn kiosk_hotels(
+        &self,
+        station: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<KioskHotel>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, name_zh, address, stars, rooms_left, transport FROM hotel_blocks \
+             WHERE station = ? AND rooms_left > 0 AND valid_from <= ? AND valid_until > ? ORDER BY stars DESC, rooms_left DESC",
+        )
+        .bind(station)
+        .bind(crate::store::rfc3339(now))
+        .bind(crate::store::rfc3339(now))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(KioskHotel {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    name_zh: r.try_get("name_zh")?,
+                    address: r.try_get("address")?,
+                    stars: r.try_get("stars")?,
+                    rooms_left: r.try_get("rooms_left")?,
+                    transport: r.try_get("transport")?,
+                })
+            })
+            .collect()
+    }
+
     /// Issues (or reprints) one owed entitlement of the session's passenger
     /// and prints it. A printer failure still leaves a valid voucher: the
     /// screen shows its QR.
@@ -280,6 +324,7 @@ impl Store {
         s: &KioskSession,
         kind: CareKind,
         ordinal: u32,
+        hotel_block_id: Option<String>,
         policy: &Policy,
         device: &str,
         station: &str,
@@ -300,10 +345,30 @@ impl Store {
         let entitlement = match kind {
             CareKind::Meal => EntitlementKind::Meal,
             CareKind::Transport => EntitlementKind::Transport,
-            _ => return Err(LedgerError::Refused("staff issue this".into())),
+            CareKind::Hotel => EntitlementKind::Hotel,
+            CareKind::Communication => return Err(LedgerError::Refused("staff issue this".into())),
         };
         let (currency, meal) =
             policy.meal_amount(station).ok_or_else(|| LedgerError::Invalid("no meal amount".into()))?;
+        let value = match (entitlement, &hotel_block_id) {
+            (EntitlementKind::Hotel, Some(block)) => {
+                let rate: Option<(i64, String)> =
+                    sqlx::query_as("SELECT rate_minor, currency FROM hotel_blocks WHERE id = ?")
+                        .bind(block)
+                        .fetch_optional(self.pool())
+                        .await?;
+                let (rate, cur) = rate.ok_or_else(|| LedgerError::Invalid("no such hotel".into()))?;
+                Money::new(
+                    rate,
+                    gatecare_core::Currency::parse(&cur).map_err(|e| LedgerError::Invalid(e.to_string()))?,
+                )
+            }
+            // Already issued: the same voucher is reprinted, its room stays.
+            (EntitlementKind::Hotel, None) if item.issued_serial.is_some() => Money::new(0, currency),
+            (EntitlementKind::Hotel, None) => return Err(LedgerError::Invalid("choose a hotel".into())),
+            (EntitlementKind::Meal, _) => Money::new(meal, currency),
+            _ => Money::new(0, currency),
+        };
         let actor = AuthenticatedAgent::kiosk(device, station);
         let ctx = IssueContext { device, actor: &actor, policy, limits: OfflineLimits::default(), now };
         let issued = self
@@ -314,12 +379,12 @@ impl Store {
                     flight_id: s.flight_id.clone(),
                     kind: entitlement,
                     ordinal,
-                    value: Money::new(if entitlement == EntitlementKind::Meal { meal } else { 0 }, currency),
+                    value,
                     statutory: true,
                     customer_stars: 1,
                     approver: None,
                     reason: "self-service kiosk".into(),
-                    hotel_block_id: None,
+                    hotel_block_id: if entitlement == EntitlementKind::Hotel { hotel_block_id } else { None },
                     details: serde_json::json!({"citation": item.citation, "source": item.source}),
                 },
             )

@@ -107,6 +107,17 @@ export const kioskScan = (pass: string): Promise<KioskView> => invoke<KioskView>
 export const kioskLookup = (pnr: string, surname: string): Promise<KioskView> =>
   invoke<KioskView>('kiosk_lookup', { pnr, surname });
 export const kioskView = (): Promise<KioskView> => invoke<KioskView>('kiosk_view');
-export const kioskPrint = (kind: CareKind, ordinal: number): Promise<KioskPrint> =>
-  invoke<KioskPrint>('kiosk_print', { kind, ordinal });
+export interface KioskHotel {
+  id: string;
+  name: string;
+  name_zh: string | null;
+  address: string;
+  stars: number;
+  rooms_left: number;
+  transport: string;
+}
+
+export const kioskPrint = (kind: CareKind, ordinal: number, hotel?: string): Promise<KioskPrint> =>
+  invoke<KioskPrint>('kiosk_print', { kind, ordinal, hotel: hotel ?? null });
+export const kioskHotels = (): Promise<KioskHotel[]> => invoke<KioskHotel[]>('kiosk_hotels');
 export const kioskEnd = (): Promise<void> => invoke<void>('kiosk_end');
