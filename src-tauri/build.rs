@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "kiosk_view",
     "kiosk_print",
     "kiosk_hotels",
+    "kiosk_feedback",
+    "kiosk_enrol",
     "kiosk_end",
 ];
 

@@ -140,3 +140,28 @@ pub fn kiosk_end(state: State<'_, AppState>) -> Result<(), UiError> {
     *state.kiosk.lock().unwrap_or_else(|e| e.into_inner()) = None;
     Ok(())
 }
+
+#[tauri::command]
+pub async fn kiosk_feedback(state: State<'_, AppState>, score: u8) -> Result<(), UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    let s = session(&state)?;
+    Ok(state.store()?.kiosk_feedback(&s, score, &state.settings.device, state.settings.clock.now()).await?)
+}
+
+#[tauri::command]
+pub async fn kiosk_enrol(
+    state: State<'_, AppState>,
+    mobile: String,
+    consent: bool,
+) -> Result<String, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    let s = session(&state)?;
+    if mobile.len() > 32 {
+        return Err(err("kiosk.enrol_invalid", "a mobile number has 8 to 15 digits"));
+    }
+    state
+        .store()?
+        .kiosk_enrol(&s, &mobile, consent, &state.settings.device, state.settings.clock.now())
+        .await
+        .map_err(|e| err("kiosk.enrol_invalid", e.to_string()))
+}

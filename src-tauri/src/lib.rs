@@ -59,6 +59,8 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_view,
             kiosk::kiosk_print,
             kiosk::kiosk_hotels,
+            kiosk::kiosk_feedback,
+            kiosk::kiosk_enrol,
             kiosk::kiosk_end,
         ])
         .run(tauri::generate_context!())

@@ -523,3 +523,65 @@ async fn kiosk_hotel_choice_takes_a_room_and_prints_the_hotel_voucher() {
     .await;
     s.finish(outcome).await;
 }
+
+#[tokio::test]
+async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
+    if !enabled() {
+        return;
+    }
+    crate::voucher::cups();
+    let (s, day) = Session::start_with(
+        "kiosk-enrol",
+        Launch { mode: "kiosk", language: "en" },
+        Extra { now: Some(NIGHT), ..Extra::default() },
+    )
+    .await
+    .expect("start app");
+    let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").expect("CZ342");
+    let p = day
+        .passengers
+        .iter()
+        .find(|p| p.flight_id == f.id && p.group.is_none() && p.loyalty.is_none() && p.needs.is_empty())
+        .expect("a passenger who is not a member")
+        .clone();
+    let outcome = async {
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.wait_text("[data-testid=enrol]", "Join our frequent-flyer programme").await?;
+        // Without consent: refused, nothing stored.
+        for d in "85291234567".chars() {
+            s.click(&format!("[data-testid=digit-{d}]")).await?;
+        }
+        s.click("[data-testid=enrol-join]").await?;
+        s.wait_text("[data-testid=enrol]", "tick the box").await?;
+        s.click("[data-testid=enrol-consent]").await?;
+        s.click("[data-testid=enrol-join]").await?;
+        let done = s.wait_text("[data-testid=enrol-done]", "Your number").await?;
+        let number = done.split_whitespace().last().unwrap_or_default().to_owned();
+        ensure!(number.starts_with("CZP"), "{done}");
+        // Care, then the one-tap question.
+        s.click("[data-testid=print-meal-1]").await?;
+        s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
+        s.click("[data-testid=feedback-5]").await?;
+        s.wait_text("[data-testid=feedback-thanks]", "Thank you").await?;
+        let store = gatecare_client::Store::open(&s.db()).await?;
+        let ff: Option<String> =
+            sqlx::query_scalar("SELECT ff_number FROM loyalty_profiles WHERE passenger_id = ?")
+                .bind(p.id.to_string())
+                .fetch_one(store.pool())
+                .await?;
+        ensure!(ff.as_deref() == Some(number.as_str()), "{ff:?} vs {number}");
+        let score: i64 = sqlx::query_scalar("SELECT score FROM feedback").fetch_one(store.pool()).await?;
+        ensure!(score == 5);
+        // Both travel to central through the sync log.
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM sync_events ORDER BY seq").fetch_all(store.pool()).await?;
+        ensure!(
+            kinds.contains(&"enrolment".to_string()) && kinds.contains(&"feedback".to_string()),
+            "{kinds:?}"
+        );
+        Ok(())
+    }
+    .await;
+    s.finish(outcome).await;
+}

@@ -541,3 +541,23 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
         .unwrap();
     assert_eq!(issued, 360);
 }
+
+#[tokio::test]
+async fn a_demo_reset_never_erases_issuance_history() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: OfflineLimits::default(),
+        now: now(),
+    };
+    st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
+    let err = st.store.seed_demo(&st.day, true).await.unwrap_err();
+    assert!(err.to_string().contains("issuance history"), "{err}");
+    let issued: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events").fetch_one(st.store.pool()).await.unwrap();
+    assert_eq!(issued, 1);
+}

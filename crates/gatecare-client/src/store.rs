@@ -213,8 +213,22 @@ impl Store {
             pin_hashes.push(crate::agents::hash_pin(a.pin)?);
         }
 
-        let mut tx = self.pool.begin().await?;
+        let history: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events").fetch_one(&self.pool).await?;
+        if history > 0 {
+            // The ledger is append-only by design: a reset starts a new file.
+            return Err(StoreError::Data(
+                "this store has issuance history; remove the database file to start a new demo".into(),
+            ));
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for table in [
+            "feedback",
+            "enrolments",
+            "name_index",
+            "hotel_allocations",
+            "leases",
+            "sync_events",
             "star_bands",
             "agents",
             "lounges",

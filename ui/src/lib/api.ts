@@ -75,6 +75,7 @@ export interface KioskEntitlement {
 }
 
 export interface KioskView {
+  member: boolean;
   passenger: { surname: string; given_names: string; native_name: string | null; seat: string | null; cabin: string };
   flight: {
     flight: string;
@@ -121,3 +122,6 @@ export const kioskPrint = (kind: CareKind, ordinal: number, hotel?: string): Pro
   invoke<KioskPrint>('kiosk_print', { kind, ordinal, hotel: hotel ?? null });
 export const kioskHotels = (): Promise<KioskHotel[]> => invoke<KioskHotel[]>('kiosk_hotels');
 export const kioskEnd = (): Promise<void> => invoke<void>('kiosk_end');
+export const kioskFeedback = (score: number): Promise<void> => invoke<void>('kiosk_feedback', { score });
+export const kioskEnrol = (mobile: string, consent: boolean): Promise<string> =>
+  invoke<string>('kiosk_enrol', { mobile, consent });
