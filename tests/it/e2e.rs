@@ -42,6 +42,7 @@ struct Launch {
 struct Extra {
     now: Option<&'static str>,
     idle_seconds: Option<u32>,
+    printer: Option<&'static str>,
 }
 
 impl Session {
@@ -73,6 +74,7 @@ impl Session {
             .env("GATECARE_DB", &db)
             .env("GATECARE_NOW", extra.now.unwrap_or(TEST_NOW))
             .env("GATECARE_KIOSK_IDLE", extra.idle_seconds.unwrap_or(60).to_string())
+            .env("GATECARE_PRINTER", extra.printer.unwrap_or("GatecarePDF"))
             .env("GATECARE_MODE", launch.mode)
             .env("GATECARE_LANG", launch.language)
             .env("GATECARE_DISPLAY", "windowed")
@@ -131,6 +133,24 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// Scrolls an element into view, then keeps a screenshot.
+    async fn snap_at(&self, css: &str, name: &str) -> anyhow::Result<()> {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return true;",
+                vec![css.into()],
+            )
+            .await?;
+        self.snap(name).await
+    }
+
+    /// Keeps a screenshot of the current screen in the artifacts folder.
+    async fn snap(&self, name: &str) -> anyhow::Result<()> {
+        let png = self.client.screenshot().await?;
+        std::fs::write(artifacts_dir().join(format!("screen-{name}.png")), png)?;
+        Ok(())
     }
 
     async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
@@ -385,7 +405,7 @@ async fn kiosk_wrong_pnr_is_explained_and_idle_clears_the_screen() {
     let (s, day) = Session::start_with(
         "kiosk-lookup",
         Launch { mode: "kiosk", language: "en" },
-        Extra { now: Some(NIGHT), idle_seconds: Some(4) },
+        Extra { now: Some(NIGHT), idle_seconds: Some(4), printer: None },
     )
     .await
     .expect("start app");
@@ -401,6 +421,11 @@ async fn kiosk_wrong_pnr_is_explained_and_idle_clears_the_screen() {
         }
         s.click("[data-testid=find-booking]").await?;
         s.wait_text("[data-testid=kiosk-error]", "could not find this booking").await?;
+        s.snap("kiosk-not-found-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=kiosk-error]", "未找到").await?;
+        s.snap("kiosk-not-found-zh-CN").await?;
+        s.click("[data-testid=lang-en]").await?;
         // Now the right booking, typed on the on-screen keyboard.
         for _ in 0..8 {
             s.click("[data-testid=key-delete]").await?;
@@ -467,12 +492,14 @@ async fn kiosk_screens_have_no_serious_accessibility_violations() {
         let mut found = Vec::new();
         for lang in ["zh-CN", "en"] {
             s.click(&format!("[data-testid=lang-{lang}]")).await?;
+            s.snap(&format!("kiosk-welcome-{lang}")).await?;
             found.extend(s.axe().await?.into_iter().map(|v| format!("welcome {lang}: {v}")));
         }
         s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
         s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
         for lang in ["zh-CN", "en"] {
             s.click(&format!("[data-testid=lang-{lang}]")).await?;
+            s.snap(&format!("kiosk-passenger-{lang}")).await?;
             found.extend(s.axe().await?.into_iter().map(|v| format!("passenger {lang}: {v}")));
         }
         ensure!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
@@ -503,6 +530,10 @@ async fn kiosk_hotel_choice_takes_a_room_and_prints_the_hotel_voucher() {
         // An overnight 14-hour delay: the hotel is owed by 22:30.
         s.click("[data-testid=choose-hotel]").await?;
         let list = s.wait_text("[data-testid=hotel-list]", "rooms left").await?;
+        s.snap_at("[data-testid=hotel-list]", "kiosk-hotels-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.snap_at("[data-testid=hotel-list]", "kiosk-hotels-zh-CN").await?;
+        s.click("[data-testid=lang-en]").await?;
         ensure!(list.contains("Regal Airport Hotel") || list.contains("Marriott"), "{list}");
         let store = gatecare_client::Store::open(&s.db()).await?;
         let before: i64 =
@@ -557,13 +588,17 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         s.click("[data-testid=enrol-consent]").await?;
         s.click("[data-testid=enrol-join]").await?;
         let done = s.wait_text("[data-testid=enrol-done]", "Your number").await?;
+        s.snap_at("[data-testid=enrol]", "kiosk-enrolled-en").await?;
         let number = done.split_whitespace().last().unwrap_or_default().to_owned();
         ensure!(number.starts_with("CZP"), "{done}");
         // Care, then the one-tap question.
         s.click("[data-testid=print-meal-1]").await?;
         s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
+        s.snap_at("[data-testid=print-status]", "kiosk-printed-feedback-en").await?;
         s.click("[data-testid=feedback-5]").await?;
         s.wait_text("[data-testid=feedback-thanks]", "Thank you").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.snap_at("[data-testid=feedback-thanks]", "kiosk-feedback-thanks-zh-CN").await?;
         let store = gatecare_client::Store::open(&s.db()).await?;
         let ff: Option<String> =
             sqlx::query_scalar("SELECT ff_number FROM loyalty_profiles WHERE passenger_id = ?")
@@ -580,6 +615,45 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
             kinds.contains(&"enrolment".to_string()) && kinds.contains(&"feedback".to_string()),
             "{kinds:?}"
         );
+        Ok(())
+    }
+    .await;
+    s.finish(outcome).await;
+}
+
+#[tokio::test]
+async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
+    if !enabled() {
+        return;
+    }
+    let (s, day) = Session::start_with(
+        "kiosk-printer-down",
+        Launch { mode: "kiosk", language: "zh-CN" },
+        Extra { now: Some(NIGHT), idle_seconds: None, printer: Some("NoSuchQueue") },
+    )
+    .await
+    .expect("start app");
+    let p = a_cz342_passenger(&day);
+    let outcome = async {
+        s.wait_text("[data-testid=kiosk-welcome]", "欢迎").await?;
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
+        s.click("[data-testid=print-meal-1]").await?;
+        s.wait_text_for("[data-testid=print-failed]", "打印机暂时无法使用", 60).await?;
+        ensure!(
+            s.client.find(Locator::Css("[data-testid=print-failed] svg")).await.is_ok(),
+            "no QR on screen"
+        );
+        s.snap_at("[data-testid=print-failed]", "kiosk-printer-down-zh-CN").await?;
+        s.click("[data-testid=lang-en]").await?;
+        s.wait_text("[data-testid=print-failed]", "The printer is not working").await?;
+        s.snap_at("[data-testid=print-failed]", "kiosk-printer-down-en").await?;
+        // The voucher was issued once and the failure journalled.
+        let store = gatecare_client::Store::open(&s.db()).await?;
+        let states: Vec<String> = sqlx::query_scalar("SELECT state FROM print_journal ORDER BY seq")
+            .fetch_all(store.pool())
+            .await?;
+        ensure!(states == ["queued", "failed"], "{states:?}");
         Ok(())
     }
     .await;

@@ -358,7 +358,7 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
                     1,
                     from,
                     Source::Policy(PolicyMarker::Policy),
-                    "Airline policy: care.first_meal_after_minutes",
+                    "Airline care policy: a first meal while you wait",
                     false,
                 );
                 if f.overnight_default(policy) {
@@ -366,8 +366,8 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
                     b.hotel(
                         from,
                         Source::Policy(PolicyMarker::Policy),
-                        "Airline policy: care.overnight_min_hours",
-                        "Airline policy: care.overnight_min_hours",
+                        "Airline care policy: a hotel when the wait runs overnight",
+                        "Airline care policy: a hotel when the wait runs overnight",
                         false,
                     );
                 }
@@ -736,13 +736,9 @@ fn add_policy_meals(f: &Facts<'_>, policy: &Policy, b: &mut Builder) {
         None => f.s.at.max(anchor) + Duration::hours(24),
     };
     let citation = match source {
-        Source::Regime(Regime::Eu261) => {
-            "EU261 Art 9(1)(a) (meals in relation to the waiting time); airline policy care.meal_interval_minutes"
-        }
-        Source::Regime(Regime::Uk261) => {
-            "UK261 Art 9(1)(a) (meals in relation to the waiting time); airline policy care.meal_interval_minutes"
-        }
-        _ => "Airline policy: care.meal_interval_minutes",
+        Source::Regime(Regime::Eu261) => "EU261 Art 9(1)(a): meals in relation to the waiting time",
+        Source::Regime(Regime::Uk261) => "UK261 Art 9(1)(a): meals in relation to the waiting time",
+        _ => "Airline care policy: a further meal while the wait goes on",
     };
     let mut n = 2;
     let mut t = anchor + interval;

@@ -101,6 +101,12 @@ const en = {
   'kiosk.enrol.join': 'Join',
   'kiosk.enrol.done': 'Welcome to the programme. Your number: {number}',
   'error.kiosk.enrol_invalid': 'Please enter a mobile number of 8 to 15 digits and tick the box.',
+  'regime.EU261': 'EU Regulation 261/2004',
+  'regime.UK261': 'UK Regulation 261/2004',
+  'regime.APPR': 'Canada Air Passenger Protection Regulations',
+  'regime.US_DOT': 'US DOT airline commitments',
+  'regime.CN_MOT_2016': 'CAAC flight regularity rules (2016)',
+  'regime.ANAC_400': 'ANAC Resolution 400 (Brazil)',
   'kiosk.kind.meal': 'Meal',
   'kiosk.kind.communication': 'Phone calls and messages',
   'kiosk.kind.hotel': 'Hotel for the night',
@@ -218,6 +224,12 @@ const zhCN: Record<MessageKey, string> = {
   'kiosk.enrol.join': '加入',
   'kiosk.enrol.done': '欢迎加入。您的会员号：{number}',
   'error.kiosk.enrol_invalid': '请输入 8 至 15 位手机号码并勾选同意。',
+  'regime.EU261': '欧盟第261/2004号条例',
+  'regime.UK261': '英国第261/2004号条例',
+  'regime.APPR': '加拿大航空旅客保护条例',
+  'regime.US_DOT': '美国交通部航空公司承诺',
+  'regime.CN_MOT_2016': '民航局《航班正常管理规定》',
+  'regime.ANAC_400': '巴西民航局第400号决议',
   'kiosk.kind.meal': '餐食',
   'kiosk.kind.communication': '电话及信息',
   'kiosk.kind.hotel': '住宿',
@@ -272,6 +284,11 @@ export function errorMessage(locale: Locale, code: string): string {
 export function causeLabel(locale: Locale, cause: string | null): string {
   const key = `cause.${cause ?? 'unknown'}`;
   return key in en ? translate(locale, key as MessageKey) : translate(locale, 'cause.unknown');
+}
+
+export function regimeName(locale: Locale, code: string): string {
+  const key = `regime.${code}`;
+  return key in en ? translate(locale, key as MessageKey) : code;
 }
 
 export function formatDuration(locale: Locale, minutes: number): string {
