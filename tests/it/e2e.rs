@@ -297,6 +297,23 @@ async fn kiosk_mode_greets_passengers_in_chinese_first() {
         s.click("[data-testid=lang-en]").await?;
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         ensure!(s.text("main").await?.contains("Scan your boarding pass"));
+        // Larger text: the root font size grows, and every rem with it.
+        let size = |c: &fantoccini::Client| {
+            let c = c.clone();
+            async move {
+                let v = c
+                    .execute(
+                        "return parseFloat(getComputedStyle(document.documentElement).fontSize);",
+                        vec![],
+                    )
+                    .await?;
+                anyhow::Ok(v.as_f64().unwrap_or(0.0))
+            }
+        };
+        let before = size(&s.client).await?;
+        s.click("[data-testid=large-text]").await?;
+        let after = size(&s.client).await?;
+        ensure!(after >= before * 1.25, "font size {before} -> {after}");
         Ok(())
     }
     .await;
