@@ -53,6 +53,21 @@ async fn flights_board_shows_cz342_fourteen_hours_late() {
     assert_eq!(cz["passengers"], 180);
 }
 
+#[tokio::test]
+async fn demo_passengers_lists_bookings_to_try_at_the_kiosk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.sqlite");
+    seeded_store(&db, 0).await;
+    let list = json(&gatecare(
+        &["demo", "passengers", "--db", db.to_str().unwrap(), "--flight", "CZ342", "--limit", "3"],
+        &[],
+    ));
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert!(list.iter().all(|p| p["boarding_pass"].as_str().is_some_and(|b| b.starts_with("M1"))));
+    assert!(list.iter().all(|p| p["pnr"].as_str().is_some_and(|x| x.len() == 6)));
+}
+
 #[test]
 fn bad_input_exits_2_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();

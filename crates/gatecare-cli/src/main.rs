@@ -175,6 +175,15 @@ enum VoucherCommand {
 
 #[derive(Subcommand)]
 enum DemoCommand {
+    /// Bookings to try at the kiosk: PNR, surname and boarding-pass text of a flight's passengers.
+    Passengers {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value = "CZ342")]
+        flight: String,
+        #[arg(long, default_value_t = 5)]
+        limit: u32,
+    },
     /// Generate the demo day and load it into the store.
     Seed {
         #[arg(long)]
@@ -245,6 +254,27 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load().map_err(|e| BadInput(e.to_string()))?;
     match cli.command {
+        Command::Demo(DemoCommand::Passengers { db, flight, limit }) => {
+            let path = db.unwrap_or(settings.database.clone());
+            let store = ledger::open_existing(&path).await?;
+            let designator = gatecare_core::FlightDesignator::parse(&flight)
+                .map_err(|e| BadInput(format!("--flight: {e}")))?;
+            let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT s.pnr, p.surname, p.native_name, s.boarding_pass FROM segments s \
+                 JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
+                 WHERE f.carrier = ? AND f.number = ? ORDER BY s.check_in_sequence LIMIT ?",
+            )
+            .bind(designator.carrier.as_str())
+            .bind(designator.number.as_str())
+            .bind(limit.min(500) as i64)
+            .fetch_all(store.pool())
+            .await?;
+            let list: Vec<_> = rows
+                .into_iter()
+                .map(|(pnr, surname, native, pass)| serde_json::json!({"pnr": pnr, "surname": surname, "native_name": native, "boarding_pass": pass}))
+                .collect();
+            print_json(&list)?;
+        }
         Command::Demo(DemoCommand::Seed { db, date, reset }) => {
             let path = db.unwrap_or(settings.database.clone());
             let date = date.unwrap_or_else(|| local_today(&settings));
