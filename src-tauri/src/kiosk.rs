@@ -7,6 +7,7 @@ use std::time::Instant;
 use gatecare_care::evaluate::CareKind;
 use gatecare_client::Mode;
 use gatecare_client::kiosk::{KioskHotel, KioskPrint, KioskSession, KioskView};
+use gatecare_client::printer::Printer;
 use tauri::State;
 
 use crate::commands::UiError;
@@ -114,9 +115,10 @@ pub async fn kiosk_print(
     let fonts = state.fonts()?;
     let spool = std::env::temp_dir().join("gatecare-spool");
     let settings = &state.settings;
-    let printed = state
-        .store()?
-        .kiosk_print(
+    let store = state.store()?;
+    let printer_name = state.printer.name();
+    let prepared = store
+        .kiosk_prepare_print(
             &s,
             kind,
             ordinal,
@@ -125,12 +127,20 @@ pub async fn kiosk_print(
             &settings.device,
             settings.station.as_str(),
             fonts,
-            &state.printer,
+            &printer_name,
             &spool,
             settings.clock.now(),
         )
         .await
         .map_err(|e| err(e.code(), e.to_string()))?;
+    // `lp` and `lpstat` block for up to 30 s: keep them off the async workers.
+    let printer = state.printer.clone();
+    let job = prepared.clone();
+    let outcome =
+        tauri::async_runtime::spawn_blocking(move || gatecare_client::kiosk::print_file(&printer, &job))
+            .await
+            .map_err(|e| err("print.failed", e.to_string()))?;
+    let printed = store.kiosk_finish_print(prepared, outcome, &printer_name, settings.clock.now()).await?;
     Ok(printed)
 }
 

@@ -16,6 +16,17 @@ use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::support::{TEST_NOW, artifacts_dir, binary, seeded_store};
 
+/// The longest one end-to-end test may take before it counts as failed.
+const TEST_LIMIT: Duration = Duration::from_secs(180);
+
+/// Runs a test body with a hard time limit.
+async fn bounded(body: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    match tokio::time::timeout(TEST_LIMIT, body).await {
+        Ok(r) => r,
+        Err(_) => Err(anyhow::anyhow!("the test did not finish within {TEST_LIMIT:?}")),
+    }
+}
+
 fn enabled() -> bool {
     std::env::var("GATECARE_E2E").is_ok_and(|v| v == "1")
 }
@@ -93,11 +104,13 @@ impl Session {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .context("opening a WebDriver session")?;
+        let client = tokio::time::timeout(
+            Duration::from_secs(60),
+            ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")),
+        )
+        .await
+        .context("the WebDriver session did not open within 60 s")?
+        .context("opening a WebDriver session")?;
         Ok((Session { name, client, driver, log, _dir: dir }, day))
     }
 
@@ -201,13 +214,15 @@ impl Session {
     }
 
     /// Ends the session; on failure keeps a screenshot and the log first.
+    /// Every WebDriver call here is bounded: a stuck driver must fail the
+    /// test, never hang the run.
     async fn finish(mut self, outcome: anyhow::Result<()>) {
         if outcome.is_err()
-            && let Ok(png) = self.client.screenshot().await
+            && let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), self.client.screenshot()).await
         {
             let _ = std::fs::write(artifacts_dir().join(format!("e2e-{}.png", self.name)), png);
         }
-        let _ = self.client.close().await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;
         // SIGTERM, not SIGKILL: tauri-driver must stop WebKitWebDriver too.
         let _ = Command::new("kill").args(["-TERM", &self.driver.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -236,7 +251,7 @@ async fn app_starts_and_shows_the_demo_flights() {
         return;
     }
     let s = Session::start("board", Launch { mode: "agent", language: "en" }).await.expect("start app");
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=board-title]", "Departures from Hong Kong").await?;
         let rows = s.client.find_all(Locator::Css("[data-testid=flight-row]")).await?;
         ensure!(rows.len() == 21, "expected 21 departures, saw {}", rows.len());
@@ -252,7 +267,7 @@ async fn app_starts_and_shows_the_demo_flights() {
         }
         s.wait_text("[data-testid=local-time]", "14:00").await?;
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -263,7 +278,7 @@ async fn language_switch_changes_every_label() {
         return;
     }
     let s = Session::start("language", Launch { mode: "agent", language: "en" }).await.expect("start app");
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=board-title]", "Departures").await?;
         s.click("[data-testid=lang-zh-CN]").await?;
         s.wait_text("[data-testid=board-title]", "出发航班").await?;
@@ -277,7 +292,7 @@ async fn language_switch_changes_every_label() {
         s.click("[data-testid=lang-en]").await?;
         s.wait_text("[data-testid=board-title]", "Departures from").await?;
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -288,7 +303,7 @@ async fn kiosk_mode_greets_passengers_in_chinese_first() {
         return;
     }
     let s = Session::start("kiosk", Launch { mode: "kiosk", language: "zh-CN" }).await.expect("start app");
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "欢迎").await?;
         ensure!(s.text("main").await?.contains("请扫描您的登机牌"));
         // The kiosk shows no flights board and no staff controls.
@@ -315,7 +330,7 @@ async fn kiosk_mode_greets_passengers_in_chinese_first() {
         let after = size(&s.client).await?;
         ensure!(after >= before * 1.25, "font size {before} -> {after}");
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -346,7 +361,7 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
     .await
     .expect("start app");
     let p = a_cz342_passenger(&day);
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         // The scanner types the pass and Enter into the focused field.
         s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
@@ -409,7 +424,7 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
             .await?;
         ensure!(issued == 1, "{issued} issued");
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -422,12 +437,12 @@ async fn kiosk_wrong_pnr_is_explained_and_idle_clears_the_screen() {
     let (s, day) = Session::start_with(
         "kiosk-lookup",
         Launch { mode: "kiosk", language: "en" },
-        Extra { now: Some(NIGHT), idle_seconds: Some(4), printer: None },
+        Extra { now: Some(NIGHT), idle_seconds: Some(12), printer: None },
     )
     .await
     .expect("start app");
     let p = a_cz342_passenger(&day);
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         for k in "ZZZZZZ".chars() {
             s.click(&format!("[data-testid=key-{k}]")).await?;
@@ -438,10 +453,8 @@ async fn kiosk_wrong_pnr_is_explained_and_idle_clears_the_screen() {
         }
         s.click("[data-testid=find-booking]").await?;
         s.wait_text("[data-testid=kiosk-error]", "could not find this booking").await?;
-        s.snap("kiosk-not-found-en").await?;
         s.click("[data-testid=lang-zh-CN]").await?;
         s.wait_text("[data-testid=kiosk-error]", "未找到").await?;
-        s.snap("kiosk-not-found-zh-CN").await?;
         s.click("[data-testid=lang-en]").await?;
         // Now the right booking, typed on the on-screen keyboard.
         for _ in 0..8 {
@@ -461,11 +474,11 @@ async fn kiosk_wrong_pnr_is_explained_and_idle_clears_the_screen() {
         s.click("[data-testid=find-booking]").await?;
         s.wait_text("[data-testid=kiosk-hello]", p.name.native.as_deref().unwrap_or_default()).await?;
         // Nobody touches the screen: it clears itself, and Rust forgets too.
-        s.wait_text_for("[data-testid=kiosk-welcome]", "Welcome", 20).await?;
+        s.wait_text_for("[data-testid=kiosk-welcome]", "Welcome", 40).await?;
         let code = s.invoke("kiosk_view", serde_json::json!({})).await?;
         ensure!(code == "kiosk.no_session", "after idle: {code}");
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -477,7 +490,7 @@ async fn kiosk_cannot_reach_other_passengers_even_by_calling_rust_directly() {
     }
     let s =
         Session::start("kiosk-privacy", Launch { mode: "kiosk", language: "en" }).await.expect("start app");
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         let code = s.invoke("agent_search", serde_json::json!({"query": "zhang"})).await?;
         ensure!(code == "mode.forbidden", "agent_search from the kiosk: {code}");
@@ -485,8 +498,22 @@ async fn kiosk_cannot_reach_other_passengers_even_by_calling_rust_directly() {
         ensure!(code == "kiosk.no_session", "kiosk_view without a scan: {code}");
         let code = s.invoke("kiosk_print", serde_json::json!({"kind": "meal", "ordinal": 1})).await?;
         ensure!(code == "kiosk.no_session", "kiosk_print without a scan: {code}");
+        // The screen a stranger's booking reference leads to, in both languages.
+        for k in "ZZZZZZ".chars() {
+            s.click(&format!("[data-testid=key-{k}]")).await?;
+        }
+        s.click("[data-testid=surname-field]").await?;
+        for k in "NOBODY".chars() {
+            s.click(&format!("[data-testid=key-{k}]")).await?;
+        }
+        s.click("[data-testid=find-booking]").await?;
+        s.wait_text("[data-testid=kiosk-error]", "could not find this booking").await?;
+        s.snap("kiosk-not-found-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=kiosk-error]", "未找到").await?;
+        s.snap("kiosk-not-found-zh-CN").await?;
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -504,7 +531,7 @@ async fn kiosk_screens_have_no_serious_accessibility_violations() {
     .await
     .expect("start app");
     let p = a_cz342_passenger(&day);
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "欢迎").await?;
         let mut found = Vec::new();
         for lang in ["zh-CN", "en"] {
@@ -521,7 +548,7 @@ async fn kiosk_screens_have_no_serious_accessibility_violations() {
         }
         ensure!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -540,7 +567,7 @@ async fn kiosk_hotel_choice_takes_a_room_and_prints_the_hotel_voucher() {
     .await
     .expect("start app");
     let p = a_cz342_passenger(&day);
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
         s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
@@ -567,7 +594,7 @@ async fn kiosk_hotel_choice_takes_a_room_and_prints_the_hotel_voucher() {
         // The hotel now shows as issued: printing again is a reprint.
         s.wait_text("[data-testid=entitlement][data-kind=hotel]", "Print it again").await?;
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -592,7 +619,7 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         .find(|p| p.flight_id == f.id && p.group.is_none() && p.loyalty.is_none() && p.needs.is_empty())
         .expect("a passenger who is not a member")
         .clone();
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
         s.wait_text("[data-testid=enrol]", "Join our frequent-flyer programme").await?;
@@ -633,7 +660,7 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
             "{kinds:?}"
         );
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }
@@ -651,7 +678,7 @@ async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
     .await
     .expect("start app");
     let p = a_cz342_passenger(&day);
-    let outcome = async {
+    let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "欢迎").await?;
         s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
         s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
@@ -672,7 +699,7 @@ async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
             .await?;
         ensure!(states == ["queued", "failed"], "{states:?}");
         Ok(())
-    }
+    })
     .await;
     s.finish(outcome).await;
 }

@@ -414,11 +414,11 @@ impl Store {
             .collect()
     }
 
-    /// Issues (or reprints) one owed entitlement of the session's passenger
-    /// and prints it. A printer failure still leaves a valid voucher: the
-    /// screen shows its QR.
+    /// Issues (or reprints) one owed entitlement of the session's passenger,
+    /// renders it and queues it in the print journal. A printer failure
+    /// later still leaves a valid voucher: the screen shows its QR.
     #[allow(clippy::too_many_arguments)]
-    pub async fn kiosk_print(
+    pub async fn kiosk_prepare_print(
         &self,
         s: &KioskSession,
         kind: CareKind,
@@ -428,10 +428,10 @@ impl Store {
         device: &str,
         station: &str,
         fonts: &Fonts,
-        printer: &dyn Printer,
+        printer_name: &str,
         spool: &Path,
         now: DateTime<Utc>,
-    ) -> Result<KioskPrint, LedgerError> {
+    ) -> Result<PreparedPrint, LedgerError> {
         let view = self.kiosk_view(s, policy, now).await?;
         let item = view
             .entitlements
@@ -490,39 +490,93 @@ impl Store {
             .await?;
         let signer = self.device_signer(device, now).await?;
         let sheet = self.voucher_sheet(&issued.voucher_id, &signer).await?;
-        let svg = qr_svg(&sheet.qr_text).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let qr_svg = qr_svg(&sheet.qr_text).map_err(|e| LedgerError::Invalid(e.to_string()))?;
         let pdf = render(std::slice::from_ref(&sheet), Layout::Receipt80, fonts, &sheet.serial)
             .map_err(|e| LedgerError::Invalid(e.to_string()))?;
         std::fs::create_dir_all(spool)
             .map_err(|source| StoreError::Folder { path: spool.to_owned(), source })?;
         let file = spool.join(format!("{}.pdf", issued.serial));
         std::fs::write(&file, pdf).map_err(|source| StoreError::Folder { path: file.clone(), source })?;
-        self.journal_print(&issued, "queued", &printer.name(), "", now).await?;
-        let outcome = printer
-            .submit(&file, Layout::Receipt80.media(), &format!("gatecare {}", issued.serial))
-            .and_then(|job| printer.wait(&job, StdDuration::from_secs(30)));
+        self.journal_print(&issued, "queued", printer_name, "", now).await?;
+        Ok(PreparedPrint { issued, file, qr_svg })
+    }
+
+    /// Records how the printer did and says so to the passenger.
+    pub async fn kiosk_finish_print(
+        &self,
+        prepared: PreparedPrint,
+        outcome: Result<JobState, crate::printer::PrintError>,
+        printer_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KioskPrint, StoreError> {
         let (printed, print_error, detail) = match outcome {
             Ok(JobState::Completed) => (true, None, String::new()),
             Ok(other) => (false, Some("print.failed"), format!("{other:?}")),
             Err(e) => (false, Some(e.code()), e.to_string()),
         };
-        self.journal_print(
-            &issued,
-            if printed { "printed" } else { "failed" },
-            &printer.name(),
-            &detail,
-            now,
-        )
-        .await?;
+        let issued = prepared.issued;
+        self.journal_print(&issued, if printed { "printed" } else { "failed" }, printer_name, &detail, now)
+            .await?;
         Ok(KioskPrint {
             voucher_id: issued.voucher_id,
             serial: issued.serial,
             reprint: issued.reprint,
             printed,
             print_error,
-            qr_svg: svg,
+            qr_svg: prepared.qr_svg,
         })
     }
+
+    /// Prepare, print (blocking: for tests and tools; the app prints on a
+    /// blocking thread between the two awaits) and finish.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn kiosk_print(
+        &self,
+        s: &KioskSession,
+        kind: CareKind,
+        ordinal: u32,
+        hotel_block_id: Option<String>,
+        policy: &Policy,
+        device: &str,
+        station: &str,
+        fonts: &Fonts,
+        printer: &dyn Printer,
+        spool: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<KioskPrint, LedgerError> {
+        let name = printer.name();
+        let prepared = self
+            .kiosk_prepare_print(
+                s,
+                kind,
+                ordinal,
+                hotel_block_id,
+                policy,
+                device,
+                station,
+                fonts,
+                &name,
+                spool,
+                now,
+            )
+            .await?;
+        let outcome = print_file(printer, &prepared);
+        Ok(self.kiosk_finish_print(prepared, outcome, &name, now).await?)
+    }
+}
+
+/// An issued voucher rendered to the spool, not yet printed.
+#[derive(Debug, Clone)]
+pub struct PreparedPrint {
+    pub issued: crate::ledger::Issued,
+    pub file: std::path::PathBuf,
+    pub qr_svg: String,
+}
+
+/// Submits and waits (blocking: `lp`/`lpstat`, up to 30 s).
+pub fn print_file(printer: &dyn Printer, p: &PreparedPrint) -> Result<JobState, crate::printer::PrintError> {
+    let job = printer.submit(&p.file, Layout::Receipt80.media(), &format!("gatecare {}", p.issued.serial))?;
+    printer.wait(&job, StdDuration::from_secs(30))
 }
 
 fn care_kind_name(k: CareKind) -> &'static str {
