@@ -71,8 +71,14 @@ impl Flags {
 }
 
 /// The repository root (xtask lives one level below it).
+/// Read at run time: `cargo xtask` sets CARGO_MANIFEST_DIR for the process.
+/// The compile-time value would point at whichever checkout last built
+/// xtask into a shared CARGO_TARGET_DIR (CI reuses one across clones).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Cargo's target directory, honouring CARGO_TARGET_DIR.
