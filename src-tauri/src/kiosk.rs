@@ -42,7 +42,7 @@ fn session(state: &AppState) -> Result<KioskSession, UiError> {
 }
 
 fn start(state: &AppState, passenger_id: String, flight_id: String) {
-    let s = KioskSession { passenger_id, flight_id, last_activity: state.settings.clock.now() };
+    let s = KioskSession { passenger_id, flight_id };
     *state.kiosk.lock().unwrap_or_else(|e| e.into_inner()) = Some((s, Instant::now()));
 }
 

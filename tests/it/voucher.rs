@@ -387,11 +387,7 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
     let p = day.passengers.iter().find(|p| p.group.is_none() && p.needs.is_empty()).unwrap();
     // 22:30 in Hong Kong, CZ342 fourteen hours late: the night is owed.
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc();
-    let session = KioskSession {
-        passenger_id: p.id.to_string(),
-        flight_id: p.flight_id.to_string(),
-        last_activity: now,
-    };
+    let session = KioskSession { passenger_id: p.id.to_string(), flight_id: p.flight_id.to_string() };
     let policy = gatecare_care::Policy::default_policy();
     let view = store.kiosk_view(&session, &policy, now).await.unwrap();
     let hotel =

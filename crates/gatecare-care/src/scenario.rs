@@ -68,6 +68,18 @@ pub struct PassengerFacts {
     pub lives_in_departure_city: bool,
 }
 
+impl PassengerFacts {
+    /// The facts the rules read, from a passenger's recorded needs.
+    pub fn from_needs(needs: &[gatecare_core::SpecialNeed], lives_in_departure_city: bool) -> PassengerFacts {
+        use gatecare_core::SpecialNeed;
+        PassengerFacts {
+            special_assistance: needs.contains(&SpecialNeed::Wheelchair),
+            unaccompanied_minor: needs.contains(&SpecialNeed::UnaccompaniedMinor),
+            lives_in_departure_city,
+        }
+    }
+}
+
 /// A checked scenario: every code resolved, every time in UTC.
 #[derive(Debug, Clone)]
 pub struct Scenario {

@@ -46,6 +46,11 @@ pub struct BulkSummary {
     pub vouchers: Vec<Issued>,
 }
 
+/// The `needs` column ("wheelchair,infant") as needs; unknown names are skipped.
+pub(crate) fn parse_needs(column: &str) -> Vec<SpecialNeed> {
+    column.split(',').filter(|n| !n.is_empty()).filter_map(|n| SpecialNeed::parse(n).ok()).collect()
+}
+
 /// The flight's current disruption as a care scenario (without the passenger).
 pub(crate) struct FlightScenario {
     pub scenario: Scenario,
@@ -140,12 +145,7 @@ impl Store {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let needs: Vec<SpecialNeed> = r
-                .try_get::<String, _>("needs")?
-                .split(',')
-                .filter(|n| !n.is_empty())
-                .filter_map(|n| SpecialNeed::parse(n).ok())
-                .collect();
+            let needs = parse_needs(&r.try_get::<String, _>("needs")?);
             let tier = r
                 .try_get::<Option<String>, _>("tier")?
                 .and_then(|t| LoyaltyTier::parse(&t).ok())
@@ -256,11 +256,7 @@ impl Store {
         for (done, p) in placed.iter().enumerate() {
             let Some(m) = by_id.get(p.id.as_str()) else { continue };
             let mut s = fs.scenario.clone();
-            s.passenger = PassengerFacts {
-                special_assistance: m.needs.contains(&SpecialNeed::Wheelchair),
-                unaccompanied_minor: m.needs.contains(&SpecialNeed::UnaccompaniedMinor),
-                lives_in_departure_city: m.lives_in_departure_city,
-            };
+            s.passenger = PassengerFacts::from_needs(&m.needs, m.lives_in_departure_city);
             let eval = gatecare_care::evaluate(&s, ctx.policy);
             let due: Vec<_> =
                 eval.care.iter().filter(|i| i.due && i.kind == care_kind && !i.passenger_pays).collect();

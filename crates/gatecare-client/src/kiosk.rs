@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use gatecare_care::Policy;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_care::scenario::PassengerFacts;
-use gatecare_core::{Money, SpecialNeed};
+use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
 use gatecare_ledger::offline::OfflineLimits;
 use gatecare_voucher::pdf::{Fonts, Layout, qr_svg, render};
@@ -22,18 +22,12 @@ use crate::ledger::{IssueContext, IssueRequest, LedgerError};
 use crate::printer::{JobState, Printer};
 use crate::store::{Store, StoreError, parse_time};
 
-/// Who the kiosk is serving, and since when it was last touched.
+/// Who the kiosk is serving. How long the screen has been idle is the
+/// app's to track (wall time, not the business clock).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KioskSession {
     pub passenger_id: String,
     pub flight_id: String,
-    pub last_activity: DateTime<Utc>,
-}
-
-impl KioskSession {
-    pub fn expired(&self, now: DateTime<Utc>, idle_seconds: u32) -> bool {
-        now - self.last_activity > Duration::seconds(idle_seconds as i64)
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -227,11 +221,10 @@ impl Store {
             };
             if let Some(fs) = self.flight_scenario(&s.flight_id, now).await? {
                 let mut sc = fs.scenario;
-                sc.passenger = PassengerFacts {
-                    special_assistance: needs.contains(SpecialNeed::Wheelchair.as_str()),
-                    unaccompanied_minor: needs.contains(SpecialNeed::UnaccompaniedMinor.as_str()),
-                    lives_in_departure_city: r.try_get::<i64, _>("lives_in_departure_city")? != 0,
-                };
+                sc.passenger = PassengerFacts::from_needs(
+                    &crate::bulk::parse_needs(&needs),
+                    r.try_get::<i64, _>("lives_in_departure_city")? != 0,
+                );
                 let eval = gatecare_care::evaluate(&sc, policy);
                 refund_option = eval.refund_option;
                 let issued: Vec<(String, String)> = sqlx::query_as(

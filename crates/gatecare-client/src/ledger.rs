@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use gatecare_care::authority::{Decision, GrantRequest, decide};
 use gatecare_care::policy::{Policy, Role};
-use gatecare_core::{Currency, FlightDesignator, Money};
+use gatecare_core::{FlightDesignator, Money};
 use gatecare_ledger::chain::{self, BrokenLink, GENESIS};
 use gatecare_ledger::offline::{self, OfflineDecision, OfflineLimits, Usage};
 use gatecare_ledger::{EntitlementKey, EntitlementKind};
@@ -198,6 +198,16 @@ async fn append_event(tx: &mut Transaction<'static, Sqlite>, e: &NewEvent<'_>) -
     });
     append_sync(tx, e.event, &payload, e.at).await?;
     Ok(seq)
+}
+
+/// Whether an entitlement has been voided (then it is never issued again).
+async fn is_voided(tx: &mut Transaction<'static, Sqlite>, key: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) > 0 FROM ledger_events WHERE entitlement_key = ? AND event = 'voided'",
+    )
+    .bind(key)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Appends to the outgoing sync log with a gapless per-device sequence.
@@ -395,12 +405,7 @@ impl Store {
         .await?
         .ok_or_else(|| LedgerError::UnknownVoucher(voucher_id.into()))?;
         let key: String = row.try_get("entitlement_key")?;
-        let voided: bool = sqlx::query_scalar(
-            "SELECT COUNT(*) > 0 FROM ledger_events WHERE entitlement_key = ? AND event = 'voided'",
-        )
-        .bind(&key)
-        .fetch_one(&mut *tx)
-        .await?;
+        let voided = is_voided(&mut tx, &key).await?;
         if voided {
             return Err(LedgerError::Voided(key));
         }
@@ -583,12 +588,7 @@ pub(crate) async fn issue_in(
         .await?;
     if let Some(row) = existing {
         let voucher_id: String = row.try_get("voucher_id")?;
-        let voided: bool = sqlx::query_scalar(
-            "SELECT COUNT(*) > 0 FROM ledger_events WHERE entitlement_key = ? AND event = 'voided'",
-        )
-        .bind(key.as_str())
-        .fetch_one(&mut **tx)
-        .await?;
+        let voided = is_voided(tx, key.as_str()).await?;
         if voided {
             return Err(LedgerError::Voided(key.to_string()));
         }
@@ -792,9 +792,4 @@ pub(crate) async fn issue_in(
         reprint: false,
         provisional,
     })
-}
-
-/// The currency check the UI needs before it builds a request.
-pub fn currency(code: &str) -> Result<Currency, LedgerError> {
-    Currency::parse(code).map_err(|e| LedgerError::Invalid(e.to_string()))
 }
