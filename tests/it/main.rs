@@ -7,6 +7,7 @@
 
 mod bcbp;
 mod care;
+mod central;
 mod cli;
 mod crash;
 mod e2e;

@@ -52,10 +52,12 @@ const TEST_PACKAGES: &[&str] = &[
     "printer-driver-cups-pdf",
     "poppler-utils",
     "zbar-tools",
+    // Central's PostgreSQL backend: tests start throwaway clusters.
+    "postgresql",
 ];
 
 /// The benchmark's browser baseline.
-const BENCH_PACKAGES: &[&str] = &["chromium"];
+const BENCH_PACKAGES: &[&str] = &["chromium", "postgresql"];
 
 pub fn ensure(purpose: Purpose) -> anyhow::Result<()> {
     let mut wanted: Vec<&str> = RUN_PACKAGES.to_vec();

@@ -6,9 +6,13 @@
 //!   end-to-end tests in the real window under Xvfb.
 //! - `bench`: the benchmark table.
 //! - `deps`: only install what is missing.
+//! - `sqlx-prepare`: refresh `.sqlx/` (offline query data) of both central
+//!   backends against throwaway SQLite and PostgreSQL databases.
 
 mod deps;
+mod pg;
 mod run;
+mod sqlx_prepare;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -25,12 +29,14 @@ fn main() -> anyhow::Result<()> {
         "test" => test::test(&flags),
         "bench" => test::bench(&flags),
         "deps" => deps::ensure(deps::Purpose::Test),
+        "sqlx-prepare" => sqlx_prepare::prepare(),
         _ => {
             eprintln!(
                 "usage: cargo xtask run [--headless] [--mode agent|kiosk] [--reset] [--fullscreen]\n\
                  \x20      cargo xtask test [--full]\n\
                  \x20      cargo xtask bench\n\
-                 \x20      cargo xtask deps"
+                 \x20      cargo xtask deps\n\
+                 \x20      cargo xtask sqlx-prepare"
             );
             if cmd == "help" { Ok(()) } else { bail!("unknown command {cmd}") }
         }

@@ -83,6 +83,10 @@ pub enum LedgerError {
     UnknownVoucher(String),
     #[error("invalid request: {0}")]
     Invalid(String),
+    #[error("already issued by device {0} (reported by central)")]
+    IssuedElsewhere(String),
+    #[error("this flight's issuance is leased to device {0}")]
+    LeasedElsewhere(String),
 }
 
 impl LedgerError {
@@ -98,6 +102,8 @@ impl LedgerError {
             LedgerError::NoRooms(_) => "ledger.no_rooms",
             LedgerError::UnknownVoucher(_) => "ledger.unknown_voucher",
             LedgerError::Invalid(_) => "ledger.invalid",
+            LedgerError::IssuedElsewhere(_) => "ledger.issued_elsewhere",
+            LedgerError::LeasedElsewhere(_) => "ledger.leased_elsewhere",
         }
     }
 }
@@ -624,6 +630,30 @@ pub(crate) async fn issue_in(
             reprint: true,
             provisional: row.try_get("provisional")?,
         });
+    }
+
+    // Central told us another device at the station issued it: never twice.
+    let elsewhere: Option<String> =
+        sqlx::query_scalar("SELECT device FROM remote_issuance WHERE entitlement_key = ?")
+            .bind(key.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(device) = elsewhere {
+        return Err(LedgerError::IssuedElsewhere(device));
+    }
+    // A flight (or entitlement) leased to another device is issued there.
+    let holder: Option<String> = sqlx::query_scalar(
+        "SELECT device FROM leases WHERE device <> ? AND expires_at > ? AND \
+         ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?)) LIMIT 1",
+    )
+    .bind(ctx.device)
+    .bind(rfc3339(ctx.now))
+    .bind(&req.flight_id)
+    .bind(key.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(device) = holder {
+        return Err(LedgerError::LeasedElsewhere(device));
     }
 
     // Authority: statutory care never needs approval; discretionary value

@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod printer;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod vouchers;
 
 pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy};

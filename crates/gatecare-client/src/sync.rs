@@ -1,0 +1,595 @@
+//! Sync with central: enrolment, push of this device's event log, pull of
+//! the station feed, and the background worker that does both with backoff.
+//!
+//! Issuance never waits for the network: it writes the ledger and the sync
+//! log in one local transaction; the worker ships the log later. A page of
+//! the feed and the cursor that follows it are applied in one transaction,
+//! so a crash between pages repeats a page (harmlessly) and never skips one.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use gatecare_sync::{
+    ClaimRequest, ClaimResponse, EnrolRequest, EnrolResponse, ErrorBody, Event, EventKind, FeedItem,
+    PullResponse, PushRequest, PushResponse, Topic,
+};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::store::{parse_time, rfc3339};
+use crate::{Store, StoreError};
+
+/// Events per push: well under central's batch and body limits.
+pub const PUSH_BATCH: i64 = 500;
+/// Feed items per pull.
+pub const PULL_PAGE: u32 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("central is unreachable: {0}")]
+    Offline(String),
+    #[error("central refused ({status}): {code}: {message}")]
+    Rejected { status: u16, code: String, message: String },
+    #[error("central answered something unexpected: {0}")]
+    Protocol(String),
+    #[error("this device is not enrolled with central")]
+    NotEnrolled,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline(_) => "sync.offline",
+            SyncError::Rejected { status: 401 | 403, .. } => "sync.unauthorised",
+            SyncError::Rejected { status: 409, .. } => "sync.conflict",
+            SyncError::Rejected { .. } => "sync.rejected",
+            SyncError::Protocol(_) => "sync.protocol",
+            SyncError::NotEnrolled => "sync.not_enrolled",
+            SyncError::Store(e) => e.code(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for SyncError {
+    fn from(e: sqlx::Error) -> Self {
+        SyncError::Store(StoreError::from(e))
+    }
+}
+
+/// This device's enrolment with central.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub central_url: String,
+    pub device_id: uuid::Uuid,
+    pub station: String,
+    pub token: String,
+}
+
+/// What the UI shows about sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub central_url: Option<String>,
+    /// Events not yet acknowledged by central.
+    pub backlog: i64,
+    pub last_push_at: Option<DateTime<Utc>>,
+    pub last_pull_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Double issuances central reported at this station.
+    pub conflicts: i64,
+    pub cursor: i64,
+}
+
+/// An HTTP client for central's API.
+#[derive(Clone)]
+pub struct CentralClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl CentralClient {
+    pub fn new(base: &str, token: Option<String>) -> Result<CentralClient, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(CentralClient { http, base: base.trim_end_matches('/').to_owned(), token })
+    }
+
+    pub fn for_enrolment(e: &Enrolment) -> Result<CentralClient, SyncError> {
+        CentralClient::new(&e.central_url, Some(e.token.clone()))
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(&self, r: reqwest::RequestBuilder) -> Result<T, SyncError> {
+        let resp = r.send().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        if !status.is_success() {
+            let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+            return Err(match body {
+                Some(b) => SyncError::Rejected { status: status.as_u16(), code: b.code, message: b.message },
+                // A proxy or a restarting service: try again later.
+                None if status.is_server_error() => SyncError::Offline(format!("HTTP {status}")),
+                None => SyncError::Rejected {
+                    status: status.as_u16(),
+                    code: "http".into(),
+                    message: status.to_string(),
+                },
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/devices/enrol").json(req)).await
+    }
+
+    pub async fn push(&self, events: &[Event]) -> Result<PushResponse, SyncError> {
+        let body = PushRequest { events: events.to_vec() };
+        self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await
+    }
+
+    pub async fn pull(&self, after: i64, limit: u32) -> Result<PullResponse, SyncError> {
+        self.send(self.request(reqwest::Method::GET, &format!("/v1/sync/pull?after={after}&limit={limit}")))
+            .await
+    }
+
+    pub async fn claim(&self, req: &ClaimRequest) -> Result<ClaimResponse, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/claims").json(req)).await
+    }
+}
+
+impl Store {
+    pub async fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
+        let row =
+            sqlx::query("SELECT central_url, device_id, station, token FROM sync_enrolment WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|r| {
+            Ok(Enrolment {
+                central_url: r.try_get("central_url")?,
+                device_id: uuid::Uuid::parse_str(&r.try_get::<String, _>("device_id")?)
+                    .map_err(|e| StoreError::Data(e.to_string()))?,
+                station: r.try_get("station")?,
+                token: r.try_get("token")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Enrols this kiosk with central using an administrator's one-time code,
+    /// registering its voucher-signing key.
+    pub async fn enrol_with_central(
+        &self,
+        central_url: &str,
+        code: &str,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, SyncError> {
+        let signer = self.device_signer(device, now).await?;
+        let public = signer.public_hex();
+        let client = CentralClient::new(central_url, None)?;
+        let resp = client
+            .enrol(&EnrolRequest {
+                code: code.to_owned(),
+                name: device.to_owned(),
+                signing_kid: Some(signer.kid.clone()),
+                signing_public_key: Some(public),
+            })
+            .await?;
+        let e = Enrolment {
+            central_url: central_url.trim_end_matches('/').to_owned(),
+            device_id: resp.device_id,
+            station: resp.station,
+            token: resp.token,
+        };
+        sqlx::query(
+            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at) VALUES (1, ?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET central_url = excluded.central_url, device_id = excluded.device_id, \
+             station = excluded.station, token = excluded.token, enrolled_at = excluded.enrolled_at",
+        )
+        .bind(&e.central_url)
+        .bind(e.device_id.to_string())
+        .bind(&e.station)
+        .bind(&e.token)
+        .bind(rfc3339(now))
+        .execute(self.pool())
+        .await?;
+        Ok(e)
+    }
+
+    /// Appends an event to this device's outgoing log (for modules whose
+    /// facts are not ledger entries: case updates, profile notes).
+    pub async fn record_event(
+        &self,
+        kind: EventKind,
+        payload: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        if !payload.is_object() || payload.to_string().len() > gatecare_sync::MAX_PAYLOAD_BYTES {
+            return Err(StoreError::Data("an event payload is a JSON object of at most 16 KiB".into()));
+        }
+        let mut tx = self.pool().begin().await?;
+        let seq = crate::ledger::append_sync(&mut tx, kind.as_str(), payload, at).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// The oldest events central has not acknowledged, in order.
+    pub async fn unacked_events(&self, limit: i64) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, kind, payload, created_at FROM sync_events \
+             WHERE seq > COALESCE((SELECT MAX(seq) FROM sync_acks), 0) ORDER BY seq LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(Event {
+                    seq: r.try_get("seq")?,
+                    event_id: uuid::Uuid::parse_str(&r.try_get::<String, _>("event_id")?)
+                        .map_err(|e| StoreError::Data(e.to_string()))?,
+                    kind: EventKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Data(format!("sync event kind {kind}")))?,
+                    at: parse_time(r.try_get("created_at")?)?,
+                    payload: serde_json::from_str(&r.try_get::<String, _>("payload")?)
+                        .map_err(|e| StoreError::Data(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records central's acknowledgements (and any conflict it reports).
+    pub async fn record_acks(&self, resp: &PushResponse, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for a in &resp.acks {
+            let outcome = serde_json::to_string(&a.outcome).map_err(|e| StoreError::Data(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO sync_acks (seq, server_seq, outcome, acked_at) VALUES (?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(a.seq)
+            .bind(a.server_seq)
+            .bind(&outcome)
+            .bind(rfc3339(now))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE sync_events SET acked_at = ? WHERE seq = ? AND acked_at IS NULL")
+                .bind(rfc3339(now))
+                .bind(a.seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE sync_cursor SET last_push_at = ?, last_error = NULL, last_error_at = NULL WHERE id = 1",
+        )
+        .bind(rfc3339(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('last_sync_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(rfc3339(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn feed_cursor(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT after FROM sync_cursor WHERE id = 1").fetch_one(self.pool()).await?)
+    }
+
+    /// Applies one page of the feed and moves the cursor, atomically.
+    pub async fn apply_feed_page(
+        &self,
+        page: &PullResponse,
+        my_device: uuid::Uuid,
+        my_code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for item in &page.items {
+            apply_item(&mut tx, item, my_device, my_code).await?;
+        }
+        sqlx::query("UPDATE sync_cursor SET after = MAX(after, ?), last_pull_at = ? WHERE id = 1")
+            .bind(page.next_after)
+            .bind(rfc3339(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(page.items.len())
+    }
+
+    pub async fn record_sync_error(&self, e: &SyncError, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sync_cursor SET last_error = ?, last_error_at = ? WHERE id = 1")
+            .bind(format!("{}: {e}", e.code()))
+            .bind(rfc3339(now))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
+        let enrolment = self.enrolment().await?;
+        let row = sqlx::query(
+            "SELECT after, last_pull_at, last_push_at, last_error, last_error_at, \
+             (SELECT COUNT(*) FROM sync_events WHERE seq > COALESCE((SELECT MAX(seq) FROM sync_acks), 0)) AS backlog, \
+             (SELECT COUNT(*) FROM sync_conflicts) AS conflicts FROM sync_cursor WHERE id = 1",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let t = |name: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+            row.try_get::<Option<String>, _>(name)?.map(parse_time).transpose()
+        };
+        Ok(SyncStatus {
+            enrolled: enrolment.is_some(),
+            central_url: enrolment.map(|e| e.central_url),
+            backlog: row.try_get("backlog")?,
+            last_push_at: t("last_push_at")?,
+            last_pull_at: t("last_pull_at")?,
+            last_error: row.try_get("last_error")?,
+            last_error_at: t("last_error_at")?,
+            conflicts: row.try_get("conflicts")?,
+            cursor: row.try_get("after")?,
+        })
+    }
+
+    /// Double issuances central reported at this station (JSON bodies).
+    pub async fn sync_conflicts(&self) -> Result<Vec<serde_json::Value>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT body FROM sync_conflicts ORDER BY detected_at")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|b| serde_json::from_str(b).map_err(|e| StoreError::Data(e.to_string()))).collect()
+    }
+
+    /// Whether a voucher is on the void list this kiosk knows.
+    pub async fn is_on_void_list(&self, voucher_id: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) > 0 FROM void_list WHERE voucher_id = ?")
+            .bind(voucher_id)
+            .fetch_one(self.pool())
+            .await?)
+    }
+}
+
+fn s<'a>(v: &'a serde_json::Value, k: &str) -> &'a str {
+    v.get(k).and_then(|x| x.as_str()).unwrap_or("")
+}
+
+async fn apply_item(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    item: &FeedItem,
+    my_device: uuid::Uuid,
+    my_code: &str,
+) -> Result<(), StoreError> {
+    let b = &item.body;
+    match item.topic {
+        Topic::Event => {
+            let p = b.get("payload").unwrap_or(&serde_json::Value::Null);
+            // Redemptions, feedback, enrolments and the rest are kept by
+            // central; a kiosk needs only issuance (and voids, below).
+            if s(b, "kind") == "issued" {
+                sqlx::query(
+                        "INSERT INTO remote_issuance (entitlement_key, voucher_id, device, flight_id, passenger_id, kind, server_seq) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entitlement_key) DO NOTHING",
+                    )
+                    .bind(s(p, "entitlement_key"))
+                    .bind(s(p, "voucher_id"))
+                    .bind(s(b, "device"))
+                    .bind(s(p, "flight_id"))
+                    .bind(s(p, "passenger_id"))
+                    .bind(s(p, "kind"))
+                    .bind(item.server_seq)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Topic::Void => {
+            sqlx::query("INSERT INTO void_list (voucher_id, voided_at, reason) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                .bind(s(b, "voucher_id"))
+                .bind(s(b, "voided_at"))
+                .bind(s(b, "reason"))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Topic::TrustList => {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ('trust_list', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(b.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Topic::Lease => {
+            // Our own leases are stored under this device's local code, which
+            // is what issuance checks.
+            let device = if s(b, "device") == my_device.to_string() {
+                my_code.to_owned()
+            } else {
+                s(b, "device").to_owned()
+            };
+            let expires = b.get("expires_at").and_then(|v| v.as_str()).unwrap_or("");
+            let expires = DateTime::parse_from_rfc3339(expires)
+                .map(|t| rfc3339(t.with_timezone(&Utc)))
+                .map_err(|e| StoreError::Data(format!("lease expiry: {e}")))?;
+            let granted = DateTime::parse_from_rfc3339(s(b, "granted_at"))
+                .map(|t| rfc3339(t.with_timezone(&Utc)))
+                .map_err(|e| StoreError::Data(format!("lease time: {e}")))?;
+            sqlx::query(
+                "INSERT INTO leases (id, scope, key, device, expires_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(s(b, "id"))
+            .bind(s(b, "scope"))
+            .bind(s(b, "key"))
+            .bind(device)
+            .bind(expires)
+            .bind(s(b, "granted_by"))
+            .bind(granted)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Topic::FlightUpdate => {
+            sqlx::query("INSERT INTO remote_flight_updates (server_seq, flight_id, body) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                .bind(item.server_seq)
+                .bind(s(b, "flight_id"))
+                .bind(b.to_string())
+                .execute(&mut **tx)
+                .await?;
+            let known: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM flights WHERE id = ?")
+                .bind(s(b, "flight_id"))
+                .fetch_one(&mut **tx)
+                .await?;
+            if known {
+                sqlx::query(
+                    "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, recorded_at, recorded_by) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(format!("central-{}", item.server_seq))
+                .bind(s(b, "flight_id"))
+                .bind(s(b, "kind"))
+                .bind(s(b, "cause"))
+                .bind(b.get("expected_departure").and_then(|v| v.as_str()))
+                .bind(b.get("expected_arrival").and_then(|v| v.as_str()))
+                .bind(rfc3339(item.at))
+                .bind(format!("central:{}", s(b, "recorded_by")))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Topic::Conflict => {
+            sqlx::query(
+                "INSERT INTO sync_conflicts (loser_voucher_id, entitlement_key, winner_voucher_id, body, detected_at) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(s(b, "loser_voucher_id"))
+            .bind(s(b, "entitlement_key"))
+            .bind(s(b, "winner_voucher_id"))
+            .bind(b.to_string())
+            .bind(rfc3339(item.at))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// What one round of sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncRound {
+    pub pushed: usize,
+    pub pulled: usize,
+    /// More to push or pull: go again without waiting.
+    pub more: bool,
+}
+
+/// One round: push a batch of the backlog, then pull a page of the feed.
+pub async fn sync_once(
+    store: &Store,
+    client: &CentralClient,
+    enrolment: &Enrolment,
+    my_code: &str,
+    now: DateTime<Utc>,
+) -> Result<SyncRound, SyncError> {
+    let mut round = SyncRound::default();
+    let events = store.unacked_events(PUSH_BATCH).await?;
+    if !events.is_empty() {
+        let resp = client.push(&events).await?;
+        if resp.acks.len() != events.len()
+            || resp.acks.iter().zip(&events).any(|(a, e)| a.seq != e.seq || a.event_id != e.event_id)
+        {
+            return Err(SyncError::Protocol("acknowledgements do not match the batch".into()));
+        }
+        store.record_acks(&resp, now).await?;
+        round.pushed = events.len();
+        round.more |= events.len() as i64 == PUSH_BATCH;
+    }
+    let after = store.feed_cursor().await?;
+    let page = client.pull(after, PULL_PAGE).await?;
+    round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
+    round.more |= page.more;
+    if events.is_empty() {
+        store.record_sync(now).await?;
+    }
+    Ok(round)
+}
+
+/// The delay before the next attempt after `failures` failures in a row:
+/// exponential from 1 s to 60 s, with ±50 % jitter so a station's kiosks do
+/// not all retry at once when central comes back.
+pub fn backoff(failures: u32, jitter_unit: f64) -> Duration {
+    let base = 1000.0 * 2f64.powi(failures.min(6) as i32);
+    let ms = base.min(60_000.0) * (0.5 + jitter_unit.clamp(0.0, 1.0));
+    Duration::from_millis(ms as u64)
+}
+
+fn jitter_unit() -> f64 {
+    let mut b = [0u8; 4];
+    match getrandom::fill(&mut b) {
+        Ok(()) => f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX),
+        Err(_) => 0.5,
+    }
+}
+
+/// The background worker: rounds until told to stop, never blocking
+/// issuance (it only reads and appends through its own transactions).
+pub async fn run_worker(
+    store: Store,
+    my_code: String,
+    clock: impl Fn() -> DateTime<Utc> + Send + 'static,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut failures = 0u32;
+    loop {
+        let wait = match store.enrolment().await {
+            Ok(Some(e)) => match CentralClient::for_enrolment(&e) {
+                Ok(client) => match sync_once(&store, &client, &e, &my_code, clock()).await {
+                    Ok(round) => {
+                        failures = 0;
+                        if round.more { Duration::ZERO } else { interval }
+                    }
+                    Err(err) => {
+                        let _ = store.record_sync_error(&err, clock()).await;
+                        failures += 1;
+                        backoff(failures, jitter_unit())
+                    }
+                },
+                Err(_) => backoff(6, jitter_unit()),
+            },
+            // Not enrolled (yet): look again later.
+            _ => interval.max(Duration::from_secs(5)),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_a_minute_with_jitter() {
+        assert_eq!(backoff(0, 0.5), Duration::from_secs(1));
+        assert_eq!(backoff(1, 0.5), Duration::from_secs(2));
+        assert_eq!(backoff(10, 0.5), Duration::from_secs(60));
+        assert_eq!(backoff(10, 0.0), Duration::from_secs(30));
+        assert_eq!(backoff(10, 1.0), Duration::from_secs(90));
+    }
+}

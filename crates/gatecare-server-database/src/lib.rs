@@ -1,0 +1,259 @@
+//! Central's storage, behind one trait (atuin's pattern): the HTTP layer in
+//! `gatecare-server` is generic over [`Database`]; `gatecare-server-sqlite`
+//! (embedded, the default) and `gatecare-server-postgres` (production)
+//! implement it with their own migrations.
+//!
+//! Each method is one transaction: a push either stores the whole batch with
+//! its effects or nothing.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use gatecare_sync::{
+    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, PullResponse, PushResponse, Topic,
+};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Backend(String),
+    #[error("the enrolment code is unknown, used or expired")]
+    CodeInvalid,
+    #[error("seq {seq} was already stored with different content (a cloned device?)")]
+    SeqConflict { seq: i64 },
+    #[error("events must follow seq {high}; the batch starts at {first}")]
+    SeqGap { high: i64, first: i64 },
+    #[error("the signing key id {0} is already enrolled")]
+    KidTaken(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl DbError {
+    pub fn backend(e: impl std::fmt::Display) -> DbError {
+        DbError::Backend(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrolmentCode {
+    pub code_hash: String,
+    pub station: String,
+    pub role: DeviceRole,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentCode {
+    pub station: String,
+    pub role: DeviceRole,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A device's voucher-signing key as certified by the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub public_key: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    pub certificate: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub id: Uuid,
+    pub name: String,
+    pub token_hash: String,
+    pub signing: Option<SigningKeyRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub station: String,
+    pub role: DeviceRole,
+    pub signing: Option<SigningKeyRecord>,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub high_seq: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidRecord {
+    pub voucher_id: String,
+    pub voided_at: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseRecord {
+    pub id: Uuid,
+    /// `flight` or `entitlement`.
+    pub scope: String,
+    pub key: String,
+    pub device_id: Uuid,
+    pub station: String,
+    pub expires_at: DateTime<Utc>,
+    pub granted_by: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// A redemption central accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub redemption_id: Uuid,
+    pub voucher_id: String,
+    pub device_id: Uuid,
+    pub redeemed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedeemOutcome {
+    /// Stored now, or found stored under the same redemption id (a retry).
+    Redeemed(Redemption),
+    /// The voucher was redeemed before, under another redemption id.
+    AlreadyRedeemed(Redemption),
+}
+
+/// Counts for metrics and for tests that compare central with a model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub devices: i64,
+    pub events: i64,
+    pub feed_items: i64,
+    pub entitlements_issued: i64,
+    pub conflicts: i64,
+    pub voids: i64,
+    pub redemptions: i64,
+    pub issued_value_minor: i64,
+}
+
+type Res<T> = Result<T, DbError>;
+
+pub trait Database: Clone + Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and metrics.
+    fn backend_name(&self) -> &'static str;
+    fn ping(&self) -> impl Future<Output = Res<()>> + Send;
+
+    fn add_enrolment_code(&self, code: &NewEnrolmentCode) -> impl Future<Output = Res<()>> + Send;
+    /// An unused, unexpired code.
+    fn enrolment_code(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<Option<EnrolmentCode>>> + Send;
+    /// Uses the code and stores the device, atomically.
+    fn enrol(
+        &self,
+        code_hash: &str,
+        device: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<DeviceRecord>> + Send;
+    fn device_by_token(&self, token_hash: &str) -> impl Future<Output = Res<Option<DeviceRecord>>> + Send;
+    fn devices(&self) -> impl Future<Output = Res<Vec<DeviceRecord>>> + Send;
+    /// Returns false when no such active device exists.
+    fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<bool>> + Send;
+
+    /// Appends a central-originated item to the feed; returns its server_seq.
+    fn publish(
+        &self,
+        station: &str,
+        topic: Topic,
+        body: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<i64>> + Send;
+
+    /// Stores a validated batch (see `gatecare_sync::validate_batch`).
+    fn push(
+        &self,
+        device: &DeviceRecord,
+        events: &[Event],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<PushResponse>> + Send;
+    fn pull(
+        &self,
+        device: &DeviceRecord,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Res<PullResponse>> + Send;
+
+    fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &ClaimRequest,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<ClaimResponse>> + Send;
+    fn grant_lease(&self, lease: &LeaseRecord) -> impl Future<Output = Res<i64>> + Send;
+
+    fn void_list(&self) -> impl Future<Output = Res<Vec<VoidRecord>>> + Send;
+    fn conflicts(&self, station: &str) -> impl Future<Output = Res<Vec<ConflictReport>>> + Send;
+
+    /// The voucher must already have verified; this checks and records
+    /// single use.
+    fn redeem(
+        &self,
+        device: &DeviceRecord,
+        redemption_id: Uuid,
+        voucher_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<RedeemOutcome>> + Send;
+    /// A redemption stored under this id, if any (retries answer from it).
+    fn redemption(&self, redemption_id: Uuid) -> impl Future<Output = Res<Option<Redemption>>> + Send;
+
+    fn totals(&self) -> impl Future<Output = Res<Totals>> + Send;
+}
+
+/// The feed body of a device's event, as other devices at the station see it.
+pub fn event_feed_body(device: Uuid, e: &Event) -> serde_json::Value {
+    serde_json::json!({
+        "device": device, "seq": e.seq, "event_id": e.event_id, "kind": e.kind.as_str(),
+        "at": e.at, "payload": e.payload,
+    })
+}
+
+/// What a backend does with an `issued` event, given the entitlement row it
+/// found (voucher, device, state). Pure, so both backends decide alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueDecision {
+    /// No row: insert one as issued.
+    Insert,
+    /// This device's own claim or a replayed issue: mark it issued with this voucher.
+    Confirm,
+    /// Someone else issued (or voided) it first.
+    Conflict { winner_voucher_id: String, winner_device: Uuid },
+}
+
+pub fn decide_issue(device: Uuid, voucher_id: &str, existing: Option<(&str, Uuid, &str)>) -> IssueDecision {
+    match existing {
+        None => IssueDecision::Insert,
+        Some((v, _, _)) if v == voucher_id => IssueDecision::Confirm,
+        Some((_, d, "claimed")) if d == device => IssueDecision::Confirm,
+        Some((v, d, _)) => IssueDecision::Conflict { winner_voucher_id: v.to_owned(), winner_device: d },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_issue_wins_and_own_claims_are_confirmed() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        assert_eq!(decide_issue(a, "v1", None), IssueDecision::Insert);
+        assert_eq!(decide_issue(a, "v1", Some(("v1", a, "issued"))), IssueDecision::Confirm);
+        assert_eq!(decide_issue(a, "v2", Some(("v1", a, "claimed"))), IssueDecision::Confirm);
+        assert_eq!(
+            decide_issue(b, "v2", Some(("v1", a, "claimed"))),
+            IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
+        );
+        assert_eq!(
+            decide_issue(a, "v2", Some(("v1", a, "issued"))),
+            IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
+        );
+    }
+}

@@ -1,0 +1,875 @@
+//! Central's PostgreSQL backend.
+//!
+//! Pushes are batched: the common case (new issuance) is four statements per
+//! batch whatever its size — lock the device row, insert the entitlements
+//! with `UNNEST … ON CONFLICT DO NOTHING`, reserve the server_seq range, insert
+//! the acknowledgements and feed rows with `UNNEST`. Only rows that did not
+//! insert (a confirmed claim, a double issuance) and voids take the per-row
+//! path. Lock order is device → entitlements → counters everywhere, so pushes,
+//! claims and redemptions cannot deadlock.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use gatecare_server_database::{
+    Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice, NewEnrolmentCode,
+    RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue, event_feed_body,
+};
+use gatecare_sync::{
+    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
+    PullResponse, PushResponse, Topic, content_hash,
+};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct PgDatabase {
+    pool: PgPool,
+}
+
+type Res<T> = Result<T, DbError>;
+type Tx = Transaction<'static, Postgres>;
+
+fn err(e: impl std::fmt::Display) -> DbError {
+    DbError::backend(e)
+}
+
+fn parse_role(s: &str) -> Res<DeviceRole> {
+    DeviceRole::parse(s).ok_or_else(|| DbError::Corrupt(format!("role {s:?}")))
+}
+
+struct DeviceRow {
+    id: Uuid,
+    name: String,
+    station: String,
+    role: String,
+    signing_kid: Option<String>,
+    signing_public_key: Option<String>,
+    not_before: Option<DateTime<Utc>>,
+    not_after: Option<DateTime<Utc>>,
+    certificate: Option<String>,
+    enrolled_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    high_seq: i64,
+}
+
+impl DeviceRow {
+    fn into_record(self) -> Res<DeviceRecord> {
+        let signing = match (
+            self.signing_kid,
+            self.signing_public_key,
+            self.not_before,
+            self.not_after,
+            self.certificate,
+        ) {
+            (Some(kid), Some(public_key), Some(not_before), Some(not_after), Some(certificate)) => {
+                Some(SigningKeyRecord { kid, public_key, not_before, not_after, certificate })
+            }
+            _ => None,
+        };
+        Ok(DeviceRecord {
+            id: self.id,
+            name: self.name,
+            station: self.station,
+            role: parse_role(&self.role)?,
+            signing,
+            enrolled_at: self.enrolled_at,
+            revoked_at: self.revoked_at,
+            high_seq: self.high_seq,
+        })
+    }
+}
+
+impl PgDatabase {
+    /// Connects to `postgres://…` and runs the migrations.
+    pub async fn open(url: &str) -> Res<PgDatabase> {
+        let options = PgConnectOptions::from_str(url).map_err(err)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(err)?;
+        MIGRATOR.run(&pool).await.map_err(err)?;
+        Ok(PgDatabase { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn tx(&self) -> Res<Tx> {
+        self.pool.begin().await.map_err(err)
+    }
+}
+
+/// Reserves `n` consecutive server_seq values; returns the first. The row
+/// lock is held until commit, which keeps feed visibility in order.
+async fn reserve_seqs(tx: &mut Tx, n: i64) -> Res<i64> {
+    let last = sqlx::query_scalar!(
+        "UPDATE counters SET value = value + $1 WHERE name = 'server_seq' RETURNING value",
+        n
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(last - n + 1)
+}
+
+/// A feed row not yet numbered.
+struct PendingFeed {
+    station: String,
+    topic: Topic,
+    body: serde_json::Value,
+}
+
+async fn insert_feed(
+    tx: &mut Tx,
+    rows: &[(i64, &str, Topic, Option<Uuid>, &serde_json::Value)],
+    now: DateTime<Utc>,
+) -> Res<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let stations: Vec<String> = rows.iter().map(|r| r.1.to_owned()).collect();
+    let topics: Vec<String> = rows.iter().map(|r| r.2.as_str().to_owned()).collect();
+    let origins: Vec<Option<Uuid>> = rows.iter().map(|r| r.3).collect();
+    let bodies: Vec<serde_json::Value> = rows.iter().map(|r| r.4.clone()).collect();
+    sqlx::query!(
+        "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) \
+         SELECT s, st, t, o, b, $6 FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[]) AS u(s, st, t, o, b)",
+        &seqs,
+        &stations,
+        &topics,
+        &origins as &[Option<Uuid>],
+        &bodies,
+        now
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+async fn publish_in(
+    tx: &mut Tx,
+    station: &str,
+    topic: Topic,
+    body: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Res<i64> {
+    let seq = reserve_seqs(tx, 1).await?;
+    insert_feed(tx, &[(seq, station, topic, None, body)], now).await?;
+    Ok(seq)
+}
+
+/// Adds a voucher to the void list; the feed item is returned for the caller
+/// to number (so counters are locked last).
+async fn add_void(
+    tx: &mut Tx,
+    voucher_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Res<Option<PendingFeed>> {
+    let inserted = sqlx::query!(
+        "INSERT INTO voids (voucher_id, voided_at, reason) VALUES ($1, $2, $3) ON CONFLICT (voucher_id) DO NOTHING",
+        voucher_id,
+        now,
+        reason
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?
+    .rows_affected();
+    Ok((inserted == 1).then(|| PendingFeed {
+        station: "*".into(),
+        topic: Topic::Void,
+        body: serde_json::json!({"voucher_id": voucher_id, "voided_at": now, "reason": reason}),
+    }))
+}
+
+/// The per-row path of an `issued` event that did not insert in bulk.
+async fn apply_issue(
+    tx: &mut Tx,
+    device: &DeviceRecord,
+    e: &Event,
+    now: DateTime<Utc>,
+    pending: &mut Vec<PendingFeed>,
+) -> Res<Outcome> {
+    let Some(f) = e.issuance() else { return Ok(Outcome::Applied) };
+    // Twice at most: a concurrent insert between our look-up and insert
+    // makes the second look-up find it.
+    for _ in 0..2 {
+        let existing = sqlx::query!(
+            "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = $1 FOR UPDATE",
+            f.entitlement_key
+        )
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(err)?;
+        let decision = decide_issue(
+            device.id,
+            f.voucher_id,
+            existing.as_ref().map(|r| (r.voucher_id.as_str(), r.device_id, r.state.as_str())),
+        );
+        match decision {
+            IssueDecision::Insert => {
+                let n = sqlx::query!(
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                     value_minor, currency, state, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'issued', $9) \
+                     ON CONFLICT (entitlement_key) DO NOTHING",
+                    f.entitlement_key,
+                    f.voucher_id,
+                    device.id,
+                    f.flight_id,
+                    f.passenger_id,
+                    f.kind,
+                    f.value_minor,
+                    f.currency,
+                    e.at
+                )
+                .execute(&mut **tx)
+                .await
+                .map_err(err)?
+                .rows_affected();
+                if n == 1 {
+                    return Ok(Outcome::Applied);
+                }
+            }
+            IssueDecision::Confirm => {
+                sqlx::query!(
+                    "UPDATE entitlements SET voucher_id = $1, value_minor = $2, currency = $3, kind = $4, \
+                     state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = $5",
+                    f.voucher_id,
+                    f.value_minor,
+                    f.currency,
+                    f.kind,
+                    f.entitlement_key
+                )
+                .execute(&mut **tx)
+                .await
+                .map_err(err)?;
+                return Ok(Outcome::Applied);
+            }
+            IssueDecision::Conflict { winner_voucher_id, winner_device } => {
+                sqlx::query!(
+                    "INSERT INTO conflicts (entitlement_key, station, flight_id, passenger_id, winner_voucher_id, \
+                     winner_device, loser_voucher_id, loser_device, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (loser_voucher_id) DO NOTHING",
+                    f.entitlement_key,
+                    device.station,
+                    f.flight_id,
+                    f.passenger_id,
+                    winner_voucher_id,
+                    winner_device,
+                    f.voucher_id,
+                    device.id,
+                    now
+                )
+                .execute(&mut **tx)
+                .await
+                .map_err(err)?;
+                pending.extend(add_void(tx, f.voucher_id, "double_issuance", now).await?);
+                pending.push(PendingFeed {
+                    station: device.station.clone(),
+                    topic: Topic::Conflict,
+                    body: serde_json::json!({
+                        "entitlement_key": f.entitlement_key, "flight_id": f.flight_id, "passenger_id": f.passenger_id,
+                        "winner_voucher_id": winner_voucher_id, "winner_device": winner_device,
+                        "loser_voucher_id": f.voucher_id, "loser_device": device.id, "detected_at": now,
+                        "advice": gatecare_sync::CONFLICT_ADVICE,
+                    }),
+                });
+                return Ok(Outcome::Conflict { winner_voucher_id, winner_device });
+            }
+        }
+    }
+    Err(DbError::Backend(format!("entitlement {} kept changing under the push", f.entitlement_key)))
+}
+
+impl Database for PgDatabase {
+    fn backend_name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Res<()> {
+        sqlx::query_scalar!("SELECT 1").fetch_one(&self.pool).await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn add_enrolment_code(&self, c: &NewEnrolmentCode) -> Res<()> {
+        sqlx::query!(
+            "INSERT INTO enrolment_codes (code_hash, station, role, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            c.code_hash,
+            c.station,
+            c.role.as_str(),
+            c.created_at,
+            c.expires_at
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn enrolment_code(&self, code_hash: &str, now: DateTime<Utc>) -> Res<Option<EnrolmentCode>> {
+        let row = sqlx::query!(
+            "SELECT station, role, expires_at FROM enrolment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            code_hash,
+            now
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        row.map(|r| {
+            Ok(EnrolmentCode { station: r.station, role: parse_role(&r.role)?, expires_at: r.expires_at })
+        })
+        .transpose()
+    }
+
+    async fn enrol(&self, code_hash: &str, d: &NewDevice, now: DateTime<Utc>) -> Res<DeviceRecord> {
+        let mut tx = self.tx().await?;
+        let code = sqlx::query!(
+            "UPDATE enrolment_codes SET used_at = $1, used_by = $2 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1 \
+             RETURNING station, role",
+            now,
+            d.id,
+            code_hash
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?
+        .ok_or(DbError::CodeInvalid)?;
+        let s = d.signing.as_ref();
+        if let Some(kid) = s.map(|s| s.kid.as_str()) {
+            let taken =
+                sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!" FROM devices WHERE signing_kid = $1"#, kid)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(err)?;
+            if taken > 0 {
+                return Err(DbError::KidTaken(kid.to_owned()));
+            }
+        }
+        sqlx::query!(
+            "INSERT INTO devices (id, name, station, role, token_hash, signing_kid, signing_public_key, not_before, \
+             not_after, certificate, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            d.id,
+            d.name,
+            code.station,
+            code.role,
+            d.token_hash,
+            s.map(|s| s.kid.as_str()),
+            s.map(|s| s.public_key.as_str()),
+            s.map(|s| s.not_before),
+            s.map(|s| s.not_after),
+            s.map(|s| s.certificate.as_str()),
+            now
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(DeviceRecord {
+            id: d.id,
+            name: d.name.clone(),
+            station: code.station,
+            role: parse_role(&code.role)?,
+            signing: d.signing.clone(),
+            enrolled_at: now,
+            revoked_at: None,
+            high_seq: 0,
+        })
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Res<Option<DeviceRecord>> {
+        sqlx::query_as!(
+            DeviceRow,
+            "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
+             enrolled_at, revoked_at, high_seq FROM devices WHERE token_hash = $1",
+            token_hash
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?
+        .map(DeviceRow::into_record)
+        .transpose()
+    }
+
+    async fn devices(&self) -> Res<Vec<DeviceRecord>> {
+        sqlx::query_as!(
+            DeviceRow,
+            "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
+             enrolled_at, revoked_at, high_seq FROM devices ORDER BY enrolled_at, id"
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(DeviceRow::into_record)
+        .collect()
+    }
+
+    async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
+        let n =
+            sqlx::query!("UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", now, id)
+                .execute(&self.pool)
+                .await
+                .map_err(err)?
+                .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn publish(
+        &self,
+        station: &str,
+        topic: Topic,
+        body: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Res<i64> {
+        let mut tx = self.tx().await?;
+        let seq = publish_in(&mut tx, station, topic, body, now).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(seq)
+    }
+
+    async fn push(&self, device: &DeviceRecord, events: &[Event], now: DateTime<Utc>) -> Res<PushResponse> {
+        let Some(first) = events.first().map(|e| e.seq) else {
+            return Ok(PushResponse { acks: Vec::new(), high_seq: device.high_seq });
+        };
+        let last = first + events.len() as i64 - 1;
+        let mut tx = self.tx().await?;
+        // Serialises this device's pushes (replays racing their original).
+        let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = $1 FOR UPDATE", device.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        let mut acks = Vec::with_capacity(events.len());
+        if first <= high {
+            let upto = last.min(high);
+            let stored = sqlx::query!(
+                "SELECT seq, event_id, content_hash, server_seq, outcome FROM device_events \
+                 WHERE device_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+                device.id,
+                first,
+                upto
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err)?;
+            if stored.len() as i64 != upto - first + 1 {
+                return Err(DbError::Corrupt(format!(
+                    "device {} is missing events below seq {high}",
+                    device.id
+                )));
+            }
+            for (e, row) in events.iter().zip(stored) {
+                if row.seq != e.seq || row.content_hash != content_hash(e) {
+                    return Err(DbError::SeqConflict { seq: e.seq });
+                }
+                let outcome =
+                    serde_json::from_value(row.outcome).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                acks.push(EventAck {
+                    seq: row.seq,
+                    event_id: row.event_id,
+                    server_seq: row.server_seq,
+                    outcome,
+                });
+            }
+        }
+        let fresh = &events[acks.len()..];
+        let Some(f0) = fresh.first() else {
+            tx.commit().await.map_err(err)?;
+            return Ok(PushResponse { acks, high_seq: high });
+        };
+        if f0.seq != high + 1 {
+            return Err(DbError::SeqGap { high, first: f0.seq });
+        }
+
+        // Entitlements first, in bulk; what did not insert takes the per-row path.
+        let issued: Vec<(usize, gatecare_sync::IssuanceFacts<'_>)> = fresh
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == EventKind::Issued)
+            .filter_map(|(i, e)| e.issuance().map(|f| (i, f)))
+            .collect();
+        let mut inserted_keys: HashMap<String, usize> = HashMap::new();
+        if !issued.is_empty() {
+            let col = |g: &dyn Fn(&gatecare_sync::IssuanceFacts<'_>) -> String| -> Vec<String> {
+                issued.iter().map(|(_, f)| g(f)).collect()
+            };
+            let keys = col(&|f| f.entitlement_key.to_owned());
+            let vouchers = col(&|f| f.voucher_id.to_owned());
+            let flights = col(&|f| f.flight_id.to_owned());
+            let passengers = col(&|f| f.passenger_id.to_owned());
+            let kinds = col(&|f| f.kind.to_owned());
+            let currencies = col(&|f| f.currency.to_owned());
+            let values: Vec<i64> = issued.iter().map(|(_, f)| f.value_minor).collect();
+            let ats: Vec<DateTime<Utc>> = issued.iter().map(|(i, _)| fresh[*i].at).collect();
+            let won = sqlx::query_scalar!(
+                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                 value_minor, currency, state, at) \
+                 SELECT k, v, $3, fl, p, kd, val, c, 'issued', a \
+                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::timestamptz[]) \
+                      AS u(k, v, fl, p, kd, val, c, a) \
+                 ON CONFLICT (entitlement_key) DO NOTHING RETURNING entitlement_key",
+                &keys,
+                &vouchers,
+                device.id,
+                &flights,
+                &passengers,
+                &kinds,
+                &values,
+                &currencies,
+                &ats
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err)?;
+            for k in won {
+                inserted_keys.insert(k, 0);
+            }
+        }
+
+        let mut pending: Vec<PendingFeed> = Vec::new();
+        let mut outcomes = Vec::with_capacity(fresh.len());
+        for e in fresh {
+            let outcome = match (e.kind, e.issuance()) {
+                (EventKind::Issued, Some(f)) => match inserted_keys.get_mut(f.entitlement_key) {
+                    // The bulk insert placed this one (first occurrence only).
+                    Some(n) if *n == 0 => {
+                        *n = 1;
+                        Outcome::Applied
+                    }
+                    _ => apply_issue(&mut tx, device, e, now, &mut pending).await?,
+                },
+                (EventKind::Voided, Some(f)) => {
+                    sqlx::query!(
+                        "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = $1 AND voucher_id = $2",
+                        f.entitlement_key,
+                        f.voucher_id
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                    let reason = e.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("voided");
+                    pending.extend(add_void(&mut tx, f.voucher_id, reason, now).await?);
+                    Outcome::Applied
+                }
+                _ => Outcome::Applied,
+            };
+            outcomes.push(outcome);
+        }
+
+        // Number everything last: the counter row lock is held briefly.
+        let base = reserve_seqs(&mut tx, (fresh.len() + pending.len()) as i64).await?;
+        let seqs: Vec<i64> = (0..fresh.len() as i64).map(|i| base + i).collect();
+        let dev_ids = vec![device.id; fresh.len()];
+        let ev_seqs: Vec<i64> = fresh.iter().map(|e| e.seq).collect();
+        let event_ids: Vec<Uuid> = fresh.iter().map(|e| e.event_id).collect();
+        let kinds: Vec<String> = fresh.iter().map(|e| e.kind.as_str().to_owned()).collect();
+        let hashes: Vec<String> = fresh.iter().map(content_hash).collect();
+        let outcome_json: Vec<serde_json::Value> =
+            outcomes.iter().map(serde_json::to_value).collect::<Result<_, _>>().map_err(err)?;
+        sqlx::query!(
+            "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
+             SELECT d, s, i, k, h, ss, o, $8 FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], \
+             $6::bigint[], $7::jsonb[]) AS u(d, s, i, k, h, ss, o)",
+            &dev_ids,
+            &ev_seqs,
+            &event_ids,
+            &kinds,
+            &hashes,
+            &seqs,
+            &outcome_json,
+            now
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let bodies: Vec<serde_json::Value> = fresh.iter().map(|e| event_feed_body(device.id, e)).collect();
+        let mut feed: Vec<(i64, &str, Topic, Option<Uuid>, &serde_json::Value)> = fresh
+            .iter()
+            .enumerate()
+            .map(|(i, _)| (seqs[i], device.station.as_str(), Topic::Event, Some(device.id), &bodies[i]))
+            .collect();
+        let extra_base = base + fresh.len() as i64;
+        for (i, p) in pending.iter().enumerate() {
+            feed.push((extra_base + i as i64, p.station.as_str(), p.topic, None, &p.body));
+        }
+        insert_feed(&mut tx, &feed, now).await?;
+        sqlx::query!(
+            "UPDATE devices SET high_seq = $1, last_seen_at = $2 WHERE id = $3",
+            last,
+            now,
+            device.id
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        for (i, (e, outcome)) in fresh.iter().zip(outcomes).enumerate() {
+            acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: seqs[i], outcome });
+        }
+        Ok(PushResponse { acks, high_seq: last })
+    }
+
+    async fn pull(&self, device: &DeviceRecord, after: i64, limit: u32) -> Res<PullResponse> {
+        let limit = i64::from(limit.clamp(1, gatecare_sync::MAX_PAGE));
+        let rows = sqlx::query!(
+            "SELECT server_seq, topic, origin_device, body, at FROM feed \
+             WHERE server_seq > $1 AND station IN ($2, '*') ORDER BY server_seq LIMIT $3",
+            after,
+            device.station,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        let more = rows.len() as i64 == limit;
+        let next_after = rows.last().map_or(after, |r| r.server_seq);
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows.into_iter().filter(|r| r.origin_device != Some(device.id)) {
+            items.push(FeedItem {
+                server_seq: r.server_seq,
+                topic: Topic::parse(&r.topic)
+                    .ok_or_else(|| DbError::Corrupt(format!("topic {:?}", r.topic)))?,
+                at: r.at,
+                body: r.body,
+            });
+        }
+        Ok(PullResponse { items, next_after, more })
+    }
+
+    async fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &ClaimRequest,
+        now: DateTime<Utc>,
+    ) -> Res<ClaimResponse> {
+        let mut tx = self.tx().await?;
+        let leased_to = sqlx::query_scalar!(
+            "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = $1) OR (scope = 'entitlement' AND key = $2)) \
+             AND expires_at > $3 AND device_id <> $4 LIMIT 1",
+            req.flight_id,
+            req.entitlement_key,
+            now,
+            device.id
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        if let Some(holder_device) = leased_to {
+            return Ok(ClaimResponse::Refused { holder_device, reason: "leased".into() });
+        }
+        for _ in 0..2 {
+            let existing = sqlx::query!(
+                "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = $1 FOR UPDATE",
+                req.entitlement_key
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+            let answer = match existing {
+                None => {
+                    let n = sqlx::query!(
+                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                         value_minor, currency, state, at) VALUES ($1, $2, $3, $4, '', '', 0, '', 'claimed', $5) \
+                         ON CONFLICT (entitlement_key) DO NOTHING",
+                        req.entitlement_key,
+                        req.voucher_id,
+                        device.id,
+                        req.flight_id,
+                        now
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+                    if n == 0 {
+                        continue;
+                    }
+                    ClaimResponse::Granted
+                }
+                Some(r) if r.voucher_id == req.voucher_id => ClaimResponse::Granted,
+                Some(r) if r.device_id == device.id && r.state == "claimed" => {
+                    sqlx::query!(
+                        "UPDATE entitlements SET voucher_id = $1 WHERE entitlement_key = $2",
+                        req.voucher_id,
+                        req.entitlement_key
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                    ClaimResponse::Granted
+                }
+                Some(r) => ClaimResponse::Refused { holder_device: r.device_id, reason: r.state },
+            };
+            tx.commit().await.map_err(err)?;
+            return Ok(answer);
+        }
+        Err(DbError::Backend(format!("entitlement {} kept changing under the claim", req.entitlement_key)))
+    }
+
+    async fn grant_lease(&self, l: &LeaseRecord) -> Res<i64> {
+        let mut tx = self.tx().await?;
+        sqlx::query!(
+            "INSERT INTO leases (id, scope, key, device_id, expires_at, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            l.id,
+            l.scope,
+            l.key,
+            l.device_id,
+            l.expires_at,
+            l.granted_by,
+            l.granted_at
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let body = serde_json::json!({
+            "id": l.id, "scope": l.scope, "key": l.key, "device": l.device_id, "expires_at": l.expires_at,
+            "granted_by": l.granted_by, "granted_at": l.granted_at,
+        });
+        let seq = publish_in(&mut tx, &l.station, Topic::Lease, &body, l.granted_at).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(seq)
+    }
+
+    async fn void_list(&self) -> Res<Vec<VoidRecord>> {
+        Ok(sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids ORDER BY voided_at, voucher_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|r| VoidRecord { voucher_id: r.voucher_id, voided_at: r.voided_at, reason: r.reason })
+            .collect())
+    }
+
+    async fn conflicts(&self, station: &str) -> Res<Vec<ConflictReport>> {
+        Ok(sqlx::query!(
+            "SELECT entitlement_key, flight_id, passenger_id, winner_voucher_id, winner_device, loser_voucher_id, \
+             loser_device, detected_at FROM conflicts WHERE station = $1 ORDER BY id",
+            station
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|r| ConflictReport {
+            entitlement_key: r.entitlement_key,
+            flight_id: r.flight_id,
+            passenger_id: r.passenger_id,
+            winner_voucher_id: r.winner_voucher_id,
+            winner_device: r.winner_device,
+            loser_voucher_id: r.loser_voucher_id,
+            loser_device: r.loser_device,
+            detected_at: r.detected_at,
+            advice: gatecare_sync::CONFLICT_ADVICE.into(),
+        })
+        .collect())
+    }
+
+    async fn redeem(
+        &self,
+        device: &DeviceRecord,
+        redemption_id: Uuid,
+        voucher_id: &str,
+        now: DateTime<Utc>,
+    ) -> Res<RedeemOutcome> {
+        let mut tx = self.tx().await?;
+        for _ in 0..2 {
+            if let Some(r) = sqlx::query_as!(
+                Redemption,
+                "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE redemption_id = $1",
+                redemption_id
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?
+            {
+                return Ok(RedeemOutcome::Redeemed(r));
+            }
+            if let Some(r) = sqlx::query_as!(
+                Redemption,
+                "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE voucher_id = $1",
+                voucher_id
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?
+            {
+                return Ok(RedeemOutcome::AlreadyRedeemed(r));
+            }
+            let n = sqlx::query!(
+                "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+                redemption_id,
+                voucher_id,
+                device.id,
+                now
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?
+            .rows_affected();
+            if n == 0 {
+                continue;
+            }
+            let body = serde_json::json!({"kind": "redeemed", "voucher_id": voucher_id, "device": device.id,
+                                           "redemption_id": redemption_id, "at": now});
+            publish_in(&mut tx, "*", Topic::Event, &body, now).await?;
+            tx.commit().await.map_err(err)?;
+            return Ok(RedeemOutcome::Redeemed(Redemption {
+                redemption_id,
+                voucher_id: voucher_id.to_owned(),
+                device_id: device.id,
+                redeemed_at: now,
+            }));
+        }
+        Err(DbError::Backend(format!("voucher {voucher_id} kept changing under the redemption")))
+    }
+
+    async fn redemption(&self, redemption_id: Uuid) -> Res<Option<Redemption>> {
+        sqlx::query_as!(
+            Redemption,
+            "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE redemption_id = $1",
+            redemption_id
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn totals(&self) -> Res<Totals> {
+        let r = sqlx::query!(
+            r#"SELECT
+                (SELECT COUNT(*) FROM devices) AS "devices!",
+                (SELECT COUNT(*) FROM device_events) AS "events!",
+                (SELECT COUNT(*) FROM feed) AS "feed_items!",
+                (SELECT COUNT(*) FROM entitlements WHERE state <> 'claimed') AS "issued!",
+                (SELECT COUNT(*) FROM conflicts) AS "conflicts!",
+                (SELECT COUNT(*) FROM voids) AS "voids!",
+                (SELECT COUNT(*) FROM redemptions) AS "redemptions!",
+                (SELECT COALESCE(SUM(value_minor), 0)::bigint FROM entitlements WHERE state <> 'claimed') AS "value!""#
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(Totals {
+            devices: r.devices,
+            events: r.events,
+            feed_items: r.feed_items,
+            entitlements_issued: r.issued,
+            conflicts: r.conflicts,
+            voids: r.voids,
+            redemptions: r.redemptions,
+            issued_value_minor: r.value,
+        })
+    }
+}

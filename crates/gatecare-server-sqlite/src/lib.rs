@@ -1,0 +1,829 @@
+//! Central's embedded backend: one SQLite file in WAL mode. Writers take the
+//! lock up front (`BEGIN IMMEDIATE`): SQLite has one writer anyway, and a
+//! deferred transaction that reads then writes can fail instead of waiting.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use gatecare_server_database::{
+    Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice, NewEnrolmentCode,
+    RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue, event_feed_body,
+};
+use gatecare_sync::{
+    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
+    PullResponse, PushResponse, Topic, content_hash,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct SqliteDatabase {
+    pool: SqlitePool,
+}
+
+type Res<T> = Result<T, DbError>;
+type Tx = Transaction<'static, Sqlite>;
+
+fn err(e: impl std::fmt::Display) -> DbError {
+    DbError::backend(e)
+}
+
+/// Times are stored as fixed-width RFC 3339 UTC text, so they sort and
+/// compare as text.
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> Res<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| DbError::Corrupt(format!("time {s:?}: {e}")))
+}
+
+fn parse_uuid(s: &str) -> Res<Uuid> {
+    Uuid::parse_str(s).map_err(|e| DbError::Corrupt(format!("uuid {s:?}: {e}")))
+}
+
+fn parse_role(s: &str) -> Res<DeviceRole> {
+    DeviceRole::parse(s).ok_or_else(|| DbError::Corrupt(format!("role {s:?}")))
+}
+
+struct DeviceRow {
+    id: String,
+    name: String,
+    station: String,
+    role: String,
+    signing_kid: Option<String>,
+    signing_public_key: Option<String>,
+    not_before: Option<String>,
+    not_after: Option<String>,
+    certificate: Option<String>,
+    enrolled_at: String,
+    revoked_at: Option<String>,
+    high_seq: i64,
+}
+
+impl DeviceRow {
+    fn into_record(self) -> Res<DeviceRecord> {
+        let signing = match (
+            self.signing_kid,
+            self.signing_public_key,
+            self.not_before,
+            self.not_after,
+            self.certificate,
+        ) {
+            (Some(kid), Some(public_key), Some(nb), Some(na), Some(certificate)) => Some(SigningKeyRecord {
+                kid,
+                public_key,
+                not_before: parse_ts(&nb)?,
+                not_after: parse_ts(&na)?,
+                certificate,
+            }),
+            _ => None,
+        };
+        Ok(DeviceRecord {
+            id: parse_uuid(&self.id)?,
+            name: self.name,
+            station: self.station,
+            role: parse_role(&self.role)?,
+            signing,
+            enrolled_at: parse_ts(&self.enrolled_at)?,
+            revoked_at: self.revoked_at.as_deref().map(parse_ts).transpose()?,
+            high_seq: self.high_seq,
+        })
+    }
+}
+
+impl SqliteDatabase {
+    /// Opens (creating if missing) `sqlite:PATH` or `sqlite::memory:`.
+    pub async fn open(url: &str) -> Res<SqliteDatabase> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let in_memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database exists once per connection.
+            .max_connections(if in_memory { 1 } else { 8 })
+            .connect_with(options)
+            .await
+            .map_err(err)?;
+        let db = SqliteDatabase { pool };
+        MIGRATOR.run(&db.pool).await.map_err(err)?;
+        Ok(db)
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn write_tx(&self) -> Res<Tx> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    }
+}
+
+/// Reserves `n` consecutive server_seq values; returns the first.
+async fn reserve_seqs(tx: &mut Tx, n: i64) -> Res<i64> {
+    let last = sqlx::query_scalar!(
+        "UPDATE counters SET value = value + ? WHERE name = 'server_seq' RETURNING value",
+        n
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(last - n + 1)
+}
+
+async fn append_feed(
+    tx: &mut Tx,
+    server_seq: i64,
+    station: &str,
+    topic: Topic,
+    origin: Option<&str>,
+    body: &serde_json::Value,
+    now: &str,
+) -> Res<()> {
+    let topic = topic.as_str();
+    let body = body.to_string();
+    sqlx::query!(
+        "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) VALUES (?, ?, ?, ?, ?, ?)",
+        server_seq,
+        station,
+        topic,
+        origin,
+        body,
+        now
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+async fn publish_in(
+    tx: &mut Tx,
+    station: &str,
+    topic: Topic,
+    body: &serde_json::Value,
+    now: &str,
+) -> Res<i64> {
+    let seq = reserve_seqs(tx, 1).await?;
+    append_feed(tx, seq, station, topic, None, body, now).await?;
+    Ok(seq)
+}
+
+async fn add_void(tx: &mut Tx, voucher_id: &str, reason: &str, now: &str) -> Res<()> {
+    let inserted = sqlx::query!(
+        "INSERT INTO voids (voucher_id, voided_at, reason) VALUES (?, ?, ?) ON CONFLICT (voucher_id) DO NOTHING",
+        voucher_id,
+        now,
+        reason
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?
+    .rows_affected();
+    if inserted == 1 {
+        let body = serde_json::json!({"voucher_id": voucher_id, "voided_at": now, "reason": reason});
+        publish_in(tx, "*", Topic::Void, &body, now).await?;
+    }
+    Ok(())
+}
+
+/// Applies an event's effect on entitlements and the void list.
+async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<Outcome> {
+    let Some(f) = e.issuance() else { return Ok(Outcome::Applied) };
+    let dev = device.id.to_string();
+    match e.kind {
+        EventKind::Issued => {
+            let existing = sqlx::query!(
+                "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = ?",
+                f.entitlement_key
+            )
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(err)?;
+            let existing = match &existing {
+                Some(r) => Some((r.voucher_id.as_str(), parse_uuid(&r.device_id)?, r.state.as_str())),
+                None => None,
+            };
+            match decide_issue(device.id, f.voucher_id, existing) {
+                IssueDecision::Insert => {
+                    let at = ts(e.at);
+                    sqlx::query!(
+                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                         value_minor, currency, state, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?)",
+                        f.entitlement_key,
+                        f.voucher_id,
+                        dev,
+                        f.flight_id,
+                        f.passenger_id,
+                        f.kind,
+                        f.value_minor,
+                        f.currency,
+                        at
+                    )
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(err)?;
+                    Ok(Outcome::Applied)
+                }
+                IssueDecision::Confirm => {
+                    sqlx::query!(
+                        "UPDATE entitlements SET voucher_id = ?, value_minor = ?, currency = ?, kind = ?, \
+                         state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = ?",
+                        f.voucher_id,
+                        f.value_minor,
+                        f.currency,
+                        f.kind,
+                        f.entitlement_key
+                    )
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(err)?;
+                    Ok(Outcome::Applied)
+                }
+                IssueDecision::Conflict { winner_voucher_id, winner_device } => {
+                    let winner_dev = winner_device.to_string();
+                    sqlx::query!(
+                        "INSERT INTO conflicts (entitlement_key, station, flight_id, passenger_id, winner_voucher_id, \
+                         winner_device, loser_voucher_id, loser_device, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (loser_voucher_id) DO NOTHING",
+                        f.entitlement_key,
+                        device.station,
+                        f.flight_id,
+                        f.passenger_id,
+                        winner_voucher_id,
+                        winner_dev,
+                        f.voucher_id,
+                        dev,
+                        now
+                    )
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(err)?;
+                    add_void(tx, f.voucher_id, "double_issuance", now).await?;
+                    let report = serde_json::json!({
+                        "entitlement_key": f.entitlement_key, "flight_id": f.flight_id, "passenger_id": f.passenger_id,
+                        "winner_voucher_id": winner_voucher_id, "winner_device": winner_device,
+                        "loser_voucher_id": f.voucher_id, "loser_device": device.id, "detected_at": now,
+                        "advice": gatecare_sync::CONFLICT_ADVICE,
+                    });
+                    publish_in(tx, &device.station, Topic::Conflict, &report, now).await?;
+                    Ok(Outcome::Conflict { winner_voucher_id, winner_device })
+                }
+            }
+        }
+        EventKind::Voided => {
+            sqlx::query!(
+                "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = ? AND voucher_id = ?",
+                f.entitlement_key,
+                f.voucher_id
+            )
+            .execute(&mut **tx)
+            .await
+            .map_err(err)?;
+            let reason = e.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("voided");
+            add_void(tx, f.voucher_id, reason, now).await?;
+            Ok(Outcome::Applied)
+        }
+        _ => Ok(Outcome::Applied),
+    }
+}
+
+impl Database for SqliteDatabase {
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Res<()> {
+        sqlx::query_scalar!("SELECT 1").fetch_one(&self.pool).await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn add_enrolment_code(&self, c: &NewEnrolmentCode) -> Res<()> {
+        let role = c.role.as_str();
+        let (created, expires) = (ts(c.created_at), ts(c.expires_at));
+        sqlx::query!(
+            "INSERT INTO enrolment_codes (code_hash, station, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            c.code_hash,
+            c.station,
+            role,
+            created,
+            expires
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn enrolment_code(&self, code_hash: &str, now: DateTime<Utc>) -> Res<Option<EnrolmentCode>> {
+        let now = ts(now);
+        let row = sqlx::query!(
+            "SELECT station, role, expires_at FROM enrolment_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+            code_hash,
+            now
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        row.map(|r| {
+            Ok(EnrolmentCode {
+                station: r.station,
+                role: parse_role(&r.role)?,
+                expires_at: parse_ts(&r.expires_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn enrol(&self, code_hash: &str, d: &NewDevice, now: DateTime<Utc>) -> Res<DeviceRecord> {
+        let mut tx = self.write_tx().await?;
+        let now_s = ts(now);
+        let id = d.id.to_string();
+        let code = sqlx::query!(
+            "UPDATE enrolment_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? \
+             RETURNING station, role",
+            now_s,
+            id,
+            code_hash,
+            now_s
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?
+        .ok_or(DbError::CodeInvalid)?;
+        let s = d.signing.as_ref();
+        let (kid, public_key, cert) =
+            (s.map(|s| s.kid.as_str()), s.map(|s| s.public_key.as_str()), s.map(|s| s.certificate.as_str()));
+        let (nb, na) = (s.map(|s| ts(s.not_before)), s.map(|s| ts(s.not_after)));
+        if let Some(kid) = kid {
+            let taken = sqlx::query_scalar!("SELECT COUNT(*) FROM devices WHERE signing_kid = ?", kid)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(err)?;
+            if taken > 0 {
+                return Err(DbError::KidTaken(kid.to_owned()));
+            }
+        }
+        sqlx::query!(
+            "INSERT INTO devices (id, name, station, role, token_hash, signing_kid, signing_public_key, not_before, \
+             not_after, certificate, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            id,
+            d.name,
+            code.station,
+            code.role,
+            d.token_hash,
+            kid,
+            public_key,
+            nb,
+            na,
+            cert,
+            now_s
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(DeviceRecord {
+            id: d.id,
+            name: d.name.clone(),
+            station: code.station,
+            role: parse_role(&code.role)?,
+            signing: d.signing.clone(),
+            enrolled_at: parse_ts(&now_s)?,
+            revoked_at: None,
+            high_seq: 0,
+        })
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Res<Option<DeviceRecord>> {
+        sqlx::query_as!(
+            DeviceRow,
+            "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
+             enrolled_at, revoked_at, high_seq FROM devices WHERE token_hash = ?",
+            token_hash
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?
+        .map(DeviceRow::into_record)
+        .transpose()
+    }
+
+    async fn devices(&self) -> Res<Vec<DeviceRecord>> {
+        sqlx::query_as!(
+            DeviceRow,
+            "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
+             enrolled_at, revoked_at, high_seq FROM devices ORDER BY enrolled_at, id"
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(DeviceRow::into_record)
+        .collect()
+    }
+
+    async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
+        let (id, now) = (id.to_string(), ts(now));
+        let n =
+            sqlx::query!("UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id)
+                .execute(&self.pool)
+                .await
+                .map_err(err)?
+                .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn publish(
+        &self,
+        station: &str,
+        topic: Topic,
+        body: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Res<i64> {
+        let mut tx = self.write_tx().await?;
+        let seq = publish_in(&mut tx, station, topic, body, &ts(now)).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(seq)
+    }
+
+    async fn push(&self, device: &DeviceRecord, events: &[Event], now: DateTime<Utc>) -> Res<PushResponse> {
+        let Some(first) = events.first().map(|e| e.seq) else {
+            return Ok(PushResponse { acks: Vec::new(), high_seq: device.high_seq });
+        };
+        let last = first + events.len() as i64 - 1;
+        let now_s = ts(now);
+        let dev = device.id.to_string();
+        let mut tx = self.write_tx().await?;
+        let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = ?", dev)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        let mut acks = Vec::with_capacity(events.len());
+        if first <= high {
+            let upto = last.min(high);
+            let stored = sqlx::query!(
+                "SELECT seq, event_id, content_hash, server_seq, outcome FROM device_events \
+                 WHERE device_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+                dev,
+                first,
+                upto
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err)?;
+            for (e, row) in events.iter().zip(stored.iter()) {
+                if row.seq != e.seq || row.content_hash != content_hash(e) {
+                    return Err(DbError::SeqConflict { seq: e.seq });
+                }
+                let outcome =
+                    serde_json::from_str(&row.outcome).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                acks.push(EventAck {
+                    seq: row.seq,
+                    event_id: parse_uuid(&row.event_id)?,
+                    server_seq: row.server_seq,
+                    outcome,
+                });
+            }
+            if stored.len() as i64 != upto - first + 1 {
+                return Err(DbError::Corrupt(format!("device {dev} is missing events below seq {high}")));
+            }
+        }
+        let fresh = &events[acks.len()..];
+        if let Some(f) = fresh.first() {
+            if f.seq != high + 1 {
+                return Err(DbError::SeqGap { high, first: f.seq });
+            }
+            let base = reserve_seqs(&mut tx, fresh.len() as i64).await?;
+            for (i, e) in fresh.iter().enumerate() {
+                let server_seq = base + i as i64;
+                let outcome = apply(&mut tx, device, e, &now_s).await?;
+                let (event_id, kind, hash) = (e.event_id.to_string(), e.kind.as_str(), content_hash(e));
+                let outcome_json = serde_json::to_string(&outcome).map_err(err)?;
+                sqlx::query!(
+                    "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    dev,
+                    e.seq,
+                    event_id,
+                    kind,
+                    hash,
+                    server_seq,
+                    outcome_json,
+                    now_s
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                append_feed(
+                    &mut tx,
+                    server_seq,
+                    &device.station,
+                    Topic::Event,
+                    Some(&dev),
+                    &event_feed_body(device.id, e),
+                    &now_s,
+                )
+                .await?;
+                acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq, outcome });
+            }
+            sqlx::query!("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?", last, now_s, dev)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(PushResponse { acks, high_seq: high.max(last) })
+    }
+
+    async fn pull(&self, device: &DeviceRecord, after: i64, limit: u32) -> Res<PullResponse> {
+        let limit = i64::from(limit.clamp(1, gatecare_sync::MAX_PAGE));
+        let rows = sqlx::query!(
+            "SELECT server_seq, topic, origin_device, body, at FROM feed \
+             WHERE server_seq > ? AND station IN (?, '*') ORDER BY server_seq LIMIT ?",
+            after,
+            device.station,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        let more = rows.len() as i64 == limit;
+        let next_after = rows.last().map_or(after, |r| r.server_seq);
+        let me = device.id.to_string();
+        let mut items = Vec::with_capacity(rows.len());
+        // The device's own events come back only as acknowledgements.
+        for r in rows.into_iter().filter(|r| r.origin_device.as_deref() != Some(me.as_str())) {
+            items.push(FeedItem {
+                server_seq: r.server_seq,
+                topic: Topic::parse(&r.topic)
+                    .ok_or_else(|| DbError::Corrupt(format!("topic {:?}", r.topic)))?,
+                at: parse_ts(&r.at)?,
+                body: serde_json::from_str(&r.body).map_err(|e| DbError::Corrupt(e.to_string()))?,
+            });
+        }
+        Ok(PullResponse { items, next_after, more })
+    }
+
+    async fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &ClaimRequest,
+        now: DateTime<Utc>,
+    ) -> Res<ClaimResponse> {
+        let mut tx = self.write_tx().await?;
+        let (dev, now_s) = (device.id.to_string(), ts(now));
+        let leased_to = sqlx::query_scalar!(
+            "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?)) \
+             AND expires_at > ? AND device_id <> ? LIMIT 1",
+            req.flight_id,
+            req.entitlement_key,
+            now_s,
+            dev
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        if let Some(holder) = leased_to {
+            return Ok(ClaimResponse::Refused {
+                holder_device: parse_uuid(&holder)?,
+                reason: "leased".into(),
+            });
+        }
+        let existing = sqlx::query!(
+            "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = ?",
+            req.entitlement_key
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let answer = match existing {
+            None => {
+                sqlx::query!(
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                     value_minor, currency, state, at) VALUES (?, ?, ?, ?, '', '', 0, '', 'claimed', ?)",
+                    req.entitlement_key,
+                    req.voucher_id,
+                    dev,
+                    req.flight_id,
+                    now_s
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                ClaimResponse::Granted
+            }
+            Some(r) if r.voucher_id == req.voucher_id => ClaimResponse::Granted,
+            Some(r) if r.device_id == dev && r.state == "claimed" => {
+                sqlx::query!(
+                    "UPDATE entitlements SET voucher_id = ? WHERE entitlement_key = ?",
+                    req.voucher_id,
+                    req.entitlement_key
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                ClaimResponse::Granted
+            }
+            Some(r) => ClaimResponse::Refused { holder_device: parse_uuid(&r.device_id)?, reason: r.state },
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(answer)
+    }
+
+    async fn grant_lease(&self, l: &LeaseRecord) -> Res<i64> {
+        let mut tx = self.write_tx().await?;
+        let (id, dev, exp, at) =
+            (l.id.to_string(), l.device_id.to_string(), ts(l.expires_at), ts(l.granted_at));
+        sqlx::query!(
+            "INSERT INTO leases (id, scope, key, device_id, expires_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            id,
+            l.scope,
+            l.key,
+            dev,
+            exp,
+            l.granted_by,
+            at
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let body = serde_json::json!({
+            "id": l.id, "scope": l.scope, "key": l.key, "device": l.device_id, "expires_at": l.expires_at,
+            "granted_by": l.granted_by, "granted_at": l.granted_at,
+        });
+        let seq = publish_in(&mut tx, &l.station, Topic::Lease, &body, &at).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(seq)
+    }
+
+    async fn void_list(&self) -> Res<Vec<VoidRecord>> {
+        sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids ORDER BY voided_at, voucher_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|r| {
+                Ok(VoidRecord {
+                    voucher_id: r.voucher_id,
+                    voided_at: parse_ts(&r.voided_at)?,
+                    reason: r.reason,
+                })
+            })
+            .collect()
+    }
+
+    async fn conflicts(&self, station: &str) -> Res<Vec<ConflictReport>> {
+        sqlx::query!(
+            "SELECT entitlement_key, flight_id, passenger_id, winner_voucher_id, winner_device, loser_voucher_id, \
+             loser_device, detected_at FROM conflicts WHERE station = ? ORDER BY id",
+            station
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|r| {
+            Ok(ConflictReport {
+                entitlement_key: r.entitlement_key,
+                flight_id: r.flight_id,
+                passenger_id: r.passenger_id,
+                winner_voucher_id: r.winner_voucher_id,
+                winner_device: parse_uuid(&r.winner_device)?,
+                loser_voucher_id: r.loser_voucher_id,
+                loser_device: parse_uuid(&r.loser_device)?,
+                detected_at: parse_ts(&r.detected_at)?,
+                advice: gatecare_sync::CONFLICT_ADVICE.into(),
+            })
+        })
+        .collect()
+    }
+
+    async fn redeem(
+        &self,
+        device: &DeviceRecord,
+        redemption_id: Uuid,
+        voucher_id: &str,
+        now: DateTime<Utc>,
+    ) -> Res<RedeemOutcome> {
+        let mut tx = self.write_tx().await?;
+        let rid = redemption_id.to_string();
+        let row_to = |redemption_id: String,
+                      voucher_id: String,
+                      device_id: String,
+                      redeemed_at: String|
+         -> Res<Redemption> {
+            Ok(Redemption {
+                redemption_id: parse_uuid(&redemption_id)?,
+                voucher_id,
+                device_id: parse_uuid(&device_id)?,
+                redeemed_at: parse_ts(&redeemed_at)?,
+            })
+        };
+        if let Some(r) = sqlx::query!(
+            "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE redemption_id = ?",
+            rid
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?
+        {
+            return Ok(RedeemOutcome::Redeemed(row_to(r.redemption_id, r.voucher_id, r.device_id, r.redeemed_at)?));
+        }
+        if let Some(r) = sqlx::query!(
+            "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE voucher_id = ?",
+            voucher_id
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?
+        {
+            return Ok(RedeemOutcome::AlreadyRedeemed(row_to(
+                r.redemption_id,
+                r.voucher_id,
+                r.device_id,
+                r.redeemed_at,
+            )?));
+        }
+        let (dev, now_s) = (device.id.to_string(), ts(now));
+        sqlx::query!(
+            "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at) VALUES (?, ?, ?, ?)",
+            rid,
+            voucher_id,
+            dev,
+            now_s
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let body = serde_json::json!({"kind": "redeemed", "voucher_id": voucher_id, "device": device.id,
+                                       "redemption_id": redemption_id, "at": now_s});
+        publish_in(&mut tx, "*", Topic::Event, &body, &now_s).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(RedeemOutcome::Redeemed(Redemption {
+            redemption_id,
+            voucher_id: voucher_id.to_owned(),
+            device_id: device.id,
+            redeemed_at: parse_ts(&now_s)?,
+        }))
+    }
+
+    async fn redemption(&self, redemption_id: Uuid) -> Res<Option<Redemption>> {
+        let rid = redemption_id.to_string();
+        let r = sqlx::query!(
+            "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE redemption_id = ?",
+            rid
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        r.map(|r| {
+            Ok(Redemption {
+                redemption_id: parse_uuid(&r.redemption_id)?,
+                voucher_id: r.voucher_id,
+                device_id: parse_uuid(&r.device_id)?,
+                redeemed_at: parse_ts(&r.redeemed_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn totals(&self) -> Res<Totals> {
+        let r = sqlx::query!(
+            r#"SELECT
+                (SELECT COUNT(*) FROM devices) AS "devices!: i64",
+                (SELECT COUNT(*) FROM device_events) AS "events!: i64",
+                (SELECT COUNT(*) FROM feed) AS "feed_items!: i64",
+                (SELECT COUNT(*) FROM entitlements WHERE state <> 'claimed') AS "issued!: i64",
+                (SELECT COUNT(*) FROM conflicts) AS "conflicts!: i64",
+                (SELECT COUNT(*) FROM voids) AS "voids!: i64",
+                (SELECT COUNT(*) FROM redemptions) AS "redemptions!: i64",
+                (SELECT COALESCE(SUM(value_minor), 0) FROM entitlements WHERE state <> 'claimed') AS "value!: i64""#
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(Totals {
+            devices: r.devices,
+            events: r.events,
+            feed_items: r.feed_items,
+            entitlements_issued: r.issued,
+            conflicts: r.conflicts,
+            voids: r.voids,
+            redemptions: r.redemptions,
+            issued_value_minor: r.value,
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! What an administrator does: enrolment codes, revocation, leases, and the
+//! trust and void lists central distributes.
+
+use chrono::{DateTime, Duration, Utc};
+use ed25519_dalek::VerifyingKey;
+use gatecare_server_database::{Database, DbError, LeaseRecord, NewEnrolmentCode};
+use gatecare_sync::{DeviceRole, Topic};
+use gatecare_voucher::trust::{TrustList, VOID_FORMAT, VoidEntry, VoidList};
+use uuid::Uuid;
+
+use crate::{Central, random_bytes, secret_hash};
+
+/// Letters and digits that cannot be mistaken for each other when read
+/// aloud or typed on a kiosk (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// Upper-cases and drops separators, so `abcd-efgh-jkmn` matches.
+pub fn normalise_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+pub async fn issue_enrolment_code<D: Database>(
+    db: &D,
+    station: &str,
+    role: DeviceRole,
+    valid_for: Duration,
+    now: DateTime<Utc>,
+) -> Result<String, DbError> {
+    let raw = random_bytes::<12>()?;
+    let code: String = raw.iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect();
+    db.add_enrolment_code(&NewEnrolmentCode {
+        code_hash: secret_hash(&code),
+        station: station.to_owned(),
+        role,
+        created_at: now,
+        expires_at: now + valid_for,
+    })
+    .await?;
+    Ok(format!("{}-{}-{}", &code[0..4], &code[4..8], &code[8..12]))
+}
+
+/// The current trust list: every active kiosk's certified signing key.
+pub async fn trust_list<D: Database>(c: &Central<D>, now: DateTime<Utc>) -> Result<TrustList, DbError> {
+    let mut list = TrustList::new(&c.root_kid, &c.root, now);
+    for d in c.db.devices().await? {
+        if d.revoked_at.is_some() {
+            continue;
+        }
+        if let Some(s) = d.signing {
+            list.devices.push(gatecare_voucher::trust::DeviceCert {
+                kid: s.kid,
+                public_key: s.public_key,
+                station: d.station,
+                not_before: s.not_before,
+                not_after: s.not_after,
+                certificate: s.certificate,
+            });
+        }
+    }
+    Ok(list)
+}
+
+pub async fn void_list<D: Database>(db: &D, now: DateTime<Utc>) -> Result<VoidList, DbError> {
+    let mut voided = Vec::new();
+    for v in db.void_list().await? {
+        // Only UUID voucher ids can be on the wire list; others are kept
+        // server-side (they cannot be on a signed voucher anyway).
+        if let Ok(voucher_id) = Uuid::parse_str(&v.voucher_id) {
+            voided.push(VoidEntry { voucher_id, voided_at: v.voided_at, reason: v.reason });
+        }
+    }
+    Ok(VoidList { format: VOID_FORMAT.into(), issued_at: Some(now), voided })
+}
+
+/// Publishes the trust list to every station's feed.
+pub async fn publish_trust_list<D: Database>(c: &Central<D>, now: DateTime<Utc>) -> Result<i64, DbError> {
+    let list = trust_list(c, now).await?;
+    let body = serde_json::to_value(&list).map_err(DbError::backend)?;
+    c.db.publish("*", Topic::TrustList, &body, now).await
+}
+
+/// Certifies a kiosk's signing key. Vouchers it signed in the day before
+/// enrolment (set up and tested offline) still verify.
+pub fn certify(
+    c: &Central<impl Database>,
+    kid: &str,
+    key: &VerifyingKey,
+    station: &str,
+    now: DateTime<Utc>,
+) -> gatecare_server_database::SigningKeyRecord {
+    let mut list = TrustList::new(&c.root_kid, &c.root, now);
+    let (not_before, not_after) = (now - Duration::days(1), now + Duration::days(400));
+    list.certify(&c.root, kid, key, station, not_before, not_after);
+    let cert = &list.devices[0];
+    gatecare_server_database::SigningKeyRecord {
+        kid: cert.kid.clone(),
+        public_key: cert.public_key.clone(),
+        not_before,
+        not_after,
+        certificate: cert.certificate.clone(),
+    }
+}
+
+/// Revokes a device: its token stops working and its key leaves the trust list.
+pub async fn revoke<D: Database>(c: &Central<D>, device: Uuid, now: DateTime<Utc>) -> Result<bool, DbError> {
+    if !c.db.revoke_device(device, now).await? {
+        return Ok(false);
+    }
+    publish_trust_list(c, now).await?;
+    Ok(true)
+}
+
+/// Leases a flight's issuance to one device until `until`.
+pub async fn lease_flight<D: Database>(
+    db: &D,
+    device: Uuid,
+    station: &str,
+    flight_id: &str,
+    until: DateTime<Utc>,
+    granted_by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    db.grant_lease(&LeaseRecord {
+        id: Uuid::now_v7(),
+        scope: "flight".into(),
+        key: flight_id.to_owned(),
+        device_id: device,
+        station: station.to_owned(),
+        expires_at: until,
+        granted_by: granted_by.to_owned(),
+        granted_at: now,
+    })
+    .await
+}
+
+/// A delay or cancellation update for a station's kiosks.
+pub async fn publish_flight_update<D: Database>(
+    db: &D,
+    station: &str,
+    update: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    db.publish(station, Topic::FlightUpdate, update, now).await
+}

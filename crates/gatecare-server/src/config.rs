@@ -1,0 +1,127 @@
+//! Central's configuration: a TOML file, overridden by environment variables
+//! (`GATECARE_CENTRAL_*`), overridden by command-line flags.
+//!
+//! ```toml
+//! database = "sqlite:/var/lib/gatecare/central.sqlite"   # or postgres://user@host/db
+//! listen = "127.0.0.1:8600"
+//! root_key_file = "/var/lib/gatecare/root.key"          # created (0600) if missing
+//! root_kid = "GATECARE-ROOT"
+//! max_body_bytes = 2097152
+//! log = "text"                                          # or "json"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: String,
+    pub listen: String,
+    pub root_key_file: PathBuf,
+    pub root_kid: String,
+    pub max_body_bytes: usize,
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: "sqlite:gatecare-central.sqlite".into(),
+            listen: "127.0.0.1:8600".into(),
+            root_key_file: "gatecare-root.key".into(),
+            root_kid: "GATECARE-ROOT".into(),
+            max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
+            log: "text".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("{0}: {1}")]
+    Toml(PathBuf, toml::de::Error),
+    #[error("{0}={1:?}: {2}")]
+    Env(&'static str, String, &'static str),
+    #[error("the database URL must start with sqlite: or postgres:// (got {0:?})")]
+    Database(String),
+}
+
+impl Config {
+    /// The file (if any), then the environment.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut c = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.into(), e))?;
+                toml::from_str(&text).map_err(|e| ConfigError::Toml(p.into(), e))?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = env("GATECARE_CENTRAL_DATABASE") {
+            c.database = v;
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_ROOT_KEY") {
+            c.root_key_file = v.into();
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_ROOT_KID") {
+            c.root_kid = v;
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_MAX_BODY") {
+            c.max_body_bytes = v
+                .parse()
+                .map_err(|_| ConfigError::Env("GATECARE_CENTRAL_MAX_BODY", v.clone(), "a number of bytes"))?;
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_LOG") {
+            c.log = v;
+        }
+        c.check()?;
+        Ok(c)
+    }
+
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !(self.database.starts_with("sqlite:")
+            || self.database.starts_with("postgres://")
+            || self.database.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Database(self.database.clone()));
+        }
+        Ok(())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database.starts_with("postgres")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("gc-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("central.toml");
+        std::fs::write(&file, "database = \"sqlite:/tmp/x.sqlite\"\nlisten = \"0.0.0.0:9000\"\n").unwrap();
+        let c = Config::load(Some(&file), |k| {
+            (k == "GATECARE_CENTRAL_LISTEN").then(|| "127.0.0.1:9001".to_owned())
+        })
+        .unwrap();
+        assert_eq!(c.database, "sqlite:/tmp/x.sqlite");
+        assert_eq!(c.listen, "127.0.0.1:9001");
+        assert_eq!(c.root_kid, "GATECARE-ROOT");
+        std::fs::write(&file, "databse = \"typo\"\n").unwrap();
+        assert!(matches!(Config::load(Some(&file), |_| None), Err(ConfigError::Toml(..))));
+        assert!(matches!(
+            Config::load(None, |k| (k == "GATECARE_CENTRAL_DATABASE").then(|| "mysql://x".to_owned())),
+            Err(ConfigError::Database(_))
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,365 @@
+//! Routes, authentication and error mapping.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome};
+use gatecare_sync::{
+    ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, Outcome, PushRequest, RedeemRequest,
+    RedeemResponse, validate_batch,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::metrics::Metrics;
+use crate::{Central, admin, random_bytes, secret_hash};
+
+/// A rejection: HTTP status plus a stable code.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(ErrorBody { code: self.code.into(), message: self.message })).into_response()
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> ApiError {
+        match e {
+            DbError::CodeInvalid => {
+                ApiError::new(StatusCode::FORBIDDEN, "enrolment_code_invalid", e.to_string())
+            }
+            DbError::SeqConflict { .. } => ApiError::new(StatusCode::CONFLICT, "seq_conflict", e.to_string()),
+            DbError::SeqGap { .. } => ApiError::new(StatusCode::CONFLICT, "seq_gap", e.to_string()),
+            DbError::KidTaken(_) => ApiError::new(StatusCode::CONFLICT, "signing_kid_taken", e.to_string()),
+            DbError::Backend(_) | DbError::Corrupt(_) => {
+                tracing::error!(error = %e, "database");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database failed; retry later",
+                )
+            }
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", r.body_text());
+    }
+    ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", r.body_text())
+}
+
+/// A JSON body whose rejections carry our error codes (always 400 or 413).
+pub struct Body<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(req, state).await.map(|Json(v)| Body(v)).map_err(json_rejection)
+    }
+}
+
+/// The calling device, from `Authorization: Bearer <token>`.
+pub struct Device(DeviceRecord);
+
+impl<D: Database> FromRequestParts<Arc<Central<D>>> for Device {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Central<D>>) -> Result<Self, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let Some(token) =
+            header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty())
+        else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_missing",
+                "send Authorization: Bearer <device token>",
+            ));
+        };
+        let Some(device) = c.db.device_by_token(&secret_hash(token)).await? else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "token_invalid", "unknown device token"));
+        };
+        if device.revoked_at.is_some() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "device_revoked",
+                "this device has been revoked",
+            ));
+        }
+        Ok(Device(device))
+    }
+}
+
+fn require(device: &DeviceRecord, role: DeviceRole) -> Result<(), ApiError> {
+    if device.role != role {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_role",
+            format!("a {} device cannot call this", device.role.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
+    let limit = c.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz::<D>))
+        .route("/metrics", get(metrics::<D>))
+        .route("/v1/devices/enrol", post(enrol::<D>))
+        .route("/v1/sync/push", post(push::<D>))
+        .route("/v1/sync/pull", get(pull::<D>))
+        .route("/v1/claims", post(claim::<D>))
+        .route("/v1/trust-list", get(trust_list::<D>))
+        .route("/v1/void-list", get(void_list::<D>))
+        .route("/v1/conflicts", get(conflicts::<D>))
+        .route("/v1/vouchers/redeem", post(redeem::<D>))
+        .layer(axum::middleware::from_fn_with_state(c.clone(), count_responses::<D>))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(c)
+}
+
+async fn count_responses<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    // Unknown paths are counted under one label, not one per path.
+    let known = ["/healthz", "/metrics", "/v1/"].iter().any(|p| route.starts_with(p));
+    c.metrics.response(if known { &route } else { "other" }, status);
+    tracing::info!(%method, route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request");
+    resp
+}
+
+async fn healthz<D: Database>(State(c): State<Arc<Central<D>>>) -> Result<&'static str, ApiError> {
+    c.db.ping().await?;
+    Ok("ok\n")
+}
+
+async fn metrics<D: Database>(State(c): State<Arc<Central<D>>>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], c.metrics.render(c.db.backend_name()))
+}
+
+async fn enrol<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Body(req): Body<EnrolRequest>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let now = c.now();
+    if req.name.trim().is_empty() || req.name.chars().count() > 80 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_name",
+            "a device name of 1 to 80 characters",
+        ));
+    }
+    let code_hash = secret_hash(&admin::normalise_code(&req.code));
+    let code = c.db.enrolment_code(&code_hash, now).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::FORBIDDEN, "enrolment_code_invalid", "unknown, used or expired code")
+    })?;
+    let signing = match (code.role, req.signing_kid.as_deref(), req.signing_public_key.as_deref()) {
+        (DeviceRole::Kiosk, Some(kid), Some(key)) => {
+            if kid.is_empty() || kid.len() > 64 || !kid.chars().all(|ch| ch.is_ascii_graphic()) {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_kid",
+                    "a key id of 1 to 64 printable characters",
+                ));
+            }
+            let key = gatecare_voucher::trust::verifying_key(key).ok_or_else(|| {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_public_key", "an Ed25519 public key in hex")
+            })?;
+            Some(admin::certify(&c, kid, &key, &code.station, now))
+        }
+        (DeviceRole::Kiosk, _, _) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "signing_key_missing",
+                "a kiosk enrols with its signing key",
+            ));
+        }
+        (DeviceRole::Merchant, None, None) => None,
+        (DeviceRole::Merchant, _, _) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "signing_key_unexpected",
+                "merchants do not sign vouchers",
+            ));
+        }
+    };
+    let token: String = random_bytes::<32>()?.iter().map(|b| format!("{b:02x}")).collect();
+    let device = NewDevice {
+        id: Uuid::now_v7(),
+        name: req.name.trim().to_owned(),
+        token_hash: secret_hash(&token),
+        signing,
+    };
+    let record = c.db.enrol(&code_hash, &device, now).await?;
+    if record.signing.is_some() {
+        admin::publish_trust_list(&c, now).await?;
+    }
+    tracing::info!(device = %record.id, station = record.station, role = record.role.as_str(), "enrolled");
+    Ok(Json(EnrolResponse { device_id: record.id, station: record.station, role: record.role, token }))
+}
+
+async fn push<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    Body(req): Body<PushRequest>,
+) -> Result<Response, ApiError> {
+    require(&device, DeviceRole::Kiosk)?;
+    validate_batch(&req.events)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
+    let high_before = device.high_seq;
+    let resp = c.db.push(&device, &req.events, c.now()).await?;
+    let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
+    let conflicts = resp
+        .acks
+        .iter()
+        .filter(|a| a.seq > high_before && matches!(a.outcome, Outcome::Conflict { .. }))
+        .count() as u64;
+    Metrics::add(&c.metrics.events_ingested, fresh);
+    Metrics::add(&c.metrics.events_replayed, resp.acks.len() as u64 - fresh);
+    Metrics::add(&c.metrics.conflicts_detected, conflicts);
+    Metrics::add(&c.metrics.push_batches, 1);
+    Ok(Json(resp).into_response())
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+}
+
+async fn pull<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    q: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    require(&device, DeviceRole::Kiosk)?;
+    let Query(q) = q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
+    if q.after < 0 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "after must be ≥ 0"));
+    }
+    let page = c.db.pull(&device, q.after, q.limit.unwrap_or(500)).await?;
+    Metrics::add(&c.metrics.feed_items_served, page.items.len() as u64);
+    Ok(Json(page).into_response())
+}
+
+async fn claim<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    Body(req): Body<ClaimRequest>,
+) -> Result<Response, ApiError> {
+    require(&device, DeviceRole::Kiosk)?;
+    if [&req.entitlement_key, &req.voucher_id, &req.flight_id].iter().any(|s| s.is_empty() || s.len() > 200) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            "entitlement_key, voucher_id and flight_id are required",
+        ));
+    }
+    Ok(Json(c.db.claim(&device, &req, c.now()).await?).into_response())
+}
+
+async fn trust_list<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(_): Device,
+) -> Result<Response, ApiError> {
+    Ok(Json(admin::trust_list(&c, c.now()).await?).into_response())
+}
+
+async fn void_list<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(_): Device,
+) -> Result<Response, ApiError> {
+    Ok(Json(admin::void_list(&c.db, c.now()).await?).into_response())
+}
+
+async fn conflicts<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+) -> Result<Response, ApiError> {
+    require(&device, DeviceRole::Kiosk)?;
+    Ok(Json(c.db.conflicts(&device.station).await?).into_response())
+}
+
+async fn redeem<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    Body(req): Body<RedeemRequest>,
+) -> Result<Json<RedeemResponse>, ApiError> {
+    let now = c.now();
+    // A retry of a redemption that succeeded gets the same answer, even if
+    // the voucher has expired since.
+    if let Some(r) = c.db.redemption(req.redemption_id).await? {
+        return Ok(Json(RedeemResponse {
+            redeemed: true,
+            reason: "ok".into(),
+            voucher_id: Some(r.voucher_id),
+            redeemed_at: Some(r.redeemed_at),
+            redemption_id: req.redemption_id,
+        }));
+    }
+    let trust = admin::trust_list(&c, now).await?;
+    let voids = admin::void_list(&c.db, now).await?;
+    let v = gatecare_voucher::verify(&req.qr, &trust, &voids, now);
+    let refused = |reason: &str, voucher_id: Option<String>, redeemed_at| RedeemResponse {
+        redeemed: false,
+        reason: reason.to_owned(),
+        voucher_id,
+        redeemed_at,
+        redemption_id: req.redemption_id,
+    };
+    let voucher_id = v.voucher.as_ref().map(|p| p.voucher_id.to_string());
+    if !v.valid {
+        return Ok(Json(refused(v.reason, voucher_id, None)));
+    }
+    let Some(voucher_id) = voucher_id else {
+        return Ok(Json(refused("malformed", None, None)));
+    };
+    match c.db.redeem(&device, req.redemption_id, &voucher_id, now).await? {
+        RedeemOutcome::Redeemed(r) => {
+            Metrics::add(&c.metrics.redemptions, 1);
+            Ok(Json(RedeemResponse {
+                redeemed: true,
+                reason: "ok".into(),
+                voucher_id: Some(r.voucher_id),
+                redeemed_at: Some(r.redeemed_at),
+                redemption_id: req.redemption_id,
+            }))
+        }
+        RedeemOutcome::AlreadyRedeemed(r) => {
+            Ok(Json(refused("already_redeemed", Some(r.voucher_id), Some(r.redeemed_at))))
+        }
+    }
+}
+
+impl From<std::convert::Infallible> for ApiError {
+    fn from(e: std::convert::Infallible) -> ApiError {
+        match e {}
+    }
+}

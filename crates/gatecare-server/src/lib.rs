@@ -1,0 +1,68 @@
+//! Central: the HTTP service kiosks sync with.
+//!
+//! The router is generic over [`Database`], so one set of handlers serves the
+//! embedded SQLite backend and PostgreSQL. Handlers do the protocol's checks
+//! (auth, size, shape) and leave every state change to one database
+//! transaction; any rejection stores nothing.
+
+pub mod admin;
+pub mod config;
+mod http;
+pub mod metrics;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
+use gatecare_server_database::Database;
+
+pub use http::router;
+
+/// Where "now" comes from. Production reads the system clock at the edge;
+/// tests pass a fixed or stepped clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+pub struct Central<D: Database> {
+    pub db: D,
+    /// The airline's root key: it certifies device keys into the trust list.
+    pub root: SigningKey,
+    pub root_kid: String,
+    pub max_body_bytes: usize,
+    pub clock: Clock,
+    pub metrics: metrics::Metrics,
+}
+
+impl<D: Database> Central<D> {
+    pub fn new(db: D, root: SigningKey, root_kid: &str, clock: Clock) -> Arc<Central<D>> {
+        Arc::new(Central {
+            db,
+            root,
+            root_kid: root_kid.to_owned(),
+            max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
+            clock,
+            metrics: metrics::Metrics::default(),
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}
+
+/// SHA-256, hex: how tokens and enrolment codes are stored.
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Random bytes from the OS (never all-zero secrets on failure).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], gatecare_server_database::DbError> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b)
+        .map_err(|e| gatecare_server_database::DbError::Backend(format!("random source: {e}")))?;
+    Ok(b)
+}

@@ -1,0 +1,256 @@
+//! `gatecare-central`: serve the sync API, and the administrator's commands
+//! (enrolment codes, revocation, leases) run against the same database.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{Duration, Utc};
+use clap::{Parser, Subcommand};
+use ed25519_dalek::SigningKey;
+use gatecare_server::config::Config;
+use gatecare_server::{Central, admin, system_clock};
+use gatecare_server_database::Database;
+use gatecare_server_postgres::PgDatabase;
+use gatecare_server_sqlite::SqliteDatabase;
+use gatecare_sync::DeviceRole;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "gatecare-central", version, about = "Gatecare central: the service kiosks sync with")]
+struct Cli {
+    /// A TOML configuration file (see the crate docs); GATECARE_CENTRAL_* variables override it.
+    #[arg(long, global = true, env = "GATECARE_CENTRAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// sqlite:PATH (embedded) or postgres://… (overrides the configuration).
+    #[arg(long, global = true)]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+        /// The airline root key (hex secret); created with mode 0600 if missing.
+        #[arg(long)]
+        root_key: Option<PathBuf>,
+    },
+    /// Run the migrations and exit.
+    Migrate,
+    /// Administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Issue a one-time enrolment code for a new kiosk or merchant.
+    EnrolmentCode {
+        #[arg(long)]
+        station: String,
+        #[arg(long, default_value = "kiosk")]
+        role: String,
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
+    /// List enrolled devices as JSON.
+    Devices,
+    /// Revoke a device: its token stops working and its key leaves the trust list.
+    Revoke { device: Uuid },
+    /// Lease a flight's issuance to one device.
+    Lease {
+        #[arg(long)]
+        device: Uuid,
+        #[arg(long)]
+        flight: String,
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+        #[arg(long, default_value = "admin")]
+        by: String,
+    },
+    /// Print the current trust list (JSON).
+    TrustList {
+        #[arg(long)]
+        root_key: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+        Ok(mut c) => {
+            if let Some(d) = &cli.database {
+                c.database = d.clone();
+            }
+            c
+        }
+        Err(e) => {
+            eprintln!("gatecare-central: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("gatecare-central: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gatecare-central: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GATECARE_CENTRAL_LOG_LEVEL")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    config.check()?;
+    if config.is_postgres() {
+        let db = PgDatabase::open(&config.database).await.context("opening PostgreSQL")?;
+        run_with(db, command, config).await
+    } else {
+        let db = SqliteDatabase::open(&config.database).await.context("opening SQLite")?;
+        run_with(db, command, config).await
+    }
+}
+
+/// Reads the root key, creating it (mode 0600) when the file does not exist.
+fn root_key(path: &Path) -> anyhow::Result<SigningKey> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let bytes: Vec<u8> = (0..text.trim().len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(text.trim().get(i..i + 2).unwrap_or("zz"), 16))
+                .collect::<Result<_, _>>()
+                .with_context(|| format!("{} is not a hex key", path.display()))?;
+            let bytes: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("{} must hold 32 bytes of hex", path.display()))?;
+            Ok(SigningKey::from_bytes(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = gatecare_server::random_bytes::<32>()?;
+            let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            f.write_all(hex.as_bytes())?;
+            tracing::warn!(path = %path.display(), "created a new root key: back it up; every trust list is signed with it");
+            Ok(SigningKey::from_bytes(&secret))
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> anyhow::Result<()> {
+    let now = Utc::now();
+    match command {
+        Command::Migrate => {
+            println!("migrated ({})", db.backend_name());
+        }
+        Command::Serve { listen, root_key: key } => {
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            if let Some(k) = key {
+                config.root_key_file = k;
+            }
+            let root = root_key(&config.root_key_file)?;
+            let mut central = Central::new(db, root, &config.root_kid, system_clock());
+            if let Some(c) = Arc::get_mut(&mut central) {
+                c.max_body_bytes = config.max_body_bytes;
+            }
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("listening on {}", config.listen))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, backend = central.db.backend_name(), "gatecare-central listening");
+            // Scripts wait for this line.
+            println!("listening on http://{addr}");
+            let app = gatecare_server::router(central);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Admin(AdminCommand::EnrolmentCode { station, role, hours }) => {
+            let Some(role) = DeviceRole::parse(&role) else { bail!("--role is kiosk or merchant") };
+            if station.len() != 3 || !station.chars().all(|c| c.is_ascii_uppercase()) {
+                bail!("--station is an IATA airport code such as HKG");
+            }
+            if !(1..=24 * 30).contains(&hours) {
+                bail!("--hours is between 1 and 720");
+            }
+            let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
+            println!("{code}");
+        }
+        Command::Admin(AdminCommand::Devices) => {
+            let list: Vec<serde_json::Value> = db
+                .devices()
+                .await?
+                .into_iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "id": d.id, "name": d.name, "station": d.station, "role": d.role, "enrolled_at": d.enrolled_at,
+                        "revoked_at": d.revoked_at, "high_seq": d.high_seq, "signing_kid": d.signing.map(|s| s.kid),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        Command::Admin(AdminCommand::Revoke { device }) => {
+            let root = root_key(&config.root_key_file)?;
+            let central = Central::new(db, root, &config.root_kid, system_clock());
+            if !admin::revoke(&central, device, now).await? {
+                bail!("no active device {device}");
+            }
+            println!("revoked {device}");
+        }
+        Command::Admin(AdminCommand::Lease { device, flight, hours, by }) => {
+            let Some(d) = db.devices().await?.into_iter().find(|d| d.id == device) else {
+                bail!("no device {device}")
+            };
+            let seq =
+                admin::lease_flight(&db, device, &d.station, &flight, now + Duration::hours(hours), &by, now)
+                    .await?;
+            println!("leased {flight} to {device} for {hours} h (feed item {seq})");
+        }
+        Command::Admin(AdminCommand::TrustList { root_key: key }) => {
+            if let Some(k) = key {
+                config.root_key_file = k;
+            }
+            let root = root_key(&config.root_key_file)?;
+            let central = Central::new(db, root, &config.root_kid, system_clock());
+            println!("{}", admin::trust_list(&central, now).await?.to_json());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! The sync protocol between kiosks (and gate consoles) and central.
+//!
+//! Every device keeps an append-only event log with a gapless `seq` and a
+//! UUIDv7 `event_id`. It pushes batches in order ([`PushRequest`]); central
+//! stores each event once, gives it a global `server_seq`, and answers a
+//! replayed batch with the same acknowledgements ([`PushResponse`]). The same
+//! `(device, seq)` with different content is a cloned device: 409.
+//!
+//! Downloads are a feed paged by `server_seq` ([`PullResponse`]): what a
+//! station needs (other devices' issuance, void entries, trust list, leases,
+//! flight updates). A device applies a page and its cursor in one transaction.
+//!
+//! This crate holds the wire types and the checks that need no database, so
+//! the server backends and the kiosk agree on them by construction.
+
+mod event;
+mod wire;
+
+pub use event::{BatchError, Event, EventKind, IssuanceFacts, content_hash, validate_batch};
+pub use wire::*;
+
+/// Largest request body central accepts (bytes). A 500-event batch of
+/// issuance events is about 400 KB.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Most events in one push.
+pub const MAX_BATCH_EVENTS: usize = 1000;
+/// Largest payload of one event (bytes of JSON).
+pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
+/// Most feed items in one page.
+pub const MAX_PAGE: u32 = 1000;

@@ -1,0 +1,202 @@
+//! Request and response bodies of central's HTTP API (all JSON).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Event;
+
+/// Every rejection carries a stable code; the message is for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// A device's role decides what it may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceRole {
+    /// Kiosks and gate consoles: issue vouchers, push and pull.
+    Kiosk,
+    /// Merchants and hotels: redeem vouchers only.
+    Merchant,
+}
+
+impl DeviceRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceRole::Kiosk => "kiosk",
+            DeviceRole::Merchant => "merchant",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DeviceRole> {
+        match s {
+            "kiosk" => Some(DeviceRole::Kiosk),
+            "merchant" => Some(DeviceRole::Merchant),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The one-time code an administrator issued.
+    pub code: String,
+    pub name: String,
+    /// The device's voucher-signing key: its id and Ed25519 public key
+    /// (hex). Kiosks only; merchants send none.
+    pub signing_kid: Option<String>,
+    pub signing_public_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub device_id: Uuid,
+    pub station: String,
+    pub role: DeviceRole,
+    /// Shown once; central keeps only its hash.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub events: Vec<Event>,
+}
+
+/// What central did with one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    /// Another device issued this entitlement first: this voucher is void.
+    Conflict {
+        winner_voucher_id: String,
+        winner_device: Uuid,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventAck {
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub server_seq: i64,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub acks: Vec<EventAck>,
+    /// The highest seq central holds for this device.
+    pub high_seq: i64,
+}
+
+/// What the feed carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Another device's event (issuance, voids, redemptions) at this station.
+    Event,
+    /// A voucher that no longer verifies (voided, or lost a double issuance).
+    Void,
+    /// The whole current trust list.
+    TrustList,
+    /// A lease of a flight's (or one entitlement's) issuance to a device.
+    Lease,
+    /// A delay or cancellation update of a flight.
+    FlightUpdate,
+    /// A double issuance central detected, for the agents.
+    Conflict,
+}
+
+impl Topic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Event => "event",
+            Topic::Void => "void",
+            Topic::TrustList => "trust_list",
+            Topic::Lease => "lease",
+            Topic::FlightUpdate => "flight_update",
+            Topic::Conflict => "conflict",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Topic> {
+        [Topic::Event, Topic::Void, Topic::TrustList, Topic::Lease, Topic::FlightUpdate, Topic::Conflict]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedItem {
+    pub server_seq: i64,
+    pub topic: Topic,
+    pub at: DateTime<Utc>,
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub items: Vec<FeedItem>,
+    /// Pass as `after` for the next page.
+    pub next_after: i64,
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    pub entitlement_key: String,
+    pub voucher_id: String,
+    pub flight_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ClaimResponse {
+    /// This device may issue it (again: claims are idempotent).
+    Granted,
+    /// Already issued or claimed elsewhere, or leased to another device.
+    Refused { holder_device: Uuid, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// The merchant's id for this redemption: a retry with the same id gets
+    /// the same answer and redeems nothing twice.
+    pub redemption_id: Uuid,
+    /// The voucher's QR text (`GC1:…`).
+    pub qr: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RedeemResponse {
+    pub redeemed: bool,
+    /// `ok`, or why not: a verification reason (`bad_signature`, `expired`,
+    /// `voided`, `unknown_key` …) or `already_redeemed`.
+    pub reason: String,
+    pub voucher_id: Option<String>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub redemption_id: Uuid,
+}
+
+/// A double issuance, as agents see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictReport {
+    pub entitlement_key: String,
+    pub flight_id: String,
+    pub passenger_id: String,
+    pub winner_voucher_id: String,
+    pub winner_device: Uuid,
+    pub loser_voucher_id: String,
+    pub loser_device: Uuid,
+    pub detected_at: DateTime<Utc>,
+    /// What the agent should do, in plain words.
+    pub advice: String,
+}
+
+pub const CONFLICT_ADVICE: &str = "Two devices issued the same entitlement while offline. The later voucher is void and \
+     will be refused by merchants; if the passenger holds it, reprint the valid one and take the void one back.";

@@ -1,0 +1,9 @@
+//! Central and sync: the story on SQLite and on PostgreSQL, every rejection,
+//! double issuance across offline kiosks, volume, and faults between kiosk
+//! and central.
+
+mod faults;
+mod harness;
+mod rejections;
+mod story;
+mod volume;

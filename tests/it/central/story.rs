@@ -1,0 +1,301 @@
+//! Two kiosks and a merchant at HKG, through central: enrolment, sync,
+//! issuance seen elsewhere, double issuance while offline, redemption,
+//! replays, a cloned kiosk, leases and revocation.
+
+use chrono::{DateTime, Duration, Utc};
+use gatecare_care::Policy;
+use gatecare_client::sync::{CentralClient, Enrolment, sync_once};
+use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Store};
+use gatecare_core::{Currency, Money};
+use gatecare_ledger::EntitlementKind;
+use gatecare_ledger::offline::OfflineLimits;
+use gatecare_server::admin;
+use gatecare_server_database::Database;
+use gatecare_sync::{ClaimRequest, ClaimResponse, DeviceRole, Outcome, RedeemRequest, RedeemResponse};
+
+use super::harness::{TestClock, central, on_both_backends, serve};
+use crate::support::seeded_store;
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(crate::support::TEST_NOW).unwrap().to_utc()
+}
+
+pub struct Kiosk {
+    pub store: Store,
+    pub code: &'static str,
+    pub enrolment: Enrolment,
+    pub day: gatecare_demo::DemoDay,
+    _dir: tempfile::TempDir,
+}
+
+impl Kiosk {
+    pub async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, code: &'static str) -> Kiosk {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.sqlite");
+        let day = seeded_store(&path, 2).await;
+        let store = Store::open(&path).await.unwrap();
+        let one_time =
+            admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+                .await
+                .unwrap();
+        let enrolment = store.enrol_with_central(url, &one_time, code, now()).await.unwrap();
+        Kiosk { store, code, enrolment, day, _dir: dir }
+    }
+
+    pub async fn sync(&self) -> gatecare_client::sync::SyncRound {
+        let client = CentralClient::for_enrolment(&self.enrolment).unwrap();
+        let mut total = gatecare_client::sync::SyncRound::default();
+        loop {
+            let r = sync_once(&self.store, &client, &self.enrolment, self.code, now()).await.unwrap();
+            total.pushed += r.pushed;
+            total.pulled += r.pulled;
+            if !r.more {
+                return total;
+            }
+        }
+    }
+
+    fn cz342(&self) -> &gatecare_demo::Flight {
+        self.day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap()
+    }
+
+    pub fn meal(&self, pax: usize) -> IssueRequest {
+        let f = self.cz342().id;
+        let p = self.day.passengers.iter().filter(|p| p.flight_id == f).nth(pax).unwrap();
+        IssueRequest {
+            passenger_id: p.id.to_string(),
+            flight_id: f.to_string(),
+            kind: EntitlementKind::Meal,
+            ordinal: 1,
+            value: Money::new(12000, Currency::parse("HKD").unwrap()),
+            statutory: true,
+            customer_stars: 2,
+            approver: None,
+            reason: "meal owed".into(),
+            hotel_block_id: None,
+            details: serde_json::json!({}),
+        }
+    }
+
+    pub async fn issue(&self, pax: usize) -> Result<gatecare_client::Issued, LedgerError> {
+        let agent: AuthenticatedAgent =
+            self.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap().unwrap();
+        let policy = Policy::default_policy();
+        let ctx = IssueContext {
+            device: self.code,
+            actor: &agent,
+            policy: &policy,
+            limits: OfflineLimits::default(),
+            now: now(),
+        };
+        self.store.issue(&ctx, &self.meal(pax)).await
+    }
+
+    pub async fn qr(&self, voucher_id: &str) -> String {
+        let signer = self.store.device_signer(self.code, now()).await.unwrap();
+        self.store.voucher_sheet(voucher_id, &signer).await.unwrap().qr_text
+    }
+}
+
+/// A merchant's till: redeems a scanned voucher at central.
+pub struct Till {
+    pub url: String,
+    pub token: String,
+}
+
+impl Till {
+    pub async fn redeem(&self, redemption_id: uuid::Uuid, qr: &str) -> RedeemResponse {
+        reqwest::Client::new()
+            .post(format!("{}/v1/vouchers/redeem", self.url))
+            .bearer_auth(&self.token)
+            .json(&RedeemRequest { redemption_id, qr: qr.to_owned() })
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+on_both_backends!(story);
+
+async fn story<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+
+    // Enrolment: both kiosks' signing keys are certified into the trust list.
+    let a = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let b = Kiosk::enrol(&c, &url, "HKG-K02").await;
+    assert_eq!(a.enrolment.station, "HKG");
+    let trust = admin::trust_list(&c, now()).await.unwrap();
+    let kids: Vec<&str> = trust.devices.iter().map(|d| d.kid.as_str()).collect();
+    assert_eq!(kids, ["HKG-K01#1", "HKG-K02#1"]);
+
+    // A issues; central stores it once; B learns of it and will not issue it.
+    let first = a.issue(0).await.unwrap();
+    let round = a.sync().await;
+    assert_eq!(round.pushed, 1);
+    let t = c.db.totals().await.unwrap();
+    assert_eq!((t.events, t.entitlements_issued, t.conflicts), (1, 1, 0));
+    b.sync().await;
+    match b.issue(0).await {
+        Err(LedgerError::IssuedElsewhere(device)) => assert_eq!(device, a.enrolment.device_id.to_string()),
+        other => panic!("B issued what A had issued: {other:?}"),
+    }
+    // B also received the trust list with both keys.
+    let stored_trust: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'trust_list'")
+        .fetch_one(b.store.pool())
+        .await
+        .unwrap();
+    assert!(stored_trust.contains("HKG-K01#1") && stored_trust.contains("HKG-K02#1"));
+
+    // Both offline, both issue the same entitlement: the first to reach
+    // central wins, the other's voucher goes on the void list.
+    let va = a.issue(1).await.unwrap();
+    let vb = b.issue(1).await.unwrap();
+    assert_eq!(va.entitlement_key, vb.entitlement_key);
+    a.sync().await;
+    let client_b = CentralClient::for_enrolment(&b.enrolment).unwrap();
+    let pending = b.store.unacked_events(100).await.unwrap();
+    let resp = client_b.push(&pending).await.unwrap();
+    let conflict =
+        resp.acks.iter().find(|ack| matches!(ack.outcome, Outcome::Conflict { .. })).expect("a conflict ack");
+    assert_eq!(
+        conflict.outcome,
+        Outcome::Conflict { winner_voucher_id: va.voucher_id.clone(), winner_device: a.enrolment.device_id }
+    );
+    // The same batch again: the identical answer, nothing stored twice.
+    let before = c.db.totals().await.unwrap();
+    let again = client_b.push(&pending).await.unwrap();
+    assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&resp).unwrap());
+    assert_eq!(c.db.totals().await.unwrap(), before);
+    b.store.record_acks(&resp, now()).await.unwrap();
+    b.sync().await;
+    a.sync().await;
+    let t = c.db.totals().await.unwrap();
+    assert_eq!((t.entitlements_issued, t.conflicts, t.voids), (2, 1, 1));
+    let reports = c.db.conflicts("HKG").await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].loser_voucher_id, vb.voucher_id);
+    // Agents at both kiosks see the conflict; both know the void.
+    for k in [&a, &b] {
+        assert_eq!(k.store.sync_conflicts().await.unwrap().len(), 1, "{}", k.code);
+        assert!(k.store.is_on_void_list(&vb.voucher_id).await.unwrap(), "{}", k.code);
+        assert_eq!(k.store.sync_status().await.unwrap().backlog, 0);
+    }
+
+    // Redemption: exactly one of the two vouchers is redeemable.
+    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
+        .await
+        .unwrap();
+    let merchant = CentralClient::new(&url, None).unwrap();
+    let enrolled = merchant
+        .enrol(&gatecare_sync::EnrolRequest {
+            code,
+            name: "Cafe de Coral T1".into(),
+            signing_kid: None,
+            signing_public_key: None,
+        })
+        .await
+        .unwrap();
+    let till = Till { url: url.clone(), token: enrolled.token.clone() };
+    let (qa, qb) = (a.qr(&va.voucher_id).await, b.qr(&vb.voucher_id).await);
+    let r1 = uuid::Uuid::now_v7();
+    let ok = till.redeem(r1, &qa).await;
+    assert!(ok.redeemed, "{ok:?}");
+    let refused = till.redeem(uuid::Uuid::now_v7(), &qb).await;
+    assert_eq!((refused.redeemed, refused.reason.as_str()), (false, "voided"));
+    let twice = till.redeem(uuid::Uuid::now_v7(), &qa).await;
+    assert_eq!((twice.redeemed, twice.reason.as_str()), (false, "already_redeemed"));
+    let retry = till.redeem(r1, &qa).await;
+    assert_eq!((retry.redeemed, retry.redeemed_at), (true, ok.redeemed_at));
+    let forged = till.redeem(uuid::Uuid::now_v7(), &qa.replacen('A', "B", 1)).await;
+    assert!(!forged.redeemed);
+    assert_eq!(c.db.totals().await.unwrap().redemptions, 1);
+    // The first voucher (pax 0) is still good and redeems once.
+    let q0 = a.qr(&first.voucher_id).await;
+    assert!(till.redeem(uuid::Uuid::now_v7(), &q0).await.redeemed);
+
+    // A cloned kiosk: B's log under A's token, reusing A's seqs → 409.
+    let client_a = CentralClient::for_enrolment(&a.enrolment).unwrap();
+    let mut clone = a.store.unacked_events(10).await.unwrap();
+    assert!(clone.is_empty());
+    clone = b.store.unacked_events(10).await.unwrap();
+    assert!(clone.is_empty());
+    let mut forged_event = b_first_event(&b).await;
+    forged_event.seq = 1;
+    let before = c.db.totals().await.unwrap();
+    match client_a.push(&[forged_event]).await {
+        Err(gatecare_client::sync::SyncError::Rejected { status: 409, code, .. }) => {
+            assert_eq!(code, "seq_conflict")
+        }
+        other => panic!("a reused seq was accepted: {other:?}"),
+    }
+    assert_eq!(c.db.totals().await.unwrap(), before);
+
+    // A lease of CZ342's issuance to A: B may neither issue nor claim.
+    let flight = a.meal(2).flight_id;
+    admin::lease_flight(
+        &c.db,
+        a.enrolment.device_id,
+        "HKG",
+        &flight,
+        now() + Duration::hours(6),
+        "D9001",
+        now(),
+    )
+    .await
+    .unwrap();
+    b.sync().await;
+    assert!(matches!(b.issue(2).await, Err(LedgerError::LeasedElsewhere(_))));
+    let claim = ClaimRequest {
+        entitlement_key: "CZ342/2026-11-22/X/meal/1".into(),
+        voucher_id: "v-x".into(),
+        flight_id: flight.clone(),
+    };
+    assert!(
+        matches!(client_b.claim(&claim).await.unwrap(), ClaimResponse::Refused { reason, .. } if reason == "leased")
+    );
+    assert_eq!(client_a.claim(&claim).await.unwrap(), ClaimResponse::Granted);
+    assert_eq!(client_a.claim(&claim).await.unwrap(), ClaimResponse::Granted, "claims are idempotent");
+    a.sync().await;
+    assert!(a.issue(2).await.is_ok(), "the lease holder issues");
+
+    // Revocation: B's token stops working and its key leaves the trust list.
+    assert!(admin::revoke(&c, b.enrolment.device_id, now()).await.unwrap());
+    match client_b.pull(0, 10).await {
+        Err(gatecare_client::sync::SyncError::Rejected { status: 403, code, .. }) => {
+            assert_eq!(code, "device_revoked")
+        }
+        other => panic!("a revoked device pulled: {other:?}"),
+    }
+    let trust = admin::trust_list(&c, now()).await.unwrap();
+    assert_eq!(trust.devices.iter().map(|d| d.kid.as_str()).collect::<Vec<_>>(), ["HKG-K01#1"]);
+    let q = b.qr(&vb.voucher_id).await;
+    assert_eq!(till.redeem(uuid::Uuid::now_v7(), &q).await.reason, "unknown_key");
+
+    // Metrics count what happened.
+    let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("gatecare_conflicts_total 1"), "{text}");
+    assert!(text.contains(&format!("gatecare_info{{backend=\"{}\"}} 1", c.db.backend_name())));
+    assert_eq!(reqwest::get(format!("{url}/healthz")).await.unwrap().status(), 200);
+}
+
+async fn b_first_event(b: &Kiosk) -> gatecare_sync::Event {
+    // Rebuild B's first event from its log (acknowledged, so not "unacked").
+    let row: (String, String, String) =
+        sqlx::query_as("SELECT event_id, kind, payload FROM sync_events WHERE seq = 1")
+            .fetch_one(b.store.pool())
+            .await
+            .unwrap();
+    gatecare_sync::Event {
+        seq: 1,
+        event_id: uuid::Uuid::parse_str(&row.0).unwrap(),
+        kind: gatecare_sync::EventKind::parse(&row.1).unwrap(),
+        at: now(),
+        payload: serde_json::from_str(&row.2).unwrap(),
+    }
+}
