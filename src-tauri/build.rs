@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "kiosk_feedback",
     "kiosk_enrol",
     "kiosk_end",
+    "sync_status",
+    "sync_conflicts",
 ];
 
 fn main() {

@@ -4,12 +4,18 @@
 mod commands;
 mod kiosk;
 mod state;
+mod sync;
 
 use anyhow::Context;
 use gatecare_client::{Display, Settings, Store};
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
 
 use crate::state::AppState;
+
+/// Keeps the sync worker alive for the app's lifetime (dropping it stops it).
+struct SyncWorker {
+    _stop: tokio::sync::watch::Sender<bool>,
+}
 
 pub fn run() -> anyhow::Result<()> {
     let settings = Settings::load().context("reading settings")?;
@@ -40,6 +46,10 @@ pub fn run() -> anyhow::Result<()> {
                 eprintln!("gatecare-app: {} ({})", e, e.code());
             }
             let fullscreen = settings.display == Display::Fullscreen;
+            // Sync runs beside the UI and never blocks issuance.
+            if let Ok(s) = &store {
+                app.manage(SyncWorker { _stop: sync::start(s.clone(), &settings) });
+            }
             app.manage(AppState::new(settings, store));
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Gatecare")
@@ -62,6 +72,8 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_feedback,
             kiosk::kiosk_enrol,
             kiosk::kiosk_end,
+            sync::sync_status,
+            sync::sync_conflicts,
         ])
         .run(tauri::generate_context!())
         .context("running the app")

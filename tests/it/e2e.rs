@@ -54,6 +54,8 @@ struct Extra {
     now: Option<&'static str>,
     idle_seconds: Option<u32>,
     printer: Option<&'static str>,
+    /// Central's URL and a one-time enrolment code: the kiosk enrols before launch.
+    central: Option<(String, String)>,
 }
 
 impl Session {
@@ -75,6 +77,12 @@ impl Session {
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("station.sqlite");
         let day = seeded_store(&db, 20).await;
+        if let Some((url, code)) = &extra.central {
+            let store = gatecare_client::Store::open(&db).await?;
+            let now = chrono::DateTime::parse_from_rfc3339(extra.now.unwrap_or(TEST_NOW))?.to_utc();
+            store.enrol_with_central(url, code, "HKG-K01", now).await?;
+            store.close().await;
+        }
 
         let log = artifacts_dir().join(format!("e2e-{name}.log"));
         let log_file = std::fs::File::create(&log)?;
@@ -86,6 +94,7 @@ impl Session {
             .env("GATECARE_NOW", extra.now.unwrap_or(TEST_NOW))
             .env("GATECARE_KIOSK_IDLE", extra.idle_seconds.unwrap_or(60).to_string())
             .env("GATECARE_PRINTER", extra.printer.unwrap_or("GatecarePDF"))
+            .env("GATECARE_SYNC_SECONDS", "1")
             .env("GATECARE_MODE", launch.mode)
             .env("GATECARE_LANG", launch.language)
             .env("GATECARE_DISPLAY", "windowed")
@@ -145,6 +154,24 @@ impl Session {
                 bail!("{css} shows {text:?}, expected it to contain {expected:?}");
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn wait_attr(&self, css: &str, attr: &str, expected: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let el = self.client.find(Locator::Css(css)).await;
+            let value = match el {
+                Ok(el) => el.attr(attr).await?,
+                Err(_) => None,
+            };
+            if value.as_deref() == Some(expected) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{css} has {attr}={value:?}, expected {expected:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
 
@@ -437,7 +464,7 @@ async fn kiosk_wrong_pnr_is_explained_and_idle_clears_the_screen() {
     let (s, day) = Session::start_with(
         "kiosk-lookup",
         Launch { mode: "kiosk", language: "en" },
-        Extra { now: Some(NIGHT), idle_seconds: Some(12), printer: None },
+        Extra { now: Some(NIGHT), idle_seconds: Some(12), ..Extra::default() },
     )
     .await
     .expect("start app");
@@ -605,10 +632,28 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         return;
     }
     crate::voucher::cups();
+    // A real central (embedded SQLite) the kiosk is enrolled with.
+    let central_dir = tempfile::tempdir().expect("tempdir");
+    let clock =
+        crate::central::harness::TestClock::at(chrono::DateTime::parse_from_rfc3339(NIGHT).unwrap().to_utc());
+    let central = crate::central::harness::central(
+        crate::central::harness::sqlite_db(central_dir.path()).await,
+        &clock,
+    );
+    let served = crate::central::harness::serve(central.clone()).await;
+    let code = gatecare_server::admin::issue_enrolment_code(
+        &central.db,
+        "HKG",
+        gatecare_sync::DeviceRole::Kiosk,
+        chrono::Duration::hours(1),
+        clock.now(),
+    )
+    .await
+    .expect("code");
     let (s, day) = Session::start_with(
         "kiosk-enrol",
         Launch { mode: "kiosk", language: "en" },
-        Extra { now: Some(NIGHT), ..Extra::default() },
+        Extra { now: Some(NIGHT), central: Some((served.url(), code)), ..Extra::default() },
     )
     .await
     .expect("start app");
@@ -659,6 +704,25 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
             kinds.contains(&"enrolment".to_string()) && kinds.contains(&"feedback".to_string()),
             "{kinds:?}"
         );
+        // … and arrive: the worker ships the log within seconds.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let at_central: Vec<String> = sqlx::query_scalar("SELECT kind FROM device_events ORDER BY seq")
+                .fetch_all(central.db.pool())
+                .await?;
+            if at_central == kinds {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "central has {at_central:?}, the kiosk logged {kinds:?}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        s.click("[data-testid=lang-en]").await?;
+        s.wait_attr("[data-testid=sync-badge]", "data-state", "online").await?;
+        s.snap_at("[data-testid=sync-badge]", "kiosk-sync-online-en").await?;
+        // Central goes away: the badge says so; the kiosk keeps working.
+        drop(served);
+        s.wait_attr("[data-testid=sync-badge]", "data-state", "offline").await?;
+        s.snap_at("[data-testid=sync-badge]", "kiosk-sync-offline-en").await?;
         Ok(())
     })
     .await;
@@ -673,7 +737,7 @@ async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
     let (s, day) = Session::start_with(
         "kiosk-printer-down",
         Launch { mode: "kiosk", language: "zh-CN" },
-        Extra { now: Some(NIGHT), idle_seconds: None, printer: Some("NoSuchQueue") },
+        Extra { now: Some(NIGHT), printer: Some("NoSuchQueue"), ..Extra::default() },
     )
     .await
     .expect("start app");

@@ -6,6 +6,7 @@
 
 mod bcbp;
 mod ledger;
+mod sync;
 mod voucher;
 
 use std::io::Read;
@@ -44,6 +45,9 @@ enum Command {
     /// Signed vouchers: demo, verify, render.
     #[command(subcommand)]
     Voucher(VoucherCommand),
+    /// Sync with central: enrol this kiosk, run a round, show the state.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// The departures board of the station, as JSON.
     Flights {
         /// The store (default: the configured database).
@@ -52,6 +56,33 @@ enum Command {
         /// Local date at the station (default: the stored demo date, else today).
         #[arg(long)]
         date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Enrol this kiosk with central using an administrator's one-time code.
+    Enrol {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Central's base URL, e.g. http://127.0.0.1:8600
+        #[arg(long)]
+        central: String,
+        #[arg(long)]
+        code: String,
+        /// This kiosk's device code (default: the configured device).
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Push the backlog and pull the feed until both are done.
+    Once {
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// The sync state and any double issuance central reported.
+    Status {
+        #[arg(long)]
+        db: Option<PathBuf>,
     },
 }
 
@@ -161,6 +192,18 @@ enum VoucherCommand {
         limit: Option<usize>,
         #[arg(long, default_value = "HKG-K01")]
         device: String,
+    },
+    /// Redeem a voucher at central, as a merchant or hotel: JSON {redeemed, reason, …}; exit 0 when redeemed, 1 when not.
+    Redeem {
+        qr: String,
+        #[arg(long, env = "GATECARE_CENTRAL")]
+        central: String,
+        /// The merchant's device token (from its enrolment).
+        #[arg(long, env = "GATECARE_MERCHANT_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Retries with the same id get the same answer.
+        #[arg(long)]
+        redemption_id: Option<uuid::Uuid>,
     },
     /// Render vouchers described in JSON (one object or a list) to a PDF.
     Render {
@@ -351,6 +394,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ledger::grant_lease(&path, &scope, &key, &device, hours, &by, settings.clock.now()).await?;
         }
         Command::Voucher(VoucherCommand::Demo { out }) => voucher::demo(&out, settings.clock.now())?,
+        Command::Voucher(VoucherCommand::Redeem { qr, central, token, redemption_id }) => {
+            if !sync::redeem(&qr, &central, &token, redemption_id).await? {
+                return Err(NotValid.into());
+            }
+        }
+        Command::Sync(SyncCommand::Enrol { db, central, code, device }) => {
+            let path = db.unwrap_or(settings.database.clone());
+            let device = device.unwrap_or(settings.device.clone());
+            sync::enrol(&path, &central, &code, &device, settings.clock.now()).await?;
+        }
+        Command::Sync(SyncCommand::Once { db }) => {
+            sync::once(&db.unwrap_or(settings.database.clone()), &settings.device, settings.clock.now())
+                .await?;
+        }
+        Command::Sync(SyncCommand::Status { db }) => {
+            sync::status(&db.unwrap_or(settings.database.clone())).await?
+        }
         Command::Voucher(VoucherCommand::Verify { qr, trust, void, at }) => {
             let at = match at {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t)

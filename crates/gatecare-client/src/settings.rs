@@ -51,6 +51,8 @@ pub struct Settings {
     pub device: String,
     pub printer: String,
     pub kiosk_idle_seconds: u32,
+    /// Seconds between sync rounds with central when all is quiet.
+    pub sync_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,7 @@ struct SettingsFile {
     device: Option<String>,
     printer: Option<String>,
     kiosk_idle_seconds: Option<u32>,
+    sync_seconds: Option<u32>,
 }
 
 pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
@@ -158,7 +161,15 @@ impl Settings {
         if !(2..=3600).contains(&kiosk_idle_seconds) {
             return Err(value("kiosk_idle_seconds", &kiosk_idle_seconds.to_string(), "2 to 3600"));
         }
+        let sync_seconds = match env("GATECARE_SYNC_SECONDS") {
+            Some(v) => v.parse().map_err(|_| value("sync_seconds", &v, "a number of seconds"))?,
+            None => parsed.sync_seconds.unwrap_or(10),
+        };
+        if !(1..=3600).contains(&sync_seconds) {
+            return Err(value("sync_seconds", &sync_seconds.to_string(), "1 to 3600"));
+        }
         Ok(Settings {
+            sync_seconds,
             database,
             station,
             mode,

@@ -81,6 +81,8 @@ pub struct SyncStatus {
     /// Double issuances central reported at this station.
     pub conflicts: i64,
     pub cursor: i64,
+    /// Enrolled and the last round reached central.
+    pub online: bool,
 }
 
 /// An HTTP client for central's API.
@@ -304,7 +306,7 @@ impl Store {
         for item in &page.items {
             apply_item(&mut tx, item, my_device, my_code).await?;
         }
-        sqlx::query("UPDATE sync_cursor SET after = MAX(after, ?), last_pull_at = ? WHERE id = 1")
+        sqlx::query("UPDATE sync_cursor SET after = MAX(after, ?), last_pull_at = ?, last_error = NULL, last_error_at = NULL WHERE id = 1")
             .bind(page.next_after)
             .bind(rfc3339(now))
             .execute(&mut *tx)
@@ -334,13 +336,16 @@ impl Store {
         let t = |name: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
             row.try_get::<Option<String>, _>(name)?.map(parse_time).transpose()
         };
+        let last_error: Option<String> = row.try_get("last_error")?;
+        let contacted = row.try_get::<Option<String>, _>("last_pull_at")?.is_some();
         Ok(SyncStatus {
+            online: enrolment.is_some() && contacted && last_error.is_none(),
             enrolled: enrolment.is_some(),
             central_url: enrolment.map(|e| e.central_url),
             backlog: row.try_get("backlog")?,
             last_push_at: t("last_push_at")?,
             last_pull_at: t("last_pull_at")?,
-            last_error: row.try_get("last_error")?,
+            last_error,
             last_error_at: t("last_error_at")?,
             conflicts: row.try_get("conflicts")?,
             cursor: row.try_get("after")?,

@@ -3,7 +3,7 @@
 //! and central.
 
 mod faults;
-mod harness;
+pub(crate) mod harness;
 mod rejections;
 mod story;
 mod volume;

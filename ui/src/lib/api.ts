@@ -57,6 +57,22 @@ export function asUiError(e: unknown): UiError {
 }
 
 export const appInfo = (): Promise<AppInfo> => invoke<AppInfo>('app_info');
+
+/** The kiosk's link to central (no passenger data). */
+export interface SyncStatus {
+  enrolled: boolean;
+  online: boolean;
+  central_url: string | null;
+  backlog: number;
+  last_push_at: string | null;
+  last_pull_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  conflicts: number;
+  cursor: number;
+}
+
+export const syncStatus = (): Promise<SyncStatus> => invoke<SyncStatus>('sync_status');
 export const flightBoard = (): Promise<FlightBoard> => invoke<FlightBoard>('flight_board');
 
 export type CareKind = 'meal' | 'communication' | 'hotel' | 'transport';

@@ -124,6 +124,13 @@ const en = {
   'error.store.query': 'The local database did not answer. Try again.',
   'error.unknown': 'Unexpected error ({code}).',
   'footer.version': 'Version {version}',
+  'sync.label': 'Connection to central',
+  'sync.online': 'Online · synced {time}',
+  'sync.online_never': 'Online',
+  'sync.offline': 'Offline · {count} waiting to send',
+  'sync.offline_clear': 'Offline · nothing waiting',
+  'sync.not_enrolled': 'Not connected to central',
+  'sync.conflicts': '{count} double issues to check',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -248,6 +255,13 @@ const zhCN: Record<MessageKey, string> = {
   'error.store.query': '本地数据库没有响应，请重试。',
   'error.unknown': '意外错误（{code}）。',
   'footer.version': '版本 {version}',
+  'sync.label': '与中央系统的连接',
+  'sync.online': '在线 · {time} 已同步',
+  'sync.online_never': '在线',
+  'sync.offline': '离线 · {count} 条待发送',
+  'sync.offline_clear': '离线 · 无待发送',
+  'sync.not_enrolled': '未连接中央系统',
+  'sync.conflicts': '{count} 起重复发放待核查',
 };
 
 const messages: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };

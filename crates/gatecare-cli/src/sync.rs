@@ -1,0 +1,82 @@
+//! `gatecare sync …` and `gatecare voucher redeem`: the kiosk's side of
+//! central, from the command line.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_sync::{RedeemRequest, RedeemResponse};
+
+use crate::{BadInput, ledger, print_json};
+
+pub async fn enrol(
+    db: &Path,
+    central: &str,
+    code: &str,
+    device: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if !(central.starts_with("http://") || central.starts_with("https://")) {
+        return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
+    }
+    let store = ledger::open_existing(db).await?;
+    let e = store.enrol_with_central(central, code, device, now).await?;
+    print_json(&serde_json::json!({
+        "enrolled": true, "central": e.central_url, "device_id": e.device_id, "station": e.station, "device": device,
+    }))
+}
+
+/// Rounds until nothing is left to push or pull.
+pub async fn once(db: &Path, device: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let store = ledger::open_existing(db).await?;
+    let e =
+        store.enrolment().await?.context("this store is not enrolled with central (gatecare sync enrol)")?;
+    let client = CentralClient::for_enrolment(&e)?;
+    let (mut pushed, mut pulled) = (0, 0);
+    for _ in 0..10_000 {
+        let r = sync_once(&store, &client, &e, device, now).await?;
+        pushed += r.pushed;
+        pulled += r.pulled;
+        if !r.more {
+            break;
+        }
+    }
+    print_json(&serde_json::json!({"pushed": pushed, "pulled": pulled, "status": store.sync_status().await?}))
+}
+
+pub async fn status(db: &Path) -> anyhow::Result<()> {
+    let store = ledger::open_existing(db).await?;
+    print_json(
+        &serde_json::json!({"status": store.sync_status().await?, "conflicts": store.sync_conflicts().await?}),
+    )
+}
+
+/// Redeems a voucher at central as a merchant; Ok(true) when redeemed.
+pub async fn redeem(
+    qr: &str,
+    central: &str,
+    token: &str,
+    redemption_id: Option<uuid::Uuid>,
+) -> anyhow::Result<bool> {
+    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?;
+    let body = RedeemRequest {
+        redemption_id: redemption_id.unwrap_or_else(uuid::Uuid::now_v7),
+        qr: qr.trim().to_owned(),
+    };
+    let resp = http
+        .post(format!("{}/v1/vouchers/redeem", central.trim_end_matches('/')))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .with_context(|| format!("central at {central} is unreachable"))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        anyhow::bail!("central refused ({status}): {text}");
+    }
+    let r: RedeemResponse = serde_json::from_str(&text).context("central's answer")?;
+    print_json(&r)?;
+    Ok(r.redeemed)
+}
