@@ -1,8 +1,10 @@
 //! `cargo xtask run`: from a fresh machine to the running app.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use crate::deps::{self, Purpose};
 use crate::{Flags, build_ui, cargo, root, step, target_dir};
@@ -20,6 +22,7 @@ pub fn run(flags: &Flags) -> anyhow::Result<()> {
         seed.arg("--reset");
     }
     step("seed demo data (kept unless --reset)", &mut seed)?;
+    let _central = Central::start(flags.reset)?;
 
     let mode = flags.mode.as_deref().unwrap_or("agent");
     let display = if flags.fullscreen { "fullscreen" } else { "windowed" };
@@ -58,4 +61,90 @@ pub fn run(flags: &Flags) -> anyhow::Result<()> {
         .with_context(|| format!("starting {}", app.display()))?;
     anyhow::ensure!(status.success(), "the app exited with {status}");
     Ok(())
+}
+
+/// Where the demo central listens (loopback only).
+const CENTRAL_ADDR: &str = "127.0.0.1:8600";
+
+/// The demo central: embedded SQLite beside the demo store, on loopback,
+/// with the demo kiosk enrolled. Stopped when dropped.
+struct Central {
+    child: Option<Child>,
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("gatecare/central")
+}
+
+impl Central {
+    fn start(reset: bool) -> anyhow::Result<Central> {
+        let bin = target_dir().join("debug");
+        let dir = data_dir();
+        if reset {
+            // A reset station is a new kiosk key: start central afresh too.
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        std::fs::create_dir_all(&dir)?;
+        let database = format!("sqlite:{}", dir.join("central.sqlite").display());
+        let mut central = Central { child: None };
+        if std::net::TcpStream::connect(CENTRAL_ADDR).is_ok() {
+            eprintln!("\n==> central is already listening on {CENTRAL_ADDR}; using it");
+        } else {
+            eprintln!("\n==> starting gatecare-central on {CENTRAL_ADDR} ({database})");
+            let mut child = Command::new(bin.join("gatecare-central"))
+                .args(["--database", &database, "serve", "--listen", CENTRAL_ADDR, "--root-key"])
+                .arg(dir.join("root.key"))
+                .stdout(Stdio::piped())
+                .stderr(std::fs::File::create(dir.join("central.log"))?)
+                .spawn()
+                .context("starting gatecare-central")?;
+            let stdout = child.stdout.take().context("central's stdout")?;
+            central.child = Some(child);
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line)?;
+            if !line.starts_with("listening on") {
+                bail!("gatecare-central did not start (see {})", dir.join("central.log").display());
+            }
+        }
+        let status = Command::new(bin.join("gatecare")).args(["sync", "status"]).output()?;
+        let enrolled = serde_json::from_slice::<serde_json::Value>(&status.stdout)
+            .ok()
+            .and_then(|v| v["status"]["enrolled"].as_bool())
+            .unwrap_or(false);
+        if !enrolled {
+            let code = Command::new(bin.join("gatecare-central"))
+                .args(["--database", &database, "admin", "enrolment-code", "--station", "HKG"])
+                .output()?;
+            if !code.status.success() {
+                bail!("enrolment code: {}", String::from_utf8_lossy(&code.stderr));
+            }
+            let code = String::from_utf8_lossy(&code.stdout).trim().to_owned();
+            step(
+                "enrol the demo kiosk with central",
+                Command::new(bin.join("gatecare")).args([
+                    "sync",
+                    "enrol",
+                    "--central",
+                    &format!("http://{CENTRAL_ADDR}"),
+                    "--code",
+                    &code,
+                ]),
+            )?;
+        }
+        Ok(central)
+    }
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            // SIGTERM, not SIGKILL: let it close the database cleanly.
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
 }
