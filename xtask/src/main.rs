@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
             eprintln!(
                 "usage: cargo xtask run [--headless] [--mode agent|kiosk] [--reset] [--fullscreen]\n\
                  \x20      cargo xtask test [--full]\n\
-                 \x20      cargo xtask bench\n\
+                 \x20      cargo xtask bench [SECTION…]\n\
                  \x20      cargo xtask deps\n\
                  \x20      cargo xtask sqlx-prepare"
             );
@@ -50,6 +50,8 @@ pub struct Flags {
     pub full: bool,
     pub fullscreen: bool,
     pub mode: Option<String>,
+    /// `cargo xtask bench central vouchers`: only these sections.
+    pub sections: Vec<String>,
 }
 
 impl Flags {
@@ -69,6 +71,7 @@ impl Flags {
                     }
                     f.mode = Some(m.clone());
                 }
+                other if !other.starts_with('-') => f.sections.push(other.to_owned()),
                 other => bail!("unknown flag {other}"),
             }
         }

@@ -91,11 +91,17 @@ fn count_before(text: &str, label: &str) -> u64 {
         .unwrap_or(0)
 }
 
-pub fn bench(_flags: &Flags) -> anyhow::Result<()> {
+pub fn bench(flags: &Flags) -> anyhow::Result<()> {
     deps::ensure(Purpose::Bench)?;
+    // Central's PostgreSQL figures need a server: a throwaway cluster.
+    let pg = crate::pg::Cluster::start()?;
+    pg.psql("postgres", &["-c", "CREATE DATABASE bench"])?;
     step(
         "cargo run --release -p gatecare-bench",
-        cargo().args(["run", "--release", "--quiet", "-p", "gatecare-bench"]),
+        cargo()
+            .args(["run", "--release", "--quiet", "-p", "gatecare-bench", "--"])
+            .args(&flags.sections)
+            .env("GATECARE_BENCH_PG", pg.url("bench")),
     )
 }
 

@@ -1,6 +1,7 @@
 //! Benchmarks. These machines are noisy, so every figure is reported with a
 //! baseline measured in the same run on the same data, and as a ratio.
 
+mod central;
 mod store;
 mod vouchers;
 
@@ -19,7 +20,7 @@ pub(crate) struct Row {
 }
 
 /// `cargo xtask bench` runs every section; `gatecare-bench SECTION…`
-/// (demo, care, vouchers, store, lookups) runs some.
+/// (demo, care, vouchers, store, lookups, central) runs some.
 fn main() -> anyhow::Result<()> {
     let wanted: Vec<String> = std::env::args().skip(1).collect();
     let on = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
@@ -39,6 +40,9 @@ fn main() -> anyhow::Result<()> {
     }
     if on("lookups") {
         rows.extend(rt.block_on(store::lookups())?);
+    }
+    if on("central") {
+        rows.extend(rt.block_on(central::bench())?);
     }
     println!(
         "\n{:<46} {:>20}  {:<36} {:>20} {:>9}",

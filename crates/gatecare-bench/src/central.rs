@@ -1,0 +1,216 @@
+//! Central's ingest: events per second through the HTTP API on SQLite and
+//! on PostgreSQL, next to a raw batched INSERT of the same rows with no
+//! checks in the same database; and a kiosk catching up 10,000 events.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use gatecare_client::Store;
+use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_server::{Central, admin};
+use gatecare_server_database::Database;
+use gatecare_server_postgres::PgDatabase;
+use gatecare_server_sqlite::SqliteDatabase;
+use gatecare_sync::{DeviceRole, EnrolRequest, Event, EventKind};
+
+use crate::Row;
+
+const KIOSKS: usize = 20;
+const EVENTS: usize = 5000;
+const BATCH: usize = 500;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T06:00:00Z").map(|t| t.to_utc()).unwrap_or_default()
+}
+
+fn events(kiosk: usize) -> Vec<Event> {
+    (0..EVENTS)
+        .map(|i| Event {
+            seq: i as i64 + 1,
+            event_id: uuid::Uuid::now_v7(),
+            kind: EventKind::Issued,
+            at: now(),
+            payload: serde_json::json!({
+                "entitlement_key": format!("CZ342/2026-11-22/784{kiosk:03}{i:07}/meal/1"),
+                "voucher_id": uuid::Uuid::now_v7().to_string(), "serial": format!("HKG-K{kiosk:02}-{i:06}"),
+                "flight_id": "CZ342-20261122", "passenger_id": format!("P{kiosk}-{i}"), "kind": "meal",
+                "value_minor": 12000, "currency": "HKD", "statutory": true, "actor": "KIOSK", "device": format!("HKG-K{kiosk:02}"),
+                "reason": "meal owed: CAAC 2016 art. 29",
+            }),
+        })
+        .collect()
+}
+
+async fn serve<D: Database>(c: Arc<Central<D>>) -> anyhow::Result<(String, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let app = gatecare_server::router(c);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((url, task))
+}
+
+async fn enrol<D: Database>(c: &Central<D>, url: &str, i: usize) -> anyhow::Result<CentralClient> {
+    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now()).await?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[(i % 250) as u8 + 1; 32]);
+    let public: String = key.verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let r = CentralClient::new(url, None)?
+        .enrol(&EnrolRequest {
+            code,
+            name: format!("BENCH-{i:02}"),
+            signing_kid: Some(format!("BENCH-{i:02}#1")),
+            signing_public_key: Some(public),
+        })
+        .await?;
+    Ok(CentralClient::new(url, Some(r.token))?)
+}
+
+/// Every kiosk pushes its log in 500-event batches, all kiosks at once.
+async fn ingest<D: Database>(db: D) -> anyhow::Result<(Duration, i64)> {
+    let c = Central::new(db, ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "BENCH-ROOT", Arc::new(now));
+    let (url, task) = serve(c.clone()).await?;
+    let mut clients = Vec::new();
+    for i in 0..KIOSKS {
+        clients.push((enrol(&c, &url, i).await?, Arc::new(events(i))));
+    }
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for (client, evs) in clients {
+        set.spawn(async move {
+            for b in evs.chunks(BATCH) {
+                client.push(b).await?;
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r??;
+    }
+    let took = started.elapsed();
+    let stored = c.db.totals().await?.events;
+    task.abort();
+    Ok((took, stored))
+}
+
+/// The same rows, inserted with no checks: one multi-row INSERT per batch.
+async fn raw_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<Duration> {
+    sqlx::query("CREATE TABLE raw_events (device TEXT, seq INTEGER, event_id TEXT, kind TEXT, payload TEXT)")
+        .execute(pool)
+        .await?;
+    let all: Vec<(usize, Vec<Event>)> = (0..KIOSKS).map(|k| (k, events(k))).collect();
+    let started = Instant::now();
+    for (k, evs) in &all {
+        for b in evs.chunks(BATCH) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO raw_events (device, seq, event_id, kind, payload) ");
+            q.push_values(b, |mut row, e| {
+                row.push_bind(k.to_string())
+                    .push_bind(e.seq)
+                    .push_bind(e.event_id.to_string())
+                    .push_bind(e.kind.as_str())
+                    .push_bind(e.payload.to_string());
+            });
+            q.build().execute(pool).await?;
+        }
+    }
+    Ok(started.elapsed())
+}
+
+async fn raw_postgres(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
+    sqlx::query("CREATE TABLE raw_events (device TEXT, seq BIGINT, event_id UUID, kind TEXT, payload JSONB)")
+        .execute(pool)
+        .await?;
+    let all: Vec<(usize, Vec<Event>)> = (0..KIOSKS).map(|k| (k, events(k))).collect();
+    let started = Instant::now();
+    // As many connections as central's pool, one kiosk each at a time.
+    let mut set = tokio::task::JoinSet::new();
+    for (k, evs) in all {
+        let pool = pool.clone();
+        set.spawn(async move {
+            for b in evs.chunks(BATCH) {
+                let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("INSERT INTO raw_events (device, seq, event_id, kind, payload) ");
+                q.push_values(b, |mut row, e| {
+                    row.push_bind(k.to_string()).push_bind(e.seq).push_bind(e.event_id).push_bind(e.kind.as_str()).push_bind(&e.payload);
+                });
+                q.build().execute(&pool).await?;
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r??;
+    }
+    Ok(started.elapsed())
+}
+
+fn per_second(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+pub async fn bench() -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let n = KIOSKS * EVENTS;
+
+    let dir = tempfile::tempdir()?;
+    let db = SqliteDatabase::open(&format!("sqlite:{}", dir.path().join("central.sqlite").display())).await?;
+    let pool = db.pool().clone();
+    let (took, stored) = ingest(db).await?;
+    anyhow::ensure!(stored == n as i64, "SQLite central stored {stored} of {n} events");
+    let raw = raw_sqlite(&pool).await?;
+    rows.push(Row {
+        what: "central ingest, SQLite (20 kiosks × 5000, HTTP)",
+        value: format!("{:.0} events/s", per_second(n, took)),
+        baseline: "raw batched INSERT, same rows, no checks",
+        baseline_value: format!("{:.0} events/s", per_second(n, raw)),
+        ratio: raw.as_secs_f64() / took.as_secs_f64(),
+    });
+
+    match std::env::var("GATECARE_BENCH_PG") {
+        Ok(url) => {
+            let db = PgDatabase::open(&url).await?;
+            let pool = db.pool().clone();
+            let (took, stored) = ingest(db).await?;
+            anyhow::ensure!(stored == n as i64, "PostgreSQL central stored {stored} of {n} events");
+            let raw = raw_postgres(&pool).await?;
+            rows.push(Row {
+                what: "central ingest, PostgreSQL (20 × 5000, HTTP)",
+                value: format!("{:.0} events/s", per_second(n, took)),
+                baseline: "raw batched INSERT, same rows, no checks",
+                baseline_value: format!("{:.0} events/s", per_second(n, raw)),
+                ratio: raw.as_secs_f64() / took.as_secs_f64(),
+            });
+        }
+        Err(_) => eprintln!("central: GATECARE_BENCH_PG is not set (cargo xtask bench sets it); PostgreSQL skipped"),
+    }
+
+    // A kiosk that was offline catches up 10,000 events.
+    let dir = tempfile::tempdir()?;
+    let db = SqliteDatabase::open(&format!("sqlite:{}", dir.path().join("central.sqlite").display())).await?;
+    let c = Central::new(db, ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "BENCH-ROOT", Arc::new(now));
+    let (url, task) = serve(c.clone()).await?;
+    let store = Store::open(&dir.path().join("kiosk.sqlite")).await?;
+    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now()).await?;
+    let enrolment = store.enrol_with_central(&url, &code, "HKG-K01", now()).await?;
+    let backlog = 10_000;
+    let template = events(99);
+    let t_log = Instant::now();
+    for e in template.iter().cycle().take(backlog) {
+        store.record_event(EventKind::Issued, &e.payload, now()).await?;
+    }
+    let log_took = t_log.elapsed();
+    let client = CentralClient::for_enrolment(&enrolment)?;
+    let started = Instant::now();
+    while sync_once(&store, &client, &enrolment, "HKG-K01", now()).await?.more {}
+    let took = started.elapsed();
+    anyhow::ensure!(store.sync_status().await?.backlog == 0, "the kiosk did not catch up");
+    task.abort();
+    rows.push(Row {
+        what: "kiosk catching up 10,000 events (SQLite central)",
+        value: crate::ms(took),
+        baseline: "writing the same 10,000 to its own log",
+        baseline_value: crate::ms(log_took),
+        ratio: log_took.as_secs_f64() / took.as_secs_f64(),
+    });
+    Ok(rows)
+}
