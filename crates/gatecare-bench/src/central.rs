@@ -53,7 +53,9 @@ async fn serve<D: Database>(c: Arc<Central<D>>) -> anyhow::Result<(String, tokio
 }
 
 async fn enrol<D: Database>(c: &Central<D>, url: &str, i: usize) -> anyhow::Result<CentralClient> {
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now()).await?;
+    let code =
+        admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
+            .await?;
     let key = ed25519_dalek::SigningKey::from_bytes(&[(i % 250) as u8 + 1; 32]);
     let public: String = key.verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let r = CentralClient::new(url, None)?
@@ -94,6 +96,40 @@ async fn ingest<D: Database>(db: D) -> anyhow::Result<(Duration, i64)> {
     Ok((took, stored))
 }
 
+/// The same work without HTTP: each device's batches checked and stored
+/// through the database layer, all devices at once.
+async fn ingest_direct<D: Database>(db: D) -> anyhow::Result<(Duration, i64)> {
+    let c = Central::new(db, ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "BENCH-ROOT", Arc::new(now));
+    let (url, task) = serve(c.clone()).await?;
+    let mut devices = Vec::new();
+    for i in 0..KIOSKS {
+        let client = enrol(&c, &url, i).await?;
+        let _ = client;
+        devices.push(Arc::new(events(i)));
+    }
+    task.abort();
+    let records = c.db.devices().await?;
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for (record, evs) in records.into_iter().zip(devices) {
+        let c = c.clone();
+        set.spawn(async move {
+            let mut record = record;
+            for b in evs.chunks(BATCH) {
+                gatecare_sync::validate_batch(b)?;
+                let r = c.db.push(&record, b, now()).await?;
+                record.high_seq = r.high_seq;
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r??;
+    }
+    let took = started.elapsed();
+    Ok((took, c.db.totals().await?.events))
+}
+
 /// The same rows, inserted with no checks: one multi-row INSERT per batch.
 async fn raw_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<Duration> {
     sqlx::query("CREATE TABLE raw_events (device TEXT, seq INTEGER, event_id TEXT, kind TEXT, payload TEXT)")
@@ -103,7 +139,9 @@ async fn raw_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<Duration> {
     let started = Instant::now();
     for (k, evs) in &all {
         for b in evs.chunks(BATCH) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO raw_events (device, seq, event_id, kind, payload) ");
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO raw_events (device, seq, event_id, kind, payload) ",
+            );
             q.push_values(b, |mut row, e| {
                 row.push_bind(k.to_string())
                     .push_bind(e.seq)
@@ -129,9 +167,15 @@ async fn raw_postgres(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
         let pool = pool.clone();
         set.spawn(async move {
             for b in evs.chunks(BATCH) {
-                let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("INSERT INTO raw_events (device, seq, event_id, kind, payload) ");
+                let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                    "INSERT INTO raw_events (device, seq, event_id, kind, payload) ",
+                );
                 q.push_values(b, |mut row, e| {
-                    row.push_bind(k.to_string()).push_bind(e.seq).push_bind(e.event_id).push_bind(e.kind.as_str()).push_bind(&e.payload);
+                    row.push_bind(k.to_string())
+                        .push_bind(e.seq)
+                        .push_bind(e.event_id)
+                        .push_bind(e.kind.as_str())
+                        .push_bind(&e.payload);
                 });
                 q.build().execute(&pool).await?;
             }
@@ -158,6 +202,18 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let (took, stored) = ingest(db).await?;
     anyhow::ensure!(stored == n as i64, "SQLite central stored {stored} of {n} events");
     let raw = raw_sqlite(&pool).await?;
+    let dir2 = tempfile::tempdir()?;
+    let db =
+        SqliteDatabase::open(&format!("sqlite:{}", dir2.path().join("central.sqlite").display())).await?;
+    let (direct, stored) = ingest_direct(db).await?;
+    anyhow::ensure!(stored == n as i64, "SQLite central stored {stored} of {n} events");
+    rows.push(Row {
+        what: "central ingest, SQLite (database layer)",
+        value: format!("{:.0} events/s", per_second(n, direct)),
+        baseline: "raw batched INSERT, same rows, no checks",
+        baseline_value: format!("{:.0} events/s", per_second(n, raw)),
+        ratio: raw.as_secs_f64() / direct.as_secs_f64(),
+    });
     rows.push(Row {
         what: "central ingest, SQLite (20 kiosks × 5000, HTTP)",
         value: format!("{:.0} events/s", per_second(n, took)),
@@ -173,6 +229,18 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
             let (took, stored) = ingest(db).await?;
             anyhow::ensure!(stored == n as i64, "PostgreSQL central stored {stored} of {n} events");
             let raw = raw_postgres(&pool).await?;
+            sqlx::query("DROP SCHEMA public CASCADE").execute(&pool).await?;
+            sqlx::query("CREATE SCHEMA public").execute(&pool).await?;
+            let db = PgDatabase::open(&url).await?;
+            let (direct, stored) = ingest_direct(db).await?;
+            anyhow::ensure!(stored == n as i64, "PostgreSQL central stored {stored} of {n} events");
+            rows.push(Row {
+                what: "central ingest, PostgreSQL (database layer)",
+                value: format!("{:.0} events/s", per_second(n, direct)),
+                baseline: "raw batched INSERT, same rows, no checks",
+                baseline_value: format!("{:.0} events/s", per_second(n, raw)),
+                ratio: raw.as_secs_f64() / direct.as_secs_f64(),
+            });
             rows.push(Row {
                 what: "central ingest, PostgreSQL (20 × 5000, HTTP)",
                 value: format!("{:.0} events/s", per_second(n, took)),
@@ -181,7 +249,9 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
                 ratio: raw.as_secs_f64() / took.as_secs_f64(),
             });
         }
-        Err(_) => eprintln!("central: GATECARE_BENCH_PG is not set (cargo xtask bench sets it); PostgreSQL skipped"),
+        Err(_) => {
+            eprintln!("central: GATECARE_BENCH_PG is not set (cargo xtask bench sets it); PostgreSQL skipped")
+        }
     }
 
     // A kiosk that was offline catches up 10,000 events.
@@ -190,7 +260,9 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let c = Central::new(db, ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "BENCH-ROOT", Arc::new(now));
     let (url, task) = serve(c.clone()).await?;
     let store = Store::open(&dir.path().join("kiosk.sqlite")).await?;
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now()).await?;
+    let code =
+        admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
+            .await?;
     let enrolment = store.enrol_with_central(&url, &code, "HKG-K01", now()).await?;
     let backlog = 10_000;
     let template = events(99);

@@ -215,6 +215,18 @@ pub fn event_feed_body(device: Uuid, e: &Event) -> serde_json::Value {
     })
 }
 
+/// [`event_feed_body`] as JSON text, from the payload's text (serialised
+/// once per event at ingest).
+pub fn event_feed_text(device: Uuid, e: &Event, payload_text: &str) -> String {
+    format!(
+        r#"{{"at":"{}","device":"{device}","event_id":"{}","kind":"{}","payload":{payload_text},"seq":{}}}"#,
+        e.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        e.event_id,
+        e.kind.as_str(),
+        e.seq
+    )
+}
+
 /// What a backend does with an `issued` event, given the entitlement row it
 /// found (voucher, device, state). Pure, so both backends decide alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +251,20 @@ pub fn decide_issue(device: Uuid, voucher_id: &str, existing: Option<(&str, Uuid
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_feed_text_is_the_feed_body() {
+        let e = Event {
+            seq: 7,
+            event_id: Uuid::now_v7(),
+            kind: gatecare_sync::EventKind::Feedback,
+            at: DateTime::from_timestamp(1_795_000_000, 123_000_000).unwrap(),
+            payload: serde_json::json!({"score": 5, "note": "\"quoted\" 好"}),
+        };
+        let d = Uuid::now_v7();
+        let text = event_feed_text(d, &e, &e.payload.to_string());
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), event_feed_body(d, &e));
+    }
 
     #[test]
     fn the_first_issue_wins_and_own_claims_are_confirmed() {

@@ -15,11 +15,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gatecare_server_database::{
     Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice, NewEnrolmentCode,
-    RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue, event_feed_body,
+    RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue, event_feed_text,
 };
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
-    PullResponse, PushResponse, Topic, content_hash,
+    PullResponse, PushResponse, Topic, content_hash, content_hash_of,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -130,7 +130,7 @@ struct PendingFeed {
 
 async fn insert_feed(
     tx: &mut Tx,
-    rows: &[(i64, &str, Topic, Option<Uuid>, &serde_json::Value)],
+    rows: &[(i64, &str, Topic, Option<Uuid>, &str)],
     now: DateTime<Utc>,
 ) -> Res<()> {
     if rows.is_empty() {
@@ -140,15 +140,15 @@ async fn insert_feed(
     let stations: Vec<String> = rows.iter().map(|r| r.1.to_owned()).collect();
     let topics: Vec<String> = rows.iter().map(|r| r.2.as_str().to_owned()).collect();
     let origins: Vec<Option<Uuid>> = rows.iter().map(|r| r.3).collect();
-    let bodies: Vec<serde_json::Value> = rows.iter().map(|r| r.4.clone()).collect();
+    let bodies: Vec<&str> = rows.iter().map(|r| r.4).collect();
     sqlx::query!(
         "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) \
-         SELECT s, st, t, o, b, $6 FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[]) AS u(s, st, t, o, b)",
+         SELECT s, st, t, o, b::jsonb, $6 FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(s, st, t, o, b)",
         &seqs,
         &stations,
         &topics,
         &origins as &[Option<Uuid>],
-        &bodies,
+        &bodies as &[&str],
         now
     )
     .execute(&mut **tx)
@@ -165,7 +165,7 @@ async fn publish_in(
     now: DateTime<Utc>,
 ) -> Res<i64> {
     let seq = reserve_seqs(tx, 1).await?;
-    insert_feed(tx, &[(seq, station, topic, None, body)], now).await?;
+    insert_feed(tx, &[(seq, station, topic, None, &body.to_string())], now).await?;
     Ok(seq)
 }
 
@@ -574,13 +574,15 @@ impl Database for PgDatabase {
         let ev_seqs: Vec<i64> = fresh.iter().map(|e| e.seq).collect();
         let event_ids: Vec<Uuid> = fresh.iter().map(|e| e.event_id).collect();
         let kinds: Vec<String> = fresh.iter().map(|e| e.kind.as_str().to_owned()).collect();
-        let hashes: Vec<String> = fresh.iter().map(content_hash).collect();
-        let outcome_json: Vec<serde_json::Value> =
-            outcomes.iter().map(serde_json::to_value).collect::<Result<_, _>>().map_err(err)?;
+        // Payloads are serialised once, for the hash and the feed.
+        let texts: Vec<String> = fresh.iter().map(|e| e.payload.to_string()).collect();
+        let hashes: Vec<String> = fresh.iter().zip(&texts).map(|(e, t)| content_hash_of(e, t)).collect();
+        let outcome_json: Vec<String> =
+            outcomes.iter().map(serde_json::to_string).collect::<Result<_, _>>().map_err(err)?;
         sqlx::query!(
             "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
-             SELECT d, s, i, k, h, ss, o, $8 FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], \
-             $6::bigint[], $7::jsonb[]) AS u(d, s, i, k, h, ss, o)",
+             SELECT d, s, i, k, h, ss, o::jsonb, $8 FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], \
+             $6::bigint[], $7::text[]) AS u(d, s, i, k, h, ss, o)",
             &dev_ids,
             &ev_seqs,
             &event_ids,
@@ -593,15 +595,19 @@ impl Database for PgDatabase {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-        let bodies: Vec<serde_json::Value> = fresh.iter().map(|e| event_feed_body(device.id, e)).collect();
-        let mut feed: Vec<(i64, &str, Topic, Option<Uuid>, &serde_json::Value)> = fresh
+        let bodies: Vec<String> =
+            fresh.iter().zip(&texts).map(|(e, t)| event_feed_text(device.id, e, t)).collect();
+        let pending_bodies: Vec<String> = pending.iter().map(|p| p.body.to_string()).collect();
+        let mut feed: Vec<(i64, &str, Topic, Option<Uuid>, &str)> = fresh
             .iter()
             .enumerate()
-            .map(|(i, _)| (seqs[i], device.station.as_str(), Topic::Event, Some(device.id), &bodies[i]))
+            .map(|(i, _)| {
+                (seqs[i], device.station.as_str(), Topic::Event, Some(device.id), bodies[i].as_str())
+            })
             .collect();
         let extra_base = base + fresh.len() as i64;
         for (i, p) in pending.iter().enumerate() {
-            feed.push((extra_base + i as i64, p.station.as_str(), p.topic, None, &p.body));
+            feed.push((extra_base + i as i64, p.station.as_str(), p.topic, None, pending_bodies[i].as_str()));
         }
         insert_feed(&mut tx, &feed, now).await?;
         sqlx::query!(

@@ -2,17 +2,18 @@
 //! lock up front (`BEGIN IMMEDIATE`): SQLite has one writer anyway, and a
 //! deferred transaction that reads then writes can fail instead of waiting.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gatecare_server_database::{
     Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice, NewEnrolmentCode,
-    RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue, event_feed_body,
+    RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue, event_feed_text,
 };
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
-    PullResponse, PushResponse, Topic, content_hash,
+    PullResponse, PushResponse, Topic, content_hash, content_hash_of,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -21,6 +22,10 @@ use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Rows per multi-row INSERT: 10 columns × 500 stays far below SQLite's
+/// 32,766 parameters.
+const BULK_ROWS: usize = 500;
 
 #[derive(Clone)]
 pub struct SqliteDatabase {
@@ -507,37 +512,89 @@ impl Database for SqliteDatabase {
                 return Err(DbError::SeqGap { high, first: f.seq });
             }
             let base = reserve_seqs(&mut tx, fresh.len() as i64).await?;
+            // Few statements per batch, not per event: each statement is a
+            // round trip to SQLite's worker thread. New issuance goes in one
+            // INSERT; what did not insert takes the per-row path. Payloads
+            // are serialised once, for the hash and the feed.
+            let texts: Vec<String> = fresh.iter().map(|e| e.payload.to_string()).collect();
+            let issued: Vec<(gatecare_sync::IssuanceFacts<'_>, String)> = fresh
+                .iter()
+                .filter(|e| e.kind == EventKind::Issued)
+                .filter_map(|e| Some((e.issuance()?, ts(e.at))))
+                .collect();
+            let mut won: HashMap<String, bool> = HashMap::new();
+            for chunk in issued.chunks(BULK_ROWS) {
+                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                     value_minor, currency, state, at) ",
+                );
+                q.push_values(chunk, |mut row, (f, at)| {
+                    row.push_bind(f.entitlement_key)
+                        .push_bind(f.voucher_id)
+                        .push_bind(dev.as_str())
+                        .push_bind(f.flight_id)
+                        .push_bind(f.passenger_id)
+                        .push_bind(f.kind)
+                        .push_bind(f.value_minor)
+                        .push_bind(f.currency)
+                        .push_bind("issued")
+                        .push_bind(at.as_str());
+                });
+                q.push(" ON CONFLICT (entitlement_key) DO NOTHING RETURNING entitlement_key");
+                let keys: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await.map_err(err)?;
+                won.extend(keys.into_iter().map(|k| (k, false)));
+            }
+            let mut rows = Vec::with_capacity(fresh.len());
             for (i, e) in fresh.iter().enumerate() {
                 let server_seq = base + i as i64;
-                let outcome = apply(&mut tx, device, e, &now_s).await?;
-                let (event_id, kind, hash) = (e.event_id.to_string(), e.kind.as_str(), content_hash(e));
-                let outcome_json = serde_json::to_string(&outcome).map_err(err)?;
-                sqlx::query!(
-                    "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    dev,
-                    e.seq,
-                    event_id,
-                    kind,
-                    hash,
+                let bulk = match (e.kind, e.issuance()) {
+                    (EventKind::Issued, Some(f)) => match won.get_mut(f.entitlement_key) {
+                        Some(used) if !*used => {
+                            *used = true;
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                };
+                let outcome = if bulk { Outcome::Applied } else { apply(&mut tx, device, e, &now_s).await? };
+                let outcome_text = serde_json::to_string(&outcome).map_err(err)?;
+                rows.push((
+                    e,
                     server_seq,
-                    outcome_json,
-                    now_s
-                )
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                append_feed(
-                    &mut tx,
-                    server_seq,
-                    &device.station,
-                    Topic::Event,
-                    Some(&dev),
-                    &event_feed_body(device.id, e),
-                    &now_s,
-                )
-                .await?;
+                    content_hash_of(e, &texts[i]),
+                    outcome_text,
+                    event_feed_text(device.id, e, &texts[i]),
+                ));
                 acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq, outcome });
+            }
+            for chunk in rows.chunks(BULK_ROWS) {
+                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) ",
+                );
+                q.push_values(chunk, |mut row, (e, server_seq, hash, outcome, _)| {
+                    row.push_bind(dev.as_str())
+                        .push_bind(e.seq)
+                        .push_bind(e.event_id.to_string())
+                        .push_bind(e.kind.as_str())
+                        .push_bind(hash.as_str())
+                        .push_bind(*server_seq)
+                        .push_bind(outcome.as_str())
+                        .push_bind(now_s.as_str());
+                });
+                q.build().execute(&mut *tx).await.map_err(err)?;
+                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) ",
+                );
+                q.push_values(chunk, |mut row, (_, server_seq, _, _, body)| {
+                    row.push_bind(*server_seq)
+                        .push_bind(device.station.as_str())
+                        .push_bind(Topic::Event.as_str())
+                        .push_bind(dev.as_str())
+                        .push_bind(body.as_str())
+                        .push_bind(now_s.as_str());
+                });
+                q.build().execute(&mut *tx).await.map_err(err)?;
             }
             sqlx::query!("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?", last, now_s, dev)
                 .execute(&mut *tx)
