@@ -461,6 +461,8 @@ impl Store {
             (EntitlementKind::Meal, _) => Money::new(meal, currency),
             _ => Money::new(0, currency),
         };
+        // Online, central makes sure no other kiosk issues it too.
+        self.claim_before_issue(device, &s.passenger_id, &s.flight_id, entitlement, ordinal, now).await?;
         let actor = AuthenticatedAgent::kiosk(device, station);
         let ctx = IssueContext { device, actor: &actor, policy, limits: OfflineLimits::default(), now };
         let issued = self

@@ -308,6 +308,23 @@ pub(crate) async fn segment_facts(
 }
 
 impl Store {
+    /// The entitlement key an issuance would use (for claims before issuing).
+    pub async fn entitlement_key(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+        kind: EntitlementKind,
+        ordinal: u32,
+    ) -> Result<String, LedgerError> {
+        let mut tx = self.pool().begin().await?;
+        let seg = segment_facts(&mut tx, passenger_id, flight_id).await?;
+        tx.commit().await?;
+        let key =
+            EntitlementKey::new(&seg.designator, seg.scheduled_local_date, &seg.ticket_number, kind, ordinal)
+                .map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        Ok(key.to_string())
+    }
+
     /// The time of this device's last completed sync (none yet: offline).
     pub async fn last_sync(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'last_sync_at'")

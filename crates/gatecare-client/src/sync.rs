@@ -489,6 +489,75 @@ async fn apply_item(
     Ok(())
 }
 
+/// What the online claim before an issuance found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimCheck {
+    /// Central granted it: no other device will issue it.
+    Granted,
+    /// Not needed: standalone (not enrolled), leased to this device, or
+    /// already issued here (a reprint).
+    NotNeeded,
+    /// Central did not answer in time: issue offline (the caps apply) and
+    /// let central settle any double issuance.
+    Unreachable,
+}
+
+/// How long a kiosk waits for central's claim answer before issuing offline.
+pub const CLAIM_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Store {
+    /// The online compare-and-swap before issuing an entitlement that is not
+    /// leased to this device (the issue's §5). A refusal is an error; an
+    /// unreachable central is not.
+    pub async fn claim_before_issue(
+        &self,
+        device: &str,
+        passenger_id: &str,
+        flight_id: &str,
+        kind: gatecare_ledger::EntitlementKind,
+        ordinal: u32,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimCheck, crate::LedgerError> {
+        let Some(enrolment) = self.enrolment().await? else { return Ok(ClaimCheck::NotNeeded) };
+        let key = self.entitlement_key(passenger_id, flight_id, kind, ordinal).await?;
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM ledger_events WHERE entitlement_key = ? AND event = 'issued') AS here, \
+               (SELECT COUNT(*) FROM leases WHERE device = ? AND expires_at > ? AND \
+                  ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?))) AS leased",
+        )
+        .bind(&key)
+        .bind(device)
+        .bind(rfc3339(now))
+        .bind(flight_id)
+        .bind(&key)
+        .fetch_one(self.pool())
+        .await?;
+        if row.try_get::<i64, _>("here")? > 0 || row.try_get::<i64, _>("leased")? > 0 {
+            return Ok(ClaimCheck::NotNeeded);
+        }
+        let client = CentralClient::for_enrolment(&enrolment).map_err(|e| StoreError::Data(e.to_string()))?;
+        // The voucher id is not known before issuing; central confirms this
+        // device's claim whatever voucher it then pushes.
+        let req = ClaimRequest {
+            entitlement_key: key,
+            voucher_id: format!("claim:{}", enrolment.device_id),
+            flight_id: flight_id.to_owned(),
+        };
+        match tokio::time::timeout(CLAIM_TIMEOUT, client.claim(&req)).await {
+            Ok(Ok(ClaimResponse::Granted)) => Ok(ClaimCheck::Granted),
+            Ok(Ok(ClaimResponse::Refused { holder_device, reason })) if reason == "leased" => {
+                Err(crate::LedgerError::LeasedElsewhere(holder_device.to_string()))
+            }
+            Ok(Ok(ClaimResponse::Refused { holder_device, .. })) => {
+                Err(crate::LedgerError::IssuedElsewhere(holder_device.to_string()))
+            }
+            Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
+        }
+    }
+}
+
 /// What one round of sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SyncRound {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
-use gatecare_client::sync::{CentralClient, Enrolment, sync_once};
+use gatecare_client::sync::{CentralClient, ClaimCheck, Enrolment, sync_once};
 use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Store};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
@@ -236,6 +236,21 @@ async fn story<D: Database>(db: D) {
     }
     assert_eq!(c.db.totals().await.unwrap(), before);
 
+    // The online claim before issuing: A gets it, B is told it is taken,
+    // and A's issuance then confirms its own claim (no conflict).
+    let m = a.meal(3);
+    let claim_a =
+        a.store.claim_before_issue("HKG-K01", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+    assert_eq!(claim_a.unwrap(), ClaimCheck::Granted);
+    let claim_b =
+        b.store.claim_before_issue("HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+    assert!(matches!(claim_b, Err(LedgerError::IssuedElsewhere(_))), "{claim_b:?}");
+    let conflicts_before = c.db.totals().await.unwrap().conflicts;
+    a.issue(3).await.unwrap();
+    a.sync().await;
+    let t = c.db.totals().await.unwrap();
+    assert_eq!((t.entitlements_issued, t.conflicts), (3, conflicts_before));
+
     // A lease of CZ342's issuance to A: B may neither issue nor claim.
     let flight = a.meal(2).flight_id;
     admin::lease_flight(
@@ -282,6 +297,15 @@ async fn story<D: Database>(db: D) {
     assert!(text.contains("gatecare_conflicts_total 1"), "{text}");
     assert!(text.contains(&format!("gatecare_info{{backend=\"{}\"}} 1", c.db.backend_name())));
     assert_eq!(reqwest::get(format!("{url}/healthz")).await.unwrap().status(), 200);
+
+    // Central down: the claim gives up quickly and the kiosk issues offline.
+    drop(served);
+    // (B: A holds CZ342's lease, so A would not need to ask.)
+    let m = b.meal(4);
+    let started = std::time::Instant::now();
+    let claim = b.store.claim_before_issue("HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+    assert_eq!(claim.unwrap(), ClaimCheck::Unreachable);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 async fn b_first_event(b: &Kiosk) -> gatecare_sync::Event {
