@@ -14,6 +14,18 @@ const COMMANDS: &[&str] = &[
     "kiosk_end",
     "sync_status",
     "sync_conflicts",
+    "agent_sign_in",
+    "agent_sign_out",
+    "agent_whoami",
+    "agent_flight",
+    "agent_disruption",
+    "agent_priority",
+    "agent_passenger",
+    "agent_upgrades",
+    "agent_issue",
+    "agent_void",
+    "agent_reprint",
+    "agent_bulk",
 ];
 
 fn main() {

@@ -81,13 +81,14 @@ pub async fn agent_search(
     state: State<'_, AppState>,
     query: String,
 ) -> Result<Vec<gatecare_client::lookup::PassengerHit>, UiError> {
-    crate::kiosk::require_mode(&state, Mode::Agent)?;
+    crate::agent::agent(&state)?;
     Ok(state.store()?.search_names(&query, 50).await?)
 }
 
 /// Departures of the station for its local day (today by the app clock).
 #[tauri::command]
 pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiError> {
+    crate::agent::agent(&state)?;
     let s = &state.settings;
     let store = state.store()?;
     let tz = gatecare_reference::airport(&s.station)
@@ -109,7 +110,9 @@ pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiE
     {
         let (from, until) = day(demo)?;
         let flights = store.flight_board(&s.station, from, until).await?;
+        let flights = store.with_care_owed(flights, &state.policy, s.clock.now()).await?;
         return Ok(FlightBoard { date: demo, demo_day: true, flights });
     }
+    let flights = store.with_care_owed(flights, &state.policy, s.clock.now()).await?;
     Ok(FlightBoard { date: today, demo_day: false, flights })
 }

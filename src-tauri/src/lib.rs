@@ -1,6 +1,7 @@
 //! The desktop shell: window, capabilities, and IPC commands that call the
 //! client crate. Wiring only: no rule of the domain lives here.
 
+mod agent;
 mod commands;
 mod kiosk;
 mod state;
@@ -73,6 +74,18 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_enrol,
             kiosk::kiosk_end,
             sync::sync_status,
+            agent::agent_sign_in,
+            agent::agent_sign_out,
+            agent::agent_whoami,
+            agent::agent_flight,
+            agent::agent_disruption,
+            agent::agent_priority,
+            agent::agent_passenger,
+            agent::agent_upgrades,
+            agent::agent_issue,
+            agent::agent_void,
+            agent::agent_reprint,
+            agent::agent_bulk,
             sync::sync_conflicts,
         ])
         .run(tauri::generate_context!())

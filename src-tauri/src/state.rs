@@ -18,6 +18,8 @@ pub struct AppState {
     /// The passenger the kiosk is serving, and when the screen was last touched
     /// (idle time is wall time, whatever the business clock says).
     pub kiosk: Mutex<Option<(KioskSession, Instant)>>,
+    /// The signed-in gate agent and when the console was last used.
+    pub agent: Mutex<Option<(gatecare_client::AuthenticatedAgent, Instant)>>,
     fonts: OnceLock<Result<Fonts, String>>,
 }
 
@@ -30,6 +32,7 @@ impl AppState {
             policy: Policy::default_policy(),
             printer,
             kiosk: Mutex::new(None),
+            agent: Mutex::new(None),
             fonts: OnceLock::new(),
         }
     }

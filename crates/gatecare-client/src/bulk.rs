@@ -51,6 +51,33 @@ pub(crate) fn parse_needs(column: &str) -> Vec<SpecialNeed> {
     column.split(',').filter(|n| !n.is_empty()).filter_map(|n| SpecialNeed::parse(n).ok()).collect()
 }
 
+/// The star-rating inputs of a manifest row (loyalty columns may be NULL
+/// for passengers outside the programme).
+pub(crate) fn star_inputs(
+    r: &sqlx::sqlite::SqliteRow,
+    tier: LoyaltyTier,
+    booking_class: &str,
+) -> Result<StarInputs, StoreError> {
+    let notes: Vec<String> =
+        serde_json::from_str(&r.try_get::<Option<String>, _>("staff_notes")?.unwrap_or_else(|| "[]".into()))
+            .unwrap_or_default();
+    Ok(StarInputs {
+        complaints_filed: r.try_get::<Option<i64>, _>("complaints_filed")?.unwrap_or(0).clamp(0, 255) as u8,
+        service_sensitivity: r.try_get::<Option<i64>, _>("service_sensitivity")?.unwrap_or(0).clamp(0, 3)
+            as u8,
+        flights_last_12_months: r
+            .try_get::<Option<i64>, _>("flights_last_12_months")?
+            .unwrap_or(0)
+            .clamp(0, 10_000) as u16,
+        weekday_share_pct: r.try_get::<Option<i64>, _>("weekday_share_pct")?.unwrap_or(0).clamp(0, 100) as u8,
+        booking_class: booking_class.chars().next().unwrap_or('Y'),
+        channel: r.try_get::<Option<String>, _>("channel")?.unwrap_or_else(|| "direct".into()),
+        occupation: r.try_get::<Option<String>, _>("occupation")?.unwrap_or_else(|| "other".into()),
+        staff_notes: notes,
+        tier: Some(tier),
+    })
+}
+
 /// The flight's current disruption as a care scenario (without the passenger).
 pub(crate) struct FlightScenario {
     pub scenario: Scenario,
@@ -151,38 +178,7 @@ impl Store {
                 .and_then(|t| LoyaltyTier::parse(&t).ok())
                 .unwrap_or(LoyaltyTier::None);
             let booking_class: String = r.try_get("booking_class")?;
-            let notes: Vec<String> = serde_json::from_str(
-                &r.try_get::<Option<String>, _>("staff_notes")?.unwrap_or_else(|| "[]".into()),
-            )
-            .unwrap_or_default();
-            let rating = rate(
-                &StarInputs {
-                    complaints_filed: r
-                        .try_get::<Option<i64>, _>("complaints_filed")?
-                        .unwrap_or(0)
-                        .clamp(0, 255) as u8,
-                    service_sensitivity: r
-                        .try_get::<Option<i64>, _>("service_sensitivity")?
-                        .unwrap_or(0)
-                        .clamp(0, 3) as u8,
-                    flights_last_12_months: r
-                        .try_get::<Option<i64>, _>("flights_last_12_months")?
-                        .unwrap_or(0)
-                        .clamp(0, 10_000) as u16,
-                    weekday_share_pct: r
-                        .try_get::<Option<i64>, _>("weekday_share_pct")?
-                        .unwrap_or(0)
-                        .clamp(0, 100) as u8,
-                    booking_class: booking_class.chars().next().unwrap_or('Y'),
-                    channel: r.try_get::<Option<String>, _>("channel")?.unwrap_or_else(|| "direct".into()),
-                    occupation: r
-                        .try_get::<Option<String>, _>("occupation")?
-                        .unwrap_or_else(|| "other".into()),
-                    staff_notes: notes,
-                    tier: Some(tier),
-                },
-                policy,
-            );
+            let rating = rate(&star_inputs(&r, tier, &booking_class)?, policy);
             out.push(ManifestEntry {
                 passenger_id: r.try_get("id")?,
                 surname: r.try_get("surname")?,

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod bulk;
 pub mod clock;
+pub mod console;
 pub mod failpoint;
 pub mod kiosk;
 pub mod ledger;

@@ -53,6 +53,8 @@ pub struct Settings {
     pub kiosk_idle_seconds: u32,
     /// Seconds between sync rounds with central when all is quiet.
     pub sync_seconds: u32,
+    /// An idle gate console locks after this many seconds (PIN to resume).
+    pub agent_idle_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +90,7 @@ struct SettingsFile {
     printer: Option<String>,
     kiosk_idle_seconds: Option<u32>,
     sync_seconds: Option<u32>,
+    agent_idle_seconds: Option<u32>,
 }
 
 pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
@@ -168,7 +171,15 @@ impl Settings {
         if !(1..=3600).contains(&sync_seconds) {
             return Err(value("sync_seconds", &sync_seconds.to_string(), "1 to 3600"));
         }
+        let agent_idle_seconds = match env("GATECARE_AGENT_IDLE") {
+            Some(v) => v.parse().map_err(|_| value("agent_idle_seconds", &v, "a number of seconds"))?,
+            None => parsed.agent_idle_seconds.unwrap_or(180),
+        };
+        if !(2..=3600).contains(&agent_idle_seconds) {
+            return Err(value("agent_idle_seconds", &agent_idle_seconds.to_string(), "2 to 3600"));
+        }
         Ok(Settings {
+            agent_idle_seconds,
             sync_seconds,
             database,
             station,

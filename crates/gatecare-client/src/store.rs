@@ -85,6 +85,11 @@ pub struct FlightSummary {
     pub delay_minutes: i64,
     pub cause: Option<String>,
     pub passengers: i64,
+    /// Passengers with a voucher on this flight (not voided).
+    pub served: i64,
+    /// Passengers the care engine says are owed care now (filled in by
+    /// [`Store::with_care_owed`]; 0 for a flight on time).
+    pub owed: i64,
 }
 
 impl Store {
@@ -455,7 +460,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT f.id, f.carrier, f.number, f.origin, f.destination, f.scheduled_departure, f.gate, \
                     d.kind, d.cause, d.expected_departure, \
-                    (SELECT COUNT(*) FROM segments s WHERE s.flight_id = f.id) AS passengers \
+                    (SELECT COUNT(*) FROM segments s WHERE s.flight_id = f.id) AS passengers, \
+                    (SELECT COUNT(DISTINCT i.passenger_id) FROM ledger_events i WHERE i.flight_id = f.id AND i.event = 'issued' \
+                       AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS served \
              FROM flights f \
              LEFT JOIN disruption_updates d ON d.rowid = ( \
                  SELECT d2.rowid FROM disruption_updates d2 WHERE d2.flight_id = f.id \
@@ -510,6 +517,8 @@ impl Store {
                     delay_minutes: expected_shown.map(|e| (e - scheduled).num_minutes()).unwrap_or(0),
                     cause: kind.is_some().then(|| r.try_get("cause")).transpose()?,
                     passengers: r.try_get("passengers")?,
+                    served: r.try_get("served")?,
+                    owed: 0,
                 })
             })
             .collect()

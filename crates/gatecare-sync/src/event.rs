@@ -18,10 +18,12 @@ pub enum EventKind {
     Feedback,
     Enrolment,
     ProfileNote,
+    /// A delay or cancellation entered (or updated) by an agent.
+    DisruptionUpdated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Issued,
         EventKind::Voided,
         EventKind::Reprinted,
@@ -31,6 +33,7 @@ impl EventKind {
         EventKind::Feedback,
         EventKind::Enrolment,
         EventKind::ProfileNote,
+        EventKind::DisruptionUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl EventKind {
             EventKind::Feedback => "feedback",
             EventKind::Enrolment => "enrolment",
             EventKind::ProfileNote => "profile_note",
+            EventKind::DisruptionUpdated => "disruption_updated",
         }
     }
 

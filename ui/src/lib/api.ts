@@ -1,6 +1,17 @@
 // The only door to Rust. The webview has no network access of its own: every
 // request goes through these commands, which the capability file allows.
-import { invoke } from '@tauri-apps/api/core';
+import { invoke as tauriInvoke } from '@tauri-apps/api/core';
+import { markActive } from './activity';
+
+/** Every command counts as activity, when sent and when it answers. */
+async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  markActive();
+  try {
+    return await tauriInvoke<T>(cmd, args);
+  } finally {
+    markActive();
+  }
+}
 
 export type Mode = 'agent' | 'kiosk';
 export type FlightStatus = 'on_time' | 'delayed' | 'cancelled';
@@ -34,6 +45,8 @@ export interface FlightSummary {
   delay_minutes: number;
   cause: string | null;
   passengers: number;
+  served: number;
+  owed: number;
 }
 
 export interface FlightBoard {
@@ -72,7 +85,8 @@ export interface SyncStatus {
   cursor: number;
 }
 
-export const syncStatus = (): Promise<SyncStatus> => invoke<SyncStatus>('sync_status');
+// Background polling is not activity: it must not keep an idle console open.
+export const syncStatus = (): Promise<SyncStatus> => tauriInvoke<SyncStatus>('sync_status');
 export const flightBoard = (): Promise<FlightBoard> => invoke<FlightBoard>('flight_board');
 
 export type CareKind = 'meal' | 'communication' | 'hotel' | 'transport';
@@ -141,3 +155,204 @@ export const kioskEnd = (): Promise<void> => invoke<void>('kiosk_end');
 export const kioskFeedback = (score: number): Promise<void> => invoke<void>('kiosk_feedback', { score });
 export const kioskEnrol = (mobile: string, consent: boolean): Promise<string> =>
   invoke<string>('kiosk_enrol', { mobile, consent });
+
+// ---- Gate-agent console -------------------------------------------------
+
+export type Role = 'agent' | 'supervisor' | 'duty_manager';
+
+export interface AgentInfo {
+  code: string;
+  name: string;
+  role: Role;
+  idle_seconds: number;
+}
+
+export interface DisruptionNow {
+  kind: 'delay' | 'cancellation' | string;
+  cause: string;
+  cause_en: string;
+  cause_zh: string;
+  expected_departure: string | null;
+  delay_minutes: number;
+  recorded_at: string;
+  recorded_by: string;
+}
+
+export interface TimelineItem {
+  kind: CareKind;
+  ordinal: number;
+  from: string;
+  due: boolean;
+  source: string;
+  citation: string;
+}
+
+export interface HotelBlockRow {
+  id: string;
+  name: string;
+  name_zh: string | null;
+  stars: number;
+  rooms_left: number;
+  rooms_total: number;
+  transport: string;
+}
+
+export interface CabinRow {
+  cabin: string;
+  seats: number;
+  booked: number;
+}
+
+export interface FlightView {
+  flight_id: string;
+  flight: string;
+  destination: string;
+  destination_city: string;
+  scheduled_departure: string;
+  gate: string | null;
+  time_zone: string;
+  disruption: DisruptionNow | null;
+  updates: DisruptionNow[];
+  passengers: number;
+  served: number;
+  timeline: TimelineItem[];
+  next_update_due: string | null;
+  update_overdue: boolean;
+  announcement_en: string;
+  announcement_zh: string;
+  hotels: HotelBlockRow[];
+  rooms_left: number;
+  hotel_owed_unserved: number;
+  hotel_warning: boolean;
+  cabins: CabinRow[];
+}
+
+export interface PriorityRow {
+  place: number;
+  class: 'legal_priority' | 'infant_or_elderly' | 'top_customer' | 'standard';
+  reason: string;
+  reach_out_first: boolean;
+  passenger_id: string;
+  surname: string;
+  given_names: string;
+  native_name: string | null;
+  pnr: string;
+  cabin: string;
+  tier: string;
+  stars: number;
+  needs: string[];
+  group_id: string | null;
+  group_leader: boolean;
+  vouchers: number;
+}
+
+export interface Money {
+  amount_minor: number;
+  currency: string;
+}
+
+export interface PassengerView {
+  passenger_id: string;
+  flight_id: string;
+  surname: string;
+  given_names: string;
+  native_name: string | null;
+  pnr: string;
+  ticket_number: string;
+  cabin: string;
+  booking_class: string;
+  seat: string | null;
+  tier: string;
+  ff_number: string | null;
+  miles: number;
+  stars: number;
+  score: number;
+  factors: { factor: string; points: number; max: number; why: string }[];
+  lifetime_value: Money;
+  needs: string[];
+  group_id: string | null;
+  group_size: number;
+  entitlements: (TimelineItem & { passenger_pays: boolean })[];
+  vouchers: {
+    voucher_id: string;
+    serial: string;
+    kind: string;
+    value_minor: number;
+    currency: string;
+    statutory: boolean;
+    issued_at: string;
+    actor: string;
+    approver: string | null;
+    reason: string;
+    voided: boolean;
+    reprints: number;
+  }[];
+  authority_limit: Money | null;
+}
+
+export interface Issued {
+  voucher_id: string;
+  serial: string;
+  entitlement_key: string;
+  ledger_seq: number;
+  reprint: boolean;
+  provisional: boolean;
+}
+
+export interface BulkResult {
+  summary: { issued: number; reprinted: number; not_due: number; vouchers: Issued[] };
+  print_job: string | null;
+  print_error: string | null;
+}
+
+export interface Upgrades {
+  free: CabinRow[];
+  candidates: {
+    passenger_id: string;
+    surname: string;
+    given_names: string;
+    native_name: string | null;
+    from_cabin: string;
+    to_cabin: string;
+    stars: number;
+    tier: string;
+    upgraded: boolean;
+  }[];
+}
+
+export interface AgentIssue {
+  passenger_id: string;
+  flight_id: string;
+  kind: 'meal' | 'hotel' | 'transport' | 'upgrade' | 'goodwill';
+  ordinal?: number;
+  value_minor?: number;
+  hotel_block_id?: string;
+  reason?: string;
+  approver?: { code: string; pin: string };
+}
+
+export const agentSignIn = (code: string, pin: string): Promise<AgentInfo> =>
+  invoke<AgentInfo>('agent_sign_in', { code, pin });
+export const agentSignOut = (): Promise<void> => invoke<void>('agent_sign_out');
+export const agentWhoami = (): Promise<AgentInfo> => invoke<AgentInfo>('agent_whoami');
+export const agentFlight = (flightId: string): Promise<FlightView> => invoke<FlightView>('agent_flight', { flightId });
+export const agentDisruption = (
+  flightId: string,
+  entry: { kind: string; cause: string; expected_departure: string | null },
+): Promise<FlightView> => invoke<FlightView>('agent_disruption', { flightId, entry });
+export const agentPriority = (flightId: string): Promise<PriorityRow[]> =>
+  invoke<PriorityRow[]>('agent_priority', { flightId });
+export const agentPassenger = (passengerId: string, flightId: string): Promise<PassengerView> =>
+  invoke<PassengerView>('agent_passenger', { passengerId, flightId });
+export const agentUpgrades = (flightId: string): Promise<Upgrades> => invoke<Upgrades>('agent_upgrades', { flightId });
+export const agentIssue = (req: AgentIssue): Promise<Issued> => invoke<Issued>('agent_issue', { req });
+export const agentVoid = (voucherId: string, reason: string): Promise<void> =>
+  invoke<void>('agent_void', { voucherId, reason });
+export const agentReprint = (voucherId: string): Promise<Issued> => invoke<Issued>('agent_reprint', { voucherId });
+export const agentBulk = (flightId: string, kind: 'meal' | 'transport'): Promise<BulkResult> =>
+  invoke<BulkResult>('agent_bulk', { flightId, kind });
+
+/** Money in minor units, shown in its currency. */
+export function formatMoney(locale: string, minor: number, currency: string): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
+}

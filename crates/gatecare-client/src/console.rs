@@ -1,0 +1,777 @@
+//! The gate agent's console: a flight at a glance (disruption, timeline,
+//! what to announce and when), disruption entry, the priority list, one
+//! passenger's full picture, hotel blocks and upgrade candidates.
+//!
+//! Rules come from the care crate (evaluation, priority, stars, authority);
+//! this module gathers the facts and records what agents decide.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use gatecare_care::Policy;
+use gatecare_care::cause::Cause;
+use gatecare_care::evaluate::{CareKind, Source};
+use gatecare_care::priority::{PriorityClass, PriorityInput, order};
+use gatecare_care::scenario::PassengerFacts;
+use gatecare_care::stars::{FactorScore, lifetime_value, rate};
+use gatecare_core::{Cabin, LoyaltyTier, Money, SpecialNeed};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::bulk::{parse_needs, star_inputs};
+use crate::ledger::{LedgerError, audit};
+use crate::store::{parse_time, rfc3339};
+use crate::{AuthenticatedAgent, Store, StoreError};
+
+/// Passengers must hear of a change within 30 minutes and get an update
+/// every 30 minutes after (CAAC 2016; ANAC 400).
+pub const UPDATE_INTERVAL_MINUTES: i64 = 30;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DisruptionNow {
+    pub kind: String,
+    pub cause: String,
+    pub cause_en: String,
+    pub cause_zh: String,
+    pub expected_departure: Option<DateTime<Utc>>,
+    pub delay_minutes: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineItem {
+    pub kind: CareKind,
+    pub ordinal: u32,
+    pub from: DateTime<Utc>,
+    pub due: bool,
+    pub source: String,
+    pub citation: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HotelBlockRow {
+    pub id: String,
+    pub name: String,
+    pub name_zh: Option<String>,
+    pub stars: i64,
+    pub rooms_left: i64,
+    pub rooms_total: i64,
+    pub transport: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CabinRow {
+    pub cabin: String,
+    pub seats: i64,
+    pub booked: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlightView {
+    pub flight_id: String,
+    pub flight: String,
+    pub destination: String,
+    pub destination_city: String,
+    pub scheduled_departure: DateTime<Utc>,
+    pub gate: Option<String>,
+    pub time_zone: String,
+    pub disruption: Option<DisruptionNow>,
+    /// Every change, newest first: who and when.
+    pub updates: Vec<DisruptionNow>,
+    pub passengers: i64,
+    /// Passengers with at least one voucher issued on this flight.
+    pub served: i64,
+    /// What becomes due when, for a passenger without special needs.
+    pub timeline: Vec<TimelineItem>,
+    /// When passengers must next hear from the gate.
+    pub next_update_due: Option<DateTime<Utc>>,
+    pub update_overdue: bool,
+    pub announcement_en: String,
+    pub announcement_zh: String,
+    pub hotels: Vec<HotelBlockRow>,
+    /// Rooms left across the station's blocks, and passengers a hotel is
+    /// owed to who have none yet: warn before the blocks run out.
+    pub rooms_left: i64,
+    pub hotel_owed_unserved: i64,
+    pub hotel_warning: bool,
+    pub cabins: Vec<CabinRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PriorityRow {
+    pub place: usize,
+    pub class: PriorityClass,
+    pub reason: String,
+    pub reach_out_first: bool,
+    pub passenger_id: String,
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub pnr: String,
+    pub cabin: String,
+    pub tier: LoyaltyTier,
+    pub stars: u8,
+    pub needs: Vec<SpecialNeed>,
+    pub group_id: Option<String>,
+    pub group_leader: bool,
+    /// Vouchers issued (not voided) on this flight.
+    pub vouchers: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntitlementRow {
+    pub kind: CareKind,
+    pub ordinal: u32,
+    pub due: bool,
+    pub from: DateTime<Utc>,
+    pub source: String,
+    pub citation: &'static str,
+    pub passenger_pays: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoucherRow {
+    pub voucher_id: String,
+    pub serial: String,
+    pub kind: String,
+    pub value_minor: i64,
+    pub currency: String,
+    pub statutory: bool,
+    pub issued_at: DateTime<Utc>,
+    pub actor: String,
+    pub approver: Option<String>,
+    pub reason: String,
+    pub voided: bool,
+    pub reprints: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PassengerView {
+    pub passenger_id: String,
+    pub flight_id: String,
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub pnr: String,
+    pub ticket_number: String,
+    pub cabin: String,
+    pub booking_class: String,
+    pub seat: Option<String>,
+    pub tier: LoyaltyTier,
+    pub ff_number: Option<String>,
+    pub miles: i64,
+    pub stars: u8,
+    pub score: u8,
+    pub factors: Vec<FactorScore>,
+    pub lifetime_value: Money,
+    pub needs: Vec<SpecialNeed>,
+    pub group_id: Option<String>,
+    pub group_size: i64,
+    pub entitlements: Vec<EntitlementRow>,
+    pub vouchers: Vec<VoucherRow>,
+    /// What this agent may grant this passenger at their own authority.
+    pub authority_limit: Option<Money>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisruptionEntry {
+    /// `delay` or `cancellation`.
+    pub kind: String,
+    /// A category (`technical`, `weather`, …) or an IATA delay code (`41`).
+    pub cause: String,
+    pub expected_departure: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpgradeCandidate {
+    pub passenger_id: String,
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub from_cabin: String,
+    pub to_cabin: String,
+    pub stars: u8,
+    pub tier: LoyaltyTier,
+    pub upgraded: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Upgrades {
+    /// Free seats per higher cabin.
+    pub free: Vec<CabinRow>,
+    /// By stars, then tier: the first ones fit the free seats.
+    pub candidates: Vec<UpgradeCandidate>,
+}
+
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// What the agent reads out, in English and Chinese.
+pub fn announcement(
+    flight: &str,
+    city_en: &str,
+    d: &DisruptionNow,
+    next_update: DateTime<Utc>,
+    tz: Tz,
+) -> (String, String) {
+    let next = local(next_update, tz);
+    match (d.kind.as_str(), d.expected_departure) {
+        ("cancellation", _) => (
+            format!(
+                "Ladies and gentlemen, flight {flight} to {city_en} is cancelled because of {}. Please see the gate \
+                 staff for rebooking, meals and hotel rooms. We will update you again by {next}.",
+                d.cause_en
+            ),
+            format!(
+                "女士们、先生们：前往{city_en}的{flight}航班因{}取消。请到登机口办理改签，并领取餐食和酒店安排。我们将在{next}前再次向您通报。",
+                d.cause_zh
+            ),
+        ),
+        (_, Some(t)) => {
+            let new_time = local(t, tz);
+            (
+                format!(
+                    "Ladies and gentlemen, flight {flight} to {city_en} is delayed because of {}. The new expected \
+                     departure time is {new_time}. Meal vouchers are available at the gate. We will update you again \
+                     by {next}.",
+                    d.cause_en
+                ),
+                format!(
+                    "女士们、先生们：前往{city_en}的{flight}航班因{}延误，预计起飞时间为{new_time}。餐食券请到登机口领取。我们将在{next}前再次向您通报。",
+                    d.cause_zh
+                ),
+            )
+        }
+        _ => (
+            format!(
+                "Ladies and gentlemen, flight {flight} to {city_en} is delayed because of {}. We will update you again \
+                 by {next}.",
+                d.cause_en
+            ),
+            format!(
+                "女士们、先生们：前往{city_en}的{flight}航班因{}延误。我们将在{next}前再次向您通报。",
+                d.cause_zh
+            ),
+        ),
+    }
+}
+
+fn source_name(s: Source) -> String {
+    match s {
+        Source::Regime(r) => r.as_str().to_owned(),
+        Source::Policy(_) => "policy".to_owned(),
+    }
+}
+
+impl Store {
+    async fn updates(
+        &self,
+        flight_id: &str,
+        scheduled: DateTime<Utc>,
+    ) -> Result<Vec<DisruptionNow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, cause, expected_departure, recorded_at, recorded_by FROM disruption_updates \
+             WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let cause: String = r.try_get("cause")?;
+                let (en, zh) = Cause::parse(&cause).map(Cause::explained).unwrap_or(("", ""));
+                let expected =
+                    r.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?;
+                Ok(DisruptionNow {
+                    kind: r.try_get("kind")?,
+                    cause_en: en.to_owned(),
+                    cause_zh: zh.to_owned(),
+                    cause,
+                    delay_minutes: expected.map_or(0, |t| (t - scheduled).num_minutes().max(0)),
+                    expected_departure: expected,
+                    recorded_at: parse_time(r.try_get("recorded_at")?)?,
+                    recorded_by: r.try_get("recorded_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A flight at a glance for the agent.
+    pub async fn flight_view(
+        &self,
+        flight_id: &str,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<FlightView, StoreError> {
+        let f = sqlx::query(
+            "SELECT carrier, number, origin, destination, scheduled_departure, gate FROM flights WHERE id = ?",
+        )
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
+        let origin: String = f.try_get("origin")?;
+        let destination: String = f.try_get("destination")?;
+        let airport = |code: &str| {
+            gatecare_core::AirportCode::parse(code).ok().and_then(|c| gatecare_reference::airport(&c))
+        };
+        let tz = airport(&origin).map_or(chrono_tz::UTC, |a| a.tz);
+        let city_en = airport(&destination).map_or(destination.clone(), |a| a.city.clone());
+        let scheduled = parse_time(f.try_get("scheduled_departure")?)?;
+        let flight = format!("{}{}", f.try_get::<String, _>("carrier")?, f.try_get::<String, _>("number")?);
+        let updates = self.updates(flight_id, scheduled).await?;
+        let disruption = updates.first().cloned();
+
+        let counts = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM segments WHERE flight_id = ?1) AS pax, \
+                    (SELECT COUNT(DISTINCT i.passenger_id) FROM ledger_events i WHERE i.flight_id = ?1 AND i.event = 'issued' \
+                       AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS served, \
+                    (SELECT COUNT(DISTINCT i.passenger_id) FROM ledger_events i WHERE i.flight_id = ?1 AND i.event = 'issued' AND i.kind = 'hotel' \
+                       AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS hotel_served",
+        )
+        .bind(flight_id)
+        .fetch_one(self.pool())
+        .await?;
+        let passengers: i64 = counts.try_get("pax")?;
+
+        let mut timeline = Vec::new();
+        let mut hotel_owed = false;
+        if let Some(fs) = self.flight_scenario(flight_id, now).await? {
+            let eval = gatecare_care::evaluate(&fs.scenario, policy);
+            hotel_owed = eval.care.iter().any(|i| i.kind == CareKind::Hotel && i.due && !i.passenger_pays);
+            let mut later = fs.scenario.clone();
+            // Far in the future: everything that will ever accrue, with its time.
+            later.at = later.expected_departure.unwrap_or(later.scheduled_departure) + Duration::hours(48);
+            for i in gatecare_care::evaluate(&later, policy).care {
+                timeline.push(TimelineItem {
+                    kind: i.kind,
+                    ordinal: i.ordinal,
+                    from: i.from,
+                    due: i.from <= now,
+                    source: source_name(i.source),
+                    citation: i.citation,
+                });
+            }
+            timeline.sort_by_key(|i| (i.from, i.ordinal));
+        }
+        let hotels: Vec<HotelBlockRow> = sqlx::query(
+            "SELECT id, name, name_zh, stars, rooms_left, rooms_total, transport FROM hotel_blocks \
+             WHERE station = ? AND valid_from <= ? AND valid_until > ? ORDER BY stars DESC, name",
+        )
+        .bind(&origin)
+        .bind(rfc3339(now))
+        .bind(rfc3339(now))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(HotelBlockRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                name_zh: r.try_get("name_zh")?,
+                stars: r.try_get("stars")?,
+                rooms_left: r.try_get("rooms_left")?,
+                rooms_total: r.try_get("rooms_total")?,
+                transport: r.try_get("transport")?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        let rooms_left: i64 = hotels.iter().map(|h| h.rooms_left).sum();
+        let hotel_owed_unserved =
+            if hotel_owed { (passengers - counts.try_get::<i64, _>("hotel_served")?).max(0) } else { 0 };
+        let cabins =
+            sqlx::query("SELECT cabin, seats, booked FROM flight_cabins WHERE flight_id = ? ORDER BY cabin")
+                .bind(flight_id)
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(CabinRow {
+                        cabin: r.try_get("cabin")?,
+                        seats: r.try_get("seats")?,
+                        booked: r.try_get("booked")?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+
+        let (next_update_due, announcement_en, announcement_zh) = match &disruption {
+            Some(d) => {
+                // Every 30 minutes from the last change, rolled forward to
+                // the next slot that has not passed.
+                let mut next = d.recorded_at + Duration::minutes(UPDATE_INTERVAL_MINUTES);
+                while next < now - Duration::minutes(UPDATE_INTERVAL_MINUTES) {
+                    next += Duration::minutes(UPDATE_INTERVAL_MINUTES);
+                }
+                let (en, zh) = announcement(&flight, &city_en, d, next.max(now), tz);
+                (Some(next), en, zh)
+            }
+            None => (None, String::new(), String::new()),
+        };
+        Ok(FlightView {
+            flight_id: flight_id.to_owned(),
+            flight,
+            destination,
+            destination_city: city_en,
+            scheduled_departure: scheduled,
+            gate: f.try_get("gate")?,
+            time_zone: tz.name().to_owned(),
+            disruption,
+            updates,
+            passengers,
+            served: counts.try_get("served")?,
+            timeline,
+            update_overdue: next_update_due.is_some_and(|t| t < now),
+            next_update_due,
+            announcement_en,
+            announcement_zh,
+            rooms_left,
+            hotel_owed_unserved,
+            hotel_warning: hotel_owed && hotel_owed_unserved > rooms_left,
+            hotels,
+            cabins,
+        })
+    }
+
+    /// Records a delay or cancellation entered by an agent: a new row (the
+    /// history keeps every change), audited and queued for central.
+    pub async fn record_disruption(
+        &self,
+        flight_id: &str,
+        entry: &DisruptionEntry,
+        agent: &AuthenticatedAgent,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
+        let cause = Cause::parse(&entry.cause).ok_or_else(|| {
+            LedgerError::Invalid(format!("unknown cause {:?}: a category or an IATA code", entry.cause))
+        })?;
+        let row = sqlx::query("SELECT scheduled_departure, scheduled_arrival FROM flights WHERE id = ?")
+            .bind(flight_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| LedgerError::Invalid(format!("no flight {flight_id}")))?;
+        let scheduled = parse_time(row.try_get("scheduled_departure")?)?;
+        let block = parse_time(row.try_get("scheduled_arrival")?)? - scheduled;
+        let (kind, expected_departure) = match (entry.kind.as_str(), entry.expected_departure) {
+            ("delay", Some(t)) if t > scheduled && t - scheduled <= Duration::hours(72) => ("delay", Some(t)),
+            ("delay", _) => {
+                return Err(LedgerError::Invalid(
+                    "a delay needs a new departure time after the scheduled one, within 72 h".into(),
+                ));
+            }
+            ("cancellation", _) => ("cancellation", None),
+            (other, _) => return Err(LedgerError::Invalid(format!("unknown disruption kind {other:?}"))),
+        };
+        let expected_arrival = expected_departure.map(|t| t + block);
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, recorded_at, recorded_by) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(flight_id)
+        .bind(kind)
+        .bind(cause.as_str())
+        .bind(expected_departure.map(rfc3339))
+        .bind(expected_arrival.map(rfc3339))
+        .bind(rfc3339(now))
+        .bind(&agent.code)
+        .execute(&mut *tx)
+        .await?;
+        let details = serde_json::json!({
+            "id": id, "flight_id": flight_id, "kind": kind, "cause": cause.as_str(),
+            "expected_departure": expected_departure, "expected_arrival": expected_arrival,
+            "recorded_by": agent.code,
+        });
+        audit(&mut tx, &agent.code, device, "disruption.recorded", &details, now).await?;
+        crate::ledger::append_sync(&mut tx, "disruption_updated", &details, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The flight's passengers in the care engine's order.
+    pub async fn priority_list(
+        &self,
+        flight_id: &str,
+        policy: &Policy,
+    ) -> Result<Vec<PriorityRow>, StoreError> {
+        let manifest = self.manifest(flight_id, policy).await?;
+        let year: i64 = sqlx::query_scalar(
+            "SELECT CAST(substr(scheduled_departure, 1, 4) AS INTEGER) FROM flights WHERE id = ?",
+        )
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .unwrap_or(2026);
+        let issued: std::collections::HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+            "SELECT i.passenger_id, COUNT(*) FROM ledger_events i WHERE i.flight_id = ? AND i.event = 'issued' \
+             AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided') \
+             GROUP BY i.passenger_id",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .collect();
+        let input: Vec<PriorityInput> = manifest
+            .iter()
+            .map(|m| PriorityInput {
+                id: m.passenger_id.clone(),
+                pnr: m.pnr.clone(),
+                needs: m.needs.clone(),
+                age: m.birth_year.map(|b| (year - b).clamp(0, 130) as u16),
+                stars: m.stars,
+                tier: m.tier,
+                group_id: m.group_id.clone(),
+                group_leader: m.group_leader,
+            })
+            .collect();
+        let by_id: std::collections::HashMap<&str, &crate::bulk::ManifestEntry> =
+            manifest.iter().map(|m| (m.passenger_id.as_str(), m)).collect();
+        Ok(order(&input)
+            .into_iter()
+            .filter_map(|p| {
+                let m = by_id.get(p.id.as_str())?;
+                Some(PriorityRow {
+                    place: p.place,
+                    class: p.class,
+                    reason: p.reason,
+                    reach_out_first: p.reach_out_first,
+                    passenger_id: m.passenger_id.clone(),
+                    surname: m.surname.clone(),
+                    given_names: m.given_names.clone(),
+                    native_name: m.native_name.clone(),
+                    pnr: m.pnr.clone(),
+                    cabin: m.cabin.clone(),
+                    tier: m.tier,
+                    stars: m.stars,
+                    needs: m.needs.clone(),
+                    group_id: m.group_id.clone(),
+                    group_leader: m.group_leader,
+                    vouchers: issued.get(&m.passenger_id).copied().unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
+    /// One passenger as the agent sees them.
+    pub async fn passenger_view(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+        agent: &AuthenticatedAgent,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<PassengerView, StoreError> {
+        let r = sqlx::query(
+            "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \
+                    s.pnr, s.ticket_number, s.cabin, s.booking_class, s.seat, s.group_id, \
+                    l.tier, l.ff_number, l.miles, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, \
+                    l.weekday_share_pct, l.channel, l.occupation, l.staff_notes, f.scheduled_departure \
+             FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
+             LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
+             WHERE s.passenger_id = ? AND s.flight_id = ?",
+        )
+        .bind(passenger_id)
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::Data(format!("no booking of {passenger_id} on {flight_id}")))?;
+        let tier = r
+            .try_get::<Option<String>, _>("tier")?
+            .and_then(|t| LoyaltyTier::parse(&t).ok())
+            .unwrap_or(LoyaltyTier::None);
+        let booking_class: String = r.try_get("booking_class")?;
+        let inputs = star_inputs(&r, tier, &booking_class)?;
+        let rating = rate(&inputs, policy);
+        let needs = parse_needs(&r.try_get::<String, _>("needs")?);
+        let cabin: String = r.try_get("cabin")?;
+        let year = parse_time(r.try_get("scheduled_departure")?)?
+            .format("%Y")
+            .to_string()
+            .parse::<i64>()
+            .unwrap_or(2026);
+        let age = r.try_get::<Option<i64>, _>("birth_year")?.map(|b| (year - b).clamp(0, 130) as u16);
+        let ltv = lifetime_value(
+            inputs.flights_last_12_months,
+            Cabin::parse(&cabin).unwrap_or(Cabin::Economy),
+            age,
+            policy,
+        );
+        let group_id: Option<String> = r.try_get("group_id")?;
+        let group_size: i64 = match &group_id {
+            Some(g) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM segments WHERE group_id = ? AND flight_id = ?")
+                    .bind(g)
+                    .bind(flight_id)
+                    .fetch_one(self.pool())
+                    .await?
+            }
+            None => 0,
+        };
+        let mut entitlements = Vec::new();
+        if let Some(fs) = self.flight_scenario(flight_id, now).await? {
+            let mut s = fs.scenario;
+            s.passenger =
+                PassengerFacts::from_needs(&needs, r.try_get::<i64, _>("lives_in_departure_city")? != 0);
+            for i in gatecare_care::evaluate(&s, policy).care {
+                entitlements.push(EntitlementRow {
+                    kind: i.kind,
+                    ordinal: i.ordinal,
+                    due: i.due,
+                    from: i.from,
+                    source: source_name(i.source),
+                    citation: i.citation,
+                    passenger_pays: i.passenger_pays,
+                });
+            }
+        }
+        let vouchers = sqlx::query(
+            "SELECT i.voucher_id, i.serial, i.kind, i.value_minor, i.currency, i.statutory, i.at, i.actor, i.approver, i.reason, \
+                    EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided') AS voided, \
+                    (SELECT COUNT(*) FROM ledger_events p WHERE p.voucher_id = i.voucher_id AND p.event = 'reprinted') AS reprints \
+             FROM ledger_events i WHERE i.passenger_id = ? AND i.flight_id = ? AND i.event = 'issued' ORDER BY i.seq",
+        )
+        .bind(passenger_id)
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|v| {
+            Ok(VoucherRow {
+                voucher_id: v.try_get("voucher_id")?,
+                serial: v.try_get("serial")?,
+                kind: v.try_get("kind")?,
+                value_minor: v.try_get("value_minor")?,
+                currency: v.try_get("currency")?,
+                statutory: v.try_get::<i64, _>("statutory")? != 0,
+                issued_at: parse_time(v.try_get("at")?)?,
+                actor: v.try_get("actor")?,
+                approver: v.try_get("approver")?,
+                reason: v.try_get("reason")?,
+                voided: v.try_get::<i64, _>("voided")? != 0,
+                reprints: v.try_get("reprints")?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        Ok(PassengerView {
+            passenger_id: r.try_get("id")?,
+            flight_id: flight_id.to_owned(),
+            surname: r.try_get("surname")?,
+            given_names: r.try_get("given_names")?,
+            native_name: r.try_get("native_name")?,
+            pnr: r.try_get("pnr")?,
+            ticket_number: r.try_get("ticket_number")?,
+            cabin,
+            booking_class,
+            seat: r.try_get("seat")?,
+            tier,
+            ff_number: r.try_get("ff_number")?,
+            miles: r.try_get::<Option<i64>, _>("miles")?.unwrap_or(0),
+            stars: rating.stars,
+            score: rating.score,
+            factors: rating.factors,
+            lifetime_value: ltv,
+            needs,
+            group_id,
+            group_size,
+            entitlements,
+            vouchers,
+            authority_limit: gatecare_care::authority::limit(policy, agent.role, rating.stars),
+        })
+    }
+
+    /// Fills in how many passengers of each disrupted flight are owed care
+    /// now and have no voucher yet (the care engine, for a passenger without
+    /// special needs).
+    pub async fn with_care_owed(
+        &self,
+        mut flights: Vec<crate::FlightSummary>,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::FlightSummary>, StoreError> {
+        for f in flights.iter_mut().filter(|f| f.status != crate::FlightStatus::OnTime) {
+            if let Some(fs) = self.flight_scenario(&f.id, now).await? {
+                let eval = gatecare_care::evaluate(&fs.scenario, policy);
+                if eval.care.iter().any(|i| i.due && !i.passenger_pays) {
+                    f.owed = (f.passengers - f.served).max(0);
+                }
+            }
+        }
+        Ok(flights)
+    }
+
+    /// A hotel block's nightly rate and currency.
+    pub async fn hotel_rate(&self, block_id: &str) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT rate_minor, currency FROM hotel_blocks WHERE id = ?")
+            .bind(block_id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Passengers who could move up a cabin, best customers first, and the
+    /// free seats they could take.
+    pub async fn upgrade_candidates(&self, flight_id: &str, policy: &Policy) -> Result<Upgrades, StoreError> {
+        let cabins: Vec<CabinRow> =
+            sqlx::query("SELECT cabin, seats, booked FROM flight_cabins WHERE flight_id = ?")
+                .bind(flight_id)
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(CabinRow {
+                        cabin: r.try_get("cabin")?,
+                        seats: r.try_get("seats")?,
+                        booked: r.try_get("booked")?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+        let upgraded: std::collections::HashSet<String> = sqlx::query_scalar(
+            "SELECT i.passenger_id FROM ledger_events i WHERE i.flight_id = ? AND i.event = 'issued' AND i.kind = 'upgrade' \
+             AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .collect();
+        let rank = |c: &str| match Cabin::parse(c) {
+            Ok(Cabin::First) => 3,
+            Ok(Cabin::Business) => 2,
+            Ok(Cabin::PremiumEconomy) => 1,
+            _ => 0,
+        };
+        // The next cabin up that exists on this aircraft.
+        let next_up = |c: &str| {
+            let mut up: Vec<&CabinRow> = cabins.iter().filter(|r| rank(&r.cabin) > rank(c)).collect();
+            up.sort_by_key(|r| rank(&r.cabin));
+            up.first().map(|r| r.cabin.clone())
+        };
+        let manifest = self.manifest(flight_id, policy).await?;
+        let mut candidates: Vec<UpgradeCandidate> = manifest
+            .into_iter()
+            .filter(|m| m.stars >= 4 || m.tier >= LoyaltyTier::Gold)
+            .filter_map(|m| {
+                let to = next_up(&m.cabin)?;
+                Some(UpgradeCandidate {
+                    upgraded: upgraded.contains(&m.passenger_id),
+                    passenger_id: m.passenger_id,
+                    surname: m.surname,
+                    given_names: m.given_names,
+                    native_name: m.native_name,
+                    from_cabin: m.cabin,
+                    to_cabin: to,
+                    stars: m.stars,
+                    tier: m.tier,
+                })
+            })
+            .collect();
+        candidates
+            .sort_by(|a, b| b.stars.cmp(&a.stars).then(b.tier.cmp(&a.tier)).then(a.surname.cmp(&b.surname)));
+        let free = cabins.iter().filter(|c| rank(&c.cabin) > 0).cloned().collect();
+        Ok(Upgrades { free, candidates })
+    }
+}

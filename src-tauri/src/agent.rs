@@ -1,0 +1,396 @@
+//! The gate agent's commands. Every one needs agent mode and a signed-in,
+//! unlocked agent; authority limits are enforced by the ledger, and a
+//! supervisor's approval is a second PIN check here, never a UI flag.
+
+use std::time::{Duration, Instant};
+
+use gatecare_client::bulk::BulkSummary;
+use gatecare_client::console::{DisruptionEntry, FlightView, PassengerView, PriorityRow, Upgrades};
+use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, Issued, LockoutPolicy, Mode};
+use gatecare_core::Money;
+use gatecare_ledger::EntitlementKind;
+use gatecare_ledger::offline::OfflineLimits;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Emitter, State};
+
+use crate::commands::UiError;
+use crate::kiosk::require_mode;
+use crate::state::AppState;
+
+fn err(code: &'static str, message: impl Into<String>) -> UiError {
+    UiError { code, message: message.into() }
+}
+
+/// The signed-in agent, if the console is not idle-locked; using a command
+/// counts as activity.
+pub(crate) fn agent(state: &AppState) -> Result<AuthenticatedAgent, UiError> {
+    require_mode(state, Mode::Agent)?;
+    let mut slot = state.agent.lock().map_err(|_| err("auth.state", "agent session poisoned"))?;
+    let idle = Duration::from_secs(u64::from(state.settings.agent_idle_seconds));
+    match slot.as_mut() {
+        Some((_, at)) if at.elapsed() > idle => {
+            *slot = None;
+            Err(err("auth.idle_locked", "the console locked itself after being idle; sign in again"))
+        }
+        Some((a, at)) => {
+            *at = Instant::now();
+            Ok(a.clone())
+        }
+        None => Err(err("auth.signed_out", "sign in with your agent ID and PIN")),
+    }
+}
+
+fn touch(state: &AppState) {
+    if let Ok(mut slot) = state.agent.lock()
+        && let Some((_, at)) = slot.as_mut()
+    {
+        *at = Instant::now();
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentInfo {
+    pub code: String,
+    pub name: String,
+    pub role: gatecare_care::policy::Role,
+    pub idle_seconds: u32,
+}
+
+fn info(a: &AuthenticatedAgent, state: &AppState) -> AgentInfo {
+    AgentInfo {
+        code: a.code.clone(),
+        name: a.name.clone(),
+        role: a.role,
+        idle_seconds: state.settings.agent_idle_seconds,
+    }
+}
+
+async fn check_pin(state: &AppState, code: &str, pin: &str) -> Result<AuthenticatedAgent, UiError> {
+    let store = state.store()?;
+    match store.verify_pin(code.trim(), pin, state.settings.clock.now(), LockoutPolicy::default()).await? {
+        Ok(a) => Ok(a),
+        Err(e) => Err(err(e.code(), e.to_string())),
+    }
+}
+
+#[tauri::command]
+pub async fn agent_sign_in(
+    state: State<'_, AppState>,
+    code: String,
+    pin: String,
+) -> Result<AgentInfo, UiError> {
+    require_mode(&state, Mode::Agent)?;
+    let a = check_pin(&state, &code, &pin).await?;
+    let out = info(&a, &state);
+    *state.agent.lock().map_err(|_| err("auth.state", "agent session poisoned"))? = Some((a, Instant::now()));
+    Ok(out)
+}
+
+#[tauri::command]
+pub fn agent_sign_out(state: State<'_, AppState>) -> Result<(), UiError> {
+    *state.agent.lock().map_err(|_| err("auth.state", "agent session poisoned"))? = None;
+    Ok(())
+}
+
+/// Who is signed in (an error when signed out or locked).
+#[tauri::command]
+pub fn agent_whoami(state: State<'_, AppState>) -> Result<AgentInfo, UiError> {
+    let a = agent(&state)?;
+    Ok(info(&a, &state))
+}
+
+#[tauri::command]
+pub async fn agent_flight(state: State<'_, AppState>, flight_id: String) -> Result<FlightView, UiError> {
+    agent(&state)?;
+    Ok(state.store()?.flight_view(&flight_id, &state.policy, state.settings.clock.now()).await?)
+}
+
+#[tauri::command]
+pub async fn agent_disruption(
+    state: State<'_, AppState>,
+    flight_id: String,
+    entry: DisruptionEntry,
+) -> Result<FlightView, UiError> {
+    let a = agent(&state)?;
+    let store = state.store()?;
+    let now = state.settings.clock.now();
+    store.record_disruption(&flight_id, &entry, &a, &state.settings.device, now).await?;
+    Ok(store.flight_view(&flight_id, &state.policy, now).await?)
+}
+
+#[tauri::command]
+pub async fn agent_priority(
+    state: State<'_, AppState>,
+    flight_id: String,
+) -> Result<Vec<PriorityRow>, UiError> {
+    agent(&state)?;
+    Ok(state.store()?.priority_list(&flight_id, &state.policy).await?)
+}
+
+#[tauri::command]
+pub async fn agent_passenger(
+    state: State<'_, AppState>,
+    passenger_id: String,
+    flight_id: String,
+) -> Result<PassengerView, UiError> {
+    let a = agent(&state)?;
+    Ok(state
+        .store()?
+        .passenger_view(&passenger_id, &flight_id, &a, &state.policy, state.settings.clock.now())
+        .await?)
+}
+
+#[tauri::command]
+pub async fn agent_upgrades(state: State<'_, AppState>, flight_id: String) -> Result<Upgrades, UiError> {
+    agent(&state)?;
+    Ok(state.store()?.upgrade_candidates(&flight_id, &state.policy).await?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub code: String,
+    pub pin: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentIssue {
+    pub passenger_id: String,
+    pub flight_id: String,
+    /// meal, hotel, transport, upgrade, goodwill
+    pub kind: String,
+    #[serde(default = "one")]
+    pub ordinal: u32,
+    /// Goodwill only: the amount in minor units of the station's currency.
+    pub value_minor: Option<i64>,
+    pub hotel_block_id: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+    /// A supervisor's (or duty manager's) ID and PIN, checked here.
+    pub approver: Option<Approval>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Issues one entitlement to one passenger. Statutory care (what the care
+/// engine says is due) never needs approval; goodwill and upgrades go
+/// through the authority limits, and above them need an approver's PIN.
+#[tauri::command]
+pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<Issued, UiError> {
+    let a = agent(&state)?;
+    let store = state.store()?;
+    let settings = &state.settings;
+    let now = settings.clock.now();
+    let kind =
+        EntitlementKind::parse(&req.kind).ok_or_else(|| err("ledger.invalid", "unknown entitlement kind"))?;
+    let view = store.passenger_view(&req.passenger_id, &req.flight_id, &a, &state.policy, now).await?;
+    let care_kind = match kind {
+        EntitlementKind::Meal => Some(gatecare_care::evaluate::CareKind::Meal),
+        EntitlementKind::Hotel => Some(gatecare_care::evaluate::CareKind::Hotel),
+        EntitlementKind::Transport => Some(gatecare_care::evaluate::CareKind::Transport),
+        _ => None,
+    };
+    let owed = care_kind.and_then(|k| {
+        view.entitlements
+            .iter()
+            .find(|e| e.kind == k && e.ordinal == req.ordinal && e.due && !e.passenger_pays)
+    });
+    let (currency, meal) = state
+        .policy
+        .meal_amount(settings.station.as_str())
+        .ok_or_else(|| err("ledger.invalid", "the policy has no meal amount for this station"))?;
+    let value = match kind {
+        EntitlementKind::Meal => Money::new(meal, currency),
+        EntitlementKind::Hotel => {
+            let block =
+                req.hotel_block_id.as_deref().ok_or_else(|| err("ledger.invalid", "choose a hotel"))?;
+            // Rooms are taken (or refused) inside the issuing transaction.
+            let (rate, cur) =
+                store.hotel_rate(block).await?.ok_or_else(|| err("ledger.invalid", "no such hotel"))?;
+            Money::new(
+                rate,
+                gatecare_core::Currency::parse(&cur).map_err(|e| err("ledger.invalid", e.to_string()))?,
+            )
+        }
+        EntitlementKind::Goodwill => {
+            let v = req.value_minor.ok_or_else(|| err("ledger.invalid", "enter the goodwill amount"))?;
+            if !(1..=10_000_000).contains(&v) {
+                return Err(err("ledger.invalid", "the goodwill amount is out of range"));
+            }
+            Money::new(v, currency)
+        }
+        EntitlementKind::Transport | EntitlementKind::Upgrade => Money::new(0, currency),
+    };
+    let approver = match &req.approver {
+        Some(ap) => {
+            let who = check_pin(&state, &ap.code, &ap.pin).await?;
+            if who.code == a.code {
+                return Err(err("auth.same_person", "the approver must be someone else"));
+            }
+            Some(who)
+        }
+        None => None,
+    };
+    let statutory = owed.is_some();
+    if care_kind.is_some() && !statutory && kind != EntitlementKind::Hotel {
+        return Err(err("ledger.refused", "this is not owed (yet); offer goodwill instead"));
+    }
+    let reason = match (&owed, req.reason.trim()) {
+        (Some(o), _) => format!("{} owed: {}", kind.as_str(), o.citation),
+        (None, "") => format!("{} at the agent's discretion", kind.as_str()),
+        (None, r) => r.chars().take(300).collect(),
+    };
+    let ctx = IssueContext {
+        device: &settings.device,
+        actor: &a,
+        policy: &state.policy,
+        limits: OfflineLimits::default(),
+        now,
+    };
+    let issued = store
+        .issue(
+            &ctx,
+            &IssueRequest {
+                passenger_id: req.passenger_id.clone(),
+                flight_id: req.flight_id.clone(),
+                kind,
+                ordinal: req.ordinal,
+                value,
+                statutory,
+                customer_stars: view.stars,
+                approver,
+                reason,
+                hotel_block_id: if kind == EntitlementKind::Hotel {
+                    req.hotel_block_id.clone()
+                } else {
+                    None
+                },
+                details: serde_json::json!({
+                    "citation": owed.map(|o| o.citation), "source": owed.map(|o| o.source.clone()),
+                }),
+            },
+        )
+        .await;
+    match issued {
+        Ok(i) => Ok(i),
+        // The code names who must approve, so the screen can ask for them.
+        Err(gatecare_client::LedgerError::NeedsApproval { approver, reason }) => Err(UiError {
+            code: match approver {
+                gatecare_care::policy::Role::DutyManager => "ledger.needs_approval.duty_manager",
+                _ => "ledger.needs_approval.supervisor",
+            },
+            message: reason,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[tauri::command]
+pub async fn agent_void(
+    state: State<'_, AppState>,
+    voucher_id: String,
+    reason: String,
+) -> Result<(), UiError> {
+    let a = agent(&state)?;
+    let settings = &state.settings;
+    if reason.trim().is_empty() {
+        return Err(err("ledger.invalid", "say why the voucher is voided"));
+    }
+    let ctx = IssueContext {
+        device: &settings.device,
+        actor: &a,
+        policy: &state.policy,
+        limits: OfflineLimits::default(),
+        now: settings.clock.now(),
+    };
+    Ok(state.store()?.void(&ctx, &voucher_id, reason.trim()).await?)
+}
+
+#[tauri::command]
+pub async fn agent_reprint(state: State<'_, AppState>, voucher_id: String) -> Result<Issued, UiError> {
+    let a = agent(&state)?;
+    let settings = &state.settings;
+    let ctx = IssueContext {
+        device: &settings.device,
+        actor: &a,
+        policy: &state.policy,
+        limits: OfflineLimits::default(),
+        now: settings.clock.now(),
+    };
+    Ok(state.store()?.reprint(&ctx, &voucher_id, "reprinted at the gate").await?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BulkResult {
+    pub summary: BulkSummary,
+    /// The flight's vouchers went to the printer as one job.
+    pub print_job: Option<String>,
+    pub print_error: Option<&'static str>,
+}
+
+/// Issues every due meal (or transport) on the flight in priority order,
+/// reporting progress as `bulk-progress` events, then queues one print job.
+#[tauri::command]
+pub async fn agent_bulk(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    flight_id: String,
+    kind: String,
+) -> Result<BulkResult, UiError> {
+    let a = agent(&state)?;
+    let settings = &state.settings;
+    let store = state.store()?;
+    let kind =
+        EntitlementKind::parse(&kind).ok_or_else(|| err("ledger.invalid", "unknown entitlement kind"))?;
+    let now = settings.clock.now();
+    let ctx = IssueContext {
+        device: &settings.device,
+        actor: &a,
+        policy: &state.policy,
+        limits: OfflineLimits::default(),
+        now,
+    };
+    let summary = store
+        .issue_bulk(&ctx, &flight_id, kind, |done, total| {
+            // Every 10th and the last: enough for a smooth bar.
+            if done % 10 == 0 || done == total {
+                let _ = app.emit("bulk-progress", BulkProgress { done, total });
+            }
+        })
+        .await?;
+    // A long run is activity: the idle clock starts again when it ends.
+    touch(&state);
+    let fresh: Vec<String> =
+        summary.vouchers.iter().filter(|v| !v.reprint).map(|v| v.voucher_id.clone()).collect();
+    if fresh.is_empty() {
+        return Ok(BulkResult { summary, print_job: None, print_error: None });
+    }
+    let fonts = state.fonts()?;
+    let signer = store.device_signer(&settings.device, now).await?;
+    let pdf =
+        store.flight_pdf(&fresh, &signer, fonts, gatecare_voucher::pdf::Layout::Receipt80, |_, _| {}).await?;
+    let spool = std::env::temp_dir().join("gatecare-spool");
+    std::fs::create_dir_all(&spool).map_err(|e| err("print.failed", e.to_string()))?;
+    let file = spool.join(format!("bulk-{flight_id}-{}.pdf", now.timestamp()));
+    std::fs::write(&file, pdf).map_err(|e| err("print.failed", e.to_string()))?;
+    let printer = state.printer.clone();
+    let submitted = tauri::async_runtime::spawn_blocking(move || {
+        use gatecare_client::printer::Printer;
+        printer.submit(&file, gatecare_voucher::pdf::Layout::Receipt80.media(), "gatecare bulk vouchers")
+    })
+    .await
+    .map_err(|e| err("print.failed", e.to_string()))?;
+    Ok(match submitted {
+        Ok(job) => BulkResult { summary, print_job: Some(job), print_error: None },
+        Err(e) => BulkResult { summary, print_job: None, print_error: Some(e.code()) },
+    })
+}
