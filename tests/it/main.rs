@@ -9,6 +9,7 @@ mod bcbp;
 mod care;
 mod central;
 mod cli;
+mod console;
 mod crash;
 mod e2e;
 mod store;

@@ -1,0 +1,123 @@
+//! The gate console's queries and records, through the client API on a real
+//! SQLite store: disruption entry and its checks, reminders, the priority
+//! list, care owed on the board, upgrade candidates.
+
+use chrono::{DateTime, Duration, Utc};
+use gatecare_care::Policy;
+use gatecare_client::console::DisruptionEntry;
+use gatecare_client::{LedgerError, LockoutPolicy, Store};
+
+use crate::support::seeded_store;
+
+fn night() -> DateTime<Utc> {
+    // 22:30 in Hong Kong: CZ342 (13:30) has waited nine hours.
+    DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc()
+}
+
+async fn station() -> (Store, gatecare_demo::DemoDay, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("station.sqlite");
+    let day = seeded_store(&path, 3).await;
+    (Store::open(&path).await.unwrap(), day, dir)
+}
+
+fn cz342(day: &gatecare_demo::DemoDay) -> String {
+    day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap().id.to_string()
+}
+
+#[tokio::test]
+async fn disruption_entry_is_checked_recorded_audited_and_synced() {
+    let (store, day, _dir) = station().await;
+    let flight = cz342(&day);
+    let agent =
+        store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
+    let scheduled = day.flights.iter().find(|f| f.id.to_string() == flight).unwrap().scheduled_departure;
+    let entry = |kind: &str, cause: &str, hours: Option<i64>| DisruptionEntry {
+        kind: kind.into(),
+        cause: cause.into(),
+        expected_departure: hours.map(|h| scheduled + Duration::hours(h)),
+    };
+    for (bad, why) in [
+        (entry("delay", "gremlins", Some(14)), "unknown cause"),
+        (entry("delay", "technical", None), "a delay needs a new time"),
+        (entry("delay", "technical", Some(-1)), "before the schedule"),
+        (entry("delay", "technical", Some(100)), "beyond 72 h"),
+        (entry("hijack", "technical", Some(2)), "unknown kind"),
+    ] {
+        let r = store.record_disruption(&flight, &bad, &agent, "HKG-K01", night()).await;
+        assert!(matches!(r, Err(LedgerError::Invalid(_))), "{why}: {r:?}");
+    }
+    let before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM disruption_updates").fetch_one(store.pool()).await.unwrap();
+    // IATA code 41 (aircraft defects) is a technical cause.
+    store
+        .record_disruption(&flight, &entry("delay", "41", Some(14)), &agent, "HKG-K01", night())
+        .await
+        .unwrap();
+    let after: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM disruption_updates").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(after, before + 1, "bad entries stored nothing; the good one added a row");
+
+    let policy = Policy::default_policy();
+    let view = store.flight_view(&flight, &policy, night()).await.unwrap();
+    let now = view.disruption.as_ref().unwrap();
+    assert_eq!(
+        (now.kind.as_str(), now.cause.as_str(), now.recorded_by.as_str()),
+        ("delay", "technical", "A1001")
+    );
+    assert_eq!(now.delay_minutes, 14 * 60);
+    assert_eq!(view.updates.len() as i64, after, "every change kept, newest first");
+    // Passengers hear again within 30 minutes of the change.
+    assert_eq!(view.next_update_due, Some(night() + Duration::minutes(30)));
+    assert!(!view.update_overdue);
+    assert!(
+        view.announcement_zh.contains("03:30") && view.announcement_zh.contains("23:00"),
+        "{}",
+        view.announcement_zh
+    );
+    assert!(view.announcement_en.contains("technical fault"), "{}", view.announcement_en);
+    // An hour later without a new update, the reminder is overdue.
+    let later = store.flight_view(&flight, &policy, night() + Duration::minutes(61)).await.unwrap();
+    assert!(later.update_overdue);
+
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'disruption.recorded' AND actor = 'A1001'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(audit, 1);
+    let synced: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sync_events WHERE kind = 'disruption_updated'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(synced, 1);
+    let pending = store.unacked_events(10).await.unwrap();
+    gatecare_sync::validate_batch(&pending).expect("a disruption event is a valid sync event");
+}
+
+#[tokio::test]
+async fn the_board_counts_care_owed_and_the_queue_puts_legal_priority_first() {
+    let (store, day, _dir) = station().await;
+    let flight = cz342(&day);
+    let policy = Policy::default_policy();
+    let from = night() - Duration::hours(20);
+    let station = gatecare_core::AirportCode::parse("HKG").unwrap();
+    let board = store.flight_board(&station, from, from + Duration::hours(30)).await.unwrap();
+    let board = store.with_care_owed(board, &policy, night()).await.unwrap();
+    let cz = board.iter().find(|f| f.id == flight).unwrap();
+    assert_eq!((cz.owed, cz.served), (180, 0));
+    assert!(board.iter().filter(|f| f.id != flight && f.delay_minutes == 0).all(|f| f.owed == 0));
+
+    let rows = store.priority_list(&flight, &policy).await.unwrap();
+    assert_eq!(rows.len(), 180);
+    assert_eq!(rows[0].class, gatecare_care::priority::PriorityClass::LegalPriority);
+    assert!(rows.iter().filter(|r| r.reach_out_first).all(|r| r.stars >= 5));
+    let places: Vec<usize> = rows.iter().map(|r| r.place).collect();
+    assert_eq!(places, (1..=180).collect::<Vec<_>>());
+
+    let upgrades = store.upgrade_candidates(&flight, &policy).await.unwrap();
+    assert!(upgrades.candidates.windows(2).all(|w| w[0].stars >= w[1].stars), "best customers first");
+    assert!(upgrades.candidates.iter().all(|c| c.stars >= 4 || c.tier >= gatecare_core::LoyaltyTier::Gold));
+}
