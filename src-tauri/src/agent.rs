@@ -24,6 +24,12 @@ fn err(code: &'static str, message: impl Into<String>) -> UiError {
 /// The signed-in agent, if the console is not idle-locked; using a command
 /// counts as activity.
 pub(crate) fn agent(state: &AppState) -> Result<AuthenticatedAgent, UiError> {
+    agent_session(state, true)
+}
+
+/// As [`agent`]; `touch = false` for the screen's own background refreshes,
+/// which must not keep an unattended console unlocked.
+fn agent_session(state: &AppState, touch: bool) -> Result<AuthenticatedAgent, UiError> {
     require_mode(state, Mode::Agent)?;
     let mut slot = state.agent.lock().map_err(|_| err("auth.state", "agent session poisoned"))?;
     let idle = Duration::from_secs(u64::from(state.settings.agent_idle_seconds));
@@ -33,7 +39,9 @@ pub(crate) fn agent(state: &AppState) -> Result<AuthenticatedAgent, UiError> {
             Err(err("auth.idle_locked", "the console locked itself after being idle; sign in again"))
         }
         Some((a, at)) => {
-            *at = Instant::now();
+            if touch {
+                *at = Instant::now();
+            }
             Ok(a.clone())
         }
         None => Err(err("auth.signed_out", "sign in with your agent ID and PIN")),
@@ -100,8 +108,12 @@ pub fn agent_whoami(state: State<'_, AppState>) -> Result<AgentInfo, UiError> {
 }
 
 #[tauri::command]
-pub async fn agent_flight(state: State<'_, AppState>, flight_id: String) -> Result<FlightView, UiError> {
-    agent(&state)?;
+pub async fn agent_flight(
+    state: State<'_, AppState>,
+    flight_id: String,
+    background: Option<bool>,
+) -> Result<FlightView, UiError> {
+    agent_session(&state, !background.unwrap_or(false))?;
     Ok(state.store()?.flight_view(&flight_id, &state.policy, state.settings.clock.now()).await?)
 }
 

@@ -336,6 +336,9 @@ export const agentSignIn = (code: string, pin: string): Promise<AgentInfo> =>
 export const agentSignOut = (): Promise<void> => invoke<void>('agent_sign_out');
 export const agentWhoami = (): Promise<AgentInfo> => invoke<AgentInfo>('agent_whoami');
 export const agentFlight = (flightId: string): Promise<FlightView> => invoke<FlightView>('agent_flight', { flightId });
+/** The screen's own refresh: not activity, here or in Rust. */
+export const agentFlightRefresh = (flightId: string): Promise<FlightView> =>
+  tauriInvoke<FlightView>('agent_flight', { flightId, background: true });
 export const agentDisruption = (
   flightId: string,
   entry: { kind: string; cause: string; expected_departure: string | null },
@@ -356,3 +359,16 @@ export const agentBulk = (flightId: string, kind: 'meal' | 'transport'): Promise
 export function formatMoney(locale: string, minor: number, currency: string): string {
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
 }
+
+export interface ConflictReport {
+  entitlement_key: string;
+  flight_id: string;
+  passenger_id: string;
+  winner_voucher_id: string;
+  loser_voucher_id: string;
+  detected_at: string;
+  advice: string;
+}
+
+/** Background refresh: not activity. */
+export const agentConflicts = (): Promise<ConflictReport[]> => tauriInvoke<ConflictReport[]>('sync_conflicts');
