@@ -765,6 +765,12 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
         s.wait_text("[data-testid=enrol]", "Join our frequent-flyer programme").await?;
+        s.snap_at("[data-testid=enrol]", "kiosk-enrol-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=enrol]", "常旅客").await?;
+        s.snap_at("[data-testid=enrol]", "kiosk-enrol-zh-CN").await?;
+        s.click("[data-testid=lang-en]").await?;
+        s.wait_text("[data-testid=enrol]", "Join our frequent-flyer programme").await?;
         // Without consent: refused, nothing stored.
         for d in "85291234567".chars() {
             s.click(&format!("[data-testid=digit-{d}]")).await?;
@@ -775,14 +781,21 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         s.click("[data-testid=enrol-join]").await?;
         let done = s.wait_text("[data-testid=enrol-done]", "Your number").await?;
         s.snap_at("[data-testid=enrol]", "kiosk-enrolled-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.snap_at("[data-testid=enrol]", "kiosk-enrolled-zh-CN").await?;
+        s.click("[data-testid=lang-en]").await?;
         let number = done.split_whitespace().last().unwrap_or_default().to_owned();
         ensure!(number.starts_with("CZP"), "{done}");
         // Care, then the one-tap question.
         s.click("[data-testid=print-meal-1]").await?;
         s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
         s.snap_at("[data-testid=print-status]", "kiosk-printed-feedback-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.snap_at("[data-testid=print-status]", "kiosk-printed-feedback-zh-CN").await?;
+        s.click("[data-testid=lang-en]").await?;
         s.click("[data-testid=feedback-5]").await?;
         s.wait_text("[data-testid=feedback-thanks]", "Thank you").await?;
+        s.snap_at("[data-testid=feedback-thanks]", "kiosk-feedback-thanks-en").await?;
         s.click("[data-testid=lang-zh-CN]").await?;
         s.snap_at("[data-testid=feedback-thanks]", "kiosk-feedback-thanks-zh-CN").await?;
         let store = gatecare_client::Store::open(&s.db()).await?;
@@ -816,9 +829,15 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         s.click("[data-testid=lang-en]").await?;
         s.wait_attr("[data-testid=sync-badge]", "data-state", "online").await?;
         s.snap_at("[data-testid=sync-badge]", "kiosk-sync-online-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=sync-badge]", "在线").await?;
+        s.snap_at("[data-testid=sync-badge]", "kiosk-sync-online-zh-CN").await?;
         // Central goes away: the badge says so; the kiosk keeps working.
         drop(served);
         s.wait_attr("[data-testid=sync-badge]", "data-state", "offline").await?;
+        s.wait_text("[data-testid=sync-badge]", "离线").await?;
+        s.snap_at("[data-testid=sync-badge]", "kiosk-sync-offline-zh-CN").await?;
+        s.click("[data-testid=lang-en]").await?;
         s.snap_at("[data-testid=sync-badge]", "kiosk-sync-offline-en").await?;
         Ok(())
     })
