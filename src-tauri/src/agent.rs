@@ -357,6 +357,7 @@ pub async fn agent_bulk(
     state: State<'_, AppState>,
     flight_id: String,
     kind: String,
+    passenger_ids: Option<Vec<String>>,
 ) -> Result<BulkResult, UiError> {
     let a = agent(&state)?;
     let settings = &state.settings;
@@ -371,8 +372,11 @@ pub async fn agent_bulk(
         limits: OfflineLimits::default(),
         now,
     };
+    // A selection (ticked rows) or, without one, the whole flight.
+    let selection: Option<std::collections::HashSet<String>> =
+        passenger_ids.map(|ids| ids.into_iter().collect());
     let summary = store
-        .issue_bulk(&ctx, &flight_id, kind, |done, total| {
+        .issue_bulk_for(&ctx, &flight_id, kind, selection.as_ref(), |done, total| {
             // Every 10th and the last: enough for a smooth bar.
             if done % 10 == 0 || done == total {
                 let _ = app.emit("bulk-progress", BulkProgress { done, total });

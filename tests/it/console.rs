@@ -121,3 +121,40 @@ async fn the_board_counts_care_owed_and_the_queue_puts_legal_priority_first() {
     assert!(upgrades.candidates.windows(2).all(|w| w[0].stars >= w[1].stars), "best customers first");
     assert!(upgrades.candidates.iter().all(|c| c.stars >= 4 || c.tier >= gatecare_core::LoyaltyTier::Gold));
 }
+
+#[tokio::test]
+async fn bulk_issuance_for_a_selection_touches_only_the_ticked_passengers() {
+    let (store, day, _dir) = station().await;
+    let flight = cz342(&day);
+    let policy = Policy::default_policy();
+    let agent =
+        store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
+    let rows = store.priority_list(&flight, &policy).await.unwrap();
+    let picked: std::collections::HashSet<String> =
+        rows.iter().rev().take(3).map(|r| r.passenger_id.clone()).collect();
+    let ctx = gatecare_client::IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now: night(),
+    };
+    let mut calls = Vec::new();
+    let summary = store
+        .issue_bulk_for(&ctx, &flight, gatecare_ledger::EntitlementKind::Meal, Some(&picked), |d, t| {
+            calls.push((d, t))
+        })
+        .await
+        .unwrap();
+    assert_eq!(calls.last(), Some(&(3, 3)), "progress counts the selection");
+    assert!(summary.issued >= 3, "{summary:?}");
+    let holders: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT passenger_id FROM ledger_events WHERE flight_id = ? AND event = 'issued'",
+    )
+    .bind(&flight)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let holders: std::collections::HashSet<String> = holders.into_iter().collect();
+    assert_eq!(holders, picked);
+}

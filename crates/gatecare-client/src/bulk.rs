@@ -207,6 +207,19 @@ impl Store {
         ctx: &IssueContext<'_>,
         flight_id: &str,
         kind: EntitlementKind,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<BulkSummary, LedgerError> {
+        self.issue_bulk_for(ctx, flight_id, kind, None, progress).await
+    }
+
+    /// [`Store::issue_bulk`] for a selection of the flight's passengers
+    /// (still in priority order); `None` is everyone.
+    pub async fn issue_bulk_for(
+        &self,
+        ctx: &IssueContext<'_>,
+        flight_id: &str,
+        kind: EntitlementKind,
+        selection: Option<&std::collections::HashSet<String>>,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<BulkSummary, LedgerError> {
         let care_kind = match kind {
@@ -237,7 +250,8 @@ impl Store {
                 group_leader: m.group_leader,
             })
             .collect();
-        let placed = order(&queue);
+        let placed: Vec<_> =
+            order(&queue).into_iter().filter(|p| selection.is_none_or(|s| s.contains(&p.id))).collect();
         let by_id: std::collections::HashMap<&str, &ManifestEntry> =
             manifest.iter().map(|m| (m.passenger_id.as_str(), m)).collect();
         let (currency, meal_value) = ctx

@@ -352,8 +352,8 @@ export const agentIssue = (req: AgentIssue): Promise<Issued> => invoke<Issued>('
 export const agentVoid = (voucherId: string, reason: string): Promise<void> =>
   invoke<void>('agent_void', { voucherId, reason });
 export const agentReprint = (voucherId: string): Promise<Issued> => invoke<Issued>('agent_reprint', { voucherId });
-export const agentBulk = (flightId: string, kind: 'meal' | 'transport'): Promise<BulkResult> =>
-  invoke<BulkResult>('agent_bulk', { flightId, kind });
+export const agentBulk = (flightId: string, kind: 'meal' | 'transport', passengerIds?: string[]): Promise<BulkResult> =>
+  invoke<BulkResult>('agent_bulk', { flightId, kind, passengerIds: passengerIds ?? null });
 
 /** Money in minor units, shown in its currency. */
 export function formatMoney(locale: string, minor: number, currency: string): string {
