@@ -472,6 +472,32 @@ async fn apply_item(
                 .await?;
             }
         }
+        Topic::Agent => {
+            // A console checks PINs offline against these hashes. Malformed
+            // items are skipped: one bad record must not stop the feed.
+            let role = s(b, "role");
+            if s(b, "pin_hash").starts_with("$argon2id$")
+                && matches!(role, "agent" | "supervisor" | "duty_manager")
+                && !s(b, "code").is_empty()
+            {
+                sqlx::query(
+                    "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, role = excluded.role, \
+                     station = excluded.station, \
+                     failed_attempts = CASE WHEN agents.pin_hash <> excluded.pin_hash THEN 0 ELSE agents.failed_attempts END, \
+                     locked_until = CASE WHEN agents.pin_hash <> excluded.pin_hash THEN NULL ELSE agents.locked_until END, \
+                     pin_hash = excluded.pin_hash",
+                )
+                .bind(format!("central:{}", s(b, "code")))
+                .bind(s(b, "code"))
+                .bind(s(b, "name"))
+                .bind(role)
+                .bind(s(b, "station"))
+                .bind(s(b, "pin_hash"))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
         Topic::Conflict => {
             sqlx::query(
                 "INSERT INTO sync_conflicts (loser_voucher_id, entitlement_key, winner_voucher_id, body, detected_at) \

@@ -102,6 +102,26 @@ pub struct LeaseRecord {
     pub granted_at: DateTime<Utc>,
 }
 
+/// A gate agent as central keeps and distributes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRecord {
+    pub code: String,
+    pub name: String,
+    /// `agent`, `supervisor` or `duty_manager`.
+    pub role: String,
+    pub station: String,
+    /// argon2id PHC string; the PIN itself is never stored or sent.
+    pub pin_hash: String,
+}
+
+impl AgentRecord {
+    pub fn feed_body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code, "name": self.name, "role": self.role, "station": self.station, "pin_hash": self.pin_hash,
+        })
+    }
+}
+
 /// A redemption central accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redemption {
@@ -188,6 +208,8 @@ pub trait Database: Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Res<ClaimResponse>> + Send;
     fn grant_lease(&self, lease: &LeaseRecord) -> impl Future<Output = Res<i64>> + Send;
+    /// Adds or updates an agent and publishes it to the station's feed.
+    fn upsert_agent(&self, agent: &AgentRecord, now: DateTime<Utc>) -> impl Future<Output = Res<i64>> + Send;
 
     fn void_list(&self) -> impl Future<Output = Res<Vec<VoidRecord>>> + Send;
     fn conflicts(&self, station: &str) -> impl Future<Output = Res<Vec<ConflictReport>>> + Send;

@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gatecare_server_database::{
-    Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice, NewEnrolmentCode,
-    RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue, event_feed_text,
+    AgentRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice,
+    NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue,
+    event_feed_text,
 };
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
@@ -743,6 +744,27 @@ impl Database for PgDatabase {
             "granted_by": l.granted_by, "granted_at": l.granted_at,
         });
         let seq = publish_in(&mut tx, &l.station, Topic::Lease, &body, l.granted_at).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(seq)
+    }
+
+    async fn upsert_agent(&self, a: &AgentRecord, now: DateTime<Utc>) -> Res<i64> {
+        let mut tx = self.tx().await?;
+        sqlx::query!(
+            "INSERT INTO agents (code, name, role, station, pin_hash, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, role = excluded.role, station = excluded.station, \
+             pin_hash = excluded.pin_hash, updated_at = excluded.updated_at",
+            a.code,
+            a.name,
+            a.role,
+            a.station,
+            a.pin_hash,
+            now
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let seq = publish_in(&mut tx, &a.station, Topic::Agent, &a.feed_body(), now).await?;
         tx.commit().await.map_err(err)?;
         Ok(seq)
     }

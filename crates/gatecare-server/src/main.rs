@@ -73,6 +73,17 @@ enum AdminCommand {
         #[arg(long, default_value = "admin")]
         by: String,
     },
+    /// Add or update a gate agent; the PIN is read from standard input.
+    Agent {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "agent")]
+        role: String,
+        #[arg(long)]
+        station: String,
+    },
     /// Print the current trust list (JSON).
     TrustList {
         #[arg(long)]
@@ -242,6 +253,15 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 admin::lease_flight(&db, device, &d.station, &flight, now + Duration::hours(hours), &by, now)
                     .await?;
             println!("leased {flight} to {device} for {hours} h (feed item {seq})");
+        }
+        Command::Admin(AdminCommand::Agent { code, name, role, station }) => {
+            let mut pin = String::new();
+            std::io::stdin().read_line(&mut pin).context("reading the PIN from standard input")?;
+            let pin_hash = admin::hash_pin(pin.trim())?;
+            let record =
+                gatecare_server_database::AgentRecord { code: code.clone(), name, role, station, pin_hash };
+            let seq = admin::set_agent(&db, &record, now).await?;
+            println!("agent {code} saved (feed item {seq})");
         }
         Command::Admin(AdminCommand::TrustList { root_key: key }) => {
             if let Some(k) = key {

@@ -109,6 +109,8 @@ pub enum Topic {
     FlightUpdate,
     /// A double issuance central detected, for the agents.
     Conflict,
+    /// A gate agent (name, role, PIN hash) for the station's consoles.
+    Agent,
 }
 
 impl Topic {
@@ -120,12 +122,21 @@ impl Topic {
             Topic::Lease => "lease",
             Topic::FlightUpdate => "flight_update",
             Topic::Conflict => "conflict",
+            Topic::Agent => "agent",
         }
     }
     pub fn parse(s: &str) -> Option<Topic> {
-        [Topic::Event, Topic::Void, Topic::TrustList, Topic::Lease, Topic::FlightUpdate, Topic::Conflict]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+        [
+            Topic::Event,
+            Topic::Void,
+            Topic::TrustList,
+            Topic::Lease,
+            Topic::FlightUpdate,
+            Topic::Conflict,
+            Topic::Agent,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 }
 

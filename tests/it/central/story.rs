@@ -251,6 +251,28 @@ async fn story<D: Database>(db: D) {
     let t = c.db.totals().await.unwrap();
     assert_eq!((t.entitlements_issued, t.conflicts), (3, conflicts_before));
 
+    // Agents come from central: a new agent signs in at A's console offline,
+    // and a PIN change replaces the old one.
+    let agent = |pin: &str| gatecare_server_database::AgentRecord {
+        code: "A7001".into(),
+        name: "Wong Siu Ming".into(),
+        role: "supervisor".into(),
+        station: "HKG".into(),
+        pin_hash: gatecare_server::admin::hash_pin(pin).unwrap(),
+    };
+    admin::set_agent(&c.db, &agent("700100"), now()).await.unwrap();
+    a.sync().await;
+    let signed =
+        a.store.verify_pin("A7001", "700100", now(), LockoutPolicy::default()).await.unwrap().unwrap();
+    assert_eq!(signed.role, gatecare_care::policy::Role::Supervisor);
+    admin::set_agent(&c.db, &agent("700200"), now()).await.unwrap();
+    a.sync().await;
+    assert!(a.store.verify_pin("A7001", "700100", now(), LockoutPolicy::default()).await.unwrap().is_err());
+    assert!(a.store.verify_pin("A7001", "700200", now(), LockoutPolicy::default()).await.unwrap().is_ok());
+    let mut bad = agent("700300");
+    bad.role = "pilot".into();
+    assert!(admin::set_agent(&c.db, &bad, now()).await.is_err());
+
     // A lease of CZ342's issuance to A: B may neither issue nor claim.
     let flight = a.meal(2).flight_id;
     admin::lease_flight(
