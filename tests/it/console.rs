@@ -158,3 +158,90 @@ async fn bulk_issuance_for_a_selection_touches_only_the_ticked_passengers() {
     let holders: std::collections::HashSet<String> = holders.into_iter().collect();
     assert_eq!(holders, picked);
 }
+
+#[tokio::test]
+async fn a_booking_shares_rooms_three_to_a_room() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let agent =
+        store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
+    // The largest booking of the day that is not a tour group (a family).
+    let mut by_pnr: std::collections::HashMap<String, Vec<&gatecare_demo::Passenger>> = Default::default();
+    for p in day.passengers.iter().filter(|p| p.group.is_none()) {
+        by_pnr.entry(format!("{}/{}", p.flight_id, p.pnr)).or_default().push(p);
+    }
+    let family = by_pnr.values().max_by_key(|v| v.len()).unwrap();
+    assert!(family.len() >= 2, "the demo has families");
+    let flight = family[0].flight_id.to_string();
+    let _ = cz342(&day);
+    let block: String =
+        sqlx::query_scalar("SELECT id FROM hotel_blocks WHERE station = 'HKG' ORDER BY id LIMIT 1")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    let left = || async {
+        sqlx::query_scalar::<_, i64>("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
+            .bind(&block)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    let before = left().await;
+    let ctx = gatecare_client::IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now: night(),
+    };
+    for p in family.iter() {
+        store
+            .issue(
+                &ctx,
+                &gatecare_client::IssueRequest {
+                    passenger_id: p.id.to_string(),
+                    flight_id: flight.clone(),
+                    kind: gatecare_ledger::EntitlementKind::Hotel,
+                    ordinal: 1,
+                    value: gatecare_core::Money::new(110_000, gatecare_core::Currency::parse("HKD").unwrap()),
+                    statutory: true,
+                    customer_stars: 2,
+                    approver: None,
+                    reason: "hotel owed".into(),
+                    hotel_block_id: Some(block.clone()),
+                    details: serde_json::json!({}),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let rooms = (family.len() as i64 + 2) / 3;
+    assert_eq!(before - left().await, rooms, "{} guests", family.len());
+    // Someone travelling alone takes a room of their own.
+    let single = by_pnr.values().find(|v| v.len() == 1 && v[0].flight_id.to_string() == flight).unwrap()[0];
+    let before = left().await;
+    store
+        .issue(
+            &ctx,
+            &gatecare_client::IssueRequest {
+                passenger_id: single.id.to_string(),
+                flight_id: flight.clone(),
+                kind: gatecare_ledger::EntitlementKind::Hotel,
+                ordinal: 1,
+                value: gatecare_core::Money::new(110_000, gatecare_core::Currency::parse("HKD").unwrap()),
+                statutory: true,
+                customer_stars: 2,
+                approver: None,
+                reason: "hotel owed".into(),
+                hotel_block_id: Some(block.clone()),
+                details: serde_json::json!({}),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(before - left().await, 1);
+    let view =
+        store.passenger_view(&family[0].id.to_string(), &flight, &agent, &policy, night()).await.unwrap();
+    assert_eq!(view.booking.len(), family.len());
+    assert!(view.booking.iter().all(|m| m.has_hotel));
+}

@@ -1005,8 +1005,34 @@ async fn agent_console_takes_cz342_from_delay_to_care() {
         let options = select.find_all(Locator::Css("option")).await?;
         ensure!(options.len() > 1, "no hotel with rooms left");
         options[1].click().await?;
-        s.press("[data-testid=issue-hotel]").await?;
+        // The whole booking is housed together, sharing rooms.
+        let booking = day
+            .passengers
+            .iter()
+            .find(|p| p.id.to_string() == pid)
+            .map(|me| day.passengers.iter().filter(|p| p.flight_id == f.id && p.pnr == me.pnr).count())
+            .unwrap_or(1);
+        let store = gatecare_client::Store::open(&s.db()).await?;
+        let rooms_before: i64 = sqlx::query_scalar("SELECT SUM(rooms_left) FROM hotel_blocks").fetch_one(store.pool()).await?;
+        if booking > 1 {
+            s.press("[data-testid=issue-hotel-booking]").await?;
+        } else {
+            s.press("[data-testid=issue-hotel]").await?;
+        }
         s.wait_issued().await?;
+        let housed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT i.passenger_id) FROM ledger_events i JOIN segments s ON s.passenger_id = i.passenger_id \
+             AND s.flight_id = i.flight_id WHERE i.flight_id = ? AND i.kind = 'hotel' AND i.event = 'issued' \
+             AND s.pnr = (SELECT pnr FROM segments WHERE passenger_id = ? AND flight_id = ?)",
+        )
+        .bind(f.id.to_string())
+        .bind(&pid)
+        .bind(f.id.to_string())
+        .fetch_one(store.pool())
+        .await?;
+        let rooms_after: i64 = sqlx::query_scalar("SELECT SUM(rooms_left) FROM hotel_blocks").fetch_one(store.pool()).await?;
+        ensure!(housed == booking as i64, "{housed} of {booking} on the booking have a hotel");
+        ensure!(rooms_before - rooms_after == (booking as i64 + 2) / 3, "{booking} guests took {} rooms", rooms_before - rooms_after);
         s.snap_at("[data-testid=passenger-panel]", "agent-passenger-en").await?;
 
         // Goodwill above the agent's limit: a supervisor approves on this screen.

@@ -24,6 +24,8 @@ pub struct ManifestEntry {
     pub given_names: String,
     pub native_name: Option<String>,
     pub pnr: String,
+    pub ticket_number: String,
+    pub ff_number: Option<String>,
     pub cabin: String,
     pub booking_class: String,
     pub needs: Vec<SpecialNeed>,
@@ -160,7 +162,7 @@ impl Store {
     ) -> Result<Vec<ManifestEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \
-                    s.pnr, s.cabin, s.booking_class, s.group_id, s.group_leader, \
+                    s.pnr, s.ticket_number, s.cabin, s.booking_class, s.group_id, s.group_leader, l.ff_number, \
                     l.tier, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, l.weekday_share_pct, \
                     l.channel, l.occupation, l.staff_notes \
              FROM segments s JOIN passengers p ON p.id = s.passenger_id \
@@ -185,6 +187,8 @@ impl Store {
                 given_names: r.try_get("given_names")?,
                 native_name: r.try_get("native_name")?,
                 pnr: r.try_get("pnr")?,
+                ticket_number: r.try_get("ticket_number")?,
+                ff_number: r.try_get("ff_number")?,
                 cabin: r.try_get("cabin")?,
                 booking_class,
                 needs,

@@ -108,6 +108,8 @@ pub struct PriorityRow {
     pub given_names: String,
     pub native_name: Option<String>,
     pub pnr: String,
+    pub ticket_number: String,
+    pub ff_number: Option<String>,
     pub cabin: String,
     pub tier: LoyaltyTier,
     pub stars: u8,
@@ -167,10 +169,22 @@ pub struct PassengerView {
     pub needs: Vec<SpecialNeed>,
     pub group_id: Option<String>,
     pub group_size: i64,
+    /// Everyone on the same booking (this passenger included), and whether
+    /// each already holds a hotel: a family is housed together.
+    pub booking: Vec<BookingMember>,
     pub entitlements: Vec<EntitlementRow>,
     pub vouchers: Vec<VoucherRow>,
     /// What this agent may grant this passenger at their own authority.
     pub authority_limit: Option<Money>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BookingMember {
+    pub passenger_id: String,
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub has_hotel: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -545,6 +559,8 @@ impl Store {
                     given_names: m.given_names.clone(),
                     native_name: m.native_name.clone(),
                     pnr: m.pnr.clone(),
+                    ticket_number: m.ticket_number.clone(),
+                    ff_number: m.ff_number.clone(),
                     cabin: m.cabin.clone(),
                     tier: m.tier,
                     stars: m.stars,
@@ -612,6 +628,29 @@ impl Store {
             }
             None => 0,
         };
+        let pnr: String = r.try_get("pnr")?;
+        let booking = sqlx::query(
+            "SELECT p.id, p.surname, p.given_names, p.native_name, \
+                    EXISTS (SELECT 1 FROM ledger_events i WHERE i.passenger_id = p.id AND i.flight_id = s.flight_id \
+                      AND i.event = 'issued' AND i.kind = 'hotel' \
+                      AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS has_hotel \
+             FROM segments s JOIN passengers p ON p.id = s.passenger_id WHERE s.pnr = ? AND s.flight_id = ? ORDER BY p.id",
+        )
+        .bind(&pnr)
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|m| {
+            Ok(BookingMember {
+                passenger_id: m.try_get("id")?,
+                surname: m.try_get("surname")?,
+                given_names: m.try_get("given_names")?,
+                native_name: m.try_get("native_name")?,
+                has_hotel: m.try_get::<i64, _>("has_hotel")? != 0,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
         let mut entitlements = Vec::new();
         if let Some(fs) = self.flight_scenario(flight_id, now).await? {
             let mut s = fs.scenario;
@@ -663,7 +702,7 @@ impl Store {
             surname: r.try_get("surname")?,
             given_names: r.try_get("given_names")?,
             native_name: r.try_get("native_name")?,
-            pnr: r.try_get("pnr")?,
+            pnr,
             ticket_number: r.try_get("ticket_number")?,
             cabin,
             booking_class,
@@ -678,6 +717,7 @@ impl Store {
             needs,
             group_id,
             group_size,
+            booking,
             entitlements,
             vouchers,
             authority_limit: gatecare_care::authority::limit(policy, agent.role, rating.stars),

@@ -216,6 +216,9 @@ async fn is_voided(tx: &mut Transaction<'static, Sqlite>, key: &str) -> Result<b
     .await
 }
 
+/// Passengers of one booking who share a hotel room.
+pub const ROOM_SHARE: i64 = 3;
+
 /// Appends to the outgoing sync log with a gapless per-device sequence.
 pub(crate) async fn append_sync(
     tx: &mut Transaction<'static, Sqlite>,
@@ -773,16 +776,40 @@ pub(crate) async fn issue_in(
             .hotel_block_id
             .as_deref()
             .ok_or_else(|| LedgerError::Invalid("a hotel needs a hotel block".into()))?;
-        let taken = sqlx::query(
-            "UPDATE hotel_blocks SET rooms_left = rooms_left - 1 WHERE id = ? AND rooms_left > 0",
+        // A booking travels together: up to ROOM_SHARE of its passengers
+        // share a room in the same hotel; only a room's first guest takes it
+        // from the block (a family with an infant needs one room, not three).
+        let (guests, rooms): (i64, i64) = sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM ledger_events i JOIN segments s ON s.passenger_id = i.passenger_id AND s.flight_id = i.flight_id \
+                 WHERE i.flight_id = ?1 AND i.event = 'issued' AND i.kind = 'hotel' \
+                   AND json_extract(i.details, '$.hotel_block_id') = ?2 AND s.pnr = me.pnr \
+                   AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')), \
+               (SELECT COALESCE(SUM(a.rooms), 0) FROM hotel_allocations a JOIN segments s ON s.passenger_id = a.passenger_id AND s.flight_id = ?1 \
+                 WHERE a.hotel_block_id = ?2 AND s.pnr = me.pnr \
+                   AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = a.voucher_id AND v.event = 'voided')) \
+             FROM segments me WHERE me.passenger_id = ?3 AND me.flight_id = ?1",
         )
+        .bind(&req.flight_id)
         .bind(block)
-        .execute(&mut **tx)
+        .bind(&req.passenger_id)
+        .fetch_one(&mut **tx)
         .await?;
-        if taken.rows_affected() == 0 {
+        let shares_room = guests < rooms * ROOM_SHARE;
+        let taken = if shares_room {
+            0
+        } else {
+            sqlx::query("UPDATE hotel_blocks SET rooms_left = rooms_left - 1 WHERE id = ? AND rooms_left > 0")
+                .bind(block)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+        };
+        if !shares_room && taken == 0 {
             return Err(LedgerError::NoRooms(block.into()));
         }
-        sqlx::query("INSERT INTO hotel_allocations (id, hotel_block_id, passenger_id, voucher_id, rooms, provisional, at) VALUES (?, ?, ?, ?, 1, ?, ?)")
+        if !shares_room {
+            sqlx::query("INSERT INTO hotel_allocations (id, hotel_block_id, passenger_id, voucher_id, rooms, provisional, at) VALUES (?, ?, ?, ?, 1, ?, ?)")
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(block)
             .bind(&req.passenger_id)
@@ -791,6 +818,7 @@ pub(crate) async fn issue_in(
             .bind(rfc3339(ctx.now))
             .execute(&mut **tx)
             .await?;
+        }
     }
 
     let n: i64 =

@@ -237,6 +237,8 @@ export interface PriorityRow {
   given_names: string;
   native_name: string | null;
   pnr: string;
+  ticket_number: string;
+  ff_number: string | null;
   cabin: string;
   tier: string;
   stars: number;
@@ -272,6 +274,7 @@ export interface PassengerView {
   needs: string[];
   group_id: string | null;
   group_size: number;
+  booking: { passenger_id: string; surname: string; given_names: string; native_name: string | null; has_hotel: boolean }[];
   entitlements: (TimelineItem & { passenger_pays: boolean })[];
   vouchers: {
     voucher_id: string;
