@@ -296,6 +296,12 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
             },
             message: reason,
         }),
+        // Offline, an upgrade without a lease needs a supervisor's override:
+        // the same approval on the same screen.
+        Err(gatecare_client::LedgerError::NeedsOverride) => Err(UiError {
+            code: "ledger.needs_approval.supervisor",
+            message: "offline without a lease: a supervisor approves the upgrade".into(),
+        }),
         Err(e) => Err(e.into()),
     }
 }

@@ -995,7 +995,7 @@ async fn agent_console_takes_cz342_from_delay_to_care() {
         // A hotel for a family with an infant.
         let family = s
             .client
-            .find(Locator::Css("[data-testid=priority-row][data-class=infant_or_elderly][data-needs*=infant]"))
+            .find(Locator::Css("[data-testid=priority-row][data-class=infant_or_elderly][data-needs*=infant][data-group='']"))
             .await
             .context("a passenger travelling with an infant")?;
         let pid = family.attr("data-passenger").await?.unwrap_or_default();
@@ -1057,6 +1057,24 @@ async fn agent_console_takes_cz342_from_delay_to_care() {
             "the approval is not in the ledger: {rows:?}"
         );
 
+        s.press("[data-testid=pax-close]").await?;
+
+        // An upgrade for the best customer on the list. This console has never
+        // synced (offline, no lease), so a supervisor approves it.
+        s.press("[data-testid=upgrade-open]").await?;
+        s.press("[data-testid=pax-upgrade]").await?;
+        s.wait_approval("Supervisor approval needed").await?;
+        s.set_value("[data-testid=approver-code]", "S2001").await?;
+        s.set_value("[data-testid=approver-pin]", "864200").await?;
+        s.press("[data-testid=approve]").await?;
+        s.wait_issued().await?;
+        let upgrades: Vec<Option<String>> = sqlx::query_scalar(
+            "SELECT approver FROM ledger_events WHERE flight_id = ? AND kind = 'upgrade' AND event = 'issued'",
+        )
+        .bind(f.id.to_string())
+        .fetch_all(store.pool())
+        .await?;
+        ensure!(upgrades == [Some("S2001".to_string())], "{upgrades:?}");
         s.press("[data-testid=pax-close]").await?;
 
         // Idle: the console locks itself and Rust refuses its commands.

@@ -779,6 +779,8 @@ pub(crate) async fn issue_in(
         // A booking travels together: up to ROOM_SHARE of its passengers
         // share a room in the same hotel; only a room's first guest takes it
         // from the block (a family with an infant needs one room, not three).
+        // Tour groups share a booking but not rooms: each member takes one
+        // (the tour operator's rooming list rules there).
         let (guests, rooms): (i64, i64) = sqlx::query_as(
             "SELECT \
                (SELECT COUNT(*) FROM ledger_events i JOIN segments s ON s.passenger_id = i.passenger_id AND s.flight_id = i.flight_id \
@@ -788,13 +790,14 @@ pub(crate) async fn issue_in(
                (SELECT COALESCE(SUM(a.rooms), 0) FROM hotel_allocations a JOIN segments s ON s.passenger_id = a.passenger_id AND s.flight_id = ?1 \
                  WHERE a.hotel_block_id = ?2 AND s.pnr = me.pnr \
                    AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = a.voucher_id AND v.event = 'voided')) \
-             FROM segments me WHERE me.passenger_id = ?3 AND me.flight_id = ?1",
+             FROM segments me WHERE me.passenger_id = ?3 AND me.flight_id = ?1 AND me.group_id IS NULL",
         )
         .bind(&req.flight_id)
         .bind(block)
         .bind(&req.passenger_id)
-        .fetch_one(&mut **tx)
-        .await?;
+        .fetch_optional(&mut **tx)
+        .await?
+        .unwrap_or((0, 0));
         let shares_room = guests < rooms * ROOM_SHARE;
         let taken = if shares_room {
             0
