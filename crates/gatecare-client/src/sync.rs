@@ -385,6 +385,12 @@ async fn apply_item(
             let p = b.get("payload").unwrap_or(&serde_json::Value::Null);
             // Redemptions, feedback, enrolments and the rest are kept by
             // central; a kiosk needs only issuance (and voids, below).
+            // Another console at the station changed a flight's disruption:
+            // this kiosk shows the same cause and time.
+            if s(b, "kind") == "disruption_updated" {
+                let at = b.get("at").and_then(|v| v.as_str()).unwrap_or("");
+                apply_disruption(tx, s(p, "id"), p, at, s(p, "recorded_by")).await?;
+            }
             if s(b, "kind") == "issued" {
                 sqlx::query(
                         "INSERT INTO remote_issuance (entitlement_key, voucher_id, device, flight_id, passenger_id, kind, server_seq) \
@@ -451,26 +457,9 @@ async fn apply_item(
                 .bind(b.to_string())
                 .execute(&mut **tx)
                 .await?;
-            let known: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM flights WHERE id = ?")
-                .bind(s(b, "flight_id"))
-                .fetch_one(&mut **tx)
+            let id = format!("central-{}", item.server_seq);
+            apply_disruption(tx, &id, b, &rfc3339(item.at), &format!("central:{}", s(b, "recorded_by")))
                 .await?;
-            if known {
-                sqlx::query(
-                    "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, recorded_at, recorded_by) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(format!("central-{}", item.server_seq))
-                .bind(s(b, "flight_id"))
-                .bind(s(b, "kind"))
-                .bind(s(b, "cause"))
-                .bind(b.get("expected_departure").and_then(|v| v.as_str()))
-                .bind(b.get("expected_arrival").and_then(|v| v.as_str()))
-                .bind(rfc3339(item.at))
-                .bind(format!("central:{}", s(b, "recorded_by")))
-                .execute(&mut **tx)
-                .await?;
-            }
         }
         Topic::Agent => {
             // A console checks PINs offline against these hashes. Malformed
@@ -582,6 +571,55 @@ impl Store {
             Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
         }
     }
+}
+
+/// Records a disruption update from the feed when this store knows the
+/// flight and the update is well formed; anything else is skipped (one bad
+/// item must not stop the feed).
+async fn apply_disruption(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    id: &str,
+    d: &serde_json::Value,
+    recorded_at: &str,
+    recorded_by: &str,
+) -> Result<(), StoreError> {
+    let time = |k: &str| -> Option<String> {
+        d.get(k)
+            .and_then(|v| v.as_str())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| rfc3339(t.with_timezone(&Utc)))
+    };
+    let Some(recorded_at) =
+        DateTime::parse_from_rfc3339(recorded_at).ok().map(|t| rfc3339(t.with_timezone(&Utc)))
+    else {
+        return Ok(());
+    };
+    let kind = s(d, "kind");
+    let valid = !id.is_empty()
+        && matches!(kind, "delay" | "cancellation" | "denied_boarding" | "diversion" | "resolved")
+        && gatecare_care::cause::Cause::parse(s(d, "cause")).is_some();
+    let known: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM flights WHERE id = ?")
+        .bind(s(d, "flight_id"))
+        .fetch_one(&mut **tx)
+        .await?;
+    if !valid || !known {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, recorded_at, recorded_by) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(s(d, "flight_id"))
+    .bind(kind)
+    .bind(s(d, "cause"))
+    .bind(time("expected_departure"))
+    .bind(time("expected_arrival"))
+    .bind(recorded_at)
+    .bind(recorded_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// What one round of sync did.

@@ -251,6 +251,27 @@ async fn story<D: Database>(db: D) {
     let t = c.db.totals().await.unwrap();
     assert_eq!((t.entitlements_issued, t.conflicts), (3, conflicts_before));
 
+    // A delay entered at A's console reaches B: the same cause and new time.
+    let flight_id = a.meal(0).flight_id;
+    let agent_a =
+        a.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap().unwrap();
+    let scheduled = a.day.flights.iter().find(|f| f.id.to_string() == flight_id).unwrap().scheduled_departure;
+    let entry = gatecare_client::console::DisruptionEntry {
+        kind: "delay".into(),
+        cause: "weather".into(),
+        expected_departure: Some(scheduled + Duration::hours(16)),
+    };
+    a.store
+        .record_disruption(&flight_id, &entry, &agent_a, "HKG-K01", now() + Duration::minutes(5))
+        .await
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    let policy = gatecare_care::Policy::default_policy();
+    let seen = b.store.flight_view(&flight_id, &policy, now() + Duration::minutes(6)).await.unwrap();
+    let d = seen.disruption.expect("B knows the disruption");
+    assert_eq!((d.cause.as_str(), d.recorded_by.as_str(), d.delay_minutes), ("weather", "A1001", 16 * 60));
+
     // Agents come from central: a new agent signs in at A's console offline,
     // and a PIN change replaces the old one.
     let agent = |pin: &str| gatecare_server_database::AgentRecord {
