@@ -75,6 +75,12 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         "{}",
         view.announcement_zh
     );
+    assert!(
+        view.announcement_zh.contains("前往昆明"),
+        "the Chinese text names the city in Chinese: {}",
+        view.announcement_zh
+    );
+    assert_eq!(view.destination_city_zh.as_deref(), Some("昆明"));
     assert!(view.announcement_en.contains("technical fault"), "{}", view.announcement_en);
     // An hour later without a new update, the reminder is overdue.
     let later = store.flight_view(&flight, &policy, night() + Duration::minutes(61)).await.unwrap();

@@ -72,6 +72,8 @@ pub struct FlightView {
     pub flight: String,
     pub destination: String,
     pub destination_city: String,
+    /// The city in Chinese, when the airline has it.
+    pub destination_city_zh: Option<String>,
     pub scheduled_departure: DateTime<Utc>,
     pub gate: Option<String>,
     pub time_zone: String,
@@ -226,6 +228,7 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
 pub fn announcement(
     flight: &str,
     city_en: &str,
+    city_zh: &str,
     d: &DisruptionNow,
     next_update: DateTime<Utc>,
     tz: Tz,
@@ -239,7 +242,7 @@ pub fn announcement(
                 d.cause_en
             ),
             format!(
-                "女士们、先生们：前往{city_en}的{flight}航班因{}取消。请到登机口办理改签，并领取餐食和酒店安排。我们将在{next}前再次向您通报。",
+                "女士们、先生们：前往{city_zh}的{flight}航班因{}取消。请到登机口办理改签，并领取餐食和酒店安排。我们将在{next}前再次向您通报。",
                 d.cause_zh
             ),
         ),
@@ -253,7 +256,7 @@ pub fn announcement(
                     d.cause_en
                 ),
                 format!(
-                    "女士们、先生们：前往{city_en}的{flight}航班因{}延误，预计起飞时间为{new_time}。餐食券请到登机口领取。我们将在{next}前再次向您通报。",
+                    "女士们、先生们：前往{city_zh}的{flight}航班因{}延误，预计起飞时间为{new_time}。餐食券请到登机口领取。我们将在{next}前再次向您通报。",
                     d.cause_zh
                 ),
             )
@@ -265,7 +268,7 @@ pub fn announcement(
                 d.cause_en
             ),
             format!(
-                "女士们、先生们：前往{city_en}的{flight}航班因{}延误。我们将在{next}前再次向您通报。",
+                "女士们、先生们：前往{city_zh}的{flight}航班因{}延误。我们将在{next}前再次向您通报。",
                 d.cause_zh
             ),
         ),
@@ -333,6 +336,9 @@ impl Store {
         };
         let tz = airport(&origin).map_or(chrono_tz::UTC, |a| a.tz);
         let city_en = airport(&destination).map_or(destination.clone(), |a| a.city.clone());
+        let city_zh = gatecare_core::AirportCode::parse(&destination)
+            .ok()
+            .and_then(|c| gatecare_reference::city_zh(&c));
         let scheduled = parse_time(f.try_get("scheduled_departure")?)?;
         let flight = format!("{}{}", f.try_get::<String, _>("carrier")?, f.try_get::<String, _>("number")?);
         let updates = self.updates(flight_id, scheduled).await?;
@@ -418,7 +424,8 @@ impl Store {
                 while next < now - Duration::minutes(UPDATE_INTERVAL_MINUTES) {
                     next += Duration::minutes(UPDATE_INTERVAL_MINUTES);
                 }
-                let (en, zh) = announcement(&flight, &city_en, d, next.max(now), tz);
+                let (en, zh) =
+                    announcement(&flight, &city_en, city_zh.unwrap_or(&city_en), d, next.max(now), tz);
                 (Some(next), en, zh)
             }
             None => (None, String::new(), String::new()),
@@ -428,6 +435,7 @@ impl Store {
             flight,
             destination,
             destination_city: city_en,
+            destination_city_zh: city_zh.map(str::to_owned),
             scheduled_departure: scheduled,
             gate: f.try_get("gate")?,
             time_zone: tz.name().to_owned(),

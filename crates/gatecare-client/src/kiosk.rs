@@ -44,6 +44,8 @@ pub struct KioskFlight {
     pub flight: String,
     pub destination: String,
     pub destination_city: String,
+    /// The city in Chinese, when the airline has it.
+    pub destination_city_zh: Option<String>,
     pub scheduled_local: String,
     pub expected_local: Option<String>,
     pub expected_day_offset: i64,
@@ -185,6 +187,10 @@ impl Store {
                 .and_then(|c| gatecare_reference::airport(&c))
                 .map(|a| a.city.clone())
                 .unwrap_or_default(),
+            destination_city_zh: gatecare_core::AirportCode::parse(&destination)
+                .ok()
+                .and_then(|c| gatecare_reference::city_zh(&c))
+                .map(str::to_owned),
             destination,
             scheduled_local: local(scheduled, tz),
             expected_local: None,

@@ -72,6 +72,8 @@ pub struct FlightSummary {
     pub origin: String,
     pub destination: String,
     pub destination_city: String,
+    /// The city in Chinese, when the airline has it.
+    pub destination_city_zh: Option<String>,
     pub scheduled_departure: DateTime<Utc>,
     pub expected_departure: Option<DateTime<Utc>>,
     /// Local to the departure airport, for display: "13:30".
@@ -493,6 +495,10 @@ impl Store {
                     .and_then(|c| gatecare_reference::airport(&c))
                     .map(|a| a.city.clone())
                     .unwrap_or_default();
+                let destination_city_zh = AirportCode::parse(&destination)
+                    .ok()
+                    .and_then(|c| gatecare_reference::city_zh(&c))
+                    .map(str::to_owned);
                 let local = |t: DateTime<Utc>| t.with_timezone(&tz);
                 let expected_shown = expected.filter(|_| status == FlightStatus::Delayed);
                 Ok(FlightSummary {
@@ -504,6 +510,7 @@ impl Store {
                     ),
                     origin: r.try_get("origin")?,
                     destination,
+                    destination_city_zh,
                     destination_city,
                     scheduled_departure: scheduled,
                     expected_departure: expected_shown,

@@ -120,6 +120,22 @@ pub fn airport(code: &AirportCode) -> Option<&'static Airport> {
     t.airport_index.get(code).map(|&i| &t.airports[i])
 }
 
+/// The city's name in Chinese, for screens and paper in zh-CN. Curated for
+/// the cities the airline serves (`data/city_names_zh.csv`); `None` elsewhere
+/// (callers fall back to the English name).
+pub fn city_zh(code: &AirportCode) -> Option<&'static str> {
+    static NAMES: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::LazyLock::new(|| {
+            include_str!("../data/city_names_zh.csv")
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(','))
+                .map(|(iata, zh)| (iata.trim(), zh.trim()))
+                .collect()
+        });
+    NAMES.get(code.as_str()).copied()
+}
+
 pub fn airports() -> &'static [Airport] {
     &TABLES.airports
 }
@@ -153,6 +169,20 @@ pub fn great_circle_km(a: &Airport, b: &Airport) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn served_cities_have_chinese_names_and_each_names_a_known_airport() {
+        let code = |c: &str| AirportCode::parse(c).unwrap();
+        assert_eq!(city_zh(&code("KMG")), Some("昆明"));
+        assert_eq!(city_zh(&code("HKG")), Some("香港"));
+        assert_eq!(city_zh(&code("GKA")), None);
+        for line in include_str!("../data/city_names_zh.csv").lines().skip(1) {
+            let (iata, zh) = line.split_once(',').unwrap();
+            assert!(airport(&code(iata)).is_some(), "{iata} is not in the airport table");
+            assert!(!zh.trim().is_empty() && !zh.is_ascii(), "{iata}: {zh:?}");
+        }
+    }
+
     use super::*;
 
     fn ap(s: &str) -> &'static Airport {

@@ -35,6 +35,7 @@ export interface FlightSummary {
   origin: string;
   destination: string;
   destination_city: string;
+  destination_city_zh: string | null;
   scheduled_departure: string;
   expected_departure: string | null;
   scheduled_local: string;
@@ -111,6 +112,7 @@ export interface KioskView {
     flight: string;
     destination: string;
     destination_city: string;
+    destination_city_zh: string | null;
     scheduled_local: string;
     expected_local: string | null;
     expected_day_offset: number;
@@ -208,6 +210,7 @@ export interface FlightView {
   flight: string;
   destination: string;
   destination_city: string;
+  destination_city_zh: string | null;
   scheduled_departure: string;
   gate: string | null;
   time_zone: string;
