@@ -48,6 +48,21 @@ fn agent_session(state: &AppState, touch: bool) -> Result<AuthenticatedAgent, Ui
     }
 }
 
+/// The ledger's context for an issue by this console's agent.
+fn issue_context<'a>(
+    state: &'a AppState,
+    agent: &'a AuthenticatedAgent,
+    now: chrono::DateTime<chrono::Utc>,
+) -> IssueContext<'a> {
+    IssueContext {
+        device: &state.settings.device,
+        actor: agent,
+        policy: &state.policy,
+        limits: OfflineLimits::default(),
+        now,
+    }
+}
+
 fn touch(state: &AppState) {
     if let Ok(mut slot) = state.agent.lock()
         && let Some((_, at)) = slot.as_mut()
@@ -255,13 +270,7 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
         (None, "") => format!("{} at the agent's discretion", kind.as_str()),
         (None, r) => r.chars().take(300).collect(),
     };
-    let ctx = IssueContext {
-        device: &settings.device,
-        actor: &a,
-        policy: &state.policy,
-        limits: OfflineLimits::default(),
-        now,
-    };
+    let ctx = issue_context(&state, &a, now);
     let issued = store
         .issue(
             &ctx,
@@ -317,13 +326,7 @@ pub async fn agent_void(
     if reason.trim().is_empty() {
         return Err(err("ledger.invalid", "say why the voucher is voided"));
     }
-    let ctx = IssueContext {
-        device: &settings.device,
-        actor: &a,
-        policy: &state.policy,
-        limits: OfflineLimits::default(),
-        now: settings.clock.now(),
-    };
+    let ctx = issue_context(&state, &a, settings.clock.now());
     Ok(state.store()?.void(&ctx, &voucher_id, reason.trim()).await?)
 }
 
@@ -331,13 +334,7 @@ pub async fn agent_void(
 pub async fn agent_reprint(state: State<'_, AppState>, voucher_id: String) -> Result<Issued, UiError> {
     let a = agent(&state)?;
     let settings = &state.settings;
-    let ctx = IssueContext {
-        device: &settings.device,
-        actor: &a,
-        policy: &state.policy,
-        limits: OfflineLimits::default(),
-        now: settings.clock.now(),
-    };
+    let ctx = issue_context(&state, &a, settings.clock.now());
     Ok(state.store()?.reprint(&ctx, &voucher_id, "reprinted at the gate").await?)
 }
 
@@ -371,13 +368,7 @@ pub async fn agent_bulk(
     let kind =
         EntitlementKind::parse(&kind).ok_or_else(|| err("ledger.invalid", "unknown entitlement kind"))?;
     let now = settings.clock.now();
-    let ctx = IssueContext {
-        device: &settings.device,
-        actor: &a,
-        policy: &state.policy,
-        limits: OfflineLimits::default(),
-        now,
-    };
+    let ctx = issue_context(&state, &a, now);
     // A selection (ticked rows) or, without one, the whole flight.
     let selection: Option<std::collections::HashSet<String>> =
         passenger_ids.map(|ids| ids.into_iter().collect());

@@ -53,6 +53,23 @@ pub(crate) fn parse_needs(column: &str) -> Vec<SpecialNeed> {
     column.split(',').filter(|n| !n.is_empty()).filter_map(|n| SpecialNeed::parse(n).ok()).collect()
 }
 
+/// The care crate's view of a manifest for ordering; ages as of `year`.
+pub(crate) fn priority_inputs(manifest: &[ManifestEntry], year: i64) -> Vec<PriorityInput> {
+    manifest
+        .iter()
+        .map(|m| PriorityInput {
+            id: m.passenger_id.clone(),
+            pnr: m.pnr.clone(),
+            needs: m.needs.clone(),
+            age: m.birth_year.map(|b| (year - b).clamp(0, 130) as u16),
+            stars: m.stars,
+            tier: m.tier,
+            group_id: m.group_id.clone(),
+            group_leader: m.group_leader,
+        })
+        .collect()
+}
+
 /// The star-rating inputs of a manifest row (loyalty columns may be NULL
 /// for passengers outside the programme).
 pub(crate) fn star_inputs(
@@ -241,19 +258,7 @@ impl Store {
         };
         let manifest = self.manifest(flight_id, ctx.policy).await?;
         let year = fs.scenario.scheduled_departure.format("%Y").to_string().parse::<i64>().unwrap_or(2026);
-        let queue: Vec<PriorityInput> = manifest
-            .iter()
-            .map(|m| PriorityInput {
-                id: m.passenger_id.clone(),
-                pnr: m.pnr.clone(),
-                needs: m.needs.clone(),
-                age: m.birth_year.map(|b| (year - b).clamp(0, 130) as u16),
-                stars: m.stars,
-                tier: m.tier,
-                group_id: m.group_id.clone(),
-                group_leader: m.group_leader,
-            })
-            .collect();
+        let queue = priority_inputs(&manifest, year);
         let placed: Vec<_> =
             order(&queue).into_iter().filter(|p| selection.is_none_or(|s| s.contains(&p.id))).collect();
         let by_id: std::collections::HashMap<&str, &ManifestEntry> =

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use gatecare_care::Policy;
 use gatecare_care::cause::Cause;
 use gatecare_care::evaluate::{CareKind, Source};
-use gatecare_care::priority::{PriorityClass, PriorityInput, order};
+use gatecare_care::priority::{PriorityClass, order};
 use gatecare_care::scenario::PassengerFacts;
 use gatecare_care::stars::{FactorScore, lifetime_value, rate};
 use gatecare_core::{Cabin, LoyaltyTier, Money, SpecialNeed};
@@ -401,20 +401,7 @@ impl Store {
         let rooms_left: i64 = hotels.iter().map(|h| h.rooms_left).sum();
         let hotel_owed_unserved =
             if hotel_owed { (passengers - counts.try_get::<i64, _>("hotel_served")?).max(0) } else { 0 };
-        let cabins =
-            sqlx::query("SELECT cabin, seats, booked FROM flight_cabins WHERE flight_id = ? ORDER BY cabin")
-                .bind(flight_id)
-                .fetch_all(self.pool())
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(CabinRow {
-                        cabin: r.try_get("cabin")?,
-                        seats: r.try_get("seats")?,
-                        booked: r.try_get("booked")?,
-                    })
-                })
-                .collect::<Result<_, StoreError>>()?;
+        let cabins = self.cabins(flight_id).await?;
 
         let (next_update_due, announcement_en, announcement_zh) = match &disruption {
             Some(d) => {
@@ -538,19 +525,7 @@ impl Store {
         .await?
         .into_iter()
         .collect();
-        let input: Vec<PriorityInput> = manifest
-            .iter()
-            .map(|m| PriorityInput {
-                id: m.passenger_id.clone(),
-                pnr: m.pnr.clone(),
-                needs: m.needs.clone(),
-                age: m.birth_year.map(|b| (year - b).clamp(0, 130) as u16),
-                stars: m.stars,
-                tier: m.tier,
-                group_id: m.group_id.clone(),
-                group_leader: m.group_leader,
-            })
-            .collect();
+        let input = crate::bulk::priority_inputs(&manifest, year);
         let by_id: std::collections::HashMap<&str, &crate::bulk::ManifestEntry> =
             manifest.iter().map(|m| (m.passenger_id.as_str(), m)).collect();
         Ok(order(&input)
@@ -752,6 +727,23 @@ impl Store {
         Ok(flights)
     }
 
+    /// Seats and bookings per cabin of a flight.
+    async fn cabins(&self, flight_id: &str) -> Result<Vec<CabinRow>, StoreError> {
+        sqlx::query("SELECT cabin, seats, booked FROM flight_cabins WHERE flight_id = ? ORDER BY cabin")
+            .bind(flight_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(CabinRow {
+                    cabin: r.try_get("cabin")?,
+                    seats: r.try_get("seats")?,
+                    booked: r.try_get("booked")?,
+                })
+            })
+            .collect()
+    }
+
     /// A hotel block's nightly rate and currency.
     pub async fn hotel_rate(&self, block_id: &str) -> Result<Option<(i64, String)>, StoreError> {
         Ok(sqlx::query_as("SELECT rate_minor, currency FROM hotel_blocks WHERE id = ?")
@@ -763,20 +755,7 @@ impl Store {
     /// Passengers who could move up a cabin, best customers first, and the
     /// free seats they could take.
     pub async fn upgrade_candidates(&self, flight_id: &str, policy: &Policy) -> Result<Upgrades, StoreError> {
-        let cabins: Vec<CabinRow> =
-            sqlx::query("SELECT cabin, seats, booked FROM flight_cabins WHERE flight_id = ?")
-                .bind(flight_id)
-                .fetch_all(self.pool())
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(CabinRow {
-                        cabin: r.try_get("cabin")?,
-                        seats: r.try_get("seats")?,
-                        booked: r.try_get("booked")?,
-                    })
-                })
-                .collect::<Result<_, StoreError>>()?;
+        let cabins = self.cabins(flight_id).await?;
         let upgraded: std::collections::HashSet<String> = sqlx::query_scalar(
             "SELECT i.passenger_id FROM ledger_events i WHERE i.flight_id = ? AND i.event = 'issued' AND i.kind = 'upgrade' \
              AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')",
