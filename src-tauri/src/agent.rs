@@ -13,13 +13,9 @@ use gatecare_ledger::offline::OfflineLimits;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 
-use crate::commands::UiError;
+use crate::commands::{UiError, err};
 use crate::kiosk::require_mode;
 use crate::state::AppState;
-
-fn err(code: &'static str, message: impl Into<String>) -> UiError {
-    UiError { code, message: message.into() }
-}
 
 /// The signed-in agent, if the console is not idle-locked; using a command
 /// counts as activity.

@@ -14,6 +14,11 @@ pub struct UiError {
     pub message: String,
 }
 
+/// An error for the UI: a stable code and words for people.
+pub(crate) fn err(code: &'static str, message: impl Into<String>) -> UiError {
+    UiError { code, message: message.into() }
+}
+
 impl From<&StoreError> for UiError {
     fn from(e: &StoreError) -> Self {
         UiError { code: e.code(), message: e.to_string() }

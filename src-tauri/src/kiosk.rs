@@ -10,12 +10,8 @@ use gatecare_client::kiosk::{KioskHotel, KioskPrint, KioskSession, KioskView};
 use gatecare_client::printer::Printer;
 use tauri::State;
 
-use crate::commands::UiError;
+use crate::commands::{UiError, err};
 use crate::state::AppState;
-
-fn err(code: &'static str, message: impl Into<String>) -> UiError {
-    UiError { code, message: message.into() }
-}
 
 pub(crate) fn require_mode(state: &AppState, mode: Mode) -> Result<(), UiError> {
     if state.settings.mode == mode {

@@ -119,7 +119,7 @@ async fn the_board_counts_care_owed_and_the_queue_puts_legal_priority_first() {
     let rows = store.priority_list(&flight, &policy).await.unwrap();
     assert_eq!(rows.len(), 180);
     assert_eq!(rows[0].class, gatecare_care::priority::PriorityClass::LegalPriority);
-    assert!(rows.iter().filter(|r| r.reach_out_first).all(|r| r.stars >= 5));
+    assert!(rows.iter().filter(|r| r.reach_out_first).all(|r| r.passenger.stars >= 5));
     let places: Vec<usize> = rows.iter().map(|r| r.place).collect();
     assert_eq!(places, (1..=180).collect::<Vec<_>>());
 
@@ -137,7 +137,7 @@ async fn bulk_issuance_for_a_selection_touches_only_the_ticked_passengers() {
         store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
     let rows = store.priority_list(&flight, &policy).await.unwrap();
     let picked: std::collections::HashSet<String> =
-        rows.iter().rev().take(3).map(|r| r.passenger_id.clone()).collect();
+        rows.iter().rev().take(3).map(|r| r.passenger.passenger_id.clone()).collect();
     let ctx = gatecare_client::IssueContext {
         device: "HKG-K01",
         actor: &agent,
@@ -200,51 +200,28 @@ async fn a_booking_shares_rooms_three_to_a_room() {
         limits: gatecare_ledger::offline::OfflineLimits::default(),
         now: night(),
     };
+    let hotel = |passenger_id: &str| gatecare_client::IssueRequest {
+        passenger_id: passenger_id.to_owned(),
+        flight_id: flight.clone(),
+        kind: gatecare_ledger::EntitlementKind::Hotel,
+        ordinal: 1,
+        value: gatecare_core::Money::new(110_000, gatecare_core::Currency::parse("HKD").unwrap()),
+        statutory: true,
+        customer_stars: 2,
+        approver: None,
+        reason: "hotel owed".into(),
+        hotel_block_id: Some(block.clone()),
+        details: serde_json::json!({}),
+    };
     for p in family.iter() {
-        store
-            .issue(
-                &ctx,
-                &gatecare_client::IssueRequest {
-                    passenger_id: p.id.to_string(),
-                    flight_id: flight.clone(),
-                    kind: gatecare_ledger::EntitlementKind::Hotel,
-                    ordinal: 1,
-                    value: gatecare_core::Money::new(110_000, gatecare_core::Currency::parse("HKD").unwrap()),
-                    statutory: true,
-                    customer_stars: 2,
-                    approver: None,
-                    reason: "hotel owed".into(),
-                    hotel_block_id: Some(block.clone()),
-                    details: serde_json::json!({}),
-                },
-            )
-            .await
-            .unwrap();
+        store.issue(&ctx, &hotel(&p.id.to_string())).await.unwrap();
     }
     let rooms = (family.len() as i64 + 2) / 3;
     assert_eq!(before - left().await, rooms, "{} guests", family.len());
     // Someone travelling alone takes a room of their own.
     let single = by_pnr.values().find(|v| v.len() == 1 && v[0].flight_id.to_string() == flight).unwrap()[0];
     let before = left().await;
-    store
-        .issue(
-            &ctx,
-            &gatecare_client::IssueRequest {
-                passenger_id: single.id.to_string(),
-                flight_id: flight.clone(),
-                kind: gatecare_ledger::EntitlementKind::Hotel,
-                ordinal: 1,
-                value: gatecare_core::Money::new(110_000, gatecare_core::Currency::parse("HKD").unwrap()),
-                statutory: true,
-                customer_stars: 2,
-                approver: None,
-                reason: "hotel owed".into(),
-                hotel_block_id: Some(block.clone()),
-                details: serde_json::json!({}),
-            },
-        )
-        .await
-        .unwrap();
+    store.issue(&ctx, &hotel(&single.id.to_string())).await.unwrap();
     assert_eq!(before - left().await, 1);
     let view =
         store.passenger_view(&family[0].id.to_string(), &flight, &agent, &policy, night()).await.unwrap();

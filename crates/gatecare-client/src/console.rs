@@ -105,19 +105,9 @@ pub struct PriorityRow {
     pub class: PriorityClass,
     pub reason: String,
     pub reach_out_first: bool,
-    pub passenger_id: String,
-    pub surname: String,
-    pub given_names: String,
-    pub native_name: Option<String>,
-    pub pnr: String,
-    pub ticket_number: String,
-    pub ff_number: Option<String>,
-    pub cabin: String,
-    pub tier: LoyaltyTier,
-    pub stars: u8,
-    pub needs: Vec<SpecialNeed>,
-    pub group_id: Option<String>,
-    pub group_leader: bool,
+    /// The passenger as the manifest has them (flattened on the wire).
+    #[serde(flatten)]
+    pub passenger: crate::bulk::ManifestEntry,
     /// Vouchers issued (not voided) on this flight.
     pub vouchers: i64,
 }
@@ -526,31 +516,19 @@ impl Store {
         .into_iter()
         .collect();
         let input = crate::bulk::priority_inputs(&manifest, year);
-        let by_id: std::collections::HashMap<&str, &crate::bulk::ManifestEntry> =
-            manifest.iter().map(|m| (m.passenger_id.as_str(), m)).collect();
+        let mut by_id: std::collections::HashMap<String, crate::bulk::ManifestEntry> =
+            manifest.into_iter().map(|m| (m.passenger_id.clone(), m)).collect();
         Ok(order(&input)
             .into_iter()
             .filter_map(|p| {
-                let m = by_id.get(p.id.as_str())?;
+                let m = by_id.remove(&p.id)?;
                 Some(PriorityRow {
                     place: p.place,
                     class: p.class,
                     reason: p.reason,
                     reach_out_first: p.reach_out_first,
-                    passenger_id: m.passenger_id.clone(),
-                    surname: m.surname.clone(),
-                    given_names: m.given_names.clone(),
-                    native_name: m.native_name.clone(),
-                    pnr: m.pnr.clone(),
-                    ticket_number: m.ticket_number.clone(),
-                    ff_number: m.ff_number.clone(),
-                    cabin: m.cabin.clone(),
-                    tier: m.tier,
-                    stars: m.stars,
-                    needs: m.needs.clone(),
-                    group_id: m.group_id.clone(),
-                    group_leader: m.group_leader,
                     vouchers: issued.get(&m.passenger_id).copied().unwrap_or(0),
+                    passenger: m,
                 })
             })
             .collect())

@@ -166,13 +166,3 @@ pub async fn set_agent<D: Database>(db: &D, agent: &AgentRecord, now: DateTime<U
     }
     db.upsert_agent(agent, now).await
 }
-
-/// A delay or cancellation update for a station's kiosks.
-pub async fn publish_flight_update<D: Database>(
-    db: &D,
-    station: &str,
-    update: &serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
-    db.publish(station, Topic::FlightUpdate, update, now).await
-}

@@ -357,9 +357,3 @@ async fn redeem<D: Database>(
         }
     }
 }
-
-impl From<std::convert::Infallible> for ApiError {
-    fn from(e: std::convert::Infallible) -> ApiError {
-        match e {}
-    }
-}
