@@ -9,12 +9,12 @@ use gatecare_client::{LedgerError, LockoutPolicy, Store};
 
 use crate::support::seeded_store;
 
-fn night() -> DateTime<Utc> {
+pub(crate) fn night() -> DateTime<Utc> {
     // 22:30 in Hong Kong: CZ342 (13:30) has waited nine hours.
     DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc()
 }
 
-async fn station() -> (Store, gatecare_demo::DemoDay, tempfile::TempDir) {
+pub(crate) async fn station() -> (Store, gatecare_demo::DemoDay, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("station.sqlite");
     let day = seeded_store(&path, 3).await;

@@ -12,6 +12,7 @@ mod cli;
 mod console;
 mod crash;
 mod e2e;
+mod recovery;
 mod store;
 mod support;
 

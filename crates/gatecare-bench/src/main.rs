@@ -85,6 +85,7 @@ fn care() -> anyhow::Result<Vec<Row>> {
     let profiles: Vec<StarInputs> = (0..n)
         .map(|i| StarInputs {
             complaints_filed: (i % 3) as u8,
+            recovery_cases: (i % 2) as u8,
             service_sensitivity: (i % 4) as u8,
             flights_last_12_months: (i % 90) as u16,
             weekday_share_pct: (i % 100) as u8,

@@ -22,6 +22,40 @@ pub struct Policy {
     pub star_rating: StarRatingPolicy,
     pub lifetime_value: LifetimeValuePolicy,
     pub authority: Vec<AuthorityRule>,
+    #[serde(default)]
+    pub recovery: RecoveryPolicy,
+}
+
+/// Service recovery (seed 002): how fast a complaint is answered, when it
+/// escalates, and what remedies are worth against the authority limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryPolicy {
+    pub first_answer_hours: u32,
+    pub escalate_to_supervisor_hours_left: u32,
+    pub escalate_to_duty_manager_hours_left: u32,
+    pub follow_up_days: u32,
+    pub alert_threshold: u32,
+    pub currency: Currency,
+    pub mile_value_minor: i64,
+    pub upgrade_value_minor: i64,
+}
+
+impl Default for RecoveryPolicy {
+    /// The values of `policy/default.toml`, for policy files written before
+    /// service recovery existed.
+    fn default() -> Self {
+        RecoveryPolicy {
+            first_answer_hours: 72,
+            escalate_to_supervisor_hours_left: 24,
+            escalate_to_duty_manager_hours_left: 6,
+            follow_up_days: 7,
+            alert_threshold: 3,
+            currency: Currency::parse("HKD").unwrap_or_else(|_| unreachable!("HKD is a currency code")),
+            mile_value_minor: 5,
+            upgrade_value_minor: 150_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -255,6 +289,24 @@ impl Policy {
         }
         if self.guarantees.iter().any(|g| g.target_pct > 100 || g.max_pct > 100) {
             return bad("guarantees", "percentages are 0-100");
+        }
+        let r = &self.recovery;
+        if r.first_answer_hours == 0 || r.first_answer_hours > 24 * 30 {
+            return bad("recovery.first_answer_hours", "1 to 720 hours");
+        }
+        if r.escalate_to_duty_manager_hours_left > r.escalate_to_supervisor_hours_left
+            || r.escalate_to_supervisor_hours_left >= r.first_answer_hours
+        {
+            return bad(
+                "recovery.escalate_to_supervisor_hours_left",
+                "duty manager <= supervisor < first_answer_hours",
+            );
+        }
+        if r.follow_up_days == 0 || r.alert_threshold == 0 {
+            return bad("recovery", "follow_up_days and alert_threshold are positive");
+        }
+        if r.mile_value_minor < 0 || r.upgrade_value_minor < 0 {
+            return bad("recovery", "values cannot be negative");
         }
         Ok(())
     }

@@ -11,6 +11,9 @@ use crate::policy::Policy;
 #[derive(Debug, Clone, Default)]
 pub struct StarInputs {
     pub complaints_filed: u8,
+    /// Service-recovery cases on the passenger's profile (seed 002: the
+    /// rating reads the recovery memory).
+    pub recovery_cases: u8,
     /// 0 (easy-going) to 3 (very sensitive to service).
     pub service_sensitivity: u8,
     pub flights_last_12_months: u16,
@@ -81,15 +84,16 @@ pub fn rate(input: &StarInputs, policy: &Policy) -> StarRating {
     let mut factors = Vec::with_capacity(8);
 
     let sens = (input.service_sensitivity.min(3) as f64 / 3.0) * 0.7
-        + (input.complaints_filed.min(3) as f64 / 3.0) * 0.3;
+        + (input.complaints_filed.saturating_add(input.recovery_cases).min(3) as f64 / 3.0) * 0.3;
     factors.push(FactorScore {
         factor: "complaints_and_sensitivity",
         points: points(sens, caps.complaints_and_sensitivity),
         max: caps.complaints_and_sensitivity,
         why: format!(
-            "sensitivity {}/3, {} complaint(s) filed",
+            "sensitivity {}/3, {} complaint(s) filed, {} recovery case(s) on record",
             input.service_sensitivity.min(3),
-            input.complaints_filed
+            input.complaints_filed,
+            input.recovery_cases
         ),
     });
     let freq = input.flights_last_12_months as f64 / caps.flights_for_full_points as f64;
@@ -200,6 +204,7 @@ mod tests {
         let r = rate(
             &StarInputs {
                 complaints_filed: 1,
+                recovery_cases: 0,
                 service_sensitivity: 3,
                 flights_last_12_months: 96,
                 weekday_share_pct: 90,
@@ -216,6 +221,18 @@ mod tests {
         assert_eq!(r.factors.iter().find(|f| f.factor == "cabin_bought").unwrap().points, 20);
         assert!(r.score >= 85, "{r:?}");
         assert_eq!(r.stars, 6);
+    }
+
+    #[test]
+    fn recovery_cases_raise_the_complaint_factor() {
+        let base = StarInputs { service_sensitivity: 1, ..Default::default() };
+        let with_case = StarInputs { recovery_cases: 2, ..base.clone() };
+        let f = |i: &StarInputs| rate(i, &policy()).factors[0].clone();
+        assert!(f(&with_case).points > f(&base).points, "{:?} vs {:?}", f(&with_case), f(&base));
+        assert!(f(&with_case).why.contains("2 recovery case(s)"));
+        // Capped like the rest.
+        let many = StarInputs { complaints_filed: 200, recovery_cases: 200, service_sensitivity: 3, ..base };
+        assert_eq!(f(&many).points, f(&many).max);
     }
 
     #[test]

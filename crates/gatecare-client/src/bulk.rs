@@ -82,6 +82,7 @@ pub(crate) fn star_inputs(
             .unwrap_or_default();
     Ok(StarInputs {
         complaints_filed: r.try_get::<Option<i64>, _>("complaints_filed")?.unwrap_or(0).clamp(0, 255) as u8,
+        recovery_cases: r.try_get::<i64, _>("recovery_cases")?.clamp(0, 255) as u8,
         service_sensitivity: r.try_get::<Option<i64>, _>("service_sensitivity")?.unwrap_or(0).clamp(0, 3)
             as u8,
         flights_last_12_months: r
@@ -177,15 +178,16 @@ impl Store {
         flight_id: &str,
         policy: &gatecare_care::Policy,
     ) -> Result<Vec<ManifestEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \
                     s.pnr, s.ticket_number, s.cabin, s.booking_class, s.group_id, s.group_leader, l.ff_number, \
                     l.tier, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, l.weekday_share_pct, \
-                    l.channel, l.occupation, l.staff_notes \
-             FROM segments s JOIN passengers p ON p.id = s.passenger_id \
+                    l.channel, l.occupation, l.staff_notes, ",
+            crate::recovery::recovery_cases_sql!(),
+            " FROM segments s JOIN passengers p ON p.id = s.passenger_id \
              LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
              WHERE s.flight_id = ? ORDER BY s.check_in_sequence, p.id",
-        )
+        ))
         .bind(flight_id)
         .fetch_all(self.pool())
         .await?;

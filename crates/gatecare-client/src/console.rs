@@ -168,6 +168,12 @@ pub struct PassengerView {
     pub vouchers: Vec<VoucherRow>,
     /// What this agent may grant this passenger at their own authority.
     pub authority_limit: Option<Money>,
+    /// Where the passenger's recovery memory lives (see `recovery::profile_key`).
+    pub profile_key: String,
+    /// Every service-recovery case on the profile, oldest first.
+    pub recovery: Vec<crate::recovery::CaseView>,
+    /// Two or more failures: the recovery paradox no longer holds (seed 002).
+    pub repeat_failure: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -543,15 +549,16 @@ impl Store {
         policy: &Policy,
         now: DateTime<Utc>,
     ) -> Result<PassengerView, StoreError> {
-        let r = sqlx::query(
+        let r = sqlx::query(concat!(
             "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \
                     s.pnr, s.ticket_number, s.cabin, s.booking_class, s.seat, s.group_id, \
                     l.tier, l.ff_number, l.miles, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, \
-                    l.weekday_share_pct, l.channel, l.occupation, l.staff_notes, f.scheduled_departure \
-             FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
+                    l.weekday_share_pct, l.channel, l.occupation, l.staff_notes, f.scheduled_departure, ",
+            crate::recovery::recovery_cases_sql!(),
+            " FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
              LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
              WHERE s.passenger_id = ? AND s.flight_id = ?",
-        )
+        ))
         .bind(passenger_id)
         .bind(flight_id)
         .fetch_optional(self.pool())
@@ -657,6 +664,18 @@ impl Store {
             })
         })
         .collect::<Result<_, StoreError>>()?;
+        let ff_number: Option<String> = r.try_get("ff_number")?;
+        let profile_key = crate::recovery::profile_key(passenger_id, ff_number.as_deref());
+        let recovery: Vec<crate::recovery::CaseView> = self
+            .cases_of_profile(&profile_key)
+            .await
+            .map_err(|e| match e {
+                crate::recovery::RecoveryError::Store(e) => e,
+                other => StoreError::Data(other.to_string()),
+            })?
+            .into_iter()
+            .map(|c| crate::recovery::case_view(c, policy, now))
+            .collect();
         Ok(PassengerView {
             passenger_id: r.try_get("id")?,
             flight_id: flight_id.to_owned(),
@@ -669,7 +688,7 @@ impl Store {
             booking_class,
             seat: r.try_get("seat")?,
             tier,
-            ff_number: r.try_get("ff_number")?,
+            ff_number,
             miles: r.try_get::<Option<i64>, _>("miles")?.unwrap_or(0),
             stars: rating.stars,
             score: rating.score,
@@ -682,6 +701,9 @@ impl Store {
             entitlements,
             vouchers,
             authority_limit: gatecare_care::authority::limit(policy, agent.role, rating.stars),
+            repeat_failure: recovery.len() >= 2,
+            profile_key,
+            recovery,
         })
     }
 

@@ -11,6 +11,8 @@ pub mod ledger;
 pub mod lookup;
 pub mod manifest;
 pub mod printer;
+#[macro_use]
+pub mod recovery;
 pub mod settings;
 pub mod store;
 pub mod sync;

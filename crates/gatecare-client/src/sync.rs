@@ -391,6 +391,11 @@ async fn apply_item(
                 let at = b.get("at").and_then(|v| v.as_str()).unwrap_or("");
                 apply_disruption(tx, s(p, "id"), p, at, s(p, "recorded_by")).await?;
             }
+            // Complaint cases opened or worked at another device: this
+            // console shows the same case, owner and clock.
+            if matches!(s(b, "kind"), "case_opened" | "case_updated") {
+                crate::recovery::apply_remote(tx, s(b, "kind"), p, s(b, "device")).await?;
+            }
             if s(b, "kind") == "issued" {
                 sqlx::query(
                         "INSERT INTO remote_issuance (entitlement_key, voucher_id, device, flight_id, passenger_id, kind, server_seq) \

@@ -227,7 +227,22 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn redemption(&self, redemption_id: Uuid) -> impl Future<Output = Res<Option<Redemption>>> + Send;
 
     fn totals(&self) -> impl Future<Output = Res<Totals>> + Send;
+
+    /// Every service-recovery event (`case_opened`, `case_updated`) with
+    /// the station of the device that logged it, in server order.
+    fn case_events(&self) -> impl Future<Output = Res<Vec<CaseEventRecord>>> + Send;
 }
+
+/// One service-recovery event as central stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseEventRecord {
+    pub station: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// The `case_*` kinds, for the backends' queries.
+pub const CASE_KINDS: [&str; 2] = ["case_opened", "case_updated"];
 
 /// The feed body of a device's event, as other devices at the station see it.
 pub fn event_feed_body(device: Uuid, e: &Event) -> serde_json::Value {

@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gatecare_server_database::{
-    AgentRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice,
-    NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue,
-    event_feed_text,
+    AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
+    decide_issue, event_feed_text,
 };
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
@@ -872,6 +872,20 @@ impl Database for PgDatabase {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)
+    }
+
+    async fn case_events(&self) -> Res<Vec<CaseEventRecord>> {
+        let rows = sqlx::query!(
+            "SELECT f.station, d.kind, f.body FROM device_events d JOIN feed f ON f.server_seq = d.server_seq \
+             WHERE d.kind IN ('case_opened', 'case_updated') ORDER BY d.server_seq"
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CaseEventRecord { station: r.station, kind: r.kind, payload: r.body["payload"].clone() })
+            .collect())
     }
 
     async fn totals(&self) -> Res<Totals> {

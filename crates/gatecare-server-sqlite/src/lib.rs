@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gatecare_server_database::{
-    AgentRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord, NewDevice,
-    NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord, decide_issue,
-    event_feed_text,
+    AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
+    decide_issue, event_feed_text,
 };
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
@@ -878,6 +878,23 @@ impl Database for SqliteDatabase {
             })
         })
         .transpose()
+    }
+
+    async fn case_events(&self) -> Res<Vec<CaseEventRecord>> {
+        let rows = sqlx::query!(
+            "SELECT f.station, d.kind, f.body FROM device_events d JOIN feed f ON f.server_seq = d.server_seq \
+             WHERE d.kind IN ('case_opened', 'case_updated') ORDER BY d.server_seq"
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.into_iter()
+            .map(|r| {
+                let body: serde_json::Value =
+                    serde_json::from_str(&r.body).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                Ok(CaseEventRecord { station: r.station, kind: r.kind, payload: body["payload"].clone() })
+            })
+            .collect()
     }
 
     async fn totals(&self) -> Res<Totals> {

@@ -8,6 +8,7 @@
 //! root_kid = "GATECARE-ROOT"
 //! max_body_bytes = 2097152
 //! log = "text"                                          # or "json"
+//! policy_file = "/etc/gatecare/policy.toml"             # the airline policy (recovery deadlines, alert threshold)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,9 @@ pub struct Config {
     pub root_kid: String,
     pub max_body_bytes: usize,
     pub log: String,
+    /// The airline policy file the stations use; its `[recovery]` section
+    /// sets central's deadlines and early-warning threshold. None: the default.
+    pub policy_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -34,6 +38,7 @@ impl Default for Config {
             root_kid: "GATECARE-ROOT".into(),
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
             log: "text".into(),
+            policy_file: None,
         }
     }
 }
@@ -79,6 +84,9 @@ impl Config {
         }
         if let Some(v) = env("GATECARE_CENTRAL_LOG") {
             c.log = v;
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_POLICY") {
+            c.policy_file = Some(v.into());
         }
         c.check()?;
         Ok(c)

@@ -132,6 +132,7 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/v1/void-list", get(void_list::<D>))
         .route("/v1/conflicts", get(conflicts::<D>))
         .route("/v1/vouchers/redeem", post(redeem::<D>))
+        .route("/v1/recovery/summary", get(recovery_summary::<D>))
         .layer(axum::middleware::from_fn_with_state(c.clone(), count_responses::<D>))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(c)
@@ -305,6 +306,32 @@ async fn conflicts<D: Database>(
 ) -> Result<Response, ApiError> {
     require(&device, DeviceRole::Kiosk)?;
     Ok(Json(c.db.conflicts(&device.station).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryQuery {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+}
+
+/// Service recovery across every station, for the airline's consoles.
+async fn recovery_summary<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    q: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    require(&device, DeviceRole::Kiosk)?;
+    let Query(q) = q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
+    if q.to < q.from || (q.to - q.from).num_days() > 366 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+            "from ≤ to, at most a year apart",
+        ));
+    }
+    let s = crate::recovery::summary(&c.db, &c.recovery, q.from, q.to, c.now()).await?;
+    Ok(Json(s).into_response())
 }
 
 async fn redeem<D: Database>(

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod config;
 mod http;
 pub mod metrics;
+pub mod recovery;
 
 use std::sync::Arc;
 
@@ -34,6 +35,8 @@ pub struct Central<D: Database> {
     pub max_body_bytes: usize,
     pub clock: Clock,
     pub metrics: metrics::Metrics,
+    /// The airline's recovery policy (deadlines and the early-warning threshold).
+    pub recovery: gatecare_care::policy::RecoveryPolicy,
 }
 
 impl<D: Database> Central<D> {
@@ -45,6 +48,7 @@ impl<D: Database> Central<D> {
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
             clock,
             metrics: metrics::Metrics::default(),
+            recovery: gatecare_care::Policy::default_policy().recovery,
         })
     }
 

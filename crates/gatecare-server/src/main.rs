@@ -49,6 +49,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// Service recovery across stations as JSON: cases per station, overdue
+    /// cases, early-warning counts and alerts for local days FROM..=TO.
+    Cases {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
     /// Issue a one-time enrolment code for a new kiosk or merchant.
     EnrolmentCode {
         #[arg(long)]
@@ -197,6 +205,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let mut central = Central::new(db, root, &config.root_kid, system_clock());
             if let Some(c) = Arc::get_mut(&mut central) {
                 c.max_body_bytes = config.max_body_bytes;
+                c.recovery = recovery_policy(&config)?;
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
@@ -222,6 +231,14 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
             let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
             println!("{code}");
+        }
+        Command::Admin(AdminCommand::Cases { from, to }) => {
+            if to < from {
+                bail!("--to is on or after --from");
+            }
+            let s =
+                gatecare_server::recovery::summary(&db, &recovery_policy(&config)?, from, to, now).await?;
+            println!("{}", serde_json::to_string_pretty(&s)?);
         }
         Command::Admin(AdminCommand::Devices) => {
             let list: Vec<serde_json::Value> = db
@@ -273,4 +290,17 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
         }
     }
     Ok(())
+}
+
+/// The recovery section of the configured airline policy (or the default).
+fn recovery_policy(config: &Config) -> anyhow::Result<gatecare_care::policy::RecoveryPolicy> {
+    Ok(match &config.policy_file {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            gatecare_care::Policy::from_toml(&text)
+                .with_context(|| format!("policy {}", p.display()))?
+                .recovery
+        }
+        None => gatecare_care::Policy::default_policy().recovery,
+    })
 }

@@ -4,6 +4,7 @@
 
 mod faults;
 pub(crate) mod harness;
+mod recovery;
 mod rejections;
 mod story;
 mod volume;

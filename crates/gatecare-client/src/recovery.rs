@@ -1,0 +1,450 @@
+//! Service recovery at a station: cases opened at the kiosk or the console,
+//! worked by agents, and received from the station's other devices through
+//! the feed. Rows hold the events as they travel (`case_opened`,
+//! `case_updated`); a case is always their fold (`gatecare-recovery`), so
+//! every device shows the same owner, clock and history.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use gatecare_care::Policy;
+use gatecare_care::authority::Decision;
+use gatecare_care::policy::Role;
+use gatecare_core::Money;
+use gatecare_recovery::case::clean_text;
+use gatecare_recovery::{
+    Actor, AgentRef, Case, CaseError, Category, Change, Clock, EarlyWarning, Opened, Remedy, Severity,
+    Update, clock, early_warning, first_answer_due, remedy,
+};
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::store::{parse_time, rfc3339};
+use crate::{AuthenticatedAgent, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no such case")]
+    NotFound,
+    #[error("{reason}")]
+    NeedsApproval { approver: Role, reason: String },
+    #[error("{0}")]
+    Refused(String),
+    #[error("miles need a frequent-flyer number: enrol the passenger first")]
+    NoFfNumber,
+    #[error("the approver must be someone else, of a role that may approve this")]
+    WrongApprover,
+}
+
+impl RecoveryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecoveryError::Case(e) => e.code(),
+            RecoveryError::Store(e) => e.code(),
+            RecoveryError::NotFound => "case.not_found",
+            RecoveryError::NeedsApproval { approver: Role::DutyManager, .. } => {
+                "case.needs_approval.duty_manager"
+            }
+            RecoveryError::NeedsApproval { .. } => "case.needs_approval.supervisor",
+            RecoveryError::Refused(_) => "case.refused",
+            RecoveryError::NoFfNumber => "case.no_ff_number",
+            RecoveryError::WrongApprover => "case.wrong_approver",
+        }
+    }
+}
+
+impl From<sqlx::Error> for RecoveryError {
+    fn from(e: sqlx::Error) -> Self {
+        RecoveryError::Store(e.into())
+    }
+}
+
+/// A complaint as typed at the kiosk or the console.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub passenger_id: String,
+    pub flight_id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub description: String,
+}
+
+/// A case with where it stands now, for the screens.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub case: Case,
+    pub clock: Clock,
+    /// A second (or later) failure for this passenger: more care.
+    pub repeat: bool,
+    /// Times in the station's zone, as the screens show them.
+    pub opened_local: String,
+    pub due_local: String,
+    pub follow_up_local: Option<String>,
+}
+
+/// The flight, in the station's zone, with the case's facts.
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%a %d %b %H:%M").to_string()
+}
+
+fn station_tz(code: &str) -> Tz {
+    gatecare_core::AirportCode::parse(code)
+        .ok()
+        .and_then(|c| gatecare_reference::airport(&c))
+        .map_or(chrono_tz::UTC, |a| a.tz)
+}
+
+/// Where a passenger's recovery memory is kept: the frequent-flyer number
+/// follows them across flights; without one, the passenger record.
+pub fn profile_key(passenger_id: &str, ff_number: Option<&str>) -> String {
+    match ff_number.filter(|n| !n.is_empty()) {
+        Some(n) => format!("ff:{n}"),
+        None => format!("pax:{passenger_id}"),
+    }
+}
+
+/// The SQL column of a passenger row's recovery count (`p` passengers, `l`
+/// loyalty profiles), for the star rating's complaint factor; a macro so
+/// queries can `concat!` it into their literal text.
+macro_rules! recovery_cases_sql {
+    () => {
+        "(SELECT COUNT(*) FROM cases rc \
+          WHERE rc.profile_key = COALESCE('ff:' || NULLIF(l.ff_number, ''), 'pax:' || p.id)) AS recovery_cases"
+    };
+}
+pub(crate) use recovery_cases_sql;
+
+impl Store {
+    /// Opens a case (at the kiosk: `by` is the kiosk; at the console: the
+    /// agent) and logs it for central.
+    pub async fn open_case(
+        &self,
+        new: &NewCase,
+        by: Actor,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Case, RecoveryError> {
+        let description =
+            clean_text("description", &new.description, gatecare_recovery::case::MAX_DESCRIPTION, false)?;
+        let r = sqlx::query(
+            "SELECT p.surname, p.given_names, s.pnr, f.carrier || f.number AS flight, f.origin, f.scheduled_departure, \
+                    l.ff_number \
+             FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
+             LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
+             WHERE s.passenger_id = ? AND s.flight_id = ?",
+        )
+        .bind(&new.passenger_id)
+        .bind(&new.flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(RecoveryError::Case(CaseError::Invalid {
+            field: "passenger",
+            reason: "no such booking on this flight".into(),
+        }))?;
+        let station: String = r.try_get("origin")?;
+        let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
+        let ff: Option<String> = r.try_get("ff_number")?;
+        let key = profile_key(&new.passenger_id, ff.as_deref());
+        let surname: String = r.try_get("surname")?;
+        let given: String = r.try_get("given_names")?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE profile_key = ?")
+            .bind(&key)
+            .fetch_one(&mut *tx)
+            .await?;
+        let opened = Opened {
+            case_id: Uuid::now_v7(),
+            flight_date: scheduled.with_timezone(&station_tz(&station)).date_naive(),
+            station,
+            flight_id: new.flight_id.clone(),
+            flight: r.try_get("flight")?,
+            passenger_id: new.passenger_id.clone(),
+            passenger_name: format!("{surname}/{given}"),
+            pnr: r.try_get("pnr")?,
+            profile_key: key,
+            category: new.category,
+            severity: new.severity,
+            description,
+            opened_by: by,
+            at: now,
+            first_answer_due: first_answer_due(&policy.recovery, now),
+            earlier_cases: earlier.clamp(0, u32::MAX as i64) as u32,
+        };
+        opened.check()?;
+        let payload = serde_json::to_value(&opened).map_err(|e| StoreError::Data(e.to_string()))?;
+        insert_opened(&mut tx, &opened, &payload.to_string(), "local").await?;
+        crate::ledger::append_sync(&mut tx, "case_opened", &payload, now).await?;
+        tx.commit().await?;
+        Ok(Case::open(opened))
+    }
+
+    /// The case as it stands, folded from everything this device holds.
+    pub async fn case(&self, case_id: Uuid) -> Result<Option<Case>, RecoveryError> {
+        let mut conn = self.pool().acquire().await?;
+        load_case(&mut conn, case_id).await
+    }
+
+    /// Takes, transfers or records progress on a case, as `by`. Checked
+    /// against the case as it stands, inside the writing transaction.
+    pub async fn update_case(
+        &self,
+        case_id: Uuid,
+        change: Change,
+        by: &AuthenticatedAgent,
+        now: DateTime<Utc>,
+    ) -> Result<Case, RecoveryError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let case = load_case(&mut tx, case_id).await?.ok_or(RecoveryError::NotFound)?;
+        let update = Update { update_id: Uuid::now_v7(), case_id, at: now, by: agent_ref(by), change };
+        case.check(&update)?;
+        let payload = serde_json::to_value(&update).map_err(|e| StoreError::Data(e.to_string()))?;
+        insert_update(&mut tx, &update, &payload.to_string(), "local").await?;
+        crate::ledger::append_sync(&mut tx, "case_updated", &payload, now).await?;
+        let mut updates = case.history.into_iter().map(|h| h.update).collect::<Vec<_>>();
+        updates.push(update);
+        tx.commit().await?;
+        Ok(Case::fold(case.opened, updates))
+    }
+
+    /// Resolves a case with what was given, checked against the resolver's
+    /// authority for a passenger of `stars` (above it, `approver` must be a
+    /// different person of a role that may approve it).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn resolve_case(
+        &self,
+        case_id: Uuid,
+        remedies: Vec<Remedy>,
+        note: &str,
+        by: &AuthenticatedAgent,
+        approver: Option<&AuthenticatedAgent>,
+        stars: u8,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Case, RecoveryError> {
+        let case = self.case(case_id).await?.ok_or(RecoveryError::NotFound)?;
+        if remedies.iter().any(|r| matches!(r, Remedy::Miles { .. }))
+            && !case.opened.profile_key.starts_with("ff:")
+        {
+            return Err(RecoveryError::NoFfNumber);
+        }
+        // What earlier resolutions gave this passenger for this flight counts
+        // towards the same limit.
+        let mut already = Money::new(0, policy.recovery.currency);
+        for c in self.cases_of_profile(&case.opened.profile_key).await? {
+            if c.opened.case_id != case_id
+                && c.opened.flight_id == case.opened.flight_id
+                && let Some(r) = &c.resolution
+            {
+                already = already.checked_add(r.value).unwrap_or(already);
+            }
+        }
+        let (value, decision) = remedy::decide(policy, by.role, stars, &remedies, already)?;
+        let approved_by = match decision {
+            Decision::Allowed { .. } => None,
+            Decision::Refused { reason } => return Err(RecoveryError::Refused(reason)),
+            Decision::NeedsApproval { approver: needed, reason, .. } => match approver {
+                None => return Err(RecoveryError::NeedsApproval { approver: needed, reason }),
+                Some(a) if a.code == by.code || a.role < needed => return Err(RecoveryError::WrongApprover),
+                Some(a) => Some(agent_ref(a)),
+            },
+        };
+        let change = Change::Resolve { remedies, note: note.to_owned(), value, approver: approved_by };
+        self.update_case(case_id, change, by, now).await
+    }
+
+    /// Every case of one passenger's profile, oldest first.
+    pub async fn cases_of_profile(&self, key: &str) -> Result<Vec<Case>, RecoveryError> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT case_id FROM cases WHERE profile_key = ? ORDER BY opened_at")
+                .bind(key)
+                .fetch_all(self.pool())
+                .await?;
+        self.cases_by_id(&ids).await
+    }
+
+    async fn cases_by_id(&self, ids: &[String]) -> Result<Vec<Case>, RecoveryError> {
+        let mut conn = self.pool().acquire().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id = Uuid::parse_str(id).map_err(|e| StoreError::Data(format!("case id: {e}")))?;
+            if let Some(c) = load_case(&mut conn, id).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The station's cases that need attention, most urgent first: every
+    /// case not closed, and those closed in the last `days` days.
+    pub async fn station_cases(
+        &self,
+        policy: &Policy,
+        now: DateTime<Utc>,
+        days: i64,
+    ) -> Result<Vec<CaseView>, RecoveryError> {
+        // Cases are few (hundreds a month at a busy station): fold the
+        // recent ones and keep what is still open or recently closed.
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT case_id FROM cases ORDER BY opened_at DESC LIMIT 2000")
+                .fetch_all(self.pool())
+                .await?;
+        let recent = now - Duration::days(days);
+        let mut views: Vec<CaseView> = self
+            .cases_by_id(&ids)
+            .await?
+            .into_iter()
+            .filter(|c| c.status != gatecare_recovery::Status::Closed || c.opened.at >= recent)
+            .map(|c| case_view(c, policy, now))
+            .collect();
+        // Unanswered cases first, the nearest deadline on top.
+        views.sort_by_key(|v| {
+            use gatecare_recovery::Urgency::*;
+            let rank = match v.clock.urgency {
+                Overdue => 0,
+                Urgent => 1,
+                DueSoon => 2,
+                OnTrack => 3,
+                FollowUpDue => 4,
+                Answered => 5,
+                Resolved => 6,
+                Closed => 7,
+            };
+            (rank, v.clock.first_answer_due)
+        });
+        Ok(views)
+    }
+
+    /// Early-warning counts for local days `from..=to` (station time).
+    pub async fn early_warning(
+        &self,
+        policy: &Policy,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<EarlyWarning, RecoveryError> {
+        // A day's cases lie within a day either side of UTC midnight.
+        let lo = from.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - Duration::days(1));
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM cases WHERE opened_at >= ?")
+            .bind(lo.map(rfc3339).unwrap_or_default())
+            .fetch_all(self.pool())
+            .await?;
+        let opened: Vec<Opened> = bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
+        Ok(early_warning(&opened, station_tz, from, to, policy.recovery.alert_threshold))
+    }
+}
+
+/// A case with its clock and local times.
+pub fn case_view(case: Case, policy: &Policy, now: DateTime<Utc>) -> CaseView {
+    let tz = station_tz(&case.opened.station);
+    let clock = clock(&case, &policy.recovery, now);
+    CaseView {
+        repeat: case.is_repeat(),
+        opened_local: local(case.opened.at, tz),
+        due_local: local(case.opened.first_answer_due, tz),
+        follow_up_local: clock.follow_up_due.map(|t| local(t, tz)),
+        clock,
+        case,
+    }
+}
+
+pub fn agent_ref(a: &AuthenticatedAgent) -> AgentRef {
+    AgentRef { code: a.code.clone(), name: a.name.clone(), role: a.role }
+}
+
+async fn load_case(conn: &mut sqlx::SqliteConnection, case_id: Uuid) -> Result<Option<Case>, RecoveryError> {
+    let id = case_id.to_string();
+    let Some(body) = sqlx::query_scalar::<_, String>("SELECT body FROM cases WHERE case_id = ?")
+        .bind(&id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let opened: Opened =
+        serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id}: {e}")))?;
+    let updates: Vec<String> = sqlx::query_scalar("SELECT body FROM case_updates WHERE case_id = ?")
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let updates = updates
+        .iter()
+        .map(|u| {
+            serde_json::from_str::<Update>(u).map_err(|e| StoreError::Data(format!("case {id} update: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Case::fold(opened, updates)))
+}
+
+async fn insert_opened(
+    conn: &mut sqlx::SqliteConnection,
+    o: &Opened,
+    body: &str,
+    device: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO cases (case_id, profile_key, passenger_id, flight_id, station, category, opened_at, body, origin_device) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
+    )
+    .bind(o.case_id.to_string())
+    .bind(&o.profile_key)
+    .bind(&o.passenger_id)
+    .bind(&o.flight_id)
+    .bind(&o.station)
+    .bind(o.category.as_str())
+    .bind(rfc3339(o.at))
+    .bind(body)
+    .bind(device)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_update(
+    conn: &mut sqlx::SqliteConnection,
+    u: &Update,
+    body: &str,
+    device: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_updates (update_id, case_id, at, body, origin_device) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (update_id) DO NOTHING",
+    )
+    .bind(u.update_id.to_string())
+    .bind(u.case_id.to_string())
+    .bind(rfc3339(u.at))
+    .bind(body)
+    .bind(device)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps a case event another device logged (from the feed). A malformed
+/// one is skipped: one bad item must not stop the feed.
+pub(crate) async fn apply_remote(
+    conn: &mut sqlx::SqliteConnection,
+    kind: &str,
+    payload: &serde_json::Value,
+    device: &str,
+) -> Result<(), StoreError> {
+    match kind {
+        "case_opened" => {
+            if let Ok(o) = serde_json::from_value::<Opened>(payload.clone())
+                && o.check().is_ok()
+            {
+                insert_opened(conn, &o, &payload.to_string(), device).await?;
+            }
+        }
+        "case_updated" => {
+            if let Ok(u) = serde_json::from_value::<Update>(payload.clone()) {
+                insert_update(conn, &u, &payload.to_string(), device).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

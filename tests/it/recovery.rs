@@ -1,0 +1,261 @@
+//! Service recovery on a real station store: a case opened at the kiosk,
+//! taken by the first agent, handed off, answered, resolved within (and
+//! above) authority, followed up; the passenger's memory, the star rating
+//! reading it, the repeat flag, early-warning counts, and the sync log.
+
+use chrono::Duration;
+use gatecare_care::Policy;
+use gatecare_client::recovery::{NewCase, RecoveryError};
+use gatecare_client::{AuthenticatedAgent, LockoutPolicy, Store};
+use gatecare_recovery::{Actor, Category, Change, Remedy, Severity, Status, Urgency};
+
+use crate::console::{night, station};
+
+async fn agent(store: &Store, code: &str, pin: &str) -> AuthenticatedAgent {
+    store.verify_pin(code, pin, night(), LockoutPolicy::default()).await.unwrap().unwrap()
+}
+
+/// A CZ342 member without special needs (miles need a number).
+fn member(day: &gatecare_demo::DemoDay, nth: usize) -> (String, String) {
+    let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let p = day
+        .passengers
+        .iter()
+        .filter(|p| p.flight_id == f.id && p.loyalty.is_some() && p.group.is_none())
+        .nth(nth)
+        .unwrap();
+    (p.id.to_string(), f.id.to_string())
+}
+
+fn complaint(passenger_id: &str, flight_id: &str, category: Category) -> NewCase {
+    NewCase {
+        passenger_id: passenger_id.into(),
+        flight_id: flight_id.into(),
+        category,
+        severity: Severity::Medium,
+        description: "九个小时没有人解释延误原因。 Nine hours and nobody told us why.".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let (pax, flight) = member(&day, 0);
+    let kiosk = Actor::Kiosk { device: "HKG-K01".into() };
+    let stars_before = store
+        .passenger_view(&pax, &flight, &agent(&store, "A1001", "246810").await, &policy, night())
+        .await
+        .unwrap();
+
+    let case = store
+        .open_case(&complaint(&pax, &flight, Category::DelayHandling), kiosk.clone(), &policy, night())
+        .await
+        .unwrap();
+    let id = case.opened.case_id;
+    assert_eq!(case.status, Status::New);
+    assert_eq!(case.opened.first_answer_due, night() + Duration::hours(72));
+    assert_eq!(case.opened.flight, "CZ342");
+    assert!(case.opened.profile_key.starts_with("ff:"), "{}", case.opened.profile_key);
+    assert_eq!(case.opened.earlier_cases, 0);
+
+    // The first agent who takes it owns it; the second is told who does.
+    let a = agent(&store, "A1001", "246810").await;
+    let b = agent(&store, "A1002", "135790").await;
+    let sup = agent(&store, "S2001", "864200").await;
+    store.update_case(id, Change::Take, &a, night() + Duration::minutes(5)).await.unwrap();
+    let e = store.update_case(id, Change::Take, &b, night() + Duration::minutes(6)).await.unwrap_err();
+    assert_eq!(e.code(), "case.already_owned");
+    assert!(e.to_string().contains(&a.name), "{e}");
+    let told =
+        Change::Progress { note: "Hotel being arranged; we will call by 18:00".into(), told_passenger: true };
+    assert_eq!(
+        store.update_case(id, told.clone(), &b, night() + Duration::minutes(7)).await.unwrap_err().code(),
+        "case.not_owner"
+    );
+    // A hand-off is explicit and keeps the history.
+    let handoff =
+        Change::Transfer { to: gatecare_client::recovery::agent_ref(&b), note: "End of shift".into() };
+    store.update_case(id, handoff, &a, night() + Duration::minutes(8)).await.unwrap();
+    let c = store.update_case(id, told, &b, night() + Duration::minutes(9)).await.unwrap();
+    assert_eq!(c.owner.as_ref().unwrap().code, "A1002");
+    assert_eq!(c.first_answer_at, Some(night() + Duration::minutes(9)));
+    assert_eq!(c.history.len(), 3);
+
+    // 2,000 miles (HKD 100) is within an agent's limit; 20,000 (HKD 1,000)
+    // is not: a supervisor approves on the same screen, never the agent.
+    let big = vec![Remedy::Apology, Remedy::Miles { miles: 20_000 }];
+    let at = night() + Duration::minutes(20);
+    let e = store.resolve_case(id, big.clone(), "", &b, None, 2, &policy, at).await.unwrap_err();
+    assert!(matches!(e, RecoveryError::NeedsApproval { .. }), "{e:?}");
+    assert_eq!(e.code(), "case.needs_approval.supervisor");
+    let e = store.resolve_case(id, big.clone(), "", &b, Some(&b), 2, &policy, at).await.unwrap_err();
+    assert_eq!(e.code(), "case.wrong_approver");
+    let resolved =
+        store.resolve_case(id, big, "Sorry for the wait", &b, Some(&sup), 2, &policy, at).await.unwrap();
+    assert_eq!(resolved.status, Status::Resolved);
+    let r = resolved.resolution.as_ref().unwrap();
+    assert_eq!(r.value.amount_minor, 100_000);
+    assert_eq!(r.approver.as_ref().unwrap().code, "S2001");
+
+    // A week later the follow-up call is due, then recorded.
+    let views = store.station_cases(&policy, at + Duration::days(7), 30).await.unwrap();
+    assert_eq!(views[0].clock.urgency, Urgency::FollowUpDue);
+    let closed = store
+        .update_case(
+            id,
+            Change::FollowUp { note: "Called: happy with the miles".into() },
+            &b,
+            at + Duration::days(7),
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.status, Status::Closed);
+
+    // Memory: the passenger view shows the history; the star rating's
+    // complaint factor reads it.
+    let view = store.passenger_view(&pax, &flight, &a, &policy, night() + Duration::hours(1)).await.unwrap();
+    assert_eq!(view.recovery.len(), 1);
+    assert!(!view.repeat_failure);
+    assert!(view.factors[0].why.contains("1 recovery case(s)"), "{:?}", view.factors[0]);
+    assert!(view.factors[0].points >= stars_before.factors[0].points);
+
+    // A second failure is flagged on the case and on the passenger.
+    let second = store
+        .open_case(
+            &complaint(&pax, &flight, Category::HotelProblem),
+            Actor::Agent(gatecare_client::recovery::agent_ref(&a)),
+            &policy,
+            night() + Duration::hours(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.opened.earlier_cases, 1);
+    assert!(second.is_repeat());
+    let view = store.passenger_view(&pax, &flight, &a, &policy, night() + Duration::hours(2)).await.unwrap();
+    assert!(view.repeat_failure);
+    assert_eq!(view.recovery.len(), 2);
+
+    // Everything travelled to the sync log, in order.
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM sync_events WHERE kind LIKE 'case_%' ORDER BY seq")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "case_opened",
+            "case_updated",
+            "case_updated",
+            "case_updated",
+            "case_updated",
+            "case_updated",
+            "case_opened"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_console_list_puts_the_nearest_deadline_first_and_escalates() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let kiosk = Actor::Kiosk { device: "HKG-K01".into() };
+    let (p0, flight) = member(&day, 0);
+    let (p1, _) = member(&day, 1);
+    let old = store
+        .open_case(
+            &complaint(&p0, &flight, Category::Baggage),
+            kiosk.clone(),
+            &policy,
+            night() - Duration::hours(60),
+        )
+        .await
+        .unwrap();
+    let new = store
+        .open_case(&complaint(&p1, &flight, Category::Information), kiosk, &policy, night())
+        .await
+        .unwrap();
+    let list = store.station_cases(&policy, night(), 30).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].case.opened.case_id, old.opened.case_id);
+    assert_eq!(list[0].clock.urgency, Urgency::DueSoon);
+    assert_eq!(list[0].clock.escalated_to, Some(gatecare_care::policy::Role::Supervisor));
+    assert_eq!(list[0].clock.minutes_left, Some(12 * 60));
+    assert_eq!(list[1].case.opened.case_id, new.opened.case_id);
+    assert_eq!(list[1].clock.urgency, Urgency::OnTrack);
+    // Local time on screen: 14:30Z is 22:30 in Hong Kong; due three days on.
+    assert_eq!(list[1].due_local, "Wed 25 Nov 22:30");
+    // Thirteen hours later the older one is overdue and the duty manager's.
+    let later = store.station_cases(&policy, night() + Duration::hours(13), 30).await.unwrap();
+    assert_eq!(later[0].clock.urgency, Urgency::Overdue);
+    assert_eq!(later[0].clock.escalated_to, Some(gatecare_care::policy::Role::DutyManager));
+}
+
+#[tokio::test]
+async fn bad_complaints_are_refused_and_store_nothing() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let (pax, flight) = member(&day, 0);
+    let kiosk = Actor::Kiosk { device: "HKG-K01".into() };
+    let mut long = complaint(&pax, &flight, Category::Other);
+    long.description = "x".repeat(5000);
+    let mut control = complaint(&pax, &flight, Category::Other);
+    control.description = "bell\u{7}".into();
+    let mut nobody = complaint(&pax, &flight, Category::Other);
+    nobody.passenger_id = "no-such-passenger".into();
+    for bad in [long, control, nobody] {
+        let e = store.open_case(&bad, kiosk.clone(), &policy, night()).await.unwrap_err();
+        assert_eq!(e.code(), "case.invalid", "{e}");
+    }
+    let a = agent(&store, "A1001", "246810").await;
+    let e = store.update_case(uuid::Uuid::now_v7(), Change::Take, &a, night()).await.unwrap_err();
+    assert_eq!(e.code(), "case.not_found");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(store.pool()).await.unwrap();
+    let m: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_events WHERE kind LIKE 'case_%'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!((n, m), (0, 0));
+
+    // Miles need a frequent-flyer number.
+    let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let outsider = day.passengers.iter().find(|p| p.flight_id == f.id && p.loyalty.is_none()).unwrap();
+    let c = store
+        .open_case(&complaint(&outsider.id.to_string(), &flight, Category::Other), kiosk, &policy, night())
+        .await
+        .unwrap();
+    store.update_case(c.opened.case_id, Change::Take, &a, night()).await.unwrap();
+    let e = store
+        .resolve_case(c.opened.case_id, vec![Remedy::Miles { miles: 500 }], "", &a, None, 1, &policy, night())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "case.no_ff_number");
+}
+
+#[tokio::test]
+async fn early_warning_counts_today_and_alerts_at_the_threshold() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let kiosk = Actor::Kiosk { device: "HKG-K01".into() };
+    for i in 0..3 {
+        let (p, flight) = member(&day, i);
+        store
+            .open_case(&complaint(&p, &flight, Category::DelayHandling), kiosk.clone(), &policy, night())
+            .await
+            .unwrap();
+    }
+    let (p, flight) = member(&day, 3);
+    store.open_case(&complaint(&p, &flight, Category::Baggage), kiosk, &policy, night()).await.unwrap();
+    let today = night().with_timezone(&chrono_tz::Asia::Hong_Kong).date_naive();
+    let w = store.early_warning(&policy, today, today).await.unwrap();
+    assert_eq!(w.total, 4);
+    let delay = w.by_category.iter().find(|c| c.key == "delay_handling").unwrap();
+    assert_eq!(delay.count, 3);
+    assert!(w.alerts.iter().any(|a| a.key == "delay_handling" && a.count == 3), "{:?}", w.alerts);
+    assert!(w.alerts.iter().any(|a| a.key.starts_with("CZ342") && a.count == 4), "{:?}", w.alerts);
+    assert!(!w.alerts.iter().any(|a| a.key == "baggage"));
+    // Yesterday had none.
+    let y = store.early_warning(&policy, today.pred_opt().unwrap(), today.pred_opt().unwrap()).await.unwrap();
+    assert_eq!(y.total, 0);
+}
