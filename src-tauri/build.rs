@@ -26,6 +26,11 @@ const COMMANDS: &[&str] = &[
     "agent_void",
     "agent_reprint",
     "agent_bulk",
+    "kiosk_complaint",
+    "agent_cases",
+    "agent_case_open",
+    "agent_case_update",
+    "agent_case_resolve",
 ];
 
 fn main() {

@@ -23,6 +23,12 @@ pub(crate) fn agent(state: &AppState) -> Result<AuthenticatedAgent, UiError> {
     agent_session(state, true)
 }
 
+/// The signed-in agent for the screen's own background refreshes: they do
+/// not count as activity.
+pub(crate) fn agent_quiet(state: &AppState) -> Result<AuthenticatedAgent, UiError> {
+    agent_session(state, false)
+}
+
 /// As [`agent`]; `touch = false` for the screen's own background refreshes,
 /// which must not keep an unattended console unlocked.
 fn agent_session(state: &AppState, touch: bool) -> Result<AuthenticatedAgent, UiError> {
@@ -84,7 +90,11 @@ fn info(a: &AuthenticatedAgent, state: &AppState) -> AgentInfo {
     }
 }
 
-async fn check_pin(state: &AppState, code: &str, pin: &str) -> Result<AuthenticatedAgent, UiError> {
+pub(crate) async fn check_pin(
+    state: &AppState,
+    code: &str,
+    pin: &str,
+) -> Result<AuthenticatedAgent, UiError> {
     let store = state.store()?;
     match store.verify_pin(code.trim(), pin, state.settings.clock.now(), LockoutPolicy::default()).await? {
         Ok(a) => Ok(a),

@@ -22,7 +22,7 @@ pub(crate) fn require_mode(state: &AppState, mode: Mode) -> Result<(), UiError> 
 }
 
 /// The live session, refreshed; an idle one is forgotten.
-fn session(state: &AppState) -> Result<KioskSession, UiError> {
+pub(crate) fn session(state: &AppState) -> Result<KioskSession, UiError> {
     let mut guard = state.kiosk.lock().unwrap_or_else(|e| e.into_inner());
     match guard.as_mut() {
         Some((_, touched)) if touched.elapsed().as_secs() > state.settings.kiosk_idle_seconds as u64 => {

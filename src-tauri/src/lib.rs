@@ -4,6 +4,7 @@
 mod agent;
 mod commands;
 mod kiosk;
+mod recovery;
 mod state;
 mod sync;
 
@@ -71,6 +72,11 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_print,
             kiosk::kiosk_hotels,
             kiosk::kiosk_feedback,
+            recovery::kiosk_complaint,
+            recovery::agent_cases,
+            recovery::agent_case_open,
+            recovery::agent_case_update,
+            recovery::agent_case_resolve,
             kiosk::kiosk_enrol,
             kiosk::kiosk_end,
             sync::sync_status,

@@ -184,8 +184,9 @@ async fn the_console_list_puts_the_nearest_deadline_first_and_escalates() {
     assert_eq!(list[0].clock.minutes_left, Some(12 * 60));
     assert_eq!(list[1].case.opened.case_id, new.opened.case_id);
     assert_eq!(list[1].clock.urgency, Urgency::OnTrack);
-    // Local time on screen: 14:30Z is 22:30 in Hong Kong; due three days on.
-    assert_eq!(list[1].due_local, "Wed 25 Nov 22:30");
+    // Screens show the station's time: due three days on.
+    assert_eq!(list[1].time_zone, "Asia/Hong_Kong");
+    assert_eq!(list[1].clock.first_answer_due, night() + Duration::hours(72));
     // Thirteen hours later the older one is overdue and the duty manager's.
     let later = store.station_cases(&policy, night() + Duration::hours(13), 30).await.unwrap();
     assert_eq!(later[0].clock.urgency, Urgency::Overdue);

@@ -81,15 +81,8 @@ pub struct CaseView {
     pub clock: Clock,
     /// A second (or later) failure for this passenger: more care.
     pub repeat: bool,
-    /// Times in the station's zone, as the screens show them.
-    pub opened_local: String,
-    pub due_local: String,
-    pub follow_up_local: Option<String>,
-}
-
-/// The flight, in the station's zone, with the case's facts.
-fn local(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%a %d %b %H:%M").to_string()
+    /// The station's time zone: screens show every time of the case in it.
+    pub time_zone: String,
 }
 
 fn station_tz(code: &str) -> Tz {
@@ -341,14 +334,7 @@ impl Store {
 pub fn case_view(case: Case, policy: &Policy, now: DateTime<Utc>) -> CaseView {
     let tz = station_tz(&case.opened.station);
     let clock = clock(&case, &policy.recovery, now);
-    CaseView {
-        repeat: case.is_repeat(),
-        opened_local: local(case.opened.at, tz),
-        due_local: local(case.opened.first_answer_due, tz),
-        follow_up_local: clock.follow_up_due.map(|t| local(t, tz)),
-        clock,
-        case,
-    }
+    CaseView { repeat: case.is_repeat(), time_zone: tz.name().to_owned(), clock, case }
 }
 
 pub fn agent_ref(a: &AuthenticatedAgent) -> AgentRef {
@@ -447,4 +433,23 @@ pub(crate) async fn apply_remote(
         _ => {}
     }
     Ok(())
+}
+
+impl Store {
+    /// The station's agents a case can be handed to (never PIN hashes).
+    pub async fn case_agents(&self) -> Result<Vec<AgentRef>, RecoveryError> {
+        let rows =
+            sqlx::query("SELECT code, name, role FROM agents ORDER BY code").fetch_all(self.pool()).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let role = match r.try_get::<String, _>("role")?.as_str() {
+                "agent" => Role::Agent,
+                "supervisor" => Role::Supervisor,
+                "duty_manager" => Role::DutyManager,
+                _ => continue,
+            };
+            out.push(AgentRef { code: r.try_get("code")?, name: r.try_get("name")?, role });
+        }
+        Ok(out)
+    }
 }

@@ -294,6 +294,9 @@ export interface PassengerView {
     reprints: number;
   }[];
   authority_limit: Money | null;
+  profile_key: string;
+  recovery: CaseView[];
+  repeat_failure: boolean;
 }
 
 export interface Issued {
@@ -378,3 +381,169 @@ export interface ConflictReport {
 
 /** Background refresh: not activity. */
 export const agentConflicts = (): Promise<ConflictReport[]> => tauriInvoke<ConflictReport[]>('sync_conflicts');
+
+// Service recovery.
+
+export type CaseCategory =
+  | 'delay_handling'
+  | 'staff_attitude'
+  | 'baggage'
+  | 'voucher_refused'
+  | 'hotel_problem'
+  | 'information'
+  | 'other';
+export const CASE_CATEGORIES: readonly CaseCategory[] = [
+  'delay_handling',
+  'staff_attitude',
+  'baggage',
+  'voucher_refused',
+  'hotel_problem',
+  'information',
+  'other',
+];
+export type Urgency =
+  | 'on_track'
+  | 'due_soon'
+  | 'urgent'
+  | 'overdue'
+  | 'answered'
+  | 'resolved'
+  | 'follow_up_due'
+  | 'closed';
+
+export interface AgentRef {
+  code: string;
+  name: string;
+  role: 'agent' | 'supervisor' | 'duty_manager';
+}
+
+export type CaseActor = { type: 'kiosk'; device: string } | ({ type: 'agent' } & AgentRef);
+
+export type Remedy =
+  | { kind: 'apology' }
+  | { kind: 'voucher'; value: Money }
+  | { kind: 'miles'; miles: number }
+  | { kind: 'upgrade' }
+  | { kind: 'refund_referral' };
+
+export type CaseChange =
+  | { action: 'take' }
+  | { action: 'transfer'; to: AgentRef; note: string }
+  | { action: 'progress'; note: string; told_passenger: boolean }
+  | { action: 'resolve'; remedies: Remedy[]; note: string; value: Money; approver: AgentRef | null }
+  | { action: 'follow_up'; note: string };
+
+export interface CaseView {
+  opened: {
+    case_id: string;
+    station: string;
+    flight_id: string;
+    flight: string;
+    flight_date: string;
+    passenger_id: string;
+    passenger_name: string;
+    pnr: string;
+    profile_key: string;
+    category: CaseCategory;
+    severity: 'low' | 'medium' | 'high';
+    description: string;
+    opened_by: CaseActor;
+    at: string;
+    first_answer_due: string;
+    earlier_cases: number;
+  };
+  status: 'new' | 'open' | 'resolved' | 'closed';
+  owner: AgentRef | null;
+  first_answer_at: string | null;
+  resolution: {
+    at: string;
+    by: AgentRef;
+    remedies: Remedy[];
+    value: Money;
+    approver: AgentRef | null;
+    note: string;
+  } | null;
+  followed_up_at: string | null;
+  history: { update: { update_id: string; at: string; by: AgentRef; change: CaseChange }; refused: string | null }[];
+  clock: {
+    urgency: Urgency;
+    first_answer_due: string;
+    minutes_left: number | null;
+    escalated_to: AgentRef['role'] | null;
+    follow_up_due: string | null;
+    answered_late: boolean;
+  };
+  repeat: boolean;
+  time_zone: string;
+}
+
+export interface EarlyWarning {
+  from: string;
+  to: string;
+  threshold: number;
+  total: number;
+  by_category: { key: string; count: number }[];
+  by_station: { key: string; count: number }[];
+  by_flight: { key: string; count: number }[];
+  by_day: { day: string; total: number }[];
+  alerts: { day: string; dimension: 'category' | 'station' | 'flight'; key: string; count: number; threshold: number }[];
+}
+
+export interface AgentCases {
+  cases: CaseView[];
+  today: EarlyWarning;
+  week: EarlyWarning;
+  agents: AgentRef[];
+  currency: string;
+}
+
+export interface KioskCase {
+  reference: string;
+  due: string;
+  time_zone: string;
+  repeat: boolean;
+}
+
+export interface CaseResolve {
+  case_id: string;
+  apology: boolean;
+  voucher_minor: number | null;
+  miles: number | null;
+  upgrade: boolean;
+  refund_referral: boolean;
+  note: string;
+  approver?: { code: string; pin: string };
+}
+
+export const kioskComplaint = (category: CaseCategory, description: string): Promise<KioskCase> =>
+  invoke<KioskCase>('kiosk_complaint', { category, description });
+/** Polled by the cases screen: not activity. */
+export const agentCases = (): Promise<AgentCases> => tauriInvoke<AgentCases>('agent_cases');
+export const agentCaseOpen = (req: {
+  passenger_id: string;
+  flight_id: string;
+  category: CaseCategory;
+  severity: 'low' | 'medium' | 'high';
+  description: string;
+}): Promise<CaseView> => invoke<CaseView>('agent_case_open', { req });
+export const agentCaseUpdate = (req: {
+  case_id: string;
+  action: 'take' | 'transfer' | 'progress' | 'follow_up';
+  note?: string;
+  told_passenger?: boolean;
+  to?: string;
+}): Promise<CaseView> => invoke<CaseView>('agent_case_update', { req });
+export const agentCaseResolve = (req: CaseResolve): Promise<CaseView> => invoke<CaseView>('agent_case_resolve', { req });
+
+/** A moment as the station sees it: "Wed, 25 Nov, 22:30" / "11月25日周三 22:30". */
+export function formatStationTime(locale: string, iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
+}
