@@ -100,3 +100,44 @@ fn a_foreign_file_is_refused_and_left_intact() {
     assert!(!out.stderr.is_empty());
     assert_eq!(std::fs::read(&db).unwrap(), junk);
 }
+
+/// `gatecare-central admin cases`: the cross-station recovery summary as
+/// JSON; a reversed window or a broken policy file is refused.
+#[test]
+fn central_admin_cases_reports_the_recovery_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let central = |args: &[&str], policy: Option<&std::path::Path>| {
+        let mut cmd =
+            std::process::Command::new(crate::support::binary("GATECARE_CENTRAL_BIN", "gatecare-central"));
+        cmd.arg("--database").arg(&db).args(args).env_remove("GATECARE_CENTRAL_POLICY");
+        if let Some(p) = policy {
+            cmd.env("GATECARE_CENTRAL_POLICY", p);
+        }
+        cmd.output().unwrap()
+    };
+    let summary = json(&central(&["admin", "cases", "--from", "2026-11-16", "--to", "2026-11-22"], None));
+    assert_eq!(summary["stations"], serde_json::json!([]));
+    assert_eq!(summary["early_warning"]["threshold"], 3);
+    assert_eq!(summary["early_warning"]["by_day"].as_array().unwrap().len(), 7);
+    let reversed = central(&["admin", "cases", "--from", "2026-11-22", "--to", "2026-11-16"], None);
+    assert!(!reversed.status.success());
+    assert!(String::from_utf8_lossy(&reversed.stderr).contains("--to"));
+    // The airline's policy sets the threshold.
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        gatecare_care::policy::DEFAULT_POLICY.replace("alert_threshold = 3", "alert_threshold = 5"),
+    )
+    .unwrap();
+    let s = json(&central(&["admin", "cases", "--from", "2026-11-22", "--to", "2026-11-22"], Some(&policy)));
+    assert_eq!(s["early_warning"]["threshold"], 5);
+    std::fs::write(&policy, "not = [valid").unwrap();
+    let broken = central(&["admin", "cases", "--from", "2026-11-22", "--to", "2026-11-22"], Some(&policy));
+    assert!(!broken.status.success());
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("policy"),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
+}
