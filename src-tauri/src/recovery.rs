@@ -63,17 +63,11 @@ pub async fn kiosk_complaint(
         .await?;
     let v = case_view(case, &state.policy, now);
     Ok(KioskCase {
-        reference: reference(&v),
+        reference: gatecare_client::recovery::case_reference(v.case.opened.case_id),
         due: v.case.opened.first_answer_due,
         time_zone: v.time_zone.clone(),
         repeat: v.repeat,
     })
-}
-
-/// The last six hex digits of the id: random in a UUIDv7, easy to read out.
-fn reference(v: &CaseView) -> String {
-    let id = v.case.opened.case_id.simple().to_string();
-    format!("GC-{}", id[id.len() - 6..].to_uppercase())
 }
 
 #[derive(Debug, Serialize)]

@@ -1292,4 +1292,45 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
     })
     .await;
     s.finish(outcome).await;
+
+    // 3. The passenger scans again at another kiosk and reads the outcome.
+    let third = c.code().await;
+    let (s, _) = Session::start_with(
+        "kiosk-case-outcome",
+        Launch { mode: "kiosk", language: "en" },
+        Extra {
+            now: Some(NIGHT),
+            central: Some((served.url(), third)),
+            device: Some("HKG-K02"),
+            ..Extra::default()
+        },
+    )
+    .await
+    .expect("start kiosk");
+    let outcome = bounded(async {
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        // The new kiosk catches up with the station's feed within seconds.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let store = gatecare_client::Store::open(&s.db()).await?;
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM case_updates").fetch_one(store.pool()).await?;
+            store.close().await;
+            if n == 2 {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "the kiosk has {n} case updates");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        let shown = s.wait_text("[data-testid=kiosk-cases]", "resolved").await?;
+        ensure!(shown.contains("2,000") && shown.contains("GC-"), "{shown}");
+        s.snap_at("[data-testid=kiosk-cases]", "kiosk-case-outcome-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=kiosk-cases]", "已解决").await?;
+        s.snap_at("[data-testid=kiosk-cases]", "kiosk-case-outcome-zh-CN").await?;
+        Ok(())
+    })
+    .await;
+    s.finish(outcome).await;
 }

@@ -81,6 +81,8 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
     assert_eq!(c.owner.as_ref().unwrap().code, "A1002");
     assert_eq!(c.first_answer_at, Some(night() + Duration::minutes(9)));
     assert_eq!(c.history.len(), 3);
+    let internal = Change::Progress { note: "Ops says the crew timed out".into(), told_passenger: false };
+    store.update_case(id, internal.clone(), &b, night() + Duration::minutes(10)).await.unwrap();
 
     // 2,000 miles (HKD 100) is within an agent's limit; 20,000 (HKD 1,000)
     // is not: a supervisor approves on the same screen, never the agent.
@@ -111,6 +113,23 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
         .await
         .unwrap();
     assert_eq!(closed.status, Status::Closed);
+
+    // At the kiosk the passenger sees what they were told and what they
+    // got, never internal notes or who handled it.
+    assert_eq!(
+        store.update_case(id, internal, &b, at + Duration::days(8)).await.unwrap_err().code(),
+        "case.already_resolved"
+    );
+    let session =
+        gatecare_client::kiosk::KioskSession { passenger_id: pax.clone(), flight_id: flight.clone() };
+    let kv = store.kiosk_view(&session, &policy, at + Duration::days(8)).await.unwrap();
+    assert_eq!(kv.cases.len(), 1);
+    assert_eq!(kv.cases[0].reference, gatecare_client::recovery::case_reference(id));
+    assert_eq!(kv.cases[0].told.len(), 1);
+    assert_eq!(kv.cases[0].told[0].note, "Hotel being arranged; we will call by 18:00");
+    assert_eq!(kv.cases[0].given, vec![Remedy::Apology, Remedy::Miles { miles: 20_000 }]);
+    let shown = serde_json::to_string(&kv.cases).unwrap();
+    assert!(!shown.contains("A1002") && !shown.contains("S2001") && !shown.contains("crew"), "{shown}");
 
     // Memory: the passenger view shows the history; the star rating's
     // complaint factor reads it.
@@ -146,6 +165,7 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
         kinds,
         [
             "case_opened",
+            "case_updated",
             "case_updated",
             "case_updated",
             "case_updated",

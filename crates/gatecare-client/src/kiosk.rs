@@ -82,6 +82,8 @@ pub struct KioskView {
     pub entitlements: Vec<KioskEntitlement>,
     pub refund_option: bool,
     pub time_zone: String,
+    /// The passenger's complaint cases: what they were told, what they got.
+    pub cases: Vec<crate::recovery::PassengerCase>,
 }
 
 /// A hotel with rooms left, for the passenger to choose.
@@ -277,8 +279,13 @@ impl Store {
         .bind(&s.passenger_id)
         .fetch_one(self.pool())
         .await?;
+        let cases = self.passenger_cases(&s.passenger_id).await.map_err(|e| match e {
+            crate::recovery::RecoveryError::Store(e) => e,
+            other => StoreError::Data(other.to_string()),
+        })?;
         Ok(KioskView {
             member,
+            cases,
             passenger: KioskPassenger {
                 surname: r.try_get("surname")?,
                 given_names: r.try_get("given_names")?,

@@ -453,3 +453,65 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A case as its passenger sees it at the kiosk: what they were told and
+/// what they were given; never internal notes or agents' names.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassengerCase {
+    pub reference: String,
+    pub category: Category,
+    pub status: gatecare_recovery::Status,
+    pub opened_at: DateTime<Utc>,
+    pub first_answer_due: DateTime<Utc>,
+    /// Progress the agent marked as told to the passenger, oldest first.
+    pub told: Vec<ToldUpdate>,
+    pub given: Vec<Remedy>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToldUpdate {
+    pub at: DateTime<Utc>,
+    pub note: String,
+}
+
+/// The reference a passenger quotes: the last six hex digits of the id
+/// (random in a UUIDv7).
+pub fn case_reference(id: Uuid) -> String {
+    let hex = id.simple().to_string();
+    format!("GC-{}", hex[hex.len() - 6..].to_uppercase())
+}
+
+impl Store {
+    /// The scanned passenger's own cases (their profile's), for the kiosk.
+    pub async fn passenger_cases(&self, passenger_id: &str) -> Result<Vec<PassengerCase>, RecoveryError> {
+        let ff: Option<String> =
+            sqlx::query_scalar("SELECT ff_number FROM loyalty_profiles WHERE passenger_id = ?")
+                .bind(passenger_id)
+                .fetch_optional(self.pool())
+                .await?
+                .flatten();
+        let cases = self.cases_of_profile(&profile_key(passenger_id, ff.as_deref())).await?;
+        Ok(cases
+            .into_iter()
+            .map(|c| PassengerCase {
+                reference: case_reference(c.opened.case_id),
+                category: c.opened.category,
+                status: c.status,
+                opened_at: c.opened.at,
+                first_answer_due: c.opened.first_answer_due,
+                told: c
+                    .history
+                    .iter()
+                    .filter(|h| h.refused.is_none())
+                    .filter_map(|h| match &h.update.change {
+                        Change::Progress { note, told_passenger: true } => {
+                            Some(ToldUpdate { at: h.update.at, note: note.clone() })
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                given: c.resolution.map(|r| r.remedies).unwrap_or_default(),
+            })
+            .collect())
+    }
+}

@@ -125,6 +125,7 @@ export interface KioskView {
   entitlements: KioskEntitlement[];
   refund_option: boolean;
   time_zone: string;
+  cases: PassengerCase[];
 }
 
 export interface KioskPrint {
@@ -546,4 +547,15 @@ export function formatStationTime(locale: string, iso: string, timeZone: string)
     minute: '2-digit',
     hourCycle: 'h23',
   }).format(new Date(iso));
+}
+
+/** A complaint as its passenger sees it at the kiosk. */
+export interface PassengerCase {
+  reference: string;
+  category: CaseCategory;
+  status: 'new' | 'open' | 'resolved' | 'closed';
+  opened_at: string;
+  first_answer_due: string;
+  told: { at: string; note: string }[];
+  given: Remedy[];
 }
