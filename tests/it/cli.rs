@@ -25,6 +25,9 @@ fn demo_seed_keeps_data_unless_reset() {
     let passengers = first["passengers"].as_u64().unwrap();
     assert!((25_000..=36_000).contains(&passengers), "{passengers}");
     assert_eq!(first["demo_date"], "2026-11-22");
+    // The demo comes with complaint cases: one unowned, one in progress, a
+    // resolved one, a repeat failure and an early-warning alert.
+    assert_eq!(first["cases"], 6);
 
     let again = json(&gatecare(&["demo", "seed", "--db", db], &[]));
     assert_eq!(again["seeded"], false, "a re-run keeps existing data");

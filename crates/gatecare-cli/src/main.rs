@@ -341,9 +341,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let store = Store::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
             let report = store.seed_demo(&day, reset).await?;
+            let cases = if report.seeded {
+                let policy = gatecare_care::Policy::default_policy();
+                store
+                    .seed_demo_cases(&day, &policy, settings.clock.now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo cases: {e}"))?
+            } else {
+                0
+            };
             print_json(&serde_json::json!({
                 "database": path,
                 "seeded": report.seeded,
+                "cases": cases,
                 "flights": report.flights,
                 "passengers": report.passengers,
                 "demo_date": report.demo_date,
