@@ -52,7 +52,13 @@ pub fn run() -> anyhow::Result<()> {
             if let Ok(s) = &store {
                 app.manage(SyncWorker { _stop: sync::start(s.clone(), &settings) });
             }
-            app.manage(AppState::new(settings, store));
+            // The airline policy central distributed, else the built-in one.
+            let policy = match &store {
+                Ok(s) => tauri::async_runtime::block_on(s.central_policy()).ok().flatten(),
+                Err(_) => None,
+            }
+            .unwrap_or_else(gatecare_care::Policy::default_policy);
+            app.manage(AppState::new(settings, store, policy));
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Gatecare")
                 .inner_size(1280.0, 800.0)

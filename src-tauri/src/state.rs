@@ -24,12 +24,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, store: Result<Store, StoreError>) -> Self {
+    pub fn new(settings: Settings, store: Result<Store, StoreError>, policy: Policy) -> Self {
         let printer = CupsPrinter { queue: settings.printer.clone() };
         AppState {
             settings,
             store: store.map_err(|e| UiError::from(&e)),
-            policy: Policy::default_policy(),
+            policy,
             printer,
             kiosk: Mutex::new(None),
             agent: Mutex::new(None),

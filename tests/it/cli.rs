@@ -144,3 +144,36 @@ fn central_admin_cases_reports_the_recovery_summary() {
         String::from_utf8_lossy(&broken.stderr)
     );
 }
+
+/// The demo day exported as station data and imported by central, as an
+/// airline's IT team would run it.
+#[test]
+fn demo_station_data_imports_into_central() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gatecare(&["demo", "station-data", "--date", "2026-11-22", "--flight", "CZ342"], &[]);
+    let data = json(&out);
+    assert_eq!(data["flights"].as_array().unwrap().len(), 1);
+    assert_eq!(data["bookings"].as_array().unwrap().len(), 180);
+    let file = dir.path().join("hkg.json");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let db = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let central = |args: &[&str]| {
+        std::process::Command::new(crate::support::binary("GATECARE_CENTRAL_BIN", "gatecare-central"))
+            .arg("--database")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let report = json(&central(&["admin", "station-data", file.to_str().unwrap()]));
+    assert_eq!(report["station"], "HKG");
+    assert_eq!(report["bookings"], 180);
+    assert_eq!(report["feed_items"], 1 + 2 + 1 + 4);
+    // A flight the demo does not have is bad input; a broken file is refused.
+    let unknown = gatecare(&["demo", "station-data", "--date", "2026-11-22", "--flight", "ZZ9999"], &[]);
+    assert_eq!(unknown.status.code(), Some(2));
+    std::fs::write(&file, b"{\"station\": \"HKG\", \"flights\": [{}]}").unwrap();
+    let broken = central(&["admin", "station-data", file.to_str().unwrap()]);
+    assert!(!broken.status.success());
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("not station data"));
+}

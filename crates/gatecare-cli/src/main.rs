@@ -238,6 +238,15 @@ enum DemoCommand {
         #[arg(long)]
         reset: bool,
     },
+    /// The demo day as station data for central (`gatecare-central admin
+    /// station-data FILE`): JSON on stdout.
+    StationData {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Only these flights (e.g. CZ342); all when none is given.
+        #[arg(long)]
+        flight: Vec<String>,
+    },
 }
 
 /// An error the user caused: exit 2.
@@ -317,6 +326,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|(pnr, surname, native, pass)| serde_json::json!({"pnr": pnr, "surname": surname, "native_name": native, "boarding_pass": pass}))
                 .collect();
             print_json(&list)?;
+        }
+        Command::Demo(DemoCommand::StationData { date, flight }) => {
+            let date = date.unwrap_or_else(|| local_today(&settings));
+            let day = gatecare_demo::generate(gatecare_demo::DemoConfig::for_date(date));
+            let mut ids = Vec::new();
+            for f in &flight {
+                let designator = gatecare_core::FlightDesignator::parse(f)
+                    .map_err(|e| BadInput(format!("--flight {f}: {e}")))?;
+                let found = day.flights.iter().find(|x| x.designator == designator);
+                ids.push(found.ok_or_else(|| BadInput(format!("--flight {f}: not in the demo day")))?.id);
+            }
+            print_json(&gatecare_demo::station::station_data(&day, &ids))?;
         }
         Command::Demo(DemoCommand::Seed { db, date, reset }) => {
             let path = db.unwrap_or(settings.database.clone());

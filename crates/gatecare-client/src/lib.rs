@@ -14,6 +14,7 @@ pub mod printer;
 #[macro_use]
 pub mod recovery;
 pub mod settings;
+pub mod station;
 pub mod store;
 pub mod sync;
 pub mod vouchers;

@@ -492,6 +492,9 @@ async fn apply_item(
                 .await?;
             }
         }
+        Topic::Flight | Topic::Manifest | Topic::Loyalty | Topic::HotelBlock | Topic::Policy => {
+            crate::station::apply(tx, item.topic, b).await?;
+        }
         Topic::Conflict => {
             sqlx::query(
                 "INSERT INTO sync_conflicts (loser_voucher_id, entitlement_key, winner_voucher_id, body, detected_at) \

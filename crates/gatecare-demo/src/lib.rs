@@ -7,6 +7,7 @@
 
 mod names;
 mod rng;
+pub mod station;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;

@@ -166,3 +166,53 @@ pub async fn set_agent<D: Database>(db: &D, agent: &AgentRecord, now: DateTime<U
     }
     db.upsert_agent(agent, now).await
 }
+
+/// What an import of station data published.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StationImport {
+    pub station: String,
+    pub flights: usize,
+    pub bookings: usize,
+    pub profiles: usize,
+    pub hotel_blocks: usize,
+    pub policy: bool,
+    pub feed_items: usize,
+    pub first_server_seq: Option<i64>,
+    pub last_server_seq: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StationImportError {
+    #[error("station data refused, nothing published: {0}")]
+    Invalid(#[from] gatecare_sync::station::StationDataError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Publishes a station's data to its feed, after checking all of it (one
+/// bad record refuses the document; nothing is published). Kiosks apply
+/// every item as an upsert, so importing the same document again is safe —
+/// which is also how an import interrupted half-way is finished.
+pub async fn import_station_data<D: Database>(
+    db: &D,
+    data: &gatecare_sync::station::StationData,
+    now: DateTime<Utc>,
+) -> Result<StationImport, StationImportError> {
+    data.check()?;
+    let items = data.feed_items();
+    let mut seqs = Vec::with_capacity(items.len());
+    for (topic, body) in &items {
+        seqs.push(db.publish(&data.station, *topic, body, now).await?);
+    }
+    Ok(StationImport {
+        station: data.station.clone(),
+        flights: data.flights.len(),
+        bookings: data.bookings.len(),
+        profiles: data.loyalty.len(),
+        hotel_blocks: data.hotel_blocks.len(),
+        policy: data.policy.is_some(),
+        feed_items: items.len(),
+        first_server_seq: seqs.first().copied(),
+        last_server_seq: seqs.last().copied(),
+    })
+}

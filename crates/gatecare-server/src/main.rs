@@ -49,6 +49,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// Publish a station's data (flights, manifests, loyalty profiles, hotel
+    /// blocks, policy: the JSON of `gatecare_sync::station`) to its feed.
+    StationData { file: PathBuf },
     /// Service recovery across stations as JSON: cases per station, overdue
     /// cases, early-warning counts and alerts for local days FROM..=TO.
     Cases {
@@ -231,6 +234,21 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
             let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
             println!("{code}");
+        }
+        Command::Admin(AdminCommand::StationData { file }) => {
+            let len = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?.len();
+            if len > gatecare_sync::station::MAX_STATION_DATA_BYTES as u64 {
+                bail!(
+                    "{} is larger than {} bytes",
+                    file.display(),
+                    gatecare_sync::station::MAX_STATION_DATA_BYTES
+                );
+            }
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let data: gatecare_sync::station::StationData = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not station data JSON", file.display()))?;
+            let report = admin::import_station_data(&db, &data, now).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Admin(AdminCommand::Cases { from, to }) => {
             if to < from {

@@ -8,12 +8,13 @@
 //!
 //! Downloads are a feed paged by `server_seq` ([`PullResponse`]): what a
 //! station needs (other devices' issuance, void entries, trust list, leases,
-//! flight updates). A device applies a page and its cursor in one transaction.
+//! flight updates, and the station data of [`station`]). A device applies a page and its cursor in one transaction.
 //!
 //! This crate holds the wire types and the checks that need no database, so
 //! the server backends and the kiosk agree on them by construction.
 
 mod event;
+pub mod station;
 mod wire;
 
 pub use event::{

@@ -111,6 +111,16 @@ pub enum Topic {
     Conflict,
     /// A gate agent (name, role, PIN hash) for the station's consoles.
     Agent,
+    /// Station data (`station.rs`): a flight with its cabins.
+    Flight,
+    /// Station data: a chunk of a flight's bookings.
+    Manifest,
+    /// Station data: a chunk of loyalty profiles.
+    Loyalty,
+    /// Station data: a hotel block.
+    HotelBlock,
+    /// Station data: the airline policy (TOML).
+    Policy,
 }
 
 impl Topic {
@@ -123,6 +133,11 @@ impl Topic {
             Topic::FlightUpdate => "flight_update",
             Topic::Conflict => "conflict",
             Topic::Agent => "agent",
+            Topic::Flight => "flight",
+            Topic::Manifest => "manifest",
+            Topic::Loyalty => "loyalty",
+            Topic::HotelBlock => "hotel_block",
+            Topic::Policy => "policy",
         }
     }
     pub fn parse(s: &str) -> Option<Topic> {
@@ -134,6 +149,11 @@ impl Topic {
             Topic::FlightUpdate,
             Topic::Conflict,
             Topic::Agent,
+            Topic::Flight,
+            Topic::Manifest,
+            Topic::Loyalty,
+            Topic::HotelBlock,
+            Topic::Policy,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)

@@ -6,5 +6,6 @@ mod faults;
 pub(crate) mod harness;
 mod recovery;
 mod rejections;
+mod station;
 mod story;
 mod volume;

@@ -1,0 +1,259 @@
+//! Station data from central's feed (`gatecare_sync::station`): flights,
+//! manifests, loyalty profiles, hotel blocks and the airline policy, applied
+//! to the store inside the feed page's transaction. A record that does not
+//! parse, or names a flight or passenger this store does not know, is
+//! skipped: one bad record must not stop the feed.
+
+use gatecare_care::Policy;
+use gatecare_sync::Topic;
+use gatecare_sync::station::{BookingData, FlightData, HotelBlockData, LoyaltyData};
+use sqlx::SqliteConnection;
+
+use crate::store::rfc3339;
+use crate::{Store, StoreError};
+
+/// Applies one station-data feed item; other topics are not ours.
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    topic: Topic,
+    body: &serde_json::Value,
+) -> Result<(), StoreError> {
+    match topic {
+        Topic::Flight => {
+            if let Ok(f) = serde_json::from_value::<FlightData>(body.clone()) {
+                upsert_flight(conn, &f).await?;
+            }
+        }
+        Topic::Manifest => {
+            let bookings = body.get("bookings").cloned().unwrap_or_default();
+            for b in serde_json::from_value::<Vec<serde_json::Value>>(bookings).unwrap_or_default() {
+                if let Ok(b) = serde_json::from_value::<BookingData>(b) {
+                    upsert_booking(conn, &b).await?;
+                }
+            }
+        }
+        Topic::Loyalty => {
+            let profiles = body.get("profiles").cloned().unwrap_or_default();
+            for l in serde_json::from_value::<Vec<serde_json::Value>>(profiles).unwrap_or_default() {
+                if let Ok(l) = serde_json::from_value::<LoyaltyData>(l) {
+                    upsert_loyalty(conn, &l).await?;
+                }
+            }
+        }
+        Topic::HotelBlock => {
+            if let Ok(h) = serde_json::from_value::<HotelBlockData>(body.clone()) {
+                upsert_hotel(conn, &h).await?;
+            }
+        }
+        Topic::Policy => {
+            // Kept only when this build can read it; the app uses it from
+            // its next start (a policy never changes under a running screen).
+            let toml = body.get("toml").and_then(|t| t.as_str()).unwrap_or_default();
+            if Policy::from_toml(toml).is_ok() {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ('central_policy', ?) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(toml)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn upsert_flight(conn: &mut SqliteConnection, f: &FlightData) -> Result<(), StoreError> {
+    let id = f.id.to_string();
+    sqlx::query(
+        "INSERT INTO flights (id, carrier, number, origin, destination, scheduled_departure, scheduled_arrival, gate, aircraft) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET destination = excluded.destination, \
+           scheduled_departure = excluded.scheduled_departure, scheduled_arrival = excluded.scheduled_arrival, \
+           gate = excluded.gate, aircraft = excluded.aircraft",
+    )
+    .bind(&id)
+    .bind(&f.carrier)
+    .bind(&f.number)
+    .bind(&f.origin)
+    .bind(&f.destination)
+    .bind(rfc3339(f.scheduled_departure))
+    .bind(rfc3339(f.scheduled_arrival))
+    .bind(&f.gate)
+    .bind(&f.aircraft)
+    .execute(&mut *conn)
+    .await?;
+    for c in &f.cabins {
+        sqlx::query(
+            "INSERT INTO flight_cabins (flight_id, cabin, seats, booked) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (flight_id, cabin) DO UPDATE SET seats = excluded.seats, booked = excluded.booked",
+        )
+        .bind(&id)
+        .bind(&c.cabin)
+        .bind(i64::from(c.seats))
+        .bind(i64::from(c.booked))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn upsert_booking(conn: &mut SqliteConnection, b: &BookingData) -> Result<(), StoreError> {
+    let flight = b.flight_id.to_string();
+    let known: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM flights WHERE id = ?")
+        .bind(&flight)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !known {
+        return Ok(());
+    }
+    let pax = b.passenger_id.to_string();
+    sqlx::query(
+        "INSERT INTO passengers (id, surname, given_names, native_name, birth_year, nationality, lives_in_departure_city, needs) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET surname = excluded.surname, given_names = excluded.given_names, \
+           native_name = excluded.native_name, birth_year = excluded.birth_year, nationality = excluded.nationality, \
+           lives_in_departure_city = excluded.lives_in_departure_city, needs = excluded.needs",
+    )
+    .bind(&pax)
+    .bind(&b.surname)
+    .bind(&b.given_names)
+    .bind(&b.native_name)
+    .bind(b.birth_year)
+    .bind(&b.nationality)
+    .bind(b.lives_in_departure_city)
+    .bind(b.needs.join(","))
+    .execute(&mut *conn)
+    .await?;
+    for token in crate::lookup::name_tokens(&b.surname, &b.given_names, b.native_name.as_deref()) {
+        sqlx::query("INSERT OR IGNORE INTO name_index (token, passenger_id) VALUES (?, ?)")
+            .bind(token)
+            .bind(&pax)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(g) = &b.group {
+        sqlx::query(
+            "INSERT INTO passenger_groups (id, name, flight_id) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(g.id.to_string())
+        .bind(&g.name)
+        .bind(&flight)
+        .execute(&mut *conn)
+        .await?;
+    }
+    // A passenger outside the programme still has a (blank) profile row,
+    // as the seeded manifest does.
+    sqlx::query(
+        "INSERT INTO loyalty_profiles (passenger_id) VALUES (?) ON CONFLICT (passenger_id) DO NOTHING",
+    )
+    .bind(&pax)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO segments (id, passenger_id, flight_id, pnr, ticket_number, cabin, booking_class, seat, \
+         check_in_sequence, group_id, group_leader, boarding_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (flight_id, passenger_id) DO UPDATE SET pnr = excluded.pnr, ticket_number = excluded.ticket_number, \
+           cabin = excluded.cabin, booking_class = excluded.booking_class, seat = excluded.seat, \
+           check_in_sequence = excluded.check_in_sequence, group_id = excluded.group_id, \
+           group_leader = excluded.group_leader, boarding_pass = excluded.boarding_pass",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(&pax)
+    .bind(&flight)
+    .bind(&b.pnr)
+    .bind(&b.ticket_number)
+    .bind(&b.cabin)
+    .bind(&b.booking_class)
+    .bind(&b.seat)
+    .bind(b.check_in_sequence.map(i64::from))
+    .bind(b.group.as_ref().map(|g| g.id.to_string()))
+    .bind(b.group.as_ref().is_some_and(|g| g.leader))
+    .bind(&b.boarding_pass)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_loyalty(conn: &mut SqliteConnection, l: &LoyaltyData) -> Result<(), StoreError> {
+    let pax = l.passenger_id.to_string();
+    let known: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM passengers WHERE id = ?")
+        .bind(&pax)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !known {
+        return Ok(());
+    }
+    let notes = serde_json::to_string(&l.staff_notes).map_err(|e| StoreError::Data(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO loyalty_profiles (passenger_id, ff_airline, ff_number, tier, miles, complaints_filed, \
+         service_sensitivity, flights_last_12_months, weekday_share_pct, channel, occupation, staff_notes) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (passenger_id) DO UPDATE SET ff_airline = excluded.ff_airline, ff_number = excluded.ff_number, \
+           tier = excluded.tier, miles = excluded.miles, complaints_filed = excluded.complaints_filed, \
+           service_sensitivity = excluded.service_sensitivity, flights_last_12_months = excluded.flights_last_12_months, \
+           weekday_share_pct = excluded.weekday_share_pct, channel = excluded.channel, \
+           occupation = excluded.occupation, staff_notes = excluded.staff_notes",
+    )
+    .bind(&pax)
+    .bind(&l.ff_airline)
+    .bind(&l.ff_number)
+    .bind(&l.tier)
+    .bind(l.miles)
+    .bind(i64::from(l.complaints_filed))
+    .bind(i64::from(l.service_sensitivity))
+    .bind(i64::from(l.flights_last_12_months))
+    .bind(i64::from(l.weekday_share_pct))
+    .bind(&l.channel)
+    .bind(&l.occupation)
+    .bind(notes)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_hotel(conn: &mut SqliteConnection, h: &HotelBlockData) -> Result<(), StoreError> {
+    let station: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'station'")
+        .fetch_optional(&mut *conn)
+        .await?;
+    // Rooms taken here may not have reached central yet: an update never
+    // gives back rooms this store has already handed out.
+    sqlx::query(
+        "INSERT INTO hotel_blocks (id, station, name, name_zh, address, stars, rooms_total, rooms_left, rate_minor, \
+         currency, transport, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_zh = excluded.name_zh, address = excluded.address, \
+           stars = excluded.stars, rooms_total = excluded.rooms_total, \
+           rooms_left = MIN(excluded.rooms_left, hotel_blocks.rooms_left), \
+           rate_minor = excluded.rate_minor, currency = excluded.currency, transport = excluded.transport, \
+           valid_from = excluded.valid_from, valid_until = excluded.valid_until",
+    )
+    .bind(h.id.to_string())
+    .bind(station.unwrap_or_default())
+    .bind(&h.name)
+    .bind(&h.name_zh)
+    .bind(&h.address)
+    .bind(i64::from(h.stars))
+    .bind(i64::from(h.rooms_total))
+    .bind(i64::from(h.rooms_left))
+    .bind(h.rate.amount_minor)
+    .bind(h.rate.currency.as_str())
+    .bind(&h.transport)
+    .bind(rfc3339(h.valid_from))
+    .bind(rfc3339(h.valid_until))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The airline policy central distributed, if any (checked again here:
+    /// a policy this build cannot read is ignored).
+    pub async fn central_policy(&self) -> Result<Option<Policy>, StoreError> {
+        let toml: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'central_policy'")
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(toml.and_then(|t| Policy::from_toml(&t).ok()))
+    }
+}

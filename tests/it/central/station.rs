@@ -1,0 +1,130 @@
+//! Station data through central (issue #7 §4): an import of flights,
+//! manifests, loyalty profiles, hotel blocks and the policy reaches the
+//! station's kiosks through the feed; a bad document publishes nothing; a
+//! re-import changes nothing; another station sees none of it.
+
+use chrono::Duration;
+use gatecare_server::admin;
+use gatecare_server_database::Database;
+use gatecare_sync::DeviceRole;
+
+use super::harness::{TestClock, central, on_both_backends, serve};
+use super::story::{Kiosk, now};
+
+on_both_backends!(station_data_reaches_the_kiosks);
+
+async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    // The kiosk knows CZ342 and two other departures; the airline's systems
+    // know the whole day.
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let full = crate::support::small_day(6);
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM flights").fetch_all(kiosk.store.pool()).await.unwrap();
+    let new_flight =
+        full.flights.iter().find(|f| !known.contains(&f.id.to_string())).expect("a flight the kiosk lacks");
+    let cz342 = full.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let mut data = gatecare_demo::station::station_data(&full, &[new_flight.id, cz342.id]);
+    // A passenger of CZ342 has just reached platinum.
+    let upgraded = data.loyalty.iter_mut().find(|l| l.tier == "silver").expect("a silver member");
+    upgraded.tier = "platinum".into();
+    let upgraded_id = upgraded.passenger_id.to_string();
+    // A new hotel block, and the policy with a different alert threshold.
+    let mut hotel = data.hotel_blocks[0].clone();
+    hotel.id = uuid::Uuid::now_v7();
+    hotel.name = "Airport Transit Hotel".into();
+    data.hotel_blocks = vec![hotel.clone()];
+    data.policy =
+        Some(gatecare_care::policy::DEFAULT_POLICY.replace("alert_threshold = 3", "alert_threshold = 5"));
+
+    // A document with one bad record publishes nothing.
+    let before = c.db.totals().await.unwrap();
+    let mut bad = data.clone();
+    bad.bookings[5].pnr = "??".into();
+    let e = admin::import_station_data(&c.db, &bad, now()).await.unwrap_err();
+    assert!(e.to_string().contains("bookings[5].pnr"), "{e}");
+    assert_eq!(c.db.totals().await.unwrap(), before);
+
+    let report = admin::import_station_data(&c.db, &data, now()).await.unwrap();
+    assert_eq!(report.flights, 2);
+    assert_eq!(report.bookings, data.bookings.len());
+    assert!(report.feed_items >= 2 + data.bookings.len().div_ceil(100));
+    kiosk.sync().await;
+
+    // The new flight, its manifest and its passengers' names are here: a
+    // passenger of it is found by booking reference and by name.
+    let s = &kiosk.store;
+    let flights: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flights WHERE id = ?")
+        .bind(new_flight.id.to_string())
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(flights, 1);
+    let seats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM segments WHERE flight_id = ?")
+        .bind(new_flight.id.to_string())
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    let expected = full.passengers.iter().filter(|p| p.flight_id == new_flight.id).count() as i64;
+    assert_eq!(seats, expected);
+    let p = full.passengers.iter().find(|p| p.flight_id == new_flight.id).unwrap();
+    let hits = s.find_by_pnr_surname(p.pnr.as_str(), &p.name.surname).await.unwrap();
+    assert!(hits.iter().any(|h| h.passenger_id == p.id.to_string()), "{hits:?}");
+    let by_name = s.search_names(&p.name.surname, 50).await.unwrap();
+    assert!(by_name.iter().any(|h| h.passenger_id == p.id.to_string()));
+    // The profile update, the hotel block and the policy.
+    let tier: String = sqlx::query_scalar("SELECT tier FROM loyalty_profiles WHERE passenger_id = ?")
+        .bind(&upgraded_id)
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(tier, "platinum");
+    let rooms: i64 = sqlx::query_scalar("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
+        .bind(hotel.id.to_string())
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(rooms, i64::from(hotel.rooms_left));
+    assert_eq!(s.central_policy().await.unwrap().unwrap().recovery.alert_threshold, 5);
+
+    // Importing the same document again changes nothing at the kiosk; a
+    // later one never gives back rooms the kiosk has handed out.
+    sqlx::query("UPDATE hotel_blocks SET rooms_left = rooms_left - 2 WHERE id = ?")
+        .bind(hotel.id.to_string())
+        .execute(s.pool())
+        .await
+        .unwrap();
+    let count = |table: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+    };
+    let (p0, s0, n0) = (count("passengers").await, count("segments").await, count("name_index").await);
+    admin::import_station_data(&c.db, &data, now()).await.unwrap();
+    kiosk.sync().await;
+    assert_eq!((count("passengers").await, count("segments").await, count("name_index").await), (p0, s0, n0));
+    let rooms_after: i64 = sqlx::query_scalar("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
+        .bind(hotel.id.to_string())
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(rooms_after, rooms - 2);
+
+    // Another station's kiosk receives none of HKG's data.
+    let pvg = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let other = gatecare_client::Store::open(&dir.path().join("pvg.sqlite")).await.unwrap();
+    let e = other.enrol_with_central(&url, &pvg, "PVG-K01", now()).await.unwrap();
+    let client = gatecare_client::sync::CentralClient::for_enrolment(&e).unwrap();
+    while gatecare_client::sync::sync_once(&other, &client, &e, "PVG-K01", now()).await.unwrap().more {}
+    let theirs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM flights").fetch_one(other.pool()).await.unwrap();
+    assert_eq!(theirs, 0);
+    assert!(other.central_policy().await.unwrap().is_none());
+}
