@@ -639,6 +639,16 @@ async fn kiosk_cannot_reach_other_passengers_even_by_calling_rust_directly() {
         ensure!(code == "kiosk.no_session", "kiosk_view without a scan: {code}");
         let code = s.invoke("kiosk_print", serde_json::json!({"kind": "meal", "ordinal": 1})).await?;
         ensure!(code == "kiosk.no_session", "kiosk_print without a scan: {code}");
+        // The station's complaint cases are the agents' only.
+        let code = s.invoke("agent_cases", serde_json::json!({})).await?;
+        ensure!(code == "mode.forbidden", "agent_cases from the kiosk: {code}");
+        let code = s
+            .invoke("agent_case_update", serde_json::json!({"req": {"case_id": "x", "action": "take"}}))
+            .await?;
+        ensure!(code == "mode.forbidden", "agent_case_update from the kiosk: {code}");
+        let code =
+            s.invoke("kiosk_complaint", serde_json::json!({"category": "other", "description": "x"})).await?;
+        ensure!(code == "kiosk.no_session", "kiosk_complaint without a scan: {code}");
         // The screen a stranger's booking reference leads to, in both languages.
         for k in "ZZZZZZ".chars() {
             s.click(&format!("[data-testid=key-{k}]")).await?;

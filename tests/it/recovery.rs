@@ -54,6 +54,13 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
         .unwrap();
     let id = case.opened.case_id;
     assert_eq!(case.status, Status::New);
+    // A second tap about the same thing joins the open case.
+    let again = store
+        .open_case(&complaint(&pax, &flight, Category::DelayHandling), kiosk.clone(), &policy, night())
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "case.already_open");
+    assert!(again.to_string().contains(&gatecare_client::recovery::case_reference(id)), "{again}");
     assert_eq!(case.opened.first_answer_due, night() + Duration::hours(72));
     assert_eq!(case.opened.flight, "CZ342");
     assert!(case.opened.profile_key.starts_with("ff:"), "{}", case.opened.profile_key);

@@ -38,6 +38,8 @@ pub enum RecoveryError {
     NoFfNumber,
     #[error("the approver must be someone else, of a role that may approve this")]
     WrongApprover,
+    #[error("case {reference} about this is already open")]
+    AlreadyOpen { reference: String },
 }
 
 impl RecoveryError {
@@ -53,6 +55,7 @@ impl RecoveryError {
             RecoveryError::Refused(_) => "case.refused",
             RecoveryError::NoFfNumber => "case.no_ff_number",
             RecoveryError::WrongApprover => "case.wrong_approver",
+            RecoveryError::AlreadyOpen { .. } => "case.already_open",
         }
     }
 }
@@ -145,6 +148,16 @@ impl Store {
         let key = profile_key(&new.passenger_id, ff.as_deref());
         let surname: String = r.try_get("surname")?;
         let given: String = r.try_get("given_names")?;
+        // One open case per passenger, flight and category: a second tap at
+        // the kiosk (or a second agent) joins the first, it does not fork it.
+        for c in self.cases_of_profile(&key).await? {
+            if c.opened.flight_id == new.flight_id
+                && c.opened.category == new.category
+                && matches!(c.status, gatecare_recovery::Status::New | gatecare_recovery::Status::Open)
+            {
+                return Err(RecoveryError::AlreadyOpen { reference: case_reference(c.opened.case_id) });
+            }
+        }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE profile_key = ?")
             .bind(&key)

@@ -143,4 +143,29 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
     let anonymous =
         http.get(format!("{url}/v1/recovery/summary?from=2026-11-18&to=2026-11-22")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
+    // A merchant's till redeems vouchers; it does not read complaints.
+    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
+        .await
+        .unwrap();
+    let till: gatecare_sync::EnrolResponse = http
+        .post(format!("{url}/v1/devices/enrol"))
+        .json(&gatecare_sync::EnrolRequest {
+            code,
+            name: "Noodle bar".into(),
+            signing_kid: None,
+            signing_public_key: None,
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let merchant = http
+        .get(format!("{url}/v1/recovery/summary?from=2026-11-18&to=2026-11-22"))
+        .bearer_auth(&till.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(merchant.status(), 403);
 }

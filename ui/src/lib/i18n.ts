@@ -330,6 +330,7 @@ const en = {
   'error.case.refused': 'Above every station limit for this passenger.',
   'error.case.no_ff_number': 'Miles need a frequent-flyer number: enrol the passenger first.',
   'error.case.wrong_approver': 'The approver must be someone else, of a role that may approve this.',
+  'error.case.already_open': 'A case about this is already open; its owner will answer.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -660,6 +661,7 @@ const zhCN: Record<MessageKey, string> = {
   'error.case.refused': '超出本站对该旅客的所有权限。',
   'error.case.no_ff_number': '里程补偿需要常旅客号：请先为旅客办理入会。',
   'error.case.wrong_approver': '批准人必须是他人，且具备相应权限。',
+  'error.case.already_open': '此问题已有投诉在处理中，负责人会答复您。',
 };
 
 const messages: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
