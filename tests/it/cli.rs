@@ -177,3 +177,45 @@ fn demo_station_data_imports_into_central() {
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("not station data"));
 }
+
+/// `gatecare-central serve --tls-cert --tls-key` serves HTTPS; a
+/// certificate without its key is refused before anything listens.
+#[tokio::test]
+async fn central_serves_https_with_the_airline_certificate() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, _, _) = crate::central::tls::certificates(dir.path());
+    let bin = crate::support::binary("GATECARE_CENTRAL_BIN", "gatecare-central");
+    let db = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let (cert, key) = (dir.path().join("central.pem"), dir.path().join("central.key"));
+    let root = dir.path().join("root.key");
+    let half = std::process::Command::new(&bin)
+        .args(["--database", &db, "serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(!half.status.success());
+    let mut child = std::process::Command::new(&bin)
+        .args(["--database", &db, "serve", "--listen", "127.0.0.1:0", "--root-key"])
+        .arg(&root)
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().unwrap().to_owned();
+    assert!(line.starts_with("listening on https://"), "{line}");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let health = client.get(format!("https://localhost:{port}/healthz")).send().await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(health.unwrap().text().await.unwrap(), "ok\n");
+}

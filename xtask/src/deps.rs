@@ -18,8 +18,9 @@ pub enum Purpose {
     Bench,
 }
 
-/// Build and run: WebKitGTK and friends (tauri 2), OpenSSL for the WebDriver
-/// client, and a CJK font so Chinese names render on screen and paper.
+/// Build and run: WebKitGTK and friends (tauri 2), OpenSSL for HTTPS to
+/// central (and the WebDriver client), and a CJK font so Chinese names
+/// render on screen and paper.
 const RUN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -54,6 +55,8 @@ const TEST_PACKAGES: &[&str] = &[
     "zbar-tools",
     // Central's PostgreSQL backend: tests start throwaway clusters.
     "postgresql",
+    // A test CA and central's certificate for the HTTPS tests.
+    "openssl",
 ];
 
 /// The benchmark's browser baseline.

@@ -73,6 +73,10 @@ enum SyncCommand {
         /// This kiosk's device code (default: the configured device).
         #[arg(long)]
         device: Option<String>,
+        /// The airline's CA certificate (PEM) that signed central's TLS
+        /// certificate, trusted besides the system's roots.
+        #[arg(long)]
+        ca: Option<PathBuf>,
     },
     /// Push the backlog and pull the feed until both are done.
     Once {
@@ -430,10 +434,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 return Err(NotValid.into());
             }
         }
-        Command::Sync(SyncCommand::Enrol { db, central, code, device }) => {
+        Command::Sync(SyncCommand::Enrol { db, central, code, device, ca }) => {
             let path = db.unwrap_or(settings.database.clone());
             let device = device.unwrap_or(settings.device.clone());
-            sync::enrol(&path, &central, &code, &device, settings.clock.now()).await?;
+            sync::enrol(&path, &central, ca.as_deref(), &code, &device, settings.clock.now()).await?;
         }
         Command::Sync(SyncCommand::Once { db }) => {
             sync::once(&db.unwrap_or(settings.database.clone()), &settings.device, settings.clock.now())

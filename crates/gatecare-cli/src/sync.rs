@@ -13,6 +13,7 @@ use crate::{BadInput, ledger, print_json};
 pub async fn enrol(
     db: &Path,
     central: &str,
+    ca: Option<&Path>,
     code: &str,
     device: &str,
     now: DateTime<Utc>,
@@ -20,8 +21,14 @@ pub async fn enrol(
     if !(central.starts_with("http://") || central.starts_with("https://")) {
         return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
     }
+    let ca_pem = match ca {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).map_err(|e| BadInput(format!("--ca {}: {e}", p.display())))?)
+        }
+        None => None,
+    };
     let store = ledger::open_existing(db).await?;
-    let e = store.enrol_with_central(central, code, device, now).await?;
+    let e = store.enrol_with_central_trusting(central, ca_pem.as_deref(), code, device, now).await?;
     print_json(&serde_json::json!({
         "enrolled": true, "central": e.central_url, "device_id": e.device_id, "station": e.station, "device": device,
     }))

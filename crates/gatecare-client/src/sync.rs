@@ -65,6 +65,9 @@ pub struct Enrolment {
     pub device_id: uuid::Uuid,
     pub station: String,
     pub token: String,
+    /// The airline CA (PEM) trusted for central's certificate, besides the
+    /// system's roots.
+    pub ca_pem: Option<String>,
 }
 
 /// What the UI shows about sync.
@@ -95,16 +98,30 @@ pub struct CentralClient {
 
 impl CentralClient {
     pub fn new(base: &str, token: Option<String>) -> Result<CentralClient, SyncError> {
-        let http = reqwest::Client::builder()
+        CentralClient::trusting(base, token, None)
+    }
+
+    /// A client that also trusts `ca_pem` (the airline's CA) for an
+    /// `https://` central.
+    pub fn trusting(
+        base: &str,
+        token: Option<String>,
+        ca_pem: Option<&str>,
+    ) -> Result<CentralClient, SyncError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(15))
-            .build()
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            .timeout(Duration::from_secs(15));
+        if let Some(pem) = ca_pem {
+            let cert = reqwest::Certificate::from_pem(pem.as_bytes())
+                .map_err(|e| SyncError::Protocol(format!("the CA certificate is not PEM: {e}")))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().map_err(|e| SyncError::Protocol(e.to_string()))?;
         Ok(CentralClient { http, base: base.trim_end_matches('/').to_owned(), token })
     }
 
     pub fn for_enrolment(e: &Enrolment) -> Result<CentralClient, SyncError> {
-        CentralClient::new(&e.central_url, Some(e.token.clone()))
+        CentralClient::trusting(&e.central_url, Some(e.token.clone()), e.ca_pem.as_deref())
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -156,10 +173,11 @@ impl CentralClient {
 
 impl Store {
     pub async fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
-        let row =
-            sqlx::query("SELECT central_url, device_id, station, token FROM sync_enrolment WHERE id = 1")
-                .fetch_optional(self.pool())
-                .await?;
+        let row = sqlx::query(
+            "SELECT central_url, device_id, station, token, ca_pem FROM sync_enrolment WHERE id = 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
         row.map(|r| {
             Ok(Enrolment {
                 central_url: r.try_get("central_url")?,
@@ -167,6 +185,7 @@ impl Store {
                     .map_err(|e| StoreError::Data(e.to_string()))?,
                 station: r.try_get("station")?,
                 token: r.try_get("token")?,
+                ca_pem: r.try_get("ca_pem")?,
             })
         })
         .transpose()
@@ -181,9 +200,22 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<Enrolment, SyncError> {
+        self.enrol_with_central_trusting(central_url, None, code, device, now).await
+    }
+
+    /// As [`Store::enrol_with_central`], trusting `ca_pem` (the airline's
+    /// CA, PEM) for central's TLS certificate from now on.
+    pub async fn enrol_with_central_trusting(
+        &self,
+        central_url: &str,
+        ca_pem: Option<&str>,
+        code: &str,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, SyncError> {
         let signer = self.device_signer(device, now).await?;
         let public = signer.public_hex();
-        let client = CentralClient::new(central_url, None)?;
+        let client = CentralClient::trusting(central_url, None, ca_pem)?;
         let resp = client
             .enrol(&EnrolRequest {
                 code: code.to_owned(),
@@ -197,17 +229,21 @@ impl Store {
             device_id: resp.device_id,
             station: resp.station,
             token: resp.token,
+            ca_pem: ca_pem.map(str::to_owned),
         };
         sqlx::query(
-            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at) VALUES (1, ?, ?, ?, ?, ?) \
+            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem) \
+             VALUES (1, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (id) DO UPDATE SET central_url = excluded.central_url, device_id = excluded.device_id, \
-             station = excluded.station, token = excluded.token, enrolled_at = excluded.enrolled_at",
+             station = excluded.station, token = excluded.token, enrolled_at = excluded.enrolled_at, \
+             ca_pem = excluded.ca_pem",
         )
         .bind(&e.central_url)
         .bind(e.device_id.to_string())
         .bind(&e.station)
         .bind(&e.token)
         .bind(rfc3339(now))
+        .bind(&e.ca_pem)
         .execute(self.pool())
         .await?;
         Ok(e)

@@ -9,6 +9,8 @@
 //! max_body_bytes = 2097152
 //! log = "text"                                          # or "json"
 //! policy_file = "/etc/gatecare/policy.toml"             # the airline policy (recovery deadlines, alert threshold)
+//! tls_cert_file = "/etc/gatecare/central.crt"            # PEM chain; with tls_key_file: serve HTTPS
+//! tls_key_file = "/etc/gatecare/central.key"             # PEM, PKCS#8
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,9 @@ pub struct Config {
     /// The airline policy file the stations use; its `[recovery]` section
     /// sets central's deadlines and early-warning threshold. None: the default.
     pub policy_file: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain and key (both PEM); both or neither.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -39,6 +44,8 @@ impl Default for Config {
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
             log: "text".into(),
             policy_file: None,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -53,6 +60,8 @@ pub enum ConfigError {
     Env(&'static str, String, &'static str),
     #[error("the database URL must start with sqlite: or postgres:// (got {0:?})")]
     Database(String),
+    #[error("TLS needs both tls_cert_file and tls_key_file")]
+    TlsPair,
 }
 
 impl Config {
@@ -88,6 +97,12 @@ impl Config {
         if let Some(v) = env("GATECARE_CENTRAL_POLICY") {
             c.policy_file = Some(v.into());
         }
+        if let Some(v) = env("GATECARE_CENTRAL_TLS_CERT") {
+            c.tls_cert_file = Some(v.into());
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_TLS_KEY") {
+            c.tls_key_file = Some(v.into());
+        }
         c.check()?;
         Ok(c)
     }
@@ -98,6 +113,9 @@ impl Config {
             || self.database.starts_with("postgresql://"))
         {
             return Err(ConfigError::Database(self.database.clone()));
+        }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return Err(ConfigError::TlsPair);
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ pub mod config;
 mod http;
 pub mod metrics;
 pub mod recovery;
+pub mod tls;
 
 use std::sync::Arc;
 

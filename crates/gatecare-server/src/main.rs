@@ -39,6 +39,12 @@ enum Command {
         /// The airline root key (hex secret); created with mode 0600 if missing.
         #[arg(long)]
         root_key: Option<PathBuf>,
+        /// Serve HTTPS with this certificate chain (PEM) …
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// … and this PKCS#8 key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Run the migrations and exit.
     Migrate,
@@ -197,12 +203,15 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
         Command::Migrate => {
             println!("migrated ({})", db.backend_name());
         }
-        Command::Serve { listen, root_key: key } => {
+        Command::Serve { listen, root_key: key, tls_cert, tls_key } => {
             if let Some(l) = listen {
                 config.listen = l;
             }
             if let Some(k) = key {
                 config.root_key_file = k;
+            }
+            if tls_cert.is_some() {
+                (config.tls_cert_file, config.tls_key_file) = (tls_cert, tls_key);
             }
             let root = root_key(&config.root_key_file)?;
             let mut central = Central::new(db, root, &config.root_kid, system_clock());
@@ -214,15 +223,26 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
             let addr = listener.local_addr()?;
-            tracing::info!(%addr, backend = central.db.backend_name(), "gatecare-central listening");
-            // Scripts wait for this line.
-            println!("listening on http://{addr}");
-            let app = gatecare_server::router(central);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            let app = gatecare_server::router(central.clone());
+            let stop = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            match (&config.tls_cert_file, &config.tls_key_file) {
+                (Some(cert), Some(key)) => {
+                    let read =
+                        |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+                    let tls = gatecare_server::tls::listener(listener, &read(cert)?, &read(key)?)?;
+                    tracing::info!(%addr, backend = central.db.backend_name(), tls = true, "gatecare-central listening");
+                    // Scripts wait for this line.
+                    println!("listening on https://{addr}");
+                    axum::serve(tls, app).with_graceful_shutdown(stop).await?;
+                }
+                _ => {
+                    tracing::info!(%addr, backend = central.db.backend_name(), tls = false, "gatecare-central listening");
+                    println!("listening on http://{addr}");
+                    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+                }
+            }
         }
         Command::Admin(AdminCommand::EnrolmentCode { station, role, hours }) => {
             let Some(role) = DeviceRole::parse(&role) else { bail!("--role is kiosk or merchant") };

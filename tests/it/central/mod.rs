@@ -8,4 +8,5 @@ mod recovery;
 mod rejections;
 mod station;
 mod story;
+pub(crate) mod tls;
 mod volume;

@@ -1,0 +1,149 @@
+//! Central over HTTPS with the airline's own CA: a kiosk enrolled with the
+//! CA syncs; one without it refuses central's certificate and stores
+//! nothing; plain HTTP to the TLS port gets nowhere.
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::Duration;
+use gatecare_client::Store;
+use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_server::admin;
+use gatecare_server_database::Database;
+use gatecare_sync::DeviceRole;
+
+use super::harness::{TestClock, central, sqlite_db};
+use super::story::now;
+use crate::support::seeded_store;
+
+/// A test CA and a certificate for localhost / 127.0.0.1 signed by it.
+pub(crate) fn certificates(dir: &Path) -> (String, Vec<u8>, Vec<u8>) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Gatecare Test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "central.key",
+        "-out",
+        "central.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "central.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "central.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    (String::from_utf8(read("ca.pem")).unwrap(), read("central.pem"), read("central.key"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kiosks_sync_over_https_with_the_airline_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let clock = TestClock::at(now());
+    let c = central(sqlite_db(dir.path()).await, &clock);
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    assert!(
+        gatecare_server::tls::listener(
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            b"not a certificate",
+            &key
+        )
+        .is_err()
+    );
+    let tls = gatecare_server::tls::listener(tcp, &cert, &key).unwrap();
+    let app = gatecare_server::router(c.clone());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(tls, app).await;
+    });
+    let url = format!("https://localhost:{port}");
+
+    // Plain HTTP to the TLS port gets no answer.
+    assert!(reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_err());
+
+    // A kiosk that does not trust the airline's CA refuses central and
+    // stores no enrolment.
+    let code = || admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now());
+    let stranger_dir = tempfile::tempdir().unwrap();
+    seeded_store(&stranger_dir.path().join("k.sqlite"), 1).await;
+    let stranger = Store::open(&stranger_dir.path().join("k.sqlite")).await.unwrap();
+    let e = stranger.enrol_with_central(&url, &code().await.unwrap(), "HKG-K09", now()).await.unwrap_err();
+    assert_eq!(e.code(), "sync.offline", "{e}");
+    assert!(stranger.enrolment().await.unwrap().is_none());
+    // A CA file that is not PEM is refused before anything is sent.
+    let e = stranger
+        .enrol_with_central_trusting(&url, Some("garbage"), &code().await.unwrap(), "HKG-K09", now())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "sync.protocol", "{e}");
+
+    // With the CA it enrols, and its events reach central over TLS.
+    let kiosk_dir = tempfile::tempdir().unwrap();
+    let day = seeded_store(&kiosk_dir.path().join("k.sqlite"), 1).await;
+    let kiosk = Store::open(&kiosk_dir.path().join("k.sqlite")).await.unwrap();
+    let enrolment = kiosk
+        .enrol_with_central_trusting(&url, Some(&ca), &code().await.unwrap(), "HKG-K01", now())
+        .await
+        .unwrap();
+    assert_eq!(kiosk.enrolment().await.unwrap().unwrap().ca_pem.as_deref(), Some(ca.as_str()));
+    let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let p = day.passengers.iter().find(|p| p.flight_id == f.id).unwrap();
+    kiosk
+        .open_case(
+            &gatecare_client::recovery::NewCase {
+                passenger_id: p.id.to_string(),
+                flight_id: f.id.to_string(),
+                category: gatecare_recovery::Category::Information,
+                severity: gatecare_recovery::Severity::Low,
+                description: String::new(),
+            },
+            gatecare_recovery::Actor::Kiosk { device: "HKG-K01".into() },
+            &gatecare_care::Policy::default_policy(),
+            now(),
+        )
+        .await
+        .unwrap();
+    // The stored enrolment (with its CA) is what the worker uses.
+    let stored = kiosk.enrolment().await.unwrap().unwrap();
+    let client = CentralClient::for_enrolment(&stored).unwrap();
+    let round = sync_once(&kiosk, &client, &enrolment, "HKG-K01", now()).await.unwrap();
+    assert_eq!(round.pushed, 1, "{round:?}");
+    assert_eq!(c.db.case_events().await.unwrap().len(), 1);
+    server.abort();
+}
