@@ -295,14 +295,31 @@ impl Store {
     ) -> Result<Vec<CaseView>, RecoveryError> {
         // Cases are few (hundreds a month at a busy station): fold the
         // recent ones and keep what is still open or recently closed.
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT case_id FROM cases ORDER BY opened_at DESC LIMIT 2000")
+        // Two queries, not two per case: the console polls this.
+        let opened: Vec<(String, String)> =
+            sqlx::query_as("SELECT case_id, body FROM cases ORDER BY opened_at DESC LIMIT 2000")
                 .fetch_all(self.pool())
                 .await?;
+        let mut updates: std::collections::HashMap<String, Vec<Update>> = std::collections::HashMap::new();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT case_id, body FROM case_updates WHERE case_id IN \
+             (SELECT case_id FROM cases ORDER BY opened_at DESC LIMIT 2000)",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        for (id, body) in rows {
+            let u: Update = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Data(format!("case {id} update: {e}")))?;
+            updates.entry(id).or_default().push(u);
+        }
+        let mut cases = Vec::with_capacity(opened.len());
+        for (id, body) in opened {
+            let o: Opened =
+                serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id}: {e}")))?;
+            cases.push(Case::fold(o, updates.remove(&id).unwrap_or_default()));
+        }
         let recent = now - Duration::days(days);
-        let mut views: Vec<CaseView> = self
-            .cases_by_id(&ids)
-            .await?
+        let mut views: Vec<CaseView> = cases
             .into_iter()
             .filter(|c| c.status != gatecare_recovery::Status::Closed || c.opened.at >= recent)
             .map(|c| case_view(c, policy, now))
