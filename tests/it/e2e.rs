@@ -1336,6 +1336,8 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         let shown = s.wait_text("[data-testid=kiosk-cases]", "resolved").await?;
         // Nothing printed yet at this kiosk: the complaint entry is there anyway.
         s.wait_text("[data-testid=complain]", "Something went wrong").await?;
+        // The meal printed at the first kiosk is not offered again here.
+        s.wait_text("[data-testid=entitlement][data-kind=meal][data-ordinal='1']", "another kiosk").await?;
         ensure!(shown.contains("2,000") && shown.contains("GC-"), "{shown}");
         s.snap_at("[data-testid=kiosk-cases]", "kiosk-case-outcome-en").await?;
         s.click("[data-testid=lang-zh-CN]").await?;

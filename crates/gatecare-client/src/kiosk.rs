@@ -71,6 +71,9 @@ pub struct KioskEntitlement {
     /// The kiosk prints meals and transport; hotels need a room choice.
     pub printable: bool,
     pub issued_serial: Option<String>,
+    /// Issued by another device at the station (central told us): not
+    /// printed again here; staff can help with a lost voucher.
+    pub issued_elsewhere: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -242,6 +245,13 @@ impl Store {
                 .bind(&s.flight_id)
                 .fetch_all(self.pool())
                 .await?;
+                let elsewhere: Vec<String> = sqlx::query_scalar(
+                    "SELECT entitlement_key FROM remote_issuance WHERE passenger_id = ? AND flight_id = ?",
+                )
+                .bind(&s.passenger_id)
+                .bind(&s.flight_id)
+                .fetch_all(self.pool())
+                .await?;
                 let mut seen = Vec::new();
                 for item in &eval.care {
                     if seen.contains(&(item.kind, item.ordinal)) {
@@ -269,6 +279,7 @@ impl Store {
                             .iter()
                             .find(|(k, _)| k.ends_with(&suffix))
                             .map(|(_, s)| s.clone()),
+                        issued_elsewhere: elsewhere.iter().any(|k| k.ends_with(&suffix)),
                     });
                 }
             }

@@ -103,6 +103,7 @@ export interface KioskEntitlement {
   passenger_pays: boolean;
   printable: boolean;
   issued_serial: string | null;
+  issued_elsewhere: boolean;
 }
 
 export interface KioskView {
