@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "agent_case_open",
     "agent_case_update",
     "agent_case_resolve",
+    "agent_network_cases",
 ];
 
 fn main() {

@@ -83,6 +83,7 @@ pub fn run() -> anyhow::Result<()> {
             recovery::agent_case_open,
             recovery::agent_case_update,
             recovery::agent_case_resolve,
+            recovery::agent_network_cases,
             kiosk::kiosk_enrol,
             kiosk::kiosk_end,
             sync::sync_status,

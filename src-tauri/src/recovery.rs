@@ -234,3 +234,24 @@ pub async fn agent_case_resolve(
         store.resolve_case(id, remedies, &req.note, &a, approver.as_ref(), stars, &state.policy, now).await?;
     Ok(case_view(case, &state.policy, now))
 }
+
+/// Every station's cases as central counts them (the last seven days):
+/// needs central; offline, the screen says so and the station's own list
+/// still works.
+#[tauri::command]
+pub async fn agent_network_cases(state: State<'_, AppState>) -> Result<serde_json::Value, UiError> {
+    agent_quiet(&state)?;
+    let store = state.store()?;
+    let enrolment = store
+        .enrolment()
+        .await?
+        .ok_or_else(|| err("sync.not_enrolled", "this console is not enrolled with central"))?;
+    let client = gatecare_client::sync::CentralClient::for_enrolment(&enrolment)
+        .map_err(|e| err(e.code(), e.to_string()))?;
+    let tz = gatecare_reference::airport(&state.settings.station).map_or(chrono_tz::UTC, |a| a.tz);
+    let today = state.settings.clock.now().with_timezone(&tz).date_naive();
+    client
+        .recovery_summary(today - chrono::Duration::days(6), today)
+        .await
+        .map_err(|e| err(e.code(), e.to_string()))
+}

@@ -1245,6 +1245,8 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         ensure!(due.contains("Wed") && due.contains("25") && due.contains("72 h 0 min left"), "{due}");
         s.wait_text("[data-testid=case-owner]", "Nobody owns it yet").await?;
         s.wait_attr("[data-testid=case]", "data-urgency", "on_track").await?;
+        // Every station as central counts them, under the station's own list.
+        s.wait_text("[data-testid=network-cases] tr[data-station=HKG]", "HKG").await?;
         s.snap_at("[data-testid=case]", "agent-cases-en").await?;
         s.press("[data-testid=case-open]").await?;
         s.press("[data-testid=case-take]").await?;

@@ -169,6 +169,17 @@ impl CentralClient {
     pub async fn claim(&self, req: &ClaimRequest) -> Result<ClaimResponse, SyncError> {
         self.send(self.request(reqwest::Method::POST, "/v1/claims").json(req)).await
     }
+
+    /// Central's service-recovery summary of every station for local days
+    /// `from..=to`, passed through as central wrote it (for display).
+    pub async fn recovery_summary(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<serde_json::Value, SyncError> {
+        self.send(self.request(reqwest::Method::GET, &format!("/v1/recovery/summary?from={from}&to={to}")))
+            .await
+    }
 }
 
 impl Store {

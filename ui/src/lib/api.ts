@@ -560,3 +560,22 @@ export interface PassengerCase {
   told: { at: string; note: string }[];
   given: Remedy[];
 }
+
+/** Central's count of every station's cases (the last seven days). */
+export interface NetworkCases {
+  at: string;
+  stations: {
+    station: string;
+    opened: number;
+    open: number;
+    overdue: number;
+    follow_up_due: number;
+    answered_late: number;
+    repeat: number;
+  }[];
+  overdue: { case_id: string; station: string; flight: string; category: CaseCategory; owner: string | null; first_answer_due: string }[];
+  early_warning: EarlyWarning;
+}
+
+/** Background: not activity. Needs central; offline it rejects with `sync.offline`. */
+export const agentNetworkCases = (): Promise<NetworkCases> => tauriInvoke<NetworkCases>('agent_network_cases');
