@@ -51,7 +51,7 @@ fn agent_session(state: &AppState, touch: bool) -> Result<AuthenticatedAgent, Ui
 }
 
 /// The ledger's context for an issue by this console's agent.
-fn issue_context<'a>(
+pub(crate) fn issue_context<'a>(
     state: &'a AppState,
     agent: &'a AuthenticatedAgent,
     now: chrono::DateTime<chrono::Utc>,

@@ -230,8 +230,11 @@ pub async fn agent_case_resolve(
         .await
         .map(|v| v.stars)
         .unwrap_or(1);
-    let case =
-        store.resolve_case(id, remedies, &req.note, &a, approver.as_ref(), stars, &state.policy, now).await?;
+    // A voucher remedy is issued as a goodwill voucher under the same
+    // approval (it then shows, printable, in the passenger's vouchers).
+    let ctx = crate::agent::issue_context(&state, &a, now);
+    let (case, _voucher) =
+        store.resolve_case_issuing(&ctx, id, remedies, &req.note, approver.as_ref(), stars).await?;
     Ok(case_view(case, &state.policy, now))
 }
 

@@ -287,3 +287,73 @@ async fn early_warning_counts_today_and_alerts_at_the_threshold() {
     let y = store.early_warning(&policy, today.pred_opt().unwrap(), today.pred_opt().unwrap()).await.unwrap();
     assert_eq!(y.total, 0);
 }
+
+#[tokio::test]
+async fn a_voucher_remedy_is_issued_as_goodwill_under_the_same_approval() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let (pax, flight) = member(&day, 0);
+    let a = agent(&store, "A1001", "246810").await;
+    let sup = agent(&store, "S2001", "864200").await;
+    let ctx = gatecare_client::IssueContext {
+        device: "HKG-G01",
+        actor: &a,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now: night(),
+    };
+    let hkd = |n: i64| gatecare_core::Money::new(n, gatecare_core::Currency::parse("HKD").unwrap());
+    let by = Actor::Agent(gatecare_client::recovery::agent_ref(&a));
+    let first = store
+        .open_case(&complaint(&pax, &flight, Category::VoucherRefused), by.clone(), &policy, night())
+        .await
+        .unwrap();
+    store.update_case(first.opened.case_id, Change::Take, &a, night()).await.unwrap();
+    // HKD 150 is within the agent's HKD 200 for a 2-star passenger.
+    let (case, voucher) = store
+        .resolve_case_issuing(
+            &ctx,
+            first.opened.case_id,
+            vec![Remedy::Apology, Remedy::Voucher { value: hkd(15000) }],
+            "",
+            None,
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(case.status, Status::Resolved);
+    let voucher = voucher.expect("a goodwill voucher");
+    let (kind, value, reason): (String, i64, String) = sqlx::query_as(
+        "SELECT kind, value_minor, reason FROM ledger_events WHERE voucher_id = ? AND event = 'issued'",
+    )
+    .bind(&voucher.voucher_id)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((kind.as_str(), value), ("goodwill", 15000));
+    assert!(reason.contains(&gatecare_client::recovery::case_reference(first.opened.case_id)), "{reason}");
+    // A second case on the same flight: HKD 100 more is over the limit
+    // together with the first; the supervisor's approval covers both steps.
+    let second = store
+        .open_case(&complaint(&pax, &flight, Category::HotelProblem), by, &policy, night())
+        .await
+        .unwrap();
+    store.update_case(second.opened.case_id, Change::Take, &a, night()).await.unwrap();
+    let remedies = vec![Remedy::Voucher { value: hkd(10000) }];
+    let e = store
+        .resolve_case_issuing(&ctx, second.opened.case_id, remedies.clone(), "", None, 2)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "case.needs_approval.supervisor");
+    let (_, voucher2) =
+        store.resolve_case_issuing(&ctx, second.opened.case_id, remedies, "", Some(&sup), 2).await.unwrap();
+    let voucher2 = voucher2.unwrap();
+    assert_ne!(voucher2.voucher_id, voucher.voucher_id, "a second goodwill voucher, not a reprint");
+    let approver: Option<String> =
+        sqlx::query_scalar("SELECT approver FROM ledger_events WHERE voucher_id = ? AND event = 'issued'")
+            .bind(&voucher2.voucher_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(approver.as_deref(), Some("S2001"));
+}

@@ -40,6 +40,8 @@ pub enum RecoveryError {
     WrongApprover,
     #[error("case {reference} about this is already open")]
     AlreadyOpen { reference: String },
+    #[error("the case is resolved, but its goodwill voucher was not issued: {0}")]
+    VoucherNotIssued(crate::LedgerError),
 }
 
 impl RecoveryError {
@@ -56,6 +58,7 @@ impl RecoveryError {
             RecoveryError::NoFfNumber => "case.no_ff_number",
             RecoveryError::WrongApprover => "case.wrong_approver",
             RecoveryError::AlreadyOpen { .. } => "case.already_open",
+            RecoveryError::VoucherNotIssued(_) => "case.voucher_not_issued",
         }
     }
 }
@@ -261,6 +264,58 @@ impl Store {
         };
         let change = Change::Resolve { remedies, note: note.to_owned(), value, approver: approved_by };
         self.update_case(case_id, change, by, now).await
+    }
+
+    /// [`Store::resolve_case`], then the voucher remedy (if any) issued as
+    /// a goodwill voucher for the passenger and flight, under the same
+    /// approval, so what the case says was given exists in the ledger.
+    pub async fn resolve_case_issuing(
+        &self,
+        ctx: &crate::IssueContext<'_>,
+        case_id: Uuid,
+        remedies: Vec<Remedy>,
+        note: &str,
+        approver: Option<&AuthenticatedAgent>,
+        stars: u8,
+    ) -> Result<(Case, Option<crate::Issued>), RecoveryError> {
+        let voucher = remedies.iter().find_map(|r| match r {
+            Remedy::Voucher { value } => Some(*value),
+            _ => None,
+        });
+        let case = self
+            .resolve_case(case_id, remedies, note, ctx.actor, approver, stars, ctx.policy, ctx.now)
+            .await?;
+        let Some(value) = voucher else { return Ok((case, None)) };
+        let (pax, flight) = (&case.opened.passenger_id, &case.opened.flight_id);
+        let earlier: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger_events WHERE passenger_id = ? AND flight_id = ? AND event = 'issued' \
+             AND kind = 'goodwill'",
+        )
+        .bind(pax)
+        .bind(flight)
+        .fetch_one(self.pool())
+        .await?;
+        let reference = case_reference(case_id);
+        let issued = self
+            .issue(
+                ctx,
+                &crate::IssueRequest {
+                    passenger_id: pax.clone(),
+                    flight_id: flight.clone(),
+                    kind: gatecare_ledger::EntitlementKind::Goodwill,
+                    ordinal: u32::try_from(earlier + 1).unwrap_or(u32::MAX),
+                    value,
+                    statutory: false,
+                    customer_stars: stars,
+                    approver: approver.cloned(),
+                    reason: format!("service recovery {reference}"),
+                    hotel_block_id: None,
+                    details: serde_json::json!({ "case": case_id, "reference": reference }),
+                },
+            )
+            .await
+            .map_err(RecoveryError::VoucherNotIssued)?;
+        Ok((case, Some(issued)))
     }
 
     /// Every case of one passenger's profile, oldest first.
