@@ -1219,7 +1219,8 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         "console-case",
         Launch { mode: "agent", language: "en" },
         Extra {
-            now: Some(NIGHT),
+            // 68 hours after the complaint: 4 h left to answer.
+            now: Some("2026-11-25T10:30:00Z"),
             central: Some((served.url(), console_code)),
             device: Some("HKG-G01"),
             ..Extra::default()
@@ -1240,11 +1241,15 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
             s.click("[data-testid=cases-tab]").await?;
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        s.wait_text("[data-testid=cases-today]", "Today: 1 new").await?;
+        s.wait_text("[data-testid=early-warning]", "Last 7 days: 1").await?;
         let due = s.wait_text("[data-testid=case-due]", "22:30").await?;
-        ensure!(due.contains("Wed") && due.contains("25") && due.contains("72 h 0 min left"), "{due}");
+        ensure!(due.contains("Wed") && due.contains("25") && due.contains("4 h 0 min left"), "{due}");
         s.wait_text("[data-testid=case-owner]", "Nobody owns it yet").await?;
-        s.wait_attr("[data-testid=case]", "data-urgency", "on_track").await?;
+        // Escalated visibly: on the case and on the button wherever the agent is.
+        s.wait_attr("[data-testid=case]", "data-urgency", "urgent").await?;
+        s.wait_text("[data-testid=case-escalated]", "duty manager").await?;
+        s.wait_attr("[data-testid=cases-tab]", "data-urgent", "1").await?;
+        s.wait_text("[data-testid=cases-tab]", "1 need action now").await?;
         // Every station as central counts them, under the station's own list.
         s.wait_text("[data-testid=network-cases] tr[data-station=HKG]", "HKG").await?;
         s.snap_at("[data-testid=case]", "agent-cases-en").await?;
