@@ -89,7 +89,7 @@ pub async fn agent_cases(state: State<'_, AppState>) -> Result<AgentCases, UiErr
     agent_quiet(&state)?;
     let store = state.store()?;
     let now = state.settings.clock.now();
-    let tz = gatecare_reference::airport(&state.settings.station).map_or(chrono_tz::UTC, |a| a.tz);
+    let tz = gatecare_reference::time_zone(state.settings.station.as_str());
     let today = now.with_timezone(&tz).date_naive();
     let week_start = today - chrono::Duration::days(6);
     Ok(AgentCases {
@@ -251,7 +251,7 @@ pub async fn agent_network_cases(state: State<'_, AppState>) -> Result<serde_jso
         .ok_or_else(|| err("sync.not_enrolled", "this console is not enrolled with central"))?;
     let client = gatecare_client::sync::CentralClient::for_enrolment(&enrolment)
         .map_err(|e| err(e.code(), e.to_string()))?;
-    let tz = gatecare_reference::airport(&state.settings.station).map_or(chrono_tz::UTC, |a| a.tz);
+    let tz = gatecare_reference::time_zone(state.settings.station.as_str());
     let today = state.settings.clock.now().with_timezone(&tz).date_naive();
     client
         .recovery_summary(today - chrono::Duration::days(6), today)

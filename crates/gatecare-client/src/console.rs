@@ -330,7 +330,7 @@ impl Store {
         let airport = |code: &str| {
             gatecare_core::AirportCode::parse(code).ok().and_then(|c| gatecare_reference::airport(&c))
         };
-        let tz = airport(&origin).map_or(chrono_tz::UTC, |a| a.tz);
+        let tz = gatecare_reference::time_zone(&origin);
         let city_en = airport(&destination).map_or(destination.clone(), |a| a.city.clone());
         let city_zh = gatecare_core::AirportCode::parse(&destination)
             .ok()

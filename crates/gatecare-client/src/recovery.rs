@@ -5,7 +5,6 @@
 //! every device shows the same owner, clock and history.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use gatecare_care::Policy;
 use gatecare_care::authority::Decision;
 use gatecare_care::policy::Role;
@@ -91,13 +90,6 @@ pub struct CaseView {
     pub time_zone: String,
 }
 
-fn station_tz(code: &str) -> Tz {
-    gatecare_core::AirportCode::parse(code)
-        .ok()
-        .and_then(|c| gatecare_reference::airport(&c))
-        .map_or(chrono_tz::UTC, |a| a.tz)
-}
-
 /// Where a passenger's recovery memory is kept: the frequent-flyer number
 /// follows them across flights; without one, the passenger record.
 pub fn profile_key(passenger_id: &str, ff_number: Option<&str>) -> String {
@@ -168,7 +160,7 @@ impl Store {
             .await?;
         let opened = Opened {
             case_id: Uuid::now_v7(),
-            flight_date: scheduled.with_timezone(&station_tz(&station)).date_naive(),
+            flight_date: scheduled.with_timezone(&gatecare_reference::time_zone(&station)).date_naive(),
             station,
             flight_id: new.flight_id.clone(),
             flight: r.try_get("flight")?,
@@ -411,13 +403,13 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         let opened: Vec<Opened> = bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
-        Ok(early_warning(&opened, station_tz, from, to, policy.recovery.alert_threshold))
+        Ok(early_warning(&opened, gatecare_reference::time_zone, from, to, policy.recovery.alert_threshold))
     }
 }
 
 /// A case with its clock and local times.
 pub fn case_view(case: Case, policy: &Policy, now: DateTime<Utc>) -> CaseView {
-    let tz = station_tz(&case.opened.station);
+    let tz = gatecare_reference::time_zone(&case.opened.station);
     let clock = clock(&case, &policy.recovery, now);
     CaseView { repeat: case.is_repeat(), time_zone: tz.name().to_owned(), clock, case }
 }

@@ -120,6 +120,12 @@ pub fn airport(code: &AirportCode) -> Option<&'static Airport> {
     t.airport_index.get(code).map(|&i| &t.airports[i])
 }
 
+/// The IANA time zone of an airport given by its code (as stored); UTC for a
+/// code that is not a known airport, so times still read true, only not local.
+pub fn time_zone(code: &str) -> chrono_tz::Tz {
+    AirportCode::parse(code).ok().and_then(|c| airport(&c)).map_or(chrono_tz::UTC, |a| a.tz)
+}
+
 /// The city's name in Chinese, for screens and paper in zh-CN. Curated for
 /// the cities the airline serves (`data/city_names_zh.csv`); `None` elsewhere
 /// (callers fall back to the English name).

@@ -47,13 +47,6 @@ pub struct RecoverySummary {
     pub skipped_events: u32,
 }
 
-fn station_tz(code: &str) -> chrono_tz::Tz {
-    gatecare_core::AirportCode::parse(code)
-        .ok()
-        .and_then(|c| gatecare_reference::airport(&c))
-        .map_or(chrono_tz::UTC, |a| a.tz)
-}
-
 /// Every station's cases folded as the stations fold them; counts for local
 /// days `from..=to`.
 pub async fn summary<D: Database>(
@@ -78,11 +71,11 @@ pub async fn summary<D: Database>(
             },
         }
     }
-    let warning = early_warning(&opened, station_tz, from, to, policy.alert_threshold);
+    let warning = early_warning(&opened, gatecare_reference::time_zone, from, to, policy.alert_threshold);
     let mut stations: BTreeMap<String, StationCases> = BTreeMap::new();
     let mut overdue = Vec::new();
     for o in opened {
-        let day = o.at.with_timezone(&station_tz(&o.station)).date_naive();
+        let day = o.at.with_timezone(&gatecare_reference::time_zone(&o.station)).date_naive();
         let in_window = day >= from && day <= to;
         let case = Case::fold(o.clone(), updates.remove(&o.case_id).unwrap_or_default());
         let c = clock(&case, policy, now);
