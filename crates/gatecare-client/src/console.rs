@@ -668,11 +668,7 @@ impl Store {
         let profile_key = crate::recovery::profile_key(passenger_id, ff_number.as_deref());
         let recovery: Vec<crate::recovery::CaseView> = self
             .cases_of_profile(&profile_key)
-            .await
-            .map_err(|e| match e {
-                crate::recovery::RecoveryError::Store(e) => e,
-                other => StoreError::Data(other.to_string()),
-            })?
+            .await?
             .into_iter()
             .map(|c| crate::recovery::case_view(c, policy, now))
             .collect();

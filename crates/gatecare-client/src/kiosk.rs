@@ -290,10 +290,7 @@ impl Store {
         .bind(&s.passenger_id)
         .fetch_one(self.pool())
         .await?;
-        let cases = self.passenger_cases(&s.passenger_id).await.map_err(|e| match e {
-            crate::recovery::RecoveryError::Store(e) => e,
-            other => StoreError::Data(other.to_string()),
-        })?;
+        let cases = self.passenger_cases(&s.passenger_id).await?;
         Ok(KioskView {
             member,
             cases,

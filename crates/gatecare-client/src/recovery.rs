@@ -185,7 +185,7 @@ impl Store {
     }
 
     /// The case as it stands, folded from everything this device holds.
-    pub async fn case(&self, case_id: Uuid) -> Result<Option<Case>, RecoveryError> {
+    pub async fn case(&self, case_id: Uuid) -> Result<Option<Case>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         load_case(&mut conn, case_id).await
     }
@@ -311,25 +311,19 @@ impl Store {
     }
 
     /// Every case of one passenger's profile, oldest first.
-    pub async fn cases_of_profile(&self, key: &str) -> Result<Vec<Case>, RecoveryError> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT case_id FROM cases WHERE profile_key = ? ORDER BY opened_at")
+    pub async fn cases_of_profile(&self, key: &str) -> Result<Vec<Case>, StoreError> {
+        let opened =
+            sqlx::query_as("SELECT case_id, body FROM cases WHERE profile_key = ? ORDER BY opened_at")
                 .bind(key)
                 .fetch_all(self.pool())
                 .await?;
-        self.cases_by_id(&ids).await
-    }
-
-    async fn cases_by_id(&self, ids: &[String]) -> Result<Vec<Case>, RecoveryError> {
-        let mut conn = self.pool().acquire().await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let id = Uuid::parse_str(id).map_err(|e| StoreError::Data(format!("case id: {e}")))?;
-            if let Some(c) = load_case(&mut conn, id).await? {
-                out.push(c);
-            }
-        }
-        Ok(out)
+        let updates = sqlx::query_as(
+            "SELECT case_id, body FROM case_updates WHERE case_id IN (SELECT case_id FROM cases WHERE profile_key = ?)",
+        )
+        .bind(key)
+        .fetch_all(self.pool())
+        .await?;
+        fold_rows(opened, updates)
     }
 
     /// The station's cases that need attention, most urgent first: every
@@ -342,29 +336,16 @@ impl Store {
     ) -> Result<Vec<CaseView>, RecoveryError> {
         // Cases are few (hundreds a month at a busy station): fold the
         // recent ones and keep what is still open or recently closed.
-        // Two queries, not two per case: the console polls this.
-        let opened: Vec<(String, String)> =
-            sqlx::query_as("SELECT case_id, body FROM cases ORDER BY opened_at DESC LIMIT 2000")
-                .fetch_all(self.pool())
-                .await?;
-        let mut updates: std::collections::HashMap<String, Vec<Update>> = std::collections::HashMap::new();
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let opened = sqlx::query_as("SELECT case_id, body FROM cases ORDER BY opened_at DESC LIMIT 2000")
+            .fetch_all(self.pool())
+            .await?;
+        let updates = sqlx::query_as(
             "SELECT case_id, body FROM case_updates WHERE case_id IN \
              (SELECT case_id FROM cases ORDER BY opened_at DESC LIMIT 2000)",
         )
         .fetch_all(self.pool())
         .await?;
-        for (id, body) in rows {
-            let u: Update = serde_json::from_str(&body)
-                .map_err(|e| StoreError::Data(format!("case {id} update: {e}")))?;
-            updates.entry(id).or_default().push(u);
-        }
-        let mut cases = Vec::with_capacity(opened.len());
-        for (id, body) in opened {
-            let o: Opened =
-                serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id}: {e}")))?;
-            cases.push(Case::fold(o, updates.remove(&id).unwrap_or_default()));
-        }
+        let cases = fold_rows(opened, updates)?;
         let recent = now - Duration::days(days);
         let mut views: Vec<CaseView> = cases
             .into_iter()
@@ -418,28 +399,36 @@ pub fn agent_ref(a: &AuthenticatedAgent) -> AgentRef {
     AgentRef { code: a.code.clone(), name: a.name.clone(), role: a.role }
 }
 
-async fn load_case(conn: &mut sqlx::SqliteConnection, case_id: Uuid) -> Result<Option<Case>, RecoveryError> {
+async fn load_case(conn: &mut sqlx::SqliteConnection, case_id: Uuid) -> Result<Option<Case>, StoreError> {
     let id = case_id.to_string();
-    let Some(body) = sqlx::query_scalar::<_, String>("SELECT body FROM cases WHERE case_id = ?")
-        .bind(&id)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let opened: Opened =
-        serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id}: {e}")))?;
-    let updates: Vec<String> = sqlx::query_scalar("SELECT body FROM case_updates WHERE case_id = ?")
+    let opened = sqlx::query_as("SELECT case_id, body FROM cases WHERE case_id = ?")
         .bind(&id)
         .fetch_all(&mut *conn)
         .await?;
-    let updates = updates
-        .iter()
-        .map(|u| {
-            serde_json::from_str::<Update>(u).map_err(|e| StoreError::Data(format!("case {id} update: {e}")))
+    let updates = sqlx::query_as("SELECT case_id, body FROM case_updates WHERE case_id = ?")
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(fold_rows(opened, updates)?.pop())
+}
+
+/// Cases from their stored events: `(case_id, body)` rows of `cases`, in the
+/// order wanted, and of `case_updates` for the same cases, in any order.
+fn fold_rows(opened: Vec<(String, String)>, updates: Vec<(String, String)>) -> Result<Vec<Case>, StoreError> {
+    let mut by_case: std::collections::HashMap<String, Vec<Update>> = std::collections::HashMap::new();
+    for (id, body) in updates {
+        let u: Update =
+            serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id} update: {e}")))?;
+        by_case.entry(id).or_default().push(u);
+    }
+    opened
+        .into_iter()
+        .map(|(id, body)| {
+            let o: Opened =
+                serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id}: {e}")))?;
+            Ok(Case::fold(o, by_case.remove(&id).unwrap_or_default()))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(Case::fold(opened, updates)))
+        .collect()
 }
 
 async fn insert_opened(
@@ -560,7 +549,7 @@ pub fn case_reference(id: Uuid) -> String {
 
 impl Store {
     /// The scanned passenger's own cases (their profile's), for the kiosk.
-    pub async fn passenger_cases(&self, passenger_id: &str) -> Result<Vec<PassengerCase>, RecoveryError> {
+    pub async fn passenger_cases(&self, passenger_id: &str) -> Result<Vec<PassengerCase>, StoreError> {
         let ff: Option<String> =
             sqlx::query_scalar("SELECT ff_number FROM loyalty_profiles WHERE passenger_id = ?")
                 .bind(passenger_id)
