@@ -63,7 +63,7 @@ pub async fn kiosk_complaint(
         .await?;
     let v = case_view(case, &state.policy, now);
     Ok(KioskCase {
-        reference: gatecare_client::recovery::case_reference(v.case.opened.case_id),
+        reference: v.reference.clone(),
         due: v.case.opened.first_answer_due,
         time_zone: v.time_zone.clone(),
         repeat: v.repeat,

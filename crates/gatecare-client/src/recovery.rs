@@ -86,6 +86,8 @@ pub struct CaseView {
     pub clock: Clock,
     /// A second (or later) failure for this passenger: more care.
     pub repeat: bool,
+    /// What the passenger quotes ([`case_reference`]).
+    pub reference: String,
     /// The station's time zone: screens show every time of the case in it.
     pub time_zone: String,
 }
@@ -392,7 +394,13 @@ impl Store {
 pub fn case_view(case: Case, policy: &Policy, now: DateTime<Utc>) -> CaseView {
     let tz = gatecare_reference::time_zone(&case.opened.station);
     let clock = clock(&case, &policy.recovery, now);
-    CaseView { repeat: case.is_repeat(), time_zone: tz.name().to_owned(), clock, case }
+    CaseView {
+        repeat: case.is_repeat(),
+        reference: case_reference(case.opened.case_id),
+        time_zone: tz.name().to_owned(),
+        clock,
+        case,
+    }
 }
 
 pub fn agent_ref(a: &AuthenticatedAgent) -> AgentRef {

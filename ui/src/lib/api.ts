@@ -476,6 +476,8 @@ export interface CaseView {
     answered_late: boolean;
   };
   repeat: boolean;
+  /** What the passenger quotes: GC-XXXXXX. */
+  reference: string;
   time_zone: string;
 }
 
