@@ -3,10 +3,11 @@
 //! QR code drawn as vector modules.
 
 use printpdf::{
-    Color, FontId, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    Rect, Rgb, TextItem, WindingOrder,
+    Codepoint, Color, CurTransMat, FontId, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
-use qrcode::{EcLevel, QrCode};
+use std::collections::{BTreeMap, HashMap};
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +151,51 @@ impl Fonts {
             .ok_or_else(|| PdfError::Font(format!("{warnings:?}")))?;
         Ok(Fonts { font })
     }
+
+    /// A font holding only the glyphs these sheets use. Rendering many
+    /// single-voucher files from it subsets a few hundred glyphs each time
+    /// instead of the whole CJK face.
+    pub fn narrowed_to(&self, sheets: &[VoucherSheet]) -> Result<Fonts, PdfError> {
+        // Wrapping only splits lines, so any layout yields every character.
+        let g = geometry(Layout::A4);
+        let mut used = BTreeMap::new();
+        for sheet in sheets {
+            for el in elements(sheet, &g) {
+                if let El::Text { s, .. } = el {
+                    for c in s.chars() {
+                        if let Some(gid) = self.font.lookup_glyph_index(c as u32) {
+                            used.entry(gid).or_insert_with(|| c.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let subset = printpdf::subset_font(&self.font, &used).map_err(PdfError::Font)?;
+        Fonts::from_bytes(&subset.bytes, 0)
+    }
+}
+
+/// Characters mapped to the font's glyphs once per document: the font's
+/// own lookup is slow for a CJK cmap, and a flight's vouchers repeat the
+/// same few hundred characters.
+struct Glyphs<'a> {
+    font: &'a ParsedFont,
+    known: HashMap<char, u16>,
+}
+
+impl Glyphs<'_> {
+    fn codepoints(&mut self, text: &str) -> Vec<Codepoint> {
+        text.chars()
+            .map(|c| {
+                let font = self.font;
+                // A character the font lacks shows as its empty-box glyph 0.
+                let gid =
+                    *self.known.entry(c).or_insert_with(|| font.lookup_glyph_index(c as u32).unwrap_or(0));
+                // The character rides along for the text layer (ToUnicode).
+                Codepoint { gid, offset: 0.0, cid: Some(c.to_string()) }
+            })
+            .collect()
+    }
 }
 
 fn wide(c: char) -> bool {
@@ -214,14 +260,14 @@ fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
     lines
 }
 
-enum El {
+enum El<'a> {
     Text { s: String, size: f32 },
     Gap(f32),
     Rule,
-    Qr { modules: Vec<bool>, width: usize, size_pt: f32 },
+    Qr { text: &'a str, size_pt: f32 },
 }
 
-impl El {
+impl El<'_> {
     fn height(&self) -> f32 {
         match self {
             El::Text { size, .. } => size * 1.35,
@@ -234,7 +280,7 @@ impl El {
 
 const MM: f32 = 2.834_646;
 
-fn elements(v: &VoucherSheet, g: &Geometry) -> Result<Vec<El>, PdfError> {
+fn elements<'a>(v: &'a VoucherSheet, g: &Geometry) -> Vec<El<'a>> {
     let inner = (g.width_mm - 2.0 * g.margin_mm) * MM;
     let t = g.text;
     let mut out = Vec::new();
@@ -271,22 +317,19 @@ fn elements(v: &VoucherSheet, g: &Geometry) -> Result<Vec<El>, PdfError> {
     out.push(El::Gap(t * 0.4));
     para(&mut out, &format!("有效期 Valid: {}", v.valid), t);
     out.push(El::Gap(t * 0.3));
-    let code = QrCode::with_error_correction_level(v.qr_text.as_bytes(), EcLevel::M)
-        .map_err(|e| PdfError::Qr(e.to_string()))?;
-    let modules = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
-    out.push(El::Qr { modules, width: code.width(), size_pt: g.qr_mm * MM });
+    out.push(El::Qr { text: &v.qr_text, size_pt: g.qr_mm * MM });
     para(&mut out, &format!("No. {}", v.serial), t);
     out.push(El::Rule);
     para(&mut out, &format!("依据 Why: {}", v.rule), t * 0.85);
     out.push(El::Gap(t * 0.3));
     para(&mut out, &format!("提示 {}", v.tip_zh), t * 0.9);
     para(&mut out, &format!("Tip: {}", v.tip_en), t * 0.9);
-    Ok(out)
+    out
 }
 
-fn page(v: &VoucherSheet, layout: Layout, font: &FontId) -> Result<PdfPage, PdfError> {
+fn page(v: &VoucherSheet, layout: Layout, font: &FontId, glyphs: &mut Glyphs) -> Result<PdfPage, PdfError> {
     let g = geometry(layout);
-    let els = elements(v, &g)?;
+    let els = elements(v, &g);
     let content: f32 = els.iter().map(El::height).sum();
     let height_pt = g.height_mm.map_or(content + 2.0 * g.margin_mm * MM, |h| h * MM);
     let width_pt = g.width_mm * MM;
@@ -302,42 +345,72 @@ fn page(v: &VoucherSheet, layout: Layout, font: &FontId) -> Result<PdfPage, PdfE
                     Op::StartTextSection,
                     Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(*size) },
                     Op::SetTextCursor { pos: Point { x: Pt(left), y: Pt(y - size) } },
-                    Op::ShowText { items: vec![TextItem::Text(s.clone())] },
+                    Op::ShowText { items: vec![TextItem::GlyphIds(glyphs.codepoints(s))] },
                     Op::EndTextSection,
                 ]);
             }
             El::Gap(_) => {}
             El::Rule => ops.push(filled(left, y - 3.5, width_pt - 2.0 * left, 0.6)),
-            El::Qr { modules, width, size_pt } => {
-                let m = size_pt / *width as f32;
+            El::Qr { text, size_pt } => {
+                let (modules, width) = qr_modules(text)?;
+                let m = size_pt / width as f32;
                 let x0 = (width_pt - size_pt) / 2.0;
-                let top = y - 2.0;
-                for row in 0..*width {
-                    let mut col = 0;
-                    while col < *width {
-                        if modules[row * width + col] {
-                            let start = col;
-                            while col < *width && modules[row * width + col] {
-                                col += 1;
-                            }
-                            // A run of dark modules as one rectangle; a hair
-                            // of overlap keeps renderers from leaving seams.
-                            ops.push(filled(
-                                x0 + start as f32 * m,
-                                top - (row + 1) as f32 * m,
-                                (col - start) as f32 * m + 0.05,
-                                m + 0.05,
-                            ));
-                        } else {
-                            col += 1;
-                        }
-                    }
+                let bottom = y - 2.0 - size_pt;
+                // Drawn in module units (one module = 1): short integer
+                // coordinates keep the content stream small.
+                ops.push(Op::SaveGraphicsState);
+                ops.push(Op::SetTransformationMatrix {
+                    matrix: CurTransMat::Raw([m, 0.0, 0.0, m, x0, bottom]),
+                });
+                for (col, row, w, h) in qr_rectangles(&modules, width) {
+                    // A hair of overlap keeps renderers from leaving seams
+                    // between neighbouring rectangles.
+                    ops.push(filled(col as f32, (width - row - h) as f32, w as f32 + 0.02, h as f32 + 0.02));
                 }
+                ops.push(Op::RestoreGraphicsState);
             }
         }
         y -= h;
     }
     Ok(PdfPage::new(printpdf::Mm(g.width_mm), printpdf::Mm(height_pt / MM), ops))
+}
+
+/// The dark modules as rectangles `(column, row, width, height)`: each row's
+/// runs of dark modules, with a run repeated in the rows below merged into
+/// one taller rectangle (finder patterns and vertical strokes).
+fn qr_rectangles(modules: &[bool], width: usize) -> Vec<(usize, usize, usize, usize)> {
+    let mut done = Vec::new();
+    // (start, end) of a run open since row `top`.
+    let mut open: Vec<(usize, usize, usize)> = Vec::new();
+    for row in 0..=width {
+        let mut runs = Vec::new();
+        if row < width {
+            let line = &modules[row * width..(row + 1) * width];
+            let mut col = 0;
+            while col < width {
+                if line[col] {
+                    let start = col;
+                    while col < width && line[col] {
+                        col += 1;
+                    }
+                    runs.push((start, col));
+                } else {
+                    col += 1;
+                }
+            }
+        }
+        let mut next = Vec::with_capacity(runs.len());
+        for (start, end) in runs {
+            let top = match open.iter().position(|&(s, e, _)| s == start && e == end) {
+                Some(i) => open.swap_remove(i).2,
+                None => row,
+            };
+            next.push((start, end, top));
+        }
+        done.extend(open.iter().map(|&(start, end, top)| (start, top, end - start, row - top)));
+        open = next;
+    }
+    done
 }
 
 fn filled(x: f32, y: f32, w: f32, h: f32) -> Op {
@@ -365,19 +438,29 @@ pub fn render(
     }
     let mut doc = PdfDocument::new(title);
     let font = doc.add_font(&fonts.font);
-    let pages = sheets.iter().map(|s| page(s, layout, &font)).collect::<Result<Vec<_>, _>>()?;
+    let mut glyphs = Glyphs { font: &fonts.font, known: HashMap::new() };
+    let pages = sheets.iter().map(|s| page(s, layout, &font, &mut glyphs)).collect::<Result<Vec<_>, _>>()?;
     let opts = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
     Ok(doc.with_pages(pages).save(&opts, &mut Vec::new()))
 }
 
+/// The QR code's modules, row by row (true = dark), and its width.
+/// Error correction M (15 %): a creased or smudged receipt still scans.
+fn qr_modules(text: &str) -> Result<(Vec<bool>, usize), PdfError> {
+    let code = fast_qr::QRBuilder::new(text.as_bytes())
+        .ecl(fast_qr::ECL::M)
+        .build()
+        .map_err(|e| PdfError::Qr(e.to_string()))?;
+    let width = code.size;
+    Ok((code.data[..width * width].iter().map(|m| m.value()).collect(), width))
+}
+
 /// The QR as an SVG image (for the screen when the printer fails).
 pub fn qr_svg(text: &str) -> Result<String, PdfError> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| PdfError::Qr(e.to_string()))?;
-    let w = code.width();
+    let (modules, w) = qr_modules(text)?;
     let mut path = String::new();
-    for (i, c) in code.to_colors().iter().enumerate() {
-        if *c == qrcode::Color::Dark {
+    for (i, dark) in modules.iter().enumerate() {
+        if *dark {
             path.push_str(&format!("M{} {}h1v1h-1z", i % w + 4, i / w + 4));
         }
     }
@@ -400,6 +483,27 @@ mod tests {
         let zh = wrap("在一号客运大楼禁区内任何餐饮店使用", 10.0, 50.0);
         assert_eq!(zh.concat(), "在一号客运大楼禁区内任何餐饮店使用");
         assert!(zh.iter().all(|l| l.chars().count() <= 5), "{zh:?}");
+    }
+
+    #[test]
+    fn qr_rectangles_cover_exactly_the_dark_modules() {
+        let (modules, width) = qr_modules("GC1:HELLO-GATE-42").unwrap();
+        let mut covered = vec![false; width * width];
+        let rects = qr_rectangles(&modules, width);
+        for &(col, row, w, h) in &rects {
+            for r in row..row + h {
+                for c in col..col + w {
+                    assert!(!covered[r * width + c], "module ({c}, {r}) drawn twice");
+                    covered[r * width + c] = true;
+                }
+            }
+        }
+        assert_eq!(covered, modules);
+        let runs: usize = modules
+            .chunks(width)
+            .map(|r| r.windows(2).filter(|w| w[1] && !w[0]).count() + r[0] as usize)
+            .sum();
+        assert!(rects.len() < runs, "merging rows saves rectangles: {} vs {runs}", rects.len());
     }
 
     #[test]
