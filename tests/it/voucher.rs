@@ -368,6 +368,20 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
         .collect();
     assert_eq!(files.len(), 4);
     assert!(files.iter().all(|f| f.file_name().to_string_lossy().starts_with("HKG-K01-")));
+    // Each file stands alone (its font cut from the batch's narrowed face):
+    // its own serial, passenger and Chinese text, and a QR that verifies.
+    for f in &files {
+        let path = f.path();
+        let qr = decode_qr(&path);
+        let check = gatecare(&["voucher", "verify", &qr, "--trust", trust.to_str().unwrap()], &night);
+        assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+        let v: Value = serde_json::from_slice(&check.stdout).unwrap();
+        let text = pdf_text(&path);
+        let serial = v["voucher"]["serial"].as_str().unwrap();
+        assert!(f.file_name().to_string_lossy().starts_with(serial), "{serial} names its file");
+        assert!(text.contains(serial) && text.contains("餐食券"), "{text}");
+        assert!(text.contains(&format!("{}/", v["voucher"]["surname"].as_str().unwrap())), "{text}");
+    }
     // Nothing issued twice by the second run.
     let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
         .fetch_one(store.pool())
