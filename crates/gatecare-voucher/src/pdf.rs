@@ -7,6 +7,10 @@ use printpdf::{
     PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +139,8 @@ pub enum PdfError {
     Qr(String),
     #[error("nothing to render")]
     Empty,
+    #[error("the PDF could not be written: {0}")]
+    Write(String),
 }
 
 /// The parsed font, reused for every voucher (parsing a CJK collection
@@ -440,8 +446,41 @@ pub fn render(
     let font = doc.add_font(&fonts.font);
     let mut glyphs = Glyphs { font: &fonts.font, known: HashMap::new() };
     let pages = sheets.iter().map(|s| page(s, layout, &font, &mut glyphs)).collect::<Result<Vec<_>, _>>()?;
-    let opts = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
-    Ok(doc.with_pages(pages).save(&opts, &mut Vec::new()))
+    // printpdf builds the document (font subset included); its own save
+    // deflates every stream at level 9, a third of a voucher's time, so the
+    // streams are deflated here at the default level instead.
+    let opts = PdfSaveOptions { subset_fonts: true, optimize: false, ..PdfSaveOptions::default() };
+    let mut pdf = doc.with_pages(pages).to_lopdf_document(&opts, &mut Vec::new());
+    deflate_streams(&mut pdf);
+    let mut out = Vec::new();
+    pdf.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
+    Ok(out)
+}
+
+/// Deflate level: zlib's default. Level 9 (printpdf's choice) made a
+/// flight's file 2.5 % smaller for 20 % more time; level 1 made it 65 %
+/// larger.
+const DEFLATE_LEVEL: u32 = 6;
+
+fn deflate_streams(pdf: &mut lopdf::Document) {
+    for object in pdf.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else { continue };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut z =
+            ZlibEncoder::new(Vec::with_capacity(stream.content.len() / 2), Compression::new(DEFLATE_LEVEL));
+        // Writing to a Vec cannot fail.
+        if z.write_all(&stream.content).is_err() {
+            continue;
+        }
+        let Ok(packed) = z.finish() else { continue };
+        // Deflate only pays when it saves more than the filter entry costs.
+        if packed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(packed);
+        }
+    }
 }
 
 /// The QR code's modules, row by row (true = dark), and its width.
