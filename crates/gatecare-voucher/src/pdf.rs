@@ -6,7 +6,7 @@ use printpdf::{
     Codepoint, Color, CurTransMat, FontId, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
     PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 
 use flate2::Compression;
@@ -164,18 +164,18 @@ impl Fonts {
     pub fn narrowed_to(&self, sheets: &[VoucherSheet]) -> Result<Fonts, PdfError> {
         // Wrapping only splits lines, so any layout yields every character.
         let g = geometry(Layout::A4);
-        let mut used = BTreeMap::new();
+        let mut chars = BTreeSet::new();
         for sheet in sheets {
             for el in elements(sheet, &g) {
                 if let El::Text { s, .. } = el {
-                    for c in s.chars() {
-                        if let Some(gid) = self.font.lookup_glyph_index(c as u32) {
-                            used.entry(gid).or_insert_with(|| c.to_string());
-                        }
-                    }
+                    chars.extend(s.chars());
                 }
             }
         }
+        let used: BTreeMap<u16, String> = chars
+            .into_iter()
+            .filter_map(|c| Some((self.font.lookup_glyph_index(c as u32)?, c.to_string())))
+            .collect();
         let subset = printpdf::subset_font(&self.font, &used).map_err(PdfError::Font)?;
         Fonts::from_bytes(&subset.bytes, 0)
     }
