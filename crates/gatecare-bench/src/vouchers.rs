@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gatecare_voucher::pdf::{Fonts, Layout, VoucherSheet, render};
+use gatecare_voucher::pdf::{Fonts, Layout, VoucherSheet, qr_svg, render};
 
 use crate::{Row, ms};
 
@@ -104,16 +104,10 @@ fn sheets(n: usize) -> Vec<VoucherSheet> {
 }
 
 /// The same voucher as HTML, QR as inline SVG, for the browser.
-fn html(s: &VoucherSheet) -> String {
-    let code = qrcode::QrCode::new(s.qr_text.as_bytes()).expect("QR fits");
-    let w = code.width();
-    let mut path = String::new();
-    for (i, c) in code.to_colors().iter().enumerate() {
-        if *c == qrcode::Color::Dark {
-            path.push_str(&format!("M{} {}h1v1h-1z", i % w, i / w));
-        }
-    }
-    format!(
+fn html(s: &VoucherSheet) -> anyhow::Result<String> {
+    // The very QR the app shows on screen when a printer fails.
+    let qr = qr_svg(&s.qr_text)?;
+    Ok(format!(
         r#"<!doctype html><html><head><meta charset="utf-8"><style>
 @page {{ size: 80mm 200mm; margin: 4mm }}
 body {{ font-family: 'Noto Sans CJK SC', sans-serif; font-size: 8.5pt; margin: 0 }}
@@ -126,7 +120,7 @@ hr {{ border: 0; border-top: 0.6pt solid #000 }} svg {{ display: block; margin: 
 <div>航班情况 What happened: {zh} / {en}</div><div>预计起飞 New expected departure: {time}</div><hr>
 <div class="value">{value}</div><div>{bzh}</div><div>{ben}</div>
 <div>有效期 Valid: {valid}</div>
-<svg viewBox="0 0 {w} {w}" shape-rendering="crispEdges"><path d="{path}"/></svg>
+{qr}
 <div>No. {serial}</div><hr><div>依据 Why: {rule}</div><div>提示 {tzh}</div><div>Tip: {ten}</div>
 </body></html>"#,
         issuer = s.issuer,
@@ -146,7 +140,7 @@ hr {{ border: 0; border-top: 0.6pt solid #000 }} svg {{ display: block; margin: 
         rule = s.rule,
         tzh = s.tip_zh,
         ten = s.tip_en,
-    )
+    ))
 }
 
 const CHROMIUM_FLAGS: &[&str] = &[
@@ -324,9 +318,10 @@ pub fn bench() -> anyhow::Result<Vec<Row>> {
         .enumerate()
         .map(|(i, s)| {
             let p = dir.path().join(format!("v{i}.html"));
-            std::fs::write(&p, html(s)).map(|_| p)
+            std::fs::write(&p, html(s)?)?;
+            Ok(p)
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<anyhow::Result<_>>()?;
 
     // Cold: a fresh browser process per voucher, as a script would call it.
     let t = Instant::now();
