@@ -167,6 +167,130 @@ fn sheet(qr: &str, kind: &str) -> Value {
     })
 }
 
+/// Glyphs in a bare CFF font program: the count of its CharStrings INDEX,
+/// found through the Top DICT's CharStrings offset (operator 17).
+fn cff_glyph_count(cff: &[u8]) -> usize {
+    let u16_at = |i: usize| usize::from(u16::from_be_bytes([cff[i], cff[i + 1]]));
+    // An INDEX: count, offSize, offsets, data. Returns (start of data, offsets, end).
+    let index = |at: usize| {
+        let count = u16_at(at);
+        let size = usize::from(cff[at + 2]);
+        let offset =
+            |k: usize| (0..size).fold(0usize, |acc, b| acc << 8 | usize::from(cff[at + 3 + k * size + b]));
+        let data = at + 3 + (count + 1) * size - 1;
+        (data, (0..=count).map(offset).collect::<Vec<_>>())
+    };
+    let header = usize::from(cff[2]);
+    let (names, name_offsets) = index(header);
+    let (top, top_offsets) = index(names + name_offsets.last().unwrap());
+    let dict = &cff[top + top_offsets[0]..top + top_offsets[1]];
+    // DICT operands before operator 17, integers only (enough for offsets).
+    let (mut i, mut operands) = (0, Vec::new());
+    while i < dict.len() {
+        let b = dict[i];
+        let (value, len) = match b {
+            32..=246 => (i64::from(b) - 139, 1),
+            247..=250 => ((i64::from(b) - 247) * 256 + i64::from(dict[i + 1]) + 108, 2),
+            251..=254 => (-(i64::from(b) - 251) * 256 - i64::from(dict[i + 1]) - 108, 2),
+            28 => (i64::from(i16::from_be_bytes([dict[i + 1], dict[i + 2]])), 3),
+            29 => (i64::from(i32::from_be_bytes([dict[i + 1], dict[i + 2], dict[i + 3], dict[i + 4]])), 5),
+            30 => {
+                let end = dict[i..].iter().position(|n| n & 0x0f == 0x0f || n >> 4 == 0x0f).unwrap();
+                (0, end + 1)
+            }
+            12 => {
+                operands.clear();
+                i += 2;
+                continue;
+            }
+            17 => return u16_at(*operands.last().unwrap() as usize),
+            _ => {
+                operands.clear();
+                i += 1;
+                continue;
+            }
+        };
+        if b != 30 {
+            operands.push(value);
+        }
+        i += len;
+    }
+    panic!("no CharStrings in the Top DICT")
+}
+
+/// Per embedded font: its glyph count and the characters its ToUnicode map names.
+fn embedded_fonts(pdf: &[u8]) -> Vec<(usize, Vec<char>)> {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let stream = |id: lopdf::ObjectId| {
+        let s = doc.get_object(id).unwrap().as_stream().unwrap();
+        s.decompressed_content().unwrap_or_else(|_| s.content.clone())
+    };
+    let mut fonts = Vec::new();
+    for object in doc.objects.values() {
+        let Ok(font) = object.as_dict() else { continue };
+        if font.get(b"Subtype").and_then(|s| s.as_name()).ok() != Some(b"Type0".as_slice()) {
+            continue;
+        }
+        // Entries may be inline or references.
+        let dict = |o: &lopdf::Object| match o.as_reference() {
+            Ok(id) => doc.get_dictionary(id).unwrap().clone(),
+            Err(_) => o.as_dict().unwrap().clone(),
+        };
+        let cid = dict(&font.get(b"DescendantFonts").unwrap().as_array().unwrap()[0]);
+        let descriptor = dict(cid.get(b"FontDescriptor").unwrap());
+        let program = descriptor.get(b"FontFile3").unwrap().as_reference().unwrap();
+        let cmap =
+            String::from_utf8(stream(font.get(b"ToUnicode").unwrap().as_reference().unwrap())).unwrap();
+        let chars = cmap
+            .lines()
+            .filter_map(|l| {
+                let (_, unicode) = l.split_once("> <")?;
+                char::from_u32(u32::from_str_radix(unicode.strip_suffix('>')?, 16).ok()?)
+            })
+            // printpdf names .notdef U+FFFF.
+            .filter(|&c| c != '\u{ffff}')
+            .collect();
+        fonts.push((cff_glyph_count(&stream(program)), chars));
+    }
+    fonts
+}
+
+#[test]
+fn each_passengers_file_embeds_only_the_glyphs_it_shows() {
+    let d = demo();
+    let mut sheets: Vec<gatecare_voucher::pdf::VoucherSheet> = Vec::new();
+    for (latin, native, serial) in
+        [("ZHANG/WEI", "张伟", "HKG-K01-000001"), ("LI/NA", "李娜", "HKG-K01-000002")]
+    {
+        let mut s = sheet(&d.qr, "meal");
+        s["passenger_latin"] = latin.into();
+        s["passenger_native"] = native.into();
+        s["serial"] = serial.into();
+        sheets.push(serde_json::from_value(s).unwrap());
+    }
+    let fonts = crate::voucher_fonts();
+    let mut batch = fonts.batch(&sheets).unwrap();
+    for (i, (own, other)) in [("张伟", "李娜"), ("李娜", "张伟")].into_iter().enumerate() {
+        let pdf = batch.render(i, gatecare_voucher::pdf::Layout::Receipt80).unwrap();
+        let embedded = embedded_fonts(&pdf);
+        // The batch's shared glyphs and this passenger's own.
+        assert_eq!(embedded.len(), 2, "{embedded:?}");
+        let shown: Vec<char> = embedded.iter().flat_map(|(_, chars)| chars.clone()).collect();
+        assert!(own.chars().all(|c| shown.contains(&c)), "{own} in {shown:?}");
+        assert!(!other.chars().any(|c| shown.contains(&c)), "no {other} in {shown:?}");
+        // Every glyph in each font program is one the page shows (+ .notdef).
+        for (glyphs, chars) in &embedded {
+            assert_eq!(*glyphs, chars.len() + 1, "{chars:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        assert_eq!(decode_qr(&path), d.qr);
+        let text = pdf_text(&path);
+        assert!(text.contains(own) && text.contains("餐食券") && text.contains(&sheets[i].serial), "{text}");
+    }
+}
+
 #[test]
 fn render_draws_each_layout_with_a_readable_qr() {
     let d = demo();

@@ -291,19 +291,15 @@ impl Store {
         for id in voucher_ids {
             sheets.push(self.voucher_sheet(id, signer).await?);
         }
-        // Each file embeds its own font subset; cutting the CJK face down to
-        // the batch's characters once makes each of those subsets cheap.
-        let narrowed;
-        let fonts = if sheets.len() > 1 {
-            narrowed = fonts.narrowed_to(&sheets).map_err(|e| StoreError::Data(e.to_string()))?;
-            &narrowed
-        } else {
-            fonts
-        };
+        if sheets.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The glyphs every file shows are cut from the CJK face once; each
+        // file adds only its own (the name, the serial).
+        let mut batch = fonts.batch(&sheets).map_err(|e| StoreError::Data(e.to_string()))?;
         let mut out = Vec::with_capacity(sheets.len());
         for (i, sheet) in sheets.iter().enumerate() {
-            let pdf = render(std::slice::from_ref(sheet), layout, fonts, &sheet.serial)
-                .map_err(|e| StoreError::Data(e.to_string()))?;
+            let pdf = batch.render(i, layout).map_err(|e| StoreError::Data(e.to_string()))?;
             let path = dir.join(format!("{}.pdf", sheet.serial));
             std::fs::write(&path, pdf).map_err(|source| StoreError::Folder { path: path.clone(), source })?;
             out.push(path);
