@@ -13,6 +13,7 @@
 //! Pure: keys, fonts and time are passed in.
 
 pub mod pdf;
+pub mod qr;
 pub mod signed;
 pub mod trust;
 pub mod verify;

@@ -199,14 +199,14 @@ impl Fonts {
                 (g, shared_glyphs.remap(g))
             })
             .collect();
-        let (shared_font, shared_program) = cut(&narrowed_face, 0, &shared_glyphs, &self.name)?;
+        let (shared_font, _) = cut(&narrowed_face, 0, &shared_glyphs, &self.name)?;
         Ok(Batch {
             sheets,
             narrowed,
             narrowed_face,
             shared,
             shared_font,
-            packed: Packed { raw: shared_program, deflated: None },
+            repeats: Repeats::default(),
             name: self.name.clone(),
         })
     }
@@ -276,8 +276,9 @@ pub struct Batch<'a> {
     /// Glyph in `narrowed_face` → glyph in `shared_font`.
     shared: HashMap<u16, u16>,
     shared_font: ParsedFont,
-    /// The shared font program is deflated once, not once per file.
-    packed: Packed,
+    /// What every file carries alike (the shared font program and its
+    /// ToUnicode map) is deflated once, not once per file.
+    repeats: Repeats,
     name: String,
 }
 
@@ -301,7 +302,7 @@ impl Batch<'_> {
         let own = glyphs.own;
         let shared_font = self.shared_font.clone();
         let own_font = cut(&self.narrowed_face, 0, &own, &self.name)?.0;
-        finish(doc, vec![page], [Some(shared_font), Some(own_font)], Some(&mut self.packed))
+        finish(doc, vec![page], [Some(shared_font), Some(own_font)], Some(&mut self.repeats))
     }
 }
 
@@ -365,46 +366,62 @@ fn wide(c: char) -> bool {
     matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FF60}' | '\u{20000}'..='\u{3FFFD}')
 }
 
-/// Estimated advance width: CJK one em, Latin about half.
+/// Estimated advance of a character in ems: CJK one em, Latin about half.
+fn em(c: char) -> f32 {
+    if wide(c) {
+        1.0
+    } else if c == ' ' {
+        0.28
+    } else if c.is_ascii_uppercase() || c.is_ascii_digit() {
+        0.62
+    } else {
+        0.52
+    }
+}
+
+/// Estimated advance width of a text.
+#[cfg(test)]
 fn width(s: &str, size: f32) -> f32 {
-    s.chars()
-        .map(|c| {
-            if wide(c) {
-                1.0
-            } else if c == ' ' {
-                0.28
-            } else if c.is_ascii_uppercase() || c.is_ascii_digit() {
-                0.62
-            } else {
-                0.52
-            }
-        })
-        .sum::<f32>()
-        * size
+    s.chars().map(em).sum::<f32>() * size
 }
 
 /// Breaks text into lines no wider than `max`: at spaces for Latin, anywhere
 /// between Chinese characters.
 fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
+    /// Text with its width in ems, kept as characters are added.
+    #[derive(Default)]
+    struct Run {
+        text: String,
+        ems: f32,
+    }
+    impl Run {
+        fn push(&mut self, c: char) {
+            self.text.push(c);
+            self.ems += em(c);
+        }
+        fn take(&mut self) -> String {
+            self.ems = 0.0;
+            std::mem::take(&mut self.text)
+        }
+    }
     let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut word = String::new();
-    let flush_word = |line: &mut String, word: &mut String, lines: &mut Vec<String>| {
-        if word.is_empty() {
+    let mut line = Run::default();
+    let mut word = Run::default();
+    let flush_word = |line: &mut Run, word: &mut Run, lines: &mut Vec<String>| {
+        if word.text.is_empty() {
             return;
         }
-        if !line.is_empty() && width(&format!("{line}{word}"), size) > max {
-            lines.push(line.trim_end().to_owned());
-            line.clear();
+        if !line.text.is_empty() && (line.ems + word.ems) * size > max {
+            lines.push(line.take().trim_end().to_owned());
         }
-        line.push_str(word);
-        word.clear();
+        line.text.push_str(&word.text);
+        line.ems += word.ems;
+        word.take();
     };
     for c in text.chars() {
         if c == '\n' {
             flush_word(&mut line, &mut word, &mut lines);
-            lines.push(line.trim_end().to_owned());
-            line.clear();
+            lines.push(line.take().trim_end().to_owned());
         } else if wide(c) {
             flush_word(&mut line, &mut word, &mut lines);
             word.push(c);
@@ -417,8 +434,8 @@ fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
         }
     }
     flush_word(&mut line, &mut word, &mut lines);
-    if !line.trim().is_empty() {
-        lines.push(line.trim_end().to_owned());
+    if !line.text.trim().is_empty() {
+        lines.push(line.text.trim_end().to_owned());
     }
     lines
 }
@@ -675,7 +692,7 @@ fn finish(
     mut doc: PdfDocument,
     pages: Vec<PdfPage>,
     fonts: [Option<ParsedFont>; 2],
-    packed: Option<&mut Packed>,
+    repeats: Option<&mut Repeats>,
 ) -> Result<Vec<u8>, PdfError> {
     for (id, font) in FONT_IDS.iter().zip(fonts) {
         if let Some(font) = font {
@@ -686,16 +703,23 @@ fn finish(
     // voucher's time; the streams are deflated here instead.
     let opts = PdfSaveOptions { subset_fonts: false, optimize: false, ..PdfSaveOptions::default() };
     let mut pdf = doc.with_pages(pages).to_lopdf_document(&opts, &mut Vec::new());
-    deflate_streams(&mut pdf, packed);
+    deflate_streams(&mut pdf, repeats);
     let mut out = Vec::new();
     pdf.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
     Ok(out)
 }
 
-/// A stream every file of a batch carries, deflated once.
-struct Packed {
-    raw: Vec<u8>,
-    deflated: Option<Vec<u8>>,
+/// Deflated streams of a batch's first file, reused where a later file
+/// carries the very same bytes.
+#[derive(Default)]
+struct Repeats {
+    learned: bool,
+    streams: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Repeats {
+    /// Streams this small cost less to deflate than to remember.
+    const WORTH: usize = 1024;
 }
 
 /// Deflate level: zlib's default. Level 9 (printpdf's choice) made a
@@ -703,30 +727,37 @@ struct Packed {
 /// larger.
 const DEFLATE_LEVEL: u32 = 3;
 
-fn deflate_streams(pdf: &mut lopdf::Document, mut packed: Option<&mut Packed>) {
+fn deflate_streams(pdf: &mut lopdf::Document, mut repeats: Option<&mut Repeats>) {
     // One compressor, reset for each stream: setting one up costs as much
     // as deflating a small stream.
     let mut z = Compress::new(Compression::new(DEFLATE_LEVEL), true);
+    let learning = repeats.as_ref().is_some_and(|r| !r.learned);
     for object in pdf.objects.values_mut() {
         let lopdf::Object::Stream(stream) = object else { continue };
         if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
             continue;
         }
-        let known = packed.as_deref_mut().filter(|p| p.raw == stream.content);
-        if let Some(Packed { deflated: Some(deflated), .. }) = known.as_deref() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(deflated.clone());
-            continue;
-        }
-        let Some(deflated) = deflate(&mut z, &stream.content) else { continue };
+        let seen = repeats.as_deref().and_then(|r| r.streams.iter().find(|(raw, _)| *raw == stream.content));
+        let deflated = match seen {
+            Some((_, deflated)) => deflated.clone(),
+            None => {
+                let Some(deflated) = deflate(&mut z, &stream.content) else { continue };
+                if let Some(r) =
+                    repeats.as_deref_mut().filter(|_| learning && stream.content.len() >= Repeats::WORTH)
+                {
+                    r.streams.push((stream.content.clone(), deflated.clone()));
+                }
+                deflated
+            }
+        };
         // Deflate only pays when it saves more than the filter entry costs.
         if deflated.len() + 19 < stream.content.len() {
-            if let Some(known) = known {
-                known.deflated = Some(deflated.clone());
-            }
             stream.dict.set("Filter", "FlateDecode");
             stream.set_content(deflated);
         }
+    }
+    if let Some(r) = repeats {
+        r.learned = true;
     }
 }
 
@@ -746,12 +777,8 @@ fn deflate(z: &mut Compress, input: &[u8]) -> Option<Vec<u8>> {
 /// The QR code's modules, row by row (true = dark), and its width.
 /// Error correction M (15 %): a creased or smudged receipt still scans.
 fn qr_modules(text: &str) -> Result<(Vec<bool>, usize), PdfError> {
-    let code = fast_qr::QRBuilder::new(text.as_bytes())
-        .ecl(fast_qr::ECL::M)
-        .build()
-        .map_err(|e| PdfError::Qr(e.to_string()))?;
-    let width = code.size;
-    Ok((code.data[..width * width].iter().map(|m| m.value()).collect(), width))
+    let code = crate::qr::encode(text).map_err(|e| PdfError::Qr(e.to_string()))?;
+    Ok((code.modules, code.size))
 }
 
 /// The QR as an SVG image (for the screen when the printer fails).
