@@ -206,7 +206,7 @@ impl Fonts {
             narrowed_face,
             shared,
             shared_font,
-            repeats: Repeats::default(),
+            deflater: Deflater::new(true),
             name: self.name.clone(),
         })
     }
@@ -278,7 +278,7 @@ pub struct Batch<'a> {
     shared_font: ParsedFont,
     /// What every file carries alike (the shared font program and its
     /// ToUnicode map) is deflated once, not once per file.
-    repeats: Repeats,
+    deflater: Deflater,
     name: String,
 }
 
@@ -302,7 +302,7 @@ impl Batch<'_> {
         let own = glyphs.own;
         let shared_font = self.shared_font.clone();
         let own_font = cut(&self.narrowed_face, 0, &own, &self.name)?.0;
-        finish(doc, vec![page], [Some(shared_font), Some(own_font)], Some(&mut self.repeats))
+        finish(doc, vec![page], [Some(shared_font), Some(own_font)], &mut self.deflater)
     }
 }
 
@@ -679,7 +679,7 @@ pub fn render(
     let pages =
         sheets.iter().map(|s| page(s, layout, &mut glyphs, &mut doc)).collect::<Result<Vec<_>, _>>()?;
     let (font, _) = cut(&fonts.bytes, fonts.index, &glyphs.own, &fonts.name)?;
-    finish(doc, pages, [None, Some(font)], None)
+    finish(doc, pages, [None, Some(font)], &mut Deflater::new(false))
 }
 
 /// The documents' font ids, one per [`Slot`]: each document has its own
@@ -692,7 +692,7 @@ fn finish(
     mut doc: PdfDocument,
     pages: Vec<PdfPage>,
     fonts: [Option<ParsedFont>; 2],
-    repeats: Option<&mut Repeats>,
+    deflater: &mut Deflater,
 ) -> Result<Vec<u8>, PdfError> {
     for (id, font) in FONT_IDS.iter().zip(fonts) {
         if let Some(font) = font {
@@ -703,23 +703,10 @@ fn finish(
     // voucher's time; the streams are deflated here instead.
     let opts = PdfSaveOptions { subset_fonts: false, optimize: false, ..PdfSaveOptions::default() };
     let mut pdf = doc.with_pages(pages).to_lopdf_document(&opts, &mut Vec::new());
-    deflate_streams(&mut pdf, repeats);
+    deflater.deflate_streams(&mut pdf);
     let mut out = Vec::new();
     pdf.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
     Ok(out)
-}
-
-/// Deflated streams of a batch's first file, reused where a later file
-/// carries the very same bytes.
-#[derive(Default)]
-struct Repeats {
-    learned: bool,
-    streams: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
-impl Repeats {
-    /// Streams this small cost less to deflate than to remember.
-    const WORTH: usize = 1024;
 }
 
 /// Deflate level: zlib's default. Level 9 (printpdf's choice) made a
@@ -727,37 +714,54 @@ impl Repeats {
 /// larger.
 const DEFLATE_LEVEL: u32 = 3;
 
-fn deflate_streams(pdf: &mut lopdf::Document, mut repeats: Option<&mut Repeats>) {
-    // One compressor, reset for each stream: setting one up costs as much
-    // as deflating a small stream.
-    let mut z = Compress::new(Compression::new(DEFLATE_LEVEL), true);
-    let learning = repeats.as_ref().is_some_and(|r| !r.learned);
-    for object in pdf.objects.values_mut() {
-        let lopdf::Object::Stream(stream) = object else { continue };
-        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
-            continue;
-        }
-        let seen = repeats.as_deref().and_then(|r| r.streams.iter().find(|(raw, _)| *raw == stream.content));
-        let deflated = match seen {
-            Some((_, deflated)) => deflated.clone(),
-            None => {
-                let Some(deflated) = deflate(&mut z, &stream.content) else { continue };
-                if let Some(r) =
-                    repeats.as_deref_mut().filter(|_| learning && stream.content.len() >= Repeats::WORTH)
-                {
-                    r.streams.push((stream.content.clone(), deflated.clone()));
-                }
-                deflated
-            }
-        };
-        // Deflate only pays when it saves more than the filter entry costs.
-        if deflated.len() + 19 < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(deflated);
+/// Deflates documents' streams with one compressor, reset for each stream
+/// (setting one up costs as much as deflating a small stream). For a batch
+/// it also keeps the first file's larger streams, deflated, for later files
+/// that carry the very same bytes.
+struct Deflater {
+    z: Compress,
+    batch: bool,
+    learned: bool,
+    streams: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Deflater {
+    /// Streams this small cost less to deflate than to remember.
+    const WORTH_KEEPING: usize = 1024;
+
+    fn new(batch: bool) -> Deflater {
+        Deflater {
+            z: Compress::new(Compression::new(DEFLATE_LEVEL), true),
+            batch,
+            learned: false,
+            streams: Vec::new(),
         }
     }
-    if let Some(r) = repeats {
-        r.learned = true;
+
+    fn deflate_streams(&mut self, pdf: &mut lopdf::Document) {
+        let learning = self.batch && !self.learned;
+        for object in pdf.objects.values_mut() {
+            let lopdf::Object::Stream(stream) = object else { continue };
+            if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+                continue;
+            }
+            let deflated = match self.streams.iter().find(|(raw, _)| *raw == stream.content) {
+                Some((_, deflated)) => deflated.clone(),
+                None => {
+                    let Some(deflated) = deflate(&mut self.z, &stream.content) else { continue };
+                    if learning && stream.content.len() >= Self::WORTH_KEEPING {
+                        self.streams.push((stream.content.clone(), deflated.clone()));
+                    }
+                    deflated
+                }
+            };
+            // Deflate only pays when it saves more than the filter entry costs.
+            if deflated.len() + 19 < stream.content.len() {
+                stream.dict.set("Filter", "FlateDecode");
+                stream.set_content(deflated);
+            }
+        }
+        self.learned = true;
     }
 }
 

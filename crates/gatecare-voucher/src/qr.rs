@@ -36,6 +36,17 @@ const BLOCKS: [usize; 41] = [
 
 const ALPHANUMERIC: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
+/// Each byte's value in alphanumeric mode, 0xff for bytes it lacks.
+static ALPHANUMERIC_VALUE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < ALPHANUMERIC.len() {
+        table[ALPHANUMERIC[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Modules left for data and error correction once the function patterns
 /// are drawn.
 fn raw_modules(version: usize) -> usize {
@@ -142,7 +153,7 @@ impl BitBuffer {
 /// The payload with its mode and count, terminated and padded to the
 /// version's data codewords; and that version.
 fn data_codewords_for(text: &[u8]) -> Result<(Vec<u8>, usize), QrError> {
-    let alphanumeric = text.iter().all(|b| ALPHANUMERIC.contains(b));
+    let alphanumeric = text.iter().all(|&b| ALPHANUMERIC_VALUE[b as usize] != 0xff);
     let count_bits = |version: usize| {
         let band = if version <= 9 {
             0
@@ -164,7 +175,7 @@ fn data_codewords_for(text: &[u8]) -> Result<(Vec<u8>, usize), QrError> {
     bits.push(if alphanumeric { 0b0010 } else { 0b0100 }, 4);
     bits.push(text.len() as u32, count_bits(version));
     if alphanumeric {
-        let value = |b: &u8| ALPHANUMERIC.iter().position(|a| a == b).unwrap_or(0) as u32;
+        let value = |b: &u8| u32::from(ALPHANUMERIC_VALUE[*b as usize]);
         for pair in text.chunks(2) {
             match pair {
                 [a, b] => bits.push(value(a) * 45 + value(b), 11),
@@ -506,13 +517,18 @@ fn encode_with(text: &[u8], mask: Option<u8>) -> Result<QrCode, QrError> {
     draw_codewords(&codewords, &mut modules, &function);
     let data = Lines { cols: modules.columns(), rows: modules.rows };
     let function = Lines { cols: function.columns(), rows: function.rows };
+    // Each mask's lines repeat every 12 rows (and columns).
+    let patterns: Vec<[[u128; 12]; 2]> = (0..8u8)
+        .map(|m| [0, 1].map(|dir| std::array::from_fn(|r| mask_line(m, r, dir == 1, size))))
+        .collect();
     let masked_with = |m: u8| {
         let mut lines = data.clone();
+        let [rows, cols] = &patterns[m as usize];
         for (y, row) in lines.rows.iter_mut().enumerate() {
-            *row ^= mask_line(m, y, false, size) & !function.rows[y];
+            *row ^= rows[y % 12] & !function.rows[y];
         }
         for (x, col) in lines.cols.iter_mut().enumerate() {
-            *col ^= mask_line(m, x, true, size) & !function.cols[x];
+            *col ^= cols[x % 12] & !function.cols[x];
         }
         draw_format(size, m, |x, y, dark| lines.set(x, y, dark));
         lines
