@@ -167,57 +167,6 @@ fn sheet(qr: &str, kind: &str) -> Value {
     })
 }
 
-/// Glyphs in a bare CFF font program: the count of its CharStrings INDEX,
-/// found through the Top DICT's CharStrings offset (operator 17).
-fn cff_glyph_count(cff: &[u8]) -> usize {
-    let u16_at = |i: usize| usize::from(u16::from_be_bytes([cff[i], cff[i + 1]]));
-    // An INDEX: count, offSize, offsets, data. Returns (start of data, offsets, end).
-    let index = |at: usize| {
-        let count = u16_at(at);
-        let size = usize::from(cff[at + 2]);
-        let offset =
-            |k: usize| (0..size).fold(0usize, |acc, b| acc << 8 | usize::from(cff[at + 3 + k * size + b]));
-        let data = at + 3 + (count + 1) * size - 1;
-        (data, (0..=count).map(offset).collect::<Vec<_>>())
-    };
-    let header = usize::from(cff[2]);
-    let (names, name_offsets) = index(header);
-    let (top, top_offsets) = index(names + name_offsets.last().unwrap());
-    let dict = &cff[top + top_offsets[0]..top + top_offsets[1]];
-    // DICT operands before operator 17, integers only (enough for offsets).
-    let (mut i, mut operands) = (0, Vec::new());
-    while i < dict.len() {
-        let b = dict[i];
-        let (value, len) = match b {
-            32..=246 => (i64::from(b) - 139, 1),
-            247..=250 => ((i64::from(b) - 247) * 256 + i64::from(dict[i + 1]) + 108, 2),
-            251..=254 => (-(i64::from(b) - 251) * 256 - i64::from(dict[i + 1]) - 108, 2),
-            28 => (i64::from(i16::from_be_bytes([dict[i + 1], dict[i + 2]])), 3),
-            29 => (i64::from(i32::from_be_bytes([dict[i + 1], dict[i + 2], dict[i + 3], dict[i + 4]])), 5),
-            30 => {
-                let end = dict[i..].iter().position(|n| n & 0x0f == 0x0f || n >> 4 == 0x0f).unwrap();
-                (0, end + 1)
-            }
-            12 => {
-                operands.clear();
-                i += 2;
-                continue;
-            }
-            17 => return u16_at(*operands.last().unwrap() as usize),
-            _ => {
-                operands.clear();
-                i += 1;
-                continue;
-            }
-        };
-        if b != 30 {
-            operands.push(value);
-        }
-        i += len;
-    }
-    panic!("no CharStrings in the Top DICT")
-}
-
 /// Per embedded font: its glyph count and the characters its ToUnicode map names.
 fn embedded_fonts(pdf: &[u8]) -> Vec<(usize, Vec<char>)> {
     let doc = lopdf::Document::load_mem(pdf).unwrap();
@@ -250,7 +199,10 @@ fn embedded_fonts(pdf: &[u8]) -> Vec<(usize, Vec<char>)> {
             // printpdf names .notdef U+FFFF.
             .filter(|&c| c != '\u{ffff}')
             .collect();
-        fonts.push((cff_glyph_count(&stream(program)), chars));
+        // printpdf reads a bare CFF program; its glyph count is the
+        // program's CharStrings count.
+        let parsed = printpdf::ParsedFont::from_bytes(&stream(program), 0, &mut Vec::new()).unwrap();
+        fonts.push((usize::from(parsed.num_glyphs), chars));
     }
     fonts
 }

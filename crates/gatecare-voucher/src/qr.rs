@@ -245,15 +245,18 @@ fn alignment_positions(version: usize) -> Vec<usize> {
     positions
 }
 
-/// Rows as bit sets: bit `x` of row `y` is the module at column `x`.
-struct Grid {
+/// Modules as bit sets both ways: bit `x` of row `y` and bit `y` of column
+/// `x` are the module at (x, y), so penalties can be counted along either.
+#[derive(Clone)]
+struct Lines {
     size: usize,
     rows: Vec<u128>,
+    cols: Vec<u128>,
 }
 
-impl Grid {
-    fn new(size: usize) -> Grid {
-        Grid { size, rows: vec![0; size] }
+impl Lines {
+    fn new(size: usize) -> Lines {
+        Lines { size, rows: vec![0; size], cols: vec![0; size] }
     }
 
     fn get(&self, x: usize, y: usize) -> bool {
@@ -263,22 +266,11 @@ impl Grid {
     fn set(&mut self, x: usize, y: usize, dark: bool) {
         if dark {
             self.rows[y] |= 1 << x;
+            self.cols[x] |= 1 << y;
         } else {
             self.rows[y] &= !(1 << x);
+            self.cols[x] &= !(1 << y);
         }
-    }
-
-    fn columns(&self) -> Vec<u128> {
-        let mut cols = vec![0u128; self.size];
-        for (y, &row) in self.rows.iter().enumerate() {
-            let mut bits = row;
-            while bits != 0 {
-                let x = bits.trailing_zeros() as usize;
-                cols[x] |= 1 << y;
-                bits &= bits - 1;
-            }
-        }
-        cols
     }
 }
 
@@ -312,9 +304,9 @@ fn draw_format(size: usize, mask: u8, mut set: impl FnMut(usize, usize, bool)) {
 
 /// Function patterns (finders, timing, alignment, version, format area)
 /// drawn into `modules`, and marked in the returned mask.
-fn function_patterns(version: usize, modules: &mut Grid) -> Grid {
+fn function_patterns(version: usize, modules: &mut Lines) -> Lines {
     let size = modules.size;
-    let mut function = Grid::new(size);
+    let mut function = Lines::new(size);
     let mut set = |x: usize, y: usize, dark: bool| {
         modules.set(x, y, dark);
         function.set(x, y, true);
@@ -376,7 +368,7 @@ fn function_patterns(version: usize, modules: &mut Grid) -> Grid {
 }
 
 /// Codewords placed in the zigzag of two-module columns, bottom-right up.
-fn draw_codewords(codewords: &[u8], modules: &mut Grid, function: &Grid) {
+fn draw_codewords(codewords: &[u8], modules: &mut Lines, function: &Lines) {
     let size = modules.size;
     let total = codewords.len() * 8;
     let mut i = 0;
@@ -472,26 +464,8 @@ fn line_penalty(lines: &[u128], size: usize) -> u32 {
     penalty
 }
 
-/// Modules as rows and as columns, so that both directions are bit sets.
-#[derive(Clone)]
-struct Lines {
-    rows: Vec<u128>,
-    cols: Vec<u128>,
-}
-
-impl Lines {
-    fn set(&mut self, x: usize, y: usize, dark: bool) {
-        if dark {
-            self.rows[y] |= 1 << x;
-            self.cols[x] |= 1 << y;
-        } else {
-            self.rows[y] &= !(1 << x);
-            self.cols[x] &= !(1 << y);
-        }
-    }
-}
-
-fn penalty(lines: &Lines, size: usize) -> u32 {
+fn penalty(lines: &Lines) -> u32 {
+    let size = lines.size;
     let mut score = line_penalty(&lines.rows, size) + line_penalty(&lines.cols, size);
     let pairs = valid(size - 1);
     for y in 0..size - 1 {
@@ -512,11 +486,9 @@ fn encode_with(text: &[u8], mask: Option<u8>) -> Result<QrCode, QrError> {
     let (data, version) = data_codewords_for(text)?;
     let codewords = interleaved(&data, version);
     let size = version * 4 + 17;
-    let mut modules = Grid::new(size);
-    let function = function_patterns(version, &mut modules);
-    draw_codewords(&codewords, &mut modules, &function);
-    let data = Lines { cols: modules.columns(), rows: modules.rows };
-    let function = Lines { cols: function.columns(), rows: function.rows };
+    let mut data = Lines::new(size);
+    let function = function_patterns(version, &mut data);
+    draw_codewords(&codewords, &mut data, &function);
     // Each mask's lines repeat every 12 rows (and columns).
     let patterns: Vec<[[u128; 12]; 2]> = (0..8u8)
         .map(|m| [0, 1].map(|dir| std::array::from_fn(|r| mask_line(m, r, dir == 1, size))))
@@ -535,14 +507,13 @@ fn encode_with(text: &[u8], mask: Option<u8>) -> Result<QrCode, QrError> {
     };
     let chosen = match mask {
         Some(m) => m.min(7),
-        None => (0..8u8).min_by_key(|&m| (penalty(&masked_with(m), size), m)).unwrap_or(0),
+        None => (0..8u8).min_by_key(|&m| (penalty(&masked_with(m)), m)).unwrap_or(0),
     };
-    let modules = Grid { size, rows: masked_with(chosen).rows };
-    let mut out = Vec::with_capacity(size * size);
-    for row in &modules.rows {
-        out.extend((0..size).map(|x| row >> x & 1 == 1));
+    let chosen = masked_with(chosen);
+    let mut modules = Vec::with_capacity(size * size);
+    for row in &chosen.rows {
+        modules.extend((0..size).map(|x| row >> x & 1 == 1));
     }
-    let modules = out;
     Ok(QrCode { size, modules })
 }
 
@@ -599,11 +570,11 @@ mod tests {
         let scores: Vec<u32> = (0..8)
             .map(|m| {
                 let q = encode_with(text.as_bytes(), Some(m)).unwrap();
-                let mut g = Lines { rows: vec![0; q.size], cols: vec![0; q.size] };
+                let mut g = Lines::new(q.size);
                 for (i, &dark) in q.modules.iter().enumerate() {
                     g.set(i % q.size, i / q.size, dark);
                 }
-                penalty(&g, q.size)
+                penalty(&g)
             })
             .collect();
         let best = scores.iter().enumerate().min_by_key(|(m, s)| (**s, *m)).unwrap().0;
