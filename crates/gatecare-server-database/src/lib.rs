@@ -6,6 +6,8 @@
 //! Each method is one transaction: a push either stores the whole batch with
 //! its effects or nothing.
 
+pub mod feed;
+
 use std::future::Future;
 
 use chrono::{DateTime, Utc};

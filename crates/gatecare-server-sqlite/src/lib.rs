@@ -2,24 +2,29 @@
 //! lock up front (`BEGIN IMMEDIATE`): SQLite has one writer anyway, and a
 //! deferred transaction that reads then writes can fail instead of waiting.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use gatecare_server_database::feed::{
+    DeviceRun, FeedRun, is_stored_event, outcome_text, parse_outcome, plan_page, replay_ranges,
+};
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
     decide_issue, event_feed_text,
 };
 use gatecare_sync::{
-    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
-    PullResponse, PushResponse, Topic, content_hash, content_hash_of,
+    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem,
+    IssuanceFacts, Outcome, PullResponse, PushResponse, Topic,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
+use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -31,6 +36,11 @@ const BULK_ROWS: usize = 500;
 #[derive(Clone)]
 pub struct SqliteDatabase {
     pool: SqlitePool,
+    /// Whose turn it is to write. SQLite has one writer; a connection that
+    /// finds the lock taken sleeps in its busy handler (up to 100 ms a
+    /// time) and wakes late, so writers of this process queue here instead
+    /// and the next one starts the moment the last commits.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 type Res<T> = Result<T, DbError>;
@@ -123,7 +133,7 @@ impl SqliteDatabase {
             .connect_with(options)
             .await
             .map_err(err)?;
-        let db = SqliteDatabase { pool };
+        let db = SqliteDatabase { pool, writer: Arc::default() };
         MIGRATOR.run(&db.pool).await.map_err(err)?;
         Ok(db)
     }
@@ -132,41 +142,35 @@ impl SqliteDatabase {
         &self.pool
     }
 
-    async fn write_tx(&self) -> Res<Tx> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    /// A write transaction and the turn it holds; keep both until commit.
+    async fn write_tx(&self) -> Res<(OwnedMutexGuard<()>, Tx)> {
+        let turn = self.writer.clone().lock_owned().await;
+        Ok((turn, self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)?))
     }
 }
 
-/// Reserves `n` consecutive server_seq values; returns the first.
-async fn reserve_seqs(tx: &mut Tx, n: i64) -> Res<i64> {
-    let last = sqlx::query_scalar!(
-        "UPDATE counters SET value = value + ? WHERE name = 'server_seq' RETURNING value",
-        n
-    )
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(err)?;
-    Ok(last - n + 1)
-}
-
-async fn append_feed(
+/// Stores the run `first..=last` of feed items (see `feed`).
+#[allow(clippy::too_many_arguments)]
+async fn insert_run(
     tx: &mut Tx,
-    server_seq: i64,
+    first: i64,
+    last: i64,
     station: &str,
     topic: Topic,
     origin: Option<&str>,
-    body: &serde_json::Value,
+    first_device_seq: Option<i64>,
     now: &str,
 ) -> Res<()> {
     let topic = topic.as_str();
-    let body = body.to_string();
     sqlx::query!(
-        "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) VALUES (?, ?, ?, ?, ?, ?)",
-        server_seq,
+        "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        first,
+        last,
         station,
         topic,
         origin,
-        body,
+        first_device_seq,
         now
     )
     .execute(&mut **tx)
@@ -182,9 +186,37 @@ async fn publish_in(
     body: &serde_json::Value,
     now: &str,
 ) -> Res<i64> {
-    let seq = reserve_seqs(tx, 1).await?;
-    append_feed(tx, seq, station, topic, None, body, now).await?;
+    let body = body.to_string();
+    let seq = sqlx::query!("INSERT INTO feed_items (body) VALUES (?)", body)
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?
+        .last_insert_rowid();
+    insert_run(tx, seq, seq, station, topic, None, None, now).await?;
     Ok(seq)
+}
+
+struct ItemRow {
+    server_seq: i64,
+    outcome: Option<String>,
+    body: String,
+}
+
+/// The feed items of the given server_seq ranges, in server_seq order.
+async fn fetch_items(conn: &mut sqlx::SqliteConnection, ranges: &[(i64, i64)]) -> Res<Vec<ItemRow>> {
+    if ranges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ranges = serde_json::to_string(ranges).map_err(err)?;
+    sqlx::query_as!(
+        ItemRow,
+        r#"SELECT i.server_seq AS "server_seq!: i64", i.outcome, i.body FROM json_each(?) r
+           JOIN feed_items i ON i.server_seq BETWEEN r.value ->> 0 AND r.value ->> 1 ORDER BY i.server_seq"#,
+        ranges
+    )
+    .fetch_all(conn)
+    .await
+    .map_err(err)
 }
 
 async fn add_void(tx: &mut Tx, voucher_id: &str, reason: &str, now: &str) -> Res<()> {
@@ -224,19 +256,15 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             };
             match decide_issue(device.id, f.voucher_id, existing) {
                 IssueDecision::Insert => {
-                    let at = ts(e.at);
                     sqlx::query!(
-                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
-                         value_minor, currency, state, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?)",
+                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                         currency, state) VALUES (?, ?, ?, ?, ?, ?, 'issued')",
                         f.entitlement_key,
                         f.voucher_id,
                         dev,
                         f.flight_id,
-                        f.passenger_id,
-                        f.kind,
                         f.value_minor,
-                        f.currency,
-                        at
+                        f.currency
                     )
                     .execute(&mut **tx)
                     .await
@@ -245,12 +273,11 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                 }
                 IssueDecision::Confirm => {
                     sqlx::query!(
-                        "UPDATE entitlements SET voucher_id = ?, value_minor = ?, currency = ?, kind = ?, \
+                        "UPDATE entitlements SET voucher_id = ?, value_minor = ?, currency = ?, \
                          state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = ?",
                         f.voucher_id,
                         f.value_minor,
                         f.currency,
-                        f.kind,
                         f.entitlement_key
                     )
                     .execute(&mut **tx)
@@ -306,6 +333,58 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
     }
 }
 
+/// A push's bulk statements with their values bound: the new issuance
+/// (`ON CONFLICT DO NOTHING`; what did not insert is looked at one by one)
+/// and the feed items, numbered by SQLite as they append.
+struct PushStatements {
+    entitlements: Vec<sqlx::QueryBuilder<Sqlite>>,
+    items: Vec<sqlx::QueryBuilder<Sqlite>>,
+    issued: usize,
+}
+
+impl PushStatements {
+    fn new<'a>(
+        dev: &'a str,
+        events: &'a [Event],
+        facts: &'a [Option<IssuanceFacts<'a>>],
+        bodies: &'a [String],
+    ) -> PushStatements {
+        let issued: Vec<&IssuanceFacts<'a>> = facts.iter().flatten().collect();
+        let entitlements = issued
+            .chunks(BULK_ROWS)
+            .map(|chunk| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                     currency, state) ",
+                );
+                q.push_values(chunk, |mut row, f| {
+                    row.push_bind(f.entitlement_key)
+                        .push_bind(f.voucher_id)
+                        .push_bind(dev)
+                        .push_bind(f.flight_id)
+                        .push_bind(f.value_minor)
+                        .push_bind(f.currency)
+                        .push("'issued'");
+                });
+                q.push(" ON CONFLICT (entitlement_key) DO NOTHING");
+                q
+            })
+            .collect();
+        let rows: Vec<(&'a Event, &'a String)> = events.iter().zip(bodies).collect();
+        let items = rows
+            .chunks(BULK_ROWS)
+            .map(|chunk| {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO feed_items (kind, body) ");
+                q.push_values(chunk, |mut row, (e, body)| {
+                    row.push_bind(e.kind.as_str()).push_bind(body.as_str());
+                });
+                q
+            })
+            .collect();
+        PushStatements { entitlements, items, issued: issued.len() }
+    }
+}
+
 impl Database for SqliteDatabase {
     fn backend_name(&self) -> &'static str {
         "sqlite"
@@ -354,7 +433,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn enrol(&self, code_hash: &str, d: &NewDevice, now: DateTime<Utc>) -> Res<DeviceRecord> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let now_s = ts(now);
         let id = d.id.to_string();
         let code = sqlx::query!(
@@ -459,7 +538,7 @@ impl Database for SqliteDatabase {
         body: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Res<i64> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let seq = publish_in(&mut tx, station, topic, body, &ts(now)).await?;
         tx.commit().await.map_err(err)?;
         Ok(seq)
@@ -472,7 +551,16 @@ impl Database for SqliteDatabase {
         let last = first + events.len() as i64 - 1;
         let now_s = ts(now);
         let dev = device.id.to_string();
-        let mut tx = self.write_tx().await?;
+        // Everything that does not need the database is done before the
+        // write lock is taken: SQLite has one writer, and while it waits for
+        // JSON or for arguments to be bound, every other push waits too.
+        let texts: Vec<String> = events.iter().map(|e| e.payload.to_string()).collect();
+        let bodies: Vec<String> =
+            events.iter().zip(&texts).map(|(e, t)| event_feed_text(device.id, e, t)).collect();
+        let facts: Vec<Option<IssuanceFacts<'_>>> =
+            events.iter().map(|e| if e.kind == EventKind::Issued { e.issuance() } else { None }).collect();
+        let mut prepared = Some(PushStatements::new(&dev, events, &facts, &bodies));
+        let (_turn, mut tx) = self.write_tx().await?;
         let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = ?", dev)
             .fetch_one(&mut *tx)
             .await
@@ -480,9 +568,11 @@ impl Database for SqliteDatabase {
         let mut acks = Vec::with_capacity(events.len());
         if first <= high {
             let upto = last.min(high);
-            let stored = sqlx::query!(
-                "SELECT seq, event_id, content_hash, server_seq, outcome FROM device_events \
-                 WHERE device_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            let runs: Vec<DeviceRun> = sqlx::query_as!(
+                DeviceRun,
+                r#"SELECT first_seq, last_seq, first_device_seq AS "first_device_seq!" FROM feed_runs
+                   WHERE origin_device = ?1 AND first_device_seq <= ?3 AND first_device_seq >=
+                     (SELECT MAX(first_device_seq) FROM feed_runs WHERE origin_device = ?1 AND first_device_seq <= ?2)"#,
                 dev,
                 first,
                 upto
@@ -490,113 +580,97 @@ impl Database for SqliteDatabase {
             .fetch_all(&mut *tx)
             .await
             .map_err(err)?;
-            for (e, row) in events.iter().zip(stored.iter()) {
-                if row.seq != e.seq || row.content_hash != content_hash(e) {
-                    return Err(DbError::SeqConflict { seq: e.seq });
-                }
-                let outcome =
-                    serde_json::from_str(&row.outcome).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                acks.push(EventAck {
-                    seq: row.seq,
-                    event_id: parse_uuid(&row.event_id)?,
-                    server_seq: row.server_seq,
-                    outcome,
-                });
-            }
+            let stored = fetch_items(&mut tx, &replay_ranges(&runs, first, upto)?).await?;
             if stored.len() as i64 != upto - first + 1 {
                 return Err(DbError::Corrupt(format!("device {dev} is missing events below seq {high}")));
             }
+            for ((e, text), row) in events.iter().zip(&texts).zip(stored) {
+                if !is_stored_event(&row.body, device.id, e, text) {
+                    return Err(DbError::SeqConflict { seq: e.seq });
+                }
+                let outcome = parse_outcome(row.outcome.as_deref())?;
+                acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: row.server_seq, outcome });
+            }
         }
-        let fresh = &events[acks.len()..];
+        let done = acks.len();
+        let fresh = &events[done..];
         if let Some(f) = fresh.first() {
             if f.seq != high + 1 {
                 return Err(DbError::SeqGap { high, first: f.seq });
             }
-            let base = reserve_seqs(&mut tx, fresh.len() as i64).await?;
-            // Few statements per batch, not per event: each statement is a
-            // round trip to SQLite's worker thread. New issuance goes in one
-            // INSERT; what did not insert takes the per-row path. Payloads
-            // are serialised once, for the hash and the feed.
-            let texts: Vec<String> = fresh.iter().map(|e| e.payload.to_string()).collect();
-            let issued: Vec<(gatecare_sync::IssuanceFacts<'_>, String)> = fresh
-                .iter()
-                .filter(|e| e.kind == EventKind::Issued)
-                .filter_map(|e| Some((e.issuance()?, ts(e.at))))
-                .collect();
-            let mut won: HashMap<String, bool> = HashMap::new();
-            for chunk in issued.chunks(BULK_ROWS) {
-                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
-                     value_minor, currency, state, at) ",
-                );
-                q.push_values(chunk, |mut row, (f, at)| {
-                    row.push_bind(f.entitlement_key)
-                        .push_bind(f.voucher_id)
-                        .push_bind(dev.as_str())
-                        .push_bind(f.flight_id)
-                        .push_bind(f.passenger_id)
-                        .push_bind(f.kind)
-                        .push_bind(f.value_minor)
-                        .push_bind(f.currency)
-                        .push_bind("issued")
-                        .push_bind(at.as_str());
-                });
-                q.push(" ON CONFLICT (entitlement_key) DO NOTHING RETURNING entitlement_key");
-                let keys: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await.map_err(err)?;
-                won.extend(keys.into_iter().map(|k| (k, false)));
+            let mut statements = match prepared.take() {
+                Some(s) if done == 0 => s,
+                // Part of the batch was a replay: only the rest is stored.
+                _ => PushStatements::new(&dev, fresh, &facts[done..], &bodies[done..]),
+            };
+            let mut inserted = 0;
+            for q in &mut statements.entitlements {
+                inserted += q.build().execute(&mut *tx).await.map_err(err)?.rows_affected();
             }
-            let mut rows = Vec::with_capacity(fresh.len());
+            // The items take the next rowids, which are the next server_seqs:
+            // the feed is append-only and this is its only writer.
+            let mut base = None;
+            let mut last_item = 0;
+            for q in &mut statements.items {
+                let r = q.build().execute(&mut *tx).await.map_err(err)?;
+                base.get_or_insert(r.last_insert_rowid() - r.rows_affected() as i64 + 1);
+                last_item = r.last_insert_rowid();
+            }
+            let base = base.unwrap_or(last_item + 1);
+            if last_item != base + fresh.len() as i64 - 1 {
+                return Err(DbError::Corrupt(format!(
+                    "feed items {base}..={last_item} for {} events",
+                    fresh.len()
+                )));
+            }
+            // Usually every issuance inserted. If not, some key was issued
+            // before or twice in this batch, and each issuance is decided
+            // on its own.
+            let all_inserted = inserted == statements.issued as u64;
+            let mut seen: HashSet<&str> = HashSet::new();
             for (i, e) in fresh.iter().enumerate() {
                 let server_seq = base + i as i64;
-                let bulk = match (e.kind, e.issuance()) {
-                    (EventKind::Issued, Some(f)) => match won.get_mut(f.entitlement_key) {
-                        Some(used) if !*used => {
-                            *used = true;
-                            true
+                let outcome = match (&facts[done + i], e.kind) {
+                    (Some(_), _) if all_inserted => Outcome::Applied,
+                    (Some(f), _) => {
+                        let row = sqlx::query!(
+                            "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = ?",
+                            f.entitlement_key
+                        )
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                        let placed_now = row.is_some_and(|r| {
+                            r.voucher_id == f.voucher_id && r.device_id == dev && r.state == "issued"
+                        });
+                        if seen.insert(f.entitlement_key) && placed_now {
+                            Outcome::Applied
+                        } else {
+                            apply(&mut tx, device, e, &now_s).await?
                         }
-                        _ => false,
-                    },
-                    _ => false,
+                    }
+                    (None, EventKind::Voided) => apply(&mut tx, device, e, &now_s).await?,
+                    (None, _) => Outcome::Applied,
                 };
-                let outcome = if bulk { Outcome::Applied } else { apply(&mut tx, device, e, &now_s).await? };
-                let outcome_text = serde_json::to_string(&outcome).map_err(err)?;
-                rows.push((
-                    e,
-                    server_seq,
-                    content_hash_of(e, &texts[i]),
-                    outcome_text,
-                    event_feed_text(device.id, e, &texts[i]),
-                ));
+                if let Some(text) = outcome_text(&outcome)? {
+                    sqlx::query!("UPDATE feed_items SET outcome = ? WHERE server_seq = ?", text, server_seq)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                }
                 acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq, outcome });
             }
-            for chunk in rows.chunks(BULK_ROWS) {
-                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) ",
-                );
-                q.push_values(chunk, |mut row, (e, server_seq, hash, outcome, _)| {
-                    row.push_bind(dev.as_str())
-                        .push_bind(e.seq)
-                        .push_bind(e.event_id.to_string())
-                        .push_bind(e.kind.as_str())
-                        .push_bind(hash.as_str())
-                        .push_bind(*server_seq)
-                        .push_bind(outcome.as_str())
-                        .push_bind(now_s.as_str());
-                });
-                q.build().execute(&mut *tx).await.map_err(err)?;
-                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) ",
-                );
-                q.push_values(chunk, |mut row, (_, server_seq, _, _, body)| {
-                    row.push_bind(*server_seq)
-                        .push_bind(device.station.as_str())
-                        .push_bind(Topic::Event.as_str())
-                        .push_bind(dev.as_str())
-                        .push_bind(body.as_str())
-                        .push_bind(now_s.as_str());
-                });
-                q.build().execute(&mut *tx).await.map_err(err)?;
-            }
+            insert_run(
+                &mut tx,
+                base,
+                last_item,
+                &device.station,
+                Topic::Event,
+                Some(&dev),
+                Some(f.seq),
+                &now_s,
+            )
+            .await?;
             sqlx::query!("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?", last, now_s, dev)
                 .execute(&mut *tx)
                 .await
@@ -608,31 +682,55 @@ impl Database for SqliteDatabase {
 
     async fn pull(&self, device: &DeviceRecord, after: i64, limit: u32) -> Res<PullResponse> {
         let limit = i64::from(limit.clamp(1, gatecare_sync::MAX_PAGE));
+        let mut conn = self.pool.acquire().await.map_err(err)?;
+        // The first `limit` runs of the station and of all stations, each
+        // in index order (an IN over both would sort every later run).
         let rows = sqlx::query!(
-            "SELECT server_seq, topic, origin_device, body, at FROM feed \
-             WHERE server_seq > ? AND station IN (?, '*') ORDER BY server_seq LIMIT ?",
-            after,
+            r#"SELECT first_seq AS "first_seq!: i64", last_seq AS "last_seq!: i64", topic AS "topic!: String",
+                      origin_device, at AS "at!: String" FROM
+                 (SELECT first_seq, last_seq, topic, origin_device, at FROM feed_runs
+                  WHERE station = ?1 AND last_seq > ?2 ORDER BY last_seq LIMIT ?3)
+               UNION ALL SELECT * FROM
+                 (SELECT first_seq, last_seq, topic, origin_device, at FROM feed_runs
+                  WHERE station = '*' AND last_seq > ?2 ORDER BY last_seq LIMIT ?3)"#,
             device.station,
+            after,
             limit
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(err)?;
-        let more = rows.len() as i64 == limit;
-        let next_after = rows.last().map_or(after, |r| r.server_seq);
-        let me = device.id.to_string();
-        let mut items = Vec::with_capacity(rows.len());
-        // The device's own events come back only as acknowledgements.
-        for r in rows.into_iter().filter(|r| r.origin_device.as_deref() != Some(me.as_str())) {
-            items.push(FeedItem {
-                server_seq: r.server_seq,
-                topic: Topic::parse(&r.topic)
-                    .ok_or_else(|| DbError::Corrupt(format!("topic {:?}", r.topic)))?,
-                at: parse_ts(&r.at)?,
-                body: serde_json::from_str(&r.body).map_err(|e| DbError::Corrupt(e.to_string()))?,
-            });
+        let mut runs = rows
+            .into_iter()
+            .map(|r| {
+                Ok(FeedRun {
+                    first_seq: r.first_seq,
+                    last_seq: r.last_seq,
+                    topic: Topic::parse(&r.topic)
+                        .ok_or_else(|| DbError::Corrupt(format!("topic {:?}", r.topic)))?,
+                    origin_device: r.origin_device.as_deref().map(parse_uuid).transpose()?,
+                    at: parse_ts(&r.at)?,
+                })
+            })
+            .collect::<Res<Vec<_>>>()?;
+        let plan = plan_page(&mut runs, after, limit, device.id);
+        let ranges: Vec<(i64, i64)> = plan.spans.iter().map(|s| (s.lo, s.hi)).collect();
+        let mut rows = fetch_items(&mut conn, &ranges).await?.into_iter();
+        let mut items = Vec::new();
+        for span in &plan.spans {
+            let run = &runs[span.run];
+            for seq in span.lo..=span.hi {
+                let row = rows.next().filter(|r| r.server_seq == seq);
+                let row = row.ok_or_else(|| DbError::Corrupt(format!("feed item {seq} is missing")))?;
+                items.push(FeedItem {
+                    server_seq: seq,
+                    topic: run.topic,
+                    at: run.at,
+                    body: serde_json::from_str(&row.body).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                });
+            }
         }
-        Ok(PullResponse { items, next_after, more })
+        Ok(PullResponse { items, next_after: plan.next_after, more: plan.more })
     }
 
     async fn claim(
@@ -641,7 +739,7 @@ impl Database for SqliteDatabase {
         req: &ClaimRequest,
         now: DateTime<Utc>,
     ) -> Res<ClaimResponse> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let (dev, now_s) = (device.id.to_string(), ts(now));
         let leased_to = sqlx::query_scalar!(
             "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?)) \
@@ -670,13 +768,12 @@ impl Database for SqliteDatabase {
         let answer = match existing {
             None => {
                 sqlx::query!(
-                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
-                     value_minor, currency, state, at) VALUES (?, ?, ?, ?, '', '', 0, '', 'claimed', ?)",
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                     currency, state) VALUES (?, ?, ?, ?, 0, '', 'claimed')",
                     req.entitlement_key,
                     req.voucher_id,
                     dev,
-                    req.flight_id,
-                    now_s
+                    req.flight_id
                 )
                 .execute(&mut *tx)
                 .await
@@ -702,7 +799,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn grant_lease(&self, l: &LeaseRecord) -> Res<i64> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let (id, dev, exp, at) =
             (l.id.to_string(), l.device_id.to_string(), ts(l.expires_at), ts(l.granted_at));
         sqlx::query!(
@@ -728,7 +825,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn upsert_agent(&self, a: &AgentRecord, now: DateTime<Utc>) -> Res<i64> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let now_s = ts(now);
         sqlx::query!(
             "INSERT INTO agents (code, name, role, station, pin_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?) \
@@ -798,7 +895,7 @@ impl Database for SqliteDatabase {
         voucher_id: &str,
         now: DateTime<Utc>,
     ) -> Res<RedeemOutcome> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let rid = redemption_id.to_string();
         let row_to = |redemption_id: String,
                       voucher_id: String,
@@ -882,8 +979,9 @@ impl Database for SqliteDatabase {
 
     async fn case_events(&self) -> Res<Vec<CaseEventRecord>> {
         let rows = sqlx::query!(
-            "SELECT f.station, d.kind, f.body FROM device_events d JOIN feed f ON f.server_seq = d.server_seq \
-             WHERE d.kind IN ('case_opened', 'case_updated') ORDER BY d.server_seq"
+            r#"SELECT r.station, i.kind AS "kind!", i.body FROM feed_items i
+               JOIN feed_runs r ON r.first_seq = (SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= i.server_seq)
+               WHERE i.kind IN ('case_opened', 'case_updated') ORDER BY i.server_seq"#
         )
         .fetch_all(&self.pool)
         .await
@@ -901,8 +999,8 @@ impl Database for SqliteDatabase {
         let r = sqlx::query!(
             r#"SELECT
                 (SELECT COUNT(*) FROM devices) AS "devices!: i64",
-                (SELECT COUNT(*) FROM device_events) AS "events!: i64",
-                (SELECT COUNT(*) FROM feed) AS "feed_items!: i64",
+                (SELECT COUNT(*) FROM feed_items WHERE kind IS NOT NULL) AS "events!: i64",
+                (SELECT COUNT(*) FROM feed_items) AS "feed_items!: i64",
                 (SELECT COUNT(*) FROM entitlements WHERE state <> 'claimed') AS "issued!: i64",
                 (SELECT COUNT(*) FROM conflicts) AS "conflicts!: i64",
                 (SELECT COUNT(*) FROM voids) AS "voids!: i64",

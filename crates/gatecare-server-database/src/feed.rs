@@ -1,0 +1,224 @@
+//! The feed's storage shape, shared by both backends.
+//!
+//! Every feed item (a device's event, a void, a conflict, a flight update…)
+//! is one row keyed by its `server_seq` and holding its body, nothing else
+//! that is per item. What items of one push or one publication have in
+//! common — station, topic, the device that sent them, the device seq of
+//! the first, when central received them — is stored once, as a *run* of
+//! consecutive server_seqs. A push of 500 events is then 500 appends in
+//! server_seq order plus one run row, instead of 500 rows in each of several
+//! indexes; the indexes (by station for pulls, by device and seq for
+//! replays) are over runs.
+//!
+//! The functions here decide which items a pull or a replay reads, from the
+//! runs alone; the backends fetch exactly those ranges.
+
+use chrono::{DateTime, Utc};
+use gatecare_sync::Topic;
+use uuid::Uuid;
+
+use crate::DbError;
+
+/// A run of consecutive feed items with one station, topic and origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRun {
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub topic: Topic,
+    pub origin_device: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+/// Items `lo..=hi` of the run `run` (an index into the runs given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub lo: i64,
+    pub hi: i64,
+    pub run: usize,
+}
+
+/// What one page of a pull reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagePlan {
+    /// The spans to fetch, in server_seq order.
+    pub spans: Vec<Span>,
+    pub next_after: i64,
+    pub more: bool,
+}
+
+/// Plans a page of up to `limit` items after `after` from the station's
+/// runs (its own and the all-station ones), which the backend fetched as
+/// the first `limit` of each by `last_seq` — enough, since every run adds at
+/// least one item. A device's own events count toward the page and move the
+/// cursor but are not sent back: it has them as acknowledgements.
+pub fn plan_page(runs: &mut [FeedRun], after: i64, limit: i64, me: Uuid) -> PagePlan {
+    runs.sort_by_key(|r| r.first_seq);
+    let mut spans = Vec::new();
+    let mut left = limit.max(1);
+    let mut next_after = after;
+    for (i, r) in runs.iter().enumerate() {
+        let lo = r.first_seq.max(after + 1);
+        if lo > r.last_seq {
+            continue;
+        }
+        let hi = r.last_seq.min(lo + left - 1);
+        if r.origin_device != Some(me) {
+            spans.push(Span { lo, hi, run: i });
+        }
+        left -= hi - lo + 1;
+        next_after = hi;
+        if left == 0 {
+            return PagePlan { spans, next_after, more: true };
+        }
+    }
+    PagePlan { spans, next_after, more: false }
+}
+
+/// A run of one device's events: server_seqs `first_seq..=last_seq` hold
+/// device seqs from `first_device_seq` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceRun {
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub first_device_seq: i64,
+}
+
+/// The server_seq ranges holding device seqs `first..=upto`, in device seq
+/// order, from the device's runs that overlap them. Seqs are gapless, so a
+/// seq no run holds means the store lost events.
+pub fn replay_ranges(runs: &[DeviceRun], first: i64, upto: i64) -> Result<Vec<(i64, i64)>, DbError> {
+    let mut runs = runs.to_vec();
+    runs.sort_by_key(|r| r.first_device_seq);
+    let mut out = Vec::new();
+    let mut want = first;
+    for r in runs {
+        let last_device_seq = r.first_device_seq + (r.last_seq - r.first_seq);
+        if last_device_seq < want || r.first_device_seq > upto {
+            continue;
+        }
+        if r.first_device_seq > want {
+            break;
+        }
+        let hi = last_device_seq.min(upto);
+        out.push((r.first_seq + (want - r.first_device_seq), r.first_seq + (hi - r.first_device_seq)));
+        want = hi + 1;
+        if want > upto {
+            return Ok(out);
+        }
+    }
+    Err(DbError::Corrupt(format!("no stored events for device seqs {want}..={upto}")))
+}
+
+/// Whether a stored event body is the one `e` from `device` makes: a replay
+/// must carry exactly what was stored. Compared as JSON values, so a backend
+/// that normalises JSON text (or data migrated from one) still matches.
+pub fn is_stored_event(
+    stored_body: &str,
+    device: Uuid,
+    e: &gatecare_sync::Event,
+    payload_text: &str,
+) -> bool {
+    let stored: Result<serde_json::Value, _> = serde_json::from_str(stored_body);
+    let replayed: Result<serde_json::Value, _> =
+        serde_json::from_str(&crate::event_feed_text(device, e, payload_text));
+    matches!((stored, replayed), (Ok(a), Ok(b)) if a == b)
+}
+
+/// An event's outcome as stored: nothing for the common `applied`.
+pub fn outcome_text(o: &gatecare_sync::Outcome) -> Result<Option<String>, DbError> {
+    match o {
+        gatecare_sync::Outcome::Applied => Ok(None),
+        o => serde_json::to_string(o).map(Some).map_err(|e| DbError::Corrupt(e.to_string())),
+    }
+}
+
+pub fn parse_outcome(text: Option<&str>) -> Result<gatecare_sync::Outcome, DbError> {
+    match text {
+        None => Ok(gatecare_sync::Outcome::Applied),
+        Some(t) => serde_json::from_str(t).map_err(|e| DbError::Corrupt(format!("outcome {t:?}: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(first_seq: i64, last_seq: i64, origin: Option<Uuid>) -> FeedRun {
+        FeedRun { first_seq, last_seq, topic: Topic::Event, origin_device: origin, at: DateTime::UNIX_EPOCH }
+    }
+
+    #[test]
+    fn a_page_takes_runs_in_order_and_stops_inside_one() {
+        let me = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        // Out of order, as the two per-station queries return them.
+        let mut runs =
+            vec![run(11, 11, None), run(1, 10, Some(other)), run(12, 20, Some(me)), run(21, 30, None)];
+        let p = plan_page(&mut runs, 0, 15, me);
+        assert_eq!(p.spans, vec![Span { lo: 1, hi: 10, run: 0 }, Span { lo: 11, hi: 11, run: 1 }]);
+        // Own events fill the page and move the cursor without being sent.
+        assert_eq!((p.next_after, p.more), (15, true));
+        let p = plan_page(&mut runs, 15, 15, me);
+        assert_eq!(p.spans, vec![Span { lo: 21, hi: 30, run: 3 }]);
+        // Exactly full: the next page is asked for, and is empty.
+        assert_eq!((p.next_after, p.more), (30, true));
+        let p = plan_page(&mut runs, 30, 15, me);
+        assert_eq!((p.spans.len(), p.next_after, p.more), (0, 30, false));
+    }
+
+    #[test]
+    fn a_full_last_page_says_more_and_the_next_one_is_empty() {
+        let me = Uuid::now_v7();
+        let mut runs = vec![run(5, 9, None)];
+        let p = plan_page(&mut runs, 4, 5, me);
+        assert_eq!((p.spans, p.next_after, p.more), (vec![Span { lo: 5, hi: 9, run: 0 }], 9, true));
+        let p = plan_page(&mut runs, 9, 5, me);
+        assert_eq!((p.spans.len(), p.next_after, p.more), (0, 9, false));
+    }
+
+    #[test]
+    fn replays_map_device_seqs_to_server_seqs_across_runs() {
+        let runs = [
+            DeviceRun { first_seq: 501, last_seq: 1000, first_device_seq: 1 },
+            DeviceRun { first_seq: 2001, last_seq: 2003, first_device_seq: 501 },
+        ];
+        assert_eq!(replay_ranges(&runs, 499, 502).unwrap(), vec![(999, 1000), (2001, 2002)]);
+        assert_eq!(replay_ranges(&runs, 1, 1).unwrap(), vec![(501, 501)]);
+        assert!(matches!(replay_ranges(&runs, 500, 504), Err(DbError::Corrupt(_))));
+        assert!(matches!(replay_ranges(&runs[1..], 1, 1), Err(DbError::Corrupt(_))));
+    }
+
+    #[test]
+    fn outcomes_round_trip_and_applied_is_stored_as_nothing() {
+        use gatecare_sync::Outcome;
+        assert_eq!(outcome_text(&Outcome::Applied).unwrap(), None);
+        let c = Outcome::Conflict { winner_voucher_id: "v1".into(), winner_device: Uuid::now_v7() };
+        let t = outcome_text(&c).unwrap();
+        assert_eq!(parse_outcome(t.as_deref()).unwrap(), c);
+        assert_eq!(parse_outcome(None).unwrap(), Outcome::Applied);
+        assert!(parse_outcome(Some("{")).is_err());
+    }
+
+    #[test]
+    fn a_replay_matches_only_the_stored_event() {
+        let d = Uuid::now_v7();
+        let e = gatecare_sync::Event {
+            seq: 3,
+            event_id: Uuid::now_v7(),
+            kind: gatecare_sync::EventKind::Feedback,
+            at: DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            payload: serde_json::json!({"score": 4}),
+        };
+        let text = e.payload.to_string();
+        let stored = crate::event_feed_text(d, &e, &text);
+        assert!(is_stored_event(&stored, d, &e, &text));
+        // The same value with other spacing and key order (PostgreSQL's jsonb text).
+        let reordered = serde_json::to_string_pretty(&crate::event_feed_body(d, &e)).unwrap();
+        assert!(is_stored_event(&reordered, d, &e, &text));
+        let mut other = e.clone();
+        other.payload = serde_json::json!({"score": 5});
+        assert!(!is_stored_event(&stored, d, &other, &other.payload.to_string()));
+        assert!(!is_stored_event(&stored, Uuid::now_v7(), &e, &text));
+        assert!(!is_stored_event("not json", d, &e, &text));
+    }
+}
