@@ -1,9 +1,9 @@
 //! Central's PostgreSQL backend.
 //!
-//! Pushes are batched: the common case (new issuance) is four statements per
+//! Pushes are batched: the common case (new issuance) is five statements per
 //! batch whatever its size — lock the device row, insert the entitlements
 //! with `UNNEST … ON CONFLICT DO NOTHING`, reserve the server_seq range, insert
-//! the acknowledgements and feed rows with `UNNEST`. Only rows that did not
+//! the feed items with `UNNEST` and their run (see `feed`). Only rows that did not
 //! insert (a confirmed claim, a double issuance) and voids take the per-row
 //! path. Lock order is device → entitlements → counters everywhere, so pushes,
 //! claims and redemptions cannot deadlock.
@@ -13,6 +13,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use gatecare_server_database::feed::{
+    DeviceRun, FeedRun, is_stored_event, outcome_text, parse_outcome, plan_page, replay_ranges,
+};
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
@@ -20,7 +23,7 @@ use gatecare_server_database::{
 };
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
-    PullResponse, PushResponse, Topic, content_hash, content_hash_of,
+    PullResponse, PushResponse, Topic,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -129,27 +132,33 @@ struct PendingFeed {
     body: serde_json::Value,
 }
 
-async fn insert_feed(
-    tx: &mut Tx,
-    rows: &[(i64, &str, Topic, Option<Uuid>, &str)],
-    now: DateTime<Utc>,
-) -> Res<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let stations: Vec<String> = rows.iter().map(|r| r.1.to_owned()).collect();
-    let topics: Vec<String> = rows.iter().map(|r| r.2.as_str().to_owned()).collect();
-    let origins: Vec<Option<Uuid>> = rows.iter().map(|r| r.3).collect();
-    let bodies: Vec<&str> = rows.iter().map(|r| r.4).collect();
+/// A run of feed items to store (see `feed`).
+struct NewRun<'a> {
+    first: i64,
+    last: i64,
+    station: &'a str,
+    topic: Topic,
+    origin: Option<Uuid>,
+    first_device_seq: Option<i64>,
+}
+
+async fn insert_runs(tx: &mut Tx, runs: &[NewRun<'_>], now: DateTime<Utc>) -> Res<()> {
+    let firsts: Vec<i64> = runs.iter().map(|r| r.first).collect();
+    let lasts: Vec<i64> = runs.iter().map(|r| r.last).collect();
+    let stations: Vec<&str> = runs.iter().map(|r| r.station).collect();
+    let topics: Vec<&str> = runs.iter().map(|r| r.topic.as_str()).collect();
+    let origins: Vec<Option<Uuid>> = runs.iter().map(|r| r.origin).collect();
+    let device_seqs: Vec<Option<i64>> = runs.iter().map(|r| r.first_device_seq).collect();
     sqlx::query!(
-        "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) \
-         SELECT s, st, t, o, b::jsonb, $6 FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(s, st, t, o, b)",
-        &seqs,
-        &stations,
-        &topics,
+        "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at) \
+         SELECT f, l, s, t, o, d, $7 FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::uuid[], \
+         $6::bigint[]) AS u(f, l, s, t, o, d)",
+        &firsts,
+        &lasts,
+        &stations as &[&str],
+        &topics as &[&str],
         &origins as &[Option<Uuid>],
-        &bodies as &[&str],
+        &device_seqs as &[Option<i64>],
         now
     )
     .execute(&mut **tx)
@@ -166,8 +175,39 @@ async fn publish_in(
     now: DateTime<Utc>,
 ) -> Res<i64> {
     let seq = reserve_seqs(tx, 1).await?;
-    insert_feed(tx, &[(seq, station, topic, None, &body.to_string())], now).await?;
+    let body = body.to_string();
+    sqlx::query!("INSERT INTO feed_items (server_seq, body) VALUES ($1, $2::text::json)", seq, body)
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    let run = NewRun { first: seq, last: seq, station, topic, origin: None, first_device_seq: None };
+    insert_runs(tx, &[run], now).await?;
     Ok(seq)
+}
+
+struct ItemRow {
+    server_seq: i64,
+    outcome: Option<String>,
+    body: String,
+}
+
+/// The feed items of the given server_seq ranges, in server_seq order.
+async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Res<Vec<ItemRow>> {
+    if ranges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (los, his): (Vec<i64>, Vec<i64>) = ranges.iter().copied().unzip();
+    sqlx::query_as!(
+        ItemRow,
+        r#"SELECT i.server_seq, i.outcome::text AS outcome, i.body::text AS "body!"
+           FROM UNNEST($1::bigint[], $2::bigint[]) AS r(lo, hi)
+           JOIN feed_items i ON i.server_seq BETWEEN r.lo AND r.hi ORDER BY i.server_seq"#,
+        &los,
+        &his
+    )
+    .fetch_all(conn)
+    .await
+    .map_err(err)
 }
 
 /// Adds a voucher to the void list; the feed item is returned for the caller
@@ -222,18 +262,14 @@ async fn apply_issue(
         match decision {
             IssueDecision::Insert => {
                 let n = sqlx::query!(
-                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
-                     value_minor, currency, state, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'issued', $9) \
-                     ON CONFLICT (entitlement_key) DO NOTHING",
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, \
+                     state) VALUES ($1, $2, $3, $4, $5, $6, 'issued') ON CONFLICT (entitlement_key) DO NOTHING",
                     f.entitlement_key,
                     f.voucher_id,
                     device.id,
                     f.flight_id,
-                    f.passenger_id,
-                    f.kind,
                     f.value_minor,
-                    f.currency,
-                    e.at
+                    f.currency
                 )
                 .execute(&mut **tx)
                 .await
@@ -245,12 +281,11 @@ async fn apply_issue(
             }
             IssueDecision::Confirm => {
                 sqlx::query!(
-                    "UPDATE entitlements SET voucher_id = $1, value_minor = $2, currency = $3, kind = $4, \
-                     state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = $5",
+                    "UPDATE entitlements SET voucher_id = $1, value_minor = $2, currency = $3, \
+                     state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = $4",
                     f.voucher_id,
                     f.value_minor,
                     f.currency,
-                    f.kind,
                     f.entitlement_key
                 )
                 .execute(&mut **tx)
@@ -445,6 +480,8 @@ impl Database for PgDatabase {
             return Ok(PushResponse { acks: Vec::new(), high_seq: device.high_seq });
         };
         let last = first + events.len() as i64 - 1;
+        // Payloads are serialised once, before any row is locked.
+        let texts: Vec<String> = events.iter().map(|e| e.payload.to_string()).collect();
         let mut tx = self.tx().await?;
         // Serialises this device's pushes (replays racing their original).
         let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = $1 FOR UPDATE", device.id)
@@ -454,9 +491,11 @@ impl Database for PgDatabase {
         let mut acks = Vec::with_capacity(events.len());
         if first <= high {
             let upto = last.min(high);
-            let stored = sqlx::query!(
-                "SELECT seq, event_id, content_hash, server_seq, outcome FROM device_events \
-                 WHERE device_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+            let runs: Vec<DeviceRun> = sqlx::query_as!(
+                DeviceRun,
+                r#"SELECT first_seq, last_seq, first_device_seq AS "first_device_seq!" FROM feed_runs
+                   WHERE origin_device = $1 AND first_device_seq <= $3 AND first_device_seq >=
+                     (SELECT MAX(first_device_seq) FROM feed_runs WHERE origin_device = $1 AND first_device_seq <= $2)"#,
                 device.id,
                 first,
                 upto
@@ -464,27 +503,24 @@ impl Database for PgDatabase {
             .fetch_all(&mut *tx)
             .await
             .map_err(err)?;
+            let stored = fetch_items(&mut tx, &replay_ranges(&runs, first, upto)?).await?;
             if stored.len() as i64 != upto - first + 1 {
                 return Err(DbError::Corrupt(format!(
                     "device {} is missing events below seq {high}",
                     device.id
                 )));
             }
-            for (e, row) in events.iter().zip(stored) {
-                if row.seq != e.seq || row.content_hash != content_hash(e) {
+            for ((e, text), row) in events.iter().zip(&texts).zip(stored) {
+                if !is_stored_event(&row.body, device.id, e, text) {
                     return Err(DbError::SeqConflict { seq: e.seq });
                 }
-                let outcome =
-                    serde_json::from_value(row.outcome).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                acks.push(EventAck {
-                    seq: row.seq,
-                    event_id: row.event_id,
-                    server_seq: row.server_seq,
-                    outcome,
-                });
+                let outcome = parse_outcome(row.outcome.as_deref())?;
+                acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: row.server_seq, outcome });
             }
         }
-        let fresh = &events[acks.len()..];
+        let done = acks.len();
+        let fresh = &events[done..];
+        let texts = &texts[done..];
         let Some(f0) = fresh.first() else {
             tx.commit().await.map_err(err)?;
             return Ok(PushResponse { acks, high_seq: high });
@@ -500,41 +536,33 @@ impl Database for PgDatabase {
             .filter(|(_, e)| e.kind == EventKind::Issued)
             .filter_map(|(i, e)| e.issuance().map(|f| (i, f)))
             .collect();
-        let mut inserted_keys: HashMap<String, usize> = HashMap::new();
+        let mut inserted_keys: HashMap<&str, usize> = HashMap::new();
         if !issued.is_empty() {
-            let col = |g: &dyn Fn(&gatecare_sync::IssuanceFacts<'_>) -> String| -> Vec<String> {
-                issued.iter().map(|(_, f)| g(f)).collect()
-            };
-            let keys = col(&|f| f.entitlement_key.to_owned());
-            let vouchers = col(&|f| f.voucher_id.to_owned());
-            let flights = col(&|f| f.flight_id.to_owned());
-            let passengers = col(&|f| f.passenger_id.to_owned());
-            let kinds = col(&|f| f.kind.to_owned());
-            let currencies = col(&|f| f.currency.to_owned());
+            let keys: Vec<&str> = issued.iter().map(|(_, f)| f.entitlement_key).collect();
+            let vouchers: Vec<&str> = issued.iter().map(|(_, f)| f.voucher_id).collect();
+            let flights: Vec<&str> = issued.iter().map(|(_, f)| f.flight_id).collect();
+            let currencies: Vec<&str> = issued.iter().map(|(_, f)| f.currency).collect();
             let values: Vec<i64> = issued.iter().map(|(_, f)| f.value_minor).collect();
-            let ats: Vec<DateTime<Utc>> = issued.iter().map(|(i, _)| fresh[*i].at).collect();
             let won = sqlx::query_scalar!(
-                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
-                 value_minor, currency, state, at) \
-                 SELECT k, v, $3, fl, p, kd, val, c, 'issued', a \
-                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::timestamptz[]) \
-                      AS u(k, v, fl, p, kd, val, c, a) \
+                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
+                 SELECT k, v, $3, fl, val, c, 'issued' \
+                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c) \
                  ON CONFLICT (entitlement_key) DO NOTHING RETURNING entitlement_key",
-                &keys,
-                &vouchers,
+                &keys as &[&str],
+                &vouchers as &[&str],
                 device.id,
-                &flights,
-                &passengers,
-                &kinds,
+                &flights as &[&str],
                 &values,
-                &currencies,
-                &ats
+                &currencies as &[&str]
             )
             .fetch_all(&mut *tx)
             .await
             .map_err(err)?;
-            for k in won {
-                inserted_keys.insert(k, 0);
+            let won: std::collections::HashSet<String> = won.into_iter().collect();
+            for k in keys {
+                if won.contains(k) {
+                    inserted_keys.entry(k).or_insert(0);
+                }
             }
         }
 
@@ -568,49 +596,51 @@ impl Database for PgDatabase {
             outcomes.push(outcome);
         }
 
-        // Number everything last: the counter row lock is held briefly.
-        let base = reserve_seqs(&mut tx, (fresh.len() + pending.len()) as i64).await?;
-        let seqs: Vec<i64> = (0..fresh.len() as i64).map(|i| base + i).collect();
-        let dev_ids = vec![device.id; fresh.len()];
-        let ev_seqs: Vec<i64> = fresh.iter().map(|e| e.seq).collect();
-        let event_ids: Vec<Uuid> = fresh.iter().map(|e| e.event_id).collect();
-        let kinds: Vec<String> = fresh.iter().map(|e| e.kind.as_str().to_owned()).collect();
-        // Payloads are serialised once, for the hash and the feed.
-        let texts: Vec<String> = fresh.iter().map(|e| e.payload.to_string()).collect();
-        let hashes: Vec<String> = fresh.iter().zip(&texts).map(|(e, t)| content_hash_of(e, t)).collect();
-        let outcome_json: Vec<String> =
-            outcomes.iter().map(serde_json::to_string).collect::<Result<_, _>>().map_err(err)?;
+        // Everything but the numbers is ready before the counter row is
+        // locked: from here to commit, other pushes wait.
+        let mut kinds: Vec<Option<&str>> = fresh.iter().map(|e| Some(e.kind.as_str())).collect();
+        let mut outcome_texts: Vec<Option<String>> = outcomes.iter().map(outcome_text).collect::<Res<_>>()?;
+        let mut bodies: Vec<String> =
+            fresh.iter().zip(texts).map(|(e, t)| event_feed_text(device.id, e, t)).collect();
+        for p in &pending {
+            kinds.push(None);
+            outcome_texts.push(None);
+            bodies.push(p.body.to_string());
+        }
+        let base = reserve_seqs(&mut tx, bodies.len() as i64).await?;
+        let seqs: Vec<i64> = (0..bodies.len() as i64).map(|i| base + i).collect();
         sqlx::query!(
-            "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
-             SELECT d, s, i, k, h, ss, o::jsonb, $8 FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], \
-             $6::bigint[], $7::text[]) AS u(d, s, i, k, h, ss, o)",
-            &dev_ids,
-            &ev_seqs,
-            &event_ids,
-            &kinds,
-            &hashes,
+            "INSERT INTO feed_items (server_seq, kind, outcome, body) \
+             SELECT s, k, o::jsonb, b::json FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(s, k, o, b)",
             &seqs,
-            &outcome_json,
-            now
+            &kinds as &[Option<&str>],
+            &outcome_texts as &[Option<String>],
+            &bodies
         )
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-        let bodies: Vec<String> =
-            fresh.iter().zip(&texts).map(|(e, t)| event_feed_text(device.id, e, t)).collect();
-        let pending_bodies: Vec<String> = pending.iter().map(|p| p.body.to_string()).collect();
-        let mut feed: Vec<(i64, &str, Topic, Option<Uuid>, &str)> = fresh
-            .iter()
-            .enumerate()
-            .map(|(i, _)| {
-                (seqs[i], device.station.as_str(), Topic::Event, Some(device.id), bodies[i].as_str())
-            })
-            .collect();
-        let extra_base = base + fresh.len() as i64;
+        let last_event = base + fresh.len() as i64 - 1;
+        let mut runs = vec![NewRun {
+            first: base,
+            last: last_event,
+            station: &device.station,
+            topic: Topic::Event,
+            origin: Some(device.id),
+            first_device_seq: Some(f0.seq),
+        }];
         for (i, p) in pending.iter().enumerate() {
-            feed.push((extra_base + i as i64, p.station.as_str(), p.topic, None, pending_bodies[i].as_str()));
+            let seq = last_event + 1 + i as i64;
+            runs.push(NewRun {
+                first: seq,
+                last: seq,
+                station: &p.station,
+                topic: p.topic,
+                origin: None,
+                first_device_seq: None,
+            });
         }
-        insert_feed(&mut tx, &feed, now).await?;
+        insert_runs(&mut tx, &runs, now).await?;
         sqlx::query!(
             "UPDATE devices SET high_seq = $1, last_seen_at = $2 WHERE id = $3",
             last,
@@ -629,29 +659,55 @@ impl Database for PgDatabase {
 
     async fn pull(&self, device: &DeviceRecord, after: i64, limit: u32) -> Res<PullResponse> {
         let limit = i64::from(limit.clamp(1, gatecare_sync::MAX_PAGE));
+        let mut conn = self.pool.acquire().await.map_err(err)?;
+        // The first `limit` runs of the station and of all stations, each
+        // in index order.
         let rows = sqlx::query!(
-            "SELECT server_seq, topic, origin_device, body, at FROM feed \
-             WHERE server_seq > $1 AND station IN ($2, '*') ORDER BY server_seq LIMIT $3",
-            after,
+            r#"(SELECT first_seq, last_seq, topic, origin_device, at FROM feed_runs
+                WHERE station = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3)
+               UNION ALL
+               (SELECT first_seq, last_seq, topic, origin_device, at FROM feed_runs
+                WHERE station = '*' AND last_seq > $2 ORDER BY last_seq LIMIT $3)"#,
             device.station,
+            after,
             limit
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(err)?;
-        let more = rows.len() as i64 == limit;
-        let next_after = rows.last().map_or(after, |r| r.server_seq);
-        let mut items = Vec::with_capacity(rows.len());
-        for r in rows.into_iter().filter(|r| r.origin_device != Some(device.id)) {
-            items.push(FeedItem {
-                server_seq: r.server_seq,
-                topic: Topic::parse(&r.topic)
-                    .ok_or_else(|| DbError::Corrupt(format!("topic {:?}", r.topic)))?,
-                at: r.at,
-                body: r.body,
+        let mut runs = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (Some(first_seq), Some(last_seq), Some(topic), Some(at)) =
+                (r.first_seq, r.last_seq, r.topic, r.at)
+            else {
+                return Err(DbError::Corrupt("a feed run without its numbers".into()));
+            };
+            runs.push(FeedRun {
+                first_seq,
+                last_seq,
+                topic: Topic::parse(&topic).ok_or_else(|| DbError::Corrupt(format!("topic {topic:?}")))?,
+                origin_device: r.origin_device,
+                at,
             });
         }
-        Ok(PullResponse { items, next_after, more })
+        let plan = plan_page(&mut runs, after, limit, device.id);
+        let ranges: Vec<(i64, i64)> = plan.spans.iter().map(|s| (s.lo, s.hi)).collect();
+        let mut rows = fetch_items(&mut conn, &ranges).await?.into_iter();
+        let mut items = Vec::new();
+        for span in &plan.spans {
+            let run = &runs[span.run];
+            for seq in span.lo..=span.hi {
+                let row = rows.next().filter(|r| r.server_seq == seq);
+                let row = row.ok_or_else(|| DbError::Corrupt(format!("feed item {seq} is missing")))?;
+                items.push(FeedItem {
+                    server_seq: seq,
+                    topic: run.topic,
+                    at: run.at,
+                    body: serde_json::from_str(&row.body).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                });
+            }
+        }
+        Ok(PullResponse { items, next_after: plan.next_after, more: plan.more })
     }
 
     async fn claim(
@@ -686,14 +742,12 @@ impl Database for PgDatabase {
             let answer = match existing {
                 None => {
                     let n = sqlx::query!(
-                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
-                         value_minor, currency, state, at) VALUES ($1, $2, $3, $4, '', '', 0, '', 'claimed', $5) \
-                         ON CONFLICT (entitlement_key) DO NOTHING",
+                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                         currency, state) VALUES ($1, $2, $3, $4, 0, '', 'claimed') ON CONFLICT (entitlement_key) DO NOTHING",
                         req.entitlement_key,
                         req.voucher_id,
                         device.id,
-                        req.flight_id,
-                        now
+                        req.flight_id
                     )
                     .execute(&mut *tx)
                     .await
@@ -876,8 +930,9 @@ impl Database for PgDatabase {
 
     async fn case_events(&self) -> Res<Vec<CaseEventRecord>> {
         let rows = sqlx::query!(
-            "SELECT f.station, d.kind, f.body FROM device_events d JOIN feed f ON f.server_seq = d.server_seq \
-             WHERE d.kind IN ('case_opened', 'case_updated') ORDER BY d.server_seq"
+            r#"SELECT r.station, i.kind AS "kind!", i.body AS "body!: serde_json::Value" FROM feed_items i
+               JOIN feed_runs r ON r.first_seq = (SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= i.server_seq)
+               WHERE i.kind IN ('case_opened', 'case_updated') ORDER BY i.server_seq"#
         )
         .fetch_all(&self.pool)
         .await
@@ -892,8 +947,8 @@ impl Database for PgDatabase {
         let r = sqlx::query!(
             r#"SELECT
                 (SELECT COUNT(*) FROM devices) AS "devices!",
-                (SELECT COUNT(*) FROM device_events) AS "events!",
-                (SELECT COUNT(*) FROM feed) AS "feed_items!",
+                (SELECT COUNT(*) FROM feed_items WHERE kind IS NOT NULL) AS "events!",
+                (SELECT COUNT(*) FROM feed_items) AS "feed_items!",
                 (SELECT COUNT(*) FROM entitlements WHERE state <> 'claimed') AS "issued!",
                 (SELECT COUNT(*) FROM conflicts) AS "conflicts!",
                 (SELECT COUNT(*) FROM voids) AS "voids!",
