@@ -864,9 +864,10 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         // … and arrive: the worker ships the log within seconds.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let at_central: Vec<String> = sqlx::query_scalar("SELECT kind FROM device_events ORDER BY seq")
-                .fetch_all(central.db.pool())
-                .await?;
+            let at_central: Vec<String> =
+                sqlx::query_scalar("SELECT kind FROM feed_items WHERE kind IS NOT NULL ORDER BY server_seq")
+                    .fetch_all(central.db.pool())
+                    .await?;
             if at_central == kinds {
                 break;
             }
@@ -1200,7 +1201,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let kinds: Vec<String> =
-                sqlx::query_scalar("SELECT kind FROM device_events WHERE kind = 'case_opened'")
+                sqlx::query_scalar("SELECT kind FROM feed_items WHERE kind = 'case_opened'")
                     .fetch_all(central.db.pool())
                     .await?;
             if kinds.len() == 1 {
@@ -1282,7 +1283,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let kinds: Vec<String> = sqlx::query_scalar(
-                "SELECT kind FROM device_events WHERE kind LIKE 'case_%' ORDER BY server_seq",
+                "SELECT kind FROM feed_items WHERE kind LIKE 'case_%' ORDER BY server_seq",
             )
             .fetch_all(central.db.pool())
             .await?;

@@ -9,4 +9,5 @@ mod rejections;
 mod station;
 mod story;
 pub(crate) mod tls;
+mod upgrade;
 mod volume;

@@ -1,0 +1,241 @@
+//! A central that ran before the feed became items and runs (migration
+//! 0004) keeps its data: stored events still answer replays with their
+//! numbers, a clone's reuse of a `seq` is still refused, pulls return the
+//! old items in order, and new pushes number after them. On both backends.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use gatecare_server_database::{Database, DbError, DeviceRecord, event_feed_text};
+use gatecare_server_postgres::PgDatabase;
+use gatecare_server_sqlite::SqliteDatabase;
+use gatecare_sync::{DeviceRole, Event, EventKind, Outcome, Topic};
+use uuid::Uuid;
+
+use super::harness::PgTestDb;
+use super::story::now;
+
+const DEVICE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+
+fn issued(seq: i64, key: &str) -> Event {
+    Event {
+        seq,
+        event_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_1000 + seq as u128),
+        kind: EventKind::Issued,
+        at: now(),
+        payload: serde_json::json!({
+            "entitlement_key": key, "voucher_id": format!("V{seq}"), "flight_id": "CZ342-20261122",
+            "passenger_id": format!("P{seq}"), "kind": "meal", "value_minor": 12000, "currency": "HKD",
+        }),
+    }
+}
+
+/// The backend's migrations up to and including 0003, in a directory of
+/// their own (byte for byte, so the checksums match the full set later).
+fn migrations_before_0004(backend: &str) -> (tempfile::TempDir, PathBuf) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates").join(backend).join("migrations");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0004" {
+            std::fs::copy(&path, dir.path().join(&name)).unwrap();
+        }
+    }
+    let path = dir.path().to_path_buf();
+    (dir, path)
+}
+
+fn old_rows() -> (Vec<Event>, Vec<String>, String) {
+    let events = vec![
+        issued(1, "CZ342/2026-11-22/7840000000001/meal/1"),
+        issued(2, "CZ342/2026-11-22/7840000000002/meal/1"),
+    ];
+    let bodies = events.iter().map(|e| event_feed_text(DEVICE, e, &e.payload.to_string())).collect();
+    let void =
+        serde_json::json!({"voucher_id": "V0", "voided_at": "2026-11-22T05:00:00.000000Z", "reason": "test"});
+    (events, bodies, void.to_string())
+}
+
+async fn check_upgraded<D: Database>(db: D) {
+    let (events, bodies, _) = old_rows();
+    let device =
+        db.devices().await.unwrap().into_iter().find(|d| d.id == DEVICE).expect("the device survives");
+    assert_eq!(device.high_seq, 2);
+
+    // A replay of what was stored before the upgrade is answered with its numbers.
+    let r = db.push(&device, &events, now()).await.unwrap();
+    let seqs: Vec<(i64, i64)> = r.acks.iter().map(|a| (a.seq, a.server_seq)).collect();
+    assert_eq!(seqs, vec![(1, 1), (2, 2)]);
+    assert!(r.acks.iter().all(|a| a.outcome == Outcome::Applied));
+    // A clone reusing seq 2 with other content is still refused.
+    let mut clone = events[1].clone();
+    clone.payload["value_minor"] = serde_json::json!(99);
+    assert!(matches!(db.push(&device, &[clone], now()).await, Err(DbError::SeqConflict { seq: 2 })));
+
+    // New events number after the old feed.
+    let r = db.push(&device, &[issued(3, "CZ342/2026-11-22/7840000000003/meal/1")], now()).await.unwrap();
+    assert_eq!(r.acks[0].server_seq, 4);
+
+    // Another device at the station reads the old items and the new one, in order.
+    let other = DeviceRecord {
+        id: Uuid::now_v7(),
+        name: "HKG-K02".into(),
+        station: "HKG".into(),
+        role: DeviceRole::Kiosk,
+        signing: None,
+        enrolled_at: now(),
+        revoked_at: None,
+        high_seq: 0,
+    };
+    let page = db.pull(&other, 0, 100).await.unwrap();
+    let got: Vec<(i64, Topic)> = page.items.iter().map(|i| (i.server_seq, i.topic)).collect();
+    assert_eq!(got, vec![(1, Topic::Event), (2, Topic::Event), (3, Topic::Void), (4, Topic::Event)]);
+    let body: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert_eq!(page.items[0].body, body);
+    assert_eq!(page.items[2].body["voucher_id"], "V0");
+    assert_eq!((page.next_after, page.more), (4, false));
+
+    let t = db.totals().await.unwrap();
+    assert_eq!((t.events, t.feed_items, t.entitlements_issued, t.issued_value_minor), (3, 4, 3, 36000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_central_keeps_its_feed_across_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let (_m, migrations) = migrations_before_0004("gatecare-server-sqlite");
+    {
+        let options: sqlx::sqlite::SqliteConnectOptions =
+            url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let (events, bodies, void) = old_rows();
+        let at = "2026-11-22T06:00:00.000000Z";
+        let dev = DEVICE.to_string();
+        sqlx::query(
+            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+             VALUES (?, 'HKG-K01', 'HKG', 'kiosk', 'hash', ?, 2)",
+        )
+        .bind(&dev)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+        for (e, body) in events.iter().zip(&bodies) {
+            sqlx::query(
+                "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
+                 VALUES (?, ?, ?, 'issued', 'old-hash', ?, '{\"result\":\"applied\"}', ?)",
+            )
+            .bind(&dev)
+            .bind(e.seq)
+            .bind(e.event_id.to_string())
+            .bind(e.seq)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO feed (server_seq, station, topic, origin_device, body, at) VALUES (?, 'HKG', 'event', ?, ?, ?)")
+                .bind(e.seq)
+                .bind(&dev)
+                .bind(body)
+                .bind(at)
+                .execute(&pool)
+                .await
+                .unwrap();
+            let f = e.issuance().unwrap();
+            sqlx::query(
+                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                 value_minor, currency, state, at) VALUES (?, ?, ?, ?, ?, 'meal', 12000, 'HKD', 'issued', ?)",
+            )
+            .bind(f.entitlement_key)
+            .bind(f.voucher_id)
+            .bind(&dev)
+            .bind(f.flight_id)
+            .bind(f.passenger_id)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query("INSERT INTO feed (server_seq, station, topic, body, at) VALUES (3, '*', 'void', ?, ?)")
+            .bind(&void)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE counters SET value = 3 WHERE name = 'server_seq'").execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+    check_upgraded(SqliteDatabase::open(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_central_keeps_its_feed_across_the_upgrade() {
+    let t = PgTestDb::create();
+    let (_m, migrations) = migrations_before_0004("gatecare-server-postgres");
+    {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let (events, bodies, void) = old_rows();
+        let at: DateTime<Utc> = now();
+        sqlx::query(
+            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+             VALUES ($1, 'HKG-K01', 'HKG', 'kiosk', 'hash', $2, 2)",
+        )
+        .bind(DEVICE)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+        for (e, body) in events.iter().zip(&bodies) {
+            sqlx::query(
+                "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
+                 VALUES ($1, $2, $3, 'issued', 'old-hash', $2, '{\"result\": \"applied\"}', $4)",
+            )
+            .bind(DEVICE)
+            .bind(e.seq)
+            .bind(e.event_id)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO feed (server_seq, station, topic, origin_device, body, at) \
+                 VALUES ($1, 'HKG', 'event', $2, $3::jsonb, $4)",
+            )
+            .bind(e.seq)
+            .bind(DEVICE)
+            .bind(body)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+            let f = e.issuance().unwrap();
+            sqlx::query(
+                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, passenger_id, kind, \
+                 value_minor, currency, state, at) VALUES ($1, $2, $3, $4, $5, 'meal', 12000, 'HKD', 'issued', $6)",
+            )
+            .bind(f.entitlement_key)
+            .bind(f.voucher_id)
+            .bind(DEVICE)
+            .bind(f.flight_id)
+            .bind(f.passenger_id)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO feed (server_seq, station, topic, body, at) VALUES (3, '*', 'void', $1::jsonb, $2)",
+        )
+        .bind(&void)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE counters SET value = 3 WHERE name = 'server_seq'").execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+    check_upgraded(PgDatabase::open(&t.url).await.unwrap()).await;
+}
