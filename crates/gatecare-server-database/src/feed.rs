@@ -14,7 +14,7 @@
 //! runs alone; the backends fetch exactly those ranges.
 
 use chrono::{DateTime, Utc};
-use gatecare_sync::Topic;
+use gatecare_sync::{Event, EventAck, FeedItem, Topic};
 use uuid::Uuid;
 
 use crate::DbError;
@@ -109,15 +109,68 @@ pub fn replay_ranges(runs: &[DeviceRun], first: i64, upto: i64) -> Result<Vec<(i
     Err(DbError::Corrupt(format!("no stored events for device seqs {want}..={upto}")))
 }
 
+/// A feed item as the backends read it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredItem {
+    pub server_seq: i64,
+    pub outcome: Option<String>,
+    pub body: String,
+}
+
+/// The ranges a plan's spans cover, for the backend to fetch.
+pub fn span_ranges(plan: &PagePlan) -> Vec<(i64, i64)> {
+    plan.spans.iter().map(|s| (s.lo, s.hi)).collect()
+}
+
+/// A page's items from the planned runs and the items fetched for their
+/// spans (in server_seq order); a missing item means a corrupt store.
+pub fn page_items(
+    plan: &PagePlan,
+    runs: &[FeedRun],
+    stored: Vec<StoredItem>,
+) -> Result<Vec<FeedItem>, DbError> {
+    let mut rows = stored.into_iter();
+    let mut items = Vec::new();
+    for span in &plan.spans {
+        let run = &runs[span.run];
+        for seq in span.lo..=span.hi {
+            let row = rows.next().filter(|r| r.server_seq == seq);
+            let row = row.ok_or_else(|| DbError::Corrupt(format!("feed item {seq} is missing")))?;
+            items.push(FeedItem {
+                server_seq: seq,
+                topic: run.topic,
+                at: run.at,
+                body: serde_json::from_str(&row.body).map_err(|e| DbError::Corrupt(e.to_string()))?,
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Acknowledgements for a replayed prefix of a batch from the items stored
+/// for it (`events[i]` with payload text `texts[i]`), or `SeqConflict` at the
+/// first event whose content differs from what was stored.
+pub fn replay_acks(
+    device: Uuid,
+    events: &[Event],
+    texts: &[String],
+    stored: Vec<StoredItem>,
+) -> Result<Vec<EventAck>, DbError> {
+    let mut acks = Vec::with_capacity(stored.len());
+    for ((e, text), row) in events.iter().zip(texts).zip(stored) {
+        if !is_stored_event(&row.body, device, e, text) {
+            return Err(DbError::SeqConflict { seq: e.seq });
+        }
+        let outcome = parse_outcome(row.outcome.as_deref())?;
+        acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: row.server_seq, outcome });
+    }
+    Ok(acks)
+}
+
 /// Whether a stored event body is the one `e` from `device` makes: a replay
 /// must carry exactly what was stored. Compared as JSON values, so a backend
 /// that normalises JSON text (or data migrated from one) still matches.
-pub fn is_stored_event(
-    stored_body: &str,
-    device: Uuid,
-    e: &gatecare_sync::Event,
-    payload_text: &str,
-) -> bool {
+pub fn is_stored_event(stored_body: &str, device: Uuid, e: &Event, payload_text: &str) -> bool {
     let stored: Result<serde_json::Value, _> = serde_json::from_str(stored_body);
     let replayed: Result<serde_json::Value, _> =
         serde_json::from_str(&crate::event_feed_text(device, e, payload_text));

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gatecare_server_database::feed::{
-    DeviceRun, FeedRun, is_stored_event, outcome_text, parse_outcome, plan_page, replay_ranges,
+    DeviceRun, FeedRun, StoredItem, outcome_text, page_items, plan_page, replay_acks, replay_ranges,
+    span_ranges,
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
@@ -22,7 +23,7 @@ use gatecare_server_database::{
     decide_issue, event_feed_text,
 };
 use gatecare_sync::{
-    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, FeedItem, Outcome,
+    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, Outcome,
     PullResponse, PushResponse, Topic,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -185,20 +186,14 @@ async fn publish_in(
     Ok(seq)
 }
 
-struct ItemRow {
-    server_seq: i64,
-    outcome: Option<String>,
-    body: String,
-}
-
 /// The feed items of the given server_seq ranges, in server_seq order.
-async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Res<Vec<ItemRow>> {
+async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Res<Vec<StoredItem>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
     }
     let (los, his): (Vec<i64>, Vec<i64>) = ranges.iter().copied().unzip();
     sqlx::query_as!(
-        ItemRow,
+        StoredItem,
         r#"SELECT i.server_seq, i.outcome::text AS outcome, i.body::text AS "body!"
            FROM UNNEST($1::bigint[], $2::bigint[]) AS r(lo, hi)
            JOIN feed_items i ON i.server_seq BETWEEN r.lo AND r.hi ORDER BY i.server_seq"#,
@@ -510,13 +505,7 @@ impl Database for PgDatabase {
                     device.id
                 )));
             }
-            for ((e, text), row) in events.iter().zip(&texts).zip(stored) {
-                if !is_stored_event(&row.body, device.id, e, text) {
-                    return Err(DbError::SeqConflict { seq: e.seq });
-                }
-                let outcome = parse_outcome(row.outcome.as_deref())?;
-                acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: row.server_seq, outcome });
-            }
+            acks.extend(replay_acks(device.id, events, &texts, stored)?);
         }
         let done = acks.len();
         let fresh = &events[done..];
@@ -691,22 +680,8 @@ impl Database for PgDatabase {
             });
         }
         let plan = plan_page(&mut runs, after, limit, device.id);
-        let ranges: Vec<(i64, i64)> = plan.spans.iter().map(|s| (s.lo, s.hi)).collect();
-        let mut rows = fetch_items(&mut conn, &ranges).await?.into_iter();
-        let mut items = Vec::new();
-        for span in &plan.spans {
-            let run = &runs[span.run];
-            for seq in span.lo..=span.hi {
-                let row = rows.next().filter(|r| r.server_seq == seq);
-                let row = row.ok_or_else(|| DbError::Corrupt(format!("feed item {seq} is missing")))?;
-                items.push(FeedItem {
-                    server_seq: seq,
-                    topic: run.topic,
-                    at: run.at,
-                    body: serde_json::from_str(&row.body).map_err(|e| DbError::Corrupt(e.to_string()))?,
-                });
-            }
-        }
+        let stored = fetch_items(&mut conn, &span_ranges(&plan)).await?;
+        let items = page_items(&plan, &runs, stored)?;
         Ok(PullResponse { items, next_after: plan.next_after, more: plan.more })
     }
 
