@@ -525,7 +525,7 @@ impl Database for PgDatabase {
             .filter(|(_, e)| e.kind == EventKind::Issued)
             .filter_map(|(i, e)| e.issuance().map(|f| (i, f)))
             .collect();
-        let mut inserted_keys: HashMap<&str, usize> = HashMap::new();
+        let mut inserted_keys: HashMap<String, usize> = HashMap::new();
         if !issued.is_empty() {
             let keys: Vec<&str> = issued.iter().map(|(_, f)| f.entitlement_key).collect();
             let vouchers: Vec<&str> = issued.iter().map(|(_, f)| f.voucher_id).collect();
@@ -547,12 +547,7 @@ impl Database for PgDatabase {
             .fetch_all(&mut *tx)
             .await
             .map_err(err)?;
-            let won: std::collections::HashSet<String> = won.into_iter().collect();
-            for k in keys {
-                if won.contains(k) {
-                    inserted_keys.entry(k).or_insert(0);
-                }
-            }
+            inserted_keys.extend(won.into_iter().map(|k| (k, 0)));
         }
 
         let mut pending: Vec<PendingFeed> = Vec::new();

@@ -4,7 +4,6 @@
 
 use std::collections::HashSet;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -25,7 +24,6 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
-use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -37,11 +35,6 @@ const BULK_ROWS: usize = 500;
 #[derive(Clone)]
 pub struct SqliteDatabase {
     pool: SqlitePool,
-    /// Whose turn it is to write. SQLite has one writer; a connection that
-    /// finds the lock taken sleeps in its busy handler (up to 100 ms a
-    /// time) and wakes late, so writers of this process queue here instead
-    /// and the next one starts the moment the last commits.
-    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 type Res<T> = Result<T, DbError>;
@@ -137,7 +130,7 @@ impl SqliteDatabase {
             .connect_with(options)
             .await
             .map_err(err)?;
-        let db = SqliteDatabase { pool, writer: Arc::default() };
+        let db = SqliteDatabase { pool };
         MIGRATOR.run(&db.pool).await.map_err(err)?;
         Ok(db)
     }
@@ -146,10 +139,8 @@ impl SqliteDatabase {
         &self.pool
     }
 
-    /// A write transaction and the turn it holds; keep both until commit.
-    async fn write_tx(&self) -> Res<(OwnedMutexGuard<()>, Tx)> {
-        let turn = self.writer.clone().lock_owned().await;
-        Ok((turn, self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)?))
+    async fn write_tx(&self) -> Res<Tx> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)
     }
 }
 
@@ -432,7 +423,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn enrol(&self, code_hash: &str, d: &NewDevice, now: DateTime<Utc>) -> Res<DeviceRecord> {
-        let (_turn, mut tx) = self.write_tx().await?;
+        let mut tx = self.write_tx().await?;
         let now_s = ts(now);
         let id = d.id.to_string();
         let code = sqlx::query!(
@@ -537,7 +528,7 @@ impl Database for SqliteDatabase {
         body: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Res<i64> {
-        let (_turn, mut tx) = self.write_tx().await?;
+        let mut tx = self.write_tx().await?;
         let seq = publish_in(&mut tx, station, topic, body, &ts(now)).await?;
         tx.commit().await.map_err(err)?;
         Ok(seq)
@@ -565,8 +556,8 @@ impl Database for SqliteDatabase {
         }
         let facts: Vec<Option<IssuanceFacts<'_>>> =
             events.iter().map(|e| if e.kind == EventKind::Issued { e.issuance() } else { None }).collect();
-        let mut prepared = Some(PushStatements::new(&dev, events, &facts, &bodies).await);
-        let (_turn, mut tx) = self.write_tx().await?;
+        let prepared = PushStatements::new(&dev, events, &facts, &bodies).await;
+        let mut tx = self.write_tx().await?;
         let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = ?", dev)
             .fetch_one(&mut *tx)
             .await
@@ -598,10 +589,11 @@ impl Database for SqliteDatabase {
             if f.seq != high + 1 {
                 return Err(DbError::SeqGap { high, first: f.seq });
             }
-            let mut statements = match prepared.take() {
-                Some(s) if done == 0 => s,
+            let mut statements = if done == 0 {
+                prepared
+            } else {
                 // Part of the batch was a replay: only the rest is stored.
-                _ => PushStatements::new(&dev, fresh, &facts[done..], &bodies[done..]).await,
+                PushStatements::new(&dev, fresh, &facts[done..], &bodies[done..]).await
             };
             let mut inserted = 0;
             for q in &mut statements.entitlements {
@@ -725,7 +717,7 @@ impl Database for SqliteDatabase {
         req: &ClaimRequest,
         now: DateTime<Utc>,
     ) -> Res<ClaimResponse> {
-        let (_turn, mut tx) = self.write_tx().await?;
+        let mut tx = self.write_tx().await?;
         let (dev, now_s) = (device.id.to_string(), ts(now));
         let leased_to = sqlx::query_scalar!(
             "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?)) \
@@ -785,7 +777,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn grant_lease(&self, l: &LeaseRecord) -> Res<i64> {
-        let (_turn, mut tx) = self.write_tx().await?;
+        let mut tx = self.write_tx().await?;
         let (id, dev, exp, at) =
             (l.id.to_string(), l.device_id.to_string(), ts(l.expires_at), ts(l.granted_at));
         sqlx::query!(
@@ -811,7 +803,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn upsert_agent(&self, a: &AgentRecord, now: DateTime<Utc>) -> Res<i64> {
-        let (_turn, mut tx) = self.write_tx().await?;
+        let mut tx = self.write_tx().await?;
         let now_s = ts(now);
         sqlx::query!(
             "INSERT INTO agents (code, name, role, station, pin_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?) \
@@ -881,7 +873,7 @@ impl Database for SqliteDatabase {
         voucher_id: &str,
         now: DateTime<Utc>,
     ) -> Res<RedeemOutcome> {
-        let (_turn, mut tx) = self.write_tx().await?;
+        let mut tx = self.write_tx().await?;
         let rid = redemption_id.to_string();
         let row_to = |redemption_id: String,
                       voucher_id: String,
