@@ -254,10 +254,13 @@ const SHAPE_SQLITE: &str = "CREATE TABLE s_items (server_seq INTEGER PRIMARY KEY
    CREATE TABLE s_ent (entitlement_key TEXT PRIMARY KEY NOT NULL, voucher_id TEXT NOT NULL, device_id TEXT NOT NULL, \
      flight_id TEXT NOT NULL, value_minor INTEGER NOT NULL, currency TEXT NOT NULL, state TEXT NOT NULL) STRICT, WITHOUT ROWID;";
 
-const SHAPE_POSTGRES: &str = "CREATE TABLE s_items (server_seq BIGINT PRIMARY KEY, kind TEXT, outcome JSONB, body JSON NOT NULL); \
+const SHAPE_POSTGRES: &str = "CREATE TABLE s_items (block BIGINT, idx INTEGER, kind TEXT, outcome JSONB, \
+     body JSON NOT NULL, PRIMARY KEY (block, idx)); \
    CREATE TABLE s_runs (first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, station TEXT NOT NULL, \
-     topic TEXT NOT NULL, origin_device UUID, first_device_seq BIGINT, at TIMESTAMPTZ NOT NULL); \
+     topic TEXT NOT NULL, origin_device UUID, first_device_seq BIGINT, at TIMESTAMPTZ NOT NULL, block BIGINT NOT NULL, \
+     first_idx INTEGER NOT NULL); \
    CREATE INDEX s_runs_by_station ON s_runs (station, last_seq); \
+   CREATE INDEX s_runs_by_block ON s_runs (block); \
    CREATE UNIQUE INDEX s_runs_by_device ON s_runs (origin_device, first_device_seq) WHERE first_device_seq IS NOT NULL; \
    CREATE TABLE s_ent (entitlement_key TEXT PRIMARY KEY, voucher_id TEXT NOT NULL, device_id UUID NOT NULL, \
      flight_id TEXT NOT NULL, value_minor BIGINT NOT NULL, currency TEXT NOT NULL, state TEXT NOT NULL);";
@@ -343,13 +346,12 @@ async fn shape_postgres(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
         set.spawn(async move {
             for b in rows.chunks(BATCH) {
                 let mut tx = pool.begin().await?;
-                let seqs: Vec<i64> = b.iter().map(|r| r.server_seq).collect();
                 let bodies: Vec<&str> = b.iter().map(|r| r.body.as_str()).collect();
                 sqlx::query(
-                    "INSERT INTO s_items (server_seq, kind, body) \
-                     SELECT s, 'issued', b::json FROM UNNEST($1::bigint[], $2::text[]) AS u(s, b)",
+                    "INSERT INTO s_items (block, idx, kind, body) \
+                     SELECT $1, (u.n - 1)::int, 'issued', b::json FROM UNNEST($2::text[]) WITH ORDINALITY AS u(b, n)",
                 )
-                .bind(&seqs)
+                .bind(b[0].server_seq)
                 .bind(&bodies)
                 .execute(&mut *tx)
                 .await?;
@@ -365,8 +367,8 @@ async fn shape_postgres(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO s_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at) \
-                     VALUES ($1, $2, 'HKG', 'event', $3, $4, $5)",
+                    "INSERT INTO s_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at, block, \
+                     first_idx) VALUES ($1, $2, 'HKG', 'event', $3, $4, $5, $1, 0)",
                 )
                 .bind(b[0].server_seq)
                 .bind(b[b.len() - 1].server_seq)

@@ -1,9 +1,10 @@
 //! Central's PostgreSQL backend.
 //!
-//! Pushes are batched: the common case (new issuance) is five statements per
+//! Pushes are batched: the common case (new issuance) is a few statements per
 //! batch whatever its size — lock the device row, insert the entitlements
-//! with `UNNEST … ON CONFLICT DO NOTHING`, reserve the server_seq range, insert
-//! the feed items with `UNNEST` and their run (see `feed`). Only rows that did not
+//! with `UNNEST … ON CONFLICT DO NOTHING`, insert the feed items with `UNNEST`
+//! under a fresh block, then reserve the server_seq range and store the runs
+//! that number the block's items (see `feed` and migration 0005). Only rows that did not
 //! insert (a confirmed claim, a double issuance) and voids take the per-row
 //! path. Lock order is device → entitlements → counters everywhere, so pushes,
 //! claims and redemptions cannot deadlock.
@@ -114,7 +115,9 @@ impl PgDatabase {
 }
 
 /// Reserves `n` consecutive server_seq values; returns the first. The row
-/// lock is held until commit, which keeps feed visibility in order.
+/// lock is held until commit, which keeps feed visibility in order, so it
+/// is taken last: after the items are stored under their block (see
+/// migration 0005), only the runs and the commit wait for it.
 async fn reserve_seqs(tx: &mut Tx, n: i64) -> Res<i64> {
     let last = sqlx::query_scalar!(
         "UPDATE counters SET value = value + $1 WHERE name = 'server_seq' RETURNING value",
@@ -133,10 +136,13 @@ struct PendingFeed {
     body: serde_json::Value,
 }
 
-/// A run of feed items to store (see `feed`).
+/// A run of feed items to store (see `feed`): server_seqs `first..=last`
+/// are the items `first_idx..` of `block`.
 struct NewRun<'a> {
     first: i64,
     last: i64,
+    block: i64,
+    first_idx: i32,
     station: &'a str,
     topic: Topic,
     origin: Option<Uuid>,
@@ -146,21 +152,25 @@ struct NewRun<'a> {
 async fn insert_runs(tx: &mut Tx, runs: &[NewRun<'_>], now: DateTime<Utc>) -> Res<()> {
     let firsts: Vec<i64> = runs.iter().map(|r| r.first).collect();
     let lasts: Vec<i64> = runs.iter().map(|r| r.last).collect();
+    let blocks: Vec<i64> = runs.iter().map(|r| r.block).collect();
+    let idxs: Vec<i32> = runs.iter().map(|r| r.first_idx).collect();
     let stations: Vec<&str> = runs.iter().map(|r| r.station).collect();
     let topics: Vec<&str> = runs.iter().map(|r| r.topic.as_str()).collect();
     let origins: Vec<Option<Uuid>> = runs.iter().map(|r| r.origin).collect();
     let device_seqs: Vec<Option<i64>> = runs.iter().map(|r| r.first_device_seq).collect();
     sqlx::query!(
-        "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at) \
-         SELECT f, l, s, t, o, d, $7 FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::uuid[], \
-         $6::bigint[]) AS u(f, l, s, t, o, d)",
+        "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at, block, \
+         first_idx) SELECT f, l, s, t, o, d, $7, b, i FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], \
+         $4::text[], $5::uuid[], $6::bigint[], $8::bigint[], $9::int[]) AS u(f, l, s, t, o, d, b, i)",
         &firsts,
         &lasts,
         &stations as &[&str],
         &topics as &[&str],
         &origins as &[Option<Uuid>],
         &device_seqs as &[Option<i64>],
-        now
+        now,
+        &blocks,
+        &idxs
     )
     .execute(&mut **tx)
     .await
@@ -175,13 +185,25 @@ async fn publish_in(
     body: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Res<i64> {
-    let seq = reserve_seqs(tx, 1).await?;
     let body = body.to_string();
-    sqlx::query!("INSERT INTO feed_items (server_seq, body) VALUES ($1, $2::text::json)", seq, body)
-        .execute(&mut **tx)
-        .await
-        .map_err(err)?;
-    let run = NewRun { first: seq, last: seq, station, topic, origin: None, first_device_seq: None };
+    let block = sqlx::query_scalar!(
+        "INSERT INTO feed_items (block, idx, body) VALUES (nextval('feed_blocks'), 0, $1::text::json) RETURNING block",
+        body
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)?;
+    let seq = reserve_seqs(tx, 1).await?;
+    let run = NewRun {
+        first: seq,
+        last: seq,
+        block,
+        first_idx: 0,
+        station,
+        topic,
+        origin: None,
+        first_device_seq: None,
+    };
     insert_runs(tx, &[run], now).await?;
     Ok(seq)
 }
@@ -194,9 +216,16 @@ async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Re
     let (los, his): (Vec<i64>, Vec<i64>) = ranges.iter().copied().unzip();
     sqlx::query_as!(
         StoredItem,
-        r#"SELECT i.server_seq, i.outcome::text AS outcome, i.body::text AS "body!"
-           FROM UNNEST($1::bigint[], $2::bigint[]) AS r(lo, hi)
-           JOIN feed_items i ON i.server_seq BETWEEN r.lo AND r.hi ORDER BY i.server_seq"#,
+        r#"SELECT r.first_seq + (i.idx - r.first_idx) AS "server_seq!", i.outcome::text AS outcome,
+                  i.body::text AS "body!"
+           FROM UNNEST($1::bigint[], $2::bigint[]) AS q(lo, hi)
+           CROSS JOIN LATERAL (SELECT first_seq, last_seq, block, first_idx FROM feed_runs
+             WHERE first_seq <= q.hi
+               AND first_seq >= COALESCE((SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= q.lo), q.lo)) r
+           JOIN feed_items i ON i.block = r.block
+             AND i.idx BETWEEN r.first_idx + (GREATEST(q.lo, r.first_seq) - r.first_seq)::int
+                           AND r.first_idx + (LEAST(q.hi, r.last_seq) - r.first_seq)::int
+           ORDER BY 1"#,
         &los,
         &his
     )
@@ -580,8 +609,9 @@ impl Database for PgDatabase {
             outcomes.push(outcome);
         }
 
-        // Everything but the numbers is ready before the counter row is
-        // locked: from here to commit, other pushes wait.
+        // The items are stored under a block of their own before the
+        // counter row is locked: from that lock to commit other pushes
+        // wait, and all that is left by then is numbering the runs.
         let mut kinds: Vec<Option<&str>> = fresh.iter().map(|e| Some(e.kind.as_str())).collect();
         let mut outcome_texts: Vec<Option<String>> = outcomes.iter().map(outcome_text).collect::<Res<_>>()?;
         let mut bodies: Vec<String> =
@@ -591,12 +621,15 @@ impl Database for PgDatabase {
             outcome_texts.push(None);
             bodies.push(p.body.to_string());
         }
-        let base = reserve_seqs(&mut tx, bodies.len() as i64).await?;
-        let seqs: Vec<i64> = (0..bodies.len() as i64).map(|i| base + i).collect();
+        let block = sqlx::query_scalar!(r#"SELECT nextval('feed_blocks') AS "block!""#)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
         sqlx::query!(
-            "INSERT INTO feed_items (server_seq, kind, outcome, body) \
-             SELECT s, k, o::jsonb, b::json FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(s, k, o, b)",
-            &seqs,
+            "INSERT INTO feed_items (block, idx, kind, outcome, body) \
+             SELECT $1, (u.n - 1)::int, k, o::jsonb, b::json \
+             FROM UNNEST($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(k, o, b, n)",
+            block,
             &kinds as &[Option<&str>],
             &outcome_texts as &[Option<String>],
             &bodies
@@ -604,10 +637,22 @@ impl Database for PgDatabase {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
+        sqlx::query!(
+            "UPDATE devices SET high_seq = $1, last_seen_at = $2 WHERE id = $3",
+            last,
+            now,
+            device.id
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let base = reserve_seqs(&mut tx, bodies.len() as i64).await?;
         let last_event = base + fresh.len() as i64 - 1;
         let mut runs = vec![NewRun {
             first: base,
             last: last_event,
+            block,
+            first_idx: 0,
             station: &device.station,
             topic: Topic::Event,
             origin: Some(device.id),
@@ -618,6 +663,8 @@ impl Database for PgDatabase {
             runs.push(NewRun {
                 first: seq,
                 last: seq,
+                block,
+                first_idx: (fresh.len() + i) as i32,
                 station: &p.station,
                 topic: p.topic,
                 origin: None,
@@ -625,18 +672,9 @@ impl Database for PgDatabase {
             });
         }
         insert_runs(&mut tx, &runs, now).await?;
-        sqlx::query!(
-            "UPDATE devices SET high_seq = $1, last_seen_at = $2 WHERE id = $3",
-            last,
-            now,
-            device.id
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
         tx.commit().await.map_err(err)?;
         for (i, (e, outcome)) in fresh.iter().zip(outcomes).enumerate() {
-            acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: seqs[i], outcome });
+            acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: base + i as i64, outcome });
         }
         Ok(PushResponse { acks, high_seq: last })
     }
@@ -901,8 +939,8 @@ impl Database for PgDatabase {
     async fn case_events(&self) -> Res<Vec<CaseEventRecord>> {
         let rows = sqlx::query!(
             r#"SELECT r.station, i.kind AS "kind!", i.body AS "body!: serde_json::Value" FROM feed_items i
-               JOIN feed_runs r ON r.first_seq = (SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= i.server_seq)
-               WHERE i.kind IN ('case_opened', 'case_updated') ORDER BY i.server_seq"#
+               JOIN feed_runs r ON r.block = i.block AND i.idx BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq)
+               WHERE i.kind IN ('case_opened', 'case_updated') ORDER BY r.first_seq + (i.idx - r.first_idx)"#
         )
         .fetch_all(&self.pool)
         .await

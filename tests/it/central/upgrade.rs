@@ -1,7 +1,9 @@
 //! A central that ran before the feed became items and runs (migration
 //! 0004) keeps its data: stored events still answer replays with their
 //! numbers, a clone's reuse of a `seq` is still refused, pulls return the
-//! old items in order, and new pushes number after them. On both backends.
+//! old items in order, and new pushes number after them. On both backends;
+//! on PostgreSQL also from the 0004 shape, whose items 0005 moves into
+//! blocks.
 
 use std::path::{Path, PathBuf};
 
@@ -30,15 +32,15 @@ fn issued(seq: i64, key: &str) -> Event {
     }
 }
 
-/// The backend's migrations up to and including 0003, in a directory of
+/// The backend's migrations numbered below `version`, in a directory of
 /// their own (byte for byte, so the checksums match the full set later).
-fn migrations_before_0004(backend: &str) -> (tempfile::TempDir, PathBuf) {
+fn migrations_before(backend: &str, version: &str) -> (tempfile::TempDir, PathBuf) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates").join(backend).join("migrations");
     let dir = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0004" {
+        if name.as_str() < version {
             std::fs::copy(&path, dir.path().join(&name)).unwrap();
         }
     }
@@ -104,7 +106,7 @@ async fn check_upgraded<D: Database>(db: D) {
 async fn a_sqlite_central_keeps_its_feed_across_the_upgrade() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
-    let (_m, migrations) = migrations_before_0004("gatecare-server-sqlite");
+    let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0004");
     {
         let options: sqlx::sqlite::SqliteConnectOptions =
             url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
@@ -173,7 +175,7 @@ async fn a_sqlite_central_keeps_its_feed_across_the_upgrade() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_central_keeps_its_feed_across_the_upgrade() {
     let t = PgTestDb::create();
-    let (_m, migrations) = migrations_before_0004("gatecare-server-postgres");
+    let (_m, migrations) = migrations_before("gatecare-server-postgres", "0004");
     {
         let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
         sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
@@ -238,4 +240,72 @@ async fn a_postgres_central_keeps_its_feed_across_the_upgrade() {
         pool.close().await;
     }
     check_upgraded(PgDatabase::open(&t.url).await.unwrap()).await;
+}
+
+/// Written by 0004's code: the two events are one run, the void another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_central_keeps_its_0004_feed_when_items_move_into_blocks() {
+    let t = PgTestDb::create();
+    let (_m, migrations) = migrations_before("gatecare-server-postgres", "0005");
+    {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let (events, bodies, void) = old_rows();
+        let at: DateTime<Utc> = now();
+        sqlx::query(
+            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+             VALUES ($1, 'HKG-K01', 'HKG', 'kiosk', 'hash', $2, 2)",
+        )
+        .bind(DEVICE)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+        for (e, body) in events.iter().zip(&bodies) {
+            sqlx::query("INSERT INTO feed_items (server_seq, kind, body) VALUES ($1, 'issued', $2::json)")
+                .bind(e.seq)
+                .bind(body)
+                .execute(&pool)
+                .await
+                .unwrap();
+            let f = e.issuance().unwrap();
+            sqlx::query(
+                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, \
+                 state) VALUES ($1, $2, $3, $4, 12000, 'HKD', 'issued')",
+            )
+            .bind(f.entitlement_key)
+            .bind(f.voucher_id)
+            .bind(DEVICE)
+            .bind(f.flight_id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query("INSERT INTO feed_items (server_seq, body) VALUES (3, $1::json)")
+            .bind(&void)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at) \
+             VALUES (1, 2, 'HKG', 'event', $1, 1, $2), (3, 3, '*', 'void', NULL, NULL, $2)",
+        )
+        .bind(DEVICE)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE counters SET value = 3 WHERE name = 'server_seq'").execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+    let db = PgDatabase::open(&t.url).await.unwrap();
+    check_upgraded(db.clone()).await;
+    // New blocks do not collide with the blocks the old runs became.
+    let blocks: Vec<i64> = sqlx::query_scalar("SELECT block FROM feed_runs ORDER BY first_seq")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(blocks.len(), 3);
+    assert_eq!(&blocks[..2], &[1, 3]);
+    assert!(blocks[2] > 3, "a new block {} after the old ones", blocks[2]);
 }
