@@ -172,24 +172,30 @@ async fn a_sqlite_central_keeps_its_feed_across_the_upgrade() {
     check_upgraded(SqliteDatabase::open(&url).await.unwrap()).await;
 }
 
+/// A PostgreSQL database migrated with `migrations`, holding the device.
+async fn pg_with_device(url: &str, migrations: &Path) -> sqlx::PgPool {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    sqlx::migrate::Migrator::new(migrations).await.unwrap().run(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+         VALUES ($1, 'HKG-K01', 'HKG', 'kiosk', 'hash', $2, 2)",
+    )
+    .bind(DEVICE)
+    .bind(now())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_central_keeps_its_feed_across_the_upgrade() {
     let t = PgTestDb::create();
     let (_m, migrations) = migrations_before("gatecare-server-postgres", "0004");
     {
-        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
-        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let pool = pg_with_device(&t.url, &migrations).await;
         let (events, bodies, void) = old_rows();
         let at: DateTime<Utc> = now();
-        sqlx::query(
-            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-             VALUES ($1, 'HKG-K01', 'HKG', 'kiosk', 'hash', $2, 2)",
-        )
-        .bind(DEVICE)
-        .bind(at)
-        .execute(&pool)
-        .await
-        .unwrap();
         for (e, body) in events.iter().zip(&bodies) {
             sqlx::query(
                 "INSERT INTO device_events (device_id, seq, event_id, kind, content_hash, server_seq, outcome, received_at) \
@@ -248,19 +254,9 @@ async fn a_postgres_central_keeps_its_0004_feed_when_items_move_into_blocks() {
     let t = PgTestDb::create();
     let (_m, migrations) = migrations_before("gatecare-server-postgres", "0005");
     {
-        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
-        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let pool = pg_with_device(&t.url, &migrations).await;
         let (events, bodies, void) = old_rows();
         let at: DateTime<Utc> = now();
-        sqlx::query(
-            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-             VALUES ($1, 'HKG-K01', 'HKG', 'kiosk', 'hash', $2, 2)",
-        )
-        .bind(DEVICE)
-        .bind(at)
-        .execute(&pool)
-        .await
-        .unwrap();
         for (e, body) in events.iter().zip(&bodies) {
             sqlx::query("INSERT INTO feed_items (server_seq, kind, body) VALUES ($1, 'issued', $2::json)")
                 .bind(e.seq)
