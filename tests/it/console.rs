@@ -100,7 +100,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
             .unwrap();
     assert_eq!(synced, 1);
     let pending = store.unacked_events(10).await.unwrap();
-    gatecare_sync::validate_batch(&pending).expect("a disruption event is a valid sync event");
+    gatecare_sync::CheckedBatch::new(&pending).expect("a disruption event is a valid sync event");
 }
 
 #[tokio::test]

@@ -120,8 +120,8 @@ async fn ingest_direct<D: Database>(db: D) -> anyhow::Result<(Duration, i64)> {
         set.spawn(async move {
             let mut record = record;
             for b in evs.chunks(BATCH) {
-                gatecare_sync::validate_batch(b)?;
-                let r = c.db.push(&record, b, now()).await?;
+                let batch = gatecare_sync::CheckedBatch::new(b)?;
+                let r = c.db.push(&record, &batch, now()).await?;
                 record.high_seq = r.high_seq;
             }
             anyhow::Ok(())
@@ -151,7 +151,7 @@ async fn raw_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<Duration> {
                     .push_bind(e.seq)
                     .push_bind(e.event_id.to_string())
                     .push_bind(e.kind.as_str())
-                    .push_bind(e.payload.to_string());
+                    .push_bind(serde_json::to_string(&e.payload).unwrap_or_default());
             });
             q.build().execute(pool).await?;
         }
@@ -184,7 +184,7 @@ async fn raw_postgres_unnest(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
                 let seqs: Vec<i64> = b.iter().map(|e| e.seq).collect();
                 let ids: Vec<uuid::Uuid> = b.iter().map(|e| e.event_id).collect();
                 let kinds: Vec<&str> = b.iter().map(|e| e.kind.as_str()).collect();
-                let payloads: Vec<String> = b.iter().map(|e| e.payload.to_string()).collect();
+                let payloads: Vec<String> = b.iter().map(|e| serde_json::to_string(&e.payload).unwrap_or_default()).collect();
                 sqlx::query(
                     "INSERT INTO raw_unnest (device, seq, event_id, kind, payload) SELECT $1, s, i, k, p::json \
                      FROM UNNEST($2::bigint[], $3::uuid[], $4::text[], $5::text[]) AS u(s, i, k, p)",
@@ -226,7 +226,7 @@ async fn raw_postgres_values(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
                         .push_bind(e.seq)
                         .push_bind(e.event_id)
                         .push_bind(e.kind.as_str())
-                        .push_bind(e.payload.to_string())
+                        .push_bind(serde_json::to_string(&e.payload).unwrap_or_default())
                         .push_unseparated("::json");
                 });
                 q.build().execute(&pool).await?;

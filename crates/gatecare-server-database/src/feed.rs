@@ -151,14 +151,13 @@ pub fn page_items(
 /// for it (`events[i]` with payload text `texts[i]`), or `SeqConflict` at the
 /// first event whose content differs from what was stored.
 pub fn replay_acks(
-    device: Uuid,
     events: &[Event],
-    texts: &[String],
+    bodies: &[String],
     stored: Vec<StoredItem>,
 ) -> Result<Vec<EventAck>, DbError> {
     let mut acks = Vec::with_capacity(stored.len());
-    for ((e, text), row) in events.iter().zip(texts).zip(stored) {
-        if !is_stored_event(&row.body, device, e, text) {
+    for ((e, body), row) in events.iter().zip(bodies).zip(stored) {
+        if !is_stored_event(&row.body, body) {
             return Err(DbError::SeqConflict { seq: e.seq });
         }
         let outcome = parse_outcome(row.outcome.as_deref())?;
@@ -167,13 +166,13 @@ pub fn replay_acks(
     Ok(acks)
 }
 
-/// Whether a stored event body is the one `e` from `device` makes: a replay
-/// must carry exactly what was stored. Compared as JSON values, so a backend
-/// that normalises JSON text (or data migrated from one) still matches.
-pub fn is_stored_event(stored_body: &str, device: Uuid, e: &Event, payload_text: &str) -> bool {
+/// Whether a stored event body is the one a replay makes (its
+/// `event_feed_text`): a replay must carry exactly what was stored. Compared
+/// as JSON values, so a backend that normalises JSON text (or data migrated
+/// from one) still matches.
+pub fn is_stored_event(stored_body: &str, replayed_body: &str) -> bool {
     let stored: Result<serde_json::Value, _> = serde_json::from_str(stored_body);
-    let replayed: Result<serde_json::Value, _> =
-        serde_json::from_str(&crate::event_feed_text(device, e, payload_text));
+    let replayed: Result<serde_json::Value, _> = serde_json::from_str(replayed_body);
     matches!((stored, replayed), (Ok(a), Ok(b)) if a == b)
 }
 
@@ -262,16 +261,18 @@ mod tests {
             at: DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
             payload: serde_json::json!({"score": 4}),
         };
-        let text = e.payload.to_string();
-        let stored = crate::event_feed_text(d, &e, &text);
-        assert!(is_stored_event(&stored, d, &e, &text));
+        let stored = crate::event_feed_text(d, &e, &e.payload.to_string());
+        assert!(is_stored_event(&stored, &crate::event_feed_text(d, &e, &e.payload.to_string())));
         // The same value with other spacing and key order (PostgreSQL's jsonb text).
         let reordered = serde_json::to_string_pretty(&crate::event_feed_body(d, &e)).unwrap();
-        assert!(is_stored_event(&reordered, d, &e, &text));
+        assert!(is_stored_event(&reordered, &stored));
         let mut other = e.clone();
         other.payload = serde_json::json!({"score": 5});
-        assert!(!is_stored_event(&stored, d, &other, &other.payload.to_string()));
-        assert!(!is_stored_event(&stored, Uuid::now_v7(), &e, &text));
-        assert!(!is_stored_event("not json", d, &e, &text));
+        assert!(!is_stored_event(&stored, &crate::event_feed_text(d, &other, &other.payload.to_string())));
+        assert!(!is_stored_event(
+            &stored,
+            &crate::event_feed_text(Uuid::now_v7(), &e, &e.payload.to_string())
+        ));
+        assert!(!is_stored_event("not json", &stored));
     }
 }

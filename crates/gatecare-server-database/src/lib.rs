@@ -12,7 +12,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use gatecare_sync::{
-    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, PullResponse, PushResponse, Topic,
+    CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, PullResponse, PushResponse,
+    Topic,
 };
 use uuid::Uuid;
 
@@ -189,11 +190,11 @@ pub trait Database: Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Res<i64>> + Send;
 
-    /// Stores a validated batch (see `gatecare_sync::validate_batch`).
+    /// Stores a checked batch.
     fn push(
         &self,
         device: &DeviceRecord,
-        events: &[Event],
+        batch: &CheckedBatch<'_>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Res<PushResponse>> + Send;
     fn pull(
@@ -254,16 +255,22 @@ pub fn event_feed_body(device: Uuid, e: &Event) -> serde_json::Value {
     })
 }
 
-/// [`event_feed_body`] as JSON text, from the payload's text (serialised
-/// once per event at ingest).
+/// [`event_feed_body`] as JSON text, around the payload's text (see
+/// `CheckedBatch::payload_texts`): a push makes one for every event.
 pub fn event_feed_text(device: Uuid, e: &Event, payload_text: &str) -> String {
-    format!(
-        r#"{{"at":"{}","device":"{device}","event_id":"{}","kind":"{}","payload":{payload_text},"seq":{}}}"#,
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(payload_text.len() + 192);
+    // Writing into a String cannot fail.
+    let _ = write!(
+        out,
+        r#"{{"at":"{}","device":"{device}","event_id":"{}","kind":"{}","payload":"#,
         e.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         e.event_id,
         e.kind.as_str(),
-        e.seq
-    )
+    );
+    out.push_str(payload_text);
+    let _ = write!(out, r#","seq":{}}}"#, e.seq);
+    out
 }
 
 /// What a backend does with an `issued` event, given the entitlement row it

@@ -24,8 +24,8 @@ use gatecare_server_database::{
     decide_issue, event_feed_text,
 };
 use gatecare_sync::{
-    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, Outcome,
-    PullResponse, PushResponse, Topic,
+    CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
+    IssuanceFacts, Outcome, PullResponse, PushResponse, Topic,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -499,13 +499,26 @@ impl Database for PgDatabase {
         Ok(seq)
     }
 
-    async fn push(&self, device: &DeviceRecord, events: &[Event], now: DateTime<Utc>) -> Res<PushResponse> {
-        let Some(first) = events.first().map(|e| e.seq) else {
-            return Ok(PushResponse { acks: Vec::new(), high_seq: device.high_seq });
-        };
-        let last = first + events.len() as i64 - 1;
-        // Payloads are serialised once, before any row is locked.
-        let texts: Vec<String> = events.iter().map(|e| e.payload.to_string()).collect();
+    async fn push(
+        &self,
+        device: &DeviceRecord,
+        batch: &CheckedBatch<'_>,
+        now: DateTime<Utc>,
+    ) -> Res<PushResponse> {
+        let events = batch.events();
+        let (first, last) = batch.seqs();
+        // Bodies are written and payloads read once, before any row is locked.
+        let mut bodies: Vec<String> = events
+            .iter()
+            .zip(batch.payload_texts())
+            .map(|(e, text)| event_feed_text(device.id, e, text))
+            .collect();
+        let facts: Vec<Option<IssuanceFacts<'_>>> = events
+            .iter()
+            .map(
+                |e| if matches!(e.kind, EventKind::Issued | EventKind::Voided) { e.issuance() } else { None },
+            )
+            .collect();
         let mut tx = self.tx().await?;
         // Serialises this device's pushes (replays racing their original).
         let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = $1 FOR UPDATE", device.id)
@@ -534,11 +547,12 @@ impl Database for PgDatabase {
                     device.id
                 )));
             }
-            acks.extend(replay_acks(device.id, events, &texts, stored)?);
+            acks.extend(replay_acks(events, &bodies, stored)?);
         }
         let done = acks.len();
         let fresh = &events[done..];
-        let texts = &texts[done..];
+        let facts = &facts[done..];
+        bodies.drain(..done);
         let Some(f0) = fresh.first() else {
             tx.commit().await.map_err(err)?;
             return Ok(PushResponse { acks, high_seq: high });
@@ -548,19 +562,19 @@ impl Database for PgDatabase {
         }
 
         // Entitlements first, in bulk; what did not insert takes the per-row path.
-        let issued: Vec<(usize, gatecare_sync::IssuanceFacts<'_>)> = fresh
+        let issued: Vec<&IssuanceFacts<'_>> = fresh
             .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind == EventKind::Issued)
-            .filter_map(|(i, e)| e.issuance().map(|f| (i, f)))
+            .zip(facts)
+            .filter(|(e, _)| e.kind == EventKind::Issued)
+            .filter_map(|(_, f)| f.as_ref())
             .collect();
         let mut inserted_keys: HashMap<String, usize> = HashMap::new();
         if !issued.is_empty() {
-            let keys: Vec<&str> = issued.iter().map(|(_, f)| f.entitlement_key).collect();
-            let vouchers: Vec<&str> = issued.iter().map(|(_, f)| f.voucher_id).collect();
-            let flights: Vec<&str> = issued.iter().map(|(_, f)| f.flight_id).collect();
-            let currencies: Vec<&str> = issued.iter().map(|(_, f)| f.currency).collect();
-            let values: Vec<i64> = issued.iter().map(|(_, f)| f.value_minor).collect();
+            let keys: Vec<&str> = issued.iter().map(|f| f.entitlement_key).collect();
+            let vouchers: Vec<&str> = issued.iter().map(|f| f.voucher_id).collect();
+            let flights: Vec<&str> = issued.iter().map(|f| f.flight_id).collect();
+            let currencies: Vec<&str> = issued.iter().map(|f| f.currency).collect();
+            let values: Vec<i64> = issued.iter().map(|f| f.value_minor).collect();
             let won = sqlx::query_scalar!(
                 "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
                  SELECT k, v, $3, fl, val, c, 'issued' \
@@ -581,8 +595,8 @@ impl Database for PgDatabase {
 
         let mut pending: Vec<PendingFeed> = Vec::new();
         let mut outcomes = Vec::with_capacity(fresh.len());
-        for e in fresh {
-            let outcome = match (e.kind, e.issuance()) {
+        for (e, f) in fresh.iter().zip(facts) {
+            let outcome = match (e.kind, f) {
                 (EventKind::Issued, Some(f)) => match inserted_keys.get_mut(f.entitlement_key) {
                     // The bulk insert placed this one (first occurrence only).
                     Some(n) if *n == 0 => {
@@ -614,8 +628,6 @@ impl Database for PgDatabase {
         // wait, and all that is left by then is numbering the runs.
         let mut kinds: Vec<Option<&str>> = fresh.iter().map(|e| Some(e.kind.as_str())).collect();
         let mut outcome_texts: Vec<Option<String>> = outcomes.iter().map(outcome_text).collect::<Res<_>>()?;
-        let mut bodies: Vec<String> =
-            fresh.iter().zip(texts).map(|(e, t)| event_feed_text(device.id, e, t)).collect();
         for p in &pending {
             kinds.push(None);
             outcome_texts.push(None);

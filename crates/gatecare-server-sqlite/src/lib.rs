@@ -17,8 +17,8 @@ use gatecare_server_database::{
     decide_issue, event_feed_text,
 };
 use gatecare_sync::{
-    ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind, IssuanceFacts,
-    Outcome, PullResponse, PushResponse, Topic,
+    CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
+    IssuanceFacts, Outcome, PullResponse, PushResponse, Topic,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -534,24 +534,22 @@ impl Database for SqliteDatabase {
         Ok(seq)
     }
 
-    async fn push(&self, device: &DeviceRecord, events: &[Event], now: DateTime<Utc>) -> Res<PushResponse> {
-        let Some(first) = events.first().map(|e| e.seq) else {
-            return Ok(PushResponse { acks: Vec::new(), high_seq: device.high_seq });
-        };
-        let last = first + events.len() as i64 - 1;
+    async fn push(
+        &self,
+        device: &DeviceRecord,
+        batch: &CheckedBatch<'_>,
+        now: DateTime<Utc>,
+    ) -> Res<PushResponse> {
+        let events = batch.events();
+        let (first, last) = batch.seqs();
         let now_s = ts(now);
         let dev = device.id.to_string();
         // Everything that does not need the database is done before the
         // write lock is taken: SQLite has one writer, and while it waits for
         // JSON or for arguments to be bound, every other push waits too.
-        let mut texts = Vec::with_capacity(events.len());
         let mut bodies = Vec::with_capacity(events.len());
-        for chunk in events.chunks(BULK_ROWS) {
-            for e in chunk {
-                let text = e.payload.to_string();
-                bodies.push(event_feed_text(device.id, e, &text));
-                texts.push(text);
-            }
+        for (chunk, texts) in events.chunks(BULK_ROWS).zip(batch.payload_texts().chunks(BULK_ROWS)) {
+            bodies.extend(chunk.iter().zip(texts).map(|(e, text)| event_feed_text(device.id, e, text)));
             tokio::task::yield_now().await;
         }
         let facts: Vec<Option<IssuanceFacts<'_>>> =
@@ -581,7 +579,7 @@ impl Database for SqliteDatabase {
             if stored.len() as i64 != upto - first + 1 {
                 return Err(DbError::Corrupt(format!("device {dev} is missing events below seq {high}")));
             }
-            acks.extend(replay_acks(device.id, events, &texts, stored)?);
+            acks.extend(replay_acks(events, &bodies, stored)?);
         }
         let done = acks.len();
         let fresh = &events[done..];

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome};
 use gatecare_sync::{
-    ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, Outcome, PushRequest, RedeemRequest,
-    RedeemResponse, validate_batch,
+    CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, Outcome, PushRequest,
+    RedeemRequest, RedeemResponse,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -231,10 +231,10 @@ async fn push<D: Database>(
     Body(req): Body<PushRequest>,
 ) -> Result<Response, ApiError> {
     require(&device, DeviceRole::Kiosk)?;
-    validate_batch(&req.events)
+    let batch = CheckedBatch::new(&req.events)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
     let high_before = device.high_seq;
-    let resp = c.db.push(&device, &req.events, c.now()).await?;
+    let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
     let conflicts = resp
         .acks

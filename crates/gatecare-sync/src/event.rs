@@ -67,24 +67,6 @@ pub struct Event {
     pub payload: serde_json::Value,
 }
 
-/// The length of a value's JSON text, without building the text.
-pub fn json_len(v: &serde_json::Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    // Writing to a counter cannot fail; a Value always serialises.
-    let _ = serde_json::to_writer(&mut c, v);
-    c.0
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
     #[error("an empty batch")]
@@ -132,51 +114,101 @@ pub struct IssuanceFacts<'a> {
 }
 
 impl Event {
+    /// The issuance fields of the payload; `None` unless the key, voucher
+    /// and flight are non-empty strings.
     pub fn issuance(&self) -> Option<IssuanceFacts<'_>> {
-        let p = &self.payload;
-        let s = |k: &str| p.get(k).and_then(|v| v.as_str());
-        Some(IssuanceFacts {
-            entitlement_key: s("entitlement_key").filter(|v| !v.is_empty())?,
-            voucher_id: s("voucher_id").filter(|v| !v.is_empty())?,
-            flight_id: s("flight_id").filter(|v| !v.is_empty())?,
-            passenger_id: s("passenger_id").unwrap_or(""),
-            kind: s("kind").unwrap_or(""),
-            value_minor: p.get("value_minor").and_then(|v| v.as_i64()).unwrap_or(0),
-            currency: s("currency").unwrap_or(""),
-        })
+        // One pass over the payload's fields instead of a map look-up per
+        // field: central reads these for every event it ingests.
+        let (mut key, mut voucher, mut flight) = (None, None, None);
+        let mut f = IssuanceFacts {
+            entitlement_key: "",
+            voucher_id: "",
+            flight_id: "",
+            passenger_id: "",
+            kind: "",
+            value_minor: 0,
+            currency: "",
+        };
+        for (k, v) in self.payload.as_object()? {
+            match k.as_str() {
+                "entitlement_key" => key = v.as_str(),
+                "voucher_id" => voucher = v.as_str(),
+                "flight_id" => flight = v.as_str(),
+                "passenger_id" => f.passenger_id = v.as_str().unwrap_or(""),
+                "kind" => f.kind = v.as_str().unwrap_or(""),
+                "value_minor" => f.value_minor = v.as_i64().unwrap_or(0),
+                "currency" => f.currency = v.as_str().unwrap_or(""),
+                _ => {}
+            }
+        }
+        f.entitlement_key = key.filter(|v| !v.is_empty())?;
+        f.voucher_id = voucher.filter(|v| !v.is_empty())?;
+        f.flight_id = flight.filter(|v| !v.is_empty())?;
+        Some(f)
     }
 }
 
-/// Checks a batch without a database: size, shape, consecutive `seq`.
-pub fn validate_batch(events: &[Event]) -> Result<(), BatchError> {
-    if events.is_empty() {
-        return Err(BatchError::Empty);
+/// A batch that passed the checks central makes before it touches a
+/// database (size, shape, consecutive `seq`), with each payload's JSON text:
+/// the size check measures it and central stores it, so it is written once.
+#[derive(Debug)]
+pub struct CheckedBatch<'a> {
+    events: &'a [Event],
+    payload_texts: Vec<String>,
+}
+
+impl<'a> CheckedBatch<'a> {
+    pub fn new(events: &'a [Event]) -> Result<CheckedBatch<'a>, BatchError> {
+        if events.is_empty() {
+            return Err(BatchError::Empty);
+        }
+        if events.len() > MAX_BATCH_EVENTS {
+            return Err(BatchError::TooMany(events.len()));
+        }
+        let first = events[0].seq;
+        let mut payload_texts = Vec::with_capacity(events.len());
+        for (index, e) in events.iter().enumerate() {
+            if e.seq < 1 || e.seq != first + index as i64 {
+                return Err(BatchError::NotConsecutive { index, seq: e.seq });
+            }
+            if e.event_id.get_version_num() != 7 {
+                return Err(BatchError::NotUuidV7 { index });
+            }
+            if !e.payload.is_object() {
+                return Err(BatchError::PayloadNotObject { index });
+            }
+            // `to_string` writes bytes straight into a buffer; the Display
+            // impl goes through a formatter adapter at twice the cost. It
+            // cannot fail for a JSON object.
+            let text =
+                serde_json::to_string(&e.payload).map_err(|_| BatchError::PayloadNotObject { index })?;
+            if text.len() > MAX_PAYLOAD_BYTES {
+                return Err(BatchError::PayloadTooLarge { index, bytes: text.len() });
+            }
+            if matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted)
+                && e.issuance().is_none()
+            {
+                return Err(BatchError::MissingKeys { index });
+            }
+            payload_texts.push(text);
+        }
+        Ok(CheckedBatch { events, payload_texts })
     }
-    if events.len() > MAX_BATCH_EVENTS {
-        return Err(BatchError::TooMany(events.len()));
+
+    pub fn events(&self) -> &'a [Event] {
+        self.events
     }
-    let first = events[0].seq;
-    for (index, e) in events.iter().enumerate() {
-        if e.seq < 1 || e.seq != first + index as i64 {
-            return Err(BatchError::NotConsecutive { index, seq: e.seq });
-        }
-        if e.event_id.get_version_num() != 7 {
-            return Err(BatchError::NotUuidV7 { index });
-        }
-        if !e.payload.is_object() {
-            return Err(BatchError::PayloadNotObject { index });
-        }
-        let bytes = json_len(&e.payload);
-        if bytes > MAX_PAYLOAD_BYTES {
-            return Err(BatchError::PayloadTooLarge { index, bytes });
-        }
-        if matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted)
-            && e.issuance().is_none()
-        {
-            return Err(BatchError::MissingKeys { index });
-        }
+
+    /// Each event's payload as JSON text, in order.
+    pub fn payload_texts(&self) -> &[String] {
+        &self.payload_texts
     }
-    Ok(())
+
+    /// The `seq` of the first event and of the last.
+    pub fn seqs(&self) -> (i64, i64) {
+        let first = self.events[0].seq;
+        (first, first + self.events.len() as i64 - 1)
+    }
 }
 
 #[cfg(test)]
@@ -195,28 +227,58 @@ mod tests {
     }
 
     #[test]
-    fn batches_must_be_consecutive_and_well_formed() {
-        assert_eq!(validate_batch(&[]), Err(BatchError::Empty));
-        assert!(validate_batch(&[event(3), event(4)]).is_ok());
+    fn issuance_reads_the_payload_fields() {
+        let mut e = event(1);
+        e.payload = serde_json::json!({
+            "entitlement_key": "K", "voucher_id": "V", "flight_id": "F", "passenger_id": "P", "kind": "meal",
+            "value_minor": 12000, "currency": "HKD", "note": "ignored",
+        });
+        let f = e.issuance().unwrap();
         assert_eq!(
-            validate_batch(&[event(3), event(5)]),
-            Err(BatchError::NotConsecutive { index: 1, seq: 5 })
+            (f.entitlement_key, f.voucher_id, f.flight_id, f.passenger_id, f.kind, f.value_minor, f.currency),
+            ("K", "V", "F", "P", "meal", 12000, "HKD")
         );
-        assert_eq!(validate_batch(&[event(0)]), Err(BatchError::NotConsecutive { index: 0, seq: 0 }));
+        // Optional fields default; the three keys must be non-empty strings.
+        let minimal = event(1);
+        let f = minimal.issuance().unwrap();
+        assert_eq!((f.passenger_id, f.kind, f.value_minor, f.currency), ("", "", 0, ""));
+        for (field, bad) in [("entitlement_key", serde_json::json!("")), ("voucher_id", serde_json::json!(7))]
+        {
+            let mut e = event(1);
+            e.payload[field] = bad;
+            assert_eq!(e.issuance(), None, "{field}");
+        }
+        let mut e = event(1);
+        e.payload.as_object_mut().unwrap().remove("flight_id");
+        assert_eq!(e.issuance(), None);
+        e.payload = serde_json::json!(["entitlement_key", "voucher_id", "flight_id"]);
+        assert_eq!(e.issuance(), None);
+    }
+
+    fn check(events: &[Event]) -> Result<(), BatchError> {
+        CheckedBatch::new(events).map(|_| ())
+    }
+
+    #[test]
+    fn batches_must_be_consecutive_and_well_formed() {
+        assert_eq!(check(&[]), Err(BatchError::Empty));
+        assert!(check(&[event(3), event(4)]).is_ok());
+        assert_eq!(check(&[event(3), event(5)]), Err(BatchError::NotConsecutive { index: 1, seq: 5 }));
+        assert_eq!(check(&[event(0)]), Err(BatchError::NotConsecutive { index: 0, seq: 0 }));
         let mut v4 = event(1);
         v4.event_id = Uuid::from_u128(0x1234_5678_9abc_4def_8123_4567_89ab_cdef);
-        assert_eq!(validate_batch(&[v4]), Err(BatchError::NotUuidV7 { index: 0 }));
+        assert_eq!(check(&[v4]), Err(BatchError::NotUuidV7 { index: 0 }));
         let mut bare = event(1);
         bare.payload = serde_json::json!({"voucher_id": "v"});
-        assert_eq!(validate_batch(&[bare]), Err(BatchError::MissingKeys { index: 0 }));
+        assert_eq!(check(&[bare]), Err(BatchError::MissingKeys { index: 0 }));
         let mut fb = event(1);
         fb.kind = EventKind::Feedback;
         fb.payload = serde_json::json!([1]);
-        assert_eq!(validate_batch(&[fb]), Err(BatchError::PayloadNotObject { index: 0 }));
+        assert_eq!(check(&[fb]), Err(BatchError::PayloadNotObject { index: 0 }));
         let mut big = event(1);
         big.kind = EventKind::ProfileNote;
         big.payload = serde_json::json!({"note": "x".repeat(MAX_PAYLOAD_BYTES)});
-        assert!(matches!(validate_batch(&[big]), Err(BatchError::PayloadTooLarge { .. })));
+        assert!(matches!(check(&[big]), Err(BatchError::PayloadTooLarge { .. })));
     }
 
     #[test]
@@ -230,10 +292,17 @@ mod tests {
 
     proptest! {
         #[test]
-        fn json_len_is_the_length_of_the_text(seq in 1i64..1_000_000, note in ".{0,40}") {
-            let mut a = event(seq);
-            a.payload = serde_json::json!({"entitlement_key": "k", "voucher_id": "v", "flight_id": "f", "note": note});
-            prop_assert_eq!(json_len(&a.payload), a.payload.to_string().len());
+        fn a_checked_batch_keeps_each_payload_text(seq in 1i64..1_000_000, notes in proptest::collection::vec(".{0,40}", 1..5)) {
+            let events: Vec<Event> = notes.iter().enumerate().map(|(i, note)| {
+                let mut e = event(seq + i as i64);
+                e.payload = serde_json::json!({"entitlement_key": "k", "voucher_id": "v", "flight_id": "f", "note": note});
+                e
+            }).collect();
+            let batch = CheckedBatch::new(&events).unwrap();
+            prop_assert_eq!(batch.seqs(), (seq, seq + events.len() as i64 - 1));
+            for (e, text) in events.iter().zip(batch.payload_texts()) {
+                prop_assert_eq!(serde_json::from_str::<serde_json::Value>(text).unwrap(), e.payload.clone());
+            }
         }
     }
 }

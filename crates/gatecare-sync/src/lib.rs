@@ -17,7 +17,7 @@ mod event;
 pub mod station;
 mod wire;
 
-pub use event::{BatchError, Event, EventKind, IssuanceFacts, json_len, validate_batch};
+pub use event::{BatchError, CheckedBatch, Event, EventKind, IssuanceFacts};
 pub use wire::*;
 
 /// Largest request body central accepts (bytes). A 500-event batch of

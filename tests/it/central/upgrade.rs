@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use gatecare_server_database::{Database, DbError, DeviceRecord, event_feed_text};
 use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
-use gatecare_sync::{DeviceRole, Event, EventKind, Outcome, Topic};
+use gatecare_sync::{CheckedBatch, DeviceRole, Event, EventKind, Outcome, Topic};
 use uuid::Uuid;
 
 use super::harness::PgTestDb;
@@ -66,17 +66,21 @@ async fn check_upgraded<D: Database>(db: D) {
     assert_eq!(device.high_seq, 2);
 
     // A replay of what was stored before the upgrade is answered with its numbers.
-    let r = db.push(&device, &events, now()).await.unwrap();
+    let r = db.push(&device, &CheckedBatch::new(&events).unwrap(), now()).await.unwrap();
     let seqs: Vec<(i64, i64)> = r.acks.iter().map(|a| (a.seq, a.server_seq)).collect();
     assert_eq!(seqs, vec![(1, 1), (2, 2)]);
     assert!(r.acks.iter().all(|a| a.outcome == Outcome::Applied));
     // A clone reusing seq 2 with other content is still refused.
     let mut clone = events[1].clone();
     clone.payload["value_minor"] = serde_json::json!(99);
-    assert!(matches!(db.push(&device, &[clone], now()).await, Err(DbError::SeqConflict { seq: 2 })));
+    assert!(matches!(
+        db.push(&device, &CheckedBatch::new(&[clone]).unwrap(), now()).await,
+        Err(DbError::SeqConflict { seq: 2 })
+    ));
 
     // New events number after the old feed.
-    let r = db.push(&device, &[issued(3, "CZ342/2026-11-22/7840000000003/meal/1")], now()).await.unwrap();
+    let fresh = [issued(3, "CZ342/2026-11-22/7840000000003/meal/1")];
+    let r = db.push(&device, &CheckedBatch::new(&fresh).unwrap(), now()).await.unwrap();
     assert_eq!(r.acks[0].server_seq, 4);
 
     // Another device at the station reads the old items and the new one, in order.
