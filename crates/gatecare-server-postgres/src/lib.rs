@@ -9,7 +9,7 @@
 //! path. Lock order is device → entitlements → counters everywhere, so pushes,
 //! claims and redemptions cannot deadlock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -568,18 +568,19 @@ impl Database for PgDatabase {
             .filter(|(e, _)| e.kind == EventKind::Issued)
             .filter_map(|(_, f)| f.as_ref())
             .collect();
-        let mut inserted_keys: HashMap<String, usize> = HashMap::new();
+        let mut all_inserted = true;
+        let mut rows: HashMap<String, (String, Uuid, String)> = HashMap::new();
         if !issued.is_empty() {
             let keys: Vec<&str> = issued.iter().map(|f| f.entitlement_key).collect();
             let vouchers: Vec<&str> = issued.iter().map(|f| f.voucher_id).collect();
             let flights: Vec<&str> = issued.iter().map(|f| f.flight_id).collect();
             let currencies: Vec<&str> = issued.iter().map(|f| f.currency).collect();
             let values: Vec<i64> = issued.iter().map(|f| f.value_minor).collect();
-            let won = sqlx::query_scalar!(
+            let inserted = sqlx::query!(
                 "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
                  SELECT k, v, $3, fl, val, c, 'issued' \
                  FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c) \
-                 ON CONFLICT (entitlement_key) DO NOTHING RETURNING entitlement_key",
+                 ON CONFLICT (entitlement_key) DO NOTHING",
                 &keys as &[&str],
                 &vouchers as &[&str],
                 device.id,
@@ -587,24 +588,45 @@ impl Database for PgDatabase {
                 &values,
                 &currencies as &[&str]
             )
-            .fetch_all(&mut *tx)
+            .execute(&mut *tx)
             .await
-            .map_err(err)?;
-            inserted_keys.extend(won.into_iter().map(|k| (k, 0)));
+            .map_err(err)?
+            .rows_affected();
+            // Usually every issuance inserted. If not, some key was issued
+            // before or twice in this batch: the rows are read once, and
+            // each issuance not placed now is decided on its own.
+            all_inserted = inserted == issued.len() as u64;
+            if !all_inserted {
+                let found = sqlx::query!(
+                    "SELECT entitlement_key, voucher_id, device_id, state FROM entitlements \
+                     WHERE entitlement_key = ANY($1::text[])",
+                    &keys as &[&str]
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(err)?;
+                rows.extend(
+                    found.into_iter().map(|r| (r.entitlement_key, (r.voucher_id, r.device_id, r.state))),
+                );
+            }
         }
 
         let mut pending: Vec<PendingFeed> = Vec::new();
         let mut outcomes = Vec::with_capacity(fresh.len());
+        let mut seen: HashSet<&str> = HashSet::new();
         for (e, f) in fresh.iter().zip(facts) {
             let outcome = match (e.kind, f) {
-                (EventKind::Issued, Some(f)) => match inserted_keys.get_mut(f.entitlement_key) {
-                    // The bulk insert placed this one (first occurrence only).
-                    Some(n) if *n == 0 => {
-                        *n = 1;
+                (EventKind::Issued, Some(_)) if all_inserted => Outcome::Applied,
+                (EventKind::Issued, Some(f)) => {
+                    let placed_now = rows.get(f.entitlement_key).is_some_and(|(voucher, dev, state)| {
+                        voucher == f.voucher_id && *dev == device.id && state == "issued"
+                    });
+                    if seen.insert(f.entitlement_key) && placed_now {
                         Outcome::Applied
+                    } else {
+                        apply_issue(&mut tx, device, e, now, &mut pending).await?
                     }
-                    _ => apply_issue(&mut tx, device, e, now, &mut pending).await?,
-                },
+                }
                 (EventKind::Voided, Some(f)) => {
                     sqlx::query!(
                         "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = $1 AND voucher_id = $2",
