@@ -26,6 +26,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
+mod group_commit;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: 10 columns × 500 stays far below SQLite's
@@ -35,6 +37,7 @@ const BULK_ROWS: usize = 500;
 #[derive(Clone)]
 pub struct SqliteDatabase {
     pool: SqlitePool,
+    group: tokio::sync::mpsc::Sender<group_commit::GroupPush>,
 }
 
 type Res<T> = Result<T, DbError>;
@@ -127,10 +130,12 @@ impl SqliteDatabase {
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection.
             .max_connections(if in_memory { 1 } else { 8 })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(err)?;
-        let db = SqliteDatabase { pool };
+        let writer = if in_memory { group_commit::Writer::Pool } else { group_commit::Writer::own(&options) };
+        let group = group_commit::spawn(pool.clone(), writer);
+        let db = SqliteDatabase { pool, group };
         MIGRATOR.run(&db.pool).await.map_err(err)?;
         Ok(db)
     }
@@ -147,7 +152,7 @@ impl SqliteDatabase {
 /// Stores the run `first..=last` of feed items (see `feed`).
 #[allow(clippy::too_many_arguments)]
 async fn insert_run(
-    tx: &mut Tx,
+    conn: &mut sqlx::SqliteConnection,
     first: i64,
     last: i64,
     station: &str,
@@ -168,9 +173,57 @@ async fn insert_run(
         first_device_seq,
         now
     )
-    .execute(&mut **tx)
+    .execute(conn)
     .await
     .map_err(err)?;
+    Ok(())
+}
+
+/// Inserts a push's new entitlements and then its feed items; returns how
+/// many entitlements inserted and the server_seqs the items took.
+async fn store_statements(
+    conn: &mut sqlx::SqliteConnection,
+    statements: &mut PushStatements,
+    count: usize,
+) -> Res<(u64, i64, i64)> {
+    let mut inserted = 0;
+    for q in &mut statements.entitlements {
+        inserted += q.build().execute(&mut *conn).await.map_err(err)?.rows_affected();
+    }
+    // The items take the next rowids, which are the next server_seqs: the
+    // feed is append-only and this is its only writer.
+    let mut base = None;
+    let mut last_item = 0;
+    for q in &mut statements.items {
+        let r = q.build().execute(&mut *conn).await.map_err(err)?;
+        base.get_or_insert(r.last_insert_rowid() - r.rows_affected() as i64 + 1);
+        last_item = r.last_insert_rowid();
+    }
+    let base = base.unwrap_or(last_item + 1);
+    if last_item != base + count as i64 - 1 {
+        return Err(DbError::Corrupt(format!("feed items {base}..={last_item} for {count} events")));
+    }
+    Ok((inserted, base, last_item))
+}
+
+/// Stores a push's run and moves its device's high seq.
+#[allow(clippy::too_many_arguments)]
+async fn close_push(
+    conn: &mut sqlx::SqliteConnection,
+    base: i64,
+    last_item: i64,
+    station: &str,
+    dev: &str,
+    first_device_seq: i64,
+    last_device_seq: i64,
+    now: &str,
+) -> Res<()> {
+    insert_run(&mut *conn, base, last_item, station, Topic::Event, Some(dev), Some(first_device_seq), now)
+        .await?;
+    sqlx::query!("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?", last_device_seq, now, dev)
+        .execute(conn)
+        .await
+        .map_err(err)?;
     Ok(())
 }
 
@@ -187,7 +240,7 @@ async fn publish_in(
         .await
         .map_err(err)?
         .last_insert_rowid();
-    insert_run(tx, seq, seq, station, topic, None, None, now).await?;
+    insert_run(&mut *tx, seq, seq, station, topic, None, None, now).await?;
     Ok(seq)
 }
 
@@ -555,6 +608,41 @@ impl Database for SqliteDatabase {
         let facts: Vec<Option<IssuanceFacts<'_>>> =
             events.iter().map(|e| if e.kind == EventKind::Issued { e.issuance() } else { None }).collect();
         let prepared = PushStatements::new(&dev, events, &facts, &bodies).await;
+        // The common push (it continues the device's log, no voids) goes to
+        // the group commit; if that declines, the full path below decides.
+        let prepared = if first == device.high_seq + 1 && events.iter().all(|e| e.kind != EventKind::Voided) {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let push = group_commit::GroupPush {
+                dev: dev.clone(),
+                station: device.station.clone(),
+                first,
+                last,
+                now: now_s.clone(),
+                statements: prepared,
+                reply,
+            };
+            // The task is gone or dropped the push: the full path finds out what was stored.
+            let stored = match self.group.send(push).await {
+                Ok(()) => answer.await.ok(),
+                Err(_) => None,
+            };
+            if let Some(base) = stored.transpose()?.flatten() {
+                let acks = events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| EventAck {
+                        seq: e.seq,
+                        event_id: e.event_id,
+                        server_seq: base + i as i64,
+                        outcome: Outcome::Applied,
+                    })
+                    .collect();
+                return Ok(PushResponse { acks, high_seq: last });
+            }
+            PushStatements::new(&dev, events, &facts, &bodies).await
+        } else {
+            prepared
+        };
         let mut tx = self.write_tx().await?;
         let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = ?", dev)
             .fetch_one(&mut *tx)
@@ -593,26 +681,7 @@ impl Database for SqliteDatabase {
                 // Part of the batch was a replay: only the rest is stored.
                 PushStatements::new(&dev, fresh, &facts[done..], &bodies[done..]).await
             };
-            let mut inserted = 0;
-            for q in &mut statements.entitlements {
-                inserted += q.build().execute(&mut *tx).await.map_err(err)?.rows_affected();
-            }
-            // The items take the next rowids, which are the next server_seqs:
-            // the feed is append-only and this is its only writer.
-            let mut base = None;
-            let mut last_item = 0;
-            for q in &mut statements.items {
-                let r = q.build().execute(&mut *tx).await.map_err(err)?;
-                base.get_or_insert(r.last_insert_rowid() - r.rows_affected() as i64 + 1);
-                last_item = r.last_insert_rowid();
-            }
-            let base = base.unwrap_or(last_item + 1);
-            if last_item != base + fresh.len() as i64 - 1 {
-                return Err(DbError::Corrupt(format!(
-                    "feed items {base}..={last_item} for {} events",
-                    fresh.len()
-                )));
-            }
+            let (inserted, base, last_item) = store_statements(&mut tx, &mut statements, fresh.len()).await?;
             // Usually every issuance inserted. If not, some key was issued
             // before or twice in this batch, and each issuance is decided
             // on its own.
@@ -650,21 +719,7 @@ impl Database for SqliteDatabase {
                 }
                 acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq, outcome });
             }
-            insert_run(
-                &mut tx,
-                base,
-                last_item,
-                &device.station,
-                Topic::Event,
-                Some(&dev),
-                Some(f.seq),
-                &now_s,
-            )
-            .await?;
-            sqlx::query!("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?", last, now_s, dev)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
+            close_push(&mut tx, base, last_item, &device.station, &dev, f.seq, last, &now_s).await?;
         }
         tx.commit().await.map_err(err)?;
         Ok(PushResponse { acks, high_seq: high.max(last) })

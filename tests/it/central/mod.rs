@@ -3,6 +3,7 @@
 //! and central.
 
 mod faults;
+mod group_commit;
 pub(crate) mod harness;
 mod recovery;
 mod rejections;
