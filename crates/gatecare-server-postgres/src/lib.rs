@@ -2,9 +2,10 @@
 //!
 //! Pushes are batched: the common case (new issuance) is a few statements per
 //! batch whatever its size — lock the device row, insert the entitlements
-//! with `UNNEST … ON CONFLICT DO NOTHING`, insert the feed items with `UNNEST`
-//! under a fresh block, then reserve the server_seq range and store the runs
-//! that number the block's items (see `feed` and migration 0005). Only rows that did not
+//! with `UNNEST` (under a savepoint; `ON CONFLICT DO NOTHING` only when a key
+//! exists), insert the feed items with `UNNEST` under a fresh block, then in
+//! one statement reserve the server_seq range and store the runs that number
+//! the block's items (see `feed` and migration 0005). Only rows that did not
 //! insert (a confirmed claim, a double issuance) and voids take the per-row
 //! path. Lock order is device → entitlements → counters everywhere, so pushes,
 //! claims and redemptions cannot deadlock.
@@ -114,21 +115,6 @@ impl PgDatabase {
     }
 }
 
-/// Reserves `n` consecutive server_seq values; returns the first. The row
-/// lock is held until commit, which keeps feed visibility in order, so it
-/// is taken last: after the items are stored under their block (see
-/// migration 0005), only the runs and the commit wait for it.
-async fn reserve_seqs(tx: &mut Tx, n: i64) -> Res<i64> {
-    let last = sqlx::query_scalar!(
-        "UPDATE counters SET value = value + $1 WHERE name = 'server_seq' RETURNING value",
-        n
-    )
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(err)?;
-    Ok(last - n + 1)
-}
-
 /// A feed row not yet numbered.
 struct PendingFeed {
     station: String,
@@ -136,8 +122,9 @@ struct PendingFeed {
     body: serde_json::Value,
 }
 
-/// A run of feed items to store (see `feed`): server_seqs `first..=last`
-/// are the items `first_idx..` of `block`.
+/// A run of feed items to store (see `feed`): the items `first_idx..` of
+/// `block` get server_seqs `base + first ..= base + last`, where `base` is
+/// what `number_runs` reserves.
 struct NewRun<'a> {
     first: i64,
     last: i64,
@@ -149,7 +136,13 @@ struct NewRun<'a> {
     first_device_seq: Option<i64>,
 }
 
-async fn insert_runs(tx: &mut Tx, runs: &[NewRun<'_>], now: DateTime<Utc>) -> Res<()> {
+/// Reserves consecutive server_seqs for the runs' items and stores the runs,
+/// in one statement; returns the first server_seq. The counter row stays
+/// locked until commit, which keeps the feed visible in order, so this comes
+/// last: the items are already stored under their block (see migration
+/// 0005), and only this statement and the commit wait for the lock.
+async fn number_runs(tx: &mut Tx, runs: &[NewRun<'_>], now: DateTime<Utc>) -> Res<i64> {
+    let count = runs.iter().map(|r| r.last + 1).max().unwrap_or(0);
     let firsts: Vec<i64> = runs.iter().map(|r| r.first).collect();
     let lasts: Vec<i64> = runs.iter().map(|r| r.last).collect();
     let blocks: Vec<i64> = runs.iter().map(|r| r.block).collect();
@@ -158,10 +151,13 @@ async fn insert_runs(tx: &mut Tx, runs: &[NewRun<'_>], now: DateTime<Utc>) -> Re
     let topics: Vec<&str> = runs.iter().map(|r| r.topic.as_str()).collect();
     let origins: Vec<Option<Uuid>> = runs.iter().map(|r| r.origin).collect();
     let device_seqs: Vec<Option<i64>> = runs.iter().map(|r| r.first_device_seq).collect();
-    sqlx::query!(
-        "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at, block, \
-         first_idx) SELECT f, l, s, t, o, d, $7, b, i FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], \
-         $4::text[], $5::uuid[], $6::bigint[], $8::bigint[], $9::int[]) AS u(f, l, s, t, o, d, b, i)",
+    sqlx::query_scalar!(
+        r#"WITH c AS (UPDATE counters SET value = value + $10 WHERE name = 'server_seq' RETURNING value - $10 + 1 AS base),
+           r AS (INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at, block,
+                   first_idx)
+                 SELECT c.base + f, c.base + l, s, t, o, d, $7, b, i FROM c, UNNEST($1::bigint[], $2::bigint[],
+                   $3::text[], $4::text[], $5::uuid[], $6::bigint[], $8::bigint[], $9::int[]) AS u(f, l, s, t, o, d, b, i))
+           SELECT base AS "base!" FROM c"#,
         &firsts,
         &lasts,
         &stations as &[&str],
@@ -170,12 +166,12 @@ async fn insert_runs(tx: &mut Tx, runs: &[NewRun<'_>], now: DateTime<Utc>) -> Re
         &device_seqs as &[Option<i64>],
         now,
         &blocks,
-        &idxs
+        &idxs,
+        count
     )
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await
-    .map_err(err)?;
-    Ok(())
+    .map_err(err)
 }
 
 async fn publish_in(
@@ -193,10 +189,9 @@ async fn publish_in(
     .fetch_one(&mut **tx)
     .await
     .map_err(err)?;
-    let seq = reserve_seqs(tx, 1).await?;
     let run = NewRun {
-        first: seq,
-        last: seq,
+        first: 0,
+        last: 0,
         block,
         first_idx: 0,
         station,
@@ -204,8 +199,7 @@ async fn publish_in(
         origin: None,
         first_device_seq: None,
     };
-    insert_runs(tx, &[run], now).await?;
-    Ok(seq)
+    number_runs(tx, &[run], now).await
 }
 
 /// The feed items of the given server_seq ranges, in server_seq order.
@@ -576,11 +570,16 @@ impl Database for PgDatabase {
             let flights: Vec<&str> = issued.iter().map(|f| f.flight_id).collect();
             let currencies: Vec<&str> = issued.iter().map(|f| f.currency).collect();
             let values: Vec<i64> = issued.iter().map(|f| f.value_minor).collect();
-            let inserted = sqlx::query!(
+            // A plain insert, under a savepoint: `ON CONFLICT DO NOTHING`
+            // inserts each row speculatively (a probe and a confirmation
+            // record more per row), which nearly doubled its cost, and a
+            // key issued before is rare. When one is there, the insert is
+            // undone and done again skipping the keys that exist.
+            sqlx::query("SAVEPOINT entitlements").execute(&mut *tx).await.map_err(err)?;
+            let plain = sqlx::query!(
                 "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
                  SELECT k, v, $3, fl, val, c, 'issued' \
-                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c) \
-                 ON CONFLICT (entitlement_key) DO NOTHING",
+                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c)",
                 &keys as &[&str],
                 &vouchers as &[&str],
                 device.id,
@@ -589,9 +588,30 @@ impl Database for PgDatabase {
                 &currencies as &[&str]
             )
             .execute(&mut *tx)
-            .await
-            .map_err(err)?
-            .rows_affected();
+            .await;
+            let inserted = match plain {
+                Ok(done) => done.rows_affected(),
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT entitlements").execute(&mut *tx).await.map_err(err)?;
+                    sqlx::query!(
+                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
+                         SELECT k, v, $3, fl, val, c, 'issued' \
+                         FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c) \
+                         ON CONFLICT (entitlement_key) DO NOTHING",
+                        &keys as &[&str],
+                        &vouchers as &[&str],
+                        device.id,
+                        &flights as &[&str],
+                        &values,
+                        &currencies as &[&str]
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?
+                    .rows_affected()
+                }
+                Err(e) => return Err(err(e)),
+            };
             // Usually every issuance inserted. If not, some key was issued
             // before or twice in this batch: the rows are read once, and
             // each issuance not placed now is decided on its own.
@@ -655,35 +675,27 @@ impl Database for PgDatabase {
             outcome_texts.push(None);
             bodies.push(p.body.to_string());
         }
-        let block = sqlx::query_scalar!(r#"SELECT nextval('feed_blocks') AS "block!""#)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(err)?;
-        sqlx::query!(
-            "INSERT INTO feed_items (block, idx, kind, outcome, body) \
-             SELECT $1, (u.n - 1)::int, k, o::jsonb, b::json \
-             FROM UNNEST($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(k, o, b, n)",
-            block,
+        // The device's new high_seq goes in the same statement.
+        let block = sqlx::query_scalar!(
+            r#"WITH n AS (SELECT nextval('feed_blocks') AS block),
+               d AS (UPDATE devices SET high_seq = $4, last_seen_at = $5 WHERE id = $6),
+               i AS (INSERT INTO feed_items (block, idx, kind, outcome, body)
+                     SELECT n.block, (u.n - 1)::int, k, o::jsonb, b::json
+                     FROM n, UNNEST($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(k, o, b, n))
+               SELECT block AS "block!" FROM n"#,
             &kinds as &[Option<&str>],
             &outcome_texts as &[Option<String>],
-            &bodies
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        sqlx::query!(
-            "UPDATE devices SET high_seq = $1, last_seen_at = $2 WHERE id = $3",
+            &bodies,
             last,
             now,
             device.id
         )
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(err)?;
-        let base = reserve_seqs(&mut tx, bodies.len() as i64).await?;
-        let last_event = base + fresh.len() as i64 - 1;
+        let last_event = fresh.len() as i64 - 1;
         let mut runs = vec![NewRun {
-            first: base,
+            first: 0,
             last: last_event,
             block,
             first_idx: 0,
@@ -705,7 +717,7 @@ impl Database for PgDatabase {
                 first_device_seq: None,
             });
         }
-        insert_runs(&mut tx, &runs, now).await?;
+        let base = number_runs(&mut tx, &runs, now).await?;
         tx.commit().await.map_err(err)?;
         for (i, (e, outcome)) in fresh.iter().zip(outcomes).enumerate() {
             acks.push(EventAck { seq: e.seq, event_id: e.event_id, server_seq: base + i as i64, outcome });
