@@ -202,7 +202,9 @@ async fn publish_in(
     number_runs(tx, &[run], now).await
 }
 
-/// The feed items of the given server_seq ranges, in server_seq order.
+/// The feed items of the given server_seq ranges, in server_seq order. A
+/// device event's envelope is rebuilt as `event_feed_text` writes it (see
+/// migration 0006).
 async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Res<Vec<StoredItem>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
@@ -211,9 +213,13 @@ async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Re
     sqlx::query_as!(
         StoredItem,
         r#"SELECT r.first_seq + (i.idx - r.first_idx) AS "server_seq!", i.outcome::text AS outcome,
-                  i.body::text AS "body!"
+                  CASE WHEN i.kind IS NULL THEN i.body::text
+                    ELSE '{"at":' || to_json(i.at)::text || ',"device":"' || r.origin_device || '","event_id":"'
+                      || i.event_id || '","kind":"' || i.kind || '","payload":' || i.body::text || ',"seq":'
+                      || (r.first_device_seq + (i.idx - r.first_idx)) || '}' END AS "body!"
            FROM UNNEST($1::bigint[], $2::bigint[]) AS q(lo, hi)
-           CROSS JOIN LATERAL (SELECT first_seq, last_seq, block, first_idx FROM feed_runs
+           CROSS JOIN LATERAL (SELECT first_seq, last_seq, block, first_idx, origin_device, first_device_seq
+             FROM feed_runs
              WHERE first_seq <= q.hi
                AND first_seq >= COALESCE((SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= q.lo), q.lo)) r
            JOIN feed_items i ON i.block = r.block
@@ -501,12 +507,7 @@ impl Database for PgDatabase {
     ) -> Res<PushResponse> {
         let events = batch.events();
         let (first, last) = batch.seqs();
-        // Bodies are written and payloads read once, before any row is locked.
-        let mut bodies: Vec<String> = events
-            .iter()
-            .zip(batch.payload_texts())
-            .map(|(e, text)| event_feed_text(device.id, e, text))
-            .collect();
+        // Payloads are read once, before any row is locked.
         let facts: Vec<Option<IssuanceFacts<'_>>> = events
             .iter()
             .map(
@@ -541,12 +542,17 @@ impl Database for PgDatabase {
                     device.id
                 )));
             }
-            acks.extend(replay_acks(events, &bodies, stored)?);
+            let replayed: Vec<String> = events
+                .iter()
+                .zip(batch.payload_texts())
+                .take(stored.len())
+                .map(|(e, text)| event_feed_text(device.id, e, text))
+                .collect();
+            acks.extend(replay_acks(events, &replayed, stored)?);
         }
         let done = acks.len();
         let fresh = &events[done..];
         let facts = &facts[done..];
-        bodies.drain(..done);
         let Some(f0) = fresh.first() else {
             tx.commit().await.map_err(err)?;
             return Ok(PushResponse { acks, high_seq: high });
@@ -668,27 +674,39 @@ impl Database for PgDatabase {
         // The items are stored under a block of their own before the
         // counter row is locked: from that lock to commit other pushes
         // wait, and all that is left by then is numbering the runs.
+        // A device event's body is its payload (migration 0006); what
+        // central publishes keeps its whole body.
+        let published: Vec<String> = pending.iter().map(|p| p.body.to_string()).collect();
+        let bodies: Vec<&str> =
+            batch.payload_texts()[done..].iter().chain(&published).map(String::as_str).collect();
         let mut kinds: Vec<Option<&str>> = fresh.iter().map(|e| Some(e.kind.as_str())).collect();
         let mut outcome_texts: Vec<Option<String>> = outcomes.iter().map(outcome_text).collect::<Res<_>>()?;
-        for p in &pending {
+        let mut event_ids: Vec<Option<Uuid>> = fresh.iter().map(|e| Some(e.event_id)).collect();
+        let mut ats: Vec<Option<String>> =
+            fresh.iter().map(|e| Some(e.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))).collect();
+        for _ in &pending {
             kinds.push(None);
             outcome_texts.push(None);
-            bodies.push(p.body.to_string());
+            event_ids.push(None);
+            ats.push(None);
         }
         // The device's new high_seq goes in the same statement.
         let block = sqlx::query_scalar!(
             r#"WITH n AS (SELECT nextval('feed_blocks') AS block),
                d AS (UPDATE devices SET high_seq = $4, last_seen_at = $5 WHERE id = $6),
-               i AS (INSERT INTO feed_items (block, idx, kind, outcome, body)
-                     SELECT n.block, (u.n - 1)::int, k, o::jsonb, b::json
-                     FROM n, UNNEST($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(k, o, b, n))
+               i AS (INSERT INTO feed_items (block, idx, kind, outcome, body, event_id, at)
+                     SELECT n.block, (u.n - 1)::int, k, o::jsonb, b::json, e, a
+                     FROM n, UNNEST($1::text[], $2::text[], $3::text[], $7::uuid[], $8::text[])
+                       WITH ORDINALITY AS u(k, o, b, e, a, n))
                SELECT block AS "block!" FROM n"#,
             &kinds as &[Option<&str>],
             &outcome_texts as &[Option<String>],
-            &bodies,
+            &bodies as &[&str],
             last,
             now,
-            device.id
+            device.id,
+            &event_ids as &[Option<Uuid>],
+            &ats as &[Option<String>]
         )
         .fetch_one(&mut *tx)
         .await
@@ -984,7 +1002,7 @@ impl Database for PgDatabase {
 
     async fn case_events(&self) -> Res<Vec<CaseEventRecord>> {
         let rows = sqlx::query!(
-            r#"SELECT r.station, i.kind AS "kind!", i.body AS "body!: serde_json::Value" FROM feed_items i
+            r#"SELECT r.station, i.kind AS "kind!", i.body AS "payload!: serde_json::Value" FROM feed_items i
                JOIN feed_runs r ON r.block = i.block AND i.idx BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq)
                WHERE i.kind IN ('case_opened', 'case_updated') ORDER BY r.first_seq + (i.idx - r.first_idx)"#
         )
@@ -993,7 +1011,7 @@ impl Database for PgDatabase {
         .map_err(err)?;
         Ok(rows
             .into_iter()
-            .map(|r| CaseEventRecord { station: r.station, kind: r.kind, payload: r.body["payload"].clone() })
+            .map(|r| CaseEventRecord { station: r.station, kind: r.kind, payload: r.payload })
             .collect())
     }
 

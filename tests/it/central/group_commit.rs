@@ -28,7 +28,7 @@ fn key(device: usize, seq: i64) -> String {
     format!("CZ342/2026-11-22/784{device:03}{seq:07}/meal/1")
 }
 
-async fn device<D: Database>(db: &D, i: usize) -> DeviceRecord {
+pub(super) async fn device<D: Database>(db: &D, i: usize) -> DeviceRecord {
     let code = format!("code-{i}");
     db.add_enrolment_code(&NewEnrolmentCode {
         code_hash: code.clone(),

@@ -2,6 +2,7 @@
 //! double issuance across offline kiosks, volume, and faults between kiosk
 //! and central.
 
+mod bodies;
 mod faults;
 mod group_commit;
 pub(crate) mod harness;
