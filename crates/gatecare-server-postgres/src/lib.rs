@@ -93,6 +93,102 @@ impl DeviceRow {
 }
 
 impl PgDatabase {
+    /// The common push (it continues the device's log, every issuance is
+    /// new, nothing is voided) as one statement, committed as it ends: no
+    /// round trip to central holds the counter lock, and there are none of
+    /// the full path's seven. The statement checks what it assumes and
+    /// stores nothing when that fails — the device's high_seq is not the
+    /// batch's first seq − 1 (a replay, a gap, a stale record), or an
+    /// entitlement is there already or twice in the batch (the plain
+    /// insert's unique violation) — and `None` sends the push down the full
+    /// path, which decides those.
+    async fn push_common(
+        &self,
+        device: &DeviceRecord,
+        batch: &CheckedBatch<'_>,
+        facts: &[Option<IssuanceFacts<'_>>],
+        now: DateTime<Utc>,
+    ) -> Res<Option<PushResponse>> {
+        let events = batch.events();
+        let (first, last) = batch.seqs();
+        let issued: Vec<&IssuanceFacts<'_>> = events
+            .iter()
+            .zip(facts)
+            .filter(|(e, _)| e.kind == EventKind::Issued)
+            .filter_map(|(_, f)| f.as_ref())
+            .collect();
+        let keys: Vec<&str> = issued.iter().map(|f| f.entitlement_key).collect();
+        let vouchers: Vec<&str> = issued.iter().map(|f| f.voucher_id).collect();
+        let flights: Vec<&str> = issued.iter().map(|f| f.flight_id).collect();
+        let currencies: Vec<&str> = issued.iter().map(|f| f.currency).collect();
+        let values: Vec<i64> = issued.iter().map(|f| f.value_minor).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let bodies: Vec<&str> = batch.payload_texts().iter().map(String::as_str).collect();
+        let event_ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        let ats: Vec<String> =
+            events.iter().map(|e| e.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).collect();
+        // Lock order as everywhere: device, entitlements, counter. The
+        // counter's condition reads the counts of the rows inserted above
+        // it, which makes PostgreSQL insert them before it locks the row.
+        let base = sqlx::query_scalar!(
+            r#"WITH d AS (UPDATE devices SET high_seq = $2, last_seen_at = $3 WHERE id = $1 AND high_seq = $4::bigint - 1
+                          RETURNING id),
+               e AS (INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency,
+                       state)
+                     SELECT k, v, d.id, fl, val, c, 'issued'
+                     FROM d, UNNEST($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS u(k, v, fl, val, c)
+                     RETURNING 1),
+               n AS (SELECT nextval('feed_blocks') AS block FROM d),
+               i AS (INSERT INTO feed_items (block, idx, kind, body, event_id, at)
+                     SELECT n.block, (u.n - 1)::int, k, b::json, ev, a
+                     FROM n, UNNEST($10::text[], $11::text[], $12::uuid[], $13::text[]) WITH ORDINALITY AS u(k, b, ev, a, n)
+                     RETURNING 1),
+               c AS (UPDATE counters SET value = value + $14
+                     WHERE name = 'server_seq' AND EXISTS (SELECT 1 FROM n)
+                       AND (SELECT count(*) FROM e) + (SELECT count(*) FROM i) >= 0
+                     RETURNING value - $14 + 1 AS base),
+               r AS (INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at,
+                       block, first_idx)
+                     SELECT c.base, c.base + $14 - 1, $15, $16, $1, $4, $3, n.block, 0 FROM c, n)
+               SELECT base AS "base!" FROM c"#,
+            device.id,
+            last,
+            now,
+            first,
+            &keys as &[&str],
+            &vouchers as &[&str],
+            &flights as &[&str],
+            &values,
+            &currencies as &[&str],
+            &kinds as &[&str],
+            &bodies as &[&str],
+            &event_ids,
+            &ats,
+            events.len() as i64,
+            &device.station,
+            Topic::Event.as_str()
+        )
+        .fetch_optional(&self.pool)
+        .await;
+        let base = match base {
+            Ok(Some(base)) => base,
+            Ok(None) => return Ok(None),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
+            Err(e) => return Err(err(e)),
+        };
+        let acks = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| EventAck {
+                seq: e.seq,
+                event_id: e.event_id,
+                server_seq: base + i as i64,
+                outcome: Outcome::Applied,
+            })
+            .collect();
+        Ok(Some(PushResponse { acks, high_seq: last }))
+    }
+
     /// Connects to `postgres://…` and runs the migrations.
     pub async fn open(url: &str) -> Res<PgDatabase> {
         let options = PgConnectOptions::from_str(url).map_err(err)?;
@@ -514,6 +610,11 @@ impl Database for PgDatabase {
                 |e| if matches!(e.kind, EventKind::Issued | EventKind::Voided) { e.issuance() } else { None },
             )
             .collect();
+        if !events.iter().any(|e| e.kind == EventKind::Voided)
+            && let Some(done) = self.push_common(device, batch, &facts, now).await?
+        {
+            return Ok(done);
+        }
         let mut tx = self.tx().await?;
         // Serialises this device's pushes (replays racing their original).
         let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = $1 FOR UPDATE", device.id)

@@ -1,14 +1,16 @@
-//! SQLite central writes the common push in groups (one transaction and one
-//! fsync for the pushes that arrive together). Concurrent devices each get
-//! their own contiguous numbers; a push the group must not decide alone (a
-//! replay under a stale device record, an entitlement issued before) takes
-//! the full path and is answered exactly as before.
+//! Central writes the common push (it continues the device's log, every
+//! issuance is new) on a path of its own: SQLite in groups (one transaction
+//! and one fsync for the pushes that arrive together), PostgreSQL as one
+//! statement that commits as it ends. On both backends concurrent devices
+//! each get their own contiguous numbers; a push that path must not decide
+//! (a replay under a stale device record, an entitlement issued before)
+//! takes the full path and is answered exactly as before.
 
 use gatecare_server_database::{Database, DeviceRecord, NewDevice, NewEnrolmentCode};
 use gatecare_sync::{CheckedBatch, DeviceRole, Event, EventKind, Outcome};
 use uuid::Uuid;
 
-use super::harness::sqlite_db;
+use super::harness::on_both_backends;
 use super::story::now;
 
 fn issued(device: usize, seq: i64, key: &str) -> Event {
@@ -48,13 +50,16 @@ pub(super) async fn device<D: Database>(db: &D, i: usize) -> DeviceRecord {
     db.enrol(&code, &d, now()).await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_pushes_are_numbered_apart_and_stale_or_conflicting_ones_take_the_full_path() {
+on_both_backends!(concurrent_pushes_are_numbered_apart_and_stale_or_conflicting_ones_take_the_full_path);
+
+async fn concurrent_pushes_are_numbered_apart_and_stale_or_conflicting_ones_take_the_full_path<
+    D: Database + Clone + 'static,
+>(
+    db: D,
+) {
     const DEVICES: usize = 8;
     const BATCHES: i64 = 5;
     const BATCH: i64 = 50;
-    let dir = tempfile::tempdir().unwrap();
-    let db = sqlite_db(dir.path()).await;
     let mut devices = Vec::new();
     for i in 0..DEVICES {
         devices.push(device(&db, i).await);
