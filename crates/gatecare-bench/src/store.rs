@@ -116,6 +116,7 @@ pub async fn lookups() -> anyhow::Result<Vec<Row>> {
         baseline: "indexed point lookup, p50 / p99",
         baseline_value: pct(&point),
         ratio: percentile(v.to_vec(), 0.99).as_secs_f64() / base.as_secs_f64(),
+        goal: None,
     };
     Ok(vec![
         row("lookup 1M: boarding-pass match p50/p99", &pass),
@@ -196,6 +197,7 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
             baseline: "raw INSERT of 550 rows, one commit",
             baseline_value: ms(raw),
             ratio: bulk.as_secs_f64() / raw.as_secs_f64(),
+            goal: None,
         },
         Row {
             what: "PIN check: argon2id (m=64 MiB, t=9)",
@@ -203,6 +205,7 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
             baseline: "plain SHA-256 of the PIN",
             baseline_value: us(sha),
             ratio: pin.as_secs_f64() / sha.as_secs_f64(),
+            goal: None,
         },
     ])
 }
