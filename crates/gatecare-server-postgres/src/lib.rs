@@ -106,10 +106,10 @@ impl PgDatabase {
         &self,
         device: &DeviceRecord,
         batch: &CheckedBatch<'_>,
-        facts: &[Option<IssuanceFacts<'_>>],
         now: DateTime<Utc>,
     ) -> Res<Option<PushResponse>> {
         let events = batch.events();
+        let facts = batch.issuance();
         let (first, last) = batch.seqs();
         let issued: Vec<&IssuanceFacts<'_>> = events
             .iter()
@@ -604,14 +604,9 @@ impl Database for PgDatabase {
         let events = batch.events();
         let (first, last) = batch.seqs();
         // Payloads are read once, before any row is locked.
-        let facts: Vec<Option<IssuanceFacts<'_>>> = events
-            .iter()
-            .map(
-                |e| if matches!(e.kind, EventKind::Issued | EventKind::Voided) { e.issuance() } else { None },
-            )
-            .collect();
+        let facts = batch.issuance();
         if !events.iter().any(|e| e.kind == EventKind::Voided)
-            && let Some(done) = self.push_common(device, batch, &facts, now).await?
+            && let Some(done) = self.push_common(device, batch, now).await?
         {
             return Ok(done);
         }

@@ -605,8 +605,12 @@ impl Database for SqliteDatabase {
             bodies.extend(chunk.iter().zip(texts).map(|(e, text)| event_feed_text(device.id, e, text)));
             tokio::task::yield_now().await;
         }
-        let facts: Vec<Option<IssuanceFacts<'_>>> =
-            events.iter().map(|e| if e.kind == EventKind::Issued { e.issuance() } else { None }).collect();
+        // The statements insert entitlements for issued events only.
+        let facts: Vec<Option<IssuanceFacts<'_>>> = events
+            .iter()
+            .zip(batch.issuance())
+            .map(|(e, f)| if e.kind == EventKind::Issued { f.clone() } else { None })
+            .collect();
         let prepared = PushStatements::new(&dev, events, &facts, &bodies).await;
         // The common push (it continues the device's log, no voids) goes to
         // the group commit; if that declines, the full path below decides.

@@ -155,6 +155,7 @@ impl Event {
 pub struct CheckedBatch<'a> {
     events: &'a [Event],
     payload_texts: Vec<String>,
+    issuance: Vec<Option<IssuanceFacts<'a>>>,
 }
 
 impl<'a> CheckedBatch<'a> {
@@ -167,6 +168,7 @@ impl<'a> CheckedBatch<'a> {
         }
         let first = events[0].seq;
         let mut payload_texts = Vec::with_capacity(events.len());
+        let mut issuance = Vec::with_capacity(events.len());
         for (index, e) in events.iter().enumerate() {
             if e.seq < 1 || e.seq != first + index as i64 {
                 return Err(BatchError::NotConsecutive { index, seq: e.seq });
@@ -185,14 +187,15 @@ impl<'a> CheckedBatch<'a> {
             if text.len() > MAX_PAYLOAD_BYTES {
                 return Err(BatchError::PayloadTooLarge { index, bytes: text.len() });
             }
-            if matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted)
-                && e.issuance().is_none()
-            {
-                return Err(BatchError::MissingKeys { index });
-            }
+            let facts = if matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted) {
+                Some(e.issuance().ok_or(BatchError::MissingKeys { index })?)
+            } else {
+                None
+            };
             payload_texts.push(text);
+            issuance.push(facts);
         }
-        Ok(CheckedBatch { events, payload_texts })
+        Ok(CheckedBatch { events, payload_texts, issuance })
     }
 
     pub fn events(&self) -> &'a [Event] {
@@ -202,6 +205,12 @@ impl<'a> CheckedBatch<'a> {
     /// Each event's payload as JSON text, in order.
     pub fn payload_texts(&self) -> &[String] {
         &self.payload_texts
+    }
+
+    /// Each event's issuance facts, read once by the check: present for
+    /// every issued, voided and reprinted event, `None` for the rest.
+    pub fn issuance(&self) -> &[Option<IssuanceFacts<'a>>] {
+        &self.issuance
     }
 
     /// The `seq` of the first event and of the last.
@@ -279,6 +288,23 @@ mod tests {
         big.kind = EventKind::ProfileNote;
         big.payload = serde_json::json!({"note": "x".repeat(MAX_PAYLOAD_BYTES)});
         assert!(matches!(check(&[big]), Err(BatchError::PayloadTooLarge { .. })));
+    }
+
+    #[test]
+    fn a_checked_batch_keeps_the_issuance_it_read() {
+        let mut case = event(2);
+        case.kind = EventKind::CaseOpened;
+        case.payload = serde_json::json!({"case_id": "C-1"});
+        let mut void = event(3);
+        void.kind = EventKind::Voided;
+        void.payload = serde_json::json!({"entitlement_key": "k3", "voucher_id": "v3", "flight_id": "f"});
+        let events = [event(1), case, void];
+        let batch = CheckedBatch::new(&events).unwrap();
+        let keys: Vec<Option<&str>> =
+            batch.issuance().iter().map(|f| f.as_ref().map(|f| f.entitlement_key)).collect();
+        assert_eq!(keys, [Some("k"), None, Some("k3")]);
+        assert_eq!(batch.payload_texts()[1], r#"{"case_id":"C-1"}"#);
+        assert_eq!(batch.seqs(), (1, 3));
     }
 
     #[test]
