@@ -1,13 +1,15 @@
 //! Central's PostgreSQL backend.
 //!
-//! Pushes are batched: the common case (new issuance) is a few statements per
-//! batch whatever its size — lock the device row, insert the entitlements
-//! with `UNNEST` (under a savepoint; `ON CONFLICT DO NOTHING` only when a key
-//! exists), insert the feed items with `UNNEST` under a fresh block, then in
-//! one statement reserve the server_seq range and store the runs that number
-//! the block's items (see `feed` and migration 0005). Only rows that did not
-//! insert (a confirmed claim, a double issuance) and voids take the per-row
-//! path. Lock order is device → entitlements → counters everywhere, so pushes,
+//! Pushes are batched. The common push (it continues its device's log, every
+//! issuance new, no voids) is one statement whatever its size
+//! (`push_common`). Any other takes the full path, a few statements per
+//! batch: lock the device row, answer replayed events from what is stored,
+//! insert the entitlements with `UNNEST` (under a savepoint; `ON CONFLICT DO
+//! NOTHING` only when a key exists), insert the feed items with `UNNEST`
+//! under a fresh block, then in one statement reserve the server_seq range
+//! and store the runs that number the block's items (see `feed` and
+//! migration 0005). Only rows that did not insert (a confirmed claim, a
+//! double issuance) and voids take the per-row path. Lock order is device → entitlements → counters everywhere, so pushes,
 //! claims and redemptions cannot deadlock.
 
 use std::collections::{HashMap, HashSet};
@@ -603,7 +605,6 @@ impl Database for PgDatabase {
     ) -> Res<PushResponse> {
         let events = batch.events();
         let (first, last) = batch.seqs();
-        // Payloads are read once, before any row is locked.
         let facts = batch.issuance();
         if !events.iter().any(|e| e.kind == EventKind::Voided)
             && let Some(done) = self.push_common(device, batch, now).await?
