@@ -244,7 +244,10 @@ async fn publish_in(
     Ok(seq)
 }
 
-/// The feed items of the given server_seq ranges, in server_seq order.
+/// The feed items of the given server_seq ranges, in server_seq order. The
+/// `CROSS JOIN` fixes the loop order (SQLite does not reorder it): with a
+/// plain join, SQLite 3.51 scanned the whole feed and the ranges inside it,
+/// so every pull and replay read every item (see `central::plans`).
 async fn fetch_items(conn: &mut sqlx::SqliteConnection, ranges: &[(i64, i64)]) -> Res<Vec<StoredItem>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
@@ -253,7 +256,7 @@ async fn fetch_items(conn: &mut sqlx::SqliteConnection, ranges: &[(i64, i64)]) -
     sqlx::query_as!(
         StoredItem,
         r#"SELECT i.server_seq AS "server_seq!: i64", i.outcome, i.body FROM json_each(?) r
-           JOIN feed_items i ON i.server_seq BETWEEN r.value ->> 0 AND r.value ->> 1 ORDER BY i.server_seq"#,
+           CROSS JOIN feed_items i ON i.server_seq BETWEEN r.value ->> 0 AND r.value ->> 1 ORDER BY i.server_seq"#,
         ranges
     )
     .fetch_all(conn)

@@ -6,6 +6,7 @@ mod bodies;
 mod faults;
 mod group_commit;
 pub(crate) mod harness;
+mod plans;
 mod recovery;
 mod rejections;
 mod station;
