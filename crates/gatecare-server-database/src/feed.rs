@@ -147,8 +147,23 @@ pub fn page_items(
     Ok(items)
 }
 
+/// The acknowledgements of a push whose events were all applied, numbered
+/// from `base` in order.
+pub fn applied_acks(events: &[Event], base: i64) -> Vec<EventAck> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| EventAck {
+            seq: e.seq,
+            event_id: e.event_id,
+            server_seq: base + i as i64,
+            outcome: gatecare_sync::Outcome::Applied,
+        })
+        .collect()
+}
+
 /// Acknowledgements for a replayed prefix of a batch from the items stored
-/// for it (`events[i]` with payload text `texts[i]`), or `SeqConflict` at the
+/// for it (`events[i]` with its feed body `bodies[i]`), or `SeqConflict` at the
 /// first event whose content differs from what was stored.
 pub fn replay_acks(
     events: &[Event],
@@ -197,6 +212,25 @@ mod tests {
 
     fn run(first_seq: i64, last_seq: i64, origin: Option<Uuid>) -> FeedRun {
         FeedRun { first_seq, last_seq, topic: Topic::Event, origin_device: origin, at: DateTime::UNIX_EPOCH }
+    }
+
+    #[test]
+    fn applied_acks_number_the_events_in_order_from_the_base() {
+        let events: Vec<Event> = (7..=9)
+            .map(|seq| Event {
+                seq,
+                event_id: Uuid::now_v7(),
+                kind: gatecare_sync::EventKind::Feedback,
+                at: DateTime::UNIX_EPOCH,
+                payload: serde_json::json!({}),
+            })
+            .collect();
+        let acks = applied_acks(&events, 100);
+        let got: Vec<(i64, Uuid, i64)> = acks.iter().map(|a| (a.seq, a.event_id, a.server_seq)).collect();
+        let want: Vec<(i64, Uuid, i64)> =
+            events.iter().zip(100..).map(|(e, s)| (e.seq, e.event_id, s)).collect();
+        assert_eq!(got, want);
+        assert!(acks.iter().all(|a| a.outcome == gatecare_sync::Outcome::Applied));
     }
 
     #[test]

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gatecare_server_database::feed::{
-    DeviceRun, FeedRun, StoredItem, outcome_text, page_items, plan_page, replay_acks, replay_ranges,
-    span_ranges,
+    DeviceRun, FeedRun, StoredItem, applied_acks, outcome_text, page_items, plan_page, replay_acks,
+    replay_ranges, span_ranges,
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
@@ -178,17 +178,7 @@ impl PgDatabase {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
             Err(e) => return Err(err(e)),
         };
-        let acks = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| EventAck {
-                seq: e.seq,
-                event_id: e.event_id,
-                server_seq: base + i as i64,
-                outcome: Outcome::Applied,
-            })
-            .collect();
-        Ok(Some(PushResponse { acks, high_seq: last }))
+        Ok(Some(PushResponse { acks: applied_acks(events, base), high_seq: last }))
     }
 
     /// Connects to `postgres://…` and runs the migrations.

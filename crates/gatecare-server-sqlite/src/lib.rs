@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gatecare_server_database::feed::{
-    DeviceRun, FeedRun, StoredItem, outcome_text, page_items, plan_page, replay_acks, replay_ranges,
-    span_ranges,
+    DeviceRun, FeedRun, StoredItem, applied_acks, outcome_text, page_items, plan_page, replay_acks,
+    replay_ranges, span_ranges,
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
@@ -634,17 +634,7 @@ impl Database for SqliteDatabase {
                 Err(_) => None,
             };
             if let Some(base) = stored.transpose()?.flatten() {
-                let acks = events
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| EventAck {
-                        seq: e.seq,
-                        event_id: e.event_id,
-                        server_seq: base + i as i64,
-                        outcome: Outcome::Applied,
-                    })
-                    .collect();
-                return Ok(PushResponse { acks, high_seq: last });
+                return Ok(PushResponse { acks: applied_acks(events, base), high_seq: last });
             }
             PushStatements::new(&dev, events, &facts, &bodies).await
         } else {
