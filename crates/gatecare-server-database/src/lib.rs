@@ -255,8 +255,15 @@ pub fn event_feed_body(device: Uuid, e: &Event) -> serde_json::Value {
     })
 }
 
+/// An event's time as its feed body carries it (RFC 3339, UTC, `Z`, as many
+/// fraction digits as it has): stored as text so a replay matches exactly.
+pub fn event_time_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// [`event_feed_body`] as JSON text, around the payload's text (see
-/// `CheckedBatch::payload_texts`): a push makes one for every event.
+/// `CheckedBatch::payload_texts`): SQLite stores one for every event;
+/// PostgreSQL rebuilds it on read and makes one to check a replay.
 pub fn event_feed_text(device: Uuid, e: &Event, payload_text: &str) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(payload_text.len() + 192);
@@ -264,7 +271,7 @@ pub fn event_feed_text(device: Uuid, e: &Event, payload_text: &str) -> String {
     let _ = write!(
         out,
         r#"{{"at":"{}","device":"{device}","event_id":"{}","kind":"{}","payload":"#,
-        e.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        event_time_text(e.at),
         e.event_id,
         e.kind.as_str(),
     );

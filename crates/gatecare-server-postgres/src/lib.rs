@@ -4,9 +4,8 @@
 //! issuance new, no voids) is one statement whatever its size
 //! (`push_common`). Any other takes the full path, a few statements per
 //! batch: lock the device row, answer replayed events from what is stored,
-//! insert the entitlements with `UNNEST` (under a savepoint; `ON CONFLICT DO
-//! NOTHING` only when a key exists), insert the feed items with `UNNEST`
-//! under a fresh block, then in one statement reserve the server_seq range
+//! insert the entitlements with `UNNEST … ON CONFLICT DO NOTHING`, insert the
+//! feed items with `UNNEST` under a fresh block, then in one statement reserve the server_seq range
 //! and store the runs that number the block's items (see `feed` and
 //! migration 0005). Only rows that did not insert (a confirmed claim, a
 //! double issuance) and voids take the per-row path. Lock order is device → entitlements → counters everywhere, so pushes,
@@ -24,7 +23,7 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
-    decide_issue, event_feed_text,
+    decide_issue, event_feed_text, event_time_text,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -113,22 +112,11 @@ impl PgDatabase {
         let events = batch.events();
         let facts = batch.issuance();
         let (first, last) = batch.seqs();
-        let issued: Vec<&IssuanceFacts<'_>> = events
-            .iter()
-            .zip(facts)
-            .filter(|(e, _)| e.kind == EventKind::Issued)
-            .filter_map(|(_, f)| f.as_ref())
-            .collect();
-        let keys: Vec<&str> = issued.iter().map(|f| f.entitlement_key).collect();
-        let vouchers: Vec<&str> = issued.iter().map(|f| f.voucher_id).collect();
-        let flights: Vec<&str> = issued.iter().map(|f| f.flight_id).collect();
-        let currencies: Vec<&str> = issued.iter().map(|f| f.currency).collect();
-        let values: Vec<i64> = issued.iter().map(|f| f.value_minor).collect();
+        let issued = IssuedColumns::new(events, facts);
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         let bodies: Vec<&str> = batch.payload_texts().iter().map(String::as_str).collect();
         let event_ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
-        let ats: Vec<String> =
-            events.iter().map(|e| e.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).collect();
+        let ats: Vec<String> = events.iter().map(|e| event_time_text(e.at)).collect();
         // Lock order as everywhere: device, entitlements, counter. The
         // counter's condition reads the counts of the rows inserted above
         // it, which makes PostgreSQL insert them before it locks the row.
@@ -157,11 +145,11 @@ impl PgDatabase {
             last,
             now,
             first,
-            &keys as &[&str],
-            &vouchers as &[&str],
-            &flights as &[&str],
-            &values,
-            &currencies as &[&str],
+            &issued.keys as &[&str],
+            &issued.vouchers as &[&str],
+            &issued.flights as &[&str],
+            &issued.values,
+            &issued.currencies as &[&str],
             &kinds as &[&str],
             &bodies as &[&str],
             &event_ids,
@@ -200,6 +188,41 @@ impl PgDatabase {
 
     async fn tx(&self) -> Res<Tx> {
         self.pool.begin().await.map_err(err)
+    }
+}
+
+/// The columns of a batch's bulk entitlement insert: one row per issued
+/// event (voids and reprints name an entitlement but add none).
+struct IssuedColumns<'a> {
+    keys: Vec<&'a str>,
+    vouchers: Vec<&'a str>,
+    flights: Vec<&'a str>,
+    currencies: Vec<&'a str>,
+    values: Vec<i64>,
+}
+
+impl<'a> IssuedColumns<'a> {
+    fn new(events: &[Event], facts: &[Option<IssuanceFacts<'a>>]) -> IssuedColumns<'a> {
+        let mut c = IssuedColumns {
+            keys: Vec::new(),
+            vouchers: Vec::new(),
+            flights: Vec::new(),
+            currencies: Vec::new(),
+            values: Vec::new(),
+        };
+        for f in events
+            .iter()
+            .zip(facts)
+            .filter(|(e, _)| e.kind == EventKind::Issued)
+            .filter_map(|(_, f)| f.as_ref())
+        {
+            c.keys.push(f.entitlement_key);
+            c.vouchers.push(f.voucher_id);
+            c.flights.push(f.flight_id);
+            c.currencies.push(f.currency);
+            c.values.push(f.value_minor);
+        }
+        c
     }
 }
 
@@ -648,72 +671,39 @@ impl Database for PgDatabase {
             return Err(DbError::SeqGap { high, first: f0.seq });
         }
 
-        // Entitlements first, in bulk; what did not insert takes the per-row path.
-        let issued: Vec<&IssuanceFacts<'_>> = fresh
-            .iter()
-            .zip(facts)
-            .filter(|(e, _)| e.kind == EventKind::Issued)
-            .filter_map(|(_, f)| f.as_ref())
-            .collect();
+        // Entitlements first, in bulk; what did not insert takes the per-row
+        // path. The common push's plain insert is not tried again here: a
+        // push that comes this way has a replay, a void or (usually) a key
+        // that exists, which `ON CONFLICT DO NOTHING` skips.
+        let issued = IssuedColumns::new(fresh, facts);
         let mut all_inserted = true;
         let mut rows: HashMap<String, (String, Uuid, String)> = HashMap::new();
-        if !issued.is_empty() {
-            let keys: Vec<&str> = issued.iter().map(|f| f.entitlement_key).collect();
-            let vouchers: Vec<&str> = issued.iter().map(|f| f.voucher_id).collect();
-            let flights: Vec<&str> = issued.iter().map(|f| f.flight_id).collect();
-            let currencies: Vec<&str> = issued.iter().map(|f| f.currency).collect();
-            let values: Vec<i64> = issued.iter().map(|f| f.value_minor).collect();
-            // A plain insert, under a savepoint: `ON CONFLICT DO NOTHING`
-            // inserts each row speculatively (a probe and a confirmation
-            // record more per row), which nearly doubled its cost, and a
-            // key issued before is rare. When one is there, the insert is
-            // undone and done again skipping the keys that exist.
-            sqlx::query("SAVEPOINT entitlements").execute(&mut *tx).await.map_err(err)?;
-            let plain = sqlx::query!(
+        if !issued.keys.is_empty() {
+            let inserted = sqlx::query!(
                 "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
                  SELECT k, v, $3, fl, val, c, 'issued' \
-                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c)",
-                &keys as &[&str],
-                &vouchers as &[&str],
+                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c) \
+                 ON CONFLICT (entitlement_key) DO NOTHING",
+                &issued.keys as &[&str],
+                &issued.vouchers as &[&str],
                 device.id,
-                &flights as &[&str],
-                &values,
-                &currencies as &[&str]
+                &issued.flights as &[&str],
+                &issued.values,
+                &issued.currencies as &[&str]
             )
             .execute(&mut *tx)
-            .await;
-            let inserted = match plain {
-                Ok(done) => done.rows_affected(),
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT entitlements").execute(&mut *tx).await.map_err(err)?;
-                    sqlx::query!(
-                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
-                         SELECT k, v, $3, fl, val, c, 'issued' \
-                         FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c) \
-                         ON CONFLICT (entitlement_key) DO NOTHING",
-                        &keys as &[&str],
-                        &vouchers as &[&str],
-                        device.id,
-                        &flights as &[&str],
-                        &values,
-                        &currencies as &[&str]
-                    )
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?
-                    .rows_affected()
-                }
-                Err(e) => return Err(err(e)),
-            };
+            .await
+            .map_err(err)?
+            .rows_affected();
             // Usually every issuance inserted. If not, some key was issued
             // before or twice in this batch: the rows are read once, and
             // each issuance not placed now is decided on its own.
-            all_inserted = inserted == issued.len() as u64;
+            all_inserted = inserted == issued.keys.len() as u64;
             if !all_inserted {
                 let found = sqlx::query!(
                     "SELECT entitlement_key, voucher_id, device_id, state FROM entitlements \
                      WHERE entitlement_key = ANY($1::text[])",
-                    &keys as &[&str]
+                    &issued.keys as &[&str]
                 )
                 .fetch_all(&mut *tx)
                 .await
@@ -769,8 +759,7 @@ impl Database for PgDatabase {
         let mut kinds: Vec<Option<&str>> = fresh.iter().map(|e| Some(e.kind.as_str())).collect();
         let mut outcome_texts: Vec<Option<String>> = outcomes.iter().map(outcome_text).collect::<Res<_>>()?;
         let mut event_ids: Vec<Option<Uuid>> = fresh.iter().map(|e| Some(e.event_id)).collect();
-        let mut ats: Vec<Option<String>> =
-            fresh.iter().map(|e| Some(e.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))).collect();
+        let mut ats: Vec<Option<String>> = fresh.iter().map(|e| Some(event_time_text(e.at))).collect();
         for _ in &pending {
             kinds.push(None);
             outcome_texts.push(None);
