@@ -248,6 +248,7 @@ async fn raw_postgres_values(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
 /// this and central is the cost of the protocol's checks.
 const SHAPE_SQLITE: &str = "CREATE TABLE s_items (server_seq INTEGER PRIMARY KEY NOT NULL, kind TEXT, outcome TEXT, \
      body TEXT NOT NULL) STRICT; \
+   CREATE INDEX s_items_cases ON s_items (server_seq) WHERE kind IN ('case_opened', 'case_updated'); \
    CREATE TABLE s_runs (first_seq INTEGER PRIMARY KEY NOT NULL, last_seq INTEGER NOT NULL, station TEXT NOT NULL, \
      topic TEXT NOT NULL, origin_device TEXT, first_device_seq INTEGER, at TEXT NOT NULL) STRICT; \
    CREATE INDEX s_runs_by_station ON s_runs (station, last_seq); \
@@ -256,7 +257,8 @@ const SHAPE_SQLITE: &str = "CREATE TABLE s_items (server_seq INTEGER PRIMARY KEY
      flight_id TEXT NOT NULL, value_minor INTEGER NOT NULL, currency TEXT NOT NULL, state TEXT NOT NULL) STRICT, WITHOUT ROWID;";
 
 const SHAPE_POSTGRES: &str = "CREATE TABLE s_items (block BIGINT, idx INTEGER, kind TEXT, outcome JSONB, \
-     body JSON NOT NULL, PRIMARY KEY (block, idx)); \
+     body JSON NOT NULL, event_id UUID, at TEXT, PRIMARY KEY (block, idx)); \
+   CREATE INDEX s_items_cases ON s_items (block, idx) WHERE kind IN ('case_opened', 'case_updated'); \
    CREATE TABLE s_runs (first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, station TEXT NOT NULL, \
      topic TEXT NOT NULL, origin_device UUID, first_device_seq BIGINT, at TIMESTAMPTZ NOT NULL, block BIGINT NOT NULL, \
      first_idx INTEGER NOT NULL); \
@@ -266,12 +268,16 @@ const SHAPE_POSTGRES: &str = "CREATE TABLE s_items (block BIGINT, idx INTEGER, k
    CREATE TABLE s_ent (entitlement_key TEXT PRIMARY KEY, voucher_id TEXT NOT NULL, device_id UUID NOT NULL, \
      flight_id TEXT NOT NULL, value_minor BIGINT NOT NULL, currency TEXT NOT NULL, state TEXT NOT NULL);";
 
-/// One event's rows, as text.
+/// One event's rows, as text: SQLite stores the whole envelope as the
+/// item's body, PostgreSQL the payload with the id and time beside it.
 struct ShapeRow {
     device: uuid::Uuid,
     seq: i64,
     server_seq: i64,
-    body: String,
+    envelope: String,
+    payload: String,
+    event_id: uuid::Uuid,
+    at: String,
     key: String,
     voucher: String,
 }
@@ -281,13 +287,19 @@ fn shape_rows(kiosk: usize, first_server_seq: i64) -> Vec<ShapeRow> {
     events(kiosk)
         .into_iter()
         .enumerate()
-        .map(|(i, e)| ShapeRow {
-            device,
-            seq: e.seq,
-            server_seq: first_server_seq + i as i64,
-            key: e.payload["entitlement_key"].as_str().unwrap_or_default().to_owned(),
-            voucher: e.payload["voucher_id"].as_str().unwrap_or_default().to_owned(),
-            body: gatecare_server_database::event_feed_text(device, &e, &e.payload.to_string()),
+        .map(|(i, e)| {
+            let payload = serde_json::to_string(&e.payload).unwrap_or_default();
+            ShapeRow {
+                device,
+                seq: e.seq,
+                server_seq: first_server_seq + i as i64,
+                key: e.payload["entitlement_key"].as_str().unwrap_or_default().to_owned(),
+                voucher: e.payload["voucher_id"].as_str().unwrap_or_default().to_owned(),
+                envelope: gatecare_server_database::event_feed_text(device, &e, &payload),
+                event_id: e.event_id,
+                at: gatecare_server_database::event_time_text(e.at),
+                payload,
+            }
         })
         .collect()
 }
@@ -303,7 +315,7 @@ async fn shape_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<Duration> {
             let mut q =
                 sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO s_items (server_seq, kind, body) ");
             q.push_values(b, |mut row, r| {
-                row.push_bind(r.server_seq).push_bind("issued").push_bind(r.body.as_str());
+                row.push_bind(r.server_seq).push_bind("issued").push_bind(r.envelope.as_str());
             });
             q.build().execute(&mut *tx).await?;
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -347,13 +359,18 @@ async fn shape_postgres(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
         set.spawn(async move {
             for b in rows.chunks(BATCH) {
                 let mut tx = pool.begin().await?;
-                let bodies: Vec<&str> = b.iter().map(|r| r.body.as_str()).collect();
+                let payloads: Vec<&str> = b.iter().map(|r| r.payload.as_str()).collect();
+                let ids: Vec<uuid::Uuid> = b.iter().map(|r| r.event_id).collect();
+                let ats: Vec<&str> = b.iter().map(|r| r.at.as_str()).collect();
                 sqlx::query(
-                    "INSERT INTO s_items (block, idx, kind, body) \
-                     SELECT $1, (u.n - 1)::int, 'issued', b::json FROM UNNEST($2::text[]) WITH ORDINALITY AS u(b, n)",
+                    "INSERT INTO s_items (block, idx, kind, body, event_id, at) \
+                     SELECT $1, (u.n - 1)::int, 'issued', b::json, e, a \
+                     FROM UNNEST($2::text[], $3::uuid[], $4::text[]) WITH ORDINALITY AS u(b, e, a, n)",
                 )
                 .bind(b[0].server_seq)
-                .bind(&bodies)
+                .bind(&payloads)
+                .bind(&ids)
+                .bind(&ats)
                 .execute(&mut *tx)
                 .await?;
                 let keys: Vec<&str> = b.iter().map(|r| r.key.as_str()).collect();
