@@ -1,8 +1,10 @@
 //! The feed's storage shape, shared by both backends.
 //!
 //! Every feed item (a device's event, a void, a conflict, a flight update…)
-//! is one row keyed by its `server_seq` and holding its body, nothing else
-//! that is per item. What items of one push or one publication have in
+//! is one row holding its body, nothing else that is per item: SQLite keys
+//! it by its `server_seq`; PostgreSQL by the block it was written under and
+//! its index there, which the run maps to server_seqs, and keeps a device
+//! event's payload with its id and time (migrations 0005, 0006). What items of one push or one publication have in
 //! common — station, topic, the device that sent them, the device seq of
 //! the first, when central received them — is stored once, as a *run* of
 //! consecutive server_seqs. A push of 500 events is then 500 appends in
