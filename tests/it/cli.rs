@@ -189,6 +189,29 @@ async fn central_serves_https_with_the_airline_certificate() {
     let db = format!("sqlite:{}", dir.path().join("central.sqlite").display());
     let (cert, key) = (dir.path().join("central.pem"), dir.path().join("central.key"));
     let root = dir.path().join("root.key");
+    // Central never invents a root key: without one it refuses to serve.
+    let keyless = std::process::Command::new(&bin)
+        .args(["--database", &db, "serve", "--listen", "127.0.0.1:0", "--root-key"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(!keyless.status.success());
+    assert!(String::from_utf8_lossy(&keyless.stderr).contains("admin root-key init"));
+    assert!(!root.exists());
+    let init = std::process::Command::new(&bin)
+        .args(["--database", &db, "admin", "root-key", "init", "--root-key"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&root).unwrap().permissions().mode() & 0o777, 0o600);
+    let again = std::process::Command::new(&bin)
+        .args(["--database", &db, "admin", "root-key", "init", "--root-key"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "a second init must not replace the key");
     let half = std::process::Command::new(&bin)
         .args(["--database", &db, "serve", "--listen", "127.0.0.1:0", "--tls-cert"])
         .arg(&cert)

@@ -95,6 +95,15 @@ impl Central {
             eprintln!("\n==> central is already listening on {CENTRAL_ADDR}; using it");
         } else {
             eprintln!("\n==> starting gatecare-central on {CENTRAL_ADDR} ({database})");
+            let root_key = dir.join("root.key");
+            if !root_key.exists() {
+                step(
+                    "create the demo airline's root key",
+                    Command::new(bin.join("gatecare-central"))
+                        .args(["--database", &database, "admin", "root-key", "init", "--root-key"])
+                        .arg(&root_key),
+                )?;
+            }
             let mut child = Command::new(bin.join("gatecare-central"))
                 .args(["--database", &database, "serve", "--listen", CENTRAL_ADDR, "--root-key"])
                 .arg(dir.join("root.key"))

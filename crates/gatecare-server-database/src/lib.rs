@@ -178,6 +178,13 @@ pub trait Database: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Res<DeviceRecord>> + Send;
     fn device_by_token(&self, token_hash: &str) -> impl Future<Output = Res<Option<DeviceRecord>>> + Send;
     fn devices(&self) -> impl Future<Output = Res<Vec<DeviceRecord>>> + Send;
+    /// Replaces an active device's certificate (same key id and public key);
+    /// returns false when no active device holds that key id.
+    fn recertify_device(
+        &self,
+        id: Uuid,
+        signing: &SigningKeyRecord,
+    ) -> impl Future<Output = Res<bool>> + Send;
     /// Returns false when no such active device exists.
     fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<bool>> + Send;
 

@@ -587,6 +587,24 @@ impl Database for PgDatabase {
         .collect()
     }
 
+    async fn recertify_device(&self, id: Uuid, signing: &SigningKeyRecord) -> Res<bool> {
+        let n = sqlx::query!(
+            "UPDATE devices SET not_before = $1, not_after = $2, certificate = $3 \
+             WHERE id = $4 AND signing_kid = $5 AND signing_public_key = $6 AND revoked_at IS NULL",
+            signing.not_before,
+            signing.not_after,
+            signing.certificate,
+            id,
+            signing.kid,
+            signing.public_key
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
         let n =
             sqlx::query!("UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", now, id)

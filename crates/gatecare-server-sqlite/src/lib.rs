@@ -566,6 +566,25 @@ impl Database for SqliteDatabase {
         .collect()
     }
 
+    async fn recertify_device(&self, id: Uuid, signing: &SigningKeyRecord) -> Res<bool> {
+        let (id, nb, na) = (id.to_string(), ts(signing.not_before), ts(signing.not_after));
+        let n = sqlx::query!(
+            "UPDATE devices SET not_before = ?, not_after = ?, certificate = ? \
+             WHERE id = ? AND signing_kid = ? AND signing_public_key = ? AND revoked_at IS NULL",
+            nb,
+            na,
+            signing.certificate,
+            id,
+            signing.kid,
+            signing.public_key
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
         let (id, now) = (id.to_string(), ts(now));
         let n =

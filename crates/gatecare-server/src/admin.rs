@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::VerifyingKey;
 use gatecare_server_database::{AgentRecord, Database, DbError, LeaseRecord, NewEnrolmentCode};
 use gatecare_sync::{DeviceRole, Topic};
-use gatecare_voucher::trust::{TrustList, VOID_FORMAT, VoidEntry, VoidList};
+use gatecare_voucher::trust::{DeviceCert, TrustList, VOID_FORMAT, VoidEntry, VoidList};
 use uuid::Uuid;
 
 use crate::{Central, random_bytes, secret_hash};
@@ -47,14 +47,7 @@ pub async fn trust_list<D: Database>(c: &Central<D>, now: DateTime<Utc>) -> Resu
             continue;
         }
         if let Some(s) = d.signing {
-            list.devices.push(gatecare_voucher::trust::DeviceCert {
-                kid: s.kid,
-                public_key: s.public_key,
-                station: d.station,
-                not_before: s.not_before,
-                not_after: s.not_after,
-                certificate: s.certificate,
-            });
+            list.devices.push(device_cert(&d.station, s));
         }
     }
     Ok(list)
@@ -89,15 +82,63 @@ pub fn certify(
     now: DateTime<Utc>,
 ) -> gatecare_server_database::SigningKeyRecord {
     let mut list = TrustList::new(&c.root_kid, &c.root, now);
-    let (not_before, not_after) = (now - Duration::days(1), now + Duration::days(400));
-    list.certify(&c.root, kid, key, station, not_before, not_after);
+    list.certify(&c.root, kid, key, station, now - Duration::days(1), now + Duration::days(400));
     let cert = &list.devices[0];
     gatecare_server_database::SigningKeyRecord {
         kid: cert.kid.clone(),
         public_key: cert.public_key.clone(),
-        not_before,
-        not_after,
+        not_before: cert.not_before,
+        not_after: cert.not_after,
         certificate: cert.certificate.clone(),
+    }
+}
+
+/// Certifies again every active device whose stored certificate this root
+/// does not verify — those signed over sub-second instants that storage then
+/// rounded (before certificates' instants had one form). The validity window
+/// stays, in whole seconds. Publishes the trust list when any changed;
+/// returns how many did.
+pub async fn recertify_devices<D: Database>(c: &Central<D>, now: DateTime<Utc>) -> Result<usize, DbError> {
+    let root = c.root.verifying_key();
+    let mut changed = 0;
+    for d in c.db.devices().await? {
+        let Some(s) = d.signing.filter(|_| d.revoked_at.is_none()) else { continue };
+        let cert = device_cert(&d.station, s.clone());
+        if cert.is_certified_by(&root) {
+            continue;
+        }
+        let Some(key) = gatecare_voucher::trust::verifying_key(&s.public_key) else {
+            tracing::warn!(device = %d.id, kid = %s.kid, "stored signing key is not a key; left uncertified");
+            continue;
+        };
+        let mut list = TrustList::new(&c.root_kid, &c.root, now);
+        list.certify(&c.root, &s.kid, &key, &d.station, s.not_before, s.not_after);
+        let cert = &list.devices[0];
+        let record = gatecare_server_database::SigningKeyRecord {
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+            certificate: cert.certificate.clone(),
+            ..s
+        };
+        if c.db.recertify_device(d.id, &record).await? {
+            tracing::info!(device = %d.id, kid = %record.kid, "certified the device's key again");
+            changed += 1;
+        }
+    }
+    if changed > 0 {
+        publish_trust_list(c, now).await?;
+    }
+    Ok(changed)
+}
+
+fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> DeviceCert {
+    DeviceCert {
+        kid: s.kid,
+        public_key: s.public_key,
+        station: station.to_owned(),
+        not_before: s.not_before,
+        not_after: s.not_after,
+        certificate: s.certificate,
     }
 }
 

@@ -4,7 +4,7 @@
 //! ```toml
 //! database = "sqlite:/var/lib/gatecare/central.sqlite"   # or postgres://user@host/db
 //! listen = "127.0.0.1:8600"
-//! root_key_file = "/var/lib/gatecare/root.key"          # created (0600) if missing
+//! root_key_file = "/var/lib/gatecare/root.key"          # made once by `admin root-key init`
 //! root_kid = "GATECARE-ROOT"
 //! max_body_bytes = 2097152
 //! log = "text"                                          # or "json"

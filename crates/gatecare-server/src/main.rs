@@ -36,7 +36,7 @@ enum Command {
     Serve {
         #[arg(long)]
         listen: Option<String>,
-        /// The airline root key (hex secret); created with mode 0600 if missing.
+        /// The airline root key (hex secret), made by `admin root-key init`.
         #[arg(long)]
         root_key: Option<PathBuf>,
         /// Serve HTTPS with this certificate chain (PEM) …
@@ -106,6 +106,24 @@ enum AdminCommand {
         #[arg(long)]
         root_key: Option<PathBuf>,
     },
+    /// The airline root key that certifies every device's voucher key.
+    #[command(subcommand)]
+    RootKey(RootKeyCommand),
+}
+
+#[derive(Subcommand)]
+enum RootKeyCommand {
+    /// Create the root key (mode 0600); refuses to replace one. Back it up:
+    /// every trust list is signed with it.
+    Init {
+        #[arg(long)]
+        root_key: Option<PathBuf>,
+    },
+    /// Print the root's public key (hex), for verifiers to pin.
+    Public {
+        #[arg(long)]
+        root_key: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -164,7 +182,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// Reads the root key, creating it (mode 0600) when the file does not exist.
+/// Reads the root key. A missing one is an error, never made up: a new root
+/// would silently stop every merchant from trusting the airline's vouchers.
 fn root_key(path: &Path) -> anyhow::Result<SigningKey> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
@@ -178,23 +197,35 @@ fn root_key(path: &Path) -> anyhow::Result<SigningKey> {
                 .map_err(|_| anyhow::anyhow!("{} must hold 32 bytes of hex", path.display()))?;
             Ok(SigningKey::from_bytes(&bytes))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let secret = gatecare_server::random_bytes::<32>()?;
-            let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            f.write_all(hex.as_bytes())?;
-            tracing::warn!(path = %path.display(), "created a new root key: back it up; every trust list is signed with it");
-            Ok(SigningKey::from_bytes(&secret))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "no root key at {}: give the airline's with --root-key (or root_key_file), or create one once with \
+             `gatecare-central admin root-key init --root-key PATH`",
+            path.display()
+        ),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
+}
+
+/// Creates a root key file (mode 0600, owner only); never replaces one.
+fn init_root_key(path: &Path) -> anyhow::Result<SigningKey> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let secret = gatecare_server::random_bytes::<32>()?;
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let mut f = match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            bail!("{} exists: a root key is never replaced here", path.display())
+        }
+        Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+    };
+    f.write_all(hex.as_bytes())?;
+    f.sync_all()?;
+    Ok(SigningKey::from_bytes(&secret))
+}
+
+fn public_hex(key: &SigningKey) -> String {
+    key.verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> anyhow::Result<()> {
@@ -218,6 +249,13 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             if let Some(c) = Arc::get_mut(&mut central) {
                 c.max_body_bytes = config.max_body_bytes;
                 c.recovery = recovery_policy(&config)?;
+            }
+            let recertified = admin::recertify_devices(&central, now).await?;
+            if recertified > 0 {
+                tracing::warn!(
+                    devices = recertified,
+                    "certified devices' keys again (instants in whole seconds)"
+                );
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
@@ -324,7 +362,20 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
             let root = root_key(&config.root_key_file)?;
             let central = Central::new(db, root, &config.root_kid, system_clock());
+            admin::recertify_devices(&central, now).await?;
             println!("{}", admin::trust_list(&central, now).await?.to_json());
+        }
+        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Init { root_key: key })) => {
+            let path = key.unwrap_or(config.root_key_file);
+            let root = init_root_key(&path)?;
+            eprintln!(
+                "created {} (mode 0600): back it up; every trust list is signed with it",
+                path.display()
+            );
+            println!("{}", public_hex(&root));
+        }
+        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public { root_key: key })) => {
+            println!("{}", public_hex(&root_key(&key.unwrap_or(config.root_key_file))?));
         }
     }
     Ok(())

@@ -11,13 +11,19 @@
 //! [`DeviceCert::certified_text`]. Verifiers should pin the root key; a
 //! device removed from the list (revoked) no longer verifies.
 //!
+//! A certificate's instants are whole seconds ([`canonical_instant`]), written
+//! `YYYY-MM-DDTHH:MM:SSZ` in the signed text: every store (SQLite text with
+//! microseconds, PostgreSQL's `timestamptz`, JSON) keeps them exactly, so the
+//! text rebuilt from storage is the text that was signed. Certificates signed
+//! before that form (chrono's `to_rfc3339`, `+00:00`) still verify.
+//!
 //! Void list (`format: "gatecare-void-list/1"`):
 //! ```json
 //! { "format": "gatecare-void-list/1", "issued_at": "…",
 //!   "voided": [ { "voucher_id": "<uuid>", "voided_at": "…", "reason": "…" } ] }
 //! ```
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
@@ -44,17 +50,41 @@ pub struct DeviceCert {
     pub certificate: String,
 }
 
+/// An instant as certificates carry it: whole seconds, so no store's
+/// precision can change the signed text.
+pub fn canonical_instant(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(0)
+}
+
 impl DeviceCert {
     /// What the root signs.
     pub fn certified_text(&self) -> String {
+        self.text_with(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+
+    /// What roots signed before instants had one form.
+    fn legacy_text(&self) -> String {
+        self.text_with(|t| t.to_rfc3339())
+    }
+
+    fn text_with(&self, instant: impl Fn(&DateTime<Utc>) -> String) -> String {
         format!(
             "gatecare-device-cert/1\n{}\n{}\n{}\n{}\n{}",
             self.kid,
             self.public_key.to_ascii_lowercase(),
             self.station,
-            self.not_before.to_rfc3339(),
-            self.not_after.to_rfc3339()
+            instant(&self.not_before),
+            instant(&self.not_after)
         )
+    }
+
+    /// Whether `root` signed this certificate (in either text form).
+    pub fn is_certified_by(&self, root: &VerifyingKey) -> bool {
+        let Some(sig) = unhex::<64>(&self.certificate).map(|s| Signature::from_bytes(&s)) else {
+            return false;
+        };
+        root.verify_strict(self.certified_text().as_bytes(), &sig).is_ok()
+            || root.verify_strict(self.legacy_text().as_bytes(), &sig).is_ok()
     }
 }
 
@@ -116,7 +146,8 @@ impl TrustList {
         }
     }
 
-    /// Certifies a device key with the root key and adds it.
+    /// Certifies a device key with the root key and adds it; the instants
+    /// are made canonical first.
     pub fn certify(
         &mut self,
         root: &SigningKey,
@@ -130,8 +161,8 @@ impl TrustList {
             kid: kid.into(),
             public_key: hex(device.as_bytes()),
             station: station.into(),
-            not_before,
-            not_after,
+            not_before: canonical_instant(not_before),
+            not_after: canonical_instant(not_after),
             certificate: String::new(),
         };
         cert.certificate = hex(&root.sign(cert.certified_text().as_bytes()).to_bytes());
@@ -148,9 +179,9 @@ impl TrustList {
     pub fn certified_key(&self, kid: &str) -> Result<(&DeviceCert, VerifyingKey), &'static str> {
         let cert = self.devices.iter().find(|d| d.kid == kid).ok_or("unknown_key")?;
         let root = verifying_key(&self.root.public_key).ok_or("uncertified_key")?;
-        let sig = unhex::<64>(&cert.certificate).ok_or("uncertified_key")?;
-        root.verify_strict(cert.certified_text().as_bytes(), &Signature::from_bytes(&sig))
-            .map_err(|_| "uncertified_key")?;
+        if !cert.is_certified_by(&root) {
+            return Err("uncertified_key");
+        }
         let key = verifying_key(&cert.public_key).ok_or("uncertified_key")?;
         Ok((cert, key))
     }
@@ -171,5 +202,68 @@ impl VoidList {
 
     pub fn contains(&self, id: &uuid::Uuid) -> bool {
         self.voided.iter().any(|v| &v.voucher_id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    #[test]
+    fn a_certificate_made_on_a_sub_second_clock_survives_storage_at_microseconds() {
+        let root = key(1);
+        let now = Utc.with_ymd_and_hms(2026, 12, 5, 23, 45, 7).unwrap()
+            + chrono::Duration::nanoseconds(123_456_789);
+        let mut list = TrustList::new("ROOT", &root, now);
+        list.certify(
+            &root,
+            "HKG-K01#1",
+            &key(2).verifying_key(),
+            "HKG",
+            now,
+            now + chrono::Duration::days(30),
+        );
+        let cert = &list.devices[0];
+        assert_eq!(cert.not_before, Utc.with_ymd_and_hms(2026, 12, 5, 23, 45, 7).unwrap());
+        assert!(cert.certified_text().contains("\n2026-12-05T23:45:07Z\n"), "{}", cert.certified_text());
+        // What SQLite (microseconds) and JSON give back is the same instant.
+        let stored = DeviceCert {
+            not_before: cert.not_before.trunc_subsecs(6),
+            not_after: DateTime::parse_from_rfc3339(
+                &cert.not_after.to_rfc3339_opts(SecondsFormat::Micros, true),
+            )
+            .unwrap()
+            .with_timezone(&Utc),
+            ..cert.clone()
+        };
+        let read = TrustList { devices: vec![stored], ..list.clone() };
+        let read = TrustList::from_json(&read.to_json()).unwrap();
+        assert!(read.certified_key("HKG-K01#1").is_ok());
+    }
+
+    #[test]
+    fn a_certificate_signed_in_the_old_text_form_still_verifies_and_a_changed_one_does_not() {
+        let root = key(1);
+        let at = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        let mut cert = DeviceCert {
+            kid: "HKG-K01#1".into(),
+            public_key: hex(key(2).verifying_key().as_bytes()),
+            station: "HKG".into(),
+            not_before: at,
+            not_after: at + chrono::Duration::days(400),
+            certificate: String::new(),
+        };
+        assert!(cert.legacy_text().contains("+00:00"));
+        cert.certificate = hex(&root.sign(cert.legacy_text().as_bytes()).to_bytes());
+        assert!(cert.is_certified_by(&root.verifying_key()));
+        assert!(!cert.is_certified_by(&key(3).verifying_key()));
+        let stretched =
+            DeviceCert { not_after: cert.not_after + chrono::Duration::seconds(1), ..cert.clone() };
+        assert!(!stretched.is_certified_by(&root.verifying_key()));
     }
 }

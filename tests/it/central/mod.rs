@@ -3,6 +3,7 @@
 //! and central.
 
 mod bodies;
+mod certificates;
 mod faults;
 mod group_commit;
 pub(crate) mod harness;
