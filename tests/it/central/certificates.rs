@@ -43,20 +43,7 @@ async fn vouchers_verify_against_the_trust_list_of_a_central_on_a_real_clock<D: 
     assert_eq!(offline.reason, "valid");
 
     kiosk.sync().await;
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
-        .await
-        .unwrap();
-    let merchant = gatecare_client::sync::CentralClient::new(&served.url(), None).unwrap();
-    let enrolled = merchant
-        .enrol(&gatecare_sync::EnrolRequest {
-            code,
-            name: "Noodle bar, gate 40".into(),
-            signing_kid: None,
-            signing_public_key: None,
-        })
-        .await
-        .unwrap();
-    let till = Till { url: served.url(), token: enrolled.token };
+    let till = Till::enrol(&c, &served.url(), "Noodle bar, gate 40").await;
     let first = till.redeem(uuid::Uuid::now_v7(), &qr).await;
     assert!(first.redeemed, "{first:?}");
     let second = till.redeem(uuid::Uuid::now_v7(), &qr).await;

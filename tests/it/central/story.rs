@@ -104,6 +104,24 @@ pub struct Till {
 }
 
 impl Till {
+    /// Enrols a merchant at HKG with a one-time code, as an administrator gives one.
+    pub async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, name: &str) -> Till {
+        let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
+            .await
+            .unwrap();
+        let enrolled = CentralClient::new(url, None)
+            .unwrap()
+            .enrol(&gatecare_sync::EnrolRequest {
+                code,
+                name: name.into(),
+                signing_kid: None,
+                signing_public_key: None,
+            })
+            .await
+            .unwrap();
+        Till { url: url.to_owned(), token: enrolled.token }
+    }
+
     pub async fn redeem(&self, redemption_id: uuid::Uuid, qr: &str) -> RedeemResponse {
         reqwest::Client::new()
             .post(format!("{}/v1/vouchers/redeem", self.url))
@@ -188,20 +206,7 @@ async fn story<D: Database>(db: D) {
     }
 
     // Redemption: exactly one of the two vouchers is redeemable.
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
-        .await
-        .unwrap();
-    let merchant = CentralClient::new(&url, None).unwrap();
-    let enrolled = merchant
-        .enrol(&gatecare_sync::EnrolRequest {
-            code,
-            name: "Cafe de Coral T1".into(),
-            signing_kid: None,
-            signing_public_key: None,
-        })
-        .await
-        .unwrap();
-    let till = Till { url: url.clone(), token: enrolled.token.clone() };
+    let till = Till::enrol(&c, &url, "Cafe de Coral T1").await;
     let (qa, qb) = (a.qr(&va.voucher_id).await, b.qr(&vb.voucher_id).await);
     let r1 = uuid::Uuid::now_v7();
     let ok = till.redeem(r1, &qa).await;
