@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{binary, gatecare, shared_fixture};
+use crate::support::{binary, fixture, gatecare};
 
 fn parse_ok(input: &str, extra: &[&str]) -> Value {
     let mut args = vec!["bcbp", "parse", input];
@@ -27,7 +27,7 @@ fn same(expected: &Value, actual: &Value, key: &str) -> bool {
 
 #[test]
 fn every_public_fixture_matches() {
-    let text = shared_fixture("bcbp-public.jsonl");
+    let text = fixture("bcbp-public.jsonl");
     let mut checked = 0;
     for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let case: Value = serde_json::from_str(line).expect("fixture line is JSON");

@@ -1,13 +1,13 @@
 //! `gatecare care evaluate` against the public fixtures and our own
 //! scenarios (crates/gatecare-care/scenarios/own.jsonl), with the check
-//! vocabulary of shared/fixtures/README.md plus a few keys of our own.
+//! vocabulary of tests/fixtures/public-README.md plus a few keys of our own.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{binary, gatecare, shared_fixture};
+use crate::support::{binary, fixture, gatecare};
 
 fn evaluate(scenario: &Value) -> Result<Value, (Option<i32>, String)> {
     let mut child = Command::new(binary("GATECARE_CLI_BIN", "gatecare"))
@@ -117,7 +117,7 @@ fn run_file(text: &str, min_cases: usize) {
 
 #[test]
 fn every_public_care_fixture_holds() {
-    run_file(&shared_fixture("care-public.jsonl"), 8);
+    run_file(&fixture("care-public.jsonl"), 8);
 }
 
 #[test]
@@ -133,8 +133,7 @@ fn our_own_scenarios_hold() {
 #[test]
 fn unknown_codes_exit_2_naming_the_field() {
     let base: Value =
-        serde_json::from_str(shared_fixture("care-public.jsonl").lines().next().expect("a line"))
-            .expect("JSON");
+        serde_json::from_str(fixture("care-public.jsonl").lines().next().expect("a line")).expect("JSON");
     for (field, value) in [
         ("origin", "QQQ"),
         ("destination", "ZZ9"),
@@ -179,8 +178,7 @@ fn hostile_input_is_refused_without_a_panic() {
     }
     // Unknown fields are refused, not ignored.
     let mut s: Value =
-        serde_json::from_str(shared_fixture("care-public.jsonl").lines().next().expect("a line"))
-            .expect("JSON");
+        serde_json::from_str(fixture("care-public.jsonl").lines().next().expect("a line")).expect("JSON");
     s["scenario"]["colour"] = Value::String("red".into());
     let (code, err) = evaluate(&s["scenario"]).expect_err("unknown field");
     assert_eq!(code, Some(2));
