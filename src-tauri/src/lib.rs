@@ -20,7 +20,7 @@ struct SyncWorker {
 }
 
 pub fn run() -> anyhow::Result<()> {
-    let settings = Settings::load().context("reading settings")?;
+    let mut settings = Settings::load().context("reading settings")?;
     eprintln!(
         "gatecare-app: mode {:?}, display {:?}, station {}, database {}",
         settings.mode,
@@ -46,6 +46,15 @@ pub fn run() -> anyhow::Result<()> {
             let store = tauri::async_runtime::block_on(Store::open(&settings.database));
             if let Err(e) = &store {
                 eprintln!("gatecare-app: {} ({})", e, e.code());
+            }
+            // Central's station wins; a configured one that differs stops the app.
+            if let Ok(Some(enrolled)) =
+                store.as_ref().map(|s| tauri::async_runtime::block_on(s.enrolled_station()).ok().flatten())
+            {
+                if let Err(e) = settings.adopt_enrolled_station(&enrolled) {
+                    eprintln!("gatecare-app: {e} ({})", e.code());
+                    return Err(e.into());
+                }
             }
             let fullscreen = settings.display == Display::Fullscreen;
             // Sync runs beside the UI and never blocks issuance.

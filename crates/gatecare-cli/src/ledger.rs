@@ -17,6 +17,16 @@ pub async fn open_existing(path: &Path) -> anyhow::Result<Store> {
     Store::open(path).await.with_context(|| format!("opening {}", path.display()))
 }
 
+/// Opens an existing store for its station: the station central enrolled it
+/// for replaces the default, and a configured one that differs is refused.
+pub async fn open_station(path: &Path, settings: &mut gatecare_client::Settings) -> anyhow::Result<Store> {
+    let store = open_existing(path).await?;
+    if let Some(enrolled) = store.enrolled_station().await? {
+        settings.adopt_enrolled_station(&enrolled).map_err(|e| BadInput(e.to_string()))?;
+    }
+    Ok(store)
+}
+
 /// Prints OK or the first broken link; the caller maps `false` to exit 1.
 pub async fn verify(path: &Path) -> anyhow::Result<bool> {
     let store = open_existing(path).await?;

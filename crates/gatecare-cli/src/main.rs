@@ -308,7 +308,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load().map_err(|e| BadInput(e.to_string()))?;
+    let mut settings = Settings::load().map_err(|e| BadInput(e.to_string()))?;
     match cli.command {
         Command::Demo(DemoCommand::Passengers { db, flight, limit }) => {
             let path = db.unwrap_or(settings.database.clone());
@@ -481,7 +481,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 limit,
                 device: &device,
             };
-            voucher::flight(args, &settings).await?
+            voucher::flight(args, &mut settings).await?
         }
         Command::Flights { db, date } => {
             let path = db.unwrap_or(settings.database.clone());
@@ -492,7 +492,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ))
                 .into());
             }
-            let store = Store::open(&path).await?;
+            let store = ledger::open_station(&path, &mut settings).await?;
             let date = match date {
                 Some(d) => d,
                 None => store.demo_date().await?.unwrap_or_else(|| local_today(&settings)),

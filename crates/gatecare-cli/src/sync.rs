@@ -27,7 +27,9 @@ pub async fn enrol(
         }
         None => None,
     };
-    let store = ledger::open_existing(db).await?;
+    // A new device starts with an empty store: enrolment creates it.
+    let store =
+        gatecare_client::Store::open(db).await.with_context(|| format!("opening {}", db.display()))?;
     let e = store.enrol_with_central_trusting(central, ca_pem.as_deref(), code, device, now).await?;
     print_json(&serde_json::json!({
         "enrolled": true, "central": e.central_url, "device_id": e.device_id, "station": e.station, "device": device,

@@ -162,7 +162,7 @@ pub struct FlightArgs<'a> {
 
 /// Vouchers of one flight (today's departure of that designator at the
 /// station), in the order they were issued: the priority order.
-pub async fn flight(args: FlightArgs<'_>, settings: &gatecare_client::Settings) -> anyhow::Result<()> {
+pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settings) -> anyhow::Result<()> {
     use gatecare_client::{AuthenticatedAgent, IssueContext};
     use gatecare_ledger::EntitlementKind;
     use gatecare_ledger::offline::OfflineLimits;
@@ -171,7 +171,8 @@ pub async fn flight(args: FlightArgs<'_>, settings: &gatecare_client::Settings) 
         .ok_or_else(|| BadInput(format!("--layout: 80mm, a6 or a4, not {}", args.layout)))?;
     let designator = gatecare_core::FlightDesignator::parse(args.flight)
         .map_err(|e| BadInput(format!("--flight: {e}")))?;
-    let store = crate::ledger::open_existing(args.db).await?;
+    let store = crate::ledger::open_station(args.db, settings).await?;
+    let settings = &*settings;
     let now = settings.clock.now();
     let flights: Vec<(String, String)> = sqlx::query_as(
         "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ? ORDER BY scheduled_departure",

@@ -3,7 +3,7 @@
 //! | key (file)  | environment          | default                                  |
 //! |-------------|----------------------|------------------------------------------|
 //! | `database`  | `GATECARE_DB`        | `$XDG_DATA_HOME/gatecare/gatecare.sqlite` |
-//! | `station`   | `GATECARE_STATION`   | `HKG`                                    |
+//! | `station`   | `GATECARE_STATION`   | the enrolled station, else `HKG`         |
 //! | `mode`      | `GATECARE_MODE`      | `agent` (`kiosk` for passengers)         |
 //! | `display`   | `GATECARE_DISPLAY`   | `fullscreen` (`windowed` for development) |
 //! | `now`       | `GATECARE_NOW`       | the system clock (RFC 3339 fixes it)     |
@@ -13,7 +13,9 @@
 //! | `kiosk_idle_seconds` | `GATECARE_KIOSK_IDLE` | `60` (the kiosk forgets the passenger) |
 //!
 //! The file is `$GATECARE_CONFIG`, else `$XDG_CONFIG_HOME/gatecare/config.toml`;
-//! a missing file is fine, a malformed one is an error.
+//! a missing file is fine, a malformed one is an error. Once a device is
+//! enrolled, central's station is its station: a configured one that differs
+//! stops the device from starting ([`Settings::adopt_enrolled_station`]).
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +46,8 @@ pub enum Display {
 pub struct Settings {
     pub database: PathBuf,
     pub station: AirportCode,
+    /// Whether `station` was set (file or environment) rather than defaulted.
+    pub station_configured: bool,
     pub mode: Mode,
     pub display: Display,
     pub clock: Clock,
@@ -124,7 +128,9 @@ impl Settings {
 
         let database =
             env("GATECARE_DB").map(PathBuf::from).or(parsed.database).unwrap_or_else(default_database);
-        let station_text = env("GATECARE_STATION").or(parsed.station).unwrap_or_else(|| "HKG".into());
+        let configured_station = env("GATECARE_STATION").or(parsed.station);
+        let station_configured = configured_station.is_some();
+        let station_text = configured_station.unwrap_or_else(|| "HKG".into());
         let station = AirportCode::parse(&station_text).map_err(|e| value("station", &station_text, e))?;
         if gatecare_reference::airport(&station).is_none() {
             return Err(value("station", &station_text, "unknown airport"));
@@ -183,6 +189,7 @@ impl Settings {
             sync_seconds,
             database,
             station,
+            station_configured,
             mode,
             display,
             clock,
@@ -191,6 +198,26 @@ impl Settings {
             printer,
             kiosk_idle_seconds,
         })
+    }
+}
+
+impl Settings {
+    /// Takes the station central enrolled this device for. A configured
+    /// station that names another is an error: the device would serve one
+    /// station's passengers with another's data.
+    pub fn adopt_enrolled_station(&mut self, enrolled: &str) -> Result<(), SettingsError> {
+        let code = AirportCode::parse(enrolled).map_err(|e| value("station", enrolled, e))?;
+        if self.station_configured && self.station != code {
+            return Err(value(
+                "station",
+                self.station.as_str(),
+                format!(
+                    "this device is enrolled with central for {code}; remove the setting or enrol it again"
+                ),
+            ));
+        }
+        self.station = code;
+        Ok(())
     }
 }
 
@@ -255,5 +282,19 @@ mod tests {
         std::fs::write(&f, "colour = \"red\"\n").unwrap();
         let e = Settings::from_sources(Some(&f), env(&[])).unwrap_err();
         assert_eq!(e.code(), "settings.parse");
+    }
+
+    #[test]
+    fn the_enrolled_station_replaces_the_default_and_refuses_another_configured_one() {
+        let mut s = Settings::from_sources(None, env(&[])).unwrap();
+        assert!(!s.station_configured);
+        s.adopt_enrolled_station("PVG").unwrap();
+        assert_eq!(s.station.as_str(), "PVG");
+        let mut s = Settings::from_sources(None, env(&[("GATECARE_STATION", "HKG")])).unwrap();
+        s.adopt_enrolled_station("HKG").unwrap();
+        let e = s.adopt_enrolled_station("PVG").unwrap_err();
+        assert_eq!(e.code(), "settings.value");
+        assert!(e.to_string().contains("enrolled with central for PVG"), "{e}");
+        assert_eq!(s.station.as_str(), "HKG");
     }
 }

@@ -214,6 +214,8 @@ async fn upsert_loyalty(conn: &mut SqliteConnection, l: &LoyaltyData) -> Result<
 }
 
 async fn upsert_hotel(conn: &mut SqliteConnection, h: &HotelBlockData) -> Result<(), StoreError> {
+    // The station this store serves (set at enrolment): a feed only ever
+    // carries its own station's blocks.
     let station: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'station'")
         .fetch_optional(&mut *conn)
         .await?;
@@ -247,6 +249,13 @@ async fn upsert_hotel(conn: &mut SqliteConnection, h: &HotelBlockData) -> Result
 }
 
 impl Store {
+    /// The station central enrolled this store for, if it is enrolled.
+    pub async fn enrolled_station(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT station FROM sync_enrolment WHERE id = 1")
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
     /// The airline policy central distributed, if any (checked again here:
     /// a policy this build cannot read is ignored).
     pub async fn central_policy(&self) -> Result<Option<Policy>, StoreError> {

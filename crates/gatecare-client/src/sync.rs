@@ -242,6 +242,9 @@ impl Store {
             token: resp.token,
             ca_pem: ca_pem.map(str::to_owned),
         };
+        // The enrolled station is the store's: everything the feed delivers
+        // is stored for it.
+        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
         sqlx::query(
             "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem) \
              VALUES (1, ?, ?, ?, ?, ?, ?) \
@@ -255,8 +258,18 @@ impl Store {
         .bind(&e.token)
         .bind(rfc3339(now))
         .bind(&e.ca_pem)
-        .execute(self.pool())
-        .await?;
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('station', ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(&e.station)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
         Ok(e)
     }
 

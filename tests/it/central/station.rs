@@ -128,3 +128,72 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     assert_eq!(theirs, 0);
     assert!(other.central_policy().await.unwrap().is_none());
 }
+
+on_both_backends!(a_station_works_from_central_data_alone);
+
+/// A new device, enrolled by the command line into a store that does not
+/// exist yet, learns its station from central and serves the hotel blocks
+/// that the airline's station data carries.
+async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let day = crate::support::small_day(0);
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let data = gatecare_demo::station::station_data(&day, &[cz342.id]);
+    assert!(!data.hotel_blocks.is_empty());
+    admin::import_station_data(&c.db, &data, now()).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new/console.sqlite");
+    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+        .await
+        .unwrap();
+    let (url, db_arg) = (served.url(), path.display().to_string());
+    let run = move |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            crate::support::gatecare(&args, &[])
+        })
+    };
+    let enrol = run(vec![
+        "sync".into(),
+        "enrol".into(),
+        "--db".into(),
+        db_arg.clone(),
+        "--central".into(),
+        url,
+        "--code".into(),
+        code,
+        "--device".into(),
+        "HKG-C01".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(enrol.status.success(), "{}", String::from_utf8_lossy(&enrol.stderr));
+    let once = run(vec!["sync".into(), "once".into(), "--db".into(), db_arg.clone()]).await.unwrap();
+    assert!(once.status.success(), "{}", String::from_utf8_lossy(&once.stderr));
+
+    let store = gatecare_client::Store::open(&path).await.unwrap();
+    assert_eq!(store.enrolled_station().await.unwrap().as_deref(), Some("HKG"));
+    let stations: Vec<String> = sqlx::query_scalar("SELECT DISTINCT station FROM hotel_blocks")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stations, ["HKG"]);
+    let hotels = store.kiosk_hotels("HKG", now()).await.unwrap();
+    assert_eq!(hotels.len(), data.hotel_blocks.len());
+    assert!(hotels.iter().all(|h| h.rooms_left > 0), "{hotels:?}");
+
+    // A station configured for another airport refuses to use this store.
+    let other = run(vec!["flights".into(), "--db".into(), db_arg.clone()]);
+    let ok = other.await.unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let refused = tokio::task::spawn_blocking(move || {
+        crate::support::gatecare(&["flights", "--db", &db_arg], &[("GATECARE_STATION", "PVG")])
+    })
+    .await
+    .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("enrolled with central for HKG"));
+}
