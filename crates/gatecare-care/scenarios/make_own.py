@@ -58,7 +58,9 @@ case("eu-a-own-strike", "AMS", "BCN", "KL", 145, {"compensation": {"amount_minor
 case("eu-a-refund-at-5h", "AMS", "BCN", "KL", 145, {"refund_option": True}, delay_min=5*H)
 case("eu-a-no-refund-4h59", "AMS", "BCN", "KL", 145, {"refund_option": False}, delay_min=299)
 case("eu-a-overnight-hotel", "AMS", "BCN", "KL", 145, {"care_includes": ["hotel", "transport", "meal"]}, sched="2026-03-10T20:00", delay_min=12*H, at_min=2*H + 30)
-case("eu-a-overnight-hotel-later", "AMS", "BCN", "KL", 145, {"care_exactly": ["communication", "meal"], "care_later_includes": ["hotel", "transport"]}, sched="2026-03-10T18:00", delay_min=15*H, at_min=2*H + 30)
+# Art 6(1)(ii): the hotel is owed as soon as the next-day departure is expected,
+# not from the policy's evening hour (a policy may only add to the law).
+case("eu-a-overnight-hotel-at-once", "AMS", "BCN", "KL", 145, {"care_exactly": ["communication", "hotel", "meal", "transport"]}, sched="2026-03-10T18:00", delay_min=15*H, at_min=2*H + 30)
 case("eu-a-same-day-no-hotel", "AMS", "BCN", "KL", 145, {"care_exactly": ["communication", "meal"]}, sched="2026-03-10T08:00", delay_min=10*H, at_min=10*H)
 case("eu-a-cancel-14-days", "AMS", "BCN", "KL", 145, {"compensation": None, "refund_option": True}, kind="cancellation", notice_days=14, at_min=-60)
 case("eu-a-cancel-3-days-no-reroute", "AMS", "BCN", "KL", 145, {"compensation": {"amount_minor": 25000, "currency": "EUR"}, "refund_option": True, "care_includes": ["meal"]}, kind="cancellation", notice_days=3, at_min=0)

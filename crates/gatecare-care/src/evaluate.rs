@@ -264,7 +264,7 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
         match regime {
             Regime::Eu261 | Regime::Uk261 => {
                 let bd = if regime == Regime::Eu261 { eu_band } else { uk_band }.unwrap_or(Band::A);
-                eu_uk_care(&f, policy, regime, bd, &mut b);
+                eu_uk_care(&f, regime, bd, &mut b);
                 if let Some(c) = eu_uk_compensation(&f, policy, regime, bd) {
                     compensation.push(c);
                 }
@@ -433,7 +433,7 @@ fn threshold(bd: Band) -> Duration {
 
 /// EU261 / UK261 Art 6, 4(3), 5(1)(b) and 9: care does not depend on the
 /// cause (McDonagh C-12/11), only on the expected delay and band.
-fn eu_uk_care(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band, b: &mut Builder) {
+fn eu_uk_care(f: &Facts<'_>, regime: Regime, bd: Band, b: &mut Builder) {
     let s = f.s;
     let src = Source::Regime(regime);
     let eu = regime == Regime::Eu261;
@@ -450,26 +450,24 @@ fn eu_uk_care(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band, b: &mut 
                 let from = s.at.min(s.scheduled_departure + thr);
                 b.meals_and_calls(from, src, meal, call, false);
                 b.anchor_meal(s.scheduled_departure + thr);
-                // Art 6(1)(ii): the new departure is at least the day after the announced one.
+                // Art 6(1)(ii): the new departure is at least the day after
+                // the announced one. Owed from the same moment as the meals:
+                // no policy hour may postpone it.
                 let overnight =
                     f.new_departure.is_some_and(|d| f.local_day(d) > f.local_day(s.scheduled_departure));
                 if overnight {
-                    b.hotel(
-                        (s.scheduled_departure + thr).max(f.evening(policy)),
-                        src,
-                        hotel,
-                        transport,
-                        false,
-                    );
+                    b.hotel(from, src, hotel, transport, false);
                 }
             }
         }
         DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding => {
-            // Art 5(1)(b), 4(3): care at once.
+            // Art 5(1)(b), 4(3): meals and calls as soon as the passenger is
+            // told; hotel and transport as soon as the re-routing is known to
+            // leave on a later day than the cancelled flight.
             let from = s.at.min(s.scheduled_departure);
             b.meals_and_calls(from, src, meal, call, false);
             if f.new_departure.is_some_and(|d| f.local_day(d) > f.local_day(s.scheduled_departure)) {
-                b.hotel(from.max(f.evening(policy)), src, hotel, transport, false);
+                b.hotel(from, src, hotel, transport, false);
             }
         }
     }
@@ -577,8 +575,10 @@ fn appr_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) 
         let from =
             if immediate { s.at.min(s.scheduled_departure) } else { s.scheduled_departure + two_hours };
         b.meals_and_calls(from, src, "SOR/2019-150 s.14(1)(a)", "SOR/2019-150 s.14(1)(c)", false);
+        // s.14(2): a hotel when the wait runs overnight, from the same 2-hour
+        // mark (the policy says what "overnight" is, never when it starts).
         if f.overnight_default(policy) {
-            b.hotel(from.max(f.evening(policy)), src, "SOR/2019-150 s.14(2)", "SOR/2019-150 s.14(2)", false);
+            b.hotel(from, src, "SOR/2019-150 s.14(2)", "SOR/2019-150 s.14(2)", false);
         }
     }
     true
@@ -652,11 +652,18 @@ fn us_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) ->
             false,
         );
         b.anchor_meal(s.scheduled_departure + three);
+        // An overnight cancellation's hotel as soon as the next-day
+        // rebooking is known; a delay's from the policy's evening hour.
+        let hotel_from = if s.disruption == DisruptionKind::Cancellation {
+            s.at.min(s.scheduled_departure)
+        } else {
+            (s.scheduled_departure + three).max(f.evening(policy))
+        };
         if f.overnight_default(policy)
             || (s.disruption == DisruptionKind::Cancellation && f.new_departure.is_none())
         {
             b.hotel(
-                (s.scheduled_departure + three).max(f.evening(policy)),
+                hotel_from,
                 src,
                 "US DOT dashboard: complimentary hotel for an overnight controllable delay",
                 "US DOT dashboard: ground transportation to and from the hotel",
@@ -683,8 +690,14 @@ fn cn_care(f: &Facts<'_>, policy: &Policy, passenger_pays: bool, b: &mut Builder
         let from = if immediate { s.at.min(s.scheduled_departure) } else { s.scheduled_departure + first };
         b.add(CareKind::Meal, 1, from, src, citation, passenger_pays);
         if f.overnight_default(policy) {
-            b.add(CareKind::Hotel, 1, from.max(f.evening(policy)), src, citation, passenger_pays);
-            b.add(CareKind::Transport, 1, from.max(f.evening(policy)), src, citation, passenger_pays);
+            // A cancellation rebooked overnight: the hotel once that is known.
+            let hotel_from = if s.disruption == DisruptionKind::Cancellation {
+                s.at.min(s.scheduled_departure)
+            } else {
+                from.max(f.evening(policy))
+            };
+            b.add(CareKind::Hotel, 1, hotel_from, src, citation, passenger_pays);
+            b.add(CareKind::Transport, 1, hotel_from, src, citation, passenger_pays);
         }
     }
 }
