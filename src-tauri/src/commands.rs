@@ -90,7 +90,8 @@ pub async fn agent_search(
     Ok(state.store()?.search_names(&query, 50).await?)
 }
 
-/// Departures of the station for its local day (today by the app clock).
+/// Departures of the station for its local day (today by the app clock),
+/// after the earlier flights whose care is still open.
 #[tauri::command]
 pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiError> {
     crate::agent::agent(&state)?;
@@ -108,8 +109,7 @@ pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiE
             .to_utc();
         Ok((start, start + Duration::days(1)))
     };
-    let (from, until) = day(today)?;
-    let flights = store.flight_board(&s.station, from, until).await?;
+    let flights = store.station_board(&s.station, s.clock.now()).await?;
     if flights.is_empty()
         && let Some(demo) = store.demo_date().await?.filter(|d| *d != today)
     {

@@ -77,7 +77,8 @@ pub async fn kiosk_lookup(
         return Err(err("kiosk.no_match", "no booking matches"));
     }
     let store = state.store()?;
-    let found = store.kiosk_find(&pnr, &surname, state.settings.station.as_str(), today(&state)).await?;
+    let found =
+        store.kiosk_find(&pnr, &surname, state.settings.station.as_str(), state.settings.clock.now()).await?;
     let (passenger, flight) =
         found.ok_or_else(|| err("kiosk.no_match", "no booking matches this reference and name today"))?;
     start(&state, passenger, flight);

@@ -36,6 +36,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         kind: kind.into(),
         cause: cause.into(),
         expected_departure: hours.map(|h| scheduled + Duration::hours(h)),
+        reroute_flight: None,
     };
     for (bad, why) in [
         (entry("delay", "gremlins", Some(14)), "unknown cause"),

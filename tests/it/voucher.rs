@@ -40,7 +40,7 @@ pub(crate) fn decode_qr(pdf: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
 }
 
-fn pdf_text(pdf: &Path) -> String {
+pub(crate) fn pdf_text(pdf: &Path) -> String {
     let out = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).into_owned()

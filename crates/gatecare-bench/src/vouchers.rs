@@ -83,6 +83,7 @@ fn sheets(n: usize) -> Vec<VoucherSheet> {
                 flight_date: "22 Nov 2026".into(),
                 cause_en: "technical fault on the aircraft".into(),
                 cause_zh: "飞机技术故障".into(),
+                cancelled: false,
                 new_time: "03:30 Mon 23 Nov (HKT)".into(),
                 value: "HKD 120.00".into(),
                 buys_en: "One meal and a drink at any food outlet airside in Terminal 1.".into(),

@@ -139,6 +139,14 @@ impl Facts<'_> {
         }
     }
 
+    /// When the passengers heard of the disruption: the recorded moment
+    /// (`informed_at`), never later than the instant asked about. Care owed
+    /// "as soon as the passenger is told" runs from here, so the timeline
+    /// an agent reads and what is due at any moment agree.
+    fn told(&self) -> DateTime<Utc> {
+        self.s.informed_at.map_or(self.s.at, |i| i.min(self.s.at))
+    }
+
     fn wait_exceeds(&self, d: Duration) -> bool {
         match self.new_departure {
             Some(nd) => nd - self.s.scheduled_departure > d,
@@ -447,7 +455,7 @@ fn eu_uk_care(f: &Facts<'_>, regime: Regime, bd: Band, b: &mut Builder) {
             let thr = threshold(bd);
             if f.expected_delay.is_some_and(|d| d >= thr) {
                 // Owed as soon as the carrier expects the delay (Art 6(1)).
-                let from = s.at.min(s.scheduled_departure + thr);
+                let from = f.told().min(s.scheduled_departure + thr);
                 b.meals_and_calls(from, src, meal, call, false);
                 b.anchor_meal(s.scheduled_departure + thr);
                 // Art 6(1)(ii): the new departure is at least the day after
@@ -464,7 +472,7 @@ fn eu_uk_care(f: &Facts<'_>, regime: Regime, bd: Band, b: &mut Builder) {
             // Art 5(1)(b), 4(3): meals and calls as soon as the passenger is
             // told; hotel and transport as soon as the re-routing is known to
             // leave on a later day than the cancelled flight.
-            let from = s.at.min(s.scheduled_departure);
+            let from = f.told().min(s.scheduled_departure);
             b.meals_and_calls(from, src, meal, call, false);
             if f.new_departure.is_some_and(|d| f.local_day(d) > f.local_day(s.scheduled_departure)) {
                 b.hotel(from, src, hotel, transport, false);
@@ -573,7 +581,7 @@ fn appr_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) 
     let two_hours = Duration::hours(2);
     if immediate || f.wait_reaches(two_hours) {
         let from =
-            if immediate { s.at.min(s.scheduled_departure) } else { s.scheduled_departure + two_hours };
+            if immediate { f.told().min(s.scheduled_departure) } else { s.scheduled_departure + two_hours };
         b.meals_and_calls(from, src, "SOR/2019-150 s.14(1)(a)", "SOR/2019-150 s.14(1)(c)", false);
         // s.14(2): a hotel when the wait runs overnight, from the same 2-hour
         // mark (the policy says what "overnight" is, never when it starts).
@@ -642,7 +650,7 @@ fn us_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) ->
         _ => f.wait_reaches(three),
     };
     if eligible {
-        let from = s.at.min(s.scheduled_departure + three);
+        let from = f.told().min(s.scheduled_departure + three);
         b.add(
             CareKind::Meal,
             1,
@@ -655,7 +663,7 @@ fn us_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) ->
         // An overnight cancellation's hotel as soon as the next-day
         // rebooking is known; a delay's from the policy's evening hour.
         let hotel_from = if s.disruption == DisruptionKind::Cancellation {
-            s.at.min(s.scheduled_departure)
+            f.told().min(s.scheduled_departure)
         } else {
             (s.scheduled_departure + three).max(f.evening(policy))
         };
@@ -687,12 +695,13 @@ fn cn_care(f: &Facts<'_>, policy: &Policy, passenger_pays: bool, b: &mut Builder
     };
     let immediate = s.disruption == DisruptionKind::DeniedBoarding;
     if immediate || f.wait_reaches(first) {
-        let from = if immediate { s.at.min(s.scheduled_departure) } else { s.scheduled_departure + first };
+        let from =
+            if immediate { f.told().min(s.scheduled_departure) } else { s.scheduled_departure + first };
         b.add(CareKind::Meal, 1, from, src, citation, passenger_pays);
         if f.overnight_default(policy) {
             // A cancellation rebooked overnight: the hotel once that is known.
             let hotel_from = if s.disruption == DisruptionKind::Cancellation {
-                s.at.min(s.scheduled_departure)
+                f.told().min(s.scheduled_departure)
             } else {
                 from.max(f.evening(policy))
             };

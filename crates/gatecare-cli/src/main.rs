@@ -493,19 +493,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .into());
             }
             let store = ledger::open_station(&path, &mut settings).await?;
-            let date = match date {
-                Some(d) => d,
-                None => store.demo_date().await?.unwrap_or_else(|| local_today(&settings)),
+            // Without --date: the board as the console shows it now (earlier
+            // flights whose care is open, then today's).
+            let board = match date.or(store.demo_date().await?.filter(|d| *d != local_today(&settings))) {
+                None => store.station_board(&settings.station, settings.clock.now()).await?,
+                Some(date) => {
+                    let tz = gatecare_reference::airport(&settings.station)
+                        .map(|a| a.tz)
+                        .ok_or_else(|| BadInput(format!("unknown station {}", settings.station)))?;
+                    let start = tz
+                        .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+                        .earliest()
+                        .context("local midnight does not exist")?
+                        .to_utc();
+                    store.flight_board(&settings.station, start, start + Duration::days(1)).await?
+                }
             };
-            let tz = gatecare_reference::airport(&settings.station)
-                .map(|a| a.tz)
-                .ok_or_else(|| BadInput(format!("unknown station {}", settings.station)))?;
-            let start = tz
-                .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
-                .earliest()
-                .context("local midnight does not exist")?
-                .to_utc();
-            let board = store.flight_board(&settings.station, start, start + Duration::days(1)).await?;
             print_json(&board)?;
         }
     }

@@ -90,6 +90,7 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         flight_date: f.scheduled_departure.with_timezone(&hk).format("%d %b %Y").to_string(),
         cause_en: "technical fault on the aircraft".into(),
         cause_zh: "飞机技术故障".into(),
+        cancelled: false,
         new_time: format!("{} (HKT)", expected.with_timezone(&hk).format("%H:%M %a %d %b")),
         value: "HKD 120.00".into(),
         buys_zh: "一餐及一杯饮品，可在一号客运大楼禁区内任何餐饮店使用。".into(),

@@ -118,7 +118,9 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
         let d = sqlx::query(
-            "SELECT kind, cause, expected_departure, expected_arrival FROM disruption_updates WHERE flight_id = ? \
+            "SELECT kind, cause, expected_departure, expected_arrival, \
+                    (SELECT MIN(e.recorded_at) FROM disruption_updates e WHERE e.flight_id = d.flight_id AND e.kind = d.kind) AS told \
+             FROM disruption_updates d WHERE flight_id = ? \
              ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
         )
         .bind(flight_id)
@@ -144,6 +146,12 @@ impl Store {
         let cause_text: String = d.try_get("cause")?;
         let cause = Cause::parse(&cause_text)
             .ok_or_else(|| StoreError::Data(format!("unknown cause {cause_text}")))?;
+        let time = |k: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+            d.try_get::<Option<String>, _>(k)?.map(parse_time).transpose()
+        };
+        let (expected_departure, expected_arrival) = (time("expected_departure")?, time("expected_arrival")?);
+        // A cancellation's times are its re-routing's.
+        let rerouted = matches!(kind, DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding);
         let scenario = Scenario {
             origin,
             destination: airport(f.try_get("destination")?)?,
@@ -154,17 +162,12 @@ impl Store {
             cause,
             scheduled_departure: parse_time(f.try_get("scheduled_departure")?)?,
             scheduled_arrival: parse_time(f.try_get("scheduled_arrival")?)?,
-            expected_departure: d
-                .try_get::<Option<String>, _>("expected_departure")?
-                .map(parse_time)
-                .transpose()?,
-            expected_arrival: d
-                .try_get::<Option<String>, _>("expected_arrival")?
-                .map(parse_time)
-                .transpose()?,
-            informed_at: None,
+            expected_departure: expected_departure.filter(|_| !rerouted),
+            expected_arrival: expected_arrival.filter(|_| !rerouted),
+            // Passengers hear of it when the gate records it (first as this kind).
+            informed_at: time("told")?,
             notice_days: None,
-            reroute: None,
+            reroute: expected_departure.zip(expected_arrival).filter(|_| rerouted),
             diverted_to: None,
             passenger: PassengerFacts::default(),
             at,

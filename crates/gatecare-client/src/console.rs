@@ -32,7 +32,11 @@ pub struct DisruptionNow {
     pub cause: String,
     pub cause_en: String,
     pub cause_zh: String,
+    /// A delay's expected departure; a cancellation's re-routed one (None:
+    /// not yet known).
     pub expected_departure: Option<DateTime<Utc>>,
+    /// The flight a cancellation's passengers are re-routed on, when known.
+    pub reroute_flight: Option<String>,
     pub delay_minutes: i64,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
@@ -192,7 +196,12 @@ pub struct DisruptionEntry {
     pub kind: String,
     /// A category (`technical`, `weather`, …) or an IATA delay code (`41`).
     pub cause: String,
+    /// A delay's new departure; a cancellation's re-routed departure, or
+    /// None while the re-routing is not yet known.
     pub expected_departure: Option<DateTime<Utc>>,
+    /// A cancellation's re-routing flight (e.g. `LH797`).
+    #[serde(default)]
+    pub reroute_flight: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,18 +229,53 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
 }
 
+/// A new time as a passenger hears it: the time alone on the scheduled
+/// local day, else with the day ("tomorrow", or the date).
+pub fn new_time_words(t: DateTime<Utc>, scheduled: DateTime<Utc>, tz: Tz) -> (String, String) {
+    let (lt, ls) = (t.with_timezone(&tz), scheduled.with_timezone(&tz));
+    let hm = lt.format("%H:%M").to_string();
+    let days = (lt.date_naive() - ls.date_naive()).num_days();
+    let date_en = lt.format("%A %-d %B").to_string();
+    let date_zh = format!("{}月{}日", lt.format("%-m"), lt.format("%-d"));
+    match days {
+        0 => (hm.clone(), hm),
+        1 => (format!("{hm} tomorrow, {date_en}"), format!("明天（{date_zh}）{hm}")),
+        _ => (format!("{hm} on {date_en}"), format!("{date_zh} {hm}")),
+    }
+}
+
 /// What the agent reads out, in English and Chinese.
 pub fn announcement(
     flight: &str,
     city_en: &str,
     city_zh: &str,
     d: &DisruptionNow,
+    scheduled: DateTime<Utc>,
     next_update: DateTime<Utc>,
     tz: Tz,
 ) -> (String, String) {
     let next = local(next_update, tz);
     match (d.kind.as_str(), d.expected_departure) {
-        ("cancellation", _) => (
+        ("cancellation", Some(t)) => {
+            let (when_en, when_zh) = new_time_words(t, scheduled, tz);
+            let (on_en, on_zh) = match &d.reroute_flight {
+                Some(f) => (format!("flight {f}, departing at {when_en}"), format!("{f}航班，{when_zh}起飞")),
+                None => (format!("a flight departing at {when_en}"), format!("{when_zh}起飞的航班")),
+            };
+            (
+                format!(
+                    "Ladies and gentlemen, flight {flight} to {city_en} is cancelled because of {}. You have been \
+                     rebooked on {on_en}. Please see the gate staff for meals and hotel rooms. We will update you \
+                     again by {next}.",
+                    d.cause_en
+                ),
+                format!(
+                    "女士们、先生们：前往{city_zh}的{flight}航班因{}取消。您已被改签至{on_zh}。请到登机口领取餐食和酒店安排。我们将在{next}前再次向您通报。",
+                    d.cause_zh
+                ),
+            )
+        }
+        ("cancellation", None) => (
             format!(
                 "Ladies and gentlemen, flight {flight} to {city_en} is cancelled because of {}. Please see the gate \
                  staff for rebooking, meals and hotel rooms. We will update you again by {next}.",
@@ -243,7 +287,7 @@ pub fn announcement(
             ),
         ),
         (_, Some(t)) => {
-            let new_time = local(t, tz);
+            let (new_time, new_time_zh) = new_time_words(t, scheduled, tz);
             (
                 format!(
                     "Ladies and gentlemen, flight {flight} to {city_en} is delayed because of {}. The new expected \
@@ -252,7 +296,7 @@ pub fn announcement(
                     d.cause_en
                 ),
                 format!(
-                    "女士们、先生们：前往{city_zh}的{flight}航班因{}延误，预计起飞时间为{new_time}。餐食券请到登机口领取。我们将在{next}前再次向您通报。",
+                    "女士们、先生们：前往{city_zh}的{flight}航班因{}延误，预计起飞时间为{new_time_zh}。餐食券请到登机口领取。我们将在{next}前再次向您通报。",
                     d.cause_zh
                 ),
             )
@@ -285,7 +329,7 @@ impl Store {
         scheduled: DateTime<Utc>,
     ) -> Result<Vec<DisruptionNow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT kind, cause, expected_departure, recorded_at, recorded_by FROM disruption_updates \
+            "SELECT kind, cause, expected_departure, reroute_flight, recorded_at, recorded_by FROM disruption_updates \
              WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC",
         )
         .bind(flight_id)
@@ -304,6 +348,7 @@ impl Store {
                     cause,
                     delay_minutes: expected.map_or(0, |t| (t - scheduled).num_minutes().max(0)),
                     expected_departure: expected,
+                    reroute_flight: r.try_get("reroute_flight")?,
                     recorded_at: parse_time(r.try_get("recorded_at")?)?,
                     recorded_by: r.try_get("recorded_by")?,
                 })
@@ -359,7 +404,9 @@ impl Store {
             hotel_owed = eval.care.iter().any(|i| i.kind == CareKind::Hotel && i.due && !i.passenger_pays);
             let mut later = fs.scenario.clone();
             // Far in the future: everything that will ever accrue, with its time.
-            later.at = later.expected_departure.unwrap_or(later.scheduled_departure) + Duration::hours(48);
+            later.at =
+                later.expected_departure.or(later.reroute.map(|r| r.0)).unwrap_or(later.scheduled_departure)
+                    + Duration::hours(48);
             for i in gatecare_care::evaluate(&later, policy).care {
                 timeline.push(TimelineItem {
                     kind: i.kind,
@@ -407,8 +454,15 @@ impl Store {
                 while next < now - Duration::minutes(UPDATE_INTERVAL_MINUTES) {
                     next += Duration::minutes(UPDATE_INTERVAL_MINUTES);
                 }
-                let (en, zh) =
-                    announcement(&flight, &city_en, city_zh.unwrap_or(&city_en), d, next.max(now), tz);
+                let (en, zh) = announcement(
+                    &flight,
+                    &city_en,
+                    city_zh.unwrap_or(&city_en),
+                    d,
+                    scheduled,
+                    next.max(now),
+                    tz,
+                );
                 (Some(next), en, zh)
             }
             None => (None, String::new(), String::new()),
@@ -466,15 +520,35 @@ impl Store {
                     "a delay needs a new departure time after the scheduled one, within 72 h".into(),
                 ));
             }
-            ("cancellation", _) => ("cancellation", None),
+            // A re-routing may leave a little earlier (Art 5(1)(c)(iii)) or
+            // days later; None: not yet known.
+            ("cancellation", Some(t))
+                if t >= scheduled - Duration::hours(24) && t - scheduled <= Duration::hours(72) =>
+            {
+                ("cancellation", Some(t))
+            }
+            ("cancellation", None) => ("cancellation", None),
+            ("cancellation", Some(_)) => {
+                return Err(LedgerError::Invalid(
+                    "a re-routed departure is at most 24 h before and 72 h after the scheduled one".into(),
+                ));
+            }
             (other, _) => return Err(LedgerError::Invalid(format!("unknown disruption kind {other:?}"))),
+        };
+        let reroute_flight = match (kind, entry.reroute_flight.as_deref().map(str::trim)) {
+            ("cancellation", Some(f)) if !f.is_empty() => Some(
+                gatecare_core::FlightDesignator::parse(f)
+                    .map_err(|e| LedgerError::Invalid(format!("re-routing flight {f:?}: {e}")))?
+                    .to_string(),
+            ),
+            _ => None,
         };
         let expected_arrival = expected_departure.map(|t| t + block);
         let id = uuid::Uuid::now_v7().to_string();
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
-            "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, recorded_at, recorded_by) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, \
+             reroute_flight, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(flight_id)
@@ -482,6 +556,7 @@ impl Store {
         .bind(cause.as_str())
         .bind(expected_departure.map(rfc3339))
         .bind(expected_arrival.map(rfc3339))
+        .bind(&reroute_flight)
         .bind(rfc3339(now))
         .bind(&agent.code)
         .execute(&mut *tx)
@@ -489,7 +564,7 @@ impl Store {
         let details = serde_json::json!({
             "id": id, "flight_id": flight_id, "kind": kind, "cause": cause.as_str(),
             "expected_departure": expected_departure, "expected_arrival": expected_arrival,
-            "recorded_by": agent.code,
+            "reroute_flight": reroute_flight, "recorded_by": agent.code,
         });
         audit(&mut tx, &agent.code, device, "disruption.recorded", &details, now).await?;
         crate::ledger::append_sync(&mut tx, "disruption_updated", &details, now).await?;

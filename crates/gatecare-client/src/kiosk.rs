@@ -47,8 +47,11 @@ pub struct KioskFlight {
     /// The city in Chinese, when the airline has it.
     pub destination_city_zh: Option<String>,
     pub scheduled_local: String,
+    /// A delay's expected departure; a cancellation's re-routed one.
     pub expected_local: Option<String>,
     pub expected_day_offset: i64,
+    /// The re-routed flight of a cancellation, when known.
+    pub reroute_flight: Option<String>,
     pub status: &'static str,
     pub cause: Option<String>,
     pub delay_minutes: i64,
@@ -129,7 +132,7 @@ impl Store {
         pnr: &str,
         surname: &str,
         station: &str,
-        today: chrono::NaiveDate,
+        now: DateTime<Utc>,
     ) -> Result<Option<(String, String)>, StoreError> {
         let tz = gatecare_core::AirportCode::parse(station)
             .ok()
@@ -142,10 +145,15 @@ impl Store {
                     .bind(&hit.flight_id)
                     .fetch_optional(self.pool())
                     .await?;
-            if let Some((origin, dep)) = dep
-                && origin == station
-                && parse_time(dep)?.with_timezone(&tz).date_naive() == today
-            {
+            let Some((origin, dep)) = dep else { continue };
+            if origin != station {
+                continue;
+            }
+            // Today's flight, or an earlier one whose passengers are still
+            // owed care (cancelled last night, rebooked this morning).
+            let today = now.with_timezone(&tz).date_naive();
+            let day = parse_time(dep)?.with_timezone(&tz).date_naive();
+            if day == today || (day < today && self.care_open(&hit.flight_id, now).await?) {
                 return Ok(Some((hit.passenger_id, hit.flight_id)));
             }
         }
@@ -180,7 +188,7 @@ impl Store {
         let needs: String = r.try_get("needs")?;
 
         let latest = sqlx::query(
-            "SELECT kind, cause, expected_departure, recorded_at FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
+            "SELECT kind, cause, expected_departure, reroute_flight, recorded_at FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
         )
         .bind(&s.flight_id)
         .fetch_optional(self.pool())
@@ -200,6 +208,7 @@ impl Store {
             scheduled_local: local(scheduled, tz),
             expected_local: None,
             expected_day_offset: 0,
+            reroute_flight: None,
             status: "on_time",
             cause: None,
             delay_minutes: 0,
@@ -211,6 +220,7 @@ impl Store {
         if let Some(d) = &latest {
             let kind: String = d.try_get("kind")?;
             flight.cause = Some(d.try_get("cause")?);
+            flight.reroute_flight = d.try_get("reroute_flight")?;
             let recorded = parse_time(d.try_get("recorded_at")?)?;
             // Passengers hear again every 30 minutes (CAAC 2016, ANAC 400).
             let mut next = recorded + Duration::minutes(30);

@@ -2,6 +2,7 @@
 //! clock. This is an edge crate: it does IO so the domain crates need not.
 
 pub mod agents;
+pub mod board;
 pub mod bulk;
 pub mod clock;
 pub mod console;

@@ -76,6 +76,9 @@ pub struct FlightSummary {
     pub destination_city_zh: Option<String>,
     pub scheduled_departure: DateTime<Utc>,
     pub expected_departure: Option<DateTime<Utc>>,
+    /// The scheduled local date against the board's day: -1 for yesterday's
+    /// flight whose care is still open.
+    pub scheduled_day_offset: i64,
     /// Local to the departure airport, for display: "13:30".
     pub scheduled_local: String,
     pub expected_local: Option<String>,
@@ -500,7 +503,8 @@ impl Store {
                     .and_then(|c| gatecare_reference::city_zh(&c))
                     .map(str::to_owned);
                 let local = |t: DateTime<Utc>| t.with_timezone(&tz);
-                let expected_shown = expected.filter(|_| status == FlightStatus::Delayed);
+                // A delay's new time, or a cancellation's re-routed one.
+                let expected_shown = expected.filter(|_| status != FlightStatus::OnTime);
                 Ok(FlightSummary {
                     id: r.try_get("id")?,
                     flight: format!(
@@ -521,11 +525,15 @@ impl Store {
                         .unwrap_or(0),
                     gate: r.try_get("gate")?,
                     status,
-                    delay_minutes: expected_shown.map(|e| (e - scheduled).num_minutes()).unwrap_or(0),
+                    delay_minutes: expected_shown
+                        .filter(|_| status == FlightStatus::Delayed)
+                        .map(|e| (e - scheduled).num_minutes())
+                        .unwrap_or(0),
                     cause: kind.is_some().then(|| r.try_get("cause")).transpose()?,
                     passengers: r.try_get("passengers")?,
                     served: r.try_get("served")?,
                     owed: 0,
+                    scheduled_day_offset: 0,
                 })
             })
             .collect()

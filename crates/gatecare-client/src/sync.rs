@@ -674,8 +674,8 @@ async fn apply_disruption(
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, recorded_at, recorded_by) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, \
+         reroute_flight, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(id)
     .bind(s(d, "flight_id"))
@@ -683,6 +683,12 @@ async fn apply_disruption(
     .bind(s(d, "cause"))
     .bind(time("expected_departure"))
     .bind(time("expected_arrival"))
+    .bind(
+        d.get("reroute_flight")
+            .and_then(|v| v.as_str())
+            .and_then(|f| gatecare_core::FlightDesignator::parse(f).ok())
+            .map(|f| f.to_string()),
+    )
     .bind(recorded_at)
     .bind(recorded_by)
     .execute(&mut **tx)

@@ -81,6 +81,19 @@ fn wording(kind: &str, station: &str) -> (&'static str, &'static str, &'static s
     }
 }
 
+/// Until when a voucher of `kind` is good: a hotel until the morning after
+/// the new departure's eve, everything else a few hours past it.
+pub(crate) fn valid_until(
+    kind: &str,
+    new_departure: DateTime<Utc>,
+    issued_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    match kind {
+        "hotel" => new_departure.max(issued_at) + Duration::hours(12),
+        _ => new_departure.max(issued_at) + Duration::hours(3),
+    }
+}
+
 impl Store {
     /// This device's signing key, created on first use.
     pub async fn device_signer(&self, device: &str, now: DateTime<Utc>) -> Result<DeviceSigner, StoreError> {
@@ -140,25 +153,24 @@ impl Store {
         let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
         let issued_at = parse_time(r.try_get("at")?)?;
         let disruption = sqlx::query(
-            "SELECT cause, expected_departure FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
+            "SELECT kind, cause, expected_departure, reroute_flight FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
         )
         .bind(r.try_get::<String, _>("flight_id")?)
         .fetch_optional(self.pool())
         .await?;
-        let (cause, expected) = match &disruption {
+        let (cause, expected, cancelled, reroute_flight) = match &disruption {
             Some(d) => (
                 Cause::parse(&d.try_get::<String, _>("cause")?),
                 d.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?,
+                d.try_get::<String, _>("kind")? == "cancellation",
+                d.try_get::<Option<String>, _>("reroute_flight")?,
             ),
-            None => (None, None),
+            None => (None, None, false, None),
         };
         let (cause_en, cause_zh) = cause.map(Cause::explained).unwrap_or(("being confirmed", "原因正在确认"));
         let new_departure = expected.unwrap_or(scheduled);
         let kind: String = r.try_get("kind")?;
-        let valid_until = match kind.as_str() {
-            "hotel" => new_departure.max(issued_at) + Duration::hours(12),
-            _ => new_departure.max(issued_at) + Duration::hours(3),
-        };
+        let valid_until = valid_until(&kind, new_departure, issued_at);
         let currency = gatecare_core::Currency::parse(&r.try_get::<String, _>("currency")?)
             .map_err(|e| StoreError::Data(e.to_string()))?;
         let value_minor: i64 = r.try_get("value_minor")?;
@@ -231,11 +243,16 @@ impl Store {
             flight,
             cause_en: cause_en.into(),
             cause_zh: cause_zh.into(),
-            new_time: format!(
-                "{} ({})",
-                new_departure.with_timezone(&tz).format("%H:%M %a %d %b"),
-                zone(new_departure)
-            ),
+            cancelled,
+            new_time: match (cancelled, expected) {
+                (true, None) => "待定，请到登机口 / to be confirmed at the gate".into(),
+                _ => format!(
+                    "{}{} ({})",
+                    reroute_flight.map(|f| format!("{f} ")).unwrap_or_default(),
+                    new_departure.with_timezone(&tz).format("%H:%M %a %d %b"),
+                    zone(new_departure)
+                ),
+            },
             value: if value_minor > 0 {
                 gatecare_core::Money::new(value_minor, currency).to_string()
             } else {

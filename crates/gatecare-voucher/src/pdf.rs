@@ -96,7 +96,11 @@ pub struct VoucherSheet {
     pub flight_date: String,
     pub cause_en: String,
     pub cause_zh: String,
-    /// New expected departure, local time, in words: "03:30 Mon 23 Nov (HKT)".
+    /// The flight is cancelled: `new_time` is the re-routing's.
+    #[serde(default)]
+    pub cancelled: bool,
+    /// New expected departure, local time, in words: "03:30 Mon 23 Nov (HKT)";
+    /// for a cancellation the re-routing ("LH797 23:45 Mon 07 Dec (HKT)").
     pub new_time: String,
     pub value: String,
     pub buys_en: String,
@@ -465,8 +469,13 @@ fn elements<'a>(v: &'a VoucherSheet, g: &Geometry) -> Vec<El<'a>> {
     }
     para(&mut out, &format!("{}   {}   {}", v.flight, v.route, v.flight_date), t * 1.1);
     out.push(El::Gap(t * 0.4));
-    para(&mut out, &format!("航班情况 What happened: {} / {}", v.cause_zh, v.cause_en), t);
-    para(&mut out, &format!("预计起飞 New expected departure: {}", v.new_time), t);
+    if v.cancelled {
+        para(&mut out, &format!("航班取消 Cancelled: {} / {}", v.cause_zh, v.cause_en), t);
+        para(&mut out, &format!("改签航班 Re-routed on: {}", v.new_time), t);
+    } else {
+        para(&mut out, &format!("航班情况 What happened: {} / {}", v.cause_zh, v.cause_en), t);
+        para(&mut out, &format!("预计起飞 New expected departure: {}", v.new_time), t);
+    }
     out.push(El::Rule);
     para(&mut out, &v.value, g.title);
     para(&mut out, &v.buys_zh, t);

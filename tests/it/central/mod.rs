@@ -7,6 +7,7 @@ mod certificates;
 mod faults;
 mod group_commit;
 pub(crate) mod harness;
+mod night;
 mod plans;
 mod recovery;
 mod rejections;

@@ -106,9 +106,10 @@ pub struct Till {
 impl Till {
     /// Enrols a merchant at HKG with a one-time code, as an administrator gives one.
     pub async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, name: &str) -> Till {
-        let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
-            .await
-            .unwrap();
+        let code =
+            admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
+                .await
+                .unwrap();
         let enrolled = CentralClient::new(url, None)
             .unwrap()
             .enrol(&gatecare_sync::EnrolRequest {
@@ -265,6 +266,7 @@ async fn story<D: Database>(db: D) {
         kind: "delay".into(),
         cause: "weather".into(),
         expected_departure: Some(scheduled + Duration::hours(16)),
+        reroute_flight: None,
     };
     a.store
         .record_disruption(&flight_id, &entry, &agent_a, "HKG-K01", now() + Duration::minutes(5))

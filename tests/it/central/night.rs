@@ -1,0 +1,195 @@
+//! A real night on production's path: a Lufthansa flight HKG→FRA at 23:45,
+//! cancelled for a technical fault and re-routed on the next day's flight,
+//! at a station whose console and kiosk know only what central sent them,
+//! with central on a clock that has sub-second instants.
+
+use chrono::{DateTime, Duration, Utc};
+use gatecare_care::{CareKind, Policy};
+use gatecare_client::console::DisruptionEntry;
+use gatecare_client::kiosk::KioskSession;
+use gatecare_client::printer::FakePrinter;
+use gatecare_client::sync::{CentralClient, Enrolment, sync_once};
+use gatecare_client::{LockoutPolicy, Store};
+use gatecare_server::admin;
+use gatecare_server_database::Database;
+use gatecare_sync::DeviceRole;
+use gatecare_voucher::trust::VoidList;
+
+use super::harness::{TestClock, central, on_both_backends, serve};
+use super::story::Till;
+
+/// 23:45 in Hong Kong on 22 November.
+fn scheduled() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T15:45:00Z").unwrap().to_utc()
+}
+
+/// A device with an empty store, enrolled like a real one.
+struct Device {
+    store: Store,
+    enrolment: Enrolment,
+    code: &'static str,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, code: &'static str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.sqlite")).await.unwrap();
+        let one_time =
+            admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), c.now())
+                .await
+                .unwrap();
+        let enrolment = store.enrol_with_central(url, &one_time, code, c.now()).await.unwrap();
+        Device { store, enrolment, code, _dir: dir }
+    }
+
+    async fn sync(&self, now: DateTime<Utc>) {
+        let client = CentralClient::for_enrolment(&self.enrolment).unwrap();
+        while sync_once(&self.store, &client, &self.enrolment, self.code, now).await.unwrap().more {}
+    }
+}
+
+/// The airline's station data: LH 797 with eight passengers (a family of
+/// three on one booking, a wheelchair passenger) and two hotel blocks.
+fn station_data() -> (gatecare_sync::station::StationData, uuid::Uuid) {
+    let day = crate::support::small_day(0);
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let mut data = gatecare_demo::station::station_data(&day, &[cz342.id]);
+    let flight = uuid::Uuid::now_v7();
+    let f = &mut data.flights[0];
+    (f.id, f.carrier, f.number, f.destination) = (flight, "LH".into(), "797".into(), "FRA".into());
+    (f.scheduled_departure, f.scheduled_arrival) = (scheduled(), scheduled() + Duration::hours(12));
+    data.bookings.truncate(8);
+    let family = data.bookings[0].pnr.clone();
+    for (i, b) in data.bookings.iter_mut().enumerate() {
+        b.flight_id = flight;
+        b.boarding_pass = None;
+        b.needs.clear();
+        if i < 3 {
+            b.pnr = family.clone();
+        }
+    }
+    data.bookings[5].needs = vec!["wheelchair".into()];
+    let kept: Vec<uuid::Uuid> = data.bookings.iter().map(|b| b.passenger_id).collect();
+    data.loyalty.retain(|l| kept.contains(&l.passenger_id));
+    for h in &mut data.hotel_blocks {
+        (h.valid_from, h.valid_until) =
+            (scheduled() - Duration::hours(12), scheduled() + Duration::hours(36));
+    }
+    (data, flight)
+}
+
+on_both_backends!(a_cancelled_overnight_flight_is_cared_for_all_night);
+
+async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D) {
+    // 21:10 in Hong Kong, central's clock with nanoseconds.
+    let clock = TestClock::at(scheduled() - Duration::minutes(155) + Duration::nanoseconds(123_456_789));
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let (data, flight) = station_data();
+    admin::import_station_data(&c.db, &data, clock.now()).await.unwrap();
+    let pin_hash = admin::hash_pin("246810").unwrap();
+    let agent_record = gatecare_server_database::AgentRecord {
+        code: "A1001".into(),
+        name: "Chan Tai Man".into(),
+        role: "agent".into(),
+        station: "HKG".into(),
+        pin_hash,
+    };
+    admin::set_agent(&c.db, &agent_record, clock.now()).await.unwrap();
+
+    let console = Device::enrol(&c, &served.url(), "HKG-C01").await;
+    let kiosk = Device::enrol(&c, &served.url(), "HKG-K01").await;
+    let now = clock.now();
+    console.sync(now).await;
+    kiosk.sync(now).await;
+
+    // The agent records the cancellation and the next day's re-routing.
+    let agent =
+        console.store.verify_pin("A1001", "246810", now, LockoutPolicy::default()).await.unwrap().unwrap();
+    let flight_id = flight.to_string();
+    let entry = DisruptionEntry {
+        kind: "cancellation".into(),
+        cause: "41".into(),
+        expected_departure: Some(scheduled() + Duration::hours(24)),
+        reroute_flight: Some("lh 0797".into()),
+    };
+    console.store.record_disruption(&flight_id, &entry, &agent, console.code, now).await.unwrap();
+    console.sync(now).await;
+    kiosk.sync(now).await;
+
+    // The console: cancelled, re-routed tomorrow, hotels owed now and offered from the blocks.
+    let policy = Policy::default_policy();
+    let view = console.store.flight_view(&flight_id, &policy, now).await.unwrap();
+    let d = view.disruption.as_ref().unwrap();
+    assert_eq!((d.kind.as_str(), d.reroute_flight.as_deref()), ("cancellation", Some("LH797")));
+    assert!(view.timeline.iter().any(|i| i.kind == CareKind::Hotel && i.due), "{:?}", view.timeline);
+    assert!(!view.hotels.is_empty() && view.rooms_left > 0, "{:?}", view.hotels);
+    assert!(view.announcement_en.contains("is cancelled"), "{}", view.announcement_en);
+    assert!(view.announcement_en.contains("LH797, departing at 23:45 tomorrow"), "{}", view.announcement_en);
+    assert!(
+        view.announcement_zh.contains("取消") && view.announcement_zh.contains("明天"),
+        "{}",
+        view.announcement_zh
+    );
+
+    // The kiosk (which only heard of it through central) says the same and offers the hotel.
+    let b = &data.bookings[5];
+    let (passenger_id, found_flight) =
+        kiosk.store.kiosk_find(&b.pnr, &b.surname, "HKG", now).await.unwrap().expect("the booking");
+    assert_eq!(found_flight, flight_id);
+    let session = KioskSession { passenger_id: passenger_id.clone(), flight_id: flight_id.clone() };
+    let kv = kiosk.store.kiosk_view(&session, &policy, now).await.unwrap();
+    assert_eq!((kv.flight.status, kv.flight.reroute_flight.as_deref()), ("cancelled", Some("LH797")));
+    assert_eq!((kv.flight.expected_local.as_deref(), kv.flight.expected_day_offset), (Some("23:45"), 1));
+    assert!(kv.entitlements.iter().any(|e| e.kind == CareKind::Hotel && e.due), "{:?}", kv.entitlements);
+    let hotels = kiosk.store.kiosk_hotels("HKG", now).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let printer = FakePrinter::default();
+    let printed = kiosk
+        .store
+        .kiosk_print(
+            &session,
+            CareKind::Hotel,
+            1,
+            Some(hotels[0].id.clone()),
+            &policy,
+            kiosk.code,
+            "HKG",
+            &crate::support::voucher_fonts(),
+            &printer,
+            dir.path(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(printed.printed);
+    let pdf = std::path::PathBuf::from(&printer.jobs.lock().unwrap()[0].0);
+    let text = crate::voucher::pdf_text(&pdf);
+    assert!(text.contains("Cancelled") && text.contains("航班取消"), "{text}");
+    assert!(text.contains("Re-routed on: LH797 23:45"), "{text}");
+
+    // After midnight the console's board still has the flight, the kiosk still finds its passengers.
+    let night = scheduled() + Duration::hours(4) + Duration::minutes(5);
+    console.sync(night).await;
+    let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
+    let board = console.store.station_board(&hkg, night).await.unwrap();
+    let row = board.iter().find(|f| f.id == flight_id).expect("yesterday's cancelled flight is on the board");
+    assert_eq!((row.scheduled_day_offset, row.expected_local.as_deref()), (-1, Some("23:45")));
+    assert!(kiosk.store.kiosk_find(&b.pnr, &b.surname, "HKG", night).await.unwrap().is_some());
+    // Two days later it has gone.
+    let gone = console.store.station_board(&hkg, scheduled() + Duration::hours(49)).await.unwrap();
+    assert!(gone.iter().all(|f| f.id != flight_id));
+
+    // A merchant verifies the printed voucher with central's trust list and redeems it once.
+    kiosk.sync(night).await;
+    let signer = kiosk.store.device_signer(kiosk.code, now).await.unwrap();
+    let qr = kiosk.store.voucher_sheet(&printed.voucher_id, &signer).await.unwrap().qr_text;
+    let trust = admin::trust_list(&c, clock.now()).await.unwrap();
+    assert_eq!(gatecare_voucher::verify::verify(&qr, &trust, &VoidList::default(), night).reason, "valid");
+    let till = Till::enrol(&c, &served.url(), "Regal Airport Hotel front desk").await;
+    let first = till.redeem(uuid::Uuid::now_v7(), &qr).await;
+    assert!(first.redeemed, "{first:?}");
+    let again = till.redeem(uuid::Uuid::now_v7(), &qr).await;
+    assert_eq!((again.redeemed, again.reason.as_str()), (false, "already_redeemed"));
+}
