@@ -36,6 +36,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         kind: kind.into(),
         cause: cause.into(),
         expected_departure: hours.map(|h| scheduled + Duration::hours(h)),
+        departure_local: None,
         reroute_flight: None,
     };
     for (bad, why) in [
@@ -228,4 +229,63 @@ async fn a_booking_shares_rooms_three_to_a_room() {
         store.passenger_view(&family[0].id.to_string(), &flight, &agent, &policy, night()).await.unwrap();
     assert_eq!(view.booking.len(), family.len());
     assert!(view.booking.iter().all(|m| m.has_hotel));
+}
+
+#[tokio::test]
+async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_is_not_yet_known() {
+    let (store, day, _dir) = station().await;
+    let flight = cz342(&day);
+    let policy = Policy::default_policy();
+    let agent =
+        store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
+    let cancel = |local: Option<&str>, reroute: Option<&str>| DisruptionEntry {
+        kind: "cancellation".into(),
+        cause: "technical".into(),
+        expected_departure: None,
+        departure_local: local.map(|t| t.parse().unwrap()),
+        reroute_flight: reroute.map(str::to_owned),
+    };
+    for (bad, why) in [
+        (cancel(Some("2026-11-23T09:15:00"), Some("??")), "not a flight"),
+        (cancel(Some("2026-11-27T09:15:00"), Some("CZ3402")), "beyond 72 h"),
+    ] {
+        let r = store.record_disruption(&flight, &bad, &agent, "HKG-C01", night()).await;
+        assert!(matches!(r, Err(LedgerError::Invalid(_))), "{why}: {r:?}");
+    }
+
+    // Not yet known: cancelled, no time anywhere, care at once.
+    store.record_disruption(&flight, &cancel(None, None), &agent, "HKG-C01", night()).await.unwrap();
+    let view = store.flight_view(&flight, &policy, night()).await.unwrap();
+    let d = view.disruption.as_ref().unwrap();
+    assert_eq!(
+        (d.kind.as_str(), d.expected_departure, d.reroute_flight.as_deref()),
+        ("cancellation", None, None)
+    );
+    assert!(view.announcement_en.contains("is cancelled") && !view.announcement_en.contains("rebooked"));
+
+    // Then the re-routing, typed as the airport's clock shows it.
+    let entry = cancel(Some("2026-11-23T09:15:00"), Some("cz 3402"));
+    store.record_disruption(&flight, &entry, &agent, "HKG-C01", night()).await.unwrap();
+    let view = store.flight_view(&flight, &policy, night()).await.unwrap();
+    let d = view.disruption.as_ref().unwrap();
+    assert_eq!(d.expected_departure, Some("2026-11-23T01:15:00Z".parse().unwrap()));
+    assert_eq!(d.reroute_flight.as_deref(), Some("CZ3402"));
+    assert!(
+        view.announcement_en
+            .contains("rebooked on flight CZ3402, departing at 09:15 tomorrow, Monday 23 November"),
+        "{}",
+        view.announcement_en
+    );
+    assert!(
+        view.announcement_zh.contains("CZ3402航班，明天（11月23日）09:15起飞"),
+        "{}",
+        view.announcement_zh
+    );
+    // The care crate's China rules: a hotel for the night, from when the passengers were told.
+    let hotel = view.timeline.iter().find(|i| i.kind == gatecare_care::CareKind::Hotel).expect("a hotel");
+    assert!(hotel.due && hotel.from <= night(), "{hotel:?}");
+    // The history keeps both (after the demo's own delay), newest first.
+    let kinds: Vec<_> =
+        view.updates.iter().map(|u| (u.kind.as_str(), u.expected_departure.is_some())).collect();
+    assert_eq!(kinds[..2], [("cancellation", true), ("cancellation", false)]);
 }

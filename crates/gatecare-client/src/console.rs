@@ -199,6 +199,10 @@ pub struct DisruptionEntry {
     /// A delay's new departure; a cancellation's re-routed departure, or
     /// None while the re-routing is not yet known.
     pub expected_departure: Option<DateTime<Utc>>,
+    /// The same time as the departure airport's clock shows it (what an
+    /// agent types); used when `expected_departure` is absent.
+    #[serde(default)]
+    pub departure_local: Option<chrono::NaiveDateTime>,
     /// A cancellation's re-routing flight (e.g. `LH797`).
     #[serde(default)]
     pub reroute_flight: Option<String>,
@@ -506,14 +510,27 @@ impl Store {
         let cause = Cause::parse(&entry.cause).ok_or_else(|| {
             LedgerError::Invalid(format!("unknown cause {:?}: a category or an IATA code", entry.cause))
         })?;
-        let row = sqlx::query("SELECT scheduled_departure, scheduled_arrival FROM flights WHERE id = ?")
-            .bind(flight_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| LedgerError::Invalid(format!("no flight {flight_id}")))?;
+        let row =
+            sqlx::query("SELECT origin, scheduled_departure, scheduled_arrival FROM flights WHERE id = ?")
+                .bind(flight_id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or_else(|| LedgerError::Invalid(format!("no flight {flight_id}")))?;
         let scheduled = parse_time(row.try_get("scheduled_departure")?)?;
         let block = parse_time(row.try_get("scheduled_arrival")?)? - scheduled;
-        let (kind, expected_departure) = match (entry.kind.as_str(), entry.expected_departure) {
+        let tz = gatecare_reference::time_zone(&row.try_get::<String, _>("origin")?);
+        let typed = match entry.departure_local {
+            Some(t) => Some(
+                chrono::TimeZone::from_local_datetime(&tz, &t)
+                    .earliest()
+                    .ok_or_else(|| {
+                        LedgerError::Invalid(format!("{t} does not exist on the airport's clock"))
+                    })?
+                    .to_utc(),
+            ),
+            None => None,
+        };
+        let (kind, expected_departure) = match (entry.kind.as_str(), entry.expected_departure.or(typed)) {
             ("delay", Some(t)) if t > scheduled && t - scheduled <= Duration::hours(72) => ("delay", Some(t)),
             ("delay", _) => {
                 return Err(LedgerError::Invalid(

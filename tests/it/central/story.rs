@@ -266,6 +266,7 @@ async fn story<D: Database>(db: D) {
         kind: "delay".into(),
         cause: "weather".into(),
         expected_departure: Some(scheduled + Duration::hours(16)),
+        departure_local: None,
         reroute_flight: None,
     };
     a.store

@@ -41,6 +41,8 @@ export interface FlightSummary {
   scheduled_local: string;
   expected_local: string | null;
   expected_day_offset: number;
+  /** -1 for yesterday's flight whose care is still open. */
+  scheduled_day_offset: number;
   gate: string | null;
   status: FlightStatus;
   delay_minutes: number;
@@ -117,6 +119,8 @@ export interface KioskView {
     scheduled_local: string;
     expected_local: string | null;
     expected_day_offset: number;
+    /** A cancellation's re-routing flight, when known. */
+    reroute_flight: string | null;
     status: FlightStatus;
     cause: string | null;
     delay_minutes: number;
@@ -177,9 +181,21 @@ export interface DisruptionNow {
   cause_en: string;
   cause_zh: string;
   expected_departure: string | null;
+  /** A cancellation's re-routing flight, when known. */
+  reroute_flight: string | null;
   delay_minutes: number;
   recorded_at: string;
   recorded_by: string;
+}
+
+/** A delay or cancellation as the agent enters it; times are the airport's local clock. */
+export interface DisruptionEntry {
+  kind: 'delay' | 'cancellation';
+  cause: string;
+  expected_departure: string | null;
+  /** "YYYY-MM-DDTHH:MM" on the departure airport's clock; Rust converts it. */
+  departure_local: string | null;
+  reroute_flight: string | null;
 }
 
 export interface TimelineItem {
@@ -352,7 +368,7 @@ export const agentFlightRefresh = (flightId: string): Promise<FlightView> =>
   tauriInvoke<FlightView>('agent_flight', { flightId, background: true });
 export const agentDisruption = (
   flightId: string,
-  entry: { kind: string; cause: string; expected_departure: string | null },
+  entry: DisruptionEntry,
 ): Promise<FlightView> => invoke<FlightView>('agent_disruption', { flightId, entry });
 export const agentPriority = (flightId: string): Promise<PriorityRow[]> =>
   invoke<PriorityRow[]>('agent_priority', { flightId });
