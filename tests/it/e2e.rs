@@ -1356,3 +1356,96 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
     .await;
     s.finish(outcome).await;
 }
+
+/// A cancellation at 22:30 with next-morning re-routing, at the console and
+/// at the kiosk, read in both languages (screenshots for docs/screens).
+#[tokio::test]
+async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
+    if !enabled() {
+        return;
+    }
+    let (s, day) = Session::start_with(
+        "agent-cancellation",
+        Launch { mode: "agent", language: "en" },
+        Extra { now: Some(NIGHT), ..Extra::default() },
+    )
+    .await
+    .expect("start app");
+    let outcome = bounded(async {
+        s.sign_in("A1001", "246810").await?;
+        s.click("[data-testid=open-flight][data-flight=CZ342]").await?;
+        s.wait_text("[data-testid=flight-title]", "CZ342 to Kunming").await?;
+        s.client
+            .find(Locator::Css("[data-testid=disruption-kind]"))
+            .await?
+            .select_by_value("cancellation")
+            .await?;
+        s.set_value("[data-testid=disruption-cause]", "41").await?;
+        s.set_value("[data-testid=reroute-flight]", "CZ3402").await?;
+        s.set_value("[data-testid=reroute-departure]", "2026-11-23T09:15").await?;
+        s.click("[data-testid=disruption-save]").await?;
+        s.wait_text("[data-testid=flight-reroute]", "CZ3402").await?;
+        let header = s.text("[data-testid=flight-cancelled]").await?;
+        ensure!(header.contains("Cancelled"), "{header}");
+        let en = s.wait_text("[data-testid=announcement-en]", "cancelled").await?;
+        ensure!(en.contains("CZ3402, departing at 09:15 tomorrow"), "{en}");
+        ensure!(s.text("[data-testid=timeline]").await?.contains("Hotel"), "a hotel on the timeline");
+        s.client.execute("window.scrollTo(0, 0); return true;", vec![]).await?;
+        s.snap("agent-cancelled-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=flight-cancelled]", "取消").await?;
+        s.wait_text("[data-testid=flight-reroute]", "改签至 CZ3402").await?;
+        s.client.execute("window.scrollTo(0, 0); return true;", vec![]).await?;
+        s.snap("agent-cancelled-zh-CN").await?;
+        Ok(())
+    })
+    .await;
+    s.finish(outcome).await;
+
+    let (k, _) = Session::start_with(
+        "kiosk-cancellation",
+        Launch { mode: "kiosk", language: "en" },
+        Extra { now: Some(NIGHT), ..Extra::default() },
+    )
+    .await
+    .expect("start kiosk");
+    let p = a_cz342_passenger(&day);
+    let outcome = bounded(async {
+        // The console's record, as the feed would bring it.
+        let store = gatecare_client::Store::open(&k.db()).await?;
+        let night = chrono::DateTime::parse_from_rfc3339(NIGHT)?.to_utc();
+        let agent = store
+            .verify_pin("A1001", "246810", night, gatecare_client::LockoutPolicy::default())
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let entry = gatecare_client::console::DisruptionEntry {
+            kind: "cancellation".into(),
+            cause: "41".into(),
+            expected_departure: None,
+            departure_local: Some("2026-11-23T09:15:00".parse()?),
+            reroute_flight: Some("CZ3402".into()),
+        };
+        store.record_disruption(&p.flight_id.to_string(), &entry, &agent, "HKG-C01", night).await?;
+        store.close().await;
+        k.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        k.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        let status = k.wait_text("[data-testid=kiosk-status]", "cancelled").await?;
+        ensure!(status.contains("rebooked on flight CZ3402, departing at 09:15 (next day)"), "{status}");
+        ensure!(
+            k.client
+                .find_all(Locator::Css("[data-testid=entitlement][data-kind=hotel][data-due=true]"))
+                .await?
+                .len()
+                == 1,
+            "a hotel is owed at once"
+        );
+        k.snap("kiosk-cancelled-en").await?;
+        k.click("[data-testid=lang-zh-CN]").await?;
+        let zh = k.wait_text("[data-testid=kiosk-status]", "已取消").await?;
+        ensure!(zh.contains("改签至 CZ3402") && zh.contains("（次日）"), "{zh}");
+        k.snap("kiosk-cancelled-zh-CN").await?;
+        Ok(())
+    })
+    .await;
+    k.finish(outcome).await;
+}
