@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "agent_upgrades",
     "agent_issue",
     "agent_void",
+    "agent_refund",
     "agent_reprint",
     "agent_bulk",
     "kiosk_complaint",

@@ -336,6 +336,22 @@ pub async fn agent_void(
     Ok(state.store()?.void(&ctx, &voucher_id, reason.trim()).await?)
 }
 
+/// The passenger takes the refund instead of travelling on: care ends now.
+#[tauri::command]
+pub async fn agent_refund(
+    state: State<'_, AppState>,
+    passenger_id: String,
+    flight_id: String,
+) -> Result<PassengerView, UiError> {
+    let a = agent(&state)?;
+    let now = state.settings.clock.now();
+    let store = state.store()?;
+    store
+        .record_refund_choice(&passenger_id, &flight_id, &state.policy, &a, &state.settings.device, now)
+        .await?;
+    Ok(store.passenger_view(&passenger_id, &flight_id, &a, &state.policy, now).await?)
+}
+
 #[tauri::command]
 pub async fn agent_reprint(state: State<'_, AppState>, voucher_id: String) -> Result<Issued, UiError> {
     let a = agent(&state)?;

@@ -106,6 +106,7 @@ pub fn run() -> anyhow::Result<()> {
             agent::agent_upgrades,
             agent::agent_issue,
             agent::agent_void,
+            agent::agent_refund,
             agent::agent_reprint,
             agent::agent_bulk,
             sync::sync_conflicts,

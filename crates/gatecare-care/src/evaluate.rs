@@ -219,6 +219,21 @@ impl Builder {
     }
 }
 
+impl Evaluation {
+    /// The passenger chose a refund at `at` instead of travelling on (EU261
+    /// Art 8(1)(a) and the like): care whose time comes after the choice is
+    /// no longer owed; what was owed before it stays owed.
+    pub fn refund_chosen(mut self, at: DateTime<Utc>) -> Evaluation {
+        self.care.retain(|i| i.from <= at);
+        self.care_later.retain(|l| l.from <= at);
+        let mut due: Vec<CareKind> = self.care.iter().filter(|i| i.due).map(|i| i.kind).collect();
+        due.sort();
+        due.dedup();
+        self.care_due = due;
+        self
+    }
+}
+
 /// Evaluates a scenario under the law and the airline's policy.
 pub fn evaluate(s: &Scenario, policy: &Policy) -> Evaluation {
     evaluate_with(s, policy, true)

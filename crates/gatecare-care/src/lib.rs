@@ -10,7 +10,8 @@
 //!   and `policy/default.toml`;
 //! - the customer star rating and lifetime value: [`stars`];
 //! - front-line authority limits: [`authority`];
-//! - who is served first: [`priority`].
+//! - who is served first: [`priority`];
+//! - why each regime applies and the written notice of how to claim: [`rights`].
 
 pub mod authority;
 pub mod cause;
@@ -20,6 +21,7 @@ pub mod priority;
 #[cfg(test)]
 mod properties;
 pub mod regime;
+pub mod rights;
 pub mod scenario;
 pub mod stars;
 

@@ -273,6 +273,14 @@ impl Store {
             .meal_amount(&fs.station)
             .ok_or_else(|| LedgerError::Invalid("no meal amount in the policy".into()))?;
 
+        // Passengers who took the refund are owed nothing after their choice.
+        let refunds: std::collections::HashMap<String, String> =
+            sqlx::query_as("SELECT passenger_id, chosen_at FROM refund_choices WHERE flight_id = ?")
+                .bind(flight_id)
+                .fetch_all(self.pool())
+                .await?
+                .into_iter()
+                .collect();
         let total = placed.len();
         let mut summary =
             BulkSummary { issued: 0, reprinted: 0, not_due: 0, vouchers: Vec::with_capacity(total) };
@@ -281,7 +289,10 @@ impl Store {
             let Some(m) = by_id.get(p.id.as_str()) else { continue };
             let mut s = fs.scenario.clone();
             s.passenger = PassengerFacts::from_needs(&m.needs, m.lives_in_departure_city);
-            let eval = gatecare_care::evaluate(&s, ctx.policy);
+            let mut eval = gatecare_care::evaluate(&s, ctx.policy);
+            if let Some(at) = refunds.get(p.id.as_str()) {
+                eval = eval.refund_chosen(parse_time(at.clone())?);
+            }
             let due: Vec<_> =
                 eval.care.iter().filter(|i| i.due && i.kind == care_kind && !i.passenger_pays).collect();
             if due.is_empty() {

@@ -101,6 +101,11 @@ pub struct FlightView {
     pub hotel_owed_unserved: i64,
     pub hotel_warning: bool,
     pub cabins: Vec<CabinRow>,
+    /// The regimes that cover the flight, and why each applies.
+    pub regimes: Vec<gatecare_care::rights::RegimeReason>,
+    /// Compensation, refund and how to claim, for a passenger without
+    /// special needs (what the agent announces and prints for everyone).
+    pub rights: Option<crate::rights::Rights>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -178,6 +183,8 @@ pub struct PassengerView {
     pub recovery: Vec<crate::recovery::CaseView>,
     /// Two or more failures: the recovery paradox no longer holds (seed 002).
     pub repeat_failure: bool,
+    /// Compensation, refund (and whether it was chosen), how to claim.
+    pub rights: Option<crate::rights::Rights>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -403,8 +410,11 @@ impl Store {
 
         let mut timeline = Vec::new();
         let mut hotel_owed = false;
+        let (mut regimes, mut rights) = (Vec::new(), None);
         if let Some(fs) = self.flight_scenario(flight_id, now).await? {
             let eval = gatecare_care::evaluate(&fs.scenario, policy);
+            regimes = crate::rights::regime_reasons(&fs.scenario, &eval);
+            rights = Some(crate::rights::rights(&fs.scenario, &eval, None));
             hotel_owed = eval.care.iter().any(|i| i.kind == CareKind::Hotel && i.due && !i.passenger_pays);
             let mut later = fs.scenario.clone();
             // Far in the future: everything that will ever accrue, with its time.
@@ -494,6 +504,8 @@ impl Store {
             hotel_warning: hotel_owed && hotel_owed_unserved > rooms_left,
             hotels,
             cabins,
+            regimes,
+            rights,
         })
     }
 
@@ -712,11 +724,18 @@ impl Store {
         })
         .collect::<Result<_, StoreError>>()?;
         let mut entitlements = Vec::new();
+        let mut rights = None;
+        let refund_chosen = self.refund_chosen_at(passenger_id, flight_id).await?;
         if let Some(fs) = self.flight_scenario(flight_id, now).await? {
             let mut s = fs.scenario;
             s.passenger =
                 PassengerFacts::from_needs(&needs, r.try_get::<i64, _>("lives_in_departure_city")? != 0);
-            for i in gatecare_care::evaluate(&s, policy).care {
+            let mut eval = gatecare_care::evaluate(&s, policy);
+            if let Some(at) = refund_chosen {
+                eval = eval.refund_chosen(at);
+            }
+            rights = Some(crate::rights::rights(&s, &eval, refund_chosen));
+            for i in eval.care {
                 entitlements.push(EntitlementRow {
                     kind: i.kind,
                     ordinal: i.ordinal,
@@ -792,6 +811,7 @@ impl Store {
             repeat_failure: recovery.len() >= 2,
             profile_key,
             recovery,
+            rights,
         })
     }
 

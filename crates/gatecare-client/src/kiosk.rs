@@ -87,6 +87,8 @@ pub struct KioskView {
     pub flight: KioskFlight,
     pub entitlements: Vec<KioskEntitlement>,
     pub refund_option: bool,
+    /// Compensation, refund and how to claim (the written notice).
+    pub rights: Option<crate::rights::Rights>,
     pub time_zone: String,
     /// The passenger's complaint cases: what they were told, what they got.
     pub cases: Vec<crate::recovery::PassengerCase>,
@@ -217,6 +219,7 @@ impl Store {
         };
         let mut entitlements = Vec::new();
         let mut refund_option = false;
+        let mut rights = None;
         if let Some(d) = &latest {
             let kind: String = d.try_get("kind")?;
             flight.cause = Some(d.try_get("cause")?);
@@ -246,8 +249,13 @@ impl Store {
                     &crate::bulk::parse_needs(&needs),
                     r.try_get::<i64, _>("lives_in_departure_city")? != 0,
                 );
-                let eval = gatecare_care::evaluate(&sc, policy);
-                refund_option = eval.refund_option;
+                let mut eval = gatecare_care::evaluate(&sc, policy);
+                let chosen = self.refund_chosen_at(&s.passenger_id, &s.flight_id).await?;
+                if let Some(at) = chosen {
+                    eval = eval.refund_chosen(at);
+                }
+                refund_option = eval.refund_option && chosen.is_none();
+                rights = Some(crate::rights::rights(&sc, &eval, chosen));
                 let issued: Vec<(String, String)> = sqlx::query_as(
                     "SELECT entitlement_key, serial FROM ledger_events WHERE passenger_id = ? AND flight_id = ? AND event = 'issued'",
                 )
@@ -314,6 +322,7 @@ impl Store {
             flight,
             entitlements,
             refund_option,
+            rights,
             time_zone: tz.name().to_owned(),
         })
     }

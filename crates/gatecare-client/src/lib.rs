@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod printer;
 #[macro_use]
 pub mod recovery;
+pub mod rights;
 pub mod settings;
 pub mod station;
 pub mod store;

@@ -453,6 +453,9 @@ async fn apply_item(
             }
             // Complaint cases opened or worked at another device: this
             // console shows the same case, owner and clock.
+            if s(b, "kind") == "refund_chosen" {
+                crate::rights::apply_remote(tx, p, s(b, "device")).await?;
+            }
             if matches!(s(b, "kind"), "case_opened" | "case_updated") {
                 crate::recovery::apply_remote(tx, s(b, "kind"), p, s(b, "device")).await?;
             }

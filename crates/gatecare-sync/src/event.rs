@@ -19,10 +19,12 @@ pub enum EventKind {
     ProfileNote,
     /// A delay or cancellation entered (or updated) by an agent.
     DisruptionUpdated,
+    /// A passenger chose a refund instead of travelling on: care ends.
+    RefundChosen,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Issued,
         EventKind::Voided,
         EventKind::Reprinted,
@@ -33,6 +35,7 @@ impl EventKind {
         EventKind::Enrolment,
         EventKind::ProfileNote,
         EventKind::DisruptionUpdated,
+        EventKind::RefundChosen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl EventKind {
             EventKind::Enrolment => "enrolment",
             EventKind::ProfileNote => "profile_note",
             EventKind::DisruptionUpdated => "disruption_updated",
+            EventKind::RefundChosen => "refund_chosen",
         }
     }
 

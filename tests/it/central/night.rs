@@ -134,6 +134,37 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         view.announcement_zh
     );
 
+    // The flight's regimes and why; compensation and the written notice with Germany's body.
+    assert_eq!(view.regimes.len(), 1, "{:?}", view.regimes);
+    assert!(view.regimes[0].en.contains("arrives in DE") && view.regimes[0].en.contains("Art 3(1)(b)"));
+    let rights = view.rights.as_ref().unwrap();
+    let owed = &rights.compensation[0];
+    assert_eq!((owed.amount_minor, owed.currency), (60000, "EUR"));
+    let notice = &rights.notices[0];
+    assert_eq!((notice.body.name, notice.citation), ("Luftfahrt-Bundesamt", "EU261 Art 14(2), 16"));
+    assert!(notice.lines_en.iter().any(|l| l.contains("EUR 600")), "{:?}", notice.lines_en);
+    assert!(notice.lines_zh.iter().any(|l| l.contains("德国联邦航空局")), "{:?}", notice.lines_zh);
+
+    // One passenger takes the refund: their care after that moment ends, on every device.
+    let refunder = data.bookings[7].passenger_id.to_string();
+    let before = console.store.passenger_view(&refunder, &flight_id, &agent, &policy, now).await.unwrap();
+    assert!(before.entitlements.iter().any(|e| e.from > now), "care still to come");
+    console
+        .store
+        .record_refund_choice(&refunder, &flight_id, &policy, &agent, console.code, now)
+        .await
+        .unwrap();
+    let after = console.store.passenger_view(&refunder, &flight_id, &agent, &policy, now).await.unwrap();
+    assert!(after.entitlements.iter().all(|e| e.from <= now), "{:?}", after.entitlements);
+    assert!(after.entitlements.iter().any(|e| e.kind == CareKind::Meal && e.due), "what was owed stays owed");
+    console.sync(now).await;
+    kiosk.sync(now).await;
+    let rb = &data.bookings[7];
+    let (rp, _) = kiosk.store.kiosk_find(&rb.pnr, &rb.surname, "HKG", now).await.unwrap().unwrap();
+    let refund_session = KioskSession { passenger_id: rp, flight_id: flight_id.clone() };
+    let rk = kiosk.store.kiosk_view(&refund_session, &policy, now).await.unwrap();
+    assert!(rk.rights.unwrap().refund_chosen_at.is_some() && !rk.refund_option);
+
     // The kiosk (which only heard of it through central) says the same and offers the hotel.
     let b = &data.bookings[5];
     let (passenger_id, found_flight) =

@@ -108,6 +108,32 @@ export interface KioskEntitlement {
   issued_elsewhere: boolean;
 }
 
+/** Why a regime covers the flight. */
+export interface RegimeReason {
+  regime: string;
+  en: string;
+  zh: string;
+}
+
+/** One regime's written notice of how to claim (EU261 Art 14(2) and the like). */
+export interface ClaimNotice {
+  regime: string;
+  title_en: string;
+  title_zh: string;
+  lines_en: string[];
+  lines_zh: string[];
+  body: { name: string; name_zh: string; contact: string };
+  citation: string;
+}
+
+/** Compensation, the refund alternative and how to claim. */
+export interface Rights {
+  compensation: { regime: string; amount_minor: number; currency: string; citation: string }[];
+  refund_option: boolean;
+  refund_chosen_at: string | null;
+  notices: ClaimNotice[];
+}
+
 export interface KioskView {
   member: boolean;
   passenger: { surname: string; given_names: string; native_name: string | null; seat: string | null; cabin: string };
@@ -129,6 +155,7 @@ export interface KioskView {
   };
   entitlements: KioskEntitlement[];
   refund_option: boolean;
+  rights: Rights | null;
   time_zone: string;
   cases: PassengerCase[];
 }
@@ -246,6 +273,8 @@ export interface FlightView {
   hotel_owed_unserved: number;
   hotel_warning: boolean;
   cabins: CabinRow[];
+  regimes: RegimeReason[];
+  rights: Rights | null;
 }
 
 export interface PriorityRow {
@@ -315,6 +344,7 @@ export interface PassengerView {
   profile_key: string;
   recovery: CaseView[];
   repeat_failure: boolean;
+  rights: Rights | null;
 }
 
 export interface Issued {
@@ -376,6 +406,8 @@ export const agentPassenger = (passengerId: string, flightId: string): Promise<P
   invoke<PassengerView>('agent_passenger', { passengerId, flightId });
 export const agentUpgrades = (flightId: string): Promise<Upgrades> => invoke<Upgrades>('agent_upgrades', { flightId });
 export const agentIssue = (req: AgentIssue): Promise<Issued> => invoke<Issued>('agent_issue', { req });
+export const agentRefund = (passengerId: string, flightId: string): Promise<PassengerView> =>
+  invoke<PassengerView>('agent_refund', { passengerId, flightId });
 export const agentVoid = (voucherId: string, reason: string): Promise<void> =>
   invoke<void>('agent_void', { voucherId, reason });
 export const agentReprint = (voucherId: string): Promise<Issued> => invoke<Issued>('agent_reprint', { voucherId });
@@ -384,7 +416,9 @@ export const agentBulk = (flightId: string, kind: 'meal' | 'transport', passenge
 
 /** Money in minor units, shown in its currency. */
 export function formatMoney(locale: string, minor: number, currency: string): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
+  // ISO 4217's minor unit: 2 for EUR, 0 for JPY, 3 for KWD (as Rust's Money).
+  const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+  return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
 }
 
 export interface ConflictReport {

@@ -1,0 +1,161 @@
+//! A passenger's rights beyond care, at the console and the kiosk:
+//! compensation with its amount and citation, the refund alternative, the
+//! written notice of how to claim (the care crate's [`gatecare_care::rights`]),
+//! and the refund choice, which ends care from the moment it is made.
+
+use chrono::{DateTime, Utc};
+use gatecare_care::Evaluation;
+use gatecare_care::rights::{ClaimNotice, RegimeReason, claim_notices};
+use gatecare_care::scenario::Scenario;
+use serde::Serialize;
+
+use crate::ledger::{LedgerError, append_sync, audit};
+use crate::store::{parse_time, rfc3339};
+use crate::{AuthenticatedAgent, Store, StoreError};
+
+/// One compensation a passenger may claim.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompensationRow {
+    pub regime: gatecare_care::Regime,
+    pub amount_minor: i64,
+    pub currency: &'static str,
+    pub citation: &'static str,
+}
+
+/// What a passenger may claim besides care, and how.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rights {
+    pub compensation: Vec<CompensationRow>,
+    pub refund_option: bool,
+    /// When the passenger chose the refund (care ended then), if they did.
+    pub refund_chosen_at: Option<DateTime<Utc>>,
+    pub notices: Vec<ClaimNotice>,
+}
+
+/// The regimes of a flight and why each applies.
+pub fn regime_reasons(s: &Scenario, e: &Evaluation) -> Vec<RegimeReason> {
+    let licence = s.carrier_record.and_then(|c| c.licence_country.as_deref());
+    gatecare_care::rights::reasons(&s.origin.country, &s.destination.country, licence, &e.regimes)
+}
+
+/// The rights in an evaluation, for a passenger who chose a refund at `chosen`.
+pub fn rights(s: &Scenario, e: &Evaluation, chosen: Option<DateTime<Utc>>) -> Rights {
+    let carrier = s.carrier_record.map_or_else(|| s.carrier.to_string(), |c| c.name.clone());
+    Rights {
+        compensation: e
+            .compensation
+            .iter()
+            .filter(|c| c.amount_minor > 0)
+            .map(|c| CompensationRow {
+                regime: c.regime,
+                amount_minor: c.amount_minor,
+                currency: c.currency,
+                citation: c.citation,
+            })
+            .collect(),
+        refund_option: e.refund_option,
+        refund_chosen_at: chosen,
+        notices: claim_notices(e, &carrier, &s.origin.country, &s.destination.country),
+    }
+}
+
+impl Store {
+    /// When this passenger chose a refund on this flight, if they did.
+    pub async fn refund_chosen_at(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<String> = sqlx::query_scalar(
+            "SELECT chosen_at FROM refund_choices WHERE passenger_id = ? AND flight_id = ?",
+        )
+        .bind(passenger_id)
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?;
+        at.map(parse_time).transpose()
+    }
+
+    /// Records that the passenger takes the refund instead of travelling on:
+    /// only where the law (or the policy) offers one, once; audited and sent
+    /// to the station's other devices. Care whose time comes later ends.
+    pub async fn record_refund_choice(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+        policy: &gatecare_care::Policy,
+        actor: &AuthenticatedAgent,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, LedgerError> {
+        let booked: bool =
+            sqlx::query_scalar("SELECT COUNT(*) > 0 FROM segments WHERE passenger_id = ? AND flight_id = ?")
+                .bind(passenger_id)
+                .bind(flight_id)
+                .fetch_one(self.pool())
+                .await?;
+        if !booked {
+            return Err(LedgerError::Invalid(format!("no booking of {passenger_id} on {flight_id}")));
+        }
+        let offered = match self.flight_scenario(flight_id, now).await? {
+            Some(fs) => gatecare_care::evaluate(&fs.scenario, policy).refund_option,
+            None => false,
+        };
+        if !offered {
+            return Err(LedgerError::Refused("no refund is offered on this flight".into()));
+        }
+        if let Some(at) = self.refund_chosen_at(passenger_id, flight_id).await? {
+            return Ok(at);
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let details = serde_json::json!({
+            "id": id, "flight_id": flight_id, "passenger_id": passenger_id, "chosen_at": now,
+            "recorded_by": actor.code,
+        });
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO refund_choices (id, flight_id, passenger_id, chosen_at, recorded_by, device) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (flight_id, passenger_id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(flight_id)
+        .bind(passenger_id)
+        .bind(rfc3339(now))
+        .bind(&actor.code)
+        .bind(device)
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, &actor.code, device, "refund.chosen", &details, now).await?;
+        append_sync(&mut tx, "refund_chosen", &details, now).await?;
+        tx.commit().await?;
+        Ok(now)
+    }
+}
+
+/// A refund choice another device of the station recorded.
+pub(crate) async fn apply_remote(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    p: &serde_json::Value,
+    device: &str,
+) -> Result<(), StoreError> {
+    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let Some(at) = DateTime::parse_from_rfc3339(text("chosen_at")).ok().map(|t| t.to_utc()) else {
+        return Ok(());
+    };
+    if text("id").is_empty() || text("flight_id").is_empty() || text("passenger_id").is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO refund_choices (id, flight_id, passenger_id, chosen_at, recorded_by, device) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(text("id"))
+    .bind(text("flight_id"))
+    .bind(text("passenger_id"))
+    .bind(rfc3339(at))
+    .bind(text("recorded_by"))
+    .bind(device)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
