@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "kiosk_feedback",
     "kiosk_enrol",
     "kiosk_end",
+    "kiosk_switch",
     "sync_status",
     "sync_conflicts",
     "agent_sign_in",

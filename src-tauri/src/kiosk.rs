@@ -92,6 +92,18 @@ pub async fn kiosk_view(state: State<'_, AppState>) -> Result<KioskView, UiError
     view(&state, &s).await
 }
 
+/// Switches to another passenger of the booking the kiosk's view lists
+/// (a child of an adult, the same surname); Rust refuses anyone else.
+#[tauri::command]
+pub async fn kiosk_switch(state: State<'_, AppState>, passenger_id: String) -> Result<KioskView, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    let s = session(&state)?;
+    let next = state.store()?.kiosk_switch(&s, &passenger_id, state.settings.clock.now()).await?;
+    let next = next.ok_or_else(|| err("kiosk.no_match", "not a passenger this booking may act for"))?;
+    start(&state, next.passenger_id.clone(), next.flight_id.clone());
+    view(&state, &next).await
+}
+
 /// Hotels with rooms left, for a passenger who is owed one.
 #[tauri::command]
 pub async fn kiosk_hotels(state: State<'_, AppState>) -> Result<Vec<KioskHotel>, UiError> {

@@ -95,6 +95,7 @@ pub fn run() -> anyhow::Result<()> {
             recovery::agent_network_cases,
             kiosk::kiosk_enrol,
             kiosk::kiosk_end,
+            kiosk::kiosk_switch,
             sync::sync_status,
             agent::agent_sign_in,
             agent::agent_sign_out,

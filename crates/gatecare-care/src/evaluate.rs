@@ -597,7 +597,7 @@ fn appr_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) 
     if immediate || f.wait_reaches(two_hours) {
         let from =
             if immediate { f.told().min(s.scheduled_departure) } else { s.scheduled_departure + two_hours };
-        b.meals_and_calls(from, src, "SOR/2019-150 s.14(1)(a)", "SOR/2019-150 s.14(1)(c)", false);
+        b.meals_and_calls(from, src, "SOR/2019-150 s.14(1)(a)", "SOR/2019-150 s.14(1)(b)", false);
         // s.14(2): a hotel when the wait runs overnight, from the same 2-hour
         // mark (the policy says what "overnight" is, never when it starts).
         if f.overnight_default(policy) {

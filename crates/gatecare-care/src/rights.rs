@@ -209,7 +209,7 @@ pub fn claim_notices(e: &Evaluation, carrier: &str, origin: &str, destination: &
             for c in e.compensation.iter().filter(|c| c.regime == regime && c.amount_minor > 0) {
                 let a = amount(c.amount_minor, c.currency);
                 en.push(format!("Compensation for this flight: {a} ({}).", c.citation));
-                zh.push(format!("本航班的赔偿：{a}（{}）。", c.citation));
+                zh.push(format!("本航班的赔偿：{a}（{}）。", citation_zh(c.citation)));
             }
             let refund = e.citations.iter().find(|c| match regime {
                 Regime::Eu261 => c.starts_with("EU261 Art 8"),
@@ -223,7 +223,7 @@ pub fn claim_notices(e: &Evaluation, carrier: &str, origin: &str, destination: &
                 en.push(format!(
                     "Instead of travelling on, you may choose a refund of your ticket ({cite}); care ends when you choose it."
                 ));
-                zh.push(format!("您也可以选择退票而不继续旅行（{cite}）；选择退票后，照料随之结束。"));
+                zh.push(format!("您也可以选择退票而不继续旅行（{}）；选择退票后，照料随之结束。", citation_zh(cite)));
             }
             let (title_en, title_zh, how_en, how_zh, citation) = match regime {
                 Regime::Eu261 | Regime::Uk261 => {
@@ -310,6 +310,77 @@ pub fn claim_notices(e: &Evaluation, carrier: &str, origin: &str, destination: &
         .collect()
 }
 
+/// A citation as the Chinese screen and paper show it: the instrument's
+/// Chinese name, articles as 第…条, and the known English glosses translated.
+/// Chinese citations pass through unchanged.
+pub fn citation_zh(citation: &str) -> String {
+    const INSTRUMENTS: &[(&str, &str)] = &[
+        ("EU261 ", "欧盟第261/2004号条例 "),
+        ("UK261 ", "英国第261/2004号条例 "),
+        ("SOR/2019-150 ", "加拿大《航空旅客保护条例》"),
+        ("ANAC Res. 400 ", "巴西民航局第400号决议 "),
+        ("14 CFR 260", "美国联邦法规第14编第260部分"),
+        ("CJEU C-402/07 Sturgeon", "欧盟法院 C-402/07 Sturgeon 案"),
+        ("Sturgeon", "Sturgeon 案"),
+        ("US DOT dashboard", "美国交通部客户服务看板"),
+        ("Airline care policy", "航空公司照料政策"),
+    ];
+    const GLOSSES: &[(&str, &str)] = &[
+        ("meals in relation to the waiting time", "按等待时间提供餐食"),
+        ("a first meal while you wait", "等待期间的第一餐"),
+        ("a further meal while the wait goes on", "等待持续时的下一餐"),
+        ("a hotel when the wait runs overnight", "等待过夜时提供酒店"),
+        ("complimentary hotel for an overnight controllable delay", "可控原因延误过夜时免费提供酒店"),
+        ("ground transportation to and from the hotel", "往返酒店的地面交通"),
+        ("meal voucher for a controllable delay of 3 hours or more", "可控原因延误3小时以上提供餐券"),
+    ];
+    if citation.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+        return citation.to_owned();
+    }
+    let part = |p: &str| -> String {
+        let (head, gloss) = p.split_once(": ").map_or((p, None), |(h, g)| (h, Some(g)));
+        let mut out = head.to_owned();
+        for (en, zh) in INSTRUMENTS {
+            if let Some(rest) = out.strip_prefix(en) {
+                out = format!("{zh}{rest}");
+                break;
+            }
+        }
+        // "Art 9(1)(a)" and "s.14(2)": 第9(1)(a)条; "Art 27, III": 第27条第III款.
+        let words: Vec<String> = out
+            .split(", ")
+            .map(|w| {
+                let w = w.trim();
+                let (lead, art) = match w.find("Art ").or_else(|| w.find("s.")) {
+                    Some(i) => (&w[..i], &w[i..]),
+                    None => return w.to_owned(),
+                };
+                let num = art.trim_start_matches("Art ").trim_start_matches("s.");
+                let (num, tail) = num.split_once(' ').unwrap_or((num, ""));
+                let tail = if tail.is_empty() { String::new() } else { format!(" {tail}") };
+                format!("{lead}第{num}条{tail}")
+            })
+            .collect();
+        let mut out = words.join("，");
+        for roman in ["III", "II", "I"] {
+            if out.ends_with(&format!("，{roman}")) || out.contains(&format!("，{roman} ")) {
+                out = out.replacen(&format!("，{roman}"), &format!("第{roman}款"), 1);
+                break;
+            }
+        }
+        let out = out.replace(" and §", "及第").replace("§", "第");
+        let out = if out.contains("及第") && !out.ends_with('款') { format!("{out}款") } else { out };
+        match gloss {
+            Some(g) => {
+                let zh = GLOSSES.iter().find(|(en, _)| *en == g).map_or(g, |(_, zh)| zh);
+                format!("{out}：{zh}")
+            }
+            None => out,
+        }
+    };
+    citation.split("; ").map(part).collect::<Vec<_>>().join("；")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +399,42 @@ mod tests {
         assert_eq!(amount(240000, "CAD"), "CAD 2,400");
         assert_eq!(amount(12550, "GBP"), "GBP 125.50");
         assert_eq!(amount(5000, "JPY"), "JPY 5,000");
+    }
+
+    #[test]
+    fn citations_read_in_chinese() {
+        assert_eq!(citation_zh("EU261 Art 9(1)(a)"), "欧盟第261/2004号条例 第9(1)(a)条");
+        assert_eq!(
+            citation_zh("EU261 Art 9(1)(a): meals in relation to the waiting time"),
+            "欧盟第261/2004号条例 第9(1)(a)条：按等待时间提供餐食"
+        );
+        assert_eq!(citation_zh("SOR/2019-150 s.14(2)"), "加拿大《航空旅客保护条例》第14(2)条");
+        assert_eq!(citation_zh("ANAC Res. 400 Art 27, III"), "巴西民航局第400号决议 第27条第III款");
+        assert_eq!(
+            citation_zh("EU261 Art 7(1); CJEU C-402/07 Sturgeon"),
+            "欧盟第261/2004号条例 第7(1)条；欧盟法院 C-402/07 Sturgeon 案"
+        );
+        assert_eq!(
+            citation_zh("Airline care policy: a first meal while you wait"),
+            "航空公司照料政策：等待期间的第一餐"
+        );
+        assert_eq!(citation_zh("航班正常管理规定 第二十九条(一)"), "航班正常管理规定 第二十九条(一)");
+        for c in [
+            "ANAC Res. 400 Art 27, III and §1",
+            "EU261 Art 4(3), Art 7(1)",
+            "UK261 Art 5(1)(c), Art 7(1)",
+            "SOR/2019-150 s.19(1)(b)",
+            "US DOT dashboard: ground transportation to and from the hotel",
+            "US DOT dashboard: meal voucher for a controllable delay of 3 hours or more",
+            "Airline care policy: a hotel when the wait runs overnight",
+            "14 CFR 260.6",
+        ] {
+            let zh = citation_zh(c);
+            assert!(
+                !zh.contains("Art ") && !zh.contains(" s.") && !zh.contains(" and ") && !zh.contains("hotel"),
+                "{c} -> {zh}"
+            );
+        }
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub struct TimelineItem {
     pub due: bool,
     pub source: String,
     pub citation: &'static str,
+    pub citation_zh: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,6 +130,7 @@ pub struct EntitlementRow {
     pub from: DateTime<Utc>,
     pub source: String,
     pub citation: &'static str,
+    pub citation_zh: String,
     pub passenger_pays: bool,
 }
 
@@ -429,6 +431,7 @@ impl Store {
                     due: i.from <= now,
                     source: source_name(i.source),
                     citation: i.citation,
+                    citation_zh: gatecare_care::rights::citation_zh(i.citation),
                 });
             }
             timeline.sort_by_key(|i| (i.from, i.ordinal));
@@ -743,6 +746,7 @@ impl Store {
                     from: i.from,
                     source: source_name(i.source),
                     citation: i.citation,
+                    citation_zh: gatecare_care::rights::citation_zh(i.citation),
                     passenger_pays: i.passenger_pays,
                 });
             }

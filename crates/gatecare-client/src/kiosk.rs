@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use gatecare_care::Policy;
 use gatecare_care::evaluate::{CareKind, Source};
@@ -37,6 +37,20 @@ pub struct KioskPassenger {
     pub native_name: Option<String>,
     pub seat: Option<String>,
     pub cabin: String,
+    /// Under 18 this year by birth year: no programme enrolment here.
+    pub minor: bool,
+}
+
+/// Someone else on the booking the person at the kiosk may act for: a
+/// passenger of the same surname they looked up, or a child under 18 when
+/// they are an adult.
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskMember {
+    pub passenger_id: String,
+    pub surname: String,
+    pub given_names: String,
+    pub native_name: Option<String>,
+    pub minor: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +91,10 @@ pub struct KioskEntitlement {
     /// Issued by another device at the station (central told us): not
     /// printed again here; staff can help with a lost voucher.
     pub issued_elsewhere: bool,
+    /// ... by an agent at a gate console (not a kiosk).
+    pub issued_at_gate: bool,
+    /// The citation as the Chinese screen shows it.
+    pub citation_zh: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +110,8 @@ pub struct KioskView {
     pub time_zone: String,
     /// The passenger's complaint cases: what they were told, what they got.
     pub cases: Vec<crate::recovery::PassengerCase>,
+    /// Others on the booking this person may switch to.
+    pub booking: Vec<KioskMember>,
 }
 
 /// A hotel with rooms left, for the passenger to choose.
@@ -120,6 +140,11 @@ pub struct KioskPrint {
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// Under 18 by birth year (the kiosk cannot know the birthday).
+fn is_minor(birth_year: Option<i64>, year: i32) -> bool {
+    birth_year.is_some_and(|b| i64::from(year) - b < 18)
 }
 
 fn day_offset(t: DateTime<Utc>, base: DateTime<Utc>, tz: Tz) -> i64 {
@@ -162,6 +187,57 @@ impl Store {
         Ok(None)
     }
 
+    /// Who else on this passenger's booking (same PNR, same flight) the
+    /// person at the kiosk may act for: the same surname they proved, and,
+    /// for an adult, the booking's children.
+    async fn kiosk_booking(&self, s: &KioskSession, year: i32) -> Result<Vec<KioskMember>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, \
+                    (SELECT me.surname FROM passengers me WHERE me.id = ?1) AS my_surname, \
+                    (SELECT me.birth_year FROM passengers me WHERE me.id = ?1) AS my_birth_year \
+             FROM segments o JOIN segments mine ON mine.pnr = o.pnr AND mine.flight_id = o.flight_id \
+             JOIN passengers p ON p.id = o.passenger_id \
+             WHERE mine.passenger_id = ?1 AND mine.flight_id = ?2 AND o.passenger_id <> ?1 \
+             ORDER BY p.birth_year, p.given_names",
+        )
+        .bind(&s.passenger_id)
+        .bind(&s.flight_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let minor = is_minor(r.try_get("birth_year")?, year);
+            let adult_here = !is_minor(r.try_get("my_birth_year")?, year);
+            let same_name = crate::manifest::pass_name_key(&r.try_get::<String, _>("surname")?)
+                == crate::manifest::pass_name_key(&r.try_get::<String, _>("my_surname")?);
+            if same_name || (minor && adult_here) {
+                out.push(KioskMember {
+                    passenger_id: r.try_get("id")?,
+                    surname: r.try_get("surname")?,
+                    given_names: r.try_get("given_names")?,
+                    native_name: r.try_get("native_name")?,
+                    minor,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves the kiosk's session to another passenger of the booking, where
+    /// [`Store::kiosk_view`]'s `booking` lists them; anyone else is refused.
+    pub async fn kiosk_switch(
+        &self,
+        s: &KioskSession,
+        passenger_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<KioskSession>, StoreError> {
+        let allowed = self.kiosk_booking(s, now.year()).await?;
+        Ok(allowed
+            .iter()
+            .any(|m| m.passenger_id == passenger_id)
+            .then(|| KioskSession { passenger_id: passenger_id.to_owned(), flight_id: s.flight_id.clone() }))
+    }
+
     pub async fn kiosk_view(
         &self,
         s: &KioskSession,
@@ -169,7 +245,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<KioskView, StoreError> {
         let r = sqlx::query(
-            "SELECT p.surname, p.given_names, p.native_name, p.needs, p.lives_in_departure_city, s.seat, s.cabin, \
+            "SELECT p.surname, p.given_names, p.native_name, p.birth_year, p.needs, p.lives_in_departure_city, s.seat, s.cabin, \
                     f.carrier || f.number AS flight, f.destination, f.scheduled_departure, f.gate, f.origin \
              FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
              WHERE s.passenger_id = ? AND s.flight_id = ?",
@@ -263,8 +339,8 @@ impl Store {
                 .bind(&s.flight_id)
                 .fetch_all(self.pool())
                 .await?;
-                let elsewhere: Vec<String> = sqlx::query_scalar(
-                    "SELECT entitlement_key FROM remote_issuance WHERE passenger_id = ? AND flight_id = ?",
+                let elsewhere: Vec<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT entitlement_key, actor FROM remote_issuance WHERE passenger_id = ? AND flight_id = ?",
                 )
                 .bind(&s.passenger_id)
                 .bind(&s.flight_id)
@@ -288,6 +364,7 @@ impl Store {
                             Source::Policy(_) => "policy".into(),
                         },
                         citation: item.citation.to_owned(),
+                        citation_zh: gatecare_care::rights::citation_zh(item.citation),
                         passenger_pays: item.passenger_pays,
                         printable: matches!(
                             item.kind,
@@ -297,7 +374,10 @@ impl Store {
                             .iter()
                             .find(|(k, _)| k.ends_with(&suffix))
                             .map(|(_, s)| s.clone()),
-                        issued_elsewhere: elsewhere.iter().any(|k| k.ends_with(&suffix)),
+                        issued_elsewhere: elsewhere.iter().any(|(k, _)| k.ends_with(&suffix)),
+                        issued_at_gate: elsewhere.iter().any(|(k, actor)| {
+                            k.ends_with(&suffix) && actor.as_deref().is_some_and(|a| !a.starts_with("KIOSK:"))
+                        }),
                     });
                 }
             }
@@ -309,15 +389,19 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         let cases = self.passenger_cases(&s.passenger_id).await?;
+        let booking = self.kiosk_booking(s, now.with_timezone(&tz).year()).await?;
+        let minor = is_minor(r.try_get("birth_year")?, now.with_timezone(&tz).year());
         Ok(KioskView {
             member,
             cases,
+            booking,
             passenger: KioskPassenger {
                 surname: r.try_get("surname")?,
                 given_names: r.try_get("given_names")?,
                 native_name: r.try_get("native_name")?,
                 seat: r.try_get("seat")?,
                 cabin: r.try_get("cabin")?,
+                minor,
             },
             flight,
             entitlements,
@@ -373,6 +457,14 @@ impl Store {
         }
         if !(8..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(StoreError::Data("a mobile number has 8 to 15 digits".into()));
+        }
+        let birth_year: Option<i64> = sqlx::query_scalar("SELECT birth_year FROM passengers WHERE id = ?")
+            .bind(&s.passenger_id)
+            .fetch_optional(self.pool())
+            .await?
+            .flatten();
+        if is_minor(birth_year, now.year()) {
+            return Err(StoreError::Data("the programme is for passengers of 18 and over".into()));
         }
         let carrier: String = sqlx::query_scalar("SELECT carrier FROM flights WHERE id = ?")
             .bind(&s.flight_id)

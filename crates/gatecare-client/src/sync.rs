@@ -461,8 +461,8 @@ async fn apply_item(
             }
             if s(b, "kind") == "issued" {
                 sqlx::query(
-                        "INSERT INTO remote_issuance (entitlement_key, voucher_id, device, flight_id, passenger_id, kind, server_seq) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entitlement_key) DO NOTHING",
+                        "INSERT INTO remote_issuance (entitlement_key, voucher_id, device, flight_id, passenger_id, kind, server_seq, actor) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entitlement_key) DO NOTHING",
                     )
                     .bind(s(p, "entitlement_key"))
                     .bind(s(p, "voucher_id"))
@@ -471,6 +471,7 @@ async fn apply_item(
                     .bind(s(p, "passenger_id"))
                     .bind(s(p, "kind"))
                     .bind(item.server_seq)
+                    .bind(Some(s(p, "actor")).filter(|a| !a.is_empty()))
                     .execute(&mut **tx)
                     .await?;
             }

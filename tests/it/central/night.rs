@@ -70,6 +70,11 @@ fn station_data() -> (gatecare_sync::station::StationData, uuid::Uuid) {
         }
     }
     data.bookings[5].needs = vec!["wheelchair".into()];
+    // The family: an adult, her 10-year-old, and an adult of another name.
+    data.bookings[0].birth_year = Some(1984);
+    data.bookings[1].birth_year = Some(2016);
+    data.bookings[2].birth_year = Some(1979);
+    data.bookings[2].surname = format!("{}X", data.bookings[0].surname);
     let kept: Vec<uuid::Uuid> = data.bookings.iter().map(|b| b.passenger_id).collect();
     data.loyalty.retain(|l| kept.contains(&l.passenger_id));
     for h in &mut data.hotel_blocks {
@@ -212,6 +217,57 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     // Two days later it has gone.
     let gone = console.store.station_board(&hkg, scheduled() + Duration::hours(49)).await.unwrap();
     assert!(gone.iter().all(|f| f.id != flight_id));
+
+    // The family at the kiosk: the mother may open her child, not the other adult.
+    let mum = &data.bookings[0];
+    let (mum_id, _) = kiosk.store.kiosk_find(&mum.pnr, &mum.surname, "HKG", now).await.unwrap().unwrap();
+    let mum_session = KioskSession { passenger_id: mum_id.clone(), flight_id: flight_id.clone() };
+    let mv = kiosk.store.kiosk_view(&mum_session, &policy, now).await.unwrap();
+    let child = data.bookings[1].passenger_id.to_string();
+    let listed: Vec<(&str, bool)> = mv.booking.iter().map(|m| (m.passenger_id.as_str(), m.minor)).collect();
+    assert_eq!(listed, [(child.as_str(), true)]);
+    assert!(!mv.passenger.minor);
+    let to_child = kiosk.store.kiosk_switch(&mum_session, &child, now).await.unwrap().expect("her child");
+    let cv = kiosk.store.kiosk_view(&to_child, &policy, now).await.unwrap();
+    assert!(cv.passenger.minor);
+    let other_adult = data.bookings[2].passenger_id.to_string();
+    assert!(kiosk.store.kiosk_switch(&mum_session, &other_adult, now).await.unwrap().is_none());
+    // No programme enrolment for a child.
+    let refused = kiosk.store.kiosk_enrol(&to_child, "91234567", true, kiosk.code, now).await;
+    assert!(refused.is_err_and(|e| e.to_string().contains("18 and over")));
+
+    // A meal the agent gave at the gate reads so at the kiosk; citations have a Chinese form.
+    let gate_pax = &data.bookings[3];
+    let meal = gatecare_client::IssueRequest {
+        passenger_id: gate_pax.passenger_id.to_string(),
+        flight_id: flight_id.clone(),
+        kind: gatecare_ledger::EntitlementKind::Meal,
+        ordinal: 1,
+        value: gatecare_core::Money::new(12000, gatecare_core::Currency::parse("HKD").unwrap()),
+        statutory: true,
+        customer_stars: 2,
+        approver: None,
+        reason: "meal owed".into(),
+        hotel_block_id: None,
+        details: serde_json::json!({}),
+    };
+    let ctx = gatecare_client::IssueContext {
+        device: console.code,
+        actor: &agent,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now,
+    };
+    console.store.issue(&ctx, &meal).await.unwrap();
+    console.sync(now).await;
+    kiosk.sync(now).await;
+    let (gp, _) =
+        kiosk.store.kiosk_find(&gate_pax.pnr, &gate_pax.surname, "HKG", now).await.unwrap().unwrap();
+    let gate_session = KioskSession { passenger_id: gp, flight_id: flight_id.clone() };
+    let gv = kiosk.store.kiosk_view(&gate_session, &policy, now).await.unwrap();
+    let m1 = gv.entitlements.iter().find(|e| e.kind == CareKind::Meal && e.ordinal == 1).unwrap();
+    assert!(m1.issued_elsewhere && m1.issued_at_gate, "{m1:?}");
+    assert_eq!(m1.citation_zh, "欧盟第261/2004号条例 第9(1)(a)条");
 
     // A merchant verifies the printed voucher with central's trust list and redeems it once.
     kiosk.sync(night).await;

@@ -102,10 +102,22 @@ export interface KioskEntitlement {
   from_day_offset: number;
   source: string;
   citation: string;
+  citation_zh: string;
   passenger_pays: boolean;
   printable: boolean;
   issued_serial: string | null;
   issued_elsewhere: boolean;
+  /** Issued by an agent at a gate console (not another kiosk). */
+  issued_at_gate: boolean;
+}
+
+/** Someone else on the booking the person at the kiosk may act for. */
+export interface KioskMember {
+  passenger_id: string;
+  surname: string;
+  given_names: string;
+  native_name: string | null;
+  minor: boolean;
 }
 
 /** Why a regime covers the flight. */
@@ -136,7 +148,15 @@ export interface Rights {
 
 export interface KioskView {
   member: boolean;
-  passenger: { surname: string; given_names: string; native_name: string | null; seat: string | null; cabin: string };
+  passenger: {
+    surname: string;
+    given_names: string;
+    native_name: string | null;
+    seat: string | null;
+    cabin: string;
+    minor: boolean;
+  };
+  booking: KioskMember[];
   flight: {
     flight: string;
     destination: string;
@@ -186,6 +206,8 @@ export interface KioskHotel {
 export const kioskPrint = (kind: CareKind, ordinal: number, hotel?: string): Promise<KioskPrint> =>
   invoke<KioskPrint>('kiosk_print', { kind, ordinal, hotel: hotel ?? null });
 export const kioskHotels = (): Promise<KioskHotel[]> => invoke<KioskHotel[]>('kiosk_hotels');
+export const kioskSwitch = (passengerId: string): Promise<KioskView> =>
+  invoke<KioskView>('kiosk_switch', { passengerId });
 export const kioskEnd = (): Promise<void> => invoke<void>('kiosk_end');
 export const kioskFeedback = (score: number): Promise<void> => invoke<void>('kiosk_feedback', { score });
 export const kioskEnrol = (mobile: string, consent: boolean): Promise<string> =>
@@ -232,6 +254,7 @@ export interface TimelineItem {
   due: boolean;
   source: string;
   citation: string;
+  citation_zh: string;
 }
 
 export interface HotelBlockRow {
