@@ -50,11 +50,10 @@ pub fn run() -> anyhow::Result<()> {
             // Central's station wins; a configured one that differs stops the app.
             if let Ok(Some(enrolled)) =
                 store.as_ref().map(|s| tauri::async_runtime::block_on(s.enrolled_station()).ok().flatten())
+                && let Err(e) = settings.adopt_enrolled_station(&enrolled)
             {
-                if let Err(e) = settings.adopt_enrolled_station(&enrolled) {
-                    eprintln!("gatecare-app: {e} ({})", e.code());
-                    return Err(e.into());
-                }
+                eprintln!("gatecare-app: {e} ({})", e.code());
+                return Err(e.into());
             }
             let fullscreen = settings.display == Display::Fullscreen;
             // Sync runs beside the UI and never blocks issuance.
