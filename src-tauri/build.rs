@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "agent_issue",
     "agent_void",
     "agent_refund",
+    "agent_reroute",
     "agent_reprint",
     "agent_bulk",
     "kiosk_complaint",

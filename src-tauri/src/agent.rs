@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use gatecare_client::bulk::BulkSummary;
-use gatecare_client::console::{DisruptionEntry, FlightView, PassengerView, PriorityRow, Upgrades};
+use gatecare_client::console::{
+    DisruptionEntry, FlightView, PassengerReroute, PassengerView, PriorityRow, Upgrades,
+};
 use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, Issued, LockoutPolicy, Mode};
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
@@ -349,6 +351,21 @@ pub async fn agent_refund(
     store
         .record_refund_choice(&passenger_id, &flight_id, &state.policy, &a, &state.settings.device, now)
         .await?;
+    Ok(store.passenger_view(&passenger_id, &flight_id, &a, &state.policy, now).await?)
+}
+
+/// Re-routes one passenger of a cancelled flight apart from the flight's default.
+#[tauri::command]
+pub async fn agent_reroute(
+    state: State<'_, AppState>,
+    passenger_id: String,
+    flight_id: String,
+    entry: PassengerReroute,
+) -> Result<PassengerView, UiError> {
+    let a = agent(&state)?;
+    let now = state.settings.clock.now();
+    let store = state.store()?;
+    store.reroute_passenger(&flight_id, &passenger_id, &entry, &a, &state.settings.device, now).await?;
     Ok(store.passenger_view(&passenger_id, &flight_id, &a, &state.policy, now).await?)
 }
 

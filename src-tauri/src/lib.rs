@@ -107,6 +107,7 @@ pub fn run() -> anyhow::Result<()> {
             agent::agent_issue,
             agent::agent_void,
             agent::agent_refund,
+            agent::agent_reroute,
             agent::agent_reprint,
             agent::agent_bulk,
             sync::sync_conflicts,

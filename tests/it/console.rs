@@ -284,6 +284,49 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
     // The care crate's China rules: a hotel for the night, from when the passengers were told.
     let hotel = view.timeline.iter().find(|i| i.kind == gatecare_care::CareKind::Hotel).expect("a hotel");
     assert!(hotel.due && hotel.from <= night(), "{hotel:?}");
+    // One passenger travels on another flight: their own time everywhere, the others keep the flight's.
+    let rows = store.priority_list(&flight, &policy).await.unwrap();
+    let (mover, stayer) = (&rows[10].passenger, &rows[11].passenger);
+    let own = gatecare_client::console::PassengerReroute {
+        reroute_flight: Some("CZ3404".into()),
+        departure_local: "2026-11-23T20:00:00".parse().unwrap(),
+    };
+    let bad = gatecare_client::console::PassengerReroute {
+        departure_local: "2026-11-29T20:00:00".parse().unwrap(),
+        ..own.clone()
+    };
+    assert!(matches!(
+        store.reroute_passenger(&flight, &mover.passenger_id, &bad, &agent, "HKG-C01", night()).await,
+        Err(LedgerError::Invalid(_))
+    ));
+    store.reroute_passenger(&flight, &mover.passenger_id, &own, &agent, "HKG-C01", night()).await.unwrap();
+    let pv = store.passenger_view(&mover.passenger_id, &flight, &agent, &policy, night()).await.unwrap();
+    let r = pv.reroute.expect("the passenger's own re-routing");
+    assert_eq!(
+        (r.reroute_flight.as_deref(), r.departure),
+        (Some("CZ3404"), "2026-11-23T12:00:00Z".parse().unwrap())
+    );
+    let session = |p: &str| gatecare_client::kiosk::KioskSession {
+        passenger_id: p.to_owned(),
+        flight_id: flight.clone(),
+    };
+    let kv = store.kiosk_view(&session(&mover.passenger_id), &policy, night()).await.unwrap();
+    assert_eq!(
+        (kv.flight.expected_local.as_deref(), kv.flight.reroute_flight.as_deref()),
+        (Some("20:00"), Some("CZ3404"))
+    );
+    let kv = store.kiosk_view(&session(&stayer.passenger_id), &policy, night()).await.unwrap();
+    assert_eq!(
+        (kv.flight.expected_local.as_deref(), kv.flight.reroute_flight.as_deref()),
+        (Some("09:15"), Some("CZ3402"))
+    );
+    let synced: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sync_events WHERE kind = 'passenger_rerouted'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(synced, 1);
+
     // The history keeps both (after the demo's own delay), newest first.
     let kinds: Vec<_> =
         view.updates.iter().map(|u| (u.kind.as_str(), u.expected_departure.is_some())).collect();

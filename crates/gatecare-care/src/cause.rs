@@ -103,6 +103,28 @@ impl Cause {
 
 impl Cause {
     /// How the cause is explained to passengers, in English and Chinese.
+    /// The cause as an announcement says it after "because of".
+    pub fn announced(self) -> &'static str {
+        match self {
+            Cause::Technical => "a technical fault on the aircraft",
+            Cause::Crew => "crew availability",
+            Cause::Scheduling => "aircraft scheduling",
+            Cause::Commercial => "airline operations",
+            Cause::Weather => "the weather",
+            Cause::Atc => "air traffic control",
+            Cause::AtcStrike => "an air traffic control strike",
+            Cause::Airport => "airport operations",
+            Cause::Security => "a security check",
+            Cause::StrikeExternal => "a strike outside the airline",
+            Cause::StrikeOwnStaff => "a strike by airline staff",
+            Cause::Passenger => "a passenger-related matter",
+            Cause::Medical => "a medical emergency",
+            Cause::BirdStrike => "a bird strike",
+            Cause::SafetyRequired => "a safety check",
+            Cause::Political => "the political situation",
+        }
+    }
+
     pub fn explained(self) -> (&'static str, &'static str) {
         match self {
             Cause::Technical => ("technical fault on the aircraft", "飞机技术故障"),

@@ -66,10 +66,7 @@ fn classify(p: &PriorityInput, family_with_infant: bool) -> (PriorityClass, Stri
         return (PriorityClass::InfantOrElderly, "elderly passenger".into());
     }
     if p.stars >= 5 {
-        return (
-            PriorityClass::TopCustomer,
-            format!("{}★ customer: reach out first (seed 001 §3.1)", p.stars),
-        );
+        return (PriorityClass::TopCustomer, format!("{}★ customer: reach out first", p.stars));
     }
     (PriorityClass::Standard, format!("{}★, tier {}", p.stars, p.tier.as_str()))
 }

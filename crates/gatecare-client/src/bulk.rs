@@ -281,6 +281,22 @@ impl Store {
                 .await?
                 .into_iter()
                 .collect();
+        // Passengers an agent re-routed apart from the flight: their own times.
+        let mut reroutes: std::collections::HashMap<String, (String, String)> =
+            std::collections::HashMap::new();
+        for (pid, dep, arr) in sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+            "SELECT passenger_id, departure, arrival FROM passenger_reroutes WHERE flight_id = ? \
+             ORDER BY recorded_at, rowid",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?
+        {
+            match dep.zip(arr) {
+                Some(times) => reroutes.insert(pid, times),
+                None => reroutes.remove(&pid),
+            };
+        }
         let total = placed.len();
         let mut summary =
             BulkSummary { issued: 0, reprinted: 0, not_due: 0, vouchers: Vec::with_capacity(total) };
@@ -289,6 +305,11 @@ impl Store {
             let Some(m) = by_id.get(p.id.as_str()) else { continue };
             let mut s = fs.scenario.clone();
             s.passenger = PassengerFacts::from_needs(&m.needs, m.lives_in_departure_city);
+            if crate::console::rerouted_kind(s.disruption)
+                && let Some((dep, arr)) = reroutes.get(p.id.as_str())
+            {
+                s.reroute = Some((parse_time(dep.clone())?, parse_time(arr.clone())?));
+            }
             let mut eval = gatecare_care::evaluate(&s, ctx.policy);
             if let Some(at) = refunds.get(p.id.as_str()) {
                 eval = eval.refund_chosen(parse_time(at.clone())?);

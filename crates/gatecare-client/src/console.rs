@@ -187,6 +187,8 @@ pub struct PassengerView {
     pub repeat_failure: bool,
     /// Compensation, refund (and whether it was chosen), how to claim.
     pub rights: Option<crate::rights::Rights>,
+    /// This passenger's own re-routing, where an agent set one.
+    pub reroute: Option<PassengerRerouted>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -268,6 +270,10 @@ pub fn announcement(
     tz: Tz,
 ) -> (String, String) {
     let next = local(next_update, tz);
+    let because: &str = match Cause::parse(&d.cause) {
+        Some(c) => c.announced(),
+        None => &d.cause_en,
+    };
     match (d.kind.as_str(), d.expected_departure) {
         ("cancellation", Some(t)) => {
             let (when_en, when_zh) = new_time_words(t, scheduled, tz);
@@ -280,7 +286,7 @@ pub fn announcement(
                     "Ladies and gentlemen, flight {flight} to {city_en} is cancelled because of {}. You have been \
                      rebooked on {on_en}. Please see the gate staff for meals and hotel rooms. We will update you \
                      again by {next}.",
-                    d.cause_en
+                    because
                 ),
                 format!(
                     "女士们、先生们：前往{city_zh}的{flight}航班因{}取消。您已被改签至{on_zh}。请到登机口领取餐食和酒店安排。我们将在{next}前再次向您通报。",
@@ -292,7 +298,7 @@ pub fn announcement(
             format!(
                 "Ladies and gentlemen, flight {flight} to {city_en} is cancelled because of {}. Please see the gate \
                  staff for rebooking, meals and hotel rooms. We will update you again by {next}.",
-                d.cause_en
+                because
             ),
             format!(
                 "女士们、先生们：前往{city_zh}的{flight}航班因{}取消。请到登机口办理改签，并领取餐食和酒店安排。我们将在{next}前再次向您通报。",
@@ -306,7 +312,7 @@ pub fn announcement(
                     "Ladies and gentlemen, flight {flight} to {city_en} is delayed because of {}. The new expected \
                      departure time is {new_time}. Meal vouchers are available at the gate. We will update you again \
                      by {next}.",
-                    d.cause_en
+                    because
                 ),
                 format!(
                     "女士们、先生们：前往{city_zh}的{flight}航班因{}延误，预计起飞时间为{new_time_zh}。餐食券请到登机口领取。我们将在{next}前再次向您通报。",
@@ -318,7 +324,7 @@ pub fn announcement(
             format!(
                 "Ladies and gentlemen, flight {flight} to {city_en} is delayed because of {}. We will update you again \
                  by {next}.",
-                d.cause_en
+                because
             ),
             format!(
                 "女士们、先生们：前往{city_zh}的{flight}航班因{}延误。我们将在{next}前再次向您通报。",
@@ -326,6 +332,12 @@ pub fn announcement(
             ),
         ),
     }
+}
+
+/// Disruptions whose passengers travel on a re-routing (their own or the flight's).
+pub(crate) fn rerouted_kind(k: gatecare_care::scenario::DisruptionKind) -> bool {
+    use gatecare_care::scenario::DisruptionKind;
+    matches!(k, DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding)
 }
 
 fn source_name(s: Source) -> String {
@@ -729,10 +741,14 @@ impl Store {
         let mut entitlements = Vec::new();
         let mut rights = None;
         let refund_chosen = self.refund_chosen_at(passenger_id, flight_id).await?;
+        let reroute = self.passenger_reroute(flight_id, passenger_id).await?;
         if let Some(fs) = self.flight_scenario(flight_id, now).await? {
             let mut s = fs.scenario;
             s.passenger =
                 PassengerFacts::from_needs(&needs, r.try_get::<i64, _>("lives_in_departure_city")? != 0);
+            if let Some(own) = reroute.as_ref().filter(|_| rerouted_kind(s.disruption)) {
+                s.reroute = Some((own.departure, own.arrival));
+            }
             let mut eval = gatecare_care::evaluate(&s, policy);
             if let Some(at) = refund_chosen {
                 eval = eval.refund_chosen(at);
@@ -816,6 +832,7 @@ impl Store {
             profile_key,
             recovery,
             rights,
+            reroute,
         })
     }
 
@@ -913,4 +930,175 @@ impl Store {
         let free = cabins.iter().filter(|c| rank(&c.cabin) > 0).cloned().collect();
         Ok(Upgrades { free, candidates })
     }
+}
+
+/// A passenger re-routed differently from the flight's default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassengerReroute {
+    /// The re-routing flight (e.g. `LH797`), when known.
+    #[serde(default)]
+    pub reroute_flight: Option<String>,
+    /// The departure as the airport's clock shows it.
+    pub departure_local: chrono::NaiveDateTime,
+}
+
+/// A passenger's own re-routing, where an agent set one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PassengerRerouted {
+    pub reroute_flight: Option<String>,
+    pub departure: DateTime<Utc>,
+    pub arrival: DateTime<Utc>,
+}
+
+impl Store {
+    /// The latest re-routing an agent set for this passenger, if any.
+    pub async fn passenger_reroute(
+        &self,
+        flight_id: &str,
+        passenger_id: &str,
+    ) -> Result<Option<PassengerRerouted>, StoreError> {
+        let row = sqlx::query(
+            "SELECT reroute_flight, departure, arrival FROM passenger_reroutes \
+             WHERE flight_id = ? AND passenger_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(flight_id)
+        .bind(passenger_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let (Some(dep), Some(arr)) =
+            (r.try_get::<Option<String>, _>("departure")?, r.try_get::<Option<String>, _>("arrival")?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(PassengerRerouted {
+            reroute_flight: r.try_get("reroute_flight")?,
+            departure: parse_time(dep)?,
+            arrival: parse_time(arr)?,
+        }))
+    }
+
+    /// Re-routes one passenger of a cancelled flight on another flight or
+    /// day than the flight's default: checked like the flight's, audited,
+    /// sent to the station's other devices. Their care follows the new time.
+    pub async fn reroute_passenger(
+        &self,
+        flight_id: &str,
+        passenger_id: &str,
+        entry: &PassengerReroute,
+        agent: &AuthenticatedAgent,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PassengerRerouted, LedgerError> {
+        let row = sqlx::query(
+            "SELECT f.origin, f.scheduled_departure, f.scheduled_arrival, \
+                    (SELECT d.kind FROM disruption_updates d WHERE d.flight_id = f.id \
+                     ORDER BY d.recorded_at DESC, d.rowid DESC LIMIT 1) AS kind, \
+                    EXISTS (SELECT 1 FROM segments s WHERE s.flight_id = f.id AND s.passenger_id = ?) AS booked \
+             FROM flights f WHERE f.id = ?",
+        )
+        .bind(passenger_id)
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| LedgerError::Invalid(format!("no flight {flight_id}")))?;
+        if row.try_get::<i64, _>("booked")? == 0 {
+            return Err(LedgerError::Invalid(format!("no booking of {passenger_id} on {flight_id}")));
+        }
+        if row.try_get::<Option<String>, _>("kind")?.as_deref() != Some("cancellation") {
+            return Err(LedgerError::Invalid("only a cancelled flight's passengers are re-routed".into()));
+        }
+        let scheduled = parse_time(row.try_get("scheduled_departure")?)?;
+        let block = parse_time(row.try_get("scheduled_arrival")?)? - scheduled;
+        let tz = gatecare_reference::time_zone(&row.try_get::<String, _>("origin")?);
+        let departure = chrono::TimeZone::from_local_datetime(&tz, &entry.departure_local)
+            .earliest()
+            .ok_or_else(|| {
+                LedgerError::Invalid(format!(
+                    "{} does not exist on the airport's clock",
+                    entry.departure_local
+                ))
+            })?
+            .to_utc();
+        if departure < scheduled - Duration::hours(24) || departure - scheduled > Duration::hours(72) {
+            return Err(LedgerError::Invalid(
+                "a re-routed departure is at most 24 h before and 72 h after the scheduled one".into(),
+            ));
+        }
+        let reroute_flight = match entry.reroute_flight.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            Some(f) => Some(
+                gatecare_core::FlightDesignator::parse(f)
+                    .map_err(|e| LedgerError::Invalid(format!("re-routing flight {f:?}: {e}")))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let rerouted = PassengerRerouted { reroute_flight, departure, arrival: departure + block };
+        let id = uuid::Uuid::now_v7().to_string();
+        let details = serde_json::json!({
+            "id": id, "flight_id": flight_id, "passenger_id": passenger_id,
+            "reroute_flight": rerouted.reroute_flight, "departure": rerouted.departure,
+            "arrival": rerouted.arrival, "recorded_by": agent.code,
+        });
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO passenger_reroutes (id, flight_id, passenger_id, reroute_flight, departure, arrival, \
+             recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(flight_id)
+        .bind(passenger_id)
+        .bind(&rerouted.reroute_flight)
+        .bind(rfc3339(rerouted.departure))
+        .bind(rfc3339(rerouted.arrival))
+        .bind(rfc3339(now))
+        .bind(&agent.code)
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, &agent.code, device, "passenger.rerouted", &details, now).await?;
+        crate::ledger::append_sync(&mut tx, "passenger_rerouted", &details, now).await?;
+        tx.commit().await?;
+        Ok(rerouted)
+    }
+}
+
+/// A passenger's re-routing another device of the station recorded.
+pub(crate) async fn apply_remote_reroute(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    p: &serde_json::Value,
+    at: &str,
+) -> Result<(), StoreError> {
+    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let time = |k: &str| DateTime::parse_from_rfc3339(text(k)).ok().map(|t| rfc3339(t.to_utc()));
+    let (Some(dep), Some(arr), Some(at)) = (time("departure"), time("arrival"), {
+        DateTime::parse_from_rfc3339(at).ok().map(|t| rfc3339(t.to_utc()))
+    }) else {
+        return Ok(());
+    };
+    let known: bool =
+        sqlx::query_scalar("SELECT COUNT(*) > 0 FROM segments WHERE flight_id = ? AND passenger_id = ?")
+            .bind(text("flight_id"))
+            .bind(text("passenger_id"))
+            .fetch_one(&mut **tx)
+            .await?;
+    if text("id").is_empty() || !known {
+        return Ok(());
+    }
+    let flight = gatecare_core::FlightDesignator::parse(text("reroute_flight")).ok().map(|f| f.to_string());
+    sqlx::query(
+        "INSERT INTO passenger_reroutes (id, flight_id, passenger_id, reroute_flight, departure, arrival, \
+         recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(text("id"))
+    .bind(text("flight_id"))
+    .bind(text("passenger_id"))
+    .bind(flight)
+    .bind(dep)
+    .bind(arr)
+    .bind(at)
+    .bind(text("recorded_by"))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -325,6 +325,15 @@ impl Store {
                     &crate::bulk::parse_needs(&needs),
                     r.try_get::<i64, _>("lives_in_departure_city")? != 0,
                 );
+                // A re-routing of this passenger's own replaces the flight's.
+                if crate::console::rerouted_kind(sc.disruption)
+                    && let Some(own) = self.passenger_reroute(&s.flight_id, &s.passenger_id).await?
+                {
+                    sc.reroute = Some((own.departure, own.arrival));
+                    flight.expected_local = Some(local(own.departure, tz));
+                    flight.expected_day_offset = day_offset(own.departure, scheduled, tz);
+                    flight.reroute_flight = own.reroute_flight;
+                }
                 let mut eval = gatecare_care::evaluate(&sc, policy);
                 let chosen = self.refund_chosen_at(&s.passenger_id, &s.flight_id).await?;
                 if let Some(at) = chosen {

@@ -453,6 +453,10 @@ async fn apply_item(
             }
             // Complaint cases opened or worked at another device: this
             // console shows the same case, owner and clock.
+            if s(b, "kind") == "passenger_rerouted" {
+                let at = b.get("at").and_then(|v| v.as_str()).unwrap_or("");
+                crate::console::apply_remote_reroute(tx, p, at).await?;
+            }
             if s(b, "kind") == "refund_chosen" {
                 crate::rights::apply_remote(tx, p, s(b, "device")).await?;
             }

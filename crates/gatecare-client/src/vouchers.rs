@@ -133,7 +133,7 @@ impl Store {
         signer: &DeviceSigner,
     ) -> Result<VoucherSheet, StoreError> {
         let r = sqlx::query(
-            "SELECT l.entitlement_key, l.serial, l.kind, l.value_minor, l.currency, l.details, l.at, \
+            "SELECT l.entitlement_key, l.serial, l.kind, l.value_minor, l.currency, l.details, l.at, l.passenger_id, \
                     p.surname, p.given_names, p.native_name, \
                     f.carrier, f.number, f.origin, f.destination, f.scheduled_departure, f.id AS flight_id \
              FROM ledger_events l JOIN passengers p ON p.id = l.passenger_id JOIN flights f ON f.id = l.flight_id \
@@ -166,6 +166,21 @@ impl Store {
                 d.try_get::<Option<String>, _>("reroute_flight")?,
             ),
             None => (None, None, false, None),
+        };
+        // A passenger re-routed apart from the flight travels at their own time.
+        let own = match cancelled {
+            true => {
+                self.passenger_reroute(
+                    &r.try_get::<String, _>("flight_id")?,
+                    &r.try_get::<String, _>("passenger_id")?,
+                )
+                .await?
+            }
+            false => None,
+        };
+        let (expected, reroute_flight) = match own {
+            Some(o) => (Some(o.departure), o.reroute_flight.or(reroute_flight)),
+            None => (expected, reroute_flight),
         };
         let (cause_en, cause_zh) = cause.map(Cause::explained).unwrap_or(("being confirmed", "原因正在确认"));
         let new_departure = expected.unwrap_or(scheduled);

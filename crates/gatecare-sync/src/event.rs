@@ -21,10 +21,12 @@ pub enum EventKind {
     DisruptionUpdated,
     /// A passenger chose a refund instead of travelling on: care ends.
     RefundChosen,
+    /// A passenger of a cancelled flight re-routed apart from the flight's default.
+    PassengerRerouted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Issued,
         EventKind::Voided,
         EventKind::Reprinted,
@@ -36,6 +38,7 @@ impl EventKind {
         EventKind::ProfileNote,
         EventKind::DisruptionUpdated,
         EventKind::RefundChosen,
+        EventKind::PassengerRerouted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +54,7 @@ impl EventKind {
             EventKind::ProfileNote => "profile_note",
             EventKind::DisruptionUpdated => "disruption_updated",
             EventKind::RefundChosen => "refund_chosen",
+            EventKind::PassengerRerouted => "passenger_rerouted",
         }
     }
 

@@ -368,6 +368,8 @@ export interface PassengerView {
   recovery: CaseView[];
   repeat_failure: boolean;
   rights: Rights | null;
+  /** This passenger's own re-routing, where an agent set one. */
+  reroute: { reroute_flight: string | null; departure: string; arrival: string } | null;
 }
 
 export interface Issued {
@@ -431,6 +433,11 @@ export const agentUpgrades = (flightId: string): Promise<Upgrades> => invoke<Upg
 export const agentIssue = (req: AgentIssue): Promise<Issued> => invoke<Issued>('agent_issue', { req });
 export const agentRefund = (passengerId: string, flightId: string): Promise<PassengerView> =>
   invoke<PassengerView>('agent_refund', { passengerId, flightId });
+export const agentReroute = (
+  passengerId: string,
+  flightId: string,
+  entry: { reroute_flight: string | null; departure_local: string },
+): Promise<PassengerView> => invoke<PassengerView>('agent_reroute', { passengerId, flightId, entry });
 export const agentVoid = (voucherId: string, reason: string): Promise<void> =>
   invoke<void>('agent_void', { voucherId, reason });
 export const agentReprint = (voucherId: string): Promise<Issued> => invoke<Issued>('agent_reprint', { voucherId });

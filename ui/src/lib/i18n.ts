@@ -31,6 +31,23 @@ const en = {
   'status.on_time': 'On time',
   'status.delayed': 'Delayed {duration}',
   'status.cancelled': 'Cancelled',
+  'cabin.economy': 'Economy',
+  'cabin.premium_economy': 'Premium economy',
+  'cabin.business': 'Business',
+  'cabin.first': 'First',
+  'tier.none': 'Not a member',
+  'tier.silver': 'Silver',
+  'tier.gold': 'Gold',
+  'tier.platinum': 'Platinum',
+  'factor.complaints_and_sensitivity': 'Complaints and sensitivity',
+  'factor.flight_frequency': 'Flight frequency',
+  'factor.travel_pattern': 'Travel pattern',
+  'factor.cabin_bought': 'Cabin bought',
+  'factor.purchase_channel': 'Purchase channel',
+  'factor.occupation': 'Occupation',
+  'factor.staff_observations': 'Staff observations',
+  'factor.other': 'Other',
+  'board.summary_one': '1 departure · {delayed} delayed · {cancelled} cancelled',
   'cause.technical': 'Technical fault',
   'cause.crew': 'Crew',
   'cause.scheduling': 'Aircraft scheduling',
@@ -197,6 +214,10 @@ const en = {
   'upgrades.issue': 'Upgrade',
   'upgrades.done': 'Upgraded',
   'pax.close': 'Close',
+  'pax.reroute': 'Re-route this passenger',
+  'pax.reroute_now': 'Re-routed on {flight} {time}',
+  'pax.reroute_save': 'Save re-routing',
+  'pax.rerouted': 'Re-routing saved.',
   'pax.booking': 'Booking {pnr} · ticket {ticket} · {cabin} ({class}) · seat {seat}',
   'pax.tier': '{tier} · {miles} miles',
   'pax.stars': '{stars}★ (score {score})',
@@ -390,6 +411,23 @@ const zhCN: Record<MessageKey, string> = {
   'board.col.status': '状态',
   'board.col.passengers': '旅客',
   'board.summary': '共 {total} 个航班 · 延误 {delayed} · 取消 {cancelled}',
+  'board.summary_one': '共 1 个航班 · 延误 {delayed} · 取消 {cancelled}',
+  'cabin.economy': '经济舱',
+  'cabin.premium_economy': '超级经济舱',
+  'cabin.business': '公务舱',
+  'cabin.first': '头等舱',
+  'tier.none': '非会员',
+  'tier.silver': '银卡',
+  'tier.gold': '金卡',
+  'tier.platinum': '白金卡',
+  'factor.complaints_and_sensitivity': '投诉与敏感度',
+  'factor.flight_frequency': '乘机频率',
+  'factor.travel_pattern': '出行规律',
+  'factor.cabin_bought': '购买舱位',
+  'factor.purchase_channel': '购票渠道',
+  'factor.occupation': '职业',
+  'factor.staff_observations': '员工观察',
+  'factor.other': '其他',
   'board.next_day': '+{days} 天',
   'board.earlier_day': '{days} 天前',
   'status.on_time': '正常',
@@ -561,6 +599,10 @@ const zhCN: Record<MessageKey, string> = {
   'upgrades.issue': '升舱',
   'upgrades.done': '已升舱',
   'pax.close': '关闭',
+  'pax.reroute': '为该旅客单独改签',
+  'pax.reroute_now': '已改签至 {flight} {time}',
+  'pax.reroute_save': '保存改签',
+  'pax.rerouted': '改签已保存。',
   'pax.booking': '订座 {pnr} · 客票 {ticket} · {cabin}（{class}）· 座位 {seat}',
   'pax.tier': '{tier} · {miles} 里程',
   'pax.stars': '{stars}★（{score} 分）',
@@ -771,6 +813,17 @@ export function causeLabel(locale: Locale, cause: string | null): string {
 export function regimeName(locale: Locale, code: string): string {
   const key = `regime.${code}`;
   return key in en ? translate(locale, key as MessageKey) : code;
+}
+
+/** A code from Rust (`cabin.premium_economy`, `tier.gold`, `factor.occupation`) as a person reads it. */
+export function label(locale: Locale, group: 'cabin' | 'tier' | 'factor', code: string): string {
+  const key = `${group}.${code}`;
+  return key in en ? translate(locale, key as MessageKey) : code.replaceAll('_', ' ');
+}
+
+/** A count as people read it: 2,450,000 / 2,450,000. */
+export function formatCount(locale: Locale, n: number): string {
+  return new Intl.NumberFormat(locale).format(n);
 }
 
 export function formatDuration(locale: Locale, minutes: number): string {
