@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "agent_void",
     "agent_refund",
     "agent_reroute",
+    "agent_print_notice",
+    "kiosk_print_notice",
     "agent_reprint",
     "agent_bulk",
     "kiosk_complaint",

@@ -369,6 +369,17 @@ pub async fn agent_reroute(
     Ok(store.passenger_view(&passenger_id, &flight_id, &a, &state.policy, now).await?)
 }
 
+/// Prints a passenger's written notice of rights (A4) at the console.
+#[tauri::command]
+pub async fn agent_print_notice(
+    state: State<'_, AppState>,
+    passenger_id: String,
+    flight_id: String,
+) -> Result<crate::commands::NoticePrint, UiError> {
+    agent(&state)?;
+    crate::commands::print_notice(&state, &passenger_id, &flight_id, gatecare_voucher::pdf::Layout::A4).await
+}
+
 #[tauri::command]
 pub async fn agent_reprint(state: State<'_, AppState>, voucher_id: String) -> Result<Issued, UiError> {
     let a = agent(&state)?;

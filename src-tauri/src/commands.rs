@@ -121,3 +121,40 @@ pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiE
     let flights = store.with_care_owed(flights, &state.policy, s.clock.now()).await?;
     Ok(FlightBoard { date: today, demo_day: false, flights })
 }
+
+/// Whether a printed notice reached the printer, and if not, why (a code).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NoticePrint {
+    pub printed: bool,
+    pub error: Option<&'static str>,
+}
+
+/// Renders a passenger's written notice of rights and prints it.
+pub(crate) async fn print_notice(
+    state: &AppState,
+    passenger_id: &str,
+    flight_id: &str,
+    layout: gatecare_voucher::pdf::Layout,
+) -> Result<NoticePrint, UiError> {
+    let now = state.settings.clock.now();
+    let notice = state
+        .store()?
+        .rights_notice(passenger_id, flight_id, &state.policy, now)
+        .await?
+        .ok_or_else(|| UiError { code: "notice.none", message: "no regime's notice applies".into() })?;
+    let pdf = gatecare_voucher::pdf::render_notice(&notice, layout, state.fonts()?)
+        .map_err(|e| UiError { code: "print.render", message: e.to_string() })?;
+    let printer = state.printer.clone();
+    let spool = std::env::temp_dir().join(format!("gatecare-spool-{}", std::process::id()));
+    let name = format!("notice-{}", uuid::Uuid::now_v7());
+    let outcome = tauri::async_runtime::spawn_blocking(move || {
+        gatecare_client::printer::print_document(&printer, &spool, &name, &pdf, layout.media())
+    })
+    .await
+    .map_err(|e| UiError { code: "print.failed", message: e.to_string() })?;
+    Ok(match outcome {
+        Ok(gatecare_client::printer::JobState::Completed) => NoticePrint { printed: true, error: None },
+        Ok(_) => NoticePrint { printed: false, error: Some("print.failed") },
+        Err(e) => NoticePrint { printed: false, error: Some(e.code()) },
+    })
+}

@@ -153,6 +153,20 @@ pub async fn kiosk_print(
     Ok(printed)
 }
 
+/// Prints the session passenger's written notice of rights on the receipt printer.
+#[tauri::command]
+pub async fn kiosk_print_notice(state: State<'_, AppState>) -> Result<crate::commands::NoticePrint, UiError> {
+    require_mode(&state, Mode::Kiosk)?;
+    let s = session(&state)?;
+    crate::commands::print_notice(
+        &state,
+        &s.passenger_id,
+        &s.flight_id,
+        gatecare_voucher::pdf::Layout::Receipt80,
+    )
+    .await
+}
+
 #[tauri::command]
 pub fn kiosk_end(state: State<'_, AppState>) -> Result<(), UiError> {
     require_mode(&state, Mode::Kiosk)?;

@@ -108,6 +108,8 @@ pub fn run() -> anyhow::Result<()> {
             agent::agent_void,
             agent::agent_refund,
             agent::agent_reroute,
+            agent::agent_print_notice,
+            kiosk::kiosk_print_notice,
             agent::agent_reprint,
             agent::agent_bulk,
             sync::sync_conflicts,

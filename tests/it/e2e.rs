@@ -1402,6 +1402,7 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
     .await;
     s.finish(outcome).await;
 
+    crate::voucher::cups();
     let (k, _) = Session::start_with(
         "kiosk-cancellation",
         Launch { mode: "kiosk", language: "en" },
@@ -1440,6 +1441,9 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
             "a hotel is owed at once"
         );
         k.snap("kiosk-cancelled-en").await?;
+        // The written notice of rights prints on the kiosk's printer (real CUPS).
+        k.press("[data-testid=kiosk-rights-print]").await?;
+        k.wait_text_for("[data-testid=kiosk-rights-printed]", "Printed", 60).await?;
         k.click("[data-testid=lang-zh-CN]").await?;
         let zh = k.wait_text("[data-testid=kiosk-status]", "已取消").await?;
         ensure!(zh.contains("改签至 CZ3402") && zh.contains("（次日）"), "{zh}");

@@ -123,6 +123,35 @@ impl Printer for CupsPrinter {
     }
 }
 
+/// Prints a document: written owner-only into `dir` as `name`.pdf,
+/// submitted, and waited for (30 s at most). Returns the final state.
+pub fn print_document(
+    printer: &dyn Printer,
+    dir: &Path,
+    name: &str,
+    pdf: &[u8],
+    media: &str,
+) -> Result<JobState, PrintError> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| PrintError::Refused(format!("spool {}: {e}", dir.display())))?;
+    let path = dir.join(format!("{name}.pdf"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
+    f.write_all(pdf).map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
+    let job = printer.submit(&path, media, name)?;
+    printer.wait(&job, Duration::from_secs(30))
+}
+
 /// Records jobs; for UI tests only.
 #[derive(Debug, Default)]
 pub struct FakePrinter {

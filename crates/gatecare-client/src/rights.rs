@@ -159,3 +159,68 @@ pub(crate) async fn apply_remote(
     .await?;
     Ok(())
 }
+
+impl Store {
+    /// The written notice for one passenger of a disrupted flight: each
+    /// regime's notice in Chinese, then in English.
+    pub async fn rights_notice(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+        policy: &gatecare_care::Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<gatecare_voucher::pdf::NoticeSheet>, StoreError> {
+        let Some(fs) = self.flight_scenario(flight_id, now).await? else { return Ok(None) };
+        let p = sqlx::query(
+            "SELECT p.surname, p.given_names, p.native_name, f.carrier || f.number AS flight, f.scheduled_departure \
+             FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
+             WHERE s.passenger_id = ? AND s.flight_id = ?",
+        )
+        .bind(passenger_id)
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::Data(format!("no booking of {passenger_id} on {flight_id}")))?;
+        use sqlx::Row;
+        let chosen = self.refund_chosen_at(passenger_id, flight_id).await?;
+        let e = gatecare_care::evaluate(&fs.scenario, policy);
+        let r = rights(&fs.scenario, &e, chosen);
+        if r.notices.is_empty() {
+            return Ok(None);
+        }
+        let tz = fs.scenario.origin.tz;
+        let scheduled = parse_time(p.try_get("scheduled_departure")?)?.with_timezone(&tz);
+        let name = match p.try_get::<Option<String>, _>("native_name")? {
+            Some(n) => format!(
+                "{n} {}/{}",
+                p.try_get::<String, _>("surname")?,
+                p.try_get::<String, _>("given_names")?
+            ),
+            None => {
+                format!("{}/{}", p.try_get::<String, _>("surname")?, p.try_get::<String, _>("given_names")?)
+            }
+        };
+        let carrier =
+            fs.scenario.carrier_record.map_or_else(|| fs.scenario.carrier.to_string(), |c| c.name.clone());
+        let mut sections = Vec::new();
+        for n in &r.notices {
+            let contact = format!("{} · {} · {}", n.body.name_zh, n.body.name, n.body.contact);
+            let mut zh = n.lines_zh.clone();
+            zh.push(contact.clone());
+            sections.push((n.title_zh.clone(), zh));
+            let mut en = n.lines_en.clone();
+            en.push(format!("({})", n.citation));
+            sections.push((n.title_en.clone(), en));
+        }
+        Ok(Some(gatecare_voucher::pdf::NoticeSheet {
+            issuer: format!("{carrier} · {}", fs.scenario.origin.code),
+            heading: format!(
+                "{name} · {} · {} ({})",
+                p.try_get::<String, _>("flight")?,
+                scheduled.format("%d %b %Y %H:%M"),
+                scheduled.format("%Z")
+            ),
+            sections,
+        }))
+    }
+}

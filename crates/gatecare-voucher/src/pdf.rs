@@ -510,7 +510,17 @@ fn page(
     doc: &mut PdfDocument,
 ) -> Result<PdfPage, PdfError> {
     let g = geometry(layout);
-    let els = elements(v, &g);
+    layout_page(&elements(v, &g), &g, glyphs, doc)
+}
+
+/// Sets elements on one page of the layout's geometry (a receipt is as long
+/// as its content).
+fn layout_page(
+    els: &[El<'_>],
+    g: &Geometry,
+    glyphs: &mut Glyphs,
+    doc: &mut PdfDocument,
+) -> Result<PdfPage, PdfError> {
     let content: f32 = els.iter().map(El::height).sum();
     let height_pt = g.height_mm.map_or(content + 2.0 * g.margin_mm * MM, |h| h * MM);
     let width_pt = g.width_mm * MM;
@@ -518,7 +528,7 @@ fn page(
     let mut y = height_pt - g.margin_mm * MM;
     let black = Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None));
     let mut ops = vec![Op::SetFillColor { col: black.clone() }];
-    for el in &els {
+    for el in els {
         let h = el.height();
         match el {
             El::Text { s, size } => {
@@ -674,6 +684,70 @@ pub fn render(
     let mut glyphs = Glyphs::new(&source, None);
     let pages =
         sheets.iter().map(|s| page(s, layout, &mut glyphs, &mut doc)).collect::<Result<Vec<_>, _>>()?;
+    let font = cut(&fonts.bytes, fonts.index, &glyphs.own, &fonts.name)?;
+    finish(doc, pages, [None, Some(font)], &mut Deflater::new(false))
+}
+
+/// A written notice of passengers' rights (EU261 Art 14(2) and the like), in
+/// both languages, as the caller words it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSheet {
+    /// The airline and station, as on vouchers.
+    pub issuer: String,
+    /// Passenger, flight and date.
+    pub heading: String,
+    /// Each section: a title, then its paragraphs.
+    pub sections: Vec<(String, Vec<String>)>,
+}
+
+/// One PDF holding a notice (several pages on A6/A4 when it is long).
+pub fn render_notice(notice: &NoticeSheet, layout: Layout, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
+    if notice.sections.is_empty() {
+        return Err(PdfError::Empty);
+    }
+    let g = geometry(layout);
+    let inner = (g.width_mm - 2.0 * g.margin_mm) * MM;
+    let t = g.text;
+    let mut els: Vec<El> = Vec::new();
+    let para = |els: &mut Vec<El>, s: &str, size: f32| {
+        for line in wrap(s, size, inner) {
+            els.push(El::Text { s: line, size });
+        }
+    };
+    para(&mut els, &notice.issuer, t * 0.9);
+    para(&mut els, "旅客权利告知书  NOTICE OF YOUR RIGHTS", g.title * 0.85);
+    para(&mut els, &notice.heading, t * 1.1);
+    for (title, paragraphs) in &notice.sections {
+        els.push(El::Rule);
+        para(&mut els, title, t * 1.15);
+        for p in paragraphs {
+            para(&mut els, p, t);
+            els.push(El::Gap(t * 0.3));
+        }
+    }
+    // Fixed-height pages take as many elements as fit; a receipt takes all.
+    let usable = g.height_mm.map(|h| (h - 2.0 * g.margin_mm) * MM);
+    let mut pages_els: Vec<Vec<El>> = vec![Vec::new()];
+    let mut used = 0.0;
+    for el in els {
+        let h = el.height();
+        if usable.is_some_and(|u| used + h > u) && !pages_els.last().is_some_and(Vec::is_empty) {
+            pages_els.push(Vec::new());
+            used = 0.0;
+        }
+        used += h;
+        if let Some(p) = pages_els.last_mut() {
+            p.push(el);
+        }
+    }
+    let mut doc = PdfDocument::new("Notice of your rights");
+    let source = |c: char| fonts.glyph(c);
+    let mut glyphs = Glyphs::new(&source, None);
+    let pages = pages_els
+        .iter()
+        .map(|els| layout_page(els, &g, &mut glyphs, &mut doc))
+        .collect::<Result<Vec<_>, _>>()?;
     let font = cut(&fonts.bytes, fonts.index, &glyphs.own, &fonts.name)?;
     finish(doc, pages, [None, Some(font)], &mut Deflater::new(false))
 }

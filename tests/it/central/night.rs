@@ -150,6 +150,24 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     assert!(notice.lines_en.iter().any(|l| l.contains("EUR 600")), "{:?}", notice.lines_en);
     assert!(notice.lines_zh.iter().any(|l| l.contains("德国联邦航空局")), "{:?}", notice.lines_zh);
 
+    // The written notice prints in both languages with the body's contact details.
+    let wheelchair = data.bookings[5].passenger_id.to_string();
+    let notice = console.store.rights_notice(&wheelchair, &flight_id, &policy, now).await.unwrap().unwrap();
+    let pdf = gatecare_voucher::pdf::render_notice(
+        &notice,
+        gatecare_voucher::pdf::Layout::A4,
+        &crate::support::voucher_fonts(),
+    )
+    .unwrap();
+    let notice_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(notice_file.path(), pdf).unwrap();
+    let text = crate::voucher::pdf_text(notice_file.path());
+    for expected in
+        ["NOTICE OF YOUR RIGHTS", "Luftfahrt-Bundesamt", "www.lba.de", "德国联邦航空局", "EUR 600", "LH797"]
+    {
+        assert!(text.contains(expected), "{expected:?} missing from the notice:\n{text}");
+    }
+
     // One passenger takes the refund: their care after that moment ends, on every device.
     let refunder = data.bookings[7].passenger_id.to_string();
     let before = console.store.passenger_view(&refunder, &flight_id, &agent, &policy, now).await.unwrap();

@@ -438,6 +438,14 @@ export const agentReroute = (
   flightId: string,
   entry: { reroute_flight: string | null; departure_local: string },
 ): Promise<PassengerView> => invoke<PassengerView>('agent_reroute', { passengerId, flightId, entry });
+/** Whether a printed notice reached the printer, and if not, why. */
+export interface NoticePrint {
+  printed: boolean;
+  error: string | null;
+}
+export const agentPrintNotice = (passengerId: string, flightId: string): Promise<NoticePrint> =>
+  invoke<NoticePrint>('agent_print_notice', { passengerId, flightId });
+export const kioskPrintNotice = (): Promise<NoticePrint> => invoke<NoticePrint>('kiosk_print_notice');
 export const agentVoid = (voucherId: string, reason: string): Promise<void> =>
   invoke<void>('agent_void', { voucherId, reason });
 export const agentReprint = (voucherId: string): Promise<Issued> => invoke<Issued>('agent_reprint', { voucherId });
