@@ -543,7 +543,7 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
 }
 
 #[tokio::test]
-async fn a_demo_reset_never_erases_issuance_history() {
+async fn loading_station_data_again_never_touches_issuance_history() {
     let st = station().await;
     let agent = st.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
@@ -555,9 +555,142 @@ async fn a_demo_reset_never_erases_issuance_history() {
         now: now(),
     };
     st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
-    let err = st.store.seed_demo(&st.day, true).await.unwrap_err();
-    assert!(err.to_string().contains("issuance history"), "{err}");
+    crate::support::load_demo(&st.store, &st.day).await;
     let issued: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events").fetch_one(st.store.pool()).await.unwrap();
     assert_eq!(issued, 1);
+}
+
+// Boarding passes against a store loaded through the station-data path.
+
+#[tokio::test]
+async fn a_demo_pass_matches_only_its_own_booking() {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let mut c = gatecare_demo::DemoConfig::for_date(date);
+    c.other_departures = 3;
+    let day = gatecare_demo::generate(c);
+    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    crate::support::load_demo(&store, &day).await;
+    let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
+
+    let p = day.passengers.iter().find(|p| p.name.native.is_some() && p.group.is_none()).unwrap();
+    let pass = gatecare_bcbp::parse(&p.boarding_pass).unwrap().pass;
+    let m = store.match_boarding_pass(&pass, &hkg, date).await.unwrap().unwrap();
+    assert_eq!(m.passenger_id, p.id.to_string());
+    assert_eq!(m.native_name, p.name.native);
+
+    // Same pass, another surname: no booking.
+    let mut other = pass.clone();
+    other.surname = "NOBODY".into();
+    assert_eq!(
+        store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
+        Err(gatecare_client::NoMatch::NoBooking)
+    );
+    // Another PNR.
+    let mut other = pass.clone();
+    other.legs[0].pnr = "ZZZZZZ".into();
+    assert_eq!(
+        store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
+        Err(gatecare_client::NoMatch::NoBooking)
+    );
+    // Another day (the pass's day of year points a week away).
+    let mut other = pass.clone();
+    other.legs[0].day_of_year -= 7;
+    other.issue_date = None;
+    assert_eq!(
+        store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
+        Err(gatecare_client::NoMatch::UnknownFlight)
+    );
+    // Another flight.
+    let mut other = pass.clone();
+    other.legs[0].flight_number = "9999".into();
+    assert_eq!(
+        store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
+        Err(gatecare_client::NoMatch::UnknownFlight)
+    );
+    // Not from this station.
+    let ams = gatecare_core::AirportCode::parse("AMS").unwrap();
+    assert_eq!(
+        store.match_boarding_pass(&pass, &ams, date).await.unwrap(),
+        Err(gatecare_client::NoMatch::UnknownFlight)
+    );
+}
+
+#[tokio::test]
+async fn a_group_member_is_told_apart_by_given_name() {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let mut c = gatecare_demo::DemoConfig::for_date(date);
+    c.other_departures = 0;
+    let day = gatecare_demo::generate(c);
+    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    crate::support::load_demo(&store, &day).await;
+    let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
+    // Tour-group members share one PNR.
+    for p in day.passengers.iter().filter(|p| p.group.is_some()).take(20) {
+        let pass = gatecare_bcbp::parse(&p.boarding_pass).unwrap().pass;
+        let m = store.match_boarding_pass(&pass, &hkg, date).await.unwrap().unwrap();
+        assert_eq!(m.passenger_id, p.id.to_string(), "seat tells namesakes apart");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_loads_once_through_the_station_data_path_and_keeps_pins_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/gatecare.sqlite");
+    let store = gatecare_client::Store::open(&path).await.unwrap();
+    let day = crate::support::small_day(5);
+    crate::support::load_demo(&store, &day).await;
+    assert_eq!(store.counts().await.unwrap(), (6, day.passengers.len() as u64));
+    // Loading the same document again changes nothing.
+    crate::support::load_demo(&store, &day).await;
+    assert_eq!(store.counts().await.unwrap(), (6, day.passengers.len() as u64));
+    let updates: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM disruption_updates").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(updates, day.flights.iter().filter(|f| f.disruption.is_some()).count() as i64);
+    store.close().await;
+    let store = gatecare_client::Store::open(&path).await.unwrap();
+    let hash: String = sqlx::query_scalar("SELECT pin_hash FROM agents WHERE code = 'A1001'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("246810"), "{hash}");
+    let (lounges, bands): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM lounges WHERE station = 'HKG'), (SELECT COUNT(*) FROM star_bands)",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((lounges as usize, bands as usize), (day.lounges.len(), day.star_bands.len()));
+    // A store enrolled for another station refuses HKG's data.
+    let other = gatecare_client::Store::open_in_memory().await.unwrap();
+    sqlx::query(
+        "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at) \
+         VALUES (1, 'http://x', '0194d7a0-0000-7000-8000-000000000000', 'PVG', 't', '2026-11-22T00:00:00Z')",
+    )
+    .execute(other.pool())
+    .await
+    .unwrap();
+    let data = gatecare_demo::station::station_data(&day, &[]);
+    let e = other.load_station_data(&data, &[], chrono::Utc::now()).await.unwrap_err();
+    assert!(e.to_string().contains("enrolled for PVG"), "{e}");
+}
+
+#[tokio::test]
+async fn the_board_shows_cz342_delayed_overnight() {
+    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let day = crate::support::small_day(5);
+    crate::support::load_demo(&store, &day).await;
+    let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
+    let from = day.flights.iter().map(|f| f.scheduled_departure).min().unwrap() - chrono::Duration::hours(12);
+    let board = store.flight_board(&hkg, from, from + chrono::Duration::days(2)).await.unwrap();
+    assert_eq!(board.len(), 6);
+    let cz = board.iter().find(|f| f.flight == "CZ342").unwrap();
+    assert_eq!(cz.status, gatecare_client::FlightStatus::Delayed);
+    assert_eq!(cz.delay_minutes, 14 * 60);
+    assert_eq!((cz.scheduled_local.as_str(), cz.expected_local.as_deref()), ("13:30", Some("03:30")));
+    assert_eq!(cz.expected_day_offset, 1);
+    assert_eq!(cz.cause.as_deref(), Some("technical"));
+    assert_eq!(cz.passengers, 180);
+    assert_eq!(cz.destination_city, "Kunming");
+    assert!(board.windows(2).all(|w| w[0].scheduled_departure <= w[1].scheduled_departure));
 }

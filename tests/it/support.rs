@@ -23,12 +23,24 @@ pub fn small_day(others: usize) -> DemoDay {
     gatecare_demo::generate(c)
 }
 
+/// A store at `path` holding a small demo day, loaded as a station gets its
+/// data: central's station data and agent records, through the store's loader.
 pub async fn seeded_store(path: &Path, others: usize) -> DemoDay {
     let day = small_day(others);
     let store = Store::open(path).await.expect("open store");
-    store.seed_demo(&day, true).await.expect("seed");
+    load_demo(&store, &day).await;
     store.close().await;
     day
+}
+
+/// Loads a demo day into a store through the station-data path.
+pub async fn load_demo(store: &Store, day: &DemoDay) {
+    let data = gatecare_demo::station::station_data(day, &[]);
+    let agents =
+        gatecare_demo::station::agent_feed_bodies(day, gatecare_client::agents::hash_pin).expect("hash");
+    let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW).expect("time").to_utc();
+    store.load_station_data(&data, &agents, now).await.expect("load the demo's station data");
+    store.mark_demo_day(day.date).await.expect("demo date");
 }
 
 /// target/debug, found from this test binary (target/debug/deps/it-…).

@@ -42,7 +42,7 @@ pub async fn lookups() -> anyhow::Result<Vec<Row>> {
     let day = gatecare_demo::generate(config);
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("million.sqlite")).await?;
-    store.seed_demo(&day, false).await?;
+    crate::load_demo(&store, &day).await?;
     println!(
         "look-up store: {} passengers in {} flights, built in {:.0} s",
         day.passengers.len(),
@@ -147,7 +147,7 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
     }
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("bulk.sqlite")).await?;
-    store.seed_demo(&day, false).await?;
+    crate::load_demo(&store, &day).await?;
     let flight = day.flights[0].id.to_string();
     let policy = gatecare_care::Policy::default_policy();
     let at: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-22T17:00:00+08:00")?.to_utc();

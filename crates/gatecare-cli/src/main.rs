@@ -5,6 +5,7 @@
 //! malformed data, unknown codes). Never 101: a panic is a bug.
 
 mod bcbp;
+mod demo;
 mod ledger;
 mod sync;
 mod voucher;
@@ -365,23 +366,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             let store = Store::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
-            let report = store.seed_demo(&day, reset).await?;
-            let cases = if report.seeded {
+            let seeded = demo::load(&store, &day, settings.clock.now()).await?;
+            let cases = if seeded {
                 let policy = gatecare_care::Policy::default_policy();
-                store
-                    .seed_demo_cases(&day, &policy, settings.clock.now())
+                demo::seed_cases(&store, &day, &policy, settings.clock.now())
                     .await
                     .map_err(|e| anyhow::anyhow!("demo cases: {e}"))?
             } else {
                 0
             };
+            let (flights, passengers) = store.counts().await?;
             print_json(&serde_json::json!({
                 "database": path,
-                "seeded": report.seeded,
+                "seeded": seeded,
                 "cases": cases,
-                "flights": report.flights,
-                "passengers": report.passengers,
-                "demo_date": report.demo_date,
+                "flights": flights,
+                "passengers": passengers,
+                "demo_date": store.demo_date().await?,
             }))?;
         }
         Command::Bcbp(BcbpCommand::Parse { pass, reference_date }) => {

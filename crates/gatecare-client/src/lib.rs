@@ -26,4 +26,4 @@ pub use clock::Clock;
 pub use ledger::{IssueContext, IssueRequest, Issued, LedgerError};
 pub use manifest::{BookingMatch, NoMatch};
 pub use settings::{Display, Mode, Settings, SettingsError};
-pub use store::{FlightStatus, FlightSummary, SeedReport, Store, StoreError};
+pub use store::{FlightStatus, FlightSummary, Store, StoreError};

@@ -6,7 +6,9 @@
 
 use gatecare_care::Policy;
 use gatecare_sync::Topic;
-use gatecare_sync::station::{BookingData, FlightData, HotelBlockData, LoyaltyData};
+use gatecare_sync::station::{
+    BookingData, FlightData, HotelBlockData, LoungeData, LoyaltyData, StarBandData, StationData,
+};
 use sqlx::SqliteConnection;
 
 use crate::store::rfc3339;
@@ -57,6 +59,40 @@ pub(crate) async fn apply(
                 .bind(toml)
                 .execute(&mut *conn)
                 .await?;
+            }
+        }
+        Topic::Lounge => {
+            if let Ok(l) = serde_json::from_value::<LoungeData>(body.clone()) {
+                sqlx::query(
+                    "INSERT INTO lounges (id, station, name, operator, location, opens, closes) \
+                     VALUES (?, (SELECT value FROM settings WHERE key = 'station'), ?, ?, ?, ?, ?) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, operator = excluded.operator, \
+                       location = excluded.location, opens = excluded.opens, closes = excluded.closes",
+                )
+                .bind(l.id.to_string())
+                .bind(&l.name)
+                .bind(&l.operator)
+                .bind(&l.location)
+                .bind(&l.opens)
+                .bind(&l.closes)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        Topic::StarBands => {
+            let bands = body.get("bands").cloned().unwrap_or_default();
+            if let Ok(bands) = serde_json::from_value::<Vec<StarBandData>>(bands)
+                && !bands.is_empty()
+            {
+                // The set replaces the last one whole: bands only make sense together.
+                sqlx::query("DELETE FROM star_bands").execute(&mut *conn).await?;
+                for b in bands {
+                    sqlx::query("INSERT INTO star_bands (stars, min_score) VALUES (?, ?)")
+                        .bind(i64::from(b.stars))
+                        .bind(i64::from(b.min_score))
+                        .execute(&mut *conn)
+                        .await?;
+                }
             }
         }
         _ => {}
@@ -248,7 +284,57 @@ async fn upsert_hotel(conn: &mut SqliteConnection, h: &HotelBlockData) -> Result
     Ok(())
 }
 
+/// What a local load of station data stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct LoadReport {
+    pub flights: u64,
+    pub passengers: u64,
+}
+
 impl Store {
+    /// Loads a station-data document as central's feed would deliver it, in
+    /// one transaction and through the same code: for a device set up from
+    /// an export (and the demo). The document is checked first; a store
+    /// enrolled for another station refuses it.
+    pub async fn load_station_data(
+        &self,
+        data: &StationData,
+        agents: &[serde_json::Value],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<LoadReport, StoreError> {
+        data.check().map_err(|e| StoreError::Data(format!("station data: {e}")))?;
+        if let Some(enrolled) = self.enrolled_station().await?
+            && enrolled != data.station
+        {
+            return Err(StoreError::Data(format!(
+                "this store is enrolled for {enrolled}, not {}",
+                data.station
+            )));
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('station', ?), ('name_index', '1') \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(&data.station)
+        .execute(&mut *tx)
+        .await?;
+        for (topic, body) in data.feed_items() {
+            match topic {
+                Topic::FlightUpdate => {
+                    crate::sync::apply_flight_update(&mut tx, &body, "local", now).await?;
+                }
+                _ => apply(&mut tx, topic, &body).await?,
+            }
+        }
+        for a in agents {
+            crate::sync::apply_agent(&mut tx, a).await?;
+        }
+        tx.commit().await?;
+        let (flights, passengers) = self.counts().await?;
+        Ok(LoadReport { flights, passengers })
+    }
+
     /// The station central enrolled this store for, if it is enrolled.
     pub async fn enrolled_station(&self) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar("SELECT station FROM sync_enrolment WHERE id = 1")

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gatecare_core::AirportCode;
-use gatecare_demo::{DemoDay, DisruptionKind};
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -45,15 +44,6 @@ impl StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SeedReport {
-    /// False when the store already held data and `reset` was not asked for.
-    pub seeded: bool,
-    pub flights: u64,
-    pub passengers: u64,
-    pub demo_date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -210,245 +200,17 @@ impl Store {
             .transpose()
     }
 
-    /// Loads a demo day. Keeps existing data unless `reset`, in which case the
-    /// station data is replaced in the same transaction (all or nothing).
-    pub async fn seed_demo(&self, day: &DemoDay, reset: bool) -> Result<SeedReport, StoreError> {
-        let (flights, passengers) = self.counts().await?;
-        if flights > 0 && !reset {
-            return Ok(SeedReport { seeded: false, flights, passengers, demo_date: self.demo_date().await? });
-        }
-        // Hash outside the transaction: argon2id is deliberately slow.
-        let mut pin_hashes = Vec::with_capacity(day.agents.len());
-        for a in &day.agents {
-            pin_hashes.push(crate::agents::hash_pin(a.pin)?);
-        }
-
-        let history: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events").fetch_one(&self.pool).await?;
-        if history > 0 {
-            // The ledger is append-only by design: a reset starts a new file.
-            return Err(StoreError::Data(
-                "this store has issuance history; remove the database file to start a new demo".into(),
-            ));
-        }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for table in [
-            "feedback",
-            "enrolments",
-            "name_index",
-            "hotel_allocations",
-            "leases",
-            "sync_events",
-            "star_bands",
-            "agents",
-            "lounges",
-            "hotel_blocks",
-            "segments",
-            "passenger_groups",
-            "loyalty_profiles",
-            "passengers",
-            "disruption_updates",
-            "flight_cabins",
-            "flights",
-            "settings",
-        ] {
-            // Table names are the constants above, never input.
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
-        }
+    /// Marks the store as holding the demo day of `date`: the board then
+    /// shows that day when today has no departures.
+    pub async fn mark_demo_day(&self, date: NaiveDate) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ('demo_date', ?), ('station', ?), ('name_index', '1')",
+            "INSERT INTO settings (key, value) VALUES ('demo_date', ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
-        .bind(day.date.format("%Y-%m-%d").to_string())
-        .bind(day.station.as_str())
-        .execute(&mut *tx)
+        .bind(date.format("%Y-%m-%d").to_string())
+        .execute(&self.pool)
         .await?;
-
-        for f in &day.flights {
-            sqlx::query(
-                "INSERT INTO flights (id, carrier, number, origin, destination, scheduled_departure, \
-                 scheduled_arrival, gate, aircraft) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(f.id.to_string())
-            .bind(f.designator.carrier.as_str())
-            .bind(f.designator.number.as_str())
-            .bind(f.origin.as_str())
-            .bind(f.destination.as_str())
-            .bind(rfc3339(f.scheduled_departure))
-            .bind(rfc3339(f.scheduled_arrival))
-            .bind(&f.gate)
-            .bind(f.aircraft)
-            .execute(&mut *tx)
-            .await?;
-            for c in &f.cabins {
-                sqlx::query(
-                    "INSERT INTO flight_cabins (flight_id, cabin, seats, booked) VALUES (?, ?, ?, ?)",
-                )
-                .bind(f.id.to_string())
-                .bind(c.cabin.as_str())
-                .bind(c.seats as i64)
-                .bind(c.booked as i64)
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some(d) = &f.disruption {
-                sqlx::query(
-                    "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, \
-                     expected_arrival, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(f.id.to_string())
-                .bind(match d.kind {
-                    DisruptionKind::Delay => "delay",
-                    DisruptionKind::Cancellation => "cancellation",
-                })
-                .bind(d.cause)
-                .bind(d.expected_departure.map(rfc3339))
-                .bind(d.expected_arrival.map(rfc3339))
-                .bind(rfc3339(d.recorded_at))
-                .bind(d.recorded_by)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-
-        let mut groups_seen = std::collections::HashSet::new();
-        for p in &day.passengers {
-            if let Some(g) = &p.group
-                && groups_seen.insert(g.group_id)
-            {
-                sqlx::query("INSERT INTO passenger_groups (id, name, flight_id) VALUES (?, ?, ?)")
-                    .bind(g.group_id.to_string())
-                    .bind(&g.group_name)
-                    .bind(p.flight_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for token in
-                crate::lookup::name_tokens(&p.name.surname, &p.name.given_names, p.name.native.as_deref())
-            {
-                sqlx::query("INSERT OR IGNORE INTO name_index (token, passenger_id) VALUES (?, ?)")
-                    .bind(token)
-                    .bind(p.id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let needs: Vec<&str> = p.needs.iter().map(|n| n.as_str()).collect();
-            sqlx::query(
-                "INSERT INTO passengers (id, surname, given_names, native_name, birth_year, nationality, \
-                 lives_in_departure_city, needs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(p.id.to_string())
-            .bind(&p.name.surname)
-            .bind(&p.name.given_names)
-            .bind(&p.name.native)
-            .bind(p.birth_year)
-            .bind(p.nationality)
-            .bind(p.lives_in_departure_city)
-            .bind(needs.join(","))
-            .execute(&mut *tx)
-            .await?;
-            let (ff_airline, ff_number, tier, miles) = match &p.loyalty {
-                Some(l) => (Some(l.airline.to_string()), Some(l.number.clone()), l.tier.as_str(), l.miles),
-                None => (None, None, "none", 0),
-            };
-            let notes =
-                serde_json::to_string(&p.profile.staff_notes).map_err(|e| StoreError::Data(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO loyalty_profiles (passenger_id, ff_airline, ff_number, tier, miles, complaints_filed, \
-                 service_sensitivity, flights_last_12_months, weekday_share_pct, channel, occupation, staff_notes) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(p.id.to_string())
-            .bind(ff_airline)
-            .bind(ff_number)
-            .bind(tier)
-            .bind(miles as i64)
-            .bind(p.profile.complaints_filed as i64)
-            .bind(p.profile.service_sensitivity as i64)
-            .bind(p.profile.flights_last_12_months as i64)
-            .bind(p.profile.weekday_share_pct as i64)
-            .bind(p.profile.channel.as_str())
-            .bind(p.profile.occupation)
-            .bind(notes)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO segments (id, passenger_id, flight_id, pnr, ticket_number, cabin, booking_class, seat, \
-                 check_in_sequence, group_id, group_leader, boarding_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(p.id.to_string())
-            .bind(p.id.to_string())
-            .bind(p.flight_id.to_string())
-            .bind(p.pnr.as_str())
-            .bind(&p.ticket_number)
-            .bind(p.cabin.as_str())
-            .bind(p.booking_class.to_string())
-            .bind(&p.seat)
-            .bind(p.check_in_sequence as i64)
-            .bind(p.group.as_ref().map(|g| g.group_id.to_string()))
-            .bind(p.group.as_ref().is_some_and(|g| g.leader))
-            .bind(&p.boarding_pass)
-            .execute(&mut *tx)
-            .await?;
-        }
-
-        for h in &day.hotels {
-            sqlx::query(
-                "INSERT INTO hotel_blocks (id, station, name, name_zh, address, stars, rooms_total, rooms_left, \
-                 rate_minor, currency, transport, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(h.id.to_string())
-            .bind(day.station.as_str())
-            .bind(h.name)
-            .bind(h.name_zh)
-            .bind(h.address)
-            .bind(h.stars as i64)
-            .bind(h.rooms_total as i64)
-            .bind(h.rooms_left as i64)
-            .bind(h.rate.amount_minor)
-            .bind(h.rate.currency.as_str())
-            .bind(h.transport)
-            .bind(rfc3339(h.valid_from))
-            .bind(rfc3339(h.valid_until))
-            .execute(&mut *tx)
-            .await?;
-        }
-        for l in &day.lounges {
-            sqlx::query("INSERT INTO lounges (id, station, name, operator, location, opens, closes) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .bind(l.id.to_string())
-                .bind(day.station.as_str())
-                .bind(l.name)
-                .bind(l.operator.as_str())
-                .bind(l.location)
-                .bind(l.opens.format("%H:%M").to_string())
-                .bind(l.closes.format("%H:%M").to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
-        // A kiosk holds only its own station's agents.
-        for (a, hash) in day.agents.iter().zip(pin_hashes).filter(|(a, _)| a.station == day.station) {
-            sqlx::query(
-                "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(a.id.to_string())
-            .bind(a.code)
-            .bind(a.name)
-            .bind(a.role.as_str())
-            .bind(a.station.as_str())
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for b in &day.star_bands {
-            sqlx::query("INSERT INTO star_bands (stars, min_score) VALUES (?, ?)")
-                .bind(b.stars as i64)
-                .bind(b.min_score as i64)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        let (flights, passengers) = self.counts().await?;
-        Ok(SeedReport { seeded: true, flights, passengers, demo_date: Some(day.date) })
+        Ok(())
     }
 
     /// Departures from `station` in `[from, until)`, with their current
@@ -553,64 +315,6 @@ pub(crate) fn parse_time(s: String) -> Result<DateTime<Utc>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gatecare_demo::{DemoConfig, generate};
-
-    fn small_day() -> DemoDay {
-        let mut c = DemoConfig::for_date(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
-        c.other_departures = 5;
-        generate(c)
-    }
-
-    #[tokio::test]
-    async fn seeds_once_and_resets_on_request() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested/gatecare.sqlite");
-        let store = Store::open(&path).await.unwrap();
-        let day = small_day();
-        let first = store.seed_demo(&day, false).await.unwrap();
-        assert!(first.seeded);
-        assert_eq!(first.flights, 6);
-        assert_eq!(first.passengers, day.passengers.len() as u64);
-        let again = store.seed_demo(&day, false).await.unwrap();
-        assert!(!again.seeded, "re-runs keep existing data");
-        assert_eq!(again.passengers, first.passengers);
-        let reset = store.seed_demo(&day, true).await.unwrap();
-        assert!(reset.seeded);
-        assert_eq!(reset.passengers, first.passengers);
-        store.close().await;
-        // Reopening runs no migration twice and keeps the data.
-        let store = Store::open(&path).await.unwrap();
-        assert_eq!(store.counts().await.unwrap().1, first.passengers);
-        let hash: String = sqlx::query_scalar("SELECT pin_hash FROM agents WHERE code = 'A1001'")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(!hash.contains("246810"));
-    }
-
-    #[tokio::test]
-    async fn board_shows_cz342_delayed_overnight() {
-        let store = Store::open_in_memory().await.unwrap();
-        let day = small_day();
-        store.seed_demo(&day, false).await.unwrap();
-        let hkg = AirportCode::parse("HKG").unwrap();
-        let from =
-            day.flights.iter().map(|f| f.scheduled_departure).min().unwrap() - chrono::Duration::hours(12);
-        let board = store.flight_board(&hkg, from, from + chrono::Duration::days(2)).await.unwrap();
-        assert_eq!(board.len(), 6);
-        let cz = board.iter().find(|f| f.flight == "CZ342").unwrap();
-        assert_eq!(cz.status, FlightStatus::Delayed);
-        assert_eq!(cz.delay_minutes, 14 * 60);
-        assert_eq!(cz.scheduled_local, "13:30");
-        assert_eq!(cz.expected_local.as_deref(), Some("03:30"));
-        assert_eq!(cz.expected_day_offset, 1);
-        assert_eq!(cz.cause.as_deref(), Some("technical"));
-        assert_eq!(cz.passengers, 180);
-        assert_eq!(cz.destination_city, "Kunming");
-        assert!(board.windows(2).all(|w| w[0].scheduled_departure <= w[1].scheduled_departure));
-    }
-
     #[tokio::test]
     async fn a_file_that_is_not_a_database_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();

@@ -530,37 +530,16 @@ async fn apply_item(
                 .bind(b.to_string())
                 .execute(&mut **tx)
                 .await?;
-            let id = format!("central-{}", item.server_seq);
-            apply_disruption(tx, &id, b, &rfc3339(item.at), &format!("central:{}", s(b, "recorded_by")))
-                .await?;
+            apply_flight_update(tx, b, &format!("central-{}", item.server_seq), item.at).await?;
         }
-        Topic::Agent => {
-            // A console checks PINs offline against these hashes. Malformed
-            // items are skipped: one bad record must not stop the feed.
-            let role = s(b, "role");
-            if s(b, "pin_hash").starts_with("$argon2id$")
-                && matches!(role, "agent" | "supervisor" | "duty_manager")
-                && !s(b, "code").is_empty()
-            {
-                sqlx::query(
-                    "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?) \
-                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, role = excluded.role, \
-                     station = excluded.station, \
-                     failed_attempts = CASE WHEN agents.pin_hash <> excluded.pin_hash THEN 0 ELSE agents.failed_attempts END, \
-                     locked_until = CASE WHEN agents.pin_hash <> excluded.pin_hash THEN NULL ELSE agents.locked_until END, \
-                     pin_hash = excluded.pin_hash",
-                )
-                .bind(format!("central:{}", s(b, "code")))
-                .bind(s(b, "code"))
-                .bind(s(b, "name"))
-                .bind(role)
-                .bind(s(b, "station"))
-                .bind(s(b, "pin_hash"))
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
-        Topic::Flight | Topic::Manifest | Topic::Loyalty | Topic::HotelBlock | Topic::Policy => {
+        Topic::Agent => apply_agent(tx, b).await?,
+        Topic::Flight
+        | Topic::Manifest
+        | Topic::Loyalty
+        | Topic::HotelBlock
+        | Topic::Policy
+        | Topic::Lounge
+        | Topic::StarBands => {
             crate::station::apply(tx, item.topic, b).await?;
         }
         Topic::Conflict => {
@@ -652,6 +631,51 @@ impl Store {
 /// Records a disruption update from the feed when this store knows the
 /// flight and the update is well formed; anything else is skipped (one bad
 /// item must not stop the feed).
+/// A gate agent as central publishes them (`AgentRecord::feed_body`): a
+/// console checks PINs offline against these hashes. Malformed records are
+/// skipped: one bad record must not stop the feed.
+pub(crate) async fn apply_agent(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    b: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let role = s(b, "role");
+    if s(b, "pin_hash").starts_with("$argon2id$")
+        && matches!(role, "agent" | "supervisor" | "duty_manager")
+        && !s(b, "code").is_empty()
+    {
+        sqlx::query(
+                    "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, role = excluded.role, \
+                     station = excluded.station, \
+                     failed_attempts = CASE WHEN agents.pin_hash <> excluded.pin_hash THEN 0 ELSE agents.failed_attempts END, \
+                     locked_until = CASE WHEN agents.pin_hash <> excluded.pin_hash THEN NULL ELSE agents.locked_until END, \
+                     pin_hash = excluded.pin_hash",
+                )
+                .bind(format!("central:{}", s(b, "code")))
+                .bind(s(b, "code"))
+                .bind(s(b, "name"))
+                .bind(role)
+                .bind(s(b, "station"))
+                .bind(s(b, "pin_hash"))
+                .execute(&mut **tx)
+                .await?;
+    }
+    Ok(())
+}
+
+/// A flight's disruption as the operations system published it (station
+/// data's `disruptions`): kept under its own id, so a re-import adds nothing.
+pub(crate) async fn apply_flight_update(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    b: &serde_json::Value,
+    fallback_id: &str,
+    fallback_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let id = Some(s(b, "id")).filter(|i| !i.is_empty()).unwrap_or(fallback_id);
+    let at = DateTime::parse_from_rfc3339(s(b, "recorded_at")).map_or(fallback_at, |t| t.to_utc());
+    apply_disruption(tx, id, b, &rfc3339(at), &format!("central:{}", s(b, "recorded_by"))).await
+}
+
 async fn apply_disruption(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     id: &str,

@@ -3,14 +3,16 @@
 //! tests import to check that station data reaches the kiosks.
 
 use gatecare_sync::station::{
-    BookingData, CabinData, FlightData, GroupData, HotelBlockData, LoyaltyData, StationData,
+    BookingData, CabinData, DisruptionData, FlightData, GroupData, HotelBlockData, LoungeData, LoyaltyData,
+    StarBandData, StationData,
 };
 use uuid::Uuid;
 
 use crate::DemoDay;
 
 /// The station data of `flights` (all flights when empty): the flights,
-/// their bookings and loyalty profiles, and the hotel blocks.
+/// their bookings, loyalty profiles and current disruptions, and the
+/// station's hotel blocks, lounges and star bands.
 pub fn station_data(day: &DemoDay, flights: &[Uuid]) -> StationData {
     let wanted = |id: &Uuid| flights.is_empty() || flights.contains(id);
     let passengers: Vec<_> = day.passengers.iter().filter(|p| wanted(&p.flight_id)).collect();
@@ -102,7 +104,64 @@ pub fn station_data(day: &DemoDay, flights: &[Uuid]) -> StationData {
             })
             .collect(),
         policy: None,
+        lounges: day
+            .lounges
+            .iter()
+            .map(|l| LoungeData {
+                id: l.id,
+                name: l.name.to_owned(),
+                operator: l.operator.to_string(),
+                location: l.location.to_owned(),
+                opens: l.opens.format("%H:%M").to_string(),
+                closes: l.closes.format("%H:%M").to_string(),
+            })
+            .collect(),
+        star_bands: day
+            .star_bands
+            .iter()
+            .map(|b| StarBandData { stars: b.stars, min_score: b.min_score })
+            .collect(),
+        disruptions: day
+            .flights
+            .iter()
+            .filter(|f| wanted(&f.id))
+            .filter_map(|f| f.disruption.as_ref().map(|d| (f, d)))
+            .map(|(f, d)| DisruptionData {
+                // One per flight, the same on every machine.
+                id: Uuid::from_u128(f.id.as_u128() ^ 0xd15_0000_0000_0000_0000),
+                flight_id: f.id,
+                kind: match d.kind {
+                    crate::DisruptionKind::Delay => "delay",
+                    crate::DisruptionKind::Cancellation => "cancellation",
+                }
+                .to_owned(),
+                cause: d.cause.to_owned(),
+                expected_departure: d.expected_departure,
+                expected_arrival: d.expected_arrival,
+                reroute_flight: None,
+                recorded_at: d.recorded_at,
+                recorded_by: d.recorded_by.to_owned(),
+            })
+            .collect(),
     }
+}
+
+/// The demo's gate agents as central publishes them (`admin agent`): the
+/// feed body of each, with its PIN hashed by `hash_pin`.
+pub fn agent_feed_bodies<E>(
+    day: &DemoDay,
+    hash_pin: impl Fn(&str) -> Result<String, E>,
+) -> Result<Vec<serde_json::Value>, E> {
+    day.agents
+        .iter()
+        .filter(|a| a.station == day.station)
+        .map(|a| {
+            Ok(serde_json::json!({
+                "code": a.code, "name": a.name, "role": a.role.as_str(), "station": a.station.as_str(),
+                "pin_hash": hash_pin(a.pin)?,
+            }))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -27,9 +27,18 @@
 //!                      "rate": { "amount_minor": 98000, "currency": "HKD" },
 //!                      "transport": "shuttle every 20 min",
 //!                      "valid_from": "…Z", "valid_until": "…Z" }],
-//!   "policy": "…the airline policy TOML…"
+//!   "policy": "…the airline policy TOML…",
+//!   "lounges": [{ "id": "0194…", "name": "The Wing", "operator": "CX", "location": "Gate 1",
+//!                 "opens": "05:30", "closes": "00:30" }],
+//!   "star_bands": [{ "stars": 6, "min_score": 90 }, …],
+//!   "disruptions": [{ "id": "0194…", "flight_id": "0194…", "kind": "cancellation",
+//!                     "cause": "41", "expected_departure": "…Z", "expected_arrival": "…Z",
+//!                     "reroute_flight": "LH797", "recorded_at": "…Z", "recorded_by": "OPS" }]
 //! }
 //! ```
+//! A disruption is each flight's current state as the operations system
+//! publishes it (a delay with its expected times, or a cancellation with its
+//! re-routing, or none yet); it reaches every device as a `flight_update`.
 //! Every field is checked; one bad record refuses the whole document with
 //! its path, and nothing is published.
 
@@ -63,6 +72,53 @@ pub struct StationData {
     /// before use).
     #[serde(default)]
     pub policy: Option<String>,
+    #[serde(default)]
+    pub lounges: Vec<LoungeData>,
+    #[serde(default)]
+    pub star_bands: Vec<StarBandData>,
+    #[serde(default)]
+    pub disruptions: Vec<DisruptionData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoungeData {
+    pub id: Uuid,
+    pub name: String,
+    /// The carrier (or operator) running it.
+    pub operator: String,
+    pub location: String,
+    /// Local opening hours, `HH:MM`.
+    pub opens: String,
+    pub closes: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StarBandData {
+    pub stars: u8,
+    pub min_score: u8,
+}
+
+/// A flight's disruption as the operations system publishes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisruptionData {
+    pub id: Uuid,
+    pub flight_id: Uuid,
+    /// `delay` or `cancellation`.
+    pub kind: String,
+    /// A cause category or an IATA delay code.
+    pub cause: String,
+    /// A delay's expected times; a cancellation's re-routing (absent: not yet known).
+    #[serde(default)]
+    pub expected_departure: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub expected_arrival: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub reroute_flight: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -288,6 +344,45 @@ impl StationData {
         {
             return Err(bad("policy".into(), "at most 256 KiB"));
         }
+        for (i, l) in self.lounges.iter().enumerate() {
+            let p = |field: &str| format!("lounges[{i}].{field}");
+            text(|| p("name"), &l.name, 80, true)?;
+            text(|| p("operator"), &l.operator, 16, true)?;
+            text(|| p("location"), &l.location, 80, false)?;
+            for (field, t) in [("opens", &l.opens), ("closes", &l.closes)] {
+                chrono::NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| bad(p(field), "HH:MM"))?;
+            }
+        }
+        let mut last_stars = None;
+        for (i, b) in self.star_bands.iter().enumerate() {
+            if !(1..=6).contains(&b.stars) || b.min_score > 100 {
+                return Err(bad(format!("star_bands[{i}]"), "stars 1-6, min_score 0-100"));
+            }
+            if last_stars.is_some_and(|s| s <= b.stars) {
+                return Err(bad(format!("star_bands[{i}]"), "most stars first, each once"));
+            }
+            last_stars = Some(b.stars);
+        }
+        for (i, d) in self.disruptions.iter().enumerate() {
+            let p = |field: &str| format!("disruptions[{i}].{field}");
+            if !matches!(d.kind.as_str(), "delay" | "cancellation") {
+                return Err(bad(p("kind"), "delay or cancellation"));
+            }
+            text(|| p("cause"), &d.cause, 32, true)?;
+            text(|| p("recorded_by"), &d.recorded_by, 32, true)?;
+            if d.kind == "delay" && d.expected_departure.is_none() {
+                return Err(bad(p("expected_departure"), "a delay has an expected departure"));
+            }
+            if let (Some(dep), Some(arr)) = (d.expected_departure, d.expected_arrival)
+                && arr <= dep
+            {
+                return Err(bad(p("expected_arrival"), "must follow the departure"));
+            }
+            if let Some(f) = &d.reroute_flight {
+                gatecare_core::FlightDesignator::parse(f)
+                    .map_err(|e| bad(p("reroute_flight"), e.to_string()))?;
+            }
+        }
         Ok(())
     }
 
@@ -311,6 +406,15 @@ impl StationData {
         }
         if let Some(p) = &self.policy {
             out.push((Topic::Policy, serde_json::json!({ "toml": p })));
+        }
+        for l in &self.lounges {
+            out.push((Topic::Lounge, serde_json::to_value(l).unwrap_or_default()));
+        }
+        if !self.star_bands.is_empty() {
+            out.push((Topic::StarBands, serde_json::json!({ "bands": self.star_bands })));
+        }
+        for d in &self.disruptions {
+            out.push((Topic::FlightUpdate, serde_json::to_value(d).unwrap_or_default()));
         }
         out
     }
@@ -360,6 +464,29 @@ mod tests {
             loyalty: vec![],
             hotel_blocks: vec![],
             policy: Some("[recovery]".into()),
+            lounges: vec![LoungeData {
+                id: Uuid::from_u128(2),
+                name: "The Wing".into(),
+                operator: "CX".into(),
+                location: "Gate 1".into(),
+                opens: "05:30".into(),
+                closes: "00:30".into(),
+            }],
+            star_bands: vec![
+                StarBandData { stars: 6, min_score: 85 },
+                StarBandData { stars: 1, min_score: 0 },
+            ],
+            disruptions: vec![DisruptionData {
+                id: Uuid::from_u128(3),
+                flight_id: Uuid::from_u128(1),
+                kind: "cancellation".into(),
+                cause: "41".into(),
+                expected_departure: Some(t("2026-11-23T10:00:00Z")),
+                expected_arrival: Some(t("2026-11-23T13:00:00Z")),
+                reroute_flight: Some("CZ 3999".into()),
+                recorded_at: t("2026-11-22T08:00:00Z"),
+                recorded_by: "OPS".into(),
+            }],
         }
     }
 
@@ -368,7 +495,19 @@ mod tests {
         let d = sample();
         d.check().unwrap();
         let topics: Vec<Topic> = d.feed_items().into_iter().map(|(t, _)| t).collect();
-        assert_eq!(topics, [Topic::Flight, Topic::Manifest, Topic::Manifest, Topic::Manifest, Topic::Policy]);
+        assert_eq!(
+            topics,
+            [
+                Topic::Flight,
+                Topic::Manifest,
+                Topic::Manifest,
+                Topic::Manifest,
+                Topic::Policy,
+                Topic::Lounge,
+                Topic::StarBands,
+                Topic::FlightUpdate
+            ]
+        );
         let v: serde_json::Value = serde_json::to_value(&d).unwrap();
         assert_eq!(serde_json::from_value::<StationData>(v).unwrap(), d);
     }
@@ -389,6 +528,14 @@ mod tests {
             (Box::new(|d| d.bookings[3].surname = "BAD\u{0}".into()), "bookings[3].surname"),
             (Box::new(|d| d.bookings[0].ticket_number = "12".into()), "bookings[0].ticket_number"),
             (Box::new(|d| d.bookings[0].needs = vec!["jetpack".into()]), "bookings[0].needs"),
+            (Box::new(|d| d.lounges[0].opens = "25:00".into()), "lounges[0].opens"),
+            (Box::new(|d| d.star_bands.reverse()), "star_bands[1]"),
+            (Box::new(|d| d.disruptions[0].kind = "gremlins".into()), "disruptions[0].kind"),
+            (
+                Box::new(|d| d.disruptions[0].reroute_flight = Some("??".into())),
+                "disruptions[0].reroute_flight",
+            ),
+            (Box::new(|d| d.disruptions[0].recorded_by = String::new()), "disruptions[0].recorded_by"),
         ];
         for (break_it, path) in cases {
             let mut d = sample();

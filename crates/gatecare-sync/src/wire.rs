@@ -121,6 +121,10 @@ pub enum Topic {
     HotelBlock,
     /// Station data: the airline policy (TOML).
     Policy,
+    /// Station data: a lounge (elites may be sent there instead of a meal).
+    Lounge,
+    /// Station data: the score each star rating starts at.
+    StarBands,
 }
 
 impl Topic {
@@ -138,6 +142,8 @@ impl Topic {
             Topic::Loyalty => "loyalty",
             Topic::HotelBlock => "hotel_block",
             Topic::Policy => "policy",
+            Topic::Lounge => "lounge",
+            Topic::StarBands => "star_bands",
         }
     }
     pub fn parse(s: &str) -> Option<Topic> {
@@ -154,6 +160,8 @@ impl Topic {
             Topic::Loyalty,
             Topic::HotelBlock,
             Topic::Policy,
+            Topic::Lounge,
+            Topic::StarBands,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
