@@ -327,6 +327,15 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
             .unwrap();
     assert_eq!(synced, 1);
 
+    // One meal timeline everywhere: the flight's timeline gives each item the
+    // time the passenger panel (and so bulk issuance) gives it.
+    let view = store.flight_view(&flight, &policy, night()).await.unwrap();
+    let panel = store.passenger_view(&stayer.passenger_id, &flight, &agent, &policy, night()).await.unwrap();
+    for item in &view.timeline {
+        let same = panel.entitlements.iter().find(|e| e.kind == item.kind && e.ordinal == item.ordinal);
+        assert_eq!(same.map(|e| e.from), Some(item.from), "{item:?}");
+    }
+
     // The history keeps both (after the demo's own delay), newest first.
     let kinds: Vec<_> =
         view.updates.iter().map(|u| (u.kind.as_str(), u.expected_departure.is_some())).collect();

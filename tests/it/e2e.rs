@@ -1403,10 +1403,12 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
     s.finish(outcome).await;
 
     crate::voucher::cups();
+    // A debug build renders the CJK notice slowly on a loaded machine: the
+    // kiosk must not go idle while it prints.
     let (k, _) = Session::start_with(
         "kiosk-cancellation",
         Launch { mode: "kiosk", language: "en" },
-        Extra { now: Some(NIGHT), ..Extra::default() },
+        Extra { now: Some(NIGHT), idle_seconds: Some(300), ..Extra::default() },
     )
     .await
     .expect("start kiosk");

@@ -39,6 +39,8 @@ pub struct Placed {
     pub legal_priority: bool,
     pub group_id: Option<String>,
     pub reason: String,
+    /// The same reason in Chinese.
+    pub reason_zh: String,
 }
 
 pub const ELDERLY_AGE: u16 = 70;
@@ -46,29 +48,53 @@ pub const ELDERLY_AGE: u16 = 70;
 /// An individual's place: class, then more stars, then higher tier, then input order.
 type Key = (PriorityClass, std::cmp::Reverse<u8>, std::cmp::Reverse<LoyaltyTier>, usize);
 
-fn classify(p: &PriorityInput, family_with_infant: bool) -> (PriorityClass, String) {
+fn tier_zh(t: LoyaltyTier) -> &'static str {
+    match t {
+        LoyaltyTier::None => "非会员",
+        LoyaltyTier::Silver => "银卡",
+        LoyaltyTier::Gold => "金卡",
+        LoyaltyTier::Platinum => "白金卡",
+    }
+}
+
+/// The class and why, in English and Chinese.
+fn classify(p: &PriorityInput, family_with_infant: bool) -> (PriorityClass, String, String) {
     if p.needs.contains(&SpecialNeed::Wheelchair) {
         return (
             PriorityClass::LegalPriority,
             "reduced mobility: legal priority (EU261 Art 11; ANAC special assistance)".into(),
+            "行动不便：法定优先（欧盟261号条例第11条；巴西民航局特殊协助）".into(),
         );
     }
     if p.needs.contains(&SpecialNeed::UnaccompaniedMinor) {
         return (
             PriorityClass::LegalPriority,
             "unaccompanied minor: legal priority (EU261 Art 11(2))".into(),
+            "无成人陪伴儿童：法定优先（欧盟261号条例第11(2)条）".into(),
         );
     }
     if family_with_infant {
-        return (PriorityClass::InfantOrElderly, "family travelling with an infant".into());
+        return (
+            PriorityClass::InfantOrElderly,
+            "family travelling with an infant".into(),
+            "携婴儿出行的家庭".into(),
+        );
     }
     if p.needs.contains(&SpecialNeed::Elderly) || p.age.is_some_and(|a| a >= ELDERLY_AGE) {
-        return (PriorityClass::InfantOrElderly, "elderly passenger".into());
+        return (PriorityClass::InfantOrElderly, "elderly passenger".into(), "老年旅客".into());
     }
     if p.stars >= 5 {
-        return (PriorityClass::TopCustomer, format!("{}★ customer: reach out first", p.stars));
+        return (
+            PriorityClass::TopCustomer,
+            format!("{}★ customer: reach out first", p.stars),
+            format!("{}★客户：请主动联系", p.stars),
+        );
     }
-    (PriorityClass::Standard, format!("{}★, tier {}", p.stars, p.tier.as_str()))
+    (
+        PriorityClass::Standard,
+        format!("{}★, tier {}", p.stars, p.tier.as_str()),
+        format!("{}★，{}", p.stars, tier_zh(p.tier)),
+    )
 }
 
 pub fn order(passengers: &[PriorityInput]) -> Vec<Placed> {
@@ -77,12 +103,12 @@ pub fn order(passengers: &[PriorityInput]) -> Vec<Placed> {
         .filter(|p| p.needs.contains(&SpecialNeed::Infant))
         .map(|p| p.pnr.as_str())
         .collect();
-    let keyed: Vec<(usize, PriorityClass, String, Key)> = passengers
+    let keyed: Vec<(usize, PriorityClass, (String, String), Key)> = passengers
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (class, reason) = classify(p, infant_pnrs.contains(p.pnr.as_str()));
-            (i, class, reason, (class, std::cmp::Reverse(p.stars), std::cmp::Reverse(p.tier), i))
+            let (class, en, zh) = classify(p, infant_pnrs.contains(p.pnr.as_str()));
+            (i, class, (en, zh), (class, std::cmp::Reverse(p.stars), std::cmp::Reverse(p.tier), i))
         })
         .collect();
     // A group's key is its best member's.
@@ -111,12 +137,18 @@ pub fn order(passengers: &[PriorityInput]) -> Vec<Placed> {
     sorted
         .into_iter()
         .enumerate()
-        .map(|(place, (i, class, reason, _))| {
+        .map(|(place, (i, class, (reason, reason_zh), _))| {
             let p = &passengers[*i];
-            let reason = match (&p.group_id, p.group_leader) {
-                (Some(_), true) => format!("{reason}; leads a group, placed with its highest-placed member"),
-                (Some(_), false) => format!("{reason}; travels in a group, served with its leader"),
-                _ => reason.clone(),
+            let (reason, reason_zh) = match (&p.group_id, p.group_leader) {
+                (Some(_), true) => (
+                    format!("{reason}; leads a group, placed with its highest-placed member"),
+                    format!("{reason_zh}；团队领队，按团队中排位最前的成员安排"),
+                ),
+                (Some(_), false) => (
+                    format!("{reason}; travels in a group, served with its leader"),
+                    format!("{reason_zh}；团队成员，随领队一起服务"),
+                ),
+                _ => (reason.clone(), reason_zh.clone()),
             };
             Placed {
                 id: p.id.clone(),
@@ -126,6 +158,7 @@ pub fn order(passengers: &[PriorityInput]) -> Vec<Placed> {
                 legal_priority: *class == PriorityClass::LegalPriority,
                 group_id: p.group_id.clone(),
                 reason,
+                reason_zh,
             }
         })
         .collect()

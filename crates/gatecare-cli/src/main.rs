@@ -441,8 +441,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sync::enrol(&path, &central, ca.as_deref(), &code, &device, settings.clock.now()).await?;
         }
         Command::Sync(SyncCommand::Once { db }) => {
-            sync::once(&db.unwrap_or(settings.database.clone()), &settings.device, settings.clock.now())
-                .await?;
+            let path = db.unwrap_or(settings.database.clone());
+            // A store enrolled for another station than configured is refused here too.
+            ledger::open_station(&path, &mut settings).await?.close().await;
+            sync::once(&path, &settings.device, settings.clock.now()).await?;
         }
         Command::Sync(SyncCommand::Status { db }) => {
             sync::status(&db.unwrap_or(settings.database.clone())).await?
@@ -497,7 +499,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Without --date: the board as the console shows it now (earlier
             // flights whose care is open, then today's).
             let board = match date.or(store.demo_date().await?.filter(|d| *d != local_today(&settings))) {
-                None => store.station_board(&settings.station, settings.clock.now()).await?,
+                None => {
+                    let board = store.station_board(&settings.station, settings.clock.now()).await?;
+                    let policy =
+                        store.central_policy().await?.unwrap_or_else(gatecare_care::Policy::default_policy);
+                    store.with_care_owed(board, &policy, settings.clock.now()).await?
+                }
                 Some(date) => {
                     let tz = gatecare_reference::airport(&settings.station)
                         .map(|a| a.tz)

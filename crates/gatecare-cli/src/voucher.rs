@@ -218,18 +218,29 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
     let signer = store.device_signer(args.device, now).await?;
     let fonts = load_fonts()?;
     std::fs::create_dir_all(args.out)?;
-    // Until central certifies the device, a demo root does, so the output can be verified.
-    let root = random_key()?;
-    let mut trust = TrustList::new("GATECARE-DEMO-ROOT", &root, now);
-    trust.certify(
-        &root,
-        &signer.kid,
-        &signer.verifying_key(),
-        settings.station.as_str(),
-        now - Duration::days(1),
-        now + Duration::days(30),
-    );
-    std::fs::write(args.out.join("trust.json"), trust.to_json())?;
+    // An enrolled device writes central's trust list (what merchants hold);
+    // until central certifies it, a demo root does, so the output can be verified.
+    let central_list: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'trust_list'")
+            .fetch_optional(store.pool())
+            .await?;
+    let trust_json = match central_list {
+        Some(list) if store.enrolment().await?.is_some() => list,
+        _ => {
+            let root = random_key()?;
+            let mut trust = TrustList::new("GATECARE-DEMO-ROOT", &root, now);
+            trust.certify(
+                &root,
+                &signer.kid,
+                &signer.verifying_key(),
+                settings.station.as_str(),
+                now - Duration::days(1),
+                now + Duration::days(30),
+            );
+            trust.to_json()
+        }
+    };
+    std::fs::write(args.out.join("trust.json"), trust_json)?;
     let files = if args.per_passenger {
         store
             .voucher_pdfs(&ids, &signer, &fonts, layout, args.out, |d, t| eprint!("\rrendering {d}/{t}"))

@@ -114,6 +114,7 @@ pub struct PriorityRow {
     pub place: usize,
     pub class: PriorityClass,
     pub reason: String,
+    pub reason_zh: String,
     pub reach_out_first: bool,
     /// The passenger as the manifest has them (flattened on the wire).
     #[serde(flatten)]
@@ -651,6 +652,7 @@ impl Store {
                     place: p.place,
                     class: p.class,
                     reason: p.reason,
+                    reason_zh: p.reason_zh,
                     reach_out_first: p.reach_out_first,
                     vouchers: issued.get(&m.passenger_id).copied().unwrap_or(0),
                     passenger: m,

@@ -100,10 +100,23 @@ impl Printer for CupsPrinter {
             let out = run("lpstat", args)?;
             Ok(String::from_utf8_lossy(&out.stdout).lines().any(|l| l.split_whitespace().next() == Some(job)))
         };
-        if listed(&["-o", &self.queue])? {
-            return Ok(JobState::Pending);
+        // A job that has just finished can be in neither list for a moment
+        // (seen under load: gone from the queue, not yet among the
+        // completed): ask again a few times before calling it unknown.
+        let mut completed = false;
+        for attempt in 0..5 {
+            if listed(&["-o", &self.queue])? {
+                return Ok(JobState::Pending);
+            }
+            if listed(&["-W", "completed", "-o", &self.queue])? {
+                completed = true;
+                break;
+            }
+            if attempt < 4 {
+                std::thread::sleep(Duration::from_millis(200));
+            }
         }
-        if listed(&["-W", "completed", "-o", &self.queue])? {
+        if completed {
             // Completed jobs include cancelled and aborted ones; -l says which.
             let out = run("lpstat", &["-l", "-W", "completed", "-o", &self.queue])?;
             let text = String::from_utf8_lossy(&out.stdout);

@@ -212,7 +212,7 @@ impl Settings {
                 "station",
                 self.station.as_str(),
                 format!(
-                    "this device is enrolled with central for {code}; remove the setting or enrol it again"
+                    "this device is enrolled with central for {code}; remove GATECARE_STATION (or `station` in the settings file) or enrol it again"
                 ),
             ));
         }

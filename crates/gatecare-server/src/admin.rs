@@ -216,6 +216,9 @@ pub struct StationImport {
     pub bookings: usize,
     pub profiles: usize,
     pub hotel_blocks: usize,
+    pub lounges: usize,
+    pub star_bands: usize,
+    pub disruptions: usize,
     pub policy: bool,
     pub feed_items: usize,
     pub first_server_seq: Option<i64>,
@@ -224,8 +227,10 @@ pub struct StationImport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StationImportError {
+    // The path and reason are this error's own text: not a `source` as
+    // well, or `{:#}` would print them twice.
     #[error("station data refused, nothing published: {0}")]
-    Invalid(#[from] gatecare_sync::station::StationDataError),
+    Invalid(gatecare_sync::station::StationDataError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -239,7 +244,25 @@ pub async fn import_station_data<D: Database>(
     data: &gatecare_sync::station::StationData,
     now: DateTime<Utc>,
 ) -> Result<StationImport, StationImportError> {
-    data.check()?;
+    data.check().map_err(StationImportError::Invalid)?;
+    // What only central can tell: a disruption names a flight of the same
+    // document (operations publish the flight with it) and a cause the care
+    // engine knows.
+    let flights: std::collections::HashSet<_> = data.flights.iter().map(|f| f.id).collect();
+    for (i, d) in data.disruptions.iter().enumerate() {
+        let bad = |field: &str, reason: &str| {
+            StationImportError::Invalid(gatecare_sync::station::StationDataError {
+                path: format!("disruptions[{i}].{field}"),
+                reason: reason.to_owned(),
+            })
+        };
+        if !flights.contains(&d.flight_id) {
+            return Err(bad("flight_id", "not a flight of this document"));
+        }
+        if gatecare_care::cause::Cause::parse(&d.cause).is_none() {
+            return Err(bad("cause", "not a cause category or an IATA delay code"));
+        }
+    }
     let items = data.feed_items();
     let mut seqs = Vec::with_capacity(items.len());
     for (topic, body) in &items {
@@ -251,6 +274,9 @@ pub async fn import_station_data<D: Database>(
         bookings: data.bookings.len(),
         profiles: data.loyalty.len(),
         hotel_blocks: data.hotel_blocks.len(),
+        lounges: data.lounges.len(),
+        star_bands: data.star_bands.len(),
+        disruptions: data.disruptions.len(),
         policy: data.policy.is_some(),
         feed_items: items.len(),
         first_server_seq: seqs.first().copied(),

@@ -36,7 +36,7 @@ enum Command {
     Serve {
         #[arg(long)]
         listen: Option<String>,
-        /// The airline root key (hex secret), made by `admin root-key init`.
+        /// The file holding the airline root key (hex), made by `admin root-key init`.
         #[arg(long)]
         root_key: Option<PathBuf>,
         /// Serve HTTPS with this certificate chain (PEM) …

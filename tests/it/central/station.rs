@@ -46,6 +46,28 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     bad.bookings[5].pnr = "??".into();
     let e = admin::import_station_data(&c.db, &bad, now()).await.unwrap_err();
     assert!(e.to_string().contains("bookings[5].pnr"), "{e}");
+    assert_eq!(format!("{:#}", anyhow::Error::from(e)).matches("bookings[5].pnr").count(), 1, "said once");
+    // A disruption must name a flight of the document and a cause the care engine knows.
+    let disruption = |flight_id, cause: &str| gatecare_sync::station::DisruptionData {
+        id: uuid::Uuid::now_v7(),
+        flight_id,
+        kind: "delay".into(),
+        cause: cause.into(),
+        expected_departure: Some(cz342.scheduled_departure + Duration::hours(3)),
+        expected_arrival: None,
+        reroute_flight: None,
+        recorded_at: now(),
+        recorded_by: "OPS".into(),
+    };
+    for (d, path) in [
+        (disruption(uuid::Uuid::now_v7(), "41"), "disruptions[0].flight_id"),
+        (disruption(cz342.id, "gremlins"), "disruptions[0].cause"),
+    ] {
+        let mut bad = data.clone();
+        bad.disruptions = vec![d];
+        let e = admin::import_station_data(&c.db, &bad, now()).await.unwrap_err();
+        assert!(e.to_string().contains(path), "{e}");
+    }
     assert_eq!(c.db.totals().await.unwrap(), before);
 
     let report = admin::import_station_data(&c.db, &data, now()).await.unwrap();

@@ -304,6 +304,7 @@ export interface PriorityRow {
   place: number;
   class: 'legal_priority' | 'infant_or_elderly' | 'top_customer' | 'standard';
   reason: string;
+  reason_zh: string;
   reach_out_first: boolean;
   passenger_id: string;
   surname: string;
