@@ -159,6 +159,21 @@ enum LeaseCommand {
 
 #[derive(Subcommand)]
 enum VoucherCommand {
+    /// Enrol a merchant's till with a one-time merchant code
+    /// (`gatecare-central admin enrolment-code --role merchant`); prints the
+    /// token that `voucher redeem` takes.
+    EnrolMerchant {
+        #[arg(long, env = "GATECARE_CENTRAL")]
+        central: String,
+        #[arg(long)]
+        code: String,
+        /// The till's name, as central lists it (e.g. "Noodle bar, gate 40").
+        #[arg(long)]
+        name: String,
+        /// The airline's CA certificate (PEM) for central's HTTPS.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+    },
     /// Write DIR/trust.json, DIR/voucher.pdf (an 80 mm meal voucher for a Chinese passenger) and DIR/voucher.qr.txt.
     Demo {
         #[arg(long)]
@@ -430,6 +445,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ledger::grant_lease(&path, &scope, &key, &device, hours, &by, settings.clock.now()).await?;
         }
         Command::Voucher(VoucherCommand::Demo { out }) => voucher::demo(&out, settings.clock.now())?,
+        Command::Voucher(VoucherCommand::EnrolMerchant { central, code, name, ca }) => {
+            if name.trim().is_empty() || name.len() > 64 {
+                return Err(BadInput("--name: 1 to 64 characters".into()).into());
+            }
+            sync::enrol_merchant(&central, ca.as_deref(), &code, name.trim()).await?;
+        }
         Command::Voucher(VoucherCommand::Redeem { qr, central, token, redemption_id }) => {
             if !sync::redeem(&qr, &central, &token, redemption_id).await? {
                 return Err(NotValid.into());

@@ -27,12 +27,51 @@ pub async fn enrol(
         }
         None => None,
     };
-    // A new device starts with an empty store: enrolment creates it.
+    // A new device starts with an empty store: enrolment creates it (and
+    // removes it again when central refuses, so a retry starts clean).
+    let created = !db.exists();
     let store =
         gatecare_client::Store::open(db).await.with_context(|| format!("opening {}", db.display()))?;
-    let e = store.enrol_with_central_trusting(central, ca_pem.as_deref(), code, device, now).await?;
+    let e = match store.enrol_with_central_trusting(central, ca_pem.as_deref(), code, device, now).await {
+        Ok(e) => e,
+        Err(err) => {
+            store.close().await;
+            if created {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+                }
+            }
+            return Err(err.into());
+        }
+    };
     print_json(&serde_json::json!({
         "enrolled": true, "central": e.central_url, "device_id": e.device_id, "station": e.station, "device": device,
+    }))
+}
+
+/// Enrols a merchant's till with a one-time merchant code and prints the
+/// token `voucher redeem` takes (keep it secret: it redeems vouchers).
+pub async fn enrol_merchant(central: &str, ca: Option<&Path>, code: &str, name: &str) -> anyhow::Result<()> {
+    if !(central.starts_with("http://") || central.starts_with("https://")) {
+        return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
+    }
+    let ca_pem = match ca {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).map_err(|e| BadInput(format!("--ca {}: {e}", p.display())))?)
+        }
+        None => None,
+    };
+    let client = CentralClient::trusting(central, None, ca_pem.as_deref())?;
+    let r = client
+        .enrol(&gatecare_sync::EnrolRequest {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            signing_kid: None,
+            signing_public_key: None,
+        })
+        .await?;
+    print_json(&serde_json::json!({
+        "enrolled": true, "device_id": r.device_id, "station": r.station, "role": r.role, "token": r.token,
     }))
 }
 

@@ -16,7 +16,6 @@ use gatecare_sync::DeviceRole;
 use gatecare_voucher::trust::VoidList;
 
 use super::harness::{TestClock, central, on_both_backends, serve};
-use super::story::Till;
 
 /// 23:45 in Hong Kong on 22 November.
 fn scheduled() -> DateTime<Utc> {
@@ -295,10 +294,36 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let qr = kiosk.store.voucher_sheet(&printed.voucher_id, &signer).await.unwrap().qr_text;
     let trust = admin::trust_list(&c, clock.now()).await.unwrap();
     assert_eq!(gatecare_voucher::verify::verify(&qr, &trust, &VoidList::default(), night).reason, "valid");
-    // The hotel's front desk redeems with the command line, as the README tells it.
-    let till = Till::enrol(&c, &served.url(), "Regal Airport Hotel front desk").await;
+    // The hotel's front desk enrols and redeems with the command line, as the README tells it.
+    let merchant_code =
+        admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
+            .await
+            .unwrap();
+    let url = served.url();
+    let enrolled = tokio::task::spawn_blocking(move || {
+        crate::support::gatecare(
+            &[
+                "voucher",
+                "enrol-merchant",
+                "--central",
+                &url,
+                "--code",
+                &merchant_code,
+                "--name",
+                "Regal front desk",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(enrolled.status.success(), "{}", String::from_utf8_lossy(&enrolled.stderr));
+    let token = serde_json::from_slice::<serde_json::Value>(&enrolled.stdout).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let redeem = |qr: String| {
-        let (url, token) = (served.url(), till.token.clone());
+        let (url, token) = (served.url(), token.clone());
         tokio::task::spawn_blocking(move || {
             crate::support::gatecare(&["voucher", "redeem", &qr, "--central", &url, "--token", &token], &[])
         })

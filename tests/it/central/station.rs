@@ -178,6 +178,21 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
             crate::support::gatecare(&args, &[])
         })
     };
+    // A refused code leaves no store behind, so a retry starts clean.
+    let refused = run(vec![
+        "sync".into(),
+        "enrol".into(),
+        "--db".into(),
+        db_arg.clone(),
+        "--central".into(),
+        url.clone(),
+        "--code".into(),
+        "AAAA-BBBB-CCCC".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(!refused.status.success());
+    assert!(!path.exists(), "no empty store after a refused enrolment");
     let enrol = run(vec![
         "sync".into(),
         "enrol".into(),
