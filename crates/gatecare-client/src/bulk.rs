@@ -41,9 +41,16 @@ pub struct ManifestEntry {
 #[derive(Debug, Clone, Serialize)]
 pub struct BulkSummary {
     pub issued: u32,
+    /// Already held here: printed again.
     pub reprinted: u32,
     /// Passengers owed nothing of this kind yet, with why.
     pub not_due: u32,
+    /// Issued by another device of the station (central told us), or this
+    /// device's own voucher lost to one: not printed here.
+    pub elsewhere: u32,
+    /// Refused for this passenger alone (leased to another device, voided,
+    /// no rooms): the batch goes on.
+    pub skipped: u32,
     /// In priority order.
     pub vouchers: Vec<Issued>,
 }
@@ -259,7 +266,14 @@ impl Store {
             }
         };
         let Some(fs) = self.flight_scenario(flight_id, ctx.now).await? else {
-            return Ok(BulkSummary { issued: 0, reprinted: 0, not_due: 0, vouchers: Vec::new() });
+            return Ok(BulkSummary {
+                issued: 0,
+                reprinted: 0,
+                not_due: 0,
+                elsewhere: 0,
+                skipped: 0,
+                vouchers: Vec::new(),
+            });
         };
         let manifest = self.manifest(flight_id, ctx.policy).await?;
         let year = fs.scenario.scheduled_departure.format("%Y").to_string().parse::<i64>().unwrap_or(2026);
@@ -298,8 +312,14 @@ impl Store {
             };
         }
         let total = placed.len();
-        let mut summary =
-            BulkSummary { issued: 0, reprinted: 0, not_due: 0, vouchers: Vec::with_capacity(total) };
+        let mut summary = BulkSummary {
+            issued: 0,
+            reprinted: 0,
+            not_due: 0,
+            elsewhere: 0,
+            skipped: 0,
+            vouchers: Vec::with_capacity(total),
+        };
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         for (done, p) in placed.iter().enumerate() {
             let Some(m) = by_id.get(p.id.as_str()) else { continue };
@@ -329,6 +349,9 @@ impl Store {
                     Some(Source::Regime(r)) => r.as_str(),
                     _ => "policy",
                 };
+                // Each entitlement under its own savepoint: one passenger's
+                // refusal (issued elsewhere, leased, voided) never stops the batch.
+                sqlx::query("SAVEPOINT bulk_item").execute(&mut *tx).await?;
                 let issued = issue_in(
                     &mut tx,
                     ctx,
@@ -347,7 +370,43 @@ impl Store {
                         details: serde_json::json!({"citation": citation, "source": source, "priority": p.place, "priority_reason": p.reason}),
                     },
                 )
-                .await?;
+                .await;
+                let issued = match issued {
+                    Ok(issued) => {
+                        sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
+                        issued
+                    }
+                    Err(LedgerError::IssuedElsewhere(_)) => {
+                        sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
+                        sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
+                        summary.elsewhere += 1;
+                        continue;
+                    }
+                    Err(
+                        LedgerError::LeasedElsewhere(_)
+                        | LedgerError::Voided(_)
+                        | LedgerError::NoRooms(_)
+                        | LedgerError::Refused(_),
+                    ) => {
+                        sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
+                        sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
+                        summary.skipped += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                // This device's voucher lost a double issuance: the winner's
+                // is the passenger's; printing this one again would hand out
+                // a voucher merchants refuse.
+                let lost: bool =
+                    sqlx::query_scalar("SELECT COUNT(*) > 0 FROM void_list WHERE voucher_id = ?")
+                        .bind(&issued.voucher_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if lost {
+                    summary.elsewhere += 1;
+                    continue;
+                }
                 if issued.reprint {
                     summary.reprinted += 1;
                 } else {

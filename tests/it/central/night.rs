@@ -288,6 +288,38 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     assert!(m1.issued_elsewhere && m1.issued_at_gate, "{m1:?}");
     assert_eq!(m1.citation_zh, "欧盟第261/2004号条例 第9(1)(a)条");
 
+    // A meal the kiosk printed never stops the console's bulk issuance: it is
+    // counted as issued elsewhere and everyone else is served.
+    let kiosk_pax = &data.bookings[6];
+    let (kp, _) =
+        kiosk.store.kiosk_find(&kiosk_pax.pnr, &kiosk_pax.surname, "HKG", now).await.unwrap().unwrap();
+    let kiosk_session = KioskSession { passenger_id: kp, flight_id: flight_id.clone() };
+    let fonts = crate::support::voucher_fonts();
+    kiosk
+        .store
+        .kiosk_print(
+            &kiosk_session,
+            CareKind::Meal,
+            1,
+            None,
+            &policy,
+            kiosk.code,
+            "HKG",
+            &fonts,
+            &printer,
+            dir.path(),
+            now,
+        )
+        .await
+        .unwrap();
+    kiosk.sync(now).await;
+    console.sync(now).await;
+    let bulk =
+        console.store.issue_bulk(&ctx, &flight_id, gatecare_ledger::EntitlementKind::Meal, |_, _| {}).await;
+    let bulk = bulk.expect("the batch goes on");
+    assert_eq!((bulk.elsewhere, bulk.reprinted), (1, 1), "{bulk:?}");
+    assert_eq!(bulk.issued as usize, data.bookings.len() - 2, "{bulk:?}");
+
     // A merchant verifies the printed voucher with central's trust list and redeems it once.
     kiosk.sync(night).await;
     let signer = kiosk.store.device_signer(kiosk.code, now).await.unwrap();

@@ -383,7 +383,14 @@ export interface Issued {
 }
 
 export interface BulkResult {
-  summary: { issued: number; reprinted: number; not_due: number; vouchers: Issued[] };
+  summary: {
+    issued: number;
+    reprinted: number;
+    not_due: number;
+    elsewhere: number;
+    skipped: number;
+    vouchers: Issued[];
+  };
   print_job: string | null;
   print_error: string | null;
 }
