@@ -694,3 +694,52 @@ async fn the_board_shows_cz342_delayed_overnight() {
     assert_eq!(cz.destination_city, "Kunming");
     assert!(board.windows(2).all(|w| w[0].scheduled_departure <= w[1].scheduled_departure));
 }
+
+#[tokio::test]
+async fn flight_numbers_have_one_normal_form_and_a_re_import_corrects_them() {
+    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let day = crate::support::small_day(0);
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap().clone();
+    let mut data = gatecare_demo::station::station_data(&day, &[]);
+    // The airline's export spells it with zeros, as boarding passes do.
+    data.flights[0].number = "0342".into();
+    store
+        .load_station_data(
+            &data,
+            &[],
+            chrono::DateTime::parse_from_rfc3339(crate::support::TEST_NOW).unwrap().to_utc(),
+        )
+        .await
+        .unwrap();
+    let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
+    let p = day.passengers.iter().find(|p| p.flight_id == cz342.id && p.group.is_none()).unwrap();
+    let pass = gatecare_bcbp::parse(&p.boarding_pass).unwrap().pass;
+    assert_eq!(pass.legs[0].flight_number.trim_start_matches('0'), "342");
+    let m = store.match_boarding_pass(&pass, &hkg, crate::support::demo_date()).await.unwrap();
+    assert_eq!(m.map(|m| m.passenger_id), Ok(p.id.to_string()), "a pass of 0342 finds CZ342 from '0342'");
+    // A corrected export renames the flight and lifts a tier; both show.
+    data.flights[0].number = "3420".into();
+    let member = data.loyalty.iter_mut().find(|l| l.tier == "silver").expect("a silver member");
+    member.tier = "gold".into();
+    let member_id = member.passenger_id.to_string();
+    store
+        .load_station_data(
+            &data,
+            &[],
+            chrono::DateTime::parse_from_rfc3339(crate::support::TEST_NOW).unwrap().to_utc(),
+        )
+        .await
+        .unwrap();
+    let number: String = sqlx::query_scalar("SELECT number FROM flights WHERE id = ?")
+        .bind(cz342.id.to_string())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(number, "3420");
+    let tier: String = sqlx::query_scalar("SELECT tier FROM loyalty_profiles WHERE passenger_id = ?")
+        .bind(&member_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(tier, "gold");
+}

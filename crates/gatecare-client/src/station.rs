@@ -102,6 +102,14 @@ pub(crate) async fn apply(
 
 async fn upsert_flight(conn: &mut SqliteConnection, f: &FlightData) -> Result<(), StoreError> {
     let id = f.id.to_string();
+    // One normal form everywhere (the reader's, the screens'): `AC008`,
+    // `AC08` and `AC 8` are flight AC8. A record that does not parse is
+    // skipped like any other bad record.
+    let (Ok(carrier), Ok(number)) =
+        (gatecare_core::CarrierCode::parse(&f.carrier), gatecare_core::FlightNumber::parse(&f.number))
+    else {
+        return Ok(());
+    };
     sqlx::query(
         "INSERT INTO flights (id, carrier, number, origin, destination, scheduled_departure, scheduled_arrival, gate, aircraft) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -110,8 +118,8 @@ async fn upsert_flight(conn: &mut SqliteConnection, f: &FlightData) -> Result<()
            gate = excluded.gate, aircraft = excluded.aircraft",
     )
     .bind(&id)
-    .bind(&f.carrier)
-    .bind(&f.number)
+    .bind(carrier.as_str())
+    .bind(number.as_str())
     .bind(&f.origin)
     .bind(&f.destination)
     .bind(rfc3339(f.scheduled_departure))
@@ -120,6 +128,14 @@ async fn upsert_flight(conn: &mut SqliteConnection, f: &FlightData) -> Result<()
     .bind(&f.aircraft)
     .execute(&mut *conn)
     .await?;
+    // The airline may correct a flight's designator: a re-import changes it,
+    // unless another flight already holds it at that time (then it stays).
+    sqlx::query("UPDATE OR IGNORE flights SET carrier = ?, number = ? WHERE id = ?")
+        .bind(carrier.as_str())
+        .bind(number.as_str())
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
     for c in &f.cabins {
         sqlx::query(
             "INSERT INTO flight_cabins (flight_id, cabin, seats, booked) VALUES (?, ?, ?, ?) \
