@@ -48,6 +48,13 @@ fn today(state: &AppState) -> chrono::NaiveDate {
         .map_or(now.date_naive(), |a| now.with_timezone(&a.tz).date_naive())
 }
 
+/// A passenger the kiosk must not serve alone: the consoles are told.
+async fn request_staff_if_needed(state: &AppState) -> Result<(), UiError> {
+    let s = session(state)?;
+    state.store()?.kiosk_request_staff(&s, &state.settings.device, state.settings.clock.now()).await?;
+    Ok(())
+}
+
 async fn view(state: &AppState, s: &KioskSession) -> Result<KioskView, UiError> {
     Ok(state.store()?.kiosk_view(s, &state.policy, state.settings.clock.now()).await?)
 }
@@ -63,6 +70,7 @@ pub async fn kiosk_scan(state: State<'_, AppState>, pass: String) -> Result<Kios
     let found = store.match_boarding_pass(&parsed.pass, &state.settings.station, today(&state)).await?;
     let m = found.map_err(|_| err("kiosk.no_match", "no booking matches this pass today"))?;
     start(&state, m.passenger_id, m.flight_id);
+    request_staff_if_needed(&state).await?;
     view(&state, &session(&state)?).await
 }
 
@@ -82,6 +90,7 @@ pub async fn kiosk_lookup(
     let (passenger, flight) =
         found.ok_or_else(|| err("kiosk.no_match", "no booking matches this reference and name today"))?;
     start(&state, passenger, flight);
+    request_staff_if_needed(&state).await?;
     view(&state, &session(&state)?).await
 }
 
@@ -101,6 +110,7 @@ pub async fn kiosk_switch(state: State<'_, AppState>, passenger_id: String) -> R
     let next = state.store()?.kiosk_switch(&s, &passenger_id, state.settings.clock.now()).await?;
     let next = next.ok_or_else(|| err("kiosk.no_match", "not a passenger this booking may act for"))?;
     start(&state, next.passenger_id.clone(), next.flight_id.clone());
+    request_staff_if_needed(&state).await?;
     view(&state, &next).await
 }
 

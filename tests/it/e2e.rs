@@ -479,6 +479,9 @@ async fn kiosk_mode_greets_passengers_in_chinese_first() {
 /// 22:30 in Hong Kong: CZ342 (13:30) is nine hours late, two meals are owed.
 const NIGHT: &str = "2026-11-22T14:30:00Z";
 
+/// The gate console's own printer queue (see `voucher::cups_queue`).
+const GATE_QUEUE: &str = "GatecareGatePDF";
+
 fn a_cz342_passenger(day: &gatecare_demo::DemoDay) -> gatecare_demo::Passenger {
     let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").expect("CZ342");
     day.passengers
@@ -946,11 +949,11 @@ async fn agent_console_takes_cz342_from_delay_to_care() {
     if !enabled() {
         return;
     }
-    crate::voucher::cups();
+    crate::voucher::cups_queue(GATE_QUEUE);
     let (s, day) = Session::start_with(
         "agent-console",
         Launch { mode: "agent", language: "en" },
-        Extra { now: Some(NIGHT), agent_idle: Some(30), ..Extra::default() },
+        Extra { now: Some(NIGHT), agent_idle: Some(30), printer: Some(GATE_QUEUE), ..Extra::default() },
     )
     .await
     .expect("start app");

@@ -300,6 +300,13 @@ const QUEUE: &str = "GatecarePDF";
 
 /// One CUPS server and virtual PDF printer for the whole run.
 pub(crate) fn cups() -> CupsPrinter {
+    cups_queue(QUEUE)
+}
+
+/// A real CUPS server (started once per run) with the cups-pdf queue
+/// `queue`. A gate console prints to a queue of its own, as at a real gate:
+/// a whole flight's bulk job must not hold up a kiosk's voucher behind it.
+pub(crate) fn cups_queue(queue: &'static str) -> CupsPrinter {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
         let running = |_: ()| String::from_utf8_lossy(&tool("lpstat", &["-r"]).stdout).contains("is running");
@@ -318,15 +325,20 @@ pub(crate) fn cups() -> CupsPrinter {
             }
             assert!(running(()), "cupsd did not start");
         }
-        if !tool("lpstat", &["-p", QUEUE]).status.success() {
+    });
+    static QUEUES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut ready = QUEUES.lock().unwrap_or_else(|e| e.into_inner());
+    if !ready.contains(&queue) {
+        if !tool("lpstat", &["-p", queue]).status.success() {
             let out = tool(
                 "lpadmin",
-                &["-p", QUEUE, "-E", "-v", "cups-pdf:/", "-m", "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"],
+                &["-p", queue, "-E", "-v", "cups-pdf:/", "-m", "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"],
             );
             assert!(out.status.success(), "lpadmin: {}", String::from_utf8_lossy(&out.stderr));
         }
-    });
-    CupsPrinter { queue: QUEUE.into() }
+        ready.push(queue);
+    }
+    CupsPrinter { queue: queue.into() }
 }
 
 /// cups-pdf writes `<title>-job_<n>.pdf` into the job owner's ~/PDF.

@@ -102,11 +102,24 @@ pub struct FlightView {
     pub hotel_owed_unserved: i64,
     pub hotel_warning: bool,
     pub cabins: Vec<CabinRow>,
+    /// Passengers a kiosk would not serve alone (unaccompanied minors), who
+    /// asked for staff: shown at the top, with their place in the queue.
+    pub staff_requests: Vec<StaffRequestRow>,
     /// The regimes that cover the flight, and why each applies.
     pub regimes: Vec<gatecare_care::rights::RegimeReason>,
     /// Compensation, refund and how to claim, for a passenger without
     /// special needs (what the agent announces and prints for everyone).
     pub rights: Option<crate::rights::Rights>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffRequestRow {
+    pub passenger_id: String,
+    pub name: String,
+    /// Place in the priority list.
+    pub place: usize,
+    pub reason: String,
+    pub requested_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -475,6 +488,27 @@ impl Store {
         let hotel_owed_unserved =
             if hotel_owed { (passengers - counts.try_get::<i64, _>("hotel_served")?).max(0) } else { 0 };
         let cabins = self.cabins(flight_id).await?;
+        let requests = self.staff_requests(flight_id).await?;
+        let mut staff_requests = Vec::with_capacity(requests.len());
+        if !requests.is_empty() {
+            let queue = self.priority_list(flight_id, policy).await?;
+            for r in requests {
+                let Some(row) = queue.iter().find(|q| q.passenger.passenger_id == r.passenger_id) else {
+                    continue;
+                };
+                let p = &row.passenger;
+                staff_requests.push(StaffRequestRow {
+                    name: match &p.native_name {
+                        Some(n) => format!("{n} {}/{}", p.surname, p.given_names),
+                        None => format!("{}/{}", p.surname, p.given_names),
+                    },
+                    passenger_id: r.passenger_id,
+                    place: row.place,
+                    reason: r.reason,
+                    requested_at: r.requested_at,
+                });
+            }
+        }
 
         let (next_update_due, announcement_en, announcement_zh) = match &disruption {
             Some(d) => {
@@ -520,6 +554,7 @@ impl Store {
             hotel_warning: hotel_owed && hotel_owed_unserved > rooms_left,
             hotels,
             cabins,
+            staff_requests,
             regimes,
             rights,
         })

@@ -20,7 +20,7 @@ use sqlx::Row;
 use crate::agents::AuthenticatedAgent;
 use crate::ledger::{IssueContext, IssueRequest, LedgerError};
 use crate::printer::{JobState, Printer};
-use crate::store::{Store, StoreError, parse_time};
+use crate::store::{Store, StoreError, parse_time, rfc3339};
 
 /// Who the kiosk is serving. How long the screen has been idle is the
 /// app's to track (wall time, not the business clock).
@@ -112,6 +112,9 @@ pub struct KioskView {
     pub cases: Vec<crate::recovery::PassengerCase>,
     /// Others on the booking this person may switch to.
     pub booking: Vec<KioskMember>,
+    /// An unaccompanied minor: nothing is issued here; staff come (the
+    /// console was told when the session began).
+    pub needs_staff: bool,
 }
 
 /// A hotel with rooms left, for the passenger to choose.
@@ -140,6 +143,47 @@ pub struct KioskPrint {
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// Passengers a self-service kiosk must not serve alone.
+pub fn needs_staff(needs: &[gatecare_core::SpecialNeed]) -> bool {
+    needs.contains(&gatecare_core::SpecialNeed::UnaccompaniedMinor)
+}
+
+/// A staff request, as the console lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffRequest {
+    pub passenger_id: String,
+    pub reason: String,
+    pub device: String,
+    pub requested_at: DateTime<Utc>,
+}
+
+/// A staff request another device of the station recorded.
+pub(crate) async fn apply_remote_staff_request(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    p: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let Some(at) = DateTime::parse_from_rfc3339(text("requested_at")).ok().map(|t| t.to_utc()) else {
+        return Ok(());
+    };
+    if text("id").is_empty() || text("flight_id").is_empty() || text("passenger_id").is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO staff_requests (id, flight_id, passenger_id, reason, device, requested_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(text("id"))
+    .bind(text("flight_id"))
+    .bind(text("passenger_id"))
+    .bind(text("reason"))
+    .bind(text("device"))
+    .bind(rfc3339(at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Under 18 by birth year (the kiosk cannot know the birthday).
@@ -185,6 +229,65 @@ impl Store {
             }
         }
         Ok(None)
+    }
+
+    /// Tells the station's consoles that this passenger needs staff (an
+    /// unaccompanied minor at the kiosk), once per passenger and flight.
+    /// Returns whether a request was made now.
+    pub async fn kiosk_request_staff(
+        &self,
+        s: &KioskSession,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let needs: Option<String> = sqlx::query_scalar("SELECT needs FROM passengers WHERE id = ?")
+            .bind(&s.passenger_id)
+            .fetch_optional(self.pool())
+            .await?;
+        if !needs_staff(&crate::bulk::parse_needs(needs.as_deref().unwrap_or_default())) {
+            return Ok(false);
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let reason = "unaccompanied minor at the kiosk";
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let n = sqlx::query(
+            "INSERT INTO staff_requests (id, flight_id, passenger_id, reason, device, requested_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (flight_id, passenger_id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&s.flight_id)
+        .bind(&s.passenger_id)
+        .bind(reason)
+        .bind(device)
+        .bind(rfc3339(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            let payload = serde_json::json!({
+                "id": id, "flight_id": s.flight_id, "passenger_id": s.passenger_id, "reason": reason,
+                "device": device, "requested_at": now,
+            });
+            crate::ledger::append_sync(&mut tx, "staff_requested", &payload, now).await?;
+        }
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// The staff requests of a flight, oldest first.
+    pub async fn staff_requests(&self, flight_id: &str) -> Result<Vec<StaffRequest>, StoreError> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT passenger_id, reason, device, requested_at FROM staff_requests WHERE flight_id = ? \
+             ORDER BY requested_at",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(passenger_id, reason, device, at)| {
+                Ok(StaffRequest { passenger_id, reason, device, requested_at: parse_time(at)? })
+            })
+            .collect()
     }
 
     /// Who else on this passenger's booking (same PNR, same flight) the
@@ -296,6 +399,7 @@ impl Store {
         let mut entitlements = Vec::new();
         let mut refund_option = false;
         let mut rights = None;
+        let needs_staff = needs_staff(&crate::bulk::parse_needs(&needs));
         if let Some(d) = &latest {
             let kind: String = d.try_get("kind")?;
             flight.cause = Some(d.try_get("cause")?);
@@ -339,7 +443,7 @@ impl Store {
                 if let Some(at) = chosen {
                     eval = eval.refund_chosen(at);
                 }
-                refund_option = eval.refund_option && chosen.is_none();
+                refund_option = eval.refund_option && chosen.is_none() && !needs_staff;
                 rights = Some(crate::rights::rights(&sc, &eval, chosen));
                 let issued: Vec<(String, String)> = sqlx::query_as(
                     "SELECT entitlement_key, serial FROM ledger_events WHERE passenger_id = ? AND flight_id = ? AND event = 'issued'",
@@ -378,7 +482,8 @@ impl Store {
                         printable: matches!(
                             item.kind,
                             CareKind::Meal | CareKind::Transport | CareKind::Hotel
-                        ) && !item.passenger_pays,
+                        ) && !item.passenger_pays
+                            && !needs_staff,
                         issued_serial: issued
                             .iter()
                             .find(|(k, _)| k.ends_with(&suffix))
@@ -404,6 +509,7 @@ impl Store {
             member,
             cases,
             booking,
+            needs_staff,
             passenger: KioskPassenger {
                 surname: r.try_get("surname")?,
                 given_names: r.try_get("given_names")?,

@@ -457,6 +457,9 @@ async fn apply_item(
                 let at = b.get("at").and_then(|v| v.as_str()).unwrap_or("");
                 crate::console::apply_remote_reroute(tx, p, at).await?;
             }
+            if s(b, "kind") == "staff_requested" {
+                crate::kiosk::apply_remote_staff_request(tx, p).await?;
+            }
             if s(b, "kind") == "refund_chosen" {
                 crate::rights::apply_remote(tx, p, s(b, "device")).await?;
             }

@@ -23,10 +23,12 @@ pub enum EventKind {
     RefundChosen,
     /// A passenger of a cancelled flight re-routed apart from the flight's default.
     PassengerRerouted,
+    /// A passenger the kiosk must not serve alone asked for staff.
+    StaffRequested,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Issued,
         EventKind::Voided,
         EventKind::Reprinted,
@@ -39,6 +41,7 @@ impl EventKind {
         EventKind::DisruptionUpdated,
         EventKind::RefundChosen,
         EventKind::PassengerRerouted,
+        EventKind::StaffRequested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl EventKind {
             EventKind::DisruptionUpdated => "disruption_updated",
             EventKind::RefundChosen => "refund_chosen",
             EventKind::PassengerRerouted => "passenger_rerouted",
+            EventKind::StaffRequested => "staff_requested",
         }
     }
 

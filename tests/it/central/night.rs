@@ -66,11 +66,12 @@ fn station_data() -> (gatecare_sync::station::StationData, uuid::Uuid) {
         b.flight_id = flight;
         b.boarding_pass = None;
         b.needs.clear();
-        if i < 3 {
-            b.pnr = family.clone();
-        }
+        // The family shares one booking; everyone else has a booking of their own.
+        b.pnr = if i < 3 { family.clone() } else { format!("NGT{i:03}") };
     }
     data.bookings[5].needs = vec!["wheelchair".into()];
+    data.bookings[4].needs = vec!["unaccompanied_minor".into()];
+    data.bookings[4].birth_year = Some(2015);
     // The family: an adult, her 10-year-old, and an adult of another name.
     data.bookings[0].birth_year = Some(1984);
     data.bookings[1].birth_year = Some(2016);
@@ -236,6 +237,45 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     // Two days later it has gone.
     let gone = console.store.station_board(&hkg, scheduled() + Duration::hours(49)).await.unwrap();
     assert!(gone.iter().all(|f| f.id != flight_id));
+
+    // An unaccompanied minor gets nothing printed by herself: staff are called
+    // to her, and the console shows it at the top with her place in the queue.
+    let umnr = &data.bookings[4];
+    let (umnr_id, _) = kiosk.store.kiosk_find(&umnr.pnr, &umnr.surname, "HKG", now).await.unwrap().unwrap();
+    let umnr_session = KioskSession { passenger_id: umnr_id.clone(), flight_id: flight_id.clone() };
+    assert!(kiosk.store.kiosk_request_staff(&umnr_session, kiosk.code, now).await.unwrap());
+    assert!(!kiosk.store.kiosk_request_staff(&umnr_session, kiosk.code, now).await.unwrap(), "once");
+    let uv = kiosk.store.kiosk_view(&umnr_session, &policy, now).await.unwrap();
+    assert!(uv.needs_staff && !uv.refund_option);
+    assert!(uv.entitlements.iter().any(|e| e.due) && uv.entitlements.iter().all(|e| !e.printable));
+    let printed_alone = kiosk
+        .store
+        .kiosk_print(
+            &umnr_session,
+            CareKind::Meal,
+            1,
+            None,
+            &policy,
+            kiosk.code,
+            "HKG",
+            &crate::support::voucher_fonts(),
+            &printer,
+            dir.path(),
+            now,
+        )
+        .await;
+    assert!(printed_alone.is_err(), "Rust refuses what the screen does not offer");
+    kiosk.sync(now).await;
+    console.sync(now).await;
+    let cv = console.store.flight_view(&flight_id, &policy, now).await.unwrap();
+    let request = cv.staff_requests.first().expect("the console is told");
+    assert_eq!(request.passenger_id, umnr_id);
+    let queue = console.store.priority_list(&flight_id, &policy).await.unwrap();
+    let row = queue.iter().find(|r| r.passenger.passenger_id == umnr_id).unwrap();
+    assert_eq!(
+        (row.place, row.class),
+        (request.place, gatecare_care::priority::PriorityClass::LegalPriority)
+    );
 
     // The family at the kiosk: the mother may open her child, not the other adult.
     let mum = &data.bookings[0];

@@ -157,6 +157,8 @@ export interface KioskView {
     minor: boolean;
   };
   booking: KioskMember[];
+  /** An unaccompanied minor: nothing is issued here, staff come. */
+  needs_staff: boolean;
   flight: {
     flight: string;
     destination: string;
@@ -296,6 +298,7 @@ export interface FlightView {
   hotel_owed_unserved: number;
   hotel_warning: boolean;
   cabins: CabinRow[];
+  staff_requests: { passenger_id: string; name: string; place: number; reason: string; requested_at: string }[];
   regimes: RegimeReason[];
   rights: Rights | null;
 }
