@@ -10,6 +10,19 @@ use gatecare_sync::{RedeemRequest, RedeemResponse};
 
 use crate::{BadInput, ledger, print_json};
 
+/// Checks `--central` and reads `--ca` (the airline's CA, PEM), if given.
+fn central_and_ca(central: &str, ca: Option<&Path>) -> anyhow::Result<Option<String>> {
+    if !(central.starts_with("http://") || central.starts_with("https://")) {
+        return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
+    }
+    Ok(match ca {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).map_err(|e| BadInput(format!("--ca {}: {e}", p.display())))?)
+        }
+        None => None,
+    })
+}
+
 pub async fn enrol(
     db: &Path,
     central: &str,
@@ -18,15 +31,7 @@ pub async fn enrol(
     device: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    if !(central.starts_with("http://") || central.starts_with("https://")) {
-        return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
-    }
-    let ca_pem = match ca {
-        Some(p) => {
-            Some(std::fs::read_to_string(p).map_err(|e| BadInput(format!("--ca {}: {e}", p.display())))?)
-        }
-        None => None,
-    };
+    let ca_pem = central_and_ca(central, ca)?;
     // A new device starts with an empty store: enrolment creates it (and
     // removes it again when central refuses, so a retry starts clean).
     let created = !db.exists();
@@ -52,15 +57,7 @@ pub async fn enrol(
 /// Enrols a merchant's till with a one-time merchant code and prints the
 /// token `voucher redeem` takes (keep it secret: it redeems vouchers).
 pub async fn enrol_merchant(central: &str, ca: Option<&Path>, code: &str, name: &str) -> anyhow::Result<()> {
-    if !(central.starts_with("http://") || central.starts_with("https://")) {
-        return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
-    }
-    let ca_pem = match ca {
-        Some(p) => {
-            Some(std::fs::read_to_string(p).map_err(|e| BadInput(format!("--ca {}: {e}", p.display())))?)
-        }
-        None => None,
-    };
+    let ca_pem = central_and_ca(central, ca)?;
     let client = CentralClient::trusting(central, None, ca_pem.as_deref())?;
     let r = client
         .enrol(&gatecare_sync::EnrolRequest {
