@@ -323,17 +323,19 @@ impl Store {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         for (done, p) in placed.iter().enumerate() {
             let Some(m) = by_id.get(p.id.as_str()) else { continue };
-            let mut s = fs.scenario.clone();
-            s.passenger = PassengerFacts::from_needs(&m.needs, m.lives_in_departure_city);
-            if crate::console::rerouted_kind(s.disruption)
-                && let Some((dep, arr)) = reroutes.get(p.id.as_str())
-            {
-                s.reroute = Some((parse_time(dep.clone())?, parse_time(arr.clone())?));
-            }
-            let mut eval = gatecare_care::evaluate(&s, ctx.policy);
-            if let Some(at) = refunds.get(p.id.as_str()) {
-                eval = eval.refund_chosen(parse_time(at.clone())?);
-            }
+            // The same case as the passenger's own screens, from maps read
+            // once for the flight instead of a look-up per passenger.
+            let own = match reroutes.get(p.id.as_str()) {
+                Some((dep, arr)) => Some((parse_time(dep.clone())?, parse_time(arr.clone())?)),
+                None => None,
+            };
+            let s = crate::rights::passenger_scenario(
+                &fs.scenario,
+                PassengerFacts::from_needs(&m.needs, m.lives_in_departure_city),
+                own,
+            );
+            let refund_at = refunds.get(p.id.as_str()).cloned().map(parse_time).transpose()?;
+            let eval = crate::rights::evaluate_passenger(&s, ctx.policy, refund_at);
             let due: Vec<_> =
                 eval.care.iter().filter(|i| i.due && i.kind == care_kind && !i.passenger_pays).collect();
             if due.is_empty() {

@@ -11,7 +11,6 @@ use gatecare_care::Policy;
 use gatecare_care::cause::Cause;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_care::priority::{PriorityClass, order};
-use gatecare_care::scenario::PassengerFacts;
 use gatecare_care::stars::{FactorScore, lifetime_value, rate};
 use gatecare_core::{Cabin, LoyaltyTier, Money, SpecialNeed};
 use serde::{Deserialize, Serialize};
@@ -777,21 +776,11 @@ impl Store {
         .collect::<Result<_, StoreError>>()?;
         let mut entitlements = Vec::new();
         let mut rights = None;
-        let refund_chosen = self.refund_chosen_at(passenger_id, flight_id).await?;
-        let reroute = self.passenger_reroute(flight_id, passenger_id).await?;
-        if let Some(fs) = self.flight_scenario(flight_id, now).await? {
-            let mut s = fs.scenario;
-            s.passenger =
-                PassengerFacts::from_needs(&needs, r.try_get::<i64, _>("lives_in_departure_city")? != 0);
-            if let Some(own) = reroute.as_ref().filter(|_| rerouted_kind(s.disruption)) {
-                s.reroute = Some((own.departure, own.arrival));
-            }
-            let mut eval = gatecare_care::evaluate(&s, policy);
-            if let Some(at) = refund_chosen {
-                eval = eval.refund_chosen(at);
-            }
-            rights = Some(crate::rights::rights(&s, &eval, refund_chosen));
-            for i in eval.care {
+        let case = self.passenger_case(flight_id, passenger_id, policy, now).await?;
+        let reroute = case.as_ref().and_then(|c| c.reroute.clone());
+        if let Some(c) = case {
+            rights = Some(crate::rights::rights(&c.scenario, &c.evaluation, c.refund_chosen_at));
+            for i in c.evaluation.care {
                 entitlements.push(EntitlementRow {
                     kind: i.kind,
                     ordinal: i.ordinal,

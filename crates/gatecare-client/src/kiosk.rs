@@ -9,7 +9,6 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use gatecare_care::Policy;
 use gatecare_care::evaluate::{CareKind, Source};
-use gatecare_care::scenario::PassengerFacts;
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
 use gatecare_ledger::offline::OfflineLimits;
@@ -423,28 +422,18 @@ impl Store {
                 "delay" if flight.delay_minutes > 0 => "delayed",
                 _ => "on_time",
             };
-            if let Some(fs) = self.flight_scenario(&s.flight_id, now).await? {
-                let mut sc = fs.scenario;
-                sc.passenger = PassengerFacts::from_needs(
-                    &crate::bulk::parse_needs(&needs),
-                    r.try_get::<i64, _>("lives_in_departure_city")? != 0,
-                );
+            if let Some(case) = self.passenger_case(&s.flight_id, &s.passenger_id, policy, now).await? {
                 // A re-routing of this passenger's own replaces the flight's.
-                if crate::console::rerouted_kind(sc.disruption)
-                    && let Some(own) = self.passenger_reroute(&s.flight_id, &s.passenger_id).await?
+                if let Some(own) =
+                    case.reroute.clone().filter(|_| crate::console::rerouted_kind(case.scenario.disruption))
                 {
-                    sc.reroute = Some((own.departure, own.arrival));
                     flight.expected_local = Some(local(own.departure, tz));
                     flight.expected_day_offset = day_offset(own.departure, scheduled, tz);
                     flight.reroute_flight = own.reroute_flight;
                 }
-                let mut eval = gatecare_care::evaluate(&sc, policy);
-                let chosen = self.refund_chosen_at(&s.passenger_id, &s.flight_id).await?;
-                if let Some(at) = chosen {
-                    eval = eval.refund_chosen(at);
-                }
+                let (sc, eval, chosen) = (&case.scenario, &case.evaluation, case.refund_chosen_at);
                 refund_option = eval.refund_option && chosen.is_none() && !needs_staff;
-                rights = Some(crate::rights::rights(&sc, &eval, chosen));
+                rights = Some(crate::rights::rights(sc, eval, chosen));
                 let issued: Vec<(String, String)> = sqlx::query_as(
                     "SELECT entitlement_key, serial FROM ledger_events WHERE passenger_id = ? AND flight_id = ? AND event = 'issued'",
                 )

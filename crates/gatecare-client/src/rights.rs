@@ -59,7 +59,71 @@ pub fn rights(s: &Scenario, e: &Evaluation, chosen: Option<DateTime<Utc>>) -> Ri
     }
 }
 
+/// The flight's scenario for one passenger: their needs, and their own
+/// re-routing where an agent set one (it replaces the flight's).
+pub(crate) fn passenger_scenario(
+    flight: &Scenario,
+    facts: gatecare_care::scenario::PassengerFacts,
+    own_reroute: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Scenario {
+    let mut s = flight.clone();
+    s.passenger = facts;
+    if let Some(times) = own_reroute.filter(|_| crate::console::rerouted_kind(s.disruption)) {
+        s.reroute = Some(times);
+    }
+    s
+}
+
+/// The evaluation of a passenger's scenario, care ended at a refund choice.
+pub(crate) fn evaluate_passenger(
+    s: &Scenario,
+    policy: &gatecare_care::Policy,
+    refund_chosen_at: Option<DateTime<Utc>>,
+) -> Evaluation {
+    let e = gatecare_care::evaluate(s, policy);
+    match refund_chosen_at {
+        Some(at) => e.refund_chosen(at),
+        None => e,
+    }
+}
+
+/// One passenger's case on a disrupted flight, as every per-passenger screen
+/// and paper reads it (the kiosk, the passenger panel, the notice), so they agree.
+pub struct PassengerCase {
+    pub scenario: Scenario,
+    pub evaluation: Evaluation,
+    pub refund_chosen_at: Option<DateTime<Utc>>,
+    pub reroute: Option<crate::console::PassengerRerouted>,
+}
+
 impl Store {
+    /// The passenger's case, or None while the flight has no disruption.
+    pub async fn passenger_case(
+        &self,
+        flight_id: &str,
+        passenger_id: &str,
+        policy: &gatecare_care::Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PassengerCase>, StoreError> {
+        let Some(fs) = self.flight_scenario(flight_id, now).await? else { return Ok(None) };
+        let facts: Option<(String, i64)> =
+            sqlx::query_as("SELECT needs, lives_in_departure_city FROM passengers WHERE id = ?")
+                .bind(passenger_id)
+                .fetch_optional(self.pool())
+                .await?;
+        let (needs, lives_here) = facts.unwrap_or_default();
+        let facts = gatecare_care::scenario::PassengerFacts::from_needs(
+            &crate::bulk::parse_needs(&needs),
+            lives_here != 0,
+        );
+        let reroute = self.passenger_reroute(flight_id, passenger_id).await?;
+        let refund_chosen_at = self.refund_chosen_at(passenger_id, flight_id).await?;
+        let scenario =
+            passenger_scenario(&fs.scenario, facts, reroute.as_ref().map(|r| (r.departure, r.arrival)));
+        let evaluation = evaluate_passenger(&scenario, policy, refund_chosen_at);
+        Ok(Some(PassengerCase { scenario, evaluation, refund_chosen_at, reroute }))
+    }
+
     /// When this passenger chose a refund on this flight, if they did.
     pub async fn refund_chosen_at(
         &self,
@@ -97,10 +161,10 @@ impl Store {
         if !booked {
             return Err(LedgerError::Invalid(format!("no booking of {passenger_id} on {flight_id}")));
         }
-        let offered = match self.flight_scenario(flight_id, now).await? {
-            Some(fs) => gatecare_care::evaluate(&fs.scenario, policy).refund_option,
-            None => false,
-        };
+        let offered = self
+            .passenger_case(flight_id, passenger_id, policy, now)
+            .await?
+            .is_some_and(|c| c.evaluation.refund_option);
         if !offered {
             return Err(LedgerError::Refused("no refund is offered on this flight".into()));
         }
@@ -170,7 +234,9 @@ impl Store {
         policy: &gatecare_care::Policy,
         now: DateTime<Utc>,
     ) -> Result<Option<gatecare_voucher::pdf::NoticeSheet>, StoreError> {
-        let Some(fs) = self.flight_scenario(flight_id, now).await? else { return Ok(None) };
+        let Some(case) = self.passenger_case(flight_id, passenger_id, policy, now).await? else {
+            return Ok(None);
+        };
         let p = sqlx::query(
             "SELECT p.surname, p.given_names, p.native_name, f.carrier || f.number AS flight, f.scheduled_departure \
              FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
@@ -182,13 +248,11 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::Data(format!("no booking of {passenger_id} on {flight_id}")))?;
         use sqlx::Row;
-        let chosen = self.refund_chosen_at(passenger_id, flight_id).await?;
-        let e = gatecare_care::evaluate(&fs.scenario, policy);
-        let r = rights(&fs.scenario, &e, chosen);
+        let r = rights(&case.scenario, &case.evaluation, case.refund_chosen_at);
         if r.notices.is_empty() {
             return Ok(None);
         }
-        let tz = fs.scenario.origin.tz;
+        let tz = case.scenario.origin.tz;
         let scheduled = parse_time(p.try_get("scheduled_departure")?)?.with_timezone(&tz);
         let name = match p.try_get::<Option<String>, _>("native_name")? {
             Some(n) => format!(
@@ -200,8 +264,10 @@ impl Store {
                 format!("{}/{}", p.try_get::<String, _>("surname")?, p.try_get::<String, _>("given_names")?)
             }
         };
-        let carrier =
-            fs.scenario.carrier_record.map_or_else(|| fs.scenario.carrier.to_string(), |c| c.name.clone());
+        let carrier = case
+            .scenario
+            .carrier_record
+            .map_or_else(|| case.scenario.carrier.to_string(), |c| c.name.clone());
         let mut sections = Vec::new();
         for n in &r.notices {
             let contact = format!("{} · {} · {}", n.body.name_zh, n.body.name, n.body.contact);
@@ -213,7 +279,7 @@ impl Store {
             sections.push((n.title_en.clone(), en));
         }
         Ok(Some(gatecare_voucher::pdf::NoticeSheet {
-            issuer: format!("{carrier} · {}", fs.scenario.origin.code),
+            issuer: format!("{carrier} · {}", case.scenario.origin.code),
             heading: format!(
                 "{name} · {} · {} ({})",
                 p.try_get::<String, _>("flight")?,

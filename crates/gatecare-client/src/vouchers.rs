@@ -168,15 +168,11 @@ impl Store {
             None => (None, None, false, None),
         };
         // A passenger re-routed apart from the flight travels at their own time.
-        let own = match cancelled {
-            true => {
-                self.passenger_reroute(
-                    &r.try_get::<String, _>("flight_id")?,
-                    &r.try_get::<String, _>("passenger_id")?,
-                )
-                .await?
-            }
-            false => None,
+        let own = if cancelled {
+            let (flight, passenger): (String, String) = (r.try_get("flight_id")?, r.try_get("passenger_id")?);
+            self.passenger_reroute(&flight, &passenger).await?
+        } else {
+            None
         };
         let (expected, reroute_flight) = match own {
             Some(o) => (Some(o.departure), o.reroute_flight.or(reroute_flight)),
