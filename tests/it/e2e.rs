@@ -500,7 +500,9 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
     let (s, day) = Session::start_with(
         "kiosk-print",
         Launch { mode: "kiosk", language: "en" },
-        Extra { now: Some(NIGHT), ..Extra::default() },
+        // A device name of its own: other kiosks of the run print
+        // HKG-K01-000001 too, and cups-pdf names files by serial.
+        Extra { now: Some(NIGHT), device: Some("HKG-K05"), ..Extra::default() },
     )
     .await
     .expect("start app");
@@ -525,7 +527,7 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
         let done = s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
         let serial = done
             .split_whitespace()
-            .find(|w| w.starts_with("HKG-K01-"))
+            .find(|w| w.starts_with("HKG-K05-"))
             .map(|w| w.trim_end_matches('.'))
             .unwrap_or_default()
             .to_owned();
@@ -541,7 +543,7 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
             .ok_or_else(|| anyhow::anyhow!("cups-pdf wrote no file for {serial}"))?;
         let qr = crate::voucher::decode_qr(&printed);
         let store = gatecare_client::Store::open(&s.db()).await?;
-        let public: String = sqlx::query_scalar("SELECT public_hex FROM device_keys WHERE kid = 'HKG-K01#1'")
+        let public: String = sqlx::query_scalar("SELECT public_hex FROM device_keys WHERE kid = 'HKG-K05#1'")
             .fetch_one(store.pool())
             .await?;
         let root = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
@@ -551,7 +553,7 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
             .ok_or_else(|| anyhow::anyhow!("bad device key"))?;
         trust.certify(
             &root,
-            "HKG-K01#1",
+            "HKG-K05#1",
             &key,
             "HKG",
             now - chrono::Duration::days(1),
