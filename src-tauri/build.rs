@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "kiosk_print_notice",
     "agent_reprint",
     "agent_bulk",
+    "agent_print_again",
     "kiosk_complaint",
     "agent_cases",
     "agent_case_open",

@@ -8,6 +8,7 @@ use gatecare_client::bulk::BulkSummary;
 use gatecare_client::console::{
     DisruptionEntry, FlightView, PassengerReroute, PassengerView, PriorityRow, Upgrades,
 };
+use gatecare_client::vouchers::VoucherPrint;
 use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, Issued, LockoutPolicy, Mode};
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
@@ -214,7 +215,7 @@ fn one() -> u32 {
 /// engine says is due) never needs approval; goodwill and upgrades go
 /// through the authority limits, and above them need an approver's PIN.
 #[tauri::command]
-pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<Issued, UiError> {
+pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<VoucherPrint, UiError> {
     let a = agent(&state)?;
     let store = state.store()?;
     let settings = &state.settings;
@@ -251,9 +252,10 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
             )
         }
         EntitlementKind::Goodwill => {
-            let v = req.value_minor.ok_or_else(|| err("ledger.invalid", "enter the goodwill amount"))?;
+            let v =
+                req.value_minor.ok_or_else(|| err("goodwill.amount_invalid", "enter the goodwill amount"))?;
             if !(1..=10_000_000).contains(&v) {
-                return Err(err("ledger.invalid", "the goodwill amount is out of range"));
+                return Err(err("goodwill.amount_invalid", "the goodwill amount is out of range"));
             }
             Money::new(v, currency)
         }
@@ -279,8 +281,9 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
         (None, r) => r.chars().take(300).collect(),
     };
     let ctx = issue_context(&state, &a, now);
+    // An agent's issue of a voided entitlement is its replacement.
     let issued = store
-        .issue(
+        .issue_or_replace(
             &ctx,
             &IssueRequest {
                 passenger_id: req.passenger_id.clone(),
@@ -304,7 +307,7 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
         )
         .await;
     match issued {
-        Ok(i) => Ok(i),
+        Ok(i) => print_one(&state, i).await,
         // The code names who must approve, so the screen can ask for them.
         Err(gatecare_client::LedgerError::NeedsApproval { approver, reason }) => Err(UiError {
             code: match approver {
@@ -323,6 +326,22 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
     }
 }
 
+/// Prints one voucher on the console's printer: rendered, journalled, then
+/// submitted and waited for on a blocking thread. When the paper does not
+/// come out, the result carries the QR for the screen.
+async fn print_one(state: &AppState, issued: Issued) -> Result<VoucherPrint, UiError> {
+    use gatecare_client::printer::Printer;
+    let store = state.store()?;
+    let now = state.settings.clock.now();
+    let printer_name = state.printer.name();
+    let spool = std::env::temp_dir().join("gatecare-spool");
+    let prepared = store
+        .prepare_print(issued, &state.settings.device, state.fonts()?, &printer_name, &spool, now)
+        .await
+        .map_err(|e| err(e.code(), e.to_string()))?;
+    crate::commands::print_prepared(state, prepared).await
+}
+
 #[tauri::command]
 pub async fn agent_void(
     state: State<'_, AppState>,
@@ -331,8 +350,8 @@ pub async fn agent_void(
 ) -> Result<(), UiError> {
     let a = agent(&state)?;
     let settings = &state.settings;
-    if reason.trim().is_empty() {
-        return Err(err("ledger.invalid", "say why the voucher is voided"));
+    if reason.trim().chars().count() < 3 {
+        return Err(err("void.reason_required", "say why the voucher is voided"));
     }
     let ctx = issue_context(&state, &a, settings.clock.now());
     Ok(state.store()?.void(&ctx, &voucher_id, reason.trim()).await?)
@@ -381,11 +400,12 @@ pub async fn agent_print_notice(
 }
 
 #[tauri::command]
-pub async fn agent_reprint(state: State<'_, AppState>, voucher_id: String) -> Result<Issued, UiError> {
+pub async fn agent_reprint(state: State<'_, AppState>, voucher_id: String) -> Result<VoucherPrint, UiError> {
     let a = agent(&state)?;
     let settings = &state.settings;
     let ctx = issue_context(&state, &a, settings.clock.now());
-    Ok(state.store()?.reprint(&ctx, &voucher_id, "reprinted at the gate").await?)
+    let issued = state.store()?.reprint(&ctx, &voucher_id, "reprinted at the gate").await?;
+    print_one(&state, issued).await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -397,9 +417,12 @@ pub struct BulkProgress {
 #[derive(Debug, Serialize)]
 pub struct BulkResult {
     pub summary: BulkSummary,
-    /// The flight's vouchers went to the printer as one job.
-    pub print_job: Option<String>,
+    /// The batch's vouchers printed as one job.
+    pub printed: bool,
     pub print_error: Option<&'static str>,
+    /// When the paper did not come out: each voucher's QR for the screen,
+    /// and the ids to print again.
+    pub unprinted: Vec<gatecare_client::vouchers::VoucherQr>,
 }
 
 /// Issues every due meal (or transport) on the flight in priority order,
@@ -434,26 +457,60 @@ pub async fn agent_bulk(
     touch(&state);
     let fresh: Vec<String> =
         summary.vouchers.iter().filter(|v| !v.reprint).map(|v| v.voucher_id.clone()).collect();
-    if fresh.is_empty() {
-        return Ok(BulkResult { summary, print_job: None, print_error: None });
+    let (printed, print_error, unprinted) = print_batch(&state, &fresh, &format!("bulk-{flight_id}")).await?;
+    Ok(BulkResult { summary, printed, print_error, unprinted })
+}
+
+/// Prints again vouchers whose paper did not come out (each a reprint in
+/// the ledger), as one job.
+#[tauri::command]
+pub async fn agent_print_again(
+    state: State<'_, AppState>,
+    voucher_ids: Vec<String>,
+) -> Result<BulkResult, UiError> {
+    let a = agent(&state)?;
+    let store = state.store()?;
+    let ctx = issue_context(&state, &a, state.settings.clock.now());
+    let mut summary = BulkSummary::default();
+    for id in &voucher_ids {
+        let issued = store.reprint(&ctx, id, "printed again: the printer failed").await?;
+        summary.reprinted += 1;
+        summary.vouchers.push(issued);
     }
+    let (printed, print_error, unprinted) = print_batch(&state, &voucher_ids, "again").await?;
+    Ok(BulkResult { summary, printed, print_error, unprinted })
+}
+
+/// One job for a batch of vouchers, waited for; on failure the QRs.
+async fn print_batch(
+    state: &AppState,
+    voucher_ids: &[String],
+    name: &str,
+) -> Result<(bool, Option<&'static str>, Vec<gatecare_client::vouchers::VoucherQr>), UiError> {
+    if voucher_ids.is_empty() {
+        return Ok((false, None, Vec::new()));
+    }
+    let settings = &state.settings;
+    let store = state.store()?;
+    let now = settings.clock.now();
     let fonts = state.fonts()?;
     let signer = store.device_signer(&settings.device, now).await?;
-    let pdf =
-        store.flight_pdf(&fresh, &signer, fonts, gatecare_voucher::pdf::Layout::Receipt80, |_, _| {}).await?;
-    let spool = std::env::temp_dir().join("gatecare-spool");
-    std::fs::create_dir_all(&spool).map_err(|e| err("print.failed", e.to_string()))?;
-    let file = spool.join(format!("bulk-{flight_id}-{}.pdf", now.timestamp()));
-    std::fs::write(&file, pdf).map_err(|e| err("print.failed", e.to_string()))?;
+    let layout = gatecare_voucher::pdf::Layout::Receipt80;
+    let pdf = store.flight_pdf(voucher_ids, &signer, fonts, layout, |_, _| {}).await?;
     let printer = state.printer.clone();
-    let submitted = tauri::async_runtime::spawn_blocking(move || {
-        use gatecare_client::printer::Printer;
-        printer.submit(&file, gatecare_voucher::pdf::Layout::Receipt80.media(), "gatecare bulk vouchers")
+    let spool = std::env::temp_dir().join(format!("gatecare-spool-{}", std::process::id()));
+    let name = format!("{name}-{}", uuid::Uuid::now_v7());
+    // A receipt printer cuts about a voucher a second: wait for all of them.
+    let within = std::time::Duration::from_secs((30 + voucher_ids.len() as u64).min(900));
+    let outcome = tauri::async_runtime::spawn_blocking(move || {
+        gatecare_client::printer::print_document_within(&printer, &spool, &name, &pdf, layout.media(), within)
     })
     .await
     .map_err(|e| err("print.failed", e.to_string()))?;
-    Ok(match submitted {
-        Ok(job) => BulkResult { summary, print_job: Some(job), print_error: None },
-        Err(e) => BulkResult { summary, print_job: None, print_error: Some(e.code()) },
-    })
+    let error = match outcome {
+        Ok(gatecare_client::printer::JobState::Completed) => return Ok((true, None, Vec::new())),
+        Ok(_) => "print.failed",
+        Err(e) => e.code(),
+    };
+    Ok((false, Some(error), store.voucher_qrs(voucher_ids, &signer).await?))
 }

@@ -129,6 +129,23 @@ pub struct NoticePrint {
     pub error: Option<&'static str>,
 }
 
+/// Prints a voucher already rendered to the spool and journals the outcome.
+/// `lp` and `lpstat` block for up to 30 s: they run off the async workers.
+pub(crate) async fn print_prepared(
+    state: &AppState,
+    prepared: gatecare_client::vouchers::PreparedPrint,
+) -> Result<gatecare_client::vouchers::VoucherPrint, UiError> {
+    use gatecare_client::printer::Printer;
+    let printer = state.printer.clone();
+    let printer_name = printer.name();
+    let job = prepared.clone();
+    let outcome =
+        tauri::async_runtime::spawn_blocking(move || gatecare_client::vouchers::print_file(&printer, &job))
+            .await
+            .map_err(|e| UiError { code: "print.failed", message: e.to_string() })?;
+    Ok(state.store()?.finish_print(prepared, outcome, &printer_name, state.settings.clock.now()).await?)
+}
+
 /// Renders a passenger's written notice of rights and prints it.
 pub(crate) async fn print_notice(
     state: &AppState,

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use gatecare_care::evaluate::CareKind;
 use gatecare_client::Mode;
-use gatecare_client::kiosk::{KioskHotel, KioskPrint, KioskSession, KioskView};
+use gatecare_client::kiosk::{KioskHotel, KioskSession, KioskView};
 use gatecare_client::printer::Printer;
+use gatecare_client::vouchers::VoucherPrint;
 use tauri::State;
 
 use crate::commands::{UiError, err};
@@ -128,7 +129,7 @@ pub async fn kiosk_print(
     kind: CareKind,
     ordinal: u32,
     hotel: Option<String>,
-) -> Result<KioskPrint, UiError> {
+) -> Result<VoucherPrint, UiError> {
     require_mode(&state, Mode::Kiosk)?;
     let s = session(&state)?;
     let fonts = state.fonts()?;
@@ -152,15 +153,7 @@ pub async fn kiosk_print(
         )
         .await
         .map_err(|e| err(e.code(), e.to_string()))?;
-    // `lp` and `lpstat` block for up to 30 s: keep them off the async workers.
-    let printer = state.printer.clone();
-    let job = prepared.clone();
-    let outcome =
-        tauri::async_runtime::spawn_blocking(move || gatecare_client::kiosk::print_file(&printer, &job))
-            .await
-            .map_err(|e| err("print.failed", e.to_string()))?;
-    let printed = store.kiosk_finish_print(prepared, outcome, &printer_name, settings.clock.now()).await?;
-    Ok(printed)
+    crate::commands::print_prepared(&state, prepared).await
 }
 
 /// Prints the session passenger's written notice of rights on the receipt printer.

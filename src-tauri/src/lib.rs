@@ -111,6 +111,7 @@ pub fn run() -> anyhow::Result<()> {
             agent::agent_print_notice,
             kiosk::kiosk_print_notice,
             agent::agent_reprint,
+            agent::agent_print_again,
             agent::agent_bulk,
             sync::sync_conflicts,
         ])

@@ -36,18 +36,21 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         kind: kind.into(),
         cause: cause.into(),
         expected_departure: hours.map(|h| scheduled + Duration::hours(h)),
+        delay_minutes: None,
         departure_local: None,
         reroute_flight: None,
     };
-    for (bad, why) in [
-        (entry("delay", "gremlins", Some(14)), "unknown cause"),
-        (entry("delay", "technical", None), "a delay needs a new time"),
-        (entry("delay", "technical", Some(-1)), "before the schedule"),
-        (entry("delay", "technical", Some(100)), "beyond 72 h"),
-        (entry("hijack", "technical", Some(2)), "unknown kind"),
+    // Each problem has its own code, so the form shows it beside its field.
+    for (bad, code) in [
+        (entry("delay", "gremlins", Some(14)), "disruption.cause_unknown"),
+        (entry("delay", "00", Some(14)), "disruption.cause_unknown"),
+        (entry("delay", "technical", None), "disruption.delay_out_of_range"),
+        (entry("delay", "technical", Some(-1)), "disruption.delay_out_of_range"),
+        (entry("delay", "technical", Some(100)), "disruption.delay_out_of_range"),
+        (entry("hijack", "technical", Some(2)), "ledger.invalid"),
     ] {
         let r = store.record_disruption(&flight, &bad, &agent, "HKG-K01", night()).await;
-        assert!(matches!(r, Err(LedgerError::Invalid(_))), "{why}: {r:?}");
+        assert_eq!(r.as_ref().map_err(|e| e.code()).err(), Some(code), "{bad:?}: {r:?}");
     }
     let before: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM disruption_updates").fetch_one(store.pool()).await.unwrap();
@@ -68,6 +71,8 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         ("delay", "technical", "A1001")
     );
     assert_eq!(now.delay_minutes, 14 * 60);
+    // The code entered is kept beside its category, for the form to reopen with.
+    assert_eq!(now.iata_code, Some(41));
     assert_eq!(view.updates.len() as i64, after, "every change kept, newest first");
     // Passengers hear again within 30 minutes of the change.
     assert_eq!(view.next_update_due, Some(night() + Duration::minutes(30)));
@@ -103,6 +108,18 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
     assert_eq!(synced, 1);
     let pending = store.unacked_events(10).await.unwrap();
     gatecare_sync::CheckedBatch::new(&pending).expect("a disruption event is a valid sync event");
+
+    // The form sends hours and minutes; Rust makes the new departure of them.
+    let by_minutes = DisruptionEntry { delay_minutes: Some(5 * 60 + 30), ..entry("delay", "041", None) };
+    store
+        .record_disruption(&flight, &by_minutes, &agent, "HKG-K01", night() + Duration::minutes(5))
+        .await
+        .unwrap();
+    let view = store.flight_view(&flight, &policy, night() + Duration::minutes(5)).await.unwrap();
+    let now = view.disruption.as_ref().unwrap();
+    assert_eq!((now.delay_minutes, now.iata_code, now.cause.as_str()), (330, Some(41), "technical"));
+    assert_eq!(now.expected_departure, Some(view.scheduled_departure + Duration::minutes(330)));
+    assert_eq!(view.updates[1].delay_minutes, 14 * 60, "the earlier record stays in the history");
 }
 
 #[tokio::test]
@@ -242,15 +259,16 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
         kind: "cancellation".into(),
         cause: "technical".into(),
         expected_departure: None,
+        delay_minutes: None,
         departure_local: local.map(|t| t.parse().unwrap()),
         reroute_flight: reroute.map(str::to_owned),
     };
-    for (bad, why) in [
-        (cancel(Some("2026-11-23T09:15:00"), Some("??")), "not a flight"),
-        (cancel(Some("2026-11-27T09:15:00"), Some("CZ3402")), "beyond 72 h"),
+    for (bad, code) in [
+        (cancel(Some("2026-11-23T09:15:00"), Some("??")), "disruption.reroute_flight_invalid"),
+        (cancel(Some("2026-11-27T09:15:00"), Some("CZ3402")), "disruption.reroute_out_of_range"),
     ] {
         let r = store.record_disruption(&flight, &bad, &agent, "HKG-C01", night()).await;
-        assert!(matches!(r, Err(LedgerError::Invalid(_))), "{why}: {r:?}");
+        assert_eq!(r.as_ref().map_err(|e| e.code()).err(), Some(code), "{bad:?}: {r:?}");
     }
 
     // Not yet known: cancelled, no time anywhere, care at once.

@@ -218,9 +218,13 @@ impl Session {
     async fn wait_issued(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
+            // Issued and printed, or issued with the printer's failure shown.
             if let Ok(el) = self.client.find(Locator::Css("[data-testid=pax-notice]")).await
-                && el.text().await?.contains("Issued")
+                && el.text().await?.contains("Printed")
             {
+                return Ok(());
+            }
+            if self.client.find(Locator::Css("[data-testid=pax-print-failed]")).await.is_ok() {
                 return Ok(());
             }
             if let Ok(el) = self.client.find(Locator::Css("[data-testid=pax-error]")).await {
@@ -1430,6 +1434,7 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
             kind: "cancellation".into(),
             cause: "41".into(),
             expected_departure: None,
+            delay_minutes: None,
             departure_local: Some("2026-11-23T09:15:00".parse()?),
             reroute_flight: Some("CZ3402".into()),
         };
@@ -1459,4 +1464,263 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
     })
     .await;
     k.finish(outcome).await;
+}
+
+/// One station, two devices (issue #21): a kiosk prints a passenger's meal
+/// and sends an unaccompanied minor to staff; the gate console shows the
+/// kiosk's voucher in the passenger view (marked with the kiosk) and the
+/// minor's request at the top, issues meals to everyone else in bulk,
+/// prints, reprints, voids with a reason and issues a replacement, and its
+/// disruption form reopens with what was recorded.
+#[tokio::test]
+async fn a_kiosk_and_a_console_act_as_one_station() {
+    if !enabled() {
+        return;
+    }
+    crate::voucher::cups();
+    crate::voucher::cups_queue(GATE_QUEUE);
+    let c = E2eCentral::start().await;
+    let (central, served) = (c.central.clone(), &c.served);
+    let kiosk_code = c.code().await;
+    let console_code = c.code().await;
+
+    // 1. The kiosk: an adult prints a meal; a child travelling alone is
+    // told staff are coming and prints nothing.
+    let (s, day) = Session::start_with(
+        "station-kiosk",
+        Launch { mode: "kiosk", language: "en" },
+        Extra { now: Some(NIGHT), central: Some((served.url(), kiosk_code)), ..Extra::default() },
+    )
+    .await
+    .expect("start kiosk");
+    let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").expect("CZ342").clone();
+    let on_flight = || day.passengers.iter().filter(|p| p.flight_id == f.id);
+    let adult = on_flight()
+        .find(|p| p.group.is_none() && p.needs.is_empty() && p.birth_year < 1990)
+        .expect("an adult without special needs")
+        .clone();
+    let minor = on_flight()
+        .find(|p| p.needs.contains(&gatecare_core::SpecialNeed::UnaccompaniedMinor))
+        .expect("an unaccompanied minor")
+        .clone();
+    let outcome = bounded(async {
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", adult.boarding_pass)).await?;
+        s.click("[data-testid=print-meal-1]").await?;
+        s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
+        s.click("[data-testid=kiosk-finish]").await?;
+        s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", minor.boarding_pass)).await?;
+        s.wait_text("[data-testid=kiosk-staff-coming]", "staff is on the way").await?;
+        ensure!(
+            s.client.find(Locator::Css("[data-testid=print-meal-1]")).await.is_err(),
+            "the kiosk offers a child travelling alone a print of her own"
+        );
+        s.snap("kiosk-minor-en").await?;
+        s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=kiosk-staff-coming]", "工作人员").await?;
+        s.snap("kiosk-minor-zh-CN").await?;
+        // Both reach central.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let kinds: Vec<String> = sqlx::query_scalar(
+                "SELECT kind FROM feed_items WHERE kind IN ('issued', 'staff_requested') ORDER BY server_seq",
+            )
+            .fetch_all(central.db.pool())
+            .await?;
+            if kinds == ["issued", "staff_requested"] {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "central has {kinds:?}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(())
+    })
+    .await;
+    s.finish(outcome).await;
+
+    // 2. The gate console of the same station.
+    let (s, _) = Session::start_with(
+        "station-console",
+        Launch { mode: "agent", language: "en" },
+        Extra {
+            now: Some(NIGHT),
+            central: Some((served.url(), console_code)),
+            device: Some("HKG-G01"),
+            printer: Some(GATE_QUEUE),
+            ..Extra::default()
+        },
+    )
+    .await
+    .expect("start console");
+    let value = |css: &'static str| {
+        let client = s.client.clone();
+        async move {
+            let v = client
+                .execute("return document.querySelector(arguments[0]).value;", vec![css.into()])
+                .await?;
+            anyhow::Ok(v.as_str().unwrap_or_default().to_owned())
+        }
+    };
+    let outcome = bounded(async {
+        // The console catches up with the station's feed within seconds.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let store = gatecare_client::Store::open(&s.db()).await?;
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM remote_vouchers").fetch_one(store.pool()).await?;
+            store.close().await;
+            if n == 1 {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "the console has {n} vouchers of other devices");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        s.sign_in("A1001", "246810").await?;
+        s.click("[data-testid=open-flight][data-flight=CZ342]").await?;
+        s.wait_text("[data-testid=flight-title]", "CZ342").await?;
+        // The child's request is at the top, with her place in the queue.
+        let request = s.wait_text("[data-testid=staff-requests]", &minor.name.surname).await?;
+        ensure!(request.contains("No. "), "{request}");
+
+        // The adult's panel: the kiosk's meal, marked with the kiosk, not offered again.
+        s.press(&format!("[data-testid=priority-row][data-passenger='{}']", adult.id)).await?;
+        s.wait_text("[data-testid=held-meal-1]", "HKG-K01").await?;
+        s.wait_attr("[data-testid=pax-vouchers] li[data-kind=meal]", "data-device", "HKG-K01").await?;
+        ensure!(
+            s.client.find(Locator::Css("[data-testid=issue-meal-1]")).await.is_err(),
+            "meal offered again"
+        );
+        s.snap_at("[data-testid=pax-vouchers]", "agent-passenger-kiosk-voucher-en").await?;
+        // The panel covers the header: the switch is pressed as a tap ends.
+        s.press("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=held-meal-1]", "已由 HKG-K01 发放").await?;
+        s.snap_at("[data-testid=pax-vouchers]", "agent-passenger-kiosk-voucher-zh-CN").await?;
+        s.press("[data-testid=lang-en]").await?;
+        s.press("[data-testid=pax-close]").await?;
+        s.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("[data-testid=bulk-meals]"))
+            .await?;
+        ensure!(
+            s.client.find(Locator::Css("[data-testid=passenger-panel]")).await.is_err(),
+            "the panel stays open"
+        );
+
+        // Bulk: everyone else owed gets a meal; the kiosk's is counted, not stalled on.
+        s.press("[data-testid=bulk-meals]").await?;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while s.client.find(Locator::Css("[data-testid=bulk-summary]")).await.is_err() {
+            if let Ok(e) = s.client.find(Locator::Css("[data-testid=console-error]")).await {
+                bail!("bulk issuance failed: {:?} {}", e.attr("data-code").await?, e.text().await?);
+            }
+            ensure!(Instant::now() < deadline, "no bulk summary");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let summary = s.text("[data-testid=bulk-summary]").await?;
+        ensure!(summary.contains("1 issued on another device"), "{summary}");
+        if let Ok(e) = s.client.find(Locator::Css("[data-testid=bulk-print-failed]")).await {
+            bail!("the bulk job did not print: {:?} {}", e.attr("data-code").await?, e.text().await?);
+        }
+        s.wait_text("[data-testid=bulk-printed]", "Printed as one job").await?;
+
+        // Another passenger: reprint, void with a reason, replace.
+        let other = on_flight()
+            .find(|p| p.id != adult.id && p.group.is_none() && p.needs.is_empty())
+            .expect("another passenger");
+        s.press(&format!("[data-testid=priority-row][data-passenger='{}']", other.id)).await?;
+        s.wait_text("[data-testid=held-meal-1]", "HKG-G01-").await?;
+        s.press("[data-testid=pax-reprint]").await?;
+        s.wait_text_for("[data-testid=pax-notice]", "again", 60).await?;
+        s.press("[data-testid=pax-void]").await?;
+        // Blank words are refused beside the field.
+        s.set_value("[data-testid=pax-void-reason]", "   ").await?;
+        s.press("[data-testid=pax-void-confirm]").await?;
+        s.wait_attr("[data-testid=pax-void-error]", "data-code", "void.reason_required").await?;
+        s.set_value("[data-testid=pax-void-reason]", "Torn at the noodle bar").await?;
+        s.press("[data-testid=pax-void-confirm]").await?;
+        s.wait_text("[data-testid=pax-notice]", "replacement").await?;
+        s.wait_text("[data-testid=pax-vouchers]", "Torn at the noodle bar").await?;
+        s.press("[data-testid=replace-meal-1]").await?;
+        s.wait_text_for("[data-testid=pax-notice]", "Printed", 60).await?;
+        s.wait_text("[data-testid=pax-vouchers]", "replaces").await?;
+        s.snap_at("[data-testid=pax-vouchers]", "agent-passenger-replacement-en").await?;
+        s.press("[data-testid=pax-close]").await?;
+
+        // The disruption form opens on the record; a change is shown before it is saved.
+        s.set_value("[data-testid=disruption-cause]", "41").await?;
+        s.set_value("[data-testid=disruption-hours]", "5").await?;
+        s.set_value("[data-testid=disruption-minutes]", "30").await?;
+        let change = s.wait_text("[data-testid=disruption-change]", "5 h 30").await?;
+        ensure!(change.contains("IATA 41"), "{change}");
+        s.snap_at("[data-testid=disruption-form]", "agent-disruption-change-en").await?;
+        s.click("[data-testid=disruption-save]").await?;
+        s.wait_text("[data-testid=disruption-saved]", "within 30 minutes").await?;
+        s.wait_text("[data-testid=disruption-history]", "IATA 41").await?;
+        s.click("[data-testid=back]").await?;
+        s.click("[data-testid=open-flight][data-flight=CZ342]").await?;
+        s.wait_text("[data-testid=flight-title]", "CZ342").await?;
+        s.wait_text("[data-testid=disruption-save]", "Nothing to change").await?;
+        let reopened = (
+            value("[data-testid=disruption-cause]").await?,
+            value("[data-testid=disruption-hours]").await?,
+            value("[data-testid=disruption-minutes]").await?,
+        );
+        ensure!(reopened == ("41".into(), "5".into(), "30".into()), "{reopened:?}");
+
+        // Central took the replacement as a replacement.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let t = gatecare_server_database::Database::totals(&central.db).await?;
+            let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feed_items WHERE kind = 'voided'")
+                .fetch_one(central.db.pool())
+                .await?;
+            if events == 1 {
+                ensure!(t.conflicts == 0, "central saw a double issuance: {t:?}");
+                break;
+            }
+            ensure!(Instant::now() < deadline, "central has no void yet");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(())
+    })
+    .await;
+    s.finish(outcome).await;
+
+    // 3. A console whose printer is missing: the voucher is issued, the QR
+    // is on the screen, and printing again is offered.
+    let (s, day) = Session::start_with(
+        "console-no-printer",
+        Launch { mode: "agent", language: "en" },
+        Extra {
+            now: Some(NIGHT),
+            printer: Some("NoSuchPrinter"),
+            device: Some("HKG-G02"),
+            ..Extra::default()
+        },
+    )
+    .await
+    .expect("start console");
+    let p = day
+        .passengers
+        .iter()
+        .find(|p| p.flight_id == f.id && p.group.is_none() && p.needs.is_empty())
+        .expect("a passenger")
+        .clone();
+    let outcome = bounded(async {
+        s.sign_in("A1001", "246810").await?;
+        s.click("[data-testid=open-flight][data-flight=CZ342]").await?;
+        s.press(&format!("[data-testid=priority-row][data-passenger='{}']", p.id)).await?;
+        s.press("[data-testid=issue-meal-1]").await?;
+        let failed = s.wait_text_for("[data-testid=pax-print-failed]", "did not print", 60).await?;
+        ensure!(failed.contains("HKG-G02-000001") && failed.contains("valid"), "{failed}");
+        s.client.find(Locator::Css("[data-testid=pax-qr] svg")).await.context("the QR on the screen")?;
+        s.snap_at("[data-testid=pax-print-failed]", "agent-print-failed-en").await?;
+        s.press("[data-testid=pax-print-again]").await?;
+        s.wait_text_for("[data-testid=pax-print-failed]", "did not print", 60).await?;
+        Ok(())
+    })
+    .await;
+    s.finish(outcome).await;
 }

@@ -743,3 +743,63 @@ async fn flight_numbers_have_one_normal_form_and_a_re_import_corrects_them() {
         .unwrap();
     assert_eq!(tier, "gold");
 }
+
+/// A store at schema 0014 with another device's voucher keeps it when 0015
+/// turns `remote_issuance` into one row per voucher (`remote_vouchers`).
+#[tokio::test]
+async fn remote_issuance_survives_the_move_to_one_row_per_voucher() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("migrations");
+    std::fs::create_dir(&old).unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gatecare-client/migrations");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0015" {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let path = dir.path().join("store.sqlite");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO remote_issuance (entitlement_key, voucher_id, device, flight_id, passenger_id, kind, server_seq, actor) \
+         VALUES ('CZ342/2026-11-22/7840000000001/meal/1', 'V-REMOTE', 'dev-uuid', 'F1', 'P1', 'meal', 7, 'KIOSK:HKG-K02')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let store = Store::open(&path).await.unwrap();
+    let row: (String, String, String, Option<String>, i64) =
+        sqlx::query_as("SELECT voucher_id, entitlement_key, device, actor, server_seq FROM remote_vouchers")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        row,
+        (
+            "V-REMOTE".into(),
+            "CZ342/2026-11-22/7840000000001/meal/1".into(),
+            "dev-uuid".into(),
+            Some("KIOSK:HKG-K02".into()),
+            7
+        )
+    );
+    // The station's picture reads it, without the times it did not keep.
+    let (serial, issued_at, remote): (String, String, i64) = sqlx::query_as(
+        "SELECT serial, issued_at, remote FROM station_vouchers WHERE voucher_id = 'V-REMOTE'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((serial.as_str(), issued_at.as_str(), remote), ("", "", 1));
+    let old_table: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'remote_issuance'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(old_table, 0);
+}

@@ -101,6 +101,17 @@ impl Cause {
     }
 }
 
+/// The IATA delay code in `s` ("41", "041"), if it is one of the codes
+/// [`Cause::parse`] knows.
+pub fn iata_code(s: &str) -> Option<u8> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let code: u8 = t.parse().ok()?;
+    IATA_CODES.iter().any(|(lo, hi, _)| (*lo..=*hi).contains(&code)).then_some(code)
+}
+
 impl Cause {
     /// How the cause is explained to passengers, in English and Chinese.
     /// The cause as an announcement says it after "because of".
@@ -219,6 +230,16 @@ mod tests {
         assert_eq!(Cause::parse(" Weather "), Some(Cause::Weather));
         assert_eq!(Cause::parse("00"), None);
         assert_eq!(Cause::parse("gremlins"), None);
+    }
+
+    #[test]
+    fn iata_codes_are_told_from_categories() {
+        assert_eq!(iata_code("41"), Some(41));
+        assert_eq!(iata_code(" 093 "), Some(93));
+        assert_eq!(iata_code("technical"), None);
+        assert_eq!(iata_code("00"), None);
+        assert_eq!(iata_code("-41"), None);
+        assert_eq!(iata_code(""), None);
     }
 
     #[test]

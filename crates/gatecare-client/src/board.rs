@@ -48,8 +48,7 @@ impl Store {
             return Ok(true);
         }
         let vouchers: Vec<(String, String)> = sqlx::query_as(
-            "SELECT i.kind, i.at FROM ledger_events i WHERE i.flight_id = ? AND i.event = 'issued' \
-             AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')",
+            "SELECT kind, issued_at FROM station_vouchers WHERE flight_id = ? AND void_reason IS NULL AND issued_at <> ''",
         )
         .bind(flight_id)
         .fetch_all(self.pool())

@@ -38,7 +38,7 @@ pub struct ManifestEntry {
     pub score: u8,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct BulkSummary {
     pub issued: u32,
     /// Already held here: printed again.
@@ -354,6 +354,7 @@ impl Store {
                 // Each entitlement under its own savepoint: one passenger's
                 // refusal (issued elsewhere, leased, voided) never stops the batch.
                 sqlx::query("SAVEPOINT bulk_item").execute(&mut *tx).await?;
+                // A voided voucher is an agent's decision: bulk never replaces it.
                 let issued = issue_in(
                     &mut tx,
                     ctx,
@@ -371,6 +372,7 @@ impl Store {
                         hotel_block_id: None,
                         details: serde_json::json!({"citation": citation, "source": source, "priority": p.place, "priority_reason": p.reason}),
                     },
+                    crate::ledger::Replacement::Refused,
                 )
                 .await;
                 let issued = match issued {

@@ -28,7 +28,10 @@ pub const UPDATE_INTERVAL_MINUTES: i64 = 30;
 #[derive(Debug, Clone, Serialize)]
 pub struct DisruptionNow {
     pub kind: String,
+    /// The cause's category (`technical`).
     pub cause: String,
+    /// The IATA delay code the agent entered (`41`), kept beside its category.
+    pub iata_code: Option<u8>,
     pub cause_en: String,
     pub cause_zh: String,
     /// A delay's expected departure; a cancellation's re-routed one (None:
@@ -145,6 +148,19 @@ pub struct EntitlementRow {
     pub citation: &'static str,
     pub citation_zh: String,
     pub passenger_pays: bool,
+    /// The live voucher for it, from whichever device of the station: not
+    /// offered again.
+    pub held: Option<HeldVoucher>,
+    /// Its voucher was voided and none replaces it yet: an agent may issue
+    /// a replacement.
+    pub replaceable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldVoucher {
+    pub serial: String,
+    pub device: String,
+    pub remote: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,12 +171,23 @@ pub struct VoucherRow {
     pub value_minor: i64,
     pub currency: String,
     pub statutory: bool,
-    pub issued_at: DateTime<Utc>,
+    /// None for a voucher another device issued before this device kept times.
+    pub issued_at: Option<DateTime<Utc>>,
     pub actor: String,
     pub approver: Option<String>,
     pub reason: String,
     pub voided: bool,
+    /// Why it was voided: the agent's words, or central's (`double_issuance`).
+    pub void_reason: Option<String>,
     pub reprints: i64,
+    /// The device that issued it (its code, e.g. `HKG-K01`).
+    pub device: String,
+    /// Issued by another device of the station (known from central's feed):
+    /// shown, never reprinted or voided here.
+    pub remote: bool,
+    pub entitlement_key: String,
+    /// The voided voucher this one replaces.
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -218,11 +245,17 @@ pub struct BookingMember {
 pub struct DisruptionEntry {
     /// `delay` or `cancellation`.
     pub kind: String,
-    /// A category (`technical`, `weather`, …) or an IATA delay code (`41`).
+    /// A category (`technical`, `weather`, …) or an IATA delay code (`41`),
+    /// kept as entered.
     pub cause: String,
     /// A delay's new departure; a cancellation's re-routed departure, or
     /// None while the re-routing is not yet known.
+    #[serde(default)]
     pub expected_departure: Option<DateTime<Utc>>,
+    /// A delay as hours and minutes after the scheduled departure (what the
+    /// console's form sends); used when `expected_departure` is absent.
+    #[serde(default)]
+    pub delay_minutes: Option<i64>,
     /// The same time as the departure airport's clock shows it (what an
     /// agent types); used when `expected_departure` is absent.
     #[serde(default)]
@@ -347,6 +380,28 @@ pub fn announcement(
     }
 }
 
+/// Marks each entitlement with the voucher that holds it (any device), or as
+/// replaceable when its only vouchers were voided.
+fn mark_held(entitlements: &mut [EntitlementRow], vouchers: &[VoucherRow]) {
+    for e in entitlements {
+        let kind = match e.kind {
+            CareKind::Meal => "meal",
+            CareKind::Hotel => "hotel",
+            CareKind::Transport => "transport",
+            CareKind::Communication => "communication",
+        };
+        let suffix = format!("/{kind}/{}", e.ordinal);
+        let mine: Vec<&VoucherRow> =
+            vouchers.iter().filter(|v| v.kind == kind && v.entitlement_key.ends_with(&suffix)).collect();
+        e.held = mine.iter().find(|v| !v.voided).map(|v| HeldVoucher {
+            serial: v.serial.clone(),
+            device: v.device.clone(),
+            remote: v.remote,
+        });
+        e.replaceable = e.held.is_none() && !mine.is_empty();
+    }
+}
+
 /// Disruptions whose passengers travel on a re-routing (their own or the flight's).
 pub(crate) fn rerouted_kind(k: gatecare_care::scenario::DisruptionKind) -> bool {
     use gatecare_care::scenario::DisruptionKind;
@@ -375,14 +430,17 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let cause: String = r.try_get("cause")?;
-                let (en, zh) = Cause::parse(&cause).map(Cause::explained).unwrap_or(("", ""));
+                let recorded: String = r.try_get("cause")?;
+                let parsed = Cause::parse(&recorded);
+                let (en, zh) = parsed.map(Cause::explained).unwrap_or(("", ""));
+                let cause = parsed.map_or(recorded.clone(), |c| c.as_str().to_owned());
                 let expected =
                     r.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?;
                 Ok(DisruptionNow {
                     kind: r.try_get("kind")?,
                     cause_en: en.to_owned(),
                     cause_zh: zh.to_owned(),
+                    iata_code: gatecare_care::cause::iata_code(&recorded),
                     cause,
                     delay_minutes: expected.map_or(0, |t| (t - scheduled).num_minutes().max(0)),
                     expected_departure: expected,
@@ -425,10 +483,9 @@ impl Store {
 
         let counts = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM segments WHERE flight_id = ?1) AS pax, \
-                    (SELECT COUNT(DISTINCT i.passenger_id) FROM ledger_events i WHERE i.flight_id = ?1 AND i.event = 'issued' \
-                       AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS served, \
-                    (SELECT COUNT(DISTINCT i.passenger_id) FROM ledger_events i WHERE i.flight_id = ?1 AND i.event = 'issued' AND i.kind = 'hotel' \
-                       AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS hotel_served",
+                    (SELECT COUNT(DISTINCT passenger_id) FROM station_vouchers WHERE flight_id = ?1 AND void_reason IS NULL) AS served, \
+                    (SELECT COUNT(DISTINCT passenger_id) FROM station_vouchers \
+                       WHERE flight_id = ?1 AND kind = 'hotel' AND void_reason IS NULL) AS hotel_served",
         )
         .bind(flight_id)
         .fetch_one(self.pool())
@@ -569,9 +626,15 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<(), LedgerError> {
-        let cause = Cause::parse(&entry.cause).ok_or_else(|| {
-            LedgerError::Invalid(format!("unknown cause {:?}: a category or an IATA code", entry.cause))
+        let cause = Cause::parse(&entry.cause).ok_or_else(|| LedgerError::Field {
+            code: "disruption.cause_unknown",
+            reason: format!("unknown cause {:?}: a category or an IATA code", entry.cause),
         })?;
+        // An IATA code is kept as entered (two digits); a category as its name.
+        let recorded_cause = match gatecare_care::cause::iata_code(&entry.cause) {
+            Some(code) => format!("{code:02}"),
+            None => cause.as_str().to_owned(),
+        };
         let row =
             sqlx::query("SELECT origin, scheduled_departure, scheduled_arrival FROM flights WHERE id = ?")
                 .bind(flight_id)
@@ -592,32 +655,44 @@ impl Store {
             ),
             None => None,
         };
-        let (kind, expected_departure) = match (entry.kind.as_str(), entry.expected_departure.or(typed)) {
-            ("delay", Some(t)) if t > scheduled && t - scheduled <= Duration::hours(72) => ("delay", Some(t)),
-            ("delay", _) => {
-                return Err(LedgerError::Invalid(
-                    "a delay needs a new departure time after the scheduled one, within 72 h".into(),
-                ));
-            }
-            // A re-routing may leave a little earlier (Art 5(1)(c)(iii)) or
-            // days later; None: not yet known.
-            ("cancellation", Some(t))
-                if t >= scheduled - Duration::hours(24) && t - scheduled <= Duration::hours(72) =>
-            {
+        let by_minutes = entry.delay_minutes.map(|m| scheduled + Duration::minutes(m));
+        let (kind, expected_departure) =
+            match (entry.kind.as_str(), entry.expected_departure.or(by_minutes).or(typed)) {
+                ("delay", Some(t)) if t > scheduled && t - scheduled <= Duration::hours(72) => {
+                    ("delay", Some(t))
+                }
+                ("delay", _) => {
+                    return Err(LedgerError::Field {
+                        code: "disruption.delay_out_of_range",
+                        reason: "a delay needs a new departure time after the scheduled one, within 72 h"
+                            .into(),
+                    });
+                }
+                // A re-routing may leave a little earlier (Art 5(1)(c)(iii)) or
+                // days later; None: not yet known.
                 ("cancellation", Some(t))
-            }
-            ("cancellation", None) => ("cancellation", None),
-            ("cancellation", Some(_)) => {
-                return Err(LedgerError::Invalid(
-                    "a re-routed departure is at most 24 h before and 72 h after the scheduled one".into(),
-                ));
-            }
-            (other, _) => return Err(LedgerError::Invalid(format!("unknown disruption kind {other:?}"))),
-        };
+                    if t >= scheduled - Duration::hours(24) && t - scheduled <= Duration::hours(72) =>
+                {
+                    ("cancellation", Some(t))
+                }
+                ("cancellation", None) => ("cancellation", None),
+                ("cancellation", Some(_)) => {
+                    return Err(LedgerError::Field {
+                        code: "disruption.reroute_out_of_range",
+                        reason:
+                            "a re-routed departure is at most 24 h before and 72 h after the scheduled one"
+                                .into(),
+                    });
+                }
+                (other, _) => return Err(LedgerError::Invalid(format!("unknown disruption kind {other:?}"))),
+            };
         let reroute_flight = match (kind, entry.reroute_flight.as_deref().map(str::trim)) {
             ("cancellation", Some(f)) if !f.is_empty() => Some(
                 gatecare_core::FlightDesignator::parse(f)
-                    .map_err(|e| LedgerError::Invalid(format!("re-routing flight {f:?}: {e}")))?
+                    .map_err(|e| LedgerError::Field {
+                        code: "disruption.reroute_flight_invalid",
+                        reason: format!("re-routing flight {f:?}: {e}"),
+                    })?
                     .to_string(),
             ),
             _ => None,
@@ -632,7 +707,7 @@ impl Store {
         .bind(&id)
         .bind(flight_id)
         .bind(kind)
-        .bind(cause.as_str())
+        .bind(&recorded_cause)
         .bind(expected_departure.map(rfc3339))
         .bind(expected_arrival.map(rfc3339))
         .bind(&reroute_flight)
@@ -641,7 +716,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let details = serde_json::json!({
-            "id": id, "flight_id": flight_id, "kind": kind, "cause": cause.as_str(),
+            "id": id, "flight_id": flight_id, "kind": kind, "cause": recorded_cause,
             "expected_departure": expected_departure, "expected_arrival": expected_arrival,
             "reroute_flight": reroute_flight, "recorded_by": agent.code,
         });
@@ -666,9 +741,8 @@ impl Store {
         .await?
         .unwrap_or(2026);
         let issued: std::collections::HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-            "SELECT i.passenger_id, COUNT(*) FROM ledger_events i WHERE i.flight_id = ? AND i.event = 'issued' \
-             AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided') \
-             GROUP BY i.passenger_id",
+            "SELECT passenger_id, COUNT(*) FROM station_vouchers WHERE flight_id = ? AND void_reason IS NULL \
+             GROUP BY passenger_id",
         )
         .bind(flight_id)
         .fetch_all(self.pool())
@@ -754,9 +828,8 @@ impl Store {
         let pnr: String = r.try_get("pnr")?;
         let booking = sqlx::query(
             "SELECT p.id, p.surname, p.given_names, p.native_name, \
-                    EXISTS (SELECT 1 FROM ledger_events i WHERE i.passenger_id = p.id AND i.flight_id = s.flight_id \
-                      AND i.event = 'issued' AND i.kind = 'hotel' \
-                      AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS has_hotel \
+                    EXISTS (SELECT 1 FROM station_vouchers i WHERE i.passenger_id = p.id AND i.flight_id = s.flight_id \
+                      AND i.kind = 'hotel' AND i.void_reason IS NULL) AS has_hotel \
              FROM segments s JOIN passengers p ON p.id = s.passenger_id WHERE s.pnr = ? AND s.flight_id = ? ORDER BY p.id",
         )
         .bind(&pnr)
@@ -790,14 +863,15 @@ impl Store {
                     citation: i.citation,
                     citation_zh: gatecare_care::rights::citation_zh(i.citation),
                     passenger_pays: i.passenger_pays,
+                    held: None,
+                    replaceable: false,
                 });
             }
         }
-        let vouchers = sqlx::query(
-            "SELECT i.voucher_id, i.serial, i.kind, i.value_minor, i.currency, i.statutory, i.at, i.actor, i.approver, i.reason, \
-                    EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided') AS voided, \
-                    (SELECT COUNT(*) FROM ledger_events p WHERE p.voucher_id = i.voucher_id AND p.event = 'reprinted') AS reprints \
-             FROM ledger_events i WHERE i.passenger_id = ? AND i.flight_id = ? AND i.event = 'issued' ORDER BY i.seq",
+        let vouchers: Vec<VoucherRow> = sqlx::query(
+            "SELECT voucher_id, entitlement_key, serial, kind, value_minor, currency, statutory, issued_at, actor, approver, \
+                    reason, device, remote, replaces, void_reason, reprints \
+             FROM station_vouchers WHERE passenger_id = ? AND flight_id = ? ORDER BY issued_at, voucher_id",
         )
         .bind(passenger_id)
         .bind(flight_id)
@@ -812,15 +886,24 @@ impl Store {
                 value_minor: v.try_get("value_minor")?,
                 currency: v.try_get("currency")?,
                 statutory: v.try_get::<i64, _>("statutory")? != 0,
-                issued_at: parse_time(v.try_get("at")?)?,
+                issued_at: Some(v.try_get::<String, _>("issued_at")?)
+                    .filter(|t| !t.is_empty())
+                    .map(parse_time)
+                    .transpose()?,
                 actor: v.try_get("actor")?,
                 approver: v.try_get("approver")?,
                 reason: v.try_get("reason")?,
-                voided: v.try_get::<i64, _>("voided")? != 0,
+                voided: v.try_get::<Option<String>, _>("void_reason")?.is_some(),
+                void_reason: v.try_get("void_reason")?,
                 reprints: v.try_get("reprints")?,
+                device: v.try_get("device")?,
+                remote: v.try_get::<i64, _>("remote")? != 0,
+                entitlement_key: v.try_get("entitlement_key")?,
+                replaces: v.try_get("replaces")?,
             })
         })
         .collect::<Result<_, StoreError>>()?;
+        mark_held(&mut entitlements, &vouchers);
         let ff_number: Option<String> = r.try_get("ff_number")?;
         let profile_key = crate::recovery::profile_key(passenger_id, ff_number.as_deref());
         let recovery: Vec<crate::recovery::CaseView> = self
@@ -912,8 +995,7 @@ impl Store {
     pub async fn upgrade_candidates(&self, flight_id: &str, policy: &Policy) -> Result<Upgrades, StoreError> {
         let cabins = self.cabins(flight_id).await?;
         let upgraded: std::collections::HashSet<String> = sqlx::query_scalar(
-            "SELECT i.passenger_id FROM ledger_events i WHERE i.flight_id = ? AND i.event = 'issued' AND i.kind = 'upgrade' \
-             AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')",
+            "SELECT passenger_id FROM station_vouchers WHERE flight_id = ? AND kind = 'upgrade' AND void_reason IS NULL",
         )
         .bind(flight_id)
         .fetch_all(self.pool())

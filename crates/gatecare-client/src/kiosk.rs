@@ -3,7 +3,6 @@
 //! current session; the session ends after a quiet minute.
 
 use std::path::Path;
-use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
@@ -12,14 +11,15 @@ use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
 use gatecare_ledger::offline::OfflineLimits;
-use gatecare_voucher::pdf::{Fonts, Layout, qr_svg, render};
+use gatecare_voucher::pdf::Fonts;
 use serde::Serialize;
 use sqlx::Row;
 
 use crate::agents::AuthenticatedAgent;
 use crate::ledger::{IssueContext, IssueRequest, LedgerError};
-use crate::printer::{JobState, Printer};
+use crate::printer::Printer;
 use crate::store::{Store, StoreError, parse_time, rfc3339};
+use crate::vouchers::{PreparedPrint, VoucherPrint, print_file};
 
 /// Who the kiosk is serving. How long the screen has been idle is the
 /// app's to track (wall time, not the business clock).
@@ -126,18 +126,6 @@ pub struct KioskHotel {
     pub stars: i64,
     pub rooms_left: i64,
     pub transport: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct KioskPrint {
-    pub voucher_id: String,
-    pub serial: String,
-    pub reprint: bool,
-    pub printed: bool,
-    /// Why printing failed, as a code for the screen.
-    pub print_error: Option<&'static str>,
-    /// The voucher's QR, shown when the printer fails.
-    pub qr_svg: String,
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
@@ -401,7 +389,10 @@ impl Store {
         let needs_staff = needs_staff(&crate::bulk::parse_needs(&needs));
         if let Some(d) = &latest {
             let kind: String = d.try_get("kind")?;
-            flight.cause = Some(d.try_get("cause")?);
+            // The category: a recorded IATA code ("41") reads as its cause.
+            let cause: String = d.try_get("cause")?;
+            flight.cause =
+                Some(gatecare_care::cause::Cause::parse(&cause).map_or(cause, |c| c.as_str().to_owned()));
             flight.reroute_flight = d.try_get("reroute_flight")?;
             let recorded = parse_time(d.try_get("recorded_at")?)?;
             // Passengers hear again every 30 minutes (CAAC 2016, ANAC 400).
@@ -434,20 +425,22 @@ impl Store {
                 let (sc, eval, chosen) = (&case.scenario, &case.evaluation, case.refund_chosen_at);
                 refund_option = eval.refund_option && chosen.is_none() && !needs_staff;
                 rights = Some(crate::rights::rights(sc, eval, chosen));
-                let issued: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT entitlement_key, serial FROM ledger_events WHERE passenger_id = ? AND flight_id = ? AND event = 'issued'",
+                // Every voucher of the station for this passenger: live ones
+                // here (reprinted), live ones elsewhere (not offered), and
+                // voided ones, which only staff replace.
+                let vouchers: Vec<(String, String, i64, String, bool)> = sqlx::query_as(
+                    "SELECT entitlement_key, serial, remote, actor, void_reason IS NOT NULL FROM station_vouchers \
+                     WHERE passenger_id = ? AND flight_id = ?",
                 )
                 .bind(&s.passenger_id)
                 .bind(&s.flight_id)
                 .fetch_all(self.pool())
                 .await?;
-                let elsewhere: Vec<(String, Option<String>)> = sqlx::query_as(
-                    "SELECT entitlement_key, actor FROM remote_issuance WHERE passenger_id = ? AND flight_id = ?",
-                )
-                .bind(&s.passenger_id)
-                .bind(&s.flight_id)
-                .fetch_all(self.pool())
-                .await?;
+                let issued: Vec<(&String, &String)> =
+                    vouchers.iter().filter(|v| v.2 == 0 && !v.4).map(|v| (&v.0, &v.1)).collect();
+                let elsewhere: Vec<(&String, &String)> =
+                    vouchers.iter().filter(|v| v.2 != 0 && !v.4).map(|v| (&v.0, &v.3)).collect();
+                let voided: Vec<&String> = vouchers.iter().filter(|v| v.4).map(|v| &v.0).collect();
                 let mut seen = Vec::new();
                 for item in &eval.care {
                     if seen.contains(&(item.kind, item.ordinal)) {
@@ -455,6 +448,9 @@ impl Store {
                     }
                     seen.push((item.kind, item.ordinal));
                     let suffix = format!("/{}/{}", care_kind_name(item.kind), item.ordinal);
+                    // Voided with nothing in its place: staff replace it.
+                    let only_voided = voided.iter().any(|k| k.ends_with(&suffix))
+                        && !issued.iter().chain(&elsewhere).any(|(k, _)| k.ends_with(&suffix));
                     entitlements.push(KioskEntitlement {
                         kind: item.kind,
                         ordinal: item.ordinal,
@@ -472,14 +468,15 @@ impl Store {
                             item.kind,
                             CareKind::Meal | CareKind::Transport | CareKind::Hotel
                         ) && !item.passenger_pays
-                            && !needs_staff,
+                            && !needs_staff
+                            && !only_voided,
                         issued_serial: issued
                             .iter()
                             .find(|(k, _)| k.ends_with(&suffix))
-                            .map(|(_, s)| s.clone()),
+                            .map(|(_, s)| (*s).clone()),
                         issued_elsewhere: elsewhere.iter().any(|(k, _)| k.ends_with(&suffix)),
                         issued_at_gate: elsewhere.iter().any(|(k, actor)| {
-                            k.ends_with(&suffix) && actor.as_deref().is_some_and(|a| !a.starts_with("KIOSK:"))
+                            k.ends_with(&suffix) && !actor.is_empty() && !actor.starts_with("KIOSK:")
                         }),
                     });
                 }
@@ -719,43 +716,7 @@ impl Store {
                 },
             )
             .await?;
-        let signer = self.device_signer(device, now).await?;
-        let sheet = self.voucher_sheet(&issued.voucher_id, &signer).await?;
-        let qr_svg = qr_svg(&sheet.qr_text).map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        let pdf = render(std::slice::from_ref(&sheet), Layout::Receipt80, fonts, &sheet.serial)
-            .map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        std::fs::create_dir_all(spool)
-            .map_err(|source| StoreError::Folder { path: spool.to_owned(), source })?;
-        let file = spool.join(format!("{}.pdf", issued.serial));
-        std::fs::write(&file, pdf).map_err(|source| StoreError::Folder { path: file.clone(), source })?;
-        self.journal_print(&issued, "queued", printer_name, "", now).await?;
-        Ok(PreparedPrint { issued, file, qr_svg })
-    }
-
-    /// Records how the printer did and says so to the passenger.
-    pub async fn kiosk_finish_print(
-        &self,
-        prepared: PreparedPrint,
-        outcome: Result<JobState, crate::printer::PrintError>,
-        printer_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<KioskPrint, StoreError> {
-        let (printed, print_error, detail) = match outcome {
-            Ok(JobState::Completed) => (true, None, String::new()),
-            Ok(other) => (false, Some("print.failed"), format!("{other:?}")),
-            Err(e) => (false, Some(e.code()), e.to_string()),
-        };
-        let issued = prepared.issued;
-        self.journal_print(&issued, if printed { "printed" } else { "failed" }, printer_name, &detail, now)
-            .await?;
-        Ok(KioskPrint {
-            voucher_id: issued.voucher_id,
-            serial: issued.serial,
-            reprint: issued.reprint,
-            printed,
-            print_error,
-            qr_svg: prepared.qr_svg,
-        })
+        self.prepare_print(issued, device, fonts, printer_name, spool, now).await
     }
 
     /// Prepare, print (blocking: for tests and tools; the app prints on a
@@ -774,7 +735,7 @@ impl Store {
         printer: &dyn Printer,
         spool: &Path,
         now: DateTime<Utc>,
-    ) -> Result<KioskPrint, LedgerError> {
+    ) -> Result<VoucherPrint, LedgerError> {
         let name = printer.name();
         let prepared = self
             .kiosk_prepare_print(
@@ -792,22 +753,8 @@ impl Store {
             )
             .await?;
         let outcome = print_file(printer, &prepared);
-        Ok(self.kiosk_finish_print(prepared, outcome, &name, now).await?)
+        Ok(self.finish_print(prepared, outcome, &name, now).await?)
     }
-}
-
-/// An issued voucher rendered to the spool, not yet printed.
-#[derive(Debug, Clone)]
-pub struct PreparedPrint {
-    pub issued: crate::ledger::Issued,
-    pub file: std::path::PathBuf,
-    pub qr_svg: String,
-}
-
-/// Submits and waits (blocking: `lp`/`lpstat`, up to 30 s).
-pub fn print_file(printer: &dyn Printer, p: &PreparedPrint) -> Result<JobState, crate::printer::PrintError> {
-    let job = printer.submit(&p.file, Layout::Receipt80.media(), &format!("gatecare {}", p.issued.serial))?;
-    printer.wait(&job, StdDuration::from_secs(30))
 }
 
 fn care_kind_name(k: CareKind) -> &'static str {

@@ -67,7 +67,7 @@ pub enum LedgerError {
     Store(#[from] StoreError),
     #[error("no booking of passenger {passenger} on flight {flight}")]
     NoBooking { passenger: String, flight: String },
-    #[error("entitlement {0} was voided; it cannot be issued again")]
+    #[error("entitlement {0} was voided; only an agent issues a replacement")]
     Voided(String),
     #[error("above the limit: a {approver:?} must approve ({reason})")]
     NeedsApproval { approver: Role, reason: String },
@@ -83,6 +83,10 @@ pub enum LedgerError {
     UnknownVoucher(String),
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// One field of a form is wrong: the code names the problem, so the
+    /// screen shows it beside that field.
+    #[error("{reason}")]
+    Field { code: &'static str, reason: String },
     #[error("already issued by device {0} (reported by central)")]
     IssuedElsewhere(String),
     #[error("this flight's issuance is leased to device {0}")]
@@ -102,6 +106,7 @@ impl LedgerError {
             LedgerError::NoRooms(_) => "ledger.no_rooms",
             LedgerError::UnknownVoucher(_) => "ledger.unknown_voucher",
             LedgerError::Invalid(_) => "ledger.invalid",
+            LedgerError::Field { code, .. } => code,
             LedgerError::IssuedElsewhere(_) => "ledger.issued_elsewhere",
             LedgerError::LeasedElsewhere(_) => "ledger.leased_elsewhere",
         }
@@ -133,6 +138,8 @@ struct NewEvent<'a> {
     device: &'a str,
     at: DateTime<Utc>,
     reason: &'a str,
+    /// A replacement's voided voucher (also in `details`, which the chain covers).
+    replaces: Option<&'a str>,
 }
 
 impl NewEvent<'_> {
@@ -195,23 +202,27 @@ async fn append_event(tx: &mut Transaction<'static, Sqlite>, e: &NewEvent<'_>) -
     .fetch_one(&mut **tx)
     .await?;
     // The same fact goes to the sync log in the same transaction.
-    let payload = serde_json::json!({
+    let mut payload = serde_json::json!({
         "ledger_id": id, "event": e.event, "entitlement_key": e.key, "voucher_id": e.voucher_id,
         "serial": e.serial, "passenger_id": e.passenger_id, "flight_id": e.flight_id, "kind": e.kind,
         "value_minor": e.value_minor, "currency": e.currency, "statutory": e.statutory,
         "provisional": e.provisional, "actor": e.actor, "approver": e.approver, "device": e.device,
         "at": rfc3339(e.at), "reason": e.reason,
     });
+    if let Some(old) = e.replaces {
+        payload["replaces"] = serde_json::Value::String(old.to_owned());
+    }
     append_sync(tx, e.event, &payload, e.at).await?;
     Ok(seq)
 }
 
-/// Whether an entitlement has been voided (then it is never issued again).
-async fn is_voided(tx: &mut Transaction<'static, Sqlite>, key: &str) -> Result<bool, sqlx::Error> {
+/// Whether a voucher has been voided, here or on the void list central sent.
+async fn is_voided(tx: &mut Transaction<'static, Sqlite>, voucher_id: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) > 0 FROM ledger_events WHERE entitlement_key = ? AND event = 'voided'",
+        "SELECT EXISTS (SELECT 1 FROM ledger_events WHERE voucher_id = ?1 AND event = 'voided') \
+             OR EXISTS (SELECT 1 FROM void_list WHERE voucher_id = ?1)",
     )
-    .bind(key)
+    .bind(voucher_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -382,16 +393,38 @@ impl Store {
     }
 
     /// Issues one entitlement, or returns the voucher already issued for it.
+    /// A voided entitlement is refused ([`LedgerError::Voided`]).
     pub async fn issue(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, LedgerError> {
+        self.issue_with(ctx, req, Replacement::Refused).await
+    }
+
+    /// As [`Store::issue`], but a voided entitlement is issued again as a
+    /// replacement linked to the voided voucher (an agent's decision: a
+    /// kiosk never replaces).
+    pub async fn issue_or_replace(
+        &self,
+        ctx: &IssueContext<'_>,
+        req: &IssueRequest,
+    ) -> Result<Issued, LedgerError> {
+        self.issue_with(ctx, req, Replacement::Allowed).await
+    }
+
+    async fn issue_with(
+        &self,
+        ctx: &IssueContext<'_>,
+        req: &IssueRequest,
+        replacement: Replacement,
+    ) -> Result<Issued, LedgerError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let issued = issue_in(&mut tx, ctx, req).await?;
+        let issued = issue_in(&mut tx, ctx, req, replacement).await?;
         failpoint::hit("issue.before_commit");
         tx.commit().await?;
         failpoint::hit("issue.after_commit");
         Ok(issued)
     }
 
-    /// Voids a voucher: a new event; the entitlement cannot be issued again.
+    /// Voids a voucher: a new event. The entitlement is issued again only as
+    /// an agent's replacement ([`Store::issue_or_replace`]).
     pub async fn void(
         &self,
         ctx: &IssueContext<'_>,
@@ -431,8 +464,7 @@ impl Store {
         .await?
         .ok_or_else(|| LedgerError::UnknownVoucher(voucher_id.into()))?;
         let key: String = row.try_get("entitlement_key")?;
-        let voided = is_voided(&mut tx, &key).await?;
-        if voided {
+        if is_voided(&mut tx, voucher_id).await? {
             return Err(LedgerError::Voided(key));
         }
         let serial: String = row.try_get("serial")?;
@@ -457,6 +489,7 @@ impl Store {
                 device: ctx.device,
                 at: ctx.now,
                 reason,
+                replaces: None,
             },
         )
         .await?;
@@ -550,6 +583,7 @@ impl Store {
                     device: &r.try_get::<String, _>("device")?,
                     at: parse_time(r.try_get("at")?)?,
                     reason: &r.try_get::<String, _>("reason")?,
+                    replaces: None,
                 };
                 out.push(chain::Stored {
                     seq: r.try_get("seq")?,
@@ -581,12 +615,20 @@ impl Store {
     }
 }
 
+/// Whether an issuance may replace a voided voucher of the same entitlement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replacement {
+    Allowed,
+    Refused,
+}
+
 /// The body of an issuance, inside the caller's transaction (bulk issuance
 /// runs many of these in one).
 pub(crate) async fn issue_in(
     tx: &mut Transaction<'static, Sqlite>,
     ctx: &IssueContext<'_>,
     req: &IssueRequest,
+    replacement: Replacement,
 ) -> Result<Issued, LedgerError> {
     if req.value.amount_minor < 0 {
         return Err(LedgerError::Invalid("value cannot be negative".into()));
@@ -607,17 +649,17 @@ pub(crate) async fn issue_in(
     )
     .map_err(|e| LedgerError::Invalid(e.to_string()))?;
 
-    // Idempotent: the same entitlement again is a reprint of the same voucher.
-    let existing = sqlx::query("SELECT voucher_id, serial, seq, provisional FROM ledger_events WHERE entitlement_key = ? AND event = 'issued'")
-        .bind(key.as_str())
-        .fetch_optional(&mut **tx)
-        .await?;
-    if let Some(row) = existing {
+    // Idempotent: the same entitlement again is a reprint of the live voucher.
+    let live = sqlx::query(
+        "SELECT voucher_id, serial, seq, provisional FROM ledger_events i WHERE entitlement_key = ? AND event = 'issued' \
+         AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided') \
+         AND NOT EXISTS (SELECT 1 FROM void_list l WHERE l.voucher_id = i.voucher_id)",
+    )
+    .bind(key.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(row) = live {
         let voucher_id: String = row.try_get("voucher_id")?;
-        let voided = is_voided(tx, key.as_str()).await?;
-        if voided {
-            return Err(LedgerError::Voided(key.to_string()));
-        }
         let serial: String = row.try_get("serial")?;
         let seq = append_event(
             tx,
@@ -639,6 +681,7 @@ pub(crate) async fn issue_in(
                 device: ctx.device,
                 at: ctx.now,
                 reason: "issued again: reprint of the same voucher",
+                replaces: None,
             },
         )
         .await?;
@@ -653,14 +696,30 @@ pub(crate) async fn issue_in(
     }
 
     // Central told us another device at the station issued it: never twice.
-    let elsewhere: Option<String> =
-        sqlx::query_scalar("SELECT device FROM remote_issuance WHERE entitlement_key = ?")
-            .bind(key.as_str())
-            .fetch_optional(&mut **tx)
-            .await?;
+    let elsewhere: Option<String> = sqlx::query_scalar(
+        "SELECT COALESCE(device_code, device) FROM remote_vouchers r WHERE entitlement_key = ? \
+         AND NOT EXISTS (SELECT 1 FROM void_list l WHERE l.voucher_id = r.voucher_id)",
+    )
+    .bind(key.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
     if let Some(device) = elsewhere {
         return Err(LedgerError::IssuedElsewhere(device));
     }
+    // Voided here or anywhere at the station: only an agent's replacement
+    // issues it again, naming the voucher it replaces (the latest voided).
+    let voided: Option<String> = sqlx::query_scalar(
+        "SELECT voucher_id FROM station_vouchers WHERE entitlement_key = ? AND void_reason IS NOT NULL \
+         ORDER BY issued_at DESC LIMIT 1",
+    )
+    .bind(key.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let replaces = match (voided, replacement) {
+        (None, _) => None,
+        (Some(v), Replacement::Allowed) if !ctx.actor.is_kiosk() => Some(v),
+        (Some(_), _) => return Err(LedgerError::Voided(key.to_string())),
+    };
     // A flight (or entitlement) leased to another device is issued there.
     let holder: Option<String> = sqlx::query_scalar(
         "SELECT device FROM leases WHERE device <> ? AND expires_at > ? AND \
@@ -834,6 +893,9 @@ pub(crate) async fn issue_in(
     if let Some(block) = &req.hotel_block_id {
         details["hotel_block_id"] = serde_json::Value::String(block.clone());
     }
+    if let Some(old) = &replaces {
+        details["replaces"] = serde_json::Value::String(old.clone());
+    }
     let details = details.to_string();
     failpoint::hit("issue.in_transaction");
     let seq = append_event(
@@ -856,6 +918,7 @@ pub(crate) async fn issue_in(
             device: ctx.device,
             at: ctx.now,
             reason: &req.reason,
+            replaces: replaces.as_deref(),
         },
     )
     .await?;

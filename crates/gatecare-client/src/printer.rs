@@ -145,6 +145,19 @@ pub fn print_document(
     pdf: &[u8],
     media: &str,
 ) -> Result<JobState, PrintError> {
+    print_document_within(printer, dir, name, pdf, media, Duration::from_secs(30))
+}
+
+/// As [`print_document`], waiting up to `timeout` (a whole flight's
+/// vouchers take minutes on a receipt printer).
+pub fn print_document_within(
+    printer: &dyn Printer,
+    dir: &Path,
+    name: &str,
+    pdf: &[u8],
+    media: &str,
+    timeout: Duration,
+) -> Result<JobState, PrintError> {
     use std::io::Write;
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     std::fs::DirBuilder::new()
@@ -162,7 +175,7 @@ pub fn print_document(
         .map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
     f.write_all(pdf).map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
     let job = printer.submit(&path, media, name)?;
-    printer.wait(&job, Duration::from_secs(30))
+    printer.wait(&job, timeout)
 }
 
 /// Records jobs; for UI tests only.

@@ -228,8 +228,8 @@ impl Store {
             "SELECT f.id, f.carrier, f.number, f.origin, f.destination, f.scheduled_departure, f.gate, \
                     d.kind, d.cause, d.expected_departure, \
                     (SELECT COUNT(*) FROM segments s WHERE s.flight_id = f.id) AS passengers, \
-                    (SELECT COUNT(DISTINCT i.passenger_id) FROM ledger_events i WHERE i.flight_id = f.id AND i.event = 'issued' \
-                       AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided')) AS served \
+                    (SELECT COUNT(DISTINCT i.passenger_id) FROM station_vouchers i \
+                       WHERE i.flight_id = f.id AND i.void_reason IS NULL) AS served \
              FROM flights f \
              LEFT JOIN disruption_updates d ON d.rowid = ( \
                  SELECT d2.rowid FROM disruption_updates d2 WHERE d2.flight_id = f.id \
@@ -291,7 +291,12 @@ impl Store {
                         .filter(|_| status == FlightStatus::Delayed)
                         .map(|e| (e - scheduled).num_minutes())
                         .unwrap_or(0),
-                    cause: kind.is_some().then(|| r.try_get("cause")).transpose()?,
+                    // The category: a recorded IATA code ("41") reads as its cause.
+                    cause: kind
+                        .is_some()
+                        .then(|| r.try_get::<String, _>("cause"))
+                        .transpose()?
+                        .map(|c| gatecare_care::cause::Cause::parse(&c).map_or(c, |k| k.as_str().to_owned())),
                     passengers: r.try_get("passengers")?,
                     served: r.try_get("served")?,
                     owed: 0,

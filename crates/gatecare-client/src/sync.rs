@@ -467,20 +467,33 @@ async fn apply_item(
                 crate::recovery::apply_remote(tx, s(b, "kind"), p, s(b, "device")).await?;
             }
             if s(b, "kind") == "issued" {
+                // One row per voucher: a replacement is a second voucher for
+                // the same entitlement.
                 sqlx::query(
-                        "INSERT INTO remote_issuance (entitlement_key, voucher_id, device, flight_id, passenger_id, kind, server_seq, actor) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entitlement_key) DO NOTHING",
-                    )
-                    .bind(s(p, "entitlement_key"))
-                    .bind(s(p, "voucher_id"))
-                    .bind(s(b, "device"))
-                    .bind(s(p, "flight_id"))
-                    .bind(s(p, "passenger_id"))
-                    .bind(s(p, "kind"))
-                    .bind(item.server_seq)
-                    .bind(Some(s(p, "actor")).filter(|a| !a.is_empty()))
-                    .execute(&mut **tx)
-                    .await?;
+                    "INSERT INTO remote_vouchers (voucher_id, entitlement_key, device, device_code, flight_id, \
+                     passenger_id, kind, serial, value_minor, currency, statutory, issued_at, actor, reason, replaces, \
+                     server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (voucher_id) DO NOTHING",
+                )
+                .bind(s(p, "voucher_id"))
+                .bind(s(p, "entitlement_key"))
+                .bind(s(b, "device"))
+                .bind(Some(s(p, "device")).filter(|d| !d.is_empty()))
+                .bind(s(p, "flight_id"))
+                .bind(s(p, "passenger_id"))
+                .bind(s(p, "kind"))
+                .bind(Some(s(p, "serial")).filter(|v| !v.is_empty()))
+                .bind(p.get("value_minor").and_then(|v| v.as_i64()))
+                .bind(Some(s(p, "currency")).filter(|v| !v.is_empty()))
+                .bind(p.get("statutory").and_then(|v| v.as_bool()).map(i64::from))
+                .bind(
+                    DateTime::parse_from_rfc3339(s(p, "at")).ok().map(|t| rfc3339(t.with_timezone(&Utc))),
+                )
+                .bind(Some(s(p, "actor")).filter(|a| !a.is_empty()))
+                .bind(Some(s(p, "reason")).filter(|v| !v.is_empty()))
+                .bind(Some(s(p, "replaces")).filter(|v| !v.is_empty()))
+                .bind(item.server_seq)
+                .execute(&mut **tx)
+                .await?;
             }
         }
         Topic::Void => {

@@ -336,3 +336,121 @@ impl Store {
         Ok(out)
     }
 }
+
+/// What became of a voucher sent to the printer, for the screen.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VoucherPrint {
+    pub voucher_id: String,
+    pub serial: String,
+    pub reprint: bool,
+    pub printed: bool,
+    /// Why printing failed, as a code for the screen.
+    pub print_error: Option<&'static str>,
+    /// The voucher's QR, shown when the printer fails.
+    pub qr_svg: String,
+}
+
+/// An issued voucher rendered to the spool, not yet printed.
+#[derive(Debug, Clone)]
+pub struct PreparedPrint {
+    pub issued: crate::ledger::Issued,
+    pub file: PathBuf,
+    pub qr_svg: String,
+}
+
+/// Submits and waits (blocking: `lp`/`lpstat`, up to 30 s).
+pub fn print_file(
+    printer: &dyn crate::printer::Printer,
+    p: &PreparedPrint,
+) -> Result<crate::printer::JobState, crate::printer::PrintError> {
+    let job = printer.submit(&p.file, Layout::Receipt80.media(), &format!("gatecare {}", p.issued.serial))?;
+    printer.wait(&job, std::time::Duration::from_secs(30))
+}
+
+impl Store {
+    /// Renders an issued (or reprinted) voucher, signed by this device, to
+    /// the spool and journals it as queued. The kiosk and the console print
+    /// through this and [`Store::finish_print`], on a blocking thread between.
+    pub async fn prepare_print(
+        &self,
+        issued: crate::ledger::Issued,
+        device: &str,
+        fonts: &Fonts,
+        printer_name: &str,
+        spool: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<PreparedPrint, crate::LedgerError> {
+        let signer = self.device_signer(device, now).await?;
+        let sheet = self.voucher_sheet(&issued.voucher_id, &signer).await?;
+        let qr_svg = gatecare_voucher::pdf::qr_svg(&sheet.qr_text)
+            .map_err(|e| crate::LedgerError::Invalid(e.to_string()))?;
+        let pdf = render(std::slice::from_ref(&sheet), Layout::Receipt80, fonts, &sheet.serial)
+            .map_err(|e| crate::LedgerError::Invalid(e.to_string()))?;
+        std::fs::create_dir_all(spool)
+            .map_err(|source| StoreError::Folder { path: spool.to_owned(), source })?;
+        let file = spool.join(format!("{}.pdf", issued.serial));
+        std::fs::write(&file, pdf).map_err(|source| StoreError::Folder { path: file.clone(), source })?;
+        self.journal_print(&issued, "queued", printer_name, "", now).await?;
+        Ok(PreparedPrint { issued, file, qr_svg })
+    }
+
+    /// Journals how the printer did and says so for the screen.
+    pub async fn finish_print(
+        &self,
+        prepared: PreparedPrint,
+        outcome: Result<crate::printer::JobState, crate::printer::PrintError>,
+        printer_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<VoucherPrint, StoreError> {
+        let (printed, print_error, detail) = match outcome {
+            Ok(crate::printer::JobState::Completed) => (true, None, String::new()),
+            Ok(other) => (false, Some("print.failed"), format!("{other:?}")),
+            Err(e) => (false, Some(e.code()), e.to_string()),
+        };
+        let issued = prepared.issued;
+        self.journal_print(&issued, if printed { "printed" } else { "failed" }, printer_name, &detail, now)
+            .await?;
+        Ok(VoucherPrint {
+            voucher_id: issued.voucher_id,
+            serial: issued.serial,
+            reprint: issued.reprint,
+            printed,
+            print_error,
+            qr_svg: prepared.qr_svg,
+        })
+    }
+}
+
+/// A voucher's QR for the screen, when its paper did not come out.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VoucherQr {
+    pub voucher_id: String,
+    pub serial: String,
+    pub passenger: String,
+    pub qr_svg: String,
+}
+
+impl Store {
+    /// The signed QR of each voucher, for a merchant to scan off the screen.
+    pub async fn voucher_qrs(
+        &self,
+        voucher_ids: &[String],
+        signer: &DeviceSigner,
+    ) -> Result<Vec<VoucherQr>, StoreError> {
+        let mut out = Vec::with_capacity(voucher_ids.len());
+        for id in voucher_ids {
+            let sheet = self.voucher_sheet(id, signer).await?;
+            out.push(VoucherQr {
+                voucher_id: id.clone(),
+                qr_svg: gatecare_voucher::pdf::qr_svg(&sheet.qr_text)
+                    .map_err(|e| StoreError::Data(e.to_string()))?,
+                passenger: match sheet.passenger_native {
+                    Some(n) => format!("{n} {}", sheet.passenger_latin),
+                    None => sheet.passenger_latin,
+                },
+                serial: sheet.serial,
+            });
+        }
+        Ok(out)
+    }
+}

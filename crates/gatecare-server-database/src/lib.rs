@@ -295,15 +295,27 @@ pub enum IssueDecision {
     Insert,
     /// This device's own claim or a replayed issue: mark it issued with this voucher.
     Confirm,
+    /// A replacement of the entitlement's voided voucher: the new voucher
+    /// becomes the entitlement's, issued by this device.
+    Replace,
     /// Someone else issued (or voided) it first.
     Conflict { winner_voucher_id: String, winner_device: Uuid },
 }
 
-pub fn decide_issue(device: Uuid, voucher_id: &str, existing: Option<(&str, Uuid, &str)>) -> IssueDecision {
+/// `replaces`: the voided voucher a replacement names. A replacement is
+/// accepted only for the entitlement's current voucher, and only once it is
+/// voided; anything else is a double issuance.
+pub fn decide_issue(
+    device: Uuid,
+    voucher_id: &str,
+    replaces: Option<&str>,
+    existing: Option<(&str, Uuid, &str)>,
+) -> IssueDecision {
     match existing {
         None => IssueDecision::Insert,
         Some((v, _, _)) if v == voucher_id => IssueDecision::Confirm,
         Some((_, d, "claimed")) if d == device => IssueDecision::Confirm,
+        Some((v, _, "voided")) if replaces == Some(v) => IssueDecision::Replace,
         Some((v, d, _)) => IssueDecision::Conflict { winner_voucher_id: v.to_owned(), winner_device: d },
     }
 }
@@ -330,15 +342,37 @@ mod tests {
     fn the_first_issue_wins_and_own_claims_are_confirmed() {
         let a = Uuid::now_v7();
         let b = Uuid::now_v7();
-        assert_eq!(decide_issue(a, "v1", None), IssueDecision::Insert);
-        assert_eq!(decide_issue(a, "v1", Some(("v1", a, "issued"))), IssueDecision::Confirm);
-        assert_eq!(decide_issue(a, "v2", Some(("v1", a, "claimed"))), IssueDecision::Confirm);
+        assert_eq!(decide_issue(a, "v1", None, None), IssueDecision::Insert);
+        assert_eq!(decide_issue(a, "v1", None, Some(("v1", a, "issued"))), IssueDecision::Confirm);
+        assert_eq!(decide_issue(a, "v2", None, Some(("v1", a, "claimed"))), IssueDecision::Confirm);
         assert_eq!(
-            decide_issue(b, "v2", Some(("v1", a, "claimed"))),
+            decide_issue(b, "v2", None, Some(("v1", a, "claimed"))),
             IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
         );
         assert_eq!(
-            decide_issue(a, "v2", Some(("v1", a, "issued"))),
+            decide_issue(a, "v2", None, Some(("v1", a, "issued"))),
+            IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
+        );
+    }
+
+    #[test]
+    fn a_replacement_takes_over_only_its_own_voided_voucher() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        // Any device of the station may replace the voided voucher it names.
+        assert_eq!(decide_issue(b, "v2", Some("v1"), Some(("v1", a, "voided"))), IssueDecision::Replace);
+        // Not a live voucher, and not another voided one.
+        assert_eq!(
+            decide_issue(b, "v2", Some("v1"), Some(("v1", a, "issued"))),
+            IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
+        );
+        assert_eq!(
+            decide_issue(b, "v3", Some("v0"), Some(("v1", a, "voided"))),
+            IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
+        );
+        // Without naming it, a voided entitlement is still a double issuance.
+        assert_eq!(
+            decide_issue(b, "v2", None, Some(("v1", a, "voided"))),
             IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
         );
     }

@@ -392,6 +392,7 @@ async fn apply_issue(
         let decision = decide_issue(
             device.id,
             f.voucher_id,
+            f.replaces,
             existing.as_ref().map(|r| (r.voucher_id.as_str(), r.device_id, r.state.as_str())),
         );
         match decision {
@@ -419,6 +420,21 @@ async fn apply_issue(
                     "UPDATE entitlements SET voucher_id = $1, value_minor = $2, currency = $3, \
                      state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = $4",
                     f.voucher_id,
+                    f.value_minor,
+                    f.currency,
+                    f.entitlement_key
+                )
+                .execute(&mut **tx)
+                .await
+                .map_err(err)?;
+                return Ok(Outcome::Applied);
+            }
+            IssueDecision::Replace => {
+                sqlx::query!(
+                    "UPDATE entitlements SET voucher_id = $1, device_id = $2, value_minor = $3, currency = $4, \
+                     state = 'issued' WHERE entitlement_key = $5 AND state = 'voided'",
+                    f.voucher_id,
+                    device.id,
                     f.value_minor,
                     f.currency,
                     f.entitlement_key

@@ -299,7 +299,7 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                 Some(r) => Some((r.voucher_id.as_str(), parse_uuid(&r.device_id)?, r.state.as_str())),
                 None => None,
             };
-            match decide_issue(device.id, f.voucher_id, existing) {
+            match decide_issue(device.id, f.voucher_id, f.replaces, existing) {
                 IssueDecision::Insert => {
                     sqlx::query!(
                         "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
@@ -321,6 +321,21 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                         "UPDATE entitlements SET voucher_id = ?, value_minor = ?, currency = ?, \
                          state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = ?",
                         f.voucher_id,
+                        f.value_minor,
+                        f.currency,
+                        f.entitlement_key
+                    )
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(err)?;
+                    Ok(Outcome::Applied)
+                }
+                IssueDecision::Replace => {
+                    sqlx::query!(
+                        "UPDATE entitlements SET voucher_id = ?, device_id = ?, value_minor = ?, currency = ?, \
+                         state = 'issued' WHERE entitlement_key = ? AND state = 'voided'",
+                        f.voucher_id,
+                        dev,
                         f.value_minor,
                         f.currency,
                         f.entitlement_key

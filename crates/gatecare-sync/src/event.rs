@@ -123,6 +123,8 @@ pub struct IssuanceFacts<'a> {
     pub kind: &'a str,
     pub value_minor: i64,
     pub currency: &'a str,
+    /// A replacement names the voided voucher it replaces.
+    pub replaces: Option<&'a str>,
 }
 
 impl Event {
@@ -140,6 +142,7 @@ impl Event {
             kind: "",
             value_minor: 0,
             currency: "",
+            replaces: None,
         };
         for (k, v) in self.payload.as_object()? {
             match k.as_str() {
@@ -150,6 +153,7 @@ impl Event {
                 "kind" => f.kind = v.as_str().unwrap_or(""),
                 "value_minor" => f.value_minor = v.as_i64().unwrap_or(0),
                 "currency" => f.currency = v.as_str().unwrap_or(""),
+                "replaces" => f.replaces = v.as_str().filter(|r| !r.is_empty()),
                 _ => {}
             }
         }

@@ -4,6 +4,7 @@
 
 mod bodies;
 mod certificates;
+mod devices;
 mod faults;
 mod group_commit;
 pub(crate) mod harness;

@@ -161,7 +161,8 @@ async fn story<D: Database>(db: D) {
     assert_eq!((t.events, t.entitlements_issued, t.conflicts), (1, 1, 0));
     b.sync().await;
     match b.issue(0).await {
-        Err(LedgerError::IssuedElsewhere(device)) => assert_eq!(device, a.enrolment.device_id.to_string()),
+        // Named by its own code, as the agents know it.
+        Err(LedgerError::IssuedElsewhere(device)) => assert_eq!(device, a.code),
         other => panic!("B issued what A had issued: {other:?}"),
     }
     // B also received the trust list with both keys.
@@ -266,6 +267,7 @@ async fn story<D: Database>(db: D) {
         kind: "delay".into(),
         cause: "weather".into(),
         expected_departure: Some(scheduled + Duration::hours(16)),
+        delay_minutes: None,
         departure_local: None,
         reroute_flight: None,
     };

@@ -182,7 +182,7 @@ export interface KioskView {
   cases: PassengerCase[];
 }
 
-export interface KioskPrint {
+export interface VoucherPrint {
   voucher_id: string;
   serial: string;
   reprint: boolean;
@@ -205,8 +205,8 @@ export interface KioskHotel {
   transport: string;
 }
 
-export const kioskPrint = (kind: CareKind, ordinal: number, hotel?: string): Promise<KioskPrint> =>
-  invoke<KioskPrint>('kiosk_print', { kind, ordinal, hotel: hotel ?? null });
+export const kioskPrint = (kind: CareKind, ordinal: number, hotel?: string): Promise<VoucherPrint> =>
+  invoke<VoucherPrint>('kiosk_print', { kind, ordinal, hotel: hotel ?? null });
 export const kioskHotels = (): Promise<KioskHotel[]> => invoke<KioskHotel[]>('kiosk_hotels');
 export const kioskSwitch = (passengerId: string): Promise<KioskView> =>
   invoke<KioskView>('kiosk_switch', { passengerId });
@@ -228,7 +228,10 @@ export interface AgentInfo {
 
 export interface DisruptionNow {
   kind: 'delay' | 'cancellation' | string;
+  /** The category (`technical`). */
   cause: string;
+  /** The IATA delay code entered, kept beside its category. */
+  iata_code: number | null;
   cause_en: string;
   cause_zh: string;
   expected_departure: string | null;
@@ -244,6 +247,8 @@ export interface DisruptionEntry {
   kind: 'delay' | 'cancellation';
   cause: string;
   expected_departure: string | null;
+  /** A delay in minutes after the scheduled departure; Rust converts it. */
+  delay_minutes: number | null;
   /** "YYYY-MM-DDTHH:MM" on the departure airport's clock; Rust converts it. */
   departure_local: string | null;
   reroute_flight: string | null;
@@ -352,21 +357,8 @@ export interface PassengerView {
   group_id: string | null;
   group_size: number;
   booking: { passenger_id: string; surname: string; given_names: string; native_name: string | null; has_hotel: boolean }[];
-  entitlements: (TimelineItem & { passenger_pays: boolean })[];
-  vouchers: {
-    voucher_id: string;
-    serial: string;
-    kind: string;
-    value_minor: number;
-    currency: string;
-    statutory: boolean;
-    issued_at: string;
-    actor: string;
-    approver: string | null;
-    reason: string;
-    voided: boolean;
-    reprints: number;
-  }[];
+  entitlements: EntitlementRow[];
+  vouchers: VoucherRow[];
   authority_limit: Money | null;
   profile_key: string;
   recovery: CaseView[];
@@ -374,6 +366,43 @@ export interface PassengerView {
   rights: Rights | null;
   /** This passenger's own re-routing, where an agent set one. */
   reroute: { reroute_flight: string | null; departure: string; arrival: string } | null;
+}
+
+export interface EntitlementRow extends TimelineItem {
+  passenger_pays: boolean;
+  /** The live voucher for it, from whichever device of the station. */
+  held: { serial: string; device: string; remote: boolean } | null;
+  /** Its voucher was voided and nothing replaces it yet. */
+  replaceable: boolean;
+}
+
+/** A voucher of the station: this console's or another device's (remote). */
+export interface VoucherRow {
+  voucher_id: string;
+  serial: string;
+  kind: string;
+  value_minor: number;
+  currency: string;
+  statutory: boolean;
+  issued_at: string | null;
+  actor: string;
+  approver: string | null;
+  reason: string;
+  voided: boolean;
+  void_reason: string | null;
+  reprints: number;
+  device: string;
+  remote: boolean;
+  entitlement_key: string;
+  replaces: string | null;
+}
+
+/** A voucher's QR for the screen when its paper did not come out. */
+export interface VoucherQr {
+  voucher_id: string;
+  serial: string;
+  passenger: string;
+  qr_svg: string;
 }
 
 export interface Issued {
@@ -394,8 +423,9 @@ export interface BulkResult {
     skipped: number;
     vouchers: Issued[];
   };
-  print_job: string | null;
+  printed: boolean;
   print_error: string | null;
+  unprinted: VoucherQr[];
 }
 
 export interface Upgrades {
@@ -441,7 +471,7 @@ export const agentPriority = (flightId: string): Promise<PriorityRow[]> =>
 export const agentPassenger = (passengerId: string, flightId: string): Promise<PassengerView> =>
   invoke<PassengerView>('agent_passenger', { passengerId, flightId });
 export const agentUpgrades = (flightId: string): Promise<Upgrades> => invoke<Upgrades>('agent_upgrades', { flightId });
-export const agentIssue = (req: AgentIssue): Promise<Issued> => invoke<Issued>('agent_issue', { req });
+export const agentIssue = (req: AgentIssue): Promise<VoucherPrint> => invoke<VoucherPrint>('agent_issue', { req });
 export const agentRefund = (passengerId: string, flightId: string): Promise<PassengerView> =>
   invoke<PassengerView>('agent_refund', { passengerId, flightId });
 export const agentReroute = (
@@ -459,7 +489,10 @@ export const agentPrintNotice = (passengerId: string, flightId: string): Promise
 export const kioskPrintNotice = (): Promise<NoticePrint> => invoke<NoticePrint>('kiosk_print_notice');
 export const agentVoid = (voucherId: string, reason: string): Promise<void> =>
   invoke<void>('agent_void', { voucherId, reason });
-export const agentReprint = (voucherId: string): Promise<Issued> => invoke<Issued>('agent_reprint', { voucherId });
+export const agentReprint = (voucherId: string): Promise<VoucherPrint> =>
+  invoke<VoucherPrint>('agent_reprint', { voucherId });
+export const agentPrintAgain = (voucherIds: string[]): Promise<BulkResult> =>
+  invoke<BulkResult>('agent_print_again', { voucherIds });
 export const agentBulk = (flightId: string, kind: 'meal' | 'transport', passengerIds?: string[]): Promise<BulkResult> =>
   invoke<BulkResult>('agent_bulk', { flightId, kind, passengerIds: passengerIds ?? null });
 

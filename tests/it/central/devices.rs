@@ -1,0 +1,164 @@
+//! One station, many devices (issue #21 §3, §5): what a kiosk issued is in
+//! the console's picture of the flight once central has passed it on, and
+//! a voided voucher's entitlement is issued again as a replacement that
+//! central takes as such, not as a double issuance.
+
+use gatecare_care::Policy;
+use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy};
+use gatecare_core::{Currency, Money};
+use gatecare_ledger::EntitlementKind;
+use gatecare_ledger::offline::OfflineLimits;
+use gatecare_server_database::Database;
+
+use super::harness::{TestClock, central, on_both_backends, serve};
+use super::story::{Kiosk, now};
+
+async fn agent(k: &Kiosk) -> AuthenticatedAgent {
+    k.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap().unwrap()
+}
+
+fn ctx<'a>(k: &'a Kiosk, actor: &'a AuthenticatedAgent, policy: &'a Policy) -> IssueContext<'a> {
+    IssueContext { device: k.code, actor, policy, limits: OfflineLimits::default(), now: now() }
+}
+
+on_both_backends!(the_console_sees_what_the_kiosk_issued);
+
+async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let console = Kiosk::enrol(&c, &url, "HKG-G19").await;
+    let policy = Policy::default_policy();
+    let meal = kiosk.meal(0);
+    let flight = meal.flight_id.clone();
+    // At 23:00 at the airport the night's hotel is owed.
+    let night = now() + chrono::Duration::hours(9);
+    let before = console.store.flight_view(&flight, &policy, night).await.unwrap();
+    assert!(before.hotel_owed_unserved > 0, "the night's hotel is owed: {}", before.hotel_owed_unserved);
+
+    // The kiosk prints a meal and a hotel room for passenger 0.
+    let pax_agent = AuthenticatedAgent::kiosk(kiosk.code, "HKG");
+    let k_ctx = ctx(&kiosk, &pax_agent, &policy);
+    let issued_meal = kiosk.store.issue(&k_ctx, &meal).await.unwrap();
+    let block: String = sqlx::query_scalar("SELECT id FROM hotel_blocks ORDER BY id LIMIT 1")
+        .fetch_one(kiosk.store.pool())
+        .await
+        .unwrap();
+    let hotel = IssueRequest {
+        kind: EntitlementKind::Hotel,
+        value: Money::new(90000, Currency::parse("HKD").unwrap()),
+        hotel_block_id: Some(block),
+        ..kiosk.meal(0)
+    };
+    kiosk.store.issue(&k_ctx, &hotel).await.unwrap();
+    kiosk.sync().await;
+    console.sync().await;
+
+    // The console's passenger view lists both, marked with the kiosk, and
+    // offers neither again.
+    let a = agent(&console).await;
+    let view = console.store.passenger_view(&meal.passenger_id, &flight, &a, &policy, now()).await.unwrap();
+    let remote: Vec<_> = view.vouchers.iter().filter(|v| v.remote).collect();
+    assert_eq!(remote.len(), 2, "{:?}", view.vouchers);
+    let m = remote.iter().find(|v| v.kind == "meal").expect("the kiosk's meal");
+    assert_eq!((m.device.as_str(), m.serial.as_str()), ("HKG-K01", issued_meal.serial.as_str()));
+    assert_eq!((m.value_minor, m.currency.as_str(), m.voided), (12000, "HKD", false));
+    assert!(m.issued_at.is_some());
+    let held = view
+        .entitlements
+        .iter()
+        .find(|e| e.kind == gatecare_care::evaluate::CareKind::Meal && e.ordinal == 1)
+        .and_then(|e| e.held.clone())
+        .expect("the meal is held");
+    assert_eq!((held.device.as_str(), held.remote), ("HKG-K01", true));
+    assert!(view.booking.iter().any(|b| b.passenger_id == meal.passenger_id && b.has_hotel));
+
+    // The flight counts the passenger as served and the room as given.
+    let after = console.store.flight_view(&flight, &policy, night).await.unwrap();
+    assert_eq!(after.served, before.served + 1);
+    assert_eq!(after.hotel_owed_unserved, before.hotel_owed_unserved - 1);
+    let row = console
+        .store
+        .priority_list(&flight, &policy)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.passenger.passenger_id == meal.passenger_id)
+        .unwrap();
+    assert_eq!(row.vouchers, 2);
+
+    // Bulk issuance at the console skips her as issued elsewhere and serves
+    // the others.
+    let c_ctx = IssueContext { now: night, ..ctx(&console, &a, &policy) };
+    let summary = console.store.issue_bulk(&c_ctx, &flight, EntitlementKind::Meal, |_, _| {}).await.unwrap();
+    assert_eq!(summary.elsewhere, 1, "{summary:?}");
+    assert!(summary.issued > 0);
+}
+
+on_both_backends!(a_voided_voucher_is_replaced_not_issued_twice);
+
+async fn a_voided_voucher_is_replaced_not_issued_twice<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let console = Kiosk::enrol(&c, &url, "HKG-G19").await;
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let policy = Policy::default_policy();
+    let a = agent(&console).await;
+    let c_ctx = ctx(&console, &a, &policy);
+    let meal = console.meal(1);
+
+    let first = console.store.issue(&c_ctx, &meal).await.unwrap();
+    console.store.void(&c_ctx, &first.voucher_id, "torn at the till").await.unwrap();
+    // Bulk and plain issuance never replace; a kiosk never does.
+    assert!(matches!(console.store.issue(&c_ctx, &meal).await, Err(LedgerError::Voided(_))));
+    let pax_agent = AuthenticatedAgent::kiosk(console.code, "HKG");
+    assert!(matches!(
+        console.store.issue_or_replace(&ctx(&console, &pax_agent, &policy), &meal).await,
+        Err(LedgerError::Voided(_))
+    ));
+    // The agent's replacement: a new voucher for the same entitlement.
+    let second = console.store.issue_or_replace(&c_ctx, &meal).await.unwrap();
+    assert_ne!(second.voucher_id, first.voucher_id);
+    assert_eq!(second.entitlement_key, first.entitlement_key);
+    assert!(!second.reprint);
+    // Again is a reprint of the replacement, not a third voucher.
+    let again = console.store.issue_or_replace(&c_ctx, &meal).await.unwrap();
+    assert!(again.reprint && again.voucher_id == second.voucher_id);
+    let view =
+        console.store.passenger_view(&meal.passenger_id, &meal.flight_id, &a, &policy, now()).await.unwrap();
+    let old = view.vouchers.iter().find(|v| v.voucher_id == first.voucher_id).unwrap();
+    assert_eq!(old.void_reason.as_deref(), Some("torn at the till"));
+    let new = view.vouchers.iter().find(|v| v.voucher_id == second.voucher_id).unwrap();
+    assert_eq!(new.replaces.as_deref(), Some(first.voucher_id.as_str()));
+    let meal_row =
+        view.entitlements.iter().find(|e| e.kind == gatecare_care::evaluate::CareKind::Meal).unwrap();
+    assert_eq!(meal_row.held.as_ref().map(|h| h.serial.as_str()), Some(second.serial.as_str()));
+    assert!(!meal_row.replaceable);
+    assert!(console.store.verify_chains().await.unwrap().is_ok());
+
+    // Central applies all three (issue, void, replacement): no conflict, and
+    // the entitlement is the replacement's.
+    console.sync().await;
+    let acks: Vec<String> = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq")
+        .fetch_all(console.store.pool())
+        .await
+        .unwrap();
+    assert!(acks.iter().all(|o| o.contains(r#""result":"applied""#)), "{acks:?}");
+    let t = c.db.totals().await.unwrap();
+    assert_eq!(t.conflicts, 0);
+    let voids = c.db.void_list().await.unwrap();
+    assert!(voids.iter().any(|v| v.voucher_id == first.voucher_id));
+    assert!(!voids.iter().any(|v| v.voucher_id == second.voucher_id));
+
+    // The kiosk learns of the replacement: it is issued elsewhere, not owed again.
+    kiosk.sync().await;
+    let pax_agent = AuthenticatedAgent::kiosk(kiosk.code, "HKG");
+    match kiosk.store.issue(&ctx(&kiosk, &pax_agent, &policy), &meal).await {
+        Err(LedgerError::IssuedElsewhere(device)) => assert_eq!(device, "HKG-G19"),
+        other => panic!("the kiosk issued a replaced entitlement: {other:?}"),
+    }
+}
