@@ -1505,6 +1505,9 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
         .clone();
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
+        // A short scan of junk is said to be no boarding pass.
+        s.type_into("[data-testid=scan-capture]", "\u{1F600}\u{1F389}xx\u{E007}").await?;
+        s.wait_attr("[data-testid=kiosk-error]", "data-code", "kiosk.not_a_pass").await?;
         s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", adult.boarding_pass)).await?;
         s.click("[data-testid=print-meal-1]").await?;
         s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
@@ -1582,6 +1585,11 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
         // The child's request is at the top, with her place in the queue.
         let request = s.wait_text("[data-testid=staff-requests]", &minor.name.surname).await?;
         ensure!(request.contains("No. "), "{request}");
+
+        // A search that finds nobody says so.
+        s.set_value("[data-testid=priority-search]", "Nobodyhere").await?;
+        s.wait_text("[data-testid=priority-none]", "No passenger on this flight matches").await?;
+        s.set_value("[data-testid=priority-search]", "").await?;
 
         // The adult's panel: the kiosk's meal, marked with the kiosk, not offered again.
         s.press(&format!("[data-testid=priority-row][data-passenger='{}']", adult.id)).await?;

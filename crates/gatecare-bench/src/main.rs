@@ -147,7 +147,7 @@ fn care() -> anyhow::Result<Vec<Row>> {
                 group_leader: i % 100 == 0,
             })
             .collect();
-        let placed = order(&queue);
+        let placed = order(&queue, gatecare_care::priority::PriorityBasis::POLICY);
         flight += t.elapsed();
         // Baseline: serialising the same results to JSON, which every caller does anyway.
         let t = Instant::now();

@@ -1,9 +1,13 @@
 //! Who is served first (shared/domain.md §3), one order everywhere: legal
-//! priority (reduced mobility, unaccompanied minors: EU261 Art 11, ANAC
-//! special assistance); then families with infants and the elderly; then 5-6
-//! star customers ("reach out first", seed 001 §3.1); then by stars and tier.
-//! A group stands at the place of its highest-placed member, under its
-//! leader. The order is stable and every place carries its reason.
+//! priority (reduced mobility, unaccompanied minors); then families with
+//! infants and the elderly; then 5-6 star customers ("reach out first", seed
+//! 001 §3.1); then by stars and tier. A group stands at the place of its
+//! highest-placed member, under its leader. The order is stable and every
+//! place carries its reason.
+//!
+//! The first place's reason names what it rests on for this flight (see
+//! [`PriorityBasis`]): EU261 and UK261 Art 11(2) where they cover it; the
+//! airline's care policy elsewhere, which gives the same order.
 
 use gatecare_core::{LoyaltyTier, SpecialNeed};
 use serde::Serialize;
@@ -57,20 +61,52 @@ fn tier_zh(t: LoyaltyTier) -> &'static str {
     }
 }
 
+/// What a legal priority rests on for one flight, in English and Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriorityBasis {
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+impl PriorityBasis {
+    /// The airline's care policy, for flights no priority rule covers.
+    pub const POLICY: PriorityBasis =
+        PriorityBasis { en: "airline care policy", zh: "航空公司照料政策" };
+
+    /// Art 11(2) of EU261 (and of UK261, which retains it): persons with
+    /// reduced mobility and unaccompanied children have the right to care
+    /// "as soon as possible". The other regimes have no such rule for care,
+    /// so the policy is cited there.
+    pub fn for_regimes(regimes: &[crate::Regime]) -> PriorityBasis {
+        use crate::Regime;
+        if regimes.contains(&Regime::Eu261) {
+            PriorityBasis { en: "EU261 Art 11(2)", zh: "欧盟261号条例第11(2)条" }
+        } else if regimes.contains(&Regime::Uk261) {
+            PriorityBasis { en: "UK261 Art 11(2)", zh: "英国261号条例第11(2)条" }
+        } else {
+            PriorityBasis::POLICY
+        }
+    }
+}
+
 /// The class and why, in English and Chinese.
-fn classify(p: &PriorityInput, family_with_infant: bool) -> (PriorityClass, String, String) {
+fn classify(
+    p: &PriorityInput,
+    family_with_infant: bool,
+    basis: PriorityBasis,
+) -> (PriorityClass, String, String) {
     if p.needs.contains(&SpecialNeed::Wheelchair) {
         return (
             PriorityClass::LegalPriority,
-            "reduced mobility: legal priority (EU261 Art 11; ANAC special assistance)".into(),
-            "行动不便：法定优先（欧盟261号条例第11条；巴西民航局特殊协助）".into(),
+            format!("reduced mobility: priority ({})", basis.en),
+            format!("行动不便：优先（{}）", basis.zh),
         );
     }
     if p.needs.contains(&SpecialNeed::UnaccompaniedMinor) {
         return (
             PriorityClass::LegalPriority,
-            "unaccompanied minor: legal priority (EU261 Art 11(2))".into(),
-            "无成人陪伴儿童：法定优先（欧盟261号条例第11(2)条）".into(),
+            format!("unaccompanied minor: priority ({})", basis.en),
+            format!("无成人陪伴儿童：优先（{}）", basis.zh),
         );
     }
     if family_with_infant {
@@ -97,7 +133,7 @@ fn classify(p: &PriorityInput, family_with_infant: bool) -> (PriorityClass, Stri
     )
 }
 
-pub fn order(passengers: &[PriorityInput]) -> Vec<Placed> {
+pub fn order(passengers: &[PriorityInput], basis: PriorityBasis) -> Vec<Placed> {
     let infant_pnrs: std::collections::HashSet<&str> = passengers
         .iter()
         .filter(|p| p.needs.contains(&SpecialNeed::Infant))
@@ -107,7 +143,7 @@ pub fn order(passengers: &[PriorityInput]) -> Vec<Placed> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (class, en, zh) = classify(p, infant_pnrs.contains(p.pnr.as_str()));
+            let (class, en, zh) = classify(p, infant_pnrs.contains(p.pnr.as_str()), basis);
             (i, class, (en, zh), (class, std::cmp::Reverse(p.stars), std::cmp::Reverse(p.tier), i))
         })
         .collect();
@@ -204,7 +240,7 @@ mod tests {
         let four = pax("four", 4);
         let one = pax("one", 1);
         let input = vec![one, four, gold4, five, six, old, parent, infant, umnr, wheel];
-        let out = order(&input);
+        let out = order(&input, PriorityBasis::POLICY);
         assert_eq!(
             ids(&out),
             vec!["umnr", "wheel", "parent", "infant", "old", "six", "five", "gold4", "four", "one"]
@@ -226,7 +262,7 @@ mod tests {
             .collect();
         input[4].needs = vec![SpecialNeed::Wheelchair];
         input.insert(0, pax("six", 6));
-        let out = order(&input);
+        let out = order(&input, PriorityBasis::POLICY);
         assert_eq!(ids(&out), vec!["g2", "g4", "g0", "g1", "g3", "six"]);
         // The wheelchair user keeps the flag inside the group.
         assert!(out[1].legal_priority);
@@ -234,9 +270,31 @@ mod tests {
     }
 
     #[test]
+    fn a_legal_priority_cites_the_rule_that_covers_the_flight() {
+        use crate::Regime;
+        let mut umnr = pax("umnr", 1);
+        umnr.needs = vec![SpecialNeed::UnaccompaniedMinor];
+        let reason =
+            |regimes: &[Regime]| order(&[umnr.clone()], PriorityBasis::for_regimes(regimes))[0].clone();
+        let eu = reason(&[Regime::Eu261]);
+        assert!(eu.reason.contains("EU261 Art 11(2)") && eu.reason_zh.contains("欧盟261号条例"), "{eu:?}");
+        assert!(reason(&[Regime::Uk261]).reason.contains("UK261 Art 11(2)"));
+        // A flight EU261 does not cover cites the airline's policy, not EU261.
+        for regimes in [&[Regime::Appr][..], &[Regime::CnMot2016], &[Regime::UsDot], &[]] {
+            let p = reason(regimes);
+            assert!(
+                p.reason.contains("airline care policy") && !p.reason.contains("EU261"),
+                "{regimes:?}: {p:?}"
+            );
+            assert!(p.reason_zh.contains("航空公司照料政策"), "{p:?}");
+            assert!(p.legal_priority);
+        }
+    }
+
+    #[test]
     fn stable_for_equals() {
         let input: Vec<_> = (0..20).map(|i| pax(&format!("p{i:02}"), 3)).collect();
-        let out = order(&input);
+        let out = order(&input, PriorityBasis::POLICY);
         assert_eq!(ids(&out), input.iter().map(|p| p.id.as_str()).collect::<Vec<_>>());
     }
 }

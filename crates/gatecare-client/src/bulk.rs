@@ -112,6 +112,37 @@ pub(crate) struct FlightScenario {
 }
 
 impl Store {
+    /// What a legal priority rests on for this flight: the regimes that
+    /// cover it (by its airports and the carrier's licence), whatever its state.
+    pub(crate) async fn priority_basis(
+        &self,
+        flight_id: &str,
+    ) -> Result<gatecare_care::priority::PriorityBasis, StoreError> {
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT carrier, origin, destination FROM flights WHERE id = ?")
+                .bind(flight_id)
+                .fetch_optional(self.pool())
+                .await?;
+        let Some((carrier, origin, destination)) = row else {
+            return Ok(gatecare_care::priority::PriorityBasis::POLICY);
+        };
+        let country = |code: &str| {
+            AirportCode::parse(code)
+                .ok()
+                .and_then(|c| gatecare_reference::airport(&c))
+                .map(|a| a.country.clone())
+        };
+        let licence = gatecare_core::CarrierCode::parse(&carrier)
+            .ok()
+            .and_then(|c| gatecare_reference::carrier(&c))
+            .and_then(|c| c.licence_country.clone());
+        let regimes = match (country(&origin), country(&destination)) {
+            (Some(o), Some(d)) => gatecare_care::regime::applicable(&o, &d, licence.as_deref()),
+            _ => Vec::new(),
+        };
+        Ok(gatecare_care::priority::PriorityBasis::for_regimes(&regimes))
+    }
+
     pub(crate) async fn flight_scenario(
         &self,
         flight_id: &str,
@@ -278,8 +309,10 @@ impl Store {
         let manifest = self.manifest(flight_id, ctx.policy).await?;
         let year = fs.scenario.scheduled_departure.format("%Y").to_string().parse::<i64>().unwrap_or(2026);
         let queue = priority_inputs(&manifest, year);
-        let placed: Vec<_> =
-            order(&queue).into_iter().filter(|p| selection.is_none_or(|s| s.contains(&p.id))).collect();
+        let placed: Vec<_> = order(&queue, self.priority_basis(flight_id).await?)
+            .into_iter()
+            .filter(|p| selection.is_none_or(|s| s.contains(&p.id)))
+            .collect();
         let by_id: std::collections::HashMap<&str, &ManifestEntry> =
             manifest.iter().map(|m| (m.passenger_id.as_str(), m)).collect();
         let (currency, meal_value) = ctx

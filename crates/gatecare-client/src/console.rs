@@ -468,11 +468,8 @@ impl Store {
         .ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
         let origin: String = f.try_get("origin")?;
         let destination: String = f.try_get("destination")?;
-        let airport = |code: &str| {
-            gatecare_core::AirportCode::parse(code).ok().and_then(|c| gatecare_reference::airport(&c))
-        };
         let tz = gatecare_reference::time_zone(&origin);
-        let city_en = airport(&destination).map_or(destination.clone(), |a| a.city.clone());
+        let city_en = gatecare_reference::city_en(&destination);
         let city_zh = gatecare_core::AirportCode::parse(&destination)
             .ok()
             .and_then(|c| gatecare_reference::city_zh(&c));
@@ -752,7 +749,8 @@ impl Store {
         let input = crate::bulk::priority_inputs(&manifest, year);
         let mut by_id: std::collections::HashMap<String, crate::bulk::ManifestEntry> =
             manifest.into_iter().map(|m| (m.passenger_id.clone(), m)).collect();
-        Ok(order(&input)
+        let basis = self.priority_basis(flight_id).await?;
+        Ok(order(&input, basis)
             .into_iter()
             .filter_map(|p| {
                 let m = by_id.remove(&p.id)?;

@@ -363,11 +363,7 @@ impl Store {
         .await?;
         let mut flight = KioskFlight {
             flight: r.try_get("flight")?,
-            destination_city: gatecare_core::AirportCode::parse(&destination)
-                .ok()
-                .and_then(|c| gatecare_reference::airport(&c))
-                .map(|a| a.city.clone())
-                .unwrap_or_default(),
+            destination_city: gatecare_reference::city_en(&destination),
             destination_city_zh: gatecare_core::AirportCode::parse(&destination)
                 .ok()
                 .and_then(|c| gatecare_reference::city_zh(&c))

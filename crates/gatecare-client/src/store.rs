@@ -255,11 +255,7 @@ impl Store {
                     _ => FlightStatus::OnTime,
                 };
                 let destination: String = r.try_get("destination")?;
-                let destination_city = AirportCode::parse(&destination)
-                    .ok()
-                    .and_then(|c| gatecare_reference::airport(&c))
-                    .map(|a| a.city.clone())
-                    .unwrap_or_default();
+                let destination_city = gatecare_reference::city_en(&destination);
                 let destination_city_zh = AirportCode::parse(&destination)
                     .ok()
                     .and_then(|c| gatecare_reference::city_zh(&c))

@@ -54,9 +54,10 @@ fn wording(kind: &str, station: &str) -> (&'static str, &'static str, &'static s
             "Flight updates are announced at your gate at least every 30 minutes; keep this voucher, the next meal is on the same flight record.",
             "登机口至少每 30 分钟广播一次航班动态；请保留本券，下一餐凭同一航班记录领取。",
         ),
+        // What a room buys depends on the check-out: see `hotel_wording`.
         "hotel" => (
-            "One room for the night, with breakfast, and transport both ways.",
-            "一晚住宿（含早餐）及往返交通。",
+            "",
+            "",
             "Give the hotel your mobile number: the airline calls the hotel, and you, as soon as the new time is confirmed.",
             "请把手机号码留给酒店：新时间确定后，航空公司会通知酒店和您。",
         ),
@@ -81,16 +82,46 @@ fn wording(kind: &str, station: &str) -> (&'static str, &'static str, &'static s
     }
 }
 
-/// Until when a voucher of `kind` is good: a hotel until the morning after
-/// the new departure's eve, everything else a few hours past it.
+/// A hotel guest checks out this long before the new departure: the
+/// transfer back and two hours at the airport before the flight.
+pub(crate) const CHECK_OUT_BEFORE_DEPARTURE: Duration = Duration::hours(3);
+
+/// Breakfast is served from this local hour: a check-out before it is a
+/// room for part of the night, not "the night, with breakfast".
+const BREAKFAST_FROM_HOUR: u32 = 7;
+
+/// Until when a voucher of `kind` is good: a hotel until check-out, in time
+/// for the new departure; everything else a few hours past the departure.
 pub(crate) fn valid_until(
     kind: &str,
     new_departure: DateTime<Utc>,
     issued_at: DateTime<Utc>,
 ) -> DateTime<Utc> {
     match kind {
-        "hotel" => new_departure.max(issued_at) + Duration::hours(12),
+        "hotel" => (new_departure - CHECK_OUT_BEFORE_DEPARTURE).max(issued_at),
         _ => new_departure.max(issued_at) + Duration::hours(3),
+    }
+}
+
+/// What a hotel voucher buys, in English and Chinese: the night with
+/// breakfast when the stay runs through the night to a check-out after
+/// breakfast starts, else a room until check-out.
+fn hotel_wording(issued_at: DateTime<Utc>, check_out: DateTime<Utc>, tz: Tz) -> (String, String) {
+    use chrono::Timelike;
+    let local = check_out.with_timezone(&tz);
+    let hm = local.format("%H:%M");
+    if local.hour() >= BREAKFAST_FROM_HOUR && check_out - issued_at >= Duration::hours(6) {
+        (
+            format!("One room for the night, with breakfast, and transport both ways. Check out by {hm}."),
+            format!("一晚住宿（含早餐）及往返交通。请于 {hm} 前退房。"),
+        )
+    } else {
+        (
+            format!(
+                "A room until {hm}, and transport both ways. Check out then: the transfer back reaches the airport in time for your flight."
+            ),
+            format!("客房使用至 {hm}，含往返交通。届时退房，返程交通可及时送您到机场。"),
+        )
     }
 }
 
@@ -230,6 +261,10 @@ impl Store {
             serial: serial.clone(),
         };
         let (buys_en, buys_zh, tip_en, tip_zh) = wording(&kind, &origin);
+        let (buys_en, buys_zh) = match kind.as_str() {
+            "hotel" => hotel_wording(issued_at, valid_until, tz),
+            _ => (buys_en.to_owned(), buys_zh.to_owned()),
+        };
         let citation = details
             .get("citation")
             .and_then(|c| c.as_str())
@@ -269,8 +304,8 @@ impl Store {
             } else {
                 "—".into()
             },
-            buys_en: buys_en.into(),
-            buys_zh: buys_zh.into(),
+            buys_en,
+            buys_zh,
             hotel,
             valid: format!(
                 "{} – {} ({})",
@@ -452,5 +487,38 @@ impl Store {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_room_ends_in_time_for_the_new_departure() {
+        let hk: Tz = "Asia/Hong_Kong".parse().unwrap();
+        let issued = utc("2026-11-22T13:00:00Z"); // 21:00 in Hong Kong
+        // Leaving 01:30 the next night: a room until 22:30, no breakfast.
+        let early = utc("2026-11-22T17:30:00Z");
+        let until = valid_until("hotel", early, issued);
+        assert_eq!(until, utc("2026-11-22T14:30:00Z"));
+        let (en, zh) = hotel_wording(issued, until, hk);
+        assert!(en.starts_with("A room until 22:30") && !en.contains("breakfast"), "{en}");
+        assert!(zh.contains("客房使用至 22:30") && !zh.contains("早餐"), "{zh}");
+        // Leaving 13:30 the next day: the night, with breakfast, out by 10:30.
+        let late = utc("2026-11-23T05:30:00Z");
+        let until = valid_until("hotel", late, issued);
+        assert_eq!(until, utc("2026-11-23T02:30:00Z"));
+        let (en, zh) = hotel_wording(issued, until, hk);
+        assert!(en.contains("with breakfast") && en.contains("Check out by 10:30"), "{en}");
+        assert!(zh.contains("含早餐") && zh.contains("10:30"), "{zh}");
+        // Never before it was issued.
+        assert_eq!(valid_until("hotel", utc("2026-11-22T14:00:00Z"), issued), issued);
+        // Meals keep three hours past the departure.
+        assert_eq!(valid_until("meal", early, issued), early + Duration::hours(3));
     }
 }

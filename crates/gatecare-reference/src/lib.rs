@@ -126,20 +126,43 @@ pub fn time_zone(code: &str) -> chrono_tz::Tz {
     AirportCode::parse(code).ok().and_then(|c| airport(&c)).map_or(chrono_tz::UTC, |a| a.tz)
 }
 
-/// The city's name in Chinese, for screens and paper in zh-CN. Curated for
-/// the cities the airline serves (`data/city_names_zh.csv`); `None` elsewhere
-/// (callers fall back to the English name).
-pub fn city_zh(code: &AirportCode) -> Option<&'static str> {
-    static NAMES: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static str>> =
+/// The served cities as passengers name them, in English and Chinese
+/// (`data/city_names.csv`, curated): the metropolitan name, not the
+/// municipality the airport stands in (YVR is Vancouver, not Richmond).
+fn city_names() -> &'static std::collections::HashMap<&'static str, (&'static str, &'static str)> {
+    static NAMES: std::sync::LazyLock<std::collections::HashMap<&'static str, (&'static str, &'static str)>> =
         std::sync::LazyLock::new(|| {
-            include_str!("../data/city_names_zh.csv")
+            include_str!("../data/city_names.csv")
                 .lines()
+                .filter(|l| !l.starts_with('#'))
                 .skip(1)
-                .filter_map(|l| l.split_once(','))
-                .map(|(iata, zh)| (iata.trim(), zh.trim()))
+                .filter_map(|l| {
+                    let mut f = l.split(',');
+                    Some((f.next()?.trim(), (f.next()?.trim(), f.next()?.trim())))
+                })
                 .collect()
         });
-    NAMES.get(code.as_str()).copied()
+    &NAMES
+}
+
+/// The city's name in Chinese, for screens and paper in zh-CN; `None` for a
+/// city the table does not serve (callers fall back to the English name).
+pub fn city_zh(code: &AirportCode) -> Option<&'static str> {
+    city_names().get(code.as_str()).map(|(_, zh)| *zh)
+}
+
+/// The city's name in English as a passenger reads it: the curated name of
+/// a served city, else the airport table's municipality, else the code.
+pub fn city_en(code: &str) -> String {
+    if let Some((en, _)) = city_names().get(code) {
+        return (*en).to_owned();
+    }
+    AirportCode::parse(code)
+        .ok()
+        .and_then(|c| airport(&c))
+        .map(|a| a.city.clone())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| code.to_owned())
 }
 
 pub fn airports() -> &'static [Airport] {
@@ -182,10 +205,22 @@ mod tests {
         assert_eq!(city_zh(&code("KMG")), Some("昆明"));
         assert_eq!(city_zh(&code("HKG")), Some("香港"));
         assert_eq!(city_zh(&code("GKA")), None);
-        for line in include_str!("../data/city_names_zh.csv").lines().skip(1) {
-            let (iata, zh) = line.split_once(',').unwrap();
-            assert!(airport(&code(iata)).is_some(), "{iata} is not in the airport table");
-            assert!(!zh.trim().is_empty() && !zh.is_ascii(), "{iata}: {zh:?}");
+        // Metropolitan names, not the airport's municipality.
+        assert_eq!((city_en("YVR").as_str(), city_zh(&code("YVR"))), ("Vancouver", Some("温哥华")));
+        assert_eq!(city_en("YYZ"), "Toronto");
+        assert_eq!(city_en("MFM"), "Macau");
+        assert_eq!(city_en("GKA"), "Goronka", "an unserved city keeps the airport table's name");
+        assert_eq!(city_en("QQQ"), "QQQ");
+        let rows: Vec<&str> =
+            include_str!("../data/city_names.csv").lines().filter(|l| !l.starts_with('#')).skip(1).collect();
+        assert!(rows.len() >= 48);
+        for line in rows {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f.len(), 3, "{line}");
+            assert!(airport(&code(f[0])).is_some(), "{} is not in the airport table", f[0]);
+            assert!(!f[1].is_empty() && f[1].is_ascii(), "{line}");
+            assert!(!f[2].is_empty() && !f[2].is_ascii(), "{line}");
+            assert_eq!(city_names().get(f[0]).map(|n| n.0), Some(f[1]));
         }
     }
 

@@ -223,6 +223,165 @@ pub struct StationImport {
     pub feed_items: usize,
     pub first_server_seq: Option<i64>,
     pub last_server_seq: Option<i64>,
+    /// What is new or different from what central last published for the
+    /// station, so the airline sees what the import changed.
+    pub changes: ImportChanges,
+}
+
+/// What an import changes: records new to the station, and records whose
+/// fields differ from the last published (each change in words).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportChanges {
+    pub flights_new: usize,
+    pub bookings_new: usize,
+    pub profiles_new: usize,
+    /// "AC0008 (2f1c…): number 008 → 8", "booking P… on AC8: seat 12A → 14C".
+    pub changed: Vec<String>,
+}
+
+/// How many changes an import lists by name; the rest are counted.
+const CHANGES_LISTED: usize = 200;
+
+/// Flights by id, bookings by (flight, passenger), profiles by passenger.
+type Published = (
+    std::collections::HashMap<Uuid, gatecare_sync::station::FlightData>,
+    std::collections::HashMap<(Uuid, Uuid), gatecare_sync::station::BookingData>,
+    std::collections::HashMap<Uuid, gatecare_sync::station::LoyaltyData>,
+);
+
+/// The flights, bookings and profiles central last published for `station`,
+/// read back from its feed (an import is rare; the feed is the record).
+async fn published<D: Database>(db: &D, station: &str, now: DateTime<Utc>) -> Result<Published, DbError> {
+    use gatecare_sync::station::{BookingData, FlightData, LoyaltyData};
+    // A reader of the station's feed that is no device (nil id: every item is "another's").
+    let reader = gatecare_server_database::DeviceRecord {
+        id: Uuid::nil(),
+        name: "station-data import".into(),
+        station: station.to_owned(),
+        role: DeviceRole::Kiosk,
+        signing: None,
+        enrolled_at: now,
+        revoked_at: None,
+        high_seq: 0,
+    };
+    let mut flights: std::collections::HashMap<Uuid, FlightData> = Default::default();
+    let mut bookings: std::collections::HashMap<(Uuid, Uuid), BookingData> = Default::default();
+    let mut profiles: std::collections::HashMap<Uuid, LoyaltyData> = Default::default();
+    let mut after = 0;
+    loop {
+        let page = db.pull(&reader, after, gatecare_sync::MAX_PAGE).await?;
+        for item in &page.items {
+            match item.topic {
+                Topic::Flight => {
+                    if let Ok(f) = serde_json::from_value::<FlightData>(item.body.clone()) {
+                        flights.insert(f.id, f);
+                    }
+                }
+                Topic::Manifest => {
+                    let list = item.body.get("bookings").cloned().unwrap_or_default();
+                    for b in serde_json::from_value::<Vec<BookingData>>(list).unwrap_or_default() {
+                        bookings.insert((b.flight_id, b.passenger_id), b);
+                    }
+                }
+                Topic::Loyalty => {
+                    let list = item.body.get("profiles").cloned().unwrap_or_default();
+                    for l in serde_json::from_value::<Vec<LoyaltyData>>(list).unwrap_or_default() {
+                        profiles.insert(l.passenger_id, l);
+                    }
+                }
+                _ => {}
+            }
+        }
+        after = page.next_after;
+        if !page.more {
+            break;
+        }
+    }
+    Ok((flights, bookings, profiles))
+}
+
+/// The fields of two records that differ, as "field old → new".
+fn differences(old: &impl serde::Serialize, new: &impl serde::Serialize) -> Vec<String> {
+    let (old, new) =
+        (serde_json::to_value(old).unwrap_or_default(), serde_json::to_value(new).unwrap_or_default());
+    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else { return Vec::new() };
+    let show = |v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "—".to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    };
+    new.iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| format!("{k} {} → {}", show(old.get(k)), show(Some(v))))
+        .collect()
+}
+
+/// A flight as people name it, in its normal form (`AC8`).
+fn designator(f: &gatecare_sync::station::FlightData) -> String {
+    gatecare_core::FlightDesignator::parse(&format!("{}{}", f.carrier, f.number))
+        .map_or_else(|_| format!("{}{}", f.carrier, f.number), |d| d.to_string())
+}
+
+/// What `data` changes against what was published before it.
+fn changes(
+    data: &gatecare_sync::station::StationData,
+    before: &Published,
+) -> ImportChanges {
+    let (flights, bookings, profiles) = before;
+    let mut out = ImportChanges::default();
+    let mut changed = Vec::new();
+    for f in &data.flights {
+        match flights.get(&f.id) {
+            None => out.flights_new += 1,
+            Some(old) => {
+                // The same flight spelled differently ("008", "0008") is no change.
+                let mut diff = differences(old, f);
+                if designator(old) == designator(f) {
+                    diff.retain(|d| !d.starts_with("number "));
+                }
+                if !diff.is_empty() {
+                    changed.push(format!("flight {}: {}", designator(f), diff.join("; ")));
+                }
+            }
+        }
+    }
+    let name =
+        |id: &Uuid| data.flights.iter().find(|f| f.id == *id).map_or_else(|| id.to_string(), designator);
+    for b in &data.bookings {
+        match bookings.get(&(b.flight_id, b.passenger_id)) {
+            None => out.bookings_new += 1,
+            Some(old) => {
+                let diff = differences(old, b);
+                if !diff.is_empty() {
+                    changed.push(format!(
+                        "booking of {}/{} on {}: {}",
+                        b.surname,
+                        b.given_names,
+                        name(&b.flight_id),
+                        diff.join("; ")
+                    ));
+                }
+            }
+        }
+    }
+    for l in &data.loyalty {
+        match profiles.get(&l.passenger_id) {
+            None => out.profiles_new += 1,
+            Some(old) => {
+                let diff = differences(old, l);
+                if !diff.is_empty() {
+                    changed.push(format!("profile of passenger {}: {}", l.passenger_id, diff.join("; ")));
+                }
+            }
+        }
+    }
+    let more = changed.len().saturating_sub(CHANGES_LISTED);
+    changed.truncate(CHANGES_LISTED);
+    if more > 0 {
+        changed.push(format!("… and {more} more changes"));
+    }
+    out.changed = changed;
+    out
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -263,6 +422,8 @@ pub async fn import_station_data<D: Database>(
             return Err(bad("cause", "not a cause category or an IATA delay code"));
         }
     }
+    let before = published(db, &data.station, now).await?;
+    let changes = changes(data, &before);
     let items = data.feed_items();
     let mut seqs = Vec::with_capacity(items.len());
     for (topic, body) in &items {
@@ -281,5 +442,6 @@ pub async fn import_station_data<D: Database>(
         feed_items: items.len(),
         first_server_seq: seqs.first().copied(),
         last_server_seq: seqs.last().copied(),
+        changes,
     })
 }

@@ -73,6 +73,12 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     let report = admin::import_station_data(&c.db, &data, now()).await.unwrap();
     assert_eq!(report.flights, 2);
     assert_eq!(report.bookings, data.bookings.len());
+    // Everything is new to central's feed; nothing is listed as changed.
+    assert_eq!(
+        (report.changes.flights_new, report.changes.bookings_new, report.changes.profiles_new),
+        (2, data.bookings.len(), data.loyalty.len())
+    );
+    assert!(report.changes.changed.is_empty(), "{:?}", report.changes.changed);
     assert!(report.feed_items >= 2 + data.bookings.len().div_ceil(100));
     kiosk.sync().await;
 
@@ -126,7 +132,8 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
             .unwrap()
     };
     let (p0, s0, n0) = (count("passengers").await, count("segments").await, count("name_index").await);
-    admin::import_station_data(&c.db, &data, now()).await.unwrap();
+    let again = admin::import_station_data(&c.db, &data, now()).await.unwrap();
+    assert_eq!(again.changes, admin::ImportChanges::default(), "the same document changes nothing");
     kiosk.sync().await;
     assert_eq!((count("passengers").await, count("segments").await, count("name_index").await), (p0, s0, n0));
     let rooms_after: i64 = sqlx::query_scalar("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
@@ -135,6 +142,44 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
         .await
         .unwrap();
     assert_eq!(rooms_after, rooms - 2);
+
+    // The airline corrects the document: the flight number spelled with a
+    // leading zero (the same flight), a new gate and a tier. The import says
+    // what changed, and the kiosk shows it.
+    let mut fixed = data.clone();
+    let f = fixed.flights.iter_mut().find(|f| f.id == cz342.id).unwrap();
+    f.number = format!("0{}", f.number);
+    f.gate = Some("G23".into());
+    fixed.loyalty.iter_mut().find(|l| l.passenger_id.to_string() == upgraded_id).unwrap().tier =
+        "gold".into();
+    let report = admin::import_station_data(&c.db, &fixed, now()).await.unwrap();
+    assert_eq!(
+        (report.changes.flights_new, report.changes.bookings_new, report.changes.profiles_new),
+        (0, 0, 0)
+    );
+    assert_eq!(report.changes.changed.len(), 2, "{:?}", report.changes.changed);
+    assert!(
+        report.changes.changed.iter().any(|c| c.starts_with("flight CZ342: gate") && c.ends_with("→ G23"))
+    );
+    assert!(
+        report.changes.changed.iter().any(|c| c.contains(&upgraded_id) && c.contains("tier platinum → gold")),
+        "{:?}",
+        report.changes.changed
+    );
+    kiosk.sync().await;
+    let (number, gate): (String, Option<String>) =
+        sqlx::query_as("SELECT number, gate FROM flights WHERE id = ?")
+            .bind(cz342.id.to_string())
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+    assert_eq!((number.as_str(), gate.as_deref()), ("342", Some("G23")));
+    let tier: String = sqlx::query_scalar("SELECT tier FROM loyalty_profiles WHERE passenger_id = ?")
+        .bind(&upgraded_id)
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(tier, "gold");
 
     // Another station's kiosk receives none of HKG's data.
     let pvg = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())

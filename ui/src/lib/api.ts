@@ -22,6 +22,7 @@ export interface AppInfo {
   station: string;
   station_name: string;
   station_city: string;
+  station_city_zh: string | null;
   time_zone: string;
   now: string;
   language: string;
