@@ -319,7 +319,8 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
                         || expected_delay.is_some_and(|d| d >= Duration::hours(3)))
                 {
                     refund = true;
-                    citations.push("SOR/2019-150 s.17(1)");
+                    // s.17(1) is the rebooking; s.17(2) the refund when it does not suit.
+                    citations.push("SOR/2019-150 s.17(2)");
                 }
             }
             Regime::UsDot => {
@@ -332,7 +333,7 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
                     && s.diverted_to.is_some_and(|d| d.country == "CN")
                     && s.origin.country == "CN";
                 let passenger_pays = cn_control(s.cause) == Control::Outside && !domestic_diversion;
-                cn_care(&f, policy, passenger_pays, &mut b);
+                cn_care(&f, policy, passenger_pays, domestic_diversion, &mut b);
                 pays.push(passenger_pays);
             }
             Regime::Anac400 => {
@@ -560,17 +561,27 @@ fn eu_uk_compensation(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band) 
         // Art 4(3): denied boarding against the passenger's will, any cause.
         DisruptionKind::DeniedBoarding => halved(full, f.arrival_delay, halve_within, policy),
     };
-    Some(Compensation {
-        regime,
-        amount_minor: amount,
-        currency,
-        citation: cite(
+    // Art 7(2) is what lets the amount be halved: cited when it is.
+    let citation = if amount < full {
+        cite(
+            "EU261 Art 7(1), Art 7(2); CJEU C-402/07 Sturgeon",
+            "EU261 Art 5(1)(c), Art 7(1), Art 7(2)",
+            "EU261 Art 4(3), Art 7(1), Art 7(2)",
+            [
+                "UK261 Art 7(1), Art 7(2); Sturgeon",
+                "UK261 Art 5(1)(c), Art 7(1), Art 7(2)",
+                "UK261 Art 4(3), Art 7(1), Art 7(2)",
+            ],
+        )
+    } else {
+        cite(
             "EU261 Art 7(1); CJEU C-402/07 Sturgeon",
             "EU261 Art 5(1)(c), Art 7(1)",
             "EU261 Art 4(3), Art 7(1)",
             ["UK261 Art 7(1); Sturgeon", "UK261 Art 5(1)(c), Art 7(1)", "UK261 Art 4(3), Art 7(1)"],
-        ),
-    })
+        )
+    };
+    Some(Compensation { regime, amount_minor: amount, currency, citation })
 }
 
 /// Art 7(2): re-routed and arriving late by at most the band's threshold.
@@ -699,11 +710,14 @@ fn us_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) ->
 
 /// China 2016 Art 29: the rules set no hours, the policy's timeline applies.
 /// Carrier causes: free. Other causes: the carrier arranges, the passenger pays.
-fn cn_care(f: &Facts<'_>, policy: &Policy, passenger_pays: bool, b: &mut Builder) {
+/// Art 29(4): a domestic diversion, whatever the cause, is cared for free.
+fn cn_care(f: &Facts<'_>, policy: &Policy, passenger_pays: bool, domestic_diversion: bool, b: &mut Builder) {
     let s = f.s;
     let src = Source::Regime(Regime::CnMot2016);
     let first = Duration::minutes(policy.care.first_meal_after_minutes as i64);
-    let citation = if passenger_pays {
+    let citation = if domestic_diversion {
+        "航班正常管理规定 第二十九条(四)"
+    } else if passenger_pays {
         "航班正常管理规定 第二十九条(二)"
     } else {
         "航班正常管理规定 第二十九条(一)"
@@ -743,10 +757,17 @@ fn anac_care(f: &Facts<'_>, b: &mut Builder) {
     if f.wait_exceeds(Duration::hours(4)) {
         let overnight = f.new_departure.is_none_or(|d| f.local_day(d) > f.local_day(s.scheduled_departure));
         if overnight || s.passenger.special_assistance {
+            // III: lodging and transfer when a night away is needed; §2: for
+            // special assistance even without one; §1: a passenger living in
+            // the departure city may be taken home instead of to a hotel.
+            let lodging =
+                if overnight { "ANAC Res. 400 Art 27, III" } else { "ANAC Res. 400 Art 27, III and §2" };
             if !s.passenger.lives_in_departure_city {
-                b.add(CareKind::Hotel, 1, just_after(4), src, "ANAC Res. 400 Art 27, III", false);
+                b.add(CareKind::Hotel, 1, just_after(4), src, lodging, false);
+                b.add(CareKind::Transport, 1, just_after(4), src, lodging, false);
+            } else {
+                b.add(CareKind::Transport, 1, just_after(4), src, "ANAC Res. 400 Art 27, III and §1", false);
             }
-            b.add(CareKind::Transport, 1, just_after(4), src, "ANAC Res. 400 Art 27, III and §1", false);
         }
     }
 }

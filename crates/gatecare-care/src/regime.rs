@@ -37,7 +37,7 @@ impl Regime {
             Regime::Uk261 => "UK Reg 261/2004 as retained (SI 2019/278)",
             Regime::Appr => "Air Passenger Protection Regulations SOR/2019-150",
             Regime::UsDot => "US DOT Airline Customer Service Dashboard commitments",
-            Regime::CnMot2016 => "航班正常管理规定 (CAAC Order 2016 No. 56)",
+            Regime::CnMot2016 => "航班正常管理规定 (交通运输部令2016年第56号 / MOT Order 2016 No. 56)",
             Regime::Anac400 => "ANAC Resolução nº 400/2016",
         }
     }
@@ -78,7 +78,7 @@ pub fn applicable(origin_country: &str, destination_country: &str, licence: Opti
     {
         out.push(Regime::Uk261);
     }
-    // APPR s.1(1) "flight to, from and within Canada".
+    // Canada Transportation Act s.86.11(1): flights to, from and within Canada.
     if origin_country == "CA" || destination_country == "CA" {
         out.push(Regime::Appr);
     }

@@ -141,8 +141,8 @@ pub fn reasons(
                     format!("航班由{lic}持证承运人运营，抵达{destination}（第3(1)(b)条）"),
                 ),
                 Regime::Appr => (
-                    "the flight is to, from or within Canada (s.1(1))".to_owned(),
-                    "航班往返或在加拿大境内（第1(1)条）".to_owned(),
+                    "the flight is to, from or within Canada (Canada Transportation Act s.86.11(1))".to_owned(),
+                    "航班往返或在加拿大境内（《加拿大运输法》第86.11(1)条）".to_owned(),
                 ),
                 Regime::CnMot2016 if origin == "CN" => (
                     "the flight departs from mainland China".to_owned(),
@@ -233,16 +233,16 @@ pub fn claim_notices(e: &Evaluation, carrier: &str, origin: &str, destination: &
                         format!("Your rights under {law}"),
                         format!("您根据{law_zh}享有的权利"),
                         format!(
-                            "When a flight is cancelled, delayed by two hours or more, or you are denied boarding, the carrier \
-                             owes you meals and refreshments in relation to the waiting time and two telephone calls or \
-                             messages, and a hotel with transport when a stay of one or more nights becomes necessary \
-                             (Art 9); the choice between a refund and re-routing (Art 8); and, unless the cause was an \
+                            "When a flight is cancelled, delayed by two to four hours or more depending on its distance \
+                             (Art 6(1)), or you are denied boarding, the carrier owes you meals and refreshments in \
+                             relation to the waiting time and two telephone calls or messages, and a hotel with transport \
+                             when a stay of one or more nights becomes necessary (Art 9); the choice between a refund and re-routing (Art 8); and, unless the cause was an \
                              extraordinary circumstance (Art 5(3)), compensation by distance (Art 7). Claim compensation \
                              and refunds in writing from {carrier}, the operating carrier, and keep receipts for any care \
                              you paid for yourself. If {carrier} does not answer or you disagree, complain to {} ({})."
                         , body.name, body.contact),
                         format!(
-                            "航班取消、延误两小时以上或被拒绝登机时，承运人应按等待时间提供餐食饮料和两次电话或信息，\
+                            "航班取消、按航程距离延误两至四小时以上（第6(1)条）或被拒绝登机时，承运人应按等待时间提供餐食饮料和两次电话或信息，\
                              需要过夜时提供酒店及往返交通（第9条）；您可在退票和改签之间选择（第8条）；\
                              除非原因属于特殊情况（第5(3)条），您还可按航程距离获得赔偿（第7条）。\
                              请以书面形式向实际承运人{carrier}申请赔偿和退款，并保留自行支付照料费用的收据。\
@@ -263,7 +263,7 @@ pub fn claim_notices(e: &Evaluation, carrier: &str, origin: &str, destination: &
                         "请以书面形式向{carrier}申请赔偿，承运人须在30天内答复。如未答复或您不同意，可向{}（{}）投诉。",
                         body.name_zh, body.contact
                     ),
-                    "SOR/2019-150 s.5, s.19",
+                    "SOR/2019-150 s.19(3), s.19(4)",
                 ),
                 Regime::UsDot => (
                     "Your rights on a US carrier".to_owned(),
@@ -319,6 +319,7 @@ pub fn citation_zh(citation: &str) -> String {
         ("UK261 ", "英国第261/2004号条例 "),
         ("SOR/2019-150 ", "加拿大《航空旅客保护条例》"),
         ("ANAC Res. 400 ", "巴西民航局第400号决议 "),
+        ("14 CFR 260.6", "美国联邦法规第14编第260.6节"),
         ("14 CFR 260", "美国联邦法规第14编第260部分"),
         ("CJEU C-402/07 Sturgeon", "欧盟法院 C-402/07 Sturgeon 案"),
         ("Sturgeon", "Sturgeon 案"),
@@ -346,7 +347,8 @@ pub fn citation_zh(citation: &str) -> String {
                 break;
             }
         }
-        // "Art 9(1)(a)" and "s.14(2)": 第9(1)(a)条; "Art 27, III": 第27条第III款.
+        // "Art 9(1)(a)" and "s.14(2)": 第9(1)(a)条; "Art 27, III": 第27条第III项
+        // (an inciso is a 项; a parágrafo, "§1", a 款).
         let words: Vec<String> = out
             .split(", ")
             .map(|w| {
@@ -364,7 +366,7 @@ pub fn citation_zh(citation: &str) -> String {
         let mut out = words.join("，");
         for roman in ["III", "II", "I"] {
             if out.ends_with(&format!("，{roman}")) || out.contains(&format!("，{roman} ")) {
-                out = out.replacen(&format!("，{roman}"), &format!("第{roman}款"), 1);
+                out = out.replacen(&format!("，{roman}"), &format!("第{roman}项"), 1);
                 break;
             }
         }
@@ -409,7 +411,7 @@ mod tests {
             "欧盟第261/2004号条例 第9(1)(a)条：按等待时间提供餐食"
         );
         assert_eq!(citation_zh("SOR/2019-150 s.14(2)"), "加拿大《航空旅客保护条例》第14(2)条");
-        assert_eq!(citation_zh("ANAC Res. 400 Art 27, III"), "巴西民航局第400号决议 第27条第III款");
+        assert_eq!(citation_zh("ANAC Res. 400 Art 27, III"), "巴西民航局第400号决议 第27条第III项");
         assert_eq!(
             citation_zh("EU261 Art 7(1); CJEU C-402/07 Sturgeon"),
             "欧盟第261/2004号条例 第7(1)条；欧盟法院 C-402/07 Sturgeon 案"
@@ -419,6 +421,12 @@ mod tests {
             "航空公司照料政策：等待期间的第一餐"
         );
         assert_eq!(citation_zh("航班正常管理规定 第二十九条(一)"), "航班正常管理规定 第二十九条(一)");
+        // An inciso is a 项, a parágrafo a 款; a section of 14 CFR 260 a 节.
+        assert_eq!(
+            citation_zh("ANAC Res. 400 Art 27, III and §2"),
+            "巴西民航局第400号决议 第27条第III项及第2款"
+        );
+        assert_eq!(citation_zh("14 CFR 260.6"), "美国联邦法规第14编第260.6节");
         for c in [
             "ANAC Res. 400 Art 27, III and §1",
             "EU261 Art 4(3), Art 7(1)",

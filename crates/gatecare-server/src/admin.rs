@@ -323,10 +323,7 @@ fn designator(f: &gatecare_sync::station::FlightData) -> String {
 }
 
 /// What `data` changes against what was published before it.
-fn changes(
-    data: &gatecare_sync::station::StationData,
-    before: &Published,
-) -> ImportChanges {
+fn changes(data: &gatecare_sync::station::StationData, before: &Published) -> ImportChanges {
     let (flights, bookings, profiles) = before;
     let mut out = ImportChanges::default();
     let mut changed = Vec::new();
