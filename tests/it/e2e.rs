@@ -152,6 +152,13 @@ impl Session {
 
     async fn wait_text_for(&self, css: &str, expected: &str, secs: u64) -> anyhow::Result<String> {
         let deadline = Instant::now() + Duration::from_secs(secs);
+        // The element itself may take as long to appear (a whole flight printed).
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))?;
         loop {
             let text = self.text(css).await?;
             if text.contains(expected) {
