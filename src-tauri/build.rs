@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "agent_reprint",
     "agent_bulk",
     "agent_print_again",
+    "agent_print_job",
     "kiosk_complaint",
     "agent_cases",
     "agent_case_open",

@@ -417,11 +417,24 @@ pub struct BulkProgress {
 #[derive(Debug, Serialize)]
 pub struct BulkResult {
     pub summary: BulkSummary,
-    /// The batch's vouchers printed as one job.
-    pub printed: bool,
+    /// The batch went to the printer as this job; the screen follows it
+    /// with `agent_print_job`.
+    pub print_job: Option<String>,
+    /// The printer refused the job outright.
     pub print_error: Option<&'static str>,
-    /// When the paper did not come out: each voucher's QR for the screen,
-    /// and the ids to print again.
+    /// The vouchers of the job (or of the refused one), to follow or show.
+    pub voucher_ids: Vec<String>,
+    /// When the printer refused it: each voucher's QR for the screen.
+    pub unprinted: Vec<gatecare_client::vouchers::VoucherQr>,
+}
+
+/// A batch job as the printer reports it.
+#[derive(Debug, Serialize)]
+pub struct PrintJobState {
+    /// `pending`, `printed` or `failed`.
+    pub state: &'static str,
+    pub print_error: Option<&'static str>,
+    /// When it failed: each voucher's QR for the screen.
     pub unprinted: Vec<gatecare_client::vouchers::VoucherQr>,
 }
 
@@ -457,8 +470,7 @@ pub async fn agent_bulk(
     touch(&state);
     let fresh: Vec<String> =
         summary.vouchers.iter().filter(|v| !v.reprint).map(|v| v.voucher_id.clone()).collect();
-    let (printed, print_error, unprinted) = print_batch(&state, &fresh, &format!("bulk-{flight_id}")).await?;
-    Ok(BulkResult { summary, printed, print_error, unprinted })
+    submit_batch(&state, summary, fresh, &format!("bulk-{flight_id}")).await
 }
 
 /// Prints again vouchers whose paper did not come out (each a reprint in
@@ -477,40 +489,90 @@ pub async fn agent_print_again(
         summary.reprinted += 1;
         summary.vouchers.push(issued);
     }
-    let (printed, print_error, unprinted) = print_batch(&state, &voucher_ids, "again").await?;
-    Ok(BulkResult { summary, printed, print_error, unprinted })
+    submit_batch(&state, summary, voucher_ids, "again").await
 }
 
-/// One job for a batch of vouchers, waited for; on failure the QRs.
-async fn print_batch(
+/// Where a batch job stands: asked once of the print system (no waiting);
+/// when it failed, the vouchers' QRs.
+#[tauri::command]
+pub async fn agent_print_job(
+    state: State<'_, AppState>,
+    job: String,
+    voucher_ids: Vec<String>,
+) -> Result<PrintJobState, UiError> {
+    use gatecare_client::printer::{JobState, Printer};
+    agent_quiet(&state)?;
+    let printer = state.printer.clone();
+    let asked = tauri::async_runtime::spawn_blocking(move || printer.state(&job))
+        .await
+        .map_err(|e| err("print.failed", e.to_string()))?;
+    let (state_name, error) = match asked {
+        Ok(JobState::Pending) => {
+            return Ok(PrintJobState { state: "pending", print_error: None, unprinted: vec![] });
+        }
+        Ok(JobState::Completed) => {
+            return Ok(PrintJobState { state: "printed", print_error: None, unprinted: vec![] });
+        }
+        Ok(JobState::Failed { .. }) => ("failed", "print.failed"),
+        Err(e) => ("failed", e.code()),
+    };
+    Ok(PrintJobState {
+        state: state_name,
+        print_error: Some(error),
+        unprinted: qrs(&state, &voucher_ids).await?,
+    })
+}
+
+/// Each voucher's signed QR, for the screen when its paper did not come out.
+async fn qrs(
     state: &AppState,
     voucher_ids: &[String],
+) -> Result<Vec<gatecare_client::vouchers::VoucherQr>, UiError> {
+    let store = state.store()?;
+    let signer = store.device_signer(&state.settings.device, state.settings.clock.now()).await?;
+    Ok(store.voucher_qrs(voucher_ids, &signer).await?)
+}
+
+/// Renders a batch of vouchers as one PDF and submits it without waiting.
+async fn submit_batch(
+    state: &AppState,
+    summary: BulkSummary,
+    voucher_ids: Vec<String>,
     name: &str,
-) -> Result<(bool, Option<&'static str>, Vec<gatecare_client::vouchers::VoucherQr>), UiError> {
+) -> Result<BulkResult, UiError> {
     if voucher_ids.is_empty() {
-        return Ok((false, None, Vec::new()));
+        return Ok(BulkResult {
+            summary,
+            print_job: None,
+            print_error: None,
+            voucher_ids,
+            unprinted: vec![],
+        });
     }
     let settings = &state.settings;
     let store = state.store()?;
-    let now = settings.clock.now();
     let fonts = state.fonts()?;
-    let signer = store.device_signer(&settings.device, now).await?;
+    let signer = store.device_signer(&settings.device, settings.clock.now()).await?;
     let layout = gatecare_voucher::pdf::Layout::Receipt80;
-    let pdf = store.flight_pdf(voucher_ids, &signer, fonts, layout, |_, _| {}).await?;
+    let pdf = store.flight_pdf(&voucher_ids, &signer, fonts, layout, |_, _| {}).await?;
     let printer = state.printer.clone();
     let spool = std::env::temp_dir().join(format!("gatecare-spool-{}", std::process::id()));
     let name = format!("{name}-{}", uuid::Uuid::now_v7());
-    // A receipt printer cuts about a voucher a second: wait for all of them.
-    let within = std::time::Duration::from_secs((30 + voucher_ids.len() as u64).min(900));
-    let outcome = tauri::async_runtime::spawn_blocking(move || {
-        gatecare_client::printer::print_document_within(&printer, &spool, &name, &pdf, layout.media(), within)
+    let submitted = tauri::async_runtime::spawn_blocking(move || {
+        gatecare_client::printer::submit_document(&printer, &spool, &name, &pdf, layout.media())
     })
     .await
     .map_err(|e| err("print.failed", e.to_string()))?;
-    let error = match outcome {
-        Ok(gatecare_client::printer::JobState::Completed) => return Ok((true, None, Vec::new())),
-        Ok(_) => "print.failed",
-        Err(e) => e.code(),
-    };
-    Ok((false, Some(error), store.voucher_qrs(voucher_ids, &signer).await?))
+    Ok(match submitted {
+        Ok(job) => {
+            BulkResult { summary, print_job: Some(job), print_error: None, voucher_ids, unprinted: vec![] }
+        }
+        Err(e) => BulkResult {
+            summary,
+            print_job: None,
+            print_error: Some(e.code()),
+            unprinted: qrs(state, &voucher_ids).await?,
+            voucher_ids,
+        },
+    })
 }

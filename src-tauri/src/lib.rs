@@ -112,6 +112,7 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_print_notice,
             agent::agent_reprint,
             agent::agent_print_again,
+            agent::agent_print_job,
             agent::agent_bulk,
             sync::sync_conflicts,
         ])

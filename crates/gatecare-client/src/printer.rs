@@ -145,19 +145,20 @@ pub fn print_document(
     pdf: &[u8],
     media: &str,
 ) -> Result<JobState, PrintError> {
-    print_document_within(printer, dir, name, pdf, media, Duration::from_secs(30))
+    let job = submit_document(printer, dir, name, pdf, media)?;
+    printer.wait(&job, Duration::from_secs(30))
 }
 
-/// As [`print_document`], waiting up to `timeout` (a whole flight's
-/// vouchers take minutes on a receipt printer).
-pub fn print_document_within(
+/// Writes a document owner-only into `dir` as `name`.pdf and submits it;
+/// returns the job id without waiting (a whole flight's vouchers take
+/// minutes on a receipt printer: the screen asks for the job's state).
+pub fn submit_document(
     printer: &dyn Printer,
     dir: &Path,
     name: &str,
     pdf: &[u8],
     media: &str,
-    timeout: Duration,
-) -> Result<JobState, PrintError> {
+) -> Result<String, PrintError> {
     use std::io::Write;
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     std::fs::DirBuilder::new()
@@ -174,8 +175,7 @@ pub fn print_document_within(
         .open(&path)
         .map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
     f.write_all(pdf).map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
-    let job = printer.submit(&path, media, name)?;
-    printer.wait(&job, timeout)
+    printer.submit(&path, media, name)
 }
 
 /// Records jobs; for UI tests only.

@@ -331,10 +331,12 @@ fn changes(data: &gatecare_sync::station::StationData, before: &Published) -> Im
         match flights.get(&f.id) {
             None => out.flights_new += 1,
             Some(old) => {
-                // The same flight spelled differently ("008", "0008") is no change.
+                // The same flight spelled differently ("008", "0008") is no
+                // change; a new number reads in its normal form.
                 let mut diff = differences(old, f);
-                if designator(old) == designator(f) {
-                    diff.retain(|d| !d.starts_with("number "));
+                diff.retain(|d| !d.starts_with("number "));
+                if designator(old) != designator(f) {
+                    diff.insert(0, format!("flight number {} → {}", designator(old), designator(f)));
                 }
                 if !diff.is_empty() {
                     changed.push(format!("flight {}: {}", designator(f), diff.join("; ")));
@@ -367,7 +369,13 @@ fn changes(data: &gatecare_sync::station::StationData, before: &Published) -> Im
             Some(old) => {
                 let diff = differences(old, l);
                 if !diff.is_empty() {
-                    changed.push(format!("profile of passenger {}: {}", l.passenger_id, diff.join("; ")));
+                    // Named as the bookings name them, with the id to look up.
+                    let who = data
+                        .bookings
+                        .iter()
+                        .find(|b| b.passenger_id == l.passenger_id)
+                        .map_or_else(String::new, |b| format!("{}/{} ", b.surname, b.given_names));
+                    changed.push(format!("profile of {who}({}): {}", l.passenger_id, diff.join("; ")));
                 }
             }
         }
@@ -420,6 +428,24 @@ pub async fn import_station_data<D: Database>(
         }
     }
     let before = published(db, &data.station, now).await?;
+    // A flight already published under another id (the same carrier,
+    // number in its normal form and departure) would be a second copy of
+    // it on every device, which they cannot store: refused, by its path.
+    for (i, f) in data.flights.iter().enumerate() {
+        if let Some(old) = before.0.values().find(|o| {
+            o.id != f.id && designator(o) == designator(f) && o.scheduled_departure == f.scheduled_departure
+        }) {
+            return Err(StationImportError::Invalid(gatecare_sync::station::StationDataError {
+                path: format!("flights[{i}].id"),
+                reason: format!(
+                    "{} at {} is already published as flight {}; keep that id",
+                    designator(f),
+                    f.scheduled_departure.to_rfc3339(),
+                    old.id
+                ),
+            }));
+        }
+    }
     let changes = changes(data, &before);
     let items = data.feed_items();
     let mut seqs = Vec::with_capacity(items.len());

@@ -152,6 +152,14 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     f.gate = Some("G23".into());
     fixed.loyalty.iter_mut().find(|l| l.passenger_id.to_string() == upgraded_id).unwrap().tier =
         "gold".into();
+    // The same flight under a new id would be a second copy on every device: refused.
+    let mut copy = fixed.clone();
+    let new_id = uuid::Uuid::now_v7();
+    copy.flights.iter_mut().find(|f| f.id == cz342.id).unwrap().id = new_id;
+    copy.bookings.iter_mut().filter(|b| b.flight_id == cz342.id).for_each(|b| b.flight_id = new_id);
+    copy.disruptions.iter_mut().filter(|d| d.flight_id == cz342.id).for_each(|d| d.flight_id = new_id);
+    let e = admin::import_station_data(&c.db, &copy, now()).await.unwrap_err();
+    assert!(e.to_string().contains("already published as flight"), "{e}");
     let report = admin::import_station_data(&c.db, &fixed, now()).await.unwrap();
     assert_eq!(
         (report.changes.flights_new, report.changes.bookings_new, report.changes.profiles_new),

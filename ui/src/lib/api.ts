@@ -424,7 +424,16 @@ export interface BulkResult {
     skipped: number;
     vouchers: Issued[];
   };
-  printed: boolean;
+  /** The batch's print job, followed with agentPrintJob. */
+  print_job: string | null;
+  /** The printer refused the job outright. */
+  print_error: string | null;
+  voucher_ids: string[];
+  unprinted: VoucherQr[];
+}
+
+export interface PrintJobState {
+  state: 'pending' | 'printed' | 'failed';
   print_error: string | null;
   unprinted: VoucherQr[];
 }
@@ -494,6 +503,8 @@ export const agentReprint = (voucherId: string): Promise<VoucherPrint> =>
   invoke<VoucherPrint>('agent_reprint', { voucherId });
 export const agentPrintAgain = (voucherIds: string[]): Promise<BulkResult> =>
   invoke<BulkResult>('agent_print_again', { voucherIds });
+export const agentPrintJob = (job: string, voucherIds: string[]): Promise<PrintJobState> =>
+  invoke<PrintJobState>('agent_print_job', { job, voucherIds });
 export const agentBulk = (flightId: string, kind: 'meal' | 'transport', passengerIds?: string[]): Promise<BulkResult> =>
   invoke<BulkResult>('agent_bulk', { flightId, kind, passengerIds: passengerIds ?? null });
 
