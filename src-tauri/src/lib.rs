@@ -55,6 +55,14 @@ pub fn run() -> anyhow::Result<()> {
                 eprintln!("gatecare-app: {e} ({})", e.code());
                 return Err(e.into());
             }
+            // So is the code it was enrolled under, which its signing key carries.
+            if let Ok(Some(enrolled)) =
+                store.as_ref().map(|s| tauri::async_runtime::block_on(s.enrolled_device()).ok().flatten())
+                && let Err(e) = settings.adopt_enrolled_device(&enrolled)
+            {
+                eprintln!("gatecare-app: {e} ({})", e.code());
+                return Err(e.into());
+            }
             let fullscreen = settings.display == Display::Fullscreen;
             // Sync runs beside the UI and never blocks issuance.
             if let Ok(s) = &store {

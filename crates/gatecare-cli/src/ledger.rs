@@ -24,6 +24,9 @@ pub async fn open_station(path: &Path, settings: &mut gatecare_client::Settings)
     if let Some(enrolled) = store.enrolled_station().await? {
         settings.adopt_enrolled_station(&enrolled).map_err(|e| BadInput(e.to_string()))?;
     }
+    if let Some(enrolled) = store.enrolled_device().await? {
+        settings.adopt_enrolled_device(&enrolled).map_err(|e| BadInput(e.to_string()))?;
+    }
     Ok(store)
 }
 

@@ -210,8 +210,9 @@ enum VoucherCommand {
         /// At most this many vouchers.
         #[arg(long)]
         limit: Option<usize>,
-        #[arg(long, default_value = "HKG-K01")]
-        device: String,
+        /// This device's code (default: the code it was enrolled under, else the configured one).
+        #[arg(long)]
+        device: Option<String>,
     },
     /// Redeem a voucher at central, as a merchant or hotel: JSON {redeemed, reason, …}; exit 0 when redeemed, 1 when not.
     Redeem {
@@ -503,7 +504,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 per_passenger,
                 issue_meals,
                 limit,
-                device: &device,
+                device: device.as_deref(),
             };
             voucher::flight(args, &mut settings).await?
         }

@@ -158,7 +158,7 @@ pub struct FlightArgs<'a> {
     pub per_passenger: bool,
     pub issue_meals: bool,
     pub limit: Option<usize>,
-    pub device: &'a str,
+    pub device: Option<&'a str>,
 }
 
 /// Vouchers of one flight (today's departure of that designator at the
@@ -174,6 +174,17 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
         .map_err(|e| BadInput(format!("--flight: {e}")))?;
     let store = crate::ledger::open_station(args.db, settings).await?;
     let settings = &*settings;
+    // The code the store was enrolled under signs: another would sign with a
+    // key central never certified.
+    let device = args.device.map_or_else(|| settings.device.clone(), str::to_owned);
+    if let Some(enrolled) = store.enrolled_device().await?
+        && enrolled != device
+    {
+        return Err(BadInput(format!(
+            "--device {device}: this store is enrolled with central as {enrolled}, whose key signs its vouchers"
+        ))
+        .into());
+    }
     let now = settings.clock.now();
     let flights: Vec<(String, String)> = sqlx::query_as(
         "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ? ORDER BY scheduled_departure",
@@ -189,9 +200,9 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
         .ok_or_else(|| BadInput(format!("no flight {designator} from {}", settings.station)))?;
     if args.issue_meals {
         let policy = gatecare_care::Policy::default_policy();
-        let actor = AuthenticatedAgent::kiosk(args.device, settings.station.as_str());
+        let actor = AuthenticatedAgent::kiosk(device.as_str(), settings.station.as_str());
         let ctx = IssueContext {
-            device: args.device,
+            device: device.as_str(),
             actor: &actor,
             policy: &policy,
             limits: OfflineLimits::default(),
@@ -215,7 +226,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
     if ids.is_empty() {
         return Err(BadInput(format!("no vouchers issued on {designator} yet (use --issue-meals)")).into());
     }
-    let signer = store.device_signer(args.device, now).await?;
+    let signer = store.device_signer(device.as_str(), now).await?;
     let fonts = load_fonts()?;
     std::fs::create_dir_all(args.out)?;
     // An enrolled device writes central's trust list (what merchants hold);

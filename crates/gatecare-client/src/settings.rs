@@ -48,6 +48,8 @@ pub struct Settings {
     pub station: AirportCode,
     /// Whether `station` was set (file or environment) rather than defaulted.
     pub station_configured: bool,
+    /// The device code was set (environment or settings file), not defaulted.
+    pub device_configured: bool,
     pub mode: Mode,
     pub display: Display,
     pub clock: Clock,
@@ -151,7 +153,9 @@ impl Settings {
         if !LANGUAGES.contains(&language.as_str()) {
             return Err(value("language", &language, "expected zh-CN or en"));
         }
-        let device = env("GATECARE_DEVICE").or(parsed.device).unwrap_or_else(|| format!("{station}-K01"));
+        let configured_device = env("GATECARE_DEVICE").or(parsed.device);
+        let device_configured = configured_device.is_some();
+        let device = configured_device.unwrap_or_else(|| format!("{station}-K01"));
         if device.is_empty()
             || device.len() > 32
             || !device.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -190,6 +194,7 @@ impl Settings {
             database,
             station,
             station_configured,
+            device_configured,
             mode,
             display,
             clock,
@@ -217,6 +222,26 @@ impl Settings {
             ));
         }
         self.station = code;
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// Takes the code central enrolled this device under: its serials and
+    /// signing key carry it, and central certified that key. A configured
+    /// code that differs is an error: the device would sign vouchers that no
+    /// trust list accepts.
+    pub fn adopt_enrolled_device(&mut self, enrolled: &str) -> Result<(), SettingsError> {
+        if self.device_configured && self.device != enrolled {
+            return Err(value(
+                "device",
+                &self.device,
+                format!(
+                    "this device is enrolled with central as {enrolled}; remove GATECARE_DEVICE (or `device` in the settings file) or enrol it again"
+                ),
+            ));
+        }
+        self.device = enrolled.to_owned();
         Ok(())
     }
 }
@@ -289,6 +314,12 @@ mod tests {
         let mut s = Settings::from_sources(None, env(&[])).unwrap();
         assert!(!s.station_configured);
         s.adopt_enrolled_station("PVG").unwrap();
+        // The enrolled device code replaces the default; a configured one must match.
+        s.adopt_enrolled_device("PVG-G03").unwrap();
+        assert_eq!(s.device, "PVG-G03");
+        s.device_configured = true;
+        s.adopt_enrolled_device("PVG-G03").unwrap();
+        assert!(s.adopt_enrolled_device("PVG-K09").is_err());
         assert_eq!(s.station.as_str(), "PVG");
         let mut s = Settings::from_sources(None, env(&[("GATECARE_STATION", "HKG")])).unwrap();
         s.adopt_enrolled_station("HKG").unwrap();

@@ -358,6 +358,15 @@ impl Store {
             .await?)
     }
 
+    /// The code central enrolled this device under (`HKG-K01`), if it is
+    /// enrolled and recorded it (enrolments before migration 0016 did not).
+    pub async fn enrolled_device(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar::<_, Option<String>>("SELECT device_code FROM sync_enrolment WHERE id = 1")
+            .fetch_optional(self.pool())
+            .await?
+            .flatten())
+    }
+
     /// The airline policy central distributed, if any (checked again here:
     /// a policy this build cannot read is ignored).
     pub async fn central_policy(&self) -> Result<Option<Policy>, StoreError> {

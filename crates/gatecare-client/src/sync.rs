@@ -246,11 +246,11 @@ impl Store {
         // is stored for it.
         let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
         sqlx::query(
-            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem) \
-             VALUES (1, ?, ?, ?, ?, ?, ?) \
+            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem, device_code) \
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (id) DO UPDATE SET central_url = excluded.central_url, device_id = excluded.device_id, \
              station = excluded.station, token = excluded.token, enrolled_at = excluded.enrolled_at, \
-             ca_pem = excluded.ca_pem",
+             ca_pem = excluded.ca_pem, device_code = excluded.device_code",
         )
         .bind(&e.central_url)
         .bind(e.device_id.to_string())
@@ -258,6 +258,7 @@ impl Store {
         .bind(&e.token)
         .bind(rfc3339(now))
         .bind(&e.ca_pem)
+        .bind(device)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;

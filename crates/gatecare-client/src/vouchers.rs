@@ -103,14 +103,18 @@ pub(crate) fn valid_until(
     }
 }
 
+/// Whether a room runs through the night to a check-out after breakfast starts.
+fn stays_the_night(issued_at: DateTime<Utc>, check_out: DateTime<Utc>, tz: Tz) -> bool {
+    use chrono::Timelike;
+    check_out.with_timezone(&tz).hour() >= BREAKFAST_FROM_HOUR && check_out - issued_at >= Duration::hours(6)
+}
+
 /// What a hotel voucher buys, in English and Chinese: the night with
 /// breakfast when the stay runs through the night to a check-out after
 /// breakfast starts, else a room until check-out.
 fn hotel_wording(issued_at: DateTime<Utc>, check_out: DateTime<Utc>, tz: Tz) -> (String, String) {
-    use chrono::Timelike;
-    let local = check_out.with_timezone(&tz);
-    let hm = local.format("%H:%M");
-    if local.hour() >= BREAKFAST_FROM_HOUR && check_out - issued_at >= Duration::hours(6) {
+    let hm = check_out.with_timezone(&tz).format("%H:%M");
+    if stays_the_night(issued_at, check_out, tz) {
         (
             format!("One room for the night, with breakfast, and transport both ways. Check out by {hm}."),
             format!("一晚住宿（含早餐）及往返交通。请于 {hm} 前退房。"),
@@ -229,7 +233,7 @@ impl Store {
                             name: h.try_get("name")?,
                             name_zh: h.try_get("name_zh")?,
                             address: h.try_get("address")?,
-                            nights: 1,
+                            nights: u32::from(stays_the_night(issued_at, valid_until, tz)),
                             transport: h.try_get("transport")?,
                         })
                     })
@@ -509,6 +513,7 @@ mod tests {
         let (en, zh) = hotel_wording(issued, until, hk);
         assert!(en.starts_with("A room until 22:30") && !en.contains("breakfast"), "{en}");
         assert!(zh.contains("客房使用至 22:30") && !zh.contains("早餐"), "{zh}");
+        assert!(!stays_the_night(issued, until, hk), "no night: the sheet says so, not '1 night'");
         // Leaving 13:30 the next day: the night, with breakfast, out by 10:30.
         let late = utc("2026-11-23T05:30:00Z");
         let until = valid_until("hotel", late, issued);
@@ -516,6 +521,7 @@ mod tests {
         let (en, zh) = hotel_wording(issued, until, hk);
         assert!(en.contains("with breakfast") && en.contains("Check out by 10:30"), "{en}");
         assert!(zh.contains("含早餐") && zh.contains("10:30"), "{zh}");
+        assert!(stays_the_night(issued, until, hk));
         // Never before it was issued.
         assert_eq!(valid_until("hotel", utc("2026-11-22T14:00:00Z"), issued), issued);
         // Meals keep three hours past the departure.

@@ -488,7 +488,12 @@ fn elements<'a>(v: &'a VoucherSheet, g: &Geometry) -> Vec<El<'a>> {
             t * 1.1,
         );
         para(&mut out, &h.address, t);
-        para(&mut out, &format!("{} 晚 night(s) · {}", h.nights, h.transport), t);
+        // A room until check-out before the night is over is no night.
+        let stay = match h.nights {
+            0 => "客房至退房时间 room until check-out".to_owned(),
+            n => format!("{n} 晚 night(s)"),
+        };
+        para(&mut out, &format!("{stay} · {}", h.transport), t);
     }
     out.push(El::Gap(t * 0.4));
     para(&mut out, &format!("有效期 Valid: {}", v.valid), t);

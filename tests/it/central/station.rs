@@ -266,6 +266,36 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
 
     let store = gatecare_client::Store::open(&path).await.unwrap();
     assert_eq!(store.enrolled_station().await.unwrap().as_deref(), Some("HKG"));
+    // The code it was enrolled under signs its vouchers: another is refused
+    // (it would sign with a key central never certified).
+    assert_eq!(store.enrolled_device().await.unwrap().as_deref(), Some("HKG-C01"));
+    let out_dir = dir.path().join("out").display().to_string();
+    let (db2, out2) = (db_arg.clone(), out_dir.clone());
+    let wrong = tokio::task::spawn_blocking(move || {
+        crate::support::gatecare(
+            &["voucher", "flight", "--db", &db2, "--flight", "CZ342", "--out", &out2, "--device", "HKG-K01"],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("enrolled with central as HKG-C01"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    let (db3, out3) = (db_arg.clone(), out_dir);
+    let configured = tokio::task::spawn_blocking(move || {
+        crate::support::gatecare(
+            &["voucher", "flight", "--db", &db3, "--flight", "CZ342", "--out", &out3],
+            &[("GATECARE_DEVICE", "HKG-K07")],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(configured.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&configured.stderr).contains("enrolled with central as HKG-C01"));
     let stations: Vec<String> = sqlx::query_scalar("SELECT DISTINCT station FROM hotel_blocks")
         .fetch_all(store.pool())
         .await
