@@ -224,7 +224,19 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
         ids.truncate(n);
     }
     if ids.is_empty() {
-        return Err(BadInput(format!("no vouchers issued on {designator} yet (use --issue-meals)")).into());
+        // Say why: nothing owed yet, or all of it issued on other devices.
+        let elsewhere: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM remote_vouchers WHERE flight_id = ?")
+            .bind(&flight_id)
+            .fetch_one(store.pool())
+            .await?;
+        return Err(BadInput(if elsewhere > 0 {
+            format!("no vouchers of this device on {designator}: the {elsewhere} issued are other devices'")
+        } else if args.issue_meals {
+            format!("no vouchers on {designator}: no meal is owed yet")
+        } else {
+            format!("no vouchers issued on {designator} yet (use --issue-meals)")
+        })
+        .into());
     }
     let signer = store.device_signer(device.as_str(), now).await?;
     let fonts = load_fonts()?;

@@ -380,16 +380,21 @@ pub fn announcement(
     }
 }
 
+/// An entitlement key's kind segment (`…/meal/2`).
+fn care_kind_str(k: CareKind) -> &'static str {
+    match k {
+        CareKind::Meal => "meal",
+        CareKind::Hotel => "hotel",
+        CareKind::Transport => "transport",
+        CareKind::Communication => "communication",
+    }
+}
+
 /// Marks each entitlement with the voucher that holds it (any device), or as
 /// replaceable when its only vouchers were voided.
 fn mark_held(entitlements: &mut [EntitlementRow], vouchers: &[VoucherRow]) {
     for e in entitlements {
-        let kind = match e.kind {
-            CareKind::Meal => "meal",
-            CareKind::Hotel => "hotel",
-            CareKind::Transport => "transport",
-            CareKind::Communication => "communication",
-        };
+        let kind = care_kind_str(e.kind);
         let suffix = format!("/{kind}/{}", e.ordinal);
         let mine: Vec<&VoucherRow> =
             vouchers.iter().filter(|v| v.kind == kind && v.entitlement_key.ends_with(&suffix)).collect();
@@ -955,9 +960,40 @@ impl Store {
         for f in flights.iter_mut().filter(|f| f.status != crate::FlightStatus::OnTime) {
             if let Some(fs) = self.flight_scenario(&f.id, now).await? {
                 let eval = gatecare_care::evaluate(&fs.scenario, policy);
-                if eval.care.iter().any(|i| i.due && !i.passenger_pays) {
-                    f.owed = (f.passengers - f.served).max(0);
+                // Each entitlement due now (a second meal as much as the
+                // first) is owed until some device of the station holds it.
+                let due: Vec<String> = eval
+                    .care
+                    .iter()
+                    .filter(|i| i.due && !i.passenger_pays && i.kind != CareKind::Communication)
+                    .map(|i| format!("/{}/{}", care_kind_str(i.kind), i.ordinal))
+                    .collect();
+                if due.is_empty() {
+                    continue;
                 }
+                let held: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT passenger_id, entitlement_key FROM station_vouchers \
+                     WHERE flight_id = ? AND void_reason IS NULL",
+                )
+                .bind(&f.id)
+                .fetch_all(self.pool())
+                .await?;
+                let mut by_passenger: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+                for (p, k) in &held {
+                    by_passenger.entry(p.as_str()).or_default().push(k.as_str());
+                }
+                let passengers: Vec<String> =
+                    sqlx::query_scalar("SELECT passenger_id FROM segments WHERE flight_id = ?")
+                        .bind(&f.id)
+                        .fetch_all(self.pool())
+                        .await?;
+                f.owed = passengers
+                    .iter()
+                    .filter(|p| {
+                        let keys = by_passenger.get(p.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                        due.iter().any(|d| !keys.iter().any(|k| k.ends_with(d.as_str())))
+                    })
+                    .count() as i64;
             }
         }
         Ok(flights)

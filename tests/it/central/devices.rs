@@ -36,6 +36,21 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     // At 23:00 at the airport the night's hotel is owed.
     let night = now() + chrono::Duration::hours(9);
     let before = console.store.flight_view(&flight, &policy, night).await.unwrap();
+    // At 19:45 at the airport two meals are due to everyone: the board counts
+    // every passenger owed one, a second meal as much as a first.
+    let evening = now() + chrono::Duration::minutes(5 * 60 + 45);
+    let owed = |store: &gatecare_client::Store| {
+        let store = store.clone();
+        let policy = policy.clone();
+        let flight = flight.clone();
+        async move {
+            let station = gatecare_core::AirportCode::parse("HKG").unwrap();
+            let board = store.station_board(&station, evening).await.unwrap();
+            let board = store.with_care_owed(board, &policy, evening).await.unwrap();
+            board.into_iter().find(|f| f.id == flight).unwrap().owed
+        }
+    };
+    assert_eq!(owed(&console.store).await, 180);
     assert!(before.hotel_owed_unserved > 0, "the night's hotel is owed: {}", before.hotel_owed_unserved);
 
     // The kiosk prints a meal and a hotel room for passenger 0.
@@ -95,6 +110,8 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     let summary = console.store.issue_bulk(&c_ctx, &flight, EntitlementKind::Meal, |_, _| {}).await.unwrap();
     assert_eq!(summary.elsewhere, 1, "{summary:?}");
     assert!(summary.issued > 0);
+    // Every passenger now holds both meals, one of them from the kiosk.
+    assert_eq!(owed(&console.store).await, 0);
 }
 
 on_both_backends!(a_voided_voucher_is_replaced_not_issued_twice);
