@@ -339,7 +339,7 @@ async fn print_one(state: &AppState, issued: Issued) -> Result<VoucherPrint, UiE
         .prepare_print(issued, &state.settings.device, state.fonts()?, &printer_name, &spool, now)
         .await
         .map_err(|e| err(e.code(), e.to_string()))?;
-    crate::commands::print_prepared(state, prepared).await
+    crate::commands::print_prepared(state, prepared, gatecare_client::vouchers::CONSOLE_PRINT_WAIT).await
 }
 
 #[tauri::command]

@@ -136,15 +136,17 @@ pub struct NoticePrint {
 pub(crate) async fn print_prepared(
     state: &AppState,
     prepared: gatecare_client::vouchers::PreparedPrint,
+    wait: std::time::Duration,
 ) -> Result<gatecare_client::vouchers::VoucherPrint, UiError> {
     use gatecare_client::printer::Printer;
     let printer = state.printer.clone();
     let printer_name = printer.name();
     let job = prepared.clone();
-    let outcome =
-        tauri::async_runtime::spawn_blocking(move || gatecare_client::vouchers::print_file(&printer, &job))
-            .await
-            .map_err(|e| UiError { code: "print.failed", message: e.to_string() })?;
+    let outcome = tauri::async_runtime::spawn_blocking(move || {
+        gatecare_client::vouchers::print_file(&printer, &job, wait)
+    })
+    .await
+    .map_err(|e| UiError { code: "print.failed", message: e.to_string() })?;
     Ok(state.store()?.finish_print(prepared, outcome, &printer_name, state.settings.clock.now()).await?)
 }
 

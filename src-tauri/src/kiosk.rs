@@ -153,7 +153,7 @@ pub async fn kiosk_print(
         )
         .await
         .map_err(|e| err(e.code(), e.to_string()))?;
-    crate::commands::print_prepared(&state, prepared).await
+    crate::commands::print_prepared(&state, prepared, gatecare_client::vouchers::KIOSK_PRINT_WAIT).await
 }
 
 /// Prints the session passenger's written notice of rights on the receipt printer.

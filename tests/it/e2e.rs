@@ -223,7 +223,8 @@ impl Session {
     /// Waits for the passenger panel to confirm an issue, failing at once
     /// with the error it shows instead.
     async fn wait_issued(&self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // A voucher waits behind the flight's bulk job for up to 10 s each.
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             // Issued and printed, or issued with the printer's failure shown.
             if let Ok(el) = self.client.find(Locator::Css("[data-testid=pax-notice]")).await
@@ -231,7 +232,9 @@ impl Session {
             {
                 return Ok(());
             }
-            if self.client.find(Locator::Css("[data-testid=pax-print-failed]")).await.is_ok() {
+            if self.client.find(Locator::Css("[data-testid=pax-print-failed]")).await.is_ok()
+                || self.client.find(Locator::Css("[data-testid=pax-print-queued]")).await.is_ok()
+            {
                 return Ok(());
             }
             if let Ok(el) = self.client.find(Locator::Css("[data-testid=pax-error]")).await {

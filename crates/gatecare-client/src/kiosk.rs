@@ -748,7 +748,7 @@ impl Store {
                 now,
             )
             .await?;
-        let outcome = print_file(printer, &prepared);
+        let outcome = print_file(printer, &prepared, crate::vouchers::KIOSK_PRINT_WAIT);
         Ok(self.finish_print(prepared, outcome, &name, now).await?)
     }
 }

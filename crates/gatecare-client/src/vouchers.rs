@@ -397,13 +397,20 @@ pub struct PreparedPrint {
     pub qr_svg: String,
 }
 
-/// Submits and waits (blocking: `lp`/`lpstat`, up to 30 s).
+/// How long a kiosk waits for its voucher to come out (its printer is its own).
+pub const KIOSK_PRINT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a console waits: its printer may be busy with a whole flight's
+/// job, and the agent has the next passenger in front of them.
+pub const CONSOLE_PRINT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Submits and waits up to `wait` (blocking: `lp`/`lpstat`).
 pub fn print_file(
     printer: &dyn crate::printer::Printer,
     p: &PreparedPrint,
+    wait: std::time::Duration,
 ) -> Result<crate::printer::JobState, crate::printer::PrintError> {
     let job = printer.submit(&p.file, Layout::Receipt80.media(), &format!("gatecare {}", p.issued.serial))?;
-    printer.wait(&job, std::time::Duration::from_secs(30))
+    printer.wait(&job, wait)
 }
 
 impl Store {
@@ -444,11 +451,21 @@ impl Store {
         let (printed, print_error, detail) = match outcome {
             Ok(crate::printer::JobState::Completed) => (true, None, String::new()),
             Ok(other) => (false, Some("print.failed"), format!("{other:?}")),
+            // Still in the queue behind other jobs: it prints, later.
+            Err(crate::printer::PrintError::Timeout(_)) => (false, Some("print.queued"), String::new()),
             Err(e) => (false, Some(e.code()), e.to_string()),
         };
         let issued = prepared.issued;
-        self.journal_print(&issued, if printed { "printed" } else { "failed" }, printer_name, &detail, now)
+        if print_error != Some("print.queued") {
+            self.journal_print(
+                &issued,
+                if printed { "printed" } else { "failed" },
+                printer_name,
+                &detail,
+                now,
+            )
             .await?;
+        }
         Ok(VoucherPrint {
             voucher_id: issued.voucher_id,
             serial: issued.serial,
