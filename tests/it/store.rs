@@ -616,6 +616,31 @@ async fn a_demo_pass_matches_only_its_own_booking() {
     );
 }
 
+/// A lap infant's pass leaves the compartment and the seat blank, as real
+/// ones do: it still matches the infant's own booking (PNR, surname, given
+/// name, flight and date), not the parent's on the same PNR.
+#[tokio::test]
+async fn an_infants_pass_with_blank_compartment_and_seat_matches_the_infant() {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let mut c = gatecare_demo::DemoConfig::for_date(date);
+    c.other_departures = 0;
+    let day = gatecare_demo::generate(c);
+    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    crate::support::load_demo(&store, &day).await;
+    let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
+    let infants: Vec<_> =
+        day.passengers.iter().filter(|p| p.needs.contains(&gatecare_core::SpecialNeed::Infant)).collect();
+    assert!(!infants.is_empty());
+    for p in infants {
+        let parsed = gatecare_bcbp::parse(&p.boarding_pass).unwrap();
+        let leg = &parsed.pass.legs[0];
+        assert_eq!((leg.compartment, leg.seat.as_deref()), (None, None), "{}", p.boarding_pass);
+        assert!(parsed.warnings.iter().any(|w| w.contains("compartment is blank")));
+        let m = store.match_boarding_pass(&parsed.pass, &hkg, date).await.unwrap().unwrap();
+        assert_eq!(m.passenger_id, p.id.to_string());
+    }
+}
+
 #[tokio::test]
 async fn a_group_member_is_told_apart_by_given_name() {
     let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();

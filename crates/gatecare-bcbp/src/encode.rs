@@ -56,7 +56,11 @@ pub fn encode(pass: &BoardingPass) -> Result<String, EncodeError> {
             return Err(EncodeError::Field { field: "day_of_year", value: leg.day_of_year.to_string() });
         }
         let _ = write!(out, "{:03}", leg.day_of_year);
-        out.push(leg.compartment);
+        match leg.compartment {
+            None => out.push(' '),
+            Some(c) if c.is_ascii_alphabetic() => out.push(c),
+            Some(c) => return Err(EncodeError::Field { field: "compartment", value: c.to_string() }),
+        }
         opt(&mut out, "seat", leg.seat.as_deref(), 4)?;
         match leg.check_in_sequence {
             Some(n) if n <= 9999 => {
@@ -67,7 +71,11 @@ pub fn encode(pass: &BoardingPass) -> Result<String, EncodeError> {
             }
             None => out.push_str("     "),
         }
-        out.push(leg.passenger_status);
+        match leg.passenger_status {
+            None => out.push(' '),
+            Some(c) if c.is_ascii_graphic() => out.push(c),
+            Some(c) => return Err(EncodeError::Field { field: "passenger_status", value: c.to_string() }),
+        }
 
         let mut conditional = String::new();
         if i == 0 {

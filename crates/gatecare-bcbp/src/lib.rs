@@ -53,12 +53,15 @@ pub struct Leg {
     /// Without leading zeros, suffix kept: "834", "834A".
     pub flight_number: String,
     pub day_of_year: u16,
-    pub compartment: char,
+    /// Blank on real passes (standby, infants, carriers without
+    /// compartments): `None`, with a warning.
+    pub compartment: Option<char>,
     /// As printed, trimmed ("001A").
     pub seat: Option<String>,
     pub check_in_sequence: Option<u32>,
     pub check_in_sequence_suffix: Option<char>,
-    pub passenger_status: char,
+    /// Blank on real passes that leave it so: `None`, with a warning.
+    pub passenger_status: Option<char>,
     pub airline_numeric_code: Option<String>,
     pub document_serial: Option<String>,
     pub selectee: Option<char>,
@@ -98,11 +101,11 @@ impl Leg {
             operating_carrier: carrier.to_owned(),
             flight_number: flight_number.to_owned(),
             day_of_year,
-            compartment,
+            compartment: Some(compartment),
             seat: None,
             check_in_sequence: None,
             check_in_sequence_suffix: None,
-            passenger_status: '1',
+            passenger_status: Some('1'),
             airline_numeric_code: None,
             document_serial: None,
             selectee: None,

@@ -322,11 +322,16 @@ fn parse_leg(
 
     let at = r.pos;
     let comp_raw = r.take(1, "compartment code")?;
-    let compartment = char::from(comp_raw[0]);
-    if !compartment.is_ascii_alphabetic() {
-        return Err(field_err(at, "compartment code", comp_raw, "expected a letter"));
-    }
-    let compartment = compartment.to_ascii_uppercase();
+    // Blank on real passes (Air Canada, easyJet): read, with a warning;
+    // anything else that is not a letter is still refused.
+    let compartment = match char::from(comp_raw[0]) {
+        ' ' => {
+            warnings.push(format!("leg {leg_no}: compartment is blank"));
+            None
+        }
+        c if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase()),
+        _ => return Err(field_err(at, "compartment code", comp_raw, "expected a letter or a blank")),
+    };
 
     let seat = opt_text(r.take(4, "seat number")?).map(|s| s.to_ascii_uppercase());
     if seat.is_none() {
@@ -359,7 +364,13 @@ fn parse_leg(
     };
 
     let status_raw = r.take(1, "passenger status")?;
-    let passenger_status = char::from(status_raw[0]);
+    let passenger_status = match char::from(status_raw[0]) {
+        ' ' => {
+            warnings.push(format!("leg {leg_no}: passenger status is blank"));
+            None
+        }
+        c => Some(c),
+    };
 
     let at = r.pos;
     let size_raw = r.take(2, "conditional data size")?;
@@ -382,7 +393,8 @@ fn parse_leg(
         end = r.b.len();
     }
 
-    let mut leg = Leg::mandatory(&pnr, &from, &to, &carrier, &flight_number, day_of_year, compartment);
+    let mut leg = Leg::mandatory(&pnr, &from, &to, &carrier, &flight_number, day_of_year, 'Y');
+    leg.compartment = compartment;
     leg.seat = seat;
     leg.check_in_sequence = check_in_sequence;
     leg.check_in_sequence_suffix = check_in_sequence_suffix;

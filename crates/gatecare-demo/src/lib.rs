@@ -779,6 +779,11 @@ fn renumber(ps: &mut [Passenger], f: &Flight, date: NaiveDate, tickets: &mut u64
             p.booking_class,
         );
         leg.seat = p.seat.clone();
+        // A lap infant's pass has no seat and, as real ones do, a blank compartment.
+        if p.needs.contains(&SpecialNeed::Infant) {
+            leg.compartment = None;
+            leg.seat = None;
+        }
         leg.check_in_sequence = Some(p.check_in_sequence);
         leg.airline_numeric_code = Some(airline_numeric.to_owned());
         leg.document_serial = Some(p.ticket_number[3..].to_owned());

@@ -100,7 +100,7 @@ fn unpadded_dates_are_read() {
     // An unpadded date that shifts the following fields.
     let p = ok(&MINIMAL.replacen("0834 326J001A", "0834 34J001A", 1).replacen(" 100", "  100", 0));
     assert_eq!(p.pass.legs[0].day_of_year, 34);
-    assert_eq!(p.pass.legs[0].compartment, 'J');
+    assert_eq!(p.pass.legs[0].compartment, Some('J'));
     assert_eq!(p.pass.legs[0].seat.as_deref(), Some("001A"));
 }
 
@@ -167,6 +167,45 @@ fn errors_name_offset_and_field() {
     assert!(matches!(e, ParseError::Truncated { field: "PNR", .. }), "{e}");
 }
 
+/// Real passes leave the compartment (and the passenger status) blank:
+/// standby, infants, carriers without compartments. These two are our own,
+/// in the shapes an Air Canada pass (blank compartment and seat) and an
+/// easyJet pass (blank compartment) take.
+const AC_BLANK: &str = "M1TREMBLAY/JULIE      EQX7T2M YVRYYZAC 0008 340     0012 100";
+const EASYJET_BLANK: &str = "M1SMITH/ANNA          EK4ZP9Q LGNBCNU2 8025 341 021F0045 100";
+
+#[test]
+fn a_blank_compartment_and_status_are_read_with_warnings() {
+    let p = ok(AC_BLANK);
+    let leg = &p.pass.legs[0];
+    assert_eq!((leg.compartment, leg.seat.as_deref()), (None, None));
+    assert_eq!((leg.flight_number.as_str(), leg.check_in_sequence), ("8", Some(12)));
+    assert!(warned(&p, "compartment is blank") && warned(&p, "seat is blank"), "{:?}", p.warnings);
+    let p = ok(EASYJET_BLANK);
+    let leg = &p.pass.legs[0];
+    assert_eq!((leg.compartment, leg.seat.as_deref()), (None, Some("021F")));
+    assert_eq!(leg.passenger_status, Some('1'));
+    assert!(warned(&p, "compartment is blank"));
+    let p = ok(&MINIMAL.replacen("0025 1", "0025  ", 1));
+    assert_eq!(p.pass.legs[0].passenger_status, None);
+    assert!(warned(&p, "passenger status is blank"));
+    // They encode back as blanks and their legs read the same (the encoder
+    // writes a version block the originals lack).
+    for s in [AC_BLANK, EASYJET_BLANK] {
+        let again = encode::encode(&ok(s).pass).unwrap();
+        assert_eq!(ok(&again).pass.legs, ok(s).pass.legs, "{again:?}");
+    }
+}
+
+#[test]
+fn hostile_compartments_are_still_refused() {
+    for bad in ["1", "*", "\u{7f}", "-"] {
+        let s = MINIMAL.replacen("326J", &format!("326{bad}"), 1);
+        let e = parse(&s).unwrap_err();
+        assert!(matches!(e, ParseError::Field { field: "compartment code", .. }), "{bad:?}: {e}");
+    }
+}
+
 #[test]
 fn security_section_is_read() {
     let s = "M1DESMARAIS/LUC       EAB12C3 YULFRAAC 0834 326J003A0027 167>5321WW1325BAC 0014123456002001412346700100141234789012A0141234567890 1AC AC 1234567890123    4PCYLX58Z^108ABCDEFGH";
@@ -201,7 +240,8 @@ prop_compose! {
         number in 1u16..=9999,
         suffix in prop::option::of(prop::sample::select(b"ABCD".to_vec()).prop_map(char::from)),
         doy in 1u16..=366,
-        compartment in prop::sample::select(b"FJCWYM".to_vec()).prop_map(char::from),
+        compartment in prop::option::of(prop::sample::select(b"FJCWYM".to_vec()).prop_map(char::from)),
+        status in prop::option::of(prop::sample::select(b"0123456789A".to_vec()).prop_map(char::from)),
         seat in prop::option::of((1u16..=99, prop::sample::select(b"ABCDEFGHJK".to_vec())).prop_map(|(r, c)| format!("{r:03}{}", c as char))),
         seq in prop::option::of(0u32..=9999),
         seq_suffix in prop::option::of(prop::sample::select(b"AB".to_vec()).prop_map(char::from)),
@@ -213,7 +253,9 @@ prop_compose! {
         let mut l = Leg::mandatory(&pnr, &from, &to, &carrier, &match suffix {
             Some(s) => format!("{number}{s}"),
             None => number.to_string(),
-        }, doy, compartment);
+        }, doy, 'Y');
+        l.compartment = compartment;
+        l.passenger_status = status;
         l.seat = seat;
         l.check_in_sequence = seq;
         l.check_in_sequence_suffix = seq.and(seq_suffix);
