@@ -184,3 +184,78 @@ fn hostile_input_is_refused_without_a_panic() {
     assert_eq!(code, Some(2));
     assert!(err.contains("colour"), "{err}");
 }
+
+/// Several causes, each with its minutes (issue #22): under EU261 the
+/// minutes of an extraordinary circumstance are deducted from the arrival
+/// delay before the 3-hour test (Pešková, C-315/15); code 93 (a late inbound
+/// aircraft) takes the inbound flight's cause when known, else it is the
+/// carrier's (C-74/19).
+#[test]
+fn several_causes_are_weighed_by_their_minutes() {
+    // Amsterdam to Paris on KLM, 4 h late at arrival.
+    let scenario = |causes: Value| {
+        serde_json::json!({
+            "origin": "AMS", "destination": "CDG", "operating_carrier": "KL", "disruption": "delay",
+            "causes": causes,
+            "scheduled_departure": "2026-03-10T08:00:00+01:00", "scheduled_arrival": "2026-03-10T09:15:00+01:00",
+            "expected_departure": "2026-03-10T12:00:00+01:00", "expected_arrival": "2026-03-10T13:15:00+01:00",
+            "at": "2026-03-10T12:30:00+01:00",
+        })
+    };
+    let eu = |out: &Value| {
+        out["compensation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["regime"] == "EU261" && c["amount_minor"] == 25000)
+    };
+    // 1 h 30 of an ATC strike: 2 h 30 counts, no compensation.
+    let out = evaluate(&scenario(serde_json::json!([
+        {"cause": "atc_strike", "minutes": 90}, {"cause": "41", "minutes": 150}
+    ])))
+    .unwrap();
+    assert!(!eu(&out), "{out}");
+    assert_eq!(out["causes"]["eu_deducted_minutes"], 90);
+    assert_eq!(out["causes"]["eu_counted_arrival_delay_minutes"], 150);
+    assert_eq!(out["causes"]["main"], "technical");
+    // 30 min of it: 3 h 30 counts, compensation.
+    let out = evaluate(&scenario(serde_json::json!([
+        {"cause": "atc_strike", "minutes": 30}, {"cause": "41", "minutes": 210}
+    ])))
+    .unwrap();
+    assert!(eu(&out), "{out}");
+    assert_eq!(out["causes"]["eu_counted_arrival_delay_minutes"], 210);
+    // Code 93 whose inbound flight was held by weather: extraordinary.
+    let out = evaluate(&scenario(serde_json::json!([
+        {"cause": "93", "minutes": 240, "inbound_cause": "weather"}
+    ])))
+    .unwrap();
+    assert!(!eu(&out), "{out}");
+    assert_eq!(out["causes"]["parts"][0]["cause"], "weather");
+    assert_eq!(out["causes"]["parts"][0]["inbound"], true);
+    // Code 93 whose inbound cause is unknown: the carrier's.
+    let out = evaluate(&scenario(serde_json::json!([{"cause": "93", "minutes": 240}]))).unwrap();
+    assert!(eu(&out), "{out}");
+    assert_eq!(out["causes"]["parts"][0]["eu_extraordinary"], false);
+    // Minutes no cause accounts for are the carrier's too.
+    let out = evaluate(&scenario(serde_json::json!([{"cause": "weather", "minutes": 30}]))).unwrap();
+    assert!(eu(&out), "{out}");
+    assert_eq!(out["causes"]["unaccounted_minutes"], 210);
+    // A scenario with `cause` keeps working unchanged; both, or neither, is refused.
+    let mut single = scenario(Value::Null);
+    single.as_object_mut().unwrap().remove("causes");
+    single["cause"] = "41".into();
+    let out = evaluate(&single).unwrap();
+    assert!(eu(&out) && out["causes"].is_null(), "{out}");
+    let mut both = single.clone();
+    both["causes"] = serde_json::json!([{"cause": "41", "minutes": 60}]);
+    let (code, err) = evaluate(&both).unwrap_err();
+    assert_eq!(code, Some(2));
+    assert!(err.contains("either cause or causes"), "{err}");
+    let mut neither = single;
+    neither.as_object_mut().unwrap().remove("cause");
+    assert!(evaluate(&neither).unwrap_err().1.contains("give cause or causes"));
+    // An inbound cause belongs to code 93 only.
+    let bad = scenario(serde_json::json!([{"cause": "41", "minutes": 60, "inbound_cause": "weather"}]));
+    assert!(evaluate(&bad).unwrap_err().1.contains("code 93 only"));
+}

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use gatecare_reference::{ApprSize, great_circle_km};
 use serde::Serialize;
 
-use crate::cause::{Control, appr_control, cn_control, eu_control, us_control};
+use crate::cause::{Cause, Control, appr_control, cn_control, eu_control, us_control};
 use crate::policy::{CarrierSize, Policy};
 use crate::regime::{Band, Regime, applicable, band, in_eu261_area, in_uk};
 use crate::scenario::{DisruptionKind, Scenario};
@@ -93,6 +93,33 @@ pub struct Evaluation {
     pub expected_delay_minutes: i64,
     pub waited_minutes: i64,
     pub arrival_delay_minutes: Option<i64>,
+    /// With several causes: how their minutes were weighed.
+    pub causes: Option<CauseMinutes>,
+}
+
+/// How a delay's several causes were weighed, for the explanation.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CauseMinutes {
+    pub parts: Vec<CauseMinutesPart>,
+    /// Departure delay no cause accounts for: the carrier's.
+    pub unaccounted_minutes: i64,
+    /// The main cause, which APPR, the US commitments and China judge by.
+    pub main: Cause,
+    /// EU261/UK261 (Pešková, C-315/15): minutes of extraordinary causes,
+    /// deducted from the arrival delay before the 3-hour test.
+    pub eu_deducted_minutes: i64,
+    /// The arrival delay that counted for compensation after the deduction.
+    pub eu_counted_arrival_delay_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CauseMinutesPart {
+    pub cause: Cause,
+    pub minutes: u32,
+    /// Code 93 judged by the inbound flight's cause.
+    pub inbound: bool,
+    /// An extraordinary circumstance under EU261 (deducted).
+    pub eu_extraordinary: bool,
 }
 
 /// The facts every rule reads, derived once.
@@ -105,6 +132,20 @@ struct Facts<'a> {
     expected_delay: Option<Duration>,
     /// Arrival delay at the final destination.
     arrival_delay: Option<Duration>,
+}
+
+/// EU261 (Pešková, C-315/15, third question): the part of a delay caused by
+/// an extraordinary circumstance is deducted from the arrival delay before
+/// asking whether it reaches 3 hours. Minutes no cause accounts for, and a
+/// late inbound aircraft whose own cause is unknown, are the carrier's.
+fn eu_deducted(s: &Scenario) -> Duration {
+    Duration::minutes(
+        s.causes
+            .iter()
+            .filter(|p| eu_control(p.cause) != Control::Carrier)
+            .map(|p| i64::from(p.minutes))
+            .sum(),
+    )
 }
 
 impl Facts<'_> {
@@ -269,6 +310,26 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
         }
     };
     let f = Facts { s, tz, new_departure, expected_delay, arrival_delay };
+    let causes = (!s.causes.is_empty()).then(|| {
+        let given: i64 = s.causes.iter().map(|p| i64::from(p.minutes)).sum();
+        let deducted = eu_deducted(s);
+        CauseMinutes {
+            parts: s
+                .causes
+                .iter()
+                .map(|p| CauseMinutesPart {
+                    cause: p.cause,
+                    minutes: p.minutes,
+                    inbound: p.inbound,
+                    eu_extraordinary: eu_control(p.cause) != Control::Carrier,
+                })
+                .collect(),
+            unaccounted_minutes: (expected_delay.unwrap_or_default().num_minutes() - given).max(0),
+            main: s.cause,
+            eu_deducted_minutes: deducted.num_minutes(),
+            eu_counted_arrival_delay_minutes: arrival_delay.map(|d| (d - deducted).num_minutes()),
+        }
+    });
 
     let eu_band = regimes
         .contains(&Regime::Eu261)
@@ -444,6 +505,7 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
             .num_minutes()
             .max(0),
         arrival_delay_minutes: arrival_delay.map(|d| d.num_minutes()),
+        causes,
     }
 }
 
@@ -526,10 +588,11 @@ fn eu_uk_compensation(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band) 
     let halve_within = threshold(bd);
     let amount = match s.disruption {
         DisruptionKind::Delay | DisruptionKind::Diversion => {
-            if eu_control(s.cause) != Control::Carrier {
+            // One cause decides alone; several are weighed by their minutes.
+            if s.causes.is_empty() && eu_control(s.cause) != Control::Carrier {
                 return None;
             }
-            let d = f.arrival_delay?;
+            let d = f.arrival_delay? - eu_deducted(s);
             if d < Duration::hours(3) {
                 return None;
             }

@@ -43,6 +43,7 @@ fn scenario(
         carrier,
         carrier_size: None,
         disruption: DisruptionKind::Delay,
+        causes: Vec::new(),
         cause: ALL_CAUSES[cause % ALL_CAUSES.len()],
         scheduled_departure: dep,
         scheduled_arrival: arr,

@@ -30,7 +30,13 @@ pub struct ScenarioInput {
     #[serde(default)]
     pub carrier_size: Option<CarrierSize>,
     pub disruption: DisruptionKind,
-    pub cause: String,
+    /// One cause (a category or an IATA code); or `causes` instead.
+    #[serde(default)]
+    pub cause: Option<String>,
+    /// Several causes, each with its minutes of departure delay (as an IATA
+    /// MVT message gives them: `DL41/93/0045/0130`).
+    #[serde(default)]
+    pub causes: Option<Vec<CauseInput>>,
     pub scheduled_departure: DateTime<FixedOffset>,
     pub scheduled_arrival: DateTime<FixedOffset>,
     #[serde(default)]
@@ -48,6 +54,28 @@ pub struct ScenarioInput {
     #[serde(default)]
     pub passenger: PassengerFacts,
     pub at: DateTime<FixedOffset>,
+}
+
+/// One cause of a delay and its minutes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseInput {
+    pub cause: String,
+    pub minutes: u32,
+    /// Code 93 (late inbound aircraft): the inbound flight's cause, when
+    /// known. A carrier may rely on what hit the aircraft's previous flight
+    /// (CJEU C-74/19); unknown, the late aircraft is the carrier's.
+    #[serde(default)]
+    pub inbound_cause: Option<String>,
+}
+
+/// A cause with its minutes of departure delay, as the rules weigh it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CausePart {
+    pub cause: Cause,
+    pub minutes: u32,
+    /// Entered as code 93 and judged by the inbound flight's cause.
+    pub inbound: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -89,7 +117,11 @@ pub struct Scenario {
     pub carrier_record: Option<&'static Carrier>,
     pub carrier_size: Option<CarrierSize>,
     pub disruption: DisruptionKind,
+    /// The main cause: the only one, or the one with the most minutes.
     pub cause: Cause,
+    /// Every cause with its minutes, when more than one was given (empty
+    /// for a single cause, which then accounts for the whole delay).
+    pub causes: Vec<CausePart>,
     pub scheduled_departure: DateTime<Utc>,
     pub scheduled_arrival: DateTime<Utc>,
     pub expected_departure: Option<DateTime<Utc>>,
@@ -128,9 +160,43 @@ impl ScenarioInput {
         if carrier_record.is_none() {
             return Err(err("operating_carrier", format!("unknown carrier {carrier}")));
         }
-        let cause = Cause::parse(&self.cause).ok_or_else(|| {
-            err("cause", format!("unknown cause {:?}", self.cause.chars().take(40).collect::<String>()))
-        })?;
+        let parse_cause = |field: &'static str, text: &str| {
+            Cause::parse(text).ok_or_else(|| {
+                err(field, format!("unknown cause {:?}", text.chars().take(40).collect::<String>()))
+            })
+        };
+        let (cause, causes) = match (&self.cause, &self.causes) {
+            (Some(c), None) => (parse_cause("cause", c)?, Vec::new()),
+            (None, Some(list)) if !list.is_empty() && list.len() <= 8 => {
+                let mut parts = Vec::with_capacity(list.len());
+                for c in list {
+                    let entered = parse_cause("causes", &c.cause)?;
+                    let code93 = crate::cause::iata_code(&c.cause) == Some(93);
+                    let inbound = match (&c.inbound_cause, code93) {
+                        (Some(i), true) => Some(parse_cause("causes", i)?),
+                        (Some(_), false) => {
+                            return Err(err("causes", "an inbound cause goes with code 93 only"));
+                        }
+                        (None, _) => None,
+                    };
+                    if c.minutes == 0 || c.minutes > 72 * 60 {
+                        return Err(err("causes", "minutes from 1 to 4320"));
+                    }
+                    parts.push(CausePart {
+                        cause: inbound.unwrap_or(entered),
+                        minutes: c.minutes,
+                        inbound: inbound.is_some(),
+                    });
+                }
+                // The main cause is the one with the most minutes (the first on a tie).
+                let main =
+                    parts.iter().fold(parts[0], |best, p| if p.minutes > best.minutes { *p } else { best });
+                (main.cause, parts)
+            }
+            (None, Some(_)) => return Err(err("causes", "one to eight causes")),
+            (Some(_), Some(_)) => return Err(err("causes", "give either cause or causes")),
+            (None, None) => return Err(err("cause", "missing: give cause or causes")),
+        };
         let utc = |t: DateTime<FixedOffset>| t.with_timezone(&Utc);
         let scheduled_departure = utc(self.scheduled_departure);
         let scheduled_arrival = utc(self.scheduled_arrival);
@@ -171,6 +237,7 @@ impl ScenarioInput {
             carrier_size: self.carrier_size,
             disruption: self.disruption,
             cause,
+            causes,
             scheduled_departure,
             scheduled_arrival,
             expected_departure: self.expected_departure.map(utc),

@@ -198,6 +198,7 @@ impl Store {
             carrier_size: None,
             disruption: kind,
             cause,
+            causes: Vec::new(),
             scheduled_departure: parse_time(f.try_get("scheduled_departure")?)?,
             scheduled_arrival: parse_time(f.try_get("scheduled_arrival")?)?,
             expected_departure: expected_departure.filter(|_| !rerouted),
