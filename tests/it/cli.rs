@@ -246,3 +246,31 @@ async fn central_serves_https_with_the_airline_certificate() {
     let _ = child.wait();
     assert_eq!(health.unwrap().text().await.unwrap(), "ok\n");
 }
+
+/// The root key's commands touch no database: run where an administrator
+/// keeps the key, they leave no empty central database behind.
+#[test]
+fn root_key_init_creates_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = crate::support::binary("GATECARE_CENTRAL_BIN", "gatecare-central");
+    let out = std::process::Command::new(&bin)
+        .current_dir(dir.path())
+        .env_remove("GATECARE_CENTRAL_DATABASE")
+        .args(["admin", "root-key", "init", "--root-key", "root.key"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let public = std::process::Command::new(&bin)
+        .current_dir(dir.path())
+        .env_remove("GATECARE_CENTRAL_DATABASE")
+        .args(["admin", "root-key", "public", "--root-key", "root.key"])
+        .output()
+        .unwrap();
+    assert!(public.status.success());
+    assert_eq!(String::from_utf8_lossy(&public.stdout), String::from_utf8_lossy(&out.stdout));
+    let files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["root.key"]);
+}

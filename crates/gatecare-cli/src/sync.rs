@@ -80,7 +80,14 @@ pub async fn once(db: &Path, device: &str, now: DateTime<Utc>) -> anyhow::Result
     let client = CentralClient::for_enrolment(&e)?;
     let (mut pushed, mut pulled) = (0, 0);
     for _ in 0..10_000 {
-        let r = sync_once(&store, &client, &e, device, now).await?;
+        // A failed round is kept for `sync status`, as the app's worker keeps it.
+        let r = match sync_once(&store, &client, &e, device, now).await {
+            Ok(r) => r,
+            Err(err) => {
+                store.record_sync_error(&err, now).await?;
+                return Err(err.into());
+            }
+        };
         pushed += r.pushed;
         pulled += r.pulled;
         if !r.more {

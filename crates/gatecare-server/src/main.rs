@@ -173,6 +173,25 @@ fn init_logs(format: &str) {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     config.check()?;
+    // The root key's commands touch no database: opening one would create
+    // an empty SQLite file wherever they are run.
+    match &command {
+        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Init { root_key: key })) => {
+            let path = key.clone().unwrap_or(config.root_key_file);
+            let root = init_root_key(&path)?;
+            eprintln!(
+                "created {} (mode 0600): back it up; every trust list is signed with it",
+                path.display()
+            );
+            println!("{}", public_hex(&root));
+            return Ok(());
+        }
+        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public { root_key: key })) => {
+            println!("{}", public_hex(&root_key(&key.clone().unwrap_or(config.root_key_file))?));
+            return Ok(());
+        }
+        _ => {}
+    }
     if config.is_postgres() {
         let db = PgDatabase::open(&config.database).await.context("opening PostgreSQL")?;
         run_with(db, command, config).await
@@ -365,17 +384,8 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             admin::recertify_devices(&central, now).await?;
             println!("{}", admin::trust_list(&central, now).await?.to_json());
         }
-        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Init { root_key: key })) => {
-            let path = key.unwrap_or(config.root_key_file);
-            let root = init_root_key(&path)?;
-            eprintln!(
-                "created {} (mode 0600): back it up; every trust list is signed with it",
-                path.display()
-            );
-            println!("{}", public_hex(&root));
-        }
-        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public { root_key: key })) => {
-            println!("{}", public_hex(&root_key(&key.unwrap_or(config.root_key_file))?));
+        Command::Admin(AdminCommand::RootKey(_)) => {
+            anyhow::bail!("the root key's commands run without a database")
         }
     }
     Ok(())

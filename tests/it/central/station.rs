@@ -305,6 +305,18 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
     assert_eq!(hotels.len(), data.hotel_blocks.len());
     assert!(hotels.iter().all(|h| h.rooms_left > 0), "{hotels:?}");
 
+    // A failed `sync once` shows in `sync status`, as the app's worker's do.
+    sqlx::query("UPDATE sync_enrolment SET central_url = 'http://127.0.0.1:9'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let down = run(vec!["sync".into(), "once".into(), "--db".into(), db_arg.clone()]).await.unwrap();
+    assert!(!down.status.success());
+    let status = run(vec!["sync".into(), "status".into(), "--db".into(), db_arg.clone()]).await.unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert!(status["status"]["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{status}");
+    assert_eq!(status["status"]["online"], false);
+
     // A station configured for another airport refuses to use this store.
     let other = run(vec!["flights".into(), "--db".into(), db_arg.clone()]);
     let ok = other.await.unwrap();
