@@ -37,6 +37,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         cause: cause.into(),
         expected_departure: hours.map(|h| scheduled + Duration::hours(h)),
         delay_minutes: None,
+        causes: None,
         departure_local: None,
         reroute_flight: None,
     };
@@ -120,6 +121,52 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
     assert_eq!((now.delay_minutes, now.iata_code, now.cause.as_str()), (330, Some(41), "technical"));
     assert_eq!(now.expected_departure, Some(view.scheduled_departure + Duration::minutes(330)));
     assert_eq!(view.updates[1].delay_minutes, 14 * 60, "the earlier record stays in the history");
+
+    // Several causes with their minutes, as an MVT gives them: 45 min of an
+    // aircraft defect, then 1 h 30 of an inbound aircraft held by weather.
+    use gatecare_care::scenario::CauseInput;
+    let part = |cause: &str, minutes, inbound: Option<&str>| CauseInput {
+        cause: cause.into(),
+        minutes,
+        inbound_cause: inbound.map(str::to_owned),
+    };
+    let at = night() + Duration::minutes(10);
+    let bad = DisruptionEntry {
+        causes: Some(vec![part("41", 45, Some("weather"))]),
+        delay_minutes: Some(135),
+        ..entry("delay", "", None)
+    };
+    let r = store.record_disruption(&flight, &bad, &agent, "HKG-K01", at).await;
+    assert_eq!(r.map_err(|e| e.code()).err(), Some("disruption.causes_invalid"));
+    let mixed = DisruptionEntry {
+        causes: Some(vec![part("41", 45, None), part("93", 90, Some("weather"))]),
+        delay_minutes: Some(135),
+        ..entry("delay", "", None)
+    };
+    store.record_disruption(&flight, &mixed, &agent, "HKG-K01", at).await.unwrap();
+    let view = store.flight_view(&flight, &policy, at).await.unwrap();
+    let now = view.disruption.as_ref().unwrap();
+    assert_eq!((now.cause.as_str(), now.causes.len(), now.delay_minutes), ("weather", 2, 135));
+    assert_eq!(now.causes[1].inbound_cause.as_deref(), Some("weather"));
+    // The care engine weighs them: the evaluation says how.
+    let pax: String = sqlx::query_scalar("SELECT passenger_id FROM segments WHERE flight_id = ? LIMIT 1")
+        .bind(&flight)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let case = store.passenger_case(&flight, &pax, &policy, at).await.unwrap().unwrap();
+    let weighed = case.evaluation.causes.expect("the weighing");
+    assert_eq!(weighed.parts.len(), 2);
+    assert_eq!(weighed.main, gatecare_care::cause::Cause::Weather);
+    assert_eq!(weighed.eu_deducted_minutes, 90);
+    // The record goes to the station's other devices with its causes.
+    let last: String = sqlx::query_scalar(
+        "SELECT payload FROM sync_events WHERE kind = 'disruption_updated' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert!(last.contains("\"inbound_cause\":\"weather\""), "{last}");
 }
 
 #[tokio::test]
@@ -260,6 +307,7 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
         cause: "technical".into(),
         expected_departure: None,
         delay_minutes: None,
+        causes: None,
         departure_local: local.map(|t| t.parse().unwrap()),
         reroute_flight: reroute.map(str::to_owned),
     };

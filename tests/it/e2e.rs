@@ -1446,6 +1446,7 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
             cause: "41".into(),
             expected_departure: None,
             delay_minutes: None,
+            causes: None,
             departure_local: Some("2026-11-23T09:15:00".parse()?),
             reroute_flight: Some("CZ3402".into()),
         };
@@ -1685,6 +1686,46 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
             value("[data-testid=disruption-minutes]").await?,
         );
         ensure!(reopened == ("41".into(), "5".into(), "30".into()), "{reopened:?}");
+
+        // Several causes with their minutes: 4 h of the defect, 1 h 30 of ATC.
+        s.press("[data-testid=cause-part-add]").await?;
+        s.press("[data-testid=cause-part-add]").await?;
+        let set_part = |i: usize, code: &'static str, minutes: &'static str| {
+            let client = s.client.clone();
+            async move {
+                client
+                    .execute(
+                        "const codes = document.querySelectorAll('[data-testid=cause-part-code]'); \
+                         const mins = document.querySelectorAll('[data-testid=cause-part-minutes]'); \
+                         for (const [el, v] of [[codes[arguments[0]], arguments[1]], [mins[arguments[0]], arguments[2]]]) { \
+                           el.value = v; el.dispatchEvent(new Event('input', { bubbles: true })); } return true;",
+                        vec![i.into(), code.into(), minutes.into()],
+                    )
+                    .await?;
+                anyhow::Ok(())
+            }
+        };
+        set_part(0, "41", "240").await?;
+        set_part(1, "81", "90").await?;
+        let change = s.wait_text("[data-testid=disruption-change]", "IATA 81").await?;
+        ensure!(change.contains("IATA 41 4 h"), "{change}");
+        s.snap_at("[data-testid=disruption-form]", "agent-disruption-causes-en").await?;
+        s.press("[data-testid=disruption-save]").await?;
+        // Saved at the same instant as the record before (the test's clock
+        // stands still): the history lists both, and the form reads as saved.
+        s.wait_text("[data-testid=disruption-save]", "Nothing to change").await?;
+        s.press("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=cause-part-add]", "添加原因").await?;
+        s.snap_at("[data-testid=disruption-form]", "agent-disruption-causes-zh-CN").await?;
+        s.press("[data-testid=lang-en]").await?;
+        let store = gatecare_client::Store::open(&s.db()).await?;
+        let causes: Option<String> = sqlx::query_scalar(
+            "SELECT causes FROM disruption_updates ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
+        )
+        .fetch_one(store.pool())
+        .await?;
+        store.close().await;
+        ensure!(causes.as_deref().is_some_and(|c| c.contains("\"81\"") && c.contains("240")), "{causes:?}");
 
         // Central took the replacement as a replacement.
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -57,7 +57,7 @@ pub struct ScenarioInput {
 }
 
 /// One cause of a delay and its minutes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CauseInput {
     pub cause: String,
@@ -65,7 +65,7 @@ pub struct CauseInput {
     /// Code 93 (late inbound aircraft): the inbound flight's cause, when
     /// known. A carrier may rely on what hit the aircraft's previous flight
     /// (CJEU C-74/19); unknown, the late aircraft is the carrier's.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_cause: Option<String>,
 }
 
@@ -150,6 +150,41 @@ fn airport(field: &'static str, code: &str) -> Result<&'static Airport, Scenario
     gatecare_reference::airport(&c).ok_or_else(|| err(field, format!("unknown airport {c}")))
 }
 
+/// Several causes with their minutes, checked: each a category or an IATA
+/// code, minutes 1-4320, an inbound cause only with code 93 (which then
+/// stands for it). Returns the main cause (most minutes, the first on a
+/// tie) and every part.
+pub fn parse_causes(list: &[CauseInput]) -> Result<(Cause, Vec<CausePart>), ScenarioError> {
+    let parse_cause = |text: &str| {
+        Cause::parse(text).ok_or_else(|| {
+            err("causes", format!("unknown cause {:?}", text.chars().take(40).collect::<String>()))
+        })
+    };
+    if list.is_empty() || list.len() > 8 {
+        return Err(err("causes", "one to eight causes"));
+    }
+    let mut parts = Vec::with_capacity(list.len());
+    for c in list {
+        let entered = parse_cause(&c.cause)?;
+        let code93 = crate::cause::iata_code(&c.cause) == Some(93);
+        let inbound = match (&c.inbound_cause, code93) {
+            (Some(i), true) => Some(parse_cause(i)?),
+            (Some(_), false) => return Err(err("causes", "an inbound cause goes with code 93 only")),
+            (None, _) => None,
+        };
+        if c.minutes == 0 || c.minutes > 72 * 60 {
+            return Err(err("causes", "minutes from 1 to 4320"));
+        }
+        parts.push(CausePart {
+            cause: inbound.unwrap_or(entered),
+            minutes: c.minutes,
+            inbound: inbound.is_some(),
+        });
+    }
+    let main = parts.iter().fold(parts[0], |best, p| if p.minutes > best.minutes { *p } else { best });
+    Ok((main.cause, parts))
+}
+
 impl ScenarioInput {
     pub fn check(self) -> Result<Scenario, ScenarioError> {
         let origin = airport("origin", &self.origin)?;
@@ -167,33 +202,7 @@ impl ScenarioInput {
         };
         let (cause, causes) = match (&self.cause, &self.causes) {
             (Some(c), None) => (parse_cause("cause", c)?, Vec::new()),
-            (None, Some(list)) if !list.is_empty() && list.len() <= 8 => {
-                let mut parts = Vec::with_capacity(list.len());
-                for c in list {
-                    let entered = parse_cause("causes", &c.cause)?;
-                    let code93 = crate::cause::iata_code(&c.cause) == Some(93);
-                    let inbound = match (&c.inbound_cause, code93) {
-                        (Some(i), true) => Some(parse_cause("causes", i)?),
-                        (Some(_), false) => {
-                            return Err(err("causes", "an inbound cause goes with code 93 only"));
-                        }
-                        (None, _) => None,
-                    };
-                    if c.minutes == 0 || c.minutes > 72 * 60 {
-                        return Err(err("causes", "minutes from 1 to 4320"));
-                    }
-                    parts.push(CausePart {
-                        cause: inbound.unwrap_or(entered),
-                        minutes: c.minutes,
-                        inbound: inbound.is_some(),
-                    });
-                }
-                // The main cause is the one with the most minutes (the first on a tie).
-                let main =
-                    parts.iter().fold(parts[0], |best, p| if p.minutes > best.minutes { *p } else { best });
-                (main.cause, parts)
-            }
-            (None, Some(_)) => return Err(err("causes", "one to eight causes")),
+            (None, Some(list)) => parse_causes(list)?,
             (Some(_), Some(_)) => return Err(err("causes", "give either cause or causes")),
             (None, None) => return Err(err("cause", "missing: give cause or causes")),
         };

@@ -156,7 +156,7 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
         let d = sqlx::query(
-            "SELECT kind, cause, expected_departure, expected_arrival, \
+            "SELECT kind, cause, causes, expected_departure, expected_arrival, \
                     (SELECT MIN(e.recorded_at) FROM disruption_updates e WHERE e.flight_id = d.flight_id AND e.kind = d.kind) AS told \
              FROM disruption_updates d WHERE flight_id = ? \
              ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
@@ -184,6 +184,15 @@ impl Store {
         let cause_text: String = d.try_get("cause")?;
         let cause = Cause::parse(&cause_text)
             .ok_or_else(|| StoreError::Data(format!("unknown cause {cause_text}")))?;
+        // Several causes with their minutes, weighed by the care engine.
+        let causes = match d.try_get::<Option<String>, _>("causes")? {
+            Some(text) => {
+                let list: Vec<gatecare_care::scenario::CauseInput> =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Data(format!("causes: {e}")))?;
+                gatecare_care::scenario::parse_causes(&list).map_err(|e| StoreError::Data(e.to_string()))?.1
+            }
+            None => Vec::new(),
+        };
         let time = |k: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
             d.try_get::<Option<String>, _>(k)?.map(parse_time).transpose()
         };
@@ -198,7 +207,7 @@ impl Store {
             carrier_size: None,
             disruption: kind,
             cause,
-            causes: Vec::new(),
+            causes,
             scheduled_departure: parse_time(f.try_get("scheduled_departure")?)?,
             scheduled_arrival: parse_time(f.try_get("scheduled_arrival")?)?,
             expected_departure: expected_departure.filter(|_| !rerouted),

@@ -32,6 +32,8 @@ pub struct DisruptionNow {
     pub cause: String,
     /// The IATA delay code the agent entered (`41`), kept beside its category.
     pub iata_code: Option<u8>,
+    /// Several causes with their minutes, as entered (empty for one cause).
+    pub causes: Vec<gatecare_care::scenario::CauseInput>,
     pub cause_en: String,
     pub cause_zh: String,
     /// A delay's expected departure; a cancellation's re-routed one (None:
@@ -256,6 +258,10 @@ pub struct DisruptionEntry {
     /// console's form sends); used when `expected_departure` is absent.
     #[serde(default)]
     pub delay_minutes: Option<i64>,
+    /// Several causes with their minutes (an MVT's `DL41/93/0045/0130`);
+    /// `cause` is then ignored and the main one is recorded in its place.
+    #[serde(default)]
+    pub causes: Option<Vec<gatecare_care::scenario::CauseInput>>,
     /// The same time as the departure airport's clock shows it (what an
     /// agent types); used when `expected_departure` is absent.
     #[serde(default)]
@@ -427,7 +433,7 @@ impl Store {
         scheduled: DateTime<Utc>,
     ) -> Result<Vec<DisruptionNow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT kind, cause, expected_departure, reroute_flight, recorded_at, recorded_by FROM disruption_updates \
+            "SELECT kind, cause, causes, expected_departure, reroute_flight, recorded_at, recorded_by FROM disruption_updates \
              WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC",
         )
         .bind(flight_id)
@@ -446,6 +452,10 @@ impl Store {
                     cause_en: en.to_owned(),
                     cause_zh: zh.to_owned(),
                     iata_code: gatecare_care::cause::iata_code(&recorded),
+                    causes: r
+                        .try_get::<Option<String>, _>("causes")?
+                        .and_then(|t| serde_json::from_str(&t).ok())
+                        .unwrap_or_default(),
                     cause,
                     delay_minutes: expected.map_or(0, |t| (t - scheduled).num_minutes().max(0)),
                     expected_departure: expected,
@@ -628,15 +638,32 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<(), LedgerError> {
-        let cause = Cause::parse(&entry.cause).ok_or_else(|| LedgerError::Field {
+        // Several causes: checked as the care engine reads them; the main one
+        // (the most minutes) stands in `cause`.
+        let several = entry.causes.as_ref().filter(|c| !c.is_empty());
+        let main_text = match several {
+            Some(list) => {
+                gatecare_care::scenario::parse_causes(list).map_err(|e| LedgerError::Field {
+                    code: "disruption.causes_invalid",
+                    reason: e.reason,
+                })?;
+                let main =
+                    list.iter().fold(&list[0], |best, c| if c.minutes > best.minutes { c } else { best });
+                // Code 93 stands for its inbound flight's cause, when known.
+                main.inbound_cause.clone().unwrap_or_else(|| main.cause.clone())
+            }
+            None => entry.cause.clone(),
+        };
+        let cause = Cause::parse(&main_text).ok_or_else(|| LedgerError::Field {
             code: "disruption.cause_unknown",
-            reason: format!("unknown cause {:?}: a category or an IATA code", entry.cause),
+            reason: format!("unknown cause {main_text:?}: a category or an IATA code"),
         })?;
         // An IATA code is kept as entered (two digits); a category as its name.
-        let recorded_cause = match gatecare_care::cause::iata_code(&entry.cause) {
+        let recorded_cause = match gatecare_care::cause::iata_code(&main_text) {
             Some(code) => format!("{code:02}"),
             None => cause.as_str().to_owned(),
         };
+        let causes_json = several.map(|c| serde_json::to_string(c).unwrap_or_default());
         let row =
             sqlx::query("SELECT origin, scheduled_departure, scheduled_arrival FROM flights WHERE id = ?")
                 .bind(flight_id)
@@ -704,7 +731,7 @@ impl Store {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, \
-             reroute_flight, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             reroute_flight, recorded_at, recorded_by, causes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(flight_id)
@@ -715,12 +742,13 @@ impl Store {
         .bind(&reroute_flight)
         .bind(rfc3339(now))
         .bind(&agent.code)
+        .bind(&causes_json)
         .execute(&mut *tx)
         .await?;
         let details = serde_json::json!({
             "id": id, "flight_id": flight_id, "kind": kind, "cause": recorded_cause,
             "expected_departure": expected_departure, "expected_arrival": expected_arrival,
-            "reroute_flight": reroute_flight, "recorded_by": agent.code,
+            "reroute_flight": reroute_flight, "recorded_by": agent.code, "causes": several,
         });
         audit(&mut tx, &agent.code, device, "disruption.recorded", &details, now).await?;
         crate::ledger::append_sync(&mut tx, "disruption_updated", &details, now).await?;

@@ -722,9 +722,15 @@ async fn apply_disruption(
     if !valid || !known {
         return Ok(());
     }
+    // Several causes are kept only when they check as the care engine reads them.
+    let causes = d
+        .get("causes")
+        .and_then(|c| serde_json::from_value::<Vec<gatecare_care::scenario::CauseInput>>(c.clone()).ok())
+        .filter(|c| gatecare_care::scenario::parse_causes(c).is_ok())
+        .map(|c| serde_json::to_string(&c).unwrap_or_default());
     sqlx::query(
         "INSERT INTO disruption_updates (id, flight_id, kind, cause, expected_departure, expected_arrival, \
-         reroute_flight, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+         reroute_flight, recorded_at, recorded_by, causes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(id)
     .bind(s(d, "flight_id"))
@@ -740,6 +746,7 @@ async fn apply_disruption(
     )
     .bind(recorded_at)
     .bind(recorded_by)
+    .bind(causes)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -112,6 +112,27 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     assert!(summary.issued > 0);
     // Every passenger now holds both meals, one of them from the kiosk.
     assert_eq!(owed(&console.store).await, 0);
+
+    // A delay with several causes reaches the kiosk with its causes.
+    use gatecare_care::scenario::CauseInput;
+    let entry = gatecare_client::console::DisruptionEntry {
+        kind: "delay".into(),
+        cause: String::new(),
+        expected_departure: None,
+        delay_minutes: Some(14 * 60),
+        causes: Some(vec![
+            CauseInput { cause: "41".into(), minutes: 600, inbound_cause: None },
+            CauseInput { cause: "81".into(), minutes: 240, inbound_cause: None },
+        ]),
+        departure_local: None,
+        reroute_flight: None,
+    };
+    console.store.record_disruption(&flight, &entry, &a, console.code, night).await.unwrap();
+    console.sync().await;
+    kiosk.sync().await;
+    let seen = kiosk.store.flight_view(&flight, &policy, night).await.unwrap();
+    let d = seen.disruption.expect("the disruption");
+    assert_eq!((d.cause.as_str(), d.causes.len()), ("technical", 2), "{:?}", d.causes);
 }
 
 on_both_backends!(a_voided_voucher_is_replaced_not_issued_twice);

@@ -120,6 +120,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         cause: "41".into(),
         expected_departure: Some(scheduled() + Duration::hours(24)),
         delay_minutes: None,
+        causes: None,
         departure_local: None,
         reroute_flight: Some("lh 0797".into()),
     };

@@ -268,6 +268,7 @@ async fn story<D: Database>(db: D) {
         cause: "weather".into(),
         expected_departure: Some(scheduled + Duration::hours(16)),
         delay_minutes: None,
+        causes: None,
         departure_local: None,
         reroute_flight: None,
     };

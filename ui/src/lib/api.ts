@@ -233,6 +233,8 @@ export interface DisruptionNow {
   cause: string;
   /** The IATA delay code entered, kept beside its category. */
   iata_code: number | null;
+  /** Several causes with their minutes, as entered (empty for one). */
+  causes: CauseEntry[];
   cause_en: string;
   cause_zh: string;
   expected_departure: string | null;
@@ -250,9 +252,18 @@ export interface DisruptionEntry {
   expected_departure: string | null;
   /** A delay in minutes after the scheduled departure; Rust converts it. */
   delay_minutes: number | null;
+  /** Several causes with their minutes; `cause` is then ignored. */
+  causes: CauseEntry[] | null;
   /** "YYYY-MM-DDTHH:MM" on the departure airport's clock; Rust converts it. */
   departure_local: string | null;
   reroute_flight: string | null;
+}
+
+/** One cause of a delay with its minutes (code 93 may name its inbound cause). */
+export interface CauseEntry {
+  cause: string;
+  minutes: number;
+  inbound_cause?: string;
 }
 
 export interface TimelineItem {
