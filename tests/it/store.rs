@@ -532,7 +532,8 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
         .await
         .unwrap();
     assert!(needs.contains("wheelchair") || needs.contains("unaccompanied_minor"), "{needs}");
-    // Again: nothing new, all reprints.
+    // Again: nothing new, all already held; nothing printed, so no reprint
+    // is recorded in the ledger.
     let again = st.store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {}).await.unwrap();
     assert_eq!((again.issued, again.reprinted), (0, 360));
     let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
@@ -540,6 +541,12 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
         .await
         .unwrap();
     assert_eq!(issued, 360);
+    let reprinted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'reprinted'")
+        .fetch_one(st.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(reprinted, 0);
+    assert!(st.store.verify_chains().await.unwrap().is_ok());
 }
 
 #[tokio::test]

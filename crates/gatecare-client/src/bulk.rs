@@ -41,7 +41,7 @@ pub struct ManifestEntry {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BulkSummary {
     pub issued: u32,
-    /// Already held here: printed again.
+    /// Already held here: not issued again (nor printed by bulk).
     pub reprinted: u32,
     /// Passengers owed nothing of this kind yet, with why.
     pub not_due: u32,
@@ -420,6 +420,11 @@ impl Store {
                 .await;
                 let issued = match issued {
                     Ok(issued) => {
+                        // Held here already: bulk only issues and prints what is
+                        // new, so the reprint the ledger would record is undone.
+                        if issued.reprint {
+                            sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
+                        }
                         sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
                         issued
                     }
