@@ -24,6 +24,18 @@ pub enum CareKind {
     Transport,
 }
 
+impl CareKind {
+    /// The name used on the wire and in entitlement keys (`…/meal/2`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CareKind::Meal => "meal",
+            CareKind::Communication => "communication",
+            CareKind::Hotel => "hotel",
+            CareKind::Transport => "transport",
+        }
+    }
+}
+
 /// Where an entitlement comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(untagged)]

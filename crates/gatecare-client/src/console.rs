@@ -386,21 +386,11 @@ pub fn announcement(
     }
 }
 
-/// An entitlement key's kind segment (`…/meal/2`).
-fn care_kind_str(k: CareKind) -> &'static str {
-    match k {
-        CareKind::Meal => "meal",
-        CareKind::Hotel => "hotel",
-        CareKind::Transport => "transport",
-        CareKind::Communication => "communication",
-    }
-}
-
 /// Marks each entitlement with the voucher that holds it (any device), or as
 /// replaceable when its only vouchers were voided.
 fn mark_held(entitlements: &mut [EntitlementRow], vouchers: &[VoucherRow]) {
     for e in entitlements {
-        let kind = care_kind_str(e.kind);
+        let kind = e.kind.as_str();
         let suffix = format!("/{kind}/{}", e.ordinal);
         let mine: Vec<&VoucherRow> =
             vouchers.iter().filter(|v| v.kind == kind && v.entitlement_key.ends_with(&suffix)).collect();
@@ -994,7 +984,7 @@ impl Store {
                     .care
                     .iter()
                     .filter(|i| i.due && !i.passenger_pays && i.kind != CareKind::Communication)
-                    .map(|i| format!("/{}/{}", care_kind_str(i.kind), i.ordinal))
+                    .map(|i| format!("/{}/{}", i.kind.as_str(), i.ordinal))
                     .collect();
                 if due.is_empty() {
                     continue;

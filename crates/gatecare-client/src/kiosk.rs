@@ -443,7 +443,7 @@ impl Store {
                         continue;
                     }
                     seen.push((item.kind, item.ordinal));
-                    let suffix = format!("/{}/{}", care_kind_name(item.kind), item.ordinal);
+                    let suffix = format!("/{}/{}", item.kind.as_str(), item.ordinal);
                     // Voided with nothing in its place: staff replace it.
                     let only_voided = voided.iter().any(|k| k.ends_with(&suffix))
                         && !issued.iter().chain(&elsewhere).any(|(k, _)| k.ends_with(&suffix));
@@ -750,14 +750,5 @@ impl Store {
             .await?;
         let outcome = print_file(printer, &prepared, crate::vouchers::KIOSK_PRINT_WAIT);
         Ok(self.finish_print(prepared, outcome, &name, now).await?)
-    }
-}
-
-fn care_kind_name(k: CareKind) -> &'static str {
-    match k {
-        CareKind::Meal => "meal",
-        CareKind::Communication => "communication",
-        CareKind::Hotel => "hotel",
-        CareKind::Transport => "transport",
     }
 }
