@@ -11,6 +11,7 @@ mod central;
 mod cli;
 mod console;
 mod crash;
+mod decisions;
 mod e2e;
 mod recovery;
 mod store;

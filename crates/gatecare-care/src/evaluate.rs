@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::cause::{Cause, Control, appr_control, cn_control, eu_control, us_control};
 use crate::policy::{CarrierSize, Policy};
 use crate::regime::{Band, Regime, applicable, band, in_eu261_area, in_uk};
+use crate::rules::{AnacRules, ApprRules, COMPILED, EuUkRules, RuleBook, RulesApplied, UsDotRules};
 use crate::scenario::{DisruptionKind, Scenario};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
@@ -107,6 +108,9 @@ pub struct Evaluation {
     pub arrival_delay_minutes: Option<i64>,
     /// With several causes: how their minutes were weighed.
     pub causes: Option<CauseMinutes>,
+    /// The version of each regime's rules that judged the flight: the one in
+    /// force on its scheduled departure's local date.
+    pub rules: Vec<RulesApplied>,
 }
 
 /// How a delay's several causes were weighed, for the explanation.
@@ -287,21 +291,33 @@ impl Evaluation {
     }
 }
 
-/// Evaluates a scenario under the law and the airline's policy.
+/// Evaluates a scenario under the law and the airline's policy, by the
+/// rules compiled into this build.
 pub fn evaluate(s: &Scenario, policy: &Policy) -> Evaluation {
-    evaluate_with(s, policy, true)
+    evaluate_under(&COMPILED, s, policy)
+}
+
+/// Evaluates a scenario by the versions of `book` in force on the flight's
+/// scheduled departure date.
+pub fn evaluate_under(book: &RuleBook, s: &Scenario, policy: &Policy) -> Evaluation {
+    evaluate_with(book, s, policy, true)
 }
 
 /// The statutory part alone (for the "policy never yields less" check).
 pub fn evaluate_law_only(s: &Scenario, policy: &Policy) -> Evaluation {
-    evaluate_with(s, policy, false)
+    evaluate_with(&COMPILED, s, policy, false)
 }
 
-fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation {
+fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation {
     let tz = s.origin.tz;
     let licence = s.carrier_record.and_then(|c| c.licence_country.as_deref());
     let destination_country = s.destination.country.as_str();
-    let regimes = applicable(&s.origin.country, destination_country, licence);
+    // A regime applies by its scope and only with a version in force on the
+    // scheduled departure's local date.
+    let in_force = book.on(s.scheduled_departure.with_timezone(&tz).date_naive());
+    let mut regimes = applicable(&s.origin.country, destination_country, licence);
+    regimes.retain(|r| in_force.applied(*r).is_some());
+    let rules: Vec<RulesApplied> = regimes.iter().filter_map(|r| in_force.applied(*r)).collect();
     let distance_km = (great_circle_km(s.origin, s.destination) * 10.0).round() / 10.0;
 
     let new_departure = match s.disruption {
@@ -360,13 +376,16 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
         match regime {
             Regime::Eu261 | Regime::Uk261 => {
                 let bd = if regime == Regime::Eu261 { eu_band } else { uk_band }.unwrap_or(Band::A);
-                eu_uk_care(&f, regime, bd, &mut b);
-                if let Some(c) = eu_uk_compensation(&f, policy, regime, bd) {
+                let Some(r) = (if regime == Regime::Eu261 { in_force.eu261 } else { in_force.uk261 }) else {
+                    continue;
+                };
+                eu_uk_care(&f, r, regime, bd, &mut b);
+                if let Some(c) = eu_uk_compensation(&f, r, policy, regime, bd) {
                     compensation.push(c);
                 }
                 let refund_here = match s.disruption {
                     DisruptionKind::Delay | DisruptionKind::Diversion => {
-                        expected_delay.is_some_and(|d| d >= Duration::hours(5))
+                        expected_delay.is_some_and(|d| d >= Duration::minutes(r.refund_after_minutes))
                     }
                     DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding => true,
                 };
@@ -381,15 +400,16 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
                 pays.push(false);
             }
             Regime::Appr => {
+                let Some(r) = in_force.appr else { continue };
                 let control = appr_control(s.cause);
-                let cared = appr_care(&f, policy, control, &mut b);
+                let cared = appr_care(&f, r, policy, control, &mut b);
                 pays.push(!cared);
-                if let Some(c) = appr_compensation(&f, policy, control) {
+                if let Some(c) = appr_compensation(&f, r, policy, control) {
                     compensation.push(c);
                 }
                 if control != Control::Outside
                     && (matches!(s.disruption, DisruptionKind::Cancellation)
-                        || expected_delay.is_some_and(|d| d >= Duration::hours(3)))
+                        || expected_delay.is_some_and(|d| d >= Duration::minutes(r.refund_after_minutes)))
                 {
                     refund = true;
                     // s.17(1) is the rebooking; s.17(2) the refund when it does not suit.
@@ -397,8 +417,9 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
                 }
             }
             Regime::UsDot => {
+                let Some(r) = in_force.us_dot else { continue };
                 let control = us_control(s.cause);
-                let cared = us_care(&f, policy, control, &mut b);
+                let cared = us_care(&f, r, policy, control, &mut b);
                 pays.push(!cared);
             }
             Regime::CnMot2016 => {
@@ -410,11 +431,12 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
                 pays.push(passenger_pays);
             }
             Regime::Anac400 => {
-                anac_care(&f, &mut b);
+                let Some(r) = in_force.anac_400 else { continue };
+                anac_care(&f, r, &mut b);
                 pays.push(false);
                 let refund_here = match s.disruption {
                     DisruptionKind::Delay | DisruptionKind::Diversion => {
-                        expected_delay.is_some_and(|d| d > Duration::hours(4))
+                        expected_delay.is_some_and(|d| d > Duration::minutes(r.refund_after_minutes))
                     }
                     _ => true,
                 };
@@ -518,20 +540,13 @@ fn evaluate_with(s: &Scenario, policy: &Policy, with_policy: bool) -> Evaluation
             .max(0),
         arrival_delay_minutes: arrival_delay.map(|d| d.num_minutes()),
         causes,
-    }
-}
-
-fn threshold(bd: Band) -> Duration {
-    match bd {
-        Band::A => Duration::hours(2),
-        Band::B => Duration::hours(3),
-        Band::C => Duration::hours(4),
+        rules,
     }
 }
 
 /// EU261 / UK261 Art 6, 4(3), 5(1)(b) and 9: care does not depend on the
 /// cause (McDonagh C-12/11), only on the expected delay and band.
-fn eu_uk_care(f: &Facts<'_>, regime: Regime, bd: Band, b: &mut Builder) {
+fn eu_uk_care(f: &Facts<'_>, r: &EuUkRules, regime: Regime, bd: Band, b: &mut Builder) {
     let s = f.s;
     let src = Source::Regime(regime);
     let eu = regime == Regime::Eu261;
@@ -542,7 +557,7 @@ fn eu_uk_care(f: &Facts<'_>, regime: Regime, bd: Band, b: &mut Builder) {
     };
     match s.disruption {
         DisruptionKind::Delay | DisruptionKind::Diversion => {
-            let thr = threshold(bd);
+            let thr = r.care_after(bd);
             if f.expected_delay.is_some_and(|d| d >= thr) {
                 // Owed as soon as the carrier expects the delay (Art 6(1)).
                 let from = f.told().min(s.scheduled_departure + thr);
@@ -571,21 +586,16 @@ fn eu_uk_care(f: &Facts<'_>, regime: Regime, bd: Band, b: &mut Builder) {
     }
 }
 
-fn eu_uk_amount(regime: Regime, bd: Band) -> (i64, &'static str) {
-    match (regime, bd) {
-        (Regime::Uk261, Band::A) => (22000, "GBP"),
-        (Regime::Uk261, Band::B) => (35000, "GBP"),
-        (Regime::Uk261, Band::C) => (52000, "GBP"),
-        (_, Band::A) => (25000, "EUR"),
-        (_, Band::B) => (40000, "EUR"),
-        (_, Band::C) => (60000, "EUR"),
-    }
-}
-
-fn eu_uk_compensation(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band) -> Option<Compensation> {
+fn eu_uk_compensation(
+    f: &Facts<'_>,
+    r: &EuUkRules,
+    policy: &Policy,
+    regime: Regime,
+    bd: Band,
+) -> Option<Compensation> {
     let s = f.s;
     let eu = regime == Regime::Eu261;
-    let (full, currency) = eu_uk_amount(regime, bd);
+    let (full, currency) = r.amount(bd);
     let cite = |delay: &'static str, cancel: &'static str, denied: &'static str, uk: [&'static str; 3]| match (
         eu,
         s.disruption,
@@ -597,7 +607,7 @@ fn eu_uk_compensation(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band) 
         (false, DisruptionKind::DeniedBoarding) => uk[2],
         (false, _) => uk[0],
     };
-    let halve_within = threshold(bd);
+    let halve_within = r.care_after(bd);
     let amount = match s.disruption {
         DisruptionKind::Delay | DisruptionKind::Diversion => {
             // One cause decides alone; several are weighed by their minutes.
@@ -605,11 +615,14 @@ fn eu_uk_compensation(f: &Facts<'_>, policy: &Policy, regime: Regime, bd: Band) 
                 return None;
             }
             let d = f.arrival_delay? - eu_deducted(s);
-            if d < Duration::hours(3) {
+            if d < r.compensation_after(bd) {
                 return None;
             }
             // Art 7(2)(c) read with Sturgeon: band C arriving 3-4 h late is halved.
-            if bd == Band::C && d <= Duration::hours(4) && policy.compensation.eu_art_7_2_reduction {
+            if bd == Band::C
+                && d <= Duration::minutes(r.band_c_halved_up_to_minutes)
+                && policy.compensation.eu_art_7_2_reduction
+            {
                 full / 2
             } else {
                 full
@@ -669,17 +682,19 @@ fn halved(full: i64, arrival_delay: Option<Duration>, within: Duration, policy: 
 
 /// APPR s.14: care after a 2-hour wait when within the carrier's control
 /// (s.11, s.12) and the passenger was told less than 12 h before departure.
-fn appr_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) -> bool {
+fn appr_care(f: &Facts<'_>, r: &ApprRules, policy: &Policy, control: Control, b: &mut Builder) -> bool {
     let s = f.s;
     if control == Control::Outside {
         return false;
     }
-    if s.informed_at.is_some_and(|i| s.scheduled_departure - i >= Duration::hours(12)) {
+    if s.informed_at
+        .is_some_and(|i| s.scheduled_departure - i >= Duration::minutes(r.care_when_told_within_minutes))
+    {
         return false;
     }
     let src = Source::Regime(Regime::Appr);
     let immediate = s.disruption == DisruptionKind::DeniedBoarding;
-    let two_hours = Duration::hours(2);
+    let two_hours = Duration::minutes(r.care_after_minutes);
     if immediate || f.wait_reaches(two_hours) {
         let from =
             if immediate { f.told().min(s.scheduled_departure) } else { s.scheduled_departure + two_hours };
@@ -693,7 +708,12 @@ fn appr_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) 
     true
 }
 
-fn appr_compensation(f: &Facts<'_>, policy: &Policy, control: Control) -> Option<Compensation> {
+fn appr_compensation(
+    f: &Facts<'_>,
+    r: &ApprRules,
+    policy: &Policy,
+    control: Control,
+) -> Option<Compensation> {
     let s = f.s;
     if control != Control::Carrier || s.notice_days.is_some_and(|d| d >= 14) {
         return None;
@@ -709,25 +729,19 @@ fn appr_compensation(f: &Facts<'_>, policy: &Policy, control: Control) -> Option
     let d = f.arrival_delay.unwrap_or(Duration::hours(24));
     let (amount, citation) = match s.disruption {
         DisruptionKind::DeniedBoarding => {
-            let a = if d < Duration::hours(6) {
-                90000
-            } else if d < Duration::hours(9) {
-                180000
-            } else {
-                240000
-            };
+            // The highest tier the arrival delay reaches (the first starts at 0).
+            let a = r
+                .denied_boarding_tiers
+                .iter()
+                .rev()
+                .find(|(from, _)| d >= Duration::minutes(*from))
+                .map_or(r.denied_boarding_tiers[0].1, |t| t.1);
             (a, "SOR/2019-150 s.20(1)")
         }
         _ => {
-            let (l, sm) = if d < Duration::hours(3) {
-                return None;
-            } else if d < Duration::hours(6) {
-                (40000, 12500)
-            } else if d < Duration::hours(9) {
-                (70000, 25000)
-            } else {
-                (100000, 50000)
-            };
+            // Below the first tier: nothing.
+            let &(_, l, sm) =
+                r.delay_tiers.iter().rev().find(|(from, _, _)| d >= Duration::minutes(*from))?;
             (
                 if large { l } else { sm },
                 if large { "SOR/2019-150 s.19(1)(a)" } else { "SOR/2019-150 s.19(1)(b)" },
@@ -739,13 +753,13 @@ fn appr_compensation(f: &Facts<'_>, policy: &Policy, control: Control) -> Option
 
 /// US DOT dashboard commitments: a meal voucher at 3 h, hotel and ground
 /// transport overnight, for delays the carrier controls.
-fn us_care(f: &Facts<'_>, policy: &Policy, control: Control, b: &mut Builder) -> bool {
+fn us_care(f: &Facts<'_>, r: &UsDotRules, policy: &Policy, control: Control, b: &mut Builder) -> bool {
     let s = f.s;
     if control == Control::Outside {
         return false;
     }
     let src = Source::Regime(Regime::UsDot);
-    let three = Duration::hours(3);
+    let three = Duration::minutes(r.meal_after_minutes);
     let eligible = match s.disruption {
         DisruptionKind::Delay | DisruptionKind::Diversion => f.expected_delay.is_some_and(|d| d >= three),
         _ => f.wait_reaches(three),
@@ -819,17 +833,19 @@ fn cn_care(f: &Facts<'_>, policy: &Policy, passenger_pays: bool, domestic_divers
 /// more than 4 h lodging when an overnight stay is needed (or for special
 /// assistance), with transfers; a passenger living in the departure city may
 /// be taken home instead. Any cause.
-fn anac_care(f: &Facts<'_>, b: &mut Builder) {
+fn anac_care(f: &Facts<'_>, r: &AnacRules, b: &mut Builder) {
     let s = f.s;
     let src = Source::Regime(Regime::Anac400);
-    let just_after = |h: i64| s.scheduled_departure + Duration::hours(h) + Duration::seconds(1);
-    if f.wait_exceeds(Duration::hours(1)) {
-        b.add(CareKind::Communication, 1, just_after(1), src, "ANAC Res. 400 Art 27, I", false);
+    let just_after = |m: i64| s.scheduled_departure + Duration::minutes(m) + Duration::seconds(1);
+    let (call, meal, lodging) =
+        (r.communication_after_minutes, r.meal_after_minutes, r.lodging_after_minutes);
+    if f.wait_exceeds(Duration::minutes(call)) {
+        b.add(CareKind::Communication, 1, just_after(call), src, "ANAC Res. 400 Art 27, I", false);
     }
-    if f.wait_exceeds(Duration::hours(2)) {
-        b.add(CareKind::Meal, 1, just_after(2), src, "ANAC Res. 400 Art 27, II", false);
+    if f.wait_exceeds(Duration::minutes(meal)) {
+        b.add(CareKind::Meal, 1, just_after(meal), src, "ANAC Res. 400 Art 27, II", false);
     }
-    if f.wait_exceeds(Duration::hours(4)) {
+    if f.wait_exceeds(Duration::minutes(lodging)) {
         let overnight = f.new_departure.is_none_or(|d| f.local_day(d) > f.local_day(s.scheduled_departure));
         if overnight || s.passenger.special_assistance {
             // III: lodging and transfer when a night away is needed; §2: for
@@ -838,10 +854,17 @@ fn anac_care(f: &Facts<'_>, b: &mut Builder) {
             let lodging =
                 if overnight { "ANAC Res. 400 Art 27, III" } else { "ANAC Res. 400 Art 27, III and §2" };
             if !s.passenger.lives_in_departure_city {
-                b.add(CareKind::Hotel, 1, just_after(4), src, lodging, false);
-                b.add(CareKind::Transport, 1, just_after(4), src, lodging, false);
+                b.add(CareKind::Hotel, 1, just_after(r.lodging_after_minutes), src, lodging, false);
+                b.add(CareKind::Transport, 1, just_after(r.lodging_after_minutes), src, lodging, false);
             } else {
-                b.add(CareKind::Transport, 1, just_after(4), src, "ANAC Res. 400 Art 27, III and §1", false);
+                b.add(
+                    CareKind::Transport,
+                    1,
+                    just_after(r.lodging_after_minutes),
+                    src,
+                    "ANAC Res. 400 Art 27, III and §1",
+                    false,
+                );
             }
         }
     }

@@ -24,6 +24,29 @@ pub struct Policy {
     pub authority: Vec<AuthorityRule>,
     #[serde(default)]
     pub recovery: RecoveryPolicy,
+    /// The text this policy was read from and its hash: a decision records
+    /// the hash, and the text is stored once under it, so the decision can
+    /// be replayed under the policy that made it.
+    #[serde(skip)]
+    source: PolicySource,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PolicySource {
+    text: std::sync::Arc<str>,
+    hash: String,
+}
+
+/// A policy's text travels to central inside the sync event of the first
+/// decision made under it, whose payload is capped at 16 KiB.
+pub const MAX_POLICY_BYTES: usize = 12 * 1024;
+
+/// `sha256:` and the hex digest of a policy's text, byte for byte.
+pub fn policy_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// Service recovery (seed 002): how fast a complaint is answered, when it
@@ -242,9 +265,29 @@ impl Policy {
     }
 
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
-        let p: Policy = toml::from_str(text).map_err(|e| PolicyError::Syntax(e.message().to_owned()))?;
+        if text.len() > MAX_POLICY_BYTES {
+            return Err(PolicyError::Value {
+                key: "policy",
+                reason: format!(
+                    "{} bytes; at most {MAX_POLICY_BYTES}: it travels with a decision to central",
+                    text.len()
+                ),
+            });
+        }
+        let mut p: Policy = toml::from_str(text).map_err(|e| PolicyError::Syntax(e.message().to_owned()))?;
         p.check()?;
+        p.source = PolicySource { text: text.into(), hash: policy_hash(text) };
         Ok(p)
+    }
+
+    /// The TOML this policy was read from, exactly.
+    pub fn text(&self) -> &str {
+        &self.source.text
+    }
+
+    /// The hash of [`Policy::text`] (`sha256:…`).
+    pub fn hash(&self) -> &str {
+        &self.source.hash
     }
 
     fn check(&self) -> Result<(), PolicyError> {
@@ -392,6 +435,13 @@ mod tests {
     #[test]
     fn bad_policies_are_refused_with_the_key() {
         assert!(matches!(Policy::from_toml("nonsense = 1"), Err(PolicyError::Syntax(_))));
+        let long = format!("{DEFAULT_POLICY}\n{}", "#".repeat(MAX_POLICY_BYTES));
+        assert!(matches!(Policy::from_toml(&long), Err(PolicyError::Value { key: "policy", .. })));
+        // The hash is of the text as given, byte for byte.
+        let p = Policy::from_toml(DEFAULT_POLICY).unwrap();
+        assert_eq!(p.text(), DEFAULT_POLICY);
+        assert_eq!(p.hash(), policy_hash(DEFAULT_POLICY));
+        assert_ne!(Policy::from_toml(&format!("{DEFAULT_POLICY}\n")).unwrap().hash(), p.hash());
         let broken = DEFAULT_POLICY.replace("occupation = 15", "occupation = 25");
         assert!(matches!(Policy::from_toml(&broken), Err(PolicyError::Value { key: "star_rating", .. })));
         let broken = DEFAULT_POLICY.replace("meal_interval_minutes = 240", "meal_interval_minutes = 5");

@@ -1,8 +1,8 @@
 //! Which passenger-rights regimes apply to a flight (shared/domain.md §3).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Regime {
     #[serde(rename = "EU261")]
     Eu261,

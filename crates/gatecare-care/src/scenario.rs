@@ -18,38 +18,51 @@ pub enum DisruptionKind {
     Diversion,
 }
 
-/// The JSON shape (`shared/fixtures/care-public.jsonl`, `scenario`).
-#[derive(Debug, Clone, Deserialize)]
+impl DisruptionKind {
+    /// The name on the wire and in the scenario JSON (`denied_boarding`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisruptionKind::Delay => "delay",
+            DisruptionKind::Cancellation => "cancellation",
+            DisruptionKind::DeniedBoarding => "denied_boarding",
+            DisruptionKind::Diversion => "diversion",
+        }
+    }
+}
+
+/// The JSON shape (`shared/fixtures/care-public.jsonl`, `scenario`); also
+/// how a decision records its inputs ([`Scenario::to_input`]).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioInput {
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub id: Option<serde::de::IgnoredAny>,
     pub origin: String,
     pub destination: String,
     pub operating_carrier: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier_size: Option<CarrierSize>,
     pub disruption: DisruptionKind,
     /// One cause (a category or an IATA code); or `causes` instead.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     /// Several causes, each with its minutes of departure delay (as an IATA
     /// MVT message gives them: `DL41/93/0045/0130`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causes: Option<Vec<CauseInput>>,
     pub scheduled_departure: DateTime<FixedOffset>,
     pub scheduled_arrival: DateTime<FixedOffset>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_departure: Option<DateTime<FixedOffset>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_arrival: Option<DateTime<FixedOffset>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub informed_at: Option<DateTime<FixedOffset>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_days: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reroute: Option<RerouteInput>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diverted_to: Option<String>,
     #[serde(default)]
     pub passenger: PassengerFacts,
@@ -78,14 +91,14 @@ pub struct CausePart {
     pub inbound: bool,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RerouteInput {
     pub departure: DateTime<FixedOffset>,
     pub arrival: DateTime<FixedOffset>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PassengerFacts {
     #[serde(default)]
@@ -258,5 +271,45 @@ impl ScenarioInput {
             passenger: self.passenger,
             at: utc(self.at),
         })
+    }
+}
+
+impl Scenario {
+    /// The input this scenario reads as, with times in the origin's offset:
+    /// `to_input().check()` gives a scenario every rule judges the same way
+    /// (a cause entered as an IATA code comes back as its category, code 93
+    /// with its inbound cause).
+    pub fn to_input(&self) -> ScenarioInput {
+        let local = |t: DateTime<Utc>| t.with_timezone(&self.origin.tz).fixed_offset();
+        let causes = (!self.causes.is_empty()).then(|| {
+            self.causes
+                .iter()
+                .map(|p| CauseInput {
+                    cause: if p.inbound { "93".to_owned() } else { p.cause.as_str().to_owned() },
+                    minutes: p.minutes,
+                    inbound_cause: p.inbound.then(|| p.cause.as_str().to_owned()),
+                })
+                .collect()
+        });
+        ScenarioInput {
+            id: None,
+            origin: self.origin.code.to_string(),
+            destination: self.destination.code.to_string(),
+            operating_carrier: self.carrier.to_string(),
+            carrier_size: self.carrier_size,
+            disruption: self.disruption,
+            cause: causes.is_none().then(|| self.cause.as_str().to_owned()),
+            causes,
+            scheduled_departure: local(self.scheduled_departure),
+            scheduled_arrival: local(self.scheduled_arrival),
+            expected_departure: self.expected_departure.map(local),
+            expected_arrival: self.expected_arrival.map(local),
+            informed_at: self.informed_at.map(local),
+            notice_days: self.notice_days,
+            reroute: self.reroute.map(|(d, a)| RerouteInput { departure: local(d), arrival: local(a) }),
+            diverted_to: self.diverted_to.map(|a| a.code.to_string()),
+            passenger: self.passenger,
+            at: local(self.at),
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 mod bcbp;
 mod demo;
+mod explain;
 mod ledger;
 mod sync;
 mod voucher;
@@ -122,6 +123,19 @@ enum LedgerCommand {
     Verify {
         #[arg(long)]
         db: PathBuf,
+    },
+    /// Why a voucher was issued: replays the decision recorded with it (rules' versions,
+    /// reference data, the policy by its hash, the inputs) and prints it with every citation;
+    /// exit 0 when the replay gives the same decision, 1 when not.
+    Explain {
+        /// The voucher id (as on the voucher and in `sync status`).
+        voucher_id: String,
+        /// The store (default: the configured database).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Print JSON: the record, the replay and whether it reproduced.
+        #[arg(long)]
+        json: bool,
     },
     /// The issuing child of the crash-safety test (not for operators).
     #[command(hide = true)]
@@ -300,6 +314,16 @@ impl std::fmt::Display for ChainBroken {
 }
 impl std::error::Error for ChainBroken {}
 
+/// A decision whose replay differs from its record: exit 1, the report is printed.
+#[derive(Debug)]
+struct NotReproduced;
+impl std::fmt::Display for NotReproduced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the replay does not reproduce the recorded decision")
+    }
+}
+impl std::error::Error for NotReproduced {}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -436,6 +460,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ledger(LedgerCommand::Verify { db }) => {
             if !ledger::verify(&db).await? {
                 return Err(ChainBroken.into());
+            }
+        }
+        Command::Ledger(LedgerCommand::Explain { voucher_id, db, json }) => {
+            let path = db.unwrap_or(settings.database.clone());
+            if !explain::explain(&path, &voucher_id, json).await? {
+                return Err(NotReproduced.into());
             }
         }
         Command::Ledger(LedgerCommand::CrashDrill { db, device, ordinal, count }) => {

@@ -2,6 +2,7 @@
 //! in the priority order, committed in one transaction, with progress.
 
 use chrono::{DateTime, Utc};
+use gatecare_care::DecisionRecord;
 use gatecare_care::cause::Cause;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_care::priority::{PriorityInput, order};
@@ -416,6 +417,7 @@ impl Store {
                         details: serde_json::json!({"citation": citation, "source": source, "priority": p.place, "priority_reason": p.reason}),
                     },
                     crate::ledger::Replacement::Refused,
+                    &DecisionRecord::new(&s, &eval, ctx.policy, refund_at, Some((care_kind, ordinal))),
                 )
                 .await;
                 let issued = match issued {

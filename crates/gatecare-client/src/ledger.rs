@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use gatecare_care::authority::{Decision, GrantRequest, decide};
 use gatecare_care::policy::{Policy, Role};
+use gatecare_care::{CareKind, DecisionRecord};
 use gatecare_core::{FlightDesignator, Money};
 use gatecare_ledger::chain::{self, BrokenLink, GENESIS};
 use gatecare_ledger::offline::{self, OfflineDecision, OfflineLimits, Usage};
@@ -47,6 +48,22 @@ pub struct IssueRequest {
     pub hotel_block_id: Option<String>,
     /// What the voucher says (citation, what it buys): stored as JSON.
     pub details: serde_json::Value,
+}
+
+/// An issued voucher and what decided it ([`Store::recorded_decision`]).
+#[derive(Debug, Clone)]
+pub struct RecordedDecision {
+    pub voucher_id: String,
+    pub serial: String,
+    pub entitlement_key: String,
+    pub kind: String,
+    pub device: String,
+    pub actor: String,
+    pub issued_at: DateTime<Utc>,
+    /// None for a voucher issued before decisions were recorded.
+    pub decision: Option<DecisionRecord>,
+    /// The text of the policy the decision names, as stored under its hash.
+    pub policy_toml: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -140,6 +157,10 @@ struct NewEvent<'a> {
     reason: &'a str,
     /// A replacement's voided voucher (also in `details`, which the chain covers).
     replaces: Option<&'a str>,
+    /// What decided an issuance (also in `details`), and the policy's text
+    /// the first time this device records that policy: central keeps both.
+    decision: Option<&'a serde_json::Value>,
+    policy_text: Option<&'a str>,
 }
 
 impl NewEvent<'_> {
@@ -211,6 +232,12 @@ async fn append_event(tx: &mut Transaction<'static, Sqlite>, e: &NewEvent<'_>) -
     });
     if let Some(old) = e.replaces {
         payload["replaces"] = serde_json::Value::String(old.to_owned());
+    }
+    if let Some(decision) = e.decision {
+        payload["decision"] = decision.clone();
+    }
+    if let Some(text) = e.policy_text {
+        payload["policy_toml"] = serde_json::Value::String(text.to_owned());
     }
     append_sync(tx, e.event, &payload, e.at).await?;
     Ok(seq)
@@ -409,18 +436,71 @@ impl Store {
         self.issue_with(ctx, req, Replacement::Allowed).await
     }
 
+    /// What decides this request: the passenger's case as every screen
+    /// evaluates it, at the moment of issue. Read before the transaction
+    /// (the case reads through the pool); an unknown passenger or flight
+    /// is refused by the issuance itself.
+    async fn decision_for(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> DecisionRecord {
+        match self.passenger_case(&req.flight_id, &req.passenger_id, ctx.policy, ctx.now).await {
+            Ok(Some(case)) => DecisionRecord::new(
+                &case.scenario,
+                &case.evaluation,
+                ctx.policy,
+                case.refund_chosen_at,
+                care_kind(req.kind).map(|k| (k, req.ordinal)),
+            ),
+            Ok(None) | Err(_) => DecisionRecord::without_disruption(ctx.policy),
+        }
+    }
+
     async fn issue_with(
         &self,
         ctx: &IssueContext<'_>,
         req: &IssueRequest,
         replacement: Replacement,
     ) -> Result<Issued, LedgerError> {
+        let decision = self.decision_for(ctx, req).await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let issued = issue_in(&mut tx, ctx, req, replacement).await?;
+        let issued = issue_in(&mut tx, ctx, req, replacement, &decision).await?;
         failpoint::hit("issue.before_commit");
         tx.commit().await?;
         failpoint::hit("issue.after_commit");
         Ok(issued)
+    }
+
+    /// What decided a voucher, as recorded when it was issued, with the
+    /// policy's text; None when there is no such voucher here.
+    pub async fn recorded_decision(&self, voucher_id: &str) -> Result<Option<RecordedDecision>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT i.voucher_id, i.serial, i.entitlement_key, i.kind, i.device, i.actor, i.at, i.details,                     p.toml AS policy_toml              FROM ledger_events i              LEFT JOIN decision_policies p ON p.hash = json_extract(i.details, '$.decision.policy')              WHERE i.voucher_id = ? AND i.event = 'issued'",
+        )
+        .bind(voucher_id)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let details: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("details")?)
+            .map_err(|e| StoreError::Data(format!("voucher {voucher_id}: details: {e}")))?;
+        // Issued before decisions were recorded (migration 0018): none.
+        let decision = match details.get("decision") {
+            Some(d) => Some(
+                serde_json::from_value(d.clone())
+                    .map_err(|e| StoreError::Data(format!("voucher {voucher_id}: decision: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(Some(RecordedDecision {
+            voucher_id: row.try_get("voucher_id")?,
+            serial: row.try_get("serial")?,
+            entitlement_key: row.try_get("entitlement_key")?,
+            kind: row.try_get("kind")?,
+            device: row.try_get("device")?,
+            actor: row.try_get("actor")?,
+            issued_at: parse_time(row.try_get("at")?)?,
+            decision,
+            policy_toml: row.try_get("policy_toml")?,
+        }))
     }
 
     /// Voids a voucher: a new event. The entitlement is issued again only as
@@ -490,6 +570,8 @@ impl Store {
                 at: ctx.now,
                 reason,
                 replaces: None,
+                decision: None,
+                policy_text: None,
             },
         )
         .await?;
@@ -584,6 +666,8 @@ impl Store {
                     at: parse_time(r.try_get("at")?)?,
                     reason: &r.try_get::<String, _>("reason")?,
                     replaces: None,
+                    decision: None,
+                    policy_text: None,
                 };
                 out.push(chain::Stored {
                     seq: r.try_get("seq")?,
@@ -629,6 +713,7 @@ pub(crate) async fn issue_in(
     ctx: &IssueContext<'_>,
     req: &IssueRequest,
     replacement: Replacement,
+    decision: &DecisionRecord,
 ) -> Result<Issued, LedgerError> {
     if req.value.amount_minor < 0 {
         return Err(LedgerError::Invalid("value cannot be negative".into()));
@@ -682,6 +767,8 @@ pub(crate) async fn issue_in(
                 at: ctx.now,
                 reason: "issued again: reprint of the same voucher",
                 replaces: None,
+                decision: None,
+                policy_text: None,
             },
         )
         .await?;
@@ -896,7 +983,20 @@ pub(crate) async fn issue_in(
     if let Some(old) = &replaces {
         details["replaces"] = serde_json::Value::String(old.clone());
     }
+    let decision = serde_json::to_value(decision).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+    details["decision"] = decision.clone();
     let details = details.to_string();
+    // The policy's text once per policy: its first decision here carries it to central.
+    let first_use = sqlx::query(
+        "INSERT INTO decision_policies (hash, toml, recorded_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(ctx.policy.hash())
+    .bind(ctx.policy.text())
+    .bind(rfc3339(ctx.now))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
     failpoint::hit("issue.in_transaction");
     let seq = append_event(
         tx,
@@ -919,6 +1019,8 @@ pub(crate) async fn issue_in(
             at: ctx.now,
             reason: &req.reason,
             replaces: replaces.as_deref(),
+            decision: Some(&decision),
+            policy_text: first_use.then(|| ctx.policy.text()),
         },
     )
     .await?;
@@ -933,4 +1035,14 @@ pub(crate) async fn issue_in(
         reprint: false,
         provisional,
     })
+}
+
+/// The item of care an entitlement kind is, if care decides it.
+pub(crate) fn care_kind(kind: EntitlementKind) -> Option<CareKind> {
+    match kind {
+        EntitlementKind::Meal => Some(CareKind::Meal),
+        EntitlementKind::Hotel => Some(CareKind::Hotel),
+        EntitlementKind::Transport => Some(CareKind::Transport),
+        EntitlementKind::Upgrade | EntitlementKind::Goodwill => None,
+    }
 }

@@ -23,7 +23,7 @@ pub mod vouchers;
 
 pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy};
 pub use clock::Clock;
-pub use ledger::{IssueContext, IssueRequest, Issued, LedgerError};
+pub use ledger::{IssueContext, IssueRequest, Issued, LedgerError, RecordedDecision};
 pub use manifest::{BookingMatch, NoMatch};
 pub use settings::{Display, Mode, Settings, SettingsError};
 pub use store::{FlightStatus, FlightSummary, Store, StoreError};

@@ -59,6 +59,24 @@ struct Tables {
 
 static TABLES: LazyLock<Tables> = LazyLock::new(load);
 
+/// The version of the tables the rules read (airports: country, position,
+/// time zone; carriers: licence country, APPR size): `sha256:` and the hash
+/// of both files as embedded. Recorded with every issued entitlement, so a
+/// replay can say whether it reads the same tables as the decision did.
+pub fn version() -> &'static str {
+    static VERSION: LazyLock<String> = LazyLock::new(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(AIRPORTS_CSV.as_bytes());
+        h.update([0u8]);
+        h.update(CARRIERS_CSV.as_bytes());
+        let digest = h.finalize();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    });
+    &VERSION
+}
+
 fn load() -> Tables {
     let mut rejected_rows = Vec::new();
     let mut airports = Vec::new();

@@ -241,6 +241,13 @@ pub trait Database: Clone + Send + Sync + 'static {
     /// Every service-recovery event (`case_opened`, `case_updated`) with
     /// the station of the device that logged it, in server order.
     fn case_events(&self) -> impl Future<Output = Res<Vec<CaseEventRecord>>> + Send;
+
+    /// The payload of a voucher's `issued` event as the device pushed it
+    /// (with `decision`: what decided it), the first if several were pushed.
+    fn issued_event(&self, voucher_id: &str) -> impl Future<Output = Res<Option<serde_json::Value>>> + Send;
+    /// The text of a policy a decision names, as a device sent it with its
+    /// first decision under it (checked against the hash on ingest).
+    fn decision_policy(&self, hash: &str) -> impl Future<Output = Res<Option<String>>> + Send;
 }
 
 /// One service-recovery event as central stored it.

@@ -1125,6 +1125,30 @@ impl Database for PgDatabase {
             .collect())
     }
 
+    async fn issued_event(&self, voucher_id: &str) -> Res<Option<serde_json::Value>> {
+        // A full scan: an auditor's question, asked rarely, never on a hot path.
+        sqlx::query_scalar(
+            "SELECT body::jsonb FROM feed_items WHERE kind = 'issued' AND body ->> 'voucher_id' = $1 \
+             ORDER BY block, idx LIMIT 1",
+        )
+        .bind(voucher_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn decision_policy(&self, hash: &str) -> Res<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT body ->> 'policy_toml' FROM feed_items WHERE kind = 'issued' \
+             AND body -> 'decision' ->> 'policy' = $1 AND body ->> 'policy_toml' IS NOT NULL \
+             ORDER BY block, idx LIMIT 1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn totals(&self) -> Res<Totals> {
         let r = sqlx::query!(
             r#"SELECT

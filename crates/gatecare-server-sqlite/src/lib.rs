@@ -1057,6 +1057,31 @@ impl Database for SqliteDatabase {
             .collect()
     }
 
+    async fn issued_event(&self, voucher_id: &str) -> Res<Option<serde_json::Value>> {
+        // A full scan: an auditor's question, asked rarely, never on a hot path.
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT json_extract(body, '$.payload') FROM feed_items \
+             WHERE kind = 'issued' AND json_extract(body, '$.payload.voucher_id') = ? ORDER BY server_seq LIMIT 1",
+        )
+        .bind(voucher_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        body.map(|b| serde_json::from_str(&b).map_err(|e| DbError::Corrupt(e.to_string()))).transpose()
+    }
+
+    async fn decision_policy(&self, hash: &str) -> Res<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT json_extract(body, '$.payload.policy_toml') FROM feed_items \
+             WHERE kind = 'issued' AND json_extract(body, '$.payload.decision.policy') = ? \
+               AND json_extract(body, '$.payload.policy_toml') IS NOT NULL ORDER BY server_seq LIMIT 1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn totals(&self) -> Res<Totals> {
         let r = sqlx::query!(
             r#"SELECT

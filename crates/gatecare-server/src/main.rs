@@ -75,6 +75,10 @@ enum AdminCommand {
         #[arg(long, default_value_t = 24)]
         hours: i64,
     },
+    /// Why a voucher was issued, from the decision its device pushed with it:
+    /// replays it under the recorded policy and rules' versions; JSON, exit 1
+    /// when the replay differs from the record.
+    Explain { voucher_id: String },
     /// List enrolled devices as JSON.
     Devices,
     /// Revoke a device: its token stops working and its key leaves the trust list.
@@ -334,6 +338,13 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let s =
                 gatecare_server::recovery::summary(&db, &recovery_policy(&config)?, from, to, now).await?;
             println!("{}", serde_json::to_string_pretty(&s)?);
+        }
+        Command::Admin(AdminCommand::Explain { voucher_id }) => {
+            let explained = admin::explain(&db, voucher_id.trim()).await?;
+            println!("{}", serde_json::to_string_pretty(&explained.report)?);
+            if !explained.reproduced {
+                bail!("the replay of voucher {} does not reproduce its recorded decision", voucher_id.trim());
+            }
         }
         Command::Admin(AdminCommand::Devices) => {
             let list: Vec<serde_json::Value> = db

@@ -97,6 +97,8 @@ pub enum BatchError {
         "event {index}: an issued/voided/reprinted event needs entitlement_key, voucher_id and flight_id"
     )]
     MissingKeys { index: usize },
+    #[error("event {index}: policy_toml does not hash to the decision's policy")]
+    PolicyMismatch { index: usize },
 }
 
 impl BatchError {
@@ -109,6 +111,7 @@ impl BatchError {
             BatchError::PayloadNotObject { .. } => "payload_not_object",
             BatchError::NotUuidV7 { .. } => "event_id_not_uuidv7",
             BatchError::MissingKeys { .. } => "payload_missing_keys",
+            BatchError::PolicyMismatch { .. } => "policy_mismatch",
         }
     }
 }
@@ -164,6 +167,13 @@ impl Event {
     }
 }
 
+/// `sha256:` and the hex digest of a policy's text (as `gatecare_care::policy::policy_hash`).
+fn policy_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 /// A batch that passed the checks central makes before it touches a
 /// database (size, shape, consecutive `seq`), with each payload's JSON text:
 /// the size check measures it and central stores it, so it is written once.
@@ -203,6 +213,14 @@ impl<'a> CheckedBatch<'a> {
             if text.len() > MAX_PAYLOAD_BYTES {
                 return Err(BatchError::PayloadTooLarge { index, bytes: text.len() });
             }
+            // A policy's text travels with the first decision made under it;
+            // central keeps it under the decision's hash, so it must be that text.
+            if let Some(text) = e.payload.get("policy_toml") {
+                let named = e.payload.get("decision").and_then(|d| d.get("policy")).and_then(|h| h.as_str());
+                if !matches!((text.as_str(), named), (Some(t), Some(h)) if policy_hash(t) == h) {
+                    return Err(BatchError::PolicyMismatch { index });
+                }
+            }
             let facts = if matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted) {
                 Some(e.issuance().ok_or(BatchError::MissingKeys { index })?)
             } else {
@@ -240,6 +258,28 @@ impl<'a> CheckedBatch<'a> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_policy_text_must_be_the_one_its_decision_names() {
+        let text = "[care]\nmeal_interval_minutes = 240\n";
+        let issued = |policy: &str| Event {
+            seq: 1,
+            event_id: Uuid::now_v7(),
+            kind: EventKind::Issued,
+            at: chrono::Utc::now(),
+            payload: serde_json::json!({
+                "entitlement_key": "k", "voucher_id": "v", "flight_id": "f",
+                "decision": {"policy": policy}, "policy_toml": text,
+            }),
+        };
+        let good = [issued(&policy_hash(text))];
+        assert!(CheckedBatch::new(&good).is_ok());
+        let forged = [issued("sha256:00")];
+        assert_eq!(CheckedBatch::new(&forged).unwrap_err().code(), "policy_mismatch");
+        let mut unnamed = issued("x");
+        unnamed.payload.as_object_mut().unwrap().remove("decision");
+        assert_eq!(CheckedBatch::new(&[unnamed]).unwrap_err().code(), "policy_mismatch");
+    }
 
     fn event(seq: i64) -> Event {
         Event {

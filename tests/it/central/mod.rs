@@ -4,6 +4,7 @@
 
 mod bodies;
 mod certificates;
+mod decisions;
 mod devices;
 mod faults;
 mod group_commit;
