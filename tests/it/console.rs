@@ -49,6 +49,25 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         (entry("delay", "technical", Some(-1)), "disruption.delay_out_of_range"),
         (entry("delay", "technical", Some(100)), "disruption.delay_out_of_range"),
         (entry("hijack", "technical", Some(2)), "ledger.invalid"),
+        // 14 h late, but 15 h of causes.
+        (
+            DisruptionEntry {
+                causes: Some(vec![
+                    gatecare_care::scenario::CauseInput {
+                        cause: "81".into(),
+                        minutes: 600,
+                        inbound_cause: None,
+                    },
+                    gatecare_care::scenario::CauseInput {
+                        cause: "41".into(),
+                        minutes: 300,
+                        inbound_cause: None,
+                    },
+                ]),
+                ..entry("delay", "technical", Some(14))
+            },
+            "disruption.causes_exceed_delay",
+        ),
     ] {
         let r = store.record_disruption(&flight, &bad, &agent, "HKG-K01", night()).await;
         assert_eq!(r.as_ref().map_err(|e| e.code()).err(), Some(code), "{bad:?}: {r:?}");

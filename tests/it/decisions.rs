@@ -131,8 +131,34 @@ async fn a_voucher_is_explained_by_what_decided_it_after_the_policy_changed() {
     assert_eq!(json["recorded"]["rules"][0]["version"], 1);
     assert_eq!(json["recorded"]["reference"], gatecare_reference::version());
 
-    // A record altered afterwards does not replay to itself, and the chain
-    // that covers it no longer verifies.
+    // An unknown voucher is the user's mistake, said plainly.
+    let out = gatecare(&["ledger", "explain", "0190-not-a-voucher", "--db", db], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no voucher 0190-not-a-voucher"));
+
+    // The serial printed on the voucher finds it too, in any case.
+    let out = gatecare(&["ledger", "explain", &second.serial.to_lowercase(), "--db", db], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&second.voucher_id));
+
+    // A policy text altered after the decision is named as such.
+    sqlx::query("UPDATE decision_policies SET toml = toml || '\n# edited' WHERE hash = ?")
+        .bind(old.hash())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let out = gatecare(&["ledger", "explain", &first.voucher_id, "--db", db], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was altered after the decision"));
+    sqlx::query("UPDATE decision_policies SET toml = ? WHERE hash = ?")
+        .bind(old.text())
+        .bind(old.hash())
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+    // A record altered afterwards breaks the chain that covers it: explain
+    // refuses to vouch for anything in the file.
     // (Someone with the file: the append-only trigger goes first.)
     sqlx::query("DROP TRIGGER ledger_events_no_update").execute(store.pool()).await.unwrap();
     sqlx::query(
@@ -146,12 +172,8 @@ async fn a_voucher_is_explained_by_what_decided_it_after_the_policy_changed() {
     let out = gatecare(&["ledger", "explain", &first.voucher_id, "--db", db], &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("Replayed: NOT the same decision"), "{text}");
-    assert!(text.contains("item: decided transport 1"), "{text}");
+    assert!(text.contains("BROKEN: ledger record"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hash chain is broken"));
+    assert!(!text.contains("Replayed"), "{text}");
     assert_eq!(gatecare(&["ledger", "verify", "--db", db], &[]).status.code(), Some(1));
-
-    // An unknown voucher is the user's mistake, said plainly.
-    let out = gatecare(&["ledger", "explain", "0190-not-a-voucher", "--db", db], &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no voucher 0190-not-a-voucher"));
 }

@@ -329,7 +329,14 @@ fn parse_leg(
             warnings.push(format!("leg {leg_no}: compartment is blank"));
             None
         }
-        c if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase()),
+        c if c.is_ascii_uppercase() => Some(c),
+        c if c.is_ascii_lowercase() => {
+            warnings.push(format!(
+                "leg {leg_no}: compartment {c:?} in lower case, read as {:?}",
+                c.to_ascii_uppercase()
+            ));
+            Some(c.to_ascii_uppercase())
+        }
         _ => return Err(field_err(at, "compartment code", comp_raw, "expected a letter or a blank")),
     };
 
@@ -363,13 +370,24 @@ fn parse_leg(
         (digits.parse().ok(), suffix)
     };
 
+    let at = r.pos;
     let status_raw = r.take(1, "passenger status")?;
+    // Resolution 792's codes are digits and letters; a blank is read (with
+    // a warning), anything else refused, as `encode` would refuse to write it.
     let passenger_status = match char::from(status_raw[0]) {
         ' ' => {
             warnings.push(format!("leg {leg_no}: passenger status is blank"));
             None
         }
-        c => Some(c),
+        c if c.is_ascii_alphanumeric() => Some(c),
+        _ => {
+            return Err(field_err(
+                at,
+                "passenger status",
+                status_raw,
+                "expected a digit, a letter or a blank",
+            ));
+        }
     };
 
     let at = r.pos;

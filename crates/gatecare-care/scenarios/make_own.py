@@ -41,6 +41,8 @@ def case(id, o, d, carrier, block_min, expect, kind="delay", cause="technical", 
     if "informed_before_min" in extra:
         s["informed_at"] = iso(dep - timedelta(minutes=extra.pop("informed_before_min")), o)
     s.update(extra)
+    if "causes" in s:
+        del s["cause"]
     s["at"] = iso(dep + timedelta(minutes=at_min if at_min is not None else (delay_min or 0) + 5), o)
     out.append({"scenario": s, "expect": expect})
 
@@ -133,6 +135,19 @@ case("br-lives-here-taken-home", "GRU", "GIG", "G3", 65, {"care_includes": ["tra
 case("br-weather-still-cared", "GRU", "GIG", "G3", 65, {"care_exactly": ["communication", "meal"], "passenger_pays_care": False}, cause="weather", delay_min=3*H, at_min=121)
 case("br-refund-over-4h", "GRU", "GIG", "G3", 65, {"refund_option": True}, delay_min=4*H + 1)
 case("br-no-refund-exactly-4h", "GRU", "GIG", "G3", 65, {"refund_option": False}, delay_min=4*H)
+
+# ---- Several causes with their minutes (an MVT's DL codes) ----
+# EU261 (Pešková C-315/15): extraordinary minutes come off the arrival delay.
+case("eu-mixed-atc-strike-90-of-240", "AMS", "BCN", "KL", 145, {"compensation": None, "care_includes": ["meal"]}, delay_min=4*H, causes=[{"cause": "atc_strike", "minutes": 90}, {"cause": "41", "minutes": 150}])
+case("eu-mixed-atc-strike-30-of-240", "AMS", "BCN", "KL", 145, {"compensation": {"amount_minor": 25000, "currency": "EUR"}}, delay_min=4*H, causes=[{"cause": "atc_strike", "minutes": 30}, {"cause": "41", "minutes": 210}])
+# Minutes no cause accounts for are the carrier's.
+case("eu-mixed-unaccounted-carrier", "AMS", "BCN", "KL", 145, {"compensation": {"amount_minor": 25000, "currency": "EUR"}}, delay_min=4*H, causes=[{"cause": "weather", "minutes": 60}])
+# Code 93 (C-74/19): the inbound flight's cause when known, else the carrier's.
+case("eu-93-inbound-weather", "AMS", "BCN", "KL", 145, {"compensation": None}, delay_min=4*H, causes=[{"cause": "41", "minutes": 120}, {"cause": "93", "minutes": 120, "inbound_cause": "weather"}])
+case("eu-93-inbound-unknown", "AMS", "BCN", "KL", 145, {"compensation": {"amount_minor": 25000, "currency": "EUR"}}, delay_min=4*H, causes=[{"cause": "41", "minutes": 120}, {"cause": "93", "minutes": 120}])
+# APPR judges the main cause; unaccounted minutes count as the carrier's.
+case("appr-weather-30-of-300", "YYZ", "YVR", "AC", 300, {"compensation": {"amount_minor": 40000, "currency": "CAD"}, "care_includes": ["meal"]}, delay_min=5*H, causes=[{"cause": "weather", "minutes": 30}])
+case("appr-weather-200-of-300", "YYZ", "YVR", "AC", 300, {"compensation": None, "care_exactly": []}, delay_min=5*H, causes=[{"cause": "weather", "minutes": 200}, {"cause": "41", "minutes": 100}])
 
 with open("own.jsonl", "w") as f:
     for c in out:

@@ -195,3 +195,35 @@ pub fn replay(record: &DecisionRecord, policy: &Policy, book: &RuleBook) -> Resu
         differences,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::COMPILED;
+
+    fn eu_delay() -> Scenario {
+        let json = r#"{"origin": "AMS", "destination": "BCN", "operating_carrier": "KL", "disruption": "delay",
+            "cause": "technical", "scheduled_departure": "2026-03-10T10:00:00.250+01:00",
+            "scheduled_arrival": "2026-03-10T12:25:00+01:00", "expected_departure": "2026-03-10T14:00:00+01:00",
+            "at": "2026-03-10T12:30:00.125+01:00"}"#;
+        serde_json::from_str::<ScenarioInput>(json).unwrap().check().unwrap()
+    }
+
+    #[test]
+    fn a_record_that_does_not_match_its_inputs_says_where() {
+        let policy = Policy::default_policy();
+        let s = eu_delay();
+        let e = crate::evaluate(&s, &policy);
+        let mut record = DecisionRecord::new(&s, &e, &policy, None, Some((CareKind::Meal, 1)));
+        assert!(replay(&record, &policy, &COMPILED).unwrap().reproduced());
+        record.item.as_mut().unwrap().citation = "EU261 Art 9(1)(c)".into();
+        record.rules[0].version = 7;
+        let r = replay(&record, &policy, &COMPILED).unwrap();
+        assert_eq!(r.differences.len(), 2, "{:?}", r.differences);
+        assert!(r.differences[0].contains("decided under [EU261 v7], now [EU261 v1]"));
+        assert!(r.differences[1].contains("EU261 Art 9(1)(c)"));
+        // Another policy than the recorded one is refused, not replayed.
+        let other = Policy::from_toml(&format!("{}\n", crate::policy::DEFAULT_POLICY)).unwrap();
+        assert!(matches!(replay(&record, &other, &COMPILED), Err(ReplayError::OtherPolicy { .. })));
+    }
+}

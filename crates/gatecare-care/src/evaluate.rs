@@ -154,14 +154,30 @@ struct Facts<'a> {
 /// an extraordinary circumstance is deducted from the arrival delay before
 /// asking whether it reaches 3 hours. Minutes no cause accounts for, and a
 /// late inbound aircraft whose own cause is unknown, are the carrier's.
-fn eu_deducted(s: &Scenario) -> Duration {
-    Duration::minutes(
-        s.causes
-            .iter()
-            .filter(|p| eu_control(p.cause) != Control::Carrier)
-            .map(|p| i64::from(p.minutes))
-            .sum(),
-    )
+/// Never more than the departure delay itself: minutes entered beyond it
+/// (a slip at the gate, or data stored before entry was checked) cannot
+/// deduct what did not happen.
+fn eu_deducted(s: &Scenario, expected_delay: Option<Duration>) -> Duration {
+    let named: i64 = s
+        .causes
+        .iter()
+        .filter(|p| eu_control(p.cause) != Control::Carrier)
+        .map(|p| i64::from(p.minutes))
+        .sum();
+    Duration::minutes(named.min(expected_delay.map_or(named, |d| d.num_minutes().max(0))))
+}
+
+/// The cause APPR, the US commitments and China judge a delay by: the one
+/// with the most minutes, where minutes no cause accounts for are the
+/// carrier's (airline operations) and count as one more cause.
+fn main_cause(s: &Scenario, expected_delay: Option<Duration>) -> Cause {
+    if s.causes.is_empty() {
+        return s.cause;
+    }
+    let given: i64 = s.causes.iter().map(|p| i64::from(p.minutes)).sum();
+    let unaccounted = expected_delay.map_or(0, |d| d.num_minutes() - given);
+    let top = s.causes.iter().map(|p| i64::from(p.minutes)).max().unwrap_or(0);
+    if unaccounted > top { Cause::Commercial } else { s.cause }
 }
 
 impl Facts<'_> {
@@ -338,9 +354,10 @@ fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bo
         }
     };
     let f = Facts { s, tz, new_departure, expected_delay, arrival_delay };
+    let main = main_cause(s, expected_delay);
     let causes = (!s.causes.is_empty()).then(|| {
         let given: i64 = s.causes.iter().map(|p| i64::from(p.minutes)).sum();
-        let deducted = eu_deducted(s);
+        let deducted = eu_deducted(s, expected_delay);
         CauseMinutes {
             parts: s
                 .causes
@@ -353,7 +370,7 @@ fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bo
                 })
                 .collect(),
             unaccounted_minutes: (expected_delay.unwrap_or_default().num_minutes() - given).max(0),
-            main: s.cause,
+            main,
             eu_deducted_minutes: deducted.num_minutes(),
             eu_counted_arrival_delay_minutes: arrival_delay.map(|d| (d - deducted).num_minutes()),
         }
@@ -401,7 +418,7 @@ fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bo
             }
             Regime::Appr => {
                 let Some(r) = in_force.appr else { continue };
-                let control = appr_control(s.cause);
+                let control = appr_control(main);
                 let cared = appr_care(&f, r, policy, control, &mut b);
                 pays.push(!cared);
                 if let Some(c) = appr_compensation(&f, r, policy, control) {
@@ -418,7 +435,7 @@ fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bo
             }
             Regime::UsDot => {
                 let Some(r) = in_force.us_dot else { continue };
-                let control = us_control(s.cause);
+                let control = us_control(main);
                 let cared = us_care(&f, r, policy, control, &mut b);
                 pays.push(!cared);
             }
@@ -426,7 +443,7 @@ fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bo
                 let domestic_diversion = s.disruption == DisruptionKind::Diversion
                     && s.diverted_to.is_some_and(|d| d.country == "CN")
                     && s.origin.country == "CN";
-                let passenger_pays = cn_control(s.cause) == Control::Outside && !domestic_diversion;
+                let passenger_pays = cn_control(main) == Control::Outside && !domestic_diversion;
                 cn_care(&f, policy, passenger_pays, domestic_diversion, &mut b);
                 pays.push(passenger_pays);
             }
@@ -468,7 +485,7 @@ fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bo
         add_policy_meals(&f, policy, &mut b);
         if regimes.is_empty()
             && policy.care.voluntary_care_without_regime
-            && eu_control(s.cause) == Control::Carrier
+            && eu_control(main) == Control::Carrier
         {
             let from = s.scheduled_departure + Duration::minutes(policy.care.first_meal_after_minutes as i64);
             if f.wait_reaches(Duration::minutes(policy.care.first_meal_after_minutes as i64)) {
@@ -518,6 +535,18 @@ fn evaluate_with(book: &RuleBook, s: &Scenario, policy: &Policy, with_policy: bo
 
     citations.extend(b.items.iter().map(|i| i.citation));
     citations.extend(compensation.iter().map(|c| c.citation));
+    // EU/UK: the deduction of extraordinary minutes, and a late inbound
+    // aircraft judged by what held it, rest on the Court's judgments.
+    if regimes.iter().any(|r| matches!(r, Regime::Eu261 | Regime::Uk261))
+        && let Some(c) = &causes
+    {
+        if c.eu_deducted_minutes > 0 {
+            citations.push("CJEU C-315/15 Pešková (extraordinary minutes deducted)");
+        }
+        if c.parts.iter().any(|p| p.inbound) {
+            citations.push("CJEU C-74/19 (the inbound flight's cause)");
+        }
+    }
     citations.sort();
     citations.dedup();
 
@@ -614,7 +643,7 @@ fn eu_uk_compensation(
             if s.causes.is_empty() && eu_control(s.cause) != Control::Carrier {
                 return None;
             }
-            let d = f.arrival_delay? - eu_deducted(s);
+            let d = f.arrival_delay? - eu_deducted(s, f.expected_delay);
             if d < r.compensation_after(bd) {
                 return None;
             }

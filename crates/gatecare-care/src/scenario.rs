@@ -221,6 +221,17 @@ impl ScenarioInput {
         };
         let utc = |t: DateTime<FixedOffset>| t.with_timezone(&Utc);
         let scheduled_departure = utc(self.scheduled_departure);
+        // Causes account for minutes of departure delay: never more than it.
+        if let Some(expected) = self.expected_departure.filter(|_| !causes.is_empty()) {
+            let delay = (utc(expected) - scheduled_departure).num_minutes();
+            let given: i64 = causes.iter().map(|p| i64::from(p.minutes)).sum();
+            if given > delay {
+                return Err(err(
+                    "causes",
+                    format!("{given} minutes of causes, but the departure is {} minutes late", delay.max(0)),
+                ));
+            }
+        }
         let scheduled_arrival = utc(self.scheduled_arrival);
         if scheduled_arrival <= scheduled_departure {
             return Err(err("scheduled_arrival", "must be after scheduled_departure"));

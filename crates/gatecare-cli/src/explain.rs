@@ -19,6 +19,13 @@ use crate::BadInput;
 /// record (the caller exits 1).
 pub async fn explain(path: &Path, voucher_id: &str, json: bool) -> anyhow::Result<bool> {
     let store = crate::ledger::open_existing(path).await?;
+    // A record is only as good as the chain that covers it.
+    if let Err((which, broken)) = store.verify_chains().await? {
+        println!("BROKEN: {which} record {}: {}", broken.seq, broken.reason);
+        return Err(anyhow::anyhow!(
+            "the {which}'s hash chain is broken: no decision in this file can be trusted (`gatecare ledger verify`)"
+        ));
+    }
     let recorded = store
         .recorded_decision(voucher_id.trim())
         .await?
@@ -37,6 +44,12 @@ pub async fn explain(path: &Path, voucher_id: &str, json: bool) -> anyhow::Resul
             recorded.voucher_id
         )
     })?;
+    if gatecare_care::policy::policy_hash(text) != decision.policy {
+        return Err(anyhow::anyhow!(
+            "the stored text of policy {} does not hash to it: it was altered after the decision",
+            decision.policy
+        ));
+    }
     let policy = Policy::from_toml(text)
         .map_err(|e| anyhow::anyhow!("the stored policy {} no longer reads: {e}", decision.policy))?;
     let replayed = replay(decision, &policy, &COMPILED)?;
@@ -180,11 +193,19 @@ fn write_evaluation(o: &mut String, e: &Evaluation, local: &dyn Fn(DateTime<Utc>
     if let Some(c) = &e.causes {
         let _ = writeln!(
             o,
-            "  causes weighed: main {}; EU261 deducted {} min; counted arrival delay {}",
+            "  causes weighed: the main one {}; {} min no cause accounts for",
             c.main.as_str(),
-            c.eu_deducted_minutes,
-            c.eu_counted_arrival_delay_minutes.map_or("unknown".to_owned(), |m| format!("{m} min"))
+            c.unaccounted_minutes
         );
+        if e.regimes.iter().any(|r| matches!(r, gatecare_care::Regime::Eu261 | gatecare_care::Regime::Uk261))
+        {
+            let _ = writeln!(
+                o,
+                "  EU/UK261 (Pešková): {} extraordinary min deducted; arrival delay counted {}",
+                c.eu_deducted_minutes,
+                c.eu_counted_arrival_delay_minutes.map_or("unknown".to_owned(), |m| format!("{m} min"))
+            );
+        }
     }
     for i in &e.care {
         let _ = writeln!(

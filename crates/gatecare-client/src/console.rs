@@ -705,6 +705,17 @@ impl Store {
                 }
                 (other, _) => return Err(LedgerError::Invalid(format!("unknown disruption kind {other:?}"))),
             };
+        // A delay's causes account for its minutes, never for more.
+        if let (Some(list), "delay", Some(t)) = (several, kind, expected_departure) {
+            let given: i64 = list.iter().map(|c| i64::from(c.minutes)).sum();
+            let late = (t - scheduled).num_minutes();
+            if given > late {
+                return Err(LedgerError::Field {
+                    code: "disruption.causes_exceed_delay",
+                    reason: format!("{given} minutes of causes, but the flight is {late} minutes late"),
+                });
+            }
+        }
         let reroute_flight = match (kind, entry.reroute_flight.as_deref().map(str::trim)) {
             ("cancellation", Some(f)) if !f.is_empty() => Some(
                 gatecare_core::FlightDesignator::parse(f)

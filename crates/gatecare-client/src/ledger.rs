@@ -468,11 +468,12 @@ impl Store {
         Ok(issued)
     }
 
-    /// What decided a voucher, as recorded when it was issued, with the
-    /// policy's text; None when there is no such voucher here.
+    /// What decided a voucher (by its id or the serial printed on it), as
+    /// recorded when it was issued, with the policy's text; None when there
+    /// is no such voucher here.
     pub async fn recorded_decision(&self, voucher_id: &str) -> Result<Option<RecordedDecision>, StoreError> {
         let Some(row) = sqlx::query(
-            "SELECT i.voucher_id, i.serial, i.entitlement_key, i.kind, i.device, i.actor, i.at, i.details,                     p.toml AS policy_toml              FROM ledger_events i              LEFT JOIN decision_policies p ON p.hash = json_extract(i.details, '$.decision.policy')              WHERE i.voucher_id = ? AND i.event = 'issued'",
+            "SELECT i.voucher_id, i.serial, i.entitlement_key, i.kind, i.device, i.actor, i.at, i.details,                     p.toml AS policy_toml              FROM ledger_events i              LEFT JOIN decision_policies p ON p.hash = json_extract(i.details, '$.decision.policy')              WHERE (i.voucher_id = lower(?1) OR i.serial = upper(?1)) AND i.event = 'issued'",
         )
         .bind(voucher_id)
         .fetch_optional(self.pool())

@@ -83,6 +83,10 @@ pub struct SyncStatus {
     pub last_error_at: Option<DateTime<Utc>>,
     /// Double issuances central reported at this station.
     pub conflicts: i64,
+    /// Events central refused (they had no effect there), and the latest
+    /// refusal's code and reason; kept here, they never hold up the rest.
+    pub refused: i64,
+    pub last_refusal: Option<String>,
     pub cursor: i64,
     /// Enrolled and the last round reached central.
     pub online: bool,
@@ -390,7 +394,11 @@ impl Store {
         let row = sqlx::query(
             "SELECT after, last_pull_at, last_push_at, last_error, last_error_at, \
              (SELECT COUNT(*) FROM sync_events WHERE seq > COALESCE((SELECT MAX(seq) FROM sync_acks), 0)) AS backlog, \
-             (SELECT COUNT(*) FROM sync_conflicts) AS conflicts FROM sync_cursor WHERE id = 1",
+             (SELECT COUNT(*) FROM sync_conflicts) AS conflicts, \
+             (SELECT COUNT(*) FROM sync_acks WHERE json_extract(outcome, '$.result') = 'refused') AS refused, \
+             (SELECT json_extract(outcome, '$.code') || ': ' || json_extract(outcome, '$.reason') FROM sync_acks \
+               WHERE json_extract(outcome, '$.result') = 'refused' ORDER BY seq DESC LIMIT 1) AS last_refusal \
+             FROM sync_cursor WHERE id = 1",
         )
         .fetch_one(self.pool())
         .await?;
@@ -409,6 +417,8 @@ impl Store {
             last_error,
             last_error_at: t("last_error_at")?,
             conflicts: row.try_get("conflicts")?,
+            refused: row.try_get("refused")?,
+            last_refusal: row.try_get("last_refusal")?,
             cursor: row.try_get("after")?,
         })
     }

@@ -178,6 +178,8 @@ pub trait Database: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Res<DeviceRecord>> + Send;
     fn device_by_token(&self, token_hash: &str) -> impl Future<Output = Res<Option<DeviceRecord>>> + Send;
     fn devices(&self) -> impl Future<Output = Res<Vec<DeviceRecord>>> + Send;
+    /// The device whose voucher-signing key has this id, revoked or not.
+    fn device_by_kid(&self, kid: &str) -> impl Future<Output = Res<Option<DeviceRecord>>> + Send;
     /// Replaces an active device's certificate (same key id and public key);
     /// returns false when no active device holds that key id.
     fn recertify_device(
@@ -222,6 +224,8 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn upsert_agent(&self, agent: &AgentRecord, now: DateTime<Utc>) -> impl Future<Output = Res<i64>> + Send;
 
     fn void_list(&self) -> impl Future<Output = Res<Vec<VoidRecord>>> + Send;
+    /// One voucher's entry on the void list, if it is there.
+    fn void_of(&self, voucher_id: &str) -> impl Future<Output = Res<Option<VoidRecord>>> + Send;
     fn conflicts(&self, station: &str) -> impl Future<Output = Res<Vec<ConflictReport>>> + Send;
 
     /// The voucher must already have verified; this checks and records
@@ -292,6 +296,15 @@ pub fn event_feed_text(device: Uuid, e: &Event, payload_text: &str) -> String {
     out.push_str(payload_text);
     let _ = write!(out, r#","seq":{}}}"#, e.seq);
     out
+}
+
+/// A `voided` event for a voucher the pushing device did not issue: no
+/// effect (a stolen kiosk token must not void the airline's vouchers).
+pub fn void_not_yours() -> gatecare_sync::Outcome {
+    gatecare_sync::Outcome::Refused {
+        code: "void_not_yours".into(),
+        reason: "a device voids only the vouchers it issued".into(),
+    }
 }
 
 /// What a backend does with an `issued` event, given the entitlement row it

@@ -23,7 +23,7 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
-    decide_issue, event_feed_text, event_time_text,
+    decide_issue, event_feed_text, event_time_text, void_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -371,6 +371,21 @@ async fn add_void(
 }
 
 /// The per-row path of an `issued` event that did not insert in bulk.
+/// Whether `device` issued this voucher: the entitlement's voucher, or a
+/// double issuance's loser.
+async fn issued_by(tx: &mut Tx, key: &str, voucher_id: &str, device: Uuid) -> Res<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = $1 AND voucher_id = $2 AND device_id = $3) \
+             OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = $2 AND loser_device = $3)",
+    )
+    .bind(key)
+    .bind(voucher_id)
+    .bind(device)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)
+}
+
 async fn apply_issue(
     tx: &mut Tx,
     device: &DeviceRecord,
@@ -589,6 +604,20 @@ impl Database for PgDatabase {
         .transpose()
     }
 
+    async fn device_by_kid(&self, kid: &str) -> Res<Option<DeviceRecord>> {
+        sqlx::query_as!(
+            DeviceRow,
+            "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
+             enrolled_at, revoked_at, high_seq FROM devices WHERE signing_kid = $1",
+            kid
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?
+        .map(DeviceRow::into_record)
+        .transpose()
+    }
+
     async fn devices(&self) -> Res<Vec<DeviceRecord>> {
         sqlx::query_as!(
             DeviceRow,
@@ -763,6 +792,11 @@ impl Database for PgDatabase {
                     } else {
                         apply_issue(&mut tx, device, e, now, &mut pending).await?
                     }
+                }
+                (EventKind::Voided, Some(f))
+                    if !issued_by(&mut tx, f.entitlement_key, f.voucher_id, device.id).await? =>
+                {
+                    void_not_yours()
                 }
                 (EventKind::Voided, Some(f)) => {
                     sqlx::query!(
@@ -1013,6 +1047,14 @@ impl Database for PgDatabase {
             .into_iter()
             .map(|r| VoidRecord { voucher_id: r.voucher_id, voided_at: r.voided_at, reason: r.reason })
             .collect())
+    }
+
+    async fn void_of(&self, voucher_id: &str) -> Res<Option<VoidRecord>> {
+        Ok(sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids WHERE voucher_id = $1", voucher_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?
+            .map(|r| VoidRecord { voucher_id: r.voucher_id, voided_at: r.voided_at, reason: r.reason }))
     }
 
     async fn conflicts(&self, station: &str) -> Res<Vec<ConflictReport>> {

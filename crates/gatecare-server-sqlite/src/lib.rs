@@ -14,7 +14,7 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
-    decide_issue, event_feed_text,
+    decide_issue, event_feed_text, void_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -377,6 +377,20 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             }
         }
         EventKind::Voided => {
+            // Only the device that issued a voucher voids it.
+            let mine: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = ?1 AND voucher_id = ?2 AND device_id = ?3) \
+                     OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = ?2 AND loser_device = ?3)",
+            )
+            .bind(f.entitlement_key)
+            .bind(f.voucher_id)
+            .bind(&dev)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(err)?;
+            if !mine {
+                return Ok(void_not_yours());
+            }
             sqlx::query!(
                 "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = ? AND voucher_id = ?",
                 f.entitlement_key,
@@ -559,6 +573,20 @@ impl Database for SqliteDatabase {
             "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
              enrolled_at, revoked_at, high_seq FROM devices WHERE token_hash = ?",
             token_hash
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?
+        .map(DeviceRow::into_record)
+        .transpose()
+    }
+
+    async fn device_by_kid(&self, kid: &str) -> Res<Option<DeviceRecord>> {
+        sqlx::query_as!(
+            DeviceRow,
+            "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
+             enrolled_at, revoked_at, high_seq FROM devices WHERE signing_kid = ?",
+            kid
         )
         .fetch_optional(&self.pool)
         .await
@@ -922,6 +950,21 @@ impl Database for SqliteDatabase {
                 })
             })
             .collect()
+    }
+
+    async fn void_of(&self, voucher_id: &str) -> Res<Option<VoidRecord>> {
+        sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids WHERE voucher_id = ?", voucher_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?
+            .map(|r| {
+                Ok(VoidRecord {
+                    voucher_id: r.voucher_id,
+                    voided_at: parse_ts(&r.voided_at)?,
+                    reason: r.reason,
+                })
+            })
+            .transpose()
     }
 
     async fn conflicts(&self, station: &str) -> Res<Vec<ConflictReport>> {

@@ -131,7 +131,7 @@ pub async fn recertify_devices<D: Database>(c: &Central<D>, now: DateTime<Utc>) 
     Ok(changed)
 }
 
-fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> DeviceCert {
+pub(crate) fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> DeviceCert {
     DeviceCert {
         kid: s.kid,
         public_key: s.public_key,

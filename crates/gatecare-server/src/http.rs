@@ -14,6 +14,7 @@ use gatecare_sync::{
     CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, Outcome, PushRequest,
     RedeemRequest, RedeemResponse,
 };
+use gatecare_voucher::trust::{TrustList, VOID_FORMAT, VoidEntry, VoidList};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -143,14 +144,18 @@ async fn count_responses<D: Database>(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let route = req.uri().path().to_owned();
+    // The route's template, never the path a client sent: every unknown
+    // path counts under one label, or anyone could grow `/metrics` (and
+    // central's memory) with one label per random path.
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "other".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().clone();
     let started = std::time::Instant::now();
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
-    // Unknown paths are counted under one label, not one per path.
-    let known = ["/healthz", "/metrics", "/v1/"].iter().any(|p| route.starts_with(p));
-    c.metrics.response(if known { &route } else { "other" }, status);
+    c.metrics.response(&route, status);
     tracing::info!(%method, route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request");
     resp
 }
@@ -339,10 +344,23 @@ async fn redeem<D: Database>(
     Device(device): Device,
     Body(req): Body<RedeemRequest>,
 ) -> Result<Json<RedeemResponse>, ApiError> {
+    require(&device, DeviceRole::Merchant)?;
     let now = c.now();
+    let decoded = gatecare_voucher::signed::decode(&req.qr).ok();
+    let scanned = decoded.as_ref().map(|u| u.payload.voucher_id.to_string());
     // A retry of a redemption that succeeded gets the same answer, even if
-    // the voucher has expired since.
+    // the voucher has expired since; the same id with another voucher is
+    // refused (it would otherwise answer "redeemed" for any QR).
     if let Some(r) = c.db.redemption(req.redemption_id).await? {
+        if scanned.as_deref() != Some(r.voucher_id.as_str()) {
+            return Ok(Json(RedeemResponse {
+                redeemed: false,
+                reason: "redemption_id_reused".into(),
+                voucher_id: scanned,
+                redeemed_at: None,
+                redemption_id: req.redemption_id,
+            }));
+        }
         return Ok(Json(RedeemResponse {
             redeemed: true,
             reason: "ok".into(),
@@ -351,8 +369,24 @@ async fn redeem<D: Database>(
             redemption_id: req.redemption_id,
         }));
     }
-    let trust = admin::trust_list(&c, now).await?;
-    let voids = admin::void_list(&c.db, now).await?;
+    // Only what this voucher needs: its signer's certificate and its own
+    // void entry, not every device and the whole void list per request.
+    let mut trust = TrustList::new(&c.root_kid, &c.root, now);
+    if let Some(d) = match &decoded {
+        Some(u) => c.db.device_by_kid(&u.kid).await?,
+        None => None,
+    } && d.revoked_at.is_none()
+        && let Some(signing) = d.signing
+    {
+        trust.devices.push(admin::device_cert(&d.station, signing));
+    }
+    let mut voids = VoidList { format: VOID_FORMAT.into(), issued_at: Some(now), voided: Vec::new() };
+    if let Some(id) = &scanned
+        && let Some(v) = c.db.void_of(id).await?
+        && let Ok(voucher_id) = uuid::Uuid::parse_str(&v.voucher_id)
+    {
+        voids.voided.push(VoidEntry { voucher_id, voided_at: v.voided_at, reason: v.reason });
+    }
     let v = gatecare_voucher::verify(&req.qr, &trust, &voids, now);
     let refused = |reason: &str, voucher_id: Option<String>, redeemed_at| RedeemResponse {
         redeemed: false,

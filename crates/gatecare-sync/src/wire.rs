@@ -76,6 +76,14 @@ pub enum Outcome {
         winner_voucher_id: String,
         winner_device: Uuid,
     },
+    /// The device may not push this: it had no effect. Its `seq` and the
+    /// refusal are kept, so the log stays gapless and a replay gets the
+    /// same answer.
+    Refused {
+        /// Stable: `void_not_yours`, …
+        code: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! double issuance across offline kiosks, volume, and faults between kiosk
 //! and central.
 
+mod attacks;
 mod bodies;
 mod certificates;
 mod decisions;

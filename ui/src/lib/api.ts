@@ -86,6 +86,9 @@ export interface SyncStatus {
   last_error: string | null;
   last_error_at: string | null;
   conflicts: number;
+  /** Events central refused (no effect there), with the latest code and reason. */
+  refused: number;
+  last_refusal: string | null;
   cursor: number;
 }
 

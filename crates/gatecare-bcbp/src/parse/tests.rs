@@ -207,6 +207,21 @@ fn hostile_compartments_are_still_refused() {
 }
 
 #[test]
+fn a_passenger_status_is_a_digit_a_letter_or_blank() {
+    for bad in ["!", "\t", "\u{0}", "~"] {
+        let s = MINIMAL.replacen("0025 1", &format!("0025 {bad}"), 1);
+        let e = parse(&s).unwrap_err();
+        assert!(matches!(e, ParseError::Field { field: "passenger status", .. }), "{bad:?}: {e}");
+    }
+    let p = ok(&MINIMAL.replacen("0025 1", "0025 Z", 1));
+    assert_eq!(p.pass.legs[0].passenger_status, Some('Z'));
+    // A compartment in lower case is read as its letter, and said so.
+    let p = ok(&MINIMAL.replacen("326J", "326j", 1));
+    assert_eq!(p.pass.legs[0].compartment, Some('J'));
+    assert!(warned(&p, "compartment 'j' in lower case"), "{:?}", p.warnings);
+}
+
+#[test]
 fn security_section_is_read() {
     let s = "M1DESMARAIS/LUC       EAB12C3 YULFRAAC 0834 326J003A0027 167>5321WW1325BAC 0014123456002001412346700100141234789012A0141234567890 1AC AC 1234567890123    4PCYLX58Z^108ABCDEFGH";
     let p = ok(s);

@@ -1,0 +1,199 @@
+//! Hostile ground (issue #23): each attack done the way an attacker would,
+//! with HTTP requests and a real device token, against a built central.
+
+use gatecare_server::admin;
+use gatecare_server_database::Database;
+use gatecare_sync::{Event, EventKind, Outcome, PushRequest, PushResponse, RedeemRequest, RedeemResponse};
+
+use super::harness::{TestClock, central, on_both_backends, serve};
+use super::story::{Kiosk, Till, now};
+
+/// The next `seq` of a device's log at central: one after what it has pushed.
+async fn next_seq(k: &Kiosk) -> i64 {
+    k.sync().await;
+    let high: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM sync_events")
+        .fetch_one(k.store.pool())
+        .await
+        .unwrap();
+    high + 1
+}
+
+async fn push_raw(url: &str, token: &str, events: Vec<Event>) -> PushResponse {
+    let r = reqwest::Client::new()
+        .post(format!("{url}/v1/sync/push"))
+        .bearer_auth(token)
+        .json(&PushRequest { events })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+on_both_backends!(a_kiosk_cannot_void_another_kiosks_voucher);
+
+/// Found: a `voided` event naming any voucher was applied, and the victim's
+/// voucher reached the void list with the attacker's reason.
+async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let victim = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let attacker = Kiosk::enrol(&c, &url, "HKG-K02").await;
+    let issued = victim.issue(0).await.unwrap();
+    victim.sync().await;
+
+    let seq = next_seq(&attacker).await;
+    let forged = Event {
+        seq,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Voided,
+        at: now(),
+        payload: serde_json::json!({"entitlement_key": issued.entitlement_key, "voucher_id": issued.voucher_id,
+                                    "flight_id": "x", "reason": "attacker"}),
+    };
+    let resp = push_raw(&url, &attacker.enrolment.token, vec![forged.clone()]).await;
+    assert_eq!(
+        resp.acks[0].outcome,
+        Outcome::Refused {
+            code: "void_not_yours".into(),
+            reason: "a device voids only the vouchers it issued".into()
+        }
+    );
+    // Recorded, so the log stays gapless and a replay gets the same answer.
+    assert_eq!(resp.high_seq, seq);
+    let replayed = push_raw(&url, &attacker.enrolment.token, vec![forged]).await;
+    assert_eq!(replayed.acks[0].outcome, resp.acks[0].outcome);
+    let voids = admin::void_list(&db, now()).await.unwrap();
+    assert!(voids.voided.iter().all(|v| v.voucher_id.to_string() != issued.voucher_id), "{voids:?}");
+
+    // The voucher still redeems at a merchant.
+    let till = Till::enrol(&c, &url, "Noodle bar").await;
+    let qr = victim.qr(&issued.voucher_id).await;
+    let r: RedeemResponse = reqwest::Client::new()
+        .post(format!("{url}/v1/vouchers/redeem"))
+        .bearer_auth(&till.token)
+        .json(&RedeemRequest { qr, redemption_id: uuid::Uuid::now_v7() })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(r.redeemed, "{r:?}");
+
+    // Its own device voids it: that is applied and reaches the void list.
+    let own = victim.issue(1).await.unwrap();
+    let agent = victim
+        .store
+        .verify_pin("A1001", "246810", now(), gatecare_client::LockoutPolicy::default())
+        .await
+        .unwrap()
+        .unwrap();
+    let policy = gatecare_care::Policy::default_policy();
+    let ctx = gatecare_client::IssueContext {
+        device: victim.code,
+        actor: &agent,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now: now(),
+    };
+    victim.store.void(&ctx, &own.voucher_id, "passenger left").await.unwrap();
+    victim.sync().await;
+    let voids = admin::void_list(&db, now()).await.unwrap();
+    assert!(
+        voids
+            .voided
+            .iter()
+            .any(|v| v.voucher_id.to_string() == own.voucher_id && v.reason == "passenger left")
+    );
+}
+
+/// Found: 300 requests to random `/v1/<hex>` paths without a token grew
+/// `/metrics` by 319 KB; every distinct path became a permanent label.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_paths_do_not_grow_the_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = super::harness::sqlite_db(dir.path()).await;
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let http = reqwest::Client::new();
+    let metrics = || async { http.get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap() };
+    // Every label that can exist, once, before measuring.
+    for path in ["/v1/x", "/nowhere", "/healthz", "/metrics"] {
+        http.get(format!("{url}{path}")).send().await.unwrap();
+    }
+    let before = metrics().await.len();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let paths: Vec<String> = (0..10_000)
+        .map(|i| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let hex: String = format!("{seed:016x}").repeat(8);
+            if i % 2 == 0 { format!("/v1/{hex}") } else { format!("/{hex}/metrics") }
+        })
+        .collect();
+    for chunk in paths.chunks(200) {
+        let mut requests = tokio::task::JoinSet::new();
+        for p in chunk {
+            requests.spawn(http.get(format!("{url}{p}")).send());
+        }
+        while let Some(r) = requests.join_next().await {
+            assert_eq!(r.unwrap().unwrap().status(), 404);
+        }
+    }
+    let after = metrics().await;
+    assert!(after.len() <= before + 300, "grew from {before} to {} bytes:\n{after}", after.len());
+    assert!(after.contains(r#"route="other",status="404""#), "{after}");
+}
+
+on_both_backends!(redemption_needs_a_merchant_and_its_own_voucher);
+
+/// Found: a kiosk's token redeemed vouchers, and a retried `redemption_id`
+/// answered `redeemed: true` whatever QR came with it.
+async fn redemption_needs_a_merchant_and_its_own_voucher<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let (a, b) = (kiosk.issue(0).await.unwrap(), kiosk.issue(1).await.unwrap());
+    kiosk.sync().await;
+    let (qr_a, qr_b) = (kiosk.qr(&a.voucher_id).await, kiosk.qr(&b.voucher_id).await);
+
+    // A kiosk's (stolen) token cannot redeem.
+    let r = reqwest::Client::new()
+        .post(format!("{url}/v1/vouchers/redeem"))
+        .bearer_auth(&kiosk.enrolment.token)
+        .json(&RedeemRequest { qr: qr_a.clone(), redemption_id: uuid::Uuid::now_v7() })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<gatecare_sync::ErrorBody>().await.unwrap().code, "wrong_role");
+
+    let till = Till::enrol(&c, &url, "Noodle bar").await;
+    let id = uuid::Uuid::now_v7();
+    let first = till.redeem(id, &qr_a).await;
+    assert!(first.redeemed, "{first:?}");
+    // The same redemption again: the same answer.
+    let again = till.redeem(id, &qr_a).await;
+    assert_eq!((again.redeemed, again.redeemed_at), (true, first.redeemed_at));
+    // Its id with another voucher: refused, and that voucher stays unredeemed.
+    let reused = till.redeem(id, &qr_b).await;
+    assert!(!reused.redeemed);
+    assert_eq!(reused.reason, "redemption_id_reused");
+    assert_eq!(reused.voucher_id.as_deref(), Some(b.voucher_id.as_str()));
+    let fresh = till.redeem(uuid::Uuid::now_v7(), &qr_b).await;
+    assert!(fresh.redeemed, "{fresh:?}");
+    // Garbage with a used id is refused too, and says nothing of the voucher.
+    let junk = till.redeem(id, "GC1:NOT-A-VOUCHER").await;
+    assert_eq!(
+        (junk.redeemed, junk.reason.as_str(), junk.voucher_id.as_deref()),
+        (false, "redemption_id_reused", None)
+    );
+}
