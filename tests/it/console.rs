@@ -426,3 +426,40 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
         view.updates.iter().map(|u| (u.kind.as_str(), u.expected_departure.is_some())).collect();
     assert_eq!(kinds[..2], [("cancellation", true), ("cancellation", false)]);
 }
+
+/// A stored list of causes that no longer reads (another device's entry, an
+/// older build's) leaves the flight judged by its main cause; the board and
+/// the flight's view still open.
+#[tokio::test]
+async fn a_stored_cause_list_that_does_not_read_does_not_take_the_board_down() {
+    let (store, day, _dir) = station().await;
+    let flight = cz342(&day);
+    let policy = Policy::default_policy();
+    let agent =
+        store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
+    let scheduled = day.flights.iter().find(|f| f.id.to_string() == flight).unwrap().scheduled_departure;
+    let entry = DisruptionEntry {
+        kind: "delay".into(),
+        cause: "technical".into(),
+        expected_departure: Some(scheduled + Duration::hours(14)),
+        delay_minutes: None,
+        causes: Some(vec![
+            gatecare_care::scenario::CauseInput { cause: "41".into(), minutes: 600, inbound_cause: None },
+            gatecare_care::scenario::CauseInput { cause: "81".into(), minutes: 240, inbound_cause: None },
+        ]),
+        departure_local: None,
+        reroute_flight: None,
+    };
+    store.record_disruption(&flight, &entry, &agent, "HKG-C01", night()).await.unwrap();
+    sqlx::query("UPDATE disruption_updates SET causes = '[{\"cause\": \"41\", \"minutes\": 9000}]' WHERE flight_id = ?")
+        .bind(&flight)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let view = store.flight_view(&flight, &policy, night()).await.unwrap();
+    assert!(view.disruption.is_some());
+    let station = gatecare_core::AirportCode::parse("HKG").unwrap();
+    let board = store.station_board(&station, night()).await.unwrap();
+    let board = store.with_care_owed(board, &policy, night()).await.unwrap();
+    assert!(board.iter().any(|f| f.id == flight && f.owed > 0));
+}

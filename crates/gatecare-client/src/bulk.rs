@@ -186,12 +186,21 @@ impl Store {
         let cause = Cause::parse(&cause_text)
             .ok_or_else(|| StoreError::Data(format!("unknown cause {cause_text}")))?;
         // Several causes with their minutes, weighed by the care engine.
+        // A stored list that no longer reads (another device's entry, an
+        // older build's) must not take the station's board down: the flight
+        // is judged by its main cause alone, as with one cause, and a log
+        // line says why.
         let causes = match d.try_get::<Option<String>, _>("causes")? {
-            Some(text) => {
-                let list: Vec<gatecare_care::scenario::CauseInput> =
-                    serde_json::from_str(&text).map_err(|e| StoreError::Data(format!("causes: {e}")))?;
-                gatecare_care::scenario::parse_causes(&list).map_err(|e| StoreError::Data(e.to_string()))?.1
-            }
+            Some(text) => match serde_json::from_str::<Vec<gatecare_care::scenario::CauseInput>>(&text)
+                .map_err(|e| e.to_string())
+                .and_then(|list| gatecare_care::scenario::parse_causes(&list).map_err(|e| e.to_string()))
+            {
+                Ok((_, parts)) => parts,
+                Err(e) => {
+                    tracing::warn!(flight_id, error = %e, "stored causes do not read; judged by the main cause");
+                    Vec::new()
+                }
+            },
             None => Vec::new(),
         };
         let time = |k: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
