@@ -790,12 +790,17 @@ impl E2eCentral {
         E2eCentral { central, served, clock, _dir: dir }
     }
 
-    /// A one-time code for a device at HKG.
+    /// A one-time code for a passenger kiosk at HKG.
     async fn code(&self) -> String {
+        self.code_for(gatecare_sync::DeviceRole::Kiosk).await
+    }
+
+    /// A one-time code for a device of `role` at HKG.
+    async fn code_for(&self, role: gatecare_sync::DeviceRole) -> String {
         gatecare_server::admin::issue_enrolment_code(
             &self.central.db,
             "HKG",
-            gatecare_sync::DeviceRole::Kiosk,
+            role,
             chrono::Duration::hours(1),
             self.clock.now(),
         )
@@ -1173,7 +1178,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
     let c = E2eCentral::start().await;
     let (central, served, clock) = (c.central.clone(), &c.served, &c.clock);
     let kiosk_code = c.code().await;
-    let console_code = c.code().await;
+    let console_code = c.code_for(gatecare_sync::DeviceRole::Console).await;
 
     // 1. The kiosk.
     let (s, day) = Session::start_with(
@@ -1495,7 +1500,7 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
     let c = E2eCentral::start().await;
     let (central, served) = (c.central.clone(), &c.served);
     let kiosk_code = c.code().await;
-    let console_code = c.code().await;
+    let console_code = c.code_for(gatecare_sync::DeviceRole::Console).await;
 
     // 1. The kiosk: an adult prints a meal; a child travelling alone is
     // told staff are coming and prints nothing.

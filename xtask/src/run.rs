@@ -126,14 +126,23 @@ impl Central {
             .unwrap_or(false);
         if !enrolled {
             let code = Command::new(bin.join("gatecare-central"))
-                .args(["--database", &database, "admin", "enrolment-code", "--station", "HKG"])
+                .args([
+                    "--database",
+                    &database,
+                    "admin",
+                    "enrolment-code",
+                    "--station",
+                    "HKG",
+                    "--role",
+                    "console",
+                ])
                 .output()?;
             if !code.status.success() {
                 bail!("enrolment code: {}", String::from_utf8_lossy(&code.stderr));
             }
             let code = String::from_utf8_lossy(&code.stdout).trim().to_owned();
             step(
-                "enrol the demo kiosk with central",
+                "enrol the demo device with central (as a gate console)",
                 Command::new(bin.join("gatecare")).args([
                     "sync",
                     "enrol",

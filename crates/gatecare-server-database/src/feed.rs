@@ -138,6 +138,10 @@ pub fn page_items(
         for seq in span.lo..=span.hi {
             let row = rows.next().filter(|r| r.server_seq == seq);
             let row = row.ok_or_else(|| DbError::Corrupt(format!("feed item {seq} is missing")))?;
+            // An event central refused had no effect: no other device sees it.
+            if matches!(parse_outcome(row.outcome.as_deref())?, gatecare_sync::Outcome::Refused { .. }) {
+                continue;
+            }
             items.push(FeedItem {
                 server_seq: seq,
                 topic: run.topic,

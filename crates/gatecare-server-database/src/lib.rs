@@ -90,6 +90,23 @@ pub struct VoidRecord {
     pub voucher_id: String,
     pub voided_at: DateTime<Utc>,
     pub reason: String,
+    /// The device that pushed the void; None when central voided it.
+    pub voided_by_device: Option<Uuid>,
+    /// The agent the void named, or `central`; None for voids stored before
+    /// this was kept.
+    pub voided_by: Option<String>,
+}
+
+/// Who voids a voucher, for the void list.
+#[derive(Debug, Clone, Copy)]
+pub struct VoidBy<'a> {
+    pub device: Option<Uuid>,
+    pub actor: &'a str,
+}
+
+impl VoidBy<'_> {
+    /// Central itself: a double issuance's loser, a refused voucher.
+    pub const CENTRAL: VoidBy<'static> = VoidBy { device: None, actor: "central" };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +204,10 @@ pub trait Database: Clone + Send + Sync + 'static {
         id: Uuid,
         signing: &SigningKeyRecord,
     ) -> impl Future<Output = Res<bool>> + Send;
+    /// Changes an active kiosk's or console's role (kiosk ↔ console);
+    /// returns false when no such device exists. What it pushed before
+    /// stays as it was decided.
+    fn set_device_role(&self, id: Uuid, role: DeviceRole) -> impl Future<Output = Res<bool>> + Send;
     /// Returns false when no such active device exists.
     fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<bool>> + Send;
 
@@ -298,12 +319,22 @@ pub fn event_feed_text(device: Uuid, e: &Event, payload_text: &str) -> String {
     out
 }
 
-/// A `voided` event for a voucher the pushing device did not issue: no
-/// effect (a stolen kiosk token must not void the airline's vouchers).
-pub fn void_not_yours() -> gatecare_sync::Outcome {
-    gatecare_sync::Outcome::Refused {
-        code: "void_not_yours".into(),
-        reason: "a device voids only the vouchers it issued".into(),
+/// A `voided` event for a voucher the pushing device may not void: a
+/// kiosk voids only what it issued, a console what its own station issued.
+/// No effect (a stolen kiosk token must not void the airline's vouchers).
+pub fn void_not_yours(role: DeviceRole) -> gatecare_sync::Outcome {
+    let reason = match role {
+        DeviceRole::Console => "a console voids only its own station's vouchers",
+        _ => "a device voids only the vouchers it issued",
+    };
+    gatecare_sync::Outcome::Refused { code: "void_not_yours".into(), reason: reason.into() }
+}
+
+/// The void list's reason for a voucher whose `issued` event was refused.
+pub fn refused_void_reason(refusal: &gatecare_sync::Outcome) -> String {
+    match refusal {
+        gatecare_sync::Outcome::Refused { code, .. } => format!("refused: {code}"),
+        _ => "refused".into(),
     }
 }
 

@@ -22,8 +22,8 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
-    decide_issue, event_feed_text, event_time_text, void_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidBy, VoidRecord,
+    decide_issue, event_feed_text, event_time_text, refused_void_reason, void_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -351,13 +351,17 @@ async fn add_void(
     tx: &mut Tx,
     voucher_id: &str,
     reason: &str,
+    by: VoidBy<'_>,
     now: DateTime<Utc>,
 ) -> Res<Option<PendingFeed>> {
     let inserted = sqlx::query!(
-        "INSERT INTO voids (voucher_id, voided_at, reason) VALUES ($1, $2, $3) ON CONFLICT (voucher_id) DO NOTHING",
+        "INSERT INTO voids (voucher_id, voided_at, reason, voided_by_device, voided_by) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (voucher_id) DO NOTHING",
         voucher_id,
         now,
-        reason
+        reason,
+        by.device,
+        by.actor
     )
     .execute(&mut **tx)
     .await
@@ -371,16 +375,21 @@ async fn add_void(
 }
 
 /// The per-row path of an `issued` event that did not insert in bulk.
-/// Whether `device` issued this voucher: the entitlement's voucher, or a
-/// double issuance's loser.
-async fn issued_by(tx: &mut Tx, key: &str, voucher_id: &str, device: Uuid) -> Res<bool> {
+/// Whether `device` may void this voucher: it issued it (the entitlement's
+/// voucher, or a double issuance's loser), or it is a console of the
+/// station whose device issued it.
+async fn may_void(tx: &mut Tx, key: &str, voucher_id: &str, device: &DeviceRecord) -> Res<bool> {
     sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = $1 AND voucher_id = $2 AND device_id = $3) \
+        "SELECT EXISTS (SELECT 1 FROM entitlements e JOIN devices d ON d.id = e.device_id \
+                        WHERE e.entitlement_key = $1 AND e.voucher_id = $2 \
+                          AND (e.device_id = $3 OR ($4 AND d.station = $5))) \
              OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = $2 AND loser_device = $3)",
     )
     .bind(key)
     .bind(voucher_id)
-    .bind(device)
+    .bind(device.id)
+    .bind(device.role == DeviceRole::Console)
+    .bind(&device.station)
     .fetch_one(&mut **tx)
     .await
     .map_err(err)
@@ -477,7 +486,7 @@ async fn apply_issue(
                 .execute(&mut **tx)
                 .await
                 .map_err(err)?;
-                pending.extend(add_void(tx, f.voucher_id, "double_issuance", now).await?);
+                pending.extend(add_void(tx, f.voucher_id, "double_issuance", VoidBy::CENTRAL, now).await?);
                 pending.push(PendingFeed {
                     station: device.station.clone(),
                     topic: Topic::Conflict,
@@ -632,6 +641,20 @@ impl Database for PgDatabase {
         .collect()
     }
 
+    async fn set_device_role(&self, id: Uuid, role: DeviceRole) -> Res<bool> {
+        if !role.is_station_device() {
+            return Ok(false);
+        }
+        let n = sqlx::query("UPDATE devices SET role = $1 WHERE id = $2 AND revoked_at IS NULL AND role IN ('kiosk', 'console')")
+            .bind(role.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn recertify_device(&self, id: Uuid, signing: &SigningKeyRecord) -> Res<bool> {
         let n = sqlx::query!(
             "UPDATE devices SET not_before = $1, not_after = $2, certificate = $3 \
@@ -682,7 +705,8 @@ impl Database for PgDatabase {
         let events = batch.events();
         let (first, last) = batch.seqs();
         let facts = batch.issuance();
-        if !events.iter().any(|e| e.kind == EventKind::Voided)
+        if batch.all_allowed()
+            && !events.iter().any(|e| e.kind == EventKind::Voided)
             && let Some(done) = self.push_common(device, batch, now).await?
         {
             return Ok(done);
@@ -780,8 +804,21 @@ impl Database for PgDatabase {
         let mut pending: Vec<PendingFeed> = Vec::new();
         let mut outcomes = Vec::with_capacity(fresh.len());
         let mut seen: HashSet<&str> = HashSet::new();
-        for (e, f) in fresh.iter().zip(facts) {
+        for (i, (e, f)) in fresh.iter().zip(facts).enumerate() {
             let outcome = match (e.kind, f) {
+                // Refused for the device's role: no effect, except that a
+                // voucher it printed anyway goes on the void list.
+                _ if let Some(r) = batch.refusals()[done + i].clone() => {
+                    if e.kind == EventKind::Issued
+                        && let Some(voucher) = e.payload.get("voucher_id").and_then(|v| v.as_str())
+                    {
+                        pending.extend(
+                            add_void(&mut tx, voucher, &refused_void_reason(&r), VoidBy::CENTRAL, now)
+                                .await?,
+                        );
+                    }
+                    r
+                }
                 (EventKind::Issued, Some(_)) if all_inserted => Outcome::Applied,
                 (EventKind::Issued, Some(f)) => {
                     let placed_now = rows.get(f.entitlement_key).is_some_and(|(voucher, dev, state)| {
@@ -794,9 +831,9 @@ impl Database for PgDatabase {
                     }
                 }
                 (EventKind::Voided, Some(f))
-                    if !issued_by(&mut tx, f.entitlement_key, f.voucher_id, device.id).await? =>
+                    if !may_void(&mut tx, f.entitlement_key, f.voucher_id, device).await? =>
                 {
-                    void_not_yours()
+                    void_not_yours(device.role)
                 }
                 (EventKind::Voided, Some(f)) => {
                     sqlx::query!(
@@ -808,7 +845,9 @@ impl Database for PgDatabase {
                     .await
                     .map_err(err)?;
                     let reason = e.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("voided");
-                    pending.extend(add_void(&mut tx, f.voucher_id, reason, now).await?);
+                    let actor = e.payload.get("actor").and_then(|a| a.as_str()).unwrap_or("");
+                    let by = VoidBy { device: Some(device.id), actor };
+                    pending.extend(add_void(&mut tx, f.voucher_id, reason, by, now).await?);
                     Outcome::Applied
                 }
                 _ => Outcome::Applied,
@@ -1040,21 +1079,38 @@ impl Database for PgDatabase {
     }
 
     async fn void_list(&self) -> Res<Vec<VoidRecord>> {
-        Ok(sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids ORDER BY voided_at, voucher_id")
+        Ok(sqlx::query!(
+            "SELECT voucher_id, voided_at, reason, voided_by_device, voided_by FROM voids ORDER BY voided_at, voucher_id"
+        )
             .fetch_all(&self.pool)
             .await
             .map_err(err)?
             .into_iter()
-            .map(|r| VoidRecord { voucher_id: r.voucher_id, voided_at: r.voided_at, reason: r.reason })
+            .map(|r| VoidRecord {
+                voucher_id: r.voucher_id,
+                voided_at: r.voided_at,
+                reason: r.reason,
+                voided_by_device: r.voided_by_device,
+                voided_by: r.voided_by,
+            })
             .collect())
     }
 
     async fn void_of(&self, voucher_id: &str) -> Res<Option<VoidRecord>> {
-        Ok(sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids WHERE voucher_id = $1", voucher_id)
+        Ok(sqlx::query!(
+            "SELECT voucher_id, voided_at, reason, voided_by_device, voided_by FROM voids WHERE voucher_id = $1",
+            voucher_id
+        )
             .fetch_optional(&self.pool)
             .await
             .map_err(err)?
-            .map(|r| VoidRecord { voucher_id: r.voucher_id, voided_at: r.voided_at, reason: r.reason }))
+            .map(|r| VoidRecord {
+                voucher_id: r.voucher_id,
+                voided_at: r.voided_at,
+                reason: r.reason,
+                voided_by_device: r.voided_by_device,
+                voided_by: r.voided_by,
+            }))
     }
 
     async fn conflicts(&self, station: &str) -> Res<Vec<ConflictReport>> {

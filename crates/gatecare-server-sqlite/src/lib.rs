@@ -13,8 +13,8 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidRecord,
-    decide_issue, event_feed_text, void_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidBy, VoidRecord,
+    decide_issue, event_feed_text, refused_void_reason, void_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -264,12 +264,16 @@ async fn fetch_items(conn: &mut sqlx::SqliteConnection, ranges: &[(i64, i64)]) -
     .map_err(err)
 }
 
-async fn add_void(tx: &mut Tx, voucher_id: &str, reason: &str, now: &str) -> Res<()> {
+async fn add_void(tx: &mut Tx, voucher_id: &str, reason: &str, by: VoidBy<'_>, now: &str) -> Res<()> {
+    let device = by.device.map(|d| d.to_string());
     let inserted = sqlx::query!(
-        "INSERT INTO voids (voucher_id, voided_at, reason) VALUES (?, ?, ?) ON CONFLICT (voucher_id) DO NOTHING",
+        "INSERT INTO voids (voucher_id, voided_at, reason, voided_by_device, voided_by) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (voucher_id) DO NOTHING",
         voucher_id,
         now,
-        reason
+        reason,
+        device,
+        by.actor
     )
     .execute(&mut **tx)
     .await
@@ -364,7 +368,7 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                     .execute(&mut **tx)
                     .await
                     .map_err(err)?;
-                    add_void(tx, f.voucher_id, "double_issuance", now).await?;
+                    add_void(tx, f.voucher_id, "double_issuance", VoidBy::CENTRAL, now).await?;
                     let report = serde_json::json!({
                         "entitlement_key": f.entitlement_key, "flight_id": f.flight_id, "passenger_id": f.passenger_id,
                         "winner_voucher_id": winner_voucher_id, "winner_device": winner_device,
@@ -377,19 +381,24 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             }
         }
         EventKind::Voided => {
-            // Only the device that issued a voucher voids it.
+            // A kiosk voids only what it issued; a console, what its station issued.
+            let console = device.role == DeviceRole::Console;
             let mine: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = ?1 AND voucher_id = ?2 AND device_id = ?3) \
+                "SELECT EXISTS (SELECT 1 FROM entitlements e JOIN devices d ON d.id = e.device_id \
+                                WHERE e.entitlement_key = ?1 AND e.voucher_id = ?2 \
+                                  AND (e.device_id = ?3 OR (?4 AND d.station = ?5))) \
                      OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = ?2 AND loser_device = ?3)",
             )
             .bind(f.entitlement_key)
             .bind(f.voucher_id)
             .bind(&dev)
+            .bind(console)
+            .bind(&device.station)
             .fetch_one(&mut **tx)
             .await
             .map_err(err)?;
             if !mine {
-                return Ok(void_not_yours());
+                return Ok(void_not_yours(device.role));
             }
             sqlx::query!(
                 "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = ? AND voucher_id = ?",
@@ -400,7 +409,8 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             .await
             .map_err(err)?;
             let reason = e.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("voided");
-            add_void(tx, f.voucher_id, reason, now).await?;
+            let actor = e.payload.get("actor").and_then(|a| a.as_str()).unwrap_or("");
+            add_void(tx, f.voucher_id, reason, VoidBy { device: Some(device.id), actor }, now).await?;
             Ok(Outcome::Applied)
         }
         _ => Ok(Outcome::Applied),
@@ -609,6 +619,20 @@ impl Database for SqliteDatabase {
         .collect()
     }
 
+    async fn set_device_role(&self, id: Uuid, role: DeviceRole) -> Res<bool> {
+        if !role.is_station_device() {
+            return Ok(false);
+        }
+        let n = sqlx::query("UPDATE devices SET role = ?1 WHERE id = ?2 AND revoked_at IS NULL AND role IN ('kiosk', 'console')")
+            .bind(role.as_str())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(err)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn recertify_device(&self, id: Uuid, signing: &SigningKeyRecord) -> Res<bool> {
         let (id, nb, na) = (id.to_string(), ts(signing.not_before), ts(signing.not_after));
         let n = sqlx::query!(
@@ -679,7 +703,10 @@ impl Database for SqliteDatabase {
         let prepared = PushStatements::new(&dev, events, &facts, &bodies).await;
         // The common push (it continues the device's log, no voids) goes to
         // the group commit; if that declines, the full path below decides.
-        let prepared = if first == device.high_seq + 1 && events.iter().all(|e| e.kind != EventKind::Voided) {
+        let prepared = if first == device.high_seq + 1
+            && batch.all_allowed()
+            && events.iter().all(|e| e.kind != EventKind::Voided)
+        {
             let (reply, answer) = tokio::sync::oneshot::channel();
             let push = group_commit::GroupPush {
                 dev: dev.clone(),
@@ -748,7 +775,19 @@ impl Database for SqliteDatabase {
             let mut seen: HashSet<&str> = HashSet::new();
             for (i, e) in fresh.iter().enumerate() {
                 let server_seq = base + i as i64;
+                let refusal = batch.refusals()[done + i].clone();
                 let outcome = match (&facts[done + i], e.kind) {
+                    // Refused for the device's role: no effect, except that a
+                    // voucher it printed anyway goes on the void list.
+                    _ if let Some(r) = refusal => {
+                        if e.kind == EventKind::Issued
+                            && let Some(voucher) = e.payload.get("voucher_id").and_then(|v| v.as_str())
+                        {
+                            add_void(&mut tx, voucher, &refused_void_reason(&r), VoidBy::CENTRAL, &now_s)
+                                .await?;
+                        }
+                        r
+                    }
                     (Some(_), _) if all_inserted => Outcome::Applied,
                     (Some(f), _) => {
                         let row = sqlx::query!(
@@ -937,7 +976,9 @@ impl Database for SqliteDatabase {
     }
 
     async fn void_list(&self) -> Res<Vec<VoidRecord>> {
-        sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids ORDER BY voided_at, voucher_id")
+        sqlx::query!(
+            "SELECT voucher_id, voided_at, reason, voided_by_device, voided_by FROM voids ORDER BY voided_at, voucher_id"
+        )
             .fetch_all(&self.pool)
             .await
             .map_err(err)?
@@ -947,13 +988,18 @@ impl Database for SqliteDatabase {
                     voucher_id: r.voucher_id,
                     voided_at: parse_ts(&r.voided_at)?,
                     reason: r.reason,
+                    voided_by_device: r.voided_by_device.as_deref().map(parse_uuid).transpose()?,
+                    voided_by: r.voided_by,
                 })
             })
             .collect()
     }
 
     async fn void_of(&self, voucher_id: &str) -> Res<Option<VoidRecord>> {
-        sqlx::query!("SELECT voucher_id, voided_at, reason FROM voids WHERE voucher_id = ?", voucher_id)
+        sqlx::query!(
+            "SELECT voucher_id, voided_at, reason, voided_by_device, voided_by FROM voids WHERE voucher_id = ?",
+            voucher_id
+        )
             .fetch_optional(&self.pool)
             .await
             .map_err(err)?
@@ -962,6 +1008,8 @@ impl Database for SqliteDatabase {
                     voucher_id: r.voucher_id,
                     voided_at: parse_ts(&r.voided_at)?,
                     reason: r.reason,
+                    voided_by_device: r.voided_by_device.as_deref().map(parse_uuid).transpose()?,
+                    voided_by: r.voided_by,
                 })
             })
             .transpose()

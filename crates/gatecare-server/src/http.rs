@@ -109,6 +109,18 @@ impl<D: Database> FromRequestParts<Arc<Central<D>>> for Device {
     }
 }
 
+/// A kiosk or a console: the devices of a station that issue, push and pull.
+fn require_station_device(device: &DeviceRecord) -> Result<(), ApiError> {
+    if !device.role.is_station_device() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_role",
+            format!("a {} device cannot call this", device.role.as_str()),
+        ));
+    }
+    Ok(())
+}
+
 fn require(device: &DeviceRecord, role: DeviceRole) -> Result<(), ApiError> {
     if device.role != role {
         return Err(ApiError::new(
@@ -186,7 +198,7 @@ async fn enrol<D: Database>(
         ApiError::new(StatusCode::FORBIDDEN, "enrolment_code_invalid", "unknown, used or expired code")
     })?;
     let signing = match (code.role, req.signing_kid.as_deref(), req.signing_public_key.as_deref()) {
-        (DeviceRole::Kiosk, Some(kid), Some(key)) => {
+        (DeviceRole::Kiosk | DeviceRole::Console, Some(kid), Some(key)) => {
             if kid.is_empty() || kid.len() > 64 || !kid.chars().all(|ch| ch.is_ascii_graphic()) {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
@@ -199,11 +211,11 @@ async fn enrol<D: Database>(
             })?;
             Some(admin::certify(&c, kid, &key, &code.station, now))
         }
-        (DeviceRole::Kiosk, _, _) => {
+        (DeviceRole::Kiosk | DeviceRole::Console, _, _) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "signing_key_missing",
-                "a kiosk enrols with its signing key",
+                "a kiosk or console enrols with its signing key",
             ));
         }
         (DeviceRole::Merchant, None, None) => None,
@@ -235,9 +247,10 @@ async fn push<D: Database>(
     Device(device): Device,
     Body(req): Body<PushRequest>,
 ) -> Result<Response, ApiError> {
-    require(&device, DeviceRole::Kiosk)?;
+    require_station_device(&device)?;
     let batch = CheckedBatch::new(&req.events)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?
+        .for_role(device.role);
     let high_before = device.high_seq;
     let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
@@ -265,7 +278,7 @@ async fn pull<D: Database>(
     Device(device): Device,
     q: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    require(&device, DeviceRole::Kiosk)?;
+    require_station_device(&device)?;
     let Query(q) = q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
     if q.after < 0 {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "after must be ≥ 0"));
@@ -280,7 +293,7 @@ async fn claim<D: Database>(
     Device(device): Device,
     Body(req): Body<ClaimRequest>,
 ) -> Result<Response, ApiError> {
-    require(&device, DeviceRole::Kiosk)?;
+    require_station_device(&device)?;
     if [&req.entitlement_key, &req.voucher_id, &req.flight_id].iter().any(|s| s.is_empty() || s.len() > 200) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -309,7 +322,7 @@ async fn conflicts<D: Database>(
     State(c): State<Arc<Central<D>>>,
     Device(device): Device,
 ) -> Result<Response, ApiError> {
-    require(&device, DeviceRole::Kiosk)?;
+    require_station_device(&device)?;
     Ok(Json(c.db.conflicts(&device.station).await?).into_response())
 }
 
@@ -326,7 +339,7 @@ async fn recovery_summary<D: Database>(
     Device(device): Device,
     q: Result<Query<SummaryQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    require(&device, DeviceRole::Kiosk)?;
+    require_station_device(&device)?;
     let Query(q) = q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
     if q.to < q.from || (q.to - q.from).num_days() > 366 {
         return Err(ApiError::new(

@@ -66,7 +66,7 @@ enum AdminCommand {
         #[arg(long)]
         to: chrono::NaiveDate,
     },
-    /// Issue a one-time enrolment code for a new kiosk or merchant.
+    /// Issue a one-time enrolment code for a new kiosk, gate console or merchant.
     EnrolmentCode {
         #[arg(long)]
         station: String,
@@ -83,6 +83,13 @@ enum AdminCommand {
     Devices,
     /// Revoke a device: its token stops working and its key leaves the trust list.
     Revoke { device: Uuid },
+    /// Change a kiosk's or console's role (`kiosk`: a passenger's self-service,
+    /// `console`: a gate agent's); what it pushed before stays as decided.
+    Role {
+        device: Uuid,
+        #[arg(long)]
+        role: String,
+    },
     /// Lease a flight's issuance to one device.
     Lease {
         #[arg(long)]
@@ -306,7 +313,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
         }
         Command::Admin(AdminCommand::EnrolmentCode { station, role, hours }) => {
-            let Some(role) = DeviceRole::parse(&role) else { bail!("--role is kiosk or merchant") };
+            let Some(role) = DeviceRole::parse(&role) else { bail!("--role is kiosk, console or merchant") };
             if station.len() != 3 || !station.chars().all(|c| c.is_ascii_uppercase()) {
                 bail!("--station is an IATA airport code such as HKG");
             }
@@ -367,6 +374,15 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 bail!("no active device {device}");
             }
             println!("revoked {device}");
+        }
+        Command::Admin(AdminCommand::Role { device, role }) => {
+            let Some(role) = DeviceRole::parse(&role).filter(|r| r.is_station_device()) else {
+                bail!("--role is kiosk or console")
+            };
+            if !db.set_device_role(device, role).await? {
+                bail!("no active kiosk or console {device}");
+            }
+            println!("{device} is now a {}", role.as_str());
         }
         Command::Admin(AdminCommand::Lease { device, flight, hours, by }) => {
             let Some(d) = db.devices().await?.into_iter().find(|d| d.id == device) else {

@@ -182,6 +182,8 @@ pub struct CheckedBatch<'a> {
     events: &'a [Event],
     payload_texts: Vec<String>,
     issuance: Vec<Option<IssuanceFacts<'a>>>,
+    /// Each event's refusal for the pushing device's role ([`CheckedBatch::for_role`]).
+    refusals: Vec<Option<crate::Outcome>>,
 }
 
 impl<'a> CheckedBatch<'a> {
@@ -229,7 +231,31 @@ impl<'a> CheckedBatch<'a> {
             payload_texts.push(text);
             issuance.push(facts);
         }
-        Ok(CheckedBatch { events, payload_texts, issuance })
+        let refusals = vec![None; events.len()];
+        Ok(CheckedBatch { events, payload_texts, issuance, refusals })
+    }
+
+    /// Marks what a device of `role` may not push (`roles::refusal`): those
+    /// events keep their place and have no effect, so their issuance facts
+    /// are dropped here and no backend can apply them.
+    pub fn for_role(mut self, role: crate::DeviceRole) -> CheckedBatch<'a> {
+        for (i, e) in self.events.iter().enumerate() {
+            if let Some(r) = crate::roles::refusal(role, e) {
+                self.refusals[i] = Some(r);
+                self.issuance[i] = None;
+            }
+        }
+        self
+    }
+
+    /// Each event's refusal, in order; all None when the role may push them all.
+    pub fn refusals(&self) -> &[Option<crate::Outcome>] {
+        &self.refusals
+    }
+
+    /// Whether every event may take effect (the fast paths need this).
+    pub fn all_allowed(&self) -> bool {
+        self.refusals.iter().all(Option::is_none)
     }
 
     pub fn events(&self) -> &'a [Event] {

@@ -14,6 +14,7 @@
 //! the server backends and the kiosk agree on them by construction.
 
 mod event;
+pub mod roles;
 pub mod station;
 mod wire;
 

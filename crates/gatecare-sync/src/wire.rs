@@ -13,12 +13,17 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// A device's role decides what it may call.
+/// A device's role decides what it may call and push (see `roles.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceRole {
-    /// Kiosks and gate consoles: issue vouchers, push and pull.
+    /// A passenger's self-service kiosk: statutory care it issues itself,
+    /// reprints and voids of its own vouchers, feedback, programme
+    /// enrolments, complaints and calls for staff.
     Kiosk,
+    /// A gate agent's console: everything an agent may do, each voucher
+    /// event naming the agent.
+    Console,
     /// Merchants and hotels: redeem vouchers only.
     Merchant,
 }
@@ -27,15 +32,21 @@ impl DeviceRole {
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceRole::Kiosk => "kiosk",
+            DeviceRole::Console => "console",
             DeviceRole::Merchant => "merchant",
         }
     }
     pub fn parse(s: &str) -> Option<DeviceRole> {
         match s {
             "kiosk" => Some(DeviceRole::Kiosk),
+            "console" => Some(DeviceRole::Console),
             "merchant" => Some(DeviceRole::Merchant),
             _ => None,
         }
+    }
+    /// Kiosks and consoles sign vouchers, push and pull; merchants redeem.
+    pub fn is_station_device(self) -> bool {
+        matches!(self, DeviceRole::Kiosk | DeviceRole::Console)
     }
 }
 

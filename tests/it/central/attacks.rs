@@ -197,3 +197,176 @@ async fn redemption_needs_a_merchant_and_its_own_voucher<D: Database>(db: D) {
         (false, "redemption_id_reused", None)
     );
 }
+
+on_both_backends!(a_stolen_kiosk_token_pushes_only_what_a_kiosk_may);
+
+/// Found: kiosks and consoles shared one role, so a passenger kiosk's token
+/// pushed goodwill, replacements, disruptions, refund choices and
+/// re-routings that every device of the station then applied.
+async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    console.sync().await;
+    // A kiosk whose own log holds what it may not push: refused, kept with
+    // its reason in the sync status, and the log goes on after it.
+    kiosk
+        .store
+        .record_event(EventKind::ProfileNote, &serde_json::json!({"note": "VIP"}), now())
+        .await
+        .unwrap();
+    kiosk.store.record_event(EventKind::Feedback, &serde_json::json!({"stars": 4}), now()).await.unwrap();
+    kiosk.sync().await;
+    let status = kiosk.store.sync_status().await.unwrap();
+    assert_eq!((status.refused, status.backlog), (1, 0));
+    assert!(status.last_refusal.unwrap().starts_with("kiosk_not_agent: "));
+
+    let seq = next_seq(&kiosk).await;
+    let event = |n: i64, kind: EventKind, payload: serde_json::Value| Event {
+        seq: seq + n,
+        event_id: uuid::Uuid::now_v7(),
+        kind,
+        at: now(),
+        payload,
+    };
+    let goodwill = uuid::Uuid::now_v7().to_string();
+    let batch = vec![
+        event(
+            0,
+            EventKind::Issued,
+            serde_json::json!({"entitlement_key": "CZ342/2026-11-22/784/goodwill/1",
+            "voucher_id": goodwill, "flight_id": "F", "passenger_id": "P", "kind": "goodwill", "value_minor": 500000,
+            "currency": "HKD", "statutory": false, "actor": "A1001"}),
+        ),
+        event(
+            1,
+            EventKind::DisruptionUpdated,
+            serde_json::json!({"id": "D1", "flight_id": "F", "kind": "cancellation",
+            "cause": "weather", "recorded_by": "A1001"}),
+        ),
+        event(
+            2,
+            EventKind::RefundChosen,
+            serde_json::json!({"id": "R1", "flight_id": "F", "passenger_id": "P"}),
+        ),
+        event(3, EventKind::Feedback, serde_json::json!({"stars": 5})),
+        event(4, EventKind::PassengerRerouted, serde_json::json!({"flight_id": "F", "passenger_id": "P"})),
+    ];
+    let resp = push_raw(&url, &kiosk.enrolment.token, batch.clone()).await;
+    let outcomes: Vec<String> = resp
+        .acks
+        .iter()
+        .map(|a| match &a.outcome {
+            Outcome::Refused { code, .. } => code.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["kiosk_not_owed", "kiosk_not_agent", "kiosk_not_agent", "Applied", "kiosk_not_agent"]
+    );
+    assert_eq!(resp.high_seq, seq + 4, "the log stays gapless");
+    // A replay gets the same answers.
+    let again = push_raw(&url, &kiosk.enrolment.token, batch).await;
+    assert_eq!(again.acks, resp.acks);
+    // The voucher it printed anyway is void, with the reason.
+    let voids = admin::void_list(&db, now()).await.unwrap();
+    let v =
+        voids.voided.iter().find(|v| v.voucher_id.to_string() == goodwill).expect("refused voucher voided");
+    assert_eq!(v.reason, "refused: kiosk_not_owed");
+    // The console never sees what was refused; it sees the feedback.
+    let page = reqwest::Client::new()
+        .get(format!("{url}/v1/sync/pull?after=0&limit=1000"))
+        .bearer_auth(&console.enrolment.token)
+        .send()
+        .await
+        .unwrap()
+        .json::<gatecare_sync::PullResponse>()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = page
+        .items
+        .iter()
+        .filter(|i| i.body["device"] == kiosk.enrolment.device_id.to_string())
+        .filter_map(|i| i.body["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"feedback"), "{kinds:?}");
+    assert!(
+        !kinds.iter().any(|k| ["disruption_updated", "refund_chosen", "passenger_rerouted"].contains(k)),
+        "{kinds:?}"
+    );
+    assert!(!page.items.iter().any(|i| i.body["payload"]["voucher_id"] == goodwill));
+
+    // A console pushes the same as an agent's: applied.
+    let seq = next_seq(&console).await;
+    let agent_event = Event {
+        seq,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::RefundChosen,
+        at: now(),
+        payload: serde_json::json!({"id": "R2", "flight_id": "F", "passenger_id": "P", "recorded_by": "A1001"}),
+    };
+    let resp = push_raw(&url, &console.enrolment.token, vec![agent_event]).await;
+    assert_eq!(resp.acks[0].outcome, Outcome::Applied);
+}
+
+on_both_backends!(a_console_voids_its_own_stations_vouchers_only);
+
+/// Voids: a console voids any voucher of its own station, naming the agent;
+/// never another station's; the void list records who voided it.
+async fn a_console_voids_its_own_stations_vouchers_only<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let (mine, theirs) = (kiosk.issue(0).await.unwrap(), kiosk.issue(1).await.unwrap());
+    kiosk.sync().await;
+    // Another station's console (its code issued for PVG).
+    let pvg_code = admin::issue_enrolment_code(
+        &db,
+        "PVG",
+        gatecare_sync::DeviceRole::Console,
+        chrono::Duration::hours(1),
+        now(),
+    )
+    .await
+    .unwrap();
+    let pvg_store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let pvg = pvg_store.enrol_with_central(&url, &pvg_code, "PVG-G01", now()).await.unwrap();
+
+    let void = |seq: i64, issued: &gatecare_client::Issued, actor: &str| Event {
+        seq,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Voided,
+        at: now(),
+        payload: serde_json::json!({"entitlement_key": issued.entitlement_key, "voucher_id": issued.voucher_id,
+                                    "flight_id": "F", "reason": "passenger rebooked elsewhere", "actor": actor}),
+    };
+    let resp = push_raw(&url, &pvg.token, vec![void(1, &mine, "B2001")]).await;
+    assert_eq!(
+        resp.acks[0].outcome,
+        Outcome::Refused {
+            code: "void_not_yours".into(),
+            reason: "a console voids only its own station's vouchers".into()
+        }
+    );
+    let seq = next_seq(&console).await;
+    let resp = push_raw(&url, &console.enrolment.token, vec![void(seq, &theirs, "A1001")]).await;
+    assert_eq!(resp.acks[0].outcome, Outcome::Applied);
+    // Without naming the agent, refused.
+    let resp = push_raw(&url, &console.enrolment.token, vec![void(seq + 1, &mine, "")]).await;
+    assert!(matches!(&resp.acks[0].outcome, Outcome::Refused { code, .. } if code == "agent_not_named"));
+
+    let v = db.void_of(&theirs.voucher_id).await.unwrap().expect("voided");
+    assert_eq!(v.reason, "passenger rebooked elsewhere");
+    assert_eq!(
+        (v.voided_by_device, v.voided_by.as_deref()),
+        (Some(console.enrolment.device_id), Some("A1001"))
+    );
+    assert!(db.void_of(&mine.voucher_id).await.unwrap().is_none());
+}

@@ -29,7 +29,7 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     let served = serve(c.clone()).await;
     let url = served.url();
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
-    let console = Kiosk::enrol(&c, &url, "HKG-G19").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
     let policy = Policy::default_policy();
     let meal = kiosk.meal(0);
     let flight = meal.flight_id.clone();
@@ -142,7 +142,7 @@ async fn a_voided_voucher_is_replaced_not_issued_twice<D: Database>(db: D) {
     let c = central(db, &clock);
     let served = serve(c.clone()).await;
     let url = served.url();
-    let console = Kiosk::enrol(&c, &url, "HKG-G19").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let policy = Policy::default_policy();
     let a = agent(&console).await;

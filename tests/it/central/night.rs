@@ -31,13 +31,16 @@ struct Device {
 }
 
 impl Device {
-    async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, code: &'static str) -> Device {
+    async fn enrol<D: Database>(
+        c: &gatecare_server::Central<D>,
+        url: &str,
+        code: &'static str,
+        role: DeviceRole,
+    ) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("store.sqlite")).await.unwrap();
         let one_time =
-            admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), c.now())
-                .await
-                .unwrap();
+            admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap();
         let enrolment = store.enrol_with_central(url, &one_time, code, c.now()).await.unwrap();
         Device { store, enrolment, code, _dir: dir }
     }
@@ -105,8 +108,8 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     };
     admin::set_agent(&c.db, &agent_record, clock.now()).await.unwrap();
 
-    let console = Device::enrol(&c, &served.url(), "HKG-C01").await;
-    let kiosk = Device::enrol(&c, &served.url(), "HKG-K01").await;
+    let console = Device::enrol(&c, &served.url(), "HKG-C01", DeviceRole::Console).await;
+    let kiosk = Device::enrol(&c, &served.url(), "HKG-K01", DeviceRole::Kiosk).await;
     let now = clock.now();
     console.sync(now).await;
     kiosk.sync(now).await;

@@ -28,8 +28,8 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
     let url = served.url();
     let policy = Policy::default_policy();
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
-    let console = Kiosk::enrol(&c, &url, "HKG-C01").await;
-    let other = Kiosk::enrol(&c, &url, "HKG-C02").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-C01").await;
+    let other = Kiosk::enrol_console(&c, &url, "HKG-C02").await;
 
     // A passenger complains at the kiosk.
     let f = kiosk.day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();

@@ -29,15 +29,32 @@ pub struct Kiosk {
 }
 
 impl Kiosk {
+    /// A passenger's self-service kiosk.
     pub async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, code: &'static str) -> Kiosk {
+        Kiosk::enrol_as(c, url, code, DeviceRole::Kiosk).await
+    }
+
+    /// A gate agent's console (the same store and helpers).
+    pub async fn enrol_console<D: Database>(
+        c: &gatecare_server::Central<D>,
+        url: &str,
+        code: &'static str,
+    ) -> Kiosk {
+        Kiosk::enrol_as(c, url, code, DeviceRole::Console).await
+    }
+
+    async fn enrol_as<D: Database>(
+        c: &gatecare_server::Central<D>,
+        url: &str,
+        code: &'static str,
+        role: DeviceRole,
+    ) -> Kiosk {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.sqlite");
         let day = seeded_store(&path, 2).await;
         let store = Store::open(&path).await.unwrap();
         let one_time =
-            admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
-                .await
-                .unwrap();
+            admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
         let enrolment = store.enrol_with_central(url, &one_time, code, now()).await.unwrap();
         Kiosk { store, code, enrolment, day, _dir: dir }
     }
@@ -146,8 +163,9 @@ async fn story<D: Database>(db: D) {
     let url = served.url();
 
     // Enrolment: both kiosks' signing keys are certified into the trust list.
-    let a = Kiosk::enrol(&c, &url, "HKG-K01").await;
-    let b = Kiosk::enrol(&c, &url, "HKG-K02").await;
+    // Two gate consoles: agents record disruptions and issue there.
+    let a = Kiosk::enrol_console(&c, &url, "HKG-K01").await;
+    let b = Kiosk::enrol_console(&c, &url, "HKG-K02").await;
     assert_eq!(a.enrolment.station, "HKG");
     let trust = admin::trust_list(&c, now()).await.unwrap();
     let kids: Vec<&str> = trust.devices.iter().map(|d| d.kid.as_str()).collect();

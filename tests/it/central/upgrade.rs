@@ -309,3 +309,161 @@ async fn a_postgres_central_keeps_its_0004_feed_when_items_move_into_blocks() {
     assert_eq!(&blocks[..2], &[1, 3]);
     assert!(blocks[2] > 3, "a new block {} after the old ones", blocks[2]);
 }
+
+/// Devices enrolled before there were consoles (migrations sqlite 0005,
+/// PostgreSQL 0007): one that pushed what only an agent does becomes a
+/// console, one that issued what is owed stays a kiosk, a merchant stays one.
+const ROLE_DEVICES: [(Uuid, &str, &str, &str); 4] = [
+    (
+        Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101),
+        "HKG-K01",
+        "issued",
+        r#"{"statutory": true, "voucher_id": "V1"}"#,
+    ),
+    (
+        Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0102),
+        "HKG-C01",
+        "disruption_updated",
+        r#"{"flight_id": "F1"}"#,
+    ),
+    (
+        Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0103),
+        "HKG-C02",
+        "issued",
+        r#"{"statutory": false, "voucher_id": "V2"}"#,
+    ),
+    (Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0104), "HKG-K02", "feedback", r#"{"stars": 5}"#),
+];
+
+async fn check_roles<D: Database>(db: D) {
+    let roles: std::collections::HashMap<Uuid, DeviceRole> =
+        db.devices().await.unwrap().into_iter().map(|d| (d.id, d.role)).collect();
+    let want = [DeviceRole::Kiosk, DeviceRole::Console, DeviceRole::Console, DeviceRole::Kiosk];
+    for ((id, name, kind, _), role) in ROLE_DEVICES.iter().zip(want) {
+        assert_eq!(roles[id], role, "{name} pushed {kind}");
+    }
+    // An administrator changes a role, and codes for consoles can be issued.
+    assert!(db.set_device_role(ROLE_DEVICES[3].0, DeviceRole::Console).await.unwrap());
+    assert!(!db.set_device_role(ROLE_DEVICES[3].0, DeviceRole::Merchant).await.unwrap());
+    let d = db.devices().await.unwrap().into_iter().find(|d| d.id == ROLE_DEVICES[3].0).unwrap();
+    assert_eq!(d.role, DeviceRole::Console);
+    db.add_enrolment_code(&gatecare_server_database::NewEnrolmentCode {
+        code_hash: "console-code".into(),
+        station: "HKG".into(),
+        role: DeviceRole::Console,
+        created_at: now(),
+        expires_at: now() + chrono::Duration::hours(1),
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_devices_get_roles_by_what_they_pushed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0005");
+    {
+        let options = url
+            .parse::<sqlx::sqlite::SqliteConnectOptions>()
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let at = "2026-11-22T06:00:00.000000Z";
+        for (n, (id, name, kind, payload)) in ROLE_DEVICES.iter().enumerate() {
+            let seq = n as i64 + 1;
+            sqlx::query(
+                "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+                 VALUES (?, ?, 'HKG', 'kiosk', ?, ?, 1)",
+            )
+            .bind(id.to_string())
+            .bind(name)
+            .bind(format!("hash-{name}"))
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+            let body = format!(r#"{{"device":"{id}","kind":"{kind}","payload":{payload},"seq":1}}"#);
+            sqlx::query("INSERT INTO feed_items (server_seq, kind, outcome, body) VALUES (?, ?, NULL, ?)")
+                .bind(seq)
+                .bind(kind)
+                .bind(body)
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at) \
+                 VALUES (?, ?, 'HKG', 'event', ?, 1, ?)",
+            )
+            .bind(seq)
+            .bind(seq)
+            .bind(id.to_string())
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query("INSERT INTO devices (id, name, station, role, token_hash, enrolled_at) VALUES (?, 'Noodle bar', 'HKG', 'merchant', 'hash-m', ?)")
+            .bind(Uuid::now_v7().to_string())
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    let db = SqliteDatabase::open(&url).await.unwrap();
+    // The rebuilt tables keep their rows and their references.
+    let merchants =
+        db.devices().await.unwrap().into_iter().filter(|d| d.role == DeviceRole::Merchant).count();
+    assert_eq!(merchants, 1);
+    check_roles(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_devices_get_roles_by_what_they_pushed() {
+    let t = PgTestDb::create();
+    let (_m, migrations) = migrations_before("gatecare-server-postgres", "0007");
+    {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        for (n, (id, name, kind, payload)) in ROLE_DEVICES.iter().enumerate() {
+            let seq = n as i64 + 1;
+            sqlx::query(
+                "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+                 VALUES ($1, $2, 'HKG', 'kiosk', $3, $4, 1)",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(format!("hash-{name}"))
+            .bind(now())
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO feed_items (block, idx, kind, outcome, body, event_id, at) \
+                 VALUES ($1, 0, $2, NULL, $3::json, $4, '2026-11-22T06:00:00Z')",
+            )
+            .bind(seq)
+            .bind(kind)
+            .bind(payload)
+            .bind(Uuid::now_v7())
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at, block, first_idx) \
+                 VALUES ($1, $1, 'HKG', 'event', $2, 1, $3, $1, 0)",
+            )
+            .bind(seq)
+            .bind(id)
+            .bind(now())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    }
+    check_roles(PgDatabase::open(&t.url).await.unwrap()).await;
+}
