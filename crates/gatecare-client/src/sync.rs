@@ -781,25 +781,54 @@ pub async fn sync_once(
 ) -> Result<SyncRound, SyncError> {
     let mut round = SyncRound::default();
     let events = store.unacked_events(PUSH_BATCH).await?;
+    // A push that fails does not keep the feed from coming in: the pull
+    // runs either way, and the push's error is reported after it.
+    let mut push_failed = None;
     if !events.is_empty() {
-        let resp = client.push(&events).await?;
-        if resp.acks.len() != events.len()
-            || resp.acks.iter().zip(&events).any(|(a, e)| a.seq != e.seq || a.event_id != e.event_id)
-        {
-            return Err(SyncError::Protocol("acknowledgements do not match the batch".into()));
+        match push_in_parts(client, &events).await {
+            Ok(pushed) => {
+                store.record_acks(&pushed, now).await?;
+                round.pushed = events.len();
+                round.more |= events.len() as i64 == PUSH_BATCH;
+            }
+            Err(e @ SyncError::Store(_)) => return Err(e),
+            Err(e) => push_failed = Some(e),
         }
-        store.record_acks(&resp, now).await?;
-        round.pushed = events.len();
-        round.more |= events.len() as i64 == PUSH_BATCH;
     }
     let after = store.feed_cursor().await?;
     let page = client.pull(after, PULL_PAGE).await?;
     round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
     round.more |= page.more;
+    if let Some(e) = push_failed {
+        return Err(e);
+    }
     if events.is_empty() {
         store.record_sync(now).await?;
     }
     Ok(round)
+}
+
+/// Pushes a batch; when central answers 413 (the body is over its limit),
+/// pushes it in halves instead, down to single events, so one large batch
+/// never wedges the log. The acknowledgements are checked against the batch.
+async fn push_in_parts(client: &CentralClient, events: &[Event]) -> Result<PushResponse, SyncError> {
+    let resp = match client.push(events).await {
+        Err(SyncError::Rejected { status: 413, .. }) if events.len() > 1 => {
+            let (first, rest) = events.split_at(events.len() / 2);
+            let mut a = Box::pin(push_in_parts(client, first)).await?;
+            let b = Box::pin(push_in_parts(client, rest)).await?;
+            a.acks.extend(b.acks);
+            a.high_seq = a.high_seq.max(b.high_seq);
+            return Ok(a);
+        }
+        other => other?,
+    };
+    if resp.acks.len() != events.len()
+        || resp.acks.iter().zip(events).any(|(a, e)| a.seq != e.seq || a.event_id != e.event_id)
+    {
+        return Err(SyncError::Protocol("acknowledgements do not match the batch".into()));
+    }
+    Ok(resp)
 }
 
 /// The delay before the next attempt after `failures` failures in a row:

@@ -167,6 +167,39 @@ impl Event {
     }
 }
 
+/// An event's payload as the JSON text central stores, and what is wrong
+/// with it, if anything: not an object, too large (stored as a stub, so a
+/// refused event costs no more than its place), or a policy text that does
+/// not hash to the decision's policy.
+fn event_text(index: usize, e: &Event) -> (String, Option<BatchError>) {
+    if !e.payload.is_object() {
+        return (
+            r#"{"refused":"payload_not_object"}"#.to_owned(),
+            Some(BatchError::PayloadNotObject { index }),
+        );
+    }
+    // `to_string` writes bytes straight into a buffer; the Display impl goes
+    // through a formatter adapter at twice the cost. It cannot fail for a
+    // JSON object.
+    let text = serde_json::to_string(&e.payload).unwrap_or_default();
+    if text.len() > MAX_PAYLOAD_BYTES {
+        let bytes = text.len();
+        return (
+            r#"{"refused":"payload_too_large"}"#.to_owned(),
+            Some(BatchError::PayloadTooLarge { index, bytes }),
+        );
+    }
+    // A policy's text travels with the first decision made under it;
+    // central keeps it under the decision's hash, so it must be that text.
+    if let Some(policy) = e.payload.get("policy_toml") {
+        let named = e.payload.get("decision").and_then(|d| d.get("policy")).and_then(|h| h.as_str());
+        if !matches!((policy.as_str(), named), (Some(t), Some(h)) if policy_hash(t) == h) {
+            return (text, Some(BatchError::PolicyMismatch { index }));
+        }
+    }
+    (text, None)
+}
+
 /// `sha256:` and the hex digest of a policy's text (as `gatecare_care::policy::policy_hash`).
 fn policy_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -197,41 +230,37 @@ impl<'a> CheckedBatch<'a> {
         let first = events[0].seq;
         let mut payload_texts = Vec::with_capacity(events.len());
         let mut issuance = Vec::with_capacity(events.len());
+        let mut refusals = Vec::with_capacity(events.len());
         for (index, e) in events.iter().enumerate() {
+            // The log's identity: a batch that breaks it is refused whole.
             if e.seq < 1 || e.seq != first + index as i64 {
                 return Err(BatchError::NotConsecutive { index, seq: e.seq });
             }
             if e.event_id.get_version_num() != 7 {
                 return Err(BatchError::NotUuidV7 { index });
             }
-            if !e.payload.is_object() {
-                return Err(BatchError::PayloadNotObject { index });
-            }
-            // `to_string` writes bytes straight into a buffer; the Display
-            // impl goes through a formatter adapter at twice the cost. It
-            // cannot fail for a JSON object.
-            let text =
-                serde_json::to_string(&e.payload).map_err(|_| BatchError::PayloadNotObject { index })?;
-            if text.len() > MAX_PAYLOAD_BYTES {
-                return Err(BatchError::PayloadTooLarge { index, bytes: text.len() });
-            }
-            // A policy's text travels with the first decision made under it;
-            // central keeps it under the decision's hash, so it must be that text.
-            if let Some(text) = e.payload.get("policy_toml") {
-                let named = e.payload.get("decision").and_then(|d| d.get("policy")).and_then(|h| h.as_str());
-                if !matches!((text.as_str(), named), (Some(t), Some(h)) if policy_hash(t) == h) {
-                    return Err(BatchError::PolicyMismatch { index });
+            // One event's content: refused alone, so the events after it
+            // and the device's pull go on (a refused event is kept, with
+            // its reason, in its place).
+            let (text, problem) = event_text(index, e);
+            let facts = match problem {
+                Some(_) => None,
+                None if matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted) => {
+                    e.issuance()
                 }
-            }
-            let facts = if matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted) {
-                Some(e.issuance().ok_or(BatchError::MissingKeys { index })?)
-            } else {
-                None
+                None => None,
             };
+            let problem = problem.or_else(|| {
+                (facts.is_none()
+                    && matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted))
+                .then_some(BatchError::MissingKeys { index })
+            });
+            refusals.push(
+                problem.map(|p| crate::Outcome::Refused { code: p.code().to_owned(), reason: p.to_string() }),
+            );
             payload_texts.push(text);
             issuance.push(facts);
         }
-        let refusals = vec![None; events.len()];
         Ok(CheckedBatch { events, payload_texts, issuance, refusals })
     }
 
@@ -240,6 +269,9 @@ impl<'a> CheckedBatch<'a> {
     /// are dropped here and no backend can apply them.
     pub fn for_role(mut self, role: crate::DeviceRole) -> CheckedBatch<'a> {
         for (i, e) in self.events.iter().enumerate() {
+            if self.refusals[i].is_some() {
+                continue;
+            }
             if let Some(r) = crate::roles::refusal(role, e) {
                 self.refusals[i] = Some(r);
                 self.issuance[i] = None;
@@ -299,12 +331,12 @@ mod tests {
             }),
         };
         let good = [issued(&policy_hash(text))];
-        assert!(CheckedBatch::new(&good).is_ok());
+        assert_eq!(refused(&good), vec![None]);
         let forged = [issued("sha256:00")];
-        assert_eq!(CheckedBatch::new(&forged).unwrap_err().code(), "policy_mismatch");
+        assert_eq!(refused(&forged), vec![Some("policy_mismatch".to_owned())]);
         let mut unnamed = issued("x");
         unnamed.payload.as_object_mut().unwrap().remove("decision");
-        assert_eq!(CheckedBatch::new(&[unnamed]).unwrap_err().code(), "policy_mismatch");
+        assert_eq!(refused(&[unnamed]), vec![Some("policy_mismatch".to_owned())]);
     }
 
     fn event(seq: i64) -> Event {
@@ -350,6 +382,19 @@ mod tests {
         CheckedBatch::new(events).map(|_| ())
     }
 
+    /// Each event's refusal code in a batch that checks.
+    fn refused(events: &[Event]) -> Vec<Option<String>> {
+        CheckedBatch::new(events)
+            .unwrap()
+            .refusals()
+            .iter()
+            .map(|r| match r {
+                Some(crate::Outcome::Refused { code, .. }) => Some(code.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn batches_must_be_consecutive_and_well_formed() {
         assert_eq!(check(&[]), Err(BatchError::Empty));
@@ -359,17 +404,25 @@ mod tests {
         let mut v4 = event(1);
         v4.event_id = Uuid::from_u128(0x1234_5678_9abc_4def_8123_4567_89ab_cdef);
         assert_eq!(check(&[v4]), Err(BatchError::NotUuidV7 { index: 0 }));
-        let mut bare = event(1);
+        // One bad event is refused alone; the batch goes on around it.
+        let mut bare = event(2);
         bare.payload = serde_json::json!({"voucher_id": "v"});
-        assert_eq!(check(&[bare]), Err(BatchError::MissingKeys { index: 0 }));
-        let mut fb = event(1);
+        let mut fb = event(3);
         fb.kind = EventKind::Feedback;
         fb.payload = serde_json::json!([1]);
-        assert_eq!(check(&[fb]), Err(BatchError::PayloadNotObject { index: 0 }));
-        let mut big = event(1);
+        let mut big = event(4);
         big.kind = EventKind::ProfileNote;
         big.payload = serde_json::json!({"note": "x".repeat(MAX_PAYLOAD_BYTES)});
-        assert!(matches!(check(&[big]), Err(BatchError::PayloadTooLarge { .. })));
+        let batch = [event(1), bare, fb, big, event(5)];
+        let codes = refused(&batch);
+        assert_eq!(
+            codes,
+            [None, Some("payload_missing_keys"), Some("payload_not_object"), Some("payload_too_large"), None]
+                .map(|c| c.map(str::to_owned))
+        );
+        let checked = CheckedBatch::new(&batch).unwrap();
+        assert!(checked.payload_texts()[3].len() < 100, "a refused payload is stored as a stub");
+        assert!(checked.issuance()[1].is_none() && checked.issuance()[4].is_some());
     }
 
     #[test]

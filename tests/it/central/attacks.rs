@@ -370,3 +370,61 @@ async fn a_console_voids_its_own_stations_vouchers_only<D: Database>(db: D) {
     );
     assert!(db.void_of(&mine.voucher_id).await.unwrap().is_none());
 }
+
+/// Found: a push was a fixed 500 events against a 2 MiB body limit with no
+/// split on 413, and a failed push skipped the pull, so one oversized or
+/// poisoned batch wedged a device's sync for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_never_wedges() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = super::harness::sqlite_db(dir.path()).await;
+    let clock = TestClock::at(now());
+    let mut c = central(db, &clock);
+    // A central with a small body limit: 40 KB, about 35 of these events.
+    std::sync::Arc::get_mut(&mut c).unwrap().max_body_bytes = 40 * 1024;
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    kiosk.sync().await;
+    let note = "好".repeat(300);
+    for i in 0..200 {
+        // One event in the middle a kiosk may not push: refused alone.
+        let kind = if i == 100 { EventKind::ProfileNote } else { EventKind::Feedback };
+        kiosk
+            .store
+            .record_event(kind, &serde_json::json!({"stars": 4, "comment": note, "n": i}), now())
+            .await
+            .unwrap();
+    }
+    let round = kiosk.sync().await;
+    assert_eq!(round.pushed, 200);
+    let status = kiosk.store.sync_status().await.unwrap();
+    assert_eq!((status.backlog, status.refused), (0, 1), "{status:?}");
+    assert!(status.last_refusal.unwrap().starts_with("kiosk_not_agent"));
+
+    // One event larger than the whole body limit fails the push, but the
+    // pull still brings the feed in, and the error is reported.
+    let tiny = {
+        let dir2 = tempfile::tempdir().unwrap();
+        let db = super::harness::sqlite_db(dir2.path()).await;
+        let mut c = central(db, &clock);
+        std::sync::Arc::get_mut(&mut c).unwrap().max_body_bytes = 2 * 1024;
+        (c, dir2)
+    };
+    let served_tiny = serve(tiny.0.clone()).await;
+    let small = Kiosk::enrol(&tiny.0, &served_tiny.url(), "HKG-K02").await;
+    small.sync().await;
+    let before = small.store.feed_cursor().await.unwrap();
+    admin::publish_trust_list(&tiny.0, now()).await.unwrap();
+    small
+        .store
+        .record_event(EventKind::Feedback, &serde_json::json!({"comment": "x".repeat(4000)}), now())
+        .await
+        .unwrap();
+    let client = gatecare_client::sync::CentralClient::for_enrolment(&small.enrolment).unwrap();
+    let r =
+        gatecare_client::sync::sync_once(&small.store, &client, &small.enrolment, small.code, now()).await;
+    assert!(matches!(r, Err(gatecare_client::sync::SyncError::Rejected { status: 413, .. })), "{r:?}");
+    assert!(small.store.feed_cursor().await.unwrap() > before, "the pull went on");
+    assert_eq!(small.store.sync_status().await.unwrap().backlog, 1);
+}
