@@ -281,9 +281,10 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
         (None, r) => r.chars().take(300).collect(),
     };
     let ctx = issue_context(&state, &a, now);
-    // An agent's issue of a voided entitlement is its replacement.
+    // An agent's issue of a voided entitlement is its replacement; online,
+    // central holds the entitlement for this console while it issues.
     let issued = store
-        .issue_or_replace(
+        .issue_claimed(
             &ctx,
             &IssueRequest {
                 passenger_id: req.passenger_id.clone(),
@@ -304,6 +305,7 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
                     "citation": owed.map(|o| o.citation), "source": owed.map(|o| o.source.clone()),
                 }),
             },
+            true,
         )
         .await;
     match issued {

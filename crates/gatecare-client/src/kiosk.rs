@@ -691,11 +691,10 @@ impl Store {
             _ => Money::new(0, currency),
         };
         // Online, central makes sure no other kiosk issues it too.
-        self.claim_before_issue(device, &s.passenger_id, &s.flight_id, entitlement, ordinal, now).await?;
         let actor = AuthenticatedAgent::kiosk(device, station);
         let ctx = IssueContext { device, actor: &actor, policy, limits: OfflineLimits::default(), now };
         let issued = self
-            .issue(
+            .issue_claimed(
                 &ctx,
                 &IssueRequest {
                     passenger_id: s.passenger_id.clone(),
@@ -710,6 +709,7 @@ impl Store {
                     hotel_block_id: if entitlement == EntitlementKind::Hotel { hotel_block_id } else { None },
                     details: serde_json::json!({"citation": item.citation, "source": item.source}),
                 },
+                false,
             )
             .await?;
         self.prepare_print(issued, device, fonts, printer_name, spool, now).await

@@ -174,6 +174,11 @@ impl CentralClient {
         self.send(self.request(reqwest::Method::POST, "/v1/claims").json(req)).await
     }
 
+    /// Gives a claim back (the issue after it failed).
+    pub async fn release_claim(&self, req: &ClaimRequest) -> Result<serde_json::Value, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/claims/release").json(req)).await
+    }
+
     /// Central's service-recovery summary of every station for local days
     /// `from..=to`, passed through as central wrote it (for display).
     pub async fn recovery_summary(
@@ -620,7 +625,8 @@ impl Store {
         let key = self.entitlement_key(passenger_id, flight_id, kind, ordinal).await?;
         let row = sqlx::query(
             "SELECT \
-               (SELECT COUNT(*) FROM ledger_events WHERE entitlement_key = ? AND event = 'issued') AS here, \
+               (SELECT COUNT(*) FROM ledger_events WHERE entitlement_key = ? AND event = 'issued') \
+                 + (SELECT COUNT(*) FROM station_vouchers WHERE entitlement_key = ?1 AND void_reason IS NOT NULL) AS here, \
                (SELECT COUNT(*) FROM leases WHERE device = ? AND expires_at > ? AND \
                   ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?))) AS leased",
         )
@@ -644,14 +650,62 @@ impl Store {
         };
         match tokio::time::timeout(CLAIM_TIMEOUT, client.claim(&req)).await {
             Ok(Ok(ClaimResponse::Granted)) => Ok(ClaimCheck::Granted),
-            Ok(Ok(ClaimResponse::Refused { holder_device, reason })) if reason == "leased" => {
-                Err(crate::LedgerError::LeasedElsewhere(holder_device.to_string()))
+            // Central says no more than "elsewhere": which device is not ours to know.
+            Ok(Ok(ClaimResponse::Refused { reason })) if reason == "leased" => {
+                Err(crate::LedgerError::LeasedElsewhere("another device".into()))
             }
-            Ok(Ok(ClaimResponse::Refused { holder_device, .. })) => {
-                Err(crate::LedgerError::IssuedElsewhere(holder_device.to_string()))
+            Ok(Ok(ClaimResponse::Refused { .. })) => {
+                Err(crate::LedgerError::IssuedElsewhere("another device".into()))
             }
             Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
         }
+    }
+
+    /// Issues (or, for an agent, replaces) after claiming the entitlement at
+    /// central when online, and gives the claim back if the issue fails.
+    /// Kiosks and consoles both go through here; bulk issuance relies on
+    /// central settling double issuance instead of a claim per passenger.
+    pub async fn issue_claimed(
+        &self,
+        ctx: &crate::IssueContext<'_>,
+        req: &crate::IssueRequest,
+        replacement: bool,
+    ) -> Result<crate::Issued, crate::LedgerError> {
+        let claim = self
+            .claim_before_issue(ctx.device, &req.passenger_id, &req.flight_id, req.kind, req.ordinal, ctx.now)
+            .await?;
+        let issued =
+            if replacement { self.issue_or_replace(ctx, req).await } else { self.issue(ctx, req).await };
+        if issued.is_err() && claim == ClaimCheck::Granted {
+            self.release_claim(&req.passenger_id, &req.flight_id, req.kind, req.ordinal).await?;
+        }
+        issued
+    }
+
+    /// Releases this device's claim on an entitlement whose issue failed
+    /// (no room left, a printer-less refusal…), so another device, or a
+    /// console, can issue it at once. Best effort: a claim not released
+    /// lapses when its hold ends.
+    pub async fn release_claim(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+        kind: gatecare_ledger::EntitlementKind,
+        ordinal: u32,
+    ) -> Result<(), StoreError> {
+        let Some(enrolment) = self.enrolment().await? else { return Ok(()) };
+        let key = match self.entitlement_key(passenger_id, flight_id, kind, ordinal).await {
+            Ok(k) => k,
+            Err(_) => return Ok(()),
+        };
+        let Ok(client) = CentralClient::for_enrolment(&enrolment) else { return Ok(()) };
+        let req = ClaimRequest {
+            entitlement_key: key,
+            voucher_id: format!("claim:{}", enrolment.device_id),
+            flight_id: flight_id.to_owned(),
+        };
+        let _ = tokio::time::timeout(CLAIM_TIMEOUT, client.release_claim(&req)).await;
+        Ok(())
     }
 }
 

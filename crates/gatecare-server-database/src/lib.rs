@@ -234,12 +234,22 @@ pub trait Database: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Res<PullResponse>> + Send;
 
+    /// Claims an entitlement for this device until `hold_until`. A lapsed
+    /// claim of another device is taken over; a live one, an issuance or a
+    /// lease elsewhere is refused without saying whose.
     fn claim(
         &self,
         device: &DeviceRecord,
         req: &ClaimRequest,
         now: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
     ) -> impl Future<Output = Res<ClaimResponse>> + Send;
+    /// Releases this device's claim (its issue failed); false when it held none.
+    fn release_claim(
+        &self,
+        device: &DeviceRecord,
+        req: &ClaimRequest,
+    ) -> impl Future<Output = Res<bool>> + Send;
     fn grant_lease(&self, lease: &LeaseRecord) -> impl Future<Output = Res<i64>> + Send;
     /// Adds or updates an agent and publishes it to the station's feed.
     fn upsert_agent(&self, agent: &AgentRecord, now: DateTime<Utc>) -> impl Future<Output = Res<i64>> + Send;
@@ -349,11 +359,15 @@ pub enum IssueDecision {
     /// A replacement of the entitlement's voided voucher: the new voucher
     /// becomes the entitlement's, issued by this device.
     Replace,
+    /// Another device's claim lapsed (or was made before claims held for a
+    /// time): a real issuance takes the entitlement.
+    TakeOver,
     /// Someone else issued (or voided) it first.
     Conflict { winner_voucher_id: String, winner_device: Uuid },
 }
 
-/// `replaces`: the voided voucher a replacement names. A replacement is
+/// `existing.2` is the row's state, with a claim past its hold read as
+/// `lapsed`. `replaces`: the voided voucher a replacement names. A replacement is
 /// accepted only for the entitlement's current voucher, and only once it is
 /// voided; anything else is a double issuance.
 pub fn decide_issue(
@@ -365,7 +379,8 @@ pub fn decide_issue(
     match existing {
         None => IssueDecision::Insert,
         Some((v, _, _)) if v == voucher_id => IssueDecision::Confirm,
-        Some((_, d, "claimed")) if d == device => IssueDecision::Confirm,
+        Some((_, d, "claimed" | "lapsed")) if d == device => IssueDecision::Confirm,
+        Some((_, _, "lapsed")) => IssueDecision::TakeOver,
         Some((v, _, "voided")) if replaces == Some(v) => IssueDecision::Replace,
         Some((v, d, _)) => IssueDecision::Conflict { winner_voucher_id: v.to_owned(), winner_device: d },
     }

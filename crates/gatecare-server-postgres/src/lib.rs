@@ -406,9 +406,14 @@ async fn apply_issue(
     // Twice at most: a concurrent insert between our look-up and insert
     // makes the second look-up find it.
     for _ in 0..2 {
+        // A claim past its hold reads as lapsed: any real issuance takes it.
         let existing = sqlx::query!(
-            "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = $1 FOR UPDATE",
-            f.entitlement_key
+            r#"SELECT voucher_id, device_id,
+                      CASE WHEN state = 'claimed' AND (claimed_until IS NULL OR claimed_until <= $2) THEN 'lapsed'
+                           ELSE state END AS "state!"
+               FROM entitlements WHERE entitlement_key = $1 FOR UPDATE"#,
+            f.entitlement_key,
+            now
         )
         .fetch_optional(&mut **tx)
         .await
@@ -439,9 +444,24 @@ async fn apply_issue(
                     return Ok(Outcome::Applied);
                 }
             }
+            IssueDecision::TakeOver => {
+                sqlx::query!(
+                    "UPDATE entitlements SET voucher_id = $1, device_id = $2, value_minor = $3, currency = $4, \
+                     state = 'issued', claimed_until = NULL WHERE entitlement_key = $5 AND state = 'claimed'",
+                    f.voucher_id,
+                    device.id,
+                    f.value_minor,
+                    f.currency,
+                    f.entitlement_key
+                )
+                .execute(&mut **tx)
+                .await
+                .map_err(err)?;
+                return Ok(Outcome::Applied);
+            }
             IssueDecision::Confirm => {
                 sqlx::query!(
-                    "UPDATE entitlements SET voucher_id = $1, value_minor = $2, currency = $3, \
+                    "UPDATE entitlements SET voucher_id = $1, value_minor = $2, currency = $3, claimed_until = NULL, \
                      state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = $4",
                     f.voucher_id,
                     f.value_minor,
@@ -970,67 +990,77 @@ impl Database for PgDatabase {
         device: &DeviceRecord,
         req: &ClaimRequest,
         now: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
     ) -> Res<ClaimResponse> {
         let mut tx = self.tx().await?;
-        let leased_to = sqlx::query_scalar!(
+        let leased_to: Option<Uuid> = sqlx::query_scalar(
             "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = $1) OR (scope = 'entitlement' AND key = $2)) \
              AND expires_at > $3 AND device_id <> $4 LIMIT 1",
-            req.flight_id,
-            req.entitlement_key,
-            now,
-            device.id
         )
+        .bind(&req.flight_id)
+        .bind(&req.entitlement_key)
+        .bind(now)
+        .bind(device.id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;
-        if let Some(holder_device) = leased_to {
-            return Ok(ClaimResponse::Refused { holder_device, reason: "leased".into() });
+        if leased_to.is_some() {
+            return Ok(ClaimResponse::Refused { reason: "leased".into() });
         }
-        for _ in 0..2 {
-            let existing = sqlx::query!(
-                "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = $1 FOR UPDATE",
-                req.entitlement_key
+        // One statement: a new claim, this device's claim again (its hold
+        // renewed), or another device's lapsed claim taken over. Anything
+        // else (issued, voided, a live claim elsewhere) is left alone.
+        let n = sqlx::query(
+            "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state, \
+             claimed_until) VALUES ($1, $2, $3, $4, 0, '', 'claimed', $5) \
+             ON CONFLICT (entitlement_key) DO UPDATE SET voucher_id = excluded.voucher_id, device_id = excluded.device_id, \
+               claimed_until = excluded.claimed_until \
+             WHERE entitlements.state = 'claimed' \
+               AND (entitlements.device_id = $3 OR entitlements.claimed_until IS NULL OR entitlements.claimed_until <= $6)",
+        )
+        .bind(&req.entitlement_key)
+        .bind(&req.voucher_id)
+        .bind(device.id)
+        .bind(&req.flight_id)
+        .bind(hold_until)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        let answer = if n == 1 {
+            ClaimResponse::Granted
+        } else {
+            // Issued here already (a retry after the issue): granted again.
+            let mine: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = $1 AND device_id = $2 AND state = 'issued')",
             )
-            .fetch_optional(&mut *tx)
+            .bind(&req.entitlement_key)
+            .bind(device.id)
+            .fetch_one(&mut *tx)
             .await
             .map_err(err)?;
-            let answer = match existing {
-                None => {
-                    let n = sqlx::query!(
-                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
-                         currency, state) VALUES ($1, $2, $3, $4, 0, '', 'claimed') ON CONFLICT (entitlement_key) DO NOTHING",
-                        req.entitlement_key,
-                        req.voucher_id,
-                        device.id,
-                        req.flight_id
-                    )
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?
-                    .rows_affected();
-                    if n == 0 {
-                        continue;
-                    }
-                    ClaimResponse::Granted
-                }
-                Some(r) if r.voucher_id == req.voucher_id => ClaimResponse::Granted,
-                Some(r) if r.device_id == device.id && r.state == "claimed" => {
-                    sqlx::query!(
-                        "UPDATE entitlements SET voucher_id = $1 WHERE entitlement_key = $2",
-                        req.voucher_id,
-                        req.entitlement_key
-                    )
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?;
-                    ClaimResponse::Granted
-                }
-                Some(r) => ClaimResponse::Refused { holder_device: r.device_id, reason: r.state },
-            };
-            tx.commit().await.map_err(err)?;
-            return Ok(answer);
-        }
-        Err(DbError::Backend(format!("entitlement {} kept changing under the claim", req.entitlement_key)))
+            if mine {
+                ClaimResponse::Granted
+            } else {
+                ClaimResponse::Refused { reason: "held_elsewhere".into() }
+            }
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(answer)
+    }
+
+    async fn release_claim(&self, device: &DeviceRecord, req: &ClaimRequest) -> Res<bool> {
+        let n = sqlx::query(
+            "DELETE FROM entitlements WHERE entitlement_key = $1 AND device_id = $2 AND state = 'claimed'",
+        )
+        .bind(&req.entitlement_key)
+        .bind(device.id)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        Ok(n == 1)
     }
 
     async fn grant_lease(&self, l: &LeaseRecord) -> Res<i64> {

@@ -292,8 +292,13 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
     let dev = device.id.to_string();
     match e.kind {
         EventKind::Issued => {
+            // A claim past its hold reads as lapsed: any real issuance takes it.
             let existing = sqlx::query!(
-                "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = ?",
+                r#"SELECT voucher_id, device_id,
+                          CASE WHEN state = 'claimed' AND COALESCE(claimed_until, '') <= ? THEN 'lapsed' ELSE state END
+                            AS "state!: String"
+                   FROM entitlements WHERE entitlement_key = ?"#,
+                now,
                 f.entitlement_key
             )
             .fetch_optional(&mut **tx)
@@ -320,9 +325,24 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                     .map_err(err)?;
                     Ok(Outcome::Applied)
                 }
+                IssueDecision::TakeOver => {
+                    sqlx::query!(
+                        "UPDATE entitlements SET voucher_id = ?, device_id = ?, value_minor = ?, currency = ?, \
+                         state = 'issued', claimed_until = NULL WHERE entitlement_key = ? AND state = 'claimed'",
+                        f.voucher_id,
+                        dev,
+                        f.value_minor,
+                        f.currency,
+                        f.entitlement_key
+                    )
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(err)?;
+                    Ok(Outcome::Applied)
+                }
                 IssueDecision::Confirm => {
                     sqlx::query!(
-                        "UPDATE entitlements SET voucher_id = ?, value_minor = ?, currency = ?, \
+                        "UPDATE entitlements SET voucher_id = ?, value_minor = ?, currency = ?, claimed_until = NULL, \
                          state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = ?",
                         f.voucher_id,
                         f.value_minor,
@@ -867,9 +887,10 @@ impl Database for SqliteDatabase {
         device: &DeviceRecord,
         req: &ClaimRequest,
         now: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
     ) -> Res<ClaimResponse> {
         let mut tx = self.write_tx().await?;
-        let (dev, now_s) = (device.id.to_string(), ts(now));
+        let (dev, now_s, until) = (device.id.to_string(), ts(now), ts(hold_until));
         let leased_to = sqlx::query_scalar!(
             "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?)) \
              AND expires_at > ? AND device_id <> ? LIMIT 1",
@@ -881,50 +902,64 @@ impl Database for SqliteDatabase {
         .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;
-        if let Some(holder) = leased_to {
-            return Ok(ClaimResponse::Refused {
-                holder_device: parse_uuid(&holder)?,
-                reason: "leased".into(),
-            });
+        if leased_to.is_some() {
+            return Ok(ClaimResponse::Refused { reason: "leased".into() });
         }
-        let existing = sqlx::query!(
-            "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = ?",
-            req.entitlement_key
+        // One statement: a new claim, this device's claim again (its hold
+        // renewed), or another device's lapsed claim taken over. Anything
+        // else (issued, voided, a live claim elsewhere) is left alone.
+        let n = sqlx::query(
+            "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state, \
+             claimed_until) VALUES (?1, ?2, ?3, ?4, 0, '', 'claimed', ?5) \
+             ON CONFLICT (entitlement_key) DO UPDATE SET voucher_id = excluded.voucher_id, device_id = excluded.device_id, \
+               claimed_until = excluded.claimed_until \
+             WHERE entitlements.state = 'claimed' AND (entitlements.device_id = ?3 OR COALESCE(entitlements.claimed_until, '') <= ?6)",
         )
-        .fetch_optional(&mut *tx)
+        .bind(&req.entitlement_key)
+        .bind(&req.voucher_id)
+        .bind(&dev)
+        .bind(&req.flight_id)
+        .bind(&until)
+        .bind(&now_s)
+        .execute(&mut *tx)
         .await
-        .map_err(err)?;
-        let answer = match existing {
-            None => {
-                sqlx::query!(
-                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
-                     currency, state) VALUES (?, ?, ?, ?, 0, '', 'claimed')",
-                    req.entitlement_key,
-                    req.voucher_id,
-                    dev,
-                    req.flight_id
-                )
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
+        .map_err(err)?
+        .rows_affected();
+        let answer = if n == 1 {
+            ClaimResponse::Granted
+        } else {
+            // Issued here already (a retry after the issue): granted again.
+            let mine: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = ? AND device_id = ? AND state = 'issued')",
+            )
+            .bind(&req.entitlement_key)
+            .bind(&dev)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+            if mine {
                 ClaimResponse::Granted
+            } else {
+                ClaimResponse::Refused { reason: "held_elsewhere".into() }
             }
-            Some(r) if r.voucher_id == req.voucher_id => ClaimResponse::Granted,
-            Some(r) if r.device_id == dev && r.state == "claimed" => {
-                sqlx::query!(
-                    "UPDATE entitlements SET voucher_id = ? WHERE entitlement_key = ?",
-                    req.voucher_id,
-                    req.entitlement_key
-                )
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                ClaimResponse::Granted
-            }
-            Some(r) => ClaimResponse::Refused { holder_device: parse_uuid(&r.device_id)?, reason: r.state },
         };
         tx.commit().await.map_err(err)?;
         Ok(answer)
+    }
+
+    async fn release_claim(&self, device: &DeviceRecord, req: &ClaimRequest) -> Res<bool> {
+        let mut tx = self.write_tx().await?;
+        let n = sqlx::query(
+            "DELETE FROM entitlements WHERE entitlement_key = ? AND device_id = ? AND state = 'claimed'",
+        )
+        .bind(&req.entitlement_key)
+        .bind(device.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        tx.commit().await.map_err(err)?;
+        Ok(n == 1)
     }
 
     async fn grant_lease(&self, l: &LeaseRecord) -> Res<i64> {

@@ -7,6 +7,7 @@
 //! root_key_file = "/var/lib/gatecare/root.key"          # made once by `admin root-key init`
 //! root_kid = "GATECARE-ROOT"
 //! max_body_bytes = 2097152
+//! claim_minutes = 10                                    # how long a device's claim holds
 //! log = "text"                                          # or "json"
 //! policy_file = "/etc/gatecare/policy.toml"             # the airline policy (recovery deadlines, alert threshold)
 //! tls_cert_file = "/etc/gatecare/central.crt"            # PEM chain; with tls_key_file: serve HTTPS
@@ -25,6 +26,8 @@ pub struct Config {
     pub root_key_file: PathBuf,
     pub root_kid: String,
     pub max_body_bytes: usize,
+    /// How long a claim holds before any device's real issuance takes it.
+    pub claim_minutes: u32,
     pub log: String,
     /// The airline policy file the stations use; its `[recovery]` section
     /// sets central's deadlines and early-warning threshold. None: the default.
@@ -42,6 +45,7 @@ impl Default for Config {
             root_key_file: "gatecare-root.key".into(),
             root_kid: "GATECARE-ROOT".into(),
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
+            claim_minutes: 10,
             log: "text".into(),
             policy_file: None,
             tls_cert_file: None,
@@ -90,6 +94,11 @@ impl Config {
             c.max_body_bytes = v
                 .parse()
                 .map_err(|_| ConfigError::Env("GATECARE_CENTRAL_MAX_BODY", v.clone(), "a number of bytes"))?;
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_CLAIM_MINUTES") {
+            c.claim_minutes = v.parse().ok().filter(|m| (1..=24 * 60).contains(m)).ok_or_else(|| {
+                ConfigError::Env("GATECARE_CENTRAL_CLAIM_MINUTES", v.clone(), "minutes, 1 to 1440")
+            })?;
         }
         if let Some(v) = env("GATECARE_CENTRAL_LOG") {
             c.log = v;

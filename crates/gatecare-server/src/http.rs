@@ -141,6 +141,7 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/v1/sync/push", post(push::<D>))
         .route("/v1/sync/pull", get(pull::<D>))
         .route("/v1/claims", post(claim::<D>))
+        .route("/v1/claims/release", post(release_claim::<D>))
         .route("/v1/trust-list", get(trust_list::<D>))
         .route("/v1/void-list", get(void_list::<D>))
         .route("/v1/conflicts", get(conflicts::<D>))
@@ -301,7 +302,20 @@ async fn claim<D: Database>(
             "entitlement_key, voucher_id and flight_id are required",
         ));
     }
-    Ok(Json(c.db.claim(&device, &req, c.now()).await?).into_response())
+    let now = c.now();
+    Ok(Json(c.db.claim(&device, &req, now, now + c.claim_hold).await?).into_response())
+}
+
+/// A device's issue failed after its claim: the entitlement is free again
+/// at once, rather than when the claim's hold ends.
+async fn release_claim<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    Body(req): Body<ClaimRequest>,
+) -> Result<Response, ApiError> {
+    require_station_device(&device)?;
+    let released = c.db.release_claim(&device, &req).await?;
+    Ok(Json(serde_json::json!({"released": released})).into_response())
 }
 
 async fn trust_list<D: Database>(

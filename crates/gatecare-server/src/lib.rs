@@ -34,6 +34,8 @@ pub struct Central<D: Database> {
     pub root: SigningKey,
     pub root_kid: String,
     pub max_body_bytes: usize,
+    /// How long a device's claim holds (default 10 minutes).
+    pub claim_hold: chrono::Duration,
     pub clock: Clock,
     pub metrics: metrics::Metrics,
     /// The airline's recovery policy (deadlines and the early-warning threshold).
@@ -47,6 +49,7 @@ impl<D: Database> Central<D> {
             root,
             root_kid: root_kid.to_owned(),
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
+            claim_hold: chrono::Duration::minutes(10),
             clock,
             metrics: metrics::Metrics::default(),
             recovery: gatecare_care::Policy::default_policy().recovery,

@@ -276,8 +276,12 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
             let root = root_key(&config.root_key_file)?;
             let mut central = Central::new(db, root, &config.root_kid, system_clock());
+            if !(1..=24 * 60).contains(&config.claim_minutes) {
+                bail!("claim_minutes: 1 to 1440, not {}", config.claim_minutes);
+            }
             if let Some(c) = Arc::get_mut(&mut central) {
                 c.max_body_bytes = config.max_body_bytes;
+                c.claim_hold = Duration::minutes(i64::from(config.claim_minutes));
                 c.recovery = recovery_policy(&config)?;
             }
             let recertified = admin::recertify_devices(&central, now).await?;

@@ -214,10 +214,12 @@ pub struct ClaimRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum ClaimResponse {
-    /// This device may issue it (again: claims are idempotent).
+    /// This device may issue it (again: claims are idempotent), until the
+    /// claim's hold ends; it releases the claim if its issue fails.
     Granted,
-    /// Already issued or claimed elsewhere, or leased to another device.
-    Refused { holder_device: Uuid, reason: String },
+    /// `held_elsewhere` (issued, voided or claimed by another device) or
+    /// `leased` (to another device): nothing more about other devices.
+    Refused { reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

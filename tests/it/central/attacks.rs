@@ -1,6 +1,7 @@
 //! Hostile ground (issue #23): each attack done the way an attacker would,
 //! with HTTP requests and a real device token, against a built central.
 
+use gatecare_client::IssueRequest;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::{Event, EventKind, Outcome, PushRequest, PushResponse, RedeemRequest, RedeemResponse};
@@ -427,4 +428,119 @@ async fn sync_never_wedges() {
     assert!(matches!(r, Err(gatecare_client::sync::SyncError::Rejected { status: 413, .. })), "{r:?}");
     assert!(small.store.feed_cursor().await.unwrap() > before, "the pull went on");
     assert_eq!(small.store.sync_status().await.unwrap().backlog, 1);
+}
+
+on_both_backends!(a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing);
+
+/// Found: a claim never expired and was not released when the kiosk's issue
+/// failed, so a console's real, printed voucher for the same entitlement
+/// was later voided as the conflict's loser; and a claim's answer told any
+/// kiosk which device held a ticket's entitlement.
+async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: Database>(db: D) {
+    use gatecare_sync::{ClaimRequest, ClaimResponse};
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let k = gatecare_client::sync::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
+    let g = gatecare_client::sync::CentralClient::for_enrolment(&console.enrolment).unwrap();
+    let meal = kiosk.meal(3);
+    let key = kiosk
+        .store
+        .entitlement_key(&meal.passenger_id, &meal.flight_id, meal.kind, meal.ordinal)
+        .await
+        .unwrap();
+    let claim = |voucher: &str| ClaimRequest {
+        entitlement_key: key.clone(),
+        voucher_id: voucher.into(),
+        flight_id: meal.flight_id.clone(),
+    };
+    // The kiosk claims and then its issue fails (it never pushes).
+    assert_eq!(k.claim(&claim("claim:k")).await.unwrap(), ClaimResponse::Granted);
+    // While the claim holds, the console hears only "held elsewhere".
+    assert_eq!(
+        g.claim(&claim("claim:g")).await.unwrap(),
+        ClaimResponse::Refused { reason: "held_elsewhere".into() }
+    );
+    // After the hold (10 minutes), the console's claim takes it.
+    clock.set(now() + chrono::Duration::minutes(11));
+    assert_eq!(g.claim(&claim("claim:g")).await.unwrap(), ClaimResponse::Granted);
+    // A lapsed claim never beats a real issuance: the kiosk claims another
+    // entitlement and never issues; half an hour later the console issues
+    // it (offline, without a claim) and pushes: its voucher stands.
+    let lapsing = kiosk.meal(5);
+    let key5 = kiosk
+        .store
+        .entitlement_key(&lapsing.passenger_id, &lapsing.flight_id, lapsing.kind, lapsing.ordinal)
+        .await
+        .unwrap();
+    clock.set(now());
+    let claim5 = ClaimRequest {
+        entitlement_key: key5,
+        voucher_id: "claim:k".into(),
+        flight_id: lapsing.flight_id.clone(),
+    };
+    assert_eq!(k.claim(&claim5).await.unwrap(), ClaimResponse::Granted);
+    clock.set(now() + chrono::Duration::minutes(30));
+    let agent = console
+        .store
+        .verify_pin("A1001", "246810", now(), gatecare_client::LockoutPolicy::default())
+        .await
+        .unwrap()
+        .unwrap();
+    let policy = gatecare_care::Policy::default_policy();
+    let ctx = gatecare_client::IssueContext {
+        device: console.code,
+        actor: &agent,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now: now(),
+    };
+    let issued = console.store.issue(&ctx, &console.meal(5)).await.unwrap();
+    console.sync().await;
+    let acks: Vec<String> = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq")
+        .fetch_all(console.store.pool())
+        .await
+        .unwrap();
+    assert!(acks.iter().all(|o| o.contains("applied")), "{acks:?}");
+    assert!(db.void_of(&issued.voucher_id).await.unwrap().is_none(), "the real voucher stands");
+
+    // A claim given back frees the entitlement at once.
+    let other = kiosk.meal(4);
+    let key4 = kiosk
+        .store
+        .entitlement_key(&other.passenger_id, &other.flight_id, other.kind, other.ordinal)
+        .await
+        .unwrap();
+    let claim4 = |v: &str| ClaimRequest {
+        entitlement_key: key4.clone(),
+        voucher_id: v.into(),
+        flight_id: other.flight_id.clone(),
+    };
+    assert_eq!(k.claim(&claim4("claim:k")).await.unwrap(), ClaimResponse::Granted);
+    assert_eq!(k.release_claim(&claim4("claim:k")).await.unwrap()["released"], true);
+    assert_eq!(g.claim(&claim4("claim:g")).await.unwrap(), ClaimResponse::Granted);
+    // Releasing another device's claim does nothing.
+    assert_eq!(k.release_claim(&claim4("claim:k")).await.unwrap()["released"], false);
+    assert_eq!(
+        k.claim(&claim4("claim:k")).await.unwrap(),
+        ClaimResponse::Refused { reason: "held_elsewhere".into() }
+    );
+
+    // Through the kiosk's own path: a hotel that cannot be issued (no block
+    // chosen) gives its claim back at once, and the console may issue it.
+    let kiosk_agent = gatecare_client::AuthenticatedAgent::kiosk(kiosk.code, "HKG");
+    let kctx = gatecare_client::IssueContext { device: kiosk.code, actor: &kiosk_agent, ..ctx.clone() };
+    let hotel = IssueRequest { kind: gatecare_ledger::EntitlementKind::Hotel, ..kiosk.meal(6) };
+    assert!(kiosk.store.issue_claimed(&kctx, &hotel, false).await.is_err());
+    let key6 =
+        kiosk.store.entitlement_key(&hotel.passenger_id, &hotel.flight_id, hotel.kind, 1).await.unwrap();
+    let claim6 = ClaimRequest {
+        entitlement_key: key6,
+        voucher_id: "claim:g".into(),
+        flight_id: hotel.flight_id.clone(),
+    };
+    assert_eq!(g.claim(&claim6).await.unwrap(), ClaimResponse::Granted);
 }
