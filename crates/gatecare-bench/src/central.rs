@@ -51,9 +51,9 @@ async fn serve<D: Database>(c: Arc<Central<D>>) -> anyhow::Result<(String, tokio
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let app = gatecare_server::router(c);
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    // Served as `gatecare-central serve` does: timeouts and the connection cap.
+    let limits = gatecare_server::serve::Limits::default();
+    let task = tokio::spawn(gatecare_server::serve::serve(listener, app, limits, std::future::pending()));
     Ok((url, task))
 }
 

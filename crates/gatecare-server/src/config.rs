@@ -8,6 +8,9 @@
 //! root_kid = "GATECARE-ROOT"
 //! max_body_bytes = 2097152
 //! claim_minutes = 10                                    # how long a device's claim holds
+//! header_read_timeout_secs = 10                         # a request's head must arrive within this
+//! request_timeout_secs = 30                             # a request is answered within this (408 after)
+//! max_connections = 10000                               # open at once; the rest wait to be accepted
 //! log = "text"                                          # or "json"
 //! policy_file = "/etc/gatecare/policy.toml"             # the airline policy (recovery deadlines, alert threshold)
 //! tls_cert_file = "/etc/gatecare/central.crt"            # PEM chain; with tls_key_file: serve HTTPS
@@ -28,6 +31,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long a claim holds before any device's real issuance takes it.
     pub claim_minutes: u32,
+    pub header_read_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    pub max_connections: usize,
     pub log: String,
     /// The airline policy file the stations use; its `[recovery]` section
     /// sets central's deadlines and early-warning threshold. None: the default.
@@ -46,6 +52,9 @@ impl Default for Config {
             root_kid: "GATECARE-ROOT".into(),
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
             claim_minutes: 10,
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 30,
+            max_connections: 10_000,
             log: "text".into(),
             policy_file: None,
             tls_cert_file: None,

@@ -184,8 +184,19 @@ async fn metrics<D: Database>(State(c): State<Arc<Central<D>>>) -> impl IntoResp
 
 async fn enrol<D: Database>(
     State(c): State<Arc<Central<D>>>,
+    peer: Option<axum::Extension<crate::serve::Peer>>,
     Body(req): Body<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
+    // Guessing codes costs a look-up each: failures are limited per
+    // address, and past the limit there is no look-up at all.
+    let ip = peer.map(|axum::Extension(crate::serve::Peer(addr))| addr.ip());
+    if ip.is_some_and(|ip| c.enrol_limit.blocked(ip, std::time::Instant::now())) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many failed enrolment attempts from this address; wait a minute",
+        ));
+    }
     let now = c.now();
     if req.name.trim().is_empty() || req.name.chars().count() > 80 {
         return Err(ApiError::new(
@@ -195,9 +206,16 @@ async fn enrol<D: Database>(
         ));
     }
     let code_hash = secret_hash(&admin::normalise_code(&req.code));
-    let code = c.db.enrolment_code(&code_hash, now).await?.ok_or_else(|| {
-        ApiError::new(StatusCode::FORBIDDEN, "enrolment_code_invalid", "unknown, used or expired code")
-    })?;
+    let Some(code) = c.db.enrolment_code(&code_hash, now).await? else {
+        if let Some(ip) = ip {
+            c.enrol_limit.failed(ip, std::time::Instant::now());
+        }
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "enrolment_code_invalid",
+            "unknown, used or expired code",
+        ));
+    };
     let signing = match (code.role, req.signing_kid.as_deref(), req.signing_public_key.as_deref()) {
         (DeviceRole::Kiosk | DeviceRole::Console, Some(kid), Some(key)) => {
             if kid.is_empty() || kid.len() > 64 || !kid.chars().all(|ch| ch.is_ascii_graphic()) {

@@ -8,8 +8,10 @@
 pub mod admin;
 pub mod config;
 mod http;
+pub mod limit;
 pub mod metrics;
 pub mod recovery;
+pub mod serve;
 pub mod tls;
 
 use std::sync::Arc;
@@ -36,6 +38,8 @@ pub struct Central<D: Database> {
     pub max_body_bytes: usize,
     /// How long a device's claim holds (default 10 minutes).
     pub claim_hold: chrono::Duration,
+    /// Failed enrolment attempts per remote address (10 a minute by default).
+    pub enrol_limit: limit::PerAddress,
     pub clock: Clock,
     pub metrics: metrics::Metrics,
     /// The airline's recovery policy (deadlines and the early-warning threshold).
@@ -50,6 +54,7 @@ impl<D: Database> Central<D> {
             root_kid: root_kid.to_owned(),
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
             claim_hold: chrono::Duration::minutes(10),
+            enrol_limit: limit::PerAddress::new(10, std::time::Duration::from_secs(60)),
             clock,
             metrics: metrics::Metrics::default(),
             recovery: gatecare_care::Policy::default_policy().recovery,

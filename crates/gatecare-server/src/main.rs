@@ -279,6 +279,12 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             if !(1..=24 * 60).contains(&config.claim_minutes) {
                 bail!("claim_minutes: 1 to 1440, not {}", config.claim_minutes);
             }
+            if config.header_read_timeout_secs == 0
+                || config.request_timeout_secs == 0
+                || config.max_connections == 0
+            {
+                bail!("header_read_timeout_secs, request_timeout_secs and max_connections must be above 0");
+            }
             if let Some(c) = Arc::get_mut(&mut central) {
                 c.max_body_bytes = config.max_body_bytes;
                 c.claim_hold = Duration::minutes(i64::from(config.claim_minutes));
@@ -296,6 +302,19 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 .with_context(|| format!("listening on {}", config.listen))?;
             let addr = listener.local_addr()?;
             let app = gatecare_server::router(central.clone());
+            let limits = gatecare_server::serve::Limits {
+                header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
+                request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
+                max_connections: config.max_connections,
+            };
+            let files = gatecare_server::serve::raise_file_limit(limits.max_connections);
+            if files < limits.max_connections as u64 + 64 {
+                tracing::warn!(
+                    files,
+                    max_connections = limits.max_connections,
+                    "the open-file limit is below max_connections"
+                );
+            }
             let stop = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
@@ -307,12 +326,12 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                     tracing::info!(%addr, backend = central.db.backend_name(), tls = true, "gatecare-central listening");
                     // Scripts wait for this line.
                     println!("listening on https://{addr}");
-                    axum::serve(tls, app).with_graceful_shutdown(stop).await?;
+                    gatecare_server::serve::serve(tls, app, limits, stop).await;
                 }
                 _ => {
                     tracing::info!(%addr, backend = central.db.backend_name(), tls = false, "gatecare-central listening");
                     println!("listening on http://{addr}");
-                    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+                    gatecare_server::serve::serve(listener, app, limits, stop).await;
                 }
             }
         }

@@ -544,3 +544,92 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
     };
     assert_eq!(g.claim(&claim6).await.unwrap(), ClaimResponse::Granted);
 }
+
+/// Found: no header-read timeout, request timeout or connection limit, so
+/// slow clients could exhaust central's file descriptors; and enrolment
+/// codes could be guessed without any limit. 1,500 clients trickle header
+/// lines while `/healthz` is asked: it answers within 2 s, and each slow
+/// client is closed once its header time is up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off_and_enrolment_guesses_are_limited() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let db = super::harness::sqlite_db(dir.path()).await;
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    gatecare_server::serve::raise_file_limit(4000);
+    let header_time = std::time::Duration::from_secs(3);
+    let limits = gatecare_server::serve::Limits { header_read_timeout: header_time, ..Default::default() };
+    let served = super::harness::serve_with(c.clone(), limits).await;
+    let addr = served.addr;
+
+    let started = std::time::Instant::now();
+    let mut slow = tokio::task::JoinSet::new();
+    for i in 0..1500 {
+        slow.spawn(async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(format!("GET /healthz HTTP/1.1\r\nHost: central\r\nX-Slow-{i}: 1\r\n").as_bytes())
+                .await
+                .unwrap();
+            // One more header line a second, never the blank line: until
+            // central closes the connection.
+            let mut buf = [0u8; 256];
+            for n in 0..20 {
+                tokio::select! {
+                    // Central ends the head: a 408, or the connection closed.
+                    r = s.read(&mut buf) => {
+                        let ended = match r {
+                            Ok(0) | Err(_) => true,
+                            Ok(k) => String::from_utf8_lossy(&buf[..k]).starts_with("HTTP/1.1 408"),
+                        };
+                        return (ended, n);
+                    }
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+                if s.write_all(format!("X-More-{n}: 1\r\n").as_bytes()).await.is_err() {
+                    return (true, n);
+                }
+            }
+            (false, 20)
+        });
+    }
+    // While they trickle, a real request is served promptly.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let asked = std::time::Instant::now();
+    let r = reqwest::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .timeout(std::time::Duration::from_secs(2))
+        .send()
+        .await
+        .expect("healthz within 2 s");
+    assert_eq!(r.status(), 200);
+    assert!(asked.elapsed() < std::time::Duration::from_secs(2));
+    let mut closed = 0;
+    while let Some(r) = slow.join_next().await {
+        let (was_closed, lines) = r.unwrap();
+        assert!(was_closed && lines <= 6, "a slow client kept its connection ({lines} lines)");
+        closed += 1;
+    }
+    assert_eq!(closed, 1500);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+
+    // Guessing enrolment codes: after ten tries a minute, 429.
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let r = http
+            .post(format!("http://{addr}/v1/devices/enrol"))
+            .json(&gatecare_sync::EnrolRequest {
+                code: "GUES-SING-CODE".into(),
+                name: "attacker".into(),
+                signing_kid: None,
+                signing_public_key: None,
+            })
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[403; 10]);
+    assert_eq!(&statuses[10..], &[429, 429]);
+}

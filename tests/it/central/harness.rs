@@ -248,12 +248,15 @@ impl Drop for Served {
     }
 }
 
+/// Central on a loopback port, served as `gatecare-central serve` does.
 pub async fn serve<D: Database>(c: Arc<Central<D>>) -> Served {
+    serve_with(c, gatecare_server::serve::Limits::default()).await
+}
+
+pub async fn serve_with<D: Database>(c: Arc<Central<D>>, limits: gatecare_server::serve::Limits) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = gatecare_server::router(c);
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let task = tokio::spawn(gatecare_server::serve::serve(listener, app, limits, std::future::pending()));
     Served { addr, task }
 }
