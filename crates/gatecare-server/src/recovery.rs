@@ -57,16 +57,21 @@ pub async fn summary<D: Database>(
     now: DateTime<Utc>,
 ) -> Result<RecoverySummary, DbError> {
     let mut opened: Vec<Opened> = Vec::new();
-    let mut updates: HashMap<Uuid, Vec<Update>> = HashMap::new();
+    let mut updates: HashMap<Uuid, Vec<(String, Update)>> = HashMap::new();
     let mut skipped = 0;
     for e in db.case_events().await? {
         match e.kind.as_str() {
+            // A case belongs to the station of the device that opened it,
+            // whatever station its payload names.
             "case_opened" => match serde_json::from_value::<Opened>(e.payload) {
-                Ok(o) if o.check().is_ok() => opened.push(o),
+                Ok(mut o) if o.check().is_ok() => {
+                    o.station = e.station;
+                    opened.push(o)
+                }
                 _ => skipped += 1,
             },
             _ => match serde_json::from_value::<Update>(e.payload) {
-                Ok(u) => updates.entry(u.case_id).or_default().push(u),
+                Ok(u) => updates.entry(u.case_id).or_default().push((e.station, u)),
                 Err(_) => skipped += 1,
             },
         }
@@ -77,7 +82,14 @@ pub async fn summary<D: Database>(
     for o in opened {
         let day = o.at.with_timezone(&gatecare_reference::time_zone(&o.station)).date_naive();
         let in_window = day >= from && day <= to;
-        let case = Case::fold(o.clone(), updates.remove(&o.case_id).unwrap_or_default());
+        // Only devices of the case's own station work it.
+        let own: Vec<Update> = updates
+            .remove(&o.case_id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(station, u)| (station == o.station).then_some(u))
+            .collect();
+        let case = Case::fold(o.clone(), own);
         let c = clock(&case, policy, now);
         let s = stations
             .entry(o.station.clone())

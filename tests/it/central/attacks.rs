@@ -633,3 +633,96 @@ async fn slow_clients_are_cut_off_and_enrolment_guesses_are_limited() {
     assert_eq!(&statuses[..10], &[403; 10]);
     assert_eq!(&statuses[10..], &[429, 429]);
 }
+
+on_both_backends!(case_events_count_for_the_station_that_pushed_them);
+
+/// Found: the recovery summary trusted the station written in a case's
+/// payload, so any device could file (or work) cases in another station's
+/// figures. A PVG console opens a case that says "HKG" and takes an HKG
+/// case: the summary counts the first at PVG and ignores the second.
+async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) {
+    use gatecare_recovery::{Actor, AgentRef, Category, Change, Opened, Severity, Update};
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let hkg = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let pvg_code = admin::issue_enrolment_code(
+        &db,
+        "PVG",
+        gatecare_sync::DeviceRole::Console,
+        chrono::Duration::hours(1),
+        now(),
+    )
+    .await
+    .unwrap();
+    let pvg_store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let pvg = pvg_store.enrol_with_central(&url, &pvg_code, "PVG-G01", now()).await.unwrap();
+    let opened = |station: &str, by: &str| Opened {
+        case_id: uuid::Uuid::now_v7(),
+        station: station.into(),
+        flight_id: "F".into(),
+        flight: "CZ342".into(),
+        flight_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        passenger_id: "P".into(),
+        passenger_name: "LI/NA".into(),
+        pnr: "ABC123".into(),
+        profile_key: "pax:P".into(),
+        category: Category::DelayHandling,
+        severity: Severity::Medium,
+        description: String::new(),
+        opened_by: Actor::Kiosk { device: by.into() },
+        at: now() - chrono::Duration::hours(1),
+        first_answer_due: now() + chrono::Duration::hours(71),
+        earlier_cases: 0,
+    };
+    let hkg_case = opened("HKG", "HKG-K01");
+    hkg.store
+        .record_event(EventKind::CaseOpened, &serde_json::to_value(&hkg_case).unwrap(), now())
+        .await
+        .unwrap();
+    hkg.sync().await;
+    let forged = opened("HKG", "PVG-G01");
+    let take = Update {
+        update_id: uuid::Uuid::now_v7(),
+        case_id: hkg_case.case_id,
+        at: now(),
+        by: AgentRef { code: "B2001".into(), name: "Wang".into(), role: gatecare_care::policy::Role::Agent },
+        change: Change::Take,
+    };
+    // …and resolves it with an apology: were it counted, HKG's case would be closed.
+    let resolve = Update {
+        update_id: uuid::Uuid::now_v7(),
+        change: Change::Resolve {
+            remedies: vec![gatecare_recovery::Remedy::Apology],
+            note: "done".into(),
+            value: gatecare_core::Money::new(0, gatecare_core::Currency::parse("HKD").unwrap()),
+            approver: None,
+        },
+        ..take.clone()
+    };
+    let event = |seq: i64, kind: EventKind, payload: serde_json::Value| Event {
+        seq,
+        event_id: uuid::Uuid::now_v7(),
+        kind,
+        at: now(),
+        payload,
+    };
+    push_raw(
+        &url,
+        &pvg.token,
+        vec![
+            event(1, EventKind::CaseOpened, serde_json::to_value(&forged).unwrap()),
+            event(2, EventKind::CaseUpdated, serde_json::to_value(&take).unwrap()),
+            event(3, EventKind::CaseUpdated, serde_json::to_value(&resolve).unwrap()),
+        ],
+    )
+    .await;
+    let policy = gatecare_care::Policy::default_policy();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let s = gatecare_server::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
+    let by: Vec<(&str, u32, u32)> =
+        s.stations.iter().map(|x| (x.station.as_str(), x.opened, x.open)).collect();
+    assert_eq!(by, [("HKG", 1, 1), ("PVG", 1, 1)]);
+    assert_eq!(s.skipped_events, 0);
+}
