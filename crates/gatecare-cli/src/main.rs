@@ -79,6 +79,10 @@ enum SyncCommand {
         /// certificate, trusted besides the system's roots.
         #[arg(long)]
         ca: Option<PathBuf>,
+        /// Allow plain http:// to another machine (tokens and the feed then
+        /// cross the network unprotected).
+        #[arg(long)]
+        insecure_http: bool,
     },
     /// Push the backlog and pull the feed until both are done.
     Once {
@@ -187,6 +191,9 @@ enum VoucherCommand {
         /// The airline's CA certificate (PEM) for central's HTTPS.
         #[arg(long)]
         ca: Option<PathBuf>,
+        /// Allow plain http:// to another machine (the token then crosses the network unprotected).
+        #[arg(long)]
+        insecure_http: bool,
     },
     /// Write DIR/trust.json, DIR/voucher.pdf (an 80 mm meal voucher for a Chinese passenger) and DIR/voucher.qr.txt.
     Demo {
@@ -239,6 +246,9 @@ enum VoucherCommand {
         /// Retries with the same id get the same answer.
         #[arg(long)]
         redemption_id: Option<uuid::Uuid>,
+        /// Allow plain http:// to another machine (the token then crosses the network unprotected).
+        #[arg(long)]
+        insecure_http: bool,
     },
     /// Render vouchers described in JSON (one object or a list) to a PDF.
     Render {
@@ -476,21 +486,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ledger::grant_lease(&path, &scope, &key, &device, hours, &by, settings.clock.now()).await?;
         }
         Command::Voucher(VoucherCommand::Demo { out }) => voucher::demo(&out, settings.clock.now())?,
-        Command::Voucher(VoucherCommand::EnrolMerchant { central, code, name, ca }) => {
+        Command::Voucher(VoucherCommand::EnrolMerchant { central, code, name, ca, insecure_http }) => {
             if name.trim().is_empty() || name.len() > 64 {
                 return Err(BadInput("--name: 1 to 64 characters".into()).into());
             }
-            sync::enrol_merchant(&central, ca.as_deref(), &code, name.trim()).await?;
+            sync::enrol_merchant(&central, ca.as_deref(), &code, name.trim(), insecure_http).await?;
         }
-        Command::Voucher(VoucherCommand::Redeem { qr, central, token, redemption_id }) => {
+        Command::Voucher(VoucherCommand::Redeem { qr, central, token, redemption_id, insecure_http }) => {
+            sync::check_central(&central, insecure_http)?;
             if !sync::redeem(&qr, &central, &token, redemption_id).await? {
                 return Err(NotValid.into());
             }
         }
-        Command::Sync(SyncCommand::Enrol { db, central, code, device, ca }) => {
+        Command::Sync(SyncCommand::Enrol { db, central, code, device, ca, insecure_http }) => {
             let path = db.unwrap_or(settings.database.clone());
             let device = device.unwrap_or(settings.device.clone());
-            sync::enrol(&path, &central, ca.as_deref(), &code, &device, settings.clock.now()).await?;
+            sync::enrol(&path, &central, ca.as_deref(), &code, &device, settings.clock.now(), insecure_http)
+                .await?;
         }
         Command::Sync(SyncCommand::Once { db }) => {
             let path = db.unwrap_or(settings.database.clone());

@@ -10,11 +10,42 @@ use gatecare_sync::{RedeemRequest, RedeemResponse};
 
 use crate::{BadInput, ledger, print_json};
 
-/// Checks `--central` and reads `--ca` (the airline's CA, PEM), if given.
-fn central_and_ca(central: &str, ca: Option<&Path>) -> anyhow::Result<Option<String>> {
-    if !(central.starts_with("http://") || central.starts_with("https://")) {
+/// Checks `--central`: an https URL, or plain http only to this machine
+/// (an airport network is hostile: a token or a feed over plain http is
+/// anyone's), unless `insecure_http` says the operator accepts that.
+pub fn check_central(central: &str, insecure_http: bool) -> anyhow::Result<()> {
+    let Some(rest) = central.strip_prefix("http://") else {
+        if central.starts_with("https://") {
+            return Ok(());
+        }
         return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match (loopback, insecure_http) {
+        (true, _) => Ok(()),
+        (false, true) => {
+            eprintln!(
+                "gatecare: warning: plain http:// to {host}: tokens and the feed cross the network unprotected"
+            );
+            Ok(())
+        }
+        (false, false) => Err(BadInput(format!(
+            "--central {central:?}: plain http:// reaches only this machine (127.0.0.1, ::1, localhost); use \
+             https:// (with --ca for the airline's CA), or --insecure-http to accept the risk"
+        ))
+        .into()),
     }
+}
+
+/// Checks `--central` and reads `--ca` (the airline's CA, PEM), if given.
+fn central_and_ca(central: &str, ca: Option<&Path>, insecure_http: bool) -> anyhow::Result<Option<String>> {
+    check_central(central, insecure_http)?;
     Ok(match ca {
         Some(p) => {
             Some(std::fs::read_to_string(p).map_err(|e| BadInput(format!("--ca {}: {e}", p.display())))?)
@@ -30,8 +61,9 @@ pub async fn enrol(
     code: &str,
     device: &str,
     now: DateTime<Utc>,
+    insecure_http: bool,
 ) -> anyhow::Result<()> {
-    let ca_pem = central_and_ca(central, ca)?;
+    let ca_pem = central_and_ca(central, ca, insecure_http)?;
     // A new device starts with an empty store: enrolment creates it (and
     // removes it again when central refuses, so a retry starts clean).
     let created = !db.exists();
@@ -56,8 +88,14 @@ pub async fn enrol(
 
 /// Enrols a merchant's till with a one-time merchant code and prints the
 /// token `voucher redeem` takes (keep it secret: it redeems vouchers).
-pub async fn enrol_merchant(central: &str, ca: Option<&Path>, code: &str, name: &str) -> anyhow::Result<()> {
-    let ca_pem = central_and_ca(central, ca)?;
+pub async fn enrol_merchant(
+    central: &str,
+    ca: Option<&Path>,
+    code: &str,
+    name: &str,
+    insecure_http: bool,
+) -> anyhow::Result<()> {
+    let ca_pem = central_and_ca(central, ca, insecure_http)?;
     let client = CentralClient::trusting(central, None, ca_pem.as_deref())?;
     let r = client
         .enrol(&gatecare_sync::EnrolRequest {
