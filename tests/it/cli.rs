@@ -283,17 +283,22 @@ fn plain_http_reaches_only_this_machine_unless_the_operator_says_so() {
     let db = dir.path().join("kiosk.sqlite");
     let db = db.to_str().unwrap();
     for central in ["http://192.0.2.10:8600", "http://central.example:8600/", "http://[2001:db8::1]:8600"] {
-        let out = gatecare(&["sync", "enrol", "--db", db, "--central", central, "--code", "ABCD-EFGH-JKMN"], &[]);
+        let out =
+            gatecare(&["sync", "enrol", "--db", db, "--central", central, "--code", "ABCD-EFGH-JKMN"], &[]);
         assert_eq!(out.status.code(), Some(2), "{central}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("plain http:// reaches only this machine") && err.contains("--insecure-http"), "{err}");
+        assert!(
+            err.contains("plain http:// reaches only this machine") && err.contains("--insecure-http"),
+            "{err}"
+        );
         let out = gatecare(&["voucher", "redeem", "GC1:X", "--central", central, "--token", "t"], &[]);
         assert_eq!(out.status.code(), Some(2), "{central}");
     }
     assert!(!std::path::Path::new(db).exists(), "nothing created for a refused enrolment");
     // Loopback is this machine (nothing listens on port 9: unreachable, exit 1).
     for central in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9"] {
-        let out = gatecare(&["sync", "enrol", "--db", db, "--central", central, "--code", "ABCD-EFGH-JKMN"], &[]);
+        let out =
+            gatecare(&["sync", "enrol", "--db", db, "--central", central, "--code", "ABCD-EFGH-JKMN"], &[]);
         assert_eq!(out.status.code(), Some(1), "{central}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }

@@ -329,6 +329,15 @@ pub fn event_feed_text(device: Uuid, e: &Event, payload_text: &str) -> String {
     out
 }
 
+/// An `issued` event naming a voucher id another device holds: no effect
+/// (it would otherwise rewrite, void or take over that device's voucher).
+pub fn voucher_not_yours() -> gatecare_sync::Outcome {
+    gatecare_sync::Outcome::Refused {
+        code: "voucher_not_yours".into(),
+        reason: "this voucher id is another device's".into(),
+    }
+}
+
 /// A `voided` event for a voucher the pushing device may not void: a
 /// kiosk voids only what it issued, a console what its own station issued.
 /// No effect (a stolen kiosk token must not void the airline's vouchers).
@@ -349,7 +358,9 @@ pub fn refused_void_reason(refusal: &gatecare_sync::Outcome) -> String {
 }
 
 /// What a backend does with an `issued` event, given the entitlement row it
-/// found (voucher, device, state). Pure, so both backends decide alike.
+/// found (voucher, device, state). Pure, so both backends decide alike. The
+/// backend has checked before that the voucher id is not another device's
+/// under another entitlement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssueDecision {
     /// No row: insert one as issued.
@@ -359,9 +370,11 @@ pub enum IssueDecision {
     /// A replacement of the entitlement's voided voucher: the new voucher
     /// becomes the entitlement's, issued by this device.
     Replace,
-    /// Another device's claim lapsed (or was made before claims held for a
-    /// time): a real issuance takes the entitlement.
+    /// Another device's claim: a real issuance takes the entitlement (a
+    /// claim only keeps other claims off; it never voids a printed voucher).
     TakeOver,
+    /// The event names another device's voucher: refused, no effect.
+    NotYours,
     /// Someone else issued (or voided) it first.
     Conflict { winner_voucher_id: String, winner_device: Uuid },
 }
@@ -378,9 +391,10 @@ pub fn decide_issue(
 ) -> IssueDecision {
     match existing {
         None => IssueDecision::Insert,
-        Some((v, _, _)) if v == voucher_id => IssueDecision::Confirm,
+        Some((v, d, _)) if v == voucher_id && d == device => IssueDecision::Confirm,
+        Some((v, _, _)) if v == voucher_id => IssueDecision::NotYours,
         Some((_, d, "claimed" | "lapsed")) if d == device => IssueDecision::Confirm,
-        Some((_, _, "lapsed")) => IssueDecision::TakeOver,
+        Some((_, _, "claimed" | "lapsed")) => IssueDecision::TakeOver,
         Some((v, _, "voided")) if replaces == Some(v) => IssueDecision::Replace,
         Some((v, d, _)) => IssueDecision::Conflict { winner_voucher_id: v.to_owned(), winner_device: d },
     }
@@ -411,14 +425,15 @@ mod tests {
         assert_eq!(decide_issue(a, "v1", None, None), IssueDecision::Insert);
         assert_eq!(decide_issue(a, "v1", None, Some(("v1", a, "issued"))), IssueDecision::Confirm);
         assert_eq!(decide_issue(a, "v2", None, Some(("v1", a, "claimed"))), IssueDecision::Confirm);
-        assert_eq!(
-            decide_issue(b, "v2", None, Some(("v1", a, "claimed"))),
-            IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
-        );
+        // A claim never beats a real issuance, live or lapsed.
+        assert_eq!(decide_issue(b, "v2", None, Some(("claim:a", a, "claimed"))), IssueDecision::TakeOver);
+        assert_eq!(decide_issue(b, "v2", None, Some(("claim:a", a, "lapsed"))), IssueDecision::TakeOver);
         assert_eq!(
             decide_issue(a, "v2", None, Some(("v1", a, "issued"))),
             IssueDecision::Conflict { winner_voucher_id: "v1".into(), winner_device: a }
         );
+        // Another device's own voucher, pushed back: refused, not confirmed.
+        assert_eq!(decide_issue(b, "v1", None, Some(("v1", a, "issued"))), IssueDecision::NotYours);
     }
 
     #[test]

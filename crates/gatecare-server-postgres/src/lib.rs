@@ -23,7 +23,7 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidBy, VoidRecord,
-    decide_issue, event_feed_text, event_time_text, refused_void_reason, void_not_yours,
+    decide_issue, event_feed_text, event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -375,15 +375,30 @@ async fn add_void(
 }
 
 /// The per-row path of an `issued` event that did not insert in bulk.
+/// Whether central has never seen this voucher id: only such a voucher, the
+/// one a device printed for an `issued` event central refused, is voided
+/// for the refusal (a known id is another device's, or already decided).
+async fn voucher_unknown(tx: &mut Tx, voucher_id: &str) -> Res<bool> {
+    sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = $1 AND state <> 'claimed') \
+            AND NOT EXISTS (SELECT 1 FROM conflicts WHERE winner_voucher_id = $1 OR loser_voucher_id = $1)",
+    )
+    .bind(voucher_id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)
+}
+
 /// Whether `device` may void this voucher: it issued it (the entitlement's
 /// voucher, or a double issuance's loser), or it is a console of the
 /// station whose device issued it.
 async fn may_void(tx: &mut Tx, key: &str, voucher_id: &str, device: &DeviceRecord) -> Res<bool> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM entitlements e JOIN devices d ON d.id = e.device_id \
-                        WHERE e.entitlement_key = $1 AND e.voucher_id = $2 \
+                        WHERE e.entitlement_key = $1 AND e.voucher_id = $2 AND e.state <> 'claimed' \
                           AND (e.device_id = $3 OR ($4 AND d.station = $5))) \
-             OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = $2 AND loser_device = $3)",
+             OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = $2 AND loser_device = $3 \
+                        AND entitlement_key = $1)",
     )
     .bind(key)
     .bind(voucher_id)
@@ -403,6 +418,20 @@ async fn apply_issue(
     pending: &mut Vec<PendingFeed>,
 ) -> Res<Outcome> {
     let Some(f) = e.issuance() else { return Ok(Outcome::Applied) };
+    // A voucher id is one device's: naming one held under another
+    // entitlement would rewrite, void or take over that voucher.
+    let elsewhere: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = $1 AND state <> 'claimed' \
+         AND entitlement_key <> $2)",
+    )
+    .bind(f.voucher_id)
+    .bind(f.entitlement_key)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)?;
+    if elsewhere {
+        return Ok(voucher_not_yours());
+    }
     // Twice at most: a concurrent insert between our look-up and insert
     // makes the second look-up find it.
     for _ in 0..2 {
@@ -428,7 +457,7 @@ async fn apply_issue(
             IssueDecision::Insert => {
                 let n = sqlx::query!(
                     "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, \
-                     state) VALUES ($1, $2, $3, $4, $5, $6, 'issued') ON CONFLICT (entitlement_key) DO NOTHING",
+                     state) VALUES ($1, $2, $3, $4, $5, $6, 'issued') ON CONFLICT DO NOTHING",
                     f.entitlement_key,
                     f.voucher_id,
                     device.id,
@@ -444,6 +473,7 @@ async fn apply_issue(
                     return Ok(Outcome::Applied);
                 }
             }
+            IssueDecision::NotYours => return Ok(voucher_not_yours()),
             IssueDecision::TakeOver => {
                 sqlx::query!(
                     "UPDATE entitlements SET voucher_id = $1, device_id = $2, value_minor = $3, currency = $4, \
@@ -726,7 +756,7 @@ impl Database for PgDatabase {
         let (first, last) = batch.seqs();
         let facts = batch.issuance();
         if batch.all_allowed()
-            && !events.iter().any(|e| e.kind == EventKind::Voided)
+            && !events.iter().any(|e| matches!(e.kind, EventKind::Voided | EventKind::Reprinted))
             && let Some(done) = self.push_common(device, batch, now).await?
         {
             return Ok(done);
@@ -790,7 +820,7 @@ impl Database for PgDatabase {
                 "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
                  SELECT k, v, $3, fl, val, c, 'issued' \
                  FROM UNNEST($1::text[], $2::text[], $4::text[], $5::bigint[], $6::text[]) AS u(k, v, fl, val, c) \
-                 ON CONFLICT (entitlement_key) DO NOTHING",
+                 ON CONFLICT DO NOTHING",
                 &issued.keys as &[&str],
                 &issued.vouchers as &[&str],
                 device.id,
@@ -831,11 +861,10 @@ impl Database for PgDatabase {
                 _ if let Some(r) = batch.refusals()[done + i].clone() => {
                     if e.kind == EventKind::Issued
                         && let Some(voucher) = e.payload.get("voucher_id").and_then(|v| v.as_str())
+                        && voucher_unknown(&mut tx, voucher).await?
                     {
-                        pending.extend(
-                            add_void(&mut tx, voucher, &refused_void_reason(&r), VoidBy::CENTRAL, now)
-                                .await?,
-                        );
+                        let by = VoidBy { device: Some(device.id), actor: "central" };
+                        pending.extend(add_void(&mut tx, voucher, &refused_void_reason(&r), by, now).await?);
                     }
                     r
                 }
@@ -850,7 +879,7 @@ impl Database for PgDatabase {
                         apply_issue(&mut tx, device, e, now, &mut pending).await?
                     }
                 }
-                (EventKind::Voided, Some(f))
+                (EventKind::Voided | EventKind::Reprinted, Some(f))
                     if !may_void(&mut tx, f.entitlement_key, f.voucher_id, device).await? =>
                 {
                     void_not_yours(device.role)

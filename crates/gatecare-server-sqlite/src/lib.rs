@@ -14,7 +14,7 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidBy, VoidRecord,
-    decide_issue, event_feed_text, refused_void_reason, void_not_yours,
+    decide_issue, event_feed_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -286,12 +286,40 @@ async fn add_void(tx: &mut Tx, voucher_id: &str, reason: &str, by: VoidBy<'_>, n
     Ok(())
 }
 
+/// Whether central has never seen this voucher id: only such a voucher, the
+/// one a device printed for an `issued` event central refused, is voided
+/// for the refusal (a known id is another device's, or already decided).
+async fn voucher_unknown(tx: &mut Tx, voucher_id: &str) -> Res<bool> {
+    sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ?1 AND state <> 'claimed') \
+            AND NOT EXISTS (SELECT 1 FROM conflicts WHERE winner_voucher_id = ?1 OR loser_voucher_id = ?1)",
+    )
+    .bind(voucher_id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)
+}
+
 /// Applies an event's effect on entitlements and the void list.
 async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<Outcome> {
     let Some(f) = e.issuance() else { return Ok(Outcome::Applied) };
     let dev = device.id.to_string();
     match e.kind {
         EventKind::Issued => {
+            // A voucher id is one device's: naming one held under another
+            // entitlement would rewrite, void or take over that voucher.
+            let elsewhere: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ? AND state <> 'claimed' \
+                 AND entitlement_key <> ?)",
+            )
+            .bind(f.voucher_id)
+            .bind(f.entitlement_key)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(err)?;
+            if elsewhere {
+                return Ok(voucher_not_yours());
+            }
             // A claim past its hold reads as lapsed: any real issuance takes it.
             let existing = sqlx::query!(
                 r#"SELECT voucher_id, device_id,
@@ -325,6 +353,7 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                     .map_err(err)?;
                     Ok(Outcome::Applied)
                 }
+                IssueDecision::NotYours => Ok(voucher_not_yours()),
                 IssueDecision::TakeOver => {
                     sqlx::query!(
                         "UPDATE entitlements SET voucher_id = ?, device_id = ?, value_minor = ?, currency = ?, \
@@ -400,14 +429,16 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                 }
             }
         }
-        EventKind::Voided => {
-            // A kiosk voids only what it issued; a console, what its station issued.
+        EventKind::Voided | EventKind::Reprinted => {
+            // A kiosk voids or reprints only what it issued; a console, what
+            // its station issued; a claim is no voucher.
             let console = device.role == DeviceRole::Console;
             let mine: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM entitlements e JOIN devices d ON d.id = e.device_id \
-                                WHERE e.entitlement_key = ?1 AND e.voucher_id = ?2 \
+                                WHERE e.entitlement_key = ?1 AND e.voucher_id = ?2 AND e.state <> 'claimed' \
                                   AND (e.device_id = ?3 OR (?4 AND d.station = ?5))) \
-                     OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = ?2 AND loser_device = ?3)",
+                     OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = ?2 AND loser_device = ?3 \
+                                AND entitlement_key = ?1)",
             )
             .bind(f.entitlement_key)
             .bind(f.voucher_id)
@@ -419,6 +450,9 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             .map_err(err)?;
             if !mine {
                 return Ok(void_not_yours(device.role));
+            }
+            if e.kind == EventKind::Reprinted {
+                return Ok(Outcome::Applied);
             }
             sqlx::query!(
                 "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = ? AND voucher_id = ?",
@@ -472,7 +506,9 @@ impl PushStatements {
                     .push_bind(f.currency)
                     .push("'issued'");
             });
-            q.push(" ON CONFLICT (entitlement_key) DO NOTHING");
+            // Any uniqueness (the key, or a voucher id another row holds):
+            // not inserted here, decided one by one on the full path.
+            q.push(" ON CONFLICT DO NOTHING");
             entitlements.push(q);
             tokio::task::yield_now().await;
         }
@@ -725,7 +761,7 @@ impl Database for SqliteDatabase {
         // the group commit; if that declines, the full path below decides.
         let prepared = if first == device.high_seq + 1
             && batch.all_allowed()
-            && events.iter().all(|e| e.kind != EventKind::Voided)
+            && events.iter().all(|e| !matches!(e.kind, EventKind::Voided | EventKind::Reprinted))
         {
             let (reply, answer) = tokio::sync::oneshot::channel();
             let push = group_commit::GroupPush {
@@ -802,9 +838,10 @@ impl Database for SqliteDatabase {
                     _ if let Some(r) = refusal => {
                         if e.kind == EventKind::Issued
                             && let Some(voucher) = e.payload.get("voucher_id").and_then(|v| v.as_str())
+                            && voucher_unknown(&mut tx, voucher).await?
                         {
-                            add_void(&mut tx, voucher, &refused_void_reason(&r), VoidBy::CENTRAL, &now_s)
-                                .await?;
+                            let by = VoidBy { device: Some(device.id), actor: "central" };
+                            add_void(&mut tx, voucher, &refused_void_reason(&r), by, &now_s).await?;
                         }
                         r
                     }
@@ -826,7 +863,9 @@ impl Database for SqliteDatabase {
                             apply(&mut tx, device, e, &now_s).await?
                         }
                     }
-                    (None, EventKind::Voided) => apply(&mut tx, device, e, &now_s).await?,
+                    (None, EventKind::Voided | EventKind::Reprinted) => {
+                        apply(&mut tx, device, e, &now_s).await?
+                    }
                     (None, _) => Outcome::Applied,
                 };
                 if let Some(text) = outcome_text(&outcome)? {

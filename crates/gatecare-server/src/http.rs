@@ -371,7 +371,8 @@ async fn recovery_summary<D: Database>(
     Device(device): Device,
     q: Result<Query<SummaryQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    require_station_device(&device)?;
+    // Every station's complaints: for agents, not a passenger's kiosk.
+    require(&device, DeviceRole::Console)?;
     let Query(q) = q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
     if q.to < q.from || (q.to - q.from).num_days() > 366 {
         return Err(ApiError::new(

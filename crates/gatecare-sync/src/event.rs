@@ -233,7 +233,8 @@ impl<'a> CheckedBatch<'a> {
         let mut refusals = Vec::with_capacity(events.len());
         for (index, e) in events.iter().enumerate() {
             // The log's identity: a batch that breaks it is refused whole.
-            if e.seq < 1 || e.seq != first + index as i64 {
+            // Bounded well below i64::MAX, so no sum of seqs can overflow.
+            if !(1..=crate::MAX_SEQ).contains(&e.seq) || Some(e.seq) != first.checked_add(index as i64) {
                 return Err(BatchError::NotConsecutive { index, seq: e.seq });
             }
             if e.event_id.get_version_num() != 7 {
@@ -401,6 +402,10 @@ mod tests {
         assert!(check(&[event(3), event(4)]).is_ok());
         assert_eq!(check(&[event(3), event(5)]), Err(BatchError::NotConsecutive { index: 1, seq: 5 }));
         assert_eq!(check(&[event(0)]), Err(BatchError::NotConsecutive { index: 0, seq: 0 }));
+        // Near i64::MAX: refused, never an overflow.
+        assert!(check(&[event(i64::MAX)]).is_err());
+        assert!(check(&[event(i64::MAX - 1), event(i64::MAX)]).is_err());
+        assert!(check(&[event(crate::MAX_SEQ)]).is_ok());
         let mut v4 = event(1);
         v4.event_id = Uuid::from_u128(0x1234_5678_9abc_4def_8123_4567_89ab_cdef);
         assert_eq!(check(&[v4]), Err(BatchError::NotUuidV7 { index: 0 }));

@@ -28,5 +28,8 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_BATCH_EVENTS: usize = 1000;
 /// Largest payload of one event (bytes of JSON).
 pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
+/// The highest `seq` a device's log may reach (2^53: exact in JSON
+/// numbers everywhere, and no arithmetic on it can overflow).
+pub const MAX_SEQ: i64 = 1 << 53;
 /// Most feed items in one page.
 pub const MAX_PAGE: u32 = 1000;

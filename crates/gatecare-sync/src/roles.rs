@@ -24,6 +24,10 @@ pub fn refusal(role: DeviceRole, e: &Event) -> Option<Outcome> {
             EventKind::Issued if p.get("statutory").and_then(Value::as_bool) != Some(true) => {
                 refused("kiosk_not_owed", "a self-service kiosk issues only what is owed")
             }
+            // What is owed is care: never an upgrade or goodwill, whatever the event says.
+            EventKind::Issued if !matches!(text("kind"), Some("meal" | "hotel" | "transport")) => {
+                refused("kiosk_not_owed", "a self-service kiosk issues only care: meals, hotels, transport")
+            }
             EventKind::Issued
                 if text("replaces").is_some() || p.get("approver").is_some_and(|a| !a.is_null()) =>
             {
@@ -62,7 +66,7 @@ mod tests {
 
     #[test]
     fn a_kiosk_pushes_only_what_a_kiosk_does() {
-        let owed = serde_json::json!({"statutory": true, "actor": "KIOSK"});
+        let owed = serde_json::json!({"statutory": true, "actor": "KIOSK", "kind": "meal"});
         for kind in [
             EventKind::Issued,
             EventKind::Voided,
@@ -77,7 +81,12 @@ mod tests {
             code(refusal(DeviceRole::Kiosk, &event(EventKind::Issued, goodwill))).as_deref(),
             Some("kiosk_not_owed")
         );
-        let replacement = serde_json::json!({"statutory": true, "replaces": "V1"});
+        let replacement = serde_json::json!({"statutory": true, "kind": "meal", "replaces": "V1"});
+        let upgrade = serde_json::json!({"statutory": true, "kind": "upgrade", "value_minor": 99_999_999});
+        assert_eq!(
+            code(refusal(DeviceRole::Kiosk, &event(EventKind::Issued, upgrade))).as_deref(),
+            Some("kiosk_not_owed")
+        );
         assert_eq!(
             code(refusal(DeviceRole::Kiosk, &event(EventKind::Issued, replacement))).as_deref(),
             Some("kiosk_not_agent")

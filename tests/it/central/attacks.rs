@@ -726,3 +726,153 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
     assert_eq!(by, [("HKG", 1, 1), ("PVG", 1, 1)]);
     assert_eq!(s.skipped_events, 0);
 }
+
+on_both_backends!(a_device_cannot_name_another_devices_voucher);
+
+/// Found by a fresh-eyes trial of the fixes above: a refused `issued`, a
+/// made-up double issuance or a pushed-back voucher id let one device void
+/// or rewrite another's voucher; a kiosk's "statutory" upgrade was applied;
+/// reprints had no ownership check; a kiosk's claim beat a console's real
+/// voucher or, voided, blocked the entitlement for good; a seq near i64::MAX
+/// panicked; a kiosk read every station's complaints.
+async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let victim = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let attacker = Kiosk::enrol(&c, &url, "HKG-K02").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let (a, b) = (victim.issue(0).await.unwrap(), victim.issue(1).await.unwrap());
+    victim.sync().await;
+    let before = db.totals().await.unwrap();
+    let seq = next_seq(&attacker).await;
+    let issued = |n: i64, key: &str, voucher: &str, extra: serde_json::Value| {
+        let mut payload = serde_json::json!({"entitlement_key": key, "voucher_id": voucher, "flight_id": "F",
+            "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true,
+            "actor": "KIOSK"});
+        for (k, v) in extra.as_object().unwrap() {
+            payload[k] = v.clone();
+        }
+        Event { seq: seq + n, event_id: uuid::Uuid::now_v7(), kind: EventKind::Issued, at: now(), payload }
+    };
+    let batch = vec![
+        // A refused issue naming the victim's voucher.
+        issued(0, "x/1", &a.voucher_id, serde_json::json!({"statutory": false})),
+        // A double issuance made up with the victim's other voucher.
+        issued(1, &a.entitlement_key, &b.voucher_id, serde_json::json!({})),
+        // The victim's own key and voucher, pushed back with another value.
+        issued(
+            2,
+            &a.entitlement_key,
+            &a.voucher_id,
+            serde_json::json!({"value_minor": 1, "currency": "XXX"}),
+        ),
+        // An upgrade called statutory.
+        issued(
+            3,
+            "y/1",
+            &uuid::Uuid::now_v7().to_string(),
+            serde_json::json!({"kind": "upgrade", "value_minor": 99_999_999}),
+        ),
+        // A reprint of the victim's voucher.
+        Event {
+            seq: seq + 4,
+            event_id: uuid::Uuid::now_v7(),
+            kind: EventKind::Reprinted,
+            at: now(),
+            payload: serde_json::json!({"entitlement_key": a.entitlement_key, "voucher_id": a.voucher_id, "flight_id": "F"}),
+        },
+    ];
+    let resp = push_raw(&url, &attacker.enrolment.token, batch).await;
+    let codes: Vec<String> = resp
+        .acks
+        .iter()
+        .map(|a| match &a.outcome {
+            Outcome::Refused { code, .. } => code.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        ["kiosk_not_owed", "voucher_not_yours", "voucher_not_yours", "kiosk_not_owed", "void_not_yours"]
+    );
+    for v in [&a.voucher_id, &b.voucher_id] {
+        assert!(db.void_of(v).await.unwrap().is_none(), "the victim's {v} stays valid");
+    }
+    let after = db.totals().await.unwrap();
+    assert_eq!((after.issued_value_minor, after.conflicts), (before.issued_value_minor, before.conflicts));
+
+    // A kiosk's claim never beats a console's real voucher, and voiding the
+    // claim does not void the entitlement.
+    use gatecare_sync::{ClaimRequest, ClaimResponse};
+    let k = gatecare_client::sync::CentralClient::for_enrolment(&attacker.enrolment).unwrap();
+    let meal = console.meal(7);
+    let key = console.store.entitlement_key(&meal.passenger_id, &meal.flight_id, meal.kind, 1).await.unwrap();
+    let claim = ClaimRequest {
+        entitlement_key: key.clone(),
+        voucher_id: "fake-claim".into(),
+        flight_id: meal.flight_id.clone(),
+    };
+    assert_eq!(k.claim(&claim).await.unwrap(), ClaimResponse::Granted);
+    // The attacker's log at central is past its own store now: count on.
+    let seq = seq + 5;
+    let void_claim = Event {
+        seq,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Voided,
+        at: now(),
+        payload: serde_json::json!({"entitlement_key": key, "voucher_id": "fake-claim", "flight_id": meal.flight_id}),
+    };
+    let resp = push_raw(&url, &attacker.enrolment.token, vec![void_claim]).await;
+    assert!(matches!(&resp.acks[0].outcome, Outcome::Refused { code, .. } if code == "void_not_yours"));
+    let agent = console
+        .store
+        .verify_pin("A1001", "246810", now(), gatecare_client::LockoutPolicy::default())
+        .await
+        .unwrap()
+        .unwrap();
+    let policy = gatecare_care::Policy::default_policy();
+    let ctx = gatecare_client::IssueContext {
+        device: console.code,
+        actor: &agent,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now: now(),
+    };
+    let real = console.store.issue(&ctx, &meal).await.unwrap();
+    console.sync().await;
+    let outcome: String = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq DESC LIMIT 1")
+        .fetch_one(console.store.pool())
+        .await
+        .unwrap();
+    assert!(outcome.contains("applied"), "{outcome}");
+    assert!(db.void_of(&real.voucher_id).await.unwrap().is_none());
+
+    // A seq near i64::MAX is refused, not a panic.
+    let r = reqwest::Client::new()
+        .post(format!("{url}/v1/sync/push"))
+        .bearer_auth(&attacker.enrolment.token)
+        .json(&PushRequest {
+            events: vec![Event {
+                seq: i64::MAX,
+                event_id: uuid::Uuid::now_v7(),
+                kind: EventKind::Feedback,
+                at: now(),
+                payload: serde_json::json!({}),
+            }],
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // Every station's complaints are for agents.
+    let r = reqwest::Client::new()
+        .get(format!("{url}/v1/recovery/summary?from=2026-11-22&to=2026-11-22"))
+        .bearer_auth(&attacker.enrolment.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
