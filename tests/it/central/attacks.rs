@@ -9,6 +9,17 @@ use gatecare_sync::{Event, EventKind, Outcome, PushRequest, PushResponse, Redeem
 use super::harness::{TestClock, central, on_both_backends, serve};
 use super::story::{Kiosk, Till, now};
 
+/// Central on a loopback port with a clock tests move, and its URL.
+async fn serving<D: Database>(
+    db: &D,
+) -> (TestClock, std::sync::Arc<gatecare_server::Central<D>>, super::harness::Served, String) {
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    (clock, c, served, url)
+}
+
 /// The next `seq` of a device's log at central: one after what it has pushed.
 async fn next_seq(k: &Kiosk) -> i64 {
     k.sync().await;
@@ -36,10 +47,7 @@ on_both_backends!(a_kiosk_cannot_void_another_kiosks_voucher);
 /// Found: a `voided` event naming any voucher was applied, and the victim's
 /// voucher reached the void list with the attacker's reason.
 async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
-    let clock = TestClock::at(now());
-    let c = central(db.clone(), &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (_clock, c, _served, url) = serving(&db).await;
     let victim = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let attacker = Kiosk::enrol(&c, &url, "HKG-K02").await;
     let issued = victim.issue(0).await.unwrap();
@@ -117,10 +125,7 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
 async fn random_paths_do_not_grow_the_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let db = super::harness::sqlite_db(dir.path()).await;
-    let clock = TestClock::at(now());
-    let c = central(db, &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (_clock, _central, _served, url) = serving(&db).await;
     let http = reqwest::Client::new();
     let metrics = || async { http.get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap() };
     // Every label that can exist, once, before measuring.
@@ -157,10 +162,7 @@ on_both_backends!(redemption_needs_a_merchant_and_its_own_voucher);
 /// Found: a kiosk's token redeemed vouchers, and a retried `redemption_id`
 /// answered `redeemed: true` whatever QR came with it.
 async fn redemption_needs_a_merchant_and_its_own_voucher<D: Database>(db: D) {
-    let clock = TestClock::at(now());
-    let c = central(db, &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (_clock, c, _served, url) = serving(&db).await;
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let (a, b) = (kiosk.issue(0).await.unwrap(), kiosk.issue(1).await.unwrap());
     kiosk.sync().await;
@@ -205,10 +207,7 @@ on_both_backends!(a_stolen_kiosk_token_pushes_only_what_a_kiosk_may);
 /// pushed goodwill, replacements, disruptions, refund choices and
 /// re-routings that every device of the station then applied.
 async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
-    let clock = TestClock::at(now());
-    let c = central(db.clone(), &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (_clock, c, _served, url) = serving(&db).await;
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
     console.sync().await;
@@ -319,10 +318,7 @@ on_both_backends!(a_console_voids_its_own_stations_vouchers_only);
 /// Voids: a console voids any voucher of its own station, naming the agent;
 /// never another station's; the void list records who voided it.
 async fn a_console_voids_its_own_stations_vouchers_only<D: Database>(db: D) {
-    let clock = TestClock::at(now());
-    let c = central(db.clone(), &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (_clock, c, _served, url) = serving(&db).await;
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
     let (mine, theirs) = (kiosk.issue(0).await.unwrap(), kiosk.issue(1).await.unwrap());
@@ -438,10 +434,7 @@ on_both_backends!(a_claim_holds_for_a_while_is_released_on_failure_and_tells_not
 /// kiosk which device held a ticket's entitlement.
 async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: Database>(db: D) {
     use gatecare_sync::{ClaimRequest, ClaimResponse};
-    let clock = TestClock::at(now());
-    let c = central(db.clone(), &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (clock, c, _served, url) = serving(&db).await;
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
     let k = gatecare_client::sync::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
@@ -642,10 +635,7 @@ on_both_backends!(case_events_count_for_the_station_that_pushed_them);
 /// case: the summary counts the first at PVG and ignores the second.
 async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) {
     use gatecare_recovery::{Actor, AgentRef, Category, Change, Opened, Severity, Update};
-    let clock = TestClock::at(now());
-    let c = central(db.clone(), &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (_clock, c, _served, url) = serving(&db).await;
     let hkg = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let pvg_code = admin::issue_enrolment_code(
         &db,
@@ -736,10 +726,7 @@ on_both_backends!(a_device_cannot_name_another_devices_voucher);
 /// voucher or, voided, blocked the entitlement for good; a seq near i64::MAX
 /// panicked; a kiosk read every station's complaints.
 async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
-    let clock = TestClock::at(now());
-    let c = central(db.clone(), &clock);
-    let served = serve(c.clone()).await;
-    let url = served.url();
+    let (_clock, c, _served, url) = serving(&db).await;
     let victim = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let attacker = Kiosk::enrol(&c, &url, "HKG-K02").await;
     let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
