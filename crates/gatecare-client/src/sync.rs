@@ -651,6 +651,9 @@ impl Store {
         match tokio::time::timeout(CLAIM_TIMEOUT, client.claim(&req)).await {
             Ok(Ok(ClaimResponse::Granted)) => Ok(ClaimCheck::Granted),
             // Central says no more than "elsewhere": which device is not ours to know.
+            Ok(Ok(ClaimResponse::Refused { reason })) if reason == "not_your_station" => {
+                Err(crate::LedgerError::Refused("this flight is another station's".into()))
+            }
             Ok(Ok(ClaimResponse::Refused { reason })) if reason == "leased" => {
                 Err(crate::LedgerError::LeasedElsewhere("another device".into()))
             }

@@ -255,6 +255,18 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn upsert_agent(&self, agent: &AgentRecord, now: DateTime<Utc>) -> impl Future<Output = Res<i64>> + Send;
 
     fn void_list(&self) -> impl Future<Output = Res<Vec<VoidRecord>>> + Send;
+    /// Records the station of flights central publishes (station data).
+    fn record_station_flights(
+        &self,
+        station: &str,
+        flight_ids: &[String],
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// Of `flight_ids`, those central published for another station than `station`.
+    fn foreign_flights(
+        &self,
+        station: &str,
+        flight_ids: &[&str],
+    ) -> impl Future<Output = Res<Vec<String>>> + Send;
     /// One voucher's entry on the void list, if it is there.
     fn void_of(&self, voucher_id: &str) -> impl Future<Output = Res<Option<VoidRecord>>> + Send;
     fn conflicts(&self, station: &str) -> impl Future<Output = Res<Vec<ConflictReport>>> + Send;

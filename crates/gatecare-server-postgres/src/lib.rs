@@ -1155,6 +1155,33 @@ impl Database for PgDatabase {
             .collect())
     }
 
+    async fn record_station_flights(&self, station: &str, flight_ids: &[String]) -> Res<()> {
+        sqlx::query(
+            "INSERT INTO station_flights (flight_id, station) SELECT f, $2 FROM UNNEST($1::text[]) AS u(f) \
+             ON CONFLICT (flight_id) DO UPDATE SET station = excluded.station",
+        )
+        .bind(flight_ids)
+        .bind(station)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn foreign_flights(&self, station: &str, flight_ids: &[&str]) -> Res<Vec<String>> {
+        if flight_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar(
+            "SELECT flight_id FROM station_flights WHERE flight_id = ANY($1::text[]) AND station <> $2",
+        )
+        .bind(flight_ids)
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn void_of(&self, voucher_id: &str) -> Res<Option<VoidRecord>> {
         Ok(sqlx::query!(
             "SELECT voucher_id, voided_at, reason, voided_by_device, voided_by FROM voids WHERE voucher_id = $1",

@@ -1069,6 +1069,38 @@ impl Database for SqliteDatabase {
             .collect()
     }
 
+    async fn record_station_flights(&self, station: &str, flight_ids: &[String]) -> Res<()> {
+        let mut tx = self.write_tx().await?;
+        for id in flight_ids {
+            sqlx::query(
+                "INSERT INTO station_flights (flight_id, station) VALUES (?, ?) \
+                 ON CONFLICT (flight_id) DO UPDATE SET station = excluded.station",
+            )
+            .bind(id)
+            .bind(station)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)
+    }
+
+    async fn foreign_flights(&self, station: &str, flight_ids: &[&str]) -> Res<Vec<String>> {
+        if flight_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(flight_ids).map_err(err)?;
+        sqlx::query_scalar(
+            "SELECT s.flight_id FROM json_each(?) j JOIN station_flights s ON s.flight_id = j.value \
+             WHERE s.station <> ?",
+        )
+        .bind(ids)
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn void_of(&self, voucher_id: &str) -> Res<Option<VoidRecord>> {
         sqlx::query!(
             "SELECT voucher_id, voided_at, reason, voided_by_device, voided_by FROM voids WHERE voucher_id = ?",

@@ -447,6 +447,8 @@ pub async fn import_station_data<D: Database>(
         }
     }
     let changes = changes(data, &before);
+    let flight_ids: Vec<String> = data.flights.iter().map(|f| f.id.to_string()).collect();
+    db.record_station_flights(&data.station, &flight_ids).await?;
     let items = data.feed_items();
     let mut seqs = Vec::with_capacity(items.len());
     for (topic, body) in &items {

@@ -270,6 +270,9 @@ async fn push<D: Database>(
     let batch = CheckedBatch::new(&req.events)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?
         .for_role(device.role);
+    // Vouchers only for the device's own station's flights (those central published).
+    let foreign = c.db.foreign_flights(&device.station, &batch.flight_ids()).await?;
+    let batch = batch.for_station(&foreign);
     let high_before = device.high_seq;
     let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
@@ -319,6 +322,11 @@ async fn claim<D: Database>(
             "malformed_body",
             "entitlement_key, voucher_id and flight_id are required",
         ));
+    }
+    if !c.db.foreign_flights(&device.station, &[req.flight_id.as_str()]).await?.is_empty() {
+        return Ok(
+            Json(gatecare_sync::ClaimResponse::Refused { reason: "not_your_station".into() }).into_response()
+        );
     }
     let now = c.now();
     Ok(Json(c.db.claim(&device, &req, now, now + c.claim_hold).await?).into_response())

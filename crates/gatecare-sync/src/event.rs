@@ -281,6 +281,34 @@ impl<'a> CheckedBatch<'a> {
         self
     }
 
+    /// Refuses the voucher events on flights of another station (`foreign`,
+    /// as central's station data says), as [`CheckedBatch::for_role`] does.
+    pub fn for_station(mut self, foreign: &[String]) -> CheckedBatch<'a> {
+        if foreign.is_empty() {
+            return self;
+        }
+        for i in 0..self.events.len() {
+            let theirs =
+                self.issuance[i].as_ref().is_some_and(|f| foreign.iter().any(|id| id == f.flight_id));
+            if theirs && self.refusals[i].is_none() {
+                self.refusals[i] = Some(crate::Outcome::Refused {
+                    code: "flight_not_your_station".into(),
+                    reason: "this flight is another station's".into(),
+                });
+                self.issuance[i] = None;
+            }
+        }
+        self
+    }
+
+    /// The distinct flights the batch's voucher events name.
+    pub fn flight_ids(&self) -> Vec<&'a str> {
+        let mut ids: Vec<&'a str> = self.issuance.iter().flatten().map(|f| f.flight_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Each event's refusal, in order; all None when the role may push them all.
     pub fn refusals(&self) -> &[Option<crate::Outcome>] {
         &self.refusals

@@ -863,3 +863,66 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+on_both_backends!(vouchers_and_claims_only_for_the_stations_own_flights);
+
+/// Found: claims and pushes were not checked against the device's station,
+/// so a device of one station could issue (and claim) on another's flights.
+async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: D) {
+    use gatecare_sync::{ClaimRequest, ClaimResponse};
+    let (_clock, c, _served, url) = serving(&db).await;
+    // Central publishes HKG's CZ342 (station data, as the airline's systems send it).
+    let day = crate::support::small_day(2);
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let data = gatecare_demo::station::station_data(&day, &[cz342.id]);
+    admin::import_station_data(&db, &data, now()).await.unwrap();
+    let flight = cz342.id.to_string();
+
+    let pvg_code = admin::issue_enrolment_code(
+        &db,
+        "PVG",
+        gatecare_sync::DeviceRole::Console,
+        chrono::Duration::hours(1),
+        now(),
+    )
+    .await
+    .unwrap();
+    let pvg_store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let pvg = pvg_store.enrol_with_central(&url, &pvg_code, "PVG-G01", now()).await.unwrap();
+    let voucher = uuid::Uuid::now_v7().to_string();
+    let resp = push_raw(
+        &url,
+        &pvg.token,
+        vec![Event {
+            seq: 1,
+            event_id: uuid::Uuid::now_v7(),
+            kind: EventKind::Issued,
+            at: now(),
+            payload: serde_json::json!({"entitlement_key": "CZ342/2026-11-22/7840000000001/meal/1", "voucher_id": voucher,
+                "flight_id": flight, "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD",
+                "statutory": true, "actor": "B2001"}),
+        }],
+    )
+    .await;
+    assert!(
+        matches!(&resp.acks[0].outcome, Outcome::Refused { code, .. } if code == "flight_not_your_station")
+    );
+    assert_eq!(db.totals().await.unwrap().entitlements_issued, 0);
+    let claim = ClaimRequest {
+        entitlement_key: "CZ342/2026-11-22/7840000000002/meal/1".into(),
+        voucher_id: "claim:pvg".into(),
+        flight_id: flight.clone(),
+    };
+    let pvg_client = gatecare_client::sync::CentralClient::for_enrolment(&pvg).unwrap();
+    assert_eq!(
+        pvg_client.claim(&claim).await.unwrap(),
+        ClaimResponse::Refused { reason: "not_your_station".into() }
+    );
+    // HKG's own console claims it.
+    let hkg = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let hkg_client = gatecare_client::sync::CentralClient::for_enrolment(&hkg.enrolment).unwrap();
+    assert_eq!(
+        hkg_client.claim(&ClaimRequest { voucher_id: "claim:hkg".into(), ..claim }).await.unwrap(),
+        ClaimResponse::Granted
+    );
+}
