@@ -20,6 +20,26 @@ async fn serving<D: Database>(
     (clock, c, served, url)
 }
 
+/// A gate console of another station (PVG), enrolled like a real one: its
+/// store (keep it alive) and enrolment.
+async fn pvg_console<D: Database>(
+    db: &D,
+    url: &str,
+) -> (gatecare_client::Store, gatecare_client::sync::Enrolment) {
+    let code = admin::issue_enrolment_code(
+        db,
+        "PVG",
+        gatecare_sync::DeviceRole::Console,
+        chrono::Duration::hours(1),
+        now(),
+    )
+    .await
+    .unwrap();
+    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let enrolment = store.enrol_with_central(url, &code, "PVG-G01", now()).await.unwrap();
+    (store, enrolment)
+}
+
 /// The next `seq` of a device's log at central: one after what it has pushed.
 async fn next_seq(k: &Kiosk) -> i64 {
     k.sync().await;
@@ -324,17 +344,7 @@ async fn a_console_voids_its_own_stations_vouchers_only<D: Database>(db: D) {
     let (mine, theirs) = (kiosk.issue(0).await.unwrap(), kiosk.issue(1).await.unwrap());
     kiosk.sync().await;
     // Another station's console (its code issued for PVG).
-    let pvg_code = admin::issue_enrolment_code(
-        &db,
-        "PVG",
-        gatecare_sync::DeviceRole::Console,
-        chrono::Duration::hours(1),
-        now(),
-    )
-    .await
-    .unwrap();
-    let pvg_store = gatecare_client::Store::open_in_memory().await.unwrap();
-    let pvg = pvg_store.enrol_with_central(&url, &pvg_code, "PVG-G01", now()).await.unwrap();
+    let (_pvg_store, pvg) = pvg_console(&db, &url).await;
 
     let void = |seq: i64, issued: &gatecare_client::Issued, actor: &str| Event {
         seq,
@@ -637,17 +647,7 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
     use gatecare_recovery::{Actor, AgentRef, Category, Change, Opened, Severity, Update};
     let (_clock, c, _served, url) = serving(&db).await;
     let hkg = Kiosk::enrol(&c, &url, "HKG-K01").await;
-    let pvg_code = admin::issue_enrolment_code(
-        &db,
-        "PVG",
-        gatecare_sync::DeviceRole::Console,
-        chrono::Duration::hours(1),
-        now(),
-    )
-    .await
-    .unwrap();
-    let pvg_store = gatecare_client::Store::open_in_memory().await.unwrap();
-    let pvg = pvg_store.enrol_with_central(&url, &pvg_code, "PVG-G01", now()).await.unwrap();
+    let (_pvg_store, pvg) = pvg_console(&db, &url).await;
     let opened = |station: &str, by: &str| Opened {
         case_id: uuid::Uuid::now_v7(),
         station: station.into(),
@@ -878,17 +878,7 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
     admin::import_station_data(&db, &data, now()).await.unwrap();
     let flight = cz342.id.to_string();
 
-    let pvg_code = admin::issue_enrolment_code(
-        &db,
-        "PVG",
-        gatecare_sync::DeviceRole::Console,
-        chrono::Duration::hours(1),
-        now(),
-    )
-    .await
-    .unwrap();
-    let pvg_store = gatecare_client::Store::open_in_memory().await.unwrap();
-    let pvg = pvg_store.enrol_with_central(&url, &pvg_code, "PVG-G01", now()).await.unwrap();
+    let (_pvg_store, pvg) = pvg_console(&db, &url).await;
     let voucher = uuid::Uuid::now_v7().to_string();
     let resp = push_raw(
         &url,
