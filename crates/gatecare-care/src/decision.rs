@@ -117,6 +117,10 @@ pub enum ReplayError {
     OtherPolicy { recorded: String, given: String },
     #[error("the recorded inputs no longer read: {0}")]
     Inputs(#[from] ScenarioError),
+    #[error("the stored text of policy {0} does not hash to it: it was altered after the decision")]
+    PolicyAltered(String),
+    #[error("policy {hash} no longer reads: {reason}")]
+    PolicyUnreadable { hash: String, reason: String },
 }
 
 /// A decision evaluated again from its record.
@@ -137,6 +141,21 @@ impl Replay {
     pub fn reproduced(&self) -> bool {
         self.differences.is_empty()
     }
+}
+
+/// [`replay`] under the policy text stored for the decision (on the device,
+/// or at central): checked against the recorded hash, then read.
+pub fn replay_stored(
+    record: &DecisionRecord,
+    policy_text: &str,
+    book: &RuleBook,
+) -> Result<Replay, ReplayError> {
+    if crate::policy::policy_hash(policy_text) != record.policy {
+        return Err(ReplayError::PolicyAltered(record.policy.clone()));
+    }
+    let policy = Policy::from_toml(policy_text)
+        .map_err(|e| ReplayError::PolicyUnreadable { hash: record.policy.clone(), reason: e.to_string() })?;
+    replay(record, &policy, book)
 }
 
 /// Evaluates the recorded inputs again under `policy` (which must be the

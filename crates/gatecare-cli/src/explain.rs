@@ -7,10 +7,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use gatecare_care::decision::{DecidedItem, Replay, replay};
+use gatecare_care::DecisionRecord;
+use gatecare_care::decision::{DecidedItem, Replay, replay_stored};
 use gatecare_care::evaluate::Evaluation;
 use gatecare_care::rules::COMPILED;
-use gatecare_care::{DecisionRecord, Policy};
 use gatecare_client::RecordedDecision;
 
 use crate::BadInput;
@@ -44,15 +44,7 @@ pub async fn explain(path: &Path, voucher_id: &str, json: bool) -> anyhow::Resul
             recorded.voucher_id
         )
     })?;
-    if gatecare_care::policy::policy_hash(text) != decision.policy {
-        return Err(anyhow::anyhow!(
-            "the stored text of policy {} does not hash to it: it was altered after the decision",
-            decision.policy
-        ));
-    }
-    let policy = Policy::from_toml(text)
-        .map_err(|e| anyhow::anyhow!("the stored policy {} no longer reads: {e}", decision.policy))?;
-    let replayed = replay(decision, &policy, &COMPILED)?;
+    let replayed = replay_stored(decision, text, &COMPILED)?;
     if json {
         let out = serde_json::json!({
             "voucher_id": recorded.voucher_id,

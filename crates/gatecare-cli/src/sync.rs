@@ -14,19 +14,18 @@ use crate::{BadInput, ledger, print_json};
 /// (an airport network is hostile: a token or a feed over plain http is
 /// anyone's), unless `insecure_http` says the operator accepts that.
 pub fn check_central(central: &str, insecure_http: bool) -> anyhow::Result<()> {
-    let Some(rest) = central.strip_prefix("http://") else {
-        if central.starts_with("https://") {
-            return Ok(());
-        }
-        return Err(BadInput(format!("--central must be an http(s) URL, not {central:?}")).into());
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let url = reqwest::Url::parse(central)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| BadInput(format!("--central must be an http(s) URL, not {central:?}")))?;
+    if url.scheme() == "https" {
+        return Ok(());
+    }
+    let host = url.host_str().unwrap_or_default();
+    // IPv6 hosts come bracketed (`[::1]`).
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     match (loopback, insecure_http) {
         (true, _) => Ok(()),
         (false, true) => {

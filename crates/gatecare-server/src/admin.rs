@@ -53,6 +53,33 @@ pub async fn trust_list<D: Database>(c: &Central<D>, now: DateTime<Utc>) -> Resu
     Ok(list)
 }
 
+/// Verifies one scanned voucher as [`trust_list`] and [`void_list`] would,
+/// reading only what it needs: its signer's certificate and its own void
+/// entry, never every device and the whole void list (one per redemption).
+pub async fn verify_one<D: Database>(
+    c: &Central<D>,
+    qr: &str,
+    decoded: Option<&gatecare_voucher::signed::Unverified>,
+    now: DateTime<Utc>,
+) -> Result<gatecare_voucher::Verification, DbError> {
+    let mut trust = TrustList::new(&c.root_kid, &c.root, now);
+    if let Some(u) = decoded
+        && let Some(d) = c.db.device_by_kid(&u.kid).await?
+        && d.revoked_at.is_none()
+        && let Some(signing) = d.signing
+    {
+        trust.devices.push(device_cert(&d.station, signing));
+    }
+    let mut voids = VoidList { format: VOID_FORMAT.into(), issued_at: Some(now), voided: Vec::new() };
+    if let Some(u) = decoded
+        && let Some(v) = c.db.void_of(&u.payload.voucher_id.to_string()).await?
+        && let Ok(voucher_id) = Uuid::parse_str(&v.voucher_id)
+    {
+        voids.voided.push(VoidEntry { voucher_id, voided_at: v.voided_at, reason: v.reason });
+    }
+    Ok(gatecare_voucher::verify(qr, &trust, &voids, now))
+}
+
 pub async fn void_list<D: Database>(db: &D, now: DateTime<Utc>) -> Result<VoidList, DbError> {
     let mut voided = Vec::new();
     for v in db.void_list().await? {
@@ -131,7 +158,7 @@ pub async fn recertify_devices<D: Database>(c: &Central<D>, now: DateTime<Utc>) 
     Ok(changed)
 }
 
-pub(crate) fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> DeviceCert {
+fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> DeviceCert {
     DeviceCert {
         kid: s.kid,
         public_key: s.public_key,
@@ -484,8 +511,6 @@ pub enum ExplainError {
     Unreadable(String),
     #[error("central holds no text of policy {0}")]
     NoPolicy(String),
-    #[error("policy {hash} no longer reads: {reason}")]
-    PolicyUnreadable { hash: String, reason: String },
     #[error(transparent)]
     Replay(#[from] gatecare_care::decision::ReplayError),
 }
@@ -509,15 +534,8 @@ pub async fn explain<D: Database>(db: &D, voucher_id: &str) -> Result<Explained,
         .decision_policy(&decision.policy)
         .await?
         .ok_or_else(|| ExplainError::NoPolicy(decision.policy.clone()))?;
-    // Checked on ingest; checked again, as everything read back is.
-    if gatecare_care::policy::policy_hash(&text) != decision.policy {
-        return Err(ExplainError::NoPolicy(decision.policy.clone()));
-    }
-    let policy = gatecare_care::Policy::from_toml(&text).map_err(|e| ExplainError::PolicyUnreadable {
-        hash: decision.policy.clone(),
-        reason: e.to_string(),
-    })?;
-    let replay = gatecare_care::decision::replay(&decision, &policy, &gatecare_care::rules::COMPILED)?;
+    // The text was checked against its hash on ingest; replay_stored checks again.
+    let replay = gatecare_care::decision::replay_stored(&decision, &text, &gatecare_care::rules::COMPILED)?;
     let reproduced = replay.reproduced();
     let report = serde_json::json!({
         "voucher_id": voucher_id,

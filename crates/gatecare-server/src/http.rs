@@ -14,7 +14,6 @@ use gatecare_sync::{
     CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, Outcome, PushRequest,
     RedeemRequest, RedeemResponse,
 };
-use gatecare_voucher::trust::{TrustList, VOID_FORMAT, VoidEntry, VoidList};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -423,25 +422,7 @@ async fn redeem<D: Database>(
             redemption_id: req.redemption_id,
         }));
     }
-    // Only what this voucher needs: its signer's certificate and its own
-    // void entry, not every device and the whole void list per request.
-    let mut trust = TrustList::new(&c.root_kid, &c.root, now);
-    if let Some(d) = match &decoded {
-        Some(u) => c.db.device_by_kid(&u.kid).await?,
-        None => None,
-    } && d.revoked_at.is_none()
-        && let Some(signing) = d.signing
-    {
-        trust.devices.push(admin::device_cert(&d.station, signing));
-    }
-    let mut voids = VoidList { format: VOID_FORMAT.into(), issued_at: Some(now), voided: Vec::new() };
-    if let Some(id) = &scanned
-        && let Some(v) = c.db.void_of(id).await?
-        && let Ok(voucher_id) = uuid::Uuid::parse_str(&v.voucher_id)
-    {
-        voids.voided.push(VoidEntry { voucher_id, voided_at: v.voided_at, reason: v.reason });
-    }
-    let v = gatecare_voucher::verify(&req.qr, &trust, &voids, now);
+    let v = admin::verify_one(&c, &req.qr, decoded.as_ref(), now).await?;
     let refused = |reason: &str, voucher_id: Option<String>, redeemed_at| RedeemResponse {
         redeemed: false,
         reason: reason.to_owned(),
