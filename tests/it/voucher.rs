@@ -430,6 +430,24 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     .await
     .unwrap();
     assert!(needs.contains("wheelchair") || needs.contains("unaccompanied_minor"), "{needs}");
+    // A limit cuts the paper only: with issuing it is refused, not half done.
+    let both = gatecare(
+        &[
+            "voucher",
+            "flight",
+            "--db",
+            db.to_str().unwrap(),
+            "--flight",
+            "CZ342",
+            "--issue-meals",
+            "--limit",
+            "2",
+            "--out",
+            dir.path().join("x.pdf").to_str().unwrap(),
+        ],
+        &night,
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", String::from_utf8_lossy(&both.stderr));
     // Per passenger: one file each, named by serial, with the same vouchers.
     let each = dir.path().join("each");
     let run = gatecare(

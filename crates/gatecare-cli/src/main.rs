@@ -228,7 +228,7 @@ enum VoucherCommand {
         /// First issue every meal now owed on the flight (as the kiosk: statutory care only).
         #[arg(long)]
         issue_meals: bool,
-        /// At most this many vouchers.
+        /// At most this many vouchers in the PDF (not with --issue-meals, which issues the whole flight).
         #[arg(long)]
         limit: Option<usize>,
         /// This device's code (default: the code it was enrolled under, else the configured one).

@@ -198,6 +198,14 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
         .first()
         .map(|f| f.0.clone())
         .ok_or_else(|| BadInput(format!("no flight {designator} from {}", settings.station)))?;
+    if args.issue_meals && args.limit.is_some() {
+        // Issuing covers the whole flight; a limit would only cut the paper
+        // and leave the rest issued and unprinted.
+        return Err(BadInput(
+            "--limit cuts the PDF, --issue-meals issues the whole flight: issue first, then render with --limit".into(),
+        )
+        .into());
+    }
     if args.issue_meals {
         let policy = gatecare_care::Policy::default_policy();
         let actor = AuthenticatedAgent::kiosk(device.as_str(), settings.station.as_str());
@@ -209,10 +217,15 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
             now,
         };
         let summary = store
-            .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, |d, t| eprint!("\rissuing {d}/{t}"))
+            .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, |d, t| {
+                // A progress line for a person at a terminal, not for a log file.
+                if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                    eprint!("\rissuing {d}/{t}");
+                }
+            })
             .await
             .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
-        eprintln!("\rissued {} new, {} reprints", summary.issued, summary.reprinted);
+        eprintln!("issued {} new, {} reprints", summary.issued, summary.reprinted);
     }
     let mut ids: Vec<String> = sqlx::query_scalar(
         "SELECT voucher_id FROM ledger_events WHERE flight_id = ? AND event = 'issued' ORDER BY seq",

@@ -289,7 +289,8 @@ pub trait Database: Clone + Send + Sync + 'static {
     /// the station of the device that logged it, in server order.
     fn case_events(&self) -> impl Future<Output = Res<Vec<CaseEventRecord>>> + Send;
 
-    /// The payload of a voucher's `issued` event as the device pushed it
+    /// The payload of a voucher's `issued` event (by its id or the serial
+    /// printed on it) as the device pushed it
     /// (with `decision`: what decided it), the first if several were pushed.
     fn issued_event(&self, voucher_id: &str) -> impl Future<Output = Res<Option<serde_json::Value>>> + Send;
     /// The text of a policy a decision names, as a device sent it with its

@@ -1312,8 +1312,8 @@ impl Database for PgDatabase {
     async fn issued_event(&self, voucher_id: &str) -> Res<Option<serde_json::Value>> {
         // A full scan: an auditor's question, asked rarely, never on a hot path.
         sqlx::query_scalar(
-            "SELECT body::jsonb FROM feed_items WHERE kind = 'issued' AND body ->> 'voucher_id' = $1 \
-             ORDER BY block, idx LIMIT 1",
+            "SELECT body::jsonb FROM feed_items WHERE kind = 'issued' \
+             AND (body ->> 'voucher_id' = lower($1) OR body ->> 'serial' = upper($1)) ORDER BY block, idx LIMIT 1",
         )
         .bind(voucher_id)
         .fetch_optional(&self.pool)

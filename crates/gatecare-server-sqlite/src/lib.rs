@@ -1258,7 +1258,8 @@ impl Database for SqliteDatabase {
         // A full scan: an auditor's question, asked rarely, never on a hot path.
         let body: Option<String> = sqlx::query_scalar(
             "SELECT json_extract(body, '$.payload') FROM feed_items \
-             WHERE kind = 'issued' AND json_extract(body, '$.payload.voucher_id') = ? ORDER BY server_seq LIMIT 1",
+             WHERE kind = 'issued' AND (json_extract(body, '$.payload.voucher_id') = lower(?1) \
+                OR json_extract(body, '$.payload.serial') = upper(?1)) ORDER BY server_seq LIMIT 1",
         )
         .bind(voucher_id)
         .fetch_optional(&self.pool)

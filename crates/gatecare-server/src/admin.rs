@@ -503,9 +503,12 @@ pub async fn import_station_data<D: Database>(
 pub enum ExplainError {
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error("no voucher {0} was pushed to central")]
+    #[error("no voucher {0} (id or serial) was pushed to central")]
     UnknownVoucher(String),
-    #[error("voucher {0} was issued before decisions were recorded: nothing to replay")]
+    #[error(
+        "voucher {0}'s issued event carries no decision (pushed by a device from before decisions were \
+         recorded, or without one): nothing to replay"
+    )]
     NoDecision(String),
     #[error("the recorded decision does not read: {0}")]
     Unreadable(String),
@@ -538,7 +541,7 @@ pub async fn explain<D: Database>(db: &D, voucher_id: &str) -> Result<Explained,
     let replay = gatecare_care::decision::replay_stored(&decision, &text, &gatecare_care::rules::COMPILED)?;
     let reproduced = replay.reproduced();
     let report = serde_json::json!({
-        "voucher_id": voucher_id,
+        "voucher_id": payload.get("voucher_id"),
         "device": payload.get("device"),
         "serial": payload.get("serial"),
         "entitlement_key": payload.get("entitlement_key"),

@@ -78,7 +78,10 @@ enum AdminCommand {
     /// Why a voucher was issued, from the decision its device pushed with it:
     /// replays it under the recorded policy and rules' versions; JSON, exit 1
     /// when the replay differs from the record.
-    Explain { voucher_id: String },
+    Explain {
+        /// The voucher's id, or the serial printed on it.
+        voucher_id: String,
+    },
     /// List enrolled devices as JSON.
     Devices,
     /// Revoke a device: its token stops working and its key leaves the trust list.

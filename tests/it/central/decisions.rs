@@ -71,6 +71,10 @@ async fn central_replays_each_voucher_under_the_policy_that_decided_it<D: Databa
         assert_eq!(r["recorded"]["item"]["from"], first_meal);
         assert_eq!(r["replay"]["item"], r["recorded"]["item"]);
     }
+    // The serial printed on the paper finds it too, in any case.
+    let by_serial = admin::explain(&db, &first.serial.to_lowercase()).await.unwrap();
+    assert_eq!(by_serial.report["voucher_id"], first.voucher_id.as_str());
+    assert!(by_serial.reproduced);
     assert!(matches!(
         admin::explain(&db, "no-such-voucher").await,
         Err(admin::ExplainError::UnknownVoucher(_))
