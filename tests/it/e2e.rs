@@ -85,7 +85,15 @@ impl Session {
         if let Some((url, code)) = &extra.central {
             let store = gatecare_client::Store::open(&db).await?;
             let now = chrono::DateTime::parse_from_rfc3339(extra.now.unwrap_or(TEST_NOW))?.to_utc();
-            store.enrol_with_central(url, code, extra.device.unwrap_or("HKG-K01"), now).await?;
+            store
+                .enrol_with_central(
+                    url,
+                    code,
+                    &crate::central::harness::root_fingerprint(),
+                    extra.device.unwrap_or("HKG-K01"),
+                    now,
+                )
+                .await?;
             store.close().await;
         }
 

@@ -835,3 +835,64 @@ async fn remote_issuance_survives_the_move_to_one_row_per_voucher() {
             .unwrap();
     assert_eq!(old_table, 0);
 }
+
+/// A store enrolled before feed pages were signed (migrations up to 0018)
+/// with `migrations_before` applied; its pool.
+async fn store_before(dir: &std::path::Path, migrations_before: &str) -> std::path::PathBuf {
+    let old = dir.join("migrations");
+    std::fs::create_dir(&old).unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gatecare-client/migrations");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < migrations_before {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let path = dir.join("store.sqlite");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at) \
+         VALUES (1, 'https://central.example', '0193a000-0000-7000-8000-000000000001', 'HKG', 'tok', '2026-11-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    path
+}
+
+#[tokio::test]
+async fn an_enrolment_from_before_signed_feeds_pins_the_root_it_already_trusted() {
+    // With the trust list central had sent it: that root is pinned.
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_before(dir.path(), "0019").await;
+    let root = "ab".repeat(32);
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('trust_list', ?)")
+        .bind(
+            serde_json::json!({"format": "gatecare-trust-list/1", "root": {"kid": "R", "public_key": root}})
+                .to_string(),
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let store = Store::open(&path).await.unwrap();
+    let e = store.enrolment().await.unwrap().unwrap();
+    assert_eq!(e.root_public_key.as_deref(), Some(root.as_str()));
+    let status = store.sync_status().await.unwrap();
+    assert_eq!((status.feed_refused, status.feed_signed_at), (0, None));
+
+    // Without one, nothing is pinned, and sync says to enrol again rather
+    // than trusting whatever answers.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&store_before(dir.path(), "0019").await).await.unwrap();
+    let e = store.enrolment().await.unwrap().unwrap();
+    assert_eq!(e.root_public_key, None);
+    let client = gatecare_client::sync::CentralClient::for_enrolment(&e).unwrap();
+    let err = gatecare_client::sync::sync_once(&store, &client, &e, "HKG-K01", Utc::now()).await.unwrap_err();
+    assert_eq!(err.code(), "sync.root_not_pinned", "{err}");
+}

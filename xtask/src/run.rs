@@ -135,12 +135,19 @@ impl Central {
                     "HKG",
                     "--role",
                     "console",
+                    "--root-key",
                 ])
+                .arg(dir.join("root.key"))
                 .output()?;
             if !code.status.success() {
                 bail!("enrolment code: {}", String::from_utf8_lossy(&code.stderr));
             }
-            let code = String::from_utf8_lossy(&code.stdout).trim().to_owned();
+            // The code, then the root key's fingerprint.
+            let printed = String::from_utf8_lossy(&code.stdout).into_owned();
+            let mut lines = printed.lines().map(str::trim);
+            let (Some(code), Some(fingerprint)) = (lines.next(), lines.next()) else {
+                bail!("enrolment code: expected the code and the root fingerprint, got {printed:?}");
+            };
             step(
                 "enrol the demo device with central (as a gate console)",
                 Command::new(bin.join("gatecare")).args([
@@ -149,7 +156,9 @@ impl Central {
                     "--central",
                     &format!("http://{CENTRAL_ADDR}"),
                     "--code",
-                    &code,
+                    code,
+                    "--root-fingerprint",
+                    fingerprint,
                 ]),
             )?;
         }

@@ -430,6 +430,81 @@ fn median<T: Copy>(mut timed: Vec<(Duration, T)>) -> (Duration, T) {
     timed[timed.len() / 2]
 }
 
+/// What signing a feed page costs central and opening it costs a device:
+/// full 500-item pages of issuance events, sealed (JSON + COSE_Sign1 with
+/// the root key) against the same page written as plain JSON, and opened
+/// (signature and checks) against plain JSON parsing.
+fn feed_signing() -> Vec<Row> {
+    const PAGES: usize = 200;
+    let root = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let device = uuid::Uuid::now_v7();
+    let page = gatecare_sync::FeedPage {
+        format: gatecare_sync::page::PAGE_FORMAT.into(),
+        station: "HKG".into(),
+        device,
+        after: 0,
+        next_after: BATCH as i64,
+        more: true,
+        at: now(),
+        items: events(1)
+            .into_iter()
+            .take(BATCH)
+            .map(|e| gatecare_sync::FeedItem {
+                server_seq: e.seq,
+                topic: gatecare_sync::Topic::Event,
+                at: e.at,
+                body: serde_json::json!({"device": "0193a000-0000-7000-8000-000000000001", "kind": "issued",
+                                         "seq": e.seq, "payload": e.payload}),
+            })
+            .collect(),
+    };
+    let started = Instant::now();
+    let mut plain_bytes = 0;
+    for _ in 0..PAGES {
+        plain_bytes += serde_json::to_vec(&page).map(|v| v.len()).unwrap_or(0);
+    }
+    let plain = started.elapsed();
+    let started = Instant::now();
+    let mut sealed = Vec::new();
+    for _ in 0..PAGES {
+        sealed = page.seal("BENCH-ROOT", &root);
+    }
+    let sealing = started.elapsed();
+    let text = serde_json::to_vec(&page).unwrap_or_default();
+    let started = Instant::now();
+    for _ in 0..PAGES {
+        let _: Option<gatecare_sync::FeedPage> = serde_json::from_slice(&text).ok();
+    }
+    let parsing = started.elapsed();
+    let expected = gatecare_sync::Expected { station: "HKG", device, after: 0, newest: None };
+    let started = Instant::now();
+    let mut opened = 0;
+    for _ in 0..PAGES {
+        opened +=
+            usize::from(gatecare_sync::FeedPage::open(&sealed, &root.verifying_key(), &expected).is_ok());
+    }
+    let opening = started.elapsed();
+    let per_page = |d: Duration| format!("{:.0} µs/page", d.as_secs_f64() * 1e6 / PAGES as f64);
+    vec![
+        Row {
+            what: "feed page signing at central (500 items, COSE_Sign1, Ed25519)",
+            value: per_page(sealing),
+            baseline: "the same page as plain JSON, unsigned",
+            baseline_value: format!("{} ({} KB)", per_page(plain), plain_bytes / PAGES / 1024),
+            ratio: plain.as_secs_f64() / sealing.as_secs_f64(),
+            goal: None,
+        },
+        Row {
+            what: "feed page opening on a device (signature and checks)",
+            value: format!("{} ({opened}/{PAGES} opened)", per_page(opening)),
+            baseline: "parsing the same page as plain JSON",
+            baseline_value: per_page(parsing),
+            ratio: parsing.as_secs_f64() / opening.as_secs_f64(),
+            goal: None,
+        },
+    ]
+}
+
 pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     let n = KIOSKS * EVENTS;
@@ -533,6 +608,8 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
         }
     }
 
+    rows.extend(feed_signing());
+
     // A kiosk that was offline catches up 10,000 events.
     let dir = tempfile::tempdir()?;
     let db = SqliteDatabase::open(&format!("sqlite:{}", dir.path().join("central.sqlite").display())).await?;
@@ -542,7 +619,15 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let code =
         admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await?;
-    let enrolment = store.enrol_with_central(&url, &code, "HKG-K01", now()).await?;
+    let enrolment = store
+        .enrol_with_central(
+            &url,
+            &code,
+            &gatecare_sync::page::fingerprint(&c.root.verifying_key()),
+            "HKG-K01",
+            now(),
+        )
+        .await?;
     let backlog = 10_000;
     let template = events(99);
     let t_log = Instant::now();

@@ -72,6 +72,11 @@ enum SyncCommand {
         central: String,
         #[arg(long)]
         code: String,
+        /// The airline root key's fingerprint, printed with the code by
+        /// `gatecare-central admin enrolment-code`: enrolment stops before
+        /// the code is sent when central's root key does not match.
+        #[arg(long)]
+        root_fingerprint: String,
         /// This kiosk's device code (default: the configured device).
         #[arg(long)]
         device: Option<String>,
@@ -498,11 +503,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 return Err(NotValid.into());
             }
         }
-        Command::Sync(SyncCommand::Enrol { db, central, code, device, ca, insecure_http }) => {
+        Command::Sync(SyncCommand::Enrol {
+            db,
+            central,
+            code,
+            root_fingerprint,
+            device,
+            ca,
+            insecure_http,
+        }) => {
             let path = db.unwrap_or(settings.database.clone());
             let device = device.unwrap_or(settings.device.clone());
-            sync::enrol(&path, &central, ca.as_deref(), &code, &device, settings.clock.now(), insecure_http)
-                .await?;
+            let invitation = sync::Invitation {
+                central: &central,
+                ca: ca.as_deref(),
+                insecure_http,
+                code: &code,
+                root_fingerprint: &root_fingerprint,
+            };
+            sync::enrol(&path, invitation, &device, settings.clock.now()).await?;
         }
         Command::Sync(SyncCommand::Once { db }) => {
             let path = db.unwrap_or(settings.database.clone());

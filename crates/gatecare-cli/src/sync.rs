@@ -53,22 +53,41 @@ fn central_and_ca(central: &str, ca: Option<&Path>, insecure_http: bool) -> anyh
     })
 }
 
+/// What an administrator hands over to enrol a device: where central is
+/// (and how to trust its certificate), the one-time code and the root
+/// key's fingerprint.
+pub struct Invitation<'a> {
+    pub central: &'a str,
+    pub ca: Option<&'a Path>,
+    pub insecure_http: bool,
+    pub code: &'a str,
+    pub root_fingerprint: &'a str,
+}
+
 pub async fn enrol(
     db: &Path,
-    central: &str,
-    ca: Option<&Path>,
-    code: &str,
+    invitation: Invitation<'_>,
     device: &str,
     now: DateTime<Utc>,
-    insecure_http: bool,
 ) -> anyhow::Result<()> {
+    let Invitation { central, ca, insecure_http, code, root_fingerprint } = invitation;
+    if !gatecare_sync::page::is_fingerprint(root_fingerprint) {
+        return Err(BadInput(format!(
+            "--root-fingerprint {root_fingerprint:?}: sha256: and 64 hex digits, as `gatecare-central admin \
+             enrolment-code` printed it"
+        ))
+        .into());
+    }
     let ca_pem = central_and_ca(central, ca, insecure_http)?;
     // A new device starts with an empty store: enrolment creates it (and
     // removes it again when central refuses, so a retry starts clean).
     let created = !db.exists();
     let store =
         gatecare_client::Store::open(db).await.with_context(|| format!("opening {}", db.display()))?;
-    let e = match store.enrol_with_central_trusting(central, ca_pem.as_deref(), code, device, now).await {
+    let e = match store
+        .enrol_with_central_trusting(central, ca_pem.as_deref(), code, root_fingerprint, device, now)
+        .await
+    {
         Ok(e) => e,
         Err(err) => {
             store.close().await;

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gatecare_sync::{
-    ClaimRequest, ClaimResponse, EnrolRequest, EnrolResponse, ErrorBody, Event, EventKind, FeedItem,
-    PullResponse, PushRequest, PushResponse, Topic,
+    ClaimRequest, ClaimResponse, EnrolRequest, EnrolResponse, ErrorBody, Event, EventKind, Expected,
+    FeedItem, FeedPage, PageError, PushRequest, PushResponse, RootKey, Topic,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -34,6 +34,20 @@ pub enum SyncError {
     Protocol(String),
     #[error("this device is not enrolled with central")]
     NotEnrolled,
+    /// The root key central showed is not the one the administrator named.
+    #[error(
+        "central's root key ({got}) is not the one the administrator gave ({given}): \
+         this is not the airline's central, or someone is in between; nothing was sent"
+    )]
+    RootMismatch { given: String, got: String },
+    #[error("{0:?} is not a root key fingerprint (sha256: and 64 hex digits, as enrolment-code printed it)")]
+    BadFingerprint(String),
+    /// Enrolled before feed pages were signed, without a trust list to pin.
+    #[error("no root key is pinned for this device: enrol it again with --root-fingerprint")]
+    RootNotPinned,
+    /// A feed page that did not verify: nothing of it was stored.
+    #[error("a feed page was refused: {0}")]
+    PageRefused(PageError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -47,6 +61,10 @@ impl SyncError {
             SyncError::Rejected { .. } => "sync.rejected",
             SyncError::Protocol(_) => "sync.protocol",
             SyncError::NotEnrolled => "sync.not_enrolled",
+            SyncError::RootMismatch { .. } => "sync.root_mismatch",
+            SyncError::BadFingerprint(_) => "sync.bad_fingerprint",
+            SyncError::RootNotPinned => "sync.root_not_pinned",
+            SyncError::PageRefused(_) => "sync.page_refused",
             SyncError::Store(e) => e.code(),
         }
     }
@@ -68,6 +86,9 @@ pub struct Enrolment {
     /// The airline CA (PEM) trusted for central's certificate, besides the
     /// system's roots.
     pub ca_pem: Option<String>,
+    /// The airline's root key (hex) that signs every feed page, pinned at
+    /// enrolment.
+    pub root_public_key: Option<String>,
 }
 
 /// What the UI shows about sync.
@@ -88,6 +109,12 @@ pub struct SyncStatus {
     pub refused: i64,
     pub last_refusal: Option<String>,
     pub cursor: i64,
+    /// Feed pages refused (not signed by the pinned root key, or not made
+    /// for this device): nothing of them was stored.
+    pub feed_refused: i64,
+    pub last_feed_refusal: Option<String>,
+    /// Central's time on the newest page this device accepted.
+    pub feed_signed_at: Option<DateTime<Utc>>,
     /// Enrolled and the last round reached central.
     pub online: bool,
 }
@@ -137,6 +164,11 @@ impl CentralClient {
     }
 
     async fn send<T: serde::de::DeserializeOwned>(&self, r: reqwest::RequestBuilder) -> Result<T, SyncError> {
+        let bytes = self.send_raw(r).await?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    async fn send_raw(&self, r: reqwest::RequestBuilder) -> Result<bytes::Bytes, SyncError> {
         let resp = r.send().await.map_err(|e| SyncError::Offline(e.to_string()))?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
@@ -153,7 +185,12 @@ impl CentralClient {
                 },
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+        Ok(bytes)
+    }
+
+    /// Central's root key, to compare with the administrator's fingerprint.
+    pub async fn root(&self) -> Result<RootKey, SyncError> {
+        self.send(self.request(reqwest::Method::GET, "/v1/root")).await
     }
 
     pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, SyncError> {
@@ -165,9 +202,12 @@ impl CentralClient {
         self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await
     }
 
-    pub async fn pull(&self, after: i64, limit: u32) -> Result<PullResponse, SyncError> {
-        self.send(self.request(reqwest::Method::GET, &format!("/v1/sync/pull?after={after}&limit={limit}")))
-            .await
+    /// A page of the feed as central signed it; [`FeedPage::open`] it.
+    pub async fn pull(&self, after: i64, limit: u32) -> Result<bytes::Bytes, SyncError> {
+        self.send_raw(
+            self.request(reqwest::Method::GET, &format!("/v1/sync/pull?after={after}&limit={limit}")),
+        )
+        .await
     }
 
     pub async fn claim(&self, req: &ClaimRequest) -> Result<ClaimResponse, SyncError> {
@@ -194,7 +234,7 @@ impl CentralClient {
 impl Store {
     pub async fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
         let row = sqlx::query(
-            "SELECT central_url, device_id, station, token, ca_pem FROM sync_enrolment WHERE id = 1",
+            "SELECT central_url, device_id, station, token, ca_pem, root_public_key FROM sync_enrolment WHERE id = 1",
         )
         .fetch_optional(self.pool())
         .await?;
@@ -206,21 +246,24 @@ impl Store {
                 station: r.try_get("station")?,
                 token: r.try_get("token")?,
                 ca_pem: r.try_get("ca_pem")?,
+                root_public_key: r.try_get("root_public_key")?,
             })
         })
         .transpose()
     }
 
-    /// Enrols this kiosk with central using an administrator's one-time code,
-    /// registering its voucher-signing key.
+    /// Enrols this kiosk with central using an administrator's one-time code
+    /// and the root key's fingerprint printed with it, registering its
+    /// voucher-signing key.
     pub async fn enrol_with_central(
         &self,
         central_url: &str,
         code: &str,
+        root_fingerprint: &str,
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<Enrolment, SyncError> {
-        self.enrol_with_central_trusting(central_url, None, code, device, now).await
+        self.enrol_with_central_trusting(central_url, None, code, root_fingerprint, device, now).await
     }
 
     /// As [`Store::enrol_with_central`], trusting `ca_pem` (the airline's
@@ -230,12 +273,28 @@ impl Store {
         central_url: &str,
         ca_pem: Option<&str>,
         code: &str,
+        root_fingerprint: &str,
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<Enrolment, SyncError> {
+        let client = CentralClient::trusting(central_url, None, ca_pem)?;
+        // The root first: a central that is not the airline's never sees
+        // the one-time code.
+        let root = client.root().await?;
+        let key = gatecare_voucher::trust::verifying_key(&root.public_key)
+            .ok_or_else(|| SyncError::Protocol("central's root key is not an Ed25519 key".into()))?;
+        match gatecare_sync::page::fingerprint_matches(root_fingerprint, &key) {
+            None => return Err(SyncError::BadFingerprint(root_fingerprint.to_owned())),
+            Some(false) => {
+                return Err(SyncError::RootMismatch {
+                    given: root_fingerprint.trim().to_owned(),
+                    got: gatecare_sync::page::fingerprint(&key),
+                });
+            }
+            Some(true) => {}
+        }
         let signer = self.device_signer(device, now).await?;
         let public = signer.public_hex();
-        let client = CentralClient::trusting(central_url, None, ca_pem)?;
         let resp = client
             .enrol(&EnrolRequest {
                 code: code.to_owned(),
@@ -250,16 +309,17 @@ impl Store {
             station: resp.station,
             token: resp.token,
             ca_pem: ca_pem.map(str::to_owned),
+            root_public_key: Some(root.public_key.to_ascii_lowercase()),
         };
         // The enrolled station is the store's: everything the feed delivers
         // is stored for it.
         let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
         sqlx::query(
-            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem, device_code) \
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?) \
+            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem, device_code, root_public_key) \
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (id) DO UPDATE SET central_url = excluded.central_url, device_id = excluded.device_id, \
              station = excluded.station, token = excluded.token, enrolled_at = excluded.enrolled_at, \
-             ca_pem = excluded.ca_pem, device_code = excluded.device_code",
+             ca_pem = excluded.ca_pem, device_code = excluded.device_code, root_public_key = excluded.root_public_key",
         )
         .bind(&e.central_url)
         .bind(e.device_id.to_string())
@@ -268,6 +328,7 @@ impl Store {
         .bind(rfc3339(now))
         .bind(&e.ca_pem)
         .bind(device)
+        .bind(&e.root_public_key)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
@@ -364,10 +425,11 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT after FROM sync_cursor WHERE id = 1").fetch_one(self.pool()).await?)
     }
 
-    /// Applies one page of the feed and moves the cursor, atomically.
+    /// Applies one page of the feed (opened: its signature checked) and
+    /// moves the cursor, atomically.
     pub async fn apply_feed_page(
         &self,
-        page: &PullResponse,
+        page: &FeedPage,
         my_device: uuid::Uuid,
         my_code: &str,
         now: DateTime<Utc>,
@@ -376,13 +438,40 @@ impl Store {
         for item in &page.items {
             apply_item(&mut tx, item, my_device, my_code).await?;
         }
-        sqlx::query("UPDATE sync_cursor SET after = MAX(after, ?), last_pull_at = ?, last_error = NULL, last_error_at = NULL WHERE id = 1")
-            .bind(page.next_after)
-            .bind(rfc3339(now))
+        sqlx::query(
+            "UPDATE sync_cursor SET after = MAX(after, ?), last_pull_at = ?, last_error = NULL, last_error_at = NULL, \
+             feed_signed_at = CASE WHEN feed_signed_at IS NULL OR feed_signed_at < ?3 THEN ?3 ELSE feed_signed_at END \
+             WHERE id = 1",
+        )
+        .bind(page.next_after)
+        .bind(rfc3339(now))
+        .bind(rfc3339(page.at))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(page.items.len())
+    }
+
+    /// Central's time on the newest page this device accepted.
+    pub async fn feed_signed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<String> = sqlx::query_scalar("SELECT feed_signed_at FROM sync_cursor WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        at.map(parse_time).transpose()
+    }
+
+    /// Counts a page that did not verify; nothing of it is stored.
+    pub async fn record_page_refusal(&self, e: &PageError, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sync_cursor SET feed_refused = feed_refused + 1, last_feed_refusal = ?, \
+             last_error = ?, last_error_at = ? WHERE id = 1",
+        )
+        .bind(format!("{}: {e}", e.code()))
+        .bind(format!("sync.page_refused: {}: {e}", e.code()))
+        .bind(rfc3339(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     pub async fn record_sync_error(&self, e: &SyncError, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -397,7 +486,7 @@ impl Store {
     pub async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
         let enrolment = self.enrolment().await?;
         let row = sqlx::query(
-            "SELECT after, last_pull_at, last_push_at, last_error, last_error_at, \
+            "SELECT after, last_pull_at, last_push_at, last_error, last_error_at, feed_refused, last_feed_refusal, feed_signed_at, \
              (SELECT COUNT(*) FROM sync_events WHERE seq > COALESCE((SELECT MAX(seq) FROM sync_acks), 0)) AS backlog, \
              (SELECT COUNT(*) FROM sync_conflicts) AS conflicts, \
              (SELECT COUNT(*) FROM sync_acks WHERE json_extract(outcome, '$.result') = 'refused') AS refused, \
@@ -425,6 +514,9 @@ impl Store {
             refused: row.try_get("refused")?,
             last_refusal: row.try_get("last_refusal")?,
             cursor: row.try_get("after")?,
+            feed_refused: row.try_get("feed_refused")?,
+            last_feed_refusal: row.try_get("last_feed_refusal")?,
+            feed_signed_at: t("feed_signed_at")?,
         })
     }
 
@@ -852,8 +944,27 @@ pub async fn sync_once(
             Err(e) => push_failed = Some(e),
         }
     }
+    let root = enrolment
+        .root_public_key
+        .as_deref()
+        .and_then(gatecare_voucher::trust::verifying_key)
+        .ok_or(SyncError::RootNotPinned)?;
     let after = store.feed_cursor().await?;
-    let page = client.pull(after, PULL_PAGE).await?;
+    let bytes = client.pull(after, PULL_PAGE).await?;
+    let expected = Expected {
+        station: &enrolment.station,
+        device: enrolment.device_id,
+        after,
+        newest: store.feed_signed_at().await?,
+    };
+    let page = match FeedPage::open(&bytes, &root, &expected) {
+        Ok(page) => page,
+        Err(e) => {
+            tracing::warn!(code = e.code(), "refused a feed page: {e}");
+            store.record_page_refusal(&e, now).await?;
+            return Err(SyncError::PageRefused(e));
+        }
+    };
     round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
     round.more |= page.more;
     if let Some(e) = push_failed {

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome};
 use gatecare_sync::{
-    CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, Outcome, PushRequest,
-    RedeemRequest, RedeemResponse,
+    CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, FeedPage, Outcome,
+    PushRequest, RedeemRequest, RedeemResponse, RootKey,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -136,6 +136,7 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
     Router::new()
         .route("/healthz", get(healthz::<D>))
         .route("/metrics", get(metrics::<D>))
+        .route("/v1/root", get(root_key::<D>))
         .route("/v1/devices/enrol", post(enrol::<D>))
         .route("/v1/sync/push", post(push::<D>))
         .route("/v1/sync/pull", get(pull::<D>))
@@ -179,6 +180,15 @@ async fn healthz<D: Database>(State(c): State<Arc<Central<D>>>) -> Result<&'stat
 
 async fn metrics<D: Database>(State(c): State<Arc<Central<D>>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], c.metrics.render(c.db.backend_name()))
+}
+
+/// The root's public key, for a device to compare with the fingerprint the
+/// administrator gave it before it sends its enrolment code.
+async fn root_key<D: Database>(State(c): State<Arc<Central<D>>>) -> Json<RootKey> {
+    Json(RootKey {
+        kid: c.root_kid.clone(),
+        public_key: c.root.verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect(),
+    })
 }
 
 async fn enrol<D: Database>(
@@ -306,7 +316,19 @@ async fn pull<D: Database>(
     }
     let page = c.db.pull(&device, q.after, q.limit.unwrap_or(500)).await?;
     Metrics::add(&c.metrics.feed_items_served, page.items.len() as u64);
-    Ok(Json(page).into_response())
+    // Signed for this device, its station and this cursor: see `gatecare_sync::page`.
+    let signed = FeedPage {
+        format: gatecare_sync::page::PAGE_FORMAT.into(),
+        station: device.station.clone(),
+        device: device.id,
+        after: q.after,
+        next_after: page.next_after,
+        more: page.more,
+        at: c.now(),
+        items: page.items,
+    }
+    .seal(&c.root_kid, &c.root);
+    Ok(([(header::CONTENT_TYPE, gatecare_sync::page::PAGE_CONTENT_TYPE)], signed).into_response())
 }
 
 async fn claim<D: Database>(

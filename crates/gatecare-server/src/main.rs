@@ -74,6 +74,9 @@ enum AdminCommand {
         role: String,
         #[arg(long, default_value_t = 24)]
         hours: i64,
+        /// The root key file, whose fingerprint is printed with the code.
+        #[arg(long)]
+        root_key: Option<PathBuf>,
     },
     /// Why a voucher was issued, from the decision its device pushed with it:
     /// replays it under the recorded policy and rules' versions; JSON, exit 1
@@ -133,7 +136,8 @@ enum RootKeyCommand {
         #[arg(long)]
         root_key: Option<PathBuf>,
     },
-    /// Print the root's public key (hex), for verifiers to pin.
+    /// Print the root's public key (hex), for verifiers to pin, and its
+    /// fingerprint (on stderr), as devices are given it at enrolment.
     Public {
         #[arg(long)]
         root_key: Option<PathBuf>,
@@ -201,7 +205,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public { root_key: key })) => {
-            println!("{}", public_hex(&root_key(&key.clone().unwrap_or(config.root_key_file))?));
+            let root = root_key(&key.clone().unwrap_or(config.root_key_file))?;
+            println!("{}", public_hex(&root));
+            eprintln!("fingerprint: {}", gatecare_sync::page::fingerprint(&root.verifying_key()));
             return Ok(());
         }
         _ => {}
@@ -338,7 +344,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 }
             }
         }
-        Command::Admin(AdminCommand::EnrolmentCode { station, role, hours }) => {
+        Command::Admin(AdminCommand::EnrolmentCode { station, role, hours, root_key: key }) => {
             let Some(role) = DeviceRole::parse(&role) else { bail!("--role is kiosk, console or merchant") };
             if station.len() != 3 || !station.chars().all(|c| c.is_ascii_uppercase()) {
                 bail!("--station is an IATA airport code such as HKG");
@@ -346,8 +352,16 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             if !(1..=24 * 30).contains(&hours) {
                 bail!("--hours is between 1 and 720");
             }
+            // Both go to the device's installer: the code once, the root
+            // key's fingerprint so the device pins the airline's root.
+            let root = root_key(&key.unwrap_or(config.root_key_file))?;
             let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
             println!("{code}");
+            println!("{}", gatecare_sync::page::fingerprint(&root.verifying_key()));
+            eprintln!(
+                "give both to the device: gatecare sync enrol --central URL --code {code} --root-fingerprint {}",
+                gatecare_sync::page::fingerprint(&root.verifying_key())
+            );
         }
         Command::Admin(AdminCommand::StationData { file }) => {
             let len = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?.len();

@@ -8,17 +8,22 @@
 //!
 //! Downloads are a feed paged by `server_seq` ([`PullResponse`]): what a
 //! station needs (other devices' issuance, void entries, trust list, leases,
-//! flight updates, and the station data of [`station`]). A device applies a page and its cursor in one transaction.
+//! flight updates, and the station data of [`station`]). Central signs each
+//! page with the airline's root key ([`page`]); a device opens it against
+//! the root it pinned at enrolment, then applies the page and its cursor in
+//! one transaction.
 //!
 //! This crate holds the wire types and the checks that need no database, so
 //! the server backends and the kiosk agree on them by construction.
 
 mod event;
+pub mod page;
 pub mod roles;
 pub mod station;
 mod wire;
 
 pub use event::{BatchError, CheckedBatch, Event, EventKind, IssuanceFacts};
+pub use page::{Expected, FeedPage, PageError};
 pub use wire::*;
 
 /// Largest request body central accepts (bytes). A 500-event batch of

@@ -50,6 +50,15 @@ impl DeviceRole {
     }
 }
 
+/// The airline's root key (`GET /v1/root`): a device pins it only when it
+/// matches the fingerprint the administrator gave with the enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootKey {
+    pub kid: String,
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {

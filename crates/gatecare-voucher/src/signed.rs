@@ -2,7 +2,8 @@
 //!
 //! `GC1:` + base45( COSE_Sign1 ) where COSE_Sign1 = tag 18 [ protected
 //! (bstr: {1: -8 (EdDSA), 4: kid}), unprotected {}, payload (bstr: the CBOR
-//! map below), signature (bstr: Ed25519 over Sig_structure) ].
+//! map below), signature (bstr: Ed25519 over Sig_structure) ], written and
+//! read with `coset` (RFC 9052).
 //!
 //! Payload map, integer keys for compactness: 0 version (1), 1 voucher id
 //! (16 bytes), 2 entitlement key, 3 kind, 4 value in minor units, 5
@@ -10,6 +11,7 @@
 //! 10 valid from and 11 valid until (Unix seconds, UTC), 12 serial.
 
 use ciborium::Value;
+use coset::{CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::Serialize;
 
@@ -123,34 +125,19 @@ impl VoucherPayload {
     }
 }
 
-fn protected_header(kid: &str) -> Vec<u8> {
-    to_cbor(&Value::Map(vec![(int(1), int(-8)), (int(4), Value::Bytes(kid.as_bytes().to_vec()))]))
-}
-
-fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    to_cbor(&Value::Array(vec![
-        text("Signature1"),
-        Value::Bytes(protected.to_vec()),
-        Value::Bytes(Vec::new()),
-        Value::Bytes(payload.to_vec()),
-    ]))
-}
-
 /// Signs a payload with a device key; returns the QR text.
 pub fn sign(payload: &VoucherPayload, kid: &str, key: &SigningKey) -> String {
-    let protected = protected_header(kid);
-    let body = to_cbor(&payload.to_value());
-    let signature = key.sign(&sig_structure(&protected, &body));
-    let cose = Value::Tag(
-        18,
-        Box::new(Value::Array(vec![
-            Value::Bytes(protected),
-            Value::Map(Vec::new()),
-            Value::Bytes(body),
-            Value::Bytes(signature.to_bytes().to_vec()),
-        ])),
-    );
-    format!("{QR_PREFIX}{}", base45::encode(to_cbor(&cose)))
+    let protected =
+        HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).key_id(kid.as_bytes().to_vec()).build();
+    let cose = CoseSign1Builder::new()
+        .protected(protected)
+        .payload(to_cbor(&payload.to_value()))
+        .create_signature(b"", |tbs| key.sign(tbs).to_bytes().to_vec())
+        .build()
+        .to_tagged_vec()
+        // Encoding a well-formed structure to a Vec cannot fail.
+        .unwrap_or_default();
+    format!("{QR_PREFIX}{}", base45::encode(cose))
 }
 
 /// A decoded, not yet verified QR text.
@@ -158,19 +145,19 @@ pub fn sign(payload: &VoucherPayload, kid: &str, key: &SigningKey) -> String {
 pub struct Unverified {
     pub kid: String,
     pub payload: VoucherPayload,
-    protected: Vec<u8>,
-    body: Vec<u8>,
-    signature: [u8; 64],
+    cose: CoseSign1,
 }
 
 impl Unverified {
-    /// Strict Ed25519 verification (no malleable or small-order keys).
+    /// Strict Ed25519 verification (no malleable or small-order keys),
+    /// over the protected header exactly as it was printed.
     pub fn signature_ok(&self, key: &VerifyingKey) -> bool {
-        key.verify_strict(
-            &sig_structure(&self.protected, &self.body),
-            &Signature::from_bytes(&self.signature),
-        )
-        .is_ok()
+        self.cose
+            .verify_signature(b"", |sig, data| {
+                let sig: [u8; 64] = sig.try_into().map_err(|_| ())?;
+                key.verify_strict(data, &Signature::from_bytes(&sig)).map_err(|_| ())
+            })
+            .is_ok()
     }
 }
 
@@ -180,39 +167,24 @@ pub fn decode(qr: &str) -> Result<Unverified, DecodeError> {
     }
     let rest = qr.trim().strip_prefix(QR_PREFIX).ok_or(DecodeError::Prefix)?;
     let bytes = base45::decode(rest).map_err(|_| DecodeError::Base45)?;
-    let value: Value =
-        ciborium::from_reader(bytes.as_slice()).map_err(|_| DecodeError::Structure("not CBOR"))?;
-    let array = match value {
-        Value::Tag(18, inner) => *inner,
-        other => other,
-    };
-    let parts = array.as_array().ok_or(DecodeError::Structure("not an array"))?;
-    let [protected, _unprotected, body, signature] = parts.as_slice() else {
-        return Err(DecodeError::Structure("not four parts"));
-    };
-    let protected = protected.as_bytes().ok_or(DecodeError::Structure("protected header"))?.clone();
-    let body = body.as_bytes().ok_or(DecodeError::Structure("payload"))?.clone();
-    let signature: [u8; 64] = signature
-        .as_bytes()
-        .and_then(|s| s.as_slice().try_into().ok())
-        .ok_or(DecodeError::Structure("signature is not 64 bytes"))?;
-    let header: Value = ciborium::from_reader(protected.as_slice())
-        .map_err(|_| DecodeError::Structure("protected header"))?;
-    let header = header.as_map().ok_or(DecodeError::Structure("protected header"))?;
-    let alg = header.iter().find(|(k, _)| k.as_integer() == Some(1.into())).and_then(|(_, v)| v.as_integer());
-    if alg != Some((-8).into()) {
+    let cose = CoseSign1::from_tagged_slice(&bytes)
+        .or_else(|_| CoseSign1::from_slice(&bytes))
+        .map_err(|_| DecodeError::Structure("not a COSE_Sign1 structure"))?;
+    if cose.signature.len() != 64 {
+        return Err(DecodeError::Structure("signature is not 64 bytes"));
+    }
+    let header = &cose.protected.header;
+    if header.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {
         return Err(DecodeError::Structure("algorithm is not EdDSA"));
     }
-    let kid = header
-        .iter()
-        .find(|(k, _)| k.as_integer() == Some(4.into()))
-        .and_then(|(_, v)| v.as_bytes())
-        .and_then(|b| String::from_utf8(b.clone()).ok())
+    let kid = String::from_utf8(header.key_id.clone())
+        .ok()
+        .filter(|k| !k.is_empty())
         .ok_or(DecodeError::Structure("no key id"))?;
-    let payload_value: Value =
-        ciborium::from_reader(body.as_slice()).map_err(|_| DecodeError::Structure("payload"))?;
+    let body = cose.payload.as_deref().ok_or(DecodeError::Structure("payload"))?;
+    let payload_value: Value = ciborium::from_reader(body).map_err(|_| DecodeError::Structure("payload"))?;
     let payload = VoucherPayload::from_value(&payload_value)?;
-    Ok(Unverified { kid, payload, protected, body, signature })
+    Ok(Unverified { kid, payload, cose })
 }
 
 #[cfg(test)]
@@ -250,6 +222,19 @@ pub(crate) mod tests {
         assert_eq!(u.payload, sample());
         assert!(u.signature_ok(&key.verifying_key()));
         assert!(!u.signature_ok(&SigningKey::from_bytes(&[8u8; 32]).verifying_key()));
+    }
+
+    /// A voucher printed before the move to `coset` (the hand-written
+    /// COSE_Sign1): coset writes the same bytes, and reads and verifies it.
+    const PRINTED_BEFORE_COSET: &str = "GC1:RRQF.9P60HO0C69-:8XM9O96EC6Q8B8*LW5065ADSI42IM20%20000000000X50M8F7N8DL6MF6NF6TF64W5Y96PF6R/5X47RF6746QF60R6J%6 :5X CKUD$86EVCX CMTDB83JES OC8N9H 0RIBNB83:8YDCY217N8DL6TE66JD8469%6%965W5UE6DF3EE0PESDF3$L0I6CH.DBN9UW57463W5646646WA6298/FQW$BO-OWDEQCQGNR2XRDG83O6B/AIT5RY9SU5 BRLQ7 3J:AHXIUN9KKUFB09.E9K7D-$9M9A*3H.09OTLABA5A71M830";
+
+    #[test]
+    fn vouchers_printed_before_coset_read_and_sign_the_same() {
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        assert_eq!(sign(&sample(), "HKG-K01#1", &key), PRINTED_BEFORE_COSET);
+        let u = decode(PRINTED_BEFORE_COSET).unwrap();
+        assert_eq!((u.kid.as_str(), &u.payload), ("HKG-K01#1", &sample()));
+        assert!(u.signature_ok(&key.verifying_key()));
     }
 
     #[test]

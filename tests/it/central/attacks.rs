@@ -6,7 +6,7 @@ use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::{Event, EventKind, Outcome, PushRequest, PushResponse, RedeemRequest, RedeemResponse};
 
-use super::harness::{TestClock, central, on_both_backends, serve};
+use super::harness::{self, TestClock, central, on_both_backends, serve};
 use super::story::{Kiosk, Till, now};
 
 /// Central on a loopback port with a clock tests move, and its URL.
@@ -36,8 +36,20 @@ async fn pvg_console<D: Database>(
     .await
     .unwrap();
     let store = gatecare_client::Store::open_in_memory().await.unwrap();
-    let enrolment = store.enrol_with_central(url, &code, "PVG-G01", now()).await.unwrap();
+    let enrolment =
+        store.enrol_with_central(url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
     (store, enrolment)
+}
+
+/// A page of a device's feed, fetched and opened as the device does.
+async fn pull_page(
+    url: &str,
+    e: &gatecare_client::sync::Enrolment,
+    after: i64,
+) -> Result<gatecare_sync::FeedPage, gatecare_sync::PageError> {
+    let bytes = harness::raw_page(url, &e.token, after).await;
+    let expected = gatecare_sync::Expected { station: &e.station, device: e.device_id, after, newest: None };
+    gatecare_sync::FeedPage::open(&bytes, &harness::root_key().verifying_key(), &expected)
 }
 
 /// The next `seq` of a device's log at central: one after what it has pushed.
@@ -298,15 +310,7 @@ async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
         voids.voided.iter().find(|v| v.voucher_id.to_string() == goodwill).expect("refused voucher voided");
     assert_eq!(v.reason, "refused: kiosk_not_owed");
     // The console never sees what was refused; it sees the feedback.
-    let page = reqwest::Client::new()
-        .get(format!("{url}/v1/sync/pull?after=0&limit=1000"))
-        .bearer_auth(&console.enrolment.token)
-        .send()
-        .await
-        .unwrap()
-        .json::<gatecare_sync::PullResponse>()
-        .await
-        .unwrap();
+    let page = pull_page(&url, &console.enrolment, 0).await.unwrap();
     let kinds: Vec<&str> = page
         .items
         .iter()

@@ -274,7 +274,10 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
         )
         .await
         .unwrap();
-        let enrolment = store.enrol_with_central(&proxy_url, &one_time, &code, now()).await.unwrap();
+        let enrolment = store
+            .enrol_with_central(&proxy_url, &one_time, &super::harness::root_fingerprint(), &code, now())
+            .await
+            .unwrap();
         kiosks.push(Arc::new(SimKiosk { store, code, enrolment }));
     }
     proxy.faults_on.store(true, Ordering::Relaxed);

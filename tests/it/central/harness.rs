@@ -226,6 +226,23 @@ pub fn root_key() -> SigningKey {
     SigningKey::from_bytes(&[7u8; 32])
 }
 
+/// A signed feed page as central sends it to the device with `token`.
+pub async fn raw_page(url: &str, token: &str, after: i64) -> Vec<u8> {
+    let resp = reqwest::Client::new()
+        .get(format!("{url}/v1/sync/pull?after={after}&limit=1000"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.bytes().await.unwrap().to_vec()
+}
+
+/// The fingerprint an administrator reads out with each enrolment code.
+pub fn root_fingerprint() -> String {
+    gatecare_sync::page::fingerprint(&root_key().verifying_key())
+}
+
 pub fn central<D: Database>(db: D, clock: &TestClock) -> Arc<Central<D>> {
     Central::new(db, root_key(), "GATECARE-TEST-ROOT", clock.clock())
 }

@@ -10,6 +10,7 @@ mod devices;
 mod faults;
 mod group_commit;
 pub(crate) mod harness;
+mod mitm;
 mod night;
 mod plans;
 mod recovery;

@@ -15,7 +15,7 @@ use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
 use gatecare_voucher::trust::VoidList;
 
-use super::harness::{TestClock, central, on_both_backends, serve};
+use super::harness::{self, TestClock, central, on_both_backends, serve};
 
 /// 23:45 in Hong Kong on 22 November.
 fn scheduled() -> DateTime<Utc> {
@@ -41,7 +41,10 @@ impl Device {
         let store = Store::open(&dir.path().join("store.sqlite")).await.unwrap();
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap();
-        let enrolment = store.enrol_with_central(url, &one_time, code, c.now()).await.unwrap();
+        let enrolment = store
+            .enrol_with_central(url, &one_time, &harness::root_fingerprint(), code, c.now())
+            .await
+            .unwrap();
         Device { store, enrolment, code, _dir: dir }
     }
 

@@ -12,7 +12,7 @@ use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::{DeviceRole, EventKind};
 
-use super::harness::{TestClock, central, on_both_backends, serve};
+use super::harness::{self, TestClock, central, on_both_backends, serve};
 use super::story::{Kiosk, now};
 
 async fn agent(store: &Store, code: &str, pin: &str) -> AuthenticatedAgent {
@@ -88,7 +88,10 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pvg = Store::open(&dir.path().join("pvg.sqlite")).await.unwrap();
-    let pvg_enrolment = pvg.enrol_with_central(&url, &pvg_code, "PVG-C01", now()).await.unwrap();
+    let pvg_enrolment = pvg
+        .enrol_with_central(&url, &pvg_code, &harness::root_fingerprint(), "PVG-C01", now())
+        .await
+        .unwrap();
     for n in 0..2u128 {
         let o = Opened {
             case_id: uuid::Uuid::now_v7(),

@@ -8,7 +8,7 @@ use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
 
-use super::harness::{TestClock, central, on_both_backends, serve};
+use super::harness::{self, TestClock, central, on_both_backends, serve};
 use super::story::{Kiosk, now};
 
 on_both_backends!(station_data_reaches_the_kiosks);
@@ -195,7 +195,8 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let other = gatecare_client::Store::open(&dir.path().join("pvg.sqlite")).await.unwrap();
-    let e = other.enrol_with_central(&url, &pvg, "PVG-K01", now()).await.unwrap();
+    let e =
+        other.enrol_with_central(&url, &pvg, &harness::root_fingerprint(), "PVG-K01", now()).await.unwrap();
     let client = gatecare_client::sync::CentralClient::for_enrolment(&e).unwrap();
     while gatecare_client::sync::sync_once(&other, &client, &e, "PVG-K01", now()).await.unwrap().more {}
     let theirs: i64 =
@@ -241,6 +242,8 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
         url.clone(),
         "--code".into(),
         "AAAA-BBBB-CCCC".into(),
+        "--root-fingerprint".into(),
+        harness::root_fingerprint(),
     ])
     .await
     .unwrap();
@@ -255,6 +258,8 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
         url,
         "--code".into(),
         code,
+        "--root-fingerprint".into(),
+        harness::root_fingerprint(),
         "--device".into(),
         "HKG-C01".into(),
     ])

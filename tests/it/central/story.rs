@@ -13,7 +13,7 @@ use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::{ClaimRequest, ClaimResponse, DeviceRole, Outcome, RedeemRequest, RedeemResponse};
 
-use super::harness::{TestClock, central, on_both_backends, serve};
+use super::harness::{self, TestClock, central, on_both_backends, serve};
 use crate::support::seeded_store;
 
 pub fn now() -> DateTime<Utc> {
@@ -55,7 +55,10 @@ impl Kiosk {
         let store = Store::open(&path).await.unwrap();
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
-        let enrolment = store.enrol_with_central(url, &one_time, code, now()).await.unwrap();
+        let enrolment = store
+            .enrol_with_central(url, &one_time, &harness::root_fingerprint(), code, now())
+            .await
+            .unwrap();
         Kiosk { store, code, enrolment, day, _dir: dir }
     }
 

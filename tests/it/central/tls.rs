@@ -12,7 +12,7 @@ use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
 
-use super::harness::{TestClock, central, sqlite_db};
+use super::harness::{self, TestClock, central, sqlite_db};
 use super::story::now;
 use crate::support::seeded_store;
 
@@ -103,12 +103,22 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
     let stranger_dir = tempfile::tempdir().unwrap();
     seeded_store(&stranger_dir.path().join("k.sqlite"), 1).await;
     let stranger = Store::open(&stranger_dir.path().join("k.sqlite")).await.unwrap();
-    let e = stranger.enrol_with_central(&url, &code().await.unwrap(), "HKG-K09", now()).await.unwrap_err();
+    let e = stranger
+        .enrol_with_central(&url, &code().await.unwrap(), &harness::root_fingerprint(), "HKG-K09", now())
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "sync.offline", "{e}");
     assert!(stranger.enrolment().await.unwrap().is_none());
     // A CA file that is not PEM is refused before anything is sent.
     let e = stranger
-        .enrol_with_central_trusting(&url, Some("garbage"), &code().await.unwrap(), "HKG-K09", now())
+        .enrol_with_central_trusting(
+            &url,
+            Some("garbage"),
+            &code().await.unwrap(),
+            &harness::root_fingerprint(),
+            "HKG-K09",
+            now(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code(), "sync.protocol", "{e}");
@@ -118,7 +128,14 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
     let day = seeded_store(&kiosk_dir.path().join("k.sqlite"), 1).await;
     let kiosk = Store::open(&kiosk_dir.path().join("k.sqlite")).await.unwrap();
     let enrolment = kiosk
-        .enrol_with_central_trusting(&url, Some(&ca), &code().await.unwrap(), "HKG-K01", now())
+        .enrol_with_central_trusting(
+            &url,
+            Some(&ca),
+            &code().await.unwrap(),
+            &harness::root_fingerprint(),
+            "HKG-K01",
+            now(),
+        )
         .await
         .unwrap();
     assert_eq!(kiosk.enrolment().await.unwrap().unwrap().ca_pem.as_deref(), Some(ca.as_str()));

@@ -90,6 +90,11 @@ export interface SyncStatus {
   refused: number;
   last_refusal: string | null;
   cursor: number;
+  /** Feed pages refused (not signed by the airline's root key, or not made for this device); nothing of them stored. */
+  feed_refused: number;
+  last_feed_refusal: string | null;
+  /** Central's time on the newest page accepted. */
+  feed_signed_at: string | null;
 }
 
 // Background polling is not activity: it must not keep an idle console open.
