@@ -282,9 +282,39 @@ fn plain_http_reaches_only_this_machine_unless_the_operator_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kiosk.sqlite");
     let db = db.to_str().unwrap();
+    let fp = format!("sha256:{}", "0".repeat(64));
+    // A fingerprint that is not one is refused before anything else.
+    let args = [
+        "sync",
+        "enrol",
+        "--db",
+        db,
+        "--central",
+        "http://127.0.0.1:9",
+        "--code",
+        "X",
+        "--root-fingerprint",
+        "abc",
+    ];
+    let out = gatecare(&args, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--root-fingerprint"));
     for central in ["http://192.0.2.10:8600", "http://central.example:8600/", "http://[2001:db8::1]:8600"] {
-        let out =
-            gatecare(&["sync", "enrol", "--db", db, "--central", central, "--code", "ABCD-EFGH-JKMN"], &[]);
+        let out = gatecare(
+            &[
+                "sync",
+                "enrol",
+                "--db",
+                db,
+                "--central",
+                central,
+                "--code",
+                "ABCD-EFGH-JKMN",
+                "--root-fingerprint",
+                &fp,
+            ],
+            &[],
+        );
         assert_eq!(out.status.code(), Some(2), "{central}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -297,8 +327,21 @@ fn plain_http_reaches_only_this_machine_unless_the_operator_says_so() {
     assert!(!std::path::Path::new(db).exists(), "nothing created for a refused enrolment");
     // Loopback is this machine (nothing listens on port 9: unreachable, exit 1).
     for central in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9"] {
-        let out =
-            gatecare(&["sync", "enrol", "--db", db, "--central", central, "--code", "ABCD-EFGH-JKMN"], &[]);
+        let out = gatecare(
+            &[
+                "sync",
+                "enrol",
+                "--db",
+                db,
+                "--central",
+                central,
+                "--code",
+                "ABCD-EFGH-JKMN",
+                "--root-fingerprint",
+                &fp,
+            ],
+            &[],
+        );
         assert_eq!(out.status.code(), Some(1), "{central}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
