@@ -55,6 +55,15 @@ pub struct EnrolmentCode {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A revocation with its effective time: the vouchers central had
+/// received from the device by then stay valid until their own expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRecord {
+    pub device_id: Uuid,
+    pub effective_at: DateTime<Utc>,
+    pub kept: Vec<Uuid>,
+}
+
 /// A device's voucher-signing key as certified by the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigningKeyRecord {
@@ -269,6 +278,14 @@ pub trait Database: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Res<Vec<String>>> + Send;
     /// One voucher's entry on the void list, if it is there.
     fn void_of(&self, voucher_id: &str) -> impl Future<Output = Res<Option<VoidRecord>>> + Send;
+
+    /// Records when a revoked device's revocation took effect and the
+    /// vouchers central had received from it by then (they stay valid).
+    fn record_revocation(&self, revocation: &RevocationRecord) -> impl Future<Output = Res<()>> + Send;
+    /// Every recorded revocation.
+    fn revocations(&self) -> impl Future<Output = Res<Vec<RevocationRecord>>> + Send;
+    /// One device's recorded revocation.
+    fn revocation_of(&self, device: Uuid) -> impl Future<Output = Res<Option<RevocationRecord>>> + Send;
     fn conflicts(&self, station: &str) -> impl Future<Output = Res<Vec<ConflictReport>>> + Send;
 
     /// The voucher must already have verified; this checks and records

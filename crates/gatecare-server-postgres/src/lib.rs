@@ -22,8 +22,9 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidBy, VoidRecord,
-    decide_issue, event_feed_text, event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RevocationRecord, SigningKeyRecord, Totals,
+    VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text, refused_void_reason, void_not_yours,
+    voucher_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -1197,6 +1198,43 @@ impl Database for PgDatabase {
                 voided_by_device: r.voided_by_device,
                 voided_by: r.voided_by,
             }))
+    }
+
+    async fn record_revocation(&self, r: &RevocationRecord) -> Res<()> {
+        let kept: Vec<Uuid> = r.kept.clone();
+        sqlx::query(
+            "INSERT INTO revocations (device_id, effective_at, kept) VALUES ($1, $2, $3) \
+             ON CONFLICT (device_id) DO UPDATE SET effective_at = excluded.effective_at, kept = excluded.kept",
+        )
+        .bind(r.device_id)
+        .bind(r.effective_at)
+        .bind(kept)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn revocations(&self) -> Res<Vec<RevocationRecord>> {
+        let rows: Vec<(Uuid, DateTime<Utc>, Vec<Uuid>)> =
+            sqlx::query_as("SELECT device_id, effective_at, kept FROM revocations ORDER BY device_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(device_id, effective_at, kept)| RevocationRecord { device_id, effective_at, kept })
+            .collect())
+    }
+
+    async fn revocation_of(&self, device: Uuid) -> Res<Option<RevocationRecord>> {
+        let row: Option<(Uuid, DateTime<Utc>, Vec<Uuid>)> =
+            sqlx::query_as("SELECT device_id, effective_at, kept FROM revocations WHERE device_id = $1")
+                .bind(device)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+        Ok(row.map(|(device_id, effective_at, kept)| RevocationRecord { device_id, effective_at, kept }))
     }
 
     async fn conflicts(&self, station: &str) -> Res<Vec<ConflictReport>> {

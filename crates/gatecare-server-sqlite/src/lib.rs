@@ -13,8 +13,9 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, SigningKeyRecord, Totals, VoidBy, VoidRecord,
-    decide_issue, event_feed_text, refused_void_reason, void_not_yours, voucher_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RevocationRecord, SigningKeyRecord, Totals,
+    VoidBy, VoidRecord, decide_issue, event_feed_text, refused_void_reason, void_not_yours,
+    voucher_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -1121,6 +1122,40 @@ impl Database for SqliteDatabase {
             .transpose()
     }
 
+    async fn record_revocation(&self, r: &RevocationRecord) -> Res<()> {
+        let kept = serde_json::to_string(&r.kept).map_err(err)?;
+        sqlx::query(
+            "INSERT INTO revocations (device_id, effective_at, kept) VALUES (?, ?, ?) \
+             ON CONFLICT (device_id) DO UPDATE SET effective_at = excluded.effective_at, kept = excluded.kept",
+        )
+        .bind(r.device_id.to_string())
+        .bind(ts(r.effective_at))
+        .bind(kept)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn revocations(&self) -> Res<Vec<RevocationRecord>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT device_id, effective_at, kept FROM revocations ORDER BY device_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        rows.iter().map(|(d, at, kept)| revocation_row(d, at, kept)).collect()
+    }
+
+    async fn revocation_of(&self, device: Uuid) -> Res<Option<RevocationRecord>> {
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT device_id, effective_at, kept FROM revocations WHERE device_id = ?")
+                .bind(device.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+        row.map(|(d, at, kept)| revocation_row(&d, &at, &kept)).transpose()
+    }
+
     async fn conflicts(&self, station: &str) -> Res<Vec<ConflictReport>> {
         sqlx::query!(
             "SELECT entitlement_key, flight_id, passenger_id, winner_voucher_id, winner_device, loser_voucher_id, \
@@ -1306,4 +1341,12 @@ impl Database for SqliteDatabase {
             issued_value_minor: r.value,
         })
     }
+}
+
+fn revocation_row(device: &str, at: &str, kept: &str) -> Res<RevocationRecord> {
+    Ok(RevocationRecord {
+        device_id: parse_uuid(device)?,
+        effective_at: parse_ts(at)?,
+        kept: serde_json::from_str(kept).map_err(err)?,
+    })
 }

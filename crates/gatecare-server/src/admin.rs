@@ -3,9 +3,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::VerifyingKey;
-use gatecare_server_database::{AgentRecord, Database, DbError, LeaseRecord, NewEnrolmentCode};
+use gatecare_server_database::{
+    AgentRecord, Database, DbError, LeaseRecord, NewEnrolmentCode, RevocationRecord,
+};
 use gatecare_sync::{DeviceRole, Topic};
-use gatecare_voucher::trust::{DeviceCert, TrustList, VOID_FORMAT, VoidEntry, VoidList};
+use gatecare_voucher::trust::{DeviceCert, Revocation, TrustList, VOID_FORMAT, VoidEntry, VoidList};
 use uuid::Uuid;
 
 use crate::{Central, random_bytes, secret_hash};
@@ -42,12 +44,15 @@ pub async fn issue_enrolment_code<D: Database>(
 /// The current trust list: every active kiosk's certified signing key.
 pub async fn trust_list<D: Database>(c: &Central<D>, now: DateTime<Utc>) -> Result<TrustList, DbError> {
     let mut list = TrustList::new(&c.root_kid, &c.root, now);
+    let revocations: std::collections::HashMap<Uuid, RevocationRecord> =
+        c.db.revocations().await?.into_iter().map(|r| (r.device_id, r)).collect();
     for d in c.db.devices().await? {
-        if d.revoked_at.is_some() {
-            continue;
-        }
-        if let Some(s) = d.signing {
-            list.devices.push(device_cert(&d.station, s));
+        let Some(s) = d.signing else { continue };
+        match (d.revoked_at, revocations.get(&d.id)) {
+            (None, _) => list.devices.push(device_cert(&d.station, s)),
+            (Some(_), Some(r)) => list.revoked.push(revocation(c, &d.station, s, r)),
+            // Revoked before revocations had a time: nothing of it stands.
+            (Some(_), None) => {}
         }
     }
     Ok(list)
@@ -65,10 +70,13 @@ pub async fn verify_one<D: Database>(
     let mut trust = TrustList::new(&c.root_kid, &c.root, now);
     if let Some(u) = decoded
         && let Some(d) = c.db.device_by_kid(&u.kid).await?
-        && d.revoked_at.is_none()
         && let Some(signing) = d.signing
     {
-        trust.devices.push(device_cert(&d.station, signing));
+        if d.revoked_at.is_none() {
+            trust.devices.push(device_cert(&d.station, signing));
+        } else if let Some(r) = c.db.revocation_of(d.id).await? {
+            trust.revoked.push(revocation(c, &d.station, signing, &r));
+        }
     }
     let mut voids = VoidList { format: VOID_FORMAT.into(), issued_at: Some(now), voided: Vec::new() };
     if let Some(u) = decoded
@@ -158,6 +166,16 @@ pub async fn recertify_devices<D: Database>(c: &Central<D>, now: DateTime<Utc>) 
     Ok(changed)
 }
 
+/// A revoked key as the trust list carries it, signed by the root.
+fn revocation<D: Database>(
+    c: &Central<D>,
+    station: &str,
+    s: gatecare_server_database::SigningKeyRecord,
+    r: &RevocationRecord,
+) -> Revocation {
+    Revocation::new(&c.root, device_cert(station, s), r.effective_at, r.kept.clone())
+}
+
 fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> DeviceCert {
     DeviceCert {
         kid: s.kid,
@@ -169,13 +187,84 @@ fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> 
     }
 }
 
-/// Revokes a device: its token stops working and its key leaves the trust list.
-pub async fn revoke<D: Database>(c: &Central<D>, device: Uuid, now: DateTime<Utc>) -> Result<bool, DbError> {
+/// How long a voucher can stay valid: vouchers received longer than this
+/// before a revocation have expired and need not be kept.
+pub const LONGEST_VOUCHER: Duration = Duration::days(7);
+
+/// Revokes a device from `effective_at` (at most `now`: a theft found in
+/// the morning is revoked from the night it happened). Its token stops
+/// working at once. Its key leaves the trust list's devices and is listed
+/// as revoked with the vouchers central had received from it by
+/// `effective_at` and not voided: they stay valid until their own expiry;
+/// every other voucher of that key is refused (a stolen key can backdate
+/// one). Reads the station's feed back (a revocation is rare).
+pub async fn revoke<D: Database>(
+    c: &Central<D>,
+    device: Uuid,
+    effective_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let effective_at = effective_at.min(now);
+    let Some(record) = c.db.devices().await?.into_iter().find(|d| d.id == device && d.revoked_at.is_none())
+    else {
+        return Ok(false);
+    };
+    let kept = if record.signing.is_some() {
+        received_vouchers(c, &record, effective_at).await?
+    } else {
+        Vec::new()
+    };
     if !c.db.revoke_device(device, now).await? {
         return Ok(false);
     }
+    c.db.record_revocation(&RevocationRecord { device_id: device, effective_at, kept }).await?;
     publish_trust_list(c, now).await?;
     Ok(true)
+}
+
+/// The vouchers `device` pushed that central received in the
+/// [`LONGEST_VOUCHER`] before `until`, less those voided since.
+async fn received_vouchers<D: Database>(
+    c: &Central<D>,
+    device: &gatecare_server_database::DeviceRecord,
+    until: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbError> {
+    // A reader of the station's feed that is no device: every item is "another's".
+    let reader = gatecare_server_database::DeviceRecord {
+        id: Uuid::nil(),
+        signing: None,
+        high_seq: 0,
+        ..device.clone()
+    };
+    let (mine, since) = (device.id.to_string(), until - LONGEST_VOUCHER);
+    let mut kept = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = c.db.pull(&reader, after, gatecare_sync::MAX_PAGE).await?;
+        for item in &page.items {
+            let body = &item.body;
+            if item.topic == Topic::Event
+                && item.at >= since
+                && item.at <= until
+                && body["device"] == mine.as_str()
+                && body["kind"] == "issued"
+                && let Some(id) = body["payload"]["voucher_id"].as_str().and_then(|v| Uuid::parse_str(v).ok())
+            {
+                kept.push(id);
+            }
+        }
+        after = page.next_after;
+        if !page.more {
+            break;
+        }
+    }
+    let mut standing = Vec::with_capacity(kept.len());
+    for id in kept {
+        if c.db.void_of(&id.to_string()).await?.is_none() {
+            standing.push(id);
+        }
+    }
+    Ok(standing)
 }
 
 /// Leases a flight's issuance to one device until `until`.

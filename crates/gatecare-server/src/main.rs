@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clap::{Parser, Subcommand};
 use ed25519_dalek::SigningKey;
 use gatecare_server::config::Config;
@@ -87,8 +87,15 @@ enum AdminCommand {
     },
     /// List enrolled devices as JSON.
     Devices,
-    /// Revoke a device: its token stops working and its key leaves the trust list.
-    Revoke { device: Uuid },
+    /// Revoke a device: its token stops working at once; of its key's
+    /// vouchers, only those central had received by --at stay valid.
+    Revoke {
+        device: Uuid,
+        /// When the revocation takes effect (RFC 3339, e.g. when the kiosk
+        /// was stolen; default now; never later than now).
+        #[arg(long)]
+        at: Option<DateTime<Utc>>,
+    },
     /// Change a kiosk's or console's role (`kiosk`: a passenger's self-service,
     /// `console`: a gate agent's); what it pushed before stays as decided.
     Role {
@@ -407,10 +414,13 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 .collect();
             println!("{}", serde_json::to_string_pretty(&list)?);
         }
-        Command::Admin(AdminCommand::Revoke { device }) => {
+        Command::Admin(AdminCommand::Revoke { device, at }) => {
+            if at.is_some_and(|at| at > now) {
+                bail!("--at is in the future: a revocation takes effect now or from a moment past");
+            }
             let root = root_key(&config.root_key_file)?;
             let central = Central::new(db, root, &config.root_kid, system_clock());
-            if !admin::revoke(&central, device, now).await? {
+            if !admin::revoke(&central, device, at.unwrap_or(now), now).await? {
                 bail!("no active device {device}");
             }
             println!("revoked {device}");

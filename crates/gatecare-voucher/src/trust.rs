@@ -8,8 +8,10 @@
 //!                  "not_before": "…", "not_after": "…", "certificate": "<128 hex>" } ] }
 //! ```
 //! `certificate` is the root's Ed25519 signature over the device's
-//! [`DeviceCert::certified_text`]. Verifiers should pin the root key; a
-//! device removed from the list (revoked) no longer verifies.
+//! [`DeviceCert::certified_text`]. Verifiers should pin the root key. A
+//! revoked device's key leaves `devices`; when its revocation has an
+//! effective time, it appears under `revoked` ([`Revocation`]) with the
+//! vouchers central had received from it by then, which alone stay valid.
 //!
 //! A certificate's instants are whole seconds ([`canonical_instant`]), written
 //! `YYYY-MM-DDTHH:MM:SSZ` in the signed text: every store (SQLite text with
@@ -95,6 +97,60 @@ pub struct TrustList {
     pub issued_at: DateTime<Utc>,
     pub root: KeyRef,
     pub devices: Vec<DeviceCert>,
+    /// Revoked keys whose earlier vouchers still stand (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked: Vec<Revocation>,
+}
+
+/// A revoked device key. A stolen key can sign a voucher dated before its
+/// revocation, so "signed before" proves nothing: only the vouchers central
+/// had received from the device before `revoked_at` (named in `kept`) stay
+/// valid, until their own expiry. The root signs the revocation, so no one
+/// can add a voucher to `kept`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    pub cert: DeviceCert,
+    pub revoked_at: DateTime<Utc>,
+    /// Sorted voucher ids.
+    pub kept: Vec<uuid::Uuid>,
+    /// The root's Ed25519 signature over [`Revocation::signed_text`] (hex).
+    pub signature: String,
+}
+
+impl Revocation {
+    /// Revokes `cert` from `revoked_at` (whole seconds), keeping `kept`.
+    pub fn new(
+        root: &SigningKey,
+        cert: DeviceCert,
+        revoked_at: DateTime<Utc>,
+        mut kept: Vec<uuid::Uuid>,
+    ) -> Revocation {
+        kept.sort();
+        kept.dedup();
+        let mut r =
+            Revocation { cert, revoked_at: canonical_instant(revoked_at), kept, signature: String::new() };
+        r.signature = hex(&root.sign(r.signed_text().as_bytes()).to_bytes());
+        r
+    }
+
+    /// What the root signs: the certificate's text, the instant, the kept ids.
+    pub fn signed_text(&self) -> String {
+        let kept: Vec<String> = self.kept.iter().map(|id| id.to_string()).collect();
+        format!(
+            "gatecare-revocation/1\n{}\n{}\n{}",
+            self.cert.certified_text(),
+            self.revoked_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            kept.join(",")
+        )
+    }
+
+    fn is_signed_by(&self, root: &VerifyingKey) -> bool {
+        let Some(sig) = unhex::<64>(&self.signature).map(|s| Signature::from_bytes(&s)) else {
+            return false;
+        };
+        self.cert.is_certified_by(root) && root.verify_strict(self.signed_text().as_bytes(), &sig).is_ok()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +199,7 @@ impl TrustList {
             issued_at,
             root: KeyRef { kid: root_kid.into(), public_key: hex(root.verifying_key().as_bytes()) },
             devices: Vec::new(),
+            revoked: Vec::new(),
         }
     }
 
@@ -178,17 +235,35 @@ impl TrustList {
     /// The device's key, if the root certified it.
     pub fn certified_key(&self, kid: &str) -> Result<(&DeviceCert, VerifyingKey), &'static str> {
         let cert = self.devices.iter().find(|d| d.kid == kid).ok_or("unknown_key")?;
+        certified(cert, &self.root)
+    }
+
+    /// The revocation of `kid` whose root signature holds, if any.
+    pub fn revocation(&self, kid: &str) -> Result<Option<(&Revocation, VerifyingKey)>, &'static str> {
+        let Some(r) = self.revoked.iter().find(|r| r.cert.kid == kid) else { return Ok(None) };
         let root = verifying_key(&self.root.public_key).ok_or("uncertified_key")?;
-        if !cert.is_certified_by(&root) {
+        if !r.is_signed_by(&root) {
             return Err("uncertified_key");
         }
-        let key = verifying_key(&cert.public_key).ok_or("uncertified_key")?;
-        Ok((cert, key))
+        let (_, key) = certified(&r.cert, &self.root)?;
+        Ok(Some((r, key)))
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
+}
+
+fn certified<'a>(
+    cert: &'a DeviceCert,
+    root: &KeyRef,
+) -> Result<(&'a DeviceCert, VerifyingKey), &'static str> {
+    let root = verifying_key(&root.public_key).ok_or("uncertified_key")?;
+    if !cert.is_certified_by(&root) {
+        return Err("uncertified_key");
+    }
+    let key = verifying_key(&cert.public_key).ok_or("uncertified_key")?;
+    Ok((cert, key))
 }
 
 impl VoidList {

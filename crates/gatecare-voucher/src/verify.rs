@@ -10,8 +10,9 @@ use crate::trust::{TrustList, VoidList};
 pub struct Verification {
     pub valid: bool,
     /// `valid`, or why not: malformed, unsupported_version, unknown_key,
-    /// uncertified_key, key_not_valid, bad_signature, not_yet_valid,
-    /// expired, voided.
+    /// uncertified_key, key_not_valid, key_revoked (a revoked key's voucher
+    /// central had not received before the revocation), bad_signature,
+    /// not_yet_valid, expired, voided.
     pub reason: &'static str,
     /// The voucher, once its signature is known to be good.
     pub voucher: Option<VoucherPayload>,
@@ -28,7 +29,16 @@ pub fn verify(qr: &str, trust: &TrustList, voids: &VoidList, at: DateTime<Utc>) 
         Err(crate::signed::DecodeError::Version(_)) => return invalid("unsupported_version"),
         Err(_) => return invalid("malformed"),
     };
-    let (cert, key) = match trust.certified_key(&u.kid) {
+    // A revoked key verifies only the vouchers its revocation kept.
+    let revoked = match trust.revocation(&u.kid) {
+        Ok(r) => r,
+        Err(reason) => return Verification { kid: Some(u.kid), ..invalid(reason) },
+    };
+    let found = match revoked {
+        Some((r, key)) => Ok((&r.cert, key)),
+        None => trust.certified_key(&u.kid),
+    };
+    let (cert, key) = match found {
         Ok(k) => k,
         Err(reason) => return Verification { kid: Some(u.kid), ..invalid(reason) },
     };
@@ -46,6 +56,9 @@ pub fn verify(qr: &str, trust: &TrustList, voids: &VoidList, at: DateTime<Utc>) 
     if !issued_in_cert_window(u.payload.valid_from) {
         return done(false, "key_not_valid");
     }
+    if revoked.is_some_and(|(r, _)| r.kept.binary_search(&u.payload.voucher_id).is_err()) {
+        return done(false, "key_revoked");
+    }
     let now = at.timestamp();
     if now < u.payload.valid_from {
         return done(false, "not_yet_valid");
@@ -62,7 +75,7 @@ pub fn verify(qr: &str, trust: &TrustList, voids: &VoidList, at: DateTime<Utc>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signed::{sign, tests::sample};
+    use crate::signed::{VoucherPayload, sign, tests::sample};
     use crate::trust::{VOID_FORMAT, VoidEntry};
     use ed25519_dalek::SigningKey;
 
@@ -122,6 +135,33 @@ mod tests {
         let (mut trust, _, qr) = setup();
         trust.revoke("HKG-K01#1");
         assert_eq!(verify(&qr, &trust, &none, ok_time).reason, "unknown_key");
+    }
+
+    #[test]
+    fn a_revoked_key_keeps_only_the_vouchers_central_had_received() {
+        let (mut trust, device, kept_qr) = setup();
+        let root = SigningKey::from_bytes(&[1u8; 32]);
+        let ok_time = at(1_795_400_000);
+        let none = VoidList::default();
+        // A voucher the thief signs with the stolen key, dated the same day.
+        let backdated = VoucherPayload { voucher_id: uuid::Uuid::from_u128(99), ..sample() };
+        let forged = sign(&backdated, "HKG-K01#1", &device);
+        let cert = trust.devices.remove(0);
+        let revoked_at = at(1_795_330_000);
+        trust.revoked.push(crate::trust::Revocation::new(&root, cert, revoked_at, vec![sample().voucher_id]));
+        let trust = TrustList::from_json(&trust.to_json()).unwrap();
+        assert_eq!(verify(&kept_qr, &trust, &none, ok_time).reason, "valid");
+        assert_eq!(verify(&forged, &trust, &none, ok_time).reason, "key_revoked");
+        // Kept vouchers still expire and can still be voided.
+        assert_eq!(verify(&kept_qr, &trust, &none, at(1_796_000_000)).reason, "expired");
+        // Nobody but the root adds a voucher to the kept list.
+        let mut widened = trust.clone();
+        widened.revoked[0].kept.push(backdated.voucher_id);
+        widened.revoked[0].kept.sort();
+        assert_eq!(verify(&forged, &widened, &none, ok_time).reason, "uncertified_key");
+        // A list without revocations is written as before.
+        let (plain, _, _) = setup();
+        assert!(!plain.to_json().contains("revoked"));
     }
 
     #[test]

@@ -326,6 +326,10 @@ async fn story<D: Database>(db: D) {
     bad.role = "pilot".into();
     assert!(admin::set_agent(&c.db, &bad, now()).await.is_err());
 
+    // A voucher B issues and central receives: it will outlive B's revocation.
+    let kept = b.issue(5).await.unwrap();
+    b.sync().await;
+
     // A lease of CZ342's issuance to A: B may neither issue nor claim.
     let flight = a.meal(2).flight_id;
     admin::lease_flight(
@@ -354,8 +358,26 @@ async fn story<D: Database>(db: D) {
     a.sync().await;
     assert!(a.issue(2).await.is_ok(), "the lease holder issues");
 
-    // Revocation: B's token stops working and its key leaves the trust list.
-    assert!(admin::revoke(&c, b.enrolment.device_id, now()).await.unwrap());
+    // Revocation: B's token stops working and its key leaves the trust
+    // list's devices. What central had received from B by then stays valid;
+    // what B's key signs afterwards (a thief's backdated voucher) does not.
+    assert!(admin::revoke(&c, b.enrolment.device_id, now(), now()).await.unwrap());
+    // The thief reads B's key off its disk and signs a copy of a kept
+    // voucher under a new id, dated as the original.
+    let secret: String = sqlx::query_scalar("SELECT secret_hex FROM device_keys WHERE kid = 'HKG-K02#1'")
+        .fetch_one(b.store.pool())
+        .await
+        .unwrap();
+    let stolen = ed25519_dalek::SigningKey::from_bytes(
+        &(0..32)
+            .map(|i| u8::from_str_radix(&secret[2 * i..2 * i + 2], 16).unwrap())
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap(),
+    );
+    let original = gatecare_voucher::signed::decode(&b.qr(&kept.voucher_id).await).unwrap().payload;
+    let copy = gatecare_voucher::signed::VoucherPayload { voucher_id: uuid::Uuid::now_v7(), ..original };
+    let backdated = gatecare_voucher::signed::sign(&copy, "HKG-K02#1", &stolen);
     match client_b.pull(0, 10).await {
         Err(gatecare_client::sync::SyncError::Rejected { status: 403, code, .. }) => {
             assert_eq!(code, "device_revoked")
@@ -364,8 +386,35 @@ async fn story<D: Database>(db: D) {
     }
     let trust = admin::trust_list(&c, now()).await.unwrap();
     assert_eq!(trust.devices.iter().map(|d| d.kid.as_str()).collect::<Vec<_>>(), ["HKG-K01#1"]);
+    assert_eq!(trust.revoked.iter().map(|r| r.cert.kid.as_str()).collect::<Vec<_>>(), ["HKG-K02#1"]);
+    assert_eq!(trust.revoked[0].kept, [uuid::Uuid::parse_str(&kept.voucher_id).unwrap()], "vb was voided");
     let q = b.qr(&vb.voucher_id).await;
-    assert_eq!(till.redeem(uuid::Uuid::now_v7(), &q).await.reason, "unknown_key");
+    assert_eq!(till.redeem(uuid::Uuid::now_v7(), &q).await.reason, "key_revoked");
+    assert_eq!(till.redeem(uuid::Uuid::now_v7(), &backdated).await.reason, "key_revoked");
+    let q = b.qr(&kept.voucher_id).await;
+    assert!(till.redeem(uuid::Uuid::now_v7(), &q).await.redeemed, "received before the revocation");
+    // Offline, with the trust list a merchant keeps: the same rules.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("trust.json");
+    std::fs::write(&list, trust.to_json()).unwrap();
+    let offline = |qr: String| {
+        let list = list.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let at = now().to_rfc3339();
+                let args = ["voucher", "verify", &qr, "--trust", list.to_str().unwrap(), "--at", &at];
+                let out = crate::support::gatecare(&args, &[]);
+                serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["reason"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(offline(backdated.clone()).await, "key_revoked");
+    assert_eq!(offline(q.clone()).await, "valid");
 
     // Metrics count what happened.
     let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();

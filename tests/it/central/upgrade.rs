@@ -347,6 +347,20 @@ async fn check_roles<D: Database>(db: D) {
     assert!(!db.set_device_role(ROLE_DEVICES[3].0, DeviceRole::Merchant).await.unwrap());
     let d = db.devices().await.unwrap().into_iter().find(|d| d.id == ROLE_DEVICES[3].0).unwrap();
     assert_eq!(d.role, DeviceRole::Console);
+    // Revocations from before had no effective time: none is recorded, so
+    // such a device's key stays off the trust list altogether. A new one
+    // keeps its time and vouchers, in order.
+    assert!(db.revocations().await.unwrap().is_empty());
+    let (v1, v2) = (Uuid::from_u128(2), Uuid::from_u128(1));
+    let revocation = gatecare_server_database::RevocationRecord {
+        device_id: ROLE_DEVICES[0].0,
+        effective_at: now() - chrono::Duration::hours(3),
+        kept: vec![v1, v2],
+    };
+    db.record_revocation(&revocation).await.unwrap();
+    assert_eq!(db.revocation_of(ROLE_DEVICES[0].0).await.unwrap(), Some(revocation.clone()));
+    assert_eq!(db.revocations().await.unwrap(), [revocation]);
+    assert_eq!(db.revocation_of(ROLE_DEVICES[1].0).await.unwrap(), None);
     db.add_enrolment_code(&gatecare_server_database::NewEnrolmentCode {
         code_hash: "console-code".into(),
         station: "HKG".into(),

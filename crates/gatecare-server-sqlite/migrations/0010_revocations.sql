@@ -1,0 +1,11 @@
+-- A revocation's effective time and the vouchers central had received from
+-- the device by then: they stay valid until their own expiry, every other
+-- voucher of its key is refused (a stolen key can backdate a voucher).
+-- Devices revoked before this have no row: their key stays off the trust
+-- list altogether, as before.
+CREATE TABLE revocations (
+    device_id    TEXT PRIMARY KEY NOT NULL REFERENCES devices (id),
+    effective_at TEXT NOT NULL,
+    -- JSON array of voucher ids (UUID text), sorted.
+    kept         TEXT NOT NULL
+) STRICT;
