@@ -11,7 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, EnrolRequest, EnrolResponse, ErrorBody, Event, EventKind, Expected,
-    FeedItem, FeedPage, PageError, PushRequest, PushResponse, RootKey, Topic,
+    FeedItem, FeedPage, PageError, PushRequest, PushResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
+    Topic,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -210,6 +211,11 @@ impl CentralClient {
         .await
     }
 
+    /// Certifies this device's next signing key.
+    pub async fn rotate_key(&self, req: &RotateKeyRequest) -> Result<RotateKeyResponse, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/devices/key").json(req)).await
+    }
+
     pub async fn claim(&self, req: &ClaimRequest) -> Result<ClaimResponse, SyncError> {
         self.send(self.request(reqwest::Method::POST, "/v1/claims").json(req)).await
     }
@@ -314,6 +320,15 @@ impl Store {
         // The enrolled station is the store's: everything the feed delivers
         // is stored for it.
         let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
+        // A replaced device's key takes the next free number central gave it.
+        if let Some(kid) = resp.signing_kid.as_deref().filter(|kid| *kid != signer.kid) {
+            sqlx::query("UPDATE device_keys SET kid = ? WHERE kid = ?")
+                .bind(kid)
+                .bind(&signer.kid)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+        }
         sqlx::query(
             "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem, device_code, root_public_key) \
              VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -450,6 +465,17 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(page.items.len())
+    }
+
+    /// The trust list central last sent (from the feed), if any.
+    pub async fn trust_list(&self) -> Result<Option<gatecare_voucher::trust::TrustList>, StoreError> {
+        let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'trust_list'")
+            .fetch_optional(self.pool())
+            .await?;
+        text.map(|t| {
+            gatecare_voucher::trust::TrustList::from_json(&t).map_err(|e| StoreError::Data(e.to_string()))
+        })
+        .transpose()
     }
 
     /// Central's time on the newest page this device accepted.
@@ -966,6 +992,11 @@ pub async fn sync_once(
         }
     };
     round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
+    // A failed renewal is tried again next round; it never holds up sync.
+    if let Err(e) = renew_key_if_due(store, client, my_code, now).await {
+        tracing::warn!(code = e.code(), "renewing the signing key failed: {e}");
+        store.record_sync_error(&e, now).await?;
+    }
     round.more |= page.more;
     if let Some(e) = push_failed {
         return Err(e);
@@ -974,6 +1005,38 @@ pub async fn sync_once(
         store.record_sync(now).await?;
     }
     Ok(round)
+}
+
+/// How long before its certificate ends a device renews its key.
+pub const RENEW_BEFORE: chrono::Duration = chrono::Duration::days(60);
+
+/// Rotates this device's signing key when its certificate (as the trust
+/// list from the feed shows it) ends within [`RENEW_BEFORE`]: a new key
+/// `{code}#N+1`, certified by central, stored only once certified. The old
+/// key stays on the trust list until its certificate ends, so what it
+/// signed still verifies. Returns the new key id when it rotated.
+pub async fn renew_key_if_due(
+    store: &Store,
+    client: &CentralClient,
+    my_code: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, SyncError> {
+    let current = store.device_signer(my_code, now).await?;
+    let Some(list) = store.trust_list().await? else { return Ok(None) };
+    let Some(cert) = list.devices.iter().find(|d| d.kid == current.kid) else { return Ok(None) };
+    if cert.not_after - now > RENEW_BEFORE {
+        return Ok(None);
+    }
+    let n: u32 = current.kid.rsplit_once('#').and_then(|(_, n)| n.parse().ok()).unwrap_or(1);
+    let next = crate::vouchers::DeviceSigner::generate(&format!("{my_code}#{}", n + 1))?;
+    let resp =
+        client.rotate_key(&RotateKeyRequest { kid: next.kid.clone(), public_key: next.public_hex() }).await?;
+    if resp.kid != next.kid {
+        return Err(SyncError::Protocol(format!("central certified {} for {}", resp.kid, next.kid)));
+    }
+    store.keep_key(&next, now).await?;
+    tracing::info!(kid = next.kid, until = %resp.not_after, "renewed the signing key");
+    Ok(Some(next.kid))
 }
 
 /// Pushes a batch; when central answers 413 (the body is over its limit),

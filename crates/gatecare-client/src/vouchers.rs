@@ -26,6 +26,13 @@ pub struct DeviceSigner {
 }
 
 impl DeviceSigner {
+    /// A new random key under `kid` (not yet stored).
+    pub(crate) fn generate(kid: &str) -> Result<DeviceSigner, StoreError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| StoreError::Hash(e.to_string()))?;
+        Ok(DeviceSigner { kid: kid.to_owned(), key: SigningKey::from_bytes(&seed) })
+    }
+
     pub fn public_hex(&self) -> String {
         hex(self.key.verifying_key().as_bytes())
     }
@@ -130,15 +137,23 @@ fn hotel_wording(issued_at: DateTime<Utc>, check_out: DateTime<Utc>, tz: Tz) -> 
 }
 
 impl Store {
-    /// This device's signing key, created on first use.
+    /// This device's signing key: its newest (`{device}#N` with the highest
+    /// N: keys rotate, see `sync::renew_key_if_due`), created as `#1` on
+    /// first use.
     pub async fn device_signer(&self, device: &str, now: DateTime<Utc>) -> Result<DeviceSigner, StoreError> {
-        let kid = format!("{device}#1");
-        if let Some(secret) =
-            sqlx::query_scalar::<_, String>("SELECT secret_hex FROM device_keys WHERE kid = ?")
-                .bind(&kid)
-                .fetch_optional(self.pool())
-                .await?
-        {
+        let keys: Vec<(String, String)> =
+            sqlx::query_as("SELECT kid, secret_hex FROM device_keys WHERE kid LIKE ? || '#%'")
+                .bind(device)
+                .fetch_all(self.pool())
+                .await?;
+        let newest = keys
+            .into_iter()
+            .filter_map(|(kid, secret)| {
+                let n: u32 = kid.strip_prefix(device)?.strip_prefix('#')?.parse().ok()?;
+                Some((n, kid, secret))
+            })
+            .max_by_key(|(n, _, _)| *n);
+        if let Some((_, kid, secret)) = newest {
             let mut bytes = [0u8; 32];
             for (i, b) in bytes.iter_mut().enumerate() {
                 *b = secret
@@ -148,17 +163,21 @@ impl Store {
             }
             return Ok(DeviceSigner { kid, key: SigningKey::from_bytes(&bytes) });
         }
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| StoreError::Hash(e.to_string()))?;
-        let key = SigningKey::from_bytes(&seed);
+        let signer = DeviceSigner::generate(&format!("{device}#1"))?;
+        self.keep_key(&signer, now).await?;
+        Ok(signer)
+    }
+
+    /// Stores a signing key (owner-only store); its kid is never reused.
+    pub(crate) async fn keep_key(&self, signer: &DeviceSigner, now: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?)")
-            .bind(&kid)
-            .bind(hex(&seed))
-            .bind(hex(key.verifying_key().as_bytes()))
+            .bind(&signer.kid)
+            .bind(hex(signer.key.as_bytes()))
+            .bind(signer.public_hex())
             .bind(rfc3339(now))
             .execute(self.pool())
             .await?;
-        Ok(DeviceSigner { kid, key })
+        Ok(())
     }
 
     /// The sheet of an issued voucher, with its signed QR.

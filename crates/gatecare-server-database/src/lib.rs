@@ -55,6 +55,15 @@ pub struct EnrolmentCode {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A key a device signed with before its current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredKey {
+    pub device_id: Uuid,
+    pub station: String,
+    pub revoked: bool,
+    pub signing: SigningKeyRecord,
+}
+
 /// A revocation with its effective time: the vouchers central had
 /// received from the device by then stay valid until their own expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +228,21 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn set_device_role(&self, id: Uuid, role: DeviceRole) -> impl Future<Output = Res<bool>> + Send;
     /// Returns false when no such active device exists.
     fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<bool>> + Send;
+    /// Whether any device holds or held this key id.
+    fn kid_taken(&self, kid: &str) -> impl Future<Output = Res<bool>> + Send;
+    /// Makes `next` (certified) an active device's signing key; its current
+    /// key is retired, still verifying until its certificate ends. False
+    /// when no active device with a key exists; [`DbError::KidTaken`] when
+    /// `next`'s id was ever used.
+    fn rotate_key(
+        &self,
+        device: Uuid,
+        next: &SigningKeyRecord,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<bool>> + Send;
+    /// Every retired key, with its device's station and state.
+    fn retired_keys(&self) -> impl Future<Output = Res<Vec<RetiredKey>>> + Send;
+    fn retired_key(&self, kid: &str) -> impl Future<Output = Res<Option<RetiredKey>>> + Send;
 
     /// Appends a central-originated item to the feed; returns its server_seq.
     fn publish(

@@ -22,9 +22,9 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RevocationRecord, SigningKeyRecord, Totals,
-    VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text, refused_void_reason, void_not_yours,
-    voucher_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RetiredKey, RevocationRecord, SigningKeyRecord,
+    Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text, refused_void_reason,
+    void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
@@ -33,6 +33,14 @@ use gatecare_sync::{
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
+
+/// The retired keys with their device's station and state.
+macro_rules! retired_select {
+    () => {
+        "SELECT r.kid, r.device_id, d.station, d.revoked_at IS NOT NULL AS revoked, r.public_key, \
+     r.not_before, r.not_after, r.certificate FROM retired_keys r JOIN devices d ON d.id = r.device_id"
+    };
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -609,15 +617,10 @@ impl Database for PgDatabase {
         .map_err(err)?
         .ok_or(DbError::CodeInvalid)?;
         let s = d.signing.as_ref();
-        if let Some(kid) = s.map(|s| s.kid.as_str()) {
-            let taken =
-                sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!" FROM devices WHERE signing_kid = $1"#, kid)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(err)?;
-            if taken > 0 {
-                return Err(DbError::KidTaken(kid.to_owned()));
-            }
+        if let Some(kid) = s.map(|s| s.kid.as_str())
+            && kid_taken_in(&mut tx, kid).await?
+        {
+            return Err(DbError::KidTaken(kid.to_owned()));
         }
         sqlx::query!(
             "INSERT INTO devices (id, name, station, role, token_hash, signing_kid, signing_public_key, not_before, \
@@ -722,6 +725,62 @@ impl Database for PgDatabase {
         .map_err(err)?
         .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn kid_taken(&self, kid: &str) -> Res<bool> {
+        let mut tx = self.tx().await?;
+        kid_taken_in(&mut tx, kid).await
+    }
+
+    async fn rotate_key(&self, device: Uuid, next: &SigningKeyRecord, now: DateTime<Utc>) -> Res<bool> {
+        let mut tx = self.tx().await?;
+        if kid_taken_in(&mut tx, &next.kid).await? {
+            return Err(DbError::KidTaken(next.kid.clone()));
+        }
+        let retired = sqlx::query(
+            "INSERT INTO retired_keys (kid, device_id, public_key, not_before, not_after, certificate, retired_at) \
+             SELECT signing_kid, id, signing_public_key, not_before, not_after, certificate, $1 FROM devices \
+             WHERE id = $2 AND revoked_at IS NULL AND signing_kid IS NOT NULL",
+        )
+        .bind(now)
+        .bind(device)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        if retired != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE devices SET signing_kid = $1, signing_public_key = $2, not_before = $3, not_after = $4, \
+             certificate = $5 WHERE id = $6",
+        )
+        .bind(&next.kid)
+        .bind(&next.public_key)
+        .bind(next.not_before)
+        .bind(next.not_after)
+        .bind(&next.certificate)
+        .bind(device)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(true)
+    }
+
+    async fn retired_keys(&self) -> Res<Vec<RetiredKey>> {
+        let rows: Vec<RetiredRow> =
+            sqlx::query_as(retired_select!()).fetch_all(&self.pool).await.map_err(err)?;
+        Ok(rows.into_iter().map(RetiredRow::into_key).collect())
+    }
+
+    async fn retired_key(&self, kid: &str) -> Res<Option<RetiredKey>> {
+        let row: Option<RetiredRow> = sqlx::query_as(concat!(retired_select!(), " WHERE r.kid = $1"))
+            .bind(kid)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(row.map(RetiredRow::into_key))
     }
 
     async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
@@ -1396,5 +1455,46 @@ impl Database for PgDatabase {
             redemptions: r.redemptions,
             issued_value_minor: r.value,
         })
+    }
+}
+
+/// Whether any device holds or held `kid`.
+async fn kid_taken_in(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, kid: &str) -> Res<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM devices WHERE signing_kid = $1) + (SELECT COUNT(*) FROM retired_keys WHERE kid = $1)",
+    )
+    .bind(kid)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(n > 0)
+}
+
+#[derive(sqlx::FromRow)]
+struct RetiredRow {
+    kid: String,
+    device_id: Uuid,
+    station: String,
+    revoked: bool,
+    public_key: String,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+    certificate: String,
+}
+
+impl RetiredRow {
+    fn into_key(self) -> RetiredKey {
+        RetiredKey {
+            device_id: self.device_id,
+            station: self.station,
+            revoked: self.revoked,
+            signing: SigningKeyRecord {
+                kid: self.kid,
+                public_key: self.public_key,
+                not_before: self.not_before,
+                not_after: self.not_after,
+                certificate: self.certificate,
+            },
+        }
     }
 }

@@ -13,8 +13,8 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RevocationRecord, SigningKeyRecord, Totals,
-    VoidBy, VoidRecord, decide_issue, event_feed_text, refused_void_reason, void_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RetiredKey, RevocationRecord, SigningKeyRecord,
+    Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, refused_void_reason, void_not_yours,
     voucher_not_yours,
 };
 use gatecare_sync::{
@@ -26,6 +26,14 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
+
+/// The retired keys with their device's station and state.
+macro_rules! retired_select {
+    () => {
+        "SELECT r.kid, r.device_id, d.station, d.revoked_at IS NOT NULL AS revoked, r.public_key, \
+     r.not_before, r.not_after, r.certificate FROM retired_keys r JOIN devices d ON d.id = r.device_id"
+    };
+}
 
 mod group_commit;
 
@@ -594,14 +602,10 @@ impl Database for SqliteDatabase {
         let (kid, public_key, cert) =
             (s.map(|s| s.kid.as_str()), s.map(|s| s.public_key.as_str()), s.map(|s| s.certificate.as_str()));
         let (nb, na) = (s.map(|s| ts(s.not_before)), s.map(|s| ts(s.not_after)));
-        if let Some(kid) = kid {
-            let taken = sqlx::query_scalar!("SELECT COUNT(*) FROM devices WHERE signing_kid = ?", kid)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(err)?;
-            if taken > 0 {
-                return Err(DbError::KidTaken(kid.to_owned()));
-            }
+        if let Some(kid) = kid
+            && kid_taken_in(&mut tx, kid).await?
+        {
+            return Err(DbError::KidTaken(kid.to_owned()));
         }
         sqlx::query!(
             "INSERT INTO devices (id, name, station, role, token_hash, signing_kid, signing_public_key, not_before, \
@@ -707,6 +711,63 @@ impl Database for SqliteDatabase {
         .map_err(err)?
         .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn kid_taken(&self, kid: &str) -> Res<bool> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        kid_taken_in(&mut tx, kid).await
+    }
+
+    async fn rotate_key(&self, device: Uuid, next: &SigningKeyRecord, now: DateTime<Utc>) -> Res<bool> {
+        let mut tx = self.write_tx().await?;
+        if kid_taken_in(&mut tx, &next.kid).await? {
+            return Err(DbError::KidTaken(next.kid.clone()));
+        }
+        let id = device.to_string();
+        let retired = sqlx::query(
+            "INSERT INTO retired_keys (kid, device_id, public_key, not_before, not_after, certificate, retired_at) \
+             SELECT signing_kid, id, signing_public_key, not_before, not_after, certificate, ? FROM devices \
+             WHERE id = ? AND revoked_at IS NULL AND signing_kid IS NOT NULL",
+        )
+        .bind(ts(now))
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?
+        .rows_affected();
+        if retired != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE devices SET signing_kid = ?, signing_public_key = ?, not_before = ?, not_after = ?, certificate = ? \
+             WHERE id = ?",
+        )
+        .bind(&next.kid)
+        .bind(&next.public_key)
+        .bind(ts(next.not_before))
+        .bind(ts(next.not_after))
+        .bind(&next.certificate)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(true)
+    }
+
+    async fn retired_keys(&self) -> Res<Vec<RetiredKey>> {
+        let rows: Vec<RetiredRow> =
+            sqlx::query_as(retired_select!()).fetch_all(&self.pool).await.map_err(err)?;
+        rows.into_iter().map(RetiredRow::into_key).collect()
+    }
+
+    async fn retired_key(&self, kid: &str) -> Res<Option<RetiredKey>> {
+        let row: Option<RetiredRow> = sqlx::query_as(concat!(retired_select!(), " WHERE r.kid = ?"))
+            .bind(kid)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.map(RetiredRow::into_key).transpose()
     }
 
     async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
@@ -1349,4 +1410,45 @@ fn revocation_row(device: &str, at: &str, kept: &str) -> Res<RevocationRecord> {
         effective_at: parse_ts(at)?,
         kept: serde_json::from_str(kept).map_err(err)?,
     })
+}
+
+/// Whether any device holds or held `kid`.
+async fn kid_taken_in(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, kid: &str) -> Res<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM devices WHERE signing_kid = ?1) + (SELECT COUNT(*) FROM retired_keys WHERE kid = ?1)",
+    )
+    .bind(kid)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(n > 0)
+}
+
+#[derive(sqlx::FromRow)]
+struct RetiredRow {
+    kid: String,
+    device_id: String,
+    station: String,
+    revoked: bool,
+    public_key: String,
+    not_before: String,
+    not_after: String,
+    certificate: String,
+}
+
+impl RetiredRow {
+    fn into_key(self) -> Res<RetiredKey> {
+        Ok(RetiredKey {
+            device_id: parse_uuid(&self.device_id)?,
+            station: self.station,
+            revoked: self.revoked,
+            signing: SigningKeyRecord {
+                kid: self.kid,
+                public_key: self.public_key,
+                not_before: parse_ts(&self.not_before)?,
+                not_after: parse_ts(&self.not_after)?,
+                certificate: self.certificate,
+            },
+        })
+    }
 }

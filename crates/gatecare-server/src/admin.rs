@@ -46,13 +46,21 @@ pub async fn trust_list<D: Database>(c: &Central<D>, now: DateTime<Utc>) -> Resu
     let mut list = TrustList::new(&c.root_kid, &c.root, now);
     let revocations: std::collections::HashMap<Uuid, RevocationRecord> =
         c.db.revocations().await?.into_iter().map(|r| (r.device_id, r)).collect();
-    for d in c.db.devices().await? {
-        let Some(s) = d.signing else { continue };
-        match (d.revoked_at, revocations.get(&d.id)) {
-            (None, _) => list.devices.push(device_cert(&d.station, s)),
-            (Some(_), Some(r)) => list.revoked.push(revocation(c, &d.station, s, r)),
+    // Every device's current key, then the keys it rotated away from whose
+    // certificates still run (their vouchers verify until then).
+    let current = c.db.devices().await?.into_iter().filter_map(|d| {
+        let revoked = d.revoked_at.is_some();
+        d.signing.map(|s| (d.id, d.station, revoked, s))
+    });
+    let retired = c.db.retired_keys().await?.into_iter().filter(|k| k.signing.not_after > now);
+    for (device, station, revoked, s) in
+        current.chain(retired.map(|k| (k.device_id, k.station, k.revoked, k.signing)))
+    {
+        match (revoked, revocations.get(&device)) {
+            (false, _) => list.devices.push(device_cert(&station, s)),
+            (true, Some(r)) => list.revoked.push(revocation(c, &station, s, r)),
             // Revoked before revocations had a time: nothing of it stands.
-            (Some(_), None) => {}
+            (true, None) => {}
         }
     }
     Ok(list)
@@ -68,14 +76,17 @@ pub async fn verify_one<D: Database>(
     now: DateTime<Utc>,
 ) -> Result<gatecare_voucher::Verification, DbError> {
     let mut trust = TrustList::new(&c.root_kid, &c.root, now);
-    if let Some(u) = decoded
-        && let Some(d) = c.db.device_by_kid(&u.kid).await?
-        && let Some(signing) = d.signing
-    {
-        if d.revoked_at.is_none() {
-            trust.devices.push(device_cert(&d.station, signing));
-        } else if let Some(r) = c.db.revocation_of(d.id).await? {
-            trust.revoked.push(revocation(c, &d.station, signing, &r));
+    if let Some(u) = decoded {
+        let key = match c.db.device_by_kid(&u.kid).await? {
+            Some(d) => d.signing.map(|s| (d.id, d.station, d.revoked_at.is_some(), s)),
+            None => c.db.retired_key(&u.kid).await?.map(|k| (k.device_id, k.station, k.revoked, k.signing)),
+        };
+        if let Some((device, station, revoked, signing)) = key {
+            if !revoked {
+                trust.devices.push(device_cert(&station, signing));
+            } else if let Some(r) = c.db.revocation_of(device).await? {
+                trust.revoked.push(revocation(c, &station, signing, &r));
+            }
         }
     }
     let mut voids = VoidList { format: VOID_FORMAT.into(), issued_at: Some(now), voided: Vec::new() };
@@ -107,6 +118,9 @@ pub async fn publish_trust_list<D: Database>(c: &Central<D>, now: DateTime<Utc>)
     c.db.publish("*", Topic::TrustList, &body, now).await
 }
 
+/// How long a device key's certificate runs.
+pub const CERTIFICATE_DAYS: i64 = 400;
+
 /// Certifies a kiosk's signing key. Vouchers it signed in the day before
 /// enrolment (set up and tested offline) still verify.
 pub fn certify(
@@ -116,8 +130,21 @@ pub fn certify(
     station: &str,
     now: DateTime<Utc>,
 ) -> gatecare_server_database::SigningKeyRecord {
+    certify_from(c, kid, key, station, now - Duration::days(1), now)
+}
+
+/// Certifies a key for vouchers dated from `not_before` until
+/// [`CERTIFICATE_DAYS`] after `now`.
+fn certify_from(
+    c: &Central<impl Database>,
+    kid: &str,
+    key: &VerifyingKey,
+    station: &str,
+    not_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> gatecare_server_database::SigningKeyRecord {
     let mut list = TrustList::new(&c.root_kid, &c.root, now);
-    list.certify(&c.root, kid, key, station, now - Duration::days(1), now + Duration::days(400));
+    list.certify(&c.root, kid, key, station, not_before, now + Duration::days(CERTIFICATE_DAYS));
     let cert = &list.devices[0];
     gatecare_server_database::SigningKeyRecord {
         kid: cert.kid.clone(),
@@ -185,6 +212,93 @@ fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> 
         not_after: s.not_after,
         certificate: s.certificate,
     }
+}
+
+/// Why a key rotation was refused (a stable code and words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationRefused(pub &'static str, pub String);
+
+/// Makes `key` (`kid`, the device's next key id: its code, `#` and a
+/// higher number) an active device's signing key, certified from the
+/// device's first certificate on, so a reprint of an older voucher under the
+/// new key still verifies. The old key is retired: it stays on the trust
+/// list until its certificate ends. A retry with the key already current
+/// answers as the first time did.
+pub async fn rotate_key<D: Database>(
+    c: &Central<D>,
+    device: &gatecare_server_database::DeviceRecord,
+    kid: &str,
+    key: &VerifyingKey,
+    now: DateTime<Utc>,
+) -> Result<Result<gatecare_server_database::SigningKeyRecord, RotationRefused>, DbError> {
+    let Some(current) = device.signing.as_ref() else {
+        return Ok(Err(RotationRefused("no_signing_key", "this device has no signing key to rotate".into())));
+    };
+    if current.kid == kid && gatecare_voucher::trust::verifying_key(&current.public_key).as_ref() == Some(key)
+    {
+        return Ok(Ok(current.clone()));
+    }
+    let (Some((prefix, n)), Some((next_prefix, m))) = (kid_parts(&current.kid), kid_parts(kid)) else {
+        return Ok(Err(RotationRefused(
+            "bad_kid",
+            format!("{kid:?} is not the device's code, # and a number"),
+        )));
+    };
+    if prefix != next_prefix || m <= n {
+        return Ok(Err(RotationRefused(
+            "bad_kid",
+            format!("the key after {} is {prefix}#{} or later", current.kid, n + 1),
+        )));
+    }
+    let not_before = first_not_before(c, device.id, current).await?;
+    let next = certify_from(c, kid, key, &device.station, not_before, now);
+    match c.db.rotate_key(device.id, &next, now).await {
+        Ok(true) => {}
+        Ok(false) => return Ok(Err(RotationRefused("device_revoked", "this device is revoked".into()))),
+        Err(DbError::KidTaken(_)) => {
+            return Ok(Err(RotationRefused(
+                "signing_kid_taken",
+                format!("{kid} was used before; take a higher number"),
+            )));
+        }
+        Err(e) => return Err(e),
+    }
+    publish_trust_list(c, now).await?;
+    Ok(Ok(next))
+}
+
+/// The earliest instant any of the device's certificates covers.
+async fn first_not_before<D: Database>(
+    c: &Central<D>,
+    device: Uuid,
+    current: &gatecare_server_database::SigningKeyRecord,
+) -> Result<DateTime<Utc>, DbError> {
+    let retired = c.db.retired_keys().await?;
+    Ok(retired
+        .iter()
+        .filter(|k| k.device_id == device)
+        .map(|k| k.signing.not_before)
+        .fold(current.not_before, DateTime::min))
+}
+
+/// `HKG-K01#2` → (`HKG-K01`, 2).
+pub fn kid_parts(kid: &str) -> Option<(&str, u32)> {
+    let (prefix, n) = kid.rsplit_once('#')?;
+    let n: u32 = n.parse().ok()?;
+    (!prefix.is_empty() && n > 0).then_some((prefix, n))
+}
+
+/// The first key id free of any device's, from `kid` up (`HKG-K01#1` taken
+/// by a replaced kiosk → `HKG-K01#2`, …).
+pub async fn free_kid<D: Database>(db: &D, kid: &str) -> Result<Option<String>, DbError> {
+    let Some((prefix, first)) = kid_parts(kid) else { return Ok(None) };
+    for n in first..first.saturating_add(1000) {
+        let candidate = format!("{prefix}#{n}");
+        if !db.kid_taken(&candidate).await? {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
 }
 
 /// How long a voucher can stay valid: vouchers received longer than this

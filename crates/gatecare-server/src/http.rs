@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome};
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, FeedPage, Outcome,
-    PushRequest, RedeemRequest, RedeemResponse, RootKey,
+    PushRequest, RedeemRequest, RedeemResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -138,6 +138,7 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/metrics", get(metrics::<D>))
         .route("/v1/root", get(root_key::<D>))
         .route("/v1/devices/enrol", post(enrol::<D>))
+        .route("/v1/devices/key", post(rotate_key::<D>))
         .route("/v1/sync/push", post(push::<D>))
         .route("/v1/sync/pull", get(pull::<D>))
         .route("/v1/claims", post(claim::<D>))
@@ -237,7 +238,20 @@ async fn enrol<D: Database>(
             let key = gatecare_voucher::trust::verifying_key(key).ok_or_else(|| {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_public_key", "an Ed25519 public key in hex")
             })?;
-            Some(admin::certify(&c, kid, &key, &code.station, now))
+            // A replaced device enrols under its code again: its key takes
+            // the next free number, never a key id used before.
+            let kid = match admin::free_kid(&c.db, kid).await? {
+                Some(kid) => kid,
+                None if !c.db.kid_taken(kid).await? => kid.to_owned(),
+                None => {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "signing_kid_taken",
+                        format!("the key id {kid} is taken"),
+                    ));
+                }
+            };
+            Some(admin::certify(&c, &kid, &key, &code.station, now))
         }
         (DeviceRole::Kiosk | DeviceRole::Console, _, _) => {
             return Err(ApiError::new(
@@ -267,7 +281,37 @@ async fn enrol<D: Database>(
         admin::publish_trust_list(&c, now).await?;
     }
     tracing::info!(device = %record.id, station = record.station, role = record.role.as_str(), "enrolled");
-    Ok(Json(EnrolResponse { device_id: record.id, station: record.station, role: record.role, token }))
+    let signing_kid = record.signing.map(|s| s.kid);
+    Ok(Json(EnrolResponse {
+        device_id: record.id,
+        station: record.station,
+        role: record.role,
+        token,
+        signing_kid,
+    }))
+}
+
+/// A device's next signing key, certified; see [`admin::rotate_key`].
+async fn rotate_key<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    Body(req): Body<RotateKeyRequest>,
+) -> Result<Json<RotateKeyResponse>, ApiError> {
+    require_station_device(&device)?;
+    let key = gatecare_voucher::trust::verifying_key(&req.public_key).ok_or_else(|| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_public_key", "an Ed25519 public key in hex")
+    })?;
+    match admin::rotate_key(&c, &device, &req.kid, &key, c.now()).await? {
+        Ok(s) => {
+            tracing::info!(device = %device.id, kid = s.kid, "rotated the device's signing key");
+            Ok(Json(RotateKeyResponse { kid: s.kid, not_before: s.not_before, not_after: s.not_after }))
+        }
+        Err(admin::RotationRefused(code, message)) => {
+            let status =
+                if code == "signing_kid_taken" { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+            Err(ApiError::new(status, code, message))
+        }
+    }
 }
 
 async fn push<D: Database>(

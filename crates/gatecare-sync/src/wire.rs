@@ -78,6 +78,30 @@ pub struct EnrolResponse {
     pub role: DeviceRole,
     /// Shown once; central keeps only its hash.
     pub token: String,
+    /// The key id central certified the signing key under: the one asked
+    /// for, or the next free one when a replaced device held it
+    /// (`HKG-K01#1` → `HKG-K01#2`). Absent for merchants.
+    #[serde(default)]
+    pub signing_kid: Option<String>,
+}
+
+/// A device's next signing key (`POST /v1/devices/key`), sent well before
+/// its certificate ends: its code, `#` and a higher number, and the
+/// Ed25519 public key (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeyRequest {
+    pub kid: String,
+    pub public_key: String,
+}
+
+/// The new key's certificate window; the old key stays on the trust list
+/// until its own ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateKeyResponse {
+    pub kid: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

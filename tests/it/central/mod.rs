@@ -10,6 +10,7 @@ mod devices;
 mod faults;
 mod group_commit;
 pub(crate) mod harness;
+mod keys;
 mod mitm;
 mod night;
 mod plans;

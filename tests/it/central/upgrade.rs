@@ -351,6 +351,7 @@ async fn check_roles<D: Database>(db: D) {
     // such a device's key stays off the trust list altogether. A new one
     // keeps its time and vouchers, in order.
     assert!(db.revocations().await.unwrap().is_empty());
+    assert!(db.retired_keys().await.unwrap().is_empty(), "no key was rotated before");
     let (v1, v2) = (Uuid::from_u128(2), Uuid::from_u128(1));
     let revocation = gatecare_server_database::RevocationRecord {
         device_id: ROLE_DEVICES[0].0,

@@ -1,0 +1,130 @@
+//! Keys over the years (issue #23 §5). Found: a certificate ran 400 days
+//! and nothing renewed it, so a kiosk would silently print vouchers no
+//! merchant accepts after that; the key id was fixed (`{device}#1`) and a
+//! replaced kiosk could not enrol under its code again.
+
+use chrono::Duration;
+use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_server::admin;
+use gatecare_server_database::Database;
+use gatecare_sync::DeviceRole;
+use gatecare_voucher::trust::VoidList;
+
+use super::harness::{self, TestClock, central, on_both_backends, serve};
+use super::story::{Kiosk, now};
+
+/// The key ids on central's trust list, in order.
+async fn listed<D: Database>(c: &gatecare_server::Central<D>) -> Vec<String> {
+    let mut kids: Vec<String> =
+        admin::trust_list(c, c.now()).await.unwrap().devices.into_iter().map(|d| d.kid).collect();
+    kids.sort();
+    kids
+}
+
+on_both_backends!(a_device_renews_its_key_before_its_certificate_ends);
+
+async fn a_device_renews_its_key_before_its_certificate_ends<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let k = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let issued = k.issue(0).await.unwrap();
+    k.sync().await;
+    let old_qr = k.qr(&issued.voucher_id).await;
+    assert_eq!(listed(&c).await, ["HKG-K01#1"]);
+    let client = CentralClient::for_enrolment(&k.enrolment).unwrap();
+
+    // Months later, well inside the certificate: nothing to renew.
+    let later = now() + Duration::days(200);
+    clock.set(later);
+    sync_once(&k.store, &client, &k.enrolment, k.code, later).await.unwrap();
+    assert_eq!(k.store.device_signer(k.code, later).await.unwrap().kid, "HKG-K01#1");
+
+    // 345 days on, the certificate (400 days) ends within 60: the next round
+    // renews it under a new key, through the normal sync.
+    let renewal = now() + Duration::days(345);
+    clock.set(renewal);
+    sync_once(&k.store, &client, &k.enrolment, k.code, renewal).await.unwrap();
+    let signer = k.store.device_signer(k.code, renewal).await.unwrap();
+    assert_eq!(signer.kid, "HKG-K01#2");
+    assert_eq!(listed(&c).await, ["HKG-K01#1", "HKG-K01#2"], "the old key verifies what it signed");
+    let trust = admin::trust_list(&c, renewal).await.unwrap();
+    let new = trust.devices.iter().find(|d| d.kid == "HKG-K01#2").unwrap();
+    assert!(new.not_after > renewal + Duration::days(399), "{new:?}");
+    let old = trust.devices.iter().find(|d| d.kid == "HKG-K01#1").unwrap();
+    assert_eq!(new.not_before, old.not_before, "a reprint under the new key verifies too");
+    // The device gets the new list in its feed, and the next round changes nothing.
+    sync_once(&k.store, &client, &k.enrolment, k.code, renewal).await.unwrap();
+    assert_eq!(k.store.device_signer(k.code, renewal).await.unwrap().kid, "HKG-K01#2");
+    assert!(k.store.trust_list().await.unwrap().unwrap().devices.iter().any(|d| d.kid == "HKG-K01#2"));
+
+    // Both the voucher printed under #1 and its reprint under #2 verify
+    // against the new list, at the voucher's own time.
+    let at = now() + Duration::hours(1);
+    let reprint = k.store.voucher_sheet(&issued.voucher_id, &signer).await.unwrap().qr_text;
+    for qr in [&old_qr, &reprint] {
+        let v = gatecare_voucher::verify(qr, &trust, &VoidList::default(), at);
+        assert_eq!((v.valid, v.reason), (true, "valid"), "{:?}", v.kid);
+    }
+    assert_eq!(
+        gatecare_voucher::verify(&reprint, &trust, &VoidList::default(), at).kid.as_deref(),
+        Some("HKG-K01#2")
+    );
+
+    // Past the old certificate's end it leaves the list; the new key runs on.
+    clock.set(now() + Duration::days(401));
+    assert_eq!(listed(&c).await, ["HKG-K01#2"]);
+
+    // A device cannot take a key id ever used, nor another device's name.
+    let http = reqwest::Client::new();
+    let rotate = |kid: &'static str| {
+        let (http, url, token) = (http.clone(), url.clone(), k.enrolment.token.clone());
+        async move {
+            let key = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);
+            let public: String = key.verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            let resp = http
+                .post(format!("{url}/v1/devices/key"))
+                .bearer_auth(token)
+                .json(&serde_json::json!({"kid": kid, "public_key": public}))
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap()["code"].clone())
+        }
+    };
+    assert_eq!(rotate("HKG-K01#1").await, (400, "bad_kid".into()));
+    assert_eq!(rotate("HKG-K09#3").await, (400, "bad_kid".into()));
+    assert_eq!(rotate("HKG-K01#3").await.0, 200);
+}
+
+on_both_backends!(a_replaced_kiosk_enrols_again_under_its_code);
+
+async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db.clone(), &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let broken = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let issued = broken.issue(0).await.unwrap();
+    broken.sync().await;
+    let old_qr = broken.qr(&issued.voucher_id).await;
+
+    // The replacement: a new store, the same device code, a new one-time code.
+    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+        .await
+        .unwrap();
+    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let e =
+        store.enrol_with_central(&url, &code, &harness::root_fingerprint(), "HKG-K01", now()).await.unwrap();
+    let signer = store.device_signer("HKG-K01", now()).await.unwrap();
+    assert_eq!(signer.kid, "HKG-K01#2", "the next free key id, taken over by the new store");
+    assert_eq!(listed(&c).await, ["HKG-K01#1", "HKG-K01#2"]);
+    // The old kiosk is then revoked; what central had from it stays valid.
+    assert!(admin::revoke(&c, broken.enrolment.device_id, now(), now()).await.unwrap());
+    let trust = admin::trust_list(&c, now()).await.unwrap();
+    let at = now() + Duration::hours(1);
+    assert!(gatecare_voucher::verify(&old_qr, &trust, &VoidList::default(), at).valid);
+    assert_eq!(trust.devices.iter().map(|d| d.kid.as_str()).collect::<Vec<_>>(), ["HKG-K01#2"]);
+    assert_ne!(e.device_id, broken.enrolment.device_id);
+}
