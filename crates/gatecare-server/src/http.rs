@@ -218,7 +218,7 @@ async fn enrol<D: Database>(
     let code_hash = secret_hash(&admin::normalise_code(&req.code));
     let Some(code) = c.db.enrolment_code(&code_hash, now).await? else {
         if let Some(ip) = ip {
-            c.enrol_limit.failed(ip, std::time::Instant::now());
+            c.enrol_limit.count(ip, std::time::Instant::now());
         }
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -392,6 +392,19 @@ async fn claim<D: Database>(
         return Ok(
             Json(gatecare_sync::ClaimResponse::Refused { reason: "not_your_station".into() }).into_response()
         );
+    }
+    // A kiosk serves one passenger at a time: a token claiming far more is
+    // holding entitlements away from the agents.
+    if device.role == DeviceRole::Kiosk {
+        let t = std::time::Instant::now();
+        if c.kiosk_claims.blocked(device.id, t) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_claims",
+                "more claims than a self-service kiosk makes; wait",
+            ));
+        }
+        c.kiosk_claims.count(device.id, t);
     }
     let now = c.now();
     Ok(Json(c.db.claim(&device, &req, now, now + c.claim_hold).await?).into_response())

@@ -19,6 +19,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 use gatecare_server_database::Database;
+use uuid::Uuid;
+
+/// Claims a kiosk may make in ten minutes: a family of six at one kiosk
+/// claims eighteen (meal, hotel, transport each), a busy kiosk serves a few
+/// families in that time.
+pub const KIOSK_CLAIMS_PER_10_MINUTES: u32 = 120;
 
 pub use http::router;
 
@@ -40,6 +46,8 @@ pub struct Central<D: Database> {
     pub claim_hold: chrono::Duration,
     /// Failed enrolment attempts per remote address (10 a minute by default).
     pub enrol_limit: limit::PerAddress,
+    /// Claims per kiosk (see `limit.rs`).
+    pub kiosk_claims: limit::PerKey<Uuid>,
     pub clock: Clock,
     pub metrics: metrics::Metrics,
     /// The airline's recovery policy (deadlines and the early-warning threshold).
@@ -55,6 +63,10 @@ impl<D: Database> Central<D> {
             max_body_bytes: gatecare_sync::MAX_BODY_BYTES,
             claim_hold: chrono::Duration::minutes(10),
             enrol_limit: limit::PerAddress::new(10, std::time::Duration::from_secs(60)),
+            kiosk_claims: limit::PerKey::new(
+                KIOSK_CLAIMS_PER_10_MINUTES,
+                std::time::Duration::from_secs(600),
+            ),
             clock,
             metrics: metrics::Metrics::default(),
             recovery: gatecare_care::Policy::default_policy().recovery,

@@ -920,3 +920,34 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
         ClaimResponse::Granted
     );
 }
+
+/// Found in a trial: a stolen kiosk token could claim a flight's every
+/// hotel entitlement, again and again, and the agents' consoles heard "held
+/// elsewhere" for each. A kiosk's claims are now limited per ten minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stolen_kiosk_cannot_hold_a_flights_entitlements() {
+    use gatecare_sync::{ClaimRequest, ClaimResponse};
+    let dir = tempfile::tempdir().unwrap();
+    let db = harness::sqlite_db(dir.path()).await;
+    let (_clock, c, _served, url) = serving(&db).await;
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let k = gatecare_client::sync::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
+    let g = gatecare_client::sync::CentralClient::for_enrolment(&console.enrolment).unwrap();
+    let claim = |n: u32| ClaimRequest {
+        entitlement_key: format!("CZ342/2026-11-22/78400000{n:05}/hotel/1"),
+        voucher_id: format!("claim:{n}"),
+        flight_id: "F-CZ342".into(),
+    };
+    for n in 0..gatecare_server::KIOSK_CLAIMS_PER_10_MINUTES {
+        assert_eq!(k.claim(&claim(n)).await.unwrap(), ClaimResponse::Granted, "claim {n}");
+    }
+    match k.claim(&claim(9999)).await {
+        Err(gatecare_client::sync::SyncError::Rejected { status: 429, code, .. }) => {
+            assert_eq!(code, "too_many_claims")
+        }
+        other => panic!("claim past the limit: {other:?}"),
+    }
+    // The agents go on: the console claims what the kiosk could not.
+    assert_eq!(g.claim(&claim(9999)).await.unwrap(), ClaimResponse::Granted);
+}
