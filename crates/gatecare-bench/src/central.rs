@@ -26,6 +26,8 @@ use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
 use gatecare_sync::{DeviceRole, EnrolRequest, Event, EventKind};
 
+use anyhow::Context;
+
 use crate::Row;
 
 const KIOSKS: usize = 20;
@@ -64,7 +66,23 @@ async fn serve<D: Database>(c: Arc<Central<D>>) -> anyhow::Result<(String, tokio
     Ok((url, task))
 }
 
-async fn enrol<D: Database>(c: &Central<D>, url: &str, i: usize) -> anyhow::Result<CentralClient> {
+/// Kiosk `i`'s log with its voucher ids bound to `device`, as an enrolled
+/// kiosk makes them (`gatecare_sync::voucher_id`).
+fn events_of(kiosk: usize, device: uuid::Uuid) -> Vec<Event> {
+    let mut evs = events(kiosk);
+    let ms = now().timestamp_millis() as u64;
+    for (n, e) in evs.iter_mut().enumerate() {
+        e.payload["voucher_id"] =
+            gatecare_sync::voucher_id::bound_voucher_id(ms, n as u32, device).to_string().into();
+    }
+    evs
+}
+
+async fn enrol<D: Database>(
+    c: &Central<D>,
+    url: &str,
+    i: usize,
+) -> anyhow::Result<(CentralClient, uuid::Uuid)> {
     let code =
         admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await?;
@@ -78,7 +96,7 @@ async fn enrol<D: Database>(c: &Central<D>, url: &str, i: usize) -> anyhow::Resu
             signing_public_key: Some(public),
         })
         .await?;
-    Ok(CentralClient::new(url, Some(r.token))?)
+    Ok((CentralClient::new(url, Some(r.token))?, r.device_id))
 }
 
 /// Every kiosk pushes its log in 500-event batches, all kiosks at once.
@@ -87,7 +105,8 @@ async fn ingest<D: Database>(db: D) -> anyhow::Result<(Duration, i64)> {
     let (url, task) = serve(c.clone()).await?;
     let mut clients = Vec::new();
     for i in 0..KIOSKS {
-        clients.push((enrol(&c, &url, i).await?, Arc::new(events(i))));
+        let (client, device) = enrol(&c, &url, i).await?;
+        clients.push((client, Arc::new(events_of(i, device))));
     }
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
@@ -115,15 +134,15 @@ async fn ingest_direct<D: Database>(db: D) -> anyhow::Result<(Duration, i64)> {
     let (url, task) = serve(c.clone()).await?;
     let mut devices = Vec::new();
     for i in 0..KIOSKS {
-        let client = enrol(&c, &url, i).await?;
-        let _ = client;
-        devices.push(Arc::new(events(i)));
+        let (_, device) = enrol(&c, &url, i).await?;
+        devices.push((device, Arc::new(events_of(i, device))));
     }
     task.abort();
     let records = c.db.devices().await?;
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
-    for (record, evs) in records.into_iter().zip(devices) {
+    for (device, evs) in devices {
+        let record = records.iter().find(|r| r.id == device).cloned().context("an enrolled kiosk")?;
         let c = c.clone();
         set.spawn(async move {
             let mut record = record;

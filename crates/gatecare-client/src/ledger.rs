@@ -917,7 +917,16 @@ pub(crate) async fn issue_in(
 
     // A hotel takes a room from the local block; offline, provisionally.
     let provisional = req.kind == EntitlementKind::Hotel && offline;
-    let voucher_id = uuid::Uuid::now_v7().to_string();
+    // Bound to this device once it is enrolled: central then knows the id
+    // is this device's without a look-up (gatecare_sync::voucher_id).
+    let enrolled: Option<String> = sqlx::query_scalar("SELECT device_id FROM sync_enrolment WHERE id = 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let voucher_id = match enrolled.and_then(|d| uuid::Uuid::parse_str(&d).ok()) {
+        Some(device) => bound_voucher_id(device)?,
+        None => uuid::Uuid::now_v7(),
+    }
+    .to_string();
     if req.kind == EntitlementKind::Hotel {
         let block = req
             .hotel_block_id
@@ -1046,4 +1055,27 @@ pub(crate) fn care_kind(kind: EntitlementKind) -> Option<CareKind> {
         EntitlementKind::Transport => Some(CareKind::Transport),
         EntitlementKind::Upgrade | EntitlementKind::Goodwill => None,
     }
+}
+
+/// A new voucher id bound to `device` (see `gatecare_sync::voucher_id`), at
+/// the wall clock's millisecond: ids from one process count up within a
+/// millisecond from a random start, so two processes of one device (a
+/// restart) do not meet either.
+fn bound_voucher_id(device: uuid::Uuid) -> Result<uuid::Uuid, LedgerError> {
+    use std::sync::Mutex;
+    static LAST: Mutex<(u64, u32)> = Mutex::new((0, 0));
+    let wall = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (ms, counter) = if wall > last.0 {
+        let mut start = [0u8; 4];
+        getrandom::fill(&mut start).map_err(|e| LedgerError::Store(StoreError::Hash(e.to_string())))?;
+        // A random start in the lower half leaves room to count up.
+        (wall, u32::from_be_bytes(start) % (gatecare_sync::voucher_id::PER_MILLISECOND / 2))
+    } else if last.1 + 1 < gatecare_sync::voucher_id::PER_MILLISECOND {
+        (last.0, last.1 + 1)
+    } else {
+        (last.0 + 1, 0)
+    };
+    *last = (ms, counter);
+    Ok(gatecare_sync::voucher_id::bound_voucher_id(ms, counter, device))
 }

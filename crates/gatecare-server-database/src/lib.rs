@@ -228,6 +228,14 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn set_device_role(&self, id: Uuid, role: DeviceRole) -> impl Future<Output = Res<bool>> + Send;
     /// Returns false when no such active device exists.
     fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<bool>> + Send;
+    /// Of `bindings` (the last 12 hex digits of voucher ids, see
+    /// `gatecare_sync::voucher_id`), those bound to a device other than
+    /// `device`.
+    fn bound_elsewhere(
+        &self,
+        device: Uuid,
+        bindings: &[String],
+    ) -> impl Future<Output = Res<Vec<String>>> + Send;
     /// Whether any device holds or held this key id.
     fn kid_taken(&self, kid: &str) -> impl Future<Output = Res<bool>> + Send;
     /// Makes `next` (certified) an active device's signing key; its current

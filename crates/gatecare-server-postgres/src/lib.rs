@@ -26,6 +26,7 @@ use gatecare_server_database::{
     Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text, refused_void_reason,
     void_not_yours, voucher_not_yours,
 };
+use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
     IssuanceFacts, Outcome, PullResponse, PushResponse, Topic,
@@ -387,12 +388,30 @@ async fn add_void(
 /// Whether central has never seen this voucher id: only such a voucher, the
 /// one a device printed for an `issued` event central refused, is voided
 /// for the refusal (a known id is another device's, or already decided).
-async fn voucher_unknown(tx: &mut Tx, voucher_id: &str) -> Res<bool> {
+/// An id bound to the device (`gatecare_sync::voucher_id`) can only have
+/// come from it, under `key`; an unbound one is in the unbound index.
+async fn voucher_unknown(tx: &mut Tx, device: Uuid, key: &str, voucher_id: &str) -> Res<bool> {
+    if !is_bound_to(voucher_id, device) && binding(voucher_id).is_some() {
+        let bound_elsewhere: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE id <> $1 AND right(id::text, 12) = right($2, 12))",
+        )
+        .bind(device)
+        .bind(voucher_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(err)?;
+        if bound_elsewhere {
+            return Ok(false);
+        }
+    }
     sqlx::query_scalar(
-        "SELECT NOT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = $1 AND state <> 'claimed') \
+        "SELECT NOT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = $1 AND state <> 'claimed' \
+                            AND right(voucher_id, 12) <> right(device_id::text, 12)) \
+            AND NOT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = $2 AND voucher_id = $1) \
             AND NOT EXISTS (SELECT 1 FROM conflicts WHERE winner_voucher_id = $1 OR loser_voucher_id = $1)",
     )
     .bind(voucher_id)
+    .bind(key)
     .fetch_one(&mut **tx)
     .await
     .map_err(err)
@@ -428,16 +447,19 @@ async fn apply_issue(
 ) -> Res<Outcome> {
     let Some(f) = e.issuance() else { return Ok(Outcome::Applied) };
     // A voucher id is one device's: naming one held under another
-    // entitlement would rewrite, void or take over that voucher.
-    let elsewhere: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = $1 AND state <> 'claimed' \
-         AND entitlement_key <> $2)",
-    )
-    .bind(f.voucher_id)
-    .bind(f.entitlement_key)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(err)?;
+    // entitlement would rewrite, void or take over that voucher. An id
+    // bound to this device is its own (one bound to another was refused
+    // before); an unbound one is looked up in its index.
+    let elsewhere: bool = !is_bound_to(f.voucher_id, device.id)
+        && sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = $1 AND state <> 'claimed' \
+             AND right(voucher_id, 12) <> right(device_id::text, 12) AND entitlement_key <> $2)",
+        )
+        .bind(f.voucher_id)
+        .bind(f.entitlement_key)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(err)?;
     if elsewhere {
         return Ok(voucher_not_yours());
     }
@@ -783,6 +805,17 @@ impl Database for PgDatabase {
         Ok(row.map(RetiredRow::into_key))
     }
 
+    async fn bound_elsewhere(&self, device: Uuid, bindings: &[String]) -> Res<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT right(id::text, 12) FROM devices WHERE id <> $1 AND right(id::text, 12) = ANY($2)",
+        )
+        .bind(device)
+        .bind(bindings)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
         let n =
             sqlx::query!("UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", now, id)
@@ -921,7 +954,8 @@ impl Database for PgDatabase {
                 _ if let Some(r) = batch.refusals()[done + i].clone() => {
                     if e.kind == EventKind::Issued
                         && let Some(voucher) = e.payload.get("voucher_id").and_then(|v| v.as_str())
-                        && voucher_unknown(&mut tx, voucher).await?
+                        && let Some(key) = e.payload.get("entitlement_key").and_then(|v| v.as_str())
+                        && voucher_unknown(&mut tx, device.id, key, voucher).await?
                     {
                         let by = VoidBy { device: Some(device.id), actor: "central" };
                         pending.extend(add_void(&mut tx, voucher, &refused_void_reason(&r), by, now).await?);

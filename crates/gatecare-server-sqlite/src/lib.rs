@@ -17,6 +17,7 @@ use gatecare_server_database::{
     Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, refused_void_reason, void_not_yours,
     voucher_not_yours,
 };
+use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, EventAck, EventKind,
     IssuanceFacts, Outcome, PullResponse, PushResponse, Topic,
@@ -298,12 +299,30 @@ async fn add_void(tx: &mut Tx, voucher_id: &str, reason: &str, by: VoidBy<'_>, n
 /// Whether central has never seen this voucher id: only such a voucher, the
 /// one a device printed for an `issued` event central refused, is voided
 /// for the refusal (a known id is another device's, or already decided).
-async fn voucher_unknown(tx: &mut Tx, voucher_id: &str) -> Res<bool> {
+/// An id bound to the device (`gatecare_sync::voucher_id`) can only have
+/// come from it, under `key`; an unbound one is in the unbound index.
+async fn voucher_unknown(tx: &mut Tx, device: Uuid, key: &str, voucher_id: &str) -> Res<bool> {
+    if !is_bound_to(voucher_id, device) && binding(voucher_id).is_some() {
+        let bound_elsewhere: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE id <> ? AND substr(id, 25) = substr(?, 25))",
+        )
+        .bind(device.to_string())
+        .bind(voucher_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(err)?;
+        if bound_elsewhere {
+            return Ok(false);
+        }
+    }
     sqlx::query_scalar(
-        "SELECT NOT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ?1 AND state <> 'claimed') \
+        "SELECT NOT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ?1 AND state <> 'claimed' \
+                            AND substr(voucher_id, 25) <> substr(device_id, 25)) \
+            AND NOT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = ?2 AND voucher_id = ?1) \
             AND NOT EXISTS (SELECT 1 FROM conflicts WHERE winner_voucher_id = ?1 OR loser_voucher_id = ?1)",
     )
     .bind(voucher_id)
+    .bind(key)
     .fetch_one(&mut **tx)
     .await
     .map_err(err)
@@ -316,16 +335,19 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
     match e.kind {
         EventKind::Issued => {
             // A voucher id is one device's: naming one held under another
-            // entitlement would rewrite, void or take over that voucher.
-            let elsewhere: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ? AND state <> 'claimed' \
-                 AND entitlement_key <> ?)",
-            )
-            .bind(f.voucher_id)
-            .bind(f.entitlement_key)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(err)?;
+            // entitlement would rewrite, void or take over that voucher. An
+            // id bound to this device is its own (one bound to another was
+            // refused before); an unbound one is looked up in its index.
+            let elsewhere: bool = !is_bound_to(f.voucher_id, device.id)
+                && sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ? AND state <> 'claimed' \
+                     AND substr(voucher_id, 25) <> substr(device_id, 25) AND entitlement_key <> ?)",
+                )
+                .bind(f.voucher_id)
+                .bind(f.entitlement_key)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(err)?;
             if elsewhere {
                 return Ok(voucher_not_yours());
             }
@@ -770,6 +792,18 @@ impl Database for SqliteDatabase {
         row.map(RetiredRow::into_key).transpose()
     }
 
+    async fn bound_elsewhere(&self, device: Uuid, bindings: &[String]) -> Res<Vec<String>> {
+        let list = serde_json::to_string(bindings).map_err(err)?;
+        sqlx::query_scalar(
+            "SELECT DISTINCT substr(id, 25) FROM devices WHERE id <> ? AND substr(id, 25) IN (SELECT value FROM json_each(?))",
+        )
+        .bind(device.to_string())
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Res<bool> {
         let (id, now) = (id.to_string(), ts(now));
         let n =
@@ -900,7 +934,8 @@ impl Database for SqliteDatabase {
                     _ if let Some(r) = refusal => {
                         if e.kind == EventKind::Issued
                             && let Some(voucher) = e.payload.get("voucher_id").and_then(|v| v.as_str())
-                            && voucher_unknown(&mut tx, voucher).await?
+                            && let Some(key) = e.payload.get("entitlement_key").and_then(|v| v.as_str())
+                            && voucher_unknown(&mut tx, device.id, key, voucher).await?
                         {
                             let by = VoidBy { device: Some(device.id), actor: "central" };
                             add_void(&mut tx, voucher, &refused_void_reason(&r), by, &now_s).await?;

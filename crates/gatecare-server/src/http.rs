@@ -326,6 +326,12 @@ async fn push<D: Database>(
     // Vouchers only for the device's own station's flights (those central published).
     let foreign = c.db.foreign_flights(&device.station, &batch.flight_ids()).await?;
     let batch = batch.for_station(&foreign);
+    // A voucher id bound to another device is that device's (no look-up
+    // for the ids bound to this one: see `gatecare_sync::voucher_id`).
+    let bindings = batch.foreign_bindings(device.id);
+    let taken =
+        if bindings.is_empty() { Vec::new() } else { c.db.bound_elsewhere(device.id, &bindings).await? };
+    let batch = batch.for_owners(&taken);
     let high_before = device.high_seq;
     let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;

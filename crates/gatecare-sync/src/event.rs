@@ -301,6 +301,47 @@ impl<'a> CheckedBatch<'a> {
         self
     }
 
+    /// The bindings of the voucher ids the batch's `issued` events name
+    /// that are not bound to `device` (see [`crate::voucher_id`]): central
+    /// looks up which are bound to another device.
+    pub fn foreign_bindings(&self, device: uuid::Uuid) -> Vec<String> {
+        let mut bindings: Vec<String> = self
+            .events
+            .iter()
+            .zip(&self.issuance)
+            .filter(|(e, f)| e.kind == EventKind::Issued && f.is_some())
+            .filter_map(|(_, f)| f.as_ref())
+            .filter(|f| !crate::voucher_id::is_bound_to(f.voucher_id, device))
+            .filter_map(|f| crate::voucher_id::binding(f.voucher_id))
+            .collect();
+        bindings.sort_unstable();
+        bindings.dedup();
+        bindings
+    }
+
+    /// Refuses the `issued` events naming a voucher id bound to another
+    /// device (`taken`: bindings central found on other devices).
+    pub fn for_owners(mut self, taken: &[String]) -> CheckedBatch<'a> {
+        if taken.is_empty() {
+            return self;
+        }
+        for i in 0..self.events.len() {
+            let theirs = self.events[i].kind == EventKind::Issued
+                && self.issuance[i]
+                    .as_ref()
+                    .and_then(|f| crate::voucher_id::binding(f.voucher_id))
+                    .is_some_and(|b| taken.contains(&b));
+            if theirs && self.refusals[i].is_none() {
+                self.refusals[i] = Some(crate::Outcome::Refused {
+                    code: "voucher_not_yours".into(),
+                    reason: "this voucher id is another device's".into(),
+                });
+                self.issuance[i] = None;
+            }
+        }
+        self
+    }
+
     /// The distinct flights the batch's voucher events name.
     pub fn flight_ids(&self) -> Vec<&'a str> {
         let mut ids: Vec<&'a str> = self.issuance.iter().flatten().map(|f| f.flight_id).collect();

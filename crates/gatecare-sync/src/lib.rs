@@ -20,6 +20,7 @@ mod event;
 pub mod page;
 pub mod roles;
 pub mod station;
+pub mod voucher_id;
 mod wire;
 
 pub use event::{BatchError, CheckedBatch, Event, EventKind, IssuanceFacts};

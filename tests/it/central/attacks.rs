@@ -951,3 +951,48 @@ async fn a_stolen_kiosk_cannot_hold_a_flights_entitlements() {
     // The agents go on: the console claims what the kiosk could not.
     assert_eq!(g.claim(&claim(9999)).await.unwrap(), ClaimResponse::Granted);
 }
+
+on_both_backends!(voucher_ids_are_bound_to_their_device);
+
+/// A voucher id is one device's without an index over every voucher id:
+/// an enrolled device binds its ids to itself; ids bound to no device (made
+/// before enrolment, or by older software) stay one device's through an
+/// index that holds only them.
+async fn voucher_ids_are_bound_to_their_device<D: Database>(db: D) {
+    let (_clock, c, _served, url) = serving(&db).await;
+    let k1 = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let k2 = Kiosk::enrol(&c, &url, "HKG-K02").await;
+    let issued = k1.issue(0).await.unwrap();
+    k1.sync().await;
+    assert!(gatecare_sync::voucher_id::is_bound_to(&issued.voucher_id, k1.enrolment.device_id));
+    assert!(!gatecare_sync::voucher_id::is_bound_to(&issued.voucher_id, k2.enrolment.device_id));
+
+    let event = |seq: i64, key: &str, voucher: &str| Event {
+        seq,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Issued,
+        at: now(),
+        payload: serde_json::json!({"entitlement_key": key, "voucher_id": voucher, "flight_id": "F",
+            "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true,
+            "actor": "KIOSK"}),
+    };
+    let outcome = |r: &PushResponse| match &r.acks[0].outcome {
+        Outcome::Refused { code, .. } => code.clone(),
+        other => format!("{other:?}"),
+    };
+    // K1's bound id, under another entitlement, from K2: refused before storage.
+    let s2 = next_seq(&k2).await;
+    let r = push_raw(&url, &k2.enrolment.token, vec![event(s2, "z/1", &issued.voucher_id)]).await;
+    assert_eq!(outcome(&r), "voucher_not_yours");
+    // An unbound id (as older software made them) is K1's once K1 pushed it.
+    let legacy = uuid::Uuid::now_v7().to_string();
+    let s1 = next_seq(&k1).await;
+    let r = push_raw(&url, &k1.enrolment.token, vec![event(s1, "legacy/1", &legacy)]).await;
+    assert_eq!(outcome(&r), "Applied");
+    let r = push_raw(&url, &k2.enrolment.token, vec![event(s2 + 1, "legacy/2", &legacy)]).await;
+    assert_eq!(outcome(&r), "voucher_not_yours");
+    // Nothing K2 pushed put either voucher on the void list.
+    for v in [&issued.voucher_id, &legacy] {
+        assert!(db.void_of(v).await.unwrap().is_none(), "{v}");
+    }
+}
