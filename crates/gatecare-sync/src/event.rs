@@ -25,6 +25,11 @@ pub enum EventKind {
     PassengerRerouted,
     /// A passenger the kiosk must not serve alone asked for staff.
     StaffRequested,
+    /// A kind this version does not know (a device on newer software):
+    /// central refuses it alone as `unknown_kind` and the rest of the
+    /// batch goes on, so a device's log never wedges on it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl EventKind {
@@ -59,11 +64,12 @@ impl EventKind {
             EventKind::RefundChosen => "refund_chosen",
             EventKind::PassengerRerouted => "passenger_rerouted",
             EventKind::StaffRequested => "staff_requested",
+            EventKind::Unknown => "unknown",
         }
     }
 
     pub fn parse(s: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+        EventKind::ALL.into_iter().chain([EventKind::Unknown]).find(|k| k.as_str() == s)
     }
 }
 
@@ -99,6 +105,8 @@ pub enum BatchError {
     MissingKeys { index: usize },
     #[error("event {index}: policy_toml does not hash to the decision's policy")]
     PolicyMismatch { index: usize },
+    #[error("event {index}: an event kind central does not know (update central first)")]
+    UnknownKind { index: usize },
 }
 
 impl BatchError {
@@ -112,6 +120,7 @@ impl BatchError {
             BatchError::NotUuidV7 { .. } => "event_id_not_uuidv7",
             BatchError::MissingKeys { .. } => "payload_missing_keys",
             BatchError::PolicyMismatch { .. } => "policy_mismatch",
+            BatchError::UnknownKind { .. } => "unknown_kind",
         }
     }
 }
@@ -172,6 +181,9 @@ impl Event {
 /// refused event costs no more than its place), or a policy text that does
 /// not hash to the decision's policy.
 fn event_text(index: usize, e: &Event) -> (String, Option<BatchError>) {
+    if e.kind == EventKind::Unknown {
+        return (r#"{"refused":"unknown_kind"}"#.to_owned(), Some(BatchError::UnknownKind { index }));
+    }
     if !e.payload.is_object() {
         return (
             r#"{"refused":"payload_not_object"}"#.to_owned(),

@@ -52,6 +52,17 @@ async fn pull_page(
     gatecare_sync::FeedPage::open(&bytes, &harness::root_key().verifying_key(), &expected)
 }
 
+/// Each acknowledgement's refusal code, or its outcome (`Applied`, …).
+fn outcome_codes(resp: &PushResponse) -> Vec<String> {
+    resp.acks
+        .iter()
+        .map(|a| match &a.outcome {
+            Outcome::Refused { code, .. } => code.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
 /// The next `seq` of a device's log at central: one after what it has pushed.
 async fn next_seq(k: &Kiosk) -> i64 {
     k.sync().await;
@@ -288,14 +299,7 @@ async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
         event(4, EventKind::PassengerRerouted, serde_json::json!({"flight_id": "F", "passenger_id": "P"})),
     ];
     let resp = push_raw(&url, &kiosk.enrolment.token, batch.clone()).await;
-    let outcomes: Vec<String> = resp
-        .acks
-        .iter()
-        .map(|a| match &a.outcome {
-            Outcome::Refused { code, .. } => code.clone(),
-            other => format!("{other:?}"),
-        })
-        .collect();
+    let outcomes = outcome_codes(&resp);
     assert_eq!(
         outcomes,
         ["kiosk_not_owed", "kiosk_not_agent", "kiosk_not_agent", "Applied", "kiosk_not_agent"]
@@ -776,14 +780,7 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
         },
     ];
     let resp = push_raw(&url, &attacker.enrolment.token, batch).await;
-    let codes: Vec<String> = resp
-        .acks
-        .iter()
-        .map(|a| match &a.outcome {
-            Outcome::Refused { code, .. } => code.clone(),
-            other => format!("{other:?}"),
-        })
-        .collect();
+    let codes = outcome_codes(&resp);
     assert_eq!(
         codes,
         ["kiosk_not_owed", "voucher_not_yours", "voucher_not_yours", "kiosk_not_owed", "void_not_yours"]
@@ -976,10 +973,7 @@ async fn voucher_ids_are_bound_to_their_device<D: Database>(db: D) {
             "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true,
             "actor": "KIOSK"}),
     };
-    let outcome = |r: &PushResponse| match &r.acks[0].outcome {
-        Outcome::Refused { code, .. } => code.clone(),
-        other => format!("{other:?}"),
-    };
+    let outcome = |r: &PushResponse| outcome_codes(r).remove(0);
     // K1's bound id, under another entitlement, from K2: refused before storage.
     let s2 = next_seq(&k2).await;
     let r = push_raw(&url, &k2.enrolment.token, vec![event(s2, "z/1", &issued.voucher_id)]).await;
@@ -995,4 +989,37 @@ async fn voucher_ids_are_bound_to_their_device<D: Database>(db: D) {
     for v in [&issued.voucher_id, &legacy] {
         assert!(db.void_of(v).await.unwrap().is_none(), "{v}");
     }
+}
+
+on_both_backends!(an_event_kind_central_does_not_know_is_refused_alone);
+
+/// Found in a trial: an event of a kind central does not know (a device on
+/// newer software) made the whole batch a 400, so the device's log could
+/// never drain. It is now refused alone, and the events around it apply.
+async fn an_event_kind_central_does_not_know_is_refused_alone<D: Database>(db: D) {
+    let (_clock, c, _served, url) = serving(&db).await;
+    let k = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let seq = next_seq(&k).await;
+    let event = |n: i64, kind: &str| {
+        serde_json::json!({"seq": seq + n, "event_id": uuid::Uuid::now_v7(), "kind": kind,
+                           "at": "2026-11-22T06:00:00Z", "payload": {"stars": 4}})
+    };
+    let body =
+        serde_json::json!({"events": [event(0, "feedback"), event(1, "teleport"), event(2, "feedback")]});
+    let push = || async {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/v1/sync/push"))
+            .bearer_auth(&k.enrolment.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<PushResponse>().await.unwrap()
+    };
+    let resp = push().await;
+    let outcomes = outcome_codes(&resp);
+    assert_eq!(outcomes, ["Applied", "unknown_kind", "Applied"]);
+    assert_eq!(resp.high_seq, seq + 2, "the log stays gapless");
+    assert_eq!(push().await.acks, resp.acks, "a replay gets the same answers");
 }
