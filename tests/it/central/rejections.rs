@@ -122,8 +122,9 @@ async fn rejections<D: Database>(db: D) {
     assert_eq!(push(Some(bearer.clone()), gap).await, (400, "batch_not_consecutive".into()));
     let ahead = serde_json::to_string(&PushRequest { events: vec![event(5, "K5")] }).unwrap();
     assert_eq!(push(Some(bearer.clone()), ahead).await, (409, "seq_gap".into()));
+    // A kind that is not even a name (an unknown name is refused alone: attacks.rs).
     let hostile = format!(
-        "{{\"events\": [{{\"seq\": 1, \"event_id\": \"{}\", \"kind\": \"launched\", \"at\": \"2026-11-22T06:00:00Z\", \"payload\": {{}}}}]}}",
+        "{{\"events\": [{{\"seq\": 1, \"event_id\": \"{}\", \"kind\": 7, \"at\": \"2026-11-22T06:00:00Z\", \"payload\": {{}}}}]}}",
         uuid::Uuid::now_v7()
     );
     assert_eq!(push(Some(bearer.clone()), hostile).await, (400, "malformed_body".into()));
