@@ -495,7 +495,7 @@ fn feed_signing() -> Vec<Row> {
         let _: Option<gatecare_sync::FeedPage> = serde_json::from_slice(&text).ok();
     }
     let parsing = started.elapsed();
-    let expected = gatecare_sync::Expected { station: "HKG", device, after: 0, newest: None };
+    let expected = gatecare_sync::Expected { station: "HKG", device, after: 0, newest: None, now: now() };
     let started = Instant::now();
     let mut opened = 0;
     for _ in 0..PAGES {

@@ -982,6 +982,7 @@ pub async fn sync_once(
         device: enrolment.device_id,
         after,
         newest: store.feed_signed_at().await?,
+        now,
     };
     let page = match FeedPage::open(&bytes, &root, &expected) {
         Ok(page) => page,

@@ -70,7 +70,9 @@ pub struct RetiredKey {
 pub struct RevocationRecord {
     pub device_id: Uuid,
     pub effective_at: DateTime<Utc>,
-    pub kept: Vec<Uuid>,
+    /// The kept vouchers as the trust list carries them (JSON array of
+    /// `gatecare_voucher::trust::KeptVoucher`).
+    pub kept: serde_json::Value,
 }
 
 /// A device's voucher-signing key as certified by the root.

@@ -1294,7 +1294,7 @@ impl Database for PgDatabase {
     }
 
     async fn record_revocation(&self, r: &RevocationRecord) -> Res<()> {
-        let kept: Vec<Uuid> = r.kept.clone();
+        let kept = &r.kept;
         sqlx::query(
             "INSERT INTO revocations (device_id, effective_at, kept) VALUES ($1, $2, $3) \
              ON CONFLICT (device_id) DO UPDATE SET effective_at = excluded.effective_at, kept = excluded.kept",
@@ -1309,7 +1309,7 @@ impl Database for PgDatabase {
     }
 
     async fn revocations(&self) -> Res<Vec<RevocationRecord>> {
-        let rows: Vec<(Uuid, DateTime<Utc>, Vec<Uuid>)> =
+        let rows: Vec<(Uuid, DateTime<Utc>, serde_json::Value)> =
             sqlx::query_as("SELECT device_id, effective_at, kept FROM revocations ORDER BY device_id")
                 .fetch_all(&self.pool)
                 .await
@@ -1321,7 +1321,7 @@ impl Database for PgDatabase {
     }
 
     async fn revocation_of(&self, device: Uuid) -> Res<Option<RevocationRecord>> {
-        let row: Option<(Uuid, DateTime<Utc>, Vec<Uuid>)> =
+        let row: Option<(Uuid, DateTime<Utc>, serde_json::Value)> =
             sqlx::query_as("SELECT device_id, effective_at, kept FROM revocations WHERE device_id = $1")
                 .bind(device)
                 .fetch_optional(&self.pool)

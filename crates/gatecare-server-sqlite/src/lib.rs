@@ -1219,7 +1219,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn record_revocation(&self, r: &RevocationRecord) -> Res<()> {
-        let kept = serde_json::to_string(&r.kept).map_err(err)?;
+        let kept = r.kept.to_string();
         sqlx::query(
             "INSERT INTO revocations (device_id, effective_at, kept) VALUES (?, ?, ?) \
              ON CONFLICT (device_id) DO UPDATE SET effective_at = excluded.effective_at, kept = excluded.kept",

@@ -7,7 +7,9 @@ use gatecare_server_database::{
     AgentRecord, Database, DbError, LeaseRecord, NewEnrolmentCode, RevocationRecord,
 };
 use gatecare_sync::{DeviceRole, Topic};
-use gatecare_voucher::trust::{DeviceCert, Revocation, TrustList, VOID_FORMAT, VoidEntry, VoidList};
+use gatecare_voucher::trust::{
+    DeviceCert, KeptVoucher, Revocation, TrustList, VOID_FORMAT, VoidEntry, VoidList,
+};
 use uuid::Uuid;
 
 use crate::{Central, random_bytes, secret_hash};
@@ -200,7 +202,9 @@ fn revocation<D: Database>(
     s: gatecare_server_database::SigningKeyRecord,
     r: &RevocationRecord,
 ) -> Revocation {
-    Revocation::new(&c.root, device_cert(station, s), r.effective_at, r.kept.clone())
+    // A list central cannot read keeps nothing: every voucher of the key is refused.
+    let kept: Vec<KeptVoucher> = serde_json::from_value(r.kept.clone()).unwrap_or_default();
+    Revocation::new(&c.root, device_cert(station, s), r.effective_at, kept)
 }
 
 fn device_cert(station: &str, s: gatecare_server_database::SigningKeyRecord) -> DeviceCert {
@@ -331,18 +335,20 @@ pub async fn revoke<D: Database>(
     if !c.db.revoke_device(device, now).await? {
         return Ok(false);
     }
+    let kept = serde_json::to_value(kept).map_err(DbError::backend)?;
     c.db.record_revocation(&RevocationRecord { device_id: device, effective_at, kept }).await?;
     publish_trust_list(c, now).await?;
     Ok(true)
 }
 
 /// The vouchers `device` pushed that central received in the
-/// [`LONGEST_VOUCHER`] before `until`, less those voided since.
+/// [`LONGEST_VOUCHER`] before `until`, less those voided since, as central
+/// received them.
 async fn received_vouchers<D: Database>(
     c: &Central<D>,
     device: &gatecare_server_database::DeviceRecord,
     until: DateTime<Utc>,
-) -> Result<Vec<Uuid>, DbError> {
+) -> Result<Vec<KeptVoucher>, DbError> {
     // A reader of the station's feed that is no device: every item is "another's".
     let reader = gatecare_server_database::DeviceRecord {
         id: Uuid::nil(),
@@ -362,9 +368,9 @@ async fn received_vouchers<D: Database>(
                 && item.at <= until
                 && body["device"] == mine.as_str()
                 && body["kind"] == "issued"
-                && let Some(id) = body["payload"]["voucher_id"].as_str().and_then(|v| Uuid::parse_str(v).ok())
+                && let Some(k) = kept_voucher(&body["payload"])
             {
-                kept.push(id);
+                kept.push(k);
             }
         }
         after = page.next_after;
@@ -373,12 +379,27 @@ async fn received_vouchers<D: Database>(
         }
     }
     let mut standing = Vec::with_capacity(kept.len());
-    for id in kept {
-        if c.db.void_of(&id.to_string()).await?.is_none() {
-            standing.push(id);
+    for k in kept {
+        if c.db.void_of(&k.voucher_id.to_string()).await?.is_none() {
+            standing.push(k);
         }
     }
     Ok(standing)
+}
+
+/// What an `issued` event's payload says of its voucher, as the voucher's
+/// QR carries it (None when a field is missing).
+fn kept_voucher(p: &serde_json::Value) -> Option<KeptVoucher> {
+    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    Some(KeptVoucher {
+        voucher_id: Uuid::parse_str(p.get("voucher_id")?.as_str()?).ok()?,
+        entitlement_key: text("entitlement_key")?,
+        kind: text("kind")?,
+        value_minor: p.get("value_minor")?.as_i64()?,
+        currency: text("currency")?,
+        serial: text("serial")?,
+        valid_from: DateTime::parse_from_rfc3339(p.get("at")?.as_str()?).ok()?.timestamp(),
+    })
 }
 
 /// Leases a flight's issuance to one device until `until`.

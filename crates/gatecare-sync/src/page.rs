@@ -29,8 +29,11 @@ use crate::FeedItem;
 pub const PAGE_FORMAT: &str = "gatecare-feed-page/1";
 /// The HTTP content type of a signed page.
 pub const PAGE_CONTENT_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
-/// How far a page's time may fall behind the newest page a device holds:
-/// central's clock may step back a little when it is corrected.
+/// How far a page's time may be from the device's clock, and fall behind
+/// the newest page it holds: clocks differ a little, and central's may step
+/// back when it is corrected. A page is signed as it is sent, so an older
+/// one is a replay (which would freeze the device's picture unseen), and a
+/// later one means a clock is wrong.
 pub const CLOCK_STEP: Duration = Duration::minutes(5);
 
 /// One page of a device's feed, as central signed it.
@@ -58,6 +61,8 @@ pub struct Expected<'a> {
     pub after: i64,
     /// The time of the newest page the device has accepted.
     pub newest: Option<DateTime<Utc>>,
+    /// The device's clock.
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,8 +79,10 @@ pub enum PageError {
     WrongDevice,
     #[error("the page covers items after {got}, not after {asked}")]
     WrongCursor { asked: i64, got: i64 },
-    #[error("the page was signed at {0}, before the newest page this device holds")]
+    #[error("the page was signed at {0}: older than this device's clock allows, a replay")]
     Stale(DateTime<Utc>),
+    #[error("the page was signed at {0}, ahead of this device's clock: set the clocks right")]
+    Ahead(DateTime<Utc>),
 }
 
 impl PageError {
@@ -89,6 +96,7 @@ impl PageError {
             PageError::WrongDevice => "wrong_device",
             PageError::WrongCursor { .. } => "wrong_cursor",
             PageError::Stale(_) => "stale",
+            PageError::Ahead(_) => "ahead",
         }
     }
 }
@@ -132,8 +140,13 @@ impl FeedPage {
         if page.after != expected.after {
             return Err(PageError::WrongCursor { asked: expected.after, got: page.after });
         }
-        if expected.newest.is_some_and(|newest| page.at < newest - CLOCK_STEP) {
+        if page.at < expected.now - CLOCK_STEP
+            || expected.newest.is_some_and(|newest| page.at < newest - CLOCK_STEP)
+        {
             return Err(PageError::Stale(page.at));
+        }
+        if page.at > expected.now + CLOCK_STEP {
+            return Err(PageError::Ahead(page.at));
         }
         let mut last = page.after;
         for item in &page.items {
@@ -230,7 +243,7 @@ mod tests {
     }
 
     fn expected() -> Expected<'static> {
-        Expected { station: "HKG", device: Uuid::from_u128(7), after: 10, newest: None }
+        Expected { station: "HKG", device: Uuid::from_u128(7), after: 10, newest: None, now: page().at }
     }
 
     #[test]
@@ -251,6 +264,13 @@ mod tests {
         assert_eq!(FeedPage::open(&bytes, &key, &e).unwrap_err().code(), "stale");
         let e = Expected { newest: Some(page().at + Duration::minutes(4)), ..expected() };
         assert!(FeedPage::open(&bytes, &key, &e).is_ok(), "a small step back of central's clock");
+        // The same page replayed later, though no newer one got through.
+        let e = Expected { now: page().at + Duration::minutes(6), ..expected() };
+        assert_eq!(FeedPage::open(&bytes, &key, &e).unwrap_err().code(), "stale");
+        let e = Expected { now: page().at - Duration::minutes(6), ..expected() };
+        assert_eq!(FeedPage::open(&bytes, &key, &e).unwrap_err().code(), "ahead");
+        let e = Expected { now: page().at + Duration::minutes(4), ..expected() };
+        assert!(FeedPage::open(&bytes, &key, &e).is_ok(), "clocks a little apart");
     }
 
     #[test]

@@ -112,10 +112,45 @@ pub struct TrustList {
 pub struct Revocation {
     pub cert: DeviceCert,
     pub revoked_at: DateTime<Utc>,
-    /// Sorted voucher ids.
-    pub kept: Vec<uuid::Uuid>,
+    /// Sorted by voucher id.
+    pub kept: Vec<KeptVoucher>,
     /// The root's Ed25519 signature over [`Revocation::signed_text`] (hex).
     pub signature: String,
+}
+
+/// A voucher a revoked key signed that central had received, as central
+/// knows it. The ids on the list are public, so a voucher of a revoked key
+/// verifies only when it matches one field for field: a thief with the key
+/// cannot put a kept id on a voucher of another value, entitlement or day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeptVoucher {
+    pub voucher_id: uuid::Uuid,
+    pub entitlement_key: String,
+    pub kind: String,
+    pub value_minor: i64,
+    pub currency: String,
+    pub serial: String,
+    /// Unix seconds, as the voucher's `valid_from`.
+    pub valid_from: i64,
+}
+
+/// The longest a kept voucher may run: a thief cannot stretch a kept
+/// voucher's validity beyond what any voucher is given.
+pub const KEPT_LONGEST_SECONDS: i64 = 7 * 24 * 3600;
+
+impl KeptVoucher {
+    /// Whether `p` is this voucher as central received it.
+    pub fn matches(&self, p: &crate::VoucherPayload) -> bool {
+        p.voucher_id == self.voucher_id
+            && p.entitlement_key == self.entitlement_key
+            && p.kind == self.kind
+            && p.value_minor == self.value_minor
+            && p.currency == self.currency
+            && p.serial == self.serial
+            && p.valid_from == self.valid_from
+            && p.valid_until.saturating_sub(p.valid_from) <= KEPT_LONGEST_SECONDS
+    }
 }
 
 impl Revocation {
@@ -124,25 +159,30 @@ impl Revocation {
         root: &SigningKey,
         cert: DeviceCert,
         revoked_at: DateTime<Utc>,
-        mut kept: Vec<uuid::Uuid>,
+        mut kept: Vec<KeptVoucher>,
     ) -> Revocation {
-        kept.sort();
-        kept.dedup();
+        kept.sort_by_key(|k| k.voucher_id);
+        kept.dedup_by_key(|k| k.voucher_id);
         let mut r =
             Revocation { cert, revoked_at: canonical_instant(revoked_at), kept, signature: String::new() };
         r.signature = hex(&root.sign(r.signed_text().as_bytes()).to_bytes());
         r
     }
 
-    /// What the root signs: the certificate's text, the instant, the kept ids.
+    /// What the root signs: the certificate's text, the instant, the kept
+    /// vouchers (as JSON: fields in a fixed order).
     pub fn signed_text(&self) -> String {
-        let kept: Vec<String> = self.kept.iter().map(|id| id.to_string()).collect();
         format!(
-            "gatecare-revocation/1\n{}\n{}\n{}",
+            "gatecare-revocation/2\n{}\n{}\n{}",
             self.cert.certified_text(),
             self.revoked_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            kept.join(",")
+            serde_json::to_string(&self.kept).unwrap_or_default()
         )
+    }
+
+    /// Whether `p` is one of the kept vouchers, field for field.
+    pub fn keeps(&self, p: &crate::VoucherPayload) -> bool {
+        self.kept.binary_search_by_key(&p.voucher_id, |k| k.voucher_id).is_ok_and(|i| self.kept[i].matches(p))
     }
 
     fn is_signed_by(&self, root: &VerifyingKey) -> bool {

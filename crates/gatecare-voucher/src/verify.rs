@@ -56,7 +56,7 @@ pub fn verify(qr: &str, trust: &TrustList, voids: &VoidList, at: DateTime<Utc>) 
     if !issued_in_cert_window(u.payload.valid_from) {
         return done(false, "key_not_valid");
     }
-    if revoked.is_some_and(|(r, _)| r.kept.binary_search(&u.payload.voucher_id).is_err()) {
+    if revoked.is_some_and(|(r, _)| !r.keeps(&u.payload)) {
         return done(false, "key_revoked");
     }
     let now = at.timestamp();
@@ -148,16 +148,35 @@ mod tests {
         let forged = sign(&backdated, "HKG-K01#1", &device);
         let cert = trust.devices.remove(0);
         let revoked_at = at(1_795_330_000);
-        trust.revoked.push(crate::trust::Revocation::new(&root, cert, revoked_at, vec![sample().voucher_id]));
+        let s = sample();
+        let kept = crate::trust::KeptVoucher {
+            voucher_id: s.voucher_id,
+            entitlement_key: s.entitlement_key.clone(),
+            kind: s.kind.clone(),
+            value_minor: s.value_minor,
+            currency: s.currency.clone(),
+            serial: s.serial.clone(),
+            valid_from: s.valid_from,
+        };
+        trust.revoked.push(crate::trust::Revocation::new(&root, cert, revoked_at, vec![kept]));
         let trust = TrustList::from_json(&trust.to_json()).unwrap();
         assert_eq!(verify(&kept_qr, &trust, &none, ok_time).reason, "valid");
         assert_eq!(verify(&forged, &trust, &none, ok_time).reason, "key_revoked");
+        // The kept id on a voucher of another value, or stretched to a year: refused.
+        let dearer = sign(&VoucherPayload { value_minor: 50_000, ..sample() }, "HKG-K01#1", &device);
+        assert_eq!(verify(&dearer, &trust, &none, ok_time).reason, "key_revoked");
+        let year = VoucherPayload { valid_until: s.valid_from + 365 * 86_400, ..sample() };
+        assert_eq!(verify(&sign(&year, "HKG-K01#1", &device), &trust, &none, ok_time).reason, "key_revoked");
         // Kept vouchers still expire and can still be voided.
         assert_eq!(verify(&kept_qr, &trust, &none, at(1_796_000_000)).reason, "expired");
         // Nobody but the root adds a voucher to the kept list.
         let mut widened = trust.clone();
-        widened.revoked[0].kept.push(backdated.voucher_id);
-        widened.revoked[0].kept.sort();
+        let copy = crate::trust::KeptVoucher {
+            voucher_id: backdated.voucher_id,
+            ..widened.revoked[0].kept[0].clone()
+        };
+        widened.revoked[0].kept.push(copy);
+        widened.revoked[0].kept.sort_by_key(|k| k.voucher_id);
         assert_eq!(verify(&forged, &widened, &none, ok_time).reason, "uncertified_key");
         // A list without revocations is written as before.
         let (plain, _, _) = setup();

@@ -48,7 +48,8 @@ async fn pull_page(
     after: i64,
 ) -> Result<gatecare_sync::FeedPage, gatecare_sync::PageError> {
     let bytes = harness::raw_page(url, &e.token, after).await;
-    let expected = gatecare_sync::Expected { station: &e.station, device: e.device_id, after, newest: None };
+    let expected =
+        gatecare_sync::Expected { station: &e.station, device: e.device_id, after, newest: None, now: now() };
     gatecare_sync::FeedPage::open(&bytes, &harness::root_key().verifying_key(), &expected)
 }
 
@@ -510,7 +511,7 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
         now: now(),
     };
     let issued = console.store.issue(&ctx, &console.meal(5)).await.unwrap();
-    console.sync().await;
+    console.sync_at(now() + chrono::Duration::minutes(30)).await;
     let acks: Vec<String> = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq")
         .fetch_all(console.store.pool())
         .await

@@ -189,6 +189,25 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     .await;
     let e = sync_through(&console, &cross.url).await.unwrap_err();
     assert!(e.to_string().contains("station PVG"), "{e}");
+
+    // 6. Found in a trial: the device's own current page, replayed minutes
+    // later, froze its picture with no warning (central had news meanwhile).
+    let current = raw_page(&url, &console.enrolment.token, cursor).await;
+    let frozen = mitm(
+        url.clone(),
+        Arc::new(move |path, body| if path == "/v1/sync/pull" { current.clone() } else { body }),
+    )
+    .await;
+    let via = Enrolment { central_url: frozen.url.clone(), ..console.enrolment.clone() };
+    let client = CentralClient::for_enrolment(&via).unwrap();
+    let later = now() + chrono::Duration::minutes(6);
+    let e = sync_once(&console.store, &client, &via, console.code, later).await.unwrap_err();
+    assert!(e.to_string().contains("a replay"), "{e}");
+    let status = console.store.sync_status().await.unwrap();
+    assert!(
+        !status.online && status.last_feed_refusal.as_deref().unwrap().starts_with("stale"),
+        "{status:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -236,7 +236,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
 
     // After midnight the console's board still has the flight, the kiosk still finds its passengers.
     let night = scheduled() + Duration::hours(4) + Duration::minutes(5);
-    console.sync(night).await;
+    console.sync(now).await;
     let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
     let board = console.store.station_board(&hkg, night).await.unwrap();
     let row = board.iter().find(|f| f.id == flight_id).expect("yesterday's cancelled flight is on the board");
@@ -368,7 +368,9 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     assert_eq!((bulk.elsewhere, bulk.reprinted), (1, 1), "{bulk:?}");
     assert_eq!(bulk.issued as usize, data.bookings.len() - 2, "{bulk:?}");
 
-    // A merchant verifies the printed voucher with central's trust list and redeems it once.
+    // A merchant verifies the printed voucher with central's trust list and
+    // redeems it once, after midnight (central's clock there too).
+    clock.set(night + Duration::nanoseconds(987_654_321));
     kiosk.sync(night).await;
     let signer = kiosk.store.device_signer(kiosk.code, now).await.unwrap();
     let qr = kiosk.store.voucher_sheet(&printed.voucher_id, &signer).await.unwrap().qr_text;

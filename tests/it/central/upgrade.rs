@@ -356,7 +356,7 @@ async fn check_roles<D: Database>(db: D) {
     let revocation = gatecare_server_database::RevocationRecord {
         device_id: ROLE_DEVICES[0].0,
         effective_at: now() - chrono::Duration::hours(3),
-        kept: vec![v1, v2],
+        kept: serde_json::json!([v1, v2]),
     };
     db.record_revocation(&revocation).await.unwrap();
     assert_eq!(db.revocation_of(ROLE_DEVICES[0].0).await.unwrap(), Some(revocation.clone()));
