@@ -91,8 +91,8 @@ async fn enrol<D: Database>(
     let r = CentralClient::new(url, None)?
         .enrol(&EnrolRequest {
             code,
-            name: format!("BENCH-{i:02}"),
-            signing_kid: Some(format!("BENCH-{i:02}#1")),
+            name: format!("HKG-B{i:02}"),
+            signing_kid: Some(format!("HKG-B{i:02}#1")),
             signing_public_key: Some(public),
         })
         .await?;

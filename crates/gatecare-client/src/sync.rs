@@ -46,6 +46,9 @@ pub enum SyncError {
     /// Enrolled before feed pages were signed, without a trust list to pin.
     #[error("no root key is pinned for this device: enrol it again with --root-fingerprint")]
     RootNotPinned,
+    /// A store is one device: enrolled as one code, it is not enrolled as another.
+    #[error("this store is enrolled as {enrolled}; a store is one device (use a new store for {asked})")]
+    AnotherDevice { enrolled: String, asked: String },
     /// A feed page that did not verify: nothing of it was stored.
     #[error("a feed page was refused: {0}")]
     PageRefused(PageError),
@@ -66,6 +69,7 @@ impl SyncError {
             SyncError::BadFingerprint(_) => "sync.bad_fingerprint",
             SyncError::RootNotPinned => "sync.root_not_pinned",
             SyncError::PageRefused(_) => "sync.page_refused",
+            SyncError::AnotherDevice { .. } => "sync.another_device",
             SyncError::Store(e) => e.code(),
         }
     }
@@ -283,6 +287,16 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<Enrolment, SyncError> {
+        let enrolled_as: Option<Option<String>> =
+            sqlx::query_scalar("SELECT device_code FROM sync_enrolment WHERE id = 1")
+                .fetch_optional(self.pool())
+                .await
+                .map_err(StoreError::from)?;
+        if let Some(Some(enrolled)) = enrolled_as
+            && enrolled != device
+        {
+            return Err(SyncError::AnotherDevice { enrolled, asked: device.to_owned() });
+        }
         let client = CentralClient::trusting(central_url, None, ca_pem)?;
         // The root first: a central that is not the airline's never sees
         // the one-time code.

@@ -285,6 +285,14 @@ async fn first_not_before<D: Database>(
         .fold(current.not_before, DateTime::min))
 }
 
+/// Whether `name` is a device code of `station`: the station, `-`, then 1
+/// to 12 capital letters and digits (`HKG-K01`).
+pub fn is_device_code(name: &str, station: &str) -> bool {
+    name.strip_prefix(station).and_then(|rest| rest.strip_prefix('-')).is_some_and(|code| {
+        (1..=12).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    })
+}
+
 /// `HKG-K01#2` → (`HKG-K01`, 2).
 pub fn kid_parts(kid: &str) -> Option<(&str, u32)> {
     let (prefix, n) = kid.rsplit_once('#')?;
@@ -315,7 +323,9 @@ pub const LONGEST_VOUCHER: Duration = Duration::days(7);
 /// as revoked with the vouchers central had received from it by
 /// `effective_at` and not voided: they stay valid until their own expiry;
 /// every other voucher of that key is refused (a stolen key can backdate
-/// one). Reads the station's feed back (a revocation is rare).
+/// one). Revoking a revoked device again moves its effective time (a hurried
+/// revocation corrected to when the kiosk was lost). Reads the station's
+/// feed back (a revocation is rare).
 pub async fn revoke<D: Database>(
     c: &Central<D>,
     device: Uuid,
@@ -323,8 +333,7 @@ pub async fn revoke<D: Database>(
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let effective_at = effective_at.min(now);
-    let Some(record) = c.db.devices().await?.into_iter().find(|d| d.id == device && d.revoked_at.is_none())
-    else {
+    let Some(record) = c.db.devices().await?.into_iter().find(|d| d.id == device) else {
         return Ok(false);
     };
     let kept = if record.signing.is_some() {
@@ -332,7 +341,7 @@ pub async fn revoke<D: Database>(
     } else {
         Vec::new()
     };
-    if !c.db.revoke_device(device, now).await? {
+    if record.revoked_at.is_none() && !c.db.revoke_device(device, now).await? {
         return Ok(false);
     }
     let kept = serde_json::to_value(kept).map_err(DbError::backend)?;

@@ -227,6 +227,23 @@ async fn enrol<D: Database>(
         ));
     };
     let signing = match (code.role, req.signing_kid.as_deref(), req.signing_public_key.as_deref()) {
+        // A kiosk's or console's name is its device code, of the code's
+        // station (HKG-K01), and its key id is that code, # and a number:
+        // serials and key ids carry it, and another station's device code
+        // would sign vouchers under a name that is not its own.
+        (DeviceRole::Kiosk | DeviceRole::Console, Some(kid), Some(_))
+            if !admin::is_device_code(req.name.trim(), &code.station)
+                || admin::kid_parts(kid).is_none_or(|(prefix, _)| prefix != req.name.trim()) =>
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "device_not_of_station",
+                format!(
+                    "this code is for a device of {st}: its name is its device code ({st}-K01) and its key id that code, # and a number",
+                    st = code.station
+                ),
+            ));
+        }
         (DeviceRole::Kiosk | DeviceRole::Console, Some(kid), Some(key)) => {
             if kid.is_empty() || kid.len() > 64 || !kid.chars().all(|ch| ch.is_ascii_graphic()) {
                 return Err(ApiError::new(

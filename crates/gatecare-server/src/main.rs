@@ -26,6 +26,11 @@ struct Cli {
     /// sqlite:PATH (embedded) or postgres://… (overrides the configuration).
     #[arg(long, global = true)]
     database: Option<String>,
+    /// The file holding the airline root key (hex), made by `admin root-key
+    /// init` (overrides the configuration's root_key_file). Every command
+    /// that certifies, signs or prints the fingerprint reads it.
+    #[arg(long, global = true)]
+    root_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -36,9 +41,6 @@ enum Command {
     Serve {
         #[arg(long)]
         listen: Option<String>,
-        /// The file holding the airline root key (hex), made by `admin root-key init`.
-        #[arg(long)]
-        root_key: Option<PathBuf>,
         /// Serve HTTPS with this certificate chain (PEM) …
         #[arg(long, requires = "tls_key")]
         tls_cert: Option<PathBuf>,
@@ -74,9 +76,6 @@ enum AdminCommand {
         role: String,
         #[arg(long, default_value_t = 24)]
         hours: i64,
-        /// The root key file, whose fingerprint is printed with the code.
-        #[arg(long)]
-        root_key: Option<PathBuf>,
     },
     /// Why a voucher was issued, from the decision its device pushed with it:
     /// replays it under the recorded policy and rules' versions; JSON, exit 1
@@ -90,7 +89,8 @@ enum AdminCommand {
     /// Revoke a device: its token stops working at once; of its key's
     /// vouchers, only those central had received by --at stay valid.
     Revoke {
-        device: Uuid,
+        /// The device's id, or its name (e.g. HKG-K03) when one device has it.
+        device: String,
         /// When the revocation takes effect (RFC 3339, e.g. when the kiosk
         /// was stolen; default now; never later than now).
         #[arg(long)]
@@ -126,10 +126,7 @@ enum AdminCommand {
         station: String,
     },
     /// Print the current trust list (JSON).
-    TrustList {
-        #[arg(long)]
-        root_key: Option<PathBuf>,
-    },
+    TrustList,
     /// The airline root key that certifies every device's voucher key.
     #[command(subcommand)]
     RootKey(RootKeyCommand),
@@ -139,16 +136,10 @@ enum AdminCommand {
 enum RootKeyCommand {
     /// Create the root key (mode 0600); refuses to replace one. Back it up:
     /// every trust list is signed with it.
-    Init {
-        #[arg(long)]
-        root_key: Option<PathBuf>,
-    },
+    Init,
     /// Print the root's public key (hex), for verifiers to pin, and its
     /// fingerprint (on stderr), as devices are given it at enrolment.
-    Public {
-        #[arg(long)]
-        root_key: Option<PathBuf>,
-    },
+    Public,
 }
 
 fn main() -> ExitCode {
@@ -157,6 +148,9 @@ fn main() -> ExitCode {
         Ok(mut c) => {
             if let Some(d) = &cli.database {
                 c.database = d.clone();
+            }
+            if let Some(k) = &cli.root_key {
+                c.root_key_file = k.clone();
             }
             c
         }
@@ -201,8 +195,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     // The root key's commands touch no database: opening one would create
     // an empty SQLite file wherever they are run.
     match &command {
-        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Init { root_key: key })) => {
-            let path = key.clone().unwrap_or(config.root_key_file);
+        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Init)) => {
+            let path = config.root_key_file;
             let root = init_root_key(&path)?;
             eprintln!(
                 "created {} (mode 0600): back it up; every trust list is signed with it",
@@ -211,8 +205,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{}", public_hex(&root));
             return Ok(());
         }
-        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public { root_key: key })) => {
-            let root = root_key(&key.clone().unwrap_or(config.root_key_file))?;
+        Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public)) => {
+            let root = root_key(&config.root_key_file)?;
             println!("{}", public_hex(&root));
             eprintln!("fingerprint: {}", gatecare_sync::page::fingerprint(&root.verifying_key()));
             return Ok(());
@@ -280,12 +274,9 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
         Command::Migrate => {
             println!("migrated ({})", db.backend_name());
         }
-        Command::Serve { listen, root_key: key, tls_cert, tls_key } => {
+        Command::Serve { listen, tls_cert, tls_key } => {
             if let Some(l) = listen {
                 config.listen = l;
-            }
-            if let Some(k) = key {
-                config.root_key_file = k;
             }
             if tls_cert.is_some() {
                 (config.tls_cert_file, config.tls_key_file) = (tls_cert, tls_key);
@@ -351,7 +342,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 }
             }
         }
-        Command::Admin(AdminCommand::EnrolmentCode { station, role, hours, root_key: key }) => {
+        Command::Admin(AdminCommand::EnrolmentCode { station, role, hours }) => {
             let Some(role) = DeviceRole::parse(&role) else { bail!("--role is kiosk, console or merchant") };
             if station.len() != 3 || !station.chars().all(|c| c.is_ascii_uppercase()) {
                 bail!("--station is an IATA airport code such as HKG");
@@ -361,7 +352,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
             // Both go to the device's installer: the code once, the root
             // key's fingerprint so the device pins the airline's root.
-            let root = root_key(&key.unwrap_or(config.root_key_file))?;
+            let root = root_key(&config.root_key_file)?;
             let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
             println!("{code}");
             println!("{}", gatecare_sync::page::fingerprint(&root.verifying_key()));
@@ -420,10 +411,45 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
             let root = root_key(&config.root_key_file)?;
             let central = Central::new(db, root, &config.root_kid, system_clock());
-            if !admin::revoke(&central, device, at.unwrap_or(now), now).await? {
-                bail!("no active device {device}");
-            }
-            println!("revoked {device}");
+            let devices = central.db.devices().await?;
+            let named: Vec<_> = match Uuid::parse_str(&device) {
+                Ok(id) => devices.iter().filter(|d| d.id == id).collect(),
+                Err(_) => devices.iter().filter(|d| d.name.eq_ignore_ascii_case(device.trim())).collect(),
+            };
+            let target = match named.as_slice() {
+                [] => bail!("no device {device} (see `admin devices`)"),
+                [one] => *one,
+                many => {
+                    let ids: Vec<String> = many
+                        .iter()
+                        .map(|d| {
+                            format!(
+                                "{} ({}{})",
+                                d.id,
+                                d.station,
+                                if d.revoked_at.is_some() { ", revoked" } else { "" }
+                            )
+                        })
+                        .collect();
+                    bail!("{} devices are named {device}; give the id of one: {}", many.len(), ids.join(", "))
+                }
+            };
+            let from = at.unwrap_or(now);
+            admin::revoke(&central, target.id, from, now).await?;
+            let kid = target.signing.as_ref().map(|s| s.kid.clone());
+            let kept: usize = admin::trust_list(&central, now)
+                .await?
+                .revoked
+                .iter()
+                .filter(|r| Some(&r.cert.kid) == kid.as_ref())
+                .map(|r| r.kept.len())
+                .sum();
+            let verb = if target.revoked_at.is_some() { "moved the revocation of" } else { "revoked" };
+            println!(
+                "{verb} {} from {}: {kept} vouchers it had pushed by then stay valid",
+                target.id,
+                from.to_rfc3339()
+            );
         }
         Command::Admin(AdminCommand::Role { device, role }) => {
             let Some(role) = DeviceRole::parse(&role).filter(|r| r.is_station_device()) else {
@@ -452,10 +478,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let seq = admin::set_agent(&db, &record, now).await?;
             println!("agent {code} saved (feed item {seq})");
         }
-        Command::Admin(AdminCommand::TrustList { root_key: key }) => {
-            if let Some(k) = key {
-                config.root_key_file = k;
-            }
+        Command::Admin(AdminCommand::TrustList) => {
             let root = root_key(&config.root_key_file)?;
             let central = Central::new(db, root, &config.root_kid, system_clock());
             admin::recertify_devices(&central, now).await?;

@@ -264,7 +264,7 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
     let mut kiosks = Vec::new();
     for k in 0..s.kiosks {
         let store = Store::open_in_memory().await.unwrap();
-        let code = format!("S{seed}-K{k}");
+        let code = format!("HKG-S{seed}K{k}");
         let one_time = gatecare_server::admin::issue_enrolment_code(
             &c.db,
             "HKG",

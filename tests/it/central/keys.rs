@@ -127,4 +127,37 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     assert!(gatecare_voucher::verify(&old_qr, &trust, &VoidList::default(), at).valid);
     assert_eq!(trust.devices.iter().map(|d| d.kid.as_str()).collect::<Vec<_>>(), ["HKG-K01#2"]);
     assert_ne!(e.device_id, broken.enrolment.device_id);
+    // Found in a trial: a hurried revocation could not be moved back to when
+    // the kiosk was lost. Revoked again from an hour earlier, before central
+    // had its voucher, it keeps nothing.
+    assert!(admin::revoke(&c, broken.enrolment.device_id, now() - Duration::hours(1), now()).await.unwrap());
+    let trust = admin::trust_list(&c, now()).await.unwrap();
+    assert_eq!(gatecare_voucher::verify(&old_qr, &trust, &VoidList::default(), at).reason, "key_revoked");
+
+    // Found in a trial: a store enrolled as one device could be enrolled
+    // again under another code, and another station's code took any name.
+    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+        .await
+        .unwrap();
+    let fp = harness::root_fingerprint();
+    let err = store.enrol_with_central(&url, &code, &fp, "HKG-K05", now()).await.unwrap_err();
+    assert_eq!(err.code(), "sync.another_device", "{err}");
+    let pvg = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
+        .await
+        .unwrap();
+    let other = gatecare_client::Store::open_in_memory().await.unwrap();
+    match other.enrol_with_central(&url, &pvg, &fp, "HKG-K07", now()).await.unwrap_err() {
+        gatecare_client::sync::SyncError::Rejected { status: 400, code, .. } => {
+            assert_eq!(code, "device_not_of_station")
+        }
+        e => panic!("{e:?}"),
+    }
+    // Neither used the code up.
+    other.enrol_with_central(&url, &pvg, &fp, "PVG-K07", now()).await.unwrap();
+    gatecare_client::Store::open_in_memory()
+        .await
+        .unwrap()
+        .enrol_with_central(&url, &code, &fp, "HKG-K05", now())
+        .await
+        .unwrap();
 }

@@ -34,11 +34,13 @@ async fn rejections<D: Database>(db: D) {
         let http = http.clone();
         let url = url.clone();
         async move {
+            // A device code of the station, a new one each time (HKG-K…).
+            let name = format!("HKG-K{}", uuid::Uuid::now_v7().simple().to_string()[21..].to_uppercase());
             http.post(format!("{url}/v1/devices/enrol"))
                 .json(&EnrolRequest {
                     code,
-                    name: "kiosk".into(),
-                    signing_kid: key.as_ref().map(|_| format!("K{}", uuid::Uuid::now_v7().simple())),
+                    signing_kid: key.as_ref().map(|_| format!("{name}#1")),
+                    name,
                     signing_public_key: key,
                 })
                 .send()

@@ -51,8 +51,8 @@ pub async fn enrol_simulated<D: Database>(
             .unwrap()
             .enrol(&EnrolRequest {
                 code,
-                name: format!("SIM-{i:02}"),
-                signing_kid: Some(format!("SIM-{i:02}#1")),
+                name: format!("HKG-S{i:02}"),
+                signing_kid: Some(format!("HKG-S{i:02}#1")),
                 signing_public_key: Some(public),
             })
             .await
