@@ -1248,7 +1248,10 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
     .await;
     s.finish(outcome).await;
 
-    // 2. The gate console, another device at the station.
+    // 2. The gate console, another device at the station, 68 hours on:
+    // central's clock too (feed pages carry central's time, and a device
+    // refuses one far from its own clock as a replay).
+    clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-25T10:30:00Z").unwrap().to_utc());
     let (s, _) = Session::start_with(
         "console-case",
         Launch { mode: "agent", language: "en" },

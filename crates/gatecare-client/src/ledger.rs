@@ -919,9 +919,14 @@ pub(crate) async fn issue_in(
     let provisional = req.kind == EntitlementKind::Hotel && offline;
     // Bound to this device once it is enrolled: central then knows the id
     // is this device's without a look-up (gatecare_sync::voucher_id).
-    let enrolled: Option<String> = sqlx::query_scalar("SELECT device_id FROM sync_enrolment WHERE id = 1")
-        .fetch_optional(&mut **tx)
-        .await?;
+    let enrolled: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT device_id, serial_prefix FROM sync_enrolment WHERE id = 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (enrolled, serial_prefix) = match enrolled {
+        Some((device, prefix)) => (Some(device), prefix),
+        None => (None, None),
+    };
     let voucher_id = match enrolled.and_then(|d| uuid::Uuid::parse_str(&d).ok()) {
         Some(device) => bound_voucher_id(device)?,
         None => uuid::Uuid::now_v7(),
@@ -985,7 +990,7 @@ pub(crate) async fn issue_in(
             .bind(ctx.device)
             .fetch_one(&mut **tx)
             .await?;
-    let serial = format!("{}-{:06}", ctx.device, n + 1);
+    let serial = format!("{}-{:06}", serial_prefix.as_deref().unwrap_or(ctx.device), n + 1);
     let mut details = req.details.clone();
     if let Some(block) = &req.hotel_block_id {
         details["hotel_block_id"] = serde_json::Value::String(block.clone());

@@ -334,7 +334,9 @@ impl Store {
         // The enrolled station is the store's: everything the feed delivers
         // is stored for it.
         let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
-        // A replaced device's key takes the next free number central gave it.
+        // A replaced device's key takes the next free number central gave
+        // it, and its serials that number, so none repeats the old device's.
+        let mut serial_prefix = None;
         if let Some(kid) = resp.signing_kid.as_deref().filter(|kid| *kid != signer.kid) {
             sqlx::query("UPDATE device_keys SET kid = ? WHERE kid = ?")
                 .bind(kid)
@@ -342,13 +344,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
+            if let Some((_, n)) = kid.rsplit_once('#') {
+                serial_prefix = Some(format!("{device}.{n}"));
+            }
         }
         sqlx::query(
-            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem, device_code, root_public_key) \
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) \
+            "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at, ca_pem, device_code, root_public_key, serial_prefix) \
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (id) DO UPDATE SET central_url = excluded.central_url, device_id = excluded.device_id, \
              station = excluded.station, token = excluded.token, enrolled_at = excluded.enrolled_at, \
-             ca_pem = excluded.ca_pem, device_code = excluded.device_code, root_public_key = excluded.root_public_key",
+             ca_pem = excluded.ca_pem, device_code = excluded.device_code, root_public_key = excluded.root_public_key, \
+             serial_prefix = COALESCE(excluded.serial_prefix, sync_enrolment.serial_prefix)",
         )
         .bind(&e.central_url)
         .bind(e.device_id.to_string())
@@ -358,6 +364,7 @@ impl Store {
         .bind(&e.ca_pem)
         .bind(device)
         .bind(&e.root_public_key)
+        .bind(&serial_prefix)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;

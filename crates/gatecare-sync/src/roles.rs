@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn a_kiosk_pushes_only_what_a_kiosk_does() {
-        let owed = serde_json::json!({"statutory": true, "actor": "KIOSK", "kind": "meal"});
+        let owed = serde_json::json!({"statutory": true, "actor": "KIOSK:HKG-K01", "kind": "meal"});
         for kind in [
             EventKind::Issued,
             EventKind::Voided,

@@ -746,7 +746,7 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
     let issued = |n: i64, key: &str, voucher: &str, extra: serde_json::Value| {
         let mut payload = serde_json::json!({"entitlement_key": key, "voucher_id": voucher, "flight_id": "F",
             "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true,
-            "actor": "KIOSK"});
+            "actor": "KIOSK:HKG-K01"});
         for (k, v) in extra.as_object().unwrap() {
             payload[k] = v.clone();
         }
@@ -972,7 +972,7 @@ async fn voucher_ids_are_bound_to_their_device<D: Database>(db: D) {
         at: now(),
         payload: serde_json::json!({"entitlement_key": key, "voucher_id": voucher, "flight_id": "F",
             "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true,
-            "actor": "KIOSK"}),
+            "actor": "KIOSK:HKG-K01"}),
     };
     let outcome = |r: &PushResponse| outcome_codes(r).remove(0);
     // K1's bound id, under another entitlement, from K2: refused before storage.

@@ -111,15 +111,20 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     let old_qr = broken.qr(&issued.voucher_id).await;
 
     // The replacement: a new store, the same device code, a new one-time code.
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
-        .await
-        .unwrap();
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
-    let e =
-        store.enrol_with_central(&url, &code, &harness::root_fingerprint(), "HKG-K01", now()).await.unwrap();
+    let replacement = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let (store, e) = (&replacement.store, &replacement.enrolment);
     let signer = store.device_signer("HKG-K01", now()).await.unwrap();
     assert_eq!(signer.kid, "HKG-K01#2", "the next free key id, taken over by the new store");
     assert_eq!(listed(&c).await, ["HKG-K01#1", "HKG-K01#2"]);
+    // Found in a trial: its serials started again at HKG-K01-000001, the old
+    // kiosk's first voucher's, and `admin explain SERIAL` found the old one.
+    let first = replacement.issue(1).await.unwrap();
+    let serial: String = sqlx::query_scalar("SELECT serial FROM ledger_events WHERE voucher_id = ?")
+        .bind(&first.voucher_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(serial, "HKG-K01.2-000001");
     // The old kiosk is then revoked; what central had from it stays valid.
     assert!(admin::revoke(&c, broken.enrolment.device_id, now(), now()).await.unwrap());
     let trust = admin::trust_list(&c, now()).await.unwrap();

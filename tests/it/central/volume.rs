@@ -30,7 +30,7 @@ pub fn issued(seq: i64, key: &str) -> Event {
         payload: serde_json::json!({
             "entitlement_key": key, "voucher_id": uuid::Uuid::now_v7().to_string(), "flight_id": "CZ342-20261122",
             "passenger_id": format!("P-{key}"), "kind": "meal", "value_minor": value_of(key), "currency": "HKD",
-            "statutory": true, "actor": "KIOSK",
+            "statutory": true, "actor": "KIOSK:HKG-K01",
         }),
     }
 }
