@@ -1186,7 +1186,6 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
     let c = E2eCentral::start().await;
     let (central, served, clock) = (c.central.clone(), &c.served, &c.clock);
     let kiosk_code = c.code().await;
-    let console_code = c.code_for(gatecare_sync::DeviceRole::Console).await;
 
     // 1. The kiosk.
     let (s, day) = Session::start_with(
@@ -1252,6 +1251,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
     // central's clock too (feed pages carry central's time, and a device
     // refuses one far from its own clock as a replay).
     clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-25T10:30:00Z").unwrap().to_utc());
+    let console_code = c.code_for(gatecare_sync::DeviceRole::Console).await;
     let (s, _) = Session::start_with(
         "console-case",
         Launch { mode: "agent", language: "en" },
@@ -1348,6 +1348,10 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
     s.finish(outcome).await;
 
     // 3. The passenger scans again at another kiosk and reads the outcome.
+    // That kiosk's clock stays at the night of the flight (its passengers
+    // are found then), so central's goes back with it: a new kiosk holds no
+    // page yet, and pages must carry a time near its own.
+    clock.set(chrono::DateTime::parse_from_rfc3339(NIGHT).unwrap().to_utc());
     let third = c.code().await;
     let (s, _) = Session::start_with(
         "kiosk-case-outcome",
