@@ -419,6 +419,10 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     let trust = out.join("trust.json");
     let check = gatecare(&["voucher", "verify", &qr, "--trust", trust.to_str().unwrap()], &night);
     assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    // The QR texts are written beside the paper, in its order (found in a trial).
+    let texts = std::fs::read_to_string(out.join("CZ342.qr.txt")).unwrap();
+    assert_eq!(texts.lines().count(), 360);
+    assert_eq!(texts.lines().next(), Some(qr.trim()), "the first line is the first page's QR");
     // The first page is the first passenger in the priority order: legal priority.
     let store = gatecare_client::Store::open(&db).await.unwrap();
     let v: Value = serde_json::from_slice(&check.stdout).unwrap();

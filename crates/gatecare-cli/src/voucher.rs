@@ -289,8 +289,16 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
         vec![path]
     };
     eprintln!();
-    print_json(
-        &serde_json::json!({"flight": designator.to_string(), "vouchers": ids.len(), "files": files, "trust": args.out.join("trust.json")}),
-    )?;
+    // The QR texts too, one a line in the paper's order: what a till or a
+    // test scans, without reading the PDFs back.
+    let mut qr_text = String::new();
+    for id in &ids {
+        qr_text.push_str(&store.voucher_sheet(id, &signer).await?.qr_text);
+        qr_text.push('\n');
+    }
+    let qr_path = args.out.join(format!("{designator}.qr.txt"));
+    std::fs::write(&qr_path, qr_text)?;
+    print_json(&serde_json::json!({"flight": designator.to_string(), "vouchers": ids.len(), "files": files,
+                            "qr": qr_path, "trust": args.out.join("trust.json")}))?;
     Ok(())
 }
