@@ -238,6 +238,8 @@ pub trait Database: Clone + Send + Sync + 'static {
         device: Uuid,
         bindings: &[String],
     ) -> impl Future<Output = Res<Vec<String>>> + Send;
+    /// Whether any device holds or held this public key (hex, lower case).
+    fn public_key_taken(&self, public_key: &str) -> impl Future<Output = Res<bool>> + Send;
     /// Whether any device holds or held this key id.
     fn kid_taken(&self, kid: &str) -> impl Future<Output = Res<bool>> + Send;
     /// Makes `next` (certified) an active device's signing key; its current

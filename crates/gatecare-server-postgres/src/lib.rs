@@ -749,6 +749,18 @@ impl Database for PgDatabase {
         Ok(n == 1)
     }
 
+    async fn public_key_taken(&self, public_key: &str) -> Res<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM devices WHERE lower(signing_public_key) = $1) \
+                  + (SELECT COUNT(*) FROM retired_keys WHERE lower(public_key) = $1)",
+        )
+        .bind(public_key)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(n > 0)
+    }
+
     async fn kid_taken(&self, kid: &str) -> Res<bool> {
         let mut tx = self.tx().await?;
         kid_taken_in(&mut tx, kid).await

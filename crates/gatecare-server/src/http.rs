@@ -255,6 +255,15 @@ async fn enrol<D: Database>(
             let key = gatecare_voucher::trust::verifying_key(key).ok_or_else(|| {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_public_key", "an Ed25519 public key in hex")
             })?;
+            // A key is one device's: a store enrolled again with the key it
+            // had would leave the first device's key trusted beside it.
+            if c.db.public_key_taken(&gatecare_voucher::trust::hex_key(&key)).await? {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "signing_key_reused",
+                    "this signing key is another device's: a replaced device enrols with a new store and key",
+                ));
+            }
             // A replaced device enrols under its code again: its key takes
             // the next free number, never a key id used before.
             let kid = match admin::free_kid(&c.db, kid).await? {

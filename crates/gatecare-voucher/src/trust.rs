@@ -219,6 +219,11 @@ pub enum ListError {
     Key(String),
 }
 
+/// A public key as the trust list writes it (hex, lower case).
+pub fn hex_key(key: &VerifyingKey) -> String {
+    hex(key.as_bytes())
+}
+
 pub fn verifying_key(hex_key: &str) -> Option<VerifyingKey> {
     VerifyingKey::from_bytes(&unhex::<32>(hex_key)?).ok()
 }

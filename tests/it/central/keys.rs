@@ -157,6 +157,18 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
         }
         e => panic!("{e:?}"),
     }
+    // Found in a trial: a store enrolled again under its own code took a
+    // second device with the same key, and revoking one left the key
+    // trusted under the other's id.
+    let again = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+        .await
+        .unwrap();
+    match broken.store.enrol_with_central(&url, &again, &fp, "HKG-K01", now()).await.unwrap_err() {
+        gatecare_client::sync::SyncError::Rejected { status: 409, code, .. } => {
+            assert_eq!(code, "signing_key_reused")
+        }
+        e => panic!("{e:?}"),
+    }
     // Neither used the code up.
     other.enrol_with_central(&url, &pvg, &fp, "PVG-K07", now()).await.unwrap();
     gatecare_client::Store::open_in_memory()
