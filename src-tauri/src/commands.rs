@@ -95,8 +95,17 @@ pub async fn agent_search(
 /// Departures of the station for its local day (today by the app clock),
 /// after the earlier flights whose care is still open.
 #[tauri::command]
-pub async fn flight_board(state: State<'_, AppState>) -> Result<FlightBoard, UiError> {
-    crate::agent::agent(&state)?;
+pub async fn flight_board(
+    state: State<'_, AppState>,
+    background: Option<bool>,
+) -> Result<FlightBoard, UiError> {
+    // The board refreshes itself every minute: that is not activity, or an
+    // unattended console would never lock.
+    if background.unwrap_or(false) {
+        crate::agent::agent_quiet(&state)?;
+    } else {
+        crate::agent::agent(&state)?;
+    }
     let s = &state.settings;
     let store = state.store()?;
     let tz = gatecare_reference::airport(&s.station)

@@ -180,6 +180,36 @@ fn demo_station_data_imports_into_central() {
     let broken = central(&["admin", "station-data", file.to_str().unwrap()]);
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("not station data"));
+    // A reader that stops early (`| head`) is no panic: the report is cut, the import stands.
+    std::fs::write(&file, &out.stdout).unwrap();
+    let mut cut =
+        std::process::Command::new(crate::support::binary("GATECARE_CENTRAL_BIN", "gatecare-central"))
+            .arg("--database")
+            .arg(&db)
+            .args(["admin", "station-data", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    drop(cut.stdout.take());
+    let done = cut.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success() && !stderr.contains("panicked"), "{:?} {stderr}", done.status);
+}
+
+/// The demo's agents as an administrator adds them to central (`cargo xtask
+/// run` does): one JSON line each, with the README's PINs.
+#[test]
+fn demo_agents_are_listed_for_central() {
+    let out = gatecare(&["demo", "agents"], &[]);
+    assert!(out.status.success());
+    let agents: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let codes: Vec<&str> = agents.iter().map(|a| a["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["A1001", "A1002", "S2001", "D3001"]);
+    assert_eq!(agents[0]["pin"], "246810");
+    assert_eq!(agents[3]["role"], "duty_manager");
+    assert!(agents.iter().all(|a| a["station"] == "HKG"));
 }
 
 /// `gatecare-central serve --tls-cert --tls-key` serves HTTPS; a

@@ -794,6 +794,7 @@ impl E2eCentral {
         );
         let central =
             crate::central::harness::central(crate::central::harness::sqlite_db(dir.path()).await, &clock);
+        crate::central::harness::publish_demo_agents(&central).await;
         let served = crate::central::harness::serve(central.clone()).await;
         E2eCentral { central, served, clock, _dir: dir }
     }

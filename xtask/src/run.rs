@@ -148,6 +148,7 @@ impl Central {
             let (Some(code), Some(fingerprint)) = (lines.next(), lines.next()) else {
                 bail!("enrolment code: expected the code and the root fingerprint, got {printed:?}");
             };
+            publish_demo_agents(&bin, &database)?;
             step(
                 "enrol the demo device with central (as a gate console)",
                 Command::new(bin.join("gatecare")).args([
@@ -174,4 +175,38 @@ impl Drop for Central {
             let _ = child.wait();
         }
     }
+}
+
+/// The demo's agents at central, as an administrator adds agents, so the
+/// console's events name agents central knows.
+fn publish_demo_agents(bin: &std::path::Path, database: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let listed = Command::new(bin.join("gatecare")).args(["demo", "agents"]).output()?;
+    anyhow::ensure!(listed.status.success(), "demo agents: {}", String::from_utf8_lossy(&listed.stderr));
+    for line in String::from_utf8_lossy(&listed.stdout).lines() {
+        let a: serde_json::Value = serde_json::from_str(line).context("demo agents")?;
+        let field =
+            |k: &str| a[k].as_str().map(str::to_owned).with_context(|| format!("demo agent without {k}"));
+        let mut child = Command::new(bin.join("gatecare-central"))
+            .args([
+                "--database",
+                database,
+                "admin",
+                "agent",
+                "--code",
+                &field("code")?,
+                "--name",
+                &field("name")?,
+            ])
+            .args(["--role", &field("role")?, "--station", &field("station")?])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting gatecare-central admin agent")?;
+        child.stdin.take().context("stdin")?.write_all(format!("{}\n", field("pin")?).as_bytes())?;
+        let status = child.wait()?;
+        anyhow::ensure!(status.success(), "gatecare-central admin agent {} failed", field("code")?);
+    }
+    eprintln!("==> the demo agents are central's (PINs in the README)");
+    Ok(())
 }

@@ -49,7 +49,7 @@ fn events(kiosk: usize) -> Vec<Event> {
                 "entitlement_key": format!("CZ342/2026-11-22/784{kiosk:03}{i:07}/meal/1"),
                 "voucher_id": uuid::Uuid::now_v7().to_string(), "serial": format!("HKG-K{kiosk:02}-{i:06}"),
                 "flight_id": "CZ342-20261122", "passenger_id": format!("P{kiosk}-{i}"), "kind": "meal",
-                "value_minor": 12000, "currency": "HKD", "statutory": true, "actor": "KIOSK:HKG-K01", "device": format!("HKG-K{kiosk:02}"),
+                "value_minor": 12000, "currency": "HKD", "statutory": true, "actor": format!("KIOSK:HKG-B{kiosk:02}"), "device": format!("HKG-B{kiosk:02}"),
                 "reason": "meal owed: CAAC 2016 art. 29",
             }),
         })

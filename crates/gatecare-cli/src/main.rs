@@ -288,6 +288,9 @@ enum DemoCommand {
         #[arg(long)]
         reset: bool,
     },
+    /// The demo's agents with their PINs (as the README lists them), one
+    /// JSON object a line, for `gatecare-central admin agent` (PIN on stdin).
+    Agents,
     /// The demo day as station data for central (`gatecare-central admin
     /// station-data FILE`): JSON on stdout.
     StationData {
@@ -386,6 +389,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|(pnr, surname, native, pass)| serde_json::json!({"pnr": pnr, "surname": surname, "native_name": native, "boarding_pass": pass}))
                 .collect();
             print_json(&list)?;
+        }
+        Command::Demo(DemoCommand::Agents) => {
+            for (code, name, role, pin) in gatecare_demo::DEMO_AGENTS {
+                let line = serde_json::json!({
+                    "code": code, "name": name, "role": role.as_str(), "station": gatecare_demo::HUB, "pin": pin,
+                });
+                println!("{line}");
+            }
         }
         Command::Demo(DemoCommand::StationData { date, flight }) => {
             let date = date.unwrap_or_else(|| local_today(&settings));

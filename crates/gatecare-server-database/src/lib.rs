@@ -298,6 +298,8 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn grant_lease(&self, lease: &LeaseRecord) -> impl Future<Output = Res<i64>> + Send;
     /// Adds or updates an agent and publishes it to the station's feed.
     fn upsert_agent(&self, agent: &AgentRecord, now: DateTime<Utc>) -> impl Future<Output = Res<i64>> + Send;
+    /// The codes and roles of a station's agents (what voucher events may name).
+    fn station_agents(&self, station: &str) -> impl Future<Output = Res<Vec<(String, String)>>> + Send;
 
     fn void_list(&self) -> impl Future<Output = Res<Vec<VoidRecord>>> + Send;
     /// Records the station of flights central publishes (station data).

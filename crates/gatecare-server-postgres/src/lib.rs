@@ -1243,6 +1243,14 @@ impl Database for PgDatabase {
         Ok(seq)
     }
 
+    async fn station_agents(&self, station: &str) -> Res<Vec<(String, String)>> {
+        sqlx::query_as("SELECT code, role FROM agents WHERE station = $1 ORDER BY code")
+            .bind(station)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)
+    }
+
     async fn void_list(&self) -> Res<Vec<VoidRecord>> {
         Ok(sqlx::query!(
             "SELECT voucher_id, voided_at, reason, voided_by_device, voided_by FROM voids ORDER BY voided_at, voucher_id"

@@ -17,6 +17,7 @@ use gatecare_sync::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::actors::StationAgent;
 use crate::metrics::Metrics;
 use crate::{Central, admin, random_bytes, secret_hash};
 
@@ -358,6 +359,18 @@ async fn push<D: Database>(
     let taken =
         if bindings.is_empty() { Vec::new() } else { c.db.bound_elsewhere(device.id, &bindings).await? };
     let batch = batch.for_owners(&taken);
+    // The agents its voucher events name are the station's (see `actors`).
+    let batch = if batch.has_voucher_events() {
+        let agents: Vec<StationAgent> =
+            c.db.station_agents(&device.station)
+                .await?
+                .into_iter()
+                .filter_map(|(code, role)| StationAgent::parse(code, &role))
+                .collect();
+        batch.refusing(|e| crate::actors::refusal(&device, &agents, &c.policy, e))
+    } else {
+        batch
+    };
     let high_before = device.high_seq;
     let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
@@ -499,7 +512,7 @@ async fn recovery_summary<D: Database>(
             "from ≤ to, at most a year apart",
         ));
     }
-    let s = crate::recovery::summary(&c.db, &c.recovery, q.from, q.to, c.now()).await?;
+    let s = crate::recovery::summary(&c.db, &c.policy.recovery, q.from, q.to, c.now()).await?;
     Ok(Json(s).into_response())
 }
 

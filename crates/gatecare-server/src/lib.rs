@@ -5,6 +5,7 @@
 //! (auth, size, shape) and leave every state change to one database
 //! transaction; any rejection stores nothing.
 
+pub mod actors;
 pub mod admin;
 pub mod config;
 mod http;
@@ -50,8 +51,10 @@ pub struct Central<D: Database> {
     pub kiosk_claims: limit::PerKey<Uuid>,
     pub clock: Clock,
     pub metrics: metrics::Metrics,
-    /// The airline's recovery policy (deadlines and the early-warning threshold).
-    pub recovery: gatecare_care::policy::RecoveryPolicy,
+    /// The airline policy (`policy_file`, else the default): its authority
+    /// limits bound what a console's event grants (see [`actors`]); its
+    /// recovery section sets deadlines and the early-warning threshold.
+    pub policy: gatecare_care::Policy,
 }
 
 impl<D: Database> Central<D> {
@@ -69,7 +72,7 @@ impl<D: Database> Central<D> {
             ),
             clock,
             metrics: metrics::Metrics::default(),
-            recovery: gatecare_care::Policy::default_policy().recovery,
+            policy: gatecare_care::Policy::default_policy(),
         })
     }
 

@@ -142,6 +142,18 @@ enum RootKeyCommand {
     Public,
 }
 
+/// `println!` that takes a closed pipe (`admin station-data … | head`) as
+/// the reader having what it wanted, not as a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        match writeln!(std::io::stdout().lock(), $($arg)*) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
@@ -202,12 +214,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "created {} (mode 0600): back it up; every trust list is signed with it",
                 path.display()
             );
-            println!("{}", public_hex(&root));
+            out!("{}", public_hex(&root));
             return Ok(());
         }
         Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public)) => {
             let root = root_key(&config.root_key_file)?;
-            println!("{}", public_hex(&root));
+            out!("{}", public_hex(&root));
             eprintln!("fingerprint: {}", gatecare_sync::page::fingerprint(&root.verifying_key()));
             return Ok(());
         }
@@ -272,7 +284,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
     let now = Utc::now();
     match command {
         Command::Migrate => {
-            println!("migrated ({})", db.backend_name());
+            out!("migrated ({})", db.backend_name());
         }
         Command::Serve { listen, tls_cert, tls_key } => {
             if let Some(l) = listen {
@@ -295,7 +307,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             if let Some(c) = Arc::get_mut(&mut central) {
                 c.max_body_bytes = config.max_body_bytes;
                 c.claim_hold = Duration::minutes(i64::from(config.claim_minutes));
-                c.recovery = recovery_policy(&config)?;
+                c.policy = airline_policy(&config)?;
             }
             let recertified = admin::recertify_devices(&central, now).await?;
             if recertified > 0 {
@@ -332,12 +344,12 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                     let tls = gatecare_server::tls::listener(listener, &read(cert)?, &read(key)?)?;
                     tracing::info!(%addr, backend = central.db.backend_name(), tls = true, "gatecare-central listening");
                     // Scripts wait for this line.
-                    println!("listening on https://{addr}");
+                    out!("listening on https://{addr}");
                     gatecare_server::serve::serve(tls, app, limits, stop).await;
                 }
                 _ => {
                     tracing::info!(%addr, backend = central.db.backend_name(), tls = false, "gatecare-central listening");
-                    println!("listening on http://{addr}");
+                    out!("listening on http://{addr}");
                     gatecare_server::serve::serve(listener, app, limits, stop).await;
                 }
             }
@@ -354,8 +366,8 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             // key's fingerprint so the device pins the airline's root.
             let root = root_key(&config.root_key_file)?;
             let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
-            println!("{code}");
-            println!("{}", gatecare_sync::page::fingerprint(&root.verifying_key()));
+            out!("{code}");
+            out!("{}", gatecare_sync::page::fingerprint(&root.verifying_key()));
             eprintln!(
                 "give both to the device: gatecare sync enrol --central URL --code {code} --root-fingerprint {}",
                 gatecare_sync::page::fingerprint(&root.verifying_key())
@@ -374,36 +386,42 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let data: gatecare_sync::station::StationData = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not station data JSON", file.display()))?;
             let report = admin::import_station_data(&db, &data, now).await?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            out!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Admin(AdminCommand::Cases { from, to }) => {
             if to < from {
                 bail!("--to is on or after --from");
             }
             let s =
-                gatecare_server::recovery::summary(&db, &recovery_policy(&config)?, from, to, now).await?;
-            println!("{}", serde_json::to_string_pretty(&s)?);
+                gatecare_server::recovery::summary(&db, &airline_policy(&config)?.recovery, from, to, now)
+                    .await?;
+            out!("{}", serde_json::to_string_pretty(&s)?);
         }
         Command::Admin(AdminCommand::Explain { voucher_id }) => {
             let explained = admin::explain(&db, voucher_id.trim()).await?;
-            println!("{}", serde_json::to_string_pretty(&explained.report)?);
+            out!("{}", serde_json::to_string_pretty(&explained.report)?);
             if !explained.reproduced {
                 bail!("the replay of voucher {} does not reproduce its recorded decision", voucher_id.trim());
             }
         }
         Command::Admin(AdminCommand::Devices) => {
+            // When its token was refused, and from when its vouchers are
+            // (the revocation's effective time, moved by `revoke --at`).
+            let revocations = db.revocations().await?;
             let list: Vec<serde_json::Value> = db
                 .devices()
                 .await?
                 .into_iter()
                 .map(|d| {
+                    let effective = revocations.iter().find(|r| r.device_id == d.id).map(|r| r.effective_at);
                     serde_json::json!({
                         "id": d.id, "name": d.name, "station": d.station, "role": d.role, "enrolled_at": d.enrolled_at,
-                        "revoked_at": d.revoked_at, "high_seq": d.high_seq, "signing_kid": d.signing.map(|s| s.kid),
+                        "revoked_at": d.revoked_at, "revocation_effective_at": effective, "high_seq": d.high_seq,
+                        "signing_kid": d.signing.map(|s| s.kid),
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            out!("{}", serde_json::to_string_pretty(&list)?);
         }
         Command::Admin(AdminCommand::Revoke { device, at }) => {
             if at.is_some_and(|at| at > now) {
@@ -445,7 +463,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 .map(|r| r.kept.len())
                 .sum();
             let verb = if target.revoked_at.is_some() { "moved the revocation of" } else { "revoked" };
-            println!(
+            out!(
                 "{verb} {} from {}: {kept} vouchers it had pushed by then stay valid",
                 target.id,
                 from.to_rfc3339()
@@ -458,7 +476,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             if !db.set_device_role(device, role).await? {
                 bail!("no active kiosk or console {device}");
             }
-            println!("{device} is now a {}", role.as_str());
+            out!("{device} is now a {}", role.as_str());
         }
         Command::Admin(AdminCommand::Lease { device, flight, hours, by }) => {
             let Some(d) = db.devices().await?.into_iter().find(|d| d.id == device) else {
@@ -467,7 +485,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let seq =
                 admin::lease_flight(&db, device, &d.station, &flight, now + Duration::hours(hours), &by, now)
                     .await?;
-            println!("leased {flight} to {device} for {hours} h (feed item {seq})");
+            out!("leased {flight} to {device} for {hours} h (feed item {seq})");
         }
         Command::Admin(AdminCommand::Agent { code, name, role, station }) => {
             let mut pin = String::new();
@@ -476,13 +494,13 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let record =
                 gatecare_server_database::AgentRecord { code: code.clone(), name, role, station, pin_hash };
             let seq = admin::set_agent(&db, &record, now).await?;
-            println!("agent {code} saved (feed item {seq})");
+            out!("agent {code} saved (feed item {seq})");
         }
         Command::Admin(AdminCommand::TrustList) => {
             let root = root_key(&config.root_key_file)?;
             let central = Central::new(db, root, &config.root_kid, system_clock());
             admin::recertify_devices(&central, now).await?;
-            println!("{}", admin::trust_list(&central, now).await?.to_json());
+            out!("{}", admin::trust_list(&central, now).await?.to_json());
         }
         Command::Admin(AdminCommand::RootKey(_)) => {
             anyhow::bail!("the root key's commands run without a database")
@@ -491,15 +509,13 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
     Ok(())
 }
 
-/// The recovery section of the configured airline policy (or the default).
-fn recovery_policy(config: &Config) -> anyhow::Result<gatecare_care::policy::RecoveryPolicy> {
+/// The configured airline policy (or the default).
+fn airline_policy(config: &Config) -> anyhow::Result<gatecare_care::Policy> {
     Ok(match &config.policy_file {
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            gatecare_care::Policy::from_toml(&text)
-                .with_context(|| format!("policy {}", p.display()))?
-                .recovery
+            gatecare_care::Policy::from_toml(&text).with_context(|| format!("policy {}", p.display()))?
         }
-        None => gatecare_care::Policy::default_policy().recovery,
+        None => gatecare_care::Policy::default_policy(),
     })
 }

@@ -100,7 +100,8 @@ pub enum BatchError {
     #[error("event {index}: event_id must be a UUIDv7")]
     NotUuidV7 { index: usize },
     #[error(
-        "event {index}: an issued/voided/reprinted event needs entitlement_key, voucher_id and flight_id"
+        "event {index}: an issued/voided/reprinted event needs entitlement_key, voucher_id and flight_id; \
+         a staff_requested event needs id, flight_id and passenger_id"
     )]
     MissingKeys { index: usize },
     #[error("event {index}: policy_toml does not hash to the decision's policy")]
@@ -201,6 +202,15 @@ fn event_text(index: usize, e: &Event) -> (String, Option<BatchError>) {
             Some(BatchError::PayloadTooLarge { index, bytes }),
         );
     }
+    // A call for staff is about one passenger on one flight: without them,
+    // the consoles that apply it would show an empty request.
+    if e.kind == EventKind::StaffRequested
+        && ["id", "flight_id", "passenger_id"]
+            .iter()
+            .any(|k| e.payload.get(*k).and_then(|v| v.as_str()).is_none_or(|v| v.trim().is_empty()))
+    {
+        return (text, Some(BatchError::MissingKeys { index }));
+    }
     // A policy's text travels with the first decision made under it;
     // central keeps it under the decision's hash, so it must be that text.
     if let Some(policy) = e.payload.get("policy_toml") {
@@ -291,6 +301,27 @@ impl<'a> CheckedBatch<'a> {
             }
         }
         self
+    }
+
+    /// Refuses each event `check` refuses (central's checks against what it
+    /// stores, such as the agents an event names), as [`CheckedBatch::for_role`] does.
+    pub fn refusing(mut self, check: impl Fn(&Event) -> Option<crate::Outcome>) -> CheckedBatch<'a> {
+        for (i, e) in self.events.iter().enumerate() {
+            if self.refusals[i].is_some() {
+                continue;
+            }
+            if let Some(r) = check(e) {
+                self.refusals[i] = Some(r);
+                self.issuance[i] = None;
+            }
+        }
+        self
+    }
+
+    /// Whether any event still to be applied is a voucher event (the
+    /// checks of the agents it names have something to do).
+    pub fn has_voucher_events(&self) -> bool {
+        self.issuance.iter().any(Option::is_some)
     }
 
     /// Refuses the voucher events on flights of another station (`foreign`,
@@ -509,6 +540,15 @@ mod tests {
         let checked = CheckedBatch::new(&batch).unwrap();
         assert!(checked.payload_texts()[3].len() < 100, "a refused payload is stored as a stub");
         assert!(checked.issuance()[1].is_none() && checked.issuance()[4].is_some());
+        // A call for staff names the passenger and the flight.
+        let mut call = event(1);
+        call.kind = EventKind::StaffRequested;
+        call.payload = serde_json::json!({});
+        let mut named = event(2);
+        named.kind = EventKind::StaffRequested;
+        named.payload =
+            serde_json::json!({"id": "S1", "flight_id": "F", "passenger_id": "P", "reason": "umnr"});
+        assert_eq!(refused(&[call, named]), [Some("payload_missing_keys".to_owned()), None]);
     }
 
     #[test]

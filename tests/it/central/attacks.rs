@@ -35,6 +35,15 @@ async fn pvg_console<D: Database>(
     )
     .await
     .unwrap();
+    // Its agent, B2001, is PVG's.
+    let agent = gatecare_server_database::AgentRecord {
+        code: "B2001".into(),
+        name: "Zhou Bin".into(),
+        role: "agent".into(),
+        station: "PVG".into(),
+        pin_hash: gatecare_client::agents::hash_pin("135246").unwrap(),
+    };
+    admin::set_agent(db, &agent, now()).await.unwrap();
     let store = gatecare_client::Store::open_in_memory().await.unwrap();
     let enrolment =
         store.enrol_with_central(url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
@@ -136,14 +145,10 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
         .unwrap();
     assert!(r.redeemed, "{r:?}");
 
-    // Its own device voids it: that is applied and reaches the void list.
+    // Its own device voids it (naming itself: a kiosk names no agent):
+    // that is applied and reaches the void list.
     let own = victim.issue(1).await.unwrap();
-    let agent = victim
-        .store
-        .verify_pin("A1001", "246810", now(), gatecare_client::LockoutPolicy::default())
-        .await
-        .unwrap()
-        .unwrap();
+    let agent = gatecare_client::AuthenticatedAgent::kiosk(victim.code, "HKG");
     let policy = gatecare_care::Policy::default_policy();
     let ctx = gatecare_client::IssueContext {
         device: victim.code,
@@ -340,6 +345,73 @@ async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
     };
     let resp = push_raw(&url, &console.enrolment.token, vec![agent_event]).await;
     assert_eq!(resp.acks[0].outcome, Outcome::Applied);
+}
+
+on_both_backends!(a_console_names_real_agents_of_its_station_within_their_authority);
+
+/// Found: central took the agent a console's event named on trust, so a
+/// stolen console token could issue goodwill of any value under an agent
+/// who does not exist, another station's agent, or its own approval. Now
+/// the named agents are the station's at central, an approver is a senior
+/// other agent, and a grant stays within the senior named role's limit.
+async fn a_console_names_real_agents_of_its_station_within_their_authority<D: Database>(db: D) {
+    let (_clock, c, _served, url) = serving(&db).await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let _pvg = pvg_console(&db, &url).await; // B2001 is PVG's agent
+    let seq = next_seq(&console).await;
+    let goodwill = |n: i64, actor: &str, approver: Option<&str>, value: i64| Event {
+        seq: seq + n,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Issued,
+        at: now(),
+        payload: serde_json::json!({"entitlement_key": format!("CZ342/2026-11-22/784/goodwill/{n}"),
+            "voucher_id": uuid::Uuid::now_v7().to_string(), "flight_id": "F", "passenger_id": "P",
+            "kind": "goodwill", "value_minor": value, "currency": "HKD", "statutory": false,
+            "actor": actor, "approver": approver}),
+    };
+    let batch = vec![
+        goodwill(0, "X9999", None, 10_000),           // nobody central knows
+        goodwill(1, "B2001", None, 10_000),           // another station's agent
+        goodwill(2, "A1001", Some("A1002"), 90_000),  // approved by a peer
+        goodwill(3, "S2001", Some("S2001"), 90_000),  // approved by oneself
+        goodwill(4, "A1001", None, 5_000_000),        // far above any limit
+        goodwill(5, "A1001", Some("D3001"), 400_000), // a duty manager approved
+        goodwill(6, "A1001", None, 15_000),           // within the agent's own limit
+    ];
+    let resp = push_raw(&url, &console.enrolment.token, batch.clone()).await;
+    assert_eq!(
+        outcome_codes(&resp),
+        [
+            "agent_unknown",
+            "agent_unknown",
+            "approver_not_senior",
+            "approver_not_senior",
+            "above_authority",
+            "Applied",
+            "Applied"
+        ]
+    );
+    // Each refused issue's voucher is on the void list; nothing of it counts.
+    for e in &batch[..5] {
+        let id = e.payload["voucher_id"].as_str().unwrap();
+        assert!(db.void_of(id).await.unwrap().is_some(), "{id} is void");
+    }
+    assert_eq!(db.totals().await.unwrap().entitlements_issued, 2);
+
+    // A kiosk names itself, never an agent.
+    let seq = next_seq(&kiosk).await;
+    let meal = |n: i64, actor: &str| Event {
+        seq: seq + n,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Issued,
+        at: now(),
+        payload: serde_json::json!({"entitlement_key": format!("CZ342/2026-11-22/785/meal/{n}"),
+            "voucher_id": uuid::Uuid::now_v7().to_string(), "flight_id": "F", "passenger_id": "P",
+            "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true, "actor": actor}),
+    };
+    let resp = push_raw(&url, &kiosk.enrolment.token, vec![meal(0, "D3001"), meal(1, "KIOSK:HKG-K01")]).await;
+    assert_eq!(outcome_codes(&resp), ["kiosk_not_agent", "Applied"]);
 }
 
 on_both_backends!(a_console_voids_its_own_stations_vouchers_only);
@@ -746,7 +818,7 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
     let issued = |n: i64, key: &str, voucher: &str, extra: serde_json::Value| {
         let mut payload = serde_json::json!({"entitlement_key": key, "voucher_id": voucher, "flight_id": "F",
             "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true,
-            "actor": "KIOSK:HKG-K01"});
+            "actor": "KIOSK:HKG-K02"});
         for (k, v) in extra.as_object().unwrap() {
             payload[k] = v.clone();
         }
@@ -971,8 +1043,7 @@ async fn voucher_ids_are_bound_to_their_device<D: Database>(db: D) {
         kind: EventKind::Issued,
         at: now(),
         payload: serde_json::json!({"entitlement_key": key, "voucher_id": voucher, "flight_id": "F",
-            "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true,
-            "actor": "KIOSK:HKG-K01"}),
+            "passenger_id": "P", "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true}),
     };
     let outcome = |r: &PushResponse| outcome_codes(r).remove(0);
     // K1's bound id, under another entitlement, from K2: refused before storage.

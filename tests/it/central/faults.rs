@@ -314,7 +314,7 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
                     let payload = serde_json::json!({
                         "entitlement_key": key, "voucher_id": uuid::Uuid::now_v7().to_string(), "flight_id": "F",
                         "passenger_id": "P", "kind": "meal", "value_minor": value, "currency": "HKD",
-                        "statutory": true, "actor": "KIOSK:HKG-K01",
+                        "statutory": true, "actor": format!("KIOSK:{}", k.code),
                     });
                     k.store.record_event(EventKind::Issued, &payload, now()).await.unwrap();
                 }

@@ -247,6 +247,32 @@ pub fn central<D: Database>(db: D, clock: &TestClock) -> Arc<Central<D>> {
     Central::new(db, root_key(), "GATECARE-TEST-ROOT", clock.clock())
 }
 
+/// The demo's agents at central, as `admin agent` sets them, so the events
+/// of consoles name agents central knows (`gatecare_server::actors`). Only
+/// when the station has none yet; the PINs are hashed once per test run.
+pub async fn publish_demo_agents<D: Database>(c: &Central<D>) {
+    static RECORDS: std::sync::OnceLock<Vec<gatecare_server_database::AgentRecord>> =
+        std::sync::OnceLock::new();
+    if !c.db.station_agents(gatecare_demo::HUB).await.expect("agents").is_empty() {
+        return;
+    }
+    let records = RECORDS.get_or_init(|| {
+        gatecare_demo::DEMO_AGENTS
+            .iter()
+            .map(|(code, name, role, pin)| gatecare_server_database::AgentRecord {
+                code: (*code).into(),
+                name: (*name).into(),
+                role: role.as_str().into(),
+                station: gatecare_demo::HUB.into(),
+                pin_hash: gatecare_client::agents::hash_pin(pin).expect("hash"),
+            })
+            .collect()
+    });
+    for r in records {
+        gatecare_server::admin::set_agent(&c.db, r, c.now()).await.expect("agent");
+    }
+}
+
 /// Central served on a loopback port until dropped.
 pub struct Served {
     pub addr: SocketAddr,

@@ -25,6 +25,7 @@ pub struct Kiosk {
     pub code: &'static str,
     pub enrolment: Enrolment,
     pub day: gatecare_demo::DemoDay,
+    pub role: DeviceRole,
     _dir: tempfile::TempDir,
 }
 
@@ -53,13 +54,14 @@ impl Kiosk {
         let path = dir.path().join("kiosk.sqlite");
         let day = seeded_store(&path, 2).await;
         let store = Store::open(&path).await.unwrap();
+        harness::publish_demo_agents(c).await;
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
         let enrolment = store
             .enrol_with_central(url, &one_time, &harness::root_fingerprint(), code, now())
             .await
             .unwrap();
-        Kiosk { store, code, enrolment, day, _dir: dir }
+        Kiosk { store, code, enrolment, day, role, _dir: dir }
     }
 
     pub async fn sync(&self) -> gatecare_client::sync::SyncRound {
@@ -104,8 +106,16 @@ impl Kiosk {
     }
 
     pub async fn issue(&self, pax: usize) -> Result<gatecare_client::Issued, LedgerError> {
-        let agent: AuthenticatedAgent =
-            self.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap().unwrap();
+        // At a console an agent signs in; a kiosk issues as itself.
+        let agent: AuthenticatedAgent = match self.role {
+            DeviceRole::Console => self
+                .store
+                .verify_pin("A1001", "246810", now(), LockoutPolicy::default())
+                .await
+                .unwrap()
+                .unwrap(),
+            _ => AuthenticatedAgent::kiosk(self.code, "HKG"),
+        };
         let policy = Policy::default_policy();
         let ctx = IssueContext {
             device: self.code,

@@ -21,7 +21,7 @@ fn value_of(key: &str) -> i64 {
     100 + key.bytes().map(i64::from).sum::<i64>() % 900
 }
 
-pub fn issued(seq: i64, key: &str) -> Event {
+pub fn issued(device: &str, seq: i64, key: &str) -> Event {
     Event {
         seq,
         event_id: uuid::Uuid::now_v7(),
@@ -30,7 +30,7 @@ pub fn issued(seq: i64, key: &str) -> Event {
         payload: serde_json::json!({
             "entitlement_key": key, "voucher_id": uuid::Uuid::now_v7().to_string(), "flight_id": "CZ342-20261122",
             "passenger_id": format!("P-{key}"), "kind": "meal", "value_minor": value_of(key), "currency": "HKD",
-            "statutory": true, "actor": "KIOSK:HKG-K01",
+            "statutory": true, "actor": format!("KIOSK:{device}"),
         }),
     }
 }
@@ -77,7 +77,7 @@ async fn volume<D: Database>(db: D) {
         let events: Vec<Event> = (0..EVENTS)
             .map(|i| {
                 let key = if k < 2 && i < SHARED { format!("S{i}") } else { format!("K{k}-{i}") };
-                issued(i as i64 + 1, &key)
+                issued(&format!("HKG-S{k:02}"), i as i64 + 1, &key)
             })
             .collect();
         for e in &events {

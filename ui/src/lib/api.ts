@@ -100,6 +100,9 @@ export interface SyncStatus {
 // Background polling is not activity: it must not keep an idle console open.
 export const syncStatus = (): Promise<SyncStatus> => tauriInvoke<SyncStatus>('sync_status');
 export const flightBoard = (): Promise<FlightBoard> => invoke<FlightBoard>('flight_board');
+/** The board's own refresh: not activity, here or in Rust. */
+export const flightBoardRefresh = (): Promise<FlightBoard> =>
+  tauriInvoke<FlightBoard>('flight_board', { background: true });
 
 export type CareKind = 'meal' | 'communication' | 'hotel' | 'transport';
 

@@ -1,0 +1,256 @@
+//! Who a voucher event says acted, checked against what central knows.
+//!
+//! A console signs its agents in with their PINs and names them in each
+//! voucher event; a kiosk names itself (`KIOSK:` and its device code) or
+//! no one.
+//! Central cannot see the PIN, but it knows the station's agents and the
+//! airline's authority limits, so a stolen console token cannot name an
+//! agent who does not exist, another station's agent, an approver who is no
+//! supervisor, or a grant above what any role named could give. What the
+//! console alone knows (the passenger's stars, what they already got) it
+//! checks itself: central bounds each grant by the highest limit of the
+//! senior role named, for any passenger.
+
+use gatecare_care::Policy;
+use gatecare_care::policy::Role;
+use gatecare_server_database::DeviceRecord;
+use gatecare_sync::{DeviceRole, Event, EventKind, Outcome};
+use serde_json::Value;
+
+/// An agent of the device's station, as central keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationAgent {
+    pub code: String,
+    pub role: Role,
+}
+
+impl StationAgent {
+    /// From the stored role's text; None for a role central does not know.
+    pub fn parse(code: String, role: &str) -> Option<StationAgent> {
+        let role = match role {
+            "agent" => Role::Agent,
+            "supervisor" => Role::Supervisor,
+            "duty_manager" => Role::DutyManager,
+            _ => return None,
+        };
+        Some(StationAgent { code, role })
+    }
+}
+
+fn refused(code: &str, reason: String) -> Option<Outcome> {
+    Some(Outcome::Refused { code: code.into(), reason })
+}
+
+/// The refusal of a voucher event whose named agents `device` may not name;
+/// None when they check out (and for every other event).
+pub fn refusal(
+    device: &DeviceRecord,
+    agents: &[StationAgent],
+    policy: &Policy,
+    e: &Event,
+) -> Option<Outcome> {
+    if !matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted) {
+        return None;
+    }
+    let p = &e.payload;
+    let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let itself = format!("KIOSK:{}", device.name);
+    let actor = text("actor").unwrap_or_default();
+    let approver = text("approver");
+    if actor == itself {
+        // The device names itself only for what a kiosk may do on its own:
+        // care owed, its reprints and voids (a console's bulk meal run too).
+        return gatecare_sync::roles::refusal(DeviceRole::Kiosk, e).map(|_| Outcome::Refused {
+            code: "agent_not_named".into(),
+            reason: "only care owed is issued without an agent".into(),
+        });
+    }
+    if device.role == DeviceRole::Kiosk {
+        // Naming nobody, the event is the kiosk's own.
+        return (!actor.is_empty()).then(|| Outcome::Refused {
+            code: "kiosk_not_agent".into(),
+            reason: format!("a self-service kiosk names itself ({itself}), not an agent"),
+        });
+    }
+    let of_station = |code: &str| agents.iter().find(|a| a.code == code);
+    let Some(agent) = of_station(actor) else {
+        return refused(
+            "agent_unknown",
+            format!("{actor:?} is not an agent of {} at central", device.station),
+        );
+    };
+    let senior = match approver {
+        None => agent.role,
+        Some(code) => match of_station(code) {
+            Some(a) if a.code != agent.code && a.role >= Role::Supervisor => a.role.max(agent.role),
+            Some(_) => {
+                return refused(
+                    "approver_not_senior",
+                    format!(
+                        "{code} cannot approve for {actor}: an approver is another agent, a supervisor or above"
+                    ),
+                );
+            }
+            None => {
+                return refused(
+                    "approver_unknown",
+                    format!("approver {code:?} is not an agent of {} at central", device.station),
+                );
+            }
+        },
+    };
+    if e.kind == EventKind::Issued && p.get("statutory").and_then(Value::as_bool) == Some(false) {
+        let value = p.get("value_minor").and_then(Value::as_i64).unwrap_or(i64::MAX);
+        let currency = text("currency").unwrap_or_default();
+        let ceiling = policy
+            .authority
+            .iter()
+            .filter(|a| a.role <= senior && a.currency.as_str() == currency)
+            .map(|a| a.amount_minor)
+            .max();
+        match ceiling {
+            Some(c) if (0..=c).contains(&value) => {}
+            _ => {
+                return refused(
+                    "above_authority",
+                    format!(
+                        "{value} {currency} is above what a {senior:?} may grant (at most {} under the airline policy)",
+                        ceiling
+                            .map_or_else(|| format!("nothing in {currency}"), |c| format!("{c} {currency}")),
+                    ),
+                );
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(role: DeviceRole) -> DeviceRecord {
+        DeviceRecord {
+            id: uuid::Uuid::now_v7(),
+            name: "HKG-K01".into(),
+            station: "HKG".into(),
+            role,
+            signing: None,
+            enrolled_at: chrono::Utc::now(),
+            revoked_at: None,
+            high_seq: 0,
+        }
+    }
+
+    fn agents() -> Vec<StationAgent> {
+        [("A1001", "agent"), ("A1002", "agent"), ("S2001", "supervisor"), ("D3001", "duty_manager")]
+            .into_iter()
+            .map(|(c, r)| StationAgent::parse(c.into(), r).unwrap())
+            .collect()
+    }
+
+    fn event(kind: EventKind, payload: Value) -> Event {
+        Event { seq: 1, event_id: uuid::Uuid::now_v7(), kind, at: chrono::Utc::now(), payload }
+    }
+
+    fn code(role: DeviceRole, kind: EventKind, payload: Value) -> Option<String> {
+        refusal(&device(role), &agents(), &Policy::default_policy(), &event(kind, payload)).map(|o| match o {
+            Outcome::Refused { code, .. } => code,
+            other => panic!("{other:?}"),
+        })
+    }
+
+    /// The default policy's highest limits in HKD, by role.
+    fn ceiling(role: Role) -> i64 {
+        let policy = Policy::default_policy();
+        policy
+            .authority
+            .iter()
+            .filter(|a| a.role <= role && a.currency.as_str() == "HKD")
+            .map(|a| a.amount_minor)
+            .max()
+            .unwrap()
+    }
+
+    fn goodwill(actor: &str, approver: Option<&str>, value: i64) -> Value {
+        serde_json::json!({"kind": "goodwill", "statutory": false, "actor": actor, "approver": approver,
+            "value_minor": value, "currency": "HKD"})
+    }
+
+    #[test]
+    fn a_kiosk_names_itself_and_never_an_agent() {
+        let owed = serde_json::json!({"kind": "meal", "statutory": true, "actor": "KIOSK:HKG-K01"});
+        for kind in [EventKind::Issued, EventKind::Voided, EventKind::Reprinted] {
+            assert_eq!(code(DeviceRole::Kiosk, kind, owed.clone()), None, "{kind:?}");
+        }
+        let as_agent = serde_json::json!({"kind": "meal", "statutory": true, "actor": "A1001"});
+        assert_eq!(code(DeviceRole::Kiosk, EventKind::Issued, as_agent).as_deref(), Some("kiosk_not_agent"));
+        let as_other_kiosk = serde_json::json!({"kind": "meal", "statutory": true, "actor": "KIOSK:HKG-K02"});
+        assert_eq!(
+            code(DeviceRole::Kiosk, EventKind::Voided, as_other_kiosk).as_deref(),
+            Some("kiosk_not_agent")
+        );
+        // Naming nobody, it is the kiosk's own.
+        assert_eq!(
+            code(
+                DeviceRole::Kiosk,
+                EventKind::Issued,
+                serde_json::json!({"kind": "meal", "statutory": true})
+            ),
+            None
+        );
+        // What is not a voucher event names nobody.
+        assert_eq!(code(DeviceRole::Kiosk, EventKind::Feedback, serde_json::json!({})), None);
+    }
+
+    #[test]
+    fn a_console_names_an_agent_of_its_station() {
+        assert_eq!(code(DeviceRole::Console, EventKind::Voided, serde_json::json!({"actor": "A1001"})), None);
+        assert_eq!(
+            code(DeviceRole::Console, EventKind::Voided, serde_json::json!({"actor": "B2001"})).as_deref(),
+            Some("agent_unknown")
+        );
+        // Its own name, for care owed only (the bulk meal run).
+        let owed = serde_json::json!({"kind": "meal", "statutory": true, "actor": "KIOSK:HKG-K01"});
+        assert_eq!(code(DeviceRole::Console, EventKind::Issued, owed), None);
+        assert_eq!(
+            code(DeviceRole::Console, EventKind::Issued, goodwill("KIOSK:HKG-K01", None, 100)).as_deref(),
+            Some("agent_not_named")
+        );
+    }
+
+    #[test]
+    fn a_grant_stays_within_the_senior_named_roles_highest_limit() {
+        let agent = ceiling(Role::Agent);
+        let supervisor = ceiling(Role::Supervisor);
+        let manager = ceiling(Role::DutyManager);
+        assert!(agent < supervisor && supervisor < manager, "{agent} {supervisor} {manager}");
+        let issued = |v: Value| code(DeviceRole::Console, EventKind::Issued, v);
+        assert_eq!(issued(goodwill("A1001", None, agent)), None);
+        assert_eq!(issued(goodwill("A1001", None, agent + 1)).as_deref(), Some("above_authority"));
+        assert_eq!(issued(goodwill("A1001", Some("S2001"), supervisor)), None);
+        assert_eq!(
+            issued(goodwill("A1001", Some("S2001"), supervisor + 1)).as_deref(),
+            Some("above_authority")
+        );
+        assert_eq!(issued(goodwill("A1001", Some("D3001"), manager)), None);
+        assert_eq!(issued(goodwill("A1001", Some("D3001"), -1)).as_deref(), Some("above_authority"));
+        // No limit in a currency the policy does not name.
+        let mut yen = goodwill("D3001", None, 1);
+        yen["currency"] = "JPY".into();
+        assert_eq!(issued(yen).as_deref(), Some("above_authority"));
+        // Care owed is never bounded.
+        let hotel = serde_json::json!({"kind": "hotel", "statutory": true, "actor": "A1001",
+            "value_minor": manager * 10, "currency": "HKD"});
+        assert_eq!(issued(hotel), None);
+    }
+
+    #[test]
+    fn an_approver_is_another_senior_agent_of_the_station() {
+        let issued = |v: Value| code(DeviceRole::Console, EventKind::Issued, v);
+        assert_eq!(issued(goodwill("A1001", Some("A1002"), 1)).as_deref(), Some("approver_not_senior"));
+        assert_eq!(issued(goodwill("S2001", Some("S2001"), 1)).as_deref(), Some("approver_not_senior"));
+        assert_eq!(issued(goodwill("A1001", Some("S9999"), 1)).as_deref(), Some("approver_unknown"));
+        assert_eq!(issued(goodwill("S2001", Some("D3001"), 1)), None);
+    }
+}
