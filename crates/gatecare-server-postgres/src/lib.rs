@@ -1243,6 +1243,18 @@ impl Database for PgDatabase {
         Ok(seq)
     }
 
+    async fn case_station(&self, case_id: &str) -> Res<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT r.station FROM feed_items i \
+             JOIN feed_runs r ON r.block = i.block AND i.idx BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq) \
+             WHERE i.kind = 'case_opened' AND i.body ->> 'case_id' = $1 ORDER BY r.first_seq LIMIT 1",
+        )
+        .bind(case_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn station_agents(&self, station: &str) -> Res<Vec<(String, String)>> {
         sqlx::query_as("SELECT code, role FROM agents WHERE station = $1 ORDER BY code")
             .bind(station)

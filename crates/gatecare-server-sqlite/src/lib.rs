@@ -1158,6 +1158,21 @@ impl Database for SqliteDatabase {
         Ok(seq)
     }
 
+    async fn case_station(&self, case_id: &str) -> Res<Option<String>> {
+        // Cases are few among many items: the first kind test is the partial
+        // index's own (feed_items_cases), so the planner can use it.
+        sqlx::query_scalar(
+            "SELECT r.station FROM feed_items i \
+             JOIN feed_runs r ON r.first_seq = (SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= i.server_seq) \
+             WHERE i.kind IN ('case_opened', 'case_updated') AND i.kind = 'case_opened' \
+               AND json_extract(i.body, '$.payload.case_id') = ? ORDER BY i.server_seq LIMIT 1",
+        )
+        .bind(case_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn station_agents(&self, station: &str) -> Res<Vec<(String, String)>> {
         sqlx::query_as("SELECT code, role FROM agents WHERE station = ? ORDER BY code")
             .bind(station)

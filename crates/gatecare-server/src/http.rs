@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome};
 use gatecare_sync::{
-    CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, FeedPage, Outcome,
-    PushRequest, RedeemRequest, RedeemResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
+    CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, EventKind, FeedPage,
+    Outcome, PushRequest, RedeemRequest, RedeemResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -359,6 +359,27 @@ async fn push<D: Database>(
     let taken =
         if bindings.is_empty() { Vec::new() } else { c.db.bound_elsewhere(device.id, &bindings).await? };
     let batch = batch.for_owners(&taken);
+    // A case is worked at the station where it was opened.
+    let mut case_stations = std::collections::HashMap::new();
+    for e in batch.events().iter().filter(|e| e.kind == EventKind::CaseUpdated) {
+        if let Some(id) = e.payload.get("case_id").and_then(|v| v.as_str())
+            && !case_stations.contains_key(id)
+        {
+            case_stations.insert(id.to_owned(), c.db.case_station(id).await?);
+        }
+    }
+    let batch = batch.refusing(|e| {
+        let id = e.payload.get("case_id").and_then(|v| v.as_str())?;
+        match case_stations.get(id) {
+            Some(Some(station)) if e.kind == EventKind::CaseUpdated && *station != device.station => {
+                Some(Outcome::Refused {
+                    code: "case_not_your_station".into(),
+                    reason: format!("this case is {station}'s"),
+                })
+            }
+            _ => None,
+        }
+    });
     // The agents its voucher events name are the station's (see `actors`).
     let batch = if batch.has_voucher_events() {
         let agents: Vec<StationAgent> =

@@ -324,15 +324,25 @@ impl<'a> CheckedBatch<'a> {
         self.issuance.iter().any(Option::is_some)
     }
 
-    /// Refuses the voucher events on flights of another station (`foreign`,
-    /// as central's station data says), as [`CheckedBatch::for_role`] does.
+    /// The flight a case is opened on (None for every other event).
+    fn case_flight(e: &'a Event) -> Option<&'a str> {
+        (e.kind == EventKind::CaseOpened).then(|| e.payload.get("flight_id")?.as_str()).flatten()
+    }
+
+    /// Refuses the voucher events and the cases opened on flights of another
+    /// station (`foreign`, as central's station data says), as
+    /// [`CheckedBatch::for_role`] does.
     pub fn for_station(mut self, foreign: &[String]) -> CheckedBatch<'a> {
         if foreign.is_empty() {
             return self;
         }
-        for i in 0..self.events.len() {
-            let theirs =
-                self.issuance[i].as_ref().is_some_and(|f| foreign.iter().any(|id| id == f.flight_id));
+        let events = self.events;
+        for (i, e) in events.iter().enumerate() {
+            let flight = match &self.issuance[i] {
+                Some(f) => Some(f.flight_id),
+                None => Self::case_flight(e),
+            };
+            let theirs = flight.is_some_and(|flight| foreign.iter().any(|id| id == flight));
             if theirs && self.refusals[i].is_none() {
                 self.refusals[i] = Some(crate::Outcome::Refused {
                     code: "flight_not_your_station".into(),
@@ -385,9 +395,15 @@ impl<'a> CheckedBatch<'a> {
         self
     }
 
-    /// The distinct flights the batch's voucher events name.
+    /// The distinct flights the batch's voucher events and opened cases name.
     pub fn flight_ids(&self) -> Vec<&'a str> {
-        let mut ids: Vec<&'a str> = self.issuance.iter().flatten().map(|f| f.flight_id).collect();
+        let mut ids: Vec<&'a str> = self
+            .issuance
+            .iter()
+            .flatten()
+            .map(|f| f.flight_id)
+            .chain(self.events.iter().filter_map(Self::case_flight))
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         ids

@@ -779,7 +779,7 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
         at: now(),
         payload,
     };
-    push_raw(
+    let resp = push_raw(
         &url,
         &pvg.token,
         vec![
@@ -789,6 +789,8 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
         ],
     )
     .await;
+    // HKG's case is HKG's to work: refused at the door, not just left out of the figures.
+    assert_eq!(outcome_codes(&resp), ["Applied", "case_not_your_station", "case_not_your_station"]);
     let policy = gatecare_care::Policy::default_policy();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let s = gatecare_server::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
@@ -972,6 +974,22 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
         matches!(&resp.acks[0].outcome, Outcome::Refused { code, .. } if code == "flight_not_your_station")
     );
     assert_eq!(db.totals().await.unwrap().entitlements_issued, 0);
+    // Nor does it open a complaint case on HKG's flight.
+    let case = serde_json::json!({"case_id": uuid::Uuid::now_v7(), "station": "PVG", "flight_id": flight,
+        "flight": "CZ342", "passenger_id": "P"});
+    let resp = push_raw(
+        &url,
+        &pvg.token,
+        vec![Event {
+            seq: 2,
+            event_id: uuid::Uuid::now_v7(),
+            kind: EventKind::CaseOpened,
+            at: now(),
+            payload: case,
+        }],
+    )
+    .await;
+    assert_eq!(outcome_codes(&resp), ["flight_not_your_station"]);
     let claim = ClaimRequest {
         entitlement_key: "CZ342/2026-11-22/7840000000002/meal/1".into(),
         voucher_id: "claim:pvg".into(),
