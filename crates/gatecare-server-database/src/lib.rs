@@ -142,6 +142,14 @@ pub struct LeaseRecord {
     pub granted_at: DateTime<Utc>,
 }
 
+/// A flight central published for a station: its id and the flight part of
+/// its passengers' entitlement keys (`CZ342/2026-11-22`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationFlight {
+    pub id: String,
+    pub key_prefix: String,
+}
+
 /// A gate agent as central keeps and distributes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentRecord {
@@ -308,13 +316,16 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn record_station_flights(
         &self,
         station: &str,
-        flight_ids: &[String],
+        flights: &[StationFlight],
     ) -> impl Future<Output = Res<()>> + Send;
-    /// Of `flight_ids`, those central published for another station than `station`.
+    /// Of `flight_ids` and `key_prefixes` (an entitlement key's flight part,
+    /// [`gatecare_sync::key_flight`]), those central published for another
+    /// station than `station` only.
     fn foreign_flights(
         &self,
         station: &str,
         flight_ids: &[&str],
+        key_prefixes: &[&str],
     ) -> impl Future<Output = Res<Vec<String>>> + Send;
     /// One voucher's entry on the void list, if it is there.
     fn void_of(&self, voucher_id: &str) -> impl Future<Output = Res<Option<VoidRecord>>> + Send;

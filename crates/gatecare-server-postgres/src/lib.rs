@@ -23,8 +23,8 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RetiredKey, RevocationRecord, SigningKeyRecord,
-    Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text, refused_void_reason,
-    void_not_yours, voucher_not_yours,
+    StationFlight, Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text,
+    refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1281,28 +1281,43 @@ impl Database for PgDatabase {
             .collect())
     }
 
-    async fn record_station_flights(&self, station: &str, flight_ids: &[String]) -> Res<()> {
+    async fn record_station_flights(&self, station: &str, flights: &[StationFlight]) -> Res<()> {
+        let ids: Vec<&str> = flights.iter().map(|f| f.id.as_str()).collect();
+        let prefixes: Vec<&str> = flights.iter().map(|f| f.key_prefix.as_str()).collect();
         sqlx::query(
-            "INSERT INTO station_flights (flight_id, station) SELECT f, $2 FROM UNNEST($1::text[]) AS u(f) \
-             ON CONFLICT (flight_id) DO UPDATE SET station = excluded.station",
+            "INSERT INTO station_flights (flight_id, station, key_prefix) \
+             SELECT f, $2, k FROM UNNEST($1::text[], $3::text[]) AS u(f, k) \
+             ON CONFLICT (flight_id) DO UPDATE SET station = excluded.station, key_prefix = excluded.key_prefix",
         )
-        .bind(flight_ids)
+        .bind(&ids)
         .bind(station)
+        .bind(&prefixes)
         .execute(&self.pool)
         .await
         .map_err(err)?;
         Ok(())
     }
 
-    async fn foreign_flights(&self, station: &str, flight_ids: &[&str]) -> Res<Vec<String>> {
-        if flight_ids.is_empty() {
+    async fn foreign_flights(
+        &self,
+        station: &str,
+        flight_ids: &[&str],
+        key_prefixes: &[&str],
+    ) -> Res<Vec<String>> {
+        if flight_ids.is_empty() && key_prefixes.is_empty() {
             return Ok(Vec::new());
         }
+        // A key's flight is another station's only when this station did not
+        // publish it too (a flight number with a leg from each station).
         sqlx::query_scalar(
-            "SELECT flight_id FROM station_flights WHERE flight_id = ANY($1::text[]) AND station <> $2",
+            "SELECT flight_id FROM station_flights WHERE flight_id = ANY($1::text[]) AND station <> $2 \
+             UNION \
+             SELECT s.key_prefix FROM station_flights s WHERE s.key_prefix = ANY($3::text[]) AND s.station <> $2 \
+               AND NOT EXISTS (SELECT 1 FROM station_flights o WHERE o.key_prefix = s.key_prefix AND o.station = $2)",
         )
         .bind(flight_ids)
         .bind(station)
+        .bind(key_prefixes)
         .fetch_all(&self.pool)
         .await
         .map_err(err)

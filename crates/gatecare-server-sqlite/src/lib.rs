@@ -14,8 +14,8 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RetiredKey, RevocationRecord, SigningKeyRecord,
-    Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, refused_void_reason, void_not_yours,
-    voucher_not_yours,
+    StationFlight, Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, refused_void_reason,
+    void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1201,15 +1201,16 @@ impl Database for SqliteDatabase {
             .collect()
     }
 
-    async fn record_station_flights(&self, station: &str, flight_ids: &[String]) -> Res<()> {
+    async fn record_station_flights(&self, station: &str, flights: &[StationFlight]) -> Res<()> {
         let mut tx = self.write_tx().await?;
-        for id in flight_ids {
+        for f in flights {
             sqlx::query(
-                "INSERT INTO station_flights (flight_id, station) VALUES (?, ?) \
-                 ON CONFLICT (flight_id) DO UPDATE SET station = excluded.station",
+                "INSERT INTO station_flights (flight_id, station, key_prefix) VALUES (?, ?, ?) \
+                 ON CONFLICT (flight_id) DO UPDATE SET station = excluded.station, key_prefix = excluded.key_prefix",
             )
-            .bind(id)
+            .bind(&f.id)
             .bind(station)
+            .bind(&f.key_prefix)
             .execute(&mut *tx)
             .await
             .map_err(err)?;
@@ -1217,17 +1218,30 @@ impl Database for SqliteDatabase {
         tx.commit().await.map_err(err)
     }
 
-    async fn foreign_flights(&self, station: &str, flight_ids: &[&str]) -> Res<Vec<String>> {
-        if flight_ids.is_empty() {
+    async fn foreign_flights(
+        &self,
+        station: &str,
+        flight_ids: &[&str],
+        key_prefixes: &[&str],
+    ) -> Res<Vec<String>> {
+        if flight_ids.is_empty() && key_prefixes.is_empty() {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(flight_ids).map_err(err)?;
+        let prefixes = serde_json::to_string(key_prefixes).map_err(err)?;
+        // A key's flight is another station's only when this station did not
+        // publish it too (a flight number with a leg from each station).
         sqlx::query_scalar(
-            "SELECT s.flight_id FROM json_each(?) j JOIN station_flights s ON s.flight_id = j.value \
-             WHERE s.station <> ?",
+            "SELECT s.flight_id FROM json_each(?1) j JOIN station_flights s ON s.flight_id = j.value \
+             WHERE s.station <> ?2 \
+             UNION \
+             SELECT s.key_prefix FROM json_each(?3) j JOIN station_flights s ON s.key_prefix = j.value \
+             WHERE s.station <> ?2 AND NOT EXISTS \
+               (SELECT 1 FROM station_flights o WHERE o.key_prefix = s.key_prefix AND o.station = ?2)",
         )
         .bind(ids)
         .bind(station)
+        .bind(prefixes)
         .fetch_all(&self.pool)
         .await
         .map_err(err)

@@ -37,26 +37,61 @@ impl StationAgent {
     }
 }
 
+/// A role as the agents call it.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Agent => "gate agent",
+        Role::Supervisor => "supervisor",
+        Role::DutyManager => "duty manager",
+    }
+}
+
 fn refused(code: &str, reason: String) -> Option<Outcome> {
     Some(Outcome::Refused { code: code.into(), reason })
 }
 
-/// The refusal of a voucher event whose named agents `device` may not name;
-/// None when they check out (and for every other event).
+/// The refusal of a voucher event or a case update whose named agents
+/// `device` may not name; None when they check out (and for other events).
 pub fn refusal(
     device: &DeviceRecord,
     agents: &[StationAgent],
     policy: &Policy,
     e: &Event,
 ) -> Option<Outcome> {
+    let p = &e.payload;
+    let of_station = |code: &str| agents.iter().find(|a| a.code == code);
+    if e.kind == EventKind::CaseUpdated && device.role == DeviceRole::Console {
+        // Whoever works a case at a console is one of the station's agents.
+        let by = p.get("by").and_then(|b| b.get("code")).and_then(Value::as_str).unwrap_or_default();
+        return of_station(by).is_none().then(|| Outcome::Refused {
+            code: "agent_unknown".into(),
+            reason: format!("{by:?} is not an agent of {} at central", device.station),
+        });
+    }
     if !matches!(e.kind, EventKind::Issued | EventKind::Voided | EventKind::Reprinted) {
         return None;
     }
-    let p = &e.payload;
-    let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    // Names as the agents' own codes: " A1001" is no agent, or a search
+    // for A1001 would miss what it did.
+    let text = |k: &str| p.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
     let itself = format!("KIOSK:{}", device.name);
     let actor = text("actor").unwrap_or_default();
     let approver = text("approver");
+    // A meal owed is worth what the airline policy gives one at the station
+    // (the devices price it so): a stolen key cannot push a dearer one.
+    if e.kind == EventKind::Issued
+        && p.get("statutory").and_then(Value::as_bool) == Some(true)
+        && text("kind") == Some("meal")
+        && let Some((currency, amount)) = policy.meal_amount(&device.station)
+    {
+        let value = p.get("value_minor").and_then(Value::as_i64);
+        if text("currency") != Some(currency.as_str()) || !value.is_some_and(|v| (0..=amount).contains(&v)) {
+            return refused(
+                "above_policy",
+                format!("a meal owed at {} is worth {amount} {currency} at most", device.station),
+            );
+        }
+    }
     if actor == itself {
         // The device names itself only for what a kiosk may do on its own:
         // care owed, its reprints and voids (a console's bulk meal run too).
@@ -72,7 +107,6 @@ pub fn refusal(
             reason: format!("a self-service kiosk names itself ({itself}), not an agent"),
         });
     }
-    let of_station = |code: &str| agents.iter().find(|a| a.code == code);
     let Some(agent) = of_station(actor) else {
         return refused(
             "agent_unknown",
@@ -87,7 +121,7 @@ pub fn refusal(
                 return refused(
                     "approver_not_senior",
                     format!(
-                        "{code} cannot approve for {actor}: an approver is another agent, a supervisor or above"
+                        "{code} cannot approve for {actor}: only a supervisor or duty manager other than {actor} approves"
                     ),
                 );
             }
@@ -99,7 +133,11 @@ pub fn refusal(
             }
         },
     };
-    if e.kind == EventKind::Issued && p.get("statutory").and_then(Value::as_bool) == Some(false) {
+    // Care owed by law is never bounded by an agent's authority; anything
+    // else is discretionary, whatever the event's `statutory` flag says.
+    let owed = p.get("statutory").and_then(Value::as_bool) == Some(true)
+        && matches!(text("kind"), Some("meal" | "hotel" | "transport"));
+    if e.kind == EventKind::Issued && !owed {
         let value = p.get("value_minor").and_then(Value::as_i64).unwrap_or(i64::MAX);
         let currency = text("currency").unwrap_or_default();
         let ceiling = policy
@@ -114,7 +152,8 @@ pub fn refusal(
                 return refused(
                     "above_authority",
                     format!(
-                        "{value} {currency} is above what a {senior:?} may grant (at most {} under the airline policy)",
+                        "{value} {currency} is above what a {} may grant (at most {} under the airline policy)",
+                        role_name(senior),
                         ceiling
                             .map_or_else(|| format!("nothing in {currency}"), |c| format!("{c} {currency}")),
                     ),
@@ -179,26 +218,24 @@ mod tests {
 
     #[test]
     fn a_kiosk_names_itself_and_never_an_agent() {
-        let owed = serde_json::json!({"kind": "meal", "statutory": true, "actor": "KIOSK:HKG-K01"});
+        let owed = serde_json::json!({"kind": "meal", "statutory": true, "value_minor": 12000, "currency": "HKD", "actor": "KIOSK:HKG-K01"});
         for kind in [EventKind::Issued, EventKind::Voided, EventKind::Reprinted] {
             assert_eq!(code(DeviceRole::Kiosk, kind, owed.clone()), None, "{kind:?}");
         }
-        let as_agent = serde_json::json!({"kind": "meal", "statutory": true, "actor": "A1001"});
+        let as_agent = serde_json::json!({"kind": "meal", "statutory": true, "value_minor": 12000, "currency": "HKD", "actor": "A1001"});
         assert_eq!(code(DeviceRole::Kiosk, EventKind::Issued, as_agent).as_deref(), Some("kiosk_not_agent"));
-        let as_other_kiosk = serde_json::json!({"kind": "meal", "statutory": true, "actor": "KIOSK:HKG-K02"});
+        let as_other_kiosk = serde_json::json!({"kind": "meal", "statutory": true, "value_minor": 12000, "currency": "HKD", "actor": "KIOSK:HKG-K02"});
         assert_eq!(
             code(DeviceRole::Kiosk, EventKind::Voided, as_other_kiosk).as_deref(),
             Some("kiosk_not_agent")
         );
-        // Naming nobody, it is the kiosk's own.
-        assert_eq!(
-            code(
-                DeviceRole::Kiosk,
-                EventKind::Issued,
-                serde_json::json!({"kind": "meal", "statutory": true})
-            ),
-            None
-        );
+        // A meal owed is priced by the policy (12000 HKD at HKG); naming
+        // nobody, it is the kiosk's own.
+        let dear = serde_json::json!({"kind": "meal", "statutory": true, "value_minor": 999_999_900, "currency": "HKD"});
+        assert_eq!(code(DeviceRole::Kiosk, EventKind::Issued, dear).as_deref(), Some("above_policy"));
+        let priced =
+            serde_json::json!({"kind": "meal", "statutory": true, "value_minor": 12000, "currency": "HKD"});
+        assert_eq!(code(DeviceRole::Kiosk, EventKind::Issued, priced), None);
         // What is not a voucher event names nobody.
         assert_eq!(code(DeviceRole::Kiosk, EventKind::Feedback, serde_json::json!({})), None);
     }
@@ -211,7 +248,7 @@ mod tests {
             Some("agent_unknown")
         );
         // Its own name, for care owed only (the bulk meal run).
-        let owed = serde_json::json!({"kind": "meal", "statutory": true, "actor": "KIOSK:HKG-K01"});
+        let owed = serde_json::json!({"kind": "meal", "statutory": true, "value_minor": 12000, "currency": "HKD", "actor": "KIOSK:HKG-K01"});
         assert_eq!(code(DeviceRole::Console, EventKind::Issued, owed), None);
         assert_eq!(
             code(DeviceRole::Console, EventKind::Issued, goodwill("KIOSK:HKG-K01", None, 100)).as_deref(),
@@ -239,10 +276,28 @@ mod tests {
         let mut yen = goodwill("D3001", None, 1);
         yen["currency"] = "JPY".into();
         assert_eq!(issued(yen).as_deref(), Some("above_authority"));
+        // Goodwill or an upgrade is not made owed by calling it so.
+        let mut called_owed = goodwill("A1001", None, 1_000_000_000);
+        called_owed["statutory"] = true.into();
+        assert_eq!(issued(called_owed.clone()).as_deref(), Some("above_authority"));
+        called_owed["kind"] = "upgrade".into();
+        assert_eq!(issued(called_owed).as_deref(), Some("above_authority"));
+        // An agent is named as its code is, not padded.
+        assert_eq!(issued(goodwill(" A1001", None, 100)).as_deref(), Some("agent_unknown"));
         // Care owed is never bounded.
         let hotel = serde_json::json!({"kind": "hotel", "statutory": true, "actor": "A1001",
             "value_minor": manager * 10, "currency": "HKD"});
         assert_eq!(issued(hotel), None);
+    }
+
+    #[test]
+    fn a_case_is_worked_by_an_agent_of_the_station() {
+        let update = |by: &str| serde_json::json!({"case_id": "C", "update_id": "U", "by": {"code": by}});
+        assert_eq!(code(DeviceRole::Console, EventKind::CaseUpdated, update("S2001")), None);
+        assert_eq!(
+            code(DeviceRole::Console, EventKind::CaseUpdated, update("A9999")).as_deref(),
+            Some("agent_unknown")
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::VerifyingKey;
 use gatecare_server_database::{
-    AgentRecord, Database, DbError, LeaseRecord, NewEnrolmentCode, RevocationRecord,
+    AgentRecord, Database, DbError, LeaseRecord, NewEnrolmentCode, RevocationRecord, StationFlight,
 };
 use gatecare_sync::{DeviceRole, Topic};
 use gatecare_voucher::trust::{
@@ -577,6 +577,13 @@ fn differences(old: &impl serde::Serialize, new: &impl serde::Serialize) -> Vec<
 }
 
 /// A flight as people name it, in its normal form (`AC8`).
+/// The flight part of the entitlement keys of `f`'s passengers, as the
+/// devices make them: designator and scheduled local date at the origin.
+fn key_prefix(f: &gatecare_sync::station::FlightData) -> String {
+    let local = f.scheduled_departure.with_timezone(&gatecare_reference::time_zone(&f.origin));
+    format!("{}/{}", designator(f), local.format("%Y-%m-%d"))
+}
+
 fn designator(f: &gatecare_sync::station::FlightData) -> String {
     gatecare_core::FlightDesignator::parse(&format!("{}{}", f.carrier, f.number))
         .map_or_else(|_| format!("{}{}", f.carrier, f.number), |d| d.to_string())
@@ -707,8 +714,12 @@ pub async fn import_station_data<D: Database>(
         }
     }
     let changes = changes(data, &before);
-    let flight_ids: Vec<String> = data.flights.iter().map(|f| f.id.to_string()).collect();
-    db.record_station_flights(&data.station, &flight_ids).await?;
+    let station_flights: Vec<StationFlight> = data
+        .flights
+        .iter()
+        .map(|f| StationFlight { id: f.id.to_string(), key_prefix: key_prefix(f) })
+        .collect();
+    db.record_station_flights(&data.station, &station_flights).await?;
     let items = data.feed_items();
     let mut seqs = Vec::with_capacity(items.len());
     for (topic, body) in &items {

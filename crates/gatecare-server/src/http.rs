@@ -351,7 +351,7 @@ async fn push<D: Database>(
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?
         .for_role(device.role);
     // Vouchers only for the device's own station's flights (those central published).
-    let foreign = c.db.foreign_flights(&device.station, &batch.flight_ids()).await?;
+    let foreign = c.db.foreign_flights(&device.station, &batch.flight_ids(), &batch.key_flights()).await?;
     let batch = batch.for_station(&foreign);
     // A voucher id bound to another device is that device's (no look-up
     // for the ids bound to this one: see `gatecare_sync::voucher_id`).
@@ -359,39 +359,46 @@ async fn push<D: Database>(
     let taken =
         if bindings.is_empty() { Vec::new() } else { c.db.bound_elsewhere(device.id, &bindings).await? };
     let batch = batch.for_owners(&taken);
-    // A case is worked at the station where it was opened.
+    // A case is worked at the station where it was opened, once opened.
+    let case_id =
+        |e: &gatecare_sync::Event| e.payload.get("case_id").and_then(|v| v.as_str()).map(str::to_owned);
+    let opened_here: std::collections::HashSet<String> =
+        batch.events().iter().filter(|e| e.kind == EventKind::CaseOpened).filter_map(case_id).collect();
     let mut case_stations = std::collections::HashMap::new();
-    for e in batch.events().iter().filter(|e| e.kind == EventKind::CaseUpdated) {
-        if let Some(id) = e.payload.get("case_id").and_then(|v| v.as_str())
-            && !case_stations.contains_key(id)
-        {
-            case_stations.insert(id.to_owned(), c.db.case_station(id).await?);
+    for id in batch.events().iter().filter(|e| e.kind == EventKind::CaseUpdated).filter_map(case_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = case_stations.entry(id) {
+            let station = c.db.case_station(slot.key()).await?;
+            slot.insert(station);
         }
     }
     let batch = batch.refusing(|e| {
-        let id = e.payload.get("case_id").and_then(|v| v.as_str())?;
-        match case_stations.get(id) {
-            Some(Some(station)) if e.kind == EventKind::CaseUpdated && *station != device.station => {
-                Some(Outcome::Refused {
-                    code: "case_not_your_station".into(),
-                    reason: format!("this case is {station}'s"),
-                })
-            }
+        let id = case_id(e).filter(|_| e.kind == EventKind::CaseUpdated)?;
+        match case_stations.get(&id)? {
+            Some(station) if *station != device.station => Some(Outcome::Refused {
+                code: "case_not_your_station".into(),
+                reason: format!("this case is {station}'s"),
+            }),
+            None if !opened_here.contains(&id) => Some(Outcome::Refused {
+                code: "case_unknown".into(),
+                reason: "no case of this id was opened".into(),
+            }),
             _ => None,
         }
     });
-    // The agents its voucher events name are the station's (see `actors`).
-    let batch = if batch.has_voucher_events() {
-        let agents: Vec<StationAgent> =
-            c.db.station_agents(&device.station)
-                .await?
-                .into_iter()
-                .filter_map(|(code, role)| StationAgent::parse(code, &role))
-                .collect();
-        batch.refusing(|e| crate::actors::refusal(&device, &agents, &c.policy, e))
-    } else {
-        batch
-    };
+    // The agents its voucher events and case updates name are the
+    // station's (see `actors`).
+    let batch =
+        if batch.has_voucher_events() || batch.events().iter().any(|e| e.kind == EventKind::CaseUpdated) {
+            let agents: Vec<StationAgent> =
+                c.db.station_agents(&device.station)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(code, role)| StationAgent::parse(code, &role))
+                    .collect();
+            batch.refusing(|e| crate::actors::refusal(&device, &agents, &c.policy, e))
+        } else {
+            batch
+        };
     let high_before = device.high_seq;
     let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
@@ -454,7 +461,8 @@ async fn claim<D: Database>(
             "entitlement_key, voucher_id and flight_id are required",
         ));
     }
-    if !c.db.foreign_flights(&device.station, &[req.flight_id.as_str()]).await?.is_empty() {
+    let key_flight = gatecare_sync::key_flight(&req.entitlement_key).into_iter().collect::<Vec<_>>();
+    if !c.db.foreign_flights(&device.station, &[req.flight_id.as_str()], &key_flight).await?.is_empty() {
         return Ok(
             Json(gatecare_sync::ClaimResponse::Refused { reason: "not_your_station".into() }).into_response()
         );

@@ -100,8 +100,10 @@ pub enum BatchError {
     #[error("event {index}: event_id must be a UUIDv7")]
     NotUuidV7 { index: usize },
     #[error(
-        "event {index}: an issued/voided/reprinted event needs entitlement_key, voucher_id and flight_id; \
-         a staff_requested event needs id, flight_id and passenger_id"
+        "event {index}: the payload lacks what its kind needs (issued, voided, reprinted: entitlement_key, \
+         voucher_id, flight_id; staff_requested: id, flight_id, passenger_id; feedback: feedback_id, flight_id, \
+         passenger_id; enrolment: enrolment_id, passenger_id; case_opened: case_id, flight_id, passenger_id; \
+         case_updated: case_id, update_id)"
     )]
     MissingKeys { index: usize },
     #[error("event {index}: policy_toml does not hash to the decision's policy")]
@@ -202,12 +204,17 @@ fn event_text(index: usize, e: &Event) -> (String, Option<BatchError>) {
             Some(BatchError::PayloadTooLarge { index, bytes }),
         );
     }
-    // A call for staff is about one passenger on one flight: without them,
-    // the consoles that apply it would show an empty request.
-    if e.kind == EventKind::StaffRequested
-        && ["id", "flight_id", "passenger_id"]
-            .iter()
-            .any(|k| e.payload.get(*k).and_then(|v| v.as_str()).is_none_or(|v| v.trim().is_empty()))
+    // What the other devices apply an event by: without it, they would show
+    // an empty request, a case of no one, a score for nobody.
+    let required: &[&str] = match e.kind {
+        EventKind::StaffRequested => &["id", "flight_id", "passenger_id"],
+        EventKind::Feedback => &["feedback_id", "flight_id", "passenger_id"],
+        EventKind::Enrolment => &["enrolment_id", "passenger_id"],
+        EventKind::CaseOpened => &["case_id", "flight_id", "passenger_id"],
+        EventKind::CaseUpdated => &["case_id", "update_id"],
+        _ => &[],
+    };
+    if required.iter().any(|k| e.payload.get(*k).and_then(|v| v.as_str()).is_none_or(|v| v.trim().is_empty()))
     {
         return (text, Some(BatchError::MissingKeys { index }));
     }
@@ -220,6 +227,17 @@ fn event_text(index: usize, e: &Event) -> (String, Option<BatchError>) {
         }
     }
     (text, None)
+}
+
+/// The flight part of an entitlement key: its designator and the flight's
+/// local date (`CZ342/2026-11-22` of `CZ342/2026-11-22/784…/meal/1`, as
+/// `gatecare_ledger::EntitlementKey` makes them). An entitlement names its
+/// flight twice, by this and by the event's `flight_id`; central checks both.
+pub fn key_flight(key: &str) -> Option<&str> {
+    let mut slashes = key.match_indices('/').map(|(i, _)| i);
+    let _ = slashes.next()?;
+    let end = slashes.next()?;
+    Some(&key[..end])
 }
 
 /// `sha256:` and the hex digest of a policy's text (as `gatecare_care::policy::policy_hash`).
@@ -338,11 +356,11 @@ impl<'a> CheckedBatch<'a> {
         }
         let events = self.events;
         for (i, e) in events.iter().enumerate() {
-            let flight = match &self.issuance[i] {
-                Some(f) => Some(f.flight_id),
-                None => Self::case_flight(e),
+            let (flight, key_flight) = match &self.issuance[i] {
+                Some(f) => (Some(f.flight_id), key_flight(f.entitlement_key)),
+                None => (Self::case_flight(e), None),
             };
-            let theirs = flight.is_some_and(|flight| foreign.iter().any(|id| id == flight));
+            let theirs = [flight, key_flight].into_iter().flatten().any(|f| foreign.iter().any(|id| id == f));
             if theirs && self.refusals[i].is_none() {
                 self.refusals[i] = Some(crate::Outcome::Refused {
                     code: "flight_not_your_station".into(),
@@ -393,6 +411,16 @@ impl<'a> CheckedBatch<'a> {
             }
         }
         self
+    }
+
+    /// The distinct flight parts of the entitlement keys the batch's voucher
+    /// events name ([`key_flight`]).
+    pub fn key_flights(&self) -> Vec<&'a str> {
+        let mut keys: Vec<&'a str> =
+            self.issuance.iter().flatten().filter_map(|f| key_flight(f.entitlement_key)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
     }
 
     /// The distinct flights the batch's voucher events and opened cases name.
@@ -565,6 +593,13 @@ mod tests {
         named.payload =
             serde_json::json!({"id": "S1", "flight_id": "F", "passenger_id": "P", "reason": "umnr"});
         assert_eq!(refused(&[call, named]), [Some("payload_missing_keys".to_owned()), None]);
+    }
+
+    #[test]
+    fn a_key_names_its_flight() {
+        assert_eq!(key_flight("CZ342/2026-11-22/7840000000001/meal/1"), Some("CZ342/2026-11-22"));
+        assert_eq!(key_flight("CZ342/2026-11-22"), None);
+        assert_eq!(key_flight("x"), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod station;
 pub mod voucher_id;
 mod wire;
 
-pub use event::{BatchError, CheckedBatch, Event, EventKind, IssuanceFacts};
+pub use event::{BatchError, CheckedBatch, Event, EventKind, IssuanceFacts, key_flight};
 pub use page::{Expected, FeedPage, PageError};
 pub use wire::*;
 

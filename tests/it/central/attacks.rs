@@ -267,7 +267,9 @@ async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
         .record_event(EventKind::ProfileNote, &serde_json::json!({"note": "VIP"}), now())
         .await
         .unwrap();
-    kiosk.store.record_event(EventKind::Feedback, &serde_json::json!({"stars": 4}), now()).await.unwrap();
+    let feedback =
+        serde_json::json!({"feedback_id": "FB1", "flight_id": "F", "passenger_id": "P", "score": 4});
+    kiosk.store.record_event(EventKind::Feedback, &feedback, now()).await.unwrap();
     kiosk.sync().await;
     let status = kiosk.store.sync_status().await.unwrap();
     assert_eq!((status.refused, status.backlog), (1, 0));
@@ -301,7 +303,11 @@ async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
             EventKind::RefundChosen,
             serde_json::json!({"id": "R1", "flight_id": "F", "passenger_id": "P"}),
         ),
-        event(3, EventKind::Feedback, serde_json::json!({"stars": 5})),
+        event(
+            3,
+            EventKind::Feedback,
+            serde_json::json!({"feedback_id": "FB2", "flight_id": "F", "passenger_id": "P", "score": 5}),
+        ),
         event(4, EventKind::PassengerRerouted, serde_json::json!({"flight_id": "F", "passenger_id": "P"})),
     ];
     let resp = push_raw(&url, &kiosk.enrolment.token, batch.clone()).await;
@@ -392,6 +398,22 @@ async fn a_console_names_real_agents_of_its_station_within_their_authority<D: Da
             "Applied"
         ]
     );
+    // Goodwill called care owed is still goodwill (found in the trial); a
+    // case that was never opened is not worked.
+    let seq = seq + batch.len() as i64;
+    let mut owed = goodwill(0, "A1001", None, 1_000_000_000);
+    owed.seq = seq;
+    owed.payload["statutory"] = true.into();
+    let ghost_case = Event {
+        seq: seq + 1,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::CaseUpdated,
+        at: now(),
+        payload: serde_json::json!({"case_id": uuid::Uuid::now_v7(), "update_id": uuid::Uuid::now_v7(),
+            "by": {"code": "A1001", "name": "Chan", "role": "agent"}, "change": {"take": null}}),
+    };
+    let resp = push_raw(&url, &console.enrolment.token, vec![owed, ghost_case]).await;
+    assert_eq!(outcome_codes(&resp), ["above_authority", "case_unknown"]);
     // Each refused issue's voucher is on the void list; nothing of it counts.
     for e in &batch[..5] {
         let id = e.payload["voucher_id"].as_str().unwrap();
@@ -480,7 +502,12 @@ async fn sync_never_wedges() {
         let kind = if i == 100 { EventKind::ProfileNote } else { EventKind::Feedback };
         kiosk
             .store
-            .record_event(kind, &serde_json::json!({"stars": 4, "comment": note, "n": i}), now())
+            .record_event(
+                kind,
+                &serde_json::json!({"feedback_id": format!("FB{i}"), "flight_id": "F", "passenger_id": "P",
+                    "score": 4, "comment": note, "n": i}),
+                now(),
+            )
             .await
             .unwrap();
     }
@@ -506,7 +533,11 @@ async fn sync_never_wedges() {
     admin::publish_trust_list(&tiny.0, now()).await.unwrap();
     small
         .store
-        .record_event(EventKind::Feedback, &serde_json::json!({"comment": "x".repeat(4000)}), now())
+        .record_event(
+            EventKind::Feedback,
+            &serde_json::json!({"feedback_id": "FB", "flight_id": "F", "passenger_id": "P", "comment": "x".repeat(4000)}),
+            now(),
+        )
         .await
         .unwrap();
     let client = gatecare_client::sync::CentralClient::for_enrolment(&small.enrolment).unwrap();
@@ -974,6 +1005,30 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
         matches!(&resp.acks[0].outcome, Outcome::Refused { code, .. } if code == "flight_not_your_station")
     );
     assert_eq!(db.totals().await.unwrap().entitlements_issued, 0);
+    // Nor by naming a flight id of its own beside HKG's key (found in a
+    // trial: the key won the conflict, and HKG's real voucher was voided),
+    // as an issue or as a claim.
+    let squat = Event {
+        seq: 2,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Issued,
+        at: now(),
+        payload: serde_json::json!({"entitlement_key": "CZ342/2026-11-22/7840000000001/meal/1",
+            "voucher_id": uuid::Uuid::now_v7().to_string(), "flight_id": "PVG-OWN-FLIGHT", "passenger_id": "P",
+            "kind": "meal", "value_minor": 12000, "currency": "HKD", "statutory": true, "actor": "B2001"}),
+    };
+    let resp = push_raw(&url, &pvg.token, vec![squat]).await;
+    assert_eq!(outcome_codes(&resp), ["flight_not_your_station"]);
+    let squat_claim = ClaimRequest {
+        entitlement_key: "CZ342/2026-11-22/7840000000003/meal/1".into(),
+        voucher_id: "claim:squat".into(),
+        flight_id: "PVG-OWN-FLIGHT".into(),
+    };
+    let pvg_client = gatecare_client::sync::CentralClient::for_enrolment(&pvg).unwrap();
+    assert_eq!(
+        pvg_client.claim(&squat_claim).await.unwrap(),
+        ClaimResponse::Refused { reason: "not_your_station".into() }
+    );
     // Nor does it open a complaint case on HKG's flight.
     let case = serde_json::json!({"case_id": uuid::Uuid::now_v7(), "station": "PVG", "flight_id": flight,
         "flight": "CZ342", "passenger_id": "P"});
@@ -981,7 +1036,7 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
         &url,
         &pvg.token,
         vec![Event {
-            seq: 2,
+            seq: 3,
             event_id: uuid::Uuid::now_v7(),
             kind: EventKind::CaseOpened,
             at: now(),
@@ -995,7 +1050,6 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
         voucher_id: "claim:pvg".into(),
         flight_id: flight.clone(),
     };
-    let pvg_client = gatecare_client::sync::CentralClient::for_enrolment(&pvg).unwrap();
     assert_eq!(
         pvg_client.claim(&claim).await.unwrap(),
         ClaimResponse::Refused { reason: "not_your_station".into() }
@@ -1092,7 +1146,8 @@ async fn an_event_kind_central_does_not_know_is_refused_alone<D: Database>(db: D
     let seq = next_seq(&k).await;
     let event = |n: i64, kind: &str| {
         serde_json::json!({"seq": seq + n, "event_id": uuid::Uuid::now_v7(), "kind": kind,
-                           "at": "2026-11-22T06:00:00Z", "payload": {"stars": 4}})
+                           "at": "2026-11-22T06:00:00Z",
+                           "payload": {"feedback_id": format!("FB{n}"), "flight_id": "F", "passenger_id": "P", "score": 4}})
     };
     let body =
         serde_json::json!({"events": [event(0, "feedback"), event(1, "teleport"), event(2, "feedback")]});

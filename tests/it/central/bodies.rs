@@ -36,7 +36,8 @@ async fn events_read_back_as_sent<D: Database>(db: D) {
             event_id: Uuid::now_v7(),
             kind: EventKind::CaseOpened,
             at: at + chrono::Duration::seconds(1),
-            payload: serde_json::json!({"case_id": "C-1", "summary": "轮椅 wheelchair at gate 23", "stars": 5}),
+            payload: serde_json::json!({"case_id": "C-1", "flight_id": "CZ342-20261122", "passenger_id": "P1",
+                "summary": "轮椅 wheelchair at gate 23", "stars": 5}),
         },
     ];
     let pushed = db.push(&kiosk, &CheckedBatch::new(&events).unwrap(), now()).await.unwrap();
