@@ -1159,9 +1159,13 @@ async fn agent_console_takes_cz342_from_delay_to_care() {
         ensure!(upgrades == [Some("S2001".to_string())], "{upgrades:?}");
         s.press("[data-testid=pax-close]").await?;
 
-        // Idle: the console locks itself and Rust refuses its commands.
+        // Idle: the console locks itself and Rust refuses its commands: by
+        // the screen's own timer after 30 s, at the latest when a background
+        // refresh (every 30 s) hears Rust's refusal (the screen's timers run
+        // late on a loaded machine under Xvfb: this waited 45 s and failed
+        // twice on a cold 2-core CI).
         tokio::time::sleep(Duration::from_secs(25)).await;
-        s.wait_text("[data-testid=idle-locked]", "locked itself").await?;
+        s.wait_text_for("[data-testid=idle-locked]", "locked itself", 50).await?;
         // (No screenshot here: WebKitWebDriver's screenshot hangs on a page
         // with a password field; `cargo xtask run --headless` shows this screen.)
         let refused = s.invoke("agent_whoami", serde_json::json!({})).await?;

@@ -240,8 +240,10 @@ async fn enrol<D: Database>(
                 StatusCode::BAD_REQUEST,
                 "device_not_of_station",
                 format!(
-                    "this code is for a device of {st}: its name is its device code ({st}-K01) and its key id that code, # and a number",
-                    st = code.station
+                    "this code is for a {role} of {st}: its name is its device code ({st}-{example}) and its key id that code, # and a number",
+                    role = code.role.as_str(),
+                    st = code.station,
+                    example = if code.role == DeviceRole::Console { "G19" } else { "K01" },
                 ),
             ));
         }

@@ -215,6 +215,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 path.display()
             );
             out!("{}", public_hex(&root));
+            eprintln!("fingerprint: {}", gatecare_sync::page::fingerprint(&root.verifying_key()));
             return Ok(());
         }
         Command::Admin(AdminCommand::RootKey(RootKeyCommand::Public)) => {
