@@ -119,6 +119,8 @@ impl Central {
                 bail!("gatecare-central did not start (see {})", dir.join("central.log").display());
             }
         }
+        // Every run: a demo central from before agents were central's gets them too.
+        publish_demo_agents(&bin, &database)?;
         let status = Command::new(bin.join("gatecare")).args(["sync", "status"]).output()?;
         let enrolled = serde_json::from_slice::<serde_json::Value>(&status.stdout)
             .ok()
@@ -148,7 +150,6 @@ impl Central {
             let (Some(code), Some(fingerprint)) = (lines.next(), lines.next()) else {
                 bail!("enrolment code: expected the code and the root fingerprint, got {printed:?}");
             };
-            publish_demo_agents(&bin, &database)?;
             step(
                 "enrol the demo device with central (as a gate console)",
                 Command::new(bin.join("gatecare")).args([

@@ -13,6 +13,13 @@
 //! 0.41× (0.48× without), PostgreSQL 0.49× (0.55× without) of the raw insert.
 //! That misses the ≥ 0.5× goal; the way back is a voucher id central can
 //! check against its device without a look-up (see SECURITY.md, "Not yet").
+//! Bound ids (sqlite 0012, PostgreSQL 0014) took the index off the common
+//! path; on a fresh 2-core machine later that day two runs of the same build
+//! gave SQLite 0.49× and 0.45×, PostgreSQL 0.48× and 0.51×: the figure moves
+//! by about ±0.05 from run to run, and central's rows cost what they cost
+//! written raw (SQLite 1.08–1.28× its own shape), so what is left is the
+//! shape itself (a feed item and an entitlement per event against one bare
+//! row), not the checks.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
