@@ -37,6 +37,21 @@ impl StationAgent {
     }
 }
 
+/// Whether `e` names agents central checks ([`refusal`] has something to do).
+pub fn names_agents(e: &Event) -> bool {
+    matches!(
+        e.kind,
+        EventKind::Issued
+            | EventKind::Voided
+            | EventKind::Reprinted
+            | EventKind::CaseUpdated
+            | EventKind::DisruptionUpdated
+            | EventKind::RefundChosen
+            | EventKind::PassengerRerouted
+            | EventKind::ProfileNote
+    )
+}
+
 /// A role as the agents call it.
 fn role_name(role: Role) -> &'static str {
     match role {
@@ -60,9 +75,28 @@ pub fn refusal(
 ) -> Option<Outcome> {
     let p = &e.payload;
     let of_station = |code: &str| agents.iter().find(|a| a.code == code);
-    if e.kind == EventKind::CaseUpdated && device.role == DeviceRole::Console {
-        // Whoever works a case at a console is one of the station's agents.
-        let by = p.get("by").and_then(|b| b.get("code")).and_then(Value::as_str).unwrap_or_default();
+    // Whoever records a disruption, a refund, a re-routing or a note, or
+    // works a case, at a console is one of the station's agents: a
+    // cancellation in no one's name would reach every kiosk of the station.
+    let recorder = match e.kind {
+        EventKind::CaseUpdated => p.get("by").and_then(|b| b.get("code")),
+        EventKind::DisruptionUpdated | EventKind::RefundChosen | EventKind::PassengerRerouted => {
+            p.get("recorded_by")
+        }
+        EventKind::ProfileNote => p.get("by").or_else(|| p.get("recorded_by")),
+        _ => None,
+    };
+    if device.role == DeviceRole::Console
+        && matches!(
+            e.kind,
+            EventKind::CaseUpdated
+                | EventKind::DisruptionUpdated
+                | EventKind::RefundChosen
+                | EventKind::PassengerRerouted
+                | EventKind::ProfileNote
+        )
+    {
+        let by = recorder.and_then(Value::as_str).unwrap_or_default();
         return of_station(by).is_none().then(|| Outcome::Refused {
             code: "agent_unknown".into(),
             reason: format!("{by:?} is not an agent of {} at central", device.station),
@@ -92,12 +126,24 @@ pub fn refusal(
             );
         }
     }
+    // An entitlement key names its kind (`…/meal/1`): a hotel under a
+    // meal's key would take the meal's place.
+    if e.kind == EventKind::Issued {
+        let key = text("entitlement_key").unwrap_or_default();
+        let parts: Vec<&str> = key.split('/').collect();
+        if parts.len() == 5 && Some(parts[3]) != text("kind") {
+            return refused("key_not_of_kind", format!("the key {key:?} is not of a {:?}", text("kind")));
+        }
+    }
     if actor == itself {
-        // The device names itself only for what a kiosk may do on its own:
-        // care owed, its reprints and voids (a console's bulk meal run too).
-        return gatecare_sync::roles::refusal(DeviceRole::Kiosk, e).map(|_| Outcome::Refused {
-            code: "agent_not_named".into(),
-            reason: "only care owed is issued without an agent".into(),
+        // A kiosk names itself for all it does; a console only for care
+        // owed and its reprints (the bulk meal run): its voids name an agent.
+        let console_void = device.role == DeviceRole::Console && e.kind == EventKind::Voided;
+        return (console_void || gatecare_sync::roles::refusal(DeviceRole::Kiosk, e).is_some()).then(|| {
+            Outcome::Refused {
+                code: "agent_not_named".into(),
+                reason: "only care owed is issued or reprinted without an agent".into(),
+            }
         });
     }
     if device.role == DeviceRole::Kiosk {
@@ -288,6 +334,41 @@ mod tests {
         let hotel = serde_json::json!({"kind": "hotel", "statutory": true, "actor": "A1001",
             "value_minor": manager * 10, "currency": "HKD"});
         assert_eq!(issued(hotel), None);
+    }
+
+    #[test]
+    fn what_a_console_records_names_an_agent_of_the_station() {
+        let cancel = |by: &str| serde_json::json!({"id": "D", "flight_id": "F", "kind": "cancellation", "cause": "weather", "recorded_by": by});
+        assert_eq!(code(DeviceRole::Console, EventKind::DisruptionUpdated, cancel("A1001")), None);
+        for by in ["NOBODY", "", "a1001"] {
+            assert_eq!(
+                code(DeviceRole::Console, EventKind::DisruptionUpdated, cancel(by)).as_deref(),
+                Some("agent_unknown"),
+                "{by:?}"
+            );
+        }
+        let refund = serde_json::json!({"id": "R", "flight_id": "F", "passenger_id": "P"});
+        assert_eq!(
+            code(DeviceRole::Console, EventKind::RefundChosen, refund).as_deref(),
+            Some("agent_unknown")
+        );
+        let note = serde_json::json!({"note": "VIP", "by": "B2001"});
+        assert_eq!(code(DeviceRole::Console, EventKind::ProfileNote, note).as_deref(), Some("agent_unknown"));
+        // A console voids in an agent's name, never its own.
+        let void = serde_json::json!({"entitlement_key": "k", "voucher_id": "v", "flight_id": "F",
+            "actor": "KIOSK:HKG-K01"});
+        assert_eq!(
+            code(DeviceRole::Console, EventKind::Voided, void.clone()).as_deref(),
+            Some("agent_not_named")
+        );
+        assert_eq!(code(DeviceRole::Kiosk, EventKind::Voided, void), None);
+    }
+
+    #[test]
+    fn a_key_names_the_kind_it_is_of() {
+        let hotel = serde_json::json!({"entitlement_key": "CZ342/2026-11-22/784/meal/3", "kind": "hotel",
+            "statutory": true, "value_minor": 5_000_000, "currency": "HKD", "actor": "KIOSK:HKG-K01"});
+        assert_eq!(code(DeviceRole::Kiosk, EventKind::Issued, hotel).as_deref(), Some("key_not_of_kind"));
     }
 
     #[test]

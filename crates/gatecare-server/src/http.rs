@@ -389,18 +389,17 @@ async fn push<D: Database>(
     });
     // The agents its voucher events and case updates name are the
     // station's (see `actors`).
-    let batch =
-        if batch.has_voucher_events() || batch.events().iter().any(|e| e.kind == EventKind::CaseUpdated) {
-            let agents: Vec<StationAgent> =
-                c.db.station_agents(&device.station)
-                    .await?
-                    .into_iter()
-                    .filter_map(|(code, role)| StationAgent::parse(code, &role))
-                    .collect();
-            batch.refusing(|e| crate::actors::refusal(&device, &agents, &c.policy, e))
-        } else {
-            batch
-        };
+    let batch = if batch.events().iter().any(crate::actors::names_agents) {
+        let agents: Vec<StationAgent> =
+            c.db.station_agents(&device.station)
+                .await?
+                .into_iter()
+                .filter_map(|(code, role)| StationAgent::parse(code, &role))
+                .collect();
+        batch.refusing(|e| crate::actors::refusal(&device, &agents, &c.policy, e))
+    } else {
+        batch
+    };
     let high_before = device.high_seq;
     let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;

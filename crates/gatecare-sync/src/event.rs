@@ -336,20 +336,15 @@ impl<'a> CheckedBatch<'a> {
         self
     }
 
-    /// Whether any event still to be applied is a voucher event (the
-    /// checks of the agents it names have something to do).
-    pub fn has_voucher_events(&self) -> bool {
-        self.issuance.iter().any(Option::is_some)
+    /// The flight an event other than a voucher event is about (a case, a
+    /// disruption, a refund, a call for staff, …), as its payload names it.
+    fn event_flight(e: &'a Event) -> Option<&'a str> {
+        e.payload.get("flight_id")?.as_str()
     }
 
-    /// The flight a case is opened on (None for every other event).
-    fn case_flight(e: &'a Event) -> Option<&'a str> {
-        (e.kind == EventKind::CaseOpened).then(|| e.payload.get("flight_id")?.as_str()).flatten()
-    }
-
-    /// Refuses the voucher events and the cases opened on flights of another
-    /// station (`foreign`, as central's station data says), as
-    /// [`CheckedBatch::for_role`] does.
+    /// Refuses the events on flights of another station (`foreign`, as
+    /// central's station data says: by a voucher event's flight id or key, by
+    /// any other event's `flight_id`), as [`CheckedBatch::for_role`] does.
     pub fn for_station(mut self, foreign: &[String]) -> CheckedBatch<'a> {
         if foreign.is_empty() {
             return self;
@@ -358,7 +353,7 @@ impl<'a> CheckedBatch<'a> {
         for (i, e) in events.iter().enumerate() {
             let (flight, key_flight) = match &self.issuance[i] {
                 Some(f) => (Some(f.flight_id), key_flight(f.entitlement_key)),
-                None => (Self::case_flight(e), None),
+                None => (Self::event_flight(e), None),
             };
             let theirs = [flight, key_flight].into_iter().flatten().any(|f| foreign.iter().any(|id| id == f));
             if theirs && self.refusals[i].is_none() {
@@ -423,14 +418,20 @@ impl<'a> CheckedBatch<'a> {
         keys
     }
 
-    /// The distinct flights the batch's voucher events and opened cases name.
+    /// The distinct flights the batch's events name.
     pub fn flight_ids(&self) -> Vec<&'a str> {
         let mut ids: Vec<&'a str> = self
             .issuance
             .iter()
             .flatten()
             .map(|f| f.flight_id)
-            .chain(self.events.iter().filter_map(Self::case_flight))
+            .chain(
+                self.events
+                    .iter()
+                    .zip(&self.issuance)
+                    .filter(|(_, f)| f.is_none())
+                    .filter_map(|(e, _)| Self::event_flight(e)),
+            )
             .collect();
         ids.sort_unstable();
         ids.dedup();

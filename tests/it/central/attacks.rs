@@ -412,8 +412,18 @@ async fn a_console_names_real_agents_of_its_station_within_their_authority<D: Da
         payload: serde_json::json!({"case_id": uuid::Uuid::now_v7(), "update_id": uuid::Uuid::now_v7(),
             "by": {"code": "A1001", "name": "Chan", "role": "agent"}, "change": {"take": null}}),
     };
-    let resp = push_raw(&url, &console.enrolment.token, vec![owed, ghost_case]).await;
-    assert_eq!(outcome_codes(&resp), ["above_authority", "case_unknown"]);
+    // A cancellation in no one's name would reach every kiosk of the
+    // station (found in the second trial).
+    let cancel = Event {
+        seq: seq + 2,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::DisruptionUpdated,
+        at: now(),
+        payload: serde_json::json!({"id": uuid::Uuid::now_v7(), "flight_id": "F", "kind": "cancellation",
+            "cause": "weather", "recorded_by": "NOBODY"}),
+    };
+    let resp = push_raw(&url, &console.enrolment.token, vec![owed, ghost_case, cancel]).await;
+    assert_eq!(outcome_codes(&resp), ["above_authority", "case_unknown", "agent_unknown"]);
     // Each refused issue's voucher is on the void list; nothing of it counts.
     for e in &batch[..5] {
         let id = e.payload["voucher_id"].as_str().unwrap();
@@ -1045,6 +1055,32 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
     )
     .await;
     assert_eq!(outcome_codes(&resp), ["flight_not_your_station"]);
+    // Nor anything else on it: a call for staff, a disruption.
+    let staff = serde_json::json!({"id": "S1", "flight_id": flight, "passenger_id": "P", "reason": "umnr"});
+    let cancel = serde_json::json!({"id": "D1", "flight_id": flight, "kind": "cancellation", "cause": "weather",
+        "recorded_by": "B2001"});
+    let resp = push_raw(
+        &url,
+        &pvg.token,
+        vec![
+            Event {
+                seq: 4,
+                event_id: uuid::Uuid::now_v7(),
+                kind: EventKind::StaffRequested,
+                at: now(),
+                payload: staff,
+            },
+            Event {
+                seq: 5,
+                event_id: uuid::Uuid::now_v7(),
+                kind: EventKind::DisruptionUpdated,
+                at: now(),
+                payload: cancel,
+            },
+        ],
+    )
+    .await;
+    assert_eq!(outcome_codes(&resp), ["flight_not_your_station", "flight_not_your_station"]);
     let claim = ClaimRequest {
         entitlement_key: "CZ342/2026-11-22/7840000000002/meal/1".into(),
         voucher_id: "claim:pvg".into(),
