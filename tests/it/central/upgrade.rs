@@ -482,3 +482,50 @@ async fn postgres_devices_get_roles_by_what_they_pushed() {
     }
     check_roles(PgDatabase::open(&t.url).await.unwrap()).await;
 }
+
+/// Flights published before entitlement keys were checked against them
+/// (sqlite 0013, PostgreSQL 0016) still refuse another station's events by
+/// their id, and by their key once the station data is imported again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flights_published_before_keys_were_checked_still_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0013");
+    {
+        let options: sqlx::sqlite::SqliteConnectOptions =
+            url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        sqlx::query("INSERT INTO station_flights (flight_id, station) VALUES ('F-HKG', 'HKG')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    check_flight_keys(SqliteDatabase::open(&url).await.unwrap()).await;
+
+    let t = PgTestDb::create();
+    let (_m, migrations) = migrations_before("gatecare-server-postgres", "0016");
+    {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        sqlx::query("INSERT INTO station_flights (flight_id, station) VALUES ('F-HKG', 'HKG')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    check_flight_keys(PgDatabase::open(&t.url).await.unwrap()).await;
+}
+
+async fn check_flight_keys<D: Database>(db: D) {
+    let key = "CZ342/2026-11-22";
+    // By its id, as before; its key is not known yet.
+    assert_eq!(db.foreign_flights("PVG", &["F-HKG"], &[key]).await.unwrap(), ["F-HKG"]);
+    assert!(db.foreign_flights("PVG", &["F-PVG"], &[key]).await.unwrap().is_empty());
+    // Imported again: by its key too, but never for its own station.
+    let flight = gatecare_server_database::StationFlight { id: "F-HKG".into(), key_prefix: key.into() };
+    db.record_station_flights("HKG", &[flight]).await.unwrap();
+    assert_eq!(db.foreign_flights("PVG", &["F-PVG"], &[key]).await.unwrap(), [key]);
+    assert!(db.foreign_flights("HKG", &["F-HKG"], &[key]).await.unwrap().is_empty());
+}
