@@ -207,6 +207,8 @@ async fn the_board_counts_care_owed_and_the_queue_puts_legal_priority_first() {
     assert!(rows.iter().filter(|r| r.reach_out_first).all(|r| r.passenger.stars >= 5));
     let places: Vec<usize> = rows.iter().map(|r| r.place).collect();
     assert_eq!(places, (1..=180).collect::<Vec<_>>());
+    // A flight the store does not know has no one to list, and is no error.
+    assert!(store.priority_list("no-such-flight", &policy).await.unwrap().is_empty());
 
     let upgrades = store.upgrade_candidates(&flight, &policy).await.unwrap();
     assert!(upgrades.candidates.windows(2).all(|w| w[0].stars >= w[1].stars), "best customers first");

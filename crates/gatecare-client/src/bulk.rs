@@ -327,7 +327,7 @@ impl Store {
             });
         };
         let manifest = self.manifest(flight_id, ctx.policy).await?;
-        let year = fs.scenario.scheduled_departure.format("%Y").to_string().parse::<i64>().unwrap_or(2026);
+        let year = i64::from(chrono::Datelike::year(&fs.scenario.scheduled_departure));
         let queue = priority_inputs(&manifest, year);
         let placed: Vec<_> = order(&queue, self.priority_basis(flight_id).await?)
             .into_iter()

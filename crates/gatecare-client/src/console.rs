@@ -764,13 +764,14 @@ impl Store {
         policy: &Policy,
     ) -> Result<Vec<PriorityRow>, StoreError> {
         let manifest = self.manifest(flight_id, policy).await?;
-        let year: i64 = sqlx::query_scalar(
+        // Ages are counted in the flight's year; no flight, no manifest.
+        let year: Option<i64> = sqlx::query_scalar(
             "SELECT CAST(substr(scheduled_departure, 1, 4) AS INTEGER) FROM flights WHERE id = ?",
         )
         .bind(flight_id)
         .fetch_optional(self.pool())
-        .await?
-        .unwrap_or(2026);
+        .await?;
+        let Some(year) = year else { return Ok(Vec::new()) };
         let issued: std::collections::HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
             "SELECT passenger_id, COUNT(*) FROM station_vouchers WHERE flight_id = ? AND void_reason IS NULL \
              GROUP BY passenger_id",
@@ -834,11 +835,7 @@ impl Store {
         let rating = rate(&inputs, policy);
         let needs = parse_needs(&r.try_get::<String, _>("needs")?);
         let cabin: String = r.try_get("cabin")?;
-        let year = parse_time(r.try_get("scheduled_departure")?)?
-            .format("%Y")
-            .to_string()
-            .parse::<i64>()
-            .unwrap_or(2026);
+        let year = i64::from(chrono::Datelike::year(&parse_time(r.try_get("scheduled_departure")?)?));
         let age = r.try_get::<Option<i64>, _>("birth_year")?.map(|b| (year - b).clamp(0, 130) as u16);
         let ltv = lifetime_value(
             inputs.flights_last_12_months,
