@@ -361,45 +361,8 @@ async fn push<D: Database>(
     let taken =
         if bindings.is_empty() { Vec::new() } else { c.db.bound_elsewhere(device.id, &bindings).await? };
     let batch = batch.for_owners(&taken);
-    // A case is worked at the station where it was opened, once opened.
-    let case_id =
-        |e: &gatecare_sync::Event| e.payload.get("case_id").and_then(|v| v.as_str()).map(str::to_owned);
-    let opened_here: std::collections::HashSet<String> =
-        batch.events().iter().filter(|e| e.kind == EventKind::CaseOpened).filter_map(case_id).collect();
-    let mut case_stations = std::collections::HashMap::new();
-    for id in batch.events().iter().filter(|e| e.kind == EventKind::CaseUpdated).filter_map(case_id) {
-        if let std::collections::hash_map::Entry::Vacant(slot) = case_stations.entry(id) {
-            let station = c.db.case_station(slot.key()).await?;
-            slot.insert(station);
-        }
-    }
-    let batch = batch.refusing(|e| {
-        let id = case_id(e).filter(|_| e.kind == EventKind::CaseUpdated)?;
-        match case_stations.get(&id)? {
-            Some(station) if *station != device.station => Some(Outcome::Refused {
-                code: "case_not_your_station".into(),
-                reason: format!("this case is {station}'s"),
-            }),
-            None if !opened_here.contains(&id) => Some(Outcome::Refused {
-                code: "case_unknown".into(),
-                reason: "no case of this id was opened".into(),
-            }),
-            _ => None,
-        }
-    });
-    // The agents its voucher events and case updates name are the
-    // station's (see `actors`).
-    let batch = if batch.events().iter().any(crate::actors::names_agents) {
-        let agents: Vec<StationAgent> =
-            c.db.station_agents(&device.station)
-                .await?
-                .into_iter()
-                .filter_map(|(code, role)| StationAgent::parse(code, &role))
-                .collect();
-        batch.refusing(|e| crate::actors::refusal(&device, &agents, &c.policy, e))
-    } else {
-        batch
-    };
+    let batch = for_cases(&c, &device, batch).await?;
+    let batch = for_agents(&c, &device, batch).await?;
     let high_before = device.high_seq;
     let resp = c.db.push(&device, &batch, c.now()).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
@@ -413,6 +376,60 @@ async fn push<D: Database>(
     Metrics::add(&c.metrics.conflicts_detected, conflicts);
     Metrics::add(&c.metrics.push_batches, 1);
     Ok(Json(resp).into_response())
+}
+
+/// Refuses the case updates of another station's case, or of a case that
+/// was never opened (at central before, or earlier in this batch).
+async fn for_cases<'a, D: Database>(
+    c: &Central<D>,
+    device: &DeviceRecord,
+    batch: CheckedBatch<'a>,
+) -> Result<CheckedBatch<'a>, ApiError> {
+    let case_id =
+        |e: &gatecare_sync::Event| e.payload.get("case_id").and_then(|v| v.as_str()).map(str::to_owned);
+    let opened_here: std::collections::HashSet<String> =
+        batch.events().iter().filter(|e| e.kind == EventKind::CaseOpened).filter_map(case_id).collect();
+    let mut case_stations = std::collections::HashMap::new();
+    for id in batch.events().iter().filter(|e| e.kind == EventKind::CaseUpdated).filter_map(case_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = case_stations.entry(id) {
+            let station = c.db.case_station(slot.key()).await?;
+            slot.insert(station);
+        }
+    }
+    Ok(batch.refusing(|e| {
+        let id = case_id(e).filter(|_| e.kind == EventKind::CaseUpdated)?;
+        match case_stations.get(&id)? {
+            Some(station) if *station != device.station => Some(Outcome::Refused {
+                code: "case_not_your_station".into(),
+                reason: format!("this case is {station}'s"),
+            }),
+            None if !opened_here.contains(&id) => Some(Outcome::Refused {
+                code: "case_unknown".into(),
+                reason: "no case of this id was opened".into(),
+            }),
+            _ => None,
+        }
+    }))
+}
+
+/// Refuses the events naming agents that are not the station's, or grants
+/// beyond them (see [`crate::actors`]); the agents are read only when the
+/// batch names any.
+async fn for_agents<'a, D: Database>(
+    c: &Central<D>,
+    device: &DeviceRecord,
+    batch: CheckedBatch<'a>,
+) -> Result<CheckedBatch<'a>, ApiError> {
+    if !batch.events().iter().any(crate::actors::names_agents) {
+        return Ok(batch);
+    }
+    let agents: Vec<StationAgent> =
+        c.db.station_agents(&device.station)
+            .await?
+            .into_iter()
+            .filter_map(|(code, role)| StationAgent::parse(code, &role))
+            .collect();
+    Ok(batch.refusing(|e| crate::actors::refusal(device, &agents, &c.policy, e)))
 }
 
 #[derive(Deserialize)]

@@ -240,6 +240,12 @@ pub fn key_flight(key: &str) -> Option<&str> {
     Some(&key[..end])
 }
 
+/// The flight an event other than a voucher event is about (a case, a
+/// disruption, a refund, a call for staff, …), as its payload names it.
+fn event_flight(e: &Event) -> Option<&str> {
+    e.payload.get("flight_id")?.as_str()
+}
+
 /// `sha256:` and the hex digest of a policy's text (as `gatecare_care::policy::policy_hash`).
 fn policy_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -305,66 +311,54 @@ impl<'a> CheckedBatch<'a> {
         Ok(CheckedBatch { events, payload_texts, issuance, refusals })
     }
 
-    /// Marks what a device of `role` may not push (`roles::refusal`): those
-    /// events keep their place and have no effect, so their issuance facts
-    /// are dropped here and no backend can apply them.
-    pub fn for_role(mut self, role: crate::DeviceRole) -> CheckedBatch<'a> {
+    /// Refuses each event still allowed that `check` refuses, given its
+    /// issuance facts: it keeps its place and has no effect, so its facts
+    /// are dropped and no backend can apply them.
+    fn refuse_where(
+        mut self,
+        check: impl Fn(&Event, Option<&IssuanceFacts<'a>>) -> Option<crate::Outcome>,
+    ) -> CheckedBatch<'a> {
         for (i, e) in self.events.iter().enumerate() {
             if self.refusals[i].is_some() {
                 continue;
             }
-            if let Some(r) = crate::roles::refusal(role, e) {
+            if let Some(r) = check(e, self.issuance[i].as_ref()) {
                 self.refusals[i] = Some(r);
                 self.issuance[i] = None;
             }
         }
         self
+    }
+
+    /// Marks what a device of `role` may not push (`roles::refusal`).
+    pub fn for_role(self, role: crate::DeviceRole) -> CheckedBatch<'a> {
+        self.refuse_where(|e, _| crate::roles::refusal(role, e))
     }
 
     /// Refuses each event `check` refuses (central's checks against what it
     /// stores, such as the agents an event names), as [`CheckedBatch::for_role`] does.
-    pub fn refusing(mut self, check: impl Fn(&Event) -> Option<crate::Outcome>) -> CheckedBatch<'a> {
-        for (i, e) in self.events.iter().enumerate() {
-            if self.refusals[i].is_some() {
-                continue;
-            }
-            if let Some(r) = check(e) {
-                self.refusals[i] = Some(r);
-                self.issuance[i] = None;
-            }
-        }
-        self
-    }
-
-    /// The flight an event other than a voucher event is about (a case, a
-    /// disruption, a refund, a call for staff, …), as its payload names it.
-    fn event_flight(e: &'a Event) -> Option<&'a str> {
-        e.payload.get("flight_id")?.as_str()
+    pub fn refusing(self, check: impl Fn(&Event) -> Option<crate::Outcome>) -> CheckedBatch<'a> {
+        self.refuse_where(|e, _| check(e))
     }
 
     /// Refuses the events on flights of another station (`foreign`, as
     /// central's station data says: by a voucher event's flight id or key, by
     /// any other event's `flight_id`), as [`CheckedBatch::for_role`] does.
-    pub fn for_station(mut self, foreign: &[String]) -> CheckedBatch<'a> {
+    pub fn for_station(self, foreign: &[String]) -> CheckedBatch<'a> {
         if foreign.is_empty() {
             return self;
         }
-        let events = self.events;
-        for (i, e) in events.iter().enumerate() {
-            let (flight, key_flight) = match &self.issuance[i] {
+        self.refuse_where(|e, facts| {
+            let (flight, key_flight) = match facts {
                 Some(f) => (Some(f.flight_id), key_flight(f.entitlement_key)),
-                None => (Self::event_flight(e), None),
+                None => (event_flight(e), None),
             };
             let theirs = [flight, key_flight].into_iter().flatten().any(|f| foreign.iter().any(|id| id == f));
-            if theirs && self.refusals[i].is_none() {
-                self.refusals[i] = Some(crate::Outcome::Refused {
-                    code: "flight_not_your_station".into(),
-                    reason: "this flight is another station's".into(),
-                });
-                self.issuance[i] = None;
-            }
-        }
-        self
+            theirs.then(|| crate::Outcome::Refused {
+                code: "flight_not_your_station".into(),
+                reason: "this flight is another station's".into(),
+            })
+        })
     }
 
     /// The bindings of the voucher ids the batch's `issued` events name
@@ -387,25 +381,20 @@ impl<'a> CheckedBatch<'a> {
 
     /// Refuses the `issued` events naming a voucher id bound to another
     /// device (`taken`: bindings central found on other devices).
-    pub fn for_owners(mut self, taken: &[String]) -> CheckedBatch<'a> {
+    pub fn for_owners(self, taken: &[String]) -> CheckedBatch<'a> {
         if taken.is_empty() {
             return self;
         }
-        for i in 0..self.events.len() {
-            let theirs = self.events[i].kind == EventKind::Issued
-                && self.issuance[i]
-                    .as_ref()
+        self.refuse_where(|e, facts| {
+            let theirs = e.kind == EventKind::Issued
+                && facts
                     .and_then(|f| crate::voucher_id::binding(f.voucher_id))
                     .is_some_and(|b| taken.contains(&b));
-            if theirs && self.refusals[i].is_none() {
-                self.refusals[i] = Some(crate::Outcome::Refused {
-                    code: "voucher_not_yours".into(),
-                    reason: "this voucher id is another device's".into(),
-                });
-                self.issuance[i] = None;
-            }
-        }
-        self
+            theirs.then(|| crate::Outcome::Refused {
+                code: "voucher_not_yours".into(),
+                reason: "this voucher id is another device's".into(),
+            })
+        })
     }
 
     /// The distinct flight parts of the entitlement keys the batch's voucher
@@ -430,7 +419,7 @@ impl<'a> CheckedBatch<'a> {
                     .iter()
                     .zip(&self.issuance)
                     .filter(|(_, f)| f.is_none())
-                    .filter_map(|(e, _)| Self::event_flight(e)),
+                    .filter_map(|(e, _)| event_flight(e)),
             )
             .collect();
         ids.sort_unstable();

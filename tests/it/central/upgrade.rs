@@ -112,10 +112,7 @@ async fn a_sqlite_central_keeps_its_feed_across_the_upgrade() {
     let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
     let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0004");
     {
-        let options: sqlx::sqlite::SqliteConnectOptions =
-            url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let pool = sqlite_migrated(&url, &migrations).await;
         let (events, bodies, void) = old_rows();
         let at = "2026-11-22T06:00:00.000000Z";
         let dev = DEVICE.to_string();
@@ -174,6 +171,15 @@ async fn a_sqlite_central_keeps_its_feed_across_the_upgrade() {
         pool.close().await;
     }
     check_upgraded(SqliteDatabase::open(&url).await.unwrap()).await;
+}
+
+/// A new SQLite database at `url` migrated with `migrations` only.
+async fn sqlite_migrated(url: &str, migrations: &Path) -> sqlx::SqlitePool {
+    let options =
+        url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true).foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(migrations).await.unwrap().run(&pool).await.unwrap();
+    pool
 }
 
 /// A PostgreSQL database migrated with `migrations`, holding the device.
@@ -379,13 +385,7 @@ async fn sqlite_devices_get_roles_by_what_they_pushed() {
     let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
     let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0005");
     {
-        let options = url
-            .parse::<sqlx::sqlite::SqliteConnectOptions>()
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let pool = sqlite_migrated(&url, &migrations).await;
         let at = "2026-11-22T06:00:00.000000Z";
         for (n, (id, name, kind, payload)) in ROLE_DEVICES.iter().enumerate() {
             let seq = n as i64 + 1;
@@ -492,10 +492,7 @@ async fn flights_published_before_keys_were_checked_still_hold() {
     let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
     let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0013");
     {
-        let options: sqlx::sqlite::SqliteConnectOptions =
-            url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        let pool = sqlite_migrated(&url, &migrations).await;
         sqlx::query("INSERT INTO station_flights (flight_id, station) VALUES ('F-HKG', 'HKG')")
             .execute(&pool)
             .await
