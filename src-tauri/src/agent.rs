@@ -198,8 +198,9 @@ pub struct AgentIssue {
     pub kind: String,
     #[serde(default = "one")]
     pub ordinal: u32,
-    /// Goodwill only: the amount in minor units of the station's currency.
-    pub value_minor: Option<i64>,
+    /// Goodwill only: the amount as the agent typed it, in major units of
+    /// the station's currency ("50" HKD, "500" JPY, "1.5" KWD).
+    pub amount: Option<String>,
     pub hotel_block_id: Option<String>,
     #[serde(default)]
     pub reason: String,
@@ -252,12 +253,16 @@ pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<
             )
         }
         EntitlementKind::Goodwill => {
-            let v =
-                req.value_minor.ok_or_else(|| err("goodwill.amount_invalid", "enter the goodwill amount"))?;
-            if !(1..=10_000_000).contains(&v) {
+            let typed = req
+                .amount
+                .as_deref()
+                .ok_or_else(|| err("goodwill.amount_invalid", "enter the goodwill amount"))?;
+            let v = Money::parse_major(typed, currency)
+                .map_err(|e| err("goodwill.amount_invalid", e.to_string()))?;
+            if !(1..=10_000_000).contains(&v.amount_minor) {
                 return Err(err("goodwill.amount_invalid", "the goodwill amount is out of range"));
             }
-            Money::new(v, currency)
+            v
         }
         EntitlementKind::Transport | EntitlementKind::Upgrade => Money::new(0, currency),
     };

@@ -179,8 +179,9 @@ pub struct AgentCaseResolve {
     pub case_id: String,
     #[serde(default)]
     pub apology: bool,
-    /// A goodwill voucher, minor units of the recovery currency.
-    pub voucher_minor: Option<i64>,
+    /// A goodwill voucher as the agent typed it, in major units of the
+    /// recovery currency ("50" HKD, "500" JPY, "1.5" KWD); empty for none.
+    pub voucher: Option<String>,
     pub miles: Option<u32>,
     #[serde(default)]
     pub upgrade: bool,
@@ -207,8 +208,12 @@ pub async fn agent_case_resolve(
     if req.apology {
         remedies.push(Remedy::Apology);
     }
-    if let Some(v) = req.voucher_minor.filter(|v| *v != 0) {
-        remedies.push(Remedy::Voucher { value: Money::new(v, state.policy.recovery.currency) });
+    if let Some(typed) = req.voucher.as_deref().filter(|t| !t.trim().is_empty()) {
+        let value = Money::parse_major(typed, state.policy.recovery.currency)
+            .map_err(|e| err("goodwill.amount_invalid", e.to_string()))?;
+        if value.amount_minor != 0 {
+            remedies.push(Remedy::Voucher { value });
+        }
     }
     if let Some(m) = req.miles.filter(|m| *m != 0) {
         remedies.push(Remedy::Miles { miles: m });

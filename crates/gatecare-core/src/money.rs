@@ -76,6 +76,35 @@ impl Money {
         Money { amount_minor, currency }
     }
 
+    /// An amount as a person types it, in major units of `currency` ("50",
+    /// "12.5", "1.500"): at most as many decimals as the currency's minor
+    /// unit (none for JPY, three for KWD), never negative. The UI sends the
+    /// text as typed, so no screen multiplies by 100.
+    pub fn parse_major(text: &str, currency: Currency) -> Result<Money, ParseError> {
+        let bad = |reason| ParseError::new("amount", reason, text);
+        let t = text.trim();
+        let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+        let digits = currency.minor_digits() as usize;
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("expected an amount such as 50 or 12.50"));
+        }
+        if !fraction.bytes().all(|b| b.is_ascii_digit()) || (t.contains('.') && fraction.is_empty()) {
+            return Err(bad("expected an amount such as 50 or 12.50"));
+        }
+        if fraction.len() > digits {
+            return Err(bad("more decimals than the currency has"));
+        }
+        let scale = 10i64.pow(digits as u32);
+        let whole: i64 = whole.parse().map_err(|_| bad("the amount is too large"))?;
+        let fraction: i64 =
+            if fraction.is_empty() { 0 } else { format!("{fraction:0<digits$}").parse().unwrap_or(0) };
+        let minor = whole
+            .checked_mul(scale)
+            .and_then(|m| m.checked_add(fraction))
+            .ok_or_else(|| bad("the amount is too large"))?;
+        Ok(Money::new(minor, currency))
+    }
+
     /// Adds two amounts of the same currency; `None` on a currency mismatch or overflow.
     pub fn checked_add(self, other: Money) -> Option<Money> {
         if self.currency != other.currency {
@@ -112,6 +141,23 @@ mod tests {
         assert_eq!(Money::new(1500, jpy).to_string(), "JPY 1500");
         let kwd = Currency::parse("KWD").unwrap();
         assert_eq!(Money::new(1500, kwd).to_string(), "KWD 1.500");
+    }
+
+    #[test]
+    fn parses_typed_amounts_by_minor_unit() {
+        let money =
+            |t: &str, c: &str| Money::parse_major(t, Currency::parse(c).unwrap()).map(|m| m.amount_minor);
+        assert_eq!(money("50", "HKD"), Ok(5000));
+        assert_eq!(money(" 12.5 ", "HKD"), Ok(1250));
+        assert_eq!(money("12.05", "EUR"), Ok(1205));
+        assert_eq!(money("500", "JPY"), Ok(500));
+        assert!(money("500.5", "JPY").is_err(), "yen have no minor unit");
+        assert_eq!(money("1.5", "KWD"), Ok(1500));
+        assert_eq!(money("1.250", "KWD"), Ok(1250));
+        assert!(money("1.2505", "KWD").is_err());
+        for bad in ["", ".", "5.", ".5", "-5", "+5", "5,00", "1e3", "five", "NaN", "99999999999999999999"] {
+            assert!(money(bad, "HKD").is_err(), "{bad:?}");
+        }
     }
 
     #[test]

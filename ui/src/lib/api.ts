@@ -480,7 +480,8 @@ export interface AgentIssue {
   flight_id: string;
   kind: 'meal' | 'hotel' | 'transport' | 'upgrade' | 'goodwill';
   ordinal?: number;
-  value_minor?: number;
+  /** Goodwill: the amount as typed, in major units ("50", "1.5"); Rust parses it. */
+  amount?: string;
   hotel_block_id?: string;
   reason?: string;
   approver?: { code: string; pin: string };
@@ -677,7 +678,8 @@ export interface KioskCase {
 export interface CaseResolve {
   case_id: string;
   apology: boolean;
-  voucher_minor: number | null;
+  /** A goodwill voucher as typed, in major units; Rust parses it. */
+  voucher: string | null;
   miles: number | null;
   upgrade: boolean;
   refund_referral: boolean;
