@@ -3,7 +3,6 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "flight_board",
-    "agent_search",
     "kiosk_scan",
     "kiosk_lookup",
     "kiosk_view",

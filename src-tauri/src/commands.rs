@@ -81,17 +81,6 @@ pub struct FlightBoard {
     pub flights: Vec<FlightSummary>,
 }
 
-/// Passenger search for gate agents. Refused in kiosk mode: a passenger at
-/// the kiosk must never reach anyone else's booking.
-#[tauri::command]
-pub async fn agent_search(
-    state: State<'_, AppState>,
-    query: String,
-) -> Result<Vec<gatecare_client::lookup::PassengerHit>, UiError> {
-    crate::agent::agent(&state)?;
-    Ok(state.store()?.search_names(&query, 50).await?)
-}
-
 /// Departures of the station for its local day (today by the app clock),
 /// after the earlier flights whose care is still open.
 #[tauri::command]

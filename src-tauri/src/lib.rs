@@ -87,7 +87,6 @@ pub fn run() -> anyhow::Result<()> {
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::flight_board,
-            commands::agent_search,
             kiosk::kiosk_scan,
             kiosk::kiosk_lookup,
             kiosk::kiosk_view,

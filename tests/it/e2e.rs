@@ -661,8 +661,9 @@ async fn kiosk_cannot_reach_other_passengers_even_by_calling_rust_directly() {
         Session::start("kiosk-privacy", Launch { mode: "kiosk", language: "en" }).await.expect("start app");
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
-        let code = s.invoke("agent_search", serde_json::json!({"query": "zhang"})).await?;
-        ensure!(code == "mode.forbidden", "agent_search from the kiosk: {code}");
+        let other = serde_json::json!({"passengerId": "P0001", "flightId": "CZ342-20261122"});
+        let code = s.invoke("agent_passenger", other).await?;
+        ensure!(code == "mode.forbidden", "agent_passenger from the kiosk: {code}");
         let code = s.invoke("kiosk_view", serde_json::json!({})).await?;
         ensure!(code == "kiosk.no_session", "kiosk_view without a scan: {code}");
         let code = s.invoke("kiosk_print", serde_json::json!({"kind": "meal", "ordinal": 1})).await?;

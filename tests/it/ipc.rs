@@ -1,0 +1,115 @@
+//! The app's IPC commands are listed in four places: the build script (which
+//! makes their permissions), `generate_handler!`, the capability that grants
+//! them, and the UI's calls. A command missing from one is dead or refused at
+//! run time; one granted but never called is attack surface. They must agree.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// The text between `start` and the first `end` after it.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("{start:?} not found")) + start.len();
+    let len = text[from..].find(end).unwrap_or_else(|| panic!("{end:?} not found after {start:?}"));
+    &text[from..from + len]
+}
+
+fn build_script_commands() -> BTreeSet<String> {
+    let text = read("src-tauri/build.rs");
+    let list = between(&text, "const COMMANDS: &[&str] = &[", "];");
+    list.split(',').map(|s| s.trim().trim_matches('"').to_owned()).filter(|s| !s.is_empty()).collect()
+}
+
+fn handler_commands() -> BTreeSet<String> {
+    let text = read("src-tauri/src/lib.rs");
+    let list = between(&text, "generate_handler![", "]");
+    list.split(',')
+        .map(|s| s.trim().rsplit("::").next().unwrap_or_default().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn granted_commands() -> BTreeSet<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/capabilities");
+    let mut granted = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).expect("capabilities") {
+        let path = entry.expect("capability file").path();
+        let cap: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("capability JSON");
+        for p in cap["permissions"].as_array().expect("permissions").iter().filter_map(|p| p.as_str()) {
+            if let Some(command) = p.strip_prefix("allow-") {
+                granted.insert(command.replace('-', "_"));
+            }
+        }
+    }
+    granted
+}
+
+/// Command names the UI invokes: `invoke<T>('name'` / `tauriInvoke<T>('name'`.
+fn ui_calls() -> BTreeSet<String> {
+    let mut calls = BTreeSet::new();
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("ui/src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.to_string_lossy();
+            if name.contains(".test.") || !(name.ends_with(".ts") || name.ends_with(".svelte")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            for (at, _) in text.match_indices("nvoke") {
+                let mut rest = &text[at + "nvoke".len()..];
+                if rest.starts_with('<') {
+                    // Skip the type argument, which may nest (`Promise<T[]>`).
+                    let mut depth = 0;
+                    let end = rest
+                        .char_indices()
+                        .find(|&(_, c)| {
+                            depth += match c {
+                                '<' => 1,
+                                '>' => -1,
+                                _ => 0,
+                            };
+                            depth == 0
+                        })
+                        .map_or(0, |(i, _)| i + 1);
+                    rest = &rest[end..];
+                }
+                if let Some(quoted) = rest.strip_prefix("('") {
+                    let command: String =
+                        quoted.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                    if quoted[command.len()..].starts_with('\'') && !command.is_empty() {
+                        calls.insert(command);
+                    }
+                }
+            }
+        }
+    }
+    calls
+}
+
+#[test]
+fn build_script_handler_capability_and_ui_list_the_same_commands() {
+    let listed = build_script_commands();
+    assert!(listed.len() >= 30, "the build script's list was not read: {listed:?}");
+    assert!(listed.contains("kiosk_scan") && listed.contains("agent_issue"), "{listed:?}");
+    let differ = |name: &str, other: &BTreeSet<String>| {
+        let missing: Vec<_> = listed.difference(other).collect();
+        let extra: Vec<_> = other.difference(&listed).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name}: missing {missing:?}, not in build.rs {extra:?}"
+        );
+    };
+    differ("generate_handler!", &handler_commands());
+    differ("capabilities", &granted_commands());
+    differ("the UI's calls", &ui_calls());
+}
