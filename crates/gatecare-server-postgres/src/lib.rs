@@ -10,6 +10,15 @@
 //! migration 0005). Only rows that did not insert (a confirmed claim, a
 //! double issuance) and voids take the per-row path. Lock order is device → entitlements → counters everywhere, so pushes,
 //! claims and redemptions cannot deadlock.
+//!
+//! The common push inserts entitlements with a plain insert: `ON CONFLICT
+//! DO NOTHING`'s speculative insertion nearly doubled the per-row cost, so
+//! only the full path, which a key that exists leads to, uses it. A device
+//! event's item keeps its payload as the body and its id and time (as sent,
+//! to the nanosecond) as columns; the envelope other devices see is rebuilt
+//! on read (migration 0006), since device, seq and kind are in the run and
+//! the item already, and parsing them again per event cost about 6 % of
+//! ingest.
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;

@@ -1,4 +1,15 @@
 //! Routes, authentication and error mapping.
+//!
+//! `/healthz`, `/metrics`, and under `/v1/`: enrolment and key rotation,
+//! push and pull, claims and their release, the trust and void lists,
+//! conflicts, redemption and the recovery summary. The `Device` extractor
+//! turns `Authorization: Bearer` into a device record (401 missing or
+//! unknown, 403 revoked or the wrong role); the `Body` extractor maps every
+//! JSON rejection to 400 `malformed_body` or 413. Handlers check, then make
+//! one database call. Metrics count responses by route template (an unknown
+//! path is `other`), never by the path a client sent. Redemption takes a
+//! merchant's token and reads only the signer's certificate and the
+//! voucher's own void entry.
 
 use std::sync::Arc;
 
