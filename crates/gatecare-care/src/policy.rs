@@ -233,13 +233,7 @@ impl LifetimeValuePolicy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Agent,
-    Supervisor,
-    DutyManager,
-}
+pub use gatecare_core::Role;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

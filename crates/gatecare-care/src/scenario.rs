@@ -9,26 +9,7 @@ use serde::Deserialize;
 use crate::cause::Cause;
 use crate::policy::CarrierSize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DisruptionKind {
-    Delay,
-    Cancellation,
-    DeniedBoarding,
-    Diversion,
-}
-
-impl DisruptionKind {
-    /// The name on the wire and in the scenario JSON (`denied_boarding`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisruptionKind::Delay => "delay",
-            DisruptionKind::Cancellation => "cancellation",
-            DisruptionKind::DeniedBoarding => "denied_boarding",
-            DisruptionKind::Diversion => "diversion",
-        }
-    }
-}
+pub use gatecare_core::DisruptionKind;
 
 /// The JSON shape (`shared/fixtures/care-public.jsonl`, `scenario`); also
 /// how a decision records its inputs ([`Scenario::to_input`]).

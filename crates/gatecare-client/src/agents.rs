@@ -98,13 +98,7 @@ pub fn hash_pin(pin: &str) -> Result<String, StoreError> {
 }
 
 fn role(s: &str) -> Result<gatecare_care::policy::Role, StoreError> {
-    use gatecare_care::policy::Role;
-    match s {
-        "agent" => Ok(Role::Agent),
-        "supervisor" => Ok(Role::Supervisor),
-        "duty_manager" => Ok(Role::DutyManager),
-        other => Err(StoreError::Data(format!("unknown role {other}"))),
-    }
+    gatecare_care::policy::Role::parse(s).map_err(|_| StoreError::Data(format!("unknown role {s}")))
 }
 
 impl Store {

@@ -166,13 +166,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(d) = d else { return Ok(None) };
-        let kind = match d.try_get::<String, _>("kind")?.as_str() {
-            "delay" => DisruptionKind::Delay,
-            "cancellation" => DisruptionKind::Cancellation,
-            "denied_boarding" => DisruptionKind::DeniedBoarding,
-            "diversion" => DisruptionKind::Diversion,
-            _ => return Ok(None),
-        };
+        let Ok(kind) = DisruptionKind::parse(&d.try_get::<String, _>("kind")?) else { return Ok(None) };
         let airport = |code: String| -> Result<&'static gatecare_reference::Airport, StoreError> {
             AirportCode::parse(&code)
                 .ok()

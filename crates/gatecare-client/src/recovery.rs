@@ -516,12 +516,7 @@ impl Store {
             sqlx::query("SELECT code, name, role FROM agents ORDER BY code").fetch_all(self.pool()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let role = match r.try_get::<String, _>("role")?.as_str() {
-                "agent" => Role::Agent,
-                "supervisor" => Role::Supervisor,
-                "duty_manager" => Role::DutyManager,
-                _ => continue,
-            };
+            let Ok(role) = Role::parse(&r.try_get::<String, _>("role")?) else { continue };
             out.push(AgentRef { code: r.try_get("code")?, name: r.try_get("name")?, role });
         }
         Ok(out)

@@ -863,7 +863,7 @@ pub(crate) async fn apply_agent(
 ) -> Result<(), StoreError> {
     let role = s(b, "role");
     if s(b, "pin_hash").starts_with("$argon2id$")
-        && matches!(role, "agent" | "supervisor" | "duty_manager")
+        && gatecare_core::Role::parse(role).is_ok()
         && !s(b, "code").is_empty()
     {
         sqlx::query(

@@ -7,10 +7,12 @@
 mod codes;
 mod money;
 mod passenger;
+mod roles;
 
 pub use codes::{AirportCode, CarrierCode, FlightDesignator, FlightNumber, Pnr};
 pub use money::{Currency, Money};
 pub use passenger::{Cabin, LoyaltyTier, PassengerName, SpecialNeed, fold_to_ascii};
+pub use roles::{DisruptionKind, Role};
 
 /// Why a value was refused. `field` names what was being parsed so the error
 /// can be shown (and coded) at the edge without matching on text.

@@ -82,12 +82,7 @@ pub struct CabinLoad {
     pub booked: u16,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DisruptionKind {
-    Delay,
-    Cancellation,
-}
+pub use gatecare_core::DisruptionKind;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Disruption {
@@ -197,23 +192,7 @@ pub struct Lounge {
     pub closes: NaiveTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Agent,
-    Supervisor,
-    DutyManager,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Agent => "agent",
-            Role::Supervisor => "supervisor",
-            Role::DutyManager => "duty_manager",
-        }
-    }
-}
+pub use gatecare_core::Role;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Agent {

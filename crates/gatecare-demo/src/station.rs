@@ -130,11 +130,7 @@ pub fn station_data(day: &DemoDay, flights: &[Uuid]) -> StationData {
                 // One per flight, the same on every machine.
                 id: Uuid::from_u128(f.id.as_u128() ^ 0xd15_0000_0000_0000_0000),
                 flight_id: f.id,
-                kind: match d.kind {
-                    crate::DisruptionKind::Delay => "delay",
-                    crate::DisruptionKind::Cancellation => "cancellation",
-                }
-                .to_owned(),
+                kind: d.kind.as_str().to_owned(),
                 cause: d.cause.to_owned(),
                 expected_departure: d.expected_departure,
                 expected_arrival: d.expected_arrival,

@@ -27,13 +27,7 @@ pub struct StationAgent {
 impl StationAgent {
     /// From the stored role's text; None for a role central does not know.
     pub fn parse(code: String, role: &str) -> Option<StationAgent> {
-        let role = match role {
-            "agent" => Role::Agent,
-            "supervisor" => Role::Supervisor,
-            "duty_manager" => Role::DutyManager,
-            _ => return None,
-        };
-        Some(StationAgent { code, role })
+        Some(StationAgent { code, role: Role::parse(role).ok()? })
     }
 }
 

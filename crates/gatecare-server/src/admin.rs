@@ -456,7 +456,7 @@ pub async fn set_agent<D: Database>(db: &D, agent: &AgentRecord, now: DateTime<U
     {
         return bad("the code is 1 to 16 letters and digits");
     }
-    if !matches!(agent.role.as_str(), "agent" | "supervisor" | "duty_manager") {
+    if gatecare_core::Role::parse(&agent.role).is_err() {
         return bad("the role is agent, supervisor or duty_manager");
     }
     if agent.name.trim().is_empty() || agent.name.chars().count() > 80 {
