@@ -17,10 +17,7 @@ const FAILPOINTS: &[&str] =
     &["issue.in_transaction", "issue.before_commit", "issue.after_commit", "print.during"];
 
 fn rounds() -> u32 {
-    match std::env::var("GATECARE_TEST_SIZE").as_deref() {
-        Ok("full") => 1000,
-        _ => 200,
-    }
+    gatecare_testkit::sized(200, 1000)
 }
 
 fn drill(db: &str, ordinal: u32, count: u32, failpoint: Option<String>) -> Child {

@@ -10,7 +10,6 @@
 //!   backends against throwaway SQLite and PostgreSQL databases.
 
 mod deps;
-mod pg;
 mod run;
 mod sqlx_prepare;
 mod test;

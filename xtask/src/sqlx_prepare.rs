@@ -7,8 +7,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::pg::Cluster;
 use crate::{root, step};
+use gatecare_testkit::pg::Cluster;
 
 const BACKENDS: [&str; 2] = ["gatecare-server-sqlite", "gatecare-server-postgres"];
 

@@ -94,7 +94,7 @@ fn count_before(text: &str, label: &str) -> u64 {
 pub fn bench(flags: &Flags) -> anyhow::Result<()> {
     deps::ensure(Purpose::Bench)?;
     // Central's PostgreSQL figures need a server: a throwaway cluster.
-    let pg = crate::pg::Cluster::start()?;
+    let pg = gatecare_testkit::pg::Cluster::start()?;
     pg.psql("postgres", &["-c", "CREATE DATABASE bench"])?;
     step(
         "cargo run --release -p gatecare-bench",

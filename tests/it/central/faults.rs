@@ -184,11 +184,10 @@ pub struct Sizes {
 }
 
 pub fn sizes() -> Sizes {
-    if std::env::var("GATECARE_TEST_SIZE").as_deref() == Ok("full") {
-        Sizes { seeds: 20, kiosks: 5, events: 300 }
-    } else {
-        Sizes { seeds: 3, kiosks: 3, events: 60 }
-    }
+    gatecare_testkit::sized(
+        Sizes { seeds: 3, kiosks: 3, events: 60 },
+        Sizes { seeds: 20, kiosks: 5, events: 300 },
+    )
 }
 
 struct SimKiosk {

@@ -3,8 +3,7 @@
 //! settable clock, and a fault-injecting proxy.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
@@ -13,137 +12,26 @@ use gatecare_server::{Central, Clock};
 use gatecare_server_database::Database;
 use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
+use gatecare_testkit::pg::Cluster;
 
-pub struct PgCluster {
-    dir: PathBuf,
-    bin: PathBuf,
-    port: u16,
-    as_postgres_user: bool,
-}
-
-impl PgCluster {
-    fn command(&self, tool: &str) -> Command {
-        if self.as_postgres_user {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(self.bin.join(tool));
-            c
-        } else {
-            Command::new(self.bin.join(tool))
-        }
-    }
-
-    fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
-    }
-
-    fn psql(&self, sql: &str) -> Result<(), String> {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-        }
-        Ok(())
-    }
-}
-
-fn postgres_bin() -> Result<PathBuf, String> {
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .map_err(|e| format!("PostgreSQL is not installed (Debian package postgresql): {e}"))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
-        .filter(|(_, p): &(u32, PathBuf)| p.join("initdb").is_file())
-        .collect();
-    versions.sort();
-    versions.pop().map(|(_, p)| p).ok_or_else(|| "no /usr/lib/postgresql/*/bin/initdb".into())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(55433)
-}
-
-static CLUSTER: OnceLock<Result<PgCluster, String>> = OnceLock::new();
+static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
 
 extern "C" fn stop_cluster() {
     if let Some(Ok(c)) = CLUSTER.get() {
-        let _ = c
-            .command("pg_ctl")
-            .args(["-D"])
-            .arg(c.dir.join("data"))
-            .args(["-m", "immediate", "-w", "stop"])
-            .output();
-        let _ = std::fs::remove_dir_all(&c.dir);
+        c.stop();
     }
 }
 
-fn start_cluster() -> Result<PgCluster, String> {
-    let bin = postgres_bin()?;
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    let dir = std::env::temp_dir().join(format!("gatecare-pg-{}-{}", std::process::id(), free_port()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let cluster = PgCluster { dir: dir.clone(), bin, port: free_port(), as_postgres_user: root };
-    if root {
-        // initdb refuses to run as root: the cluster belongs to `postgres`.
-        let ok = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !ok.success() {
-            return Err("chown of the cluster folder failed".into());
-        }
-    }
-    let out = cluster
-        .command("initdb")
-        .arg("-D")
-        .arg(dir.join("data"))
-        .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!("initdb: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let opts = format!(
-        "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
-        cluster.port,
-        dir.display()
-    );
-    let out = cluster
-        .command("pg_ctl")
-        .arg("-D")
-        .arg(dir.join("data"))
-        .args(["-w", "-t", "60", "-l"])
-        .arg(dir.join("log"))
-        .args(["-o", &opts, "start"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-        return Err(format!("pg_ctl start: {}{log}", String::from_utf8_lossy(&out.stderr)));
-    }
-    // SAFETY: registering a plain extern "C" fn; it runs at process exit.
-    unsafe { libc::atexit(stop_cluster) };
-    Ok(cluster)
-}
-
-pub fn cluster() -> &'static PgCluster {
-    match CLUSTER.get_or_init(start_cluster) {
+/// The run's one cluster, started by the first test that needs it and
+/// stopped when the test process exits.
+pub fn cluster() -> &'static Cluster {
+    let started = CLUSTER.get_or_init(|| {
+        let c = Cluster::start().map_err(|e| e.to_string())?;
+        // SAFETY: registering a plain extern "C" fn; it runs at process exit.
+        unsafe { libc::atexit(stop_cluster) };
+        Ok(c)
+    });
+    match started {
         Ok(c) => c,
         Err(e) => panic!("cannot start the throwaway PostgreSQL cluster: {e}"),
     }
@@ -159,14 +47,16 @@ impl PgTestDb {
     pub fn create() -> PgTestDb {
         let c = cluster();
         let name = format!("gc_{}", uuid::Uuid::now_v7().simple());
-        c.psql(&format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("create database: {e}"));
+        c.psql("postgres", &["-c", &format!("CREATE DATABASE {name}")])
+            .unwrap_or_else(|e| panic!("create database: {e}"));
         PgTestDb { url: c.url(&name), name }
     }
 }
 
 impl Drop for PgTestDb {
     fn drop(&mut self) {
-        let _ = cluster().psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let _ = cluster()
+            .psql("postgres", &["-c", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)]);
     }
 }
 

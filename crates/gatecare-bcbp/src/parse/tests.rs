@@ -316,10 +316,7 @@ prop_compose! {
 }
 
 fn cases() -> u32 {
-    match std::env::var("GATECARE_TEST_SIZE").as_deref() {
-        Ok("full") => 20_000,
-        _ => 1_000,
-    }
+    gatecare_testkit::sized(1_000, 20_000)
 }
 
 proptest! {
