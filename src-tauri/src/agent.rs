@@ -8,9 +8,9 @@ use gatecare_client::bulk::BulkSummary;
 use gatecare_client::console::{
     DisruptionEntry, FlightView, PassengerReroute, PassengerView, PriorityRow, Upgrades,
 };
+use gatecare_client::grant::AgentGrant;
 use gatecare_client::vouchers::VoucherPrint;
-use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, Issued, LockoutPolicy, Mode};
-use gatecare_core::Money;
+use gatecare_client::{AuthenticatedAgent, IssueContext, Issued, LockoutPolicy, Mode};
 use gatecare_ledger::EntitlementKind;
 use gatecare_ledger::offline::OfflineLimits;
 use serde::{Deserialize, Serialize};
@@ -219,100 +219,24 @@ fn one() -> u32 {
 pub async fn agent_issue(state: State<'_, AppState>, req: AgentIssue) -> Result<VoucherPrint, UiError> {
     let a = agent(&state)?;
     let store = state.store()?;
-    let settings = &state.settings;
-    let now = settings.clock.now();
+    let now = state.settings.clock.now();
     let kind =
         EntitlementKind::parse(&req.kind).ok_or_else(|| err("ledger.invalid", "unknown entitlement kind"))?;
-    let view = store.passenger_view(&req.passenger_id, &req.flight_id, &a, &state.policy, now).await?;
-    let care_kind = match kind {
-        EntitlementKind::Meal => Some(gatecare_care::evaluate::CareKind::Meal),
-        EntitlementKind::Hotel => Some(gatecare_care::evaluate::CareKind::Hotel),
-        EntitlementKind::Transport => Some(gatecare_care::evaluate::CareKind::Transport),
-        _ => None,
-    };
-    let owed = care_kind.and_then(|k| {
-        view.entitlements
-            .iter()
-            .find(|e| e.kind == k && e.ordinal == req.ordinal && e.due && !e.passenger_pays)
-    });
-    let (currency, meal) = state
-        .policy
-        .meal_amount(settings.station.as_str())
-        .ok_or_else(|| err("ledger.invalid", "the policy has no meal amount for this station"))?;
-    let value = match kind {
-        EntitlementKind::Meal => Money::new(meal, currency),
-        EntitlementKind::Hotel => {
-            let block =
-                req.hotel_block_id.as_deref().ok_or_else(|| err("ledger.invalid", "choose a hotel"))?;
-            // Rooms are taken (or refused) inside the issuing transaction.
-            let (rate, cur) =
-                store.hotel_rate(block).await?.ok_or_else(|| err("ledger.invalid", "no such hotel"))?;
-            Money::new(
-                rate,
-                gatecare_core::Currency::parse(&cur).map_err(|e| err("ledger.invalid", e.to_string()))?,
-            )
-        }
-        EntitlementKind::Goodwill => {
-            let typed = req
-                .amount
-                .as_deref()
-                .ok_or_else(|| err("goodwill.amount_invalid", "enter the goodwill amount"))?;
-            let v = Money::parse_major(typed, currency)
-                .map_err(|e| err("goodwill.amount_invalid", e.to_string()))?;
-            if !(1..=10_000_000).contains(&v.amount_minor) {
-                return Err(err("goodwill.amount_invalid", "the goodwill amount is out of range"));
-            }
-            v
-        }
-        EntitlementKind::Transport | EntitlementKind::Upgrade => Money::new(0, currency),
-    };
     let approver = match &req.approver {
-        Some(ap) => {
-            let who = check_pin(&state, &ap.code, &ap.pin).await?;
-            if who.code == a.code {
-                return Err(err("auth.same_person", "the approver must be someone else"));
-            }
-            Some(who)
-        }
+        Some(ap) => Some(check_pin(&state, &ap.code, &ap.pin).await?),
         None => None,
     };
-    let statutory = owed.is_some();
-    if care_kind.is_some() && !statutory && kind != EntitlementKind::Hotel {
-        return Err(err("ledger.refused", "this is not owed (yet); offer goodwill instead"));
-    }
-    let reason = match (&owed, req.reason.trim()) {
-        (Some(o), _) => format!("{} owed: {}", kind.as_str(), o.citation),
-        (None, "") => format!("{} at the agent's discretion", kind.as_str()),
-        (None, r) => r.chars().take(300).collect(),
+    let grant = AgentGrant {
+        passenger_id: req.passenger_id,
+        flight_id: req.flight_id,
+        kind,
+        ordinal: req.ordinal,
+        amount: req.amount,
+        hotel_block_id: req.hotel_block_id,
+        reason: req.reason,
     };
     let ctx = issue_context(&state, &a, now);
-    // An agent's issue of a voided entitlement is its replacement; online,
-    // central holds the entitlement for this console while it issues.
-    let issued = store
-        .issue_claimed(
-            &ctx,
-            &IssueRequest {
-                passenger_id: req.passenger_id.clone(),
-                flight_id: req.flight_id.clone(),
-                kind,
-                ordinal: req.ordinal,
-                value,
-                statutory,
-                customer_stars: view.stars,
-                approver,
-                reason,
-                hotel_block_id: if kind == EntitlementKind::Hotel {
-                    req.hotel_block_id.clone()
-                } else {
-                    None
-                },
-                details: serde_json::json!({
-                    "citation": owed.map(|o| o.citation), "source": owed.map(|o| o.source.clone()),
-                }),
-            },
-            true,
-        )
-        .await;
+    let issued = store.grant(&ctx, state.settings.station.as_str(), &grant, approver).await;
     match issued {
         Ok(i) => print_one(&state, i).await,
         // The code names who must approve, so the screen can ask for them.

@@ -5,7 +5,6 @@
 
 use gatecare_client::Mode;
 use gatecare_client::recovery::{CaseView, NewCase, RecoveryError, case_view};
-use gatecare_core::Money;
 use gatecare_recovery::{Actor, AgentRef, Category, Change, EarlyWarning, Remedy, Severity};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -209,11 +208,8 @@ pub async fn agent_case_resolve(
         remedies.push(Remedy::Apology);
     }
     if let Some(typed) = req.voucher.as_deref().filter(|t| !t.trim().is_empty()) {
-        let value = Money::parse_major(typed, state.policy.recovery.currency)
-            .map_err(|e| err("goodwill.amount_invalid", e.to_string()))?;
-        if value.amount_minor != 0 {
-            remedies.push(Remedy::Voucher { value });
-        }
+        let value = gatecare_client::grant::goodwill_value(Some(typed), state.policy.recovery.currency)?;
+        remedies.push(Remedy::Voucher { value });
     }
     if let Some(m) = req.miles.filter(|m| *m != 0) {
         remedies.push(Remedy::Miles { miles: m });

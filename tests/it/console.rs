@@ -465,3 +465,65 @@ async fn a_stored_cause_list_that_does_not_read_does_not_take_the_board_down() {
     let board = store.with_care_owed(board, &policy, night()).await.unwrap();
     assert!(board.iter().any(|f| f.id == flight && f.owed > 0));
 }
+
+#[tokio::test]
+async fn an_agents_grant_is_priced_and_checked_in_the_station_api() {
+    use gatecare_client::grant::AgentGrant;
+    use gatecare_ledger::EntitlementKind;
+
+    let (store, day, _dir) = station().await;
+    let flight = cz342(&day);
+    let policy = Policy::default_policy();
+    let agent =
+        store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
+    let passenger = store.priority_list(&flight, &policy).await.unwrap()[0].passenger.passenger_id.clone();
+    let ctx = gatecare_client::IssueContext {
+        device: "HKG-K01",
+        actor: &agent,
+        policy: &policy,
+        limits: gatecare_ledger::offline::OfflineLimits::default(),
+        now: night(),
+    };
+    let grant = |kind, ordinal, amount: Option<&str>| AgentGrant {
+        passenger_id: passenger.clone(),
+        flight_id: flight.clone(),
+        kind,
+        ordinal,
+        amount: amount.map(str::to_owned),
+        hotel_block_id: None,
+        reason: String::new(),
+    };
+    let issued = || async {
+        sqlx::query_as::<_, (String, i64, String)>(
+            "SELECT kind, value_minor, currency FROM ledger_events WHERE passenger_id = ? AND event = 'issued' \
+             ORDER BY seq",
+        )
+        .bind(&passenger)
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+    };
+
+    // Refusals store nothing.
+    let code = |r: Result<gatecare_client::Issued, LedgerError>| r.map(|_| ()).unwrap_err().code();
+    let goodwill = grant(EntitlementKind::Goodwill, 1, Some("12.345"));
+    assert_eq!(code(store.grant(&ctx, "HKG", &goodwill, None).await), "goodwill.amount_invalid");
+    let goodwill = grant(EntitlementKind::Goodwill, 1, None);
+    assert_eq!(code(store.grant(&ctx, "HKG", &goodwill, None).await), "goodwill.amount_invalid");
+    let not_owed = grant(EntitlementKind::Meal, 9, None);
+    assert_eq!(code(store.grant(&ctx, "HKG", &not_owed, None).await), "ledger.refused");
+    let myself = store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().ok();
+    let goodwill = grant(EntitlementKind::Goodwill, 1, Some("50"));
+    assert_eq!(code(store.grant(&ctx, "HKG", &goodwill, myself).await), "auth.same_person");
+    assert!(issued().await.is_empty());
+
+    // The amount as typed, read with HKD's two decimals; the meal at the
+    // policy's amount for the station.
+    store.grant(&ctx, "HKG", &grant(EntitlementKind::Goodwill, 1, Some("50")), None).await.unwrap();
+    store.grant(&ctx, "HKG", &grant(EntitlementKind::Meal, 1, None), None).await.unwrap();
+    let (_, meal) = policy.meal_amount("HKG").unwrap();
+    assert_eq!(
+        issued().await,
+        vec![("goodwill".to_owned(), 5_000, "HKD".to_owned()), ("meal".to_owned(), meal, "HKD".to_owned())]
+    );
+}

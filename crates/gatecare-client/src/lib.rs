@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod clock;
 pub mod console;
 pub mod failpoint;
+pub mod grant;
 pub mod kiosk;
 pub mod ledger;
 pub mod lookup;
