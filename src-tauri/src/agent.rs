@@ -12,7 +12,6 @@ use gatecare_client::grant::AgentGrant;
 use gatecare_client::vouchers::VoucherPrint;
 use gatecare_client::{AuthenticatedAgent, IssueContext, Issued, LockoutPolicy, Mode};
 use gatecare_ledger::EntitlementKind;
-use gatecare_ledger::offline::OfflineLimits;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 
@@ -59,13 +58,7 @@ pub(crate) fn issue_context<'a>(
     agent: &'a AuthenticatedAgent,
     now: chrono::DateTime<chrono::Utc>,
 ) -> IssueContext<'a> {
-    IssueContext {
-        device: &state.settings.device,
-        actor: agent,
-        policy: &state.policy,
-        limits: OfflineLimits::default(),
-        now,
-    }
+    IssueContext::new(&state.settings.device, agent, &state.policy, now)
 }
 
 fn touch(state: &AppState) {

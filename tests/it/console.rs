@@ -225,13 +225,7 @@ async fn bulk_issuance_for_a_selection_touches_only_the_ticked_passengers() {
     let rows = store.priority_list(&flight, &policy).await.unwrap();
     let picked: std::collections::HashSet<String> =
         rows.iter().rev().take(3).map(|r| r.passenger.passenger_id.clone()).collect();
-    let ctx = gatecare_client::IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now: night(),
-    };
+    let ctx = gatecare_client::IssueContext::new("HKG-K01", &agent, &policy, night());
     let mut calls = Vec::new();
     let summary = store
         .issue_bulk_for(&ctx, &flight, gatecare_ledger::EntitlementKind::Meal, Some(&picked), |d, t| {
@@ -280,13 +274,7 @@ async fn a_booking_shares_rooms_three_to_a_room() {
             .unwrap()
     };
     let before = left().await;
-    let ctx = gatecare_client::IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now: night(),
-    };
+    let ctx = gatecare_client::IssueContext::new("HKG-K01", &agent, &policy, night());
     let hotel = |passenger_id: &str| gatecare_client::IssueRequest {
         passenger_id: passenger_id.to_owned(),
         flight_id: flight.clone(),
@@ -477,13 +465,7 @@ async fn an_agents_grant_is_priced_and_checked_in_the_station_api() {
     let agent =
         store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
     let passenger = store.priority_list(&flight, &policy).await.unwrap()[0].passenger.passenger_id.clone();
-    let ctx = gatecare_client::IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now: night(),
-    };
+    let ctx = gatecare_client::IssueContext::new("HKG-K01", &agent, &policy, night());
     let grant = |kind, ordinal, amount: Option<&str>| AgentGrant {
         passenger_id: passenger.clone(),
         flight_id: flight.clone(),

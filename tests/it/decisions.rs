@@ -10,7 +10,6 @@ use gatecare_client::console::DisruptionEntry;
 use gatecare_client::{IssueContext, IssueRequest, LockoutPolicy};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
-use gatecare_ledger::offline::OfflineLimits;
 
 use crate::console::station;
 use crate::support::gatecare;
@@ -69,13 +68,7 @@ async fn a_voucher_is_explained_by_what_decided_it_after_the_policy_changed() {
         hotel_block_id: None,
         details: serde_json::json!({}),
     };
-    let ctx = |policy| IssueContext {
-        device: "HKG-C01",
-        actor: &agent,
-        policy,
-        limits: OfflineLimits::default(),
-        now: past_midnight(),
-    };
+    let ctx = |policy| IssueContext::new("HKG-C01", &agent, policy, past_midnight());
     let first = store.issue(&ctx(&old), &transport(&pax[0])).await.unwrap();
 
     // The airline then changes its policy: hotels from 20:00, further meals

@@ -295,13 +295,7 @@ async fn a_voucher_remedy_is_issued_as_goodwill_under_the_same_approval() {
     let (pax, flight) = member(&day, 0);
     let a = agent(&store, "A1001", "246810").await;
     let sup = agent(&store, "S2001", "864200").await;
-    let ctx = gatecare_client::IssueContext {
-        device: "HKG-G01",
-        actor: &a,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now: night(),
-    };
+    let ctx = gatecare_client::IssueContext::new("HKG-G01", &a, &policy, night());
     let hkd = |n: i64| gatecare_core::Money::new(n, gatecare_core::Currency::parse("HKD").unwrap());
     let by = Actor::Agent(gatecare_client::recovery::agent_ref(&a));
     let first = store

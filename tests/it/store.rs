@@ -71,13 +71,7 @@ async fn issuing_twice_returns_the_same_voucher_as_a_reprint() {
     let st = station().await;
     let agent = st.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
-    let ctx = IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
     let first = st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
     assert!(!first.reprint);
     assert_eq!(first.serial, "HKG-K01-000001");
@@ -104,32 +98,11 @@ async fn two_devices_compute_the_same_key_without_talking() {
     let b = station().await;
     let agent = a.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
-    let ka = a
-        .store
-        .issue(
-            &IssueContext {
-                device: "HKG-K01",
-                actor: &agent,
-                policy: &policy,
-                limits: OfflineLimits::default(),
-                now: now(),
-            },
-            &meal(&a, 5, 1),
-        )
-        .await
-        .unwrap();
+    let ka =
+        a.store.issue(&IssueContext::new("HKG-K01", &agent, &policy, now()), &meal(&a, 5, 1)).await.unwrap();
     let kb = b
         .store
-        .issue(
-            &IssueContext {
-                device: "HKG-K02",
-                actor: &agent,
-                policy: &policy,
-                limits: OfflineLimits::default(),
-                now: now() + Duration::hours(3),
-            },
-            &meal(&b, 5, 1),
-        )
+        .issue(&IssueContext::new("HKG-K02", &agent, &policy, now() + Duration::hours(3)), &meal(&b, 5, 1))
         .await
         .unwrap();
     assert_eq!(ka.entitlement_key, kb.entitlement_key);
@@ -141,13 +114,7 @@ async fn voids_are_events_and_block_reissue() {
     let st = station().await;
     let agent = st.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
-    let ctx = IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
     let v = st.store.issue(&ctx, &meal(&st, 1, 1)).await.unwrap();
     let r = st.store.reprint(&ctx, &v.voucher_id, "printer jammed").await.unwrap();
     assert!(r.reprint);
@@ -174,13 +141,7 @@ async fn goodwill_above_the_agents_limit_needs_a_supervisor() {
     let agent = st.agent("A1001", "246810").await;
     let supervisor = st.agent("S2001", "864200").await;
     let policy = Policy::default_policy();
-    let ctx = IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
     st.store.record_sync(now()).await.unwrap();
     let mut goodwill = meal(&st, 2, 1);
     goodwill.kind = EntitlementKind::Goodwill;
@@ -212,13 +173,7 @@ async fn goodwill_above_the_agents_limit_needs_a_supervisor() {
     assert_eq!(audited, 1);
     // A kiosk can issue nothing discretionary.
     let kiosk = AuthenticatedAgent::kiosk("HKG-K09", "HKG");
-    let kctx = IssueContext {
-        device: "HKG-K09",
-        actor: &kiosk,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let kctx = IssueContext::new("HKG-K09", &kiosk, &policy, now());
     let mut g2 = meal(&st, 3, 1);
     g2.kind = EntitlementKind::Goodwill;
     g2.statutory = false;
@@ -294,13 +249,7 @@ async fn a_hotel_offline_is_issued_with_a_provisional_room() {
     let st = station().await;
     let agent = st.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
-    let ctx = IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
     let block: (String, i64) =
         sqlx::query_as("SELECT id, rooms_left FROM hotel_blocks ORDER BY rooms_left LIMIT 1")
             .fetch_one(st.store.pool())
@@ -342,13 +291,7 @@ async fn tampering_is_found_by_gatecare_ledger_verify() {
     let st = station().await;
     let agent = st.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
-    let ctx = IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
     for i in 0..4 {
         st.store.issue(&ctx, &meal(&st, i, 1)).await.unwrap();
     }
@@ -460,13 +403,7 @@ async fn a_full_disk_is_a_clear_error_and_loses_nothing() {
     let st = station().await;
     let agent = st.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
-    let ctx = IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
     let first = st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
     // Make the database unable to grow: as if the disk were full.
     let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(st.store.pool()).await.unwrap();
@@ -505,13 +442,7 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
     let policy = Policy::default_policy();
     // 22:30 in Hong Kong: nine hours after CZ342's 13:30 departure.
     let at = DateTime::parse_from_rfc3339("2026-11-22T22:30:00+08:00").unwrap().to_utc();
-    let ctx = IssueContext {
-        device: "HKG-G28",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: at,
-    };
+    let ctx = IssueContext::new("HKG-G28", &agent, &policy, at);
     let flight = st.cz342().id.to_string();
     let mut calls = Vec::new();
     let summary =
@@ -554,13 +485,7 @@ async fn loading_station_data_again_never_touches_issuance_history() {
     let st = station().await;
     let agent = st.agent("A1001", "246810").await;
     let policy = Policy::default_policy();
-    let ctx = IssueContext {
-        device: "HKG-K01",
-        actor: &agent,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
     st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
     crate::support::load_demo(&st.store, &st.day).await;
     let issued: i64 =

@@ -7,7 +7,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gatecare_client::{AuthenticatedAgent, IssueContext, LockoutPolicy, Store};
 use gatecare_core::AirportCode;
 use gatecare_ledger::EntitlementKind;
-use gatecare_ledger::offline::OfflineLimits;
 
 use crate::{Row, ms, us};
 
@@ -152,13 +151,7 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
     let policy = gatecare_care::Policy::default_policy();
     let at: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-22T17:00:00+08:00")?.to_utc();
     let actor = AuthenticatedAgent::kiosk("HKG-G28", "HKG");
-    let ctx = IssueContext {
-        device: "HKG-G28",
-        actor: &actor,
-        policy: &policy,
-        limits: OfflineLimits::default(),
-        now: at,
-    };
+    let ctx = IssueContext::new("HKG-G28", &actor, &policy, at);
     let t = Instant::now();
     let summary = store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {}).await?;
     let bulk = t.elapsed();

@@ -6,7 +6,6 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, Store};
 use gatecare_ledger::EntitlementKind;
-use gatecare_ledger::offline::OfflineLimits;
 
 use crate::BadInput;
 
@@ -59,7 +58,7 @@ pub async fn crash_drill(
     let store = open_existing(path).await?;
     let policy = gatecare_care::Policy::default_policy();
     let actor = AuthenticatedAgent::kiosk(device, "HKG");
-    let ctx = IssueContext { device, actor: &actor, policy: &policy, limits: OfflineLimits::default(), now };
+    let ctx = IssueContext::new(device, &actor, &policy, now);
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT s.passenger_id, s.flight_id FROM segments s JOIN flights f ON f.id = s.flight_id \
          ORDER BY f.scheduled_departure, s.check_in_sequence LIMIT ?",

@@ -166,7 +166,6 @@ pub struct FlightArgs<'a> {
 pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settings) -> anyhow::Result<()> {
     use gatecare_client::{AuthenticatedAgent, IssueContext};
     use gatecare_ledger::EntitlementKind;
-    use gatecare_ledger::offline::OfflineLimits;
 
     let layout = Layout::parse(args.layout)
         .ok_or_else(|| BadInput(format!("--layout: 80mm, a6 or a4, not {}", args.layout)))?;
@@ -209,13 +208,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settin
     if args.issue_meals {
         let policy = gatecare_care::Policy::default_policy();
         let actor = AuthenticatedAgent::kiosk(device.as_str(), settings.station.as_str());
-        let ctx = IssueContext {
-            device: device.as_str(),
-            actor: &actor,
-            policy: &policy,
-            limits: OfflineLimits::default(),
-            now,
-        };
+        let ctx = IssueContext::new(device.as_str(), &actor, &policy, now);
         let summary = store
             .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, |d, t| {
                 // A progress line for a person at a terminal, not for a log file.

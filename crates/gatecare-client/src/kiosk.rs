@@ -10,7 +10,6 @@ use gatecare_care::Policy;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
-use gatecare_ledger::offline::OfflineLimits;
 use gatecare_voucher::pdf::Fonts;
 use serde::Serialize;
 use sqlx::Row;
@@ -692,7 +691,7 @@ impl Store {
         };
         // Online, central makes sure no other kiosk issues it too.
         let actor = AuthenticatedAgent::kiosk(device, station);
-        let ctx = IssueContext { device, actor: &actor, policy, limits: OfflineLimits::default(), now };
+        let ctx = IssueContext::new(device, &actor, policy, now);
         let issued = self
             .issue_claimed(
                 &ctx,

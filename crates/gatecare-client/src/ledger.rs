@@ -30,6 +30,18 @@ pub struct IssueContext<'a> {
     pub now: DateTime<Utc>,
 }
 
+impl<'a> IssueContext<'a> {
+    /// `actor` issuing on `device` at `now`, with the default offline caps.
+    pub fn new(
+        device: &'a str,
+        actor: &'a AuthenticatedAgent,
+        policy: &'a Policy,
+        now: DateTime<Utc>,
+    ) -> Self {
+        IssueContext { device, actor, policy, limits: OfflineLimits::default(), now }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct IssueRequest {
     pub passenger_id: String,

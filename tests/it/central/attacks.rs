@@ -150,13 +150,7 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
     let own = victim.issue(1).await.unwrap();
     let agent = gatecare_client::AuthenticatedAgent::kiosk(victim.code, "HKG");
     let policy = gatecare_care::Policy::default_policy();
-    let ctx = gatecare_client::IssueContext {
-        device: victim.code,
-        actor: &agent,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = gatecare_client::IssueContext::new(victim.code, &agent, &policy, now());
     victim.store.void(&ctx, &own.voucher_id, "passenger left").await.unwrap();
     victim.sync().await;
     let voids = admin::void_list(&db, now()).await.unwrap();
@@ -616,13 +610,7 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
         .unwrap()
         .unwrap();
     let policy = gatecare_care::Policy::default_policy();
-    let ctx = gatecare_client::IssueContext {
-        device: console.code,
-        actor: &agent,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = gatecare_client::IssueContext::new(console.code, &agent, &policy, now());
     let issued = console.store.issue(&ctx, &console.meal(5)).await.unwrap();
     console.sync_at(now() + chrono::Duration::minutes(30)).await;
     let acks: Vec<String> = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq")
@@ -937,13 +925,7 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
         .unwrap()
         .unwrap();
     let policy = gatecare_care::Policy::default_policy();
-    let ctx = gatecare_client::IssueContext {
-        device: console.code,
-        actor: &agent,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now: now(),
-    };
+    let ctx = gatecare_client::IssueContext::new(console.code, &agent, &policy, now());
     let real = console.store.issue(&ctx, &meal).await.unwrap();
     console.sync().await;
     let outcome: String = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq DESC LIMIT 1")

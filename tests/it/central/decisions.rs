@@ -7,7 +7,6 @@ use chrono::Duration;
 use gatecare_care::Policy;
 use gatecare_care::policy::DEFAULT_POLICY;
 use gatecare_client::{IssueContext, LockoutPolicy};
-use gatecare_ledger::offline::OfflineLimits;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 
@@ -26,13 +25,7 @@ async fn central_replays_each_voucher_under_the_policy_that_decided_it<D: Databa
     let agent =
         kiosk.store.verify_pin("A1001", "246810", at, LockoutPolicy::default()).await.unwrap().unwrap();
     let old = Policy::default_policy();
-    let ctx = IssueContext {
-        device: kiosk.code,
-        actor: &agent,
-        policy: &old,
-        limits: OfflineLimits::default(),
-        now: at,
-    };
+    let ctx = IssueContext::new(kiosk.code, &agent, &old, at);
     let first = kiosk.store.issue(&ctx, &kiosk.meal(0)).await.unwrap();
     let also_old = kiosk.store.issue(&ctx, &kiosk.meal(1)).await.unwrap();
     // The airline moves the first meal to one hour.

@@ -7,7 +7,6 @@ use gatecare_care::Policy;
 use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
-use gatecare_ledger::offline::OfflineLimits;
 use gatecare_server_database::Database;
 
 use super::harness::{TestClock, central, on_both_backends, serve};
@@ -18,7 +17,7 @@ async fn agent(k: &Kiosk) -> AuthenticatedAgent {
 }
 
 fn ctx<'a>(k: &'a Kiosk, actor: &'a AuthenticatedAgent, policy: &'a Policy) -> IssueContext<'a> {
-    IssueContext { device: k.code, actor, policy, limits: OfflineLimits::default(), now: now() }
+    IssueContext::new(k.code, actor, policy, now())
 }
 
 on_both_backends!(the_console_sees_what_the_kiosk_issued);

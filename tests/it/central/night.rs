@@ -318,13 +318,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         hotel_block_id: None,
         details: serde_json::json!({}),
     };
-    let ctx = gatecare_client::IssueContext {
-        device: console.code,
-        actor: &agent,
-        policy: &policy,
-        limits: gatecare_ledger::offline::OfflineLimits::default(),
-        now,
-    };
+    let ctx = gatecare_client::IssueContext::new(console.code, &agent, &policy, now);
     console.store.issue(&ctx, &meal).await.unwrap();
     console.sync(now).await;
     kiosk.sync(now).await;

@@ -8,7 +8,6 @@ use gatecare_client::sync::{CentralClient, ClaimCheck, Enrolment, sync_once};
 use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Store};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
-use gatecare_ledger::offline::OfflineLimits;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::{ClaimRequest, ClaimResponse, DeviceRole, Outcome, RedeemRequest, RedeemResponse};
@@ -117,13 +116,7 @@ impl Kiosk {
             _ => AuthenticatedAgent::kiosk(self.code, "HKG"),
         };
         let policy = Policy::default_policy();
-        let ctx = IssueContext {
-            device: self.code,
-            actor: &agent,
-            policy: &policy,
-            limits: OfflineLimits::default(),
-            now: now(),
-        };
+        let ctx = IssueContext::new(self.code, &agent, &policy, now());
         self.store.issue(&ctx, &self.meal(pax)).await
     }
 
