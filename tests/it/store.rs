@@ -821,3 +821,43 @@ async fn an_enrolment_from_before_signed_feeds_pins_the_root_it_already_trusted(
     let err = gatecare_client::sync::sync_once(&store, &client, &e, "HKG-K01", Utc::now()).await.unwrap_err();
     assert_eq!(err.code(), "sync.root_not_pinned", "{err}");
 }
+
+#[tokio::test]
+async fn a_vouchers_words_are_the_stations_from_the_policy_else_the_general_ones() {
+    let st = station().await;
+    let agent = st.agent("A1001", "246810").await;
+    let policy = Policy::default_policy();
+    let ctx = IssueContext::new("HKG-K01", &agent, &policy, now());
+    let issued = st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
+    let signer = st.store.device_signer("HKG-K01", now()).await.unwrap();
+    let words = || async {
+        let sheet = st.store.voucher_sheet(&issued.voucher_id, &signer).await.unwrap();
+        (sheet.buys_en, sheet.buys_zh)
+    };
+    // The shipped policy says where at HKG a meal is bought.
+    let (en, zh) = words().await;
+    assert!(en.contains("Terminal 1") && zh.contains("一号客运大楼"), "{en} / {zh}");
+
+    // The policy central sent the station is the one its vouchers follow.
+    let own = gatecare_care::policy::DEFAULT_POLICY.replace(
+        "One meal and a drink at any food outlet airside in Terminal 1.",
+        "One meal and a drink at any outlet in the Sky Hall.",
+    );
+    let set = |text: String| {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('central_policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(text)
+            .execute(st.store.pool())
+    };
+    set(own).await.unwrap();
+    assert_eq!(words().await.0, "One meal and a drink at any outlet in the Sky Hall.");
+
+    // A policy without words for the station: the general ones.
+    let none = gatecare_care::policy::DEFAULT_POLICY.split("[[vouchers.wording]]").next().unwrap().to_owned();
+    set(none).await.unwrap();
+    let (en, zh) = words().await;
+    assert_eq!(
+        (en.as_str(), zh.as_str()),
+        (gatecare_voucher::terms::wording("meal").buys_en, gatecare_voucher::terms::wording("meal").buys_zh)
+    );
+    assert!(!en.contains("Terminal"), "{en}");
+}

@@ -24,11 +24,33 @@ pub struct Policy {
     pub authority: Vec<AuthorityRule>,
     #[serde(default)]
     pub recovery: RecoveryPolicy,
+    #[serde(default)]
+    pub vouchers: VoucherPolicy,
     /// The text this policy was read from and its hash: a decision records
     /// the hash, and the text is stored once under it, so the decision can
     /// be replayed under the policy that made it.
     #[serde(skip)]
     source: PolicySource,
+}
+
+/// A station's own words on its vouchers (where at that airport a meal is
+/// bought); the voucher crate's general words elsewhere.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoucherPolicy {
+    #[serde(default)]
+    pub wording: Vec<VoucherWording>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoucherWording {
+    pub station: String,
+    /// meal, transport, upgrade or goodwill (a hotel's words come from its
+    /// check-out time).
+    pub kind: String,
+    pub buys_en: String,
+    pub buys_zh: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -345,6 +367,18 @@ impl Policy {
         if r.mile_value_minor < 0 || r.upgrade_value_minor < 0 {
             return bad("recovery", "values cannot be negative");
         }
+        for w in &self.vouchers.wording {
+            if w.station.len() != 3 || !w.station.bytes().all(|b| b.is_ascii_uppercase()) {
+                return bad("vouchers.wording.station", "an IATA airport code such as HKG");
+            }
+            if !matches!(w.kind.as_str(), "meal" | "transport" | "upgrade" | "goodwill") {
+                return bad("vouchers.wording.kind", "meal, transport, upgrade or goodwill");
+            }
+            let fits = |t: &str| !t.trim().is_empty() && t.chars().count() <= 200;
+            if !fits(&w.buys_en) || !fits(&w.buys_zh) {
+                return bad("vouchers.wording", "buys_en and buys_zh: 1 to 200 characters each");
+            }
+        }
         Ok(())
     }
 
@@ -356,6 +390,16 @@ impl Policy {
             .find(|m| m.station == station)
             .or_else(|| self.meals.amount.iter().find(|m| m.station == "*"))
             .map(|m| (m.currency, m.amount_minor))
+    }
+
+    /// A station's own words for what a voucher of `kind` buys (English,
+    /// Chinese), if the policy has them.
+    pub fn voucher_wording(&self, station: &str, kind: &str) -> Option<(&str, &str)> {
+        self.vouchers
+            .wording
+            .iter()
+            .find(|w| w.station == station && w.kind == kind)
+            .map(|w| (w.buys_en.as_str(), w.buys_zh.as_str()))
     }
 
     /// Goodwill for a customer's stars: the highest rule that matches.
@@ -396,6 +440,25 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stations_voucher_words_are_checked_and_found() {
+        let p = Policy::from_toml(DEFAULT_POLICY).unwrap();
+        assert!(p.voucher_wording("HKG", "meal").is_some_and(|(en, _)| en.contains("Terminal 1")));
+        assert_eq!(p.voucher_wording("AMS", "meal"), None);
+        assert_eq!(p.voucher_wording("HKG", "transport"), None);
+        let hotel = DEFAULT_POLICY.replace("kind = \"meal\"\nbuys_en", "kind = \"hotel\"\nbuys_en");
+        assert!(matches!(
+            Policy::from_toml(&hotel),
+            Err(PolicyError::Value { key: "vouchers.wording.kind", .. })
+        ));
+        let lower = DEFAULT_POLICY
+            .replace("station = \"HKG\"\nkind = \"meal\"", "station = \"hkg\"\nkind = \"meal\"");
+        assert!(matches!(
+            Policy::from_toml(&lower),
+            Err(PolicyError::Value { key: "vouchers.wording.station", .. })
+        ));
+    }
 
     #[test]
     fn the_shipped_default_is_valid() {

@@ -54,7 +54,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         for (kind, at) in vouchers {
-            if crate::vouchers::valid_until(&kind, latest, parse_time(at)?) > now {
+            if gatecare_voucher::terms::valid_until(&kind, latest, parse_time(at)?) > now {
                 return Ok(true);
             }
         }

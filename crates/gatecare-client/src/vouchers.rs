@@ -4,13 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use ed25519_dalek::SigningKey;
 use gatecare_care::cause::Cause;
 use gatecare_voucher::VoucherPayload;
 use gatecare_voucher::pdf::{Fonts, HotelDetails, Layout, VoucherSheet, render};
 use gatecare_voucher::signed::sign;
+use gatecare_voucher::terms::{hotel_wording, stays_the_night, valid_until};
 use sqlx::Row;
 
 use crate::store::{Store, StoreError, parse_time, rfc3339};
@@ -39,100 +40,6 @@ impl DeviceSigner {
 
     pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
         self.key.verifying_key()
-    }
-}
-
-/// Where and what each kind buys, and one useful thing to know (seed 001:
-/// useful, not an advert).
-fn wording(kind: &str, station: &str) -> (&'static str, &'static str, &'static str, &'static str) {
-    let hkg = station == "HKG";
-    match kind {
-        "meal" => (
-            if hkg {
-                "One meal and a drink at any food outlet airside in Terminal 1."
-            } else {
-                "One meal and a drink at any food outlet airside."
-            },
-            if hkg {
-                "一餐及一杯饮品，可在一号客运大楼禁区内任何餐饮店使用。"
-            } else {
-                "一餐及一杯饮品，可在禁区内任何餐饮店使用。"
-            },
-            "Flight updates are announced at your gate at least every 30 minutes; keep this voucher, the next meal is on the same flight record.",
-            "登机口至少每 30 分钟广播一次航班动态；请保留本券，下一餐凭同一航班记录领取。",
-        ),
-        // What a room buys depends on the check-out: see `hotel_wording`.
-        "hotel" => (
-            "",
-            "",
-            "Give the hotel your mobile number: the airline calls the hotel, and you, as soon as the new time is confirmed.",
-            "请把手机号码留给酒店：新时间确定后，航空公司会通知酒店和您。",
-        ),
-        "transport" => (
-            "Ground transport between the airport and your hotel or home.",
-            "往返机场与酒店或住所的地面交通。",
-            "Be back at the airport two hours before the new departure time.",
-            "请在新的起飞时间前两小时回到机场。",
-        ),
-        "upgrade" => (
-            "An upgrade to the next cabin on the rebooked flight, subject to the seat shown at the gate.",
-            "改签航班升至上一舱位，以登机口确认的座位为准。",
-            "Show this voucher at the gate; the upgrade is confirmed when your new boarding pass is printed.",
-            "请在登机口出示本凭证；打印新的登机牌即确认升舱。",
-        ),
-        _ => (
-            "Our apology for the disruption, credited as shown.",
-            "对航班不正常带来的不便深表歉意，补偿如上。",
-            "Miles are credited to your frequent-flyer account within 72 hours.",
-            "里程将在 72 小时内存入您的常旅客账户。",
-        ),
-    }
-}
-
-/// A hotel guest checks out this long before the new departure: the
-/// transfer back and two hours at the airport before the flight.
-pub(crate) const CHECK_OUT_BEFORE_DEPARTURE: Duration = Duration::hours(3);
-
-/// Breakfast is served from this local hour: a check-out before it is a
-/// room for part of the night, not "the night, with breakfast".
-const BREAKFAST_FROM_HOUR: u32 = 7;
-
-/// Until when a voucher of `kind` is good: a hotel until check-out, in time
-/// for the new departure; everything else a few hours past the departure.
-pub(crate) fn valid_until(
-    kind: &str,
-    new_departure: DateTime<Utc>,
-    issued_at: DateTime<Utc>,
-) -> DateTime<Utc> {
-    match kind {
-        "hotel" => (new_departure - CHECK_OUT_BEFORE_DEPARTURE).max(issued_at),
-        _ => new_departure.max(issued_at) + Duration::hours(3),
-    }
-}
-
-/// Whether a room runs through the night to a check-out after breakfast starts.
-fn stays_the_night(issued_at: DateTime<Utc>, check_out: DateTime<Utc>, tz: Tz) -> bool {
-    use chrono::Timelike;
-    check_out.with_timezone(&tz).hour() >= BREAKFAST_FROM_HOUR && check_out - issued_at >= Duration::hours(6)
-}
-
-/// What a hotel voucher buys, in English and Chinese: the night with
-/// breakfast when the stay runs through the night to a check-out after
-/// breakfast starts, else a room until check-out.
-fn hotel_wording(issued_at: DateTime<Utc>, check_out: DateTime<Utc>, tz: Tz) -> (String, String) {
-    let hm = check_out.with_timezone(&tz).format("%H:%M");
-    if stays_the_night(issued_at, check_out, tz) {
-        (
-            format!("One room for the night, with breakfast, and transport both ways. Check out by {hm}."),
-            format!("一晚住宿（含早餐）及往返交通。请于 {hm} 前退房。"),
-        )
-    } else {
-        (
-            format!(
-                "A room until {hm}, and transport both ways. Check out then: the transfer back reaches the airport in time for your flight."
-            ),
-            format!("客房使用至 {hm}，含往返交通。届时退房，返程交通可及时送您到机场。"),
-        )
     }
 }
 
@@ -185,6 +92,22 @@ impl Store {
         &self,
         voucher_id: &str,
         signer: &DeviceSigner,
+    ) -> Result<VoucherSheet, StoreError> {
+        let policy = self.voucher_policy().await?;
+        self.sheet(voucher_id, signer, &policy).await
+    }
+
+    /// The policy whose words the station's vouchers carry: central's, else
+    /// the shipped default.
+    async fn voucher_policy(&self) -> Result<gatecare_care::Policy, StoreError> {
+        Ok(self.central_policy().await?.unwrap_or_else(gatecare_care::Policy::default_policy))
+    }
+
+    async fn sheet(
+        &self,
+        voucher_id: &str,
+        signer: &DeviceSigner,
+        policy: &gatecare_care::Policy,
     ) -> Result<VoucherSheet, StoreError> {
         let r = sqlx::query(
             "SELECT l.entitlement_key, l.serial, l.kind, l.value_minor, l.currency, l.details, l.at, l.passenger_id, \
@@ -283,10 +206,12 @@ impl Store {
             valid_until: valid_until.timestamp(),
             serial: serial.clone(),
         };
-        let (buys_en, buys_zh, tip_en, tip_zh) = wording(&kind, &origin);
-        let (buys_en, buys_zh) = match kind.as_str() {
-            "hotel" => hotel_wording(issued_at, valid_until, tz),
-            _ => (buys_en.to_owned(), buys_zh.to_owned()),
+        let general = gatecare_voucher::terms::wording(&kind);
+        let (tip_en, tip_zh) = (general.tip_en, general.tip_zh);
+        let (buys_en, buys_zh) = match (kind.as_str(), policy.voucher_wording(&origin, &kind)) {
+            ("hotel", _) => hotel_wording(issued_at, valid_until, tz),
+            (_, Some((en, zh))) => (en.to_owned(), zh.to_owned()),
+            (_, None) => (general.buys_en.to_owned(), general.buys_zh.to_owned()),
         };
         let citation = details
             .get("citation")
@@ -354,9 +279,10 @@ impl Store {
         layout: Layout,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Vec<u8>, StoreError> {
+        let policy = self.voucher_policy().await?;
         let mut sheets = Vec::with_capacity(voucher_ids.len());
         for (i, id) in voucher_ids.iter().enumerate() {
-            sheets.push(self.voucher_sheet(id, signer).await?);
+            sheets.push(self.sheet(id, signer, &policy).await?);
             progress(i + 1, voucher_ids.len());
         }
         render(&sheets, layout, fonts, "Gatecare vouchers").map_err(|e| StoreError::Data(e.to_string()))
@@ -373,9 +299,10 @@ impl Store {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Vec<PathBuf>, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder { path: dir.to_owned(), source })?;
+        let policy = self.voucher_policy().await?;
         let mut sheets = Vec::with_capacity(voucher_ids.len());
         for id in voucher_ids {
-            sheets.push(self.voucher_sheet(id, signer).await?);
+            sheets.push(self.sheet(id, signer, &policy).await?);
         }
         if sheets.is_empty() {
             return Ok(Vec::new());
@@ -512,9 +439,10 @@ impl Store {
         voucher_ids: &[String],
         signer: &DeviceSigner,
     ) -> Result<Vec<VoucherQr>, StoreError> {
+        let policy = self.voucher_policy().await?;
         let mut out = Vec::with_capacity(voucher_ids.len());
         for id in voucher_ids {
-            let sheet = self.voucher_sheet(id, signer).await?;
+            let sheet = self.sheet(id, signer, &policy).await?;
             out.push(VoucherQr {
                 voucher_id: id.clone(),
                 qr_svg: gatecare_voucher::pdf::qr_svg(&sheet.qr_text)
@@ -527,40 +455,5 @@ impl Store {
             });
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
-
-    #[test]
-    fn a_room_ends_in_time_for_the_new_departure() {
-        let hk: Tz = "Asia/Hong_Kong".parse().unwrap();
-        let issued = utc("2026-11-22T13:00:00Z"); // 21:00 in Hong Kong
-        // Leaving 01:30 the next night: a room until 22:30, no breakfast.
-        let early = utc("2026-11-22T17:30:00Z");
-        let until = valid_until("hotel", early, issued);
-        assert_eq!(until, utc("2026-11-22T14:30:00Z"));
-        let (en, zh) = hotel_wording(issued, until, hk);
-        assert!(en.starts_with("A room until 22:30") && !en.contains("breakfast"), "{en}");
-        assert!(zh.contains("客房使用至 22:30") && !zh.contains("早餐"), "{zh}");
-        assert!(!stays_the_night(issued, until, hk), "no night: the sheet says so, not '1 night'");
-        // Leaving 13:30 the next day: the night, with breakfast, out by 10:30.
-        let late = utc("2026-11-23T05:30:00Z");
-        let until = valid_until("hotel", late, issued);
-        assert_eq!(until, utc("2026-11-23T02:30:00Z"));
-        let (en, zh) = hotel_wording(issued, until, hk);
-        assert!(en.contains("with breakfast") && en.contains("Check out by 10:30"), "{en}");
-        assert!(zh.contains("含早餐") && zh.contains("10:30"), "{zh}");
-        assert!(stays_the_night(issued, until, hk));
-        // Never before it was issued.
-        assert_eq!(valid_until("hotel", utc("2026-11-22T14:00:00Z"), issued), issued);
-        // Meals keep three hours past the departure.
-        assert_eq!(valid_until("meal", early, issued), early + Duration::hours(3));
     }
 }

@@ -15,6 +15,7 @@
 pub mod pdf;
 pub mod qr;
 pub mod signed;
+pub mod terms;
 pub mod trust;
 pub mod verify;
 
