@@ -214,7 +214,7 @@ impl Session {
         self.client
             .execute(
                 "if (document.documentElement.scrollHeight <= window.innerHeight) { \
-                   pub(crate) const d = document.createElement('div'); d.id = 'wd-spacer'; \
+                   const d = document.createElement('div'); d.id = 'wd-spacer'; \
                    d.style.height = window.innerHeight + 'px'; document.body.appendChild(d); } \
                  return true;",
                 vec![],
