@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "agent_whoami",
     "agent_flight",
     "agent_disruption",
+    "agent_delay_preview",
     "agent_priority",
     "agent_passenger",
     "agent_upgrades",

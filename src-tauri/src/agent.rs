@@ -134,6 +134,18 @@ pub async fn agent_flight(
     Ok(state.store()?.flight_view(&flight_id, &state.policy, state.settings.clock.now()).await?)
 }
 
+/// The new departure a delay would make, shown before the agent saves it.
+#[tauri::command]
+pub async fn agent_delay_preview(
+    state: State<'_, AppState>,
+    flight_id: String,
+    minutes: i64,
+) -> Result<chrono::DateTime<chrono::Utc>, UiError> {
+    // The form's own follow-up of what was typed: not activity of its own.
+    agent_quiet(&state)?;
+    Ok(state.store()?.delayed_departure_of(&flight_id, minutes).await?)
+}
+
 #[tauri::command]
 pub async fn agent_disruption(
     state: State<'_, AppState>,

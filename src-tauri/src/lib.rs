@@ -108,6 +108,7 @@ pub fn run() -> anyhow::Result<()> {
             agent::agent_whoami,
             agent::agent_flight,
             agent::agent_disruption,
+            agent::agent_delay_preview,
             agent::agent_priority,
             agent::agent_passenger,
             agent::agent_upgrades,

@@ -84,6 +84,9 @@ pub struct FlightView {
     /// The city in Chinese, when the airline has it.
     pub destination_city_zh: Option<String>,
     pub scheduled_departure: DateTime<Utc>,
+    /// The re-routing form's first guess: the same time on the airport's
+    /// clock the next day.
+    pub reroute_guess: DateTime<Utc>,
     pub gate: Option<String>,
     pub time_zone: String,
     pub disruption: Option<DisruptionNow>,
@@ -292,6 +295,19 @@ pub struct Upgrades {
     pub candidates: Vec<UpgradeCandidate>,
 }
 
+/// The new departure a delay of `minutes` makes: what `record_disruption`
+/// records and the form shows before it is saved.
+pub fn delayed_departure(scheduled: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+    scheduled + Duration::minutes(minutes)
+}
+
+/// The same time on the airport's clock the next day (not 24 hours later:
+/// a clock change between them moves it).
+pub fn same_time_next_day(t: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let next = t.with_timezone(&tz).naive_local() + Duration::days(1);
+    chrono::TimeZone::from_local_datetime(&tz, &next).earliest().map_or(t + Duration::days(1), |l| l.to_utc())
+}
+
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
 }
@@ -458,6 +474,22 @@ impl Store {
     }
 
     /// A flight at a glance for the agent.
+    /// The new departure a delay of `minutes` would make for this flight,
+    /// for the form to show before it is saved.
+    pub async fn delayed_departure_of(
+        &self,
+        flight_id: &str,
+        minutes: i64,
+    ) -> Result<DateTime<Utc>, StoreError> {
+        let scheduled: Option<String> =
+            sqlx::query_scalar("SELECT scheduled_departure FROM flights WHERE id = ?")
+                .bind(flight_id)
+                .fetch_optional(self.pool())
+                .await?;
+        let scheduled = scheduled.ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
+        Ok(delayed_departure(parse_time(scheduled)?, minutes.clamp(0, 72 * 60)))
+    }
+
     pub async fn flight_view(
         &self,
         flight_id: &str,
@@ -596,6 +628,7 @@ impl Store {
             destination_city: city_en,
             destination_city_zh: city_zh.map(str::to_owned),
             scheduled_departure: scheduled,
+            reroute_guess: same_time_next_day(scheduled, tz),
             gate: f.try_get("gate")?,
             time_zone: tz.name().to_owned(),
             disruption,
@@ -674,7 +707,7 @@ impl Store {
             ),
             None => None,
         };
-        let by_minutes = entry.delay_minutes.map(|m| scheduled + Duration::minutes(m));
+        let by_minutes = entry.delay_minutes.map(|m| delayed_departure(scheduled, m));
         let (kind, expected_departure) =
             match (entry.kind.as_str(), entry.expected_departure.or(by_minutes).or(typed)) {
                 ("delay", Some(t)) if t > scheduled && t - scheduled <= Duration::hours(72) => {
@@ -1269,4 +1302,24 @@ pub(crate) async fn apply_remote_reroute(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn the_next_day_is_read_on_the_airports_clock() {
+        let hk: Tz = "Asia/Hong_Kong".parse().unwrap();
+        let london: Tz = "Europe/London".parse().unwrap();
+        // 23:45 in Hong Kong: the same time tomorrow, across the date change.
+        assert_eq!(same_time_next_day(utc("2026-11-22T15:45:00Z"), hk), utc("2026-11-23T15:45:00Z"));
+        // 20:00 in London the evening before the clocks go forward: 23 hours later.
+        assert_eq!(same_time_next_day(utc("2026-03-28T20:00:00Z"), london), utc("2026-03-29T19:00:00Z"));
+        assert_eq!(delayed_departure(utc("2026-11-22T05:30:00Z"), 14 * 60), utc("2026-11-22T19:30:00Z"));
+    }
 }

@@ -310,6 +310,8 @@ export interface FlightView {
   destination_city: string;
   destination_city_zh: string | null;
   scheduled_departure: string;
+  /** The re-routing form's first guess: the same time on the airport's clock the next day. */
+  reroute_guess: string;
   gate: string | null;
   time_zone: string;
   disruption: DisruptionNow | null;
@@ -495,6 +497,9 @@ export const agentFlight = (flightId: string): Promise<FlightView> => invoke<Fli
 /** The screen's own refresh: not activity, here or in Rust. */
 export const agentFlightRefresh = (flightId: string): Promise<FlightView> =>
   tauriInvoke<FlightView>('agent_flight', { flightId, background: true });
+/** The new departure a delay of `minutes` would make (Rust adds it, the screen only shows it). */
+export const agentDelayPreview = (flightId: string, minutes: number): Promise<string> =>
+  tauriInvoke<string>('agent_delay_preview', { flightId, minutes });
 export const agentDisruption = (
   flightId: string,
   entry: DisruptionEntry,
