@@ -270,7 +270,7 @@ async fn print_one(state: &AppState, issued: Issued) -> Result<VoucherPrint, UiE
     let store = state.store()?;
     let now = state.settings.clock.now();
     let printer_name = state.printer.name();
-    let spool = std::env::temp_dir().join("gatecare-spool");
+    let spool = gatecare_client::printer::spool_dir();
     let prepared = store
         .prepare_print(issued, &state.settings.device, state.fonts()?, &printer_name, &spool, now)
         .await
@@ -492,7 +492,7 @@ async fn submit_batch(
     let layout = gatecare_voucher::pdf::Layout::Receipt80;
     let pdf = store.flight_pdf(&voucher_ids, &signer, fonts, layout, |_, _| {}).await?;
     let printer = state.printer.clone();
-    let spool = std::env::temp_dir().join(format!("gatecare-spool-{}", std::process::id()));
+    let spool = gatecare_client::printer::spool_dir();
     let name = format!("{name}-{}", uuid::Uuid::now_v7());
     let submitted = tauri::async_runtime::spawn_blocking(move || {
         gatecare_client::printer::submit_document(&printer, &spool, &name, &pdf, layout.media())

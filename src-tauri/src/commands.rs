@@ -164,7 +164,7 @@ pub(crate) async fn print_notice(
     let pdf = gatecare_voucher::pdf::render_notice(&notice, layout, state.fonts()?)
         .map_err(|e| UiError { code: "print.render", message: e.to_string() })?;
     let printer = state.printer.clone();
-    let spool = std::env::temp_dir().join(format!("gatecare-spool-{}", std::process::id()));
+    let spool = gatecare_client::printer::spool_dir();
     let name = format!("notice-{}", uuid::Uuid::now_v7());
     let outcome = tauri::async_runtime::spawn_blocking(move || {
         gatecare_client::printer::print_document(&printer, &spool, &name, &pdf, layout.media())

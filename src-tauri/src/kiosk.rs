@@ -133,7 +133,7 @@ pub async fn kiosk_print(
     require_mode(&state, Mode::Kiosk)?;
     let s = session(&state)?;
     let fonts = state.fonts()?;
-    let spool = std::env::temp_dir().join("gatecare-spool");
+    let spool = gatecare_client::printer::spool_dir();
     let settings = &state.settings;
     let store = state.store()?;
     let printer_name = state.printer.name();

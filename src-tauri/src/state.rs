@@ -44,14 +44,7 @@ impl AppState {
     /// The CJK font, parsed on first use.
     pub fn fonts(&self) -> Result<&Fonts, UiError> {
         self.fonts
-            .get_or_init(|| {
-                let spec = std::env::var("GATECARE_CJK_FONT")
-                    .unwrap_or_else(|_| "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2".into());
-                let (path, face) =
-                    spec.rsplit_once('#').map_or((spec.as_str(), 0), |(p, f)| (p, f.parse().unwrap_or(0)));
-                let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-                Fonts::from_bytes(&bytes, face).map_err(|e| e.to_string())
-            })
+            .get_or_init(|| gatecare_client::vouchers::load_fonts().map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|m| UiError { code: "print.font", message: m.clone() })
     }

@@ -12,17 +12,9 @@ use gatecare_voucher::{VoucherPayload, verify};
 
 use crate::{BadInput, print_json, read_input};
 
-/// The CJK font: `GATECARE_CJK_FONT` (path, optionally `#face`), else Debian's Noto Sans CJK.
+/// The CJK font, as the app loads it.
 pub fn load_fonts() -> anyhow::Result<Fonts> {
-    let spec = std::env::var("GATECARE_CJK_FONT")
-        .unwrap_or_else(|_| "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2".into());
-    let (path, face) = match spec.rsplit_once('#') {
-        Some((p, f)) => (p.to_owned(), f.parse().unwrap_or(0)),
-        None => (spec.clone(), 0),
-    };
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("reading the CJK font {path} (Debian: fonts-noto-cjk)"))?;
-    Ok(Fonts::from_bytes(&bytes, face)?)
+    Ok(gatecare_client::vouchers::load_fonts()?)
 }
 
 fn random_key() -> anyhow::Result<SigningKey> {
@@ -80,6 +72,11 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     };
     let qr = sign(&payload, "HKG-K01#1", &device);
     let expected = f.disruption.as_ref().and_then(|d| d.expected_departure).unwrap_or(f.scheduled_departure);
+    // HKG's own words from the shipped policy, as a station's vouchers carry them.
+    let policy = gatecare_care::Policy::default_policy();
+    let general = gatecare_voucher::terms::wording("meal");
+    let (buys_en, buys_zh) =
+        policy.voucher_wording("HKG", "meal").unwrap_or((general.buys_en, general.buys_zh));
     let sheet = VoucherSheet {
         kind: "meal".into(),
         issuer: "China Southern Airlines · 中国南方航空 · Hong Kong HKG".into(),
@@ -91,16 +88,12 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         cause_en: "technical fault on the aircraft".into(),
         cause_zh: "飞机技术故障".into(),
         cancelled: false,
-        new_time: format!("{} (HKT)", expected.with_timezone(&hk).format("%H:%M %a %d %b")),
+        new_time: gatecare_voucher::terms::departure_text(None, expected, hk),
         value: "HKD 120.00".into(),
-        buys_zh: "一餐及一杯饮品，可在一号客运大楼禁区内任何餐饮店使用。".into(),
-        buys_en: "One meal and a drink at any food outlet airside in Terminal 1.".into(),
+        buys_zh: buys_zh.into(),
+        buys_en: buys_en.into(),
         hotel: None,
-        valid: format!(
-            "{} – {} (HKT)",
-            now.with_timezone(&hk).format("%d %b %H:%M"),
-            (now + Duration::hours(12)).with_timezone(&hk).format("%d %b %H:%M")
-        ),
+        valid: gatecare_voucher::terms::validity_text(now, now + Duration::hours(12), hk),
         serial: payload.serial.clone(),
         rule: "航班正常管理规定 第二十九条 (CAAC 2016 rules, Art 29); airline policy: a meal every 4 hours of waiting".into(),
         tip_zh: "下一次航班动态将在 30 分钟内于 28 号登机口广播；请保留本券以便领取下一餐。".into(),

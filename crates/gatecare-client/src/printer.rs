@@ -136,6 +136,13 @@ impl Printer for CupsPrinter {
     }
 }
 
+/// Where this process spools documents before the printer takes them: one
+/// folder per process under the temporary folder, for the app and the CLI
+/// alike (files are written owner-only, see `print_document`).
+pub fn spool_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("gatecare-spool-{}", std::process::id()))
+}
+
 /// Prints a document: written owner-only into `dir` as `name`.pdf,
 /// submitted, and waited for (30 s at most). Returns the final state.
 pub fn print_document(

@@ -16,6 +16,25 @@ use sqlx::Row;
 
 use crate::store::{Store, StoreError, parse_time, rfc3339};
 
+/// The CJK font could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the CJK font {path}: {reason} (Debian: fonts-noto-cjk; or set GATECARE_CJK_FONT)")]
+pub struct FontError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// The vouchers' CJK font: `GATECARE_CJK_FONT` (a path, optionally `#face`),
+/// else Debian's Noto Sans CJK. The app and the CLI both load it here.
+pub fn load_fonts() -> Result<Fonts, FontError> {
+    let spec = std::env::var("GATECARE_CJK_FONT")
+        .unwrap_or_else(|_| "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2".into());
+    let (path, face) = spec.rsplit_once('#').map_or((spec.as_str(), 0), |(p, f)| (p, f.parse().unwrap_or(0)));
+    let fail = |reason: String| FontError { path: path.to_owned(), reason };
+    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    Fonts::from_bytes(&bytes, face).map_err(|e| fail(e.to_string()))
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -126,7 +145,6 @@ impl Store {
             .and_then(|c| gatecare_reference::airport(&c))
             .map(|a| a.tz)
             .ok_or_else(|| StoreError::Data(format!("unknown airport {origin}")))?;
-        let zone = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Z").to_string();
         let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
         let issued_at = parse_time(r.try_get("at")?)?;
         let disruption = sqlx::query(
@@ -240,12 +258,7 @@ impl Store {
             cancelled,
             new_time: match (cancelled, expected) {
                 (true, None) => "待定，请到登机口 / to be confirmed at the gate".into(),
-                _ => format!(
-                    "{}{} ({})",
-                    reroute_flight.map(|f| format!("{f} ")).unwrap_or_default(),
-                    new_departure.with_timezone(&tz).format("%H:%M %a %d %b"),
-                    zone(new_departure)
-                ),
+                _ => gatecare_voucher::terms::departure_text(reroute_flight.as_deref(), new_departure, tz),
             },
             value: if value_minor > 0 {
                 gatecare_core::Money::new(value_minor, currency).to_string()
@@ -255,12 +268,7 @@ impl Store {
             buys_en,
             buys_zh,
             hotel,
-            valid: format!(
-                "{} – {} ({})",
-                issued_at.with_timezone(&tz).format("%d %b %H:%M"),
-                valid_until.with_timezone(&tz).format("%d %b %H:%M"),
-                zone(issued_at)
-            ),
+            valid: gatecare_voucher::terms::validity_text(issued_at, valid_until, tz),
             serial,
             rule: citation.into(),
             tip_en: tip_en.into(),

@@ -55,6 +55,22 @@ pub fn hotel_wording(issued_at: DateTime<Utc>, check_out: DateTime<Utc>, tz: Tz)
     }
 }
 
+/// The new departure as the voucher prints it, on the airport's clock with
+/// its zone: "CZ3102 09:30 Mon 23 Nov (HKT)" (the flight only when the
+/// passenger was re-routed onto another).
+pub fn departure_text(reroute_flight: Option<&str>, at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    let flight = reroute_flight.map(|f| format!("{f} ")).unwrap_or_default();
+    format!("{flight}{} ({})", local.format("%H:%M %a %d %b"), local.format("%Z"))
+}
+
+/// When a voucher is good, on the airport's clock with its zone:
+/// "22 Nov 21:00 – 23 Nov 00:30 (HKT)".
+pub fn validity_text(from: DateTime<Utc>, until: DateTime<Utc>, tz: Tz) -> String {
+    let (from, until) = (from.with_timezone(&tz), until.with_timezone(&tz));
+    format!("{} – {} ({})", from.format("%d %b %H:%M"), until.format("%d %b %H:%M"), from.format("%Z"))
+}
+
 /// What a kind of voucher buys and one useful thing to know (seed 001:
 /// useful, not an advert), in English and Chinese.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +150,15 @@ mod tests {
         assert_eq!(valid_until("hotel", utc("2026-11-22T14:00:00Z"), issued), issued);
         // Meals keep three hours past the departure.
         assert_eq!(valid_until("meal", early, issued), early + Duration::hours(3));
+    }
+
+    #[test]
+    fn times_are_printed_on_the_airports_clock() {
+        let hk: Tz = "Asia/Hong_Kong".parse().unwrap();
+        let at = utc("2026-11-23T01:30:00Z");
+        assert_eq!(departure_text(Some("CZ3102"), at, hk), "CZ3102 09:30 Mon 23 Nov (HKT)");
+        assert_eq!(departure_text(None, at, hk), "09:30 Mon 23 Nov (HKT)");
+        assert_eq!(validity_text(utc("2026-11-22T13:00:00Z"), at, hk), "22 Nov 21:00 – 23 Nov 09:30 (HKT)");
     }
 
     #[test]
