@@ -34,7 +34,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         .clone();
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.scan(&p.boarding_pass).await?;
         s.click("[data-testid=print-meal-1]").await?;
         s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
         // A poor rating opens the complaint form at once.
@@ -210,7 +210,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
             ensure!(Instant::now() < deadline, "the kiosk has {n} case updates");
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.scan(&p.boarding_pass).await?;
         let shown = s.wait_text("[data-testid=kiosk-cases]", "resolved").await?;
         // Nothing printed yet at this kiosk: the complaint entry is there anyway.
         s.wait_text("[data-testid=complain]", "Something went wrong").await?;

@@ -321,6 +321,12 @@ impl Session {
         Ok(())
     }
 
+    /// A boarding pass as the kiosk's scanner sends it: the text, then Enter,
+    /// into the focused capture field.
+    pub(crate) async fn scan(&self, pass: &str) -> anyhow::Result<()> {
+        self.type_into("[data-testid=scan-capture]", &format!("{pass}\u{E007}")).await
+    }
+
     pub(crate) async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
         let el = self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
         el.send_keys(text).await?;

@@ -60,7 +60,7 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         // The scanner types the pass and Enter into the focused field.
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.scan(&p.boarding_pass).await?;
         s.wait_text("[data-testid=kiosk-hello]", p.name.native.as_deref().unwrap_or_default()).await?;
         let status = s.text("[data-testid=kiosk-status]").await?;
         for expected in
@@ -246,7 +246,7 @@ async fn kiosk_screens_have_no_serious_accessibility_violations() {
             s.snap(&format!("kiosk-welcome-{lang}")).await?;
             found.extend(s.axe().await?.into_iter().map(|v| format!("welcome {lang}: {v}")));
         }
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.scan(&p.boarding_pass).await?;
         s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
         for lang in ["zh-CN", "en"] {
             s.click(&format!("[data-testid=lang-{lang}]")).await?;
@@ -276,7 +276,7 @@ async fn kiosk_hotel_choice_takes_a_room_and_prints_the_hotel_voucher() {
     let p = a_cz342_passenger(&day);
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.scan(&p.boarding_pass).await?;
         s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
         // An overnight 14-hour delay: the hotel is owed by 22:30.
         s.click("[data-testid=choose-hotel]").await?;
@@ -332,7 +332,7 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         .clone();
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.scan(&p.boarding_pass).await?;
         s.wait_text("[data-testid=enrol]", "Join our frequent-flyer programme").await?;
         s.snap_at("[data-testid=enrol]", "kiosk-enrol-en").await?;
         s.click("[data-testid=lang-zh-CN]").await?;
@@ -430,7 +430,7 @@ async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
     let p = a_cz342_passenger(&day);
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "欢迎").await?;
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        s.scan(&p.boarding_pass).await?;
         s.wait_text("[data-testid=kiosk-status]", "CZ342").await?;
         s.click("[data-testid=print-meal-1]").await?;
         s.wait_text_for("[data-testid=print-failed]", "打印机暂时无法使用", 60).await?;

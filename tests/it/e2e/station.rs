@@ -79,7 +79,7 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
         store.record_disruption(&p.flight_id.to_string(), &entry, &agent, "HKG-C01", night).await?;
         store.close().await;
         k.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
-        k.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", p.boarding_pass)).await?;
+        k.scan(&p.boarding_pass).await?;
         let status = k.wait_text("[data-testid=kiosk-status]", "cancelled").await?;
         ensure!(status.contains("rebooked on flight CZ3402, departing at 09:15 (next day)"), "{status}");
         ensure!(
@@ -145,14 +145,14 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
     let outcome = bounded(async {
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
         // A short scan of junk is said to be no boarding pass.
-        s.type_into("[data-testid=scan-capture]", "\u{1F600}\u{1F389}xx\u{E007}").await?;
+        s.scan("\u{1F600}\u{1F389}xx").await?;
         s.wait_attr("[data-testid=kiosk-error]", "data-code", "kiosk.not_a_pass").await?;
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", adult.boarding_pass)).await?;
+        s.scan(&adult.boarding_pass).await?;
         s.click("[data-testid=print-meal-1]").await?;
         s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
         s.click("[data-testid=kiosk-finish]").await?;
         s.wait_text("[data-testid=kiosk-welcome]", "Welcome").await?;
-        s.type_into("[data-testid=scan-capture]", &format!("{}\u{E007}", minor.boarding_pass)).await?;
+        s.scan(&minor.boarding_pass).await?;
         s.wait_text("[data-testid=kiosk-staff-coming]", "staff is on the way").await?;
         ensure!(
             s.client.find(Locator::Css("[data-testid=print-meal-1]")).await.is_err(),
