@@ -212,6 +212,9 @@ fn event_text(index: usize, e: &Event) -> (String, Option<BatchError>) {
         EventKind::Enrolment => &["enrolment_id", "passenger_id"],
         EventKind::CaseOpened => &["case_id", "flight_id", "passenger_id"],
         EventKind::CaseUpdated => &["case_id", "update_id"],
+        // Devices store a change of disruption under its id (found trying it
+        // as a station: one without was applied and then dropped everywhere).
+        EventKind::DisruptionUpdated => &["id", "flight_id", "kind", "cause"],
         _ => &[],
     };
     if required.iter().any(|k| e.payload.get(*k).and_then(|v| v.as_str()).is_none_or(|v| v.trim().is_empty()))
@@ -583,6 +586,15 @@ mod tests {
         named.payload =
             serde_json::json!({"id": "S1", "flight_id": "F", "passenger_id": "P", "reason": "umnr"});
         assert_eq!(refused(&[call, named]), [Some("payload_missing_keys".to_owned()), None]);
+        // A change of disruption is stored under its id on every device.
+        let mut anonymous = event(1);
+        anonymous.kind = EventKind::DisruptionUpdated;
+        anonymous.payload = serde_json::json!({"flight_id": "F", "kind": "cancellation", "cause": "weather"});
+        let mut recorded = event(2);
+        recorded.kind = EventKind::DisruptionUpdated;
+        recorded.payload =
+            serde_json::json!({"id": "D1", "flight_id": "F", "kind": "cancellation", "cause": "weather"});
+        assert_eq!(refused(&[anonymous, recorded]), [Some("payload_missing_keys".to_owned()), None]);
     }
 
     #[test]
