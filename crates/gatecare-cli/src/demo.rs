@@ -17,7 +17,7 @@ pub async fn load(store: &Store, day: &gatecare_demo::DemoDay, now: DateTime<Utc
     if flights > 0 {
         return Ok(false);
     }
-    let data = gatecare_demo::station::station_data(day, &[]);
+    let data = gatecare_demo::station::known_at(gatecare_demo::station::station_data(day, &[]), now);
     let agents = gatecare_demo::station::agent_feed_bodies(day, gatecare_client::agents::hash_pin)?;
     store.load_station_data(&data, &agents, now).await?;
     store.mark_demo_day(day.date).await?;

@@ -408,7 +408,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let found = day.flights.iter().find(|x| x.designator == designator);
                 ids.push(found.ok_or_else(|| BadInput(format!("--flight {f}: not in the demo day")))?.id);
             }
-            print_json(&gatecare_demo::station::station_data(&day, &ids))?;
+            let data = gatecare_demo::station::station_data(&day, &ids);
+            print_json(&gatecare_demo::station::known_at(data, settings.clock.now()))?;
         }
         Command::Demo(DemoCommand::Seed { db, date, reset }) => {
             let path = db.unwrap_or(settings.database.clone());

@@ -2,6 +2,7 @@
 //! (`gatecare_sync::station`): a sample `StationData` document, and what the
 //! tests import to check that station data reaches the kiosks.
 
+use chrono::{DateTime, Utc};
 use gatecare_sync::station::{
     BookingData, CabinData, DisruptionData, FlightData, GroupData, HotelBlockData, LoungeData, LoyaltyData,
     StarBandData, StationData,
@@ -142,6 +143,17 @@ pub fn station_data(day: &DemoDay, flights: &[Uuid]) -> StationData {
     }
 }
 
+/// The day's station data as known at `now`: a disruption the demo records
+/// later in its day (loaded past local midnight, the day's flights are all
+/// ahead) is told as recorded now, so what an agent records from now on is
+/// the newer record, as it would be with real operations data.
+pub fn known_at(mut data: StationData, now: DateTime<Utc>) -> StationData {
+    for d in &mut data.disruptions {
+        d.recorded_at = d.recorded_at.min(now);
+    }
+    data
+}
+
 /// The demo's gate agents as central publishes them (`admin agent`): the
 /// feed body of each, with its PIN hashed by `hash_pin`.
 pub fn agent_feed_bodies<E>(
@@ -163,6 +175,21 @@ pub fn agent_feed_bodies<E>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_are_never_dated_after_the_moment_they_are_known() {
+        let day = crate::generate(crate::DemoConfig::for_date(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        ));
+        let data = station_data(&day, &[]);
+        let recorded: Vec<DateTime<Utc>> = data.disruptions.iter().map(|d| d.recorded_at).collect();
+        assert!(!recorded.is_empty());
+        let early = recorded.iter().min().copied().unwrap() - chrono::Duration::hours(1);
+        let known = known_at(data.clone(), early);
+        assert!(known.disruptions.iter().all(|d| d.recorded_at == early));
+        let late = recorded.iter().max().copied().unwrap() + chrono::Duration::hours(1);
+        assert_eq!(known_at(data.clone(), late), data, "what was recorded before stays as it was");
+    }
 
     #[test]
     fn the_whole_demo_day_is_valid_station_data() {
