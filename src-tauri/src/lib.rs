@@ -1,18 +1,16 @@
-//! The desktop shell: window, capabilities, and IPC commands that call the
-//! client crate. Wiring only: no rule of the domain lives here.
+//! The desktop shell: the window, its capabilities, and IPC commands that
+//! forward to the device's API (`gatecare-api`). Wiring only: no rule,
+//! limit, session or format lives here.
 
 mod agent;
 mod commands;
 mod kiosk;
 mod recovery;
-mod state;
 mod sync;
 
 use anyhow::Context;
-use gatecare_client::{Display, Settings, Store};
+use gatecare_station::{Display, Settings};
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
-
-use crate::state::AppState;
 
 /// Keeps the sync worker alive for the app's lifetime (dropping it stops it).
 struct SyncWorker {
@@ -20,7 +18,7 @@ struct SyncWorker {
 }
 
 pub fn run() -> anyhow::Result<()> {
-    let mut settings = Settings::load().context("reading settings")?;
+    let settings = Settings::load().context("reading settings")?;
     eprintln!(
         "gatecare-app: mode {:?}, display {:?}, station {}, database {}",
         settings.mode,
@@ -41,40 +39,24 @@ pub fn run() -> anyhow::Result<()> {
 
     builder
         .setup(move |app| {
+            // Central's station and device code win; a configured one that
+            // differs stops the app.
+            let device =
+                tauri::async_runtime::block_on(gatecare_api::Device::start(settings)).inspect_err(|e| {
+                    eprintln!("gatecare-app: {e} ({})", e.code());
+                })?;
             // A store that cannot open is shown on screen with its code, not
             // a silent exit: staff must see what is wrong.
-            let store = tauri::async_runtime::block_on(Store::open(&settings.database));
-            if let Err(e) = &store {
-                eprintln!("gatecare-app: {} ({})", e, e.code());
+            if let Err(e) = device.station() {
+                eprintln!("gatecare-app: {e}");
             }
-            // Central's station wins; a configured one that differs stops the app.
-            if let Ok(Some(enrolled)) =
-                store.as_ref().map(|s| tauri::async_runtime::block_on(s.enrolled_station()).ok().flatten())
-                && let Err(e) = settings.adopt_enrolled_station(&enrolled)
-            {
-                eprintln!("gatecare-app: {e} ({})", e.code());
-                return Err(e.into());
-            }
-            // So is the code it was enrolled under, which its signing key carries.
-            if let Ok(Some(enrolled)) =
-                store.as_ref().map(|s| tauri::async_runtime::block_on(s.enrolled_device()).ok().flatten())
-                && let Err(e) = settings.adopt_enrolled_device(&enrolled)
-            {
-                eprintln!("gatecare-app: {e} ({})", e.code());
-                return Err(e.into());
-            }
+            let settings = &device.settings;
             let fullscreen = settings.display == Display::Fullscreen;
             // Sync runs beside the UI and never blocks issuance.
-            if let Ok(s) = &store {
-                app.manage(SyncWorker { _stop: sync::start(s.clone(), &settings) });
+            if let Ok(s) = device.station() {
+                app.manage(SyncWorker { _stop: sync::start(s.store().clone(), settings) });
             }
-            // The airline policy central distributed, else the built-in one.
-            let policy = match &store {
-                Ok(s) => tauri::async_runtime::block_on(s.central_policy()).ok().flatten(),
-                Err(_) => None,
-            }
-            .unwrap_or_else(gatecare_care::Policy::default_policy);
-            app.manage(AppState::new(settings, store, policy));
+            app.manage(device);
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Gatecare")
                 .inner_size(1280.0, 800.0)
@@ -93,7 +75,7 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_print,
             kiosk::kiosk_hotels,
             kiosk::kiosk_feedback,
-            recovery::kiosk_complaint,
+            kiosk::kiosk_complaint,
             recovery::agent_cases,
             recovery::agent_case_open,
             recovery::agent_case_update,
@@ -102,7 +84,7 @@ pub fn run() -> anyhow::Result<()> {
             kiosk::kiosk_enrol,
             kiosk::kiosk_end,
             kiosk::kiosk_switch,
-            sync::sync_status,
+            commands::sync_status,
             agent::agent_sign_in,
             agent::agent_sign_out,
             agent::agent_whoami,
@@ -122,7 +104,7 @@ pub fn run() -> anyhow::Result<()> {
             agent::agent_print_again,
             agent::agent_print_job,
             agent::agent_bulk,
-            sync::sync_conflicts,
+            commands::sync_conflicts,
         ])
         .run(tauri::generate_context!())
         .context("running the app")

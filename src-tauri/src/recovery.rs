@@ -1,261 +1,38 @@
-//! Service-recovery commands: the passenger's complaint at the kiosk, and
-//! the agent's cases (list, open, take, hand off, answer, resolve, follow
-//! up). Ownership and authority are checked in the client crate; an
-//! approver is a second PIN check here.
+//! Service-recovery commands: forwards to the device's API.
 
-use gatecare_client::Mode;
-use gatecare_client::recovery::{CaseView, NewCase, RecoveryError, case_view};
-use gatecare_recovery::{Actor, AgentRef, Category, Change, EarlyWarning, Remedy, Severity};
-use serde::{Deserialize, Serialize};
+use gatecare_api::cases::{AgentCaseOpen, AgentCaseResolve, AgentCaseUpdate, AgentCases};
+use gatecare_api::{ApiError, Device};
+use gatecare_station::cases::CaseView;
 use tauri::State;
 
-use crate::agent::{Approval, agent, agent_quiet, check_pin};
-use crate::commands::{UiError, err};
-use crate::kiosk::{require_mode, session};
-use crate::state::AppState;
-
-impl From<RecoveryError> for UiError {
-    fn from(e: RecoveryError) -> Self {
-        UiError { code: e.code(), message: e.to_string() }
-    }
-}
-
-fn category(s: &str) -> Result<Category, UiError> {
-    Category::parse(s).map_err(|e| err(e.code(), e.to_string()))
-}
-
-fn case_id(s: &str) -> Result<uuid::Uuid, UiError> {
-    uuid::Uuid::parse_str(s).map_err(|_| err("case.not_found", "no such case"))
-}
-
-/// What the passenger is told after complaining.
-#[derive(Debug, Serialize)]
-pub struct KioskCase {
-    /// The case's short reference, to quote to staff.
-    pub reference: String,
-    pub due: chrono::DateTime<chrono::Utc>,
-    pub time_zone: String,
-    pub repeat: bool,
-}
-
-/// The kiosk's complaint entry (after the feedback tap): category and the
-/// passenger's own words. Nobody is asked for proof (seed 002).
 #[tauri::command]
-pub async fn kiosk_complaint(
-    state: State<'_, AppState>,
-    category: String,
-    description: String,
-) -> Result<KioskCase, UiError> {
-    require_mode(&state, Mode::Kiosk)?;
-    let s = session(&state)?;
-    let new = NewCase {
-        passenger_id: s.passenger_id,
-        flight_id: s.flight_id,
-        category: self::category(&category)?,
-        severity: Severity::Medium,
-        description,
-    };
-    let now = state.settings.clock.now();
-    let case = state
-        .store()?
-        .open_case(&new, Actor::Kiosk { device: state.settings.device.clone() }, &state.policy, now)
-        .await?;
-    let v = case_view(case, &state.policy, now);
-    Ok(KioskCase {
-        reference: v.reference.clone(),
-        due: v.case.opened.first_answer_due,
-        time_zone: v.time_zone.clone(),
-        repeat: v.repeat,
-    })
+pub async fn agent_cases(device: State<'_, Device>) -> Result<AgentCases, ApiError> {
+    device.agent_cases().await
 }
 
-#[derive(Debug, Serialize)]
-pub struct AgentCases {
-    pub cases: Vec<CaseView>,
-    /// Today's counts (station time) with the alerts.
-    pub today: EarlyWarning,
-    /// The last seven days, for the trend.
-    pub week: EarlyWarning,
-    pub agents: Vec<AgentRef>,
-    /// What remedies are counted in (vouchers are entered in it).
-    pub currency: String,
-}
-
-/// The station's cases, most urgent first, and the early-warning counts.
-/// Polled by the screen: does not keep an idle console unlocked.
 #[tauri::command]
-pub async fn agent_cases(state: State<'_, AppState>) -> Result<AgentCases, UiError> {
-    agent_quiet(&state)?;
-    let store = state.store()?;
-    let now = state.settings.clock.now();
-    let tz = gatecare_reference::time_zone(state.settings.station.as_str());
-    let today = now.with_timezone(&tz).date_naive();
-    let week_start = today - chrono::Duration::days(6);
-    Ok(AgentCases {
-        cases: store.station_cases(&state.policy, now, 14).await?,
-        today: store.early_warning(&state.policy, today, today).await?,
-        week: store.early_warning(&state.policy, week_start, today).await?,
-        agents: store.case_agents().await?,
-        currency: state.policy.recovery.currency.to_string(),
-    })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgentCaseOpen {
-    pub passenger_id: String,
-    pub flight_id: String,
-    pub category: String,
-    pub severity: String,
-    pub description: String,
-}
-
-/// An agent opens a case for the passenger in front of them; the agent who
-/// opens it takes it (first contact owns it).
-#[tauri::command]
-pub async fn agent_case_open(state: State<'_, AppState>, req: AgentCaseOpen) -> Result<CaseView, UiError> {
-    let a = agent(&state)?;
-    let store = state.store()?;
-    let now = state.settings.clock.now();
-    let new = NewCase {
-        passenger_id: req.passenger_id,
-        flight_id: req.flight_id,
-        category: category(&req.category)?,
-        severity: Severity::parse(&req.severity).map_err(|e| err(e.code(), e.to_string()))?,
-        description: req.description,
-    };
-    let who = gatecare_client::recovery::agent_ref(&a);
-    let case = store.open_case(&new, Actor::Agent(who), &state.policy, now).await?;
-    let case = store.update_case(case.opened.case_id, Change::Take, &a, now).await?;
-    Ok(case_view(case, &state.policy, now))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgentCaseUpdate {
-    pub case_id: String,
-    /// take, transfer, progress, follow_up
-    pub action: String,
-    #[serde(default)]
-    pub note: String,
-    #[serde(default)]
-    pub told_passenger: bool,
-    /// Transfer: the agent's code.
-    pub to: Option<String>,
+pub async fn agent_case_open(device: State<'_, Device>, req: AgentCaseOpen) -> Result<CaseView, ApiError> {
+    device.agent_case_open(req).await
 }
 
 #[tauri::command]
 pub async fn agent_case_update(
-    state: State<'_, AppState>,
+    device: State<'_, Device>,
     req: AgentCaseUpdate,
-) -> Result<CaseView, UiError> {
-    let a = agent(&state)?;
-    let store = state.store()?;
-    let now = state.settings.clock.now();
-    let change = match req.action.as_str() {
-        "take" => Change::Take,
-        "progress" => Change::Progress { note: req.note, told_passenger: req.told_passenger },
-        "follow_up" => Change::FollowUp { note: req.note },
-        "transfer" => {
-            let code = req.to.unwrap_or_default();
-            let to = store
-                .case_agents()
-                .await?
-                .into_iter()
-                .find(|x| x.code == code.trim())
-                .ok_or_else(|| err("case.invalid", "choose an agent of this station"))?;
-            Change::Transfer { to, note: req.note }
-        }
-        _ => return Err(err("case.invalid", "unknown action")),
-    };
-    let case = store.update_case(case_id(&req.case_id)?, change, &a, now).await?;
-    Ok(case_view(case, &state.policy, now))
+) -> Result<CaseView, ApiError> {
+    device.agent_case_update(req).await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgentCaseResolve {
-    pub case_id: String,
-    #[serde(default)]
-    pub apology: bool,
-    /// A goodwill voucher as the agent typed it, in major units of the
-    /// recovery currency ("50" HKD, "500" JPY, "1.5" KWD); empty for none.
-    pub voucher: Option<String>,
-    pub miles: Option<u32>,
-    #[serde(default)]
-    pub upgrade: bool,
-    #[serde(default)]
-    pub refund_referral: bool,
-    #[serde(default)]
-    pub note: String,
-    pub approver: Option<Approval>,
-}
-
-/// Resolves a case with what was given, within the resolver's authority for
-/// this passenger's stars, or with an approver's PIN above it.
 #[tauri::command]
 pub async fn agent_case_resolve(
-    state: State<'_, AppState>,
+    device: State<'_, Device>,
     req: AgentCaseResolve,
-) -> Result<CaseView, UiError> {
-    let a = agent(&state)?;
-    let store = state.store()?;
-    let now = state.settings.clock.now();
-    let id = case_id(&req.case_id)?;
-    let case = store.case(id).await?.ok_or_else(|| err("case.not_found", "no such case"))?;
-    let mut remedies = Vec::new();
-    if req.apology {
-        remedies.push(Remedy::Apology);
-    }
-    if let Some(typed) = req.voucher.as_deref().filter(|t| !t.trim().is_empty()) {
-        let value = gatecare_client::grant::goodwill_value(Some(typed), state.policy.recovery.currency)?;
-        remedies.push(Remedy::Voucher { value });
-    }
-    if let Some(m) = req.miles.filter(|m| *m != 0) {
-        remedies.push(Remedy::Miles { miles: m });
-    }
-    if req.upgrade {
-        remedies.push(Remedy::Upgrade);
-    }
-    if req.refund_referral {
-        remedies.push(Remedy::RefundReferral);
-    }
-    let approver = match &req.approver {
-        Some(ap) => Some(check_pin(&state, &ap.code, &ap.pin).await?),
-        None => None,
-    };
-    // The authority limit grows with the passenger's stars, as the
-    // passenger view computes them.
-    let stars = store
-        .passenger_view(&case.opened.passenger_id, &case.opened.flight_id, &a, &state.policy, now)
-        .await
-        .map(|v| v.stars)
-        .unwrap_or(1);
-    // A voucher remedy is issued as a goodwill voucher under the same
-    // approval (it then shows, printable, in the passenger's vouchers).
-    let ctx = crate::agent::issue_context(&state, &a, now);
-    let (case, _voucher) =
-        store.resolve_case_issuing(&ctx, id, remedies, &req.note, approver.as_ref(), stars).await?;
-    Ok(case_view(case, &state.policy, now))
+) -> Result<CaseView, ApiError> {
+    device.agent_case_resolve(req).await
 }
 
-/// Every station's cases as central counts them (the last seven days):
-/// needs central; offline, the screen says so and the station's own list
-/// still works.
+/// Every station's cases as central counts them: needs central.
 #[tauri::command]
-pub async fn agent_network_cases(state: State<'_, AppState>) -> Result<serde_json::Value, UiError> {
-    agent_quiet(&state)?;
-    let store = state.store()?;
-    let enrolment = store
-        .enrolment()
-        .await?
-        .ok_or_else(|| err("sync.not_enrolled", "this console is not enrolled with central"))?;
-    let client = gatecare_client::sync::CentralClient::for_enrolment(&enrolment)
-        .map_err(|e| err(e.code(), e.to_string()))?;
-    let tz = gatecare_reference::time_zone(state.settings.station.as_str());
-    let today = state.settings.clock.now().with_timezone(&tz).date_naive();
-    client
-        .recovery_summary(today - chrono::Duration::days(6), today)
-        .await
-        .map_err(|e| err(e.code(), e.to_string()))
+pub async fn agent_network_cases(device: State<'_, Device>) -> Result<serde_json::Value, ApiError> {
+    device.agent_network_cases().await
 }

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
-use gatecare_client::console::DisruptionEntry;
-use gatecare_client::{LedgerError, LockoutPolicy, Store};
+use gatecare_station::console::DisruptionEntry;
+use gatecare_station::{LedgerError, LockoutPolicy, Station};
 
 use crate::support::seeded_store;
 
@@ -14,11 +14,11 @@ pub(crate) fn night() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc()
 }
 
-pub(crate) async fn station() -> (Store, gatecare_demo::DemoDay, tempfile::TempDir) {
+pub(crate) async fn station() -> (Station, gatecare_demo::DemoDay, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("station.sqlite");
     let day = seeded_store(&path, 3).await;
-    (Store::open(&path).await.unwrap(), day, dir)
+    (Station::open(&path).await.unwrap(), day, dir)
 }
 
 fn cz342(day: &gatecare_demo::DemoDay) -> String {
@@ -225,7 +225,7 @@ async fn bulk_issuance_for_a_selection_touches_only_the_ticked_passengers() {
     let rows = store.priority_list(&flight, &policy).await.unwrap();
     let picked: std::collections::HashSet<String> =
         rows.iter().rev().take(3).map(|r| r.passenger.passenger_id.clone()).collect();
-    let ctx = gatecare_client::IssueContext::new("HKG-K01", &agent, &policy, night());
+    let ctx = gatecare_station::IssueContext::new("HKG-K01", &agent, &policy, night());
     let mut calls = Vec::new();
     let summary = store
         .issue_bulk_for(&ctx, &flight, gatecare_ledger::EntitlementKind::Meal, Some(&picked), |d, t| {
@@ -274,8 +274,8 @@ async fn a_booking_shares_rooms_three_to_a_room() {
             .unwrap()
     };
     let before = left().await;
-    let ctx = gatecare_client::IssueContext::new("HKG-K01", &agent, &policy, night());
-    let hotel = |passenger_id: &str| gatecare_client::IssueRequest {
+    let ctx = gatecare_station::IssueContext::new("HKG-K01", &agent, &policy, night());
+    let hotel = |passenger_id: &str| gatecare_station::IssueRequest {
         passenger_id: passenger_id.to_owned(),
         flight_id: flight.clone(),
         kind: gatecare_ledger::EntitlementKind::Hotel,
@@ -362,11 +362,11 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
     // One passenger travels on another flight: their own time everywhere, the others keep the flight's.
     let rows = store.priority_list(&flight, &policy).await.unwrap();
     let (mover, stayer) = (&rows[10].passenger, &rows[11].passenger);
-    let own = gatecare_client::console::PassengerReroute {
+    let own = gatecare_station::console::PassengerReroute {
         reroute_flight: Some("CZ3404".into()),
         departure_local: "2026-11-23T20:00:00".parse().unwrap(),
     };
-    let bad = gatecare_client::console::PassengerReroute {
+    let bad = gatecare_station::console::PassengerReroute {
         departure_local: "2026-11-29T20:00:00".parse().unwrap(),
         ..own.clone()
     };
@@ -381,7 +381,7 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
         (r.reroute_flight.as_deref(), r.departure),
         (Some("CZ3404"), "2026-11-23T12:00:00Z".parse().unwrap())
     );
-    let session = |p: &str| gatecare_client::kiosk::KioskSession {
+    let session = |p: &str| gatecare_station::kiosk::KioskSession {
         passenger_id: p.to_owned(),
         flight_id: flight.clone(),
     };
@@ -456,8 +456,8 @@ async fn a_stored_cause_list_that_does_not_read_does_not_take_the_board_down() {
 
 #[tokio::test]
 async fn an_agents_grant_is_priced_and_checked_in_the_station_api() {
-    use gatecare_client::grant::AgentGrant;
     use gatecare_ledger::EntitlementKind;
+    use gatecare_station::grant::AgentGrant;
 
     let (store, day, _dir) = station().await;
     let flight = cz342(&day);
@@ -465,7 +465,7 @@ async fn an_agents_grant_is_priced_and_checked_in_the_station_api() {
     let agent =
         store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
     let passenger = store.priority_list(&flight, &policy).await.unwrap()[0].passenger.passenger_id.clone();
-    let ctx = gatecare_client::IssueContext::new("HKG-K01", &agent, &policy, night());
+    let ctx = gatecare_station::IssueContext::new("HKG-K01", &agent, &policy, night());
     let grant = |kind, ordinal, amount: Option<&str>| AgentGrant {
         passenger_id: passenger.clone(),
         flight_id: flight.clone(),
@@ -487,7 +487,7 @@ async fn an_agents_grant_is_priced_and_checked_in_the_station_api() {
     };
 
     // Refusals store nothing.
-    let code = |r: Result<gatecare_client::Issued, LedgerError>| r.map(|_| ()).unwrap_err().code();
+    let code = |r: Result<gatecare_station::Issued, LedgerError>| r.map(|_| ()).unwrap_err().code();
     let goodwill = grant(EntitlementKind::Goodwill, 1, Some("12.345"));
     assert_eq!(code(store.grant(&ctx, "HKG", &goodwill, None).await), "goodwill.amount_invalid");
     let goodwill = grant(EntitlementKind::Goodwill, 1, None);

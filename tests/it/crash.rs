@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gatecare_client::Store;
+use gatecare_station::Station;
 
 use crate::support::{binary, seeded_store};
 
@@ -65,7 +65,7 @@ fn wait_for_failpoint(child: &mut Child) -> bool {
 }
 
 async fn check_invariants(db: &std::path::Path, round: u32) {
-    let store = Store::open(db).await.unwrap_or_else(|e| panic!("round {round}: reopen: {e}"));
+    let store = Station::open(db).await.unwrap_or_else(|e| panic!("round {round}: reopen: {e}"));
     let dup: Vec<String> = sqlx::query_scalar(
         "SELECT entitlement_key FROM ledger_events WHERE event = 'issued' GROUP BY entitlement_key HAVING COUNT(*) > 1",
     )
@@ -134,7 +134,7 @@ async fn sigkill_at_any_moment_never_issues_twice_or_loses_a_print() {
         assert_eq!(lines, count as usize, "round {round}");
         check_invariants(&path, round).await;
     }
-    let store = Store::open(&path).await.unwrap();
+    let store = Station::open(&path).await.unwrap();
     let keys: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT entitlement_key) FROM ledger_events WHERE event = 'issued'",
     )

@@ -6,10 +6,10 @@
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
 use gatecare_care::policy::DEFAULT_POLICY;
-use gatecare_client::console::DisruptionEntry;
-use gatecare_client::{IssueContext, IssueRequest, LockoutPolicy};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
+use gatecare_station::console::DisruptionEntry;
+use gatecare_station::{IssueContext, IssueRequest, LockoutPolicy};
 
 use crate::console::station;
 use crate::support::gatecare;

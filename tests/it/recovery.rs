@@ -5,13 +5,13 @@
 
 use chrono::Duration;
 use gatecare_care::Policy;
-use gatecare_client::recovery::{NewCase, RecoveryError};
-use gatecare_client::{AuthenticatedAgent, LockoutPolicy, Store};
 use gatecare_recovery::{Actor, Category, Change, Remedy, Severity, Status, Urgency};
+use gatecare_station::cases::{NewCase, RecoveryError};
+use gatecare_station::{AuthenticatedAgent, LockoutPolicy, Station};
 
 use crate::console::{night, station};
 
-async fn agent(store: &Store, code: &str, pin: &str) -> AuthenticatedAgent {
+async fn agent(store: &Station, code: &str, pin: &str) -> AuthenticatedAgent {
     store.verify_pin(code, pin, night(), LockoutPolicy::default()).await.unwrap().unwrap()
 }
 
@@ -60,7 +60,7 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
         .await
         .unwrap_err();
     assert_eq!(again.code(), "case.already_open");
-    assert!(again.to_string().contains(&gatecare_client::recovery::case_reference(id)), "{again}");
+    assert!(again.to_string().contains(&gatecare_station::cases::case_reference(id)), "{again}");
     assert_eq!(case.opened.first_answer_due, night() + Duration::hours(72));
     assert_eq!(case.opened.flight, "CZ342");
     assert!(case.opened.profile_key.starts_with("ff:"), "{}", case.opened.profile_key);
@@ -82,7 +82,7 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
     );
     // A hand-off is explicit and keeps the history.
     let handoff =
-        Change::Transfer { to: gatecare_client::recovery::agent_ref(&b), note: "End of shift".into() };
+        Change::Transfer { to: gatecare_station::cases::agent_ref(&b), note: "End of shift".into() };
     store.update_case(id, handoff, &a, night() + Duration::minutes(8)).await.unwrap();
     let c = store.update_case(id, told, &b, night() + Duration::minutes(9)).await.unwrap();
     assert_eq!(c.owner.as_ref().unwrap().code, "A1002");
@@ -128,10 +128,10 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
         "case.already_resolved"
     );
     let session =
-        gatecare_client::kiosk::KioskSession { passenger_id: pax.clone(), flight_id: flight.clone() };
+        gatecare_station::kiosk::KioskSession { passenger_id: pax.clone(), flight_id: flight.clone() };
     let kv = store.kiosk_view(&session, &policy, at + Duration::days(8)).await.unwrap();
     assert_eq!(kv.cases.len(), 1);
-    assert_eq!(kv.cases[0].reference, gatecare_client::recovery::case_reference(id));
+    assert_eq!(kv.cases[0].reference, gatecare_station::cases::case_reference(id));
     assert_eq!(kv.cases[0].told.len(), 1);
     assert_eq!(kv.cases[0].told[0].note, "Hotel being arranged; we will call by 18:00");
     assert_eq!(kv.cases[0].given, vec![Remedy::Apology, Remedy::Miles { miles: 20_000 }]);
@@ -150,7 +150,7 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
     let second = store
         .open_case(
             &complaint(&pax, &flight, Category::HotelProblem),
-            Actor::Agent(gatecare_client::recovery::agent_ref(&a)),
+            Actor::Agent(gatecare_station::cases::agent_ref(&a)),
             &policy,
             night() + Duration::hours(2),
         )
@@ -295,9 +295,9 @@ async fn a_voucher_remedy_is_issued_as_goodwill_under_the_same_approval() {
     let (pax, flight) = member(&day, 0);
     let a = agent(&store, "A1001", "246810").await;
     let sup = agent(&store, "S2001", "864200").await;
-    let ctx = gatecare_client::IssueContext::new("HKG-G01", &a, &policy, night());
+    let ctx = gatecare_station::IssueContext::new("HKG-G01", &a, &policy, night());
     let hkd = |n: i64| gatecare_core::Money::new(n, gatecare_core::Currency::parse("HKD").unwrap());
-    let by = Actor::Agent(gatecare_client::recovery::agent_ref(&a));
+    let by = Actor::Agent(gatecare_station::cases::agent_ref(&a));
     let first = store
         .open_case(&complaint(&pax, &flight, Category::VoucherRefused), by.clone(), &policy, night())
         .await
@@ -325,7 +325,7 @@ async fn a_voucher_remedy_is_issued_as_goodwill_under_the_same_approval() {
     .await
     .unwrap();
     assert_eq!((kind.as_str(), value), ("goodwill", 15000));
-    assert!(reason.contains(&gatecare_client::recovery::case_reference(first.opened.case_id)), "{reason}");
+    assert!(reason.contains(&gatecare_station::cases::case_reference(first.opened.case_id)), "{reason}");
     // A second case on the same flight: HKD 100 more is over the limit
     // together with the first; the supervisor's approval covers both steps.
     let second = store

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
-use gatecare_client::{
-    AuthError, AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Store,
-};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
 use gatecare_ledger::offline::OfflineLimits;
+use gatecare_station::{
+    AuthError, AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station,
+};
 
 use crate::support::{gatecare, seeded_store};
 
@@ -20,22 +20,22 @@ fn hkd(n: i64) -> Money {
     Money::new(n, Currency::parse("HKD").unwrap())
 }
 
-struct Station {
-    store: Store,
+struct Fixture {
+    store: Station,
     day: gatecare_demo::DemoDay,
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
 }
 
-async fn station() -> Station {
+async fn station() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("station.sqlite");
     let day = seeded_store(&path, 3).await;
-    let store = Store::open(&path).await.unwrap();
-    Station { store, day, _dir: dir, path }
+    let store = Station::open(&path).await.unwrap();
+    Fixture { store, day, _dir: dir, path }
 }
 
-impl Station {
+impl Fixture {
     fn cz342(&self) -> &gatecare_demo::Flight {
         self.day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap()
     }
@@ -50,7 +50,7 @@ impl Station {
     }
 }
 
-fn meal(st: &Station, i: usize, ordinal: u32) -> IssueRequest {
+fn meal(st: &Fixture, i: usize, ordinal: u32) -> IssueRequest {
     IssueRequest {
         passenger_id: st.pax(i).id.to_string(),
         flight_id: st.cz342().id.to_string(),
@@ -380,7 +380,7 @@ async fn a_store_from_schema_v1_opens_and_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.sqlite");
     std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1.sqlite"), &path).unwrap();
-    let store = Store::open(&path).await.unwrap();
+    let store = Station::open(&path).await.unwrap();
     let (flights, passengers) = store.counts().await.unwrap();
     assert_eq!((flights, passengers), (1, 180));
     let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
@@ -425,7 +425,7 @@ async fn a_full_disk_is_a_clear_error_and_loses_nothing() {
     assert_eq!(e.code(), "store.query", "{e}");
     assert!(e.to_string().contains("full"), "{e}");
     st.store.clone().close().await;
-    let store = Store::open(&st.path).await.unwrap();
+    let store = Station::open(&st.path).await.unwrap();
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE voucher_id = ?")
         .bind(&first.voucher_id)
         .fetch_one(store.pool())
@@ -501,7 +501,7 @@ async fn a_demo_pass_matches_only_its_own_booking() {
     let mut c = gatecare_demo::DemoConfig::for_date(date);
     c.other_departures = 3;
     let day = gatecare_demo::generate(c);
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
     crate::support::load_demo(&store, &day).await;
     let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
 
@@ -516,14 +516,14 @@ async fn a_demo_pass_matches_only_its_own_booking() {
     other.surname = "NOBODY".into();
     assert_eq!(
         store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
-        Err(gatecare_client::NoMatch::NoBooking)
+        Err(gatecare_station::NoMatch::NoBooking)
     );
     // Another PNR.
     let mut other = pass.clone();
     other.legs[0].pnr = "ZZZZZZ".into();
     assert_eq!(
         store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
-        Err(gatecare_client::NoMatch::NoBooking)
+        Err(gatecare_station::NoMatch::NoBooking)
     );
     // Another day (the pass's day of year points a week away).
     let mut other = pass.clone();
@@ -531,20 +531,20 @@ async fn a_demo_pass_matches_only_its_own_booking() {
     other.issue_date = None;
     assert_eq!(
         store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
-        Err(gatecare_client::NoMatch::UnknownFlight)
+        Err(gatecare_station::NoMatch::UnknownFlight)
     );
     // Another flight.
     let mut other = pass.clone();
     other.legs[0].flight_number = "9999".into();
     assert_eq!(
         store.match_boarding_pass(&other, &hkg, date).await.unwrap(),
-        Err(gatecare_client::NoMatch::UnknownFlight)
+        Err(gatecare_station::NoMatch::UnknownFlight)
     );
     // Not from this station.
     let ams = gatecare_core::AirportCode::parse("AMS").unwrap();
     assert_eq!(
         store.match_boarding_pass(&pass, &ams, date).await.unwrap(),
-        Err(gatecare_client::NoMatch::UnknownFlight)
+        Err(gatecare_station::NoMatch::UnknownFlight)
     );
 }
 
@@ -557,7 +557,7 @@ async fn an_infants_pass_with_blank_compartment_and_seat_matches_the_infant() {
     let mut c = gatecare_demo::DemoConfig::for_date(date);
     c.other_departures = 0;
     let day = gatecare_demo::generate(c);
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
     crate::support::load_demo(&store, &day).await;
     let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
     let infants: Vec<_> =
@@ -579,7 +579,7 @@ async fn a_group_member_is_told_apart_by_given_name() {
     let mut c = gatecare_demo::DemoConfig::for_date(date);
     c.other_departures = 0;
     let day = gatecare_demo::generate(c);
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
     crate::support::load_demo(&store, &day).await;
     let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
     // Tour-group members share one PNR.
@@ -594,7 +594,7 @@ async fn a_group_member_is_told_apart_by_given_name() {
 async fn the_demo_loads_once_through_the_station_data_path_and_keeps_pins_hashed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/gatecare.sqlite");
-    let store = gatecare_client::Store::open(&path).await.unwrap();
+    let store = gatecare_station::Station::open(&path).await.unwrap();
     let day = crate::support::small_day(5);
     crate::support::load_demo(&store, &day).await;
     assert_eq!(store.counts().await.unwrap(), (6, day.passengers.len() as u64));
@@ -605,7 +605,7 @@ async fn the_demo_loads_once_through_the_station_data_path_and_keeps_pins_hashed
         sqlx::query_scalar("SELECT COUNT(*) FROM disruption_updates").fetch_one(store.pool()).await.unwrap();
     assert_eq!(updates, day.flights.iter().filter(|f| f.disruption.is_some()).count() as i64);
     store.close().await;
-    let store = gatecare_client::Store::open(&path).await.unwrap();
+    let store = gatecare_station::Station::open(&path).await.unwrap();
     let hash: String = sqlx::query_scalar("SELECT pin_hash FROM agents WHERE code = 'A1001'")
         .fetch_one(store.pool())
         .await
@@ -619,7 +619,7 @@ async fn the_demo_loads_once_through_the_station_data_path_and_keeps_pins_hashed
     .unwrap();
     assert_eq!((lounges as usize, bands as usize), (day.lounges.len(), day.star_bands.len()));
     // A store enrolled for another station refuses HKG's data.
-    let other = gatecare_client::Store::open_in_memory().await.unwrap();
+    let other = gatecare_station::Station::open_in_memory().await.unwrap();
     sqlx::query(
         "INSERT INTO sync_enrolment (id, central_url, device_id, station, token, enrolled_at) \
          VALUES (1, 'http://x', '0194d7a0-0000-7000-8000-000000000000', 'PVG', 't', '2026-11-22T00:00:00Z')",
@@ -634,7 +634,7 @@ async fn the_demo_loads_once_through_the_station_data_path_and_keeps_pins_hashed
 
 #[tokio::test]
 async fn the_board_shows_cz342_delayed_overnight() {
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
     let day = crate::support::small_day(5);
     crate::support::load_demo(&store, &day).await;
     let hkg = gatecare_core::AirportCode::parse("HKG").unwrap();
@@ -642,7 +642,7 @@ async fn the_board_shows_cz342_delayed_overnight() {
     let board = store.flight_board(&hkg, from, from + chrono::Duration::days(2)).await.unwrap();
     assert_eq!(board.len(), 6);
     let cz = board.iter().find(|f| f.flight == "CZ342").unwrap();
-    assert_eq!(cz.status, gatecare_client::FlightStatus::Delayed);
+    assert_eq!(cz.status, gatecare_station::FlightStatus::Delayed);
     assert_eq!(cz.delay_minutes, 14 * 60);
     assert_eq!((cz.scheduled_local.as_str(), cz.expected_local.as_deref()), ("13:30", Some("03:30")));
     assert_eq!(cz.expected_day_offset, 1);
@@ -654,7 +654,7 @@ async fn the_board_shows_cz342_delayed_overnight() {
 
 #[tokio::test]
 async fn flight_numbers_have_one_normal_form_and_a_re_import_corrects_them() {
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
     let day = crate::support::small_day(0);
     let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap().clone();
     let mut data = gatecare_demo::station::station_data(&day, &[]);
@@ -708,7 +708,7 @@ async fn remote_issuance_survives_the_move_to_one_row_per_voucher() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("migrations");
     std::fs::create_dir(&old).unwrap();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gatecare-client/migrations");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gatecare-store/migrations");
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -729,7 +729,7 @@ async fn remote_issuance_survives_the_move_to_one_row_per_voucher() {
     .unwrap();
     pool.close().await;
 
-    let store = Store::open(&path).await.unwrap();
+    let store = Station::open(&path).await.unwrap();
     let row: (String, String, String, Option<String>, i64) =
         sqlx::query_as("SELECT voucher_id, entitlement_key, device, actor, server_seq FROM remote_vouchers")
             .fetch_one(store.pool())
@@ -766,7 +766,7 @@ async fn remote_issuance_survives_the_move_to_one_row_per_voucher() {
 async fn store_before(dir: &std::path::Path, migrations_before: &str) -> std::path::PathBuf {
     let old = dir.join("migrations");
     std::fs::create_dir(&old).unwrap();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gatecare-client/migrations");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gatecare-store/migrations");
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -805,7 +805,7 @@ async fn an_enrolment_from_before_signed_feeds_pins_the_root_it_already_trusted(
         .await
         .unwrap();
     pool.close().await;
-    let store = Store::open(&path).await.unwrap();
+    let store = Station::open(&path).await.unwrap();
     let e = store.enrolment().await.unwrap().unwrap();
     assert_eq!(e.root_public_key.as_deref(), Some(root.as_str()));
     let status = store.sync_status().await.unwrap();
@@ -814,11 +814,11 @@ async fn an_enrolment_from_before_signed_feeds_pins_the_root_it_already_trusted(
     // Without one, nothing is pinned, and sync says to enrol again rather
     // than trusting whatever answers.
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&store_before(dir.path(), "0019").await).await.unwrap();
+    let store = Station::open(&store_before(dir.path(), "0019").await).await.unwrap();
     let e = store.enrolment().await.unwrap().unwrap();
     assert_eq!(e.root_public_key, None);
-    let client = gatecare_client::sync::CentralClient::for_enrolment(&e).unwrap();
-    let err = gatecare_client::sync::sync_once(&store, &client, &e, "HKG-K01", Utc::now()).await.unwrap_err();
+    let client = gatecare_link::CentralClient::for_enrolment(&e).unwrap();
+    let err = gatecare_link::sync_once(&store, &client, &e, "HKG-K01", Utc::now()).await.unwrap_err();
     assert_eq!(err.code(), "sync.root_not_pinned", "{err}");
 }
 

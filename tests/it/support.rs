@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use chrono::NaiveDate;
-use gatecare_client::Store;
 use gatecare_demo::{DemoConfig, DemoDay};
+use gatecare_station::Station;
 
 /// The fixed demo date and clock of the tests: 14:00 in Hong Kong, when
 /// CZ342 (scheduled 13:30) is already 30 minutes late.
@@ -27,17 +27,17 @@ pub fn small_day(others: usize) -> DemoDay {
 /// data: central's station data and agent records, through the store's loader.
 pub async fn seeded_store(path: &Path, others: usize) -> DemoDay {
     let day = small_day(others);
-    let store = Store::open(path).await.expect("open store");
+    let store = Station::open(path).await.expect("open store");
     load_demo(&store, &day).await;
     store.close().await;
     day
 }
 
 /// Loads a demo day into a store through the station-data path.
-pub async fn load_demo(store: &Store, day: &DemoDay) {
+pub async fn load_demo(store: &Station, day: &DemoDay) {
     let data = gatecare_demo::station::station_data(day, &[]);
     let agents =
-        gatecare_demo::station::agent_feed_bodies(day, gatecare_client::agents::hash_pin).expect("hash");
+        gatecare_demo::station::agent_feed_bodies(day, gatecare_store::agents::hash_pin).expect("hash");
     let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW).expect("time").to_utc();
     store.load_station_data(&data, &agents, now).await.expect("load the demo's station data");
     store.mark_demo_day(day.date).await.expect("demo date");

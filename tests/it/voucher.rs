@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use gatecare_client::printer::{CupsPrinter, JobState, Printer};
+use gatecare_station::printer::{CupsPrinter, JobState, Printer};
 use serde_json::Value;
 
 use crate::support::gatecare;
@@ -424,7 +424,7 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     assert_eq!(texts.lines().count(), 360);
     assert_eq!(texts.lines().next(), Some(qr.trim()), "the first line is the first page's QR");
     // The first page is the first passenger in the priority order: legal priority.
-    let store = gatecare_client::Store::open(&db).await.unwrap();
+    let store = gatecare_station::Station::open(&db).await.unwrap();
     let v: Value = serde_json::from_slice(&check.stdout).unwrap();
     let needs: String = sqlx::query_scalar(
         "SELECT p.needs FROM ledger_events l JOIN passengers p ON p.id = l.passenger_id WHERE l.voucher_id = ? AND l.event = 'issued'",
@@ -502,12 +502,12 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
 
 #[tokio::test]
 async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() {
-    use gatecare_client::kiosk::KioskSession;
+    use gatecare_station::kiosk::KioskSession;
     let printer = cups();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("station.sqlite");
     let day = crate::support::seeded_store(&db, 0).await;
-    let store = gatecare_client::Store::open(&db).await.unwrap();
+    let store = gatecare_station::Station::open(&db).await.unwrap();
     let p = day.passengers.iter().find(|p| p.group.is_none() && p.needs.is_empty()).unwrap();
     // 22:30 in Hong Kong, CZ342 fourteen hours late: the night is owed.
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc();

@@ -38,12 +38,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use gatecare_client::Store;
-use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::{Central, admin};
 use gatecare_server_database::Database;
 use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
+use gatecare_station::Station;
 use gatecare_sync::{DeviceRole, EnrolRequest, Event, EventKind};
 
 use anyhow::Context;
@@ -654,7 +654,7 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let db = SqliteDatabase::open(&format!("sqlite:{}", dir.path().join("central.sqlite").display())).await?;
     let c = Central::new(db, ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "BENCH-ROOT", Arc::new(now));
     let (url, task) = serve(c.clone()).await?;
-    let store = Store::open(&dir.path().join("kiosk.sqlite")).await?;
+    let store = Station::open(&dir.path().join("kiosk.sqlite")).await?;
     let code =
         admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await?;

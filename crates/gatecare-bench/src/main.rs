@@ -8,8 +8,8 @@ mod vouchers;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use gatecare_client::Store;
 use gatecare_core::AirportCode;
+use gatecare_station::Station;
 
 pub(crate) struct Row {
     pub what: &'static str,
@@ -26,9 +26,9 @@ pub(crate) struct Row {
 /// (demo, care, vouchers, store, lookups, central) runs some.
 /// Loads a demo day the way a station gets its data (central's station data
 /// and agent records through the store's loader).
-pub(crate) async fn load_demo(store: &Store, day: &gatecare_demo::DemoDay) -> anyhow::Result<()> {
+pub(crate) async fn load_demo(store: &Station, day: &gatecare_demo::DemoDay) -> anyhow::Result<()> {
     let data = gatecare_demo::station::station_data(day, &[]);
-    let agents = gatecare_demo::station::agent_feed_bodies(day, gatecare_client::agents::hash_pin)?;
+    let agents = gatecare_demo::station::agent_feed_bodies(day, gatecare_store::agents::hash_pin)?;
     store.load_station_data(&data, &agents, chrono::Utc::now()).await?;
     store.mark_demo_day(day.date).await?;
     Ok(())
@@ -187,7 +187,7 @@ async fn run() -> anyhow::Result<Vec<Row>> {
     let n = day.passengers.len();
 
     let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("bench.sqlite")).await?;
+    let store = Station::open(&dir.path().join("bench.sqlite")).await?;
     let t = Instant::now();
     load_demo(&store, &day).await?;
     let seed = t.elapsed();

@@ -1,12 +1,12 @@
-//! Store benchmarks: look-ups on a million passengers, bulk issuance of a
+//! Station benchmarks: look-ups on a million passengers, bulk issuance of a
 //! 550-passenger flight, and the PIN hash's cost.
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use gatecare_client::{AuthenticatedAgent, IssueContext, LockoutPolicy, Store};
 use gatecare_core::AirportCode;
 use gatecare_ledger::EntitlementKind;
+use gatecare_station::{AuthenticatedAgent, IssueContext, LockoutPolicy, Station};
 
 use crate::{Row, ms, us};
 
@@ -40,7 +40,7 @@ pub async fn lookups() -> anyhow::Result<Vec<Row>> {
     let t = Instant::now();
     let day = gatecare_demo::generate(config);
     let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("million.sqlite")).await?;
+    let store = Station::open(&dir.path().join("million.sqlite")).await?;
     crate::load_demo(&store, &day).await?;
     println!(
         "look-up store: {} passengers in {} flights, built in {:.0} s",
@@ -145,7 +145,7 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
         day.passengers.push(p);
     }
     let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("bulk.sqlite")).await?;
+    let store = Station::open(&dir.path().join("bulk.sqlite")).await?;
     crate::load_demo(&store, &day).await?;
     let flight = day.flights[0].id.to_string();
     let policy = gatecare_care::Policy::default_policy();

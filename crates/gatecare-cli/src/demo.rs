@@ -6,19 +6,19 @@
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
 use gatecare_care::policy::Role;
-use gatecare_client::recovery::{NewCase, agent_ref};
-use gatecare_client::{AuthenticatedAgent, Store};
 use gatecare_recovery::{Actor, Category, Change, Remedy, Severity};
+use gatecare_station::cases::{NewCase, agent_ref};
+use gatecare_station::{AuthenticatedAgent, Station};
 
 /// Loads the demo day into `store` through the station-data path (once: a
 /// store that has flights keeps them). Returns whether it loaded.
-pub async fn load(store: &Store, day: &gatecare_demo::DemoDay, now: DateTime<Utc>) -> anyhow::Result<bool> {
+pub async fn load(store: &Station, day: &gatecare_demo::DemoDay, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let (flights, _) = store.counts().await?;
     if flights > 0 {
         return Ok(false);
     }
     let data = gatecare_demo::station::known_at(gatecare_demo::station::station_data(day, &[]), now);
-    let agents = gatecare_demo::station::agent_feed_bodies(day, gatecare_client::agents::hash_pin)?;
+    let agents = gatecare_demo::station::agent_feed_bodies(day, gatecare_store::agents::hash_pin)?;
     store.load_station_data(&data, &agents, now).await?;
     store.mark_demo_day(day.date).await?;
     Ok(true)
@@ -29,11 +29,11 @@ pub async fn load(store: &Store, day: &gatecare_demo::DemoDay, now: DateTime<Utc
 /// repeat failure and an early-warning alert). Only into a store
 /// without cases; returns how many were opened.
 pub async fn seed_cases(
-    store: &Store,
+    store: &Station,
     day: &gatecare_demo::DemoDay,
     policy: &Policy,
     now: DateTime<Utc>,
-) -> Result<usize, gatecare_client::recovery::RecoveryError> {
+) -> Result<usize, gatecare_station::cases::RecoveryError> {
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(store.pool()).await?;
     let Some(f) = day.flights.iter().find(|f| f.designator.to_string() == "CZ342") else { return Ok(0) };
     if existing > 0 {

@@ -11,7 +11,7 @@ use gatecare_care::DecisionRecord;
 use gatecare_care::decision::{DecidedItem, Replay, replay_stored};
 use gatecare_care::evaluate::Evaluation;
 use gatecare_care::rules::COMPILED;
-use gatecare_client::RecordedDecision;
+use gatecare_station::RecordedDecision;
 
 use crate::BadInput;
 

@@ -4,21 +4,21 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, Store};
 use gatecare_ledger::EntitlementKind;
+use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, Station};
 
 use crate::BadInput;
 
-pub async fn open_existing(path: &Path) -> anyhow::Result<Store> {
+pub async fn open_existing(path: &Path) -> anyhow::Result<Station> {
     if !path.exists() {
         return Err(BadInput(format!("no database at {}", path.display())).into());
     }
-    Store::open(path).await.with_context(|| format!("opening {}", path.display()))
+    Station::open(path).await.with_context(|| format!("opening {}", path.display()))
 }
 
 /// Opens an existing store for its station: the station central enrolled it
 /// for replaces the default, and a configured one that differs is refused.
-pub async fn open_station(path: &Path, settings: &mut gatecare_client::Settings) -> anyhow::Result<Store> {
+pub async fn open_station(path: &Path, settings: &mut gatecare_station::Settings) -> anyhow::Result<Station> {
     let store = open_existing(path).await?;
     if let Some(enrolled) = store.enrolled_station().await? {
         settings.adopt_enrolled_station(&enrolled).map_err(|e| BadInput(e.to_string()))?;
@@ -89,7 +89,7 @@ pub async fn crash_drill(
             .await
             .map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;
         store.journal_print(&issued, "queued", "drill", "", now).await?;
-        gatecare_client::failpoint::hit("print.during");
+        gatecare_store::failpoint::hit("print.during");
         store.journal_print(&issued, "printed", "drill", "", now).await?;
         writeln!(out, "ISSUED {} {}", issued.serial, if issued.reprint { "reprint" } else { "new" })?;
         out.flush()?;

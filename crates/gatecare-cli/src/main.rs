@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{Duration, NaiveDate, TimeZone};
 use clap::{Parser, Subcommand};
-use gatecare_client::{Settings, Store};
+use gatecare_station::{Settings, Station};
 
 #[derive(Parser)]
 #[command(name = "gatecare", version, about = "Gatecare: passenger care at the gate")]
@@ -417,7 +417,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let day = gatecare_demo::generate(gatecare_demo::DemoConfig::for_date(date));
             if reset && path.exists() {
                 // The ledger is append-only: a reset is a new file, not deleted rows.
-                let ok = Store::open(&path).await.is_ok();
+                let ok = Station::open(&path).await.is_ok();
                 if !ok {
                     return Err(BadInput(format!(
                         "{} is not a Gatecare store; not removing it",
@@ -432,7 +432,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
-            let store = Store::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
+            let store = Station::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
             let seeded = demo::load(&store, &day, settings.clock.now()).await?;
             let cases = if seeded {
                 let policy = gatecare_care::Policy::default_policy();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_sync::{RedeemRequest, RedeemResponse};
 
 use crate::{BadInput, ledger, print_json};
@@ -83,7 +83,7 @@ pub async fn enrol(
     // removes it again when central refuses, so a retry starts clean).
     let created = !db.exists();
     let store =
-        gatecare_client::Store::open(db).await.with_context(|| format!("opening {}", db.display()))?;
+        gatecare_station::Station::open(db).await.with_context(|| format!("opening {}", db.display()))?;
     let e = match store
         .enrol_with_central_trusting(central, ca_pem.as_deref(), code, root_fingerprint, device, now)
         .await
@@ -140,7 +140,7 @@ pub async fn once(db: &Path, device: &str, now: DateTime<Utc>) -> anyhow::Result
         let r = match sync_once(&store, &client, &e, device, now).await {
             Ok(r) => r,
             Err(err) => {
-                store.record_sync_error(&err, now).await?;
+                store.record_sync_error(err.code(), &err.to_string(), now).await?;
                 return Err(err.into());
             }
         };

@@ -14,7 +14,7 @@ use crate::{BadInput, print_json, read_input};
 
 /// The CJK font, as the app loads it.
 pub fn load_fonts() -> anyhow::Result<Fonts> {
-    Ok(gatecare_client::vouchers::load_fonts()?)
+    Ok(gatecare_station::vouchers::load_fonts()?)
 }
 
 fn random_key() -> anyhow::Result<SigningKey> {
@@ -156,9 +156,9 @@ pub struct FlightArgs<'a> {
 
 /// Vouchers of one flight (today's departure of that designator at the
 /// station), in the order they were issued: the priority order.
-pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_client::Settings) -> anyhow::Result<()> {
-    use gatecare_client::{AuthenticatedAgent, IssueContext};
+pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Settings) -> anyhow::Result<()> {
     use gatecare_ledger::EntitlementKind;
+    use gatecare_station::{AuthenticatedAgent, IssueContext};
 
     let layout = Layout::parse(args.layout)
         .ok_or_else(|| BadInput(format!("--layout: 80mm, a6 or a4, not {}", args.layout)))?;

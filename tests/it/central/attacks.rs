@@ -1,9 +1,9 @@
 //! Hostile ground (issue #23): each attack done the way an attacker would,
 //! with HTTP requests and a real device token, against a built central.
 
-use gatecare_client::IssueRequest;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
+use gatecare_station::IssueRequest;
 use gatecare_sync::{Event, EventKind, Outcome, PushRequest, PushResponse, RedeemRequest, RedeemResponse};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
@@ -25,7 +25,7 @@ async fn serving<D: Database>(
 async fn pvg_console<D: Database>(
     db: &D,
     url: &str,
-) -> (gatecare_client::Store, gatecare_client::sync::Enrolment) {
+) -> (gatecare_station::Station, gatecare_store::feed::Enrolment) {
     let code = admin::issue_enrolment_code(
         db,
         "PVG",
@@ -41,10 +41,10 @@ async fn pvg_console<D: Database>(
         name: "Zhou Bin".into(),
         role: "agent".into(),
         station: "PVG".into(),
-        pin_hash: gatecare_client::agents::hash_pin("135246").unwrap(),
+        pin_hash: gatecare_store::agents::hash_pin("135246").unwrap(),
     };
     admin::set_agent(db, &agent, now()).await.unwrap();
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
     let enrolment =
         store.enrol_with_central(url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
     (store, enrolment)
@@ -53,7 +53,7 @@ async fn pvg_console<D: Database>(
 /// A page of a device's feed, fetched and opened as the device does.
 async fn pull_page(
     url: &str,
-    e: &gatecare_client::sync::Enrolment,
+    e: &gatecare_store::feed::Enrolment,
     after: i64,
 ) -> Result<gatecare_sync::FeedPage, gatecare_sync::PageError> {
     let bytes = harness::raw_page(url, &e.token, after).await;
@@ -148,9 +148,9 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
     // Its own device voids it (naming itself: a kiosk names no agent):
     // that is applied and reaches the void list.
     let own = victim.issue(1).await.unwrap();
-    let agent = gatecare_client::AuthenticatedAgent::kiosk(victim.code, "HKG");
+    let agent = gatecare_station::AuthenticatedAgent::kiosk(victim.code, "HKG");
     let policy = gatecare_care::Policy::default_policy();
-    let ctx = gatecare_client::IssueContext::new(victim.code, &agent, &policy, now());
+    let ctx = gatecare_station::IssueContext::new(victim.code, &agent, &policy, now());
     victim.store.void(&ctx, &own.voucher_id, "passenger left").await.unwrap();
     victim.sync().await;
     let voids = admin::void_list(&db, now()).await.unwrap();
@@ -453,7 +453,7 @@ async fn a_console_voids_its_own_stations_vouchers_only<D: Database>(db: D) {
     // Another station's console (its code issued for PVG).
     let (_pvg_store, pvg) = pvg_console(&db, &url).await;
 
-    let void = |seq: i64, issued: &gatecare_client::Issued, actor: &str| Event {
+    let void = |seq: i64, issued: &gatecare_station::Issued, actor: &str| Event {
         seq,
         event_id: uuid::Uuid::now_v7(),
         kind: EventKind::Voided,
@@ -544,10 +544,9 @@ async fn sync_never_wedges() {
         )
         .await
         .unwrap();
-    let client = gatecare_client::sync::CentralClient::for_enrolment(&small.enrolment).unwrap();
-    let r =
-        gatecare_client::sync::sync_once(&small.store, &client, &small.enrolment, small.code, now()).await;
-    assert!(matches!(r, Err(gatecare_client::sync::SyncError::Rejected { status: 413, .. })), "{r:?}");
+    let client = gatecare_link::CentralClient::for_enrolment(&small.enrolment).unwrap();
+    let r = gatecare_link::sync_once(&small.store, &client, &small.enrolment, small.code, now()).await;
+    assert!(matches!(r, Err(gatecare_link::SyncError::Rejected { status: 413, .. })), "{r:?}");
     assert!(small.store.feed_cursor().await.unwrap() > before, "the pull went on");
     assert_eq!(small.store.sync_status().await.unwrap().backlog, 1);
 }
@@ -563,8 +562,8 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
     let (clock, c, _served, url) = serving(&db).await;
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
-    let k = gatecare_client::sync::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
-    let g = gatecare_client::sync::CentralClient::for_enrolment(&console.enrolment).unwrap();
+    let k = gatecare_link::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
+    let g = gatecare_link::CentralClient::for_enrolment(&console.enrolment).unwrap();
     let meal = kiosk.meal(3);
     let key = kiosk
         .store
@@ -605,12 +604,12 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
     clock.set(now() + chrono::Duration::minutes(30));
     let agent = console
         .store
-        .verify_pin("A1001", "246810", now(), gatecare_client::LockoutPolicy::default())
+        .verify_pin("A1001", "246810", now(), gatecare_station::LockoutPolicy::default())
         .await
         .unwrap()
         .unwrap();
     let policy = gatecare_care::Policy::default_policy();
-    let ctx = gatecare_client::IssueContext::new(console.code, &agent, &policy, now());
+    let ctx = gatecare_station::IssueContext::new(console.code, &agent, &policy, now());
     let issued = console.store.issue(&ctx, &console.meal(5)).await.unwrap();
     console.sync_at(now() + chrono::Duration::minutes(30)).await;
     let acks: Vec<String> = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq")
@@ -644,8 +643,8 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
 
     // Through the kiosk's own path: a hotel that cannot be issued (no block
     // chosen) gives its claim back at once, and the console may issue it.
-    let kiosk_agent = gatecare_client::AuthenticatedAgent::kiosk(kiosk.code, "HKG");
-    let kctx = gatecare_client::IssueContext { device: kiosk.code, actor: &kiosk_agent, ..ctx.clone() };
+    let kiosk_agent = gatecare_station::AuthenticatedAgent::kiosk(kiosk.code, "HKG");
+    let kctx = gatecare_station::IssueContext { device: kiosk.code, actor: &kiosk_agent, ..ctx.clone() };
     let hotel = IssueRequest { kind: gatecare_ledger::EntitlementKind::Hotel, ..kiosk.meal(6) };
     assert!(kiosk.store.issue_claimed(&kctx, &hotel, false).await.is_err());
     let key6 =
@@ -898,7 +897,7 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
     // A kiosk's claim never beats a console's real voucher, and voiding the
     // claim does not void the entitlement.
     use gatecare_sync::{ClaimRequest, ClaimResponse};
-    let k = gatecare_client::sync::CentralClient::for_enrolment(&attacker.enrolment).unwrap();
+    let k = gatecare_link::CentralClient::for_enrolment(&attacker.enrolment).unwrap();
     let meal = console.meal(7);
     let key = console.store.entitlement_key(&meal.passenger_id, &meal.flight_id, meal.kind, 1).await.unwrap();
     let claim = ClaimRequest {
@@ -920,12 +919,12 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
     assert!(matches!(&resp.acks[0].outcome, Outcome::Refused { code, .. } if code == "void_not_yours"));
     let agent = console
         .store
-        .verify_pin("A1001", "246810", now(), gatecare_client::LockoutPolicy::default())
+        .verify_pin("A1001", "246810", now(), gatecare_station::LockoutPolicy::default())
         .await
         .unwrap()
         .unwrap();
     let policy = gatecare_care::Policy::default_policy();
-    let ctx = gatecare_client::IssueContext::new(console.code, &agent, &policy, now());
+    let ctx = gatecare_station::IssueContext::new(console.code, &agent, &policy, now());
     let real = console.store.issue(&ctx, &meal).await.unwrap();
     console.sync().await;
     let outcome: String = sqlx::query_scalar("SELECT outcome FROM sync_acks ORDER BY seq DESC LIMIT 1")
@@ -1016,7 +1015,7 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
         voucher_id: "claim:squat".into(),
         flight_id: "PVG-OWN-FLIGHT".into(),
     };
-    let pvg_client = gatecare_client::sync::CentralClient::for_enrolment(&pvg).unwrap();
+    let pvg_client = gatecare_link::CentralClient::for_enrolment(&pvg).unwrap();
     assert_eq!(
         pvg_client.claim(&squat_claim).await.unwrap(),
         ClaimResponse::Refused { reason: "not_your_station".into() }
@@ -1074,7 +1073,7 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
     );
     // HKG's own console claims it.
     let hkg = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
-    let hkg_client = gatecare_client::sync::CentralClient::for_enrolment(&hkg.enrolment).unwrap();
+    let hkg_client = gatecare_link::CentralClient::for_enrolment(&hkg.enrolment).unwrap();
     assert_eq!(
         hkg_client.claim(&ClaimRequest { voucher_id: "claim:hkg".into(), ..claim }).await.unwrap(),
         ClaimResponse::Granted
@@ -1092,8 +1091,8 @@ async fn a_stolen_kiosk_cannot_hold_a_flights_entitlements() {
     let (_clock, c, _served, url) = serving(&db).await;
     let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
     let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
-    let k = gatecare_client::sync::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
-    let g = gatecare_client::sync::CentralClient::for_enrolment(&console.enrolment).unwrap();
+    let k = gatecare_link::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
+    let g = gatecare_link::CentralClient::for_enrolment(&console.enrolment).unwrap();
     let claim = |n: u32| ClaimRequest {
         entitlement_key: format!("CZ342/2026-11-22/78400000{n:05}/hotel/1"),
         voucher_id: format!("claim:{n}"),
@@ -1103,7 +1102,7 @@ async fn a_stolen_kiosk_cannot_hold_a_flights_entitlements() {
         assert_eq!(k.claim(&claim(n)).await.unwrap(), ClaimResponse::Granted, "claim {n}");
     }
     match k.claim(&claim(9999)).await {
-        Err(gatecare_client::sync::SyncError::Rejected { status: 429, code, .. }) => {
+        Err(gatecare_link::SyncError::Rejected { status: 429, code, .. }) => {
             assert_eq!(code, "too_many_claims")
         }
         other => panic!("claim past the limit: {other:?}"),

@@ -6,9 +6,9 @@
 use chrono::Duration;
 use gatecare_care::Policy;
 use gatecare_care::policy::DEFAULT_POLICY;
-use gatecare_client::{IssueContext, LockoutPolicy};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
+use gatecare_station::{IssueContext, LockoutPolicy};
 
 use super::harness::{TestClock, central, on_both_backends, serve};
 use super::story::{Kiosk, now};

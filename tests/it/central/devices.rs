@@ -4,10 +4,10 @@
 //! central takes as such, not as a double issuance.
 
 use gatecare_care::Policy;
-use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
 use gatecare_server_database::Database;
+use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy};
 
 use super::harness::{TestClock, central, on_both_backends, serve};
 use super::story::{Kiosk, now};
@@ -38,7 +38,7 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     // At 19:45 at the airport two meals are due to everyone: the board counts
     // every passenger owed one, a second meal as much as a first.
     let evening = now() + chrono::Duration::minutes(5 * 60 + 45);
-    let owed = |store: &gatecare_client::Store| {
+    let owed = |store: &gatecare_station::Station| {
         let store = store.clone();
         let policy = policy.clone();
         let flight = flight.clone();
@@ -114,7 +114,7 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
 
     // A delay with several causes reaches the kiosk with its causes.
     use gatecare_care::scenario::CauseInput;
-    let entry = gatecare_client::console::DisruptionEntry {
+    let entry = gatecare_station::console::DisruptionEntry {
         kind: "delay".into(),
         cause: String::new(),
         expected_departure: None,

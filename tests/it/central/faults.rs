@@ -15,10 +15,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use gatecare_client::Store;
-use gatecare_client::sync::{CentralClient, Enrolment, sync_once};
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::Central;
 use gatecare_server_database::Database;
+use gatecare_station::Station;
+use gatecare_store::feed::Enrolment;
 use gatecare_sync::EventKind;
 
 use super::harness::{Served, TestClock, central, on_both_backends, serve};
@@ -191,7 +192,7 @@ pub fn sizes() -> Sizes {
 }
 
 struct SimKiosk {
-    store: Store,
+    store: Station,
     code: String,
     enrolment: Enrolment,
 }
@@ -262,7 +263,7 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
     // Enrol through the proxy with faults off; then turn them on.
     let mut kiosks = Vec::new();
     for k in 0..s.kiosks {
-        let store = Store::open_in_memory().await.unwrap();
+        let store = Station::open_in_memory().await.unwrap();
         let code = format!("HKG-S{seed}K{k}");
         let one_time = gatecare_server::admin::issue_enrolment_code(
             &c.db,

@@ -154,7 +154,7 @@ pub async fn publish_demo_agents<D: Database>(c: &Central<D>) {
                 name: (*name).into(),
                 role: role.as_str().into(),
                 station: gatecare_demo::HUB.into(),
-                pin_hash: gatecare_client::agents::hash_pin(pin).expect("hash"),
+                pin_hash: gatecare_store::agents::hash_pin(pin).expect("hash"),
             })
             .collect()
     });

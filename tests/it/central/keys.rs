@@ -4,7 +4,7 @@
 //! replaced kiosk could not enrol under its code again.
 
 use chrono::Duration;
-use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
@@ -150,9 +150,9 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     let pvg = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
-    let other = gatecare_client::Store::open_in_memory().await.unwrap();
+    let other = gatecare_station::Station::open_in_memory().await.unwrap();
     match other.enrol_with_central(&url, &pvg, &fp, "HKG-K07", now()).await.unwrap_err() {
-        gatecare_client::sync::SyncError::Rejected { status: 400, code, .. } => {
+        gatecare_link::SyncError::Rejected { status: 400, code, .. } => {
             assert_eq!(code, "device_not_of_station")
         }
         e => panic!("{e:?}"),
@@ -164,14 +164,14 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
         .await
         .unwrap();
     match broken.store.enrol_with_central(&url, &again, &fp, "HKG-K01", now()).await.unwrap_err() {
-        gatecare_client::sync::SyncError::Rejected { status: 409, code, .. } => {
+        gatecare_link::SyncError::Rejected { status: 409, code, .. } => {
             assert_eq!(code, "signing_key_reused")
         }
         e => panic!("{e:?}"),
     }
     // Neither used the code up.
     other.enrol_with_central(&url, &pvg, &fp, "PVG-K07", now()).await.unwrap();
-    gatecare_client::Store::open_in_memory()
+    gatecare_station::Station::open_in_memory()
         .await
         .unwrap()
         .enrol_with_central(&url, &code, &fp, "HKG-K05", now())

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use coset::{CoseSign1, TaggedCborSerializable};
-use gatecare_client::LockoutPolicy;
-use gatecare_client::sync::{CentralClient, Enrolment, sync_once};
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::admin;
+use gatecare_station::LockoutPolicy;
+use gatecare_store::feed::Enrolment;
 use gatecare_sync::DeviceRole;
 
 use super::harness::{self, TestClock, central, raw_page, serve, sqlite_db};
@@ -80,10 +81,7 @@ fn with_forged_agent(page: Vec<u8>, pin_hash: &str) -> Vec<u8> {
 }
 
 /// One round of sync through `url` (the proxy) instead of central.
-async fn sync_through(
-    k: &Kiosk,
-    url: &str,
-) -> Result<gatecare_client::sync::SyncRound, gatecare_client::sync::SyncError> {
+async fn sync_through(k: &Kiosk, url: &str) -> Result<gatecare_link::SyncRound, gatecare_link::SyncError> {
     let via = Enrolment { central_url: url.to_owned(), ..k.enrolment.clone() };
     let client = CentralClient::for_enrolment(&via).unwrap();
     sync_once(&k.store, &client, &via, k.code, now()).await
@@ -98,7 +96,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     let url = served.url();
     let console = Kiosk::enrol_console(&c, &url, "HKG-G01").await;
     let other = Kiosk::enrol_console(&c, &url, "HKG-G02").await;
-    let pin_hash = gatecare_client::agents::hash_pin("135790").unwrap();
+    let pin_hash = gatecare_store::agents::hash_pin("135790").unwrap();
 
     // 1. A proxy adds a duty manager to the page, keeping central's signature.
     let hash = pin_hash.clone();
@@ -176,7 +174,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
         admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Console, chrono::Duration::hours(1), now())
             .await
             .unwrap();
-    let pvg = gatecare_client::Store::open_in_memory().await.unwrap();
+    let pvg = gatecare_station::Station::open_in_memory().await.unwrap();
     let pvg_e = pvg
         .enrol_with_central(&url, &pvg_code, &harness::root_fingerprint(), "PVG-G01", now())
         .await
@@ -240,7 +238,7 @@ async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines() {
         }),
     )
     .await;
-    let store = gatecare_client::Store::open_in_memory().await.unwrap();
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
     let e = store
         .enrol_with_central(&proxy.url, &code, &harness::root_fingerprint(), "HKG-K05", now())
         .await

@@ -5,13 +5,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::{CareKind, Policy};
-use gatecare_client::console::DisruptionEntry;
-use gatecare_client::kiosk::KioskSession;
-use gatecare_client::printer::FakePrinter;
-use gatecare_client::sync::{CentralClient, Enrolment, sync_once};
-use gatecare_client::{LockoutPolicy, Store};
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
+use gatecare_station::console::DisruptionEntry;
+use gatecare_station::kiosk::KioskSession;
+use gatecare_station::printer::FakePrinter;
+use gatecare_station::{LockoutPolicy, Station};
+use gatecare_store::feed::Enrolment;
 use gatecare_sync::DeviceRole;
 use gatecare_voucher::trust::VoidList;
 
@@ -24,7 +25,7 @@ fn scheduled() -> DateTime<Utc> {
 
 /// A device with an empty store, enrolled like a real one.
 struct Device {
-    store: Store,
+    store: Station,
     enrolment: Enrolment,
     code: &'static str,
     _dir: tempfile::TempDir,
@@ -38,7 +39,7 @@ impl Device {
         role: DeviceRole,
     ) -> Device {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("store.sqlite")).await.unwrap();
+        let store = Station::open(&dir.path().join("store.sqlite")).await.unwrap();
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap();
         let enrolment = store
@@ -305,7 +306,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
 
     // A meal the agent gave at the gate reads so at the kiosk; citations have a Chinese form.
     let gate_pax = &data.bookings[3];
-    let meal = gatecare_client::IssueRequest {
+    let meal = gatecare_station::IssueRequest {
         passenger_id: gate_pax.passenger_id.to_string(),
         flight_id: flight_id.clone(),
         kind: gatecare_ledger::EntitlementKind::Meal,
@@ -318,7 +319,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         hotel_block_id: None,
         details: serde_json::json!({}),
     };
-    let ctx = gatecare_client::IssueContext::new(console.code, &agent, &policy, now);
+    let ctx = gatecare_station::IssueContext::new(console.code, &agent, &policy, now);
     console.store.issue(&ctx, &meal).await.unwrap();
     console.sync(now).await;
     kiosk.sync(now).await;

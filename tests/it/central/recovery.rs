@@ -5,17 +5,17 @@
 
 use chrono::{Duration, NaiveDate};
 use gatecare_care::Policy;
-use gatecare_client::recovery::{NewCase, agent_ref};
-use gatecare_client::{AuthenticatedAgent, LockoutPolicy, Store};
 use gatecare_recovery::{Actor, Category, Change, Opened, Remedy, Severity, Status};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
+use gatecare_station::cases::{NewCase, agent_ref};
+use gatecare_station::{AuthenticatedAgent, LockoutPolicy, Station};
 use gatecare_sync::{DeviceRole, EventKind};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
 use super::story::{Kiosk, now};
 
-async fn agent(store: &Store, code: &str, pin: &str) -> AuthenticatedAgent {
+async fn agent(store: &Station, code: &str, pin: &str) -> AuthenticatedAgent {
     store.verify_pin(code, pin, now(), LockoutPolicy::default()).await.unwrap().unwrap()
 }
 
@@ -87,7 +87,7 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let pvg = Store::open(&dir.path().join("pvg.sqlite")).await.unwrap();
+    let pvg = Station::open(&dir.path().join("pvg.sqlite")).await.unwrap();
     let pvg_enrolment = pvg
         .enrol_with_central(&url, &pvg_code, &harness::root_fingerprint(), "PVG-C01", now())
         .await
@@ -113,8 +113,8 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
         };
         pvg.record_event(EventKind::CaseOpened, &serde_json::to_value(&o).unwrap(), now()).await.unwrap();
     }
-    let client = gatecare_client::sync::CentralClient::for_enrolment(&pvg_enrolment).unwrap();
-    gatecare_client::sync::sync_once(&pvg, &client, &pvg_enrolment, "PVG-C01", now()).await.unwrap();
+    let client = gatecare_link::CentralClient::for_enrolment(&pvg_enrolment).unwrap();
+    gatecare_link::sync_once(&pvg, &client, &pvg_enrolment, "PVG-C01", now()).await.unwrap();
     // HKG's consoles do not receive PVG's cases.
     console.sync().await;
     let hkg_cases: i64 =
@@ -143,7 +143,7 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
     assert_eq!(body["early_warning"]["total"], 3);
     assert_eq!(get("from=2026-11-22&to=2026-11-18").await.unwrap().status(), 400);
     // The console's client reads the same summary.
-    let via_client = gatecare_client::sync::CentralClient::for_enrolment(&console.enrolment)
+    let via_client = gatecare_link::CentralClient::for_enrolment(&console.enrolment)
         .unwrap()
         .recovery_summary(from, to)
         .await

@@ -194,11 +194,11 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let other = gatecare_client::Store::open(&dir.path().join("pvg.sqlite")).await.unwrap();
+    let other = gatecare_station::Station::open(&dir.path().join("pvg.sqlite")).await.unwrap();
     let e =
         other.enrol_with_central(&url, &pvg, &harness::root_fingerprint(), "PVG-K01", now()).await.unwrap();
-    let client = gatecare_client::sync::CentralClient::for_enrolment(&e).unwrap();
-    while gatecare_client::sync::sync_once(&other, &client, &e, "PVG-K01", now()).await.unwrap().more {}
+    let client = gatecare_link::CentralClient::for_enrolment(&e).unwrap();
+    while gatecare_link::sync_once(&other, &client, &e, "PVG-K01", now()).await.unwrap().more {}
     let theirs: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM flights").fetch_one(other.pool()).await.unwrap();
     assert_eq!(theirs, 0);
@@ -269,7 +269,7 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
     let once = run(vec!["sync".into(), "once".into(), "--db".into(), db_arg.clone()]).await.unwrap();
     assert!(once.status.success(), "{}", String::from_utf8_lossy(&once.stderr));
 
-    let store = gatecare_client::Store::open(&path).await.unwrap();
+    let store = gatecare_station::Station::open(&path).await.unwrap();
     assert_eq!(store.enrolled_station().await.unwrap().as_deref(), Some("HKG"));
     // The code it was enrolled under signs its vouchers: another is refused
     // (it would sign with a key central never certified).

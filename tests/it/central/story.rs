@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
-use gatecare_client::sync::{CentralClient, ClaimCheck, Enrolment, sync_once};
-use gatecare_client::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Store};
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
+use gatecare_station::claims::ClaimCheck;
+use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station};
+use gatecare_store::feed::Enrolment;
 use gatecare_sync::{ClaimRequest, ClaimResponse, DeviceRole, Outcome, RedeemRequest, RedeemResponse};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
@@ -20,7 +22,7 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub struct Kiosk {
-    pub store: Store,
+    pub store: Station,
     pub code: &'static str,
     pub enrolment: Enrolment,
     pub day: gatecare_demo::DemoDay,
@@ -52,7 +54,7 @@ impl Kiosk {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.sqlite");
         let day = seeded_store(&path, 2).await;
-        let store = Store::open(&path).await.unwrap();
+        let store = Station::open(&path).await.unwrap();
         harness::publish_demo_agents(c).await;
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
@@ -63,15 +65,15 @@ impl Kiosk {
         Kiosk { store, code, enrolment, day, role, _dir: dir }
     }
 
-    pub async fn sync(&self) -> gatecare_client::sync::SyncRound {
+    pub async fn sync(&self) -> gatecare_link::SyncRound {
         self.sync_at(now()).await
     }
 
     /// Syncs with the device's clock at `at` (central's clock must agree
     /// within `gatecare_sync::page::CLOCK_STEP`: pages carry central's time).
-    pub async fn sync_at(&self, at: chrono::DateTime<chrono::Utc>) -> gatecare_client::sync::SyncRound {
+    pub async fn sync_at(&self, at: chrono::DateTime<chrono::Utc>) -> gatecare_link::SyncRound {
         let client = CentralClient::for_enrolment(&self.enrolment).unwrap();
-        let mut total = gatecare_client::sync::SyncRound::default();
+        let mut total = gatecare_link::SyncRound::default();
         loop {
             let r = sync_once(&self.store, &client, &self.enrolment, self.code, at).await.unwrap();
             total.pushed += r.pushed;
@@ -104,7 +106,7 @@ impl Kiosk {
         }
     }
 
-    pub async fn issue(&self, pax: usize) -> Result<gatecare_client::Issued, LedgerError> {
+    pub async fn issue(&self, pax: usize) -> Result<gatecare_station::Issued, LedgerError> {
         // At a console an agent signs in; a kiosk issues as itself.
         let agent: AuthenticatedAgent = match self.role {
             DeviceRole::Console => self
@@ -266,7 +268,7 @@ async fn story<D: Database>(db: D) {
     forged_event.seq = 1;
     let before = c.db.totals().await.unwrap();
     match client_a.push(&[forged_event]).await {
-        Err(gatecare_client::sync::SyncError::Rejected { status: 409, code, .. }) => {
+        Err(gatecare_link::SyncError::Rejected { status: 409, code, .. }) => {
             assert_eq!(code, "seq_conflict")
         }
         other => panic!("a reused seq was accepted: {other:?}"),
@@ -293,7 +295,7 @@ async fn story<D: Database>(db: D) {
     let agent_a =
         a.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap().unwrap();
     let scheduled = a.day.flights.iter().find(|f| f.id.to_string() == flight_id).unwrap().scheduled_departure;
-    let entry = gatecare_client::console::DisruptionEntry {
+    let entry = gatecare_station::console::DisruptionEntry {
         kind: "delay".into(),
         cause: "weather".into(),
         expected_departure: Some(scheduled + Duration::hours(16)),
@@ -388,7 +390,7 @@ async fn story<D: Database>(db: D) {
     let copy = gatecare_voucher::signed::VoucherPayload { voucher_id: uuid::Uuid::now_v7(), ..original };
     let backdated = gatecare_voucher::signed::sign(&copy, "HKG-K02#1", &stolen);
     match client_b.pull(0, 10).await {
-        Err(gatecare_client::sync::SyncError::Rejected { status: 403, code, .. }) => {
+        Err(gatecare_link::SyncError::Rejected { status: 403, code, .. }) => {
             assert_eq!(code, "device_revoked")
         }
         other => panic!("a revoked device pulled: {other:?}"),

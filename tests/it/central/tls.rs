@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::Duration;
-use gatecare_client::Store;
-use gatecare_client::sync::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
+use gatecare_station::Station;
 use gatecare_sync::DeviceRole;
 
 use super::harness::{self, TestClock, central, sqlite_db};
@@ -102,7 +102,7 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
     let code = || admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now());
     let stranger_dir = tempfile::tempdir().unwrap();
     seeded_store(&stranger_dir.path().join("k.sqlite"), 1).await;
-    let stranger = Store::open(&stranger_dir.path().join("k.sqlite")).await.unwrap();
+    let stranger = Station::open(&stranger_dir.path().join("k.sqlite")).await.unwrap();
     let e = stranger
         .enrol_with_central(&url, &code().await.unwrap(), &harness::root_fingerprint(), "HKG-K09", now())
         .await
@@ -126,7 +126,7 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
     // With the CA it enrols, and its events reach central over TLS.
     let kiosk_dir = tempfile::tempdir().unwrap();
     let day = seeded_store(&kiosk_dir.path().join("k.sqlite"), 1).await;
-    let kiosk = Store::open(&kiosk_dir.path().join("k.sqlite")).await.unwrap();
+    let kiosk = Station::open(&kiosk_dir.path().join("k.sqlite")).await.unwrap();
     let enrolment = kiosk
         .enrol_with_central_trusting(
             &url,
@@ -143,7 +143,7 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
     let p = day.passengers.iter().find(|p| p.flight_id == f.id).unwrap();
     kiosk
         .open_case(
-            &gatecare_client::recovery::NewCase {
+            &gatecare_station::cases::NewCase {
                 passenger_id: p.id.to_string(),
                 flight_id: f.id.to_string(),
                 category: gatecare_recovery::Category::Information,

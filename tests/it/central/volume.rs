@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use gatecare_client::sync::CentralClient;
+use gatecare_link::CentralClient;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::{DeviceRole, EnrolRequest, Event, EventKind};

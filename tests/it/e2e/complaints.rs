@@ -200,7 +200,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         // The new kiosk catches up with the station's feed within seconds.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let store = gatecare_client::Store::open(&s.db()).await?;
+            let store = gatecare_station::Station::open(&s.db()).await?;
             let n: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM case_updates").fetch_one(store.pool()).await?;
             store.close().await;

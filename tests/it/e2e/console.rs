@@ -92,7 +92,7 @@ async fn agent_console_takes_cz342_from_delay_to_care() {
         let issued: i64 = el.attr("data-issued").await?.unwrap_or_default().parse()?;
         let progress = el.attr("data-progress").await?.unwrap_or_default();
         ensure!(progress == "180/180", "progress {progress:?}");
-        let store = gatecare_client::Store::open(&s.db()).await?;
+        let store = gatecare_station::Station::open(&s.db()).await?;
         let meals: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM ledger_events WHERE flight_id = ? AND event = 'issued' AND kind = 'meal'",
         )
@@ -122,7 +122,7 @@ async fn agent_console_takes_cz342_from_delay_to_care() {
             .find(|p| p.id.to_string() == pid)
             .map(|me| day.passengers.iter().filter(|p| p.flight_id == f.id && p.pnr == me.pnr).count())
             .unwrap_or(1);
-        let store = gatecare_client::Store::open(&s.db()).await?;
+        let store = gatecare_station::Station::open(&s.db()).await?;
         let rooms_before: i64 = sqlx::query_scalar("SELECT SUM(rooms_left) FROM hotel_blocks").fetch_one(store.pool()).await?;
         if booking > 1 {
             s.press("[data-testid=issue-hotel-booking]").await?;

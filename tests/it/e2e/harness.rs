@@ -81,7 +81,7 @@ impl Session {
         let db = dir.path().join("station.sqlite");
         let day = seeded_store(&db, 20).await;
         if let Some((url, code)) = &extra.central {
-            let store = gatecare_client::Store::open(&db).await?;
+            let store = gatecare_station::Station::open(&db).await?;
             let now = chrono::DateTime::parse_from_rfc3339(extra.now.unwrap_or(TEST_NOW))?.to_utc();
             store
                 .enrol_with_central(

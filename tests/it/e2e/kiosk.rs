@@ -92,7 +92,7 @@ async fn kiosk_scan_shows_the_delay_and_prints_a_voucher_that_verifies() {
             .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
             .ok_or_else(|| anyhow::anyhow!("cups-pdf wrote no file for {serial}"))?;
         let qr = crate::voucher::decode_qr(&printed);
-        let store = gatecare_client::Store::open(&s.db()).await?;
+        let store = gatecare_station::Station::open(&s.db()).await?;
         let public: String = sqlx::query_scalar("SELECT public_hex FROM device_keys WHERE kid = 'HKG-K05#1'")
             .fetch_one(store.pool())
             .await?;
@@ -286,7 +286,7 @@ async fn kiosk_hotel_choice_takes_a_room_and_prints_the_hotel_voucher() {
         s.snap_at("[data-testid=hotel-list]", "kiosk-hotels-zh-CN").await?;
         s.click("[data-testid=lang-en]").await?;
         ensure!(list.contains("Regal Airport Hotel") || list.contains("Marriott"), "{list}");
-        let store = gatecare_client::Store::open(&s.db()).await?;
+        let store = gatecare_station::Station::open(&s.db()).await?;
         let before: i64 =
             sqlx::query_scalar("SELECT SUM(rooms_left) FROM hotel_blocks").fetch_one(store.pool()).await?;
         s.click("[data-testid=hotel-choose]").await?;
@@ -367,7 +367,7 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         s.snap_at("[data-testid=feedback-thanks]", "kiosk-feedback-thanks-en").await?;
         s.click("[data-testid=lang-zh-CN]").await?;
         s.snap_at("[data-testid=feedback-thanks]", "kiosk-feedback-thanks-zh-CN").await?;
-        let store = gatecare_client::Store::open(&s.db()).await?;
+        let store = gatecare_station::Station::open(&s.db()).await?;
         let ff: Option<String> =
             sqlx::query_scalar("SELECT ff_number FROM loyalty_profiles WHERE passenger_id = ?")
                 .bind(p.id.to_string())
@@ -443,7 +443,7 @@ async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
         s.wait_text("[data-testid=print-failed]", "The printer is not working").await?;
         s.snap_at("[data-testid=print-failed]", "kiosk-printer-down-en").await?;
         // The voucher was issued once and the failure journalled.
-        let store = gatecare_client::Store::open(&s.db()).await?;
+        let store = gatecare_station::Station::open(&s.db()).await?;
         let states: Vec<String> = sqlx::query_scalar("SELECT state FROM print_journal ORDER BY seq")
             .fetch_all(store.pool())
             .await?;

@@ -61,13 +61,13 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
     let p = a_cz342_passenger(&day);
     let outcome = bounded(async {
         // The console's record, as the feed would bring it.
-        let store = gatecare_client::Store::open(&k.db()).await?;
+        let store = gatecare_station::Station::open(&k.db()).await?;
         let night = chrono::DateTime::parse_from_rfc3339(NIGHT)?.to_utc();
         let agent = store
-            .verify_pin("A1001", "246810", night, gatecare_client::LockoutPolicy::default())
+            .verify_pin("A1001", "246810", night, gatecare_station::LockoutPolicy::default())
             .await?
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let entry = gatecare_client::console::DisruptionEntry {
+        let entry = gatecare_station::console::DisruptionEntry {
             kind: "cancellation".into(),
             cause: "41".into(),
             expected_departure: None,
@@ -208,7 +208,7 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
         // The console catches up with the station's feed within seconds.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let store = gatecare_client::Store::open(&s.db()).await?;
+            let store = gatecare_station::Station::open(&s.db()).await?;
             let n: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM remote_vouchers").fetch_one(store.pool()).await?;
             store.close().await;
@@ -345,7 +345,7 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
         s.wait_text("[data-testid=cause-part-add]", "添加原因").await?;
         s.snap_at("[data-testid=disruption-form]", "agent-disruption-causes-zh-CN").await?;
         s.press("[data-testid=lang-en]").await?;
-        let store = gatecare_client::Store::open(&s.db()).await?;
+        let store = gatecare_station::Station::open(&s.db()).await?;
         let causes: Option<String> = sqlx::query_scalar(
             "SELECT causes FROM disruption_updates ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
         )

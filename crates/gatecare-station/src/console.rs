@@ -16,10 +16,11 @@ use gatecare_core::{Cabin, LoyaltyTier, Money, SpecialNeed};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::Station;
 use crate::bulk::{parse_needs, star_inputs};
-use crate::ledger::{LedgerError, audit};
-use crate::store::{parse_time, rfc3339};
-use crate::{AuthenticatedAgent, Store, StoreError};
+use gatecare_store::ledger::{LedgerError, audit};
+use gatecare_store::store::{parse_time, rfc3339};
+use gatecare_store::{AuthenticatedAgent, StoreError};
 
 /// Passengers must hear of a change within 30 minutes and get an update
 /// every 30 minutes after (CAAC 2016; ANAC 400).
@@ -227,7 +228,7 @@ pub struct PassengerView {
     /// Where the passenger's recovery memory lives (see `recovery::profile_key`).
     pub profile_key: String,
     /// Every service-recovery case on the profile, oldest first.
-    pub recovery: Vec<crate::recovery::CaseView>,
+    pub recovery: Vec<crate::cases::CaseView>,
     /// Two or more failures: the recovery paradox no longer holds (seed 002).
     pub repeat_failure: bool,
     /// Compensation, refund (and whether it was chosen), how to claim.
@@ -432,7 +433,7 @@ fn source_name(s: Source) -> String {
     }
 }
 
-impl Store {
+impl Station {
     async fn updates(
         &self,
         flight_id: &str,
@@ -785,7 +786,7 @@ impl Store {
             "reroute_flight": reroute_flight, "recorded_by": agent.code, "causes": several,
         });
         audit(&mut tx, &agent.code, device, "disruption.recorded", &details, now).await?;
-        crate::ledger::append_sync(&mut tx, "disruption_updated", &details, now).await?;
+        gatecare_store::ledger::append_sync(&mut tx, "disruption_updated", &details, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -849,7 +850,7 @@ impl Store {
                     s.pnr, s.ticket_number, s.cabin, s.booking_class, s.seat, s.group_id, \
                     l.tier, l.ff_number, l.miles, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, \
                     l.weekday_share_pct, l.channel, l.occupation, l.staff_notes, f.scheduled_departure, ",
-            crate::recovery::recovery_cases_sql!(),
+            gatecare_store::recovery_cases_sql!(),
             " FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
              LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
              WHERE s.passenger_id = ? AND s.flight_id = ?",
@@ -967,12 +968,12 @@ impl Store {
         .collect::<Result<_, StoreError>>()?;
         mark_held(&mut entitlements, &vouchers);
         let ff_number: Option<String> = r.try_get("ff_number")?;
-        let profile_key = crate::recovery::profile_key(passenger_id, ff_number.as_deref());
-        let recovery: Vec<crate::recovery::CaseView> = self
+        let profile_key = crate::cases::profile_key(passenger_id, ff_number.as_deref());
+        let recovery: Vec<crate::cases::CaseView> = self
             .cases_of_profile(&profile_key)
             .await?
             .into_iter()
-            .map(|c| crate::recovery::case_view(c, policy, now))
+            .map(|c| crate::cases::case_view(c, policy, now))
             .collect();
         Ok(PassengerView {
             passenger_id: r.try_get("id")?,
@@ -1152,7 +1153,7 @@ pub struct PassengerRerouted {
     pub arrival: DateTime<Utc>,
 }
 
-impl Store {
+impl Station {
     /// The latest re-routing an agent set for this passenger, if any.
     pub async fn passenger_reroute(
         &self,
@@ -1258,50 +1259,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         audit(&mut tx, &agent.code, device, "passenger.rerouted", &details, now).await?;
-        crate::ledger::append_sync(&mut tx, "passenger_rerouted", &details, now).await?;
+        gatecare_store::ledger::append_sync(&mut tx, "passenger_rerouted", &details, now).await?;
         tx.commit().await?;
         Ok(rerouted)
     }
-}
-
-/// A passenger's re-routing another device of the station recorded.
-pub(crate) async fn apply_remote_reroute(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    p: &serde_json::Value,
-    at: &str,
-) -> Result<(), StoreError> {
-    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let time = |k: &str| DateTime::parse_from_rfc3339(text(k)).ok().map(|t| rfc3339(t.to_utc()));
-    let (Some(dep), Some(arr), Some(at)) = (time("departure"), time("arrival"), {
-        DateTime::parse_from_rfc3339(at).ok().map(|t| rfc3339(t.to_utc()))
-    }) else {
-        return Ok(());
-    };
-    let known: bool =
-        sqlx::query_scalar("SELECT COUNT(*) > 0 FROM segments WHERE flight_id = ? AND passenger_id = ?")
-            .bind(text("flight_id"))
-            .bind(text("passenger_id"))
-            .fetch_one(&mut **tx)
-            .await?;
-    if text("id").is_empty() || !known {
-        return Ok(());
-    }
-    let flight = gatecare_core::FlightDesignator::parse(text("reroute_flight")).ok().map(|f| f.to_string());
-    sqlx::query(
-        "INSERT INTO passenger_reroutes (id, flight_id, passenger_id, reroute_flight, departure, arrival, \
-         recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(text("id"))
-    .bind(text("flight_id"))
-    .bind(text("passenger_id"))
-    .bind(flight)
-    .bind(dep)
-    .bind(arr)
-    .bind(at)
-    .bind(text("recorded_by"))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

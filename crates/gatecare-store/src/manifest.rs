@@ -136,6 +136,6 @@ impl Store {
 
 /// Upper-case ASCII letters and digits only: "Müller-Lüdenscheidt" and
 /// "MULLERLUDENSCHEIDT" compare equal, as check-in systems print them.
-pub(crate) fn pass_name_key(s: &str) -> String {
+pub fn pass_name_key(s: &str) -> String {
     gatecare_core::fold_to_ascii(s).chars().filter(char::is_ascii_alphanumeric).collect()
 }

@@ -11,7 +11,8 @@ use gatecare_care::evaluate::CareKind;
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
 
-use crate::{AuthenticatedAgent, IssueContext, IssueRequest, Issued, LedgerError, Store};
+use crate::Station;
+use gatecare_store::{AuthenticatedAgent, IssueContext, IssueRequest, Issued, LedgerError};
 
 /// The largest goodwill amount a screen may ask for, in minor units: an
 /// input guard far above any authority limit, not a limit itself.
@@ -51,7 +52,7 @@ pub fn goodwill_value(typed: Option<&str>, currency: Currency) -> Result<Money, 
     Ok(value)
 }
 
-impl Store {
+impl Station {
     /// Prices, checks and issues an agent's grant (claiming it at central
     /// first when online; an issue of a voided entitlement is its
     /// replacement). `approver` has passed their PIN check.

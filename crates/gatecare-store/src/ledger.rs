@@ -270,7 +270,7 @@ async fn is_voided(tx: &mut Transaction<'static, Sqlite>, voucher_id: &str) -> R
 pub const ROOM_SHARE: i64 = 3;
 
 /// Appends to the outgoing sync log with a gapless per-device sequence.
-pub(crate) async fn append_sync(
+pub async fn append_sync(
     tx: &mut Transaction<'static, Sqlite>,
     kind: &str,
     payload: &serde_json::Value,
@@ -289,7 +289,7 @@ pub(crate) async fn append_sync(
 }
 
 /// The audit log: who did what, chained like the ledger.
-pub(crate) async fn audit(
+pub async fn audit(
     tx: &mut Transaction<'static, Sqlite>,
     actor: &str,
     device: &str,
@@ -321,13 +321,13 @@ pub(crate) async fn audit(
 }
 
 /// Everything `issue` needs to know about the booked segment.
-pub(crate) struct SegmentFacts {
+pub struct SegmentFacts {
     pub designator: FlightDesignator,
     pub scheduled_local_date: chrono::NaiveDate,
     pub ticket_number: String,
 }
 
-pub(crate) async fn segment_facts(
+pub async fn segment_facts(
     tx: &mut Transaction<'static, Sqlite>,
     passenger_id: &str,
     flight_id: &str,
@@ -431,49 +431,20 @@ impl Store {
         Ok(())
     }
 
-    /// Issues one entitlement, or returns the voucher already issued for it.
-    /// A voided entitlement is refused ([`LedgerError::Voided`]).
-    pub async fn issue(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, LedgerError> {
-        self.issue_with(ctx, req, Replacement::Refused).await
-    }
-
-    /// As [`Store::issue`], but a voided entitlement is issued again as a
-    /// replacement linked to the voided voucher (an agent's decision: a
-    /// kiosk never replaces).
-    pub async fn issue_or_replace(
-        &self,
-        ctx: &IssueContext<'_>,
-        req: &IssueRequest,
-    ) -> Result<Issued, LedgerError> {
-        self.issue_with(ctx, req, Replacement::Allowed).await
-    }
-
-    /// What decides this request: the passenger's case as every screen
-    /// evaluates it, at the moment of issue. Read before the transaction
-    /// (the case reads through the pool); an unknown passenger or flight
-    /// is refused by the issuance itself.
-    async fn decision_for(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> DecisionRecord {
-        match self.passenger_case(&req.flight_id, &req.passenger_id, ctx.policy, ctx.now).await {
-            Ok(Some(case)) => DecisionRecord::new(
-                &case.scenario,
-                &case.evaluation,
-                ctx.policy,
-                case.refund_chosen_at,
-                care_kind(req.kind).map(|k| (k, req.ordinal)),
-            ),
-            Ok(None) | Err(_) => DecisionRecord::without_disruption(ctx.policy),
-        }
-    }
-
-    async fn issue_with(
+    /// Issues one entitlement under `decision` (what decided it, kept with
+    /// the voucher), or returns the voucher already issued for it. A voided
+    /// entitlement is refused ([`LedgerError::Voided`]) unless `replacement`
+    /// allows a replacement linked to the voided voucher. The station's
+    /// `issue` reads the decision from the passenger's case.
+    pub async fn issue_decided(
         &self,
         ctx: &IssueContext<'_>,
         req: &IssueRequest,
         replacement: Replacement,
+        decision: &DecisionRecord,
     ) -> Result<Issued, LedgerError> {
-        let decision = self.decision_for(ctx, req).await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let issued = issue_in(&mut tx, ctx, req, replacement, &decision).await?;
+        let issued = issue_in(&mut tx, ctx, req, replacement, decision).await?;
         failpoint::hit("issue.before_commit");
         tx.commit().await?;
         failpoint::hit("issue.after_commit");
@@ -714,14 +685,14 @@ impl Store {
 
 /// Whether an issuance may replace a voided voucher of the same entitlement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Replacement {
+pub enum Replacement {
     Allowed,
     Refused,
 }
 
 /// The body of an issuance, inside the caller's transaction (bulk issuance
 /// runs many of these in one).
-pub(crate) async fn issue_in(
+pub async fn issue_in(
     tx: &mut Transaction<'static, Sqlite>,
     ctx: &IssueContext<'_>,
     req: &IssueRequest,
@@ -1065,7 +1036,7 @@ pub(crate) async fn issue_in(
 }
 
 /// The item of care an entitlement kind is, if care decides it.
-pub(crate) fn care_kind(kind: EntitlementKind) -> Option<CareKind> {
+pub fn care_kind(kind: EntitlementKind) -> Option<CareKind> {
     match kind {
         EntitlementKind::Meal => Some(CareKind::Meal),
         EntitlementKind::Hotel => Some(CareKind::Hotel),

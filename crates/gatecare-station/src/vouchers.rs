@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use ed25519_dalek::SigningKey;
 use gatecare_care::cause::Cause;
 use gatecare_voucher::VoucherPayload;
 use gatecare_voucher::pdf::{Fonts, HotelDetails, Layout, VoucherSheet, render};
@@ -14,7 +13,10 @@ use gatecare_voucher::signed::sign;
 use gatecare_voucher::terms::{hotel_wording, stays_the_night, valid_until};
 use sqlx::Row;
 
-use crate::store::{Store, StoreError, parse_time, rfc3339};
+use gatecare_store::DeviceSigner;
+use gatecare_store::store::{StoreError, parse_time};
+
+use crate::Station;
 
 /// The CJK font could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -35,77 +37,7 @@ pub fn load_fonts() -> Result<Fonts, FontError> {
     Fonts::from_bytes(&bytes, face).map_err(|e| fail(e.to_string()))
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// A device's voucher-signing key.
-pub struct DeviceSigner {
-    pub kid: String,
-    key: SigningKey,
-}
-
-impl DeviceSigner {
-    /// A new random key under `kid` (not yet stored).
-    pub(crate) fn generate(kid: &str) -> Result<DeviceSigner, StoreError> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| StoreError::Hash(e.to_string()))?;
-        Ok(DeviceSigner { kid: kid.to_owned(), key: SigningKey::from_bytes(&seed) })
-    }
-
-    pub fn public_hex(&self) -> String {
-        hex(self.key.verifying_key().as_bytes())
-    }
-
-    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
-        self.key.verifying_key()
-    }
-}
-
-impl Store {
-    /// This device's signing key: its newest (`{device}#N` with the highest
-    /// N: keys rotate, see `sync::renew_key_if_due`), created as `#1` on
-    /// first use.
-    pub async fn device_signer(&self, device: &str, now: DateTime<Utc>) -> Result<DeviceSigner, StoreError> {
-        let keys: Vec<(String, String)> =
-            sqlx::query_as("SELECT kid, secret_hex FROM device_keys WHERE kid LIKE ? || '#%'")
-                .bind(device)
-                .fetch_all(self.pool())
-                .await?;
-        let newest = keys
-            .into_iter()
-            .filter_map(|(kid, secret)| {
-                let n: u32 = kid.strip_prefix(device)?.strip_prefix('#')?.parse().ok()?;
-                Some((n, kid, secret))
-            })
-            .max_by_key(|(n, _, _)| *n);
-        if let Some((_, kid, secret)) = newest {
-            let mut bytes = [0u8; 32];
-            for (i, b) in bytes.iter_mut().enumerate() {
-                *b = secret
-                    .get(2 * i..2 * i + 2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| StoreError::Data("device key is corrupt".into()))?;
-            }
-            return Ok(DeviceSigner { kid, key: SigningKey::from_bytes(&bytes) });
-        }
-        let signer = DeviceSigner::generate(&format!("{device}#1"))?;
-        self.keep_key(&signer, now).await?;
-        Ok(signer)
-    }
-
-    /// Stores a signing key (owner-only store); its kid is never reused.
-    pub(crate) async fn keep_key(&self, signer: &DeviceSigner, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?)")
-            .bind(&signer.kid)
-            .bind(hex(signer.key.as_bytes()))
-            .bind(signer.public_hex())
-            .bind(rfc3339(now))
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
+impl Station {
     /// The sheet of an issued voucher, with its signed QR.
     pub async fn voucher_sheet(
         &self,
@@ -273,7 +205,7 @@ impl Store {
             rule: citation.into(),
             tip_en: tip_en.into(),
             tip_zh: tip_zh.into(),
-            qr_text: sign(&payload, &signer.kid, &signer.key),
+            qr_text: sign(&payload, &signer.kid, signer.signing_key()),
         })
     }
 
@@ -346,7 +278,7 @@ pub struct VoucherPrint {
 /// An issued voucher rendered to the spool, not yet printed.
 #[derive(Debug, Clone)]
 pub struct PreparedPrint {
-    pub issued: crate::ledger::Issued,
+    pub issued: gatecare_store::ledger::Issued,
     pub file: PathBuf,
     pub qr_svg: String,
 }
@@ -367,13 +299,13 @@ pub fn print_file(
     printer.wait(&job, wait)
 }
 
-impl Store {
+impl Station {
     /// Renders an issued (or reprinted) voucher, signed by this device, to
     /// the spool and journals it as queued. The kiosk and the console print
-    /// through this and [`Store::finish_print`], on a blocking thread between.
+    /// through this and [`Station::finish_print`], on a blocking thread between.
     pub async fn prepare_print(
         &self,
-        issued: crate::ledger::Issued,
+        issued: gatecare_store::ledger::Issued,
         device: &str,
         fonts: &Fonts,
         printer_name: &str,
@@ -440,7 +372,7 @@ pub struct VoucherQr {
     pub qr_svg: String,
 }
 
-impl Store {
+impl Station {
     /// The signed QR of each voucher, for a merchant to scan off the screen.
     pub async fn voucher_qrs(
         &self,

@@ -303,11 +303,11 @@ impl Store {
     }
 }
 
-pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
+pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub(crate) fn parse_time(s: String) -> Result<DateTime<Utc>, StoreError> {
+pub fn parse_time(s: String) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(&s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Data(format!("bad timestamp {s:?}: {e}")))

@@ -1,29 +1,24 @@
-//! The kiosk's side of Gatecare: its local SQLite store, its settings and its
-//! clock. This is an edge crate: it does IO so the domain crates need not.
+//! A device's local store (SQLite through sqlx): its migrations, the
+//! crash-safe ledger, the feed's apply, the agents' PIN records, the signing
+//! keys, the device's settings and its clock. Everything a kiosk or a
+//! console knows is here; what it does with it is `gatecare-station`'s.
 
 pub mod agents;
-pub mod board;
-pub mod bulk;
+pub mod cases;
 pub mod clock;
-pub mod console;
 pub mod failpoint;
-pub mod grant;
-pub mod kiosk;
+pub mod feed;
+pub mod keys;
 pub mod ledger;
 pub mod lookup;
 pub mod manifest;
-pub mod printer;
-#[macro_use]
-pub mod recovery;
-pub mod rights;
 pub mod settings;
-pub mod station;
+pub mod station_data;
 pub mod store;
-pub mod sync;
-pub mod vouchers;
 
 pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy};
 pub use clock::Clock;
+pub use keys::DeviceSigner;
 pub use ledger::{IssueContext, IssueRequest, Issued, LedgerError, RecordedDecision};
 pub use manifest::{BookingMatch, NoMatch};
 pub use settings::{Display, Mode, Settings, SettingsError};

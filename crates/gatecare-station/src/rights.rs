@@ -9,9 +9,10 @@ use gatecare_care::rights::{ClaimNotice, RegimeReason, claim_notices};
 use gatecare_care::scenario::Scenario;
 use serde::Serialize;
 
-use crate::ledger::{LedgerError, append_sync, audit};
-use crate::store::{parse_time, rfc3339};
-use crate::{AuthenticatedAgent, Store, StoreError};
+use crate::Station;
+use gatecare_store::ledger::{LedgerError, append_sync, audit};
+use gatecare_store::store::{parse_time, rfc3339};
+use gatecare_store::{AuthenticatedAgent, StoreError};
 
 /// One compensation a passenger may claim.
 #[derive(Debug, Clone, Serialize)]
@@ -96,7 +97,7 @@ pub struct PassengerCase {
     pub reroute: Option<crate::console::PassengerRerouted>,
 }
 
-impl Store {
+impl Station {
     /// The passenger's case, or None while the flight has no disruption.
     pub async fn passenger_case(
         &self,
@@ -196,35 +197,7 @@ impl Store {
     }
 }
 
-/// A refund choice another device of the station recorded.
-pub(crate) async fn apply_remote(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    p: &serde_json::Value,
-    device: &str,
-) -> Result<(), StoreError> {
-    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let Some(at) = DateTime::parse_from_rfc3339(text("chosen_at")).ok().map(|t| t.to_utc()) else {
-        return Ok(());
-    };
-    if text("id").is_empty() || text("flight_id").is_empty() || text("passenger_id").is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO refund_choices (id, flight_id, passenger_id, chosen_at, recorded_by, device) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(text("id"))
-    .bind(text("flight_id"))
-    .bind(text("passenger_id"))
-    .bind(rfc3339(at))
-    .bind(text("recorded_by"))
-    .bind(device)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-impl Store {
+impl Station {
     /// The written notice for one passenger of a disrupted flight: each
     /// regime's notice in Chinese, then in English.
     pub async fn rights_notice(

@@ -5,13 +5,15 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::Row;
 
-use crate::store::{FlightStatus, FlightSummary, Store, StoreError, parse_time};
+use gatecare_store::store::{FlightStatus, FlightSummary, StoreError, parse_time};
+
+use crate::Station;
 
 /// A flight leaves the board at most this long after its scheduled
 /// departure, whatever is still open.
 pub const CARE_OPEN_MAX_HOURS: i64 = 48;
 
-impl Store {
+impl Station {
     /// Whether a disrupted flight's care is open at `now`: within 48 h of its
     /// scheduled departure, and some passenger's (re-routed) departure is
     /// still ahead or a voucher of the flight is still valid.

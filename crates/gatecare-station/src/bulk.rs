@@ -13,9 +13,9 @@ use gatecare_ledger::EntitlementKind;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::Store;
-use crate::ledger::{IssueContext, IssueRequest, Issued, LedgerError, issue_in};
-use crate::store::{StoreError, parse_time};
+use crate::Station;
+use gatecare_store::ledger::{IssueContext, IssueRequest, Issued, LedgerError, issue_in};
+use gatecare_store::store::{StoreError, parse_time};
 
 /// One passenger of a flight as the care engine and the queue see them.
 #[derive(Debug, Clone, Serialize)]
@@ -112,7 +112,7 @@ pub(crate) struct FlightScenario {
     pub station: String,
 }
 
-impl Store {
+impl Station {
     /// What a legal priority rests on for this flight: the regimes that
     /// cover it (by its airports and the carrier's licence), whatever its state.
     pub(crate) async fn priority_basis(
@@ -238,7 +238,7 @@ impl Store {
                     s.pnr, s.ticket_number, s.cabin, s.booking_class, s.group_id, s.group_leader, l.ff_number, \
                     l.tier, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, l.weekday_share_pct, \
                     l.channel, l.occupation, l.staff_notes, ",
-            crate::recovery::recovery_cases_sql!(),
+            gatecare_store::recovery_cases_sql!(),
             " FROM segments s JOIN passengers p ON p.id = s.passenger_id \
              LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
              WHERE s.flight_id = ? ORDER BY s.check_in_sequence, p.id",
@@ -290,7 +290,7 @@ impl Store {
         self.issue_bulk_for(ctx, flight_id, kind, None, progress).await
     }
 
-    /// [`Store::issue_bulk`] for a selection of the flight's passengers
+    /// [`Station::issue_bulk`] for a selection of the flight's passengers
     /// (still in priority order); `None` is everyone.
     pub async fn issue_bulk_for(
         &self,
@@ -419,7 +419,7 @@ impl Store {
                         hotel_block_id: None,
                         details: serde_json::json!({"citation": citation, "source": source, "priority": p.place, "priority_reason": p.reason}),
                     },
-                    crate::ledger::Replacement::Refused,
+                    gatecare_store::ledger::Replacement::Refused,
                     &DecisionRecord::new(&s, &eval, ctx.policy, refund_at, Some((care_kind, ordinal))),
                 )
                 .await;

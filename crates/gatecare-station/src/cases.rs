@@ -18,8 +18,11 @@ use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::store::{parse_time, rfc3339};
-use crate::{AuthenticatedAgent, Store, StoreError};
+use gatecare_store::cases::{fold_rows, insert_opened, insert_update, load_case};
+use gatecare_store::store::{parse_time, rfc3339};
+use gatecare_store::{AuthenticatedAgent, StoreError};
+
+use crate::Station;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryError {
@@ -101,18 +104,7 @@ pub fn profile_key(passenger_id: &str, ff_number: Option<&str>) -> String {
     }
 }
 
-/// The SQL column of a passenger row's recovery count (`p` passengers, `l`
-/// loyalty profiles), for the star rating's complaint factor; a macro so
-/// queries can `concat!` it into their literal text.
-macro_rules! recovery_cases_sql {
-    () => {
-        "(SELECT COUNT(*) FROM cases rc \
-          WHERE rc.profile_key = COALESCE('ff:' || NULLIF(l.ff_number, ''), 'pax:' || p.id)) AS recovery_cases"
-    };
-}
-pub(crate) use recovery_cases_sql;
-
-impl Store {
+impl Station {
     /// Opens a case (at the kiosk: `by` is the kiosk; at the console: the
     /// agent) and logs it for central.
     pub async fn open_case(
@@ -181,7 +173,7 @@ impl Store {
         opened.check()?;
         let payload = serde_json::to_value(&opened).map_err(|e| StoreError::Data(e.to_string()))?;
         insert_opened(&mut tx, &opened, &payload.to_string(), "local").await?;
-        crate::ledger::append_sync(&mut tx, "case_opened", &payload, now).await?;
+        gatecare_store::ledger::append_sync(&mut tx, "case_opened", &payload, now).await?;
         tx.commit().await?;
         Ok(Case::open(opened))
     }
@@ -207,7 +199,7 @@ impl Store {
         case.check(&update)?;
         let payload = serde_json::to_value(&update).map_err(|e| StoreError::Data(e.to_string()))?;
         insert_update(&mut tx, &update, &payload.to_string(), "local").await?;
-        crate::ledger::append_sync(&mut tx, "case_updated", &payload, now).await?;
+        gatecare_store::ledger::append_sync(&mut tx, "case_updated", &payload, now).await?;
         let mut updates = case.history.into_iter().map(|h| h.update).collect::<Vec<_>>();
         updates.push(update);
         tx.commit().await?;
@@ -260,7 +252,7 @@ impl Store {
         self.update_case(case_id, change, by, now).await
     }
 
-    /// [`Store::resolve_case`], then the voucher remedy (if any) issued as
+    /// [`Station::resolve_case`], then the voucher remedy (if any) issued as
     /// a goodwill voucher for the passenger and flight, under the same
     /// approval, so what the case says was given exists in the ledger.
     pub async fn resolve_case_issuing(
@@ -407,109 +399,7 @@ pub fn agent_ref(a: &AuthenticatedAgent) -> AgentRef {
     AgentRef { code: a.code.clone(), name: a.name.clone(), role: a.role }
 }
 
-async fn load_case(conn: &mut sqlx::SqliteConnection, case_id: Uuid) -> Result<Option<Case>, StoreError> {
-    let id = case_id.to_string();
-    let opened = sqlx::query_as("SELECT case_id, body FROM cases WHERE case_id = ?")
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let updates = sqlx::query_as("SELECT case_id, body FROM case_updates WHERE case_id = ?")
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(fold_rows(opened, updates)?.pop())
-}
-
-/// Cases from their stored events: `(case_id, body)` rows of `cases`, in the
-/// order wanted, and of `case_updates` for the same cases, in any order.
-fn fold_rows(opened: Vec<(String, String)>, updates: Vec<(String, String)>) -> Result<Vec<Case>, StoreError> {
-    let mut by_case: std::collections::HashMap<String, Vec<Update>> = std::collections::HashMap::new();
-    for (id, body) in updates {
-        let u: Update =
-            serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id} update: {e}")))?;
-        by_case.entry(id).or_default().push(u);
-    }
-    opened
-        .into_iter()
-        .map(|(id, body)| {
-            let o: Opened =
-                serde_json::from_str(&body).map_err(|e| StoreError::Data(format!("case {id}: {e}")))?;
-            Ok(Case::fold(o, by_case.remove(&id).unwrap_or_default()))
-        })
-        .collect()
-}
-
-async fn insert_opened(
-    conn: &mut sqlx::SqliteConnection,
-    o: &Opened,
-    body: &str,
-    device: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO cases (case_id, profile_key, passenger_id, flight_id, station, category, opened_at, body, origin_device) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
-    )
-    .bind(o.case_id.to_string())
-    .bind(&o.profile_key)
-    .bind(&o.passenger_id)
-    .bind(&o.flight_id)
-    .bind(&o.station)
-    .bind(o.category.as_str())
-    .bind(rfc3339(o.at))
-    .bind(body)
-    .bind(device)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn insert_update(
-    conn: &mut sqlx::SqliteConnection,
-    u: &Update,
-    body: &str,
-    device: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO case_updates (update_id, case_id, at, body, origin_device) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (update_id) DO NOTHING",
-    )
-    .bind(u.update_id.to_string())
-    .bind(u.case_id.to_string())
-    .bind(rfc3339(u.at))
-    .bind(body)
-    .bind(device)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Keeps a case event another device logged (from the feed). A malformed
-/// one is skipped: one bad item must not stop the feed.
-pub(crate) async fn apply_remote(
-    conn: &mut sqlx::SqliteConnection,
-    kind: &str,
-    payload: &serde_json::Value,
-    device: &str,
-) -> Result<(), StoreError> {
-    match kind {
-        "case_opened" => {
-            if let Ok(o) = serde_json::from_value::<Opened>(payload.clone())
-                && o.check().is_ok()
-            {
-                insert_opened(conn, &o, &payload.to_string(), device).await?;
-            }
-        }
-        "case_updated" => {
-            if let Ok(u) = serde_json::from_value::<Update>(payload.clone()) {
-                insert_update(conn, &u, &payload.to_string(), device).await?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-impl Store {
+impl Station {
     /// The station's agents a case can be handed to (never PIN hashes).
     pub async fn case_agents(&self) -> Result<Vec<AgentRef>, RecoveryError> {
         let rows =
@@ -550,7 +440,7 @@ pub fn case_reference(id: Uuid) -> String {
     format!("GC-{}", hex[hex.len() - 6..].to_uppercase())
 }
 
-impl Store {
+impl Station {
     /// The scanned passenger's own cases (their profile's), for the kiosk.
     pub async fn passenger_cases(&self, passenger_id: &str) -> Result<Vec<PassengerCase>, StoreError> {
         let ff: Option<String> =

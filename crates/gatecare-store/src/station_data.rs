@@ -15,7 +15,7 @@ use crate::store::rfc3339;
 use crate::{Store, StoreError};
 
 /// Applies one station-data feed item; other topics are not ours.
-pub(crate) async fn apply(
+pub async fn apply(
     conn: &mut SqliteConnection,
     topic: Topic,
     body: &serde_json::Value,
@@ -338,13 +338,13 @@ impl Store {
         for (topic, body) in data.feed_items() {
             match topic {
                 Topic::FlightUpdate => {
-                    crate::sync::apply_flight_update(&mut tx, &body, "local", now).await?;
+                    crate::feed::apply_flight_update(&mut tx, &body, "local", now).await?;
                 }
                 _ => apply(&mut tx, topic, &body).await?,
             }
         }
         for a in agents {
-            crate::sync::apply_agent(&mut tx, a).await?;
+            crate::feed::apply_agent(&mut tx, a).await?;
         }
         tx.commit().await?;
         let (flights, passengers) = self.counts().await?;

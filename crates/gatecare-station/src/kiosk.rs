@@ -14,11 +14,13 @@ use gatecare_voucher::pdf::Fonts;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::agents::AuthenticatedAgent;
-use crate::ledger::{IssueContext, IssueRequest, LedgerError};
 use crate::printer::Printer;
-use crate::store::{Store, StoreError, parse_time, rfc3339};
 use crate::vouchers::{PreparedPrint, VoucherPrint, print_file};
+use gatecare_store::agents::AuthenticatedAgent;
+use gatecare_store::ledger::{IssueContext, IssueRequest, LedgerError};
+use gatecare_store::store::{StoreError, parse_time, rfc3339};
+
+use crate::Station;
 
 /// Who the kiosk is serving. How long the screen has been idle is the
 /// app's to track (wall time, not the business clock).
@@ -107,7 +109,7 @@ pub struct KioskView {
     pub rights: Option<crate::rights::Rights>,
     pub time_zone: String,
     /// The passenger's complaint cases: what they were told, what they got.
-    pub cases: Vec<crate::recovery::PassengerCase>,
+    pub cases: Vec<crate::cases::PassengerCase>,
     /// Others on the booking this person may switch to.
     pub booking: Vec<KioskMember>,
     /// An unaccompanied minor: nothing is issued here; staff come (the
@@ -145,33 +147,6 @@ pub struct StaffRequest {
     pub requested_at: DateTime<Utc>,
 }
 
-/// A staff request another device of the station recorded.
-pub(crate) async fn apply_remote_staff_request(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    p: &serde_json::Value,
-) -> Result<(), StoreError> {
-    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let Some(at) = DateTime::parse_from_rfc3339(text("requested_at")).ok().map(|t| t.to_utc()) else {
-        return Ok(());
-    };
-    if text("id").is_empty() || text("flight_id").is_empty() || text("passenger_id").is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO staff_requests (id, flight_id, passenger_id, reason, device, requested_at) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(text("id"))
-    .bind(text("flight_id"))
-    .bind(text("passenger_id"))
-    .bind(text("reason"))
-    .bind(text("device"))
-    .bind(rfc3339(at))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// Under 18 by birth year (the kiosk cannot know the birthday).
 fn is_minor(birth_year: Option<i64>, year: i32) -> bool {
     birth_year.is_some_and(|b| i64::from(year) - b < 18)
@@ -181,7 +156,7 @@ fn day_offset(t: DateTime<Utc>, base: DateTime<Utc>, tz: Tz) -> i64 {
     (t.with_timezone(&tz).date_naive() - base.with_timezone(&tz).date_naive()).num_days()
 }
 
-impl Store {
+impl Station {
     /// Starts a kiosk session for a passenger found by PNR and surname on a
     /// flight leaving `station` on `today` (station-local).
     pub async fn kiosk_find(
@@ -254,7 +229,7 @@ impl Store {
                 "id": id, "flight_id": s.flight_id, "passenger_id": s.passenger_id, "reason": reason,
                 "device": device, "requested_at": now,
             });
-            crate::ledger::append_sync(&mut tx, "staff_requested", &payload, now).await?;
+            gatecare_store::ledger::append_sync(&mut tx, "staff_requested", &payload, now).await?;
         }
         tx.commit().await?;
         Ok(n == 1)
@@ -297,8 +272,8 @@ impl Store {
         for r in rows {
             let minor = is_minor(r.try_get("birth_year")?, year);
             let adult_here = !is_minor(r.try_get("my_birth_year")?, year);
-            let same_name = crate::manifest::pass_name_key(&r.try_get::<String, _>("surname")?)
-                == crate::manifest::pass_name_key(&r.try_get::<String, _>("my_surname")?);
+            let same_name = gatecare_store::manifest::pass_name_key(&r.try_get::<String, _>("surname")?)
+                == gatecare_store::manifest::pass_name_key(&r.try_get::<String, _>("my_surname")?);
             if same_name || (minor && adult_here) {
                 out.push(KioskMember {
                     passenger_id: r.try_get("id")?,
@@ -313,7 +288,7 @@ impl Store {
     }
 
     /// Moves the kiosk's session to another passenger of the booking, where
-    /// [`Store::kiosk_view`]'s `booking` lists them; anyone else is refused.
+    /// [`Station::kiosk_view`]'s `booking` lists them; anyone else is refused.
     pub async fn kiosk_switch(
         &self,
         s: &KioskSession,
@@ -528,11 +503,11 @@ impl Store {
         .bind(&s.flight_id)
         .bind(score as i64)
         .bind(device)
-        .bind(crate::store::rfc3339(now))
+        .bind(gatecare_store::store::rfc3339(now))
         .execute(&mut *tx)
         .await?;
         let payload = serde_json::json!({"feedback_id": id, "passenger_id": s.passenger_id, "flight_id": s.flight_id, "score": score, "device": device});
-        crate::ledger::append_sync(&mut tx, "feedback", &payload, now).await?;
+        gatecare_store::ledger::append_sync(&mut tx, "feedback", &payload, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -596,11 +571,11 @@ impl Store {
             .bind(&number)
             .bind(&digits)
             .bind(device)
-            .bind(crate::store::rfc3339(now))
+            .bind(gatecare_store::store::rfc3339(now))
             .execute(&mut *tx)
             .await?;
         let payload = serde_json::json!({"enrolment_id": id, "passenger_id": s.passenger_id, "ff_number": number, "mobile": digits, "device": device});
-        crate::ledger::append_sync(&mut tx, "enrolment", &payload, now).await?;
+        gatecare_store::ledger::append_sync(&mut tx, "enrolment", &payload, now).await?;
         tx.commit().await?;
         Ok(number)
     }
@@ -616,8 +591,8 @@ impl Store {
              WHERE station = ? AND rooms_left > 0 AND valid_from <= ? AND valid_until > ? ORDER BY stars DESC, rooms_left DESC",
         )
         .bind(station)
-        .bind(crate::store::rfc3339(now))
-        .bind(crate::store::rfc3339(now))
+        .bind(gatecare_store::store::rfc3339(now))
+        .bind(gatecare_store::store::rfc3339(now))
         .fetch_all(self.pool())
         .await?;
         rows.iter()

@@ -1,0 +1,139 @@
+//! The device: its settings, its store with the station's operations, the
+//! airline policy in force, its printer and font, and its two sessions.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use gatecare_care::Policy;
+use gatecare_station::kiosk::KioskSession;
+use gatecare_station::printer::CupsPrinter;
+use gatecare_station::{AuthenticatedAgent, Mode, Settings, SettingsError, Station, StoreError};
+use gatecare_store::feed::SyncStatus;
+use gatecare_voucher::pdf::Fonts;
+use serde::Serialize;
+
+use crate::error::{ApiError, err};
+use crate::session::IdleSession;
+
+pub struct Device {
+    pub settings: Settings,
+    station: Result<Station, ApiError>,
+    pub policy: Policy,
+    pub printer: CupsPrinter,
+    fonts: OnceLock<Result<Fonts, String>>,
+    /// The passenger the kiosk is serving.
+    pub(crate) kiosk: IdleSession<KioskSession>,
+    /// The signed-in gate agent.
+    pub(crate) agent: IdleSession<AuthenticatedAgent>,
+}
+
+impl Device {
+    pub fn new(settings: Settings, station: Result<Station, StoreError>, policy: Policy) -> Device {
+        let printer = CupsPrinter { queue: settings.printer.clone() };
+        Device {
+            kiosk: IdleSession::new(Duration::from_secs(u64::from(settings.kiosk_idle_seconds))),
+            agent: IdleSession::new(Duration::from_secs(u64::from(settings.agent_idle_seconds))),
+            settings,
+            station: station.map_err(|e| ApiError::from(&e)),
+            policy,
+            printer,
+            fonts: OnceLock::new(),
+        }
+    }
+
+    /// Opens the store and starts the device as it was enrolled: central's
+    /// station and device code win over the settings (one that differs is an
+    /// error), and central's policy over the built-in one. A store that does
+    /// not open is not an error here: the screen shows its code.
+    pub async fn start(mut settings: Settings) -> Result<Device, SettingsError> {
+        let station = Station::open(&settings.database).await;
+        let mut policy = None;
+        if let Ok(s) = &station {
+            if let Some(enrolled) = s.enrolled_station().await.ok().flatten() {
+                settings.adopt_enrolled_station(&enrolled)?;
+            }
+            if let Some(enrolled) = s.enrolled_device().await.ok().flatten() {
+                settings.adopt_enrolled_device(&enrolled)?;
+            }
+            policy = s.central_policy().await.ok().flatten();
+        }
+        Ok(Device::new(settings, station, policy.unwrap_or_else(Policy::default_policy)))
+    }
+
+    pub fn station(&self) -> Result<&Station, ApiError> {
+        self.station.as_ref().map_err(Clone::clone)
+    }
+
+    /// The business clock's now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.settings.clock.now()
+    }
+
+    /// The CJK font, parsed on first use.
+    pub fn fonts(&self) -> Result<&Fonts, ApiError> {
+        self.fonts
+            .get_or_init(|| gatecare_station::vouchers::load_fonts().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|m| err("print.font", m.clone()))
+    }
+
+    pub fn require_mode(&self, mode: Mode) -> Result<(), ApiError> {
+        if self.settings.mode == mode {
+            Ok(())
+        } else {
+            Err(err("mode.forbidden", "not available in this mode"))
+        }
+    }
+
+    /// What the screen needs before anything else.
+    pub fn app_info(&self) -> AppInfo {
+        let s = &self.settings;
+        let airport = gatecare_reference::airport(&s.station);
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            mode: s.mode,
+            station: s.station.to_string(),
+            station_name: airport.map(|a| a.name.clone()).unwrap_or_default(),
+            station_city: gatecare_reference::city_en(s.station.as_str()),
+            station_city_zh: gatecare_reference::city_zh(&s.station),
+            time_zone: airport.map(|a| a.tz.name().to_owned()).unwrap_or_else(|| "UTC".into()),
+            now: s.clock.now(),
+            language: s.language.clone(),
+            store: self.station().err().map_or("ok", |e| e.code),
+            kiosk_idle_seconds: s.kiosk_idle_seconds,
+        }
+    }
+
+    /// Online or not, the backlog, the last sync: both modes (no passenger
+    /// data in it).
+    pub async fn sync_status(&self) -> Result<SyncStatus, ApiError> {
+        Ok(self.station()?.sync_status().await?)
+    }
+
+    /// Double issuances central reported at this station: agents only.
+    pub async fn sync_conflicts(&self) -> Result<Vec<serde_json::Value>, ApiError> {
+        self.require_mode(Mode::Agent)?;
+        Ok(self.station()?.sync_conflicts().await?)
+    }
+
+    pub(crate) fn wall() -> Instant {
+        Instant::now()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub mode: Mode,
+    pub station: String,
+    pub station_name: String,
+    pub station_city: String,
+    pub station_city_zh: Option<&'static str>,
+    pub time_zone: String,
+    pub now: DateTime<Utc>,
+    pub language: String,
+    /// "ok", or the error code of the store when it could not be opened.
+    pub store: &'static str,
+    pub kiosk_idle_seconds: u32,
+}

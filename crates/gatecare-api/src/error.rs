@@ -1,0 +1,48 @@
+//! The API's one error: a stable code the UI translates (it never matches
+//! on words) and a message for people.
+
+use gatecare_station::cases::RecoveryError;
+use gatecare_station::{LedgerError, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message} ({code})")]
+pub struct ApiError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// An error with its stable code and words for people.
+pub fn err(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError { code, message: message.into() }
+}
+
+impl From<&StoreError> for ApiError {
+    fn from(e: &StoreError) -> Self {
+        err(e.code(), e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(&e)
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> Self {
+        err(e.code(), e.to_string())
+    }
+}
+
+impl From<RecoveryError> for ApiError {
+    fn from(e: RecoveryError) -> Self {
+        err(e.code(), e.to_string())
+    }
+}
+
+impl From<gatecare_link::SyncError> for ApiError {
+    fn from(e: gatecare_link::SyncError) -> Self {
+        err(e.code(), e.to_string())
+    }
+}

@@ -1,0 +1,189 @@
+//! Printing from the device: one voucher (waited for, journalled), a batch
+//! as one job (not waited for), a written notice; and the QRs for the
+//! screen when the paper does not come out. `lp` and `lpstat` block for up
+//! to 30 s, so they run on blocking threads.
+
+use gatecare_station::bulk::BulkSummary;
+use gatecare_station::printer::{JobState, Printer};
+use gatecare_station::vouchers::{PreparedPrint, VoucherPrint, VoucherQr};
+use gatecare_store::Issued;
+use serde::Serialize;
+
+use crate::Device;
+use crate::error::{ApiError, err};
+
+/// Whether a printed notice reached the printer, and if not, why (a code).
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticePrint {
+    pub printed: bool,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BulkResult {
+    pub summary: BulkSummary,
+    /// The batch went to the printer as this job; the screen follows it
+    /// with `agent_print_job`.
+    pub print_job: Option<String>,
+    /// The printer refused the job outright.
+    pub print_error: Option<&'static str>,
+    /// The vouchers of the job (or of the refused one), to follow or show.
+    pub voucher_ids: Vec<String>,
+    /// When the printer refused it: each voucher's QR for the screen.
+    pub unprinted: Vec<VoucherQr>,
+}
+
+/// A batch job as the printer reports it.
+#[derive(Debug, Serialize)]
+pub struct PrintJobState {
+    /// `pending`, `printed` or `failed`.
+    pub state: &'static str,
+    pub print_error: Option<&'static str>,
+    /// When it failed: each voucher's QR for the screen.
+    pub unprinted: Vec<VoucherQr>,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| err("print.failed", e.to_string()))
+}
+
+impl Device {
+    /// Prints a voucher already rendered to the spool and journals the outcome.
+    pub(crate) async fn print_prepared(
+        &self,
+        prepared: PreparedPrint,
+        wait: std::time::Duration,
+    ) -> Result<VoucherPrint, ApiError> {
+        let printer = self.printer.clone();
+        let printer_name = printer.name();
+        let job = prepared.clone();
+        let outcome = blocking(move || gatecare_station::vouchers::print_file(&printer, &job, wait)).await?;
+        Ok(self.station()?.finish_print(prepared, outcome, &printer_name, self.now()).await?)
+    }
+
+    /// Prints one voucher on the console's printer: rendered, journalled,
+    /// then submitted and waited for. When the paper does not come out, the
+    /// result carries the QR for the screen.
+    pub(crate) async fn print_one(&self, issued: Issued) -> Result<VoucherPrint, ApiError> {
+        let spool = gatecare_station::printer::spool_dir();
+        let prepared = self
+            .station()?
+            .prepare_print(
+                issued,
+                &self.settings.device,
+                self.fonts()?,
+                &self.printer.name(),
+                &spool,
+                self.now(),
+            )
+            .await
+            .map_err(|e| err(e.code(), e.to_string()))?;
+        self.print_prepared(prepared, gatecare_station::vouchers::CONSOLE_PRINT_WAIT).await
+    }
+
+    /// Renders a passenger's written notice of rights and prints it.
+    pub(crate) async fn print_notice(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+        layout: gatecare_voucher::pdf::Layout,
+    ) -> Result<NoticePrint, ApiError> {
+        let notice = self
+            .station()?
+            .rights_notice(passenger_id, flight_id, &self.policy, self.now())
+            .await?
+            .ok_or_else(|| err("notice.none", "no regime's notice applies"))?;
+        let pdf = gatecare_voucher::pdf::render_notice(&notice, layout, self.fonts()?)
+            .map_err(|e| err("print.render", e.to_string()))?;
+        let printer = self.printer.clone();
+        let spool = gatecare_station::printer::spool_dir();
+        let name = format!("notice-{}", uuid::Uuid::now_v7());
+        let outcome = blocking(move || {
+            gatecare_station::printer::print_document(&printer, &spool, &name, &pdf, layout.media())
+        })
+        .await?;
+        Ok(match outcome {
+            Ok(JobState::Completed) => NoticePrint { printed: true, error: None },
+            Ok(_) => NoticePrint { printed: false, error: Some("print.failed") },
+            Err(e) => NoticePrint { printed: false, error: Some(e.code()) },
+        })
+    }
+
+    /// Each voucher's signed QR, for the screen when its paper did not come out.
+    pub(crate) async fn qrs(&self, voucher_ids: &[String]) -> Result<Vec<VoucherQr>, ApiError> {
+        let station = self.station()?;
+        let signer = station.device_signer(&self.settings.device, self.now()).await?;
+        Ok(station.voucher_qrs(voucher_ids, &signer).await?)
+    }
+
+    /// Renders a batch of vouchers as one PDF and submits it without waiting.
+    pub(crate) async fn submit_batch(
+        &self,
+        summary: BulkSummary,
+        voucher_ids: Vec<String>,
+        name: &str,
+    ) -> Result<BulkResult, ApiError> {
+        if voucher_ids.is_empty() {
+            return Ok(BulkResult {
+                summary,
+                print_job: None,
+                print_error: None,
+                voucher_ids,
+                unprinted: vec![],
+            });
+        }
+        let station = self.station()?;
+        let signer = station.device_signer(&self.settings.device, self.now()).await?;
+        let layout = gatecare_voucher::pdf::Layout::Receipt80;
+        let pdf = station.flight_pdf(&voucher_ids, &signer, self.fonts()?, layout, |_, _| {}).await?;
+        let printer = self.printer.clone();
+        let spool = gatecare_station::printer::spool_dir();
+        let name = format!("{name}-{}", uuid::Uuid::now_v7());
+        let submitted = blocking(move || {
+            gatecare_station::printer::submit_document(&printer, &spool, &name, &pdf, layout.media())
+        })
+        .await?;
+        Ok(match submitted {
+            Ok(job) => BulkResult {
+                summary,
+                print_job: Some(job),
+                print_error: None,
+                voucher_ids,
+                unprinted: vec![],
+            },
+            Err(e) => BulkResult {
+                summary,
+                print_job: None,
+                print_error: Some(e.code()),
+                unprinted: self.qrs(&voucher_ids).await?,
+                voucher_ids,
+            },
+        })
+    }
+
+    /// Where a batch job stands: asked once of the print system (no
+    /// waiting); when it failed, the vouchers' QRs.
+    pub(crate) async fn print_job_state(
+        &self,
+        job: String,
+        voucher_ids: &[String],
+    ) -> Result<PrintJobState, ApiError> {
+        let printer = self.printer.clone();
+        let asked = blocking(move || printer.state(&job)).await?;
+        let error = match asked {
+            Ok(JobState::Pending) => {
+                return Ok(PrintJobState { state: "pending", print_error: None, unprinted: vec![] });
+            }
+            Ok(JobState::Completed) => {
+                return Ok(PrintJobState { state: "printed", print_error: None, unprinted: vec![] });
+            }
+            Ok(JobState::Failed { .. }) => "print.failed",
+            Err(e) => e.code(),
+        };
+        Ok(PrintJobState {
+            state: "failed",
+            print_error: Some(error),
+            unprinted: self.qrs(voucher_ids).await?,
+        })
+    }
+}

@@ -1,0 +1,182 @@
+//! The HTTP client of central's API, and the errors of talking to it.
+
+use std::time::Duration;
+
+use gatecare_store::StoreError;
+use gatecare_store::feed::Enrolment;
+use gatecare_sync::{
+    ClaimRequest, ClaimResponse, EnrolRequest, EnrolResponse, ErrorBody, Event, PageError, PushRequest,
+    PushResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
+};
+
+/// Events per push: well under central's batch and body limits.
+pub const PUSH_BATCH: i64 = 500;
+/// Feed items per pull.
+pub const PULL_PAGE: u32 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("central is unreachable: {0}")]
+    Offline(String),
+    #[error("central refused ({status}): {code}: {message}")]
+    Rejected { status: u16, code: String, message: String },
+    #[error("central answered something unexpected: {0}")]
+    Protocol(String),
+    #[error("this device is not enrolled with central")]
+    NotEnrolled,
+    /// The root key central showed is not the one the administrator named.
+    #[error(
+        "central's root key ({got}) is not the one the administrator gave ({given}): \
+         this is not the airline's central, or someone is in between; nothing was sent"
+    )]
+    RootMismatch { given: String, got: String },
+    #[error("{0:?} is not a root key fingerprint (sha256: and 64 hex digits, as enrolment-code printed it)")]
+    BadFingerprint(String),
+    /// Enrolled before feed pages were signed, without a trust list to pin.
+    #[error("no root key is pinned for this device: enrol it again with --root-fingerprint")]
+    RootNotPinned,
+    /// A store is one device: enrolled as one code, it is not enrolled as another.
+    #[error("this store is enrolled as {enrolled}; a store is one device (use a new store for {asked})")]
+    AnotherDevice { enrolled: String, asked: String },
+    /// A feed page that did not verify: nothing of it was stored.
+    #[error("a feed page was refused: {0}")]
+    PageRefused(PageError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline(_) => "sync.offline",
+            SyncError::Rejected { status: 401 | 403, .. } => "sync.unauthorised",
+            SyncError::Rejected { status: 409, .. } => "sync.conflict",
+            SyncError::Rejected { .. } => "sync.rejected",
+            SyncError::Protocol(_) => "sync.protocol",
+            SyncError::NotEnrolled => "sync.not_enrolled",
+            SyncError::RootMismatch { .. } => "sync.root_mismatch",
+            SyncError::BadFingerprint(_) => "sync.bad_fingerprint",
+            SyncError::RootNotPinned => "sync.root_not_pinned",
+            SyncError::PageRefused(_) => "sync.page_refused",
+            SyncError::AnotherDevice { .. } => "sync.another_device",
+            SyncError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// An HTTP client for central's API.
+#[derive(Clone)]
+pub struct CentralClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl CentralClient {
+    pub fn new(base: &str, token: Option<String>) -> Result<CentralClient, SyncError> {
+        CentralClient::trusting(base, token, None)
+    }
+
+    /// A client that also trusts `ca_pem` (the airline's CA) for an
+    /// `https://` central.
+    pub fn trusting(
+        base: &str,
+        token: Option<String>,
+        ca_pem: Option<&str>,
+    ) -> Result<CentralClient, SyncError> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(15));
+        if let Some(pem) = ca_pem {
+            let cert = reqwest::Certificate::from_pem(pem.as_bytes())
+                .map_err(|e| SyncError::Protocol(format!("the CA certificate is not PEM: {e}")))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(CentralClient { http, base: base.trim_end_matches('/').to_owned(), token })
+    }
+
+    pub fn for_enrolment(e: &Enrolment) -> Result<CentralClient, SyncError> {
+        CentralClient::trusting(&e.central_url, Some(e.token.clone()), e.ca_pem.as_deref())
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(&self, r: reqwest::RequestBuilder) -> Result<T, SyncError> {
+        let bytes = self.send_raw(r).await?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    async fn send_raw(&self, r: reqwest::RequestBuilder) -> Result<bytes::Bytes, SyncError> {
+        let resp = r.send().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        if !status.is_success() {
+            let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+            return Err(match body {
+                Some(b) => SyncError::Rejected { status: status.as_u16(), code: b.code, message: b.message },
+                // A proxy or a restarting service: try again later.
+                None if status.is_server_error() => SyncError::Offline(format!("HTTP {status}")),
+                None => SyncError::Rejected {
+                    status: status.as_u16(),
+                    code: "http".into(),
+                    message: status.to_string(),
+                },
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Central's root key, to compare with the administrator's fingerprint.
+    pub async fn root(&self) -> Result<RootKey, SyncError> {
+        self.send(self.request(reqwest::Method::GET, "/v1/root")).await
+    }
+
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/devices/enrol").json(req)).await
+    }
+
+    pub async fn push(&self, events: &[Event]) -> Result<PushResponse, SyncError> {
+        let body = PushRequest { events: events.to_vec() };
+        self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await
+    }
+
+    /// A page of the feed as central signed it; [`FeedPage::open`] it.
+    pub async fn pull(&self, after: i64, limit: u32) -> Result<bytes::Bytes, SyncError> {
+        self.send_raw(
+            self.request(reqwest::Method::GET, &format!("/v1/sync/pull?after={after}&limit={limit}")),
+        )
+        .await
+    }
+
+    /// Certifies this device's next signing key.
+    pub async fn rotate_key(&self, req: &RotateKeyRequest) -> Result<RotateKeyResponse, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/devices/key").json(req)).await
+    }
+
+    pub async fn claim(&self, req: &ClaimRequest) -> Result<ClaimResponse, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/claims").json(req)).await
+    }
+
+    /// Gives a claim back (the issue after it failed).
+    pub async fn release_claim(&self, req: &ClaimRequest) -> Result<serde_json::Value, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/claims/release").json(req)).await
+    }
+
+    /// Central's service-recovery summary of every station for local days
+    /// `from..=to`, passed through as central wrote it (for display).
+    pub async fn recovery_summary(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<serde_json::Value, SyncError> {
+        self.send(self.request(reqwest::Method::GET, &format!("/v1/recovery/summary?from={from}&to={to}")))
+            .await
+    }
+}

@@ -1,0 +1,208 @@
+//! One round of sync (push a batch of the log, pull a page of the feed),
+//! key renewal, and the background worker that runs rounds with backoff.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use gatecare_store::Store;
+use gatecare_store::feed::Enrolment;
+use gatecare_sync::{Event, Expected, FeedPage, PushResponse, RotateKeyRequest};
+use serde::Serialize;
+
+use crate::client::{CentralClient, PULL_PAGE, PUSH_BATCH, SyncError};
+
+/// What one round of sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncRound {
+    pub pushed: usize,
+    pub pulled: usize,
+    /// More to push or pull: go again without waiting.
+    pub more: bool,
+}
+
+/// One round: push a batch of the backlog, then pull a page of the feed.
+pub async fn sync_once(
+    store: &Store,
+    client: &CentralClient,
+    enrolment: &Enrolment,
+    my_code: &str,
+    now: DateTime<Utc>,
+) -> Result<SyncRound, SyncError> {
+    let mut round = SyncRound::default();
+    let events = store.unacked_events(PUSH_BATCH).await?;
+    // A push that fails does not keep the feed from coming in: the pull
+    // runs either way, and the push's error is reported after it.
+    let mut push_failed = None;
+    if !events.is_empty() {
+        match push_in_parts(client, &events).await {
+            Ok(pushed) => {
+                store.record_acks(&pushed, now).await?;
+                round.pushed = events.len();
+                round.more |= events.len() as i64 == PUSH_BATCH;
+            }
+            Err(e @ SyncError::Store(_)) => return Err(e),
+            Err(e) => push_failed = Some(e),
+        }
+    }
+    let root = enrolment
+        .root_public_key
+        .as_deref()
+        .and_then(gatecare_voucher::trust::verifying_key)
+        .ok_or(SyncError::RootNotPinned)?;
+    let after = store.feed_cursor().await?;
+    let bytes = client.pull(after, PULL_PAGE).await?;
+    let expected = Expected {
+        station: &enrolment.station,
+        device: enrolment.device_id,
+        after,
+        newest: store.feed_signed_at().await?,
+        now,
+    };
+    let page = match FeedPage::open(&bytes, &root, &expected) {
+        Ok(page) => page,
+        Err(e) => {
+            tracing::warn!(code = e.code(), "refused a feed page: {e}");
+            store.record_page_refusal(&e, now).await?;
+            return Err(SyncError::PageRefused(e));
+        }
+    };
+    round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
+    // A failed renewal is tried again next round; it never holds up sync.
+    if let Err(e) = renew_key_if_due(store, client, my_code, now).await {
+        tracing::warn!(code = e.code(), "renewing the signing key failed: {e}");
+        store.record_sync_error(e.code(), &e.to_string(), now).await?;
+    }
+    round.more |= page.more;
+    if let Some(e) = push_failed {
+        return Err(e);
+    }
+    if events.is_empty() {
+        store.record_sync(now).await?;
+    }
+    Ok(round)
+}
+
+/// How long before its certificate ends a device renews its key.
+pub const RENEW_BEFORE: chrono::Duration = chrono::Duration::days(60);
+
+/// Rotates this device's signing key when its certificate (as the trust
+/// list from the feed shows it) ends within [`RENEW_BEFORE`]: a new key
+/// `{code}#N+1`, certified by central, stored only once certified. The old
+/// key stays on the trust list until its certificate ends, so what it
+/// signed still verifies. Returns the new key id when it rotated.
+pub async fn renew_key_if_due(
+    store: &Store,
+    client: &CentralClient,
+    my_code: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, SyncError> {
+    let current = store.device_signer(my_code, now).await?;
+    let Some(list) = store.trust_list().await? else { return Ok(None) };
+    let Some(cert) = list.devices.iter().find(|d| d.kid == current.kid) else { return Ok(None) };
+    if cert.not_after - now > RENEW_BEFORE {
+        return Ok(None);
+    }
+    let n: u32 = current.kid.rsplit_once('#').and_then(|(_, n)| n.parse().ok()).unwrap_or(1);
+    let next = gatecare_store::DeviceSigner::generate(&format!("{my_code}#{}", n + 1))?;
+    let resp =
+        client.rotate_key(&RotateKeyRequest { kid: next.kid.clone(), public_key: next.public_hex() }).await?;
+    if resp.kid != next.kid {
+        return Err(SyncError::Protocol(format!("central certified {} for {}", resp.kid, next.kid)));
+    }
+    store.keep_key(&next, now).await?;
+    tracing::info!(kid = next.kid, until = %resp.not_after, "renewed the signing key");
+    Ok(Some(next.kid))
+}
+
+/// Pushes a batch; when central answers 413 (the body is over its limit),
+/// pushes it in halves instead, down to single events, so one large batch
+/// never wedges the log. The acknowledgements are checked against the batch.
+async fn push_in_parts(client: &CentralClient, events: &[Event]) -> Result<PushResponse, SyncError> {
+    let resp = match client.push(events).await {
+        Err(SyncError::Rejected { status: 413, .. }) if events.len() > 1 => {
+            let (first, rest) = events.split_at(events.len() / 2);
+            let mut a = Box::pin(push_in_parts(client, first)).await?;
+            let b = Box::pin(push_in_parts(client, rest)).await?;
+            a.acks.extend(b.acks);
+            a.high_seq = a.high_seq.max(b.high_seq);
+            return Ok(a);
+        }
+        other => other?,
+    };
+    if resp.acks.len() != events.len()
+        || resp.acks.iter().zip(events).any(|(a, e)| a.seq != e.seq || a.event_id != e.event_id)
+    {
+        return Err(SyncError::Protocol("acknowledgements do not match the batch".into()));
+    }
+    Ok(resp)
+}
+
+/// The delay before the next attempt after `failures` failures in a row:
+/// exponential from 1 s to 60 s, with ±50 % jitter so a station's kiosks do
+/// not all retry at once when central comes back.
+pub fn backoff(failures: u32, jitter_unit: f64) -> Duration {
+    let base = 1000.0 * 2f64.powi(failures.min(6) as i32);
+    let ms = base.min(60_000.0) * (0.5 + jitter_unit.clamp(0.0, 1.0));
+    Duration::from_millis(ms as u64)
+}
+
+fn jitter_unit() -> f64 {
+    let mut b = [0u8; 4];
+    match getrandom::fill(&mut b) {
+        Ok(()) => f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX),
+        Err(_) => 0.5,
+    }
+}
+
+/// The background worker: rounds until told to stop, never blocking
+/// issuance (it only reads and appends through its own transactions).
+pub async fn run_worker(
+    store: Store,
+    my_code: String,
+    clock: impl Fn() -> DateTime<Utc> + Send + 'static,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut failures = 0u32;
+    loop {
+        let wait = match store.enrolment().await {
+            Ok(Some(e)) => match CentralClient::for_enrolment(&e) {
+                Ok(client) => match sync_once(&store, &client, &e, &my_code, clock()).await {
+                    Ok(round) => {
+                        failures = 0;
+                        if round.more { Duration::ZERO } else { interval }
+                    }
+                    Err(err) => {
+                        let _ = store.record_sync_error(err.code(), &err.to_string(), clock()).await;
+                        failures += 1;
+                        backoff(failures, jitter_unit())
+                    }
+                },
+                Err(_) => backoff(6, jitter_unit()),
+            },
+            // Not enrolled (yet): look again later.
+            _ => interval.max(Duration::from_secs(5)),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_a_minute_with_jitter() {
+        assert_eq!(backoff(0, 0.5), Duration::from_secs(1));
+        assert_eq!(backoff(1, 0.5), Duration::from_secs(2));
+        assert_eq!(backoff(10, 0.5), Duration::from_secs(60));
+        assert_eq!(backoff(10, 0.0), Duration::from_secs(30));
+        assert_eq!(backoff(10, 1.0), Duration::from_secs(90));
+    }
+}

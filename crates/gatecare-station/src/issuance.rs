@@ -1,0 +1,46 @@
+//! Issuing one entitlement: what decides it is read from the passenger's
+//! case, as every screen evaluates it at that moment, and kept with the
+//! voucher by the ledger.
+
+use gatecare_care::DecisionRecord;
+use gatecare_store::ledger::{Replacement, care_kind};
+use gatecare_store::{IssueContext, IssueRequest, Issued, LedgerError};
+
+use crate::Station;
+
+impl Station {
+    /// Issues one entitlement, or returns the voucher already issued for it.
+    /// A voided entitlement is refused ([`LedgerError::Voided`]).
+    pub async fn issue(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, LedgerError> {
+        let decision = self.decision_for(ctx, req).await;
+        self.issue_decided(ctx, req, Replacement::Refused, &decision).await
+    }
+
+    /// As [`Station::issue`], but a voided entitlement is issued again as a
+    /// replacement linked to the voided voucher (an agent's decision: a
+    /// kiosk never replaces).
+    pub async fn issue_or_replace(
+        &self,
+        ctx: &IssueContext<'_>,
+        req: &IssueRequest,
+    ) -> Result<Issued, LedgerError> {
+        let decision = self.decision_for(ctx, req).await;
+        self.issue_decided(ctx, req, Replacement::Allowed, &decision).await
+    }
+
+    /// What decides this request. Read before the ledger's transaction (the
+    /// case reads through the pool); an unknown passenger or flight is
+    /// refused by the issuance itself.
+    async fn decision_for(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> DecisionRecord {
+        match self.passenger_case(&req.flight_id, &req.passenger_id, ctx.policy, ctx.now).await {
+            Ok(Some(case)) => DecisionRecord::new(
+                &case.scenario,
+                &case.evaluation,
+                ctx.policy,
+                case.refund_chosen_at,
+                care_kind(req.kind).map(|k| (k, req.ordinal)),
+            ),
+            Ok(None) | Err(_) => DecisionRecord::without_disruption(ctx.policy),
+        }
+    }
+}

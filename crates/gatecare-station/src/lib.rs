@@ -1,0 +1,70 @@
+//! The station API: what a kiosk or a gate console does, over the store
+//! (`gatecare-store`) and the link to central (`gatecare-link`). The Tauri
+//! commands and the `gatecare` command both call it, so a rule lives once.
+//!
+//! [`Station`] is the store with the station's operations: a passenger's
+//! lookup and view, disruptions, the priority list, grants, bulk issuance,
+//! complaint cases, vouchers and their printing, enrolment and claims.
+
+use std::ops::Deref;
+use std::path::Path;
+
+pub mod board;
+pub mod bulk;
+pub mod cases;
+pub mod claims;
+pub mod console;
+pub mod enrolment;
+pub mod grant;
+pub mod issuance;
+pub mod kiosk;
+pub mod printer;
+pub mod rights;
+pub mod vouchers;
+
+pub use gatecare_store::{
+    AuthError, AuthenticatedAgent, BookingMatch, Clock, Display, FlightStatus, FlightSummary, IssueContext,
+    IssueRequest, Issued, LedgerError, LockoutPolicy, Mode, NoMatch, RecordedDecision, Settings,
+    SettingsError, Store, StoreError,
+};
+
+/// A device's store with the station's operations on it. It reads as the
+/// store too (`Deref`), for what is plain storage: the ledger, sync status.
+/// A clone shares the same pool.
+#[derive(Clone)]
+pub struct Station {
+    store: Store,
+}
+
+impl Station {
+    pub async fn open(path: &Path) -> Result<Station, StoreError> {
+        Ok(Station { store: Store::open(path).await? })
+    }
+
+    pub async fn open_in_memory() -> Result<Station, StoreError> {
+        Ok(Station { store: Store::open_in_memory().await? })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Closes the pool, waiting for its connections (a checkpoint of the WAL).
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+}
+
+impl From<Store> for Station {
+    fn from(store: Store) -> Station {
+        Station { store }
+    }
+}
+
+impl Deref for Station {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}

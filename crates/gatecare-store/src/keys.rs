@@ -1,0 +1,83 @@
+//! The device's voucher-signing keys: `{device}#N`, the newest signs;
+//! each is kept (owner-only store) and its kid never reused.
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
+
+use crate::store::{Store, StoreError, rfc3339};
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A device's voucher-signing key.
+pub struct DeviceSigner {
+    pub kid: String,
+    key: SigningKey,
+}
+
+impl DeviceSigner {
+    /// A new random key under `kid` (not yet stored).
+    pub fn generate(kid: &str) -> Result<DeviceSigner, StoreError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| StoreError::Hash(e.to_string()))?;
+        Ok(DeviceSigner { kid: kid.to_owned(), key: SigningKey::from_bytes(&seed) })
+    }
+
+    pub fn public_hex(&self) -> String {
+        hex(self.key.verifying_key().as_bytes())
+    }
+
+    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+}
+
+impl Store {
+    /// This device's signing key: its newest (`{device}#N` with the highest
+    /// N: keys rotate, see `sync::renew_key_if_due`), created as `#1` on
+    /// first use.
+    pub async fn device_signer(&self, device: &str, now: DateTime<Utc>) -> Result<DeviceSigner, StoreError> {
+        let keys: Vec<(String, String)> =
+            sqlx::query_as("SELECT kid, secret_hex FROM device_keys WHERE kid LIKE ? || '#%'")
+                .bind(device)
+                .fetch_all(self.pool())
+                .await?;
+        let newest = keys
+            .into_iter()
+            .filter_map(|(kid, secret)| {
+                let n: u32 = kid.strip_prefix(device)?.strip_prefix('#')?.parse().ok()?;
+                Some((n, kid, secret))
+            })
+            .max_by_key(|(n, _, _)| *n);
+        if let Some((_, kid, secret)) = newest {
+            let mut bytes = [0u8; 32];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = secret
+                    .get(2 * i..2 * i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| StoreError::Data("device key is corrupt".into()))?;
+            }
+            return Ok(DeviceSigner { kid, key: SigningKey::from_bytes(&bytes) });
+        }
+        let signer = DeviceSigner::generate(&format!("{device}#1"))?;
+        self.keep_key(&signer, now).await?;
+        Ok(signer)
+    }
+
+    /// Stores a signing key (owner-only store); its kid is never reused.
+    pub async fn keep_key(&self, signer: &DeviceSigner, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&signer.kid)
+            .bind(hex(signer.key.as_bytes()))
+            .bind(signer.public_hex())
+            .bind(rfc3339(now))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
