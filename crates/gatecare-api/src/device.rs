@@ -50,12 +50,7 @@ impl Device {
         let station = Station::open(&settings.database).await;
         let mut policy = None;
         if let Ok(s) = &station {
-            if let Some(enrolled) = s.enrolled_station().await.ok().flatten() {
-                settings.adopt_enrolled_station(&enrolled)?;
-            }
-            if let Some(enrolled) = s.enrolled_device().await.ok().flatten() {
-                settings.adopt_enrolled_device(&enrolled)?;
-            }
+            adopt_enrolment(s, &mut settings).await?;
             policy = s.central_policy().await.ok().flatten();
         }
         Ok(Device::new(settings, station, policy.unwrap_or_else(Policy::default_policy)))
@@ -120,6 +115,19 @@ impl Device {
     pub(crate) fn wall() -> Instant {
         Instant::now()
     }
+}
+
+/// The station and device code central enrolled the store for replace the
+/// defaults of `settings`; a configured one that differs is an error. The
+/// app and the `gatecare` command start a store this one way.
+pub async fn adopt_enrolment(station: &Station, settings: &mut Settings) -> Result<(), SettingsError> {
+    if let Some(enrolled) = station.enrolled_station().await.ok().flatten() {
+        settings.adopt_enrolled_station(&enrolled)?;
+    }
+    if let Some(enrolled) = station.enrolled_device().await.ok().flatten() {
+        settings.adopt_enrolled_device(&enrolled)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]

@@ -20,12 +20,7 @@ pub async fn open_existing(path: &Path) -> anyhow::Result<Station> {
 /// for replaces the default, and a configured one that differs is refused.
 pub async fn open_station(path: &Path, settings: &mut gatecare_station::Settings) -> anyhow::Result<Station> {
     let store = open_existing(path).await?;
-    if let Some(enrolled) = store.enrolled_station().await? {
-        settings.adopt_enrolled_station(&enrolled).map_err(|e| BadInput(e.to_string()))?;
-    }
-    if let Some(enrolled) = store.enrolled_device().await? {
-        settings.adopt_enrolled_device(&enrolled).map_err(|e| BadInput(e.to_string()))?;
-    }
+    gatecare_api::device::adopt_enrolment(&store, settings).await.map_err(|e| BadInput(e.to_string()))?;
     Ok(store)
 }
 
