@@ -113,3 +113,12 @@ fn build_script_handler_capability_and_ui_list_the_same_commands() {
     differ("capabilities", &granted_commands());
     differ("the UI's calls", &ui_calls());
 }
+
+/// The UI's types of what crosses IPC are generated from the Rust types; a
+/// change on one side without the other fails here.
+#[test]
+fn the_uis_ipc_types_are_the_generated_ones() {
+    let committed = read("ui/src/lib/ipc.ts");
+    let generated = gatecare_api::ipc_types::typescript();
+    assert!(committed == generated, "ui/src/lib/ipc.ts is stale: run `cargo xtask ipc-types`");
+}

@@ -29,13 +29,15 @@ fn main() -> anyhow::Result<()> {
         "bench" => test::bench(&flags),
         "deps" => deps::ensure(deps::Purpose::Test),
         "sqlx-prepare" => sqlx_prepare::prepare(),
+        "ipc-types" => ipc_types(),
         _ => {
             eprintln!(
                 "usage: cargo xtask run [--headless] [--mode agent|kiosk] [--reset] [--fullscreen]\n\
                  \x20      cargo xtask test [--full]\n\
                  \x20      cargo xtask bench [SECTION…]\n\
                  \x20      cargo xtask deps\n\
-                 \x20      cargo xtask sqlx-prepare"
+                 \x20      cargo xtask sqlx-prepare\n\
+                 \x20      cargo xtask ipc-types"
             );
             if cmd == "help" { Ok(()) } else { bail!("unknown command {cmd}") }
         }
@@ -112,4 +114,21 @@ pub fn step(what: &str, cmd: &mut Command) -> anyhow::Result<()> {
 
 pub fn build_ui() -> anyhow::Result<()> {
     step("UI build (vite)", Command::new("npm").args(["run", "build"]).current_dir(root().join("ui")))
+}
+
+/// Writes `ui/src/lib/ipc.ts` from the Rust types that cross IPC.
+fn ipc_types() -> anyhow::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("the repository")?;
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["run", "-q", "-p", "gatecare-api", "--bin", "gatecare-ipc-types"])
+        .current_dir(root)
+        .output()
+        .context("running gatecare-ipc-types")?;
+    if !out.status.success() {
+        bail!("gatecare-ipc-types failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let path = root.join("ui/src/lib/ipc.ts");
+    std::fs::write(&path, &out.stdout).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
 }

@@ -18,7 +18,7 @@ use crate::error::{ApiError, err};
 use crate::print::{BulkResult, NoticePrint, PrintJobState};
 use crate::session::Gone;
 
-#[derive(Debug, Serialize)]
+#[derive(ts_rs::TS, Debug, Serialize)]
 pub struct AgentInfo {
     pub code: String,
     pub name: String,
@@ -27,32 +27,28 @@ pub struct AgentInfo {
 }
 
 /// A supervisor's (or duty manager's) ID and PIN.
-#[derive(Debug, Deserialize)]
+#[derive(ts_rs::TS, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
     pub code: String,
     pub pin: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(ts_rs::TS, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct AgentIssue {
     pub passenger_id: String,
     pub flight_id: String,
     pub kind: EntitlementKind,
-    #[serde(default = "one")]
-    pub ordinal: u32,
+    /// Which of the kind (the second meal is 2); the first when absent.
+    pub ordinal: Option<u32>,
     /// Goodwill only: the amount as the agent typed it, in major units of
     /// the station's currency ("50" HKD, "500" JPY, "1.5" KWD).
     pub amount: Option<String>,
     pub hotel_block_id: Option<String>,
-    #[serde(default)]
-    pub reason: String,
+    pub reason: Option<String>,
     pub approver: Option<Approval>,
-}
-
-fn one() -> u32 {
-    1
 }
 
 impl Device {
@@ -186,10 +182,10 @@ impl Device {
             passenger_id: req.passenger_id,
             flight_id: req.flight_id,
             kind: req.kind,
-            ordinal: req.ordinal,
+            ordinal: req.ordinal.unwrap_or(1),
             amount: req.amount,
             hotel_block_id: req.hotel_block_id,
-            reason: req.reason,
+            reason: req.reason.unwrap_or_default(),
         };
         let ctx = self.issue_context(&a, self.now());
         match self.station()?.grant(&ctx, self.settings.station.as_str(), &grant, approver).await {

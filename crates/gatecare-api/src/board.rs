@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::Device;
 use crate::error::{ApiError, err};
 
-#[derive(Debug, Serialize)]
+#[derive(ts_rs::TS, Debug, Serialize)]
 pub struct FlightBoard {
     /// The station-local date shown.
     pub date: NaiveDate,

@@ -20,7 +20,7 @@ fn case_id(s: &str) -> Result<uuid::Uuid, ApiError> {
 }
 
 /// What the passenger is told after complaining.
-#[derive(Debug, Serialize)]
+#[derive(ts_rs::TS, Debug, Serialize)]
 pub struct KioskCase {
     /// The case's short reference, to quote to staff.
     pub reference: String,
@@ -29,7 +29,7 @@ pub struct KioskCase {
     pub repeat: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(ts_rs::TS, Debug, Serialize)]
 pub struct AgentCases {
     pub cases: Vec<CaseView>,
     /// Today's counts (station time) with the alerts.
@@ -41,8 +41,9 @@ pub struct AgentCases {
     pub currency: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(ts_rs::TS, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct AgentCaseOpen {
     pub passenger_id: String,
     pub flight_id: String,
@@ -51,8 +52,9 @@ pub struct AgentCaseOpen {
     pub description: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(ts_rs::TS, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct AgentCaseUpdate {
     pub case_id: String,
     /// take, transfer, progress, follow_up
@@ -65,8 +67,9 @@ pub struct AgentCaseUpdate {
     pub to: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(ts_rs::TS, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct AgentCaseResolve {
     pub case_id: String,
     #[serde(default)]

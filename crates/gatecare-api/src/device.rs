@@ -130,7 +130,7 @@ pub async fn adopt_enrolment(station: &Station, settings: &mut Settings) -> Resu
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(ts_rs::TS, Debug, Serialize)]
 pub struct AppInfo {
     pub version: &'static str,
     pub mode: Mode,

@@ -5,7 +5,7 @@ use gatecare_station::cases::RecoveryError;
 use gatecare_station::{LedgerError, StoreError};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(ts_rs::TS, Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message} ({code})")]
 pub struct ApiError {
     pub code: &'static str,

@@ -11,6 +11,7 @@ pub mod board;
 pub mod cases;
 pub mod device;
 pub mod error;
+pub mod ipc_types;
 pub mod kiosk;
 pub mod print;
 pub mod session;

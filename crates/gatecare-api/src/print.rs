@@ -13,13 +13,13 @@ use crate::Device;
 use crate::error::{ApiError, err};
 
 /// Whether a printed notice reached the printer, and if not, why (a code).
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct NoticePrint {
     pub printed: bool,
     pub error: Option<&'static str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(ts_rs::TS, Debug, Serialize)]
 pub struct BulkResult {
     pub summary: BulkSummary,
     /// The batch went to the printer as this job; the screen follows it
@@ -33,11 +33,19 @@ pub struct BulkResult {
     pub unprinted: Vec<VoucherQr>,
 }
 
+/// Where a batch job is.
+#[derive(ts_rs::TS, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobProgress {
+    Pending,
+    Printed,
+    Failed,
+}
+
 /// A batch job as the printer reports it.
-#[derive(Debug, Serialize)]
+#[derive(ts_rs::TS, Debug, Serialize)]
 pub struct PrintJobState {
-    /// `pending`, `printed` or `failed`.
-    pub state: &'static str,
+    pub state: JobProgress,
     pub print_error: Option<&'static str>,
     /// When it failed: each voucher's QR for the screen.
     pub unprinted: Vec<VoucherQr>,
@@ -172,16 +180,24 @@ impl Device {
         let asked = blocking(move || printer.state(&job)).await?;
         let error = match asked {
             Ok(JobState::Pending) => {
-                return Ok(PrintJobState { state: "pending", print_error: None, unprinted: vec![] });
+                return Ok(PrintJobState {
+                    state: JobProgress::Pending,
+                    print_error: None,
+                    unprinted: vec![],
+                });
             }
             Ok(JobState::Completed) => {
-                return Ok(PrintJobState { state: "printed", print_error: None, unprinted: vec![] });
+                return Ok(PrintJobState {
+                    state: JobProgress::Printed,
+                    print_error: None,
+                    unprinted: vec![],
+                });
             }
             Ok(JobState::Failed { .. }) => "print.failed",
             Err(e) => e.code(),
         };
         Ok(PrintJobState {
-            state: "failed",
+            state: JobProgress::Failed,
             print_error: Some(error),
             unprinted: self.qrs(voucher_ids).await?,
         })

@@ -17,6 +17,7 @@ use crate::rules::{AnacRules, ApprRules, COMPILED, EuUkRules, RuleBook, RulesApp
 use crate::scenario::{DisruptionKind, Scenario};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CareKind {
     Meal,

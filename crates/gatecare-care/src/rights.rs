@@ -15,6 +15,7 @@ use crate::regime::{Regime, in_eu261_area};
 
 /// Why a regime covers this flight, in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegimeReason {
     pub regime: Regime,
     pub en: String,
@@ -23,6 +24,7 @@ pub struct RegimeReason {
 
 /// The body a passenger complains to when the carrier does not settle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnforcementBody {
     pub name: &'static str,
     pub name_zh: &'static str,
@@ -32,6 +34,7 @@ pub struct EnforcementBody {
 
 /// One regime's written notice for one passenger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClaimNotice {
     pub regime: Regime,
     pub title_en: String,

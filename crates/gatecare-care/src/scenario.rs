@@ -52,6 +52,7 @@ pub struct ScenarioInput {
 
 /// One cause of a delay and its minutes.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct CauseInput {
     pub cause: String,

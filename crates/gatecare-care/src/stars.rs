@@ -29,6 +29,7 @@ pub struct StarInputs {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FactorScore {
     pub factor: &'static str,
     pub points: u8,

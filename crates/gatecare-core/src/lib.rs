@@ -8,6 +8,8 @@ mod codes;
 mod money;
 mod passenger;
 mod roles;
+#[cfg(feature = "ts")]
+mod ts;
 
 pub use codes::{AirportCode, CarrierCode, FlightDesignator, FlightNumber, Pnr};
 pub use money::{Currency, Money};

@@ -66,6 +66,7 @@ impl From<Currency> for String {
 
 /// An amount in integer minor units of a currency. Never a float.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: Currency,

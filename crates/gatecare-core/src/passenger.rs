@@ -137,6 +137,7 @@ impl Cabin {
 
 /// Frequent-flyer tier, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LoyaltyTier {
     None,
@@ -168,6 +169,7 @@ impl LoyaltyTier {
 
 /// Needs that change who is served first and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SpecialNeed {
     /// Reduced mobility (IATA WCHR/WCHS/WCHC).

@@ -14,6 +14,7 @@ use crate::CaseError;
 
 /// What went wrong, in the passenger's words (the list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     DelayHandling,
@@ -57,6 +58,7 @@ impl Category {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
@@ -78,6 +80,7 @@ impl Severity {
 /// A named agent, as recorded in a case (the name is kept so the history
 /// reads the same on a console that never saw this agent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AgentRef {
     pub code: String,
     pub name: String,
@@ -86,6 +89,7 @@ pub struct AgentRef {
 
 /// Who did something to a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Actor {
     /// The passenger, at a self-service kiosk.
@@ -107,6 +111,7 @@ impl Actor {
 /// What a resolution gives the passenger (seed 002: outcome fairness —
 /// matching the harm, not more).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Remedy {
     Apology,
@@ -135,6 +140,7 @@ impl Remedy {
 
 /// The `case_opened` event's payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Opened {
     pub case_id: Uuid,
@@ -163,6 +169,7 @@ pub struct Opened {
 
 /// The `case_updated` event's payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Update {
     pub update_id: Uuid,
@@ -173,6 +180,7 @@ pub struct Update {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Change {
     /// The first person who takes a case owns it.
@@ -207,6 +215,7 @@ impl Change {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Nobody has taken it yet.
@@ -219,6 +228,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Resolution {
     pub at: DateTime<Utc>,
     pub by: AgentRef,
@@ -231,12 +241,14 @@ pub struct Resolution {
 /// One line of a case's history; `refused` says why an update that
 /// arrived from another device did not apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     pub update: Update,
     pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Case {
     pub opened: Opened,
     pub status: Status,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::case::{Case, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// Unanswered, with more than the supervisor's margin left.
@@ -29,6 +30,7 @@ pub enum Urgency {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Clock {
     pub urgency: Urgency,
     pub first_answer_due: DateTime<Utc>,

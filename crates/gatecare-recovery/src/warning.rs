@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::case::{Category, Opened};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     Category,
@@ -19,12 +20,14 @@ pub enum Dimension {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Count {
     pub key: String,
     pub count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayCount {
     pub day: NaiveDate,
     pub total: u32,
@@ -33,6 +36,7 @@ pub struct DayCount {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Alert {
     pub day: NaiveDate,
     pub dimension: Dimension,
@@ -42,6 +46,7 @@ pub struct Alert {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EarlyWarning {
     /// Local days, inclusive.
     pub from: NaiveDate,

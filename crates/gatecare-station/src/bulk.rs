@@ -18,7 +18,7 @@ use gatecare_store::ledger::{IssueContext, IssueRequest, Issued, LedgerError, is
 use gatecare_store::store::{StoreError, parse_time};
 
 /// One passenger of a flight as the care engine and the queue see them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct ManifestEntry {
     pub passenger_id: String,
     pub surname: String,
@@ -39,7 +39,7 @@ pub struct ManifestEntry {
     pub score: u8,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Default, Serialize)]
 pub struct BulkSummary {
     pub issued: u32,
     /// Already held here: not issued again (nor printed by bulk).

@@ -82,7 +82,7 @@ pub struct NewCase {
 }
 
 /// A case with where it stands now, for the screens.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct CaseView {
     #[serde(flatten)]
     pub case: Case,
@@ -415,7 +415,7 @@ impl Station {
 
 /// A case as its passenger sees it at the kiosk: what they were told and
 /// what they were given; never internal notes or agents' names.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct PassengerCase {
     pub reference: String,
     pub category: Category,
@@ -427,7 +427,7 @@ pub struct PassengerCase {
     pub given: Vec<Remedy>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct ToldUpdate {
     pub at: DateTime<Utc>,
     pub note: String,

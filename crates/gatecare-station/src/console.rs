@@ -26,7 +26,7 @@ use gatecare_store::{AuthenticatedAgent, StoreError};
 /// every 30 minutes after (CAAC 2016; ANAC 400).
 pub const UPDATE_INTERVAL_MINUTES: i64 = 30;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct DisruptionNow {
     pub kind: String,
     /// The cause's category (`technical`).
@@ -47,7 +47,7 @@ pub struct DisruptionNow {
     pub recorded_by: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct TimelineItem {
     pub kind: CareKind,
     pub ordinal: u32,
@@ -58,7 +58,7 @@ pub struct TimelineItem {
     pub citation_zh: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct HotelBlockRow {
     pub id: String,
     pub name: String,
@@ -69,14 +69,14 @@ pub struct HotelBlockRow {
     pub transport: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct CabinRow {
     pub cabin: String,
     pub seats: i64,
     pub booked: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct FlightView {
     pub flight_id: String,
     pub flight: String,
@@ -120,7 +120,7 @@ pub struct FlightView {
     pub rights: Option<crate::rights::Rights>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct StaffRequestRow {
     pub passenger_id: String,
     pub name: String,
@@ -130,7 +130,7 @@ pub struct StaffRequestRow {
     pub requested_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct PriorityRow {
     pub place: usize,
     pub class: PriorityClass,
@@ -144,7 +144,7 @@ pub struct PriorityRow {
     pub vouchers: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct EntitlementRow {
     pub kind: CareKind,
     pub ordinal: u32,
@@ -162,14 +162,14 @@ pub struct EntitlementRow {
     pub replaceable: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct HeldVoucher {
     pub serial: String,
     pub device: String,
     pub remote: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct VoucherRow {
     pub voucher_id: String,
     pub serial: String,
@@ -196,7 +196,7 @@ pub struct VoucherRow {
     pub replaces: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct PassengerView {
     pub passenger_id: String,
     pub flight_id: String,
@@ -237,7 +237,7 @@ pub struct PassengerView {
     pub reroute: Option<PassengerRerouted>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct BookingMember {
     pub passenger_id: String,
     pub surname: String,
@@ -246,7 +246,7 @@ pub struct BookingMember {
     pub has_hotel: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(ts_rs::TS, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisruptionEntry {
     /// `delay` or `cancellation`.
@@ -275,7 +275,7 @@ pub struct DisruptionEntry {
     pub reroute_flight: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct UpgradeCandidate {
     pub passenger_id: String,
     pub surname: String,
@@ -288,7 +288,7 @@ pub struct UpgradeCandidate {
     pub upgraded: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct Upgrades {
     /// Free seats per higher cabin.
     pub free: Vec<CabinRow>,
@@ -1135,7 +1135,7 @@ impl Station {
 }
 
 /// A passenger re-routed differently from the flight's default.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(ts_rs::TS, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PassengerReroute {
     /// The re-routing flight (e.g. `LH797`), when known.
@@ -1146,7 +1146,7 @@ pub struct PassengerReroute {
 }
 
 /// A passenger's own re-routing, where an agent set one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PassengerRerouted {
     pub reroute_flight: Option<String>,
     pub departure: DateTime<Utc>,

@@ -30,7 +30,7 @@ pub struct KioskSession {
     pub flight_id: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct KioskPassenger {
     pub surname: String,
     pub given_names: String,
@@ -44,7 +44,7 @@ pub struct KioskPassenger {
 /// Someone else on the booking the person at the kiosk may act for: a
 /// passenger of the same surname they looked up, or a child under 18 when
 /// they are an adult.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct KioskMember {
     pub passenger_id: String,
     pub surname: String,
@@ -53,7 +53,7 @@ pub struct KioskMember {
     pub minor: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct KioskFlight {
     pub flight: String,
     pub destination: String,
@@ -74,7 +74,7 @@ pub struct KioskFlight {
     pub next_update_local: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct KioskEntitlement {
     pub kind: CareKind,
     pub ordinal: u32,
@@ -97,7 +97,7 @@ pub struct KioskEntitlement {
     pub citation_zh: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct KioskView {
     /// Already in the frequent-flyer programme (else the kiosk offers it).
     pub member: bool,
@@ -118,7 +118,7 @@ pub struct KioskView {
 }
 
 /// A hotel with rooms left, for the passenger to choose.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct KioskHotel {
     pub id: String,
     pub name: String,

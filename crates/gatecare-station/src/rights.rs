@@ -15,7 +15,7 @@ use gatecare_store::store::{parse_time, rfc3339};
 use gatecare_store::{AuthenticatedAgent, StoreError};
 
 /// One compensation a passenger may claim.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct CompensationRow {
     pub regime: gatecare_care::Regime,
     pub amount_minor: i64,
@@ -24,7 +24,7 @@ pub struct CompensationRow {
 }
 
 /// What a passenger may claim besides care, and how.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct Rights {
     pub compensation: Vec<CompensationRow>,
     pub refund_option: bool,

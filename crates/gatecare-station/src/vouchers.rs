@@ -263,7 +263,7 @@ impl Station {
 }
 
 /// What became of a voucher sent to the printer, for the screen.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, serde::Serialize)]
 pub struct VoucherPrint {
     pub voucher_id: String,
     pub serial: String,
@@ -364,7 +364,7 @@ impl Station {
 }
 
 /// A voucher's QR for the screen, when its paper did not come out.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, serde::Serialize)]
 pub struct VoucherQr {
     pub voucher_id: String,
     pub serial: String,

@@ -30,7 +30,7 @@ pub struct Enrolment {
 }
 
 /// What the UI shows about sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncStatus {
     pub enrolled: bool,
     pub central_url: Option<String>,

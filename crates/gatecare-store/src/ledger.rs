@@ -78,7 +78,7 @@ pub struct RecordedDecision {
     pub policy_toml: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Issued {
     pub voucher_id: String,
     pub serial: String,

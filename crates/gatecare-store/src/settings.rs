@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Clock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(ts_rs::TS, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Self-service for passengers: only the matched passenger is visible.

@@ -46,7 +46,7 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(ts_rs::TS, Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum FlightStatus {
     OnTime,
@@ -55,7 +55,7 @@ pub enum FlightStatus {
 }
 
 /// One row of the flights board.
-#[derive(Debug, Clone, Serialize)]
+#[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct FlightSummary {
     pub id: String,
     pub flight: String,
