@@ -37,8 +37,10 @@ pub struct AgentCases {
     /// The last seven days, for the trend.
     pub week: EarlyWarning,
     pub agents: Vec<AgentRef>,
-    /// What remedies are counted in (vouchers are entered in it).
+    /// What remedies are counted in (vouchers are entered in it), and its
+    /// exponent from Rust's table.
     pub currency: String,
+    pub exponent: u8,
 }
 
 #[derive(ts_rs::TS, Debug, Deserialize)]
@@ -132,6 +134,7 @@ impl Device {
             week: store.early_warning(&self.policy, week_start, today).await?,
             agents: store.case_agents().await?,
             currency: self.policy.recovery.currency.to_string(),
+            exponent: self.policy.recovery.currency.minor_digits(),
         })
     }
 

@@ -12,7 +12,7 @@ mod roles;
 mod ts;
 
 pub use codes::{AirportCode, CarrierCode, FlightDesignator, FlightNumber, Pnr};
-pub use money::{Currency, Money};
+pub use money::{Amount, Currency, Money};
 pub use passenger::{Cabin, LoyaltyTier, PassengerName, SpecialNeed, fold_to_ascii};
 pub use roles::{DisruptionKind, Role};
 

@@ -72,6 +72,23 @@ pub struct Money {
     pub currency: Currency,
 }
 
+/// Money as a screen receives it: the amount with its currency's exponent
+/// ([`Currency::minor_digits`]), so no screen keeps a table of its own and
+/// JPY (0) and KWD (3) read as they should.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Amount {
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub exponent: u8,
+}
+
+impl From<Money> for Amount {
+    fn from(m: Money) -> Amount {
+        Amount { amount_minor: m.amount_minor, currency: m.currency, exponent: m.currency.minor_digits() }
+    }
+}
+
 impl Money {
     pub fn new(amount_minor: i64, currency: Currency) -> Self {
         Money { amount_minor, currency }
@@ -132,6 +149,15 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_screen_gets_the_exponent_of_rusts_table() {
+        let shown = |code: &str| Amount::from(Money::new(1500, Currency::parse(code).unwrap()));
+        assert_eq!(shown("JPY").exponent, 0);
+        assert_eq!(shown("KWD").exponent, 3);
+        assert_eq!(shown("HKD").exponent, 2);
+        assert_eq!(shown("KWD").amount_minor, 1500);
+    }
 
     #[test]
     fn formats_by_minor_unit() {

@@ -12,7 +12,7 @@ use gatecare_care::cause::Cause;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_care::priority::{PriorityClass, order};
 use gatecare_care::stars::{FactorScore, lifetime_value, rate};
-use gatecare_core::{Cabin, LoyaltyTier, Money, SpecialNeed};
+use gatecare_core::{Cabin, LoyaltyTier, SpecialNeed};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -176,6 +176,9 @@ pub struct VoucherRow {
     pub kind: String,
     pub value_minor: i64,
     pub currency: String,
+    /// The currency's exponent (none without a currency): the screen
+    /// divides by Rust's table, never its own.
+    pub exponent: Option<u8>,
     pub statutory: bool,
     /// None for a voucher another device issued before this device kept times.
     pub issued_at: Option<DateTime<Utc>>,
@@ -214,7 +217,7 @@ pub struct PassengerView {
     pub stars: u8,
     pub score: u8,
     pub factors: Vec<FactorScore>,
-    pub lifetime_value: Money,
+    pub lifetime_value: gatecare_core::Amount,
     pub needs: Vec<SpecialNeed>,
     pub group_id: Option<String>,
     pub group_size: i64,
@@ -224,7 +227,7 @@ pub struct PassengerView {
     pub entitlements: Vec<EntitlementRow>,
     pub vouchers: Vec<VoucherRow>,
     /// What this agent may grant this passenger at their own authority.
-    pub authority_limit: Option<Money>,
+    pub authority_limit: Option<gatecare_core::Amount>,
     /// Where the passenger's recovery memory lives (see `recovery::profile_key`).
     pub profile_key: String,
     /// Every service-recovery case on the profile, oldest first.
@@ -947,6 +950,9 @@ impl Station {
                 serial: v.try_get("serial")?,
                 kind: v.try_get("kind")?,
                 value_minor: v.try_get("value_minor")?,
+                exponent: gatecare_core::Currency::parse(&v.try_get::<String, _>("currency")?)
+                    .ok()
+                    .map(|c| c.minor_digits()),
                 currency: v.try_get("currency")?,
                 statutory: v.try_get::<i64, _>("statutory")? != 0,
                 issued_at: Some(v.try_get::<String, _>("issued_at")?)
@@ -992,14 +998,15 @@ impl Station {
             stars: rating.stars,
             score: rating.score,
             factors: rating.factors,
-            lifetime_value: ltv,
+            lifetime_value: ltv.into(),
             needs,
             group_id,
             group_size,
             booking,
             entitlements,
             vouchers,
-            authority_limit: gatecare_care::authority::limit(policy, agent.role, rating.stars),
+            authority_limit: gatecare_care::authority::limit(policy, agent.role, rating.stars)
+                .map(Into::into),
             repeat_failure: recovery.len() >= 2,
             profile_key,
             recovery,

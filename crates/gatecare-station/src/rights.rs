@@ -20,6 +20,8 @@ pub struct CompensationRow {
     pub regime: gatecare_care::Regime,
     pub amount_minor: i64,
     pub currency: &'static str,
+    /// The currency's exponent, from Rust's table.
+    pub exponent: u8,
     pub citation: &'static str,
 }
 
@@ -51,6 +53,8 @@ pub fn rights(s: &Scenario, e: &Evaluation, chosen: Option<DateTime<Utc>>) -> Ri
                 regime: c.regime,
                 amount_minor: c.amount_minor,
                 currency: c.currency,
+                // The care rules name well-formed ISO codes; Rust's table has them all.
+                exponent: gatecare_core::Currency::parse(c.currency).map_or(2, |cur| cur.minor_digits()),
                 citation: c.citation,
             })
             .collect(),

@@ -3,6 +3,7 @@
 import { invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { markActive } from './activity';
 import type {
+  Amount,
   Actor,
   AgentCaseOpen,
   AgentCaseResolve,
@@ -89,6 +90,7 @@ import type {
 // The types of what crosses IPC are generated from Rust (ipc.ts); these are
 // their names here.
 export type {
+  Amount,
   Actor,
   AgentCaseOpen,
   AgentCaseResolve,
@@ -264,12 +266,7 @@ export const agentPrintJob = (job: string, voucherIds: string[]): Promise<PrintJ
 export const agentBulk = (flightId: string, kind: 'meal' | 'transport', passengerIds?: string[]): Promise<BulkResult> =>
   invoke<BulkResult>('agent_bulk', { flightId, kind, passengerIds: passengerIds ?? null });
 
-/** Money in minor units, shown in its currency. */
-export function formatMoney(locale: string, minor: number, currency: string): string {
-  // ISO 4217's minor unit: 2 for EUR, 0 for JPY, 3 for KWD (as Rust's Money).
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
-  return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
-}
+export { formatAmount, formatMoney } from './money';
 
 export interface ConflictReport {
   entitlement_key: string;

@@ -35,9 +35,10 @@ today: EarlyWarning,
  */
 week: EarlyWarning, agents: Array<AgentRef>, 
 /**
- * What remedies are counted in (vouchers are entered in it).
+ * What remedies are counted in (vouchers are entered in it), and its
+ * exponent from Rust's table.
  */
-currency: string, };
+currency: string, exponent: number, };
 
 export type AgentInfo = { code: string, name: string, role: Role, idle_seconds: number, };
 
@@ -59,6 +60,13 @@ amount?: string, hotel_block_id?: string, reason?: string, approver?: Approval, 
 export type AgentRef = { code: string, name: string, role: Role, };
 
 export type Alert = { day: string, dimension: Dimension, key: string, count: number, threshold: number, };
+
+/**
+ * Money as a screen receives it: the amount with its currency's exponent
+ * ([`Currency::minor_digits`]), so no screen keeps a table of its own and
+ * JPY (0) and KWD (3) read as they should.
+ */
+export type Amount = { amount_minor: number, currency: string, exponent: number, };
 
 export type ApiError = { code: string, message: string, };
 
@@ -193,7 +201,11 @@ answered_late: boolean, };
 /**
  * One compensation a passenger may claim.
  */
-export type CompensationRow = { regime: Regime, amount_minor: number, currency: string, citation: string, };
+export type CompensationRow = { regime: Regime, amount_minor: number, currency: string, 
+/**
+ * The currency's exponent, from Rust's table.
+ */
+exponent: number, citation: string, };
 
 export type Count = { key: string, count: number, };
 
@@ -572,7 +584,7 @@ departure_local: string, };
  */
 export type PassengerRerouted = { reroute_flight: string | null, departure: string, arrival: string, };
 
-export type PassengerView = { passenger_id: string, flight_id: string, surname: string, given_names: string, native_name: string | null, pnr: string, ticket_number: string, cabin: string, booking_class: string, seat: string | null, tier: LoyaltyTier, ff_number: string | null, miles: number, stars: number, score: number, factors: Array<FactorScore>, lifetime_value: Money, needs: Array<SpecialNeed>, group_id: string | null, group_size: number, 
+export type PassengerView = { passenger_id: string, flight_id: string, surname: string, given_names: string, native_name: string | null, pnr: string, ticket_number: string, cabin: string, booking_class: string, seat: string | null, tier: LoyaltyTier, ff_number: string | null, miles: number, stars: number, score: number, factors: Array<FactorScore>, lifetime_value: Amount, needs: Array<SpecialNeed>, group_id: string | null, group_size: number, 
 /**
  * Everyone on the same booking (this passenger included), and whether
  * each already holds a hotel: a family is housed together.
@@ -581,7 +593,7 @@ booking: Array<BookingMember>, entitlements: Array<EntitlementRow>, vouchers: Ar
 /**
  * What this agent may grant this passenger at their own authority.
  */
-authority_limit: Money | null, 
+authority_limit: Amount | null, 
 /**
  * Where the passenger's recovery memory lives (see `recovery::profile_key`).
  */
@@ -736,7 +748,12 @@ qr_svg: string, };
  */
 export type VoucherQr = { voucher_id: string, serial: string, passenger: string, qr_svg: string, };
 
-export type VoucherRow = { voucher_id: string, serial: string, kind: string, value_minor: number, currency: string, statutory: boolean, 
+export type VoucherRow = { voucher_id: string, serial: string, kind: string, value_minor: number, currency: string, 
+/**
+ * The currency's exponent (none without a currency): the screen
+ * divides by Rust's table, never its own.
+ */
+exponent: number | null, statutory: boolean, 
 /**
  * None for a voucher another device issued before this device kept times.
  */
