@@ -9,7 +9,6 @@ use gatecare_station::console::{
     DisruptionEntry, FlightView, PassengerReroute, PassengerView, PriorityRow, Upgrades,
 };
 use gatecare_station::vouchers::VoucherPrint;
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
 #[tauri::command]
@@ -127,14 +126,7 @@ pub async fn agent_reprint(device: State<'_, Device>, voucher_id: String) -> Res
     device.agent_reprint(&voucher_id).await
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct BulkProgress {
-    done: usize,
-    total: usize,
-}
-
-/// Bulk issuance, its progress sent as `bulk-progress` events (every 10th
-/// and the last: enough for a smooth bar).
+/// Bulk issuance, its progress sent as `bulk-progress` events.
 #[tauri::command]
 pub async fn agent_bulk(
     app: AppHandle,
@@ -144,10 +136,8 @@ pub async fn agent_bulk(
     passenger_ids: Option<Vec<String>>,
 ) -> Result<BulkResult, ApiError> {
     device
-        .agent_bulk(&flight_id, kind, passenger_ids, |done, total| {
-            if done % 10 == 0 || done == total {
-                let _ = app.emit("bulk-progress", BulkProgress { done, total });
-            }
+        .agent_bulk(&flight_id, kind, passenger_ids, |progress| {
+            let _ = app.emit("bulk-progress", progress);
         })
         .await
 }

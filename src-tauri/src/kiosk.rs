@@ -75,7 +75,7 @@ pub async fn kiosk_enrol(
 #[tauri::command]
 pub async fn kiosk_complaint(
     device: State<'_, Device>,
-    category: String,
+    category: gatecare_recovery::Category,
     description: String,
 ) -> Result<KioskCase, ApiError> {
     device.kiosk_complaint(category, description).await

@@ -50,7 +50,7 @@ pub fn run() -> anyhow::Result<()> {
             if let Err(e) = device.station() {
                 eprintln!("gatecare-app: {e}");
             }
-            let settings = &device.settings;
+            let settings = device.settings();
             let fullscreen = settings.display == Display::Fullscreen;
             // Sync runs beside the UI and never blocks issuance.
             if let Ok(s) = device.station() {

@@ -3,8 +3,11 @@
 //!
 //! - `cli`: the `gatecare` command's contracts, run as a real process: exit
 //!   codes, bad input. `bcbp` and `care` run it on every public fixture.
-//! - `ipc`: the app's command lists agree with one another and the UI.
-//! - `store`: the ledger and store through the client API: idempotency,
+//! - `ipc`: the app's command lists agree with one another and the UI, and
+//!   the UI's TypeScript of what crosses IPC is the one generated from Rust.
+//! - `api`: the device's API as the window calls it: modes, the kiosk's one
+//!   passenger, sign-in, approvals and the idle lock.
+//! - `store`: the ledger and store through the station's API: idempotency,
 //!   voids, authority, offline caps and leases, hotels, tamper detection,
 //!   PIN lock-out, look-ups, the v1 fixture, a full disk, bulk issuance.
 //! - `voucher`: vouchers as a merchant's phone and a printer see them: the QR
@@ -33,6 +36,7 @@
 //!   `GATECARE_E2E=1` (set by `cargo xtask test`); then a missing
 //!   prerequisite fails the test rather than skipping it.
 
+mod api;
 mod bcbp;
 mod care;
 mod central;

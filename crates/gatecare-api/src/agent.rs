@@ -18,6 +18,13 @@ use crate::error::{ApiError, err};
 use crate::print::{BulkResult, NoticePrint, PrintJobState};
 use crate::session::Gone;
 
+/// How far a bulk issuance is (the `bulk-progress` event).
+#[derive(ts_rs::TS, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BulkProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
 #[derive(ts_rs::TS, Debug, Serialize)]
 pub struct AgentInfo {
     pub code: String,
@@ -260,15 +267,21 @@ impl Device {
     }
 
     /// Issues every due meal (or transport) on the flight, or on the ticked
-    /// passengers, in priority order, reporting `progress(done, total)`; then
-    /// queues one print job.
+    /// passengers, in priority order, reporting progress every tenth
+    /// passenger and at the end (enough for a smooth bar); then queues one
+    /// print job.
     pub async fn agent_bulk(
         &self,
         flight_id: &str,
         kind: EntitlementKind,
         passenger_ids: Option<Vec<String>>,
-        progress: impl FnMut(usize, usize),
+        mut report: impl FnMut(BulkProgress),
     ) -> Result<BulkResult, ApiError> {
+        let progress = |done: usize, total: usize| {
+            if done.is_multiple_of(10) || done == total {
+                report(BulkProgress { done, total });
+            }
+        };
         let a = self.agent()?;
         let ctx = self.issue_context(&a, self.now());
         let selection: Option<std::collections::HashSet<String>> =

@@ -11,10 +11,6 @@ use crate::Device;
 use crate::agent::Approval;
 use crate::error::{ApiError, err};
 
-fn parse_category(s: &str) -> Result<Category, ApiError> {
-    Category::parse(s).map_err(|e| err(e.code(), e.to_string()))
-}
-
 fn case_id(s: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(s).map_err(|_| err("case.not_found", "no such case"))
 }
@@ -37,10 +33,8 @@ pub struct AgentCases {
     /// The last seven days, for the trend.
     pub week: EarlyWarning,
     pub agents: Vec<AgentRef>,
-    /// What remedies are counted in (vouchers are entered in it), and its
-    /// exponent from Rust's table.
+    /// What remedies are counted in (vouchers are entered in it).
     pub currency: String,
-    pub exponent: u8,
 }
 
 #[derive(ts_rs::TS, Debug, Deserialize)]
@@ -49,9 +43,19 @@ pub struct AgentCases {
 pub struct AgentCaseOpen {
     pub passenger_id: String,
     pub flight_id: String,
-    pub category: String,
-    pub severity: String,
+    pub category: Category,
+    pub severity: Severity,
     pub description: String,
+}
+
+/// What an agent does to a case.
+#[derive(ts_rs::TS, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseAction {
+    Take,
+    Transfer,
+    Progress,
+    FollowUp,
 }
 
 #[derive(ts_rs::TS, Debug, Deserialize)]
@@ -59,8 +63,7 @@ pub struct AgentCaseOpen {
 #[ts(optional_fields)]
 pub struct AgentCaseUpdate {
     pub case_id: String,
-    /// take, transfer, progress, follow_up
-    pub action: String,
+    pub action: CaseAction,
     #[serde(default)]
     pub note: String,
     #[serde(default)]
@@ -94,14 +97,14 @@ impl Device {
     /// passenger's own words. Nobody is asked for proof (seed 002).
     pub async fn kiosk_complaint(
         &self,
-        category: String,
+        category: Category,
         description: String,
     ) -> Result<KioskCase, ApiError> {
         let s = self.kiosk_session()?;
         let new = NewCase {
             passenger_id: s.passenger_id,
             flight_id: s.flight_id,
-            category: parse_category(&category)?,
+            category,
             severity: Severity::Medium,
             description,
         };
@@ -134,7 +137,6 @@ impl Device {
             week: store.early_warning(&self.policy, week_start, today).await?,
             agents: store.case_agents().await?,
             currency: self.policy.recovery.currency.to_string(),
-            exponent: self.policy.recovery.currency.minor_digits(),
         })
     }
 
@@ -147,8 +149,8 @@ impl Device {
         let new = NewCase {
             passenger_id: req.passenger_id,
             flight_id: req.flight_id,
-            category: parse_category(&req.category)?,
-            severity: Severity::parse(&req.severity).map_err(|e| err(e.code(), e.to_string()))?,
+            category: req.category,
+            severity: req.severity,
             description: req.description,
         };
         let who = gatecare_station::cases::agent_ref(&a);
@@ -161,11 +163,11 @@ impl Device {
         let a = self.agent()?;
         let store = self.station()?;
         let now = self.settings.clock.now();
-        let change = match req.action.as_str() {
-            "take" => Change::Take,
-            "progress" => Change::Progress { note: req.note, told_passenger: req.told_passenger },
-            "follow_up" => Change::FollowUp { note: req.note },
-            "transfer" => {
+        let change = match req.action {
+            CaseAction::Take => Change::Take,
+            CaseAction::Progress => Change::Progress { note: req.note, told_passenger: req.told_passenger },
+            CaseAction::FollowUp => Change::FollowUp { note: req.note },
+            CaseAction::Transfer => {
                 let code = req.to.unwrap_or_default();
                 let to = store
                     .case_agents()
@@ -175,7 +177,6 @@ impl Device {
                     .ok_or_else(|| err("case.invalid", "choose an agent of this station"))?;
                 Change::Transfer { to, note: req.note }
             }
-            _ => return Err(err("case.invalid", "unknown action")),
         };
         let case = store.update_case(case_id(&req.case_id)?, change, &a, now).await?;
         Ok(case_view(case, &self.policy, now))

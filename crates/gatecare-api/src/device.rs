@@ -16,11 +16,13 @@ use serde::Serialize;
 use crate::error::{ApiError, err};
 use crate::session::IdleSession;
 
+/// Its settings are read once: the sessions' idle times are taken from them
+/// when the device starts.
 pub struct Device {
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     station: Result<Station, ApiError>,
-    pub policy: Policy,
-    pub printer: CupsPrinter,
+    pub(crate) policy: Policy,
+    pub(crate) printer: CupsPrinter,
     fonts: OnceLock<Result<Fonts, String>>,
     /// The passenger the kiosk is serving.
     pub(crate) kiosk: IdleSession<KioskSession>,
@@ -50,10 +52,19 @@ impl Device {
         let station = Station::open(&settings.database).await;
         let mut policy = None;
         if let Ok(s) = &station {
-            adopt_enrolment(s, &mut settings).await?;
+            match adopt_enrolment(s, &mut settings).await {
+                Err(Adopt::Settings(e)) => return Err(e),
+                // A store that cannot be read starts anyway: the screen
+                // shows its code when it is used.
+                Err(Adopt::Store(_)) | Ok(()) => {}
+            }
             policy = s.central_policy().await.ok().flatten();
         }
         Ok(Device::new(settings, station, policy.unwrap_or_else(Policy::default_policy)))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn station(&self) -> Result<&Station, ApiError> {
@@ -117,14 +128,24 @@ impl Device {
     }
 }
 
+/// Why a store's enrolment could not be adopted.
+#[derive(Debug, thiserror::Error)]
+pub enum Adopt {
+    /// A configured station or device code is not the enrolled one.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// The station and device code central enrolled the store for replace the
 /// defaults of `settings`; a configured one that differs is an error. The
 /// app and the `gatecare` command start a store this one way.
-pub async fn adopt_enrolment(station: &Station, settings: &mut Settings) -> Result<(), SettingsError> {
-    if let Some(enrolled) = station.enrolled_station().await.ok().flatten() {
+pub async fn adopt_enrolment(station: &Station, settings: &mut Settings) -> Result<(), Adopt> {
+    if let Some(enrolled) = station.enrolled_station().await? {
         settings.adopt_enrolled_station(&enrolled)?;
     }
-    if let Some(enrolled) = station.enrolled_device().await.ok().flatten() {
+    if let Some(enrolled) = station.enrolled_device().await? {
         settings.adopt_enrolled_device(&enrolled)?;
     }
     Ok(())

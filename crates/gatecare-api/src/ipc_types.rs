@@ -24,7 +24,10 @@ impl TypeVisitor for Declarations {
         }
         let decl = T::decl(&self.cfg);
         let docs = T::docs().unwrap_or_default();
-        self.by_name.insert(T::ident(&self.cfg), format!("{docs}export {decl}"));
+        let name = T::ident(&self.cfg);
+        // Two Rust types of one name would be one TypeScript type: refuse.
+        let previous = self.by_name.insert(name.clone(), format!("{docs}export {decl}"));
+        assert!(previous.is_none(), "two types cross IPC as {name}: rename one with #[ts(rename)]");
         T::visit_dependencies(self);
     }
 }
@@ -74,6 +77,7 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<console::Upgrades>();
     v.visit::<gatecare_ledger::EntitlementKind>();
     v.visit::<crate::print::BulkResult>();
+    v.visit::<crate::agent::BulkProgress>();
     v.visit::<crate::print::PrintJobState>();
     v.visit::<crate::cases::AgentCases>();
     v.visit::<crate::cases::AgentCaseOpen>();

@@ -104,6 +104,8 @@ impl Device {
         hotel: Option<String>,
     ) -> Result<VoucherPrint, ApiError> {
         let s = self.kiosk_session()?;
+        // No font, no paper: said before anything is issued.
+        let fonts = self.fonts()?;
         let spool = gatecare_station::printer::spool_dir();
         let settings = &self.settings;
         let prepared = self
@@ -116,7 +118,7 @@ impl Device {
                 &self.policy,
                 &settings.device,
                 settings.station.as_str(),
-                self.fonts()?,
+                fonts,
                 &self.printer.name(),
                 &spool,
                 self.now(),

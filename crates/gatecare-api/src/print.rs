@@ -140,10 +140,11 @@ impl Device {
                 unprinted: vec![],
             });
         }
+        let fonts = self.fonts()?;
         let station = self.station()?;
         let signer = station.device_signer(&self.settings.device, self.now()).await?;
         let layout = gatecare_voucher::pdf::Layout::Receipt80;
-        let pdf = station.flight_pdf(&voucher_ids, &signer, self.fonts()?, layout, |_, _| {}).await?;
+        let pdf = station.flight_pdf(&voucher_ids, &signer, fonts, layout, |_, _| {}).await?;
         let printer = self.printer.clone();
         let spool = gatecare_station::printer::spool_dir();
         let name = format!("{name}-{}", uuid::Uuid::now_v7());

@@ -20,7 +20,11 @@ pub async fn open_existing(path: &Path) -> anyhow::Result<Station> {
 /// for replaces the default, and a configured one that differs is refused.
 pub async fn open_station(path: &Path, settings: &mut gatecare_station::Settings) -> anyhow::Result<Station> {
     let store = open_existing(path).await?;
-    gatecare_api::device::adopt_enrolment(&store, settings).await.map_err(|e| BadInput(e.to_string()))?;
+    match gatecare_api::device::adopt_enrolment(&store, settings).await {
+        Ok(()) => {}
+        Err(gatecare_api::device::Adopt::Settings(e)) => return Err(BadInput(e.to_string()).into()),
+        Err(gatecare_api::device::Adopt::Store(e)) => return Err(e.into()),
+    }
     Ok(store)
 }
 

@@ -93,6 +93,9 @@ pub struct CaseView {
     pub reference: String,
     /// The station's time zone: screens show every time of the case in it.
     pub time_zone: String,
+    /// The exponent of the recovery currency, which every remedy of the
+    /// case is counted in, from Rust's table.
+    pub exponent: u8,
 }
 
 /// Where a passenger's recovery memory is kept: the frequent-flyer number
@@ -390,6 +393,7 @@ pub fn case_view(case: Case, policy: &Policy, now: DateTime<Utc>) -> CaseView {
         repeat: case.is_repeat(),
         reference: case_reference(case.opened.case_id),
         time_zone: tz.name().to_owned(),
+        exponent: policy.recovery.currency.minor_digits(),
         clock,
         case,
     }
@@ -425,6 +429,9 @@ pub struct PassengerCase {
     /// Progress the agent marked as told to the passenger, oldest first.
     pub told: Vec<ToldUpdate>,
     pub given: Vec<Remedy>,
+    /// The exponent of what was given's currency, from Rust's table (none
+    /// while nothing was given).
+    pub exponent: Option<u8>,
 }
 
 #[derive(ts_rs::TS, Debug, Clone, Serialize)]
@@ -469,6 +476,7 @@ impl Station {
                         _ => None,
                     })
                     .collect(),
+                exponent: c.resolution.as_ref().map(|r| r.value.currency.minor_digits()),
                 given: c.resolution.map(|r| r.remedies).unwrap_or_default(),
             })
             .collect())

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 
 /// The one place the app and the CLI read the time from. Logic never calls
 /// `Utc::now()`: it takes the instant this returns as an argument.
-#[derive(ts_rs::TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
     System,
     /// A fixed instant: demos, end-to-end tests, replaying an incident.

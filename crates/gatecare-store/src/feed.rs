@@ -1,10 +1,11 @@
-//! Sync with central: enrolment, push of this device's event log, pull of
-//! the station feed, and the background worker that does both with backoff.
+//! The store's side of sync: this device's enrolment, its outgoing event
+//! log and what central acknowledged, and the station feed applied page by
+//! page (`gatecare-link` talks to central).
 //!
-//! Issuance never waits for the network: it writes the ledger and the sync
-//! log in one local transaction; the worker ships the log later. A page of
-//! the feed and the cursor that follows it are applied in one transaction,
-//! so a crash between pages repeats a page (harmlessly) and never skips one.
+//! A page of the feed and the cursor that follows it are applied in one
+//! transaction, so a crash between pages repeats a page (harmlessly) and
+//! never skips one. Items other devices recorded (re-routings, staff
+//! requests, refund choices, case events) are kept as they arrive.
 
 use chrono::{DateTime, Utc};
 use gatecare_sync::{Event, EventKind, FeedItem, FeedPage, PageError, PushResponse, Topic};
@@ -30,7 +31,8 @@ pub struct Enrolment {
 }
 
 /// What the UI shows about sync.
-#[derive(ts_rs::TS, Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     pub enrolled: bool,
     pub central_url: Option<String>,

@@ -78,7 +78,8 @@ pub struct RecordedDecision {
     pub policy_toml: Option<String>,
 }
 
-#[derive(ts_rs::TS, Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issued {
     pub voucher_id: String,
     pub serial: String,

@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Clock;
 
-#[derive(ts_rs::TS, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Self-service for passengers: only the matched passenger is visible.

@@ -46,7 +46,8 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-#[derive(ts_rs::TS, Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FlightStatus {
     OnTime,
@@ -55,7 +56,8 @@ pub enum FlightStatus {
 }
 
 /// One row of the flights board.
-#[derive(ts_rs::TS, Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FlightSummary {
     pub id: String,
     pub flight: String,
@@ -83,7 +85,7 @@ pub struct FlightSummary {
     /// Passengers with a voucher on this flight (not voided).
     pub served: i64,
     /// Passengers the care engine says are owed care now (filled in by
-    /// [`Store::with_care_owed`]; 0 for a flight on time).
+    /// the station's `with_care_owed`; 0 for a flight on time).
     pub owed: i64,
 }
 

@@ -3,7 +3,6 @@
 import { invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { markActive } from './activity';
 import type {
-  Amount,
   Actor,
   AgentCaseOpen,
   AgentCaseResolve,
@@ -11,168 +10,33 @@ import type {
   AgentCases,
   AgentInfo,
   AgentIssue,
-  AgentRef,
-  Alert,
   ApiError,
   AppInfo,
-  Approval,
-  BookingMember,
   BulkResult,
-  BulkSummary,
-  CabinRow,
   CareKind,
   CaseView,
   Category,
   CauseInput,
   Change,
-  ClaimNotice,
-  Clock,
-  CompensationRow,
-  Count,
-  DayCount,
-  Dimension,
   DisruptionEntry,
-  DisruptionNow,
   EarlyWarning,
-  EnforcementBody,
-  EntitlementKind,
-  EntitlementRow,
-  FactorScore,
   FlightBoard,
-  FlightStatus,
-  FlightSummary,
   FlightView,
-  HeldVoucher,
-  HistoryEntry,
-  HotelBlockRow,
-  Issued,
   KioskCase,
-  KioskEntitlement,
-  KioskFlight,
   KioskHotel,
-  KioskMember,
-  KioskPassenger,
   KioskView,
-  LoyaltyTier,
-  Mode,
-  Money,
   NoticePrint,
-  Opened,
-  PassengerCase,
   PassengerReroute,
-  PassengerRerouted,
   PassengerView,
   PrintJobState,
-  PriorityClass,
   PriorityRow,
-  Regime,
-  RegimeReason,
-  Remedy,
-  Resolution,
-  Rights,
-  Role,
-  Severity,
-  SpecialNeed,
-  StaffRequestRow,
-  Status,
   SyncStatus,
-  TimelineItem,
-  ToldUpdate,
-  Update,
-  UpgradeCandidate,
   Upgrades,
-  Urgency,
   VoucherPrint,
-  VoucherQr,
-  VoucherRow,
 } from './ipc';
 
-// The types of what crosses IPC are generated from Rust (ipc.ts); these are
-// their names here.
-export type {
-  Amount,
-  Actor,
-  AgentCaseOpen,
-  AgentCaseResolve,
-  AgentCaseUpdate,
-  AgentCases,
-  AgentInfo,
-  AgentIssue,
-  AgentRef,
-  Alert,
-  ApiError,
-  AppInfo,
-  Approval,
-  BookingMember,
-  BulkResult,
-  BulkSummary,
-  CabinRow,
-  CareKind,
-  CaseView,
-  Category,
-  CauseInput,
-  Change,
-  ClaimNotice,
-  Clock,
-  CompensationRow,
-  Count,
-  DayCount,
-  Dimension,
-  DisruptionEntry,
-  DisruptionNow,
-  EarlyWarning,
-  EnforcementBody,
-  EntitlementKind,
-  EntitlementRow,
-  FactorScore,
-  FlightBoard,
-  FlightStatus,
-  FlightSummary,
-  FlightView,
-  HeldVoucher,
-  HistoryEntry,
-  HotelBlockRow,
-  Issued,
-  KioskCase,
-  KioskEntitlement,
-  KioskFlight,
-  KioskHotel,
-  KioskMember,
-  KioskPassenger,
-  KioskView,
-  LoyaltyTier,
-  Mode,
-  Money,
-  NoticePrint,
-  Opened,
-  PassengerCase,
-  PassengerReroute,
-  PassengerRerouted,
-  PassengerView,
-  PrintJobState,
-  PriorityClass,
-  PriorityRow,
-  Regime,
-  RegimeReason,
-  Remedy,
-  Resolution,
-  Rights,
-  Role,
-  Severity,
-  SpecialNeed,
-  StaffRequestRow,
-  Status,
-  SyncStatus,
-  TimelineItem,
-  ToldUpdate,
-  Update,
-  UpgradeCandidate,
-  Upgrades,
-  Urgency,
-  VoucherPrint,
-  VoucherQr,
-  VoucherRow,
-} from './ipc';
+// The types of what crosses IPC are generated from Rust (ipc.ts).
+export type * from './ipc';
 export type CaseActor = Actor;
 export type CaseCategory = Category;
 export type CaseChange = Change;
@@ -250,7 +114,7 @@ export const agentRefund = (passengerId: string, flightId: string): Promise<Pass
 export const agentReroute = (
   passengerId: string,
   flightId: string,
-  entry: { reroute_flight: string | null; departure_local: string },
+  entry: PassengerReroute,
 ): Promise<PassengerView> => invoke<PassengerView>('agent_reroute', { passengerId, flightId, entry });
 export const agentPrintNotice = (passengerId: string, flightId: string): Promise<NoticePrint> =>
   invoke<NoticePrint>('agent_print_notice', { passengerId, flightId });
@@ -297,20 +161,9 @@ export const kioskComplaint = (category: CaseCategory, description: string): Pro
   invoke<KioskCase>('kiosk_complaint', { category, description });
 /** Polled by the cases screen: not activity. */
 export const agentCases = (): Promise<AgentCases> => tauriInvoke<AgentCases>('agent_cases');
-export const agentCaseOpen = (req: {
-  passenger_id: string;
-  flight_id: string;
-  category: CaseCategory;
-  severity: 'low' | 'medium' | 'high';
-  description: string;
-}): Promise<CaseView> => invoke<CaseView>('agent_case_open', { req });
-export const agentCaseUpdate = (req: {
-  case_id: string;
-  action: 'take' | 'transfer' | 'progress' | 'follow_up';
-  note?: string;
-  told_passenger?: boolean;
-  to?: string;
-}): Promise<CaseView> => invoke<CaseView>('agent_case_update', { req });
+export const agentCaseOpen = (req: AgentCaseOpen): Promise<CaseView> => invoke<CaseView>('agent_case_open', { req });
+export const agentCaseUpdate = (req: AgentCaseUpdate): Promise<CaseView> =>
+  invoke<CaseView>('agent_case_update', { req });
 export const agentCaseResolve = (req: CaseResolve): Promise<CaseView> => invoke<CaseView>('agent_case_resolve', { req });
 
 /** A moment as the station sees it: "Wed, 25 Nov, 22:30" / "11月25日周三 22:30". */

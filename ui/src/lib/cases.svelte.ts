@@ -5,23 +5,22 @@ import { formatMoney, type AgentCases, type AgentRef, type Remedy } from './api'
 import type { MessageKey } from './i18n';
 import { t, ui } from './locale.svelte';
 
-export const caseContext = $state({ me: '', currency: 'HKD', exponent: 2, agents: [] as AgentRef[] });
+export const caseContext = $state({ me: '', currency: 'HKD', agents: [] as AgentRef[] });
 
 /** Keeps what the cards need from a fresh case list. */
 export function rememberCases(d: AgentCases): void {
   caseContext.agents = d.agents;
   caseContext.currency = d.currency;
-  caseContext.exponent = d.exponent;
 }
 
-/** What a resolution gave, as the passenger and the agent read it. */
-export function describeRemedies(remedies: Remedy[]): string {
+/** What a resolution gave, as the passenger and the agent read it; amounts
+ * with the exponent Rust sent for the case's currency. */
+export function describeRemedies(remedies: Remedy[], exponent: number): string {
   return remedies
     .map((r) => {
       switch (r.kind) {
         case 'voucher':
-          // Remedies are entered in the recovery currency.
-          return formatMoney(ui.locale, r.value.amount_minor, r.value.currency, caseContext.exponent);
+          return formatMoney(ui.locale, r.value.amount_minor, r.value.currency, exponent);
         case 'miles':
           return `${r.miles.toLocaleString(ui.locale)} ${t('case.remedy.miles')}`;
         default:

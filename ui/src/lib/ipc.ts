@@ -6,7 +6,7 @@
  */
 export type Actor = { "type": "kiosk", device: string, } | { "type": "agent" } & AgentRef;
 
-export type AgentCaseOpen = { passenger_id: string, flight_id: string, category: string, severity: string, description: string, };
+export type AgentCaseOpen = { passenger_id: string, flight_id: string, category: Category, severity: Severity, description: string, };
 
 export type AgentCaseResolve = { case_id: string, apology: boolean, 
 /**
@@ -15,11 +15,7 @@ export type AgentCaseResolve = { case_id: string, apology: boolean,
  */
 voucher?: string, miles?: number, upgrade: boolean, refund_referral: boolean, note: string, approver?: Approval, };
 
-export type AgentCaseUpdate = { case_id: string, 
-/**
- * take, transfer, progress, follow_up
- */
-action: string, note: string, told_passenger: boolean, 
+export type AgentCaseUpdate = { case_id: string, action: CaseAction, note: string, told_passenger: boolean, 
 /**
  * Transfer: the agent's code.
  */
@@ -35,10 +31,9 @@ today: EarlyWarning,
  */
 week: EarlyWarning, agents: Array<AgentRef>, 
 /**
- * What remedies are counted in (vouchers are entered in it), and its
- * exponent from Rust's table.
+ * What remedies are counted in (vouchers are entered in it).
  */
-currency: string, exponent: number, };
+currency: string, };
 
 export type AgentInfo = { code: string, name: string, role: Role, idle_seconds: number, };
 
@@ -82,6 +77,11 @@ store: string, kiosk_idle_seconds: number, };
 export type Approval = { code: string, pin: string, };
 
 export type BookingMember = { passenger_id: string, surname: string, given_names: string, native_name: string | null, has_hotel: boolean, };
+
+/**
+ * How far a bulk issuance is (the `bulk-progress` event).
+ */
+export type BulkProgress = { done: number, total: number, };
 
 export type BulkResult = { summary: BulkSummary, 
 /**
@@ -131,6 +131,11 @@ export type CabinRow = { cabin: string, seats: number, booked: number, };
 export type CareKind = "meal" | "communication" | "hotel" | "transport";
 
 /**
+ * What an agent does to a case.
+ */
+export type CaseAction = "take" | "transfer" | "progress" | "follow_up";
+
+/**
  * A case with where it stands now, for the screens.
  */
 export type CaseView = { clock: Clock, 
@@ -145,7 +150,12 @@ reference: string,
 /**
  * The station's time zone: screens show every time of the case in it.
  */
-time_zone: string, opened: Opened, status: Status, owner: AgentRef | null, first_answer_at: string | null, resolution: Resolution | null, followed_up_at: string | null, history: Array<HistoryEntry>, };
+time_zone: string, 
+/**
+ * The exponent of the recovery currency, which every remedy of the
+ * case is counted in, from Rust's table.
+ */
+exponent: number, opened: Opened, status: Status, owner: AgentRef | null, first_answer_at: string | null, resolution: Resolution | null, followed_up_at: string | null, history: Array<HistoryEntry>, };
 
 /**
  * What went wrong, in the passenger's words (the issue's list).
@@ -350,7 +360,7 @@ expected_day_offset: number, gate: string | null, status: FlightStatus, delay_mi
 served: number, 
 /**
  * Passengers the care engine says are owed care now (filled in by
- * [`Store::with_care_owed`]; 0 for a flight on time).
+ * the station's `with_care_owed`; 0 for a flight on time).
  */
 owed: number, };
 
@@ -564,7 +574,12 @@ export type PassengerCase = { reference: string, category: Category, status: Sta
 /**
  * Progress the agent marked as told to the passenger, oldest first.
  */
-told: Array<ToldUpdate>, given: Array<Remedy>, };
+told: Array<ToldUpdate>, given: Array<Remedy>, 
+/**
+ * The exponent of what was given's currency, from Rust's table (none
+ * while nothing was given).
+ */
+exponent: number | null, };
 
 /**
  * A passenger re-routed differently from the flight's default.
