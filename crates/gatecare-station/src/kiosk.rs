@@ -66,7 +66,7 @@ pub struct KioskFlight {
     pub expected_day_offset: i64,
     /// The re-routed flight of a cancellation, when known.
     pub reroute_flight: Option<String>,
-    pub status: &'static str,
+    pub status: gatecare_store::FlightStatus,
     pub cause: Option<String>,
     pub delay_minutes: i64,
     pub gate: Option<String>,
@@ -347,7 +347,7 @@ impl Station {
             expected_local: None,
             expected_day_offset: 0,
             reroute_flight: None,
-            status: "on_time",
+            status: gatecare_store::FlightStatus::OnTime,
             cause: None,
             delay_minutes: 0,
             gate: r.try_get("gate")?,
@@ -379,9 +379,9 @@ impl Station {
                 flight.delay_minutes = (e - scheduled).num_minutes();
             }
             flight.status = match kind.as_str() {
-                "cancellation" => "cancelled",
-                "delay" if flight.delay_minutes > 0 => "delayed",
-                _ => "on_time",
+                "cancellation" => gatecare_store::FlightStatus::Cancelled,
+                "delay" if flight.delay_minutes > 0 => gatecare_store::FlightStatus::Delayed,
+                _ => gatecare_store::FlightStatus::OnTime,
             };
             if let Some(case) = self.passenger_case(&s.flight_id, &s.passenger_id, policy, now).await? {
                 // A re-routing of this passenger's own replaces the flight's.

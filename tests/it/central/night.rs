@@ -206,7 +206,10 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     assert_eq!(found_flight, flight_id);
     let session = KioskSession { passenger_id: passenger_id.clone(), flight_id: flight_id.clone() };
     let kv = kiosk.store.kiosk_view(&session, &policy, now).await.unwrap();
-    assert_eq!((kv.flight.status, kv.flight.reroute_flight.as_deref()), ("cancelled", Some("LH797")));
+    assert_eq!(
+        (kv.flight.status, kv.flight.reroute_flight.as_deref()),
+        (gatecare_station::FlightStatus::Cancelled, Some("LH797"))
+    );
     assert_eq!((kv.flight.expected_local.as_deref(), kv.flight.expected_day_offset), (Some("23:45"), 1));
     assert!(kv.entitlements.iter().any(|e| e.kind == CareKind::Hotel && e.due), "{:?}", kv.entitlements);
     let hotels = kiosk.store.kiosk_hotels("HKG", now).await.unwrap();

@@ -479,7 +479,7 @@ expected_local: string | null, expected_day_offset: number,
 /**
  * The re-routed flight of a cancellation, when known.
  */
-reroute_flight: string | null, status: string, cause: string | null, delay_minutes: number, gate: string | null, 
+reroute_flight: string | null, status: FlightStatus, cause: string | null, delay_minutes: number, gate: string | null, 
 /**
  * When passengers next hear from the airline (every 30 minutes).
  */
