@@ -5,10 +5,10 @@ use gatecare_api::agent::{AgentInfo, AgentIssue};
 use gatecare_api::print::{BulkResult, NoticePrint, PrintJobState};
 use gatecare_api::{ApiError, Device};
 use gatecare_ledger::EntitlementKind;
+use gatecare_print::VoucherPrint;
 use gatecare_station::console::{
     DisruptionEntry, FlightView, PassengerReroute, PassengerView, PriorityRow, Upgrades,
 };
-use gatecare_station::vouchers::VoucherPrint;
 use tauri::{AppHandle, Emitter, State};
 
 #[tauri::command]

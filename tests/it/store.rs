@@ -831,7 +831,8 @@ async fn a_vouchers_words_are_the_stations_from_the_policy_else_the_general_ones
     let issued = st.store.issue(&ctx, &meal(&st, 0, 1)).await.unwrap();
     let signer = st.store.device_signer("HKG-K01", now()).await.unwrap();
     let words = || async {
-        let sheet = st.store.voucher_sheet(&issued.voucher_id, &signer).await.unwrap();
+        let sheet =
+            gatecare_print::vouchers::voucher_sheet(&st.store, &issued.voucher_id, &signer).await.unwrap();
         (sheet.buys_en, sheet.buys_zh)
     };
     // The shipped policy says where at HKG a meal is bought.

@@ -9,7 +9,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use gatecare_station::printer::{CupsPrinter, JobState, Printer};
+use gatecare_print::vouchers::PrintDesk;
+use gatecare_print::{CupsPrinter, JobState, Printer};
+use gatecare_station::kiosk::KioskPick;
 use serde_json::Value;
 
 use crate::support::gatecare;
@@ -522,18 +524,25 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
     let chosen = &hotels[0];
     let fonts = crate::voucher_fonts();
     let spool = dir.path().join("spool");
+    let printer_name = printer.name();
+    let desk = PrintDesk {
+        device: "HKG-K01",
+        station: "HKG",
+        fonts: &fonts,
+        printer_name: &printer_name,
+        spool: &spool,
+    };
     let printed = store
         .kiosk_print(
             &session,
-            gatecare_care::CareKind::Hotel,
-            1,
-            Some(chosen.id.clone()),
+            KioskPick {
+                kind: gatecare_care::CareKind::Hotel,
+                ordinal: 1,
+                hotel_block_id: Some(chosen.id.clone()),
+            },
             &policy,
-            "HKG-K01",
-            "HKG",
-            &fonts,
+            &desk,
             &printer,
-            &spool,
             now,
         )
         .await
@@ -551,15 +560,10 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
     let none = store
         .kiosk_print(
             &session,
-            gatecare_care::CareKind::Hotel,
-            1,
-            None,
+            KioskPick { kind: gatecare_care::CareKind::Hotel, ordinal: 1, hotel_block_id: None },
             &policy,
-            "HKG-K01",
-            "HKG",
-            &fonts,
+            &desk,
             &printer,
-            &spool,
             now,
         )
         .await;

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use gatecare_ledger::EntitlementKind;
+use gatecare_print::VoucherPrint;
 use gatecare_station::bulk::BulkSummary;
 use gatecare_station::console::{
     DisruptionEntry, FlightView, PassengerReroute, PassengerView, PriorityRow, Upgrades,
 };
 use gatecare_station::grant::AgentGrant;
-use gatecare_station::vouchers::VoucherPrint;
 use gatecare_station::{AuthenticatedAgent, IssueContext, LedgerError, LockoutPolicy, Mode};
 use serde::{Deserialize, Serialize};
 

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use gatecare_care::Policy;
+use gatecare_print::CupsPrinter;
 use gatecare_station::kiosk::KioskSession;
-use gatecare_station::printer::CupsPrinter;
 use gatecare_station::{AuthenticatedAgent, Mode, Settings, SettingsError, Station, StoreError};
 use gatecare_store::feed::SyncStatus;
 use gatecare_voucher::pdf::Fonts;
@@ -79,7 +79,7 @@ impl Device {
     /// The CJK font, parsed on first use.
     pub fn fonts(&self) -> Result<&Fonts, ApiError> {
         self.fonts
-            .get_or_init(|| gatecare_station::vouchers::load_fonts().map_err(|e| e.to_string()))
+            .get_or_init(|| gatecare_print::load_fonts().map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|m| err("print.font", m.clone()))
     }

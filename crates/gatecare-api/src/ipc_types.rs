@@ -56,7 +56,7 @@ pub fn typescript() -> String {
 /// Every argument and result type of the IPC commands; what they name
 /// follows.
 fn roots(v: &mut impl TypeVisitor) {
-    use gatecare_station::{cases, console, kiosk, vouchers};
+    use gatecare_station::{cases, console, kiosk};
     v.visit::<crate::AppInfo>();
     v.visit::<crate::ApiError>();
     v.visit::<crate::board::FlightBoard>();
@@ -64,7 +64,7 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<kiosk::KioskView>();
     v.visit::<kiosk::KioskHotel>();
     v.visit::<gatecare_care::evaluate::CareKind>();
-    v.visit::<vouchers::VoucherPrint>();
+    v.visit::<gatecare_print::VoucherPrint>();
     v.visit::<crate::print::NoticePrint>();
     v.visit::<crate::cases::KioskCase>();
     v.visit::<crate::agent::AgentInfo>();

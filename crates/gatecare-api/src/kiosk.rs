@@ -3,10 +3,10 @@
 //! has been idle for `kiosk_idle_seconds`.
 
 use gatecare_care::evaluate::CareKind;
+use gatecare_print::Printer;
+use gatecare_print::vouchers::{PrintDesk, VoucherPrint};
 use gatecare_station::Mode;
-use gatecare_station::kiosk::{KioskHotel, KioskSession, KioskView};
-use gatecare_station::printer::Printer;
-use gatecare_station::vouchers::VoucherPrint;
+use gatecare_station::kiosk::{KioskHotel, KioskPick, KioskSession, KioskView};
 
 use crate::Device;
 use crate::error::{ApiError, err};
@@ -106,26 +106,22 @@ impl Device {
         let s = self.kiosk_session()?;
         // No font, no paper: said before anything is issued.
         let fonts = self.fonts()?;
-        let spool = gatecare_station::printer::spool_dir();
-        let settings = &self.settings;
+        let spool = gatecare_print::cups::spool_dir();
+        let printer_name = self.printer.name();
+        let desk = PrintDesk {
+            device: &self.settings.device,
+            station: self.settings.station.as_str(),
+            fonts,
+            printer_name: &printer_name,
+            spool: &spool,
+        };
+        let pick = KioskPick { kind, ordinal, hotel_block_id: hotel };
         let prepared = self
             .station()?
-            .kiosk_prepare_print(
-                &s,
-                kind,
-                ordinal,
-                hotel,
-                &self.policy,
-                &settings.device,
-                settings.station.as_str(),
-                fonts,
-                &self.printer.name(),
-                &spool,
-                self.now(),
-            )
+            .kiosk_prepare_print(&s, pick, &self.policy, &desk, self.now())
             .await
             .map_err(|e| err(e.code(), e.to_string()))?;
-        self.print_prepared(prepared, gatecare_station::vouchers::KIOSK_PRINT_WAIT).await
+        self.print_prepared(prepared, gatecare_print::vouchers::KIOSK_PRINT_WAIT).await
     }
 
     /// Prints the session passenger's written notice of rights on the

@@ -3,9 +3,9 @@
 //! screen when the paper does not come out. `lp` and `lpstat` block for up
 //! to 30 s, so they run on blocking threads.
 
+use gatecare_print::vouchers::{PreparedPrint, PrintDesk, VoucherPrint, VoucherQr};
+use gatecare_print::{JobState, Printer};
 use gatecare_station::bulk::BulkSummary;
-use gatecare_station::printer::{JobState, Printer};
-use gatecare_station::vouchers::{PreparedPrint, VoucherPrint, VoucherQr};
 use gatecare_store::Issued;
 use serde::Serialize;
 
@@ -65,28 +65,34 @@ impl Device {
         let printer = self.printer.clone();
         let printer_name = printer.name();
         let job = prepared.clone();
-        let outcome = blocking(move || gatecare_station::vouchers::print_file(&printer, &job, wait)).await?;
-        Ok(self.station()?.finish_print(prepared, outcome, &printer_name, self.now()).await?)
+        let outcome = blocking(move || gatecare_print::vouchers::print_file(&printer, &job, wait)).await?;
+        Ok(gatecare_print::vouchers::finish_print(
+            self.station()?,
+            prepared,
+            outcome,
+            &printer_name,
+            self.now(),
+        )
+        .await?)
     }
 
     /// Prints one voucher on the console's printer: rendered, journalled,
     /// then submitted and waited for. When the paper does not come out, the
     /// result carries the QR for the screen.
     pub(crate) async fn print_one(&self, issued: Issued) -> Result<VoucherPrint, ApiError> {
-        let spool = gatecare_station::printer::spool_dir();
-        let prepared = self
-            .station()?
-            .prepare_print(
-                issued,
-                &self.settings.device,
-                self.fonts()?,
-                &self.printer.name(),
-                &spool,
-                self.now(),
-            )
+        let spool = gatecare_print::cups::spool_dir();
+        let printer_name = self.printer.name();
+        let desk = PrintDesk {
+            device: &self.settings.device,
+            station: self.settings.station.as_str(),
+            fonts: self.fonts()?,
+            printer_name: &printer_name,
+            spool: &spool,
+        };
+        let prepared = gatecare_print::vouchers::prepare_print(self.station()?, issued, &desk, self.now())
             .await
             .map_err(|e| err(e.code(), e.to_string()))?;
-        self.print_prepared(prepared, gatecare_station::vouchers::CONSOLE_PRINT_WAIT).await
+        self.print_prepared(prepared, gatecare_print::vouchers::CONSOLE_PRINT_WAIT).await
     }
 
     /// Renders a passenger's written notice of rights and prints it.
@@ -104,10 +110,10 @@ impl Device {
         let pdf = gatecare_voucher::pdf::render_notice(&notice, layout, self.fonts()?)
             .map_err(|e| err("print.render", e.to_string()))?;
         let printer = self.printer.clone();
-        let spool = gatecare_station::printer::spool_dir();
+        let spool = gatecare_print::cups::spool_dir();
         let name = format!("notice-{}", uuid::Uuid::now_v7());
         let outcome = blocking(move || {
-            gatecare_station::printer::print_document(&printer, &spool, &name, &pdf, layout.media())
+            gatecare_print::cups::print_document(&printer, &spool, &name, &pdf, layout.media())
         })
         .await?;
         Ok(match outcome {
@@ -121,7 +127,7 @@ impl Device {
     pub(crate) async fn qrs(&self, voucher_ids: &[String]) -> Result<Vec<VoucherQr>, ApiError> {
         let station = self.station()?;
         let signer = station.device_signer(&self.settings.device, self.now()).await?;
-        Ok(station.voucher_qrs(voucher_ids, &signer).await?)
+        Ok(gatecare_print::vouchers::voucher_qrs(station, voucher_ids, &signer).await?)
     }
 
     /// Renders a batch of vouchers as one PDF and submits it without waiting.
@@ -144,12 +150,14 @@ impl Device {
         let station = self.station()?;
         let signer = station.device_signer(&self.settings.device, self.now()).await?;
         let layout = gatecare_voucher::pdf::Layout::Receipt80;
-        let pdf = station.flight_pdf(&voucher_ids, &signer, fonts, layout, |_, _| {}).await?;
+        let pdf =
+            gatecare_print::vouchers::flight_pdf(station, &voucher_ids, &signer, fonts, layout, |_, _| {})
+                .await?;
         let printer = self.printer.clone();
-        let spool = gatecare_station::printer::spool_dir();
+        let spool = gatecare_print::cups::spool_dir();
         let name = format!("{name}-{}", uuid::Uuid::now_v7());
         let submitted = blocking(move || {
-            gatecare_station::printer::submit_document(&printer, &spool, &name, &pdf, layout.media())
+            gatecare_print::cups::submit_document(&printer, &spool, &name, &pdf, layout.media())
         })
         .await?;
         Ok(match submitted {

@@ -14,7 +14,7 @@ use crate::{BadInput, print_json, read_input};
 
 /// The CJK font, as the app loads it.
 pub fn load_fonts() -> anyhow::Result<Fonts> {
-    Ok(gatecare_station::vouchers::load_fonts()?)
+    Ok(gatecare_print::load_fonts()?)
 }
 
 fn random_key() -> anyhow::Result<SigningKey> {
@@ -264,12 +264,15 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
     };
     std::fs::write(args.out.join("trust.json"), trust_json)?;
     let files = if args.per_passenger {
-        store
-            .voucher_pdfs(&ids, &signer, &fonts, layout, args.out, |d, t| eprint!("\rrendering {d}/{t}"))
-            .await?
+        gatecare_print::vouchers::voucher_pdfs(&store, &ids, &signer, &fonts, layout, args.out, |d, t| {
+            eprint!("\rrendering {d}/{t}")
+        })
+        .await?
     } else {
-        let pdf =
-            store.flight_pdf(&ids, &signer, &fonts, layout, |d, t| eprint!("\rpreparing {d}/{t}")).await?;
+        let pdf = gatecare_print::vouchers::flight_pdf(&store, &ids, &signer, &fonts, layout, |d, t| {
+            eprint!("\rpreparing {d}/{t}")
+        })
+        .await?;
         let path = args.out.join(format!("{designator}.pdf"));
         std::fs::write(&path, pdf)?;
         vec![path]
@@ -279,7 +282,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
     // test scans, without reading the PDFs back.
     let mut qr_text = String::new();
     for id in &ids {
-        qr_text.push_str(&store.voucher_sheet(id, &signer).await?.qr_text);
+        qr_text.push_str(&gatecare_print::vouchers::voucher_sheet(&store, id, &signer).await?.qr_text);
         qr_text.push('\n');
     }
     let qr_path = args.out.join(format!("{designator}.qr.txt"));

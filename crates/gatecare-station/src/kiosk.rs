@@ -2,25 +2,33 @@
 //! what they are owed. Only owed care, only for the passenger of the
 //! current session; the session ends after a quiet minute.
 
-use std::path::Path;
-
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use gatecare_care::Policy;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
-use gatecare_voucher::pdf::Fonts;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::printer::Printer;
-use crate::vouchers::{PreparedPrint, VoucherPrint, print_file};
+use gatecare_print::Printer;
+use gatecare_print::vouchers::{
+    KIOSK_PRINT_WAIT, PreparedPrint, PrintDesk, VoucherPrint, finish_print, print_file,
+};
 use gatecare_store::agents::AuthenticatedAgent;
 use gatecare_store::ledger::{IssueContext, IssueRequest, LedgerError};
 use gatecare_store::store::{StoreError, parse_time, rfc3339};
 
 use crate::Station;
+
+/// What the passenger chose to print: the kind, which one of it, and for a
+/// hotel, the hotel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskPick {
+    pub kind: CareKind,
+    pub ordinal: u32,
+    pub hotel_block_id: Option<String>,
+}
 
 /// Who the kiosk is serving. How long the screen has been idle is the
 /// app's to track (wall time, not the business clock).
@@ -613,21 +621,16 @@ impl Station {
     /// Issues (or reprints) one owed entitlement of the session's passenger,
     /// renders it and queues it in the print journal. A printer failure
     /// later still leaves a valid voucher: the screen shows its QR.
-    #[allow(clippy::too_many_arguments)]
     pub async fn kiosk_prepare_print(
         &self,
         s: &KioskSession,
-        kind: CareKind,
-        ordinal: u32,
-        hotel_block_id: Option<String>,
+        pick: KioskPick,
         policy: &Policy,
-        device: &str,
-        station: &str,
-        fonts: &Fonts,
-        printer_name: &str,
-        spool: &Path,
+        desk: &PrintDesk<'_>,
         now: DateTime<Utc>,
     ) -> Result<PreparedPrint, LedgerError> {
+        let KioskPick { kind, ordinal, hotel_block_id } = pick;
+        let (device, station) = (desk.device, desk.station);
         let view = self.kiosk_view(s, policy, now).await?;
         let item = view
             .entitlements
@@ -686,43 +689,22 @@ impl Station {
                 false,
             )
             .await?;
-        self.prepare_print(issued, device, fonts, printer_name, spool, now).await
+        gatecare_print::vouchers::prepare_print(self, issued, desk, now).await
     }
 
     /// Prepare, print (blocking: for tests and tools; the app prints on a
     /// blocking thread between the two awaits) and finish.
-    #[allow(clippy::too_many_arguments)]
     pub async fn kiosk_print(
         &self,
         s: &KioskSession,
-        kind: CareKind,
-        ordinal: u32,
-        hotel_block_id: Option<String>,
+        pick: KioskPick,
         policy: &Policy,
-        device: &str,
-        station: &str,
-        fonts: &Fonts,
+        desk: &PrintDesk<'_>,
         printer: &dyn Printer,
-        spool: &Path,
         now: DateTime<Utc>,
     ) -> Result<VoucherPrint, LedgerError> {
-        let name = printer.name();
-        let prepared = self
-            .kiosk_prepare_print(
-                s,
-                kind,
-                ordinal,
-                hotel_block_id,
-                policy,
-                device,
-                station,
-                fonts,
-                &name,
-                spool,
-                now,
-            )
-            .await?;
-        let outcome = print_file(printer, &prepared, crate::vouchers::KIOSK_PRINT_WAIT);
-        Ok(self.finish_print(prepared, outcome, &name, now).await?)
+        let prepared = self.kiosk_prepare_print(s, pick, policy, desk, now).await?;
+        let outcome = print_file(printer, &prepared, KIOSK_PRINT_WAIT);
+        Ok(finish_print(self, prepared, outcome, desk.printer_name, now).await?)
     }
 }

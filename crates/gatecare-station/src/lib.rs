@@ -4,7 +4,8 @@
 //!
 //! [`Station`] is the store with the station's operations: a passenger's
 //! lookup and view, disruptions, the priority list, grants, bulk issuance,
-//! complaint cases, vouchers and their printing, enrolment and claims.
+//! complaint cases, enrolment and claims. Vouchers on paper are
+//! `gatecare-print`'s.
 
 use std::ops::Deref;
 use std::path::Path;
@@ -18,9 +19,7 @@ pub mod enrolment;
 pub mod grant;
 pub mod issuance;
 pub mod kiosk;
-pub mod printer;
 pub mod rights;
-pub mod vouchers;
 
 pub use gatecare_store::{
     AuthError, AuthenticatedAgent, BookingMatch, Clock, Display, FlightStatus, FlightSummary, IssueContext,

@@ -62,7 +62,8 @@ async fn a_device_renews_its_key_before_its_certificate_ends<D: Database>(db: D)
     // Both the voucher printed under #1 and its reprint under #2 verify
     // against the new list, at the voucher's own time.
     let at = now() + Duration::hours(1);
-    let reprint = k.store.voucher_sheet(&issued.voucher_id, &signer).await.unwrap().qr_text;
+    let reprint =
+        gatecare_print::vouchers::voucher_sheet(&k.store, &issued.voucher_id, &signer).await.unwrap().qr_text;
     for qr in [&old_qr, &reprint] {
         let v = gatecare_voucher::verify(qr, &trust, &VoidList::default(), at);
         assert_eq!((v.valid, v.reason), (true, "valid"), "{:?}", v.kid);

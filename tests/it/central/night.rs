@@ -6,11 +6,12 @@
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::{CareKind, Policy};
 use gatecare_link::{CentralClient, sync_once};
+use gatecare_print::vouchers::PrintDesk;
+use gatecare_print::{FakePrinter, Printer};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::console::DisruptionEntry;
-use gatecare_station::kiosk::KioskSession;
-use gatecare_station::printer::FakePrinter;
+use gatecare_station::kiosk::{KioskPick, KioskSession};
 use gatecare_station::{LockoutPolicy, Station};
 use gatecare_store::feed::Enrolment;
 use gatecare_sync::DeviceRole;
@@ -215,19 +216,22 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let hotels = kiosk.store.kiosk_hotels("HKG", now).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let printer = FakePrinter::default();
+    let (fonts, printer_name) = (crate::support::voucher_fonts(), printer.name());
+    let desk = PrintDesk {
+        device: kiosk.code,
+        station: "HKG",
+        fonts: &fonts,
+        printer_name: &printer_name,
+        spool: dir.path(),
+    };
     let printed = kiosk
         .store
         .kiosk_print(
             &session,
-            CareKind::Hotel,
-            1,
-            Some(hotels[0].id.clone()),
+            KioskPick { kind: CareKind::Hotel, ordinal: 1, hotel_block_id: Some(hotels[0].id.clone()) },
             &policy,
-            kiosk.code,
-            "HKG",
-            &crate::support::voucher_fonts(),
+            &desk,
             &printer,
-            dir.path(),
             now,
         )
         .await
@@ -264,15 +268,10 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         .store
         .kiosk_print(
             &umnr_session,
-            CareKind::Meal,
-            1,
-            None,
+            KioskPick { kind: CareKind::Meal, ordinal: 1, hotel_block_id: None },
             &policy,
-            kiosk.code,
-            "HKG",
-            &crate::support::voucher_fonts(),
+            &desk,
             &printer,
-            dir.path(),
             now,
         )
         .await;
@@ -340,20 +339,14 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let (kp, _) =
         kiosk.store.kiosk_find(&kiosk_pax.pnr, &kiosk_pax.surname, "HKG", now).await.unwrap().unwrap();
     let kiosk_session = KioskSession { passenger_id: kp, flight_id: flight_id.clone() };
-    let fonts = crate::support::voucher_fonts();
     kiosk
         .store
         .kiosk_print(
             &kiosk_session,
-            CareKind::Meal,
-            1,
-            None,
+            KioskPick { kind: CareKind::Meal, ordinal: 1, hotel_block_id: None },
             &policy,
-            kiosk.code,
-            "HKG",
-            &fonts,
+            &desk,
             &printer,
-            dir.path(),
             now,
         )
         .await
@@ -371,7 +364,10 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     clock.set(night + Duration::nanoseconds(987_654_321));
     kiosk.sync(night).await;
     let signer = kiosk.store.device_signer(kiosk.code, now).await.unwrap();
-    let qr = kiosk.store.voucher_sheet(&printed.voucher_id, &signer).await.unwrap().qr_text;
+    let qr = gatecare_print::vouchers::voucher_sheet(&kiosk.store, &printed.voucher_id, &signer)
+        .await
+        .unwrap()
+        .qr_text;
     let trust = admin::trust_list(&c, clock.now()).await.unwrap();
     assert_eq!(gatecare_voucher::verify::verify(&qr, &trust, &VoidList::default(), night).reason, "valid");
     // The hotel's front desk enrols and redeems with the command line, as the README tells it.

@@ -124,7 +124,7 @@ impl Kiosk {
 
     pub async fn qr(&self, voucher_id: &str) -> String {
         let signer = self.store.device_signer(self.code, now()).await.unwrap();
-        self.store.voucher_sheet(voucher_id, &signer).await.unwrap().qr_text
+        gatecare_print::vouchers::voucher_sheet(&self.store, voucher_id, &signer).await.unwrap().qr_text
     }
 }
 

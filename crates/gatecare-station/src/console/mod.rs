@@ -19,9 +19,10 @@ pub use disruption::DisruptionEntry;
 pub use flight::{
     CabinRow, DisruptionNow, FlightView, HotelBlockRow, StaffRequestRow, TimelineItem, announcement,
 };
+pub use gatecare_store::reroutes::PassengerRerouted;
 pub use passenger::{BookingMember, EntitlementRow, HeldVoucher, PassengerView, VoucherRow};
 pub use priority::PriorityRow;
-pub use reroute::{PassengerReroute, PassengerRerouted};
+pub use reroute::PassengerReroute;
 pub use upgrades::{UpgradeCandidate, Upgrades};
 
 use chrono::{DateTime, Duration, Utc};

@@ -14,42 +14,7 @@ pub struct PassengerReroute {
     pub departure_local: chrono::NaiveDateTime,
 }
 
-/// A passenger's own re-routing, where an agent set one.
-#[derive(ts_rs::TS, Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PassengerRerouted {
-    pub reroute_flight: Option<String>,
-    pub departure: DateTime<Utc>,
-    pub arrival: DateTime<Utc>,
-}
-
 impl Station {
-    /// The latest re-routing an agent set for this passenger, if any.
-    pub async fn passenger_reroute(
-        &self,
-        flight_id: &str,
-        passenger_id: &str,
-    ) -> Result<Option<PassengerRerouted>, StoreError> {
-        let row = sqlx::query(
-            "SELECT reroute_flight, departure, arrival FROM passenger_reroutes \
-             WHERE flight_id = ? AND passenger_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
-        )
-        .bind(flight_id)
-        .bind(passenger_id)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(r) = row else { return Ok(None) };
-        let (Some(dep), Some(arr)) =
-            (r.try_get::<Option<String>, _>("departure")?, r.try_get::<Option<String>, _>("arrival")?)
-        else {
-            return Ok(None);
-        };
-        Ok(Some(PassengerRerouted {
-            reroute_flight: r.try_get("reroute_flight")?,
-            departure: parse_time(dep)?,
-            arrival: parse_time(arr)?,
-        }))
-    }
-
     /// Re-routes one passenger of a cancelled flight on another flight or
     /// day than the flight's default: checked like the flight's, audited,
     /// sent to the station's other devices. Their care follows the new time.
