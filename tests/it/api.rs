@@ -102,3 +102,77 @@ async fn an_idle_console_locks_and_its_own_background_refresh_does_not_keep_it_o
     assert_eq!(code(console.agent_whoami()), "auth.idle_locked");
     assert_eq!(code(console.agent_whoami()), "auth.signed_out", "a locked session is forgotten");
 }
+
+/// An upgrade counts against the agent's authority at the policy's value for
+/// its cabin pair, and which goodwill or upgrade it is is counted in Rust,
+/// never taken from the screen.
+#[tokio::test]
+async fn upgrades_and_goodwill_count_against_the_agents_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let (console, day) = device("agent", 180, &dir).await;
+    console.agent_sign_in("A1001", "246810").await.expect("sign in");
+    // Synced a moment ago: online, so the authority limits decide (offline,
+    // every upgrade needs a supervisor's override anyway).
+    let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW).unwrap().to_utc();
+    console.station().unwrap().record_sync(now).await.unwrap();
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let mut economy =
+        day.passengers.iter().filter(|p| p.flight_id == cz342.id && p.cabin == gatecare_core::Cabin::Economy);
+    let (upgraded, gifted) = (economy.next().unwrap(), economy.next().unwrap());
+    let ask = |p: &gatecare_demo::Passenger,
+               kind,
+               ordinal,
+               amount: Option<&str>,
+               approver: Option<(&str, &str)>| {
+        AgentIssue {
+            passenger_id: p.id.to_string(),
+            flight_id: cz342.id.to_string(),
+            kind,
+            ordinal,
+            amount: amount.map(str::to_owned),
+            hotel_block_id: None,
+            reason: None,
+            approver: approver
+                .map(|(code, pin)| gatecare_api::agent::Approval { code: code.into(), pin: pin.into() }),
+        }
+    };
+    let issued = |p: &gatecare_demo::Passenger, kind: &str| {
+        let (store, id, kind) = (console.station().unwrap().clone(), p.id.to_string(), kind.to_owned());
+        async move {
+            sqlx::query_as::<_, (String, i64, String, Option<String>)>(
+                "SELECT entitlement_key, value_minor, currency, approver FROM ledger_events \
+                 WHERE passenger_id = ? AND kind = ? AND event = 'issued' ORDER BY seq",
+            )
+            .bind(id)
+            .bind(kind)
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+        }
+    };
+
+    // Economy to business is worth HKD 1,000 by the default policy: above
+    // an agent's limit at any stars, so a supervisor approves it.
+    let up = |ordinal, approver| ask(upgraded, EntitlementKind::Upgrade, ordinal, None, approver);
+    assert_eq!(code(console.agent_issue(up(None, None)).await), "ledger.needs_approval.supervisor");
+    assert_eq!(code(console.agent_issue(up(Some(2), Some(("S2001", "864200")))).await), "grant.ordinal");
+    assert!(issued(upgraded, "upgrade").await.is_empty());
+    console.agent_issue(up(None, Some(("S2001", "864200")))).await.expect("approved");
+    let rows = issued(upgraded, "upgrade").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].0.ends_with("/upgrade/1"), "{rows:?}");
+    assert_eq!((rows[0].1, rows[0].2.as_str(), rows[0].3.as_deref()), (100_000, "HKD", Some("S2001")));
+
+    // Goodwill: the screen names no ordinal; each gift is the next one and
+    // adds to what the passenger already got (HKD 150 + 100 > HKD 200).
+    let gift = |amount, approver| ask(gifted, EntitlementKind::Goodwill, None, Some(amount), approver);
+    assert_eq!(
+        code(console.agent_issue(ask(gifted, EntitlementKind::Goodwill, Some(7), Some("10"), None)).await),
+        "grant.ordinal"
+    );
+    console.agent_issue(gift("150", None)).await.expect("within the limit");
+    assert_eq!(code(console.agent_issue(gift("100", None)).await), "ledger.needs_approval.supervisor");
+    console.agent_issue(gift("100", Some(("S2001", "864200")))).await.expect("approved");
+    let keys: Vec<String> = issued(gifted, "goodwill").await.into_iter().map(|r| r.0).collect();
+    assert!(keys[0].ends_with("/goodwill/1") && keys[1].ends_with("/goodwill/2"), "{keys:?}");
+}

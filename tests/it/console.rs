@@ -488,21 +488,21 @@ async fn an_agents_grant_is_priced_and_checked_in_the_station_api() {
 
     // Refusals store nothing.
     let code = |r: Result<gatecare_station::Issued, LedgerError>| r.map(|_| ()).unwrap_err().code();
-    let goodwill = grant(EntitlementKind::Goodwill, 1, Some("12.345"));
+    let goodwill = grant(EntitlementKind::Goodwill, None, Some("12.345"));
     assert_eq!(code(store.grant(&ctx, "HKG", &goodwill, None).await), "goodwill.amount_invalid");
-    let goodwill = grant(EntitlementKind::Goodwill, 1, None);
+    let goodwill = grant(EntitlementKind::Goodwill, None, None);
     assert_eq!(code(store.grant(&ctx, "HKG", &goodwill, None).await), "goodwill.amount_invalid");
-    let not_owed = grant(EntitlementKind::Meal, 9, None);
+    let not_owed = grant(EntitlementKind::Meal, Some(9), None);
     assert_eq!(code(store.grant(&ctx, "HKG", &not_owed, None).await), "ledger.refused");
     let myself = store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().ok();
-    let goodwill = grant(EntitlementKind::Goodwill, 1, Some("50"));
+    let goodwill = grant(EntitlementKind::Goodwill, None, Some("50"));
     assert_eq!(code(store.grant(&ctx, "HKG", &goodwill, myself).await), "auth.same_person");
     assert!(issued().await.is_empty());
 
     // The amount as typed, read with HKD's two decimals; the meal at the
     // policy's amount for the station.
-    store.grant(&ctx, "HKG", &grant(EntitlementKind::Goodwill, 1, Some("50")), None).await.unwrap();
-    store.grant(&ctx, "HKG", &grant(EntitlementKind::Meal, 1, None), None).await.unwrap();
+    store.grant(&ctx, "HKG", &grant(EntitlementKind::Goodwill, None, Some("50")), None).await.unwrap();
+    store.grant(&ctx, "HKG", &grant(EntitlementKind::Meal, Some(1), None), None).await.unwrap();
     let (_, meal) = policy.meal_amount("HKG").unwrap();
     assert_eq!(
         issued().await,

@@ -48,7 +48,8 @@ pub struct AgentIssue {
     pub passenger_id: String,
     pub flight_id: String,
     pub kind: EntitlementKind,
-    /// Which of the kind (the second meal is 2); the first when absent.
+    /// Statutory care only: which of the kind (the second meal is 2); the
+    /// first when absent. Goodwill and upgrades are counted by the station.
     pub ordinal: Option<u32>,
     /// Goodwill only: the amount as the agent typed it, in major units of
     /// the station's currency ("50" HKD, "500" JPY, "1.5" KWD).
@@ -189,7 +190,7 @@ impl Device {
             passenger_id: req.passenger_id,
             flight_id: req.flight_id,
             kind: req.kind,
-            ordinal: req.ordinal.unwrap_or(1),
+            ordinal: req.ordinal,
             amount: req.amount,
             hotel_block_id: req.hotel_block_id,
             reason: req.reason.unwrap_or_default(),

@@ -189,6 +189,68 @@ pub struct GoodwillRule {
 pub struct UpgradePolicy {
     pub min_customer_stars: u8,
     pub tiers: Vec<LoyaltyTier>,
+    /// What a gate upgrade is worth against the authority limits.
+    #[serde(default)]
+    pub value: UpgradeValues,
+}
+
+/// An upgrade's value per cabin pair (minor units of `currency`, which
+/// should be the authority limits' currency): an upgrade is discretionary,
+/// so it counts against the agent's limit like goodwill does. A `[upgrade]`
+/// table without `[upgrade.value]` gets these defaults (default.toml's).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeValues {
+    pub currency: Currency,
+    pub economy_to_premium_economy: i64,
+    pub economy_to_business: i64,
+    pub economy_to_first: i64,
+    pub premium_economy_to_business: i64,
+    pub premium_economy_to_first: i64,
+    pub business_to_first: i64,
+}
+
+impl Default for UpgradeValues {
+    fn default() -> Self {
+        UpgradeValues {
+            currency: Currency::parse("HKD").unwrap_or_else(|_| unreachable!("HKD is a currency code")),
+            economy_to_premium_economy: 40_000,
+            economy_to_business: 100_000,
+            economy_to_first: 200_000,
+            premium_economy_to_business: 80_000,
+            premium_economy_to_first: 180_000,
+            business_to_first: 150_000,
+        }
+    }
+}
+
+impl UpgradeValues {
+    /// The value of moving a passenger from `from` up to `to`; `None` when
+    /// `to` is not above `from`.
+    pub fn of(&self, from: Cabin, to: Cabin) -> Option<gatecare_core::Money> {
+        use Cabin::*;
+        let minor = match (from, to) {
+            (Economy, PremiumEconomy) => self.economy_to_premium_economy,
+            (Economy, Business) => self.economy_to_business,
+            (Economy, First) => self.economy_to_first,
+            (PremiumEconomy, Business) => self.premium_economy_to_business,
+            (PremiumEconomy, First) => self.premium_economy_to_first,
+            (Business, First) => self.business_to_first,
+            _ => return None,
+        };
+        Some(gatecare_core::Money::new(minor, self.currency))
+    }
+
+    fn all(&self) -> [i64; 6] {
+        [
+            self.economy_to_premium_economy,
+            self.economy_to_business,
+            self.economy_to_first,
+            self.premium_economy_to_business,
+            self.premium_economy_to_first,
+            self.business_to_first,
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -346,6 +408,9 @@ impl Policy {
         if self.authority.iter().any(|a| a.amount_minor < 0) {
             return bad("authority", "limits cannot be negative");
         }
+        if self.upgrade.value.all().iter().any(|v| *v < 0) {
+            return bad("upgrade.value", "values cannot be negative");
+        }
         if self.guarantees.iter().any(|g| g.target_pct > 100 || g.max_pct > 100) {
             return bad("guarantees", "percentages are 0-100");
         }
@@ -471,6 +536,22 @@ mod tests {
         assert_eq!(p.hotel_stars(Cabin::Economy, 6), 5);
         assert!(p.lounge_instead_of_meal(LoyaltyTier::Gold, 1));
         assert!(!p.lounge_instead_of_meal(LoyaltyTier::Silver, 3));
+        assert_eq!(p.upgrade.value, UpgradeValues::default(), "default.toml and the code agree");
+        let hkd = |minor| Some(gatecare_core::Money::new(minor, Currency::parse("HKD").unwrap()));
+        assert_eq!(p.upgrade.value.of(Cabin::Economy, Cabin::Business), hkd(100_000));
+        assert_eq!(p.upgrade.value.of(Cabin::Business, Cabin::First), hkd(150_000));
+        assert_eq!(p.upgrade.value.of(Cabin::Business, Cabin::Economy), None);
+        assert_eq!(p.upgrade.value.of(Cabin::First, Cabin::First), None);
+        // A policy written before upgrade values existed gets the defaults.
+        let (start, end) = (
+            DEFAULT_POLICY.find("[upgrade.value]").unwrap(),
+            DEFAULT_POLICY.find("business_to_first").unwrap(),
+        );
+        let without =
+            format!("{}{}", &DEFAULT_POLICY[..start], &DEFAULT_POLICY[end..].split_once('\n').unwrap().1);
+        assert_eq!(Policy::from_toml(&without).unwrap().upgrade.value, UpgradeValues::default());
+        let negative = DEFAULT_POLICY.replace("business_to_first = 150000", "business_to_first = -1");
+        assert!(matches!(Policy::from_toml(&negative), Err(PolicyError::Value { key: "upgrade.value", .. })));
     }
 
     #[test]

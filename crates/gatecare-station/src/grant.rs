@@ -1,14 +1,17 @@
 //! An agent's grant to one passenger: what it is worth and whether it may be
 //! given, decided here so every front end (the console's window, the CLI)
 //! applies the same rules. Statutory care is priced by the policy (a meal)
-//! or the hotel block's rate; goodwill at the amount the agent typed, read
-//! with the currency's minor unit; transport and upgrades at zero. Care that
-//! is not owed (yet) is refused: the agent offers goodwill instead. An
-//! approver is someone other than the agent; their PIN is checked by the
-//! caller before this runs.
+//! or the hotel block's rate, transport at zero; goodwill at the amount the
+//! agent typed, read with the currency's minor unit; an upgrade at the
+//! policy's value for its cabin pair (the passenger's cabin to the next one
+//! up on this aircraft), so both count against the agent's authority. Which
+//! goodwill or upgrade this is (its ordinal) is counted here, never taken
+//! from a screen. Care that is not owed (yet) is refused: the agent offers
+//! goodwill instead. An approver is someone other than the agent; their PIN
+//! is checked by the caller before this runs.
 
 use gatecare_care::evaluate::CareKind;
-use gatecare_core::{Currency, Money};
+use gatecare_core::{Cabin, Currency, Money};
 use gatecare_ledger::EntitlementKind;
 
 use crate::Station;
@@ -24,7 +27,9 @@ pub struct AgentGrant {
     pub passenger_id: String,
     pub flight_id: String,
     pub kind: EntitlementKind,
-    pub ordinal: u32,
+    /// Statutory care only: which one of the kind (the second meal is 2);
+    /// the first when absent. Goodwill and upgrades are counted here.
+    pub ordinal: Option<u32>,
     /// Goodwill only: the amount as typed, in major units ("50", "1.5").
     pub amount: Option<String>,
     /// Hotel only: the block to take a room from.
@@ -69,6 +74,17 @@ impl Station {
         let view = self
             .passenger_view(&grant.passenger_id, &grant.flight_id, ctx.actor, ctx.policy, ctx.now)
             .await?;
+        let ordinal = match (grant.kind, grant.ordinal) {
+            (EntitlementKind::Goodwill | EntitlementKind::Upgrade, Some(_)) => {
+                return Err(field("grant.ordinal", "the station counts goodwill and upgrades itself"));
+            }
+            // One upgrade a passenger a flight: asked again, it is the same one.
+            (EntitlementKind::Upgrade, None) => 1,
+            (EntitlementKind::Goodwill, None) => {
+                self.next_goodwill(&grant.passenger_id, &grant.flight_id).await?
+            }
+            (_, ordinal) => ordinal.unwrap_or(1),
+        };
         let care_kind = match grant.kind {
             EntitlementKind::Meal => Some(CareKind::Meal),
             EntitlementKind::Hotel => Some(CareKind::Hotel),
@@ -78,7 +94,7 @@ impl Station {
         let owed = care_kind.and_then(|k| {
             view.entitlements
                 .iter()
-                .find(|e| e.kind == k && e.ordinal == grant.ordinal && e.due && !e.passenger_pays)
+                .find(|e| e.kind == k && e.ordinal == ordinal && e.due && !e.passenger_pays)
         });
         // A hotel may be given before it is owed (a room for the night
         // ahead); a meal or transport may not: that is goodwill.
@@ -98,7 +114,14 @@ impl Station {
                 Money::new(rate, Currency::parse(&cur).map_err(|e| invalid(&e.to_string()))?)
             }
             EntitlementKind::Goodwill => goodwill_value(grant.amount.as_deref(), currency)?,
-            EntitlementKind::Transport | EntitlementKind::Upgrade => Money::new(0, currency),
+            EntitlementKind::Upgrade => {
+                let from = Cabin::parse(&view.cabin).map_err(|e| invalid(&e.to_string()))?;
+                let to = self.upgrade_cabin(&grant.flight_id, from).await?.ok_or_else(|| {
+                    field("upgrade.no_cabin", "this aircraft has no higher cabin for this passenger")
+                })?;
+                ctx.policy.upgrade.value.of(from, to).ok_or_else(|| invalid("no value for this upgrade"))?
+            }
+            EntitlementKind::Transport => Money::new(0, currency),
         };
         let reason = match (&owed, grant.reason.trim()) {
             (Some(o), _) => format!("{} owed: {}", grant.kind.as_str(), o.citation),
@@ -109,7 +132,7 @@ impl Station {
             passenger_id: grant.passenger_id.clone(),
             flight_id: grant.flight_id.clone(),
             kind: grant.kind,
-            ordinal: grant.ordinal,
+            ordinal,
             value,
             statutory: owed.is_some(),
             customer_stars: view.stars,
@@ -125,6 +148,21 @@ impl Station {
             }),
         };
         self.issue_claimed(ctx, &request, true).await
+    }
+
+    /// The ordinal of a passenger's next goodwill on this flight: one more
+    /// than any the station has issued (here, or on another device).
+    async fn next_goodwill(&self, passenger_id: &str, flight_id: &str) -> Result<u32, LedgerError> {
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT entitlement_key FROM station_vouchers \
+             WHERE passenger_id = ? AND flight_id = ? AND kind = 'goodwill'",
+        )
+        .bind(passenger_id)
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?;
+        let last = keys.iter().filter_map(|k| k.rsplit('/').next()?.parse::<u32>().ok()).max().unwrap_or(0);
+        Ok(last + 1)
     }
 }
 

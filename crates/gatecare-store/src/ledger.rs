@@ -808,12 +808,13 @@ pub async fn issue_in(
     }
 
     // Authority: statutory care never needs approval; discretionary value
-    // counts what this passenger already got for this disruption.
+    // counts what this passenger already got for this disruption, from any
+    // device of the station (two consoles do not double an agent's limit).
     let mut approver_code = None;
     if !req.statutory {
         let already: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(i.value_minor), 0) FROM ledger_events i WHERE i.passenger_id = ? AND i.flight_id = ? \
-             AND i.event = 'issued' AND i.statutory = 0 AND i.currency = ? \
+            "SELECT COALESCE(SUM(i.value_minor), 0) FROM station_vouchers i WHERE i.passenger_id = ? AND i.flight_id = ? \
+             AND i.statutory = 0 AND i.currency = ? AND i.void_reason IS NULL \
              AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.entitlement_key = i.entitlement_key AND v.event = 'voided')",
         )
         .bind(&req.passenger_id)

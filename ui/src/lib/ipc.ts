@@ -39,7 +39,8 @@ export type AgentInfo = { code: string, name: string, role: Role, idle_seconds: 
 
 export type AgentIssue = { passenger_id: string, flight_id: string, kind: EntitlementKind, 
 /**
- * Which of the kind (the second meal is 2); the first when absent.
+ * Statutory care only: which of the kind (the second meal is 2); the
+ * first when absent. Goodwill and upgrades are counted by the station.
  */
 ordinal?: number, 
 /**

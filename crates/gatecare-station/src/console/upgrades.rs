@@ -36,24 +36,14 @@ impl Station {
         .await?
         .into_iter()
         .collect();
-        let rank = |c: &str| match Cabin::parse(c) {
-            Ok(Cabin::First) => 3,
-            Ok(Cabin::Business) => 2,
-            Ok(Cabin::PremiumEconomy) => 1,
-            _ => 0,
-        };
-        // The next cabin up that exists on this aircraft.
-        let next_up = |c: &str| {
-            let mut up: Vec<&CabinRow> = cabins.iter().filter(|r| rank(&r.cabin) > rank(c)).collect();
-            up.sort_by_key(|r| rank(&r.cabin));
-            up.first().map(|r| r.cabin.clone())
-        };
+        let cabin = |c: &str| Cabin::parse(c).unwrap_or(Cabin::Economy);
         let manifest = self.manifest(flight_id, policy).await?;
         let mut candidates: Vec<UpgradeCandidate> = manifest
             .into_iter()
             .filter(|m| m.stars >= 4 || m.tier >= LoyaltyTier::Gold)
             .filter_map(|m| {
-                let to = next_up(&m.cabin)?;
+                let (_, to) = next_cabin_up(&cabins, cabin(&m.cabin))?;
+                let to = to.cabin.clone();
                 Some(UpgradeCandidate {
                     upgraded: upgraded.contains(&m.passenger_id),
                     passenger_id: m.passenger_id,
@@ -69,7 +59,28 @@ impl Station {
             .collect();
         candidates
             .sort_by(|a, b| b.stars.cmp(&a.stars).then(b.tier.cmp(&a.tier)).then(a.surname.cmp(&b.surname)));
-        let free = cabins.iter().filter(|c| rank(&c.cabin) > 0).cloned().collect();
+        let free = cabins.iter().filter(|c| cabin(&c.cabin) > Cabin::Economy).cloned().collect();
         Ok(Upgrades { free, candidates })
+    }
+}
+
+/// The next cabin above `from` that this aircraft has.
+fn next_cabin_up(cabins: &[CabinRow], from: Cabin) -> Option<(Cabin, &CabinRow)> {
+    cabins
+        .iter()
+        .filter_map(|r| Some((Cabin::parse(&r.cabin).ok()?, r)))
+        .filter(|(c, _)| *c > from)
+        .min_by_key(|(c, _)| *c)
+}
+
+impl Station {
+    /// Where an upgrade from `from` goes on this flight: the next cabin up
+    /// the aircraft has, if any.
+    pub(crate) async fn upgrade_cabin(
+        &self,
+        flight_id: &str,
+        from: Cabin,
+    ) -> Result<Option<Cabin>, StoreError> {
+        Ok(next_cabin_up(&self.cabins(flight_id).await?, from).map(|(c, _)| c))
     }
 }
