@@ -155,7 +155,7 @@ impl Station {
             .and_then(|t| LoyaltyTier::parse(&t).ok())
             .unwrap_or(LoyaltyTier::None);
         let booking_class: String = r.try_get("booking_class")?;
-        let inputs = star_inputs(&r, tier, &booking_class)?;
+        let inputs = star_inputs(sqlx::FromRow::from_row(&r)?, tier, &booking_class);
         let rating = rate(&inputs, policy);
         let needs = parse_needs(&r.try_get::<String, _>("needs")?);
         let cabin: String = r.try_get("cabin")?;
