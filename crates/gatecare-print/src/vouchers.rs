@@ -11,7 +11,6 @@ use gatecare_voucher::VoucherPayload;
 use gatecare_voucher::pdf::{Fonts, HotelDetails, Layout, VoucherSheet, render};
 use gatecare_voucher::signed::sign;
 use gatecare_voucher::terms::{hotel_wording, stays_the_night, valid_until};
-use sqlx::Row;
 
 use gatecare_store::DeviceSigner;
 use gatecare_store::Store;
@@ -58,7 +57,36 @@ async fn sheet(
     signer: &DeviceSigner,
     policy: &gatecare_care::Policy,
 ) -> Result<VoucherSheet, StoreError> {
-    let r = sqlx::query(
+    /// An issued voucher with its passenger and flight.
+    #[derive(sqlx::FromRow)]
+    struct IssuedRow {
+        entitlement_key: String,
+        serial: String,
+        kind: String,
+        value_minor: i64,
+        currency: String,
+        details: String,
+        at: String,
+        passenger_id: String,
+        surname: String,
+        given_names: String,
+        native_name: Option<String>,
+        carrier: String,
+        number: String,
+        origin: String,
+        destination: String,
+        scheduled_departure: String,
+        flight_id: String,
+    }
+    /// The flight's latest disruption.
+    #[derive(sqlx::FromRow)]
+    struct DisruptionRow {
+        kind: String,
+        cause: String,
+        expected_departure: Option<String>,
+        reroute_flight: Option<String>,
+    }
+    let r = sqlx::query_as::<_, IssuedRow>(
         "SELECT l.entitlement_key, l.serial, l.kind, l.value_minor, l.currency, l.details, l.at, l.passenger_id, \
                 p.surname, p.given_names, p.native_name, \
                 f.carrier, f.number, f.origin, f.destination, f.scheduled_departure, f.id AS flight_id \
@@ -69,74 +97,66 @@ async fn sheet(
     .fetch_optional(store.pool())
     .await?
     .ok_or_else(|| StoreError::Data(format!("no voucher {voucher_id}")))?;
-    let origin: String = r.try_get("origin")?;
+    let origin = r.origin.clone();
     let tz: Tz = gatecare_core::AirportCode::parse(&origin)
         .ok()
         .and_then(|c| gatecare_reference::airport(&c))
         .map(|a| a.tz)
         .ok_or_else(|| StoreError::Data(format!("unknown airport {origin}")))?;
-    let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
-    let issued_at = parse_time(r.try_get("at")?)?;
-    let disruption = sqlx::query(
+    let scheduled = parse_time(r.scheduled_departure.clone())?;
+    let issued_at = parse_time(r.at.clone())?;
+    let disruption = sqlx::query_as::<_, DisruptionRow>(
         "SELECT kind, cause, expected_departure, reroute_flight FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
     )
-    .bind(r.try_get::<String, _>("flight_id")?)
+    .bind(&r.flight_id)
     .fetch_optional(store.pool())
     .await?;
-    let (cause, expected, cancelled, reroute_flight) = match &disruption {
+    let (cause, expected, cancelled, reroute_flight) = match disruption {
         Some(d) => (
-            Cause::parse(&d.try_get::<String, _>("cause")?),
-            d.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?,
-            d.try_get::<String, _>("kind")? == "cancellation",
-            d.try_get::<Option<String>, _>("reroute_flight")?,
+            Cause::parse(&d.cause),
+            d.expected_departure.map(parse_time).transpose()?,
+            d.kind == "cancellation",
+            d.reroute_flight,
         ),
         None => (None, None, false, None),
     };
     // A passenger re-routed apart from the flight travels at their own time.
-    let own = if cancelled {
-        let (flight, passenger): (String, String) = (r.try_get("flight_id")?, r.try_get("passenger_id")?);
-        store.passenger_reroute(&flight, &passenger).await?
-    } else {
-        None
-    };
+    let own = if cancelled { store.passenger_reroute(&r.flight_id, &r.passenger_id).await? } else { None };
     let (expected, reroute_flight) = match own {
         Some(o) => (Some(o.departure), o.reroute_flight.or(reroute_flight)),
         None => (expected, reroute_flight),
     };
     let (cause_en, cause_zh) = cause.map(Cause::explained).unwrap_or(("being confirmed", "原因正在确认"));
     let new_departure = expected.unwrap_or(scheduled);
-    let kind: String = r.try_get("kind")?;
+    let kind = r.kind.clone();
     let valid_until = valid_until(&kind, new_departure, issued_at);
-    let currency = gatecare_core::Currency::parse(&r.try_get::<String, _>("currency")?)
-        .map_err(|e| StoreError::Data(e.to_string()))?;
-    let value_minor: i64 = r.try_get("value_minor")?;
-    let details: serde_json::Value =
-        serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default();
+    let currency =
+        gatecare_core::Currency::parse(&r.currency).map_err(|e| StoreError::Data(e.to_string()))?;
+    let value_minor = r.value_minor;
+    let details: serde_json::Value = serde_json::from_str(&r.details).unwrap_or_default();
     let hotel = match details.get("hotel_block_id").and_then(|v| v.as_str()) {
-        Some(block) => sqlx::query("SELECT name, name_zh, address, transport FROM hotel_blocks WHERE id = ?")
-            .bind(block)
-            .fetch_optional(store.pool())
-            .await?
-            .map(|h| -> Result<HotelDetails, sqlx::Error> {
-                Ok(HotelDetails {
-                    name: h.try_get("name")?,
-                    name_zh: h.try_get("name_zh")?,
-                    address: h.try_get("address")?,
-                    nights: u32::from(stays_the_night(issued_at, valid_until, tz)),
-                    transport: h.try_get("transport")?,
-                })
-            })
-            .transpose()?,
+        Some(block) => sqlx::query_as::<_, (String, Option<String>, String, String)>(
+            "SELECT name, name_zh, address, transport FROM hotel_blocks WHERE id = ?",
+        )
+        .bind(block)
+        .fetch_optional(store.pool())
+        .await?
+        .map(|(name, name_zh, address, transport)| HotelDetails {
+            name,
+            name_zh,
+            address,
+            nights: u32::from(stays_the_night(issued_at, valid_until, tz)),
+            transport,
+        }),
         None => None,
     };
-    let surname: String = r.try_get("surname")?;
-    let given: String = r.try_get("given_names")?;
-    let flight = format!("{}{}", r.try_get::<String, _>("carrier")?, r.try_get::<String, _>("number")?);
-    let serial: String = r.try_get("serial")?;
+    let (surname, given) = (r.surname.clone(), r.given_names.clone());
+    let flight = format!("{}{}", r.carrier, r.number);
+    let serial = r.serial.clone();
     let payload = VoucherPayload {
         version: gatecare_voucher::signed::PAYLOAD_VERSION,
         voucher_id: uuid::Uuid::parse_str(voucher_id).map_err(|e| StoreError::Data(e.to_string()))?,
-        entitlement_key: r.try_get("entitlement_key")?,
+        entitlement_key: r.entitlement_key.clone(),
         kind: kind.clone(),
         value_minor,
         currency: currency.to_string(),
@@ -173,8 +193,8 @@ async fn sheet(
             origin
         ),
         passenger_latin: format!("{surname}/{given}"),
-        passenger_native: r.try_get("native_name")?,
-        route: format!("{origin} → {}", r.try_get::<String, _>("destination")?),
+        passenger_native: r.native_name.clone(),
+        route: format!("{origin} → {}", r.destination),
         flight_date: scheduled.with_timezone(&tz).format("%d %b %Y").to_string(),
         flight,
         cause_en: cause_en.into(),

@@ -3,7 +3,6 @@
 //! are still at the airport (CZ342 left at 03:30 the next day).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sqlx::Row;
 
 use gatecare_store::store::{FlightStatus, FlightSummary, StoreError, parse_time};
 
@@ -18,7 +17,15 @@ impl Station {
     /// scheduled departure, and some passenger's (re-routed) departure is
     /// still ahead or a voucher of the flight is still valid.
     pub async fn care_open(&self, flight_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let f = sqlx::query(
+        /// The flight's schedule, latest disruption and latest re-routed departure.
+        #[derive(sqlx::FromRow)]
+        struct CareWindowRow {
+            scheduled_departure: String,
+            kind: Option<String>,
+            expected_departure: Option<String>,
+            latest_reroute: Option<String>,
+        }
+        let f = sqlx::query_as::<_, CareWindowRow>(
             "SELECT f.scheduled_departure, d.kind, d.expected_departure, \
                     (SELECT MAX(r.departure) FROM passenger_reroutes r WHERE r.flight_id = f.id) AS latest_reroute \
              FROM flights f LEFT JOIN disruption_updates d ON d.rowid = ( \
@@ -30,22 +37,20 @@ impl Station {
         .fetch_optional(self.pool())
         .await?;
         let Some(f) = f else { return Ok(false) };
-        let scheduled = parse_time(f.try_get("scheduled_departure")?)?;
-        let kind: Option<String> = f.try_get("kind")?;
+        let scheduled = parse_time(f.scheduled_departure)?;
+        let kind = f.kind;
         if now >= scheduled + Duration::hours(CARE_OPEN_MAX_HOURS)
             || matches!(kind.as_deref(), None | Some("resolved"))
         {
             return Ok(false);
         }
-        let time = |k: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
-            f.try_get::<Option<String>, _>(k)?.map(parse_time).transpose()
-        };
+        let time = |v: Option<String>| v.map(parse_time).transpose();
         // A cancellation whose re-routing is not yet known is open.
-        let departure = match (kind.as_deref(), time("expected_departure")?) {
+        let departure = match (kind.as_deref(), time(f.expected_departure)?) {
             (Some("cancellation"), None) => return Ok(true),
             (_, expected) => expected.unwrap_or(scheduled),
         };
-        let latest = time("latest_reroute")?.map_or(departure, |r| r.max(departure));
+        let latest = time(f.latest_reroute)?.map_or(departure, |r| r.max(departure));
         if latest > now {
             return Ok(true);
         }

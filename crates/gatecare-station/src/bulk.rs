@@ -11,7 +11,6 @@ use gatecare_care::stars::{StarInputs, rate};
 use gatecare_core::{AirportCode, CarrierCode, LoyaltyTier, Money, SpecialNeed};
 use gatecare_ledger::EntitlementKind;
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::Station;
 use gatecare_store::ledger::{IssueContext, IssueRequest, Issued, LedgerError, issue_in};
@@ -78,32 +77,37 @@ pub(crate) fn priority_inputs(manifest: &[ManifestEntry], year: i64) -> Vec<Prio
         .collect()
 }
 
-/// The star-rating inputs of a manifest row (loyalty columns may be NULL
-/// for passengers outside the programme).
-pub(crate) fn star_inputs(
-    r: &sqlx::sqlite::SqliteRow,
-    tier: LoyaltyTier,
-    booking_class: &str,
-) -> Result<StarInputs, StoreError> {
+/// The star-rating columns of a manifest row: the loyalty profile's (NULL
+/// for passengers outside the programme, hence the options) and
+/// `recovery_cases_sql!()`'s count. Flattened into the rows that select them.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StarInputsRow {
+    complaints_filed: Option<i64>,
+    recovery_cases: i64,
+    service_sensitivity: Option<i64>,
+    flights_last_12_months: Option<i64>,
+    weekday_share_pct: Option<i64>,
+    channel: Option<String>,
+    occupation: Option<String>,
+    staff_notes: Option<String>,
+}
+
+/// The star-rating inputs of a manifest row.
+pub(crate) fn star_inputs(r: StarInputsRow, tier: LoyaltyTier, booking_class: &str) -> StarInputs {
     let notes: Vec<String> =
-        serde_json::from_str(&r.try_get::<Option<String>, _>("staff_notes")?.unwrap_or_else(|| "[]".into()))
-            .unwrap_or_default();
-    Ok(StarInputs {
-        complaints_filed: r.try_get::<Option<i64>, _>("complaints_filed")?.unwrap_or(0).clamp(0, 255) as u8,
-        recovery_cases: r.try_get::<i64, _>("recovery_cases")?.clamp(0, 255) as u8,
-        service_sensitivity: r.try_get::<Option<i64>, _>("service_sensitivity")?.unwrap_or(0).clamp(0, 3)
-            as u8,
-        flights_last_12_months: r
-            .try_get::<Option<i64>, _>("flights_last_12_months")?
-            .unwrap_or(0)
-            .clamp(0, 10_000) as u16,
-        weekday_share_pct: r.try_get::<Option<i64>, _>("weekday_share_pct")?.unwrap_or(0).clamp(0, 100) as u8,
+        serde_json::from_str(&r.staff_notes.unwrap_or_else(|| "[]".into())).unwrap_or_default();
+    StarInputs {
+        complaints_filed: r.complaints_filed.unwrap_or(0).clamp(0, 255) as u8,
+        recovery_cases: r.recovery_cases.clamp(0, 255) as u8,
+        service_sensitivity: r.service_sensitivity.unwrap_or(0).clamp(0, 3) as u8,
+        flights_last_12_months: r.flights_last_12_months.unwrap_or(0).clamp(0, 10_000) as u16,
+        weekday_share_pct: r.weekday_share_pct.unwrap_or(0).clamp(0, 100) as u8,
         booking_class: booking_class.chars().next().unwrap_or('Y'),
-        channel: r.try_get::<Option<String>, _>("channel")?.unwrap_or_else(|| "direct".into()),
-        occupation: r.try_get::<Option<String>, _>("occupation")?.unwrap_or_else(|| "other".into()),
+        channel: r.channel.unwrap_or_else(|| "direct".into()),
+        occupation: r.occupation.unwrap_or_else(|| "other".into()),
         staff_notes: notes,
         tier: Some(tier),
-    })
+    }
 }
 
 /// The flight's current disruption as a care scenario (without the passenger).
@@ -149,14 +153,33 @@ impl Station {
         flight_id: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<FlightScenario>, StoreError> {
-        let f = sqlx::query(
+        /// The flight's schedule.
+        #[derive(sqlx::FromRow)]
+        struct ScheduleRow {
+            carrier: String,
+            origin: String,
+            destination: String,
+            scheduled_departure: String,
+            scheduled_arrival: String,
+        }
+        let f = sqlx::query_as::<_, ScheduleRow>(
             "SELECT carrier, origin, destination, scheduled_departure, scheduled_arrival FROM flights WHERE id = ?",
         )
         .bind(flight_id)
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
-        let d = sqlx::query(
+        /// The flight's latest disruption update, and when one of its kind was first recorded.
+        #[derive(sqlx::FromRow)]
+        struct DisruptionRow {
+            kind: String,
+            cause: String,
+            causes: Option<String>,
+            expected_departure: Option<String>,
+            expected_arrival: Option<String>,
+            told: Option<String>,
+        }
+        let d = sqlx::query_as::<_, DisruptionRow>(
             "SELECT kind, cause, causes, expected_departure, expected_arrival, \
                     (SELECT MIN(e.recorded_at) FROM disruption_updates e WHERE e.flight_id = d.flight_id AND e.kind = d.kind) AS told \
              FROM disruption_updates d WHERE flight_id = ? \
@@ -166,17 +189,16 @@ impl Station {
         .fetch_optional(self.pool())
         .await?;
         let Some(d) = d else { return Ok(None) };
-        let Ok(kind) = DisruptionKind::parse(&d.try_get::<String, _>("kind")?) else { return Ok(None) };
+        let Ok(kind) = DisruptionKind::parse(&d.kind) else { return Ok(None) };
         let airport = |code: String| -> Result<&'static gatecare_reference::Airport, StoreError> {
             AirportCode::parse(&code)
                 .ok()
                 .and_then(|c| gatecare_reference::airport(&c))
                 .ok_or_else(|| StoreError::Data(format!("unknown airport {code}")))
         };
-        let origin = airport(f.try_get("origin")?)?;
-        let carrier = CarrierCode::parse(&f.try_get::<String, _>("carrier")?)
-            .map_err(|e| StoreError::Data(e.to_string()))?;
-        let cause_text: String = d.try_get("cause")?;
+        let origin = airport(f.origin)?;
+        let carrier = CarrierCode::parse(&f.carrier).map_err(|e| StoreError::Data(e.to_string()))?;
+        let cause_text = d.cause;
         let cause = Cause::parse(&cause_text)
             .ok_or_else(|| StoreError::Data(format!("unknown cause {cause_text}")))?;
         // Several causes with their minutes, weighed by the care engine.
@@ -184,7 +206,7 @@ impl Station {
         // older build's) must not take the station's board down: the flight
         // is judged by its main cause alone, as with one cause, and a log
         // line says why.
-        let causes = match d.try_get::<Option<String>, _>("causes")? {
+        let causes = match d.causes {
             Some(text) => match serde_json::from_str::<Vec<gatecare_care::scenario::CauseInput>>(&text)
                 .map_err(|e| e.to_string())
                 .and_then(|list| gatecare_care::scenario::parse_causes(&list).map_err(|e| e.to_string()))
@@ -197,27 +219,25 @@ impl Station {
             },
             None => Vec::new(),
         };
-        let time = |k: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
-            d.try_get::<Option<String>, _>(k)?.map(parse_time).transpose()
-        };
-        let (expected_departure, expected_arrival) = (time("expected_departure")?, time("expected_arrival")?);
+        let time = |v: Option<String>| v.map(parse_time).transpose();
+        let (expected_departure, expected_arrival) = (time(d.expected_departure)?, time(d.expected_arrival)?);
         // A cancellation's times are its re-routing's.
         let rerouted = matches!(kind, DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding);
         let scenario = Scenario {
             origin,
-            destination: airport(f.try_get("destination")?)?,
+            destination: airport(f.destination)?,
             carrier_record: gatecare_reference::carrier(&carrier),
             carrier,
             carrier_size: None,
             disruption: kind,
             cause,
             causes,
-            scheduled_departure: parse_time(f.try_get("scheduled_departure")?)?,
-            scheduled_arrival: parse_time(f.try_get("scheduled_arrival")?)?,
+            scheduled_departure: parse_time(f.scheduled_departure)?,
+            scheduled_arrival: parse_time(f.scheduled_arrival)?,
             expected_departure: expected_departure.filter(|_| !rerouted),
             expected_arrival: expected_arrival.filter(|_| !rerouted),
             // Passengers hear of it when the gate records it (first as this kind).
-            informed_at: time("told")?,
+            informed_at: time(d.told)?,
             notice_days: None,
             reroute: expected_departure.zip(expected_arrival).filter(|_| rerouted),
             diverted_to: None,
@@ -233,7 +253,28 @@ impl Station {
         flight_id: &str,
         policy: &gatecare_care::Policy,
     ) -> Result<Vec<ManifestEntry>, StoreError> {
-        let rows = sqlx::query(concat!(
+        /// A booking on the flight with the passenger's loyalty profile.
+        #[derive(sqlx::FromRow)]
+        struct ManifestRow {
+            id: String,
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+            birth_year: Option<i64>,
+            lives_in_departure_city: i64,
+            needs: String,
+            pnr: String,
+            ticket_number: String,
+            cabin: String,
+            booking_class: String,
+            group_id: Option<String>,
+            group_leader: i64,
+            ff_number: Option<String>,
+            tier: Option<String>,
+            #[sqlx(flatten)]
+            stars: StarInputsRow,
+        }
+        let rows = sqlx::query_as::<_, ManifestRow>(concat!(
             "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \
                     s.pnr, s.ticket_number, s.cabin, s.booking_class, s.group_id, s.group_leader, l.ff_number, \
                     l.tier, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, l.weekday_share_pct, \
@@ -248,28 +289,25 @@ impl Station {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let needs = parse_needs(&r.try_get::<String, _>("needs")?);
-            let tier = r
-                .try_get::<Option<String>, _>("tier")?
-                .and_then(|t| LoyaltyTier::parse(&t).ok())
-                .unwrap_or(LoyaltyTier::None);
-            let booking_class: String = r.try_get("booking_class")?;
-            let rating = rate(&star_inputs(&r, tier, &booking_class)?, policy);
+            let needs = parse_needs(&r.needs);
+            let tier = r.tier.and_then(|t| LoyaltyTier::parse(&t).ok()).unwrap_or(LoyaltyTier::None);
+            let booking_class = r.booking_class;
+            let rating = rate(&star_inputs(r.stars, tier, &booking_class), policy);
             out.push(ManifestEntry {
-                passenger_id: r.try_get("id")?,
-                surname: r.try_get("surname")?,
-                given_names: r.try_get("given_names")?,
-                native_name: r.try_get("native_name")?,
-                pnr: r.try_get("pnr")?,
-                ticket_number: r.try_get("ticket_number")?,
-                ff_number: r.try_get("ff_number")?,
-                cabin: r.try_get("cabin")?,
+                passenger_id: r.id,
+                surname: r.surname,
+                given_names: r.given_names,
+                native_name: r.native_name,
+                pnr: r.pnr,
+                ticket_number: r.ticket_number,
+                ff_number: r.ff_number,
+                cabin: r.cabin,
                 booking_class,
                 needs,
-                birth_year: r.try_get("birth_year")?,
-                lives_in_departure_city: r.try_get::<i64, _>("lives_in_departure_city")? != 0,
-                group_id: r.try_get("group_id")?,
-                group_leader: r.try_get::<i64, _>("group_leader")? != 0,
+                birth_year: r.birth_year,
+                lives_in_departure_city: r.lives_in_departure_city != 0,
+                group_id: r.group_id,
+                group_leader: r.group_leader != 0,
                 tier,
                 stars: rating.stars,
                 score: rating.score,

@@ -15,7 +15,6 @@ use gatecare_recovery::{
     Update, clock, early_warning, first_answer_due, remedy,
 };
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use gatecare_store::cases::{fold_rows, insert_opened, insert_update, load_case};
@@ -119,7 +118,18 @@ impl Station {
     ) -> Result<Case, RecoveryError> {
         let description =
             clean_text("description", &new.description, gatecare_recovery::case::MAX_DESCRIPTION, false)?;
-        let r = sqlx::query(
+        /// The booking a case is opened on.
+        #[derive(sqlx::FromRow)]
+        struct CaseBookingRow {
+            surname: String,
+            given_names: String,
+            pnr: String,
+            flight: String,
+            origin: String,
+            scheduled_departure: String,
+            ff_number: Option<String>,
+        }
+        let r = sqlx::query_as::<_, CaseBookingRow>(
             "SELECT p.surname, p.given_names, s.pnr, f.carrier || f.number AS flight, f.origin, f.scheduled_departure, \
                     l.ff_number \
              FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
@@ -134,12 +144,10 @@ impl Station {
             field: "passenger",
             reason: "no such booking on this flight".into(),
         }))?;
-        let station: String = r.try_get("origin")?;
-        let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
-        let ff: Option<String> = r.try_get("ff_number")?;
-        let key = profile_key(&new.passenger_id, ff.as_deref());
-        let surname: String = r.try_get("surname")?;
-        let given: String = r.try_get("given_names")?;
+        let station = r.origin;
+        let scheduled = parse_time(r.scheduled_departure)?;
+        let key = profile_key(&new.passenger_id, r.ff_number.as_deref());
+        let (surname, given) = (r.surname, r.given_names);
         // One open case per passenger, flight and category: a second tap at
         // the kiosk (or a second agent) joins the first, it does not fork it.
         for c in self.cases_of_profile(&key).await? {
@@ -160,10 +168,10 @@ impl Station {
             flight_date: scheduled.with_timezone(&gatecare_reference::time_zone(&station)).date_naive(),
             station,
             flight_id: new.flight_id.clone(),
-            flight: r.try_get("flight")?,
+            flight: r.flight,
             passenger_id: new.passenger_id.clone(),
             passenger_name: format!("{surname}/{given}"),
-            pnr: r.try_get("pnr")?,
+            pnr: r.pnr,
             profile_key: key,
             category: new.category,
             severity: new.severity,
@@ -406,12 +414,15 @@ pub fn agent_ref(a: &AuthenticatedAgent) -> AgentRef {
 impl Station {
     /// The station's agents a case can be handed to (never PIN hashes).
     pub async fn case_agents(&self) -> Result<Vec<AgentRef>, RecoveryError> {
-        let rows =
-            sqlx::query("SELECT code, name, role FROM agents ORDER BY code").fetch_all(self.pool()).await?;
+        let rows = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT code, name, role FROM agents ORDER BY code",
+        )
+        .fetch_all(self.pool())
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let Ok(role) = Role::parse(&r.try_get::<String, _>("role")?) else { continue };
-            out.push(AgentRef { code: r.try_get("code")?, name: r.try_get("name")?, role });
+        for (code, name, role) in rows {
+            let Ok(role) = Role::parse(&role) else { continue };
+            out.push(AgentRef { code, name, role });
         }
         Ok(out)
     }

@@ -9,7 +9,6 @@ use gatecare_store::StoreError;
 use gatecare_store::store::rfc3339;
 use gatecare_sync::{ClaimRequest, ClaimResponse};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::Station;
 
@@ -45,7 +44,8 @@ impl Station {
     ) -> Result<ClaimCheck, crate::LedgerError> {
         let Some(enrolment) = self.enrolment().await? else { return Ok(ClaimCheck::NotNeeded) };
         let key = self.entitlement_key(passenger_id, flight_id, kind, ordinal).await?;
-        let row = sqlx::query(
+        // (here, leased): issued or voided here, and leased to this device.
+        let (here, leased) = sqlx::query_as::<_, (i64, i64)>(
             "SELECT \
                (SELECT COUNT(*) FROM ledger_events WHERE entitlement_key = ? AND event = 'issued') \
                  + (SELECT COUNT(*) FROM station_vouchers WHERE entitlement_key = ?1 AND void_reason IS NOT NULL) AS here, \
@@ -59,7 +59,7 @@ impl Station {
         .bind(&key)
         .fetch_one(self.pool())
         .await?;
-        if row.try_get::<i64, _>("here")? > 0 || row.try_get::<i64, _>("leased")? > 0 {
+        if here > 0 || leased > 0 {
             return Ok(ClaimCheck::NotNeeded);
         }
         let client = CentralClient::for_enrolment(&enrolment).map_err(|e| StoreError::Data(e.to_string()))?;

@@ -9,7 +9,6 @@ use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
 use serde::Serialize;
-use sqlx::Row;
 
 use gatecare_print::Printer;
 use gatecare_print::vouchers::{
@@ -126,7 +125,8 @@ pub struct KioskView {
 }
 
 /// A hotel with rooms left, for the passenger to choose.
-#[derive(ts_rs::TS, Debug, Clone, Serialize)]
+// Read as `kiosk_hotels` selects it (a plain comment: doc comments reach the UI's ipc.ts).
+#[derive(ts_rs::TS, Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct KioskHotel {
     pub id: String,
     pub name: String,
@@ -263,7 +263,18 @@ impl Station {
     /// person at the kiosk may act for: the same surname they proved, and,
     /// for an adult, the booking's children.
     async fn kiosk_booking(&self, s: &KioskSession, year: i32) -> Result<Vec<KioskMember>, StoreError> {
-        let rows = sqlx::query(
+        /// A fellow passenger of the booking, with the kiosk's own passenger's name and birth year.
+        #[derive(sqlx::FromRow)]
+        struct BookingMemberRow {
+            id: String,
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+            birth_year: Option<i64>,
+            my_surname: String,
+            my_birth_year: Option<i64>,
+        }
+        let rows = sqlx::query_as::<_, BookingMemberRow>(
             "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, \
                     (SELECT me.surname FROM passengers me WHERE me.id = ?1) AS my_surname, \
                     (SELECT me.birth_year FROM passengers me WHERE me.id = ?1) AS my_birth_year \
@@ -278,16 +289,16 @@ impl Station {
         .await?;
         let mut out = Vec::new();
         for r in rows {
-            let minor = is_minor(r.try_get("birth_year")?, year);
-            let adult_here = !is_minor(r.try_get("my_birth_year")?, year);
-            let same_name = gatecare_store::manifest::pass_name_key(&r.try_get::<String, _>("surname")?)
-                == gatecare_store::manifest::pass_name_key(&r.try_get::<String, _>("my_surname")?);
+            let minor = is_minor(r.birth_year, year);
+            let adult_here = !is_minor(r.my_birth_year, year);
+            let same_name = gatecare_store::manifest::pass_name_key(&r.surname)
+                == gatecare_store::manifest::pass_name_key(&r.my_surname);
             if same_name || (minor && adult_here) {
                 out.push(KioskMember {
-                    passenger_id: r.try_get("id")?,
-                    surname: r.try_get("surname")?,
-                    given_names: r.try_get("given_names")?,
-                    native_name: r.try_get("native_name")?,
+                    passenger_id: r.id,
+                    surname: r.surname,
+                    given_names: r.given_names,
+                    native_name: r.native_name,
                     minor,
                 });
             }
@@ -316,7 +327,23 @@ impl Station {
         policy: &Policy,
         now: DateTime<Utc>,
     ) -> Result<KioskView, StoreError> {
-        let r = sqlx::query(
+        /// The session's passenger on their flight.
+        #[derive(sqlx::FromRow)]
+        struct KioskBookingRow {
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+            birth_year: Option<i64>,
+            needs: String,
+            seat: Option<String>,
+            cabin: String,
+            flight: String,
+            destination: String,
+            scheduled_departure: String,
+            gate: Option<String>,
+            origin: String,
+        }
+        let r = sqlx::query_as::<_, KioskBookingRow>(
             "SELECT p.surname, p.given_names, p.native_name, p.birth_year, p.needs, p.lives_in_departure_city, s.seat, s.cabin, \
                     f.carrier || f.number AS flight, f.destination, f.scheduled_departure, f.gate, f.origin \
              FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
@@ -327,24 +354,33 @@ impl Station {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::Data("the booking is gone".into()))?;
-        let origin: String = r.try_get("origin")?;
-        let airport = gatecare_core::AirportCode::parse(&origin)
+        let origin = &r.origin;
+        let airport = gatecare_core::AirportCode::parse(origin)
             .ok()
             .and_then(|c| gatecare_reference::airport(&c))
             .ok_or_else(|| StoreError::Data(format!("unknown airport {origin}")))?;
         let tz = airport.tz;
-        let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
-        let destination: String = r.try_get("destination")?;
-        let needs: String = r.try_get("needs")?;
+        let scheduled = parse_time(r.scheduled_departure)?;
+        let destination = r.destination;
+        let needs = r.needs;
 
-        let latest = sqlx::query(
+        /// The flight's latest disruption update.
+        #[derive(sqlx::FromRow)]
+        struct LatestUpdateRow {
+            kind: String,
+            cause: String,
+            expected_departure: Option<String>,
+            reroute_flight: Option<String>,
+            recorded_at: String,
+        }
+        let latest = sqlx::query_as::<_, LatestUpdateRow>(
             "SELECT kind, cause, expected_departure, reroute_flight, recorded_at FROM disruption_updates WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
         )
         .bind(&s.flight_id)
         .fetch_optional(self.pool())
         .await?;
         let mut flight = KioskFlight {
-            flight: r.try_get("flight")?,
+            flight: r.flight,
             destination_city: gatecare_reference::city_en(&destination),
             destination_city_zh: gatecare_core::AirportCode::parse(&destination)
                 .ok()
@@ -358,30 +394,28 @@ impl Station {
             status: gatecare_store::FlightStatus::OnTime,
             cause: None,
             delay_minutes: 0,
-            gate: r.try_get("gate")?,
+            gate: r.gate,
             next_update_local: None,
         };
         let mut entitlements = Vec::new();
         let mut refund_option = false;
         let mut rights = None;
         let needs_staff = needs_staff(&crate::bulk::parse_needs(&needs));
-        if let Some(d) = &latest {
-            let kind: String = d.try_get("kind")?;
+        if let Some(d) = latest {
+            let kind = d.kind;
             // The category: a recorded IATA code ("41") reads as its cause.
-            let cause: String = d.try_get("cause")?;
+            let cause = d.cause;
             flight.cause =
                 Some(gatecare_care::cause::Cause::parse(&cause).map_or(cause, |c| c.as_str().to_owned()));
-            flight.reroute_flight = d.try_get("reroute_flight")?;
-            let recorded = parse_time(d.try_get("recorded_at")?)?;
+            flight.reroute_flight = d.reroute_flight;
+            let recorded = parse_time(d.recorded_at)?;
             // Passengers hear again every 30 minutes (CAAC 2016, ANAC 400).
             let mut next = recorded + Duration::minutes(30);
             while next <= now {
                 next += Duration::minutes(30);
             }
             flight.next_update_local = Some(local(next, tz));
-            if let Some(e) =
-                d.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?
-            {
+            if let Some(e) = d.expected_departure.map(parse_time).transpose()? {
                 flight.expected_local = Some(local(e, tz));
                 flight.expected_day_offset = day_offset(e, scheduled, tz);
                 flight.delay_minutes = (e - scheduled).num_minutes();
@@ -468,18 +502,18 @@ impl Station {
         .await?;
         let cases = self.passenger_cases(&s.passenger_id).await?;
         let booking = self.kiosk_booking(s, now.with_timezone(&tz).year()).await?;
-        let minor = is_minor(r.try_get("birth_year")?, now.with_timezone(&tz).year());
+        let minor = is_minor(r.birth_year, now.with_timezone(&tz).year());
         Ok(KioskView {
             member,
             cases,
             booking,
             needs_staff,
             passenger: KioskPassenger {
-                surname: r.try_get("surname")?,
-                given_names: r.try_get("given_names")?,
-                native_name: r.try_get("native_name")?,
-                seat: r.try_get("seat")?,
-                cabin: r.try_get("cabin")?,
+                surname: r.surname,
+                given_names: r.given_names,
+                native_name: r.native_name,
+                seat: r.seat,
+                cabin: r.cabin,
                 minor,
             },
             flight,
@@ -594,7 +628,7 @@ impl Station {
         station: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<KioskHotel>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, KioskHotel>(
             "SELECT id, name, name_zh, address, stars, rooms_left, transport FROM hotel_blocks \
              WHERE station = ? AND rooms_left > 0 AND valid_from <= ? AND valid_until > ? ORDER BY stars DESC, rooms_left DESC",
         )
@@ -602,20 +636,7 @@ impl Station {
         .bind(gatecare_store::store::rfc3339(now))
         .bind(gatecare_store::store::rfc3339(now))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(KioskHotel {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    name_zh: r.try_get("name_zh")?,
-                    address: r.try_get("address")?,
-                    stars: r.try_get("stars")?,
-                    rooms_left: r.try_get("rooms_left")?,
-                    transport: r.try_get("transport")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Issues (or reprints) one owed entitlement of the session's passenger,

@@ -214,7 +214,16 @@ impl Station {
         let Some(case) = self.passenger_case(flight_id, passenger_id, policy, now).await? else {
             return Ok(None);
         };
-        let p = sqlx::query(
+        /// The passenger's name and flight, for the notice's heading.
+        #[derive(sqlx::FromRow)]
+        struct NoticeHeadingRow {
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+            flight: String,
+            scheduled_departure: String,
+        }
+        let p = sqlx::query_as::<_, NoticeHeadingRow>(
             "SELECT p.surname, p.given_names, p.native_name, f.carrier || f.number AS flight, f.scheduled_departure \
              FROM segments s JOIN passengers p ON p.id = s.passenger_id JOIN flights f ON f.id = s.flight_id \
              WHERE s.passenger_id = ? AND s.flight_id = ?",
@@ -224,22 +233,15 @@ impl Station {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::Data(format!("no booking of {passenger_id} on {flight_id}")))?;
-        use sqlx::Row;
         let r = rights(&case.scenario, &case.evaluation, case.refund_chosen_at);
         if r.notices.is_empty() {
             return Ok(None);
         }
         let tz = case.scenario.origin.tz;
-        let scheduled = parse_time(p.try_get("scheduled_departure")?)?.with_timezone(&tz);
-        let name = match p.try_get::<Option<String>, _>("native_name")? {
-            Some(n) => format!(
-                "{n} {}/{}",
-                p.try_get::<String, _>("surname")?,
-                p.try_get::<String, _>("given_names")?
-            ),
-            None => {
-                format!("{}/{}", p.try_get::<String, _>("surname")?, p.try_get::<String, _>("given_names")?)
-            }
+        let scheduled = parse_time(p.scheduled_departure)?.with_timezone(&tz);
+        let name = match p.native_name {
+            Some(n) => format!("{n} {}/{}", p.surname, p.given_names),
+            None => format!("{}/{}", p.surname, p.given_names),
         };
         let carrier = case
             .scenario
@@ -259,7 +261,7 @@ impl Station {
             issuer: format!("{carrier} · {}", case.scenario.origin.code),
             heading: format!(
                 "{name} · {} · {} ({})",
-                p.try_get::<String, _>("flight")?,
+                p.flight,
                 scheduled.format("%d %b %Y %H:%M"),
                 scheduled.format("%Z")
             ),

@@ -10,7 +10,6 @@
 use chrono::{DateTime, Utc};
 use gatecare_sync::{Event, EventKind, FeedItem, FeedPage, PageError, PushResponse, Topic};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::store::{parse_time, rfc3339};
 use crate::{Store, StoreError};
@@ -61,20 +60,30 @@ pub struct SyncStatus {
 
 impl Store {
     pub async fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
-        let row = sqlx::query(
+        /// `sync_enrolment`'s one row; the device id is parsed after reading.
+        #[derive(sqlx::FromRow)]
+        struct EnrolmentRow {
+            central_url: String,
+            device_id: String,
+            station: String,
+            token: String,
+            ca_pem: Option<String>,
+            root_public_key: Option<String>,
+        }
+        let row = sqlx::query_as::<_, EnrolmentRow>(
             "SELECT central_url, device_id, station, token, ca_pem, root_public_key FROM sync_enrolment WHERE id = 1",
         )
         .fetch_optional(self.pool())
         .await?;
         row.map(|r| {
             Ok(Enrolment {
-                central_url: r.try_get("central_url")?,
-                device_id: uuid::Uuid::parse_str(&r.try_get::<String, _>("device_id")?)
+                central_url: r.central_url,
+                device_id: uuid::Uuid::parse_str(&r.device_id)
                     .map_err(|e| StoreError::Data(e.to_string()))?,
-                station: r.try_get("station")?,
-                token: r.try_get("token")?,
-                ca_pem: r.try_get("ca_pem")?,
-                root_public_key: r.try_get("root_public_key")?,
+                station: r.station,
+                token: r.token,
+                ca_pem: r.ca_pem,
+                root_public_key: r.root_public_key,
             })
         })
         .transpose()
@@ -99,7 +108,16 @@ impl Store {
 
     /// The oldest events central has not acknowledged, in order.
     pub async fn unacked_events(&self, limit: i64) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query(
+        /// An outgoing event as `sync_events` holds it.
+        #[derive(sqlx::FromRow)]
+        struct SyncEventRow {
+            seq: i64,
+            event_id: String,
+            kind: String,
+            payload: String,
+            created_at: String,
+        }
+        let rows = sqlx::query_as::<_, SyncEventRow>(
             "SELECT seq, event_id, kind, payload, created_at FROM sync_events \
              WHERE seq > COALESCE((SELECT MAX(seq) FROM sync_acks), 0) ORDER BY seq LIMIT ?",
         )
@@ -108,16 +126,15 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|r| {
-                let kind: String = r.try_get("kind")?;
+                let kind = r.kind;
                 Ok(Event {
-                    seq: r.try_get("seq")?,
-                    event_id: uuid::Uuid::parse_str(&r.try_get::<String, _>("event_id")?)
+                    seq: r.seq,
+                    event_id: uuid::Uuid::parse_str(&r.event_id)
                         .map_err(|e| StoreError::Data(e.to_string()))?,
                     kind: EventKind::parse(&kind)
                         .ok_or_else(|| StoreError::Data(format!("sync event kind {kind}")))?,
-                    at: parse_time(r.try_get("created_at")?)?,
-                    payload: serde_json::from_str(&r.try_get::<String, _>("payload")?)
-                        .map_err(|e| StoreError::Data(e.to_string()))?,
+                    at: parse_time(r.created_at)?,
+                    payload: serde_json::from_str(&r.payload).map_err(|e| StoreError::Data(e.to_string()))?,
                 })
             })
             .collect()
@@ -238,7 +255,23 @@ impl Store {
 
     pub async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
         let enrolment = self.enrolment().await?;
-        let row = sqlx::query(
+        /// The sync cursor with the counts the status shows.
+        #[derive(sqlx::FromRow)]
+        struct SyncStatusRow {
+            after: i64,
+            last_pull_at: Option<String>,
+            last_push_at: Option<String>,
+            last_error: Option<String>,
+            last_error_at: Option<String>,
+            feed_refused: i64,
+            last_feed_refusal: Option<String>,
+            feed_signed_at: Option<String>,
+            backlog: i64,
+            conflicts: i64,
+            refused: i64,
+            last_refusal: Option<String>,
+        }
+        let row = sqlx::query_as::<_, SyncStatusRow>(
             "SELECT after, last_pull_at, last_push_at, last_error, last_error_at, feed_refused, last_feed_refusal, feed_signed_at, \
              (SELECT COUNT(*) FROM sync_events WHERE seq > COALESCE((SELECT MAX(seq) FROM sync_acks), 0)) AS backlog, \
              (SELECT COUNT(*) FROM sync_conflicts) AS conflicts, \
@@ -249,27 +282,24 @@ impl Store {
         )
         .fetch_one(self.pool())
         .await?;
-        let t = |name: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
-            row.try_get::<Option<String>, _>(name)?.map(parse_time).transpose()
-        };
-        let last_error: Option<String> = row.try_get("last_error")?;
-        let contacted = row.try_get::<Option<String>, _>("last_pull_at")?.is_some();
+        let t = |v: Option<String>| v.map(parse_time).transpose();
+        let contacted = row.last_pull_at.is_some();
         Ok(SyncStatus {
-            online: enrolment.is_some() && contacted && last_error.is_none(),
+            online: enrolment.is_some() && contacted && row.last_error.is_none(),
             enrolled: enrolment.is_some(),
             central_url: enrolment.map(|e| e.central_url),
-            backlog: row.try_get("backlog")?,
-            last_push_at: t("last_push_at")?,
-            last_pull_at: t("last_pull_at")?,
-            last_error,
-            last_error_at: t("last_error_at")?,
-            conflicts: row.try_get("conflicts")?,
-            refused: row.try_get("refused")?,
-            last_refusal: row.try_get("last_refusal")?,
-            cursor: row.try_get("after")?,
-            feed_refused: row.try_get("feed_refused")?,
-            last_feed_refusal: row.try_get("last_feed_refusal")?,
-            feed_signed_at: t("feed_signed_at")?,
+            backlog: row.backlog,
+            last_push_at: t(row.last_push_at)?,
+            last_pull_at: t(row.last_pull_at)?,
+            last_error: row.last_error,
+            last_error_at: t(row.last_error_at)?,
+            conflicts: row.conflicts,
+            refused: row.refused,
+            last_refusal: row.last_refusal,
+            cursor: row.after,
+            feed_refused: row.feed_refused,
+            last_feed_refusal: row.last_feed_refusal,
+            feed_signed_at: t(row.feed_signed_at)?,
         })
     }
 

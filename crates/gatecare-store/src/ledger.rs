@@ -14,7 +14,7 @@ use gatecare_ledger::chain::{self, BrokenLink, GENESIS};
 use gatecare_ledger::offline::{self, OfflineDecision, OfflineLimits, Usage};
 use gatecare_ledger::{EntitlementKey, EntitlementKind};
 use serde::Serialize;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use crate::agents::AuthenticatedAgent;
 use crate::failpoint;
@@ -333,7 +333,16 @@ pub async fn segment_facts(
     passenger_id: &str,
     flight_id: &str,
 ) -> Result<SegmentFacts, LedgerError> {
-    let row = sqlx::query(
+    /// The booked segment and its flight, as `segment_facts` reads them.
+    #[derive(sqlx::FromRow)]
+    struct SegmentRow {
+        carrier: String,
+        number: String,
+        origin: String,
+        scheduled_departure: String,
+        ticket_number: String,
+    }
+    let row = sqlx::query_as::<_, SegmentRow>(
         "SELECT f.carrier, f.number, f.origin, f.scheduled_departure, s.ticket_number \
          FROM segments s JOIN flights f ON f.id = s.flight_id WHERE s.passenger_id = ? AND s.flight_id = ?",
     )
@@ -342,22 +351,18 @@ pub async fn segment_facts(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| LedgerError::NoBooking { passenger: passenger_id.into(), flight: flight_id.into() })?;
-    let designator = FlightDesignator::parse(&format!(
-        "{}{}",
-        row.try_get::<String, _>("carrier")?,
-        row.try_get::<String, _>("number")?
-    ))
-    .map_err(|e| StoreError::Data(e.to_string()))?;
-    let origin = gatecare_core::AirportCode::parse(&row.try_get::<String, _>("origin")?)
+    let designator = FlightDesignator::parse(&format!("{}{}", row.carrier, row.number))
         .map_err(|e| StoreError::Data(e.to_string()))?;
+    let origin =
+        gatecare_core::AirportCode::parse(&row.origin).map_err(|e| StoreError::Data(e.to_string()))?;
     let tz = gatecare_reference::airport(&origin)
         .map(|a| a.tz)
         .ok_or_else(|| StoreError::Data(format!("unknown airport {origin}")))?;
-    let scheduled = parse_time(row.try_get("scheduled_departure")?)?;
+    let scheduled = parse_time(row.scheduled_departure)?;
     Ok(SegmentFacts {
         designator,
         scheduled_local_date: scheduled.with_timezone(&tz).date_naive(),
-        ticket_number: row.try_get("ticket_number")?,
+        ticket_number: row.ticket_number,
     })
 }
 
@@ -456,7 +461,20 @@ impl Store {
     /// recorded when it was issued, with the policy's text; None when there
     /// is no such voucher here.
     pub async fn recorded_decision(&self, voucher_id: &str) -> Result<Option<RecordedDecision>, StoreError> {
-        let Some(row) = sqlx::query(
+        /// An issuance with the text of the policy its decision names.
+        #[derive(sqlx::FromRow)]
+        struct IssuedDecisionRow {
+            voucher_id: String,
+            serial: String,
+            entitlement_key: String,
+            kind: String,
+            device: String,
+            actor: String,
+            at: String,
+            details: String,
+            policy_toml: Option<String>,
+        }
+        let Some(row) = sqlx::query_as::<_, IssuedDecisionRow>(
             "SELECT i.voucher_id, i.serial, i.entitlement_key, i.kind, i.device, i.actor, i.at, i.details,                     p.toml AS policy_toml              FROM ledger_events i              LEFT JOIN decision_policies p ON p.hash = json_extract(i.details, '$.decision.policy')              WHERE (i.voucher_id = lower(?1) OR i.serial = upper(?1)) AND i.event = 'issued'",
         )
         .bind(voucher_id)
@@ -465,7 +483,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let details: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("details")?)
+        let details: serde_json::Value = serde_json::from_str(&row.details)
             .map_err(|e| StoreError::Data(format!("voucher {voucher_id}: details: {e}")))?;
         // Issued before decisions were recorded (migration 0018): none.
         let decision = match details.get("decision") {
@@ -476,15 +494,15 @@ impl Store {
             None => None,
         };
         Ok(Some(RecordedDecision {
-            voucher_id: row.try_get("voucher_id")?,
-            serial: row.try_get("serial")?,
-            entitlement_key: row.try_get("entitlement_key")?,
-            kind: row.try_get("kind")?,
-            device: row.try_get("device")?,
-            actor: row.try_get("actor")?,
-            issued_at: parse_time(row.try_get("at")?)?,
+            voucher_id: row.voucher_id,
+            serial: row.serial,
+            entitlement_key: row.entitlement_key,
+            kind: row.kind,
+            device: row.device,
+            actor: row.actor,
+            issued_at: parse_time(row.at)?,
             decision,
-            policy_toml: row.try_get("policy_toml")?,
+            policy_toml: row.policy_toml,
         }))
     }
 
@@ -520,7 +538,21 @@ impl Store {
             return Err(LedgerError::Invalid("a reason (up to 500 characters) is required".into()));
         }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query(
+        /// The issuance a void or reprint follows up.
+        #[derive(sqlx::FromRow)]
+        struct IssuanceRow {
+            entitlement_key: String,
+            serial: String,
+            passenger_id: String,
+            flight_id: String,
+            kind: String,
+            value_minor: i64,
+            currency: String,
+            statutory: bool,
+            provisional: bool,
+            details: String,
+        }
+        let row = sqlx::query_as::<_, IssuanceRow>(
             "SELECT entitlement_key, serial, passenger_id, flight_id, kind, value_minor, currency, statutory, provisional, details \
              FROM ledger_events WHERE voucher_id = ? AND event = 'issued'",
         )
@@ -528,12 +560,11 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| LedgerError::UnknownVoucher(voucher_id.into()))?;
-        let key: String = row.try_get("entitlement_key")?;
+        let key = row.entitlement_key;
         if is_voided(&mut tx, voucher_id).await? {
             return Err(LedgerError::Voided(key));
         }
-        let serial: String = row.try_get("serial")?;
-        let details: String = row.try_get("details")?;
+        let serial = row.serial;
         let seq = append_event(
             &mut tx,
             &NewEvent {
@@ -541,14 +572,14 @@ impl Store {
                 key: &key,
                 voucher_id,
                 serial: &serial,
-                passenger_id: &row.try_get::<String, _>("passenger_id")?,
-                flight_id: &row.try_get::<String, _>("flight_id")?,
-                kind: &row.try_get::<String, _>("kind")?,
-                value_minor: row.try_get("value_minor")?,
-                currency: &row.try_get::<String, _>("currency")?,
-                statutory: row.try_get("statutory")?,
-                provisional: row.try_get("provisional")?,
-                details: &details,
+                passenger_id: &row.passenger_id,
+                flight_id: &row.flight_id,
+                kind: &row.kind,
+                value_minor: row.value_minor,
+                currency: &row.currency,
+                statutory: row.statutory,
+                provisional: row.provisional,
+                details: &row.details,
                 actor: &ctx.actor.code,
                 approver: None,
                 device: ctx.device,
@@ -624,64 +655,95 @@ impl Store {
     async fn chain_records(&self, which: &str) -> Result<Vec<chain::Stored>, StoreError> {
         let mut out = Vec::new();
         if which == "ledger" {
-            let rows = sqlx::query("SELECT * FROM ledger_events ORDER BY seq").fetch_all(self.pool()).await?;
+            let rows = sqlx::query_as::<_, LedgerEventRow>("SELECT * FROM ledger_events ORDER BY seq")
+                .fetch_all(self.pool())
+                .await?;
             for r in rows {
-                let approver: Option<String> = r.try_get("approver")?;
                 let e = NewEvent {
-                    event: match r.try_get::<String, _>("event")?.as_str() {
+                    event: match r.event.as_str() {
                         "issued" => "issued",
                         "voided" => "voided",
                         "reprinted" => "reprinted",
                         _ => "unknown",
                     },
-                    key: &r.try_get::<String, _>("entitlement_key")?,
-                    voucher_id: &r.try_get::<String, _>("voucher_id")?,
-                    serial: &r.try_get::<String, _>("serial")?,
-                    passenger_id: &r.try_get::<String, _>("passenger_id")?,
-                    flight_id: &r.try_get::<String, _>("flight_id")?,
-                    kind: &r.try_get::<String, _>("kind")?,
-                    value_minor: r.try_get("value_minor")?,
-                    currency: &r.try_get::<String, _>("currency")?,
-                    statutory: r.try_get("statutory")?,
-                    provisional: r.try_get("provisional")?,
-                    details: &r.try_get::<String, _>("details")?,
-                    actor: &r.try_get::<String, _>("actor")?,
-                    approver: approver.as_deref(),
-                    device: &r.try_get::<String, _>("device")?,
-                    at: parse_time(r.try_get("at")?)?,
-                    reason: &r.try_get::<String, _>("reason")?,
+                    key: &r.entitlement_key,
+                    voucher_id: &r.voucher_id,
+                    serial: &r.serial,
+                    passenger_id: &r.passenger_id,
+                    flight_id: &r.flight_id,
+                    kind: &r.kind,
+                    value_minor: r.value_minor,
+                    currency: &r.currency,
+                    statutory: r.statutory,
+                    provisional: r.provisional,
+                    details: &r.details,
+                    actor: &r.actor,
+                    approver: r.approver.as_deref(),
+                    device: &r.device,
+                    at: parse_time(r.at)?,
+                    reason: &r.reason,
                     replaces: None,
                     decision: None,
                     policy_text: None,
                 };
                 out.push(chain::Stored {
-                    seq: r.try_get("seq")?,
-                    canonical: e.canonical(&r.try_get::<String, _>("id")?),
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
+                    seq: r.seq,
+                    canonical: e.canonical(&r.id),
+                    prev_hash: r.prev_hash,
+                    hash: r.hash,
                 });
             }
         } else {
-            let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq").fetch_all(self.pool()).await?;
+            let rows = sqlx::query_as::<_, AuditRow>("SELECT * FROM audit_log ORDER BY seq")
+                .fetch_all(self.pool())
+                .await?;
             for r in rows {
-                let canonical = chain::canonical(&[
-                    &r.try_get::<String, _>("id")?,
-                    &r.try_get::<String, _>("at")?,
-                    &r.try_get::<String, _>("actor")?,
-                    &r.try_get::<String, _>("device")?,
-                    &r.try_get::<String, _>("action")?,
-                    &r.try_get::<String, _>("details")?,
-                ]);
-                out.push(chain::Stored {
-                    seq: r.try_get("seq")?,
-                    canonical,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                });
+                let canonical = chain::canonical(&[&r.id, &r.at, &r.actor, &r.device, &r.action, &r.details]);
+                out.push(chain::Stored { seq: r.seq, canonical, prev_hash: r.prev_hash, hash: r.hash });
             }
         }
         Ok(out)
     }
+}
+
+/// A row of `ledger_events`, as the chain check re-reads it.
+#[derive(sqlx::FromRow)]
+struct LedgerEventRow {
+    seq: i64,
+    id: String,
+    event: String,
+    entitlement_key: String,
+    voucher_id: String,
+    serial: String,
+    passenger_id: String,
+    flight_id: String,
+    kind: String,
+    value_minor: i64,
+    currency: String,
+    statutory: bool,
+    provisional: bool,
+    details: String,
+    actor: String,
+    approver: Option<String>,
+    device: String,
+    at: String,
+    reason: String,
+    prev_hash: String,
+    hash: String,
+}
+
+/// A row of `audit_log`, as the chain check re-reads it.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    id: String,
+    at: String,
+    actor: String,
+    device: String,
+    action: String,
+    details: String,
+    prev_hash: String,
+    hash: String,
 }
 
 /// Whether an issuance may replace a voided voucher of the same entitlement.
@@ -720,7 +782,14 @@ pub async fn issue_in(
     .map_err(|e| LedgerError::Invalid(e.to_string()))?;
 
     // Idempotent: the same entitlement again is a reprint of the live voucher.
-    let live = sqlx::query(
+    /// The live voucher of an entitlement already issued.
+    #[derive(sqlx::FromRow)]
+    struct LiveVoucherRow {
+        voucher_id: String,
+        serial: String,
+        provisional: bool,
+    }
+    let live = sqlx::query_as::<_, LiveVoucherRow>(
         "SELECT voucher_id, serial, seq, provisional FROM ledger_events i WHERE entitlement_key = ? AND event = 'issued' \
          AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.voucher_id = i.voucher_id AND v.event = 'voided') \
          AND NOT EXISTS (SELECT 1 FROM void_list l WHERE l.voucher_id = i.voucher_id)",
@@ -729,8 +798,7 @@ pub async fn issue_in(
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(row) = live {
-        let voucher_id: String = row.try_get("voucher_id")?;
-        let serial: String = row.try_get("serial")?;
+        let LiveVoucherRow { voucher_id, serial, provisional } = row;
         let seq = append_event(
             tx,
             &NewEvent {
@@ -744,7 +812,7 @@ pub async fn issue_in(
                 value_minor: req.value.amount_minor,
                 currency: req.value.currency.as_str(),
                 statutory: req.statutory,
-                provisional: row.try_get("provisional")?,
+                provisional,
                 details: "{}",
                 actor: &ctx.actor.code,
                 approver: None,
@@ -763,7 +831,7 @@ pub async fn issue_in(
             entitlement_key: key.to_string(),
             ledger_seq: seq,
             reprint: true,
-            provisional: row.try_get("provisional")?,
+            provisional,
         });
     }
 
@@ -850,7 +918,15 @@ pub async fn issue_in(
     let offline = offline::is_offline(last_sync, ctx.now, &ctx.limits);
     if offline && !req.statutory {
         let day_start = rfc3339(ctx.now - chrono::Duration::hours(24));
-        let usage_row = sqlx::query(
+        /// This device's discretionary issuance: on this flight (d…) and in the last day (y…).
+        #[derive(sqlx::FromRow)]
+        struct UsageRow {
+            dc: i64,
+            dv: i64,
+            yc: i64,
+            yv: i64,
+        }
+        let usage_row = sqlx::query_as::<_, UsageRow>(
             "SELECT \
                (SELECT COUNT(*) FROM ledger_events WHERE device = ? AND event = 'issued' AND statutory = 0 AND flight_id = ?) AS dc, \
                (SELECT COALESCE(SUM(value_minor), 0) FROM ledger_events WHERE device = ? AND event = 'issued' AND statutory = 0 AND flight_id = ?) AS dv, \
@@ -868,10 +944,10 @@ pub async fn issue_in(
         .fetch_one(&mut **tx)
         .await?;
         let usage = Usage {
-            disruption_count: usage_row.try_get::<i64, _>("dc")? as u32,
-            disruption_value_minor: usage_row.try_get("dv")?,
-            day_count: usage_row.try_get::<i64, _>("yc")? as u32,
-            day_value_minor: usage_row.try_get("yv")?,
+            disruption_count: usage_row.dc as u32,
+            disruption_value_minor: usage_row.dv,
+            day_count: usage_row.yc as u32,
+            day_value_minor: usage_row.yv,
         };
         if let OfflineDecision::OverCap { cap } =
             offline::check(&ctx.limits, true, false, usage, req.value.amount_minor)

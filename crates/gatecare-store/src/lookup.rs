@@ -5,11 +5,11 @@
 use gatecare_core::fold_to_ascii;
 use pinyin::{ToPinyin, ToPinyinMulti};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// Read as it is selected ([`HIT_SELECT`] names a column for each field).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
 pub struct PassengerHit {
     pub passenger_id: String,
     pub flight_id: String,
@@ -25,20 +25,6 @@ pub struct PassengerHit {
 const HIT_SELECT: &str = "SELECT p.id AS passenger_id, s.flight_id, f.carrier || f.number AS flight, p.surname, \
      p.given_names, p.native_name, s.pnr, s.seat, s.cabin \
      FROM passengers p JOIN segments s ON s.passenger_id = p.id JOIN flights f ON f.id = s.flight_id ";
-
-fn hit(r: &sqlx::sqlite::SqliteRow) -> Result<PassengerHit, sqlx::Error> {
-    Ok(PassengerHit {
-        passenger_id: r.try_get("passenger_id")?,
-        flight_id: r.try_get("flight_id")?,
-        flight: r.try_get("flight")?,
-        surname: r.try_get("surname")?,
-        given_names: r.try_get("given_names")?,
-        native_name: r.try_get("native_name")?,
-        pnr: r.try_get("pnr")?,
-        seat: r.try_get("seat")?,
-        cabin: r.try_get("cabin")?,
-    })
-}
 
 fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}')
@@ -122,15 +108,14 @@ impl Store {
         if want.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query_as::<_, PassengerHit>(sqlx::AssertSqlSafe(format!(
             "{HIT_SELECT} WHERE s.pnr = ? ORDER BY f.scheduled_departure"
         )))
         .bind(pnr.trim().to_ascii_uppercase())
         .fetch_all(self.pool())
         .await?;
         let mut out = Vec::new();
-        for r in &rows {
-            let h = hit(r)?;
+        for h in rows {
             let held: String =
                 fold_to_ascii(&h.surname).chars().filter(char::is_ascii_alphanumeric).collect();
             if held == want {
@@ -141,22 +126,22 @@ impl Store {
     }
 
     pub async fn find_by_frequent_flyer(&self, number: &str) -> Result<Vec<PassengerHit>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        Ok(sqlx::query_as::<_, PassengerHit>(sqlx::AssertSqlSafe(format!(
             "{HIT_SELECT} WHERE p.id IN (SELECT passenger_id FROM loyalty_profiles WHERE ff_number = ?)"
         )))
         .bind(number.trim().to_ascii_uppercase())
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(hit).collect::<Result<_, _>>()?)
+        .await?)
     }
 
     pub async fn find_by_ticket(&self, ticket: &str) -> Result<Vec<PassengerHit>, StoreError> {
         let t: String = ticket.chars().filter(char::is_ascii_digit).collect();
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{HIT_SELECT} WHERE s.ticket_number = ?")))
-            .bind(t)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows.iter().map(hit).collect::<Result<_, _>>()?)
+        Ok(sqlx::query_as::<_, PassengerHit>(sqlx::AssertSqlSafe(format!(
+            "{HIT_SELECT} WHERE s.ticket_number = ?"
+        )))
+        .bind(t)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Passengers whose name tokens start with every token of the query.
@@ -207,13 +192,13 @@ impl Store {
         ids.truncate(limit as usize);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{HIT_SELECT} WHERE p.id = ?")))
-                .bind(&id)
-                .fetch_all(self.pool())
-                .await?;
-            for r in &rows {
-                out.push(hit(r)?);
-            }
+            let hits = sqlx::query_as::<_, PassengerHit>(sqlx::AssertSqlSafe(format!(
+                "{HIT_SELECT} WHERE p.id = ?"
+            )))
+            .bind(&id)
+            .fetch_all(self.pool())
+            .await?;
+            out.extend(hits);
         }
         Ok(out)
     }
@@ -223,18 +208,22 @@ impl Store {
     pub async fn rebuild_name_index(&self) -> Result<u64, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM name_index").execute(&mut *tx).await?;
-        let rows = sqlx::query("SELECT id, surname, given_names, native_name FROM passengers")
-            .fetch_all(&mut *tx)
-            .await?;
+        /// A passenger's names, to index.
+        #[derive(sqlx::FromRow)]
+        struct NamesRow {
+            id: String,
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+        }
+        let rows =
+            sqlx::query_as::<_, NamesRow>("SELECT id, surname, given_names, native_name FROM passengers")
+                .fetch_all(&mut *tx)
+                .await?;
         let mut n = 0;
         for r in rows {
-            let id: String = r.try_get("id")?;
-            let native: Option<String> = r.try_get("native_name")?;
-            for t in name_tokens(
-                &r.try_get::<String, _>("surname")?,
-                &r.try_get::<String, _>("given_names")?,
-                native.as_deref(),
-            ) {
+            let id = r.id;
+            for t in name_tokens(&r.surname, &r.given_names, r.native_name.as_deref()) {
                 sqlx::query("INSERT OR IGNORE INTO name_index (token, passenger_id) VALUES (?, ?)")
                     .bind(t)
                     .bind(&id)

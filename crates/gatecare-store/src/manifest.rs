@@ -7,7 +7,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gatecare_bcbp::{BoardingPass, resolve_flight_date, resolve_issue_date};
 use gatecare_core::{AirportCode, CarrierCode, FlightNumber};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::store::{Store, StoreError};
 
@@ -61,7 +60,7 @@ impl Store {
             .map(|a| a.tz)
             .ok_or_else(|| StoreError::Data(format!("unknown station {station}")))?;
 
-        let flights = sqlx::query(
+        let flights = sqlx::query_as::<_, (String, String)>(
             "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ?",
         )
         .bind(carrier.as_str())
@@ -70,22 +69,33 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let mut flight_ids = Vec::new();
-        for f in flights {
-            let dep: String = f.try_get("scheduled_departure")?;
+        for (id, dep) in flights {
             let dep = DateTime::parse_from_rfc3339(&dep)
                 .map_err(|e| StoreError::Data(e.to_string()))?
                 .with_timezone(&Utc);
             if dep.with_timezone(&tz).date_naive() == date {
-                flight_ids.push(f.try_get::<String, _>("id")?);
+                flight_ids.push(id);
             }
         }
         if flight_ids.is_empty() {
             return Ok(Err(NoMatch::UnknownFlight));
         }
+        /// A booking on one of the pass's flights under the pass's PNR.
+        #[derive(sqlx::FromRow)]
+        struct CandidateRow {
+            segment_id: String,
+            passenger_id: String,
+            flight_id: String,
+            cabin: String,
+            seat: Option<String>,
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+        }
         let mut rows = Vec::new();
         for id in &flight_ids {
             rows.extend(
-                sqlx::query(
+                sqlx::query_as::<_, CandidateRow>(
                     "SELECT s.id AS segment_id, s.passenger_id, s.flight_id, s.cabin, s.seat, \
                             p.surname, p.given_names, p.native_name \
                      FROM segments s JOIN passengers p ON p.id = s.passenger_id \
@@ -103,27 +113,34 @@ impl Store {
         // candidates by given name, then seat.
         let mut best: Option<(BookingMatch, u8)> = None;
         for r in rows {
-            let surname: String = r.try_get("surname")?;
-            let given: String = r.try_get("given_names")?;
+            let CandidateRow {
+                segment_id,
+                passenger_id,
+                flight_id,
+                cabin,
+                seat,
+                surname,
+                given_names: given,
+                native_name,
+            } = r;
             // The pass holds 20 characters of "SURNAME/GIVEN", folded to ASCII.
             let held = pass_name_key(&surname);
             if !(held == on_pass || (on_pass.len() >= 10 && held.starts_with(&on_pass))) {
                 continue;
             }
-            let seat: Option<String> = r.try_get("seat")?;
             let given_ok = !given_on_pass.is_empty() && pass_name_key(&given).starts_with(&given_on_pass);
             let score = 2 * given_ok as u8 + (seat.is_some() && seat == leg.seat) as u8;
             if best.as_ref().is_none_or(|(_, s)| score > *s) {
                 best = Some((
                     BookingMatch {
-                        passenger_id: r.try_get("passenger_id")?,
-                        segment_id: r.try_get("segment_id")?,
-                        flight_id: r.try_get("flight_id")?,
+                        passenger_id,
+                        segment_id,
+                        flight_id,
                         flight: format!("{carrier}{number}"),
                         surname,
                         given_names: given,
-                        native_name: r.try_get("native_name")?,
-                        cabin: r.try_get("cabin")?,
+                        native_name,
+                        cabin,
                         seat,
                     },
                     score,

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::store::{Store, StoreError, parse_time};
 
@@ -23,7 +22,14 @@ impl Store {
         flight_id: &str,
         passenger_id: &str,
     ) -> Result<Option<PassengerRerouted>, StoreError> {
-        let row = sqlx::query(
+        /// A re-routing as recorded; its times may be NULL (not yet known).
+        #[derive(sqlx::FromRow)]
+        struct RerouteRow {
+            reroute_flight: Option<String>,
+            departure: Option<String>,
+            arrival: Option<String>,
+        }
+        let row = sqlx::query_as::<_, RerouteRow>(
             "SELECT reroute_flight, departure, arrival FROM passenger_reroutes \
              WHERE flight_id = ? AND passenger_id = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
         )
@@ -32,13 +38,11 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let (Some(dep), Some(arr)) =
-            (r.try_get::<Option<String>, _>("departure")?, r.try_get::<Option<String>, _>("arrival")?)
-        else {
+        let (Some(dep), Some(arr)) = (r.departure, r.arrival) else {
             return Ok(None);
         };
         Ok(Some(PassengerRerouted {
-            reroute_flight: r.try_get("reroute_flight")?,
+            reroute_flight: r.reroute_flight,
             departure: parse_time(dep)?,
             arrival: parse_time(arr)?,
         }))

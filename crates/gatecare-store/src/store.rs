@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use gatecare_core::AirportCode;
 use serde::Serialize;
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -226,7 +226,24 @@ impl Store {
         let tz = gatecare_reference::airport(station)
             .map(|a| a.tz)
             .ok_or_else(|| StoreError::Data(format!("unknown station {station}")))?;
-        let rows = sqlx::query(
+        /// One departure on the board with its latest disruption (if any).
+        #[derive(sqlx::FromRow)]
+        struct BoardRow {
+            id: String,
+            carrier: String,
+            number: String,
+            origin: String,
+            destination: String,
+            scheduled_departure: String,
+            gate: Option<String>,
+            kind: Option<String>,
+            // NOT NULL in disruption_updates: None only when there is no disruption (kind None).
+            cause: Option<String>,
+            expected_departure: Option<String>,
+            passengers: i64,
+            served: i64,
+        }
+        let rows = sqlx::query_as::<_, BoardRow>(
             "SELECT f.id, f.carrier, f.number, f.origin, f.destination, f.scheduled_departure, f.gate, \
                     d.kind, d.cause, d.expected_departure, \
                     (SELECT COUNT(*) FROM segments s WHERE s.flight_id = f.id) AS passengers, \
@@ -247,16 +264,15 @@ impl Store {
 
         rows.into_iter()
             .map(|r| {
-                let scheduled = parse_time(r.try_get("scheduled_departure")?)?;
-                let kind: Option<String> = r.try_get("kind")?;
-                let expected =
-                    r.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?;
+                let scheduled = parse_time(r.scheduled_departure)?;
+                let kind = r.kind;
+                let expected = r.expected_departure.map(parse_time).transpose()?;
                 let status = match kind.as_deref() {
                     Some("cancellation") => FlightStatus::Cancelled,
                     Some("delay") if expected.is_some_and(|e| e > scheduled) => FlightStatus::Delayed,
                     _ => FlightStatus::OnTime,
                 };
-                let destination: String = r.try_get("destination")?;
+                let destination = r.destination;
                 let destination_city = gatecare_reference::city_en(&destination);
                 let destination_city_zh = AirportCode::parse(&destination)
                     .ok()
@@ -266,13 +282,9 @@ impl Store {
                 // A delay's new time, or a cancellation's re-routed one.
                 let expected_shown = expected.filter(|_| status != FlightStatus::OnTime);
                 Ok(FlightSummary {
-                    id: r.try_get("id")?,
-                    flight: format!(
-                        "{}{}",
-                        r.try_get::<String, _>("carrier")?,
-                        r.try_get::<String, _>("number")?
-                    ),
-                    origin: r.try_get("origin")?,
+                    id: r.id,
+                    flight: format!("{}{}", r.carrier, r.number),
+                    origin: r.origin,
                     destination,
                     destination_city_zh,
                     destination_city,
@@ -283,20 +295,19 @@ impl Store {
                     expected_day_offset: expected_shown
                         .map(|e| (local(e).date_naive() - local(scheduled).date_naive()).num_days())
                         .unwrap_or(0),
-                    gate: r.try_get("gate")?,
+                    gate: r.gate,
                     status,
                     delay_minutes: expected_shown
                         .filter(|_| status == FlightStatus::Delayed)
                         .map(|e| (e - scheduled).num_minutes())
                         .unwrap_or(0),
                     // The category: a recorded IATA code ("41") reads as its cause.
-                    cause: kind
-                        .is_some()
-                        .then(|| r.try_get::<String, _>("cause"))
-                        .transpose()?
+                    cause: r
+                        .cause
+                        .filter(|_| kind.is_some())
                         .map(|c| gatecare_care::cause::Cause::parse(&c).map_or(c, |k| k.as_str().to_owned())),
-                    passengers: r.try_get("passengers")?,
-                    served: r.try_get("served")?,
+                    passengers: r.passengers,
+                    served: r.served,
                     owed: 0,
                     scheduled_day_offset: 0,
                 })

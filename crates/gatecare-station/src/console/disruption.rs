@@ -69,15 +69,23 @@ impl Station {
             None => cause.as_str().to_owned(),
         };
         let causes_json = several.map(|c| serde_json::to_string(c).unwrap_or_default());
-        let row =
-            sqlx::query("SELECT origin, scheduled_departure, scheduled_arrival FROM flights WHERE id = ?")
-                .bind(flight_id)
-                .fetch_optional(self.pool())
-                .await?
-                .ok_or_else(|| LedgerError::Invalid(format!("no flight {flight_id}")))?;
-        let scheduled = parse_time(row.try_get("scheduled_departure")?)?;
-        let block = parse_time(row.try_get("scheduled_arrival")?)? - scheduled;
-        let tz = gatecare_reference::time_zone(&row.try_get::<String, _>("origin")?);
+        /// Where and when the flight is scheduled.
+        #[derive(sqlx::FromRow)]
+        struct ScheduleRow {
+            origin: String,
+            scheduled_departure: String,
+            scheduled_arrival: String,
+        }
+        let row = sqlx::query_as::<_, ScheduleRow>(
+            "SELECT origin, scheduled_departure, scheduled_arrival FROM flights WHERE id = ?",
+        )
+        .bind(flight_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| LedgerError::Invalid(format!("no flight {flight_id}")))?;
+        let scheduled = parse_time(row.scheduled_departure)?;
+        let block = parse_time(row.scheduled_arrival)? - scheduled;
+        let tz = gatecare_reference::time_zone(&row.origin);
         let typed = match entry.departure_local {
             Some(t) => Some(
                 chrono::TimeZone::from_local_datetime(&tz, &t)

@@ -36,7 +36,8 @@ pub struct TimelineItem {
     pub citation_zh: String,
 }
 
-#[derive(ts_rs::TS, Debug, Clone, Serialize)]
+// Read as `flight_view` selects it from `hotel_blocks` (a plain comment: doc comments reach the UI's ipc.ts).
+#[derive(ts_rs::TS, Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct HotelBlockRow {
     pub id: String,
     pub name: String,
@@ -47,7 +48,8 @@ pub struct HotelBlockRow {
     pub transport: String,
 }
 
-#[derive(ts_rs::TS, Debug, Clone, Serialize)]
+// Read as it is selected from `flight_cabins`.
+#[derive(ts_rs::TS, Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CabinRow {
     pub cabin: String,
     pub seats: i64,
@@ -207,26 +209,43 @@ impl Station {
         policy: &Policy,
         now: DateTime<Utc>,
     ) -> Result<FlightView, StoreError> {
-        let f = sqlx::query(
+        /// The flight as the console shows it.
+        #[derive(sqlx::FromRow)]
+        struct FlightRow {
+            carrier: String,
+            number: String,
+            origin: String,
+            destination: String,
+            scheduled_departure: String,
+            gate: Option<String>,
+        }
+        let f = sqlx::query_as::<_, FlightRow>(
             "SELECT carrier, number, origin, destination, scheduled_departure, gate FROM flights WHERE id = ?",
         )
         .bind(flight_id)
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::Data(format!("no flight {flight_id}")))?;
-        let origin: String = f.try_get("origin")?;
-        let destination: String = f.try_get("destination")?;
+        let origin = f.origin;
+        let destination = f.destination;
         let tz = gatecare_reference::time_zone(&origin);
         let city_en = gatecare_reference::city_en(&destination);
         let city_zh = gatecare_core::AirportCode::parse(&destination)
             .ok()
             .and_then(|c| gatecare_reference::city_zh(&c));
-        let scheduled = parse_time(f.try_get("scheduled_departure")?)?;
-        let flight = format!("{}{}", f.try_get::<String, _>("carrier")?, f.try_get::<String, _>("number")?);
+        let scheduled = parse_time(f.scheduled_departure)?;
+        let flight = format!("{}{}", f.carrier, f.number);
         let updates = self.updates(flight_id, scheduled).await?;
         let disruption = updates.first().cloned();
 
-        let counts = sqlx::query(
+        /// The flight's passengers, and those served (with anything, with a hotel).
+        #[derive(sqlx::FromRow)]
+        struct CountsRow {
+            pax: i64,
+            served: i64,
+            hotel_served: i64,
+        }
+        let counts = sqlx::query_as::<_, CountsRow>(
             "SELECT (SELECT COUNT(*) FROM segments WHERE flight_id = ?1) AS pax, \
                     (SELECT COUNT(DISTINCT passenger_id) FROM station_vouchers WHERE flight_id = ?1 AND void_reason IS NULL) AS served, \
                     (SELECT COUNT(DISTINCT passenger_id) FROM station_vouchers \
@@ -235,7 +254,7 @@ impl Station {
         .bind(flight_id)
         .fetch_one(self.pool())
         .await?;
-        let passengers: i64 = counts.try_get("pax")?;
+        let passengers = counts.pax;
 
         let mut timeline = Vec::new();
         let mut hotel_owed = false;
@@ -263,7 +282,7 @@ impl Station {
             }
             timeline.sort_by_key(|i| (i.from, i.ordinal));
         }
-        let hotels: Vec<HotelBlockRow> = sqlx::query(
+        let hotels = sqlx::query_as::<_, HotelBlockRow>(
             "SELECT id, name, name_zh, stars, rooms_left, rooms_total, transport FROM hotel_blocks \
              WHERE station = ? AND valid_from <= ? AND valid_until > ? ORDER BY stars DESC, name",
         )
@@ -271,23 +290,9 @@ impl Station {
         .bind(rfc3339(now))
         .bind(rfc3339(now))
         .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(HotelBlockRow {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                name_zh: r.try_get("name_zh")?,
-                stars: r.try_get("stars")?,
-                rooms_left: r.try_get("rooms_left")?,
-                rooms_total: r.try_get("rooms_total")?,
-                transport: r.try_get("transport")?,
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
+        .await?;
         let rooms_left: i64 = hotels.iter().map(|h| h.rooms_left).sum();
-        let hotel_owed_unserved =
-            if hotel_owed { (passengers - counts.try_get::<i64, _>("hotel_served")?).max(0) } else { 0 };
+        let hotel_owed_unserved = if hotel_owed { (passengers - counts.hotel_served).max(0) } else { 0 };
         let cabins = self.cabins(flight_id).await?;
         let requests = self.staff_requests(flight_id).await?;
         let mut staff_requests = Vec::with_capacity(requests.len());
@@ -340,12 +345,12 @@ impl Station {
             destination_city_zh: city_zh.map(str::to_owned),
             scheduled_departure: scheduled,
             reroute_guess: same_time_next_day(scheduled, tz),
-            gate: f.try_get("gate")?,
+            gate: f.gate,
             time_zone: tz.name().to_owned(),
             disruption,
             updates,
             passengers,
-            served: counts.try_get("served")?,
+            served: counts.served,
             timeline,
             update_overdue: next_update_due.is_some_and(|t| t < now),
             next_update_due,

@@ -34,7 +34,6 @@ use gatecare_care::priority::{PriorityClass, order};
 use gatecare_care::stars::{FactorScore, lifetime_value, rate};
 use gatecare_core::{Cabin, LoyaltyTier, SpecialNeed};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::Station;
 use crate::bulk::{parse_needs, star_inputs};
@@ -97,36 +96,43 @@ impl Station {
         flight_id: &str,
         scheduled: DateTime<Utc>,
     ) -> Result<Vec<DisruptionNow>, StoreError> {
-        let rows = sqlx::query(
+        /// One recorded disruption update.
+        #[derive(sqlx::FromRow)]
+        struct UpdateRow {
+            kind: String,
+            cause: String,
+            causes: Option<String>,
+            expected_departure: Option<String>,
+            reroute_flight: Option<String>,
+            recorded_at: String,
+            recorded_by: String,
+        }
+        let rows = sqlx::query_as::<_, UpdateRow>(
             "SELECT kind, cause, causes, expected_departure, reroute_flight, recorded_at, recorded_by FROM disruption_updates \
              WHERE flight_id = ? ORDER BY recorded_at DESC, rowid DESC",
         )
         .bind(flight_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let recorded: String = r.try_get("cause")?;
+                let recorded = r.cause;
                 let parsed = Cause::parse(&recorded);
                 let (en, zh) = parsed.map(Cause::explained).unwrap_or(("", ""));
                 let cause = parsed.map_or(recorded.clone(), |c| c.as_str().to_owned());
-                let expected =
-                    r.try_get::<Option<String>, _>("expected_departure")?.map(parse_time).transpose()?;
+                let expected = r.expected_departure.map(parse_time).transpose()?;
                 Ok(DisruptionNow {
-                    kind: r.try_get("kind")?,
+                    kind: r.kind,
                     cause_en: en.to_owned(),
                     cause_zh: zh.to_owned(),
                     iata_code: gatecare_care::cause::iata_code(&recorded),
-                    causes: r
-                        .try_get::<Option<String>, _>("causes")?
-                        .and_then(|t| serde_json::from_str(&t).ok())
-                        .unwrap_or_default(),
+                    causes: r.causes.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
                     cause,
                     delay_minutes: expected.map_or(0, |t| (t - scheduled).num_minutes().max(0)),
                     expected_departure: expected,
-                    reroute_flight: r.try_get("reroute_flight")?,
-                    recorded_at: parse_time(r.try_get("recorded_at")?)?,
-                    recorded_by: r.try_get("recorded_by")?,
+                    reroute_flight: r.reroute_flight,
+                    recorded_at: parse_time(r.recorded_at)?,
+                    recorded_by: r.recorded_by,
                 })
             })
             .collect()
@@ -134,19 +140,12 @@ impl Station {
 
     /// Seats and bookings per cabin of a flight.
     async fn cabins(&self, flight_id: &str) -> Result<Vec<CabinRow>, StoreError> {
-        sqlx::query("SELECT cabin, seats, booked FROM flight_cabins WHERE flight_id = ? ORDER BY cabin")
-            .bind(flight_id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(CabinRow {
-                    cabin: r.try_get("cabin")?,
-                    seats: r.try_get("seats")?,
-                    booked: r.try_get("booked")?,
-                })
-            })
-            .collect()
+        Ok(sqlx::query_as::<_, CabinRow>(
+            "SELECT cabin, seats, booked FROM flight_cabins WHERE flight_id = ? ORDER BY cabin",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?)
     }
 }
 

@@ -135,7 +135,29 @@ impl Station {
         policy: &Policy,
         now: DateTime<Utc>,
     ) -> Result<PassengerView, StoreError> {
-        let r = sqlx::query(concat!(
+        /// The passenger's booking on the flight with their loyalty profile.
+        #[derive(sqlx::FromRow)]
+        struct PassengerRow {
+            id: String,
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+            birth_year: Option<i64>,
+            needs: String,
+            pnr: String,
+            ticket_number: String,
+            cabin: String,
+            booking_class: String,
+            seat: Option<String>,
+            group_id: Option<String>,
+            tier: Option<String>,
+            ff_number: Option<String>,
+            miles: Option<i64>,
+            scheduled_departure: String,
+            #[sqlx(flatten)]
+            stars: crate::bulk::StarInputsRow,
+        }
+        let r = sqlx::query_as::<_, PassengerRow>(concat!(
             "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \
                     s.pnr, s.ticket_number, s.cabin, s.booking_class, s.seat, s.group_id, \
                     l.tier, l.ff_number, l.miles, l.complaints_filed, l.service_sensitivity, l.flights_last_12_months, \
@@ -150,24 +172,21 @@ impl Station {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::Data(format!("no booking of {passenger_id} on {flight_id}")))?;
-        let tier = r
-            .try_get::<Option<String>, _>("tier")?
-            .and_then(|t| LoyaltyTier::parse(&t).ok())
-            .unwrap_or(LoyaltyTier::None);
-        let booking_class: String = r.try_get("booking_class")?;
-        let inputs = star_inputs(&r, tier, &booking_class)?;
+        let tier = r.tier.and_then(|t| LoyaltyTier::parse(&t).ok()).unwrap_or(LoyaltyTier::None);
+        let booking_class = r.booking_class;
+        let inputs = star_inputs(r.stars, tier, &booking_class);
         let rating = rate(&inputs, policy);
-        let needs = parse_needs(&r.try_get::<String, _>("needs")?);
-        let cabin: String = r.try_get("cabin")?;
-        let year = i64::from(chrono::Datelike::year(&parse_time(r.try_get("scheduled_departure")?)?));
-        let age = r.try_get::<Option<i64>, _>("birth_year")?.map(|b| (year - b).clamp(0, 130) as u16);
+        let needs = parse_needs(&r.needs);
+        let cabin = r.cabin;
+        let year = i64::from(chrono::Datelike::year(&parse_time(r.scheduled_departure)?));
+        let age = r.birth_year.map(|b| (year - b).clamp(0, 130) as u16);
         let ltv = lifetime_value(
             inputs.flights_last_12_months,
             Cabin::parse(&cabin).unwrap_or(Cabin::Economy),
             age,
             policy,
         );
-        let group_id: Option<String> = r.try_get("group_id")?;
+        let group_id = r.group_id;
         let group_size: i64 = match &group_id {
             Some(g) => {
                 sqlx::query_scalar("SELECT COUNT(*) FROM segments WHERE group_id = ? AND flight_id = ?")
@@ -178,8 +197,17 @@ impl Station {
             }
             None => 0,
         };
-        let pnr: String = r.try_get("pnr")?;
-        let booking = sqlx::query(
+        let pnr = r.pnr;
+        /// A passenger of the same booking on the flight.
+        #[derive(sqlx::FromRow)]
+        struct BookingMemberRow {
+            id: String,
+            surname: String,
+            given_names: String,
+            native_name: Option<String>,
+            has_hotel: i64,
+        }
+        let booking = sqlx::query_as::<_, BookingMemberRow>(
             "SELECT p.id, p.surname, p.given_names, p.native_name, \
                     EXISTS (SELECT 1 FROM station_vouchers i WHERE i.passenger_id = p.id AND i.flight_id = s.flight_id \
                       AND i.kind = 'hotel' AND i.void_reason IS NULL) AS has_hotel \
@@ -189,17 +217,15 @@ impl Station {
         .bind(flight_id)
         .fetch_all(self.pool())
         .await?
-        .iter()
-        .map(|m| {
-            Ok(BookingMember {
-                passenger_id: m.try_get("id")?,
-                surname: m.try_get("surname")?,
-                given_names: m.try_get("given_names")?,
-                native_name: m.try_get("native_name")?,
-                has_hotel: m.try_get::<i64, _>("has_hotel")? != 0,
-            })
+        .into_iter()
+        .map(|m| BookingMember {
+            passenger_id: m.id,
+            surname: m.surname,
+            given_names: m.given_names,
+            native_name: m.native_name,
+            has_hotel: m.has_hotel != 0,
         })
-        .collect::<Result<_, StoreError>>()?;
+        .collect();
         let mut entitlements = Vec::new();
         let mut rights = None;
         let case = self.passenger_case(flight_id, passenger_id, policy, now).await?;
@@ -221,7 +247,27 @@ impl Station {
                 });
             }
         }
-        let vouchers: Vec<VoucherRow> = sqlx::query(
+        /// A voucher of the station for this passenger, as `station_vouchers` holds it.
+        #[derive(sqlx::FromRow)]
+        struct StationVoucherRow {
+            voucher_id: String,
+            entitlement_key: String,
+            serial: String,
+            kind: String,
+            value_minor: i64,
+            currency: String,
+            statutory: i64,
+            issued_at: String,
+            actor: String,
+            approver: Option<String>,
+            reason: String,
+            device: String,
+            remote: i64,
+            replaces: Option<String>,
+            void_reason: Option<String>,
+            reprints: i64,
+        }
+        let vouchers: Vec<VoucherRow> = sqlx::query_as::<_, StationVoucherRow>(
             "SELECT voucher_id, entitlement_key, serial, kind, value_minor, currency, statutory, issued_at, actor, approver, \
                     reason, device, remote, replaces, void_reason, reprints \
              FROM station_vouchers WHERE passenger_id = ? AND flight_id = ? ORDER BY issued_at, voucher_id",
@@ -230,37 +276,32 @@ impl Station {
         .bind(flight_id)
         .fetch_all(self.pool())
         .await?
-        .iter()
+        .into_iter()
         .map(|v| {
             Ok(VoucherRow {
-                voucher_id: v.try_get("voucher_id")?,
-                serial: v.try_get("serial")?,
-                kind: v.try_get("kind")?,
-                value_minor: v.try_get("value_minor")?,
-                exponent: gatecare_core::Currency::parse(&v.try_get::<String, _>("currency")?)
-                    .ok()
-                    .map(|c| c.minor_digits()),
-                currency: v.try_get("currency")?,
-                statutory: v.try_get::<i64, _>("statutory")? != 0,
-                issued_at: Some(v.try_get::<String, _>("issued_at")?)
-                    .filter(|t| !t.is_empty())
-                    .map(parse_time)
-                    .transpose()?,
-                actor: v.try_get("actor")?,
-                approver: v.try_get("approver")?,
-                reason: v.try_get("reason")?,
-                voided: v.try_get::<Option<String>, _>("void_reason")?.is_some(),
-                void_reason: v.try_get("void_reason")?,
-                reprints: v.try_get("reprints")?,
-                device: v.try_get("device")?,
-                remote: v.try_get::<i64, _>("remote")? != 0,
-                entitlement_key: v.try_get("entitlement_key")?,
-                replaces: v.try_get("replaces")?,
+                voucher_id: v.voucher_id,
+                serial: v.serial,
+                kind: v.kind,
+                value_minor: v.value_minor,
+                exponent: gatecare_core::Currency::parse(&v.currency).ok().map(|c| c.minor_digits()),
+                currency: v.currency,
+                statutory: v.statutory != 0,
+                issued_at: Some(v.issued_at).filter(|t| !t.is_empty()).map(parse_time).transpose()?,
+                actor: v.actor,
+                approver: v.approver,
+                reason: v.reason,
+                voided: v.void_reason.is_some(),
+                void_reason: v.void_reason,
+                reprints: v.reprints,
+                device: v.device,
+                remote: v.remote != 0,
+                entitlement_key: v.entitlement_key,
+                replaces: v.replaces,
             })
         })
         .collect::<Result<_, StoreError>>()?;
         mark_held(&mut entitlements, &vouchers);
-        let ff_number: Option<String> = r.try_get("ff_number")?;
+        let ff_number = r.ff_number;
         let profile_key = crate::cases::profile_key(passenger_id, ff_number.as_deref());
         let recovery: Vec<crate::cases::CaseView> = self
             .cases_of_profile(&profile_key)
@@ -269,19 +310,19 @@ impl Station {
             .map(|c| crate::cases::case_view(c, policy, now))
             .collect();
         Ok(PassengerView {
-            passenger_id: r.try_get("id")?,
+            passenger_id: r.id,
             flight_id: flight_id.to_owned(),
-            surname: r.try_get("surname")?,
-            given_names: r.try_get("given_names")?,
-            native_name: r.try_get("native_name")?,
+            surname: r.surname,
+            given_names: r.given_names,
+            native_name: r.native_name,
             pnr,
-            ticket_number: r.try_get("ticket_number")?,
+            ticket_number: r.ticket_number,
             cabin,
             booking_class,
-            seat: r.try_get("seat")?,
+            seat: r.seat,
             tier,
             ff_number,
-            miles: r.try_get::<Option<i64>, _>("miles")?.unwrap_or(0),
+            miles: r.miles.unwrap_or(0),
             stars: rating.stars,
             score: rating.score,
             factors: rating.factors,

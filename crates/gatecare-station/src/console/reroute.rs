@@ -27,7 +27,16 @@ impl Station {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<PassengerRerouted, LedgerError> {
-        let row = sqlx::query(
+        /// The flight's schedule, its latest disruption's kind and whether the passenger is booked on it.
+        #[derive(sqlx::FromRow)]
+        struct RerouteCheckRow {
+            origin: String,
+            scheduled_departure: String,
+            scheduled_arrival: String,
+            kind: Option<String>,
+            booked: i64,
+        }
+        let row = sqlx::query_as::<_, RerouteCheckRow>(
             "SELECT f.origin, f.scheduled_departure, f.scheduled_arrival, \
                     (SELECT d.kind FROM disruption_updates d WHERE d.flight_id = f.id \
                      ORDER BY d.recorded_at DESC, d.rowid DESC LIMIT 1) AS kind, \
@@ -39,15 +48,15 @@ impl Station {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| LedgerError::Invalid(format!("no flight {flight_id}")))?;
-        if row.try_get::<i64, _>("booked")? == 0 {
+        if row.booked == 0 {
             return Err(LedgerError::Invalid(format!("no booking of {passenger_id} on {flight_id}")));
         }
-        if row.try_get::<Option<String>, _>("kind")?.as_deref() != Some("cancellation") {
+        if row.kind.as_deref() != Some("cancellation") {
             return Err(LedgerError::Invalid("only a cancelled flight's passengers are re-routed".into()));
         }
-        let scheduled = parse_time(row.try_get("scheduled_departure")?)?;
-        let block = parse_time(row.try_get("scheduled_arrival")?)? - scheduled;
-        let tz = gatecare_reference::time_zone(&row.try_get::<String, _>("origin")?);
+        let scheduled = parse_time(row.scheduled_departure)?;
+        let block = parse_time(row.scheduled_arrival)? - scheduled;
+        let tz = gatecare_reference::time_zone(&row.origin);
         let departure = chrono::TimeZone::from_local_datetime(&tz, &entry.departure_local)
             .earliest()
             .ok_or_else(|| {
