@@ -10,6 +10,8 @@ use gatecare_station::{
     AuthError, AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station,
 };
 
+use gatecare_store::PinUse;
+
 use crate::support::{gatecare, seeded_store};
 
 fn now() -> DateTime<Utc> {
@@ -346,6 +348,107 @@ async fn pins_lock_out_after_repeated_failures() {
     let stations: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT station FROM agents").fetch_all(st.store.pool()).await.unwrap();
     assert_eq!(stations, vec!["HKG"]);
+}
+
+/// Eight wrong PINs at once: each guess is counted before its hash is
+/// checked, so the agent locks after the configured count and no guess
+/// beyond it is tried; every one of them is in the audit log.
+#[tokio::test]
+async fn parallel_wrong_pins_get_no_extra_guess_and_are_audited() {
+    let st = station().await;
+    let lock = LockoutPolicy { max_failures: 5, lock_minutes: 15 };
+    let t = now();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let store = st.store.clone();
+        set.spawn(async move { store.verify_pin("A1001", &format!("00000{i}"), t, lock).await.unwrap() });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(r) = set.join_next().await {
+        outcomes.push(r.unwrap());
+    }
+    let wrong = outcomes.iter().filter(|o| matches!(o, Err(AuthError::BadCredentials { .. }))).count();
+    let locked = outcomes.iter().filter(|o| matches!(o, Err(AuthError::Locked { .. }))).count();
+    assert_eq!((wrong, locked), (4, 4), "{outcomes:?}");
+    assert!(matches!(
+        st.store.verify_pin("A1001", "246810", t, lock).await.unwrap(),
+        Err(AuthError::Locked { .. })
+    ));
+    let actions = |action: &'static str| {
+        let pool = st.store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM audit_log WHERE actor = 'A1001' AND action = ?",
+            )
+            .bind(action)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // Five guesses were checked; the other three (and the right PIN) met the lock.
+    assert_eq!(actions("agent.sign_in_failed").await, 5);
+    assert_eq!(actions("agent.locked_out").await, 1);
+    assert_eq!(actions("agent.sign_in_locked").await, 4);
+    // After the lock, the right PIN signs in, and that is audited too.
+    assert!(st.store.verify_pin("A1001", "246810", t + Duration::minutes(16), lock).await.unwrap().is_ok());
+    assert_eq!(actions("agent.sign_in").await, 1);
+    let approved = st.store.check_pin("S2001", "864200", PinUse::Approval, t, lock).await.unwrap();
+    assert!(approved.is_ok());
+    let approvals: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'S2001' AND action = 'agent.approval'",
+    )
+    .fetch_one(st.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(approvals, 1);
+    st.store.clone().close().await;
+    let out = gatecare(&["ledger", "verify", "--db", &st.path.display().to_string()], &[]);
+    assert_eq!(out.status.code(), Some(0), "the audit chain holds: {}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// A code created in lower case at central is the same agent at sign-in,
+/// typed either way.
+#[tokio::test]
+async fn an_agent_code_is_one_spelling_from_central_to_sign_in() {
+    let st = station().await;
+    let hash = gatecare_store::agents::hash_pin("135790").unwrap();
+    let mut tx = st.store.pool().begin().await.unwrap();
+    let record = serde_json::json!({"code": " a1009 ", "name": "Lo Wai", "role": "agent", "station": "HKG", "pin_hash": hash});
+    gatecare_store::feed::apply_agent(&mut tx, &record).await.unwrap();
+    tx.commit().await.unwrap();
+    let t = now();
+    for typed in ["A1009", "a1009", " a1009"] {
+        let a = st.store.verify_pin(typed, "135790", t, LockoutPolicy::default()).await.unwrap();
+        assert_eq!(a.map(|a| a.code), Ok("A1009".to_owned()), "{typed:?}");
+    }
+}
+
+/// The PIN's hash runs on a blocking thread: on a one-thread runtime, a
+/// timer keeps ticking while an agent signs in.
+#[tokio::test(flavor = "current_thread")]
+async fn a_pin_check_leaves_the_async_thread_free() {
+    let st = station().await;
+    let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let ticker = {
+        let ticks = ticks.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let ok = st.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap();
+    let took = started.elapsed();
+    ticker.abort();
+    assert!(ok.is_ok());
+    // A hash on this thread would leave the timer a few ticks in the
+    // database's awaits; on a blocking thread it ticks most of the time.
+    let expected = (took.as_millis() / 10) as u32;
+    let ticked = ticks.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(ticked * 3 >= expected, "{ticked} ticks in {took:?}");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use gatecare_station::console::{
 };
 use gatecare_station::grant::AgentGrant;
 use gatecare_station::{AuthenticatedAgent, IssueContext, LedgerError, LockoutPolicy, Mode};
+use gatecare_store::PinUse;
 use serde::{Deserialize, Serialize};
 
 use crate::Device;
@@ -92,15 +93,20 @@ impl Device {
     }
 
     /// An agent's PIN, checked against the lock-out (a sign-in, or an approval).
-    pub async fn check_pin(&self, code: &str, pin: &str) -> Result<AuthenticatedAgent, ApiError> {
+    pub async fn check_pin(
+        &self,
+        code: &str,
+        pin: &str,
+        used_for: PinUse,
+    ) -> Result<AuthenticatedAgent, ApiError> {
         let checked =
-            self.station()?.verify_pin(code.trim(), pin, self.now(), LockoutPolicy::default()).await?;
+            self.station()?.check_pin(code, pin, used_for, self.now(), LockoutPolicy::default()).await?;
         checked.map_err(|e| err(e.code(), e.to_string()))
     }
 
     async fn approver(&self, approval: Option<&Approval>) -> Result<Option<AuthenticatedAgent>, ApiError> {
         match approval {
-            Some(ap) => Ok(Some(self.check_pin(&ap.code, &ap.pin).await?)),
+            Some(ap) => Ok(Some(self.check_pin(&ap.code, &ap.pin, PinUse::Approval).await?)),
             None => Ok(None),
         }
     }
@@ -116,7 +122,7 @@ impl Device {
 
     pub async fn agent_sign_in(&self, code: &str, pin: &str) -> Result<AgentInfo, ApiError> {
         self.require_mode(Mode::Agent)?;
-        let a = self.check_pin(code, pin).await?;
+        let a = self.check_pin(code, pin, PinUse::SignIn).await?;
         let out = self.info(&a);
         self.agent.start(a, Device::wall());
         Ok(out)

@@ -208,7 +208,7 @@ impl Device {
             remedies.push(Remedy::RefundReferral);
         }
         let approver = match &req.approver {
-            Some(ap) => Some(self.check_pin(&ap.code, &ap.pin).await?),
+            Some(ap) => Some(self.check_pin(&ap.code, &ap.pin, gatecare_store::PinUse::Approval).await?),
             None => None,
         };
         // The authority limit grows with the passenger's stars, as the

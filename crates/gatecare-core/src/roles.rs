@@ -35,6 +35,33 @@ impl Role {
     }
 }
 
+/// A gate agent's code (`A1001`), as created at central, sent to consoles
+/// and typed at sign-in: one to sixteen ASCII letters and digits, kept in
+/// upper case. Every place parses it here, so a code created as `a1001`
+/// signs in as `A1001` or `a1001` alike.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AgentCode(String);
+
+impl AgentCode {
+    pub fn parse(s: &str) -> Result<AgentCode, ParseError> {
+        let code = s.trim();
+        if code.is_empty() || code.len() > 16 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(ParseError::new("agent code", "1 to 16 letters and digits", s));
+        }
+        Ok(AgentCode(code.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for AgentCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// What happened to a flight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -73,6 +100,15 @@ impl DisruptionKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agent_codes_are_one_spelling() {
+        assert_eq!(AgentCode::parse(" a1001 ").unwrap().as_str(), "A1001");
+        assert_eq!(AgentCode::parse("A1001").unwrap(), AgentCode::parse("a1001").unwrap());
+        for bad in ["", "   ", "A-1001", "A1001A1001A1001A1", "Ä1001"] {
+            assert!(AgentCode::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn names_round_trip_and_match_serde() {

@@ -450,12 +450,11 @@ pub fn hash_pin(pin: &str) -> Result<String, DbError> {
 /// Adds or updates a gate agent; every console at the station receives it.
 pub async fn set_agent<D: Database>(db: &D, agent: &AgentRecord, now: DateTime<Utc>) -> Result<i64, DbError> {
     let bad = |what: &str| Err(DbError::Backend(format!("invalid agent: {what}")));
-    if agent.code.is_empty()
-        || agent.code.len() > 16
-        || !agent.code.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    // Stored as consoles compare it at sign-in: `a1001` is `A1001`.
+    let Ok(code) = gatecare_core::AgentCode::parse(&agent.code) else {
         return bad("the code is 1 to 16 letters and digits");
-    }
+    };
+    let agent = &AgentRecord { code: code.to_string(), ..agent.clone() };
     if gatecare_core::Role::parse(&agent.role).is_err() {
         return bad("the role is agent, supervisor or duty_manager");
     }

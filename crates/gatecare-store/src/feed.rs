@@ -474,9 +474,10 @@ pub async fn apply_agent(
     b: &serde_json::Value,
 ) -> Result<(), StoreError> {
     let role = s(b, "role");
-    if s(b, "pin_hash").starts_with("$argon2id$")
+    let code = gatecare_core::AgentCode::parse(s(b, "code"));
+    if let Ok(code) = code
+        && s(b, "pin_hash").starts_with("$argon2id$")
         && gatecare_core::Role::parse(role).is_ok()
-        && !s(b, "code").is_empty()
     {
         sqlx::query(
                     "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, ?, ?, ?, ?) \
@@ -486,8 +487,8 @@ pub async fn apply_agent(
                      locked_until = CASE WHEN agents.pin_hash <> excluded.pin_hash THEN NULL ELSE agents.locked_until END, \
                      pin_hash = excluded.pin_hash",
                 )
-                .bind(format!("central:{}", s(b, "code")))
-                .bind(s(b, "code"))
+                .bind(format!("central:{code}"))
+                .bind(code.as_str())
                 .bind(s(b, "name"))
                 .bind(role)
                 .bind(s(b, "station"))

@@ -17,7 +17,7 @@ pub mod settings;
 pub mod station_data;
 pub mod store;
 
-pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy};
+pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy, PinUse};
 pub use clock::Clock;
 pub use keys::DeviceSigner;
 pub use ledger::{IssueContext, IssueRequest, Issued, LedgerError, RecordedDecision};
