@@ -62,6 +62,8 @@ async fn a_console_needs_a_signed_in_agent_and_a_seniors_pin_above_the_limit() {
     assert_eq!(code(console.flight_board(false).await), "auth.signed_out");
     assert_eq!(code(console.kiosk_view().await), "mode.forbidden");
     assert_eq!(code(console.agent_sign_in("A1001", "000000").await), "auth.bad_credentials");
+    // What central settled names passengers: not for a console nobody signed in to.
+    assert_eq!(code(console.sync_conflicts().await), "auth.signed_out");
 
     let me = console.agent_sign_in(" A1001 ", "246810").await.expect("sign in");
     assert_eq!(me.code, "A1001");
@@ -86,8 +88,10 @@ async fn a_console_needs_a_signed_in_agent_and_a_seniors_pin_above_the_limit() {
     // A wrong approver PIN is refused as a PIN, before anything is issued.
     assert_eq!(code(console.agent_issue(goodwill(Some(("S2001", "111111")))).await), "auth.bad_credentials");
 
+    assert!(console.sync_conflicts().await.expect("signed in").is_empty());
     console.agent_sign_out();
     assert_eq!(code(console.agent_whoami()), "auth.signed_out");
+    assert_eq!(code(console.sync_conflicts().await), "auth.signed_out");
 }
 
 #[tokio::test]
@@ -99,7 +103,8 @@ async fn an_idle_console_locks_and_its_own_background_refresh_does_not_keep_it_o
     // The board's minute refresh: not a use of the console.
     console.flight_board(true).await.expect("still signed in");
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(code(console.agent_whoami()), "auth.idle_locked");
+    // A locked console shows no passenger's data, not even central's settlements.
+    assert_eq!(code(console.sync_conflicts().await), "auth.idle_locked");
     assert_eq!(code(console.agent_whoami()), "auth.signed_out", "a locked session is forgotten");
 }
 

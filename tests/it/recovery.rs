@@ -351,3 +351,53 @@ async fn a_voucher_remedy_is_issued_as_goodwill_under_the_same_approval() {
             .unwrap();
     assert_eq!(approver.as_deref(), Some("S2001"));
 }
+
+/// Resolving with a voucher is one outcome: when the voucher cannot be
+/// issued (here, offline over the console's cap), the case is not resolved
+/// and nothing of it is sent to the station.
+#[tokio::test]
+async fn a_resolution_whose_voucher_fails_leaves_the_case_open() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let (pax, flight) = member(&day, 0);
+    let a = agent(&store, "A1001", "246810").await;
+    let mut ctx = gatecare_station::IssueContext::new("HKG-G01", &a, &policy, night());
+    // Never synced: offline, and this console may give nothing discretionary.
+    ctx.limits.count_per_disruption = 0;
+    let by = Actor::Agent(gatecare_station::cases::agent_ref(&a));
+    let case = store
+        .open_case(&complaint(&pax, &flight, Category::VoucherRefused), by, &policy, night())
+        .await
+        .unwrap();
+    let id = case.opened.case_id;
+    store.update_case(id, Change::Take, &a, night()).await.unwrap();
+    let hkd = gatecare_core::Money::new(5000, gatecare_core::Currency::parse("HKD").unwrap());
+    let synced_before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sync_events WHERE kind = 'case_updated'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    let e = store
+        .resolve_case_issuing(&ctx, id, vec![Remedy::Apology, Remedy::Voucher { value: hkd }], "", None, 2)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RecoveryError::VoucherNotIssued(_)), "{e:?}");
+    let case = store.case(id).await.unwrap().unwrap();
+    assert_ne!(case.status, Status::Resolved, "the case says no voucher was given");
+    assert!(case.resolution.is_none());
+    let goodwill: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE kind = 'goodwill'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(goodwill, 0);
+    let synced_after: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sync_events WHERE kind = 'case_updated'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(synced_after, synced_before);
+    // The apology alone still resolves it.
+    let (case, none) =
+        store.resolve_case_issuing(&ctx, id, vec![Remedy::Apology], "", None, 2).await.unwrap();
+    assert_eq!((case.status, none.is_none()), (Status::Resolved, true));
+}

@@ -205,16 +205,9 @@ impl Station {
         now: DateTime<Utc>,
     ) -> Result<Case, RecoveryError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let case = load_case(&mut tx, case_id).await?.ok_or(RecoveryError::NotFound)?;
-        let update = Update { update_id: Uuid::now_v7(), case_id, at: now, by: agent_ref(by), change };
-        case.check(&update)?;
-        let payload = serde_json::to_value(&update).map_err(|e| StoreError::Data(e.to_string()))?;
-        insert_update(&mut tx, &update, &payload.to_string(), "local").await?;
-        gatecare_store::ledger::append_sync(&mut tx, "case_updated", &payload, now).await?;
-        let mut updates = case.history.into_iter().map(|h| h.update).collect::<Vec<_>>();
-        updates.push(update);
+        let case = write_update(&mut tx, case_id, change, by, now).await?;
         tx.commit().await?;
-        Ok(Case::fold(case.opened, updates))
+        Ok(case)
     }
 
     /// Resolves a case with what was given, checked against the resolver's
@@ -232,6 +225,23 @@ impl Station {
         policy: &Policy,
         now: DateTime<Utc>,
     ) -> Result<Case, RecoveryError> {
+        let (_, change) = self.resolution(case_id, remedies, note, by, approver, stars, policy).await?;
+        self.update_case(case_id, change, by, now).await
+    }
+
+    /// The resolution's change, checked against the authority, with the
+    /// case as it stands.
+    #[allow(clippy::too_many_arguments)]
+    async fn resolution(
+        &self,
+        case_id: Uuid,
+        remedies: Vec<Remedy>,
+        note: &str,
+        by: &AuthenticatedAgent,
+        approver: Option<&AuthenticatedAgent>,
+        stars: u8,
+        policy: &Policy,
+    ) -> Result<(Case, Change), RecoveryError> {
         let case = self.case(case_id).await?.ok_or(RecoveryError::NotFound)?;
         if remedies.iter().any(|r| matches!(r, Remedy::Miles { .. }))
             && !case.opened.profile_key.starts_with("ff:")
@@ -259,13 +269,14 @@ impl Station {
                 Some(a) => Some(agent_ref(a)),
             },
         };
-        let change = Change::Resolve { remedies, note: note.to_owned(), value, approver: approved_by };
-        self.update_case(case_id, change, by, now).await
+        Ok((case, Change::Resolve { remedies, note: note.to_owned(), value, approver: approved_by }))
     }
 
-    /// [`Station::resolve_case`], then the voucher remedy (if any) issued as
+    /// [`Station::resolve_case`] with its voucher remedy (if any) issued as
     /// a goodwill voucher for the passenger and flight, under the same
-    /// approval, so what the case says was given exists in the ledger.
+    /// approval, as one outcome: the case is resolved and the voucher is in
+    /// the ledger, or neither (an offline cap, a limit) and the case stays
+    /// as it was.
     pub async fn resolve_case_issuing(
         &self,
         ctx: &crate::IssueContext<'_>,
@@ -279,39 +290,42 @@ impl Station {
             Remedy::Voucher { value } => Some(*value),
             _ => None,
         });
-        let case = self
-            .resolve_case(case_id, remedies, note, ctx.actor, approver, stars, ctx.policy, ctx.now)
-            .await?;
-        let Some(value) = voucher else { return Ok((case, None)) };
+        let Some(value) = voucher else {
+            let case = self
+                .resolve_case(case_id, remedies, note, ctx.actor, approver, stars, ctx.policy, ctx.now)
+                .await?;
+            return Ok((case, None));
+        };
+        let (case, change) =
+            self.resolution(case_id, remedies, note, ctx.actor, approver, stars, ctx.policy).await?;
         let (pax, flight) = (&case.opened.passenger_id, &case.opened.flight_id);
-        let earlier: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM ledger_events WHERE passenger_id = ? AND flight_id = ? AND event = 'issued' \
-             AND kind = 'goodwill'",
-        )
-        .bind(pax)
-        .bind(flight)
-        .fetch_one(self.pool())
-        .await?;
         let reference = case_reference(case_id);
-        let issued = self
-            .issue(
-                ctx,
-                &crate::IssueRequest {
-                    passenger_id: pax.clone(),
-                    flight_id: flight.clone(),
-                    kind: gatecare_ledger::EntitlementKind::Goodwill,
-                    ordinal: u32::try_from(earlier + 1).unwrap_or(u32::MAX),
-                    value,
-                    statutory: false,
-                    customer_stars: stars,
-                    approver: approver.cloned(),
-                    reason: format!("service recovery {reference}"),
-                    hotel_block_id: None,
-                    details: serde_json::json!({ "case": case_id, "reference": reference }),
-                },
-            )
-            .await
-            .map_err(RecoveryError::VoucherNotIssued)?;
+        let request = crate::IssueRequest {
+            passenger_id: pax.clone(),
+            flight_id: flight.clone(),
+            kind: gatecare_ledger::EntitlementKind::Goodwill,
+            ordinal: self.next_goodwill(pax, flight).await.map_err(RecoveryError::VoucherNotIssued)?,
+            value,
+            statutory: false,
+            customer_stars: stars,
+            approver: approver.cloned(),
+            reason: format!("service recovery {reference}"),
+            hotel_block_id: None,
+            details: serde_json::json!({ "case": case_id, "reference": reference }),
+        };
+        let decision = self.decision_for(ctx, &request).await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let case = write_update(&mut tx, case_id, change, ctx.actor, ctx.now).await?;
+        let issued = gatecare_store::ledger::issue_in(
+            &mut tx,
+            ctx,
+            &request,
+            gatecare_store::ledger::Replacement::Refused,
+            &decision,
+        )
+        .await
+        .map_err(RecoveryError::VoucherNotIssued)?;
+        tx.commit().await?;
         Ok((case, Some(issued)))
     }
 
@@ -492,4 +506,24 @@ impl Station {
             })
             .collect())
     }
+}
+
+/// Checks a change against the case as stored and writes it, with its sync
+/// event, inside the caller's transaction; returns the case after it.
+async fn write_update(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    case_id: Uuid,
+    change: Change,
+    by: &AuthenticatedAgent,
+    now: DateTime<Utc>,
+) -> Result<Case, RecoveryError> {
+    let case = load_case(tx, case_id).await?.ok_or(RecoveryError::NotFound)?;
+    let update = Update { update_id: Uuid::now_v7(), case_id, at: now, by: agent_ref(by), change };
+    case.check(&update)?;
+    let payload = serde_json::to_value(&update).map_err(|e| StoreError::Data(e.to_string()))?;
+    insert_update(tx, &update, &payload.to_string(), "local").await?;
+    gatecare_store::ledger::append_sync(tx, "case_updated", &payload, now).await?;
+    let mut updates = case.history.into_iter().map(|h| h.update).collect::<Vec<_>>();
+    updates.push(update);
+    Ok(Case::fold(case.opened, updates))
 }

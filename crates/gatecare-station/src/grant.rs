@@ -152,7 +152,11 @@ impl Station {
 
     /// The ordinal of a passenger's next goodwill on this flight: one more
     /// than any the station has issued (here, or on another device).
-    async fn next_goodwill(&self, passenger_id: &str, flight_id: &str) -> Result<u32, LedgerError> {
+    pub(crate) async fn next_goodwill(
+        &self,
+        passenger_id: &str,
+        flight_id: &str,
+    ) -> Result<u32, LedgerError> {
         let keys: Vec<String> = sqlx::query_scalar(
             "SELECT entitlement_key FROM station_vouchers \
              WHERE passenger_id = ? AND flight_id = ? AND kind = 'goodwill'",

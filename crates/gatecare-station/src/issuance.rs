@@ -31,7 +31,7 @@ impl Station {
     /// What decides this request. Read before the ledger's transaction (the
     /// case reads through the pool); an unknown passenger or flight is
     /// refused by the issuance itself.
-    async fn decision_for(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> DecisionRecord {
+    pub(crate) async fn decision_for(&self, ctx: &IssueContext<'_>, req: &IssueRequest) -> DecisionRecord {
         match self.passenger_case(&req.flight_id, &req.passenger_id, ctx.policy, ctx.now).await {
             Ok(Some(case)) => DecisionRecord::new(
                 &case.scenario,
