@@ -16,7 +16,7 @@
 //! runs alone; the backends fetch exactly those ranges.
 
 use chrono::{DateTime, Utc};
-use gatecare_sync::{Event, EventAck, FeedItem, Topic};
+use gatecare_sync::{DeviceRole, Event, EventAck, FeedItem, Topic};
 use uuid::Uuid;
 
 use crate::DbError;
@@ -52,8 +52,10 @@ pub struct PagePlan {
 /// runs (its own and the all-station ones), which the backend fetched as
 /// the first `limit` of each by `last_seq` — enough, since every run adds at
 /// least one item. A device's own events count toward the page and move the
-/// cursor but are not sent back: it has them as acknowledgements.
-pub fn plan_page(runs: &mut [FeedRun], after: i64, limit: i64, me: Uuid) -> PagePlan {
+/// cursor but are not sent back: it has them as acknowledgements. What a
+/// device's role may not read (agents' PIN hashes, for all but consoles)
+/// moves the cursor the same way.
+pub fn plan_page(runs: &mut [FeedRun], after: i64, limit: i64, me: Uuid, role: DeviceRole) -> PagePlan {
     runs.sort_by_key(|r| r.first_seq);
     let mut spans = Vec::new();
     let mut left = limit.max(1);
@@ -64,7 +66,7 @@ pub fn plan_page(runs: &mut [FeedRun], after: i64, limit: i64, me: Uuid) -> Page
             continue;
         }
         let hi = r.last_seq.min(lo + left - 1);
-        if r.origin_device != Some(me) {
+        if r.origin_device != Some(me) && reads(role, r.topic) {
             spans.push(Span { lo, hi, run: i });
         }
         left -= hi - lo + 1;
@@ -74,6 +76,13 @@ pub fn plan_page(runs: &mut [FeedRun], after: i64, limit: i64, me: Uuid) -> Page
         }
     }
     PagePlan { spans, next_after, more: false }
+}
+
+/// Whether a device of `role` is sent items of `topic`. Agents' records
+/// carry PIN hashes: only the consoles agents sign in to keep them, never a
+/// kiosk standing in a public hall.
+pub fn reads(role: DeviceRole, topic: Topic) -> bool {
+    topic != Topic::Agent || role == DeviceRole::Console
 }
 
 /// A run of one device's events: server_seqs `first_seq..=last_seq` hold
@@ -246,25 +255,37 @@ mod tests {
         // Out of order, as the two per-station queries return them.
         let mut runs =
             vec![run(11, 11, None), run(1, 10, Some(other)), run(12, 20, Some(me)), run(21, 30, None)];
-        let p = plan_page(&mut runs, 0, 15, me);
+        let p = plan_page(&mut runs, 0, 15, me, DeviceRole::Console);
         assert_eq!(p.spans, vec![Span { lo: 1, hi: 10, run: 0 }, Span { lo: 11, hi: 11, run: 1 }]);
         // Own events fill the page and move the cursor without being sent.
         assert_eq!((p.next_after, p.more), (15, true));
-        let p = plan_page(&mut runs, 15, 15, me);
+        let p = plan_page(&mut runs, 15, 15, me, DeviceRole::Console);
         assert_eq!(p.spans, vec![Span { lo: 21, hi: 30, run: 3 }]);
         // Exactly full: the next page is asked for, and is empty.
         assert_eq!((p.next_after, p.more), (30, true));
-        let p = plan_page(&mut runs, 30, 15, me);
+        let p = plan_page(&mut runs, 30, 15, me, DeviceRole::Console);
         assert_eq!((p.spans.len(), p.next_after, p.more), (0, 30, false));
+    }
+
+    #[test]
+    fn a_kiosk_is_sent_no_agent_records_and_its_cursor_moves_past_them() {
+        let me = Uuid::now_v7();
+        let agents = FeedRun { topic: Topic::Agent, ..run(1, 3, None) };
+        let mut runs = vec![agents, run(4, 6, None)];
+        let p = plan_page(&mut runs, 0, 10, me, DeviceRole::Kiosk);
+        assert_eq!((p.spans, p.next_after), (vec![Span { lo: 4, hi: 6, run: 1 }], 6));
+        let p = plan_page(&mut runs, 0, 10, me, DeviceRole::Console);
+        assert_eq!(p.spans.len(), 2);
+        assert!(!reads(DeviceRole::Merchant, Topic::Agent));
     }
 
     #[test]
     fn a_full_last_page_says_more_and_the_next_one_is_empty() {
         let me = Uuid::now_v7();
         let mut runs = vec![run(5, 9, None)];
-        let p = plan_page(&mut runs, 4, 5, me);
+        let p = plan_page(&mut runs, 4, 5, me, DeviceRole::Console);
         assert_eq!((p.spans, p.next_after, p.more), (vec![Span { lo: 5, hi: 9, run: 0 }], 9, true));
-        let p = plan_page(&mut runs, 9, 5, me);
+        let p = plan_page(&mut runs, 9, 5, me, DeviceRole::Console);
         assert_eq!((p.spans.len(), p.next_after, p.more), (0, 9, false));
     }
 

@@ -1123,7 +1123,7 @@ impl Database for PgDatabase {
                 at,
             });
         }
-        let plan = plan_page(&mut runs, after, limit, device.id);
+        let plan = plan_page(&mut runs, after, limit, device.id, device.role);
         let stored = fetch_items(&mut conn, &span_ranges(&plan)).await?;
         let items = page_items(&plan, &runs, stored)?;
         Ok(PullResponse { items, next_after: plan.next_after, more: plan.more })

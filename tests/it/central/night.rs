@@ -118,6 +118,12 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let now = clock.now();
     console.sync(now).await;
     kiosk.sync(now).await;
+    // Agents' PIN hashes reach the console they sign in to, never the kiosk.
+    let hashes = |store: Station| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM agents").fetch_one(store.pool()).await.unwrap()
+    };
+    assert_eq!(hashes(console.store.clone()).await, 1);
+    assert_eq!(hashes(kiosk.store.clone()).await, 0, "a kiosk's store holds no agent");
 
     // The agent records the cancellation and the next day's re-routing.
     let agent =
