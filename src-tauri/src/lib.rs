@@ -18,6 +18,8 @@ struct SyncWorker {
 }
 
 pub fn run() -> anyhow::Result<()> {
+    // The store, its -wal and -shm, spooled vouchers: the owner's only.
+    gatecare_store::private::keep_new_files_private();
     let settings = Settings::load().context("reading settings")?;
     eprintln!(
         "gatecare-app: mode {:?}, display {:?}, station {}, database {}",

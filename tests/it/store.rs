@@ -91,7 +91,8 @@ async fn issuing_twice_returns_the_same_voucher_as_a_reprint() {
         .await
         .unwrap();
     assert_eq!(seqs, vec![1, 2, 3]);
-    assert_eq!(st.store.verify_chains().await.unwrap(), Ok((3, 0)));
+    // The audit chain holds the agent's sign-in.
+    assert_eq!(st.store.verify_chains().await.unwrap(), Ok((3, 1)));
 }
 
 #[tokio::test]
@@ -134,7 +135,8 @@ async fn voids_are_events_and_block_reissue() {
     assert!(sqlx::query("UPDATE ledger_events SET value_minor = 1").execute(st.store.pool()).await.is_err());
     assert!(sqlx::query("DELETE FROM ledger_events").execute(st.store.pool()).await.is_err());
     assert!(sqlx::query("DELETE FROM audit_log").execute(st.store.pool()).await.is_err());
-    assert_eq!(st.store.verify_chains().await.unwrap(), Ok((3, 2)));
+    // The sign-in and the two voids.
+    assert_eq!(st.store.verify_chains().await.unwrap(), Ok((3, 3)));
 }
 
 #[tokio::test]
@@ -964,4 +966,35 @@ async fn a_vouchers_words_are_the_stations_from_the_policy_else_the_general_ones
         (gatecare_voucher::terms::wording("meal").buys_en, gatecare_voucher::terms::wording("meal").buys_zh)
     );
     assert!(!en.contains("Terminal"), "{en}");
+}
+
+/// The store holds the signing key and the device token: it, its `-wal` and
+/// `-shm`, and its folder are the owner's only, and a store an older build
+/// left readable to others is tightened when opened.
+#[tokio::test]
+async fn a_store_and_its_folder_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("gatecare");
+    let path = folder.join("station.sqlite");
+    let store = Station::open(&path).await.unwrap();
+    store.record_sync(now()).await.unwrap();
+    assert_eq!(mode(&folder), 0o700);
+    for file in ["station.sqlite", "station.sqlite-wal", "station.sqlite-shm"] {
+        assert_eq!(mode(&folder.join(file)), 0o600, "{file}");
+    }
+    store.close().await;
+    // An upgraded kiosk: what an older build left world-readable.
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Station::open(&path).await.unwrap();
+    assert_eq!((mode(&folder), mode(&path)), (0o700, 0o600));
+    store.close().await;
+    // A store planted as a link elsewhere is refused with a clear message.
+    let planted = dir.path().join("planted.sqlite");
+    std::os::unix::fs::symlink(&path, &planted).unwrap();
+    let refused = Station::open(&planted).await.map(|_| ()).unwrap_err();
+    assert_eq!(refused.code(), "store.not_private");
+    assert!(refused.to_string().contains("symbolic link"), "{refused}");
 }

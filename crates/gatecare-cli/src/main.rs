@@ -343,6 +343,8 @@ impl std::fmt::Display for NotReproduced {
 impl std::error::Error for NotReproduced {}
 
 fn main() -> ExitCode {
+    // Stores, keys, exports: whatever this command writes is its owner's.
+    gatecare_store::private::keep_new_files_private();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

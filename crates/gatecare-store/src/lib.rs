@@ -12,6 +12,7 @@ pub mod keys;
 pub mod ledger;
 pub mod lookup;
 pub mod manifest;
+pub mod private;
 pub mod reroutes;
 pub mod settings;
 pub mod station_data;

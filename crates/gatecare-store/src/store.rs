@@ -18,6 +18,8 @@ pub enum StoreError {
     Open { path: PathBuf, source: sqlx::Error },
     #[error("cannot create the folder {path}: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    NotPrivate(#[from] crate::private::NotPrivate),
     #[error("the database schema could not be brought up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
@@ -33,6 +35,7 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::Open { .. } | StoreError::Folder { .. } => "store.open",
+            StoreError::NotPrivate(_) => "store.not_private",
             StoreError::Migrate(_) => "store.migrate",
             StoreError::Query(_) => "store.query",
             StoreError::Data(_) => "store.data",
@@ -93,10 +96,8 @@ impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema
     /// up to date.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::Folder { path: dir.to_owned(), source })?;
-        }
+        // Before SQLite creates anything: the folder 0700, an older store 0600.
+        crate::private::tighten(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -105,7 +106,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        Store::connect(options, path).await
+        let store = Store::connect(options, path).await?;
+        // The file SQLite just created, even in a process without the umask.
+        crate::private::tighten(path)?;
+        Ok(store)
     }
 
     /// A private in-memory store, for tests and benchmarks.
