@@ -183,6 +183,23 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
         std::hint::black_box(sha2::Sha256::digest(b"246810"));
     }
     let sha = t.elapsed() / 1000;
+
+    // An unknown agent code against a known one with a wrong PIN: the same
+    // work (issue #25), so codes cannot be told apart by timing. Medians of
+    // five, interleaved; no lock-out in the way.
+    let patient = LockoutPolicy { max_failures: 1000, lock_minutes: 1 };
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let t = Instant::now();
+        anyhow::ensure!(store.verify_pin("A1001", "000000", at, patient).await?.is_err());
+        known.push(t.elapsed());
+        let t = Instant::now();
+        anyhow::ensure!(store.verify_pin("Z9999", "000000", at, patient).await?.is_err());
+        unknown.push(t.elapsed());
+    }
+    known.sort();
+    unknown.sort();
+    let (known, unknown) = (known[2], unknown[2]);
     Ok(vec![
         Row {
             what: "bulk: 550-passenger flight, meals, one commit",
@@ -199,6 +216,14 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
             baseline_value: us(sha),
             ratio: pin.as_secs_f64() / sha.as_secs_f64(),
             goal: None,
+        },
+        Row {
+            what: "PIN check: unknown code (dummy hash)",
+            value: ms(unknown),
+            baseline: "known code, wrong PIN (ratio: faster/slower)",
+            baseline_value: ms(known),
+            ratio: unknown.min(known).as_secs_f64() / unknown.max(known).as_secs_f64(),
+            goal: Some(0.9),
         },
     ])
 }
