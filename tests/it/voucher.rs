@@ -523,7 +523,8 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
     assert!(!hotels.is_empty());
     let chosen = &hotels[0];
     let fonts = crate::voucher_fonts();
-    let spool = dir.path().join("spool");
+    let spool = gatecare_print::cups::Spool::create_in(dir.path()).unwrap();
+    let printer = Keeping { cups: printer, kept: Default::default() };
     let printer_name = printer.name();
     let desk = PrintDesk {
         device: "HKG-K01",
@@ -554,7 +555,11 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
         .await
         .unwrap();
     assert_eq!(left, chosen.rooms_left - 1);
-    let text = pdf_text(&spool.join(format!("{}.pdf", printed.serial)));
+    // CUPS had the voucher; the spool keeps nothing.
+    assert_eq!(std::fs::read_dir(spool.path()).unwrap().count(), 0);
+    let pdf = dir.path().join("printed.pdf");
+    std::fs::write(&pdf, printer.kept.lock().unwrap().last().unwrap()).unwrap();
+    let text = pdf_text(&pdf);
     assert!(text.contains(&chosen.name) && text.contains("HOTEL VOUCHER"), "{text}");
     // Without a hotel chosen, nothing is issued.
     let none = store
@@ -568,4 +573,55 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
         )
         .await;
     assert!(none.is_ok(), "the same entitlement again is a reprint of the issued hotel: {none:?}");
+}
+
+/// CUPS, keeping a copy of each document it is given (the spool removes its
+/// own once CUPS has it).
+struct Keeping {
+    cups: CupsPrinter,
+    kept: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+impl Printer for Keeping {
+    fn name(&self) -> String {
+        self.cups.name()
+    }
+
+    fn submit(&self, pdf: &Path, media: &str, title: &str) -> Result<String, gatecare_print::PrintError> {
+        self.kept.lock().unwrap().push(std::fs::read(pdf).unwrap());
+        self.cups.submit(pdf, media, title)
+    }
+
+    fn state(&self, job: &str) -> Result<JobState, gatecare_print::PrintError> {
+        self.cups.state(job)
+    }
+}
+
+/// The spool is the process's own: a fresh 0700 folder (one already there
+/// is refused), documents created new and 0600 (a link planted at their
+/// name is not followed), removed once submitted, the folder gone with it.
+#[test]
+fn the_spool_is_private_and_follows_no_planted_link() {
+    use gatecare_print::cups::{Spool, submit_document};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::create_in(dir.path()).unwrap();
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(spool.path()), 0o700);
+    let file = spool.write("V-1", b"%PDF-1.7 one").unwrap();
+    assert_eq!(mode(&file), 0o600);
+    // Another local user plants a link where the next document will go.
+    let target = dir.path().join("stolen.pdf");
+    let next = spool.path().join("V-2-2.pdf");
+    std::os::unix::fs::symlink(&target, &next).unwrap();
+    assert!(spool.write("V-2", b"%PDF-1.7 two").is_err(), "a planted link is not written through");
+    assert!(!target.exists());
+    // Submitted: CUPS has its copy, the spool none.
+    let printer = gatecare_print::FakePrinter::default();
+    submit_document(&printer, &spool, "V-3", b"%PDF-1.7 three", "A4").unwrap();
+    assert_eq!(printer.jobs.lock().unwrap()[0].2, b"%PDF-1.7 three");
+    assert!(!Path::new(&printer.jobs.lock().unwrap()[0].0).exists());
+    let folder = spool.path().to_owned();
+    drop(spool);
+    assert!(!folder.exists(), "the spool goes with the process's use of it");
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use gatecare_care::Policy;
 use gatecare_print::CupsPrinter;
+use gatecare_print::cups::Spool;
 use gatecare_station::kiosk::KioskSession;
 use gatecare_station::{AuthenticatedAgent, Mode, Settings, SettingsError, Station, StoreError};
 use gatecare_store::feed::SyncStatus;
@@ -23,6 +24,8 @@ pub struct Device {
     station: Result<Station, ApiError>,
     pub(crate) policy: Policy,
     pub(crate) printer: CupsPrinter,
+    /// Documents wait here (in the store's own folder) until CUPS has them.
+    spool: Result<std::sync::Arc<Spool>, String>,
     fonts: OnceLock<Result<Fonts, String>>,
     /// The passenger the kiosk is serving.
     pub(crate) kiosk: IdleSession<KioskSession>,
@@ -33,7 +36,12 @@ pub struct Device {
 impl Device {
     pub fn new(settings: Settings, station: Result<Station, StoreError>, policy: Policy) -> Device {
         let printer = CupsPrinter { queue: settings.printer.clone() };
+        let folder = settings.database.parent().filter(|d| !d.as_os_str().is_empty());
+        let spool = Spool::create_in(folder.unwrap_or(std::path::Path::new(".")))
+            .map(std::sync::Arc::new)
+            .map_err(|e| format!("the print spool in the store's folder: {e}"));
         Device {
+            spool,
             kiosk: IdleSession::new(Duration::from_secs(u64::from(settings.kiosk_idle_seconds))),
             agent: IdleSession::new(Duration::from_secs(u64::from(settings.agent_idle_seconds))),
             settings,
@@ -61,6 +69,11 @@ impl Device {
             policy = s.central_policy().await.ok().flatten();
         }
         Ok(Device::new(settings, station, policy.unwrap_or_else(Policy::default_policy)))
+    }
+
+    /// The print spool; without it nothing is printed (a clear error).
+    pub(crate) fn spool(&self) -> Result<std::sync::Arc<Spool>, ApiError> {
+        self.spool.clone().map_err(|e| err("print.spool", e))
     }
 
     pub fn settings(&self) -> &Settings {

@@ -106,7 +106,7 @@ impl Device {
         let s = self.kiosk_session()?;
         // No font, no paper: said before anything is issued.
         let fonts = self.fonts()?;
-        let spool = gatecare_print::cups::spool_dir();
+        let spool = self.spool()?;
         let printer_name = self.printer.name();
         let desk = PrintDesk {
             device: &self.settings.device,

@@ -80,7 +80,7 @@ impl Device {
     /// then submitted and waited for. When the paper does not come out, the
     /// result carries the QR for the screen.
     pub(crate) async fn print_one(&self, issued: Issued) -> Result<VoucherPrint, ApiError> {
-        let spool = gatecare_print::cups::spool_dir();
+        let spool = self.spool()?;
         let printer_name = self.printer.name();
         let desk = PrintDesk {
             device: &self.settings.device,
@@ -110,7 +110,7 @@ impl Device {
         let pdf = gatecare_voucher::pdf::render_notice(&notice, layout, self.fonts()?)
             .map_err(|e| err("print.render", e.to_string()))?;
         let printer = self.printer.clone();
-        let spool = gatecare_print::cups::spool_dir();
+        let spool = self.spool()?;
         let name = format!("notice-{}", uuid::Uuid::now_v7());
         let outcome = blocking(move || {
             gatecare_print::cups::print_document(&printer, &spool, &name, &pdf, layout.media())
@@ -154,7 +154,7 @@ impl Device {
             gatecare_print::vouchers::flight_pdf(station, &voucher_ids, &signer, fonts, layout, |_, _| {})
                 .await?;
         let printer = self.printer.clone();
-        let spool = gatecare_print::cups::spool_dir();
+        let spool = self.spool()?;
         let name = format!("{name}-{}", uuid::Uuid::now_v7());
         let submitted = blocking(move || {
             gatecare_print::cups::submit_document(&printer, &spool, &name, &pdf, layout.media())

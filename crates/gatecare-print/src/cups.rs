@@ -2,7 +2,7 @@
 //! `lpstat`; [`FakePrinter`] records jobs for UI tests that run beside the
 //! real CUPS test, never instead of it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -136,59 +136,108 @@ impl Printer for CupsPrinter {
     }
 }
 
-/// Where this process spools documents before the printer takes them: one
-/// folder per process under the temporary folder, for the app and the CLI
-/// alike (files are written owner-only, see `print_document`).
-pub fn spool_dir() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("gatecare-spool-{}", std::process::id()))
+/// Where this process keeps documents until CUPS has them: a folder of its
+/// own inside the device's data folder (the store's), created fresh with
+/// mode 0700 (a folder or link already there is refused, never used). Each
+/// document is created new (never an existing file, never through a link),
+/// 0600, and removed as soon as it is submitted: `lp` hands CUPS a copy.
+/// The folder goes when the spool is dropped.
+#[derive(Debug)]
+pub struct Spool {
+    dir: PathBuf,
+    next: std::sync::atomic::AtomicU64,
 }
 
-/// Prints a document: written owner-only into `dir` as `name`.pdf,
-/// submitted, and waited for (30 s at most). Returns the final state.
+impl Spool {
+    /// A fresh spool folder in `parent`.
+    pub fn create_in(parent: &Path) -> std::io::Result<Spool> {
+        use std::os::unix::fs::DirBuilderExt;
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let dir = parent.join(format!("spool-{}-{:016x}", std::process::id(), u64::from_le_bytes(random)));
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        Ok(Spool { dir, next: std::sync::atomic::AtomicU64::new(1) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes a document as `name-N.pdf`: created new, owner-only, not
+    /// through a link. Returns its path.
+    pub fn write(&self, name: &str, pdf: &[u8]) -> std::io::Result<PathBuf> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let plain: String =
+            name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(80).collect();
+        let path = self.dir.join(format!("{plain}-{n}.pdf"));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)?;
+        f.write_all(pdf)?;
+        Ok(path)
+    }
+
+    /// Submits a spooled file and removes it: CUPS has its own copy once
+    /// `lp` returns, and a refused job is not retried from here.
+    pub fn submit(
+        &self,
+        printer: &dyn Printer,
+        file: &Path,
+        media: &str,
+        title: &str,
+    ) -> Result<String, PrintError> {
+        let job = printer.submit(file, media, title);
+        let _ = std::fs::remove_file(file);
+        job
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Prints a document through `spool` and waits for it (30 s at most).
+/// Returns the final state.
 pub fn print_document(
     printer: &dyn Printer,
-    dir: &Path,
+    spool: &Spool,
     name: &str,
     pdf: &[u8],
     media: &str,
 ) -> Result<JobState, PrintError> {
-    let job = submit_document(printer, dir, name, pdf, media)?;
+    let job = submit_document(printer, spool, name, pdf, media)?;
     printer.wait(&job, Duration::from_secs(30))
 }
 
-/// Writes a document owner-only into `dir` as `name`.pdf and submits it;
-/// returns the job id without waiting (a whole flight's vouchers take
-/// minutes on a receipt printer: the screen asks for the job's state).
+/// Spools a document and submits it; returns the job id without waiting (a
+/// whole flight's vouchers take minutes on a receipt printer: the screen
+/// asks for the job's state).
 pub fn submit_document(
     printer: &dyn Printer,
-    dir: &Path,
+    spool: &Spool,
     name: &str,
     pdf: &[u8],
     media: &str,
 ) -> Result<String, PrintError> {
-    use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| PrintError::Refused(format!("spool {}: {e}", dir.display())))?;
-    let path = dir.join(format!("{name}.pdf"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
-    f.write_all(pdf).map_err(|e| PrintError::Refused(format!("spool {}: {e}", path.display())))?;
-    printer.submit(&path, media, name)
+    let file = spool
+        .write(name, pdf)
+        .map_err(|e| PrintError::Refused(format!("spool {}: {e}", spool.path().display())))?;
+    spool.submit(printer, &file, media, name)
 }
 
-/// Records jobs; for UI tests only.
+/// Records jobs, keeping each document's bytes as CUPS keeps a copy; for
+/// tests beside the real CUPS test only.
 #[derive(Debug, Default)]
 pub struct FakePrinter {
-    pub jobs: Mutex<Vec<(String, String)>>,
+    /// The spooled path, the media and the document.
+    pub jobs: Mutex<Vec<(String, String, Vec<u8>)>>,
     pub fail: bool,
 }
 
@@ -201,8 +250,9 @@ impl Printer for FakePrinter {
         if self.fail {
             return Err(PrintError::Refused("the fake printer is out of paper".into()));
         }
+        let bytes = std::fs::read(pdf).map_err(|e| PrintError::Refused(e.to_string()))?;
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.push((pdf.display().to_string(), media.to_owned()));
+        jobs.push((pdf.display().to_string(), media.to_owned(), bytes));
         Ok(format!("fake-{}", jobs.len()))
     }
 

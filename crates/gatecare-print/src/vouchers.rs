@@ -306,8 +306,10 @@ pub fn print_file(
     p: &PreparedPrint,
     wait: std::time::Duration,
 ) -> Result<crate::cups::JobState, crate::cups::PrintError> {
-    let job = printer.submit(&p.file, Layout::Receipt80.media(), &format!("gatecare {}", p.issued.serial))?;
-    printer.wait(&job, wait)
+    let job = printer.submit(&p.file, Layout::Receipt80.media(), &format!("gatecare {}", p.issued.serial));
+    // CUPS has its copy (or refused it): the spooled voucher goes.
+    let _ = std::fs::remove_file(&p.file);
+    printer.wait(&job?, wait)
 }
 
 /// The device a voucher is printed at: who signs it, with which fonts, on
@@ -318,7 +320,7 @@ pub struct PrintDesk<'a> {
     pub station: &'a str,
     pub fonts: &'a Fonts,
     pub printer_name: &'a str,
-    pub spool: &'a Path,
+    pub spool: &'a crate::cups::Spool,
 }
 
 /// Renders an issued (or reprinted) voucher, signed by this device, to
@@ -336,10 +338,10 @@ pub async fn prepare_print(
         .map_err(|e| gatecare_store::LedgerError::Invalid(e.to_string()))?;
     let pdf = render(std::slice::from_ref(&sheet), Layout::Receipt80, desk.fonts, &sheet.serial)
         .map_err(|e| gatecare_store::LedgerError::Invalid(e.to_string()))?;
-    let spool = desk.spool;
-    std::fs::create_dir_all(spool).map_err(|source| StoreError::Folder { path: spool.to_owned(), source })?;
-    let file = spool.join(format!("{}.pdf", issued.serial));
-    std::fs::write(&file, pdf).map_err(|source| StoreError::Folder { path: file.clone(), source })?;
+    let file = desk
+        .spool
+        .write(&issued.serial, &pdf)
+        .map_err(|source| StoreError::Folder { path: desk.spool.path().to_owned(), source })?;
     store.journal_print(&issued, "queued", desk.printer_name, "", now).await?;
     Ok(PreparedPrint { issued, file, qr_svg })
 }

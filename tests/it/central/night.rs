@@ -223,12 +223,13 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let dir = tempfile::tempdir().unwrap();
     let printer = FakePrinter::default();
     let (fonts, printer_name) = (crate::support::voucher_fonts(), printer.name());
+    let spool = gatecare_print::cups::Spool::create_in(dir.path()).unwrap();
     let desk = PrintDesk {
         device: kiosk.code,
         station: "HKG",
         fonts: &fonts,
         printer_name: &printer_name,
-        spool: dir.path(),
+        spool: &spool,
     };
     let printed = kiosk
         .store
@@ -243,7 +244,9 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         .await
         .unwrap();
     assert!(printed.printed);
-    let pdf = std::path::PathBuf::from(&printer.jobs.lock().unwrap()[0].0);
+    // What the printer was given (the spool removed its own copy).
+    let pdf = dir.path().join("printed.pdf");
+    std::fs::write(&pdf, &printer.jobs.lock().unwrap()[0].2).unwrap();
     let text = crate::voucher::pdf_text(&pdf);
     assert!(text.contains("Cancelled") && text.contains("航班取消"), "{text}");
     assert!(text.contains("Re-routed on: LH797 23:45"), "{text}");
