@@ -51,14 +51,9 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     let f = &day.flights[0];
     let hk = chrono_tz::Asia::Hong_Kong;
     let payload = VoucherPayload {
-        version: 1,
+        version: gatecare_voucher::signed::PAYLOAD_VERSION,
         voucher_id: uuid::Uuid::now_v7(),
-        entitlement_key: format!(
-            "{}/{}/{}/meal/1",
-            f.designator,
-            f.scheduled_departure.with_timezone(&hk).format("%Y-%m-%d"),
-            p.ticket_number
-        ),
+        entitlement_key: None,
         kind: "meal".into(),
         value_minor: 12000,
         currency: "HKD".into(),

@@ -60,7 +60,6 @@ async fn sheet(
     /// An issued voucher with its passenger and flight.
     #[derive(sqlx::FromRow)]
     struct IssuedRow {
-        entitlement_key: String,
         serial: String,
         kind: String,
         value_minor: i64,
@@ -87,7 +86,7 @@ async fn sheet(
         reroute_flight: Option<String>,
     }
     let r = sqlx::query_as::<_, IssuedRow>(
-        "SELECT l.entitlement_key, l.serial, l.kind, l.value_minor, l.currency, l.details, l.at, l.passenger_id, \
+        "SELECT l.serial, l.kind, l.value_minor, l.currency, l.details, l.at, l.passenger_id, \
                 p.surname, p.given_names, p.native_name, \
                 f.carrier, f.number, f.origin, f.destination, f.scheduled_departure, f.id AS flight_id \
          FROM ledger_events l JOIN passengers p ON p.id = l.passenger_id JOIN flights f ON f.id = l.flight_id \
@@ -156,7 +155,8 @@ async fn sheet(
     let payload = VoucherPayload {
         version: gatecare_voucher::signed::PAYLOAD_VERSION,
         voucher_id: uuid::Uuid::parse_str(voucher_id).map_err(|e| StoreError::Data(e.to_string()))?,
-        entitlement_key: r.entitlement_key.clone(),
+        // The QR names no booking: the key stays on the devices and central.
+        entitlement_key: None,
         kind: kind.clone(),
         value_minor,
         currency: currency.to_string(),

@@ -402,7 +402,8 @@ fn kept_voucher(p: &serde_json::Value) -> Option<KeptVoucher> {
     let text = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     Some(KeptVoucher {
         voucher_id: Uuid::parse_str(p.get("voucher_id")?.as_str()?).ok()?,
-        entitlement_key: text("entitlement_key")?,
+        // The key names a ticket: a public list does not carry it.
+        entitlement_key: None,
         kind: text("kind")?,
         value_minor: p.get("value_minor")?.as_i64()?,
         currency: text("currency")?,

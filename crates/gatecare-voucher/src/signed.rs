@@ -5,10 +5,14 @@
 //! map below), signature (bstr: Ed25519 over Sig_structure) ], written and
 //! read with `coset` (RFC 9052).
 //!
-//! Payload map, integer keys for compactness: 0 version (1), 1 voucher id
-//! (16 bytes), 2 entitlement key, 3 kind, 4 value in minor units, 5
-//! currency, 6 surname, 7 initial, 8 flight, 9 flight date (YYYY-MM-DD),
-//! 10 valid from and 11 valid until (Unix seconds, UTC), 12 serial.
+//! Payload map, integer keys for compactness: 0 version (2), 1 voucher id
+//! (16 bytes), 3 kind, 4 value in minor units, 5 currency, 6 surname, 7
+//! initial, 8 flight, 9 flight date (YYYY-MM-DD), 10 valid from and 11
+//! valid until (Unix seconds, UTC), 12 serial: what a merchant checks, and
+//! nothing that opens the booking. Version 1 (vouchers printed before
+//! issue #25) also carried 2, the entitlement key, whose ticket number and
+//! a surname open most airlines' "manage my booking"; they still decode and
+//! verify. The key stays on the devices and central.
 
 use ciborium::Value;
 use coset::{CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
@@ -16,7 +20,9 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::Serialize;
 
 pub const QR_PREFIX: &str = "GC1:";
-pub const PAYLOAD_VERSION: i64 = 1;
+pub const PAYLOAD_VERSION: i64 = 2;
+/// The first payload, with the entitlement key: still read, never written.
+pub const PAYLOAD_VERSION_WITH_KEY: i64 = 1;
 /// Longer QR texts are refused before decoding (a voucher is ~400 characters).
 pub const MAX_QR_TEXT: usize = 2048;
 
@@ -24,7 +30,9 @@ pub const MAX_QR_TEXT: usize = 2048;
 pub struct VoucherPayload {
     pub version: i64,
     pub voucher_id: uuid::Uuid,
-    pub entitlement_key: String,
+    /// Version 1 only (see the module's words); `None` from version 2 on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entitlement_key: Option<String>,
     pub kind: String,
     pub value_minor: i64,
     pub currency: String,
@@ -68,21 +76,27 @@ fn to_cbor(v: &Value) -> Vec<u8> {
 
 impl VoucherPayload {
     fn to_value(&self) -> Value {
-        Value::Map(vec![
-            (int(0), int(self.version)),
-            (int(1), Value::Bytes(self.voucher_id.as_bytes().to_vec())),
-            (int(2), text(&self.entitlement_key)),
-            (int(3), text(&self.kind)),
-            (int(4), int(self.value_minor)),
-            (int(5), text(&self.currency)),
-            (int(6), text(&self.surname)),
-            (int(7), text(&self.initial)),
-            (int(8), text(&self.flight)),
-            (int(9), text(&self.flight_date)),
-            (int(10), int(self.valid_from)),
-            (int(11), int(self.valid_until)),
-            (int(12), text(&self.serial)),
-        ])
+        let key = self.entitlement_key.as_deref().map(|k| (int(2), text(k)));
+        let fields =
+            [(int(0), int(self.version)), (int(1), Value::Bytes(self.voucher_id.as_bytes().to_vec()))];
+        Value::Map(
+            fields
+                .into_iter()
+                .chain(key)
+                .chain([
+                    (int(3), text(&self.kind)),
+                    (int(4), int(self.value_minor)),
+                    (int(5), text(&self.currency)),
+                    (int(6), text(&self.surname)),
+                    (int(7), text(&self.initial)),
+                    (int(8), text(&self.flight)),
+                    (int(9), text(&self.flight_date)),
+                    (int(10), int(self.valid_from)),
+                    (int(11), int(self.valid_until)),
+                    (int(12), text(&self.serial)),
+                ])
+                .collect(),
+        )
     }
 
     fn from_value(v: &Value) -> Result<VoucherPayload, DecodeError> {
@@ -101,16 +115,19 @@ impl VoucherPayload {
                 .ok_or(DecodeError::Structure("missing number field"))
         };
         let version = i(0)?;
-        if version != PAYLOAD_VERSION {
-            return Err(DecodeError::Version(version));
-        }
+        let entitlement_key = match version {
+            PAYLOAD_VERSION_WITH_KEY => Some(t(2)?),
+            PAYLOAD_VERSION if get(2).is_none() => None,
+            PAYLOAD_VERSION => return Err(DecodeError::Structure("version 2 carries no entitlement key")),
+            other => return Err(DecodeError::Version(other)),
+        };
         let id = get(1).and_then(Value::as_bytes).ok_or(DecodeError::Structure("missing voucher id"))?;
         let id: [u8; 16] =
             id.as_slice().try_into().map_err(|_| DecodeError::Structure("voucher id is not 16 bytes"))?;
         Ok(VoucherPayload {
             version,
             voucher_id: uuid::Uuid::from_bytes(id),
-            entitlement_key: t(2)?,
+            entitlement_key,
             kind: t(3)?,
             value_minor: i(4)?,
             currency: t(5)?,
@@ -193,9 +210,9 @@ pub(crate) mod tests {
 
     pub fn sample() -> VoucherPayload {
         VoucherPayload {
-            version: 1,
+            version: PAYLOAD_VERSION,
             voucher_id: uuid::Uuid::from_u128(0x0193_5b8e_c000_7000_8000_0000_0000_0001),
-            entitlement_key: "CZ342/2026-11-22/7842401234567/meal/1".into(),
+            entitlement_key: None,
             kind: "meal".into(),
             value_minor: 12000,
             currency: "HKD".into(),
@@ -228,13 +245,36 @@ pub(crate) mod tests {
     /// COSE_Sign1): coset writes the same bytes, and reads and verifies it.
     const PRINTED_BEFORE_COSET: &str = "GC1:RRQF.9P60HO0C69-:8XM9O96EC6Q8B8*LW5065ADSI42IM20%20000000000X50M8F7N8DL6MF6NF6TF64W5Y96PF6R/5X47RF6746QF60R6J%6 :5X CKUD$86EVCX CMTDB83JES OC8N9H 0RIBNB83:8YDCY217N8DL6TE66JD8469%6%965W5UE6DF3EE0PESDF3$L0I6CH.DBN9UW57463W5646646WA6298/FQW$BO-OWDEQCQGNR2XRDG83O6B/AIT5RY9SU5 BRLQ7 3J:AHXIUN9KKUFB09.E9K7D-$9M9A*3H.09OTLABA5A71M830";
 
+    /// The same voucher as printed with payload version 1, key and all.
+    pub fn printed_v1() -> VoucherPayload {
+        VoucherPayload {
+            version: PAYLOAD_VERSION_WITH_KEY,
+            entitlement_key: Some("CZ342/2026-11-22/7842401234567/meal/1".into()),
+            ..sample()
+        }
+    }
+
     #[test]
     fn vouchers_printed_before_coset_read_and_sign_the_same() {
         let key = SigningKey::from_bytes(&[7u8; 32]);
-        assert_eq!(sign(&sample(), "HKG-K01#1", &key), PRINTED_BEFORE_COSET);
+        assert_eq!(sign(&printed_v1(), "HKG-K01#1", &key), PRINTED_BEFORE_COSET);
         let u = decode(PRINTED_BEFORE_COSET).unwrap();
-        assert_eq!((u.kid.as_str(), &u.payload), ("HKG-K01#1", &sample()));
+        assert_eq!((u.kid.as_str(), &u.payload), ("HKG-K01#1", &printed_v1()));
         assert!(u.signature_ok(&key.verifying_key()));
+    }
+
+    /// A new voucher's QR carries no ticket number, nor anything of the key.
+    #[test]
+    fn a_new_payload_carries_no_ticket_number() {
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let qr = sign(&sample(), "HKG-K01#1", &key);
+        let bytes = base45::decode(qr.trim_start_matches(QR_PREFIX)).unwrap();
+        let ticket = b"7842401234567";
+        assert!(!bytes.windows(ticket.len()).any(|w| w == ticket));
+        assert_eq!(decode(&qr).unwrap().payload.entitlement_key, None);
+        // A version 2 payload that carries a key anyway is not one we wrote.
+        let odd = VoucherPayload { entitlement_key: Some("x".into()), ..sample() };
+        assert!(decode(&sign(&odd, "HKG-K01#1", &key)).is_err());
     }
 
     #[test]

@@ -126,7 +126,10 @@ pub struct Revocation {
 #[serde(deny_unknown_fields)]
 pub struct KeptVoucher {
     pub voucher_id: uuid::Uuid,
-    pub entitlement_key: String,
+    /// Lists before issue #25 named the entitlement key (with its ticket
+    /// number); central no longer publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entitlement_key: Option<String>,
     pub kind: String,
     pub value_minor: i64,
     pub currency: String,
@@ -142,8 +145,14 @@ pub const KEPT_LONGEST_SECONDS: i64 = 7 * 24 * 3600;
 impl KeptVoucher {
     /// Whether `p` is this voucher as central received it.
     pub fn matches(&self, p: &crate::VoucherPayload) -> bool {
+        // Where both name a key (a version 1 voucher on an older list), it
+        // must be the same; the voucher id binds the rest.
+        let key_agrees = match (&self.entitlement_key, &p.entitlement_key) {
+            (Some(kept), Some(printed)) => kept == printed,
+            _ => true,
+        };
         p.voucher_id == self.voucher_id
-            && p.entitlement_key == self.entitlement_key
+            && key_agrees
             && p.kind == self.kind
             && p.value_minor == self.value_minor
             && p.currency == self.currency

@@ -379,6 +379,20 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         .qr_text;
     let trust = admin::trust_list(&c, clock.now()).await.unwrap();
     assert_eq!(gatecare_voucher::verify::verify(&qr, &trust, &VoidList::default(), night).reason, "valid");
+    // What a merchant scans names no booking: no ticket number, no entitlement key.
+    let (ticket, key): (String, String) = sqlx::query_as(
+        "SELECT s.ticket_number, l.entitlement_key FROM ledger_events l \
+         JOIN segments s ON s.passenger_id = l.passenger_id AND s.flight_id = l.flight_id WHERE l.voucher_id = ?",
+    )
+    .bind(&printed.voucher_id)
+    .fetch_one(kiosk.store.pool())
+    .await
+    .unwrap();
+    assert!(key.contains(&ticket), "the key stays on the device: {key}");
+    let scanned = gatecare_voucher::signed::decode(&qr).unwrap();
+    assert_eq!(scanned.payload.entitlement_key, None);
+    let cbor = base45::decode(qr.trim_start_matches(gatecare_voucher::signed::QR_PREFIX)).unwrap();
+    assert!(!cbor.windows(ticket.len()).any(|w| w == ticket.as_bytes()), "the QR carries the ticket number");
     // The hotel's front desk enrols and redeems with the command line, as the README tells it.
     let merchant_code =
         admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
