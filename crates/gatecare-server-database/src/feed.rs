@@ -151,15 +151,24 @@ pub fn page_items(
             if matches!(parse_outcome(row.outcome.as_deref())?, gatecare_sync::Outcome::Refused { .. }) {
                 continue;
             }
-            items.push(FeedItem {
-                server_seq: seq,
-                topic: run.topic,
-                at: run.at,
-                body: serde_json::from_str(&row.body).map_err(|e| DbError::Corrupt(e.to_string()))?,
-            });
+            let mut body: serde_json::Value =
+                serde_json::from_str(&row.body).map_err(|e| DbError::Corrupt(e.to_string()))?;
+            strip_contact(&mut body);
+            items.push(FeedItem { server_seq: seq, topic: run.topic, at: run.at, body });
         }
     }
     Ok(items)
+}
+
+/// A passenger's mobile number, given at a kiosk to join the programme,
+/// is for the airline (central keeps the event as pushed); the station's
+/// other devices learn only that an enrolment was requested.
+fn strip_contact(body: &mut serde_json::Value) {
+    if body.get("kind").and_then(|k| k.as_str()) == Some("enrolment")
+        && let Some(payload) = body.get_mut("payload").and_then(|p| p.as_object_mut())
+    {
+        payload.remove("mobile");
+    }
 }
 
 /// The acknowledgements of a push whose events were all applied, numbered
@@ -265,6 +274,21 @@ mod tests {
         assert_eq!((p.next_after, p.more), (30, true));
         let p = plan_page(&mut runs, 30, 15, me, DeviceRole::Console);
         assert_eq!((p.spans.len(), p.next_after, p.more), (0, 30, false));
+    }
+
+    #[test]
+    fn a_relayed_enrolment_carries_no_mobile_number() {
+        let plan = PagePlan { spans: vec![Span { lo: 1, hi: 2, run: 0 }], next_after: 2, more: false };
+        let runs = [run(1, 2, None)];
+        let enrolment = r#"{"kind":"enrolment","payload":{"enrolment_id":"e","ff_number":"CZ1","mobile":"85291234567"},"seq":1}"#;
+        let meal = r#"{"kind":"issued","payload":{"mobile":"not a contact field here"},"seq":2}"#;
+        let stored = vec![
+            StoredItem { server_seq: 1, body: enrolment.into(), outcome: None },
+            StoredItem { server_seq: 2, body: meal.into(), outcome: None },
+        ];
+        let items = page_items(&plan, &runs, stored).unwrap();
+        assert_eq!(items[0].body["payload"], serde_json::json!({"enrolment_id": "e", "ff_number": "CZ1"}));
+        assert!(items[1].body["payload"].get("mobile").is_some(), "only enrolments are touched");
     }
 
     #[test]

@@ -285,7 +285,32 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         )
         .await;
     assert!(printed_alone.is_err(), "Rust refuses what the screen does not offer");
+    // The passenger joins the programme at the kiosk with a mobile number:
+    // central has it, the station's other devices only the enrolment.
+    let mobile = "85261234579";
+    let joiners: Vec<String> = sqlx::query_scalar(
+        "SELECT s.passenger_id FROM segments s LEFT JOIN loyalty_profiles l ON l.passenger_id = s.passenger_id \
+         WHERE s.flight_id = ? AND l.ff_number IS NULL",
+    )
+    .bind(&flight_id)
+    .fetch_all(kiosk.store.pool())
+    .await
+    .unwrap();
+    let mut member = None;
+    for passenger_id in joiners {
+        let joiner = KioskSession { passenger_id, flight_id: flight_id.clone() };
+        if let Ok(number) = kiosk.store.kiosk_enrol(&joiner, mobile, true, kiosk.code, now).await {
+            member = Some(number);
+            break;
+        }
+    }
+    let member = member.expect("an adult on the flight who is not yet a member");
     kiosk.sync(now).await;
+    // What the console is sent, as it comes over the wire.
+    let page = CentralClient::for_enrolment(&console.enrolment).unwrap().pull(0, 500).await.unwrap();
+    let has = |needle: &str| page.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(has(&member), "the console hears of the enrolment");
+    assert!(!has(mobile), "the console is sent the passenger's mobile number");
     console.sync(now).await;
     let cv = console.store.flight_view(&flight_id, &policy, now).await.unwrap();
     let request = cv.staff_requests.first().expect("the console is told");
