@@ -411,6 +411,10 @@ impl Policy {
         if self.upgrade.value.all().iter().any(|v| *v < 0) {
             return bad("upgrade.value", "values cannot be negative");
         }
+        // An upgrade counts against a limit only in the limit's currency.
+        if !self.authority.iter().any(|a| a.currency == self.upgrade.value.currency) {
+            return bad("upgrade.value", "give [upgrade.value] in the currency of the [[authority]] limits");
+        }
         if self.guarantees.iter().any(|g| g.target_pct > 100 || g.max_pct > 100) {
             return bad("guarantees", "percentages are 0-100");
         }
@@ -550,6 +554,11 @@ mod tests {
         let without =
             format!("{}{}", &DEFAULT_POLICY[..start], &DEFAULT_POLICY[end..].split_once('\n').unwrap().1);
         assert_eq!(Policy::from_toml(&without).unwrap().upgrade.value, UpgradeValues::default());
+        let euros = DEFAULT_POLICY.replace(
+            "currency = \"HKD\"\neconomy_to_premium_economy",
+            "currency = \"EUR\"\neconomy_to_premium_economy",
+        );
+        assert!(matches!(Policy::from_toml(&euros), Err(PolicyError::Value { key: "upgrade.value", .. })));
         let negative = DEFAULT_POLICY.replace("business_to_first = 150000", "business_to_first = -1");
         assert!(matches!(Policy::from_toml(&negative), Err(PolicyError::Value { key: "upgrade.value", .. })));
     }

@@ -204,6 +204,8 @@ fn revocation<D: Database>(
 ) -> Revocation {
     // A list central cannot read keeps nothing: every voucher of the key is refused.
     let kept: Vec<KeptVoucher> = serde_json::from_value(r.kept.clone()).unwrap_or_default();
+    // Revocations recorded with keys are published without them.
+    let kept = kept.into_iter().map(KeptVoucher::without_ticket).collect();
     Revocation::new(&c.root, device_cert(station, s), r.effective_at, kept)
 }
 
@@ -400,16 +402,20 @@ async fn received_vouchers<D: Database>(
 /// QR carries it (None when a field is missing).
 fn kept_voucher(p: &serde_json::Value) -> Option<KeptVoucher> {
     let text = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    Some(KeptVoucher {
-        voucher_id: Uuid::parse_str(p.get("voucher_id")?.as_str()?).ok()?,
-        // The key names a ticket: a public list does not carry it.
-        entitlement_key: None,
-        kind: text("kind")?,
-        value_minor: p.get("value_minor")?.as_i64()?,
-        currency: text("currency")?,
-        serial: text("serial")?,
-        valid_from: DateTime::parse_from_rfc3339(p.get("at")?.as_str()?).ok()?.timestamp(),
-    })
+    Some(
+        KeptVoucher {
+            voucher_id: Uuid::parse_str(p.get("voucher_id")?.as_str()?).ok()?,
+            entitlement_key: text("entitlement_key"),
+            flight: None,
+            flight_date: None,
+            kind: text("kind")?,
+            value_minor: p.get("value_minor")?.as_i64()?,
+            currency: text("currency")?,
+            serial: text("serial")?,
+            valid_from: DateTime::parse_from_rfc3339(p.get("at")?.as_str()?).ok()?.timestamp(),
+        }
+        .without_ticket(),
+    )
 }
 
 /// Leases a flight's issuance to one device until `until`.

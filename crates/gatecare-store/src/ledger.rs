@@ -882,8 +882,7 @@ pub async fn issue_in(
     if !req.statutory {
         let already: i64 = sqlx::query_scalar(
             "SELECT COALESCE(SUM(i.value_minor), 0) FROM station_vouchers i WHERE i.passenger_id = ? AND i.flight_id = ? \
-             AND i.statutory = 0 AND i.currency = ? AND i.void_reason IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM ledger_events v WHERE v.entitlement_key = i.entitlement_key AND v.event = 'voided')",
+             AND i.statutory = 0 AND i.currency = ? AND i.void_reason IS NULL",
         )
         .bind(&req.passenger_id)
         .bind(&req.flight_id)

@@ -130,6 +130,12 @@ pub struct KeptVoucher {
     /// number); central no longer publishes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entitlement_key: Option<String>,
+    /// The flight and its date as the voucher names them: they bind a kept
+    /// id to its flight and day without naming the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flight: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flight_date: Option<String>,
     pub kind: String,
     pub value_minor: i64,
     pub currency: String,
@@ -145,14 +151,18 @@ pub const KEPT_LONGEST_SECONDS: i64 = 7 * 24 * 3600;
 impl KeptVoucher {
     /// Whether `p` is this voucher as central received it.
     pub fn matches(&self, p: &crate::VoucherPayload) -> bool {
-        // Where both name a key (a version 1 voucher on an older list), it
-        // must be the same; the voucher id binds the rest.
+        // A list that names a key kept a version 1 voucher: one without the
+        // key is not it. A list without keys binds the flight and day.
         let key_agrees = match (&self.entitlement_key, &p.entitlement_key) {
             (Some(kept), Some(printed)) => kept == printed,
-            _ => true,
+            (Some(_), None) => false,
+            (None, _) => true,
         };
+        let named = |kept: &Option<String>, printed: &str| kept.as_deref().is_none_or(|k| k == printed);
         p.voucher_id == self.voucher_id
             && key_agrees
+            && named(&self.flight, &p.flight)
+            && named(&self.flight_date, &p.flight_date)
             && p.kind == self.kind
             && p.value_minor == self.value_minor
             && p.currency == self.currency
@@ -334,8 +344,56 @@ impl VoidList {
     }
 }
 
+impl KeptVoucher {
+    /// As the public list carries it: the flight and day taken from the
+    /// entitlement key (`CZ342/2026-11-22/<ticket>/meal/1`), the key itself
+    /// (with its ticket number) left out.
+    pub fn without_ticket(mut self) -> KeptVoucher {
+        if let Some(key) = self.entitlement_key.take() {
+            let mut parts = key.split('/');
+            self.flight = self.flight.or(parts.next().map(str::to_owned));
+            self.flight_date = self.flight_date.or(parts.next().map(str::to_owned));
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    fn kept(key: Option<&str>) -> KeptVoucher {
+        let p = crate::signed::tests::sample();
+        KeptVoucher {
+            voucher_id: p.voucher_id,
+            entitlement_key: key.map(str::to_owned),
+            flight: None,
+            flight_date: None,
+            kind: p.kind,
+            value_minor: p.value_minor,
+            currency: p.currency,
+            serial: p.serial,
+            valid_from: p.valid_from,
+        }
+    }
+
+    /// A list that names a key kept a version 1 voucher; the public list
+    /// carries the flight and day instead, never the ticket.
+    #[test]
+    fn kept_vouchers_bind_their_flight_and_day_without_the_ticket() {
+        let v1 = crate::signed::tests::printed_v1();
+        let v2 = crate::signed::tests::sample();
+        let old = kept(v1.entitlement_key.as_deref());
+        assert!(old.matches(&v1));
+        assert!(!old.matches(&v2), "a voucher without the key is not the kept version 1 voucher");
+        let public = old.without_ticket();
+        assert_eq!((public.entitlement_key.as_deref(), public.flight.as_deref()), (None, Some("CZ342")));
+        assert_eq!(public.flight_date.as_deref(), Some("2026-11-22"));
+        assert!(!serde_json::to_string(&public).unwrap().contains("7842401234567"));
+        assert!(public.matches(&v1) && public.matches(&v2));
+        let other_flight = crate::VoucherPayload { flight: "CZ999".into(), ..v2 };
+        assert!(!public.matches(&other_flight));
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -151,7 +151,9 @@ mod tests {
         let s = sample();
         let kept = crate::trust::KeptVoucher {
             voucher_id: s.voucher_id,
-            entitlement_key: s.entitlement_key.clone(),
+            entitlement_key: None,
+            flight: Some(s.flight.clone()),
+            flight_date: Some(s.flight_date.clone()),
             kind: s.kind.clone(),
             value_minor: s.value_minor,
             currency: s.currency.clone(),
@@ -167,6 +169,12 @@ mod tests {
         assert_eq!(verify(&dearer, &trust, &none, ok_time).reason, "key_revoked");
         let year = VoucherPayload { valid_until: s.valid_from + 365 * 86_400, ..sample() };
         assert_eq!(verify(&sign(&year, "HKG-K01#1", &device), &trust, &none, ok_time).reason, "key_revoked");
+        // The kept id on another day's voucher (same value, same serial): refused.
+        let other_day = VoucherPayload { flight_date: "2026-11-23".into(), ..sample() };
+        assert_eq!(
+            verify(&sign(&other_day, "HKG-K01#1", &device), &trust, &none, ok_time).reason,
+            "key_revoked"
+        );
         // Kept vouchers still expire and can still be voided.
         assert_eq!(verify(&kept_qr, &trust, &none, at(1_796_000_000)).reason, "expired");
         // Nobody but the root adds a voucher to the kept list.
