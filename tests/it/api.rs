@@ -181,3 +181,37 @@ async fn upgrades_and_goodwill_count_against_the_agents_authority() {
     let keys: Vec<String> = issued(gifted, "goodwill").await.into_iter().map(|r| r.0).collect();
     assert!(keys[0].ends_with("/goodwill/1") && keys[1].ends_with("/goodwill/2"), "{keys:?}");
 }
+
+/// A device central enrolled as a kiosk starts in kiosk mode only, and keeps
+/// no agent's PIN hash (a kiosk enrolled before central stopped sending them
+/// forgets those it has).
+#[tokio::test]
+async fn a_kiosk_enrolled_as_one_never_starts_as_a_console_and_keeps_no_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.sqlite");
+    seeded_store(&path, 0).await;
+    let store = gatecare_station::Station::open(&path).await.unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('enrolled_role', 'kiosk')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+    let settings = |mode: &str| {
+        let env: HashMap<&str, String> = HashMap::from([
+            ("GATECARE_DB", path.display().to_string()),
+            ("GATECARE_MODE", mode.to_owned()),
+            ("GATECARE_STATION", "HKG".to_owned()),
+            ("GATECARE_NOW", TEST_NOW.to_owned()),
+        ]);
+        Settings::from_sources(None, |k| env.get(k).cloned()).expect("settings")
+    };
+    let refused = Device::start(settings("agent")).await.map(|_| ()).expect_err("a kiosk as a console");
+    assert_eq!(refused.code(), "settings.value");
+    assert!(refused.to_string().contains("enrolled with central as a kiosk"), "{refused}");
+    let kiosk = Device::start(settings("kiosk")).await.expect("a kiosk as a kiosk");
+    let agents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents")
+        .fetch_one(kiosk.station().unwrap().pool())
+        .await
+        .unwrap();
+    assert_eq!(agents, 0, "the kiosk forgot the agents' PIN hashes");
+}

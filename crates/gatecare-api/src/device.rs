@@ -164,6 +164,12 @@ pub async fn adopt_enrolment(station: &Station, settings: &mut Settings) -> Resu
     if let Some(enrolled) = station.enrolled_device().await? {
         settings.adopt_enrolled_device(&enrolled)?;
     }
+    if let Some(role) = station.enrolled_role().await? {
+        settings.adopt_enrolled_role(&role)?;
+        if role == "kiosk" {
+            station.forget_agents().await?;
+        }
+    }
     Ok(())
 }
 

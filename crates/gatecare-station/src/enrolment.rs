@@ -73,6 +73,7 @@ impl Station {
                 signing_public_key: Some(public),
             })
             .await?;
+        let role = resp.role;
         let e = Enrolment {
             central_url: central_url.trim_end_matches('/').to_owned(),
             device_id: resp.device_id,
@@ -123,6 +124,15 @@ impl Station {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(&e.station)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        // The role central gave: a kiosk's store starts a kiosk, never a console.
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('enrolled_role', ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(role.as_str())
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;

@@ -232,6 +232,19 @@ impl Settings {
     /// signing key carry it, and central certified that key. A configured
     /// code that differs is an error: the device would sign vouchers that no
     /// trust list accepts.
+    /// A device enrolled as a kiosk starts in kiosk mode only: a passenger
+    /// kiosk's store and token never serve a gate console.
+    pub fn adopt_enrolled_role(&mut self, role: &str) -> Result<(), SettingsError> {
+        if role == "kiosk" && self.mode != Mode::Kiosk {
+            return Err(value(
+                "mode",
+                "agent",
+                "this device is enrolled with central as a kiosk: it starts in kiosk mode only (enrol a console for agents)",
+            ));
+        }
+        Ok(())
+    }
+
     pub fn adopt_enrolled_device(&mut self, enrolled: &str) -> Result<(), SettingsError> {
         if self.device_configured && self.device != enrolled {
             return Err(value(

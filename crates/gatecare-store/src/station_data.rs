@@ -367,6 +367,20 @@ impl Store {
             .flatten())
     }
 
+    /// The role central enrolled this device in (`kiosk`, `console`), if
+    /// it was enrolled since the role was kept.
+    pub async fn enrolled_role(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = 'enrolled_role'")
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Forgets every agent's record: a kiosk keeps no PIN hash (one enrolled
+    /// before central stopped sending them may still have some).
+    pub async fn forget_agents(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM agents").execute(self.pool()).await?.rows_affected())
+    }
+
     /// The airline policy central distributed, if any (checked again here:
     /// a policy this build cannot read is ignored).
     pub async fn central_policy(&self) -> Result<Option<Policy>, StoreError> {

@@ -124,6 +124,9 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     };
     assert_eq!(hashes(console.store.clone()).await, 1);
     assert_eq!(hashes(kiosk.store.clone()).await, 0, "a kiosk's store holds no agent");
+    // Each store knows the role central enrolled it in.
+    assert_eq!(kiosk.store.enrolled_role().await.unwrap().as_deref(), Some("kiosk"));
+    assert_eq!(console.store.enrolled_role().await.unwrap().as_deref(), Some("console"));
 
     // The agent records the cancellation and the next day's re-routing.
     let agent =
