@@ -66,6 +66,16 @@ impl Device {
                 // shows its code when it is used.
                 Err(Adopt::Store(_)) | Ok(()) => {}
             }
+            // The app (not the `gatecare` command, which reads any store)
+            // starts a kiosk's store as a kiosk only, without agents.
+            if let Ok(Some(role)) = s.enrolled_role().await {
+                settings.adopt_enrolled_role(&role)?;
+                if role == "kiosk"
+                    && let Err(e) = s.forget_agents().await
+                {
+                    eprintln!("gatecare: this kiosk could not forget the agents' records: {e}");
+                }
+            }
             policy = s.central_policy().await.ok().flatten();
         }
         Ok(Device::new(settings, station, policy.unwrap_or_else(Policy::default_policy)))
@@ -163,12 +173,6 @@ pub async fn adopt_enrolment(station: &Station, settings: &mut Settings) -> Resu
     }
     if let Some(enrolled) = station.enrolled_device().await? {
         settings.adopt_enrolled_device(&enrolled)?;
-    }
-    if let Some(role) = station.enrolled_role().await? {
-        settings.adopt_enrolled_role(&role)?;
-        if role == "kiosk" {
-            station.forget_agents().await?;
-        }
     }
     Ok(())
 }
