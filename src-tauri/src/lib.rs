@@ -9,8 +9,19 @@ mod recovery;
 mod sync;
 
 use anyhow::Context;
-use gatecare_station::{Display, Settings};
+use gatecare_station::{Display, Mode, Settings};
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// The window's label, which decides its capability: a kiosk's window is
+/// granted the kiosk's commands only (`capabilities/kiosk.json`), a console's
+/// the agents' (`capabilities/console.json`). Rust refuses the other mode's
+/// commands too; the capability keeps them from reaching Rust at all.
+pub fn window_label(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Kiosk => "kiosk",
+        Mode::Agent => "console",
+    }
+}
 
 /// Keeps the sync worker alive for the app's lifetime (dropping it stops it).
 struct SyncWorker {
@@ -33,7 +44,7 @@ pub fn run() -> anyhow::Result<()> {
     if settings.display == Display::Fullscreen {
         // A kiosk runs one instance: a second launch focuses the first.
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(w) = app.get_webview_window("main") {
+            if let Some(w) = app.webview_windows().values().next() {
                 let _ = w.set_focus();
             }
         }));
@@ -58,8 +69,11 @@ pub fn run() -> anyhow::Result<()> {
             if let Ok(s) = device.station() {
                 app.manage(SyncWorker { _stop: sync::start(s.store().clone(), settings) });
             }
+            // The mode is the device's, fixed at start (a kiosk-enrolled
+            // store starts as a kiosk only): so is the window's capability.
+            let label = window_label(settings.mode);
             app.manage(device);
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+            WebviewWindowBuilder::new(app, label, WebviewUrl::App("index.html".into()))
                 .title("Gatecare")
                 .inner_size(1280.0, 800.0)
                 .min_inner_size(800.0, 600.0)

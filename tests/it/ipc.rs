@@ -33,20 +33,30 @@ fn handler_commands() -> BTreeSet<String> {
         .collect()
 }
 
-fn granted_commands() -> BTreeSet<String> {
+/// Each capability file: its windows and the commands it grants.
+fn capabilities() -> Vec<(String, Vec<String>, BTreeSet<String>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/capabilities");
-    let mut granted = BTreeSet::new();
+    let mut found = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("capabilities") {
         let path = entry.expect("capability file").path();
         let cap: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("capability JSON");
+        let windows = cap["windows"].as_array().expect("windows");
+        let windows = windows.iter().map(|w| w.as_str().expect("window label").to_owned()).collect();
+        let mut granted = BTreeSet::new();
         for p in cap["permissions"].as_array().expect("permissions").iter().filter_map(|p| p.as_str()) {
             if let Some(command) = p.strip_prefix("allow-") {
                 granted.insert(command.replace('-', "_"));
             }
         }
+        found.push((cap["identifier"].as_str().expect("identifier").to_owned(), windows, granted));
     }
-    granted
+    found.sort();
+    found
+}
+
+fn granted_commands() -> BTreeSet<String> {
+    capabilities().into_iter().flat_map(|(_, _, granted)| granted).collect()
 }
 
 /// Command names the UI invokes: `invoke<T>('name'` / `tauriInvoke<T>('name'`.
@@ -112,6 +122,33 @@ fn build_script_handler_capability_and_ui_list_the_same_commands() {
     differ("generate_handler!", &handler_commands());
     differ("capabilities", &granted_commands());
     differ("the UI's calls", &ui_calls());
+}
+
+/// A kiosk's window is granted no agent command and a console's no kiosk
+/// command: a script in the passenger's window cannot reach an agent's
+/// command even if Rust's own mode check were wrong.
+#[test]
+fn each_modes_window_is_granted_its_own_commands_only() {
+    use gatecare_station::Mode;
+    let caps = capabilities();
+    let names: Vec<_> = caps.iter().map(|(id, windows, _)| (id.as_str(), windows.clone())).collect();
+    assert_eq!(
+        names,
+        [("console", vec!["console".to_owned()]), ("kiosk", vec!["kiosk".to_owned()])],
+        "one capability per mode, each for its own window"
+    );
+    assert_eq!(gatecare_app::window_label(Mode::Kiosk), "kiosk");
+    assert_eq!(gatecare_app::window_label(Mode::Agent), "console");
+    let granted = |id: &str| caps.iter().find(|(c, _, _)| c == id).map(|(_, _, g)| g.clone()).expect(id);
+    let kiosk = granted("kiosk");
+    let console = granted("console");
+    let agents_only: Vec<_> =
+        kiosk.iter().filter(|c| c.starts_with("agent_") || *c == "sync_conflicts").collect();
+    assert!(agents_only.is_empty(), "the kiosk's window is granted {agents_only:?}");
+    let kiosks_only: Vec<_> = console.iter().filter(|c| c.starts_with("kiosk_")).collect();
+    assert!(kiosks_only.is_empty(), "the console's window is granted {kiosks_only:?}");
+    assert!(kiosk.contains("kiosk_scan") && kiosk.contains("kiosk_print"), "{kiosk:?}");
+    assert!(console.contains("agent_issue") && console.contains("sync_conflicts"), "{console:?}");
 }
 
 /// The UI's types of what crosses IPC are generated from the Rust types; a
