@@ -67,7 +67,8 @@ pub fn run() -> anyhow::Result<()> {
             let fullscreen = settings.display == Display::Fullscreen;
             // Sync runs beside the UI and never blocks issuance.
             if let Ok(s) = device.station() {
-                app.manage(SyncWorker { _stop: sync::start(s.store().clone(), settings) });
+                let keep = device.policy().retention.keep();
+                app.manage(SyncWorker { _stop: sync::start(s.store().clone(), settings, keep) });
             }
             // The mode is the device's, fixed at start (a kiosk-enrolled
             // store starts as a kiosk only): so is the window's capability.

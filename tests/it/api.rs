@@ -215,3 +215,108 @@ async fn a_kiosk_enrolled_as_one_never_starts_as_a_console_and_keeps_no_agent() 
         .unwrap();
     assert_eq!(agents, 0, "the kiosk forgot the agents' PIN hashes");
 }
+
+async fn count(station: &gatecare_station::Station, sql: &'static str, bind: &str) -> i64 {
+    sqlx::query_scalar(sql).bind(bind).fetch_one(station.pool()).await.expect(sql)
+}
+
+/// Retention: a week after a flight's care closed, the device forgets its
+/// manifest, its passengers' loyalty profiles and the mobile number a kiosk
+/// took for the programme; an open complaint holds the flight until it is
+/// resolved; the ledger and the audit log stay whole.
+#[tokio::test]
+async fn a_device_forgets_a_flights_passengers_a_week_after_its_care_closed() {
+    use gatecare_recovery::{Category, Change, Remedy};
+    let dir = tempfile::tempdir().unwrap();
+    let (kiosk, day) = device("kiosk", 60, &dir).await;
+    let station = kiosk.station().unwrap().clone();
+    let keep = kiosk.policy().retention.keep();
+    assert_eq!(keep, chrono::Duration::days(7), "the default policy's retention");
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let flight = cz342.id.to_string();
+    // An adult of CZ342 who is not a member joins at the kiosk and complains.
+    let adult: String = sqlx::query_scalar(
+        "SELECT p.id FROM segments s JOIN passengers p ON p.id = s.passenger_id \
+         LEFT JOIN loyalty_profiles l ON l.passenger_id = p.id \
+         WHERE s.flight_id = ? AND l.ff_number IS NULL AND p.birth_year < 2000 \
+           AND (SELECT COUNT(*) FROM segments o WHERE o.passenger_id = p.id) = 1 ORDER BY p.id LIMIT 1",
+    )
+    .bind(&flight)
+    .fetch_one(station.pool())
+    .await
+    .unwrap();
+    let p = day.passengers.iter().find(|p| p.id.to_string() == adult && p.flight_id == cz342.id).unwrap();
+    kiosk.kiosk_scan(&p.boarding_pass).await.unwrap();
+    kiosk.kiosk_enrol("852 9123 4567", true).await.expect("enrolled");
+    kiosk.kiosk_complaint(Category::DelayHandling, "Nobody told us about the hotel".into()).await.unwrap();
+    kiosk.kiosk_end().unwrap();
+    // Central acknowledged everything the kiosk sent.
+    sqlx::query("UPDATE sync_events SET acked_at = '2026-11-22T07:00:00Z'")
+        .execute(station.pool())
+        .await
+        .unwrap();
+    let manifest = count(&station, "SELECT COUNT(*) FROM segments WHERE flight_id = ?", &flight).await;
+    assert!(manifest > 50, "CZ342's manifest: {manifest}");
+    let ledger = count(&station, "SELECT COUNT(*) FROM ledger_events WHERE ? != ''", "x").await;
+    let mobile = "SELECT COUNT(*) FROM sync_events WHERE instr(payload, ?) > 0";
+
+    // A day after CZ342's overnight delay its care is not closed: nothing goes.
+    let start = chrono::DateTime::parse_from_rfc3339(TEST_NOW).unwrap().to_utc();
+    let at = |days: i64| start + chrono::Duration::days(days);
+    let nothing = station.forget_closed_flights(at(1), keep).await.unwrap();
+    assert!(!nothing.flights.contains(&flight), "{nothing:?}");
+    assert_eq!(count(&station, "SELECT COUNT(*) FROM segments WHERE flight_id = ?", &flight).await, manifest);
+
+    // Thirty days on, the other flights are forgotten; CZ342 waits for its
+    // open complaint, and its passenger's mobile number stays with it.
+    let held = station.forget_closed_flights(at(30), keep).await.unwrap();
+    assert!(!held.flights.is_empty() && !held.flights.contains(&flight), "{held:?}");
+    assert!(held.passengers > 0 && held.segments > 0, "{held:?}");
+    assert_eq!(count(&station, "SELECT COUNT(*) FROM enrolments WHERE passenger_id = ?", &adult).await, 1);
+    assert_eq!(count(&station, mobile, "91234567").await, 1);
+
+    // An agent resolves the complaint: then CZ342 goes too, with the
+    // passenger, their new loyalty profile and their mobile number.
+    let agent = station.verify_pin("A1001", "246810", at(30), Default::default()).await.unwrap().unwrap();
+    let case: String = sqlx::query_scalar("SELECT case_id FROM cases WHERE passenger_id = ?")
+        .bind(&adult)
+        .fetch_one(station.pool())
+        .await
+        .unwrap();
+    let case = case.parse().unwrap();
+    station.update_case(case, Change::Take, &agent, at(30)).await.unwrap();
+    let policy = kiosk.policy().clone();
+    station
+        .resolve_case(case, vec![Remedy::Apology], "Sorry", &agent, None, 2, &policy, at(30))
+        .await
+        .unwrap();
+    // The resolution is case activity: the week runs from it.
+    let early = station.forget_closed_flights(at(36), keep).await.unwrap();
+    assert!(!early.flights.contains(&flight), "{early:?}");
+    let gone = station.forget_closed_flights(at(38), keep).await.unwrap();
+    assert_eq!(gone.flights, vec![flight.clone()], "{gone:?}");
+    assert_eq!(gone.segments as i64, manifest);
+    for (what, sql) in [
+        ("segments", "SELECT COUNT(*) FROM segments WHERE flight_id = ?"),
+        ("groups", "SELECT COUNT(*) FROM passenger_groups WHERE flight_id = ?"),
+    ] {
+        assert_eq!(count(&station, sql, &flight).await, 0, "{what}");
+    }
+    for (what, sql) in [
+        ("passenger", "SELECT COUNT(*) FROM passengers WHERE id = ?"),
+        ("loyalty", "SELECT COUNT(*) FROM loyalty_profiles WHERE passenger_id = ?"),
+        ("enrolment", "SELECT COUNT(*) FROM enrolments WHERE passenger_id = ?"),
+        ("search tokens", "SELECT COUNT(*) FROM name_index WHERE passenger_id = ?"),
+    ] {
+        assert_eq!(count(&station, sql, &adult).await, 0, "{what}");
+    }
+    assert_eq!(count(&station, mobile, "91234567").await, 0, "the acknowledged enrolment's mobile number");
+    assert_eq!(count(&station, "SELECT COUNT(*) FROM sync_events WHERE kind = ?", "enrolment").await, 1);
+    // The record of what was given stays, and still verifies.
+    assert_eq!(count(&station, "SELECT COUNT(*) FROM ledger_events WHERE ? != ''", "x").await, ledger);
+    assert_eq!(count(&station, "SELECT COUNT(*) FROM cases WHERE passenger_id = ?", &adult).await, 1);
+    assert_eq!(count(&station, "SELECT COUNT(*) FROM audit_log WHERE action = ?", "data.forgotten").await, 2);
+    assert!(station.verify_chains().await.unwrap().is_ok(), "the ledger and audit log verify");
+    // Once is enough.
+    assert!(station.forget_closed_flights(at(39), keep).await.unwrap().is_empty());
+}

@@ -56,6 +56,24 @@ async fn flights_board_shows_cz342_fourteen_hours_late() {
     assert_eq!(cz["passengers"], 180);
 }
 
+/// `gatecare retention` forgets what the policy says is due and says what:
+/// nothing on the demo's day, the whole day's manifest eight days later.
+#[tokio::test]
+async fn retention_forgets_the_days_manifest_a_week_after_and_not_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.sqlite");
+    seeded_store(&db, 2).await;
+    let db = db.to_str().unwrap();
+    let today = json(&gatecare(&["retention", "--db", db], &[]));
+    assert_eq!(today["flights"].as_array().map(Vec::len), Some(0), "{today}");
+    let later = json(&gatecare(&["retention", "--db", db], &[("GATECARE_NOW", "2026-11-30T12:00:00Z")]));
+    assert_eq!(later["flights"].as_array().map(Vec::len), Some(3), "{later}");
+    assert!(later["passengers"].as_u64().unwrap() > 100, "{later}");
+    let board = json(&gatecare(&["flights", "--db", db, "--date", "2026-11-22"], &[]));
+    let cz = board.as_array().unwrap().iter().find(|f| f["flight"] == "CZ342").expect("the flight stays");
+    assert_eq!(cz["passengers"], 0, "its manifest is forgotten");
+}
+
 #[tokio::test]
 async fn demo_passengers_lists_bookings_to_try_at_the_kiosk() {
     let dir = tempfile::tempdir().unwrap();

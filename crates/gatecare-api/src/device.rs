@@ -86,6 +86,10 @@ impl Device {
         self.spool.clone().map_err(|e| err("print.spool", e))
     }
 
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

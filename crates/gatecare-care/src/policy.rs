@@ -26,11 +26,37 @@ pub struct Policy {
     pub recovery: RecoveryPolicy,
     #[serde(default)]
     pub vouchers: VoucherPolicy,
+    #[serde(default)]
+    pub retention: RetentionPolicy,
     /// The text this policy was read from and its hash: a decision records
     /// the hash, and the text is stored once under it, so the decision can
     /// be replayed under the policy that made it.
     #[serde(skip)]
     source: PolicySource,
+}
+
+/// How long a device keeps passengers' data after a flight's care is
+/// closed (`gatecare-store/src/retention.rs`). The ledger and the audit log
+/// are kept regardless: they are the record of what was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionPolicy {
+    pub days_after_care: u32,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        RetentionPolicy { days_after_care: 7 }
+    }
+}
+
+impl RetentionPolicy {
+    /// The most a device may keep: it is not an archive, central is.
+    pub const MAX_DAYS: u32 = 90;
+
+    pub fn keep(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.days_after_care))
+    }
 }
 
 /// A station's own words on its vouchers (where at that airport a meal is
@@ -370,6 +396,9 @@ impl Policy {
 
     fn check(&self) -> Result<(), PolicyError> {
         let bad = |key, reason: &str| Err(PolicyError::Value { key, reason: reason.to_owned() });
+        if !(1..=RetentionPolicy::MAX_DAYS).contains(&self.retention.days_after_care) {
+            return bad("retention.days_after_care", "1 to 90 days: a device is not an archive");
+        }
         if self.care.meal_interval_minutes < 60 {
             return bad("care.meal_interval_minutes", "at least 60");
         }
@@ -509,6 +538,21 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retention_is_a_week_by_default_and_bounded() {
+        let p = Policy::from_toml(DEFAULT_POLICY).unwrap();
+        assert_eq!(p.retention.keep(), chrono::Duration::days(7));
+        let without = DEFAULT_POLICY.replace("[retention]\n", "").replace("days_after_care = 7\n", "");
+        assert_eq!(Policy::from_toml(&without).unwrap().retention, RetentionPolicy::default());
+        for days in [0, 91] {
+            let bad = DEFAULT_POLICY.replace("days_after_care = 7", &format!("days_after_care = {days}"));
+            assert!(matches!(
+                Policy::from_toml(&bad),
+                Err(PolicyError::Value { key: "retention.days_after_care", .. })
+            ));
+        }
+    }
 
     #[test]
     fn a_stations_voucher_words_are_checked_and_found() {

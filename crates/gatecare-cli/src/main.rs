@@ -59,6 +59,14 @@ enum Command {
         #[arg(long)]
         date: Option<NaiveDate>,
     },
+    /// Forget passengers' data of flights whose care closed longer ago than
+    /// the policy's `[retention] days_after_care` (the app does this every
+    /// hour); prints what was forgotten. The ledger and audit log stay.
+    Retention {
+        /// The store (default: the configured database).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -615,6 +623,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             print_json(&board)?;
+        }
+        Command::Retention { db } => {
+            let path = db.unwrap_or(settings.database.clone());
+            if !path.exists() {
+                return Err(BadInput(format!("no database at {}", path.display())).into());
+            }
+            let store = ledger::open_station(&path, &mut settings).await?;
+            let policy = store.central_policy().await?.unwrap_or_else(gatecare_care::Policy::default_policy);
+            print_json(&store.forget_closed_flights(settings.clock.now(), policy.retention.keep()).await?)?;
         }
     }
     Ok(())

@@ -154,17 +154,39 @@ fn jitter_unit() -> f64 {
     }
 }
 
+/// How often the worker forgets what retention says is due: the rule is in
+/// days, so an hour late is on time.
+const RETENTION_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
 /// The background worker: rounds until told to stop, never blocking
-/// issuance (it only reads and appends through its own transactions).
+/// issuance (it only reads and appends through its own transactions); and,
+/// online or not, once an hour it forgets passengers' data whose care closed
+/// more than `keep_personal_data` ago (`Store::forget_closed_flights`).
 pub async fn run_worker(
     store: Store,
     my_code: String,
     clock: impl Fn() -> DateTime<Utc> + Send + 'static,
     interval: Duration,
+    keep_personal_data: chrono::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut failures = 0u32;
+    let mut forgot_at: Option<DateTime<Utc>> = None;
     loop {
+        let now = clock();
+        if forgot_at.is_none_or(|at| now - at >= RETENTION_EVERY) {
+            match store.forget_closed_flights(now, keep_personal_data).await {
+                Ok(f) if !f.is_empty() => tracing::info!(
+                    flights = f.flights.len(),
+                    passengers = f.passengers,
+                    contacts = f.contacts,
+                    "forgot passengers' data of flights whose care closed"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("retention: {e}"),
+            }
+            forgot_at = Some(now);
+        }
         let wait = match store.enrolment().await {
             Ok(Some(e)) => match CentralClient::for_enrolment(&e) {
                 Ok(client) => match sync_once(&store, &client, &e, &my_code, clock()).await {

@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod manifest;
 pub mod private;
 pub mod reroutes;
+pub mod retention;
 pub mod settings;
 pub mod station_data;
 pub mod store;
