@@ -182,6 +182,47 @@ async fn upgrades_and_goodwill_count_against_the_agents_authority() {
     assert!(keys[0].ends_with("/goodwill/1") && keys[1].ends_with("/goodwill/2"), "{keys:?}");
 }
 
+/// Two goodwill grants to one passenger at the same moment (a double tap, a
+/// second request while the first prints) are two vouchers, the next two
+/// ordinals: not one voucher and its reprint under the second's amount.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_goodwill_grants_at_once_are_two_vouchers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (console, day) = device("agent", 180, &dir).await;
+    console.agent_sign_in("A1001", "246810").await.expect("sign in");
+    let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW).unwrap().to_utc();
+    console.station().unwrap().record_sync(now).await.unwrap();
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let p = day.passengers.iter().find(|p| p.flight_id == cz342.id).unwrap();
+    let gift = |amount: &str| AgentIssue {
+        passenger_id: p.id.to_string(),
+        flight_id: cz342.id.to_string(),
+        kind: EntitlementKind::Goodwill,
+        ordinal: None,
+        amount: Some(amount.to_owned()),
+        hotel_block_id: None,
+        reason: None,
+        approver: None,
+    };
+    let (a, b) = tokio::join!(console.agent_issue(gift("40")), console.agent_issue(gift("60")));
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert_ne!(a.voucher_id, b.voucher_id, "two vouchers");
+    let mut rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT entitlement_key, value_minor FROM ledger_events \
+         WHERE passenger_id = ? AND kind = 'goodwill' AND event = 'issued'",
+    )
+    .bind(p.id.to_string())
+    .fetch_all(console.station().unwrap().pool())
+    .await
+    .unwrap();
+    rows.sort();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[0].0.ends_with("/goodwill/1") && rows[1].0.ends_with("/goodwill/2"), "{rows:?}");
+    let mut values: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    values.sort();
+    assert_eq!(values, [4_000, 6_000]);
+}
+
 /// A device central enrolled as a kiosk starts in kiosk mode only, and keeps
 /// no agent's PIN hash (a kiosk enrolled before central stopped sending them
 /// forgets those it has).

@@ -998,3 +998,18 @@ async fn a_store_and_its_folder_are_owner_only() {
     assert_eq!(refused.code(), "store.not_private");
     assert!(refused.to_string().contains("symbolic link"), "{refused}");
 }
+
+/// A fresh device's first two issues at once (a double tap, bulk beside a
+/// single issue) share the one first signing key; neither fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_first_issues_at_once_share_the_devices_first_key() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Station::open(&dir.path().join("fresh.sqlite")).await.unwrap();
+        let (a, b) =
+            tokio::join!(store.device_signer("HKG-K01", now()), store.device_signer("HKG-K01", now()));
+        let (a, b) = (a.expect("first"), b.expect("second"));
+        assert_eq!((a.kid.as_str(), a.public_hex()), ("HKG-K01#1", b.public_hex()));
+        assert_eq!(store.device_signer("HKG-K01", now()).await.unwrap().public_hex(), a.public_hex());
+    }
+}

@@ -300,11 +300,14 @@ impl Station {
             self.resolution(case_id, remedies, note, ctx.actor, approver, stars, ctx.policy).await?;
         let (pax, flight) = (&case.opened.passenger_id, &case.opened.flight_id);
         let reference = case_reference(case_id);
+        // Held until the voucher is written (module `grant`, `next_goodwill`).
+        let (ordinal, _turn) =
+            self.next_goodwill(pax, flight).await.map_err(RecoveryError::VoucherNotIssued)?;
         let request = crate::IssueRequest {
             passenger_id: pax.clone(),
             flight_id: flight.clone(),
             kind: gatecare_ledger::EntitlementKind::Goodwill,
-            ordinal: self.next_goodwill(pax, flight).await.map_err(RecoveryError::VoucherNotIssued)?,
+            ordinal,
             value,
             statutory: false,
             customer_stars: stars,

@@ -74,6 +74,8 @@ impl Station {
         let view = self
             .passenger_view(&grant.passenger_id, &grant.flight_id, ctx.actor, ctx.policy, ctx.now)
             .await?;
+        // Held until the issue below is done (`next_goodwill`).
+        let mut goodwill_turn = None;
         let ordinal = match (grant.kind, grant.ordinal) {
             (EntitlementKind::Goodwill | EntitlementKind::Upgrade, Some(_)) => {
                 return Err(field("grant.ordinal", "the station counts goodwill and upgrades itself"));
@@ -81,7 +83,9 @@ impl Station {
             // One upgrade a passenger a flight: asked again, it is the same one.
             (EntitlementKind::Upgrade, None) => 1,
             (EntitlementKind::Goodwill, None) => {
-                self.next_goodwill(&grant.passenger_id, &grant.flight_id).await?
+                let (next, turn) = self.next_goodwill(&grant.passenger_id, &grant.flight_id).await?;
+                goodwill_turn = Some(turn);
+                next
             }
             (_, ordinal) => ordinal.unwrap_or(1),
         };
@@ -147,16 +151,20 @@ impl Station {
                 "citation": owed.map(|o| o.citation), "source": owed.map(|o| o.source.clone()),
             }),
         };
-        self.issue_claimed(ctx, &request, true).await
+        let issued = self.issue_claimed(ctx, &request, true).await;
+        drop(goodwill_turn);
+        issued
     }
 
     /// The ordinal of a passenger's next goodwill on this flight: one more
-    /// than any the station has issued (here, or on another device).
+    /// than any the station has issued (here, or on another device), with
+    /// this device's goodwill turn: hold it until the voucher is issued.
     pub(crate) async fn next_goodwill(
         &self,
         passenger_id: &str,
         flight_id: &str,
-    ) -> Result<u32, LedgerError> {
+    ) -> Result<(u32, tokio::sync::OwnedMutexGuard<()>), LedgerError> {
+        let turn = self.goodwill_turn.clone().lock_owned().await;
         let keys: Vec<String> = sqlx::query_scalar(
             "SELECT entitlement_key FROM station_vouchers \
              WHERE passenger_id = ? AND flight_id = ? AND kind = 'goodwill'",
@@ -166,7 +174,7 @@ impl Station {
         .fetch_all(self.pool())
         .await?;
         let last = keys.iter().filter_map(|k| k.rsplit('/').next()?.parse::<u32>().ok()).max().unwrap_or(0);
-        Ok(last + 1)
+        Ok((last + 1, turn))
     }
 }
 

@@ -33,15 +33,19 @@ pub use gatecare_store::{
 #[derive(Clone)]
 pub struct Station {
     store: Store,
+    /// Held from choosing a goodwill voucher's ordinal until it is issued:
+    /// two grants at once would otherwise both take the next ordinal, and
+    /// the second would come back as the first's reprint.
+    goodwill_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Station {
     pub async fn open(path: &Path) -> Result<Station, StoreError> {
-        Ok(Station { store: Store::open(path).await? })
+        Ok(Station::from(Store::open(path).await?))
     }
 
     pub async fn open_in_memory() -> Result<Station, StoreError> {
-        Ok(Station { store: Store::open_in_memory().await? })
+        Ok(Station::from(Store::open_in_memory().await?))
     }
 
     pub fn store(&self) -> &Store {
@@ -56,7 +60,7 @@ impl Station {
 
 impl From<Store> for Station {
     fn from(store: Store) -> Station {
-        Station { store }
+        Station { store, goodwill_turn: Default::default() }
     }
 }
 

@@ -42,6 +42,26 @@ impl Store {
     /// N: keys rotate, see `sync::renew_key_if_due`), created as `#1` on
     /// first use.
     pub async fn device_signer(&self, device: &str, now: DateTime<Utc>) -> Result<DeviceSigner, StoreError> {
+        if let Some(signer) = self.newest_key(device).await? {
+            return Ok(signer);
+        }
+        // Two first issues at once both find no key: the first `#1` written
+        // is the device's, and the other takes it.
+        let first = DeviceSigner::generate(&format!("{device}#1"))?;
+        sqlx::query(
+            "INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (kid) DO NOTHING",
+        )
+        .bind(&first.kid)
+        .bind(hex(first.key.as_bytes()))
+        .bind(first.public_hex())
+        .bind(rfc3339(now))
+        .execute(self.pool())
+        .await?;
+        self.newest_key(device).await?.ok_or_else(|| StoreError::Data("device key was not kept".into()))
+    }
+
+    async fn newest_key(&self, device: &str) -> Result<Option<DeviceSigner>, StoreError> {
         let keys: Vec<(String, String)> =
             sqlx::query_as("SELECT kid, secret_hex FROM device_keys WHERE kid LIKE ? || '#%'")
                 .bind(device)
@@ -54,19 +74,15 @@ impl Store {
                 Some((n, kid, secret))
             })
             .max_by_key(|(n, _, _)| *n);
-        if let Some((_, kid, secret)) = newest {
-            let mut bytes = [0u8; 32];
-            for (i, b) in bytes.iter_mut().enumerate() {
-                *b = secret
-                    .get(2 * i..2 * i + 2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| StoreError::Data("device key is corrupt".into()))?;
-            }
-            return Ok(DeviceSigner { kid, key: SigningKey::from_bytes(&bytes) });
+        let Some((_, kid, secret)) = newest else { return Ok(None) };
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = secret
+                .get(2 * i..2 * i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| StoreError::Data("device key is corrupt".into()))?;
         }
-        let signer = DeviceSigner::generate(&format!("{device}#1"))?;
-        self.keep_key(&signer, now).await?;
-        Ok(signer)
+        Ok(Some(DeviceSigner { kid, key: SigningKey::from_bytes(&bytes) }))
     }
 
     /// Stores a signing key (owner-only store); its kid is never reused.
