@@ -155,6 +155,11 @@ impl CentralClient {
         .await
     }
 
+    /// The role central enrolled this device in, signed (`RoleStatement`).
+    pub async fn device_role(&self) -> Result<bytes::Bytes, SyncError> {
+        self.send_raw(self.request(reqwest::Method::GET, "/v1/devices/role")).await
+    }
+
     /// Certifies this device's next signing key.
     pub async fn rotate_key(&self, req: &RotateKeyRequest) -> Result<RotateKeyResponse, SyncError> {
         self.send(self.request(reqwest::Method::POST, "/v1/devices/key").json(req)).await

@@ -67,6 +67,12 @@ pub async fn sync_once(
         }
     };
     round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
+    if store.enrolled_role().await?.is_none()
+        && let Err(e) = learn_role(store, client, enrolment, now).await
+    {
+        // Asked again next round; sync goes on meanwhile.
+        tracing::warn!(code = e.code(), "learning this device's role failed: {e}");
+    }
     // A failed renewal is tried again next round; it never holds up sync.
     if let Err(e) = renew_key_if_due(store, client, my_code, now).await {
         tracing::warn!(code = e.code(), "renewing the signing key failed: {e}");
@@ -152,6 +158,28 @@ fn jitter_unit() -> f64 {
         Ok(()) => f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX),
         Err(_) => 0.5,
     }
+}
+
+/// Asks central for the role it enrolled this device in, for a store
+/// enrolled before devices kept it: the statement is signed by the pinned
+/// root key for this device, so nobody between can change it.
+async fn learn_role(
+    store: &Store,
+    client: &CentralClient,
+    enrolment: &Enrolment,
+    now: DateTime<Utc>,
+) -> Result<(), SyncError> {
+    let root = enrolment
+        .root_public_key
+        .as_deref()
+        .and_then(gatecare_voucher::trust::verifying_key)
+        .ok_or(SyncError::RootNotPinned)?;
+    let bytes = client.device_role().await?;
+    let statement =
+        gatecare_sync::RoleStatement::open(&bytes, &root, &enrolment.station, enrolment.device_id, now)
+            .map_err(SyncError::PageRefused)?;
+    store.learn_enrolled_role(statement.role.as_str()).await?;
+    Ok(())
 }
 
 /// How often the worker forgets what retention says is due: the rule is in

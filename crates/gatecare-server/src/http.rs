@@ -151,6 +151,7 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/v1/root", get(root_key::<D>))
         .route("/v1/devices/enrol", post(enrol::<D>))
         .route("/v1/devices/key", post(rotate_key::<D>))
+        .route("/v1/devices/role", get(device_role::<D>))
         .route("/v1/sync/push", post(push::<D>))
         .route("/v1/sync/pull", get(pull::<D>))
         .route("/v1/claims", post(claim::<D>))
@@ -472,6 +473,24 @@ async fn pull<D: Database>(
         more: page.more,
         at: c.now(),
         items: page.items,
+    }
+    .seal(&c.root_kid, &c.root);
+    Ok(([(header::CONTENT_TYPE, gatecare_sync::page::PAGE_CONTENT_TYPE)], signed).into_response())
+}
+
+/// The role central enrolled the calling device in, signed with the root
+/// key (`gatecare_sync::page::RoleStatement`): a device enrolled before
+/// devices kept their role learns it so.
+async fn device_role<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+) -> Result<Response, ApiError> {
+    let signed = gatecare_sync::RoleStatement {
+        format: gatecare_sync::page::ROLE_FORMAT.into(),
+        station: device.station.clone(),
+        device: device.id,
+        role: device.role,
+        at: c.now(),
     }
     .seal(&c.root_kid, &c.root);
     Ok(([(header::CONTENT_TYPE, gatecare_sync::page::PAGE_CONTENT_TYPE)], signed).into_response())

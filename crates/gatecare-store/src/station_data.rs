@@ -375,6 +375,22 @@ impl Store {
             .await?)
     }
 
+    /// Keeps the role central signed for this device (`RoleStatement`), for
+    /// a store enrolled before devices kept their role; a kiosk's forgets
+    /// the agents' records it still has. A role already kept stays.
+    pub async fn learn_enrolled_role(&self, role: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('enrolled_role', ?) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(role)
+        .execute(self.pool())
+        .await?;
+        if self.enrolled_role().await?.as_deref() == Some("kiosk") {
+            self.forget_agents().await?;
+        }
+        Ok(())
+    }
+
     /// Forgets every agent's record: a kiosk keeps no PIN hash (one enrolled
     /// before central stopped sending them may still have some).
     pub async fn forget_agents(&self) -> Result<u64, StoreError> {

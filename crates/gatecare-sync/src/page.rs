@@ -113,21 +113,9 @@ impl FeedPage {
     /// is the one the device asked for. Nothing of a page that fails is
     /// returned.
     pub fn open(bytes: &[u8], root: &VerifyingKey, expected: &Expected<'_>) -> Result<FeedPage, PageError> {
-        let sign1 = CoseSign1::from_tagged_slice(bytes)
-            .or_else(|_| CoseSign1::from_slice(bytes))
-            .map_err(|_| PageError::NotSigned)?;
-        if sign1.protected.header.alg
-            != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA))
-        {
-            return Err(PageError::BadSignature);
-        }
-        sign1.verify_signature(b"", |sig, data| {
-            let sig: [u8; 64] = sig.try_into().map_err(|_| PageError::BadSignature)?;
-            root.verify_strict(data, &Signature::from_bytes(&sig)).map_err(|_| PageError::BadSignature)
-        })?;
-        let payload = sign1.payload.as_deref().ok_or_else(|| PageError::Malformed("no payload".into()))?;
+        let payload = open_bytes(bytes, root)?;
         let page: FeedPage =
-            serde_json::from_slice(payload).map_err(|e| PageError::Malformed(e.to_string()))?;
+            serde_json::from_slice(&payload).map_err(|e| PageError::Malformed(e.to_string()))?;
         if page.format != PAGE_FORMAT {
             return Err(PageError::Malformed(format!("format {:?}", page.format)));
         }
@@ -163,6 +151,75 @@ impl FeedPage {
         }
         Ok(page)
     }
+}
+
+pub const ROLE_FORMAT: &str = "gatecare-device-role/1";
+
+/// Central's word on the role it enrolled a device in, signed with the
+/// root key like a page: a device enrolled before devices kept their role
+/// learns it so, and nobody between central and the device can change it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleStatement {
+    pub format: String,
+    pub station: String,
+    pub device: Uuid,
+    pub role: crate::DeviceRole,
+    /// Central's time when it signed.
+    pub at: DateTime<Utc>,
+}
+
+impl RoleStatement {
+    pub fn seal(&self, root_kid: &str, root: &SigningKey) -> Vec<u8> {
+        // Serialising plain data to a Vec cannot fail.
+        seal_bytes(serde_json::to_vec(self).unwrap_or_default(), root_kid, root)
+    }
+
+    /// Verifies `bytes` against the pinned root key, for this station and
+    /// device, signed within [`CLOCK_STEP`] of the device's clock.
+    pub fn open(
+        bytes: &[u8],
+        root: &VerifyingKey,
+        station: &str,
+        device: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<RoleStatement, PageError> {
+        let payload = open_bytes(bytes, root)?;
+        let statement: RoleStatement =
+            serde_json::from_slice(&payload).map_err(|e| PageError::Malformed(e.to_string()))?;
+        if statement.format != ROLE_FORMAT {
+            return Err(PageError::Malformed(format!("format {:?}", statement.format)));
+        }
+        if statement.station != station {
+            return Err(PageError::WrongStation(statement.station));
+        }
+        if statement.device != device {
+            return Err(PageError::WrongDevice);
+        }
+        if statement.at < now - CLOCK_STEP {
+            return Err(PageError::Stale(statement.at));
+        }
+        if statement.at > now + CLOCK_STEP {
+            return Err(PageError::Ahead(statement.at));
+        }
+        Ok(statement)
+    }
+}
+
+/// The payload of a COSE_Sign1 the root key signed (EdDSA only).
+fn open_bytes(bytes: &[u8], root: &VerifyingKey) -> Result<Vec<u8>, PageError> {
+    let sign1 = CoseSign1::from_tagged_slice(bytes)
+        .or_else(|_| CoseSign1::from_slice(bytes))
+        .map_err(|_| PageError::NotSigned)?;
+    if sign1.protected.header.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA))
+    {
+        return Err(PageError::BadSignature);
+    }
+    sign1.verify_signature(b"", |sig, data| {
+        let sig: [u8; 64] = sig.try_into().map_err(|_| PageError::BadSignature)?;
+        root.verify_strict(data, &Signature::from_bytes(&sig)).map_err(|_| PageError::BadSignature)
+    })?;
+    sign1.payload.ok_or_else(|| PageError::Malformed("no payload".into()))
 }
 
 fn seal_bytes(payload: Vec<u8>, root_kid: &str, root: &SigningKey) -> Vec<u8> {
@@ -271,6 +328,39 @@ mod tests {
         assert_eq!(FeedPage::open(&bytes, &key, &e).unwrap_err().code(), "ahead");
         let e = Expected { now: page().at + Duration::minutes(4), ..expected() };
         assert!(FeedPage::open(&bytes, &key, &e).is_ok(), "clocks a little apart");
+    }
+
+    #[test]
+    fn a_role_statement_opens_only_for_its_device_and_from_the_root() {
+        let at = expected().now;
+        let statement = RoleStatement {
+            format: ROLE_FORMAT.into(),
+            station: "HKG".into(),
+            device: expected().device,
+            role: crate::DeviceRole::Kiosk,
+            at,
+        };
+        let bytes = statement.seal("root#1", &root());
+        let key = root().verifying_key();
+        let device = expected().device;
+        assert_eq!(RoleStatement::open(&bytes, &key, "HKG", device, at), Ok(statement.clone()));
+        let other_root = SigningKey::from_bytes(&[9; 32]);
+        assert_eq!(
+            RoleStatement::open(&statement.seal("root#1", &other_root), &key, "HKG", device, at),
+            Err(PageError::BadSignature)
+        );
+        assert_eq!(RoleStatement::open(&bytes, &key, "HKG", Uuid::now_v7(), at), Err(PageError::WrongDevice));
+        assert!(matches!(
+            RoleStatement::open(&bytes, &key, "PEK", device, at),
+            Err(PageError::WrongStation(_))
+        ));
+        let later = at + CLOCK_STEP + Duration::seconds(1);
+        assert!(matches!(RoleStatement::open(&bytes, &key, "HKG", device, later), Err(PageError::Stale(_))));
+        // A feed page is not a role statement.
+        assert!(matches!(
+            RoleStatement::open(&page().seal("root#1", &root()), &key, "HKG", device, at),
+            Err(PageError::Malformed(_))
+        ));
     }
 
     #[test]

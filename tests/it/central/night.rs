@@ -127,6 +127,26 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     // Each store knows the role central enrolled it in.
     assert_eq!(kiosk.store.enrolled_role().await.unwrap().as_deref(), Some("kiosk"));
     assert_eq!(console.store.enrolled_role().await.unwrap().as_deref(), Some("console"));
+    // A kiosk enrolled before devices kept their role, with a hash it got
+    // then, learns its role from central's signed word at its next sync
+    // and forgets the hash; the console keeps its role and its agents.
+    sqlx::query("DELETE FROM settings WHERE key = 'enrolled_role'")
+        .execute(kiosk.store.pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO agents (id, code, name, role, station, pin_hash) \
+         VALUES ('old', 'A1001', 'Chan Tai Man', 'agent', 'HKG', '$argon2id$old')",
+    )
+    .execute(kiosk.store.pool())
+    .await
+    .unwrap();
+    kiosk.sync(now).await;
+    console.sync(now).await;
+    assert_eq!(kiosk.store.enrolled_role().await.unwrap().as_deref(), Some("kiosk"));
+    assert_eq!(hashes(kiosk.store.clone()).await, 0, "the old kiosk forgot the hash it had");
+    assert_eq!(console.store.enrolled_role().await.unwrap().as_deref(), Some("console"));
+    assert_eq!(hashes(console.store.clone()).await, 1);
 
     // The agent records the cancellation and the next day's re-routing.
     let agent =
