@@ -14,6 +14,9 @@
 //!   decoded from a rendered page (pdftoppm + zbarimg), text read back with
 //!   pdftotext, every refusal of `gatecare voucher verify`, and a real CUPS
 //!   server (started once per run) with the cups-pdf printer.
+//! - `vectors`: the shared voucher test vectors
+//!   (`tests/fixtures/voucher-vectors.json`) the native and the WebAssembly
+//!   verifier are both held to.
 //! - `crash`: `gatecare ledger crash-drill` killed with SIGKILL at failpoints
 //!   and at random moments; a restart must finish without duplicates.
 //! - `console`, `recovery`: the gate console's records and complaint cases
@@ -51,4 +54,5 @@ mod store;
 mod support;
 
 pub(crate) use support::voucher_fonts;
+mod vectors;
 mod voucher;

@@ -12,6 +12,7 @@
 //!
 //! Pure: keys, fonts and time are passed in.
 
+#[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod qr;
 pub mod signed;
@@ -20,7 +21,7 @@ pub mod trust;
 pub mod verify;
 
 pub use signed::{QR_PREFIX, VoucherPayload};
-pub use verify::{Verification, verify};
+pub use verify::{Verification, verify, verify_with_lists};
 
 /// Lower-case hex, for keys and signatures in JSON.
 pub(crate) fn hex(bytes: &[u8]) -> String {

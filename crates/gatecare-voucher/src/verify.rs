@@ -12,7 +12,9 @@ pub struct Verification {
     /// `valid`, or why not: malformed, unsupported_version, unknown_key,
     /// uncertified_key, key_not_valid, key_revoked (a revoked key's voucher
     /// central had not received before the revocation), bad_signature,
-    /// not_yet_valid, expired, voided.
+    /// not_yet_valid, expired, voided; with lists as sent
+    /// ([`verify_with_lists`]): trust_list_unreadable, untrusted_root,
+    /// void_list_unreadable.
     pub reason: &'static str,
     /// The voucher, once its signature is known to be good.
     pub voucher: Option<VoucherPayload>,
@@ -70,6 +72,26 @@ pub fn verify(qr: &str, trust: &TrustList, voids: &VoidList, at: DateTime<Utc>) 
         return done(false, "voided");
     }
     done(true, "valid")
+}
+
+/// Verification as a merchant's till or page does it: with the trust and
+/// void lists as central sent them (JSON) and the airline root's public key
+/// (hex) pinned at enrolment. A list that cannot be read, or a trust list
+/// under another root, refuses every voucher: `trust_list_unreadable`,
+/// `untrusted_root`, `void_list_unreadable`.
+pub fn verify_with_lists(
+    qr: &str,
+    trust_json: &str,
+    void_json: &str,
+    pinned_root: &str,
+    at: DateTime<Utc>,
+) -> Verification {
+    let Ok(trust) = TrustList::from_json(trust_json) else { return invalid("trust_list_unreadable") };
+    if !trust.root.public_key.trim().eq_ignore_ascii_case(pinned_root.trim()) {
+        return invalid("untrusted_root");
+    }
+    let Ok(voids) = VoidList::from_json(void_json) else { return invalid("void_list_unreadable") };
+    verify(qr, &trust, &voids, at)
 }
 
 #[cfg(test)]

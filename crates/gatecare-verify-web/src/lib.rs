@@ -1,0 +1,52 @@
+//! The voucher verifier in the merchant's browser: the same
+//! `gatecare_voucher::verify_with_lists` the devices and the `gatecare`
+//! command run, compiled to WebAssembly (`cargo xtask wasm`), so a till
+//! checks a voucher offline exactly as the airline's own code does.
+//!
+//! One function crosses into JavaScript, with text in and text out: the QR
+//! text, the trust and void lists as central sent them, the root key the
+//! page pinned at enrolment, and the time. The answer is JSON: the
+//! verification, and the value as a person reads it (`HKD 120.00`, `JPY
+//! 1500`), so the page never does arithmetic on minor units.
+
+use chrono::{DateTime, Utc};
+use gatecare_core::{Currency, Money};
+use gatecare_voucher::Verification;
+use serde::Serialize;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// What the page shows.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    #[serde(flatten)]
+    pub verification: Verification,
+    /// The voucher's value as written on it; absent when the voucher could
+    /// not be read.
+    pub value_text: Option<String>,
+}
+
+/// Checks `qr` against the lists at `now_ms` (milliseconds since the Unix
+/// epoch, as JavaScript's `Date.now()`). Never throws: a bad input is a
+/// refusal with its reason.
+pub fn check(qr: &str, trust_list: &str, void_list: &str, pinned_root: &str, now_ms: f64) -> Checked {
+    let at = if now_ms.is_finite() { DateTime::<Utc>::from_timestamp_millis(now_ms as i64) } else { None };
+    let Some(at) = at else {
+        return Checked {
+            verification: Verification { valid: false, reason: "bad_clock", voucher: None, kid: None },
+            value_text: None,
+        };
+    };
+    let verification = gatecare_voucher::verify_with_lists(qr, trust_list, void_list, pinned_root, at);
+    let value_text = verification
+        .voucher
+        .as_ref()
+        .and_then(|v| Currency::parse(&v.currency).ok().map(|c| Money::new(v.value_minor, c).to_string()));
+    Checked { verification, value_text }
+}
+
+/// [`check`] as JSON, for JavaScript.
+#[wasm_bindgen]
+pub fn verify(qr: &str, trust_list: &str, void_list: &str, pinned_root: &str, now_ms: f64) -> String {
+    // Serialising plain data cannot fail.
+    serde_json::to_string(&check(qr, trust_list, void_list, pinned_root, now_ms)).unwrap_or_default()
+}
