@@ -32,6 +32,11 @@ pub fn run() -> anyhow::Result<()> {
     // The store, its -wal and -shm, spooled vouchers: the owner's only.
     gatecare_store::private::keep_new_files_private();
     let settings = Settings::load().context("reading settings")?;
+    // Central's station, device code and role win; a configured one that
+    // differs stops the app here, with its message, before any window.
+    let device = tauri::async_runtime::block_on(gatecare_api::Device::start(settings))
+        .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+    let settings = device.settings();
     eprintln!(
         "gatecare-app: mode {:?}, display {:?}, station {}, database {}",
         settings.mode,
@@ -52,12 +57,6 @@ pub fn run() -> anyhow::Result<()> {
 
     builder
         .setup(move |app| {
-            // Central's station and device code win; a configured one that
-            // differs stops the app.
-            let device =
-                tauri::async_runtime::block_on(gatecare_api::Device::start(settings)).inspect_err(|e| {
-                    eprintln!("gatecare-app: {e} ({})", e.code());
-                })?;
             // A store that cannot open is shown on screen with its code, not
             // a silent exit: staff must see what is wrong.
             if let Err(e) = device.station() {

@@ -238,14 +238,20 @@ async fn a_kiosk_enrolled_as_one_never_starts_as_a_console_and_keeps_no_agent() 
         .unwrap();
     store.close().await;
     let settings = |mode: &str| {
-        let env: HashMap<&str, String> = HashMap::from([
+        let mut env: HashMap<&str, String> = HashMap::from([
             ("GATECARE_DB", path.display().to_string()),
-            ("GATECARE_MODE", mode.to_owned()),
             ("GATECARE_STATION", "HKG".to_owned()),
             ("GATECARE_NOW", TEST_NOW.to_owned()),
         ]);
+        if !mode.is_empty() {
+            env.insert("GATECARE_MODE", mode.to_owned());
+        }
         Settings::from_sources(None, |k| env.get(k).cloned()).expect("settings")
     };
+    // No mode configured: the device takes its enrolled role's.
+    let defaulted = Device::start(settings("")).await.expect("a kiosk without a configured mode");
+    assert_eq!(defaulted.settings().mode, gatecare_station::Mode::Kiosk);
+    drop(defaulted);
     let refused = Device::start(settings("agent")).await.map(|_| ()).expect_err("a kiosk as a console");
     assert_eq!(refused.code(), "settings.value");
     assert!(refused.to_string().contains("enrolled with central as a kiosk"), "{refused}");
@@ -360,4 +366,17 @@ async fn a_device_forgets_a_flights_passengers_a_week_after_its_care_closed() {
     assert!(station.verify_chains().await.unwrap().is_ok(), "the ledger and audit log verify");
     // Once is enough.
     assert!(station.forget_closed_flights(at(39), keep).await.unwrap().is_empty());
+    // Nor is anything left in the file's free pages or the log, for whoever
+    // takes the disk: the mobile number, the forgotten bookings' references.
+    let mut raw = std::fs::read(dir.path().join("device.sqlite")).unwrap();
+    raw.extend(std::fs::read(dir.path().join("device.sqlite-wal")).unwrap_or_default());
+    let raw = String::from_utf8_lossy(&raw);
+    let found = |text: &str| raw.contains(text);
+    assert!(!found("91234567"), "the mobile number is still on disk");
+    let mut forgotten_pnrs: Vec<&str> =
+        day.passengers.iter().filter(|p| p.flight_id != cz342.id).map(|p| p.pnr.as_str()).collect();
+    forgotten_pnrs.dedup();
+    assert!(forgotten_pnrs.len() > 20, "{forgotten_pnrs:?}");
+    let left: Vec<&&str> = forgotten_pnrs.iter().filter(|pnr| found(pnr)).collect();
+    assert!(left.is_empty(), "booking references still on disk: {left:?}");
 }

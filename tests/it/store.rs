@@ -997,6 +997,21 @@ async fn a_store_and_its_folder_are_owner_only() {
     let refused = Station::open(&planted).await.map(|_| ()).unwrap_err();
     assert_eq!(refused.code(), "store.not_private");
     assert!(refused.to_string().contains("symbolic link"), "{refused}");
+    let whole = format!("{:#}", anyhow::Error::from(refused));
+    assert_eq!(whole.matches("symbolic link").count(), 1, "said once: {whole}");
+    // A bare file name: its folder is the working folder, tightened too.
+    let here = dir.path().join("here");
+    Station::open(&here.join("bare.sqlite")).await.unwrap().close().await;
+    std::fs::set_permissions(&here, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new(crate::support::binary("GATECARE_CLI_BIN", "gatecare"))
+        .args(["retention", "--db", "bare.sqlite"])
+        .current_dir(&here)
+        .env("GATECARE_CONFIG", "/nonexistent/gatecare-test.toml")
+        .env("GATECARE_NOW", crate::support::TEST_NOW)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((mode(&here), mode(&here.join("bare.sqlite"))), (0o700, 0o600));
 }
 
 /// A fresh device's first two issues at once (a double tap, bulk beside a

@@ -624,4 +624,15 @@ fn the_spool_is_private_and_follows_no_planted_link() {
     let folder = spool.path().to_owned();
     drop(spool);
     assert!(!folder.exists(), "the spool goes with the process's use of it");
+    // A process stopped by a signal left its folder: the next spool removes
+    // it (no process has that id: it is above the kernel's largest), and
+    // keeps a running process's.
+    let abandoned = dir.path().join("spool-4194999-00000000deadbeef");
+    std::fs::create_dir(&abandoned).unwrap();
+    std::fs::write(abandoned.join("V-9-1.pdf"), b"%PDF-1.7 left behind").unwrap();
+    let running = dir.path().join(format!("spool-{}-00000000cafef00d", std::process::id()));
+    std::fs::create_dir(&running).unwrap();
+    let next = Spool::create_in(dir.path()).unwrap();
+    assert!(!abandoned.exists(), "an abandoned spool is removed");
+    assert!(running.exists() && next.path().exists());
 }

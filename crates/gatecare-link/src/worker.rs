@@ -67,9 +67,11 @@ pub async fn sync_once(
         }
     };
     round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
-    if store.enrolled_role().await?.is_none()
-        && let Err(e) = learn_role(store, client, enrolment, now).await
-    {
+    let role_due = match (store.enrolled_role().await?, store.role_checked_at().await?) {
+        (Some(_), Some(checked)) => now - checked >= ROLE_EVERY || checked > now,
+        _ => true,
+    };
+    if role_due && let Err(e) = learn_role(store, client, enrolment, now).await {
         // Asked again next round; sync goes on meanwhile.
         tracing::warn!(code = e.code(), "learning this device's role failed: {e}");
     }
@@ -160,9 +162,14 @@ fn jitter_unit() -> f64 {
     }
 }
 
-/// Asks central for the role it enrolled this device in, for a store
-/// enrolled before devices kept it: the statement is signed by the pinned
-/// root key for this device, so nobody between can change it.
+/// How often a device asks central for its role: an administrator's change
+/// of role (`admin role`) reaches it within this time.
+const ROLE_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+/// Asks central for the role it enrolled this device in (a store enrolled
+/// before devices kept it, or a role the administrator changed since): the
+/// statement is signed by the pinned root key for this device, so nobody
+/// between can change it.
 async fn learn_role(
     store: &Store,
     client: &CentralClient,
@@ -178,7 +185,7 @@ async fn learn_role(
     let statement =
         gatecare_sync::RoleStatement::open(&bytes, &root, &enrolment.station, enrolment.device_id, now)
             .map_err(SyncError::PageRefused)?;
-    store.learn_enrolled_role(statement.role.as_str()).await?;
+    store.learn_enrolled_role(statement.role.as_str(), now).await?;
     Ok(())
 }
 

@@ -148,10 +148,32 @@ pub struct Spool {
     next: std::sync::atomic::AtomicU64,
 }
 
+/// Removes `spool-<pid>-…` folders in `parent` whose process no longer
+/// runs. Best effort: a folder that cannot be removed is left.
+fn remove_abandoned(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) =
+            name.to_str().and_then(|n| n.strip_prefix("spool-")?.split('-').next()?.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone = !Path::new(&format!("/proc/{pid}")).exists();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if gone && is_dir && pid != std::process::id() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Spool {
-    /// A fresh spool folder in `parent`.
+    /// A fresh spool folder in `parent`. The folders of processes that are
+    /// gone (stopped by a signal, so their folder was not removed) are
+    /// removed first, with whatever vouchers they still held.
     pub fn create_in(parent: &Path) -> std::io::Result<Spool> {
         use std::os::unix::fs::DirBuilderExt;
+        remove_abandoned(parent);
         let mut random = [0u8; 8];
         getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
         let dir = parent.join(format!("spool-{}-{:016x}", std::process::id(), u64::from_le_bytes(random)));

@@ -160,14 +160,19 @@ pub fn page_items(
     Ok(items)
 }
 
-/// A passenger's mobile number, given at a kiosk to join the programme,
-/// is for the airline (central keeps the event as pushed); the station's
-/// other devices learn only that an enrolment was requested.
+/// What of an enrolment the station's other devices are told: that this
+/// passenger asked to join, under which provisional number, from which
+/// device. Nothing else is relayed, whatever a device put beside it.
+const RELAYED_ENROLMENT_FIELDS: [&str; 4] = ["enrolment_id", "passenger_id", "ff_number", "device"];
+
+/// A passenger's mobile number and consent, given at a kiosk to join the
+/// programme, are for the airline (central keeps the event as pushed); the
+/// station's other devices learn only that an enrolment was requested.
 fn strip_contact(body: &mut serde_json::Value) {
     if body.get("kind").and_then(|k| k.as_str()) == Some("enrolment")
         && let Some(payload) = body.get_mut("payload").and_then(|p| p.as_object_mut())
     {
-        payload.remove("mobile");
+        payload.retain(|field, _| RELAYED_ENROLMENT_FIELDS.contains(&field.as_str()));
     }
 }
 
@@ -280,7 +285,7 @@ mod tests {
     fn a_relayed_enrolment_carries_no_mobile_number() {
         let plan = PagePlan { spans: vec![Span { lo: 1, hi: 2, run: 0 }], next_after: 2, more: false };
         let runs = [run(1, 2, None)];
-        let enrolment = r#"{"kind":"enrolment","payload":{"enrolment_id":"e","ff_number":"CZ1","mobile":"85291234567"},"seq":1}"#;
+        let enrolment = r#"{"kind":"enrolment","payload":{"enrolment_id":"e","ff_number":"CZ1","mobile":"85291234567","contact":{"mobile":"85291234567"},"phone":"1","consent":true},"seq":1}"#;
         let meal = r#"{"kind":"issued","payload":{"mobile":"not a contact field here"},"seq":2}"#;
         let stored = vec![
             StoredItem { server_seq: 1, body: enrolment.into(), outcome: None },

@@ -125,6 +125,9 @@ impl DeviceRow {
 
 impl SqliteDatabase {
     /// Opens (creating if missing) `sqlite:PATH` or `sqlite::memory:`.
+    /// Opens (creating when missing) the database at `url`. The file and
+    /// its `-wal` and `-shm` are made owner-only: they hold agents' PIN
+    /// hashes, device tokens' hashes and passengers' mobile numbers.
     pub async fn open(url: &str) -> Res<SqliteDatabase> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(err)?
@@ -147,6 +150,9 @@ impl SqliteDatabase {
         let group = group_commit::spawn(pool.clone(), writer);
         let db = SqliteDatabase { pool, group };
         MIGRATOR.run(&db.pool).await.map_err(err)?;
+        if !in_memory {
+            owner_only(options.get_filename())?;
+        }
         Ok(db)
     }
 
@@ -1535,4 +1541,21 @@ impl RetiredRow {
             },
         })
     }
+}
+
+/// Makes the database file and its companions readable by their owner only
+/// (a file created before central set its umask may be 0644).
+fn owner_only(path: &std::path::Path) -> Res<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::metadata(&file) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| DbError::Backend(format!("{}: {e}", file.display())))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

@@ -155,6 +155,12 @@ macro_rules! out {
 }
 
 fn main() -> ExitCode {
+    // Whatever central writes (its SQLite database and log, exports) is its
+    // owner's only: the database holds PIN hashes and mobile numbers.
+    // SAFETY: umask only sets the process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(mut c) => {

@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 
 /// What could not be made owner-only.
 #[derive(Debug, thiserror::Error)]
-#[error("{path} must be readable by its owner only and could not be made so: {source}")]
+// `cause` is in the message, not a `source`: an error chain printed whole
+// (`{:#}`) would say it twice.
+#[error("{path} must be readable by its owner only and could not be made so: {cause}")]
 pub struct NotPrivate {
     pub path: PathBuf,
-    pub source: std::io::Error,
+    pub cause: std::io::Error,
 }
 
 /// Files and folders this process creates from now on are its owner's only
@@ -33,9 +35,10 @@ pub fn keep_new_files_private() {
 /// files themselves are still made private.
 pub fn tighten(store: &Path) -> Result<(), NotPrivate> {
     fn fail(path: &Path) -> impl FnOnce(std::io::Error) -> NotPrivate + '_ {
-        move |source| NotPrivate { path: path.to_owned(), source }
+        move |cause| NotPrivate { path: path.to_owned(), cause }
     }
-    if let Some(dir) = store.parent().filter(|d| !d.as_os_str().is_empty()) {
+    // A bare file name's folder is the working folder.
+    if let Some(dir) = store.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) {
         match std::fs::metadata(dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(fail(dir))?;

@@ -13,6 +13,8 @@
 //! their search tokens. Acknowledged enrolment events lose their mobile
 //! number too: central has it. The ledger, the audit log, the cases and the
 //! outbox's other events stay: they are the record of what was given.
+//! The store runs with `secure_delete` and the log is emptied after a pass,
+//! so what is forgotten is not left readable in free pages of the file.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -173,6 +175,13 @@ impl Store {
             crate::ledger::audit(&mut tx, "retention", &device, "data.forgotten", &details, now).await?;
         }
         tx.commit().await?;
+        if !forgotten.is_empty() {
+            // The deleted rows' pages were overwritten in the log; copy them
+            // over the file and empty the log, so no old copy stays on disk.
+            // Best effort: a reader holding the log open makes it wait for
+            // the next pass.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(self.pool()).await?;
+        }
         Ok(forgotten)
     }
 }

@@ -52,6 +52,9 @@ pub struct Settings {
     /// The device code was set (environment or settings file), not defaulted.
     pub device_configured: bool,
     pub mode: Mode,
+    /// The mode was set (environment or settings file), not defaulted: a
+    /// defaulted mode follows the role central enrolled the device in.
+    pub mode_configured: bool,
     pub display: Display,
     pub clock: Clock,
     pub language: String,
@@ -138,6 +141,7 @@ impl Settings {
         if gatecare_reference::airport(&station).is_none() {
             return Err(value("station", &station_text, "unknown airport"));
         }
+        let mode_configured = env("GATECARE_MODE").is_some() || parsed.mode.is_some();
         let mode = match env("GATECARE_MODE") {
             Some(m) => parse_enum("mode", &m)?,
             None => parsed.mode.unwrap_or(Mode::Agent),
@@ -197,6 +201,7 @@ impl Settings {
             station_configured,
             device_configured,
             mode,
+            mode_configured,
             display,
             clock,
             language,
@@ -233,8 +238,12 @@ impl Settings {
     /// code that differs is an error: the device would sign vouchers that no
     /// trust list accepts.
     /// A device enrolled as a kiosk starts in kiosk mode only: a passenger
-    /// kiosk's store and token never serve a gate console.
+    /// kiosk's store and token never serve a gate console. Without a
+    /// configured mode, the device takes its role's.
     pub fn adopt_enrolled_role(&mut self, role: &str) -> Result<(), SettingsError> {
+        if role == "kiosk" && !self.mode_configured {
+            self.mode = Mode::Kiosk;
+        }
         if role == "kiosk" && self.mode != Mode::Kiosk {
             return Err(value(
                 "mode",

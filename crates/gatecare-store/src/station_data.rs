@@ -375,20 +375,41 @@ impl Store {
             .await?)
     }
 
-    /// Keeps the role central signed for this device (`RoleStatement`), for
-    /// a store enrolled before devices kept their role; a kiosk's forgets
-    /// the agents' records it still has. A role already kept stays.
-    pub async fn learn_enrolled_role(&self, role: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ('enrolled_role', ?) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(role)
-        .execute(self.pool())
-        .await?;
-        if self.enrolled_role().await?.as_deref() == Some("kiosk") {
+    /// Keeps the role central signed for this device (`RoleStatement`), as
+    /// of `now`: a store enrolled before devices kept their role learns it,
+    /// and an administrator's change (`admin role`) reaches the device. A
+    /// kiosk forgets the agents' records it still has.
+    pub async fn learn_enrolled_role(
+        &self,
+        role: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        for (key, value) in
+            [("enrolled_role", role.to_owned()), ("role_checked_at", crate::store::rfc3339(now))]
+        {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        if role == "kiosk" {
             self.forget_agents().await?;
         }
         Ok(())
+    }
+
+    /// When central's word on this device's role was last kept.
+    pub async fn role_checked_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'role_checked_at'")
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(text.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.to_utc()))
     }
 
     /// Forgets every agent's record: a kiosk keeps no PIN hash (one enrolled

@@ -105,6 +105,9 @@ impl Store {
             // FULL: a committed issuance survives power loss, not just a crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // What is deleted (retention, forgotten agents) is overwritten,
+            // not left in free pages for whoever takes the disk.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(5));
         let store = Store::connect(options, path).await?;
         // The file SQLite just created, even in a process without the umask.

@@ -486,4 +486,17 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         (answer["redeemed"].as_bool(), answer["reason"].as_str()),
         (Some(false), Some("already_redeemed"))
     );
+    // The administrator makes a spare console a kiosk: within the hour the
+    // device knows, and keeps no hash.
+    let spare = Device::enrol(&c, &served.url(), "HKG-C02", DeviceRole::Console).await;
+    spare.sync(clock.now()).await;
+    assert_eq!(hashes(spare.store.clone()).await, 1);
+    assert!(c.db.set_device_role(spare.enrolment.device_id, DeviceRole::Kiosk).await.unwrap());
+    clock.set(clock.now() + Duration::minutes(1));
+    spare.sync(clock.now()).await;
+    assert_eq!(spare.store.enrolled_role().await.unwrap().as_deref(), Some("console"), "asked hourly");
+    clock.set(clock.now() + Duration::minutes(60));
+    spare.sync(clock.now()).await;
+    assert_eq!(spare.store.enrolled_role().await.unwrap().as_deref(), Some("kiosk"));
+    assert_eq!(hashes(spare.store.clone()).await, 0, "a kiosk now: no hash");
 }

@@ -526,3 +526,22 @@ async fn check_flight_keys<D: Database>(db: D) {
     assert_eq!(db.foreign_flights("PVG", &["F-PVG"], &[key]).await.unwrap(), [key]);
     assert!(db.foreign_flights("HKG", &["F-HKG"], &[key]).await.unwrap().is_empty());
 }
+
+/// Central's SQLite database holds PIN hashes and mobile numbers: one an
+/// older build left world-readable is its owner's only once opened, with
+/// its log and shared-memory files.
+#[tokio::test]
+async fn a_central_sqlite_database_is_its_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("central.sqlite");
+    std::fs::write(&path, b"").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let db =
+        gatecare_server_sqlite::SqliteDatabase::open(&format!("sqlite:{}", path.display())).await.unwrap();
+    for file in ["central.sqlite", "central.sqlite-wal", "central.sqlite-shm"] {
+        let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+    drop(db);
+}
