@@ -13,6 +13,7 @@ mod deps;
 mod run;
 mod sqlx_prepare;
 mod test;
+mod wasm;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         "deps" => deps::ensure(deps::Purpose::Test),
         "sqlx-prepare" => sqlx_prepare::prepare(),
         "ipc-types" => ipc_types(),
+        "wasm" => wasm::build(),
         _ => {
             eprintln!(
                 "usage: cargo xtask run [--headless] [--mode agent|kiosk] [--reset] [--fullscreen]\n\
@@ -37,7 +39,8 @@ fn main() -> anyhow::Result<()> {
                  \x20      cargo xtask bench [SECTION…]\n\
                  \x20      cargo xtask deps\n\
                  \x20      cargo xtask sqlx-prepare\n\
-                 \x20      cargo xtask ipc-types"
+                 \x20      cargo xtask ipc-types\n\
+                 \x20      cargo xtask wasm"
             );
             if cmd == "help" { Ok(()) } else { bail!("unknown command {cmd}") }
         }
@@ -112,7 +115,9 @@ pub fn step(what: &str, cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The UI, with the merchant page's WebAssembly verifier built first.
 pub fn build_ui() -> anyhow::Result<()> {
+    wasm::build()?;
     step("UI build (vite)", Command::new("npm").args(["run", "build"]).current_dir(root().join("ui")))
 }
 
