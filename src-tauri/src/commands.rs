@@ -25,6 +25,8 @@ pub async fn sync_status(device: State<'_, Device>) -> Result<SyncStatus, ApiErr
 }
 
 #[tauri::command]
-pub async fn sync_conflicts(device: State<'_, Device>) -> Result<Vec<serde_json::Value>, ApiError> {
+pub async fn sync_conflicts(
+    device: State<'_, Device>,
+) -> Result<Vec<gatecare_api::ConflictReport>, ApiError> {
     device.sync_conflicts().await
 }

@@ -33,6 +33,8 @@ pub async fn agent_case_resolve(
 
 /// Every station's cases as central counts them: needs central.
 #[tauri::command]
-pub async fn agent_network_cases(device: State<'_, Device>) -> Result<serde_json::Value, ApiError> {
+pub async fn agent_network_cases(
+    device: State<'_, Device>,
+) -> Result<gatecare_recovery::summary::RecoverySummary, ApiError> {
     device.agent_network_cases().await
 }

@@ -229,7 +229,7 @@ impl Device {
     /// Every station's cases as central counts them (the last seven days):
     /// needs central; offline, the screen says so and the station's own list
     /// still works.
-    pub async fn agent_network_cases(&self) -> Result<serde_json::Value, ApiError> {
+    pub async fn agent_network_cases(&self) -> Result<gatecare_recovery::summary::RecoverySummary, ApiError> {
         self.agent_quiet()?;
         let store = self.station()?;
         let enrolment = store

@@ -148,7 +148,7 @@ impl Device {
     /// Vouchers central settled against this device. They name passengers
     /// and entitlement keys, so a locked console shows none (the screen asks
     /// in the background: not activity).
-    pub async fn sync_conflicts(&self) -> Result<Vec<serde_json::Value>, ApiError> {
+    pub async fn sync_conflicts(&self) -> Result<Vec<gatecare_sync::ConflictReport>, ApiError> {
         self.agent_quiet()?;
         Ok(self.station()?.sync_conflicts().await?)
     }

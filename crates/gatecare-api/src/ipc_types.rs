@@ -61,6 +61,8 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<crate::ApiError>();
     v.visit::<crate::board::FlightBoard>();
     v.visit::<gatecare_store::feed::SyncStatus>();
+    v.visit::<gatecare_sync::ConflictReport>();
+    v.visit::<gatecare_recovery::summary::RecoverySummary>();
     v.visit::<kiosk::KioskView>();
     v.visit::<kiosk::KioskHotel>();
     v.visit::<gatecare_care::evaluate::CareKind>();

@@ -18,3 +18,4 @@ pub mod session;
 
 pub use device::{AppInfo, Device};
 pub use error::ApiError;
+pub use gatecare_sync::ConflictReport;

@@ -180,7 +180,7 @@ impl CentralClient {
         &self,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
-    ) -> Result<serde_json::Value, SyncError> {
+    ) -> Result<gatecare_recovery::summary::RecoverySummary, SyncError> {
         self.send(self.request(reqwest::Method::GET, &format!("/v1/recovery/summary?from={from}&to={to}")))
             .await
     }

@@ -10,6 +10,7 @@
 pub mod case;
 pub mod clock;
 pub mod remedy;
+pub mod summary;
 pub mod warning;
 
 #[cfg(test)]

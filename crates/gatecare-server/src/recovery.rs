@@ -6,46 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gatecare_care::policy::RecoveryPolicy;
+use gatecare_recovery::summary::{OverdueCase, RecoverySummary, StationCases};
 use gatecare_recovery::{Case, Opened, Status, Update, Urgency, clock, early_warning};
 use gatecare_server_database::{Database, DbError};
-use serde::Serialize;
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct StationCases {
-    pub station: String,
-    /// Cases opened in the window.
-    pub opened: u32,
-    /// Of every case on record, those not yet resolved.
-    pub open: u32,
-    pub overdue: u32,
-    /// Resolved, a week has passed, and nobody called back.
-    pub follow_up_due: u32,
-    /// Of the window's cases, those answered (or still unanswered) past the deadline.
-    pub answered_late: u32,
-    /// Of the window's cases, those of a passenger's second or later failure.
-    pub repeat: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OverdueCase {
-    pub case_id: Uuid,
-    pub station: String,
-    pub flight: String,
-    pub category: &'static str,
-    pub owner: Option<String>,
-    pub first_answer_due: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecoverySummary {
-    pub at: DateTime<Utc>,
-    pub stations: Vec<StationCases>,
-    pub overdue: Vec<OverdueCase>,
-    pub early_warning: gatecare_recovery::EarlyWarning,
-    /// Events that did not parse (a device on another protocol version).
-    pub skipped_events: u32,
-}
 
 /// Every station's cases folded as the stations fold them; counts for local
 /// days `from..=to`.
@@ -109,7 +73,7 @@ pub async fn summary<D: Database>(
                     case_id: o.case_id,
                     station: o.station.clone(),
                     flight: gatecare_recovery::warning::flight_key(&o),
-                    category: o.category.as_str(),
+                    category: o.category,
                     owner: case.owner.as_ref().map(|a| a.name.clone()),
                     first_answer_due: o.first_answer_due,
                 });

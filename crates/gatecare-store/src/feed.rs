@@ -303,12 +303,14 @@ impl Store {
         })
     }
 
-    /// Double issuances central reported at this station (JSON bodies).
-    pub async fn sync_conflicts(&self) -> Result<Vec<serde_json::Value>, StoreError> {
+    /// Double issuances central reported at this station.
+    pub async fn sync_conflicts(&self) -> Result<Vec<gatecare_sync::ConflictReport>, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar("SELECT body FROM sync_conflicts ORDER BY detected_at")
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(|b| serde_json::from_str(b).map_err(|e| StoreError::Data(e.to_string()))).collect()
+        rows.iter()
+            .map(|b| serde_json::from_str(b).map_err(|e| StoreError::Data(format!("a conflict report: {e}"))))
+            .collect()
     }
 
     /// Whether a voucher is on the void list this kiosk knows.

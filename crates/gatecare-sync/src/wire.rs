@@ -278,6 +278,7 @@ pub struct RedeemResponse {
 
 /// A double issuance, as agents see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictReport {
     pub entitlement_key: String,
     pub flight_id: String,

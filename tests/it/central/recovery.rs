@@ -148,7 +148,8 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
         .recovery_summary(from, to)
         .await
         .unwrap();
-    assert_eq!(via_client["stations"].as_array().unwrap().len(), 2);
+    assert_eq!(via_client.stations.len(), 2);
+    assert_eq!(via_client.early_warning.total, 3);
     assert_eq!(get("from=yesterday&to=2026-11-18").await.unwrap().status(), 400);
     let anonymous =
         http.get(format!("{url}/v1/recovery/summary?from=2026-11-18&to=2026-11-22")).send().await.unwrap();

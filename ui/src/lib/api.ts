@@ -4,6 +4,8 @@ import { invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { markActive } from './activity';
 import type {
   Actor,
+  ConflictReport,
+  RecoverySummary,
   AgentCaseOpen,
   AgentCaseResolve,
   AgentCaseUpdate,
@@ -132,15 +134,6 @@ export const agentBulk = (flightId: string, kind: 'meal' | 'transport', passenge
 
 export { formatAmount, formatMoney } from './money';
 
-export interface ConflictReport {
-  entitlement_key: string;
-  flight_id: string;
-  passenger_id: string;
-  winner_voucher_id: string;
-  loser_voucher_id: string;
-  detected_at: string;
-  advice: string;
-}
 
 /** Background refresh: not activity. */
 export const agentConflicts = (): Promise<ConflictReport[]> => tauriInvoke<ConflictReport[]>('sync_conflicts');
@@ -180,20 +173,7 @@ export function formatStationTime(locale: string, iso: string, timeZone: string)
 }
 
 /** Central's count of every station's cases (the last seven days). */
-export interface NetworkCases {
-  at: string;
-  stations: {
-    station: string;
-    opened: number;
-    open: number;
-    overdue: number;
-    follow_up_due: number;
-    answered_late: number;
-    repeat: number;
-  }[];
-  overdue: { case_id: string; station: string; flight: string; category: CaseCategory; owner: string | null; first_answer_due: string }[];
-  early_warning: EarlyWarning;
-}
+export type NetworkCases = RecoverySummary;
 
 /** Background: not activity. Needs central; offline it rejects with `sync.offline`. */
 export const agentNetworkCases = (): Promise<NetworkCases> => tauriInvoke<NetworkCases>('agent_network_cases');

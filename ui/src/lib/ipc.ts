@@ -218,6 +218,15 @@ export type CompensationRow = { regime: Regime, amount_minor: number, currency: 
  */
 exponent: number, citation: string, };
 
+/**
+ * A double issuance, as agents see it.
+ */
+export type ConflictReport = { entitlement_key: string, flight_id: string, passenger_id: string, winner_voucher_id: string, winner_device: string, loser_voucher_id: string, loser_device: string, detected_at: string, 
+/**
+ * What the agent should do, in plain words.
+ */
+advice: string, };
+
 export type Count = { key: string, count: number, };
 
 export type DayCount = { day: string, total: number, 
@@ -567,6 +576,8 @@ first_answer_due: string,
  */
 earlier_cases: number, };
 
+export type OverdueCase = { case_id: string, station: string, flight: string, category: Category, owner: string | null, first_answer_due: string, };
+
 /**
  * A case as its passenger sees it at the kiosk: what they were told and
  * what they were given; never internal notes or agents' names.
@@ -648,6 +659,12 @@ export type PriorityRow = { place: number, class: PriorityClass, reason: string,
  */
 vouchers: number, passenger_id: string, surname: string, given_names: string, native_name: string | null, pnr: string, ticket_number: string, ff_number: string | null, cabin: string, booking_class: string, needs: Array<SpecialNeed>, birth_year: number | null, lives_in_departure_city: boolean, group_id: string | null, group_leader: boolean, tier: LoyaltyTier, stars: number, score: number, };
 
+export type RecoverySummary = { at: string, stations: Array<StationCases>, overdue: Array<OverdueCase>, early_warning: EarlyWarning, 
+/**
+ * Events that did not parse (a device on another protocol version).
+ */
+skipped_events: number, };
+
 export type Regime = "EU261" | "UK261" | "APPR" | "US_DOT" | "CN_MOT_2016" | "ANAC_400";
 
 /**
@@ -689,6 +706,28 @@ export type StaffRequestRow = { passenger_id: string, name: string,
  * Place in the priority list.
  */
 place: number, reason: string, requested_at: string, };
+
+export type StationCases = { station: string, 
+/**
+ * Cases opened in the window.
+ */
+opened: number, 
+/**
+ * Of every case on record, those not yet resolved.
+ */
+open: number, overdue: number, 
+/**
+ * Resolved, a week has passed, and nobody called back.
+ */
+follow_up_due: number, 
+/**
+ * Of the window's cases, those answered (or still unanswered) past the deadline.
+ */
+answered_late: number, 
+/**
+ * Of the window's cases, those of a passenger's second or later failure.
+ */
+repeat: number, };
 
 export type Status = "new" | "open" | "resolved" | "closed";
 
