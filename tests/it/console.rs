@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
-use gatecare_station::console::DisruptionEntry;
+use gatecare_station::console::{DisruptionEntry, EntryKind};
 use gatecare_station::{LedgerError, LockoutPolicy, Station};
 
 use crate::support::seeded_store;
@@ -32,8 +32,8 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
     let agent =
         store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
     let scheduled = day.flights.iter().find(|f| f.id.to_string() == flight).unwrap().scheduled_departure;
-    let entry = |kind: &str, cause: &str, hours: Option<i64>| DisruptionEntry {
-        kind: kind.into(),
+    let entry = |kind: EntryKind, cause: &str, hours: Option<i64>| DisruptionEntry {
+        kind,
         cause: cause.into(),
         expected_departure: hours.map(|h| scheduled + Duration::hours(h)),
         delay_minutes: None,
@@ -41,14 +41,18 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         departure_local: None,
         reroute_flight: None,
     };
+    // An unknown kind is refused as it is read, before anything is checked.
+    let hijack = serde_json::from_value::<DisruptionEntry>(
+        serde_json::json!({"kind": "hijack", "cause": "technical"}),
+    );
+    assert!(hijack.is_err(), "an unknown kind is not an entry");
     // Each problem has its own code, so the form shows it beside its field.
     for (bad, code) in [
-        (entry("delay", "gremlins", Some(14)), "disruption.cause_unknown"),
-        (entry("delay", "00", Some(14)), "disruption.cause_unknown"),
-        (entry("delay", "technical", None), "disruption.delay_out_of_range"),
-        (entry("delay", "technical", Some(-1)), "disruption.delay_out_of_range"),
-        (entry("delay", "technical", Some(100)), "disruption.delay_out_of_range"),
-        (entry("hijack", "technical", Some(2)), "ledger.invalid"),
+        (entry(EntryKind::Delay, "gremlins", Some(14)), "disruption.cause_unknown"),
+        (entry(EntryKind::Delay, "00", Some(14)), "disruption.cause_unknown"),
+        (entry(EntryKind::Delay, "technical", None), "disruption.delay_out_of_range"),
+        (entry(EntryKind::Delay, "technical", Some(-1)), "disruption.delay_out_of_range"),
+        (entry(EntryKind::Delay, "technical", Some(100)), "disruption.delay_out_of_range"),
         // 14 h late, but 15 h of causes.
         (
             DisruptionEntry {
@@ -64,7 +68,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
                         inbound_cause: None,
                     },
                 ]),
-                ..entry("delay", "technical", Some(14))
+                ..entry(EntryKind::Delay, "technical", Some(14))
             },
             "disruption.causes_exceed_delay",
         ),
@@ -76,7 +80,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
         sqlx::query_scalar("SELECT COUNT(*) FROM disruption_updates").fetch_one(store.pool()).await.unwrap();
     // IATA code 41 (aircraft defects) is a technical cause.
     store
-        .record_disruption(&flight, &entry("delay", "41", Some(14)), &agent, "HKG-K01", night())
+        .record_disruption(&flight, &entry(EntryKind::Delay, "41", Some(14)), &agent, "HKG-K01", night())
         .await
         .unwrap();
     let after: i64 =
@@ -130,7 +134,8 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
     gatecare_sync::CheckedBatch::new(&pending).expect("a disruption event is a valid sync event");
 
     // The form sends hours and minutes; Rust makes the new departure of them.
-    let by_minutes = DisruptionEntry { delay_minutes: Some(5 * 60 + 30), ..entry("delay", "041", None) };
+    let by_minutes =
+        DisruptionEntry { delay_minutes: Some(5 * 60 + 30), ..entry(EntryKind::Delay, "041", None) };
     store
         .record_disruption(&flight, &by_minutes, &agent, "HKG-K01", night() + Duration::minutes(5))
         .await
@@ -153,14 +158,14 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
     let bad = DisruptionEntry {
         causes: Some(vec![part("41", 45, Some("weather"))]),
         delay_minutes: Some(135),
-        ..entry("delay", "", None)
+        ..entry(EntryKind::Delay, "", None)
     };
     let r = store.record_disruption(&flight, &bad, &agent, "HKG-K01", at).await;
     assert_eq!(r.map_err(|e| e.code()).err(), Some("disruption.causes_invalid"));
     let mixed = DisruptionEntry {
         causes: Some(vec![part("41", 45, None), part("93", 90, Some("weather"))]),
         delay_minutes: Some(135),
-        ..entry("delay", "", None)
+        ..entry(EntryKind::Delay, "", None)
     };
     store.record_disruption(&flight, &mixed, &agent, "HKG-K01", at).await.unwrap();
     let view = store.flight_view(&flight, &policy, at).await.unwrap();
@@ -312,7 +317,7 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
     let agent =
         store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
     let cancel = |local: Option<&str>, reroute: Option<&str>| DisruptionEntry {
-        kind: "cancellation".into(),
+        kind: gatecare_station::console::EntryKind::Cancellation,
         cause: "technical".into(),
         expected_departure: None,
         delay_minutes: None,
@@ -429,7 +434,7 @@ async fn a_stored_cause_list_that_does_not_read_does_not_take_the_board_down() {
         store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
     let scheduled = day.flights.iter().find(|f| f.id.to_string() == flight).unwrap().scheduled_departure;
     let entry = DisruptionEntry {
-        kind: "delay".into(),
+        kind: gatecare_station::console::EntryKind::Delay,
         cause: "technical".into(),
         expected_departure: Some(scheduled + Duration::hours(14)),
         delay_minutes: None,

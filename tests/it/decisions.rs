@@ -39,7 +39,7 @@ async fn a_voucher_is_explained_by_what_decided_it_after_the_policy_changed() {
         .record_disruption(
             &flight,
             &DisruptionEntry {
-                kind: "cancellation".into(),
+                kind: gatecare_station::console::EntryKind::Cancellation,
                 cause: "41".into(),
                 expected_departure: None,
                 delay_minutes: None,

@@ -115,7 +115,7 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     // A delay with several causes reaches the kiosk with its causes.
     use gatecare_care::scenario::CauseInput;
     let entry = gatecare_station::console::DisruptionEntry {
-        kind: "delay".into(),
+        kind: gatecare_station::console::EntryKind::Delay,
         cause: String::new(),
         expected_departure: None,
         delay_minutes: Some(14 * 60),

@@ -153,7 +153,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         console.store.verify_pin("A1001", "246810", now, LockoutPolicy::default()).await.unwrap().unwrap();
     let flight_id = flight.to_string();
     let entry = DisruptionEntry {
-        kind: "cancellation".into(),
+        kind: gatecare_station::console::EntryKind::Cancellation,
         cause: "41".into(),
         expected_departure: Some(scheduled() + Duration::hours(24)),
         delay_minutes: None,

@@ -296,7 +296,7 @@ async fn story<D: Database>(db: D) {
         a.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap().unwrap();
     let scheduled = a.day.flights.iter().find(|f| f.id.to_string() == flight_id).unwrap().scheduled_departure;
     let entry = gatecare_station::console::DisruptionEntry {
-        kind: "delay".into(),
+        kind: gatecare_station::console::EntryKind::Delay,
         cause: "weather".into(),
         expected_departure: Some(scheduled + Duration::hours(16)),
         delay_minutes: None,

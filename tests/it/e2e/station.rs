@@ -68,7 +68,7 @@ async fn a_cancelled_flight_reads_as_cancelled_at_the_console_and_the_kiosk() {
             .await?
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let entry = gatecare_station::console::DisruptionEntry {
-            kind: "cancellation".into(),
+            kind: gatecare_station::console::EntryKind::Cancellation,
             cause: "41".into(),
             expected_departure: None,
             delay_minutes: None,

@@ -237,11 +237,7 @@ by_category: Array<Count>, };
 
 export type Dimension = "category" | "station" | "flight";
 
-export type DisruptionEntry = { 
-/**
- * `delay` or `cancellation`.
- */
-kind: string, 
+export type DisruptionEntry = { kind: EntryKind, 
 /**
  * A category (`technical`, `weather`, …) or an IATA delay code (`41`),
  * kept as entered.
@@ -327,6 +323,11 @@ held: HeldVoucher | null,
  * a replacement.
  */
 replaceable: boolean, };
+
+/**
+ * What an agent records.
+ */
+export type EntryKind = "delay" | "cancellation";
 
 export type FactorScore = { factor: string, points: number, max: number, why: string, };
 

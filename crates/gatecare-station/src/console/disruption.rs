@@ -3,11 +3,27 @@
 
 use super::*;
 
+/// What an agent records.
+#[derive(ts_rs::TS, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Delay,
+    Cancellation,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Delay => "delay",
+            EntryKind::Cancellation => "cancellation",
+        }
+    }
+}
+
 #[derive(ts_rs::TS, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisruptionEntry {
-    /// `delay` or `cancellation`.
-    pub kind: String,
+    pub kind: EntryKind,
     /// A category (`technical`, `weather`, …) or an IATA delay code (`41`),
     /// kept as entered.
     pub cause: String,
@@ -98,36 +114,32 @@ impl Station {
             None => None,
         };
         let by_minutes = entry.delay_minutes.map(|m| delayed_departure(scheduled, m));
-        let (kind, expected_departure) =
-            match (entry.kind.as_str(), entry.expected_departure.or(by_minutes).or(typed)) {
-                ("delay", Some(t)) if t > scheduled && t - scheduled <= Duration::hours(72) => {
-                    ("delay", Some(t))
-                }
-                ("delay", _) => {
-                    return Err(LedgerError::Field {
-                        code: "disruption.delay_out_of_range",
-                        reason: "a delay needs a new departure time after the scheduled one, within 72 h"
-                            .into(),
-                    });
-                }
-                // A re-routing may leave a little earlier (Art 5(1)(c)(iii)) or
-                // days later; None: not yet known.
+        use EntryKind::{Cancellation, Delay};
+        let (kind, expected_departure) = match (entry.kind, entry.expected_departure.or(by_minutes).or(typed))
+        {
+            (Delay, Some(t)) if t > scheduled && t - scheduled <= Duration::hours(72) => ("delay", Some(t)),
+            (Delay, _) => {
+                return Err(LedgerError::Field {
+                    code: "disruption.delay_out_of_range",
+                    reason: "a delay needs a new departure time after the scheduled one, within 72 h".into(),
+                });
+            }
+            // A re-routing may leave a little earlier (Art 5(1)(c)(iii)) or
+            // days later; None: not yet known.
+            (Cancellation, Some(t))
+                if t >= scheduled - Duration::hours(24) && t - scheduled <= Duration::hours(72) =>
+            {
                 ("cancellation", Some(t))
-                    if t >= scheduled - Duration::hours(24) && t - scheduled <= Duration::hours(72) =>
-                {
-                    ("cancellation", Some(t))
-                }
-                ("cancellation", None) => ("cancellation", None),
-                ("cancellation", Some(_)) => {
-                    return Err(LedgerError::Field {
-                        code: "disruption.reroute_out_of_range",
-                        reason:
-                            "a re-routed departure is at most 24 h before and 72 h after the scheduled one"
-                                .into(),
-                    });
-                }
-                (other, _) => return Err(LedgerError::Invalid(format!("unknown disruption kind {other:?}"))),
-            };
+            }
+            (Cancellation, None) => ("cancellation", None),
+            (Cancellation, Some(_)) => {
+                return Err(LedgerError::Field {
+                    code: "disruption.reroute_out_of_range",
+                    reason: "a re-routed departure is at most 24 h before and 72 h after the scheduled one"
+                        .into(),
+                });
+            }
+        };
         // A delay's causes account for its minutes, never for more.
         if let (Some(list), "delay", Some(t)) = (several, kind, expected_departure) {
             let given: i64 = list.iter().map(|c| i64::from(c.minutes)).sum();

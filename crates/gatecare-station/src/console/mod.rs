@@ -15,7 +15,7 @@ mod priority;
 mod reroute;
 mod upgrades;
 
-pub use disruption::DisruptionEntry;
+pub use disruption::{DisruptionEntry, EntryKind};
 pub use flight::{
     CabinRow, DisruptionNow, FlightView, HotelBlockRow, StaffRequestRow, TimelineItem, announcement,
 };
