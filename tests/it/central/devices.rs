@@ -76,7 +76,8 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     let view = console.store.passenger_view(&meal.passenger_id, &flight, &a, &policy, now()).await.unwrap();
     let remote: Vec<_> = view.vouchers.iter().filter(|v| v.remote).collect();
     assert_eq!(remote.len(), 2, "{:?}", view.vouchers);
-    let m = remote.iter().find(|v| v.kind == "meal").expect("the kiosk's meal");
+    let m =
+        remote.iter().find(|v| v.kind == gatecare_ledger::EntitlementKind::Meal).expect("the kiosk's meal");
     assert_eq!((m.device.as_str(), m.serial.as_str()), ("HKG-K01", issued_meal.serial.as_str()));
     assert_eq!((m.value_minor, m.currency.as_str(), m.voided), (12000, "HKD", false));
     assert!(m.issued_at.is_some());

@@ -804,7 +804,7 @@ qr_svg: string, };
  */
 export type VoucherQr = { voucher_id: string, serial: string, passenger: string, qr_svg: string, };
 
-export type VoucherRow = { voucher_id: string, serial: string, kind: string, value_minor: number, currency: string, 
+export type VoucherRow = { voucher_id: string, serial: string, kind: EntitlementKind, value_minor: number, currency: string, 
 /**
  * The currency's exponent (none without a currency): the screen
  * divides by Rust's table, never its own.

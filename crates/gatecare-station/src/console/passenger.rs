@@ -32,7 +32,7 @@ pub struct HeldVoucher {
 pub struct VoucherRow {
     pub voucher_id: String,
     pub serial: String,
-    pub kind: String,
+    pub kind: gatecare_ledger::EntitlementKind,
     pub value_minor: i64,
     pub currency: String,
     /// The currency's exponent (none without a currency): the screen
@@ -114,8 +114,10 @@ fn mark_held(entitlements: &mut [EntitlementRow], vouchers: &[VoucherRow]) {
     for e in entitlements {
         let kind = e.kind.as_str();
         let suffix = format!("/{kind}/{}", e.ordinal);
-        let mine: Vec<&VoucherRow> =
-            vouchers.iter().filter(|v| v.kind == kind && v.entitlement_key.ends_with(&suffix)).collect();
+        let mine: Vec<&VoucherRow> = vouchers
+            .iter()
+            .filter(|v| v.kind.as_str() == kind && v.entitlement_key.ends_with(&suffix))
+            .collect();
         e.held = mine.iter().find(|v| !v.voided).map(|v| HeldVoucher {
             serial: v.serial.clone(),
             device: v.device.clone(),
@@ -279,9 +281,10 @@ impl Station {
         .into_iter()
         .map(|v| {
             Ok(VoucherRow {
+                kind: gatecare_ledger::EntitlementKind::parse(&v.kind)
+                    .ok_or_else(|| StoreError::Data(format!("voucher {}: kind {:?}", v.voucher_id, v.kind)))?,
                 voucher_id: v.voucher_id,
                 serial: v.serial,
-                kind: v.kind,
                 value_minor: v.value_minor,
                 exponent: gatecare_core::Currency::parse(&v.currency).ok().map(|c| c.minor_digits()),
                 currency: v.currency,
