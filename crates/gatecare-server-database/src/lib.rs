@@ -306,6 +306,8 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn grant_lease(&self, lease: &LeaseRecord) -> impl Future<Output = Res<i64>> + Send;
     /// Adds or updates an agent and publishes it to the station's feed.
     fn upsert_agent(&self, agent: &AgentRecord, now: DateTime<Utc>) -> impl Future<Output = Res<i64>> + Send;
+    /// The station's agents' records, by code.
+    fn station_agent_records(&self, station: &str) -> impl Future<Output = Res<Vec<AgentRecord>>> + Send;
     /// The station where a complaint case was opened (None: central has not seen it).
     fn case_station(&self, case_id: &str) -> impl Future<Output = Res<Option<String>>> + Send;
     /// The codes and roles of a station's agents (what voucher events may name).

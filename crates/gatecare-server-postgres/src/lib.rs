@@ -1252,6 +1252,20 @@ impl Database for PgDatabase {
         Ok(seq)
     }
 
+    async fn station_agent_records(&self, station: &str) -> Res<Vec<AgentRecord>> {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT code, name, role, station, pin_hash FROM agents WHERE station = $1 ORDER BY code",
+        )
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, role, station, pin_hash)| AgentRecord { code, name, role, station, pin_hash })
+            .collect())
+    }
+
     async fn case_station(&self, case_id: &str) -> Res<Option<String>> {
         sqlx::query_scalar(
             "SELECT r.station FROM feed_items i \

@@ -1164,6 +1164,20 @@ impl Database for SqliteDatabase {
         Ok(seq)
     }
 
+    async fn station_agent_records(&self, station: &str) -> Res<Vec<AgentRecord>> {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT code, name, role, station, pin_hash FROM agents WHERE station = ? ORDER BY code",
+        )
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, role, station, pin_hash)| AgentRecord { code, name, role, station, pin_hash })
+            .collect())
+    }
+
     async fn case_station(&self, case_id: &str) -> Res<Option<String>> {
         // Cases are few among many items: the first kind test is the partial
         // index's own (feed_items_cases), so the planner can use it.

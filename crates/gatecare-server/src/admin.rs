@@ -474,6 +474,32 @@ pub async fn set_agent<D: Database>(db: &D, agent: &AgentRecord, now: DateTime<U
     db.upsert_agent(agent, now).await
 }
 
+/// Gives a station device a new role (`admin role`). The device learns it
+/// from central's signed word within the hour. A device made a console is
+/// sent the station's agents again: as a kiosk its feed skipped them.
+/// Returns how many agents were published again.
+pub async fn set_role<D: Database>(
+    db: &D,
+    device: uuid::Uuid,
+    role: DeviceRole,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>, DbError> {
+    let Some(station) = db.devices().await?.into_iter().find(|d| d.id == device).map(|d| d.station) else {
+        return Ok(None);
+    };
+    if !db.set_device_role(device, role).await? {
+        return Ok(None);
+    }
+    let mut republished = 0;
+    if role == DeviceRole::Console {
+        for agent in db.station_agent_records(&station).await? {
+            db.upsert_agent(&agent, now).await?;
+            republished += 1;
+        }
+    }
+    Ok(Some(republished))
+}
+
 /// What an import of station data published.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StationImport {

@@ -480,10 +480,13 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let Some(role) = DeviceRole::parse(&role).filter(|r| r.is_station_device()) else {
                 bail!("--role is kiosk or console")
             };
-            if !db.set_device_role(device, role).await? {
+            let Some(republished) = admin::set_role(&db, device, role, now).await? else {
                 bail!("no active kiosk or console {device}");
+            };
+            out!("{device} is now a {} (the device takes it within the hour)", role.as_str());
+            if republished > 0 {
+                eprintln!("published the station's {republished} agents again for it");
             }
-            out!("{device} is now a {}", role.as_str());
         }
         Command::Admin(AdminCommand::Lease { device, flight, hours, by }) => {
             let Some(d) = db.devices().await?.into_iter().find(|d| d.id == device) else {

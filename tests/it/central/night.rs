@@ -491,7 +491,9 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let spare = Device::enrol(&c, &served.url(), "HKG-C02", DeviceRole::Console).await;
     spare.sync(clock.now()).await;
     assert_eq!(hashes(spare.store.clone()).await, 1);
-    assert!(c.db.set_device_role(spare.enrolment.device_id, DeviceRole::Kiosk).await.unwrap());
+    let set =
+        admin::set_role(&c.db, spare.enrolment.device_id, DeviceRole::Kiosk, clock.now()).await.unwrap();
+    assert_eq!(set, Some(0));
     clock.set(clock.now() + Duration::minutes(1));
     spare.sync(clock.now()).await;
     assert_eq!(spare.store.enrolled_role().await.unwrap().as_deref(), Some("console"), "asked hourly");
@@ -499,4 +501,21 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     spare.sync(clock.now()).await;
     assert_eq!(spare.store.enrolled_role().await.unwrap().as_deref(), Some("kiosk"));
     assert_eq!(hashes(spare.store.clone()).await, 0, "a kiosk now: no hash");
+    // And back: a kiosk made a console is sent the station's agents again,
+    // which its feed skipped while it was a kiosk.
+    let set =
+        admin::set_role(&c.db, spare.enrolment.device_id, DeviceRole::Console, clock.now()).await.unwrap();
+    assert_eq!(set, Some(1), "the station's one agent, published again");
+    clock.set(clock.now() + Duration::minutes(61));
+    spare.sync(clock.now()).await;
+    assert_eq!(spare.store.enrolled_role().await.unwrap().as_deref(), Some("console"));
+    assert_eq!(hashes(spare.store.clone()).await, 1, "a console again: the agent can sign in");
+    assert!(
+        spare
+            .store
+            .verify_pin("A1001", "246810", clock.now(), LockoutPolicy::default())
+            .await
+            .unwrap()
+            .is_ok()
+    );
 }
