@@ -36,6 +36,9 @@ pub fn run() -> anyhow::Result<()> {
     // differs stops the app here, with its message, before any window.
     let device = tauri::async_runtime::block_on(gatecare_api::Device::start(settings))
         .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+    if let Some(e) = device.refusal() {
+        anyhow::bail!("{} ({})", e.message, e.code);
+    }
     let settings = device.settings();
     eprintln!(
         "gatecare-app: mode {:?}, display {:?}, station {}, database {}",

@@ -255,6 +255,7 @@ async fn a_kiosk_enrolled_as_one_never_starts_as_a_console_and_keeps_no_agent() 
     let refused = Device::start(settings("agent")).await.map(|_| ()).expect_err("a kiosk as a console");
     assert_eq!(refused.code(), "settings.value");
     assert!(refused.to_string().contains("enrolled with central as a kiosk"), "{refused}");
+    assert!(Device::start(settings("kiosk")).await.unwrap().refusal().is_none());
     let kiosk = Device::start(settings("kiosk")).await.expect("a kiosk as a kiosk");
     let agents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents")
         .fetch_one(kiosk.station().unwrap().pool())
@@ -379,4 +380,25 @@ async fn a_device_forgets_a_flights_passengers_a_week_after_its_care_closed() {
     assert!(forgotten_pnrs.len() > 20, "{forgotten_pnrs:?}");
     let left: Vec<&&str> = forgotten_pnrs.iter().filter(|pnr| found(pnr)).collect();
     assert!(left.is_empty(), "booking references still on disk: {left:?}");
+}
+
+/// A store planted as a link is refused at the app's start, before any
+/// window: nothing of it is shown, in any mode.
+#[tokio::test]
+async fn a_store_that_is_not_private_stops_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.sqlite");
+    seeded_store(&real, 0).await;
+    let planted = dir.path().join("device.sqlite");
+    std::os::unix::fs::symlink(&real, &planted).unwrap();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("GATECARE_DB", planted.display().to_string()),
+        ("GATECARE_STATION", "HKG".to_owned()),
+        ("GATECARE_NOW", TEST_NOW.to_owned()),
+    ]);
+    let settings = Settings::from_sources(None, |k| env.get(k).cloned()).expect("settings");
+    let device = Device::start(settings).await.expect("the settings are fine");
+    let refusal = device.refusal().expect("refused");
+    assert_eq!(refusal.code, "store.not_private");
+    assert!(refusal.message.contains("symbolic link"), "{}", refusal.message);
 }

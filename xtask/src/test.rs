@@ -93,6 +93,8 @@ fn count_before(text: &str, label: &str) -> u64 {
 
 pub fn bench(flags: &Flags) -> anyhow::Result<()> {
     deps::ensure(Purpose::Bench)?;
+    // The merchant page's verifier, timed in the browser.
+    crate::wasm::build()?;
     // Central's PostgreSQL figures need a server: a throwaway cluster.
     let pg = gatecare_testkit::pg::Cluster::start()?;
     pg.psql("postgres", &["-c", "CREATE DATABASE bench"])?;

@@ -86,6 +86,14 @@ impl Device {
         self.spool.clone().map_err(|e| err("print.spool", e))
     }
 
+    /// Why the app must not start on this device, if it must not: a store
+    /// that is not its owner's only (a planted link, a file this user cannot
+    /// tighten) is refused outright, nothing of it shown. Other store errors
+    /// are shown on screen with their code, for staff to act on.
+    pub fn refusal(&self) -> Option<ApiError> {
+        self.station().err().filter(|e| e.code == "store.not_private")
+    }
+
     pub fn policy(&self) -> &Policy {
         &self.policy
     }

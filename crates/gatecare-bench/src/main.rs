@@ -3,6 +3,7 @@
 
 mod central;
 mod store;
+mod verify;
 mod vouchers;
 
 use std::time::{Duration, Instant};
@@ -47,6 +48,7 @@ fn main() -> anyhow::Result<()> {
     }
     if on("vouchers") {
         rows.extend(vouchers::bench()?);
+        rows.extend(verify::bench()?);
     }
     if on("store") {
         rows.extend(rt.block_on(store::bulk_and_pins())?);

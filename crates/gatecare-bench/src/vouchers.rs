@@ -144,7 +144,7 @@ hr {{ border: 0; border-top: 0.6pt solid #000 }} svg {{ display: block; margin: 
     ))
 }
 
-const CHROMIUM_FLAGS: &[&str] = &[
+pub(crate) const CHROMIUM_FLAGS: &[&str] = &[
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -183,7 +183,7 @@ fn http_get(port: u16, path: &str) -> anyhow::Result<String> {
     }
 }
 
-struct Browser {
+pub(crate) struct Browser {
     child: Child,
     ws: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>,
     next_id: u64,
@@ -192,7 +192,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn start(profile: &Path) -> anyhow::Result<Browser> {
+    pub(crate) fn start(profile: &Path) -> anyhow::Result<Browser> {
         let child = Command::new("chromium")
             .args(CHROMIUM_FLAGS)
             .arg("--remote-debugging-port=0")
@@ -231,7 +231,11 @@ impl Browser {
         Ok(b)
     }
 
-    fn call(&mut self, method: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+    pub(crate) fn call(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
         self.next_id += 1;
         let id = self.next_id;
         self.ws.send(tungstenite::Message::Text(

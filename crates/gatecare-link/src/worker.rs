@@ -49,6 +49,15 @@ pub async fn sync_once(
         .as_deref()
         .and_then(gatecare_voucher::trust::verifying_key)
         .ok_or(SyncError::RootNotPinned)?;
+    // Before the pull: a refused page must not hold up a change of role.
+    let role_due = match (store.enrolled_role().await?, store.role_checked_at().await?) {
+        (Some(_), Some(checked)) => now - checked >= ROLE_EVERY || checked > now,
+        _ => true,
+    };
+    if role_due && let Err(e) = learn_role(store, client, enrolment, now).await {
+        // Asked again next round; sync goes on meanwhile.
+        tracing::warn!(code = e.code(), "learning this device's role failed: {e}");
+    }
     let after = store.feed_cursor().await?;
     let bytes = client.pull(after, PULL_PAGE).await?;
     let expected = Expected {
@@ -67,14 +76,7 @@ pub async fn sync_once(
         }
     };
     round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
-    let role_due = match (store.enrolled_role().await?, store.role_checked_at().await?) {
-        (Some(_), Some(checked)) => now - checked >= ROLE_EVERY || checked > now,
-        _ => true,
-    };
-    if role_due && let Err(e) = learn_role(store, client, enrolment, now).await {
-        // Asked again next round; sync goes on meanwhile.
-        tracing::warn!(code = e.code(), "learning this device's role failed: {e}");
-    }
+
     // A failed renewal is tried again next round; it never holds up sync.
     if let Err(e) = renew_key_if_due(store, client, my_code, now).await {
         tracing::warn!(code = e.code(), "renewing the signing key failed: {e}");

@@ -176,13 +176,19 @@ impl Store {
         }
         tx.commit().await?;
         if !forgotten.is_empty() {
-            // The deleted rows' pages were overwritten in the log; copy them
-            // over the file and empty the log, so no old copy stays on disk.
-            // Best effort: a reader holding the log open makes it wait for
-            // the next pass.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(self.pool()).await?;
+            self.overwrite_forgotten().await?;
         }
         Ok(forgotten)
+    }
+
+    /// After a delete of secrets or passengers' data: the deleted rows'
+    /// pages were overwritten in the log (`secure_delete`); this copies them
+    /// over the file and empties the log, so no old copy stays on disk.
+    /// Best effort: a reader holding the log open makes it wait for the
+    /// next checkpoint.
+    pub async fn overwrite_forgotten(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(self.pool()).await?;
+        Ok(())
     }
 }
 

@@ -415,7 +415,11 @@ impl Store {
     /// Forgets every agent's record: a kiosk keeps no PIN hash (one enrolled
     /// before central stopped sending them may still have some).
     pub async fn forget_agents(&self) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM agents").execute(self.pool()).await?.rows_affected())
+        let forgotten = sqlx::query("DELETE FROM agents").execute(self.pool()).await?.rows_affected();
+        if forgotten > 0 {
+            self.overwrite_forgotten().await?;
+        }
+        Ok(forgotten)
     }
 
     /// The airline policy central distributed, if any (checked again here:

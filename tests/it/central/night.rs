@@ -501,6 +501,13 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     spare.sync(clock.now()).await;
     assert_eq!(spare.store.enrolled_role().await.unwrap().as_deref(), Some("kiosk"));
     assert_eq!(hashes(spare.store.clone()).await, 0, "a kiosk now: no hash");
+    // Nor is any hash left in the file or its log for whoever takes the disk.
+    let on_disk = ["store.sqlite", "store.sqlite-wal"]
+        .iter()
+        .map(|f| std::fs::read(spare._dir.path().join(f)).unwrap_or_default())
+        .map(|b| String::from_utf8_lossy(&b).matches("$argon2id$").count())
+        .sum::<usize>();
+    assert_eq!(on_disk, 0, "a forgotten PIN hash is still on disk");
     // And back: a kiosk made a console is sent the station's agents again,
     // which its feed skipped while it was a kiosk.
     let set =
