@@ -268,7 +268,7 @@ departure_local: string | null,
  */
 reroute_flight: string | null, };
 
-export type DisruptionNow = { kind: string, 
+export type DisruptionNow = { kind: EntryKind, 
 /**
  * The cause's category (`technical`).
  */

@@ -12,6 +12,14 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    pub fn parse(text: &str) -> Option<EntryKind> {
+        match text {
+            "delay" => Some(EntryKind::Delay),
+            "cancellation" => Some(EntryKind::Cancellation),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::Delay => "delay",

@@ -6,7 +6,7 @@ use super::*;
 
 #[derive(ts_rs::TS, Debug, Clone, Serialize)]
 pub struct DisruptionNow {
-    pub kind: String,
+    pub kind: EntryKind,
     /// The cause's category (`technical`).
     pub cause: String,
     /// The IATA delay code the agent entered (`41`), kept beside its category.

@@ -122,7 +122,8 @@ impl Station {
                 let cause = parsed.map_or(recorded.clone(), |c| c.as_str().to_owned());
                 let expected = r.expected_departure.map(parse_time).transpose()?;
                 Ok(DisruptionNow {
-                    kind: r.kind,
+                    kind: EntryKind::parse(&r.kind)
+                        .ok_or_else(|| StoreError::Data(format!("a disruption of kind {:?}", r.kind)))?,
                     cause_en: en.to_owned(),
                     cause_zh: zh.to_owned(),
                     iata_code: gatecare_care::cause::iata_code(&recorded),
