@@ -515,7 +515,8 @@ pub async fn apply_flight_update(
 }
 
 /// Records a disruption update from the feed when this store knows the
-/// flight and the update is well formed; anything else is skipped (one bad
+/// flight and the update is well formed (a delay or a cancellation, as
+/// agents and station data record them); anything else is skipped (one bad
 /// item must not stop the feed).
 async fn apply_disruption(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
@@ -537,7 +538,7 @@ async fn apply_disruption(
     };
     let kind = s(d, "kind");
     let valid = !id.is_empty()
-        && matches!(kind, "delay" | "cancellation" | "denied_boarding" | "diversion" | "resolved")
+        && matches!(kind, "delay" | "cancellation")
         && gatecare_care::cause::Cause::parse(s(d, "cause")).is_some();
     let known: bool = sqlx::query_scalar("SELECT COUNT(*) > 0 FROM flights WHERE id = ?")
         .bind(s(d, "flight_id"))
