@@ -48,16 +48,7 @@ impl Store {
         // Two first issues at once both find no key: the first `#1` written
         // is the device's, and the other takes it.
         let first = DeviceSigner::generate(&format!("{device}#1"))?;
-        sqlx::query(
-            "INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (kid) DO NOTHING",
-        )
-        .bind(&first.kid)
-        .bind(hex(first.key.as_bytes()))
-        .bind(first.public_hex())
-        .bind(rfc3339(now))
-        .execute(self.pool())
-        .await?;
+        self.insert_key(&first, now, "ON CONFLICT (kid) DO NOTHING").await?;
         self.newest_key(device).await?.ok_or_else(|| StoreError::Data("device key was not kept".into()))
     }
 
@@ -87,7 +78,21 @@ impl Store {
 
     /// Stores a signing key (owner-only store); its kid is never reused.
     pub async fn keep_key(&self, signer: &DeviceSigner, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?)")
+        self.insert_key(signer, now, "").await
+    }
+
+    /// Writes a key; `on_conflict` is empty (a taken kid is an error) or an
+    /// `ON CONFLICT` clause.
+    async fn insert_key(
+        &self,
+        signer: &DeviceSigner,
+        now: DateTime<Utc>,
+        on_conflict: &'static str,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO device_keys (kid, secret_hex, public_hex, created_at) VALUES (?, ?, ?, ?) {on_conflict}"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&signer.kid)
             .bind(hex(signer.key.as_bytes()))
             .bind(signer.public_hex())

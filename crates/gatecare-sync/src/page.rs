@@ -128,14 +128,7 @@ impl FeedPage {
         if page.after != expected.after {
             return Err(PageError::WrongCursor { asked: expected.after, got: page.after });
         }
-        if page.at < expected.now - CLOCK_STEP
-            || expected.newest.is_some_and(|newest| page.at < newest - CLOCK_STEP)
-        {
-            return Err(PageError::Stale(page.at));
-        }
-        if page.at > expected.now + CLOCK_STEP {
-            return Err(PageError::Ahead(page.at));
-        }
+        signed_in_time(page.at, expected.now, expected.newest)?;
         let mut last = page.after;
         for item in &page.items {
             if item.server_seq <= last || item.server_seq > page.next_after {
@@ -196,14 +189,26 @@ impl RoleStatement {
         if statement.device != device {
             return Err(PageError::WrongDevice);
         }
-        if statement.at < now - CLOCK_STEP {
-            return Err(PageError::Stale(statement.at));
-        }
-        if statement.at > now + CLOCK_STEP {
-            return Err(PageError::Ahead(statement.at));
-        }
+        signed_in_time(statement.at, now, None)?;
         Ok(statement)
     }
+}
+
+/// Whether something central signed at `at` is current for a device whose
+/// clock says `now` and whose newest page was signed at `newest`
+/// ([`CLOCK_STEP`] either way).
+fn signed_in_time(
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    newest: Option<DateTime<Utc>>,
+) -> Result<(), PageError> {
+    if at < now - CLOCK_STEP || newest.is_some_and(|newest| at < newest - CLOCK_STEP) {
+        return Err(PageError::Stale(at));
+    }
+    if at > now + CLOCK_STEP {
+        return Err(PageError::Ahead(at));
+    }
+    Ok(())
 }
 
 /// The payload of a COSE_Sign1 the root key signed (EdDSA only).
