@@ -41,6 +41,7 @@
 
 mod api;
 mod bcbp;
+mod browser;
 mod care;
 mod central;
 mod cli;

@@ -53,19 +53,7 @@ impl Fixture {
 }
 
 fn meal(st: &Fixture, i: usize, ordinal: u32) -> IssueRequest {
-    IssueRequest {
-        passenger_id: st.pax(i).id.to_string(),
-        flight_id: st.cz342().id.to_string(),
-        kind: EntitlementKind::Meal,
-        ordinal,
-        value: hkd(12000),
-        statutory: true,
-        customer_stars: 2,
-        approver: None,
-        reason: "meal owed".into(),
-        hotel_block_id: None,
-        details: serde_json::json!({}),
-    }
+    crate::support::meal_request(st.pax(i).id, st.cz342().id, ordinal)
 }
 
 #[tokio::test]

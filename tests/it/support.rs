@@ -97,3 +97,25 @@ pub fn voucher_fonts() -> gatecare_voucher::pdf::Fonts {
         std::fs::read("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").expect("fonts-noto-cjk");
     gatecare_voucher::pdf::Fonts::from_bytes(&bytes, 2).expect("font parses")
 }
+
+/// A statutory meal of HKD 120 for a passenger of a flight: what most
+/// tests issue.
+pub fn meal_request(
+    passenger_id: impl ToString,
+    flight_id: impl ToString,
+    ordinal: u32,
+) -> gatecare_station::IssueRequest {
+    gatecare_station::IssueRequest {
+        passenger_id: passenger_id.to_string(),
+        flight_id: flight_id.to_string(),
+        kind: gatecare_ledger::EntitlementKind::Meal,
+        ordinal,
+        value: gatecare_core::Money::new(12000, gatecare_core::Currency::parse("HKD").expect("HKD")),
+        statutory: true,
+        customer_stars: 2,
+        approver: None,
+        reason: "meal owed".into(),
+        hotel_block_id: None,
+        details: serde_json::json!({}),
+    }
+}

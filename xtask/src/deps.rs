@@ -42,7 +42,8 @@ const RUN_PACKAGES: &[&str] = &[
 ];
 
 /// The tests also drive a real CUPS server with a virtual PDF printer and
-/// read vouchers back (pdftoppm, pdftotext, zbarimg).
+/// read vouchers back (pdftoppm, pdftotext, zbarimg), and open central's
+/// pages in Chromium.
 const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "dbus",
@@ -57,6 +58,9 @@ const TEST_PACKAGES: &[&str] = &[
     "postgresql",
     // A test CA and central's certificate for the HTTPS tests.
     "openssl",
+    // The merchant's page, in a real browser driven through WebDriver.
+    "chromium",
+    "chromium-driver",
 ];
 
 /// The benchmark's browser baseline.

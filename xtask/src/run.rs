@@ -107,6 +107,7 @@ impl Central {
             let mut child = Command::new(bin.join("gatecare-central"))
                 .args(["--database", &database, "serve", "--listen", CENTRAL_ADDR, "--root-key"])
                 .arg(dir.join("root.key"))
+                .env("GATECARE_CENTRAL_WEB_DIR", root().join("ui/dist-web"))
                 .stdout(Stdio::piped())
                 .stderr(std::fs::File::create(dir.join("central.log"))?)
                 .spawn()
@@ -118,6 +119,12 @@ impl Central {
             if !line.starts_with("listening on") {
                 bail!("gatecare-central did not start (see {})", dir.join("central.log").display());
             }
+            eprintln!(
+                "==> the merchant page: http://localhost:{}/merchant/ (a code: gatecare-central --database {database} \
+                 admin enrolment-code --station HKG --role merchant --root-key {})",
+                CENTRAL_ADDR.rsplit(':').next().unwrap_or_default(),
+                dir.join("root.key").display()
+            );
         }
         // Every run: a demo central from before agents were central's gets them too.
         publish_demo_agents(&bin, &database)?;

@@ -53,7 +53,8 @@ pub fn test(flags: &Flags) -> anyhow::Result<()> {
     for line in BufReader::new(stdout).lines() {
         let line = line?;
         writeln!(out, "{line}")?;
-        if line.starts_with("test e2e::") && line.ends_with("... ok") {
+        if (line.starts_with("test e2e::") || line.starts_with("test browser::")) && line.ends_with("... ok")
+        {
             e2e += 1;
         }
         if let Some(rest) = line.strip_prefix("test result: ") {

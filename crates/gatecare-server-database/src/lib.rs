@@ -223,6 +223,8 @@ pub trait Database: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Res<DeviceRecord>> + Send;
     fn device_by_token(&self, token_hash: &str) -> impl Future<Output = Res<Option<DeviceRecord>>> + Send;
     fn devices(&self) -> impl Future<Output = Res<Vec<DeviceRecord>>> + Send;
+    /// One device, revoked or not (a redemption names its merchant so).
+    fn device_by_id(&self, id: Uuid) -> impl Future<Output = Res<Option<DeviceRecord>>> + Send;
     /// The device whose voucher-signing key has this id, revoked or not.
     fn device_by_kid(&self, kid: &str) -> impl Future<Output = Res<Option<DeviceRecord>>> + Send;
     /// Replaces an active device's certificate (same key id and public key);

@@ -698,6 +698,20 @@ impl Database for PgDatabase {
         .transpose()
     }
 
+    async fn device_by_id(&self, id: Uuid) -> Res<Option<DeviceRecord>> {
+        sqlx::query_as!(
+            DeviceRow,
+            "SELECT id, name, station, role, signing_kid, signing_public_key, not_before, not_after, certificate, \
+             enrolled_at, revoked_at, high_seq FROM devices WHERE id = $1",
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?
+        .map(DeviceRow::into_record)
+        .transpose()
+    }
+
     async fn device_by_kid(&self, kid: &str) -> Res<Option<DeviceRecord>> {
         sqlx::query_as!(
             DeviceRow,

@@ -15,6 +15,7 @@
 //! policy_file = "/etc/gatecare/policy.toml"             # the airline policy (recovery deadlines, alert threshold)
 //! tls_cert_file = "/etc/gatecare/central.crt"            # PEM chain; with tls_key_file: serve HTTPS
 //! tls_key_file = "/etc/gatecare/central.key"             # PEM, PKCS#8
+//! web_dir = "/usr/share/gatecare/web"                   # the merchant page (ui/dist-web); unset: no pages
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,9 @@ pub struct Config {
     /// Serve HTTPS with this certificate chain and key (both PEM); both or neither.
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
+    /// The browser pages (the merchant page under `merchant/`), as
+    /// `cargo xtask` builds them into `ui/dist-web`; none when unset.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             policy_file: None,
             tls_cert_file: None,
             tls_key_file: None,
+            web_dir: None,
         }
     }
 }
@@ -120,6 +125,9 @@ impl Config {
         }
         if let Some(v) = env("GATECARE_CENTRAL_TLS_KEY") {
             c.tls_key_file = Some(v.into());
+        }
+        if let Some(v) = env("GATECARE_CENTRAL_WEB_DIR") {
+            c.web_dir = Some(v.into());
         }
         c.check()?;
         Ok(c)

@@ -41,7 +41,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, code, message: message.into() }
     }
 }
@@ -81,7 +81,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
 }
 
 /// A JSON body whose rejections carry our error codes (always 400 or 413).
-pub struct Body<T>(T);
+pub struct Body<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
     type Rejection = ApiError;
@@ -145,7 +145,7 @@ fn require(device: &DeviceRecord, role: DeviceRole) -> Result<(), ApiError> {
 
 pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
     let limit = c.max_body_bytes;
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz::<D>))
         .route("/metrics", get(metrics::<D>))
         .route("/v1/root", get(root_key::<D>))
@@ -161,6 +161,12 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/v1/conflicts", get(conflicts::<D>))
         .route("/v1/vouchers/redeem", post(redeem::<D>))
         .route("/v1/recovery/summary", get(recovery_summary::<D>))
+        .merge(crate::merchant::routes::<D>());
+    let router = match &c.web_dir {
+        Some(dir) => router.merge(crate::web::pages(dir)),
+        None => router,
+    };
+    router
         .layer(axum::middleware::from_fn_with_state(c.clone(), count_responses::<D>))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(c)
@@ -210,9 +216,20 @@ async fn enrol<D: Database>(
     peer: Option<axum::Extension<crate::serve::Peer>>,
     Body(req): Body<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
+    let ip = peer.map(|axum::Extension(crate::serve::Peer(addr))| addr.ip());
+    Ok(Json(enrol_device(&c, ip, req, None).await?))
+}
+
+/// Enrols a device with a one-time code: of the code's role, or only of
+/// `only` (the merchant page enrols merchants, never a kiosk).
+pub(crate) async fn enrol_device<D: Database>(
+    c: &Central<D>,
+    ip: Option<std::net::IpAddr>,
+    req: EnrolRequest,
+    only: Option<DeviceRole>,
+) -> Result<EnrolResponse, ApiError> {
     // Guessing codes costs a look-up each: failures are limited per
     // address, and past the limit there is no look-up at all.
-    let ip = peer.map(|axum::Extension(crate::serve::Peer(addr))| addr.ip());
     if ip.is_some_and(|ip| c.enrol_limit.blocked(ip, std::time::Instant::now())) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -239,6 +256,13 @@ async fn enrol<D: Database>(
             "unknown, used or expired code",
         ));
     };
+    if let Some(role) = only.filter(|r| *r != code.role) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "enrolment_code_wrong_role",
+            format!("this code enrols a {}, not a {}", code.role.as_str(), role.as_str()),
+        ));
+    }
     let signing = match (code.role, req.signing_kid.as_deref(), req.signing_public_key.as_deref()) {
         // A kiosk's or console's name is its device code, of the code's
         // station (HKG-K01), and its key id is that code, # and a number:
@@ -292,7 +316,7 @@ async fn enrol<D: Database>(
                     ));
                 }
             };
-            Some(admin::certify(&c, &kid, &key, &code.station, now))
+            Some(admin::certify(c, &kid, &key, &code.station, now))
         }
         (DeviceRole::Kiosk | DeviceRole::Console, _, _) => {
             return Err(ApiError::new(
@@ -319,17 +343,11 @@ async fn enrol<D: Database>(
     };
     let record = c.db.enrol(&code_hash, &device, now).await?;
     if record.signing.is_some() {
-        admin::publish_trust_list(&c, now).await?;
+        admin::publish_trust_list(c, now).await?;
     }
     tracing::info!(device = %record.id, station = record.station, role = record.role.as_str(), "enrolled");
     let signing_kid = record.signing.map(|s| s.kid);
-    Ok(Json(EnrolResponse {
-        device_id: record.id,
-        station: record.station,
-        role: record.role,
-        token,
-        signing_kid,
-    }))
+    Ok(EnrolResponse { device_id: record.id, station: record.station, role: record.role, token, signing_kid })
 }
 
 /// A device's next signing key, certified; see [`admin::rotate_key`].
@@ -599,58 +617,60 @@ async fn redeem<D: Database>(
     Body(req): Body<RedeemRequest>,
 ) -> Result<Json<RedeemResponse>, ApiError> {
     require(&device, DeviceRole::Merchant)?;
+    Ok(Json(redeem_as(&c, &device, &req).await?))
+}
+
+/// One merchant's redemption of one QR: verified against central's own
+/// lists, stored once; a retry of the same redemption id gets the same
+/// answer, and a voucher redeemed before says when and by whom.
+pub(crate) async fn redeem_as<D: Database>(
+    c: &Central<D>,
+    device: &DeviceRecord,
+    req: &RedeemRequest,
+) -> Result<RedeemResponse, ApiError> {
     let now = c.now();
     let decoded = gatecare_voucher::signed::decode(&req.qr).ok();
     let scanned = decoded.as_ref().map(|u| u.payload.voucher_id.to_string());
+    let answer = |redeemed: bool, reason: &str, voucher_id: Option<String>| RedeemResponse {
+        redeemed,
+        reason: reason.to_owned(),
+        voucher_id,
+        redeemed_at: None,
+        redemption_id: req.redemption_id,
+        redeemed_by: None,
+    };
     // A retry of a redemption that succeeded gets the same answer, even if
     // the voucher has expired since; the same id with another voucher is
     // refused (it would otherwise answer "redeemed" for any QR).
     if let Some(r) = c.db.redemption(req.redemption_id).await? {
         if scanned.as_deref() != Some(r.voucher_id.as_str()) {
-            return Ok(Json(RedeemResponse {
-                redeemed: false,
-                reason: "redemption_id_reused".into(),
-                voucher_id: scanned,
-                redeemed_at: None,
-                redemption_id: req.redemption_id,
-            }));
+            return Ok(answer(false, "redemption_id_reused", scanned));
         }
-        return Ok(Json(RedeemResponse {
-            redeemed: true,
-            reason: "ok".into(),
-            voucher_id: Some(r.voucher_id),
+        return Ok(RedeemResponse {
             redeemed_at: Some(r.redeemed_at),
-            redemption_id: req.redemption_id,
-        }));
+            ..answer(true, "ok", Some(r.voucher_id))
+        });
     }
-    let v = admin::verify_one(&c, &req.qr, decoded.as_ref(), now).await?;
-    let refused = |reason: &str, voucher_id: Option<String>, redeemed_at| RedeemResponse {
-        redeemed: false,
-        reason: reason.to_owned(),
-        voucher_id,
-        redeemed_at,
-        redemption_id: req.redemption_id,
-    };
+    let v = admin::verify_one(c, &req.qr, decoded.as_ref(), now).await?;
     let voucher_id = v.voucher.as_ref().map(|p| p.voucher_id.to_string());
     if !v.valid {
-        return Ok(Json(refused(v.reason, voucher_id, None)));
+        return Ok(answer(false, v.reason, voucher_id));
     }
     let Some(voucher_id) = voucher_id else {
-        return Ok(Json(refused("malformed", None, None)));
+        return Ok(answer(false, "malformed", None));
     };
-    match c.db.redeem(&device, req.redemption_id, &voucher_id, now).await? {
+    match c.db.redeem(device, req.redemption_id, &voucher_id, now).await? {
         RedeemOutcome::Redeemed(r) => {
             Metrics::add(&c.metrics.redemptions, 1);
-            Ok(Json(RedeemResponse {
-                redeemed: true,
-                reason: "ok".into(),
-                voucher_id: Some(r.voucher_id),
-                redeemed_at: Some(r.redeemed_at),
-                redemption_id: req.redemption_id,
-            }))
+            Ok(RedeemResponse { redeemed_at: Some(r.redeemed_at), ..answer(true, "ok", Some(r.voucher_id)) })
         }
         RedeemOutcome::AlreadyRedeemed(r) => {
-            Ok(Json(refused("already_redeemed", Some(r.voucher_id), Some(r.redeemed_at))))
+            let by = c.db.device_by_id(r.device_id).await?.map(|d| d.name);
+            Ok(RedeemResponse {
+                redeemed_at: Some(r.redeemed_at),
+                redeemed_by: by,
+                ..answer(false, "already_redeemed", Some(r.voucher_id))
+            })
         }
     }
 }

@@ -10,10 +10,12 @@ pub mod admin;
 pub mod config;
 mod http;
 pub mod limit;
+pub mod merchant;
 pub mod metrics;
 pub mod recovery;
 pub mod serve;
 pub mod tls;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -55,6 +57,9 @@ pub struct Central<D: Database> {
     /// limits bound what a console's event grants (see [`actors`]); its
     /// recovery section sets deadlines and the early-warning threshold.
     pub policy: gatecare_care::Policy,
+    /// The browser pages' files (`web::pages`): the merchant page under
+    /// `merchant/`. None serves no pages.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl<D: Database> Central<D> {
@@ -73,6 +78,7 @@ impl<D: Database> Central<D> {
             clock,
             metrics: metrics::Metrics::default(),
             policy: gatecare_care::Policy::default_policy(),
+            web_dir: None,
         })
     }
 

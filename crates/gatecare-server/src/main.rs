@@ -315,6 +315,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 c.max_body_bytes = config.max_body_bytes;
                 c.claim_hold = Duration::minutes(i64::from(config.claim_minutes));
                 c.policy = airline_policy(&config)?;
+                c.web_dir = config.web_dir.clone();
             }
             let recertified = admin::recertify_devices(&central, now).await?;
             if recertified > 0 {

@@ -274,6 +274,9 @@ pub struct RedeemResponse {
     pub voucher_id: Option<String>,
     pub redeemed_at: Option<DateTime<Utc>>,
     pub redemption_id: Uuid,
+    /// Where it was redeemed before (`already_redeemed`): the merchant's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_by: Option<String>,
 }
 
 /// A double issuance, as agents see it.

@@ -365,19 +365,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
 
     // A meal the agent gave at the gate reads so at the kiosk; citations have a Chinese form.
     let gate_pax = &data.bookings[3];
-    let meal = gatecare_station::IssueRequest {
-        passenger_id: gate_pax.passenger_id.to_string(),
-        flight_id: flight_id.clone(),
-        kind: gatecare_ledger::EntitlementKind::Meal,
-        ordinal: 1,
-        value: gatecare_core::Money::new(12000, gatecare_core::Currency::parse("HKD").unwrap()),
-        statutory: true,
-        customer_stars: 2,
-        approver: None,
-        reason: "meal owed".into(),
-        hotel_block_id: None,
-        details: serde_json::json!({}),
-    };
+    let meal = crate::support::meal_request(gate_pax.passenger_id, &flight_id, 1);
     let ctx = gatecare_station::IssueContext::new(console.code, &agent, &policy, now);
     console.store.issue(&ctx, &meal).await.unwrap();
     console.sync(now).await;

@@ -4,8 +4,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
-use gatecare_core::{Currency, Money};
-use gatecare_ledger::EntitlementKind;
 use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
@@ -91,19 +89,7 @@ impl Kiosk {
     pub fn meal(&self, pax: usize) -> IssueRequest {
         let f = self.cz342().id;
         let p = self.day.passengers.iter().filter(|p| p.flight_id == f).nth(pax).unwrap();
-        IssueRequest {
-            passenger_id: p.id.to_string(),
-            flight_id: f.to_string(),
-            kind: EntitlementKind::Meal,
-            ordinal: 1,
-            value: Money::new(12000, Currency::parse("HKD").unwrap()),
-            statutory: true,
-            customer_stars: 2,
-            approver: None,
-            reason: "meal owed".into(),
-            hotel_block_id: None,
-            details: serde_json::json!({}),
-        }
+        crate::support::meal_request(p.id, f, 1)
     }
 
     pub async fn issue(&self, pax: usize) -> Result<gatecare_station::Issued, LedgerError> {

@@ -140,92 +140,6 @@ impl Session {
         self._dir.path().join("station.sqlite")
     }
 
-    pub(crate) async fn text(&self, css: &str) -> anyhow::Result<String> {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("waiting for {css}"))?;
-        Ok(el.text().await?)
-    }
-
-    /// Waits until the element's text contains `expected`.
-    pub(crate) async fn wait_text(&self, css: &str, expected: &str) -> anyhow::Result<String> {
-        self.wait_text_for(css, expected, 20).await
-    }
-
-    pub(crate) async fn wait_text_for(&self, css: &str, expected: &str, secs: u64) -> anyhow::Result<String> {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        // The element itself may take as long to appear (a whole flight printed).
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(secs))
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("waiting for {css}"))?;
-        loop {
-            let text = self.text(css).await?;
-            if text.contains(expected) {
-                return Ok(text);
-            }
-            if Instant::now() > deadline {
-                bail!("{css} shows {text:?}, expected it to contain {expected:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    pub(crate) async fn wait_attr(&self, css: &str, attr: &str, expected: &str) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let el = self.client.find(Locator::Css(css)).await;
-            let value = match el {
-                Ok(el) => el.attr(attr).await?,
-                Err(_) => None,
-            };
-            if value.as_deref() == Some(expected) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("{css} has {attr}={value:?}, expected {expected:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-
-    /// Scrolls an element into view, then keeps a screenshot.
-    pub(crate) async fn snap_at(&self, css: &str, name: &str) -> anyhow::Result<()> {
-        self.client
-            .execute(
-                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return true;",
-                vec![css.into()],
-            )
-            .await?;
-        self.snap(name).await
-    }
-
-    /// Keeps a screenshot of the current screen in the artifacts folder.
-    pub(crate) async fn snap(&self, name: &str) -> anyhow::Result<()> {
-        // WebKitWebDriver never answers a screenshot of a page that does not
-        // overflow the viewport (seen on the sign-in and the cases list); a
-        // spacer below the content makes it overflow for the moment of the shot.
-        self.client
-            .execute(
-                "if (document.documentElement.scrollHeight <= window.innerHeight) { \
-                   const d = document.createElement('div'); d.id = 'wd-spacer'; \
-                   d.style.height = window.innerHeight + 'px'; document.body.appendChild(d); } \
-                 return true;",
-                vec![],
-            )
-            .await?;
-        let png = self.client.screenshot().await?;
-        self.client.execute("document.getElementById('wd-spacer')?.remove(); return true;", vec![]).await?;
-        std::fs::write(artifacts_dir().join(format!("screen-{name}.png")), png)?;
-        Ok(())
-    }
-
     /// Waits for the passenger panel to confirm an issue, failing at once
     /// with the error it shows instead.
     pub(crate) async fn wait_issued(&self) -> anyhow::Result<()> {
@@ -275,43 +189,6 @@ impl Session {
         }
     }
 
-    /// Presses a control inside the scrolling passenger panel. WebDriver
-    /// clicks there were sometimes lost (nested scrolling); a DOM click is
-    /// what a tap ends in, so the app code under test is the same.
-    pub(crate) async fn press(&self, css: &str) -> anyhow::Result<()> {
-        self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
-        let ok = self
-            .client
-            .execute(
-                "const el = document.querySelector(arguments[0]); \
-                 if (!el || el.disabled) return false; \
-                 el.scrollIntoView({block: 'center'}); el.click(); return true;",
-                vec![css.into()],
-            )
-            .await?;
-        ensure!(ok == serde_json::json!(true), "{css} is missing or disabled");
-        Ok(())
-    }
-
-    /// Sets an input's value as typing would (Svelte's bindings listen to
-    /// `input`); WebDriver's clear() on number fields fires no event.
-    pub(crate) async fn set_value(&self, css: &str, value: &str) -> anyhow::Result<()> {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("waiting for {css}"))?;
-        self.client
-            .execute(
-                "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
-                 el.dispatchEvent(new Event('input', { bubbles: true })); return true;",
-                vec![css.into(), value.into()],
-            )
-            .await?;
-        Ok(())
-    }
-
     /// Signs in at the gate console.
     pub(crate) async fn sign_in(&self, code: &str, pin: &str) -> anyhow::Result<()> {
         self.type_into("[data-testid=agent-code]", code).await?;
@@ -327,12 +204,6 @@ impl Session {
         self.type_into("[data-testid=scan-capture]", &format!("{pass}\u{E007}")).await
     }
 
-    pub(crate) async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
-        let el = self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
-        el.send_keys(text).await?;
-        Ok(())
-    }
-
     /// Calls an IPC command straight from the webview, as a script there could.
     pub(crate) async fn invoke(&self, command: &str, args: serde_json::Value) -> anyhow::Result<String> {
         let script = "const done = arguments[arguments.length - 1]; \
@@ -341,37 +212,6 @@ impl Session {
         let v =
             self.client.execute_async(script, vec![serde_json::Value::String(command.into()), args]).await?;
         Ok(v.as_str().unwrap_or_default().to_owned())
-    }
-
-    /// Runs axe-core in the page; returns the serious and critical violations.
-    pub(crate) async fn axe(&self) -> anyhow::Result<Vec<String>> {
-        let axe = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ui/node_modules/axe-core/axe.min.js"
-        ))
-        .context("axe-core (npm devDependency of ui/)")?;
-        self.client.execute(&format!("{axe}; return true;"), vec![]).await?;
-        // The number of rules that passed proves axe really looked at the page.
-        let script = "const done = arguments[arguments.length - 1]; \
-            axe.run(document).then((r) => done({ passes: r.passes.length, serious: r.violations \
-              .filter((v) => v.impact === 'serious' || v.impact === 'critical') \
-              .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')') }), \
-              (e) => done({ passes: 0, serious: ['axe failed: ' + e] }));";
-        let v = self.client.execute_async(script, vec![]).await?;
-        let passes = v["passes"].as_u64().unwrap_or(0);
-        ensure!(passes >= 10, "axe-core checked only {passes} rules: did it run?");
-        Ok(v["serious"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|x| x.as_str().map(String::from))
-            .collect())
-    }
-
-    pub(crate) async fn click(&self, css: &str) -> anyhow::Result<()> {
-        let el = self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
-        el.click().await?;
-        Ok(())
     }
 
     /// Ends the session; on failure keeps a screenshot and the log first.
@@ -420,6 +260,168 @@ pub(crate) fn a_cz342_passenger(day: &gatecare_demo::DemoDay) -> gatecare_demo::
         .find(|p| p.flight_id == f.id && p.group.is_none() && p.name.native.is_some() && p.needs.is_empty())
         .expect("an individual Chinese passenger")
         .clone()
+}
+
+/// What a test does in a page: the app's window (`Session`) or Chromium
+/// (`crate::browser`), through one WebDriver client.
+pub(crate) trait Driven {
+    fn client(&self) -> &Client;
+
+    async fn text(&self, css: &str) -> anyhow::Result<String> {
+        let el = self
+            .client()
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))?;
+        Ok(el.text().await?)
+    }
+    /// Waits until the element's text contains `expected`.
+    async fn wait_text(&self, css: &str, expected: &str) -> anyhow::Result<String> {
+        self.wait_text_for(css, expected, 20).await
+    }
+    async fn wait_text_for(&self, css: &str, expected: &str, secs: u64) -> anyhow::Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        // The element itself may take as long to appear (a whole flight printed).
+        self.client()
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))?;
+        loop {
+            let text = self.text(css).await?;
+            if text.contains(expected) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                bail!("{css} shows {text:?}, expected it to contain {expected:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    async fn wait_attr(&self, css: &str, attr: &str, expected: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let el = self.client().find(Locator::Css(css)).await;
+            let value = match el {
+                Ok(el) => el.attr(attr).await?,
+                Err(_) => None,
+            };
+            if value.as_deref() == Some(expected) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{css} has {attr}={value:?}, expected {expected:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    /// Scrolls an element into view, then keeps a screenshot.
+    async fn snap_at(&self, css: &str, name: &str) -> anyhow::Result<()> {
+        self.client()
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return true;",
+                vec![css.into()],
+            )
+            .await?;
+        self.snap(name).await
+    }
+    /// Keeps a screenshot of the current screen in the artifacts folder.
+    async fn snap(&self, name: &str) -> anyhow::Result<()> {
+        // WebKitWebDriver never answers a screenshot of a page that does not
+        // overflow the viewport (seen on the sign-in and the cases list); a
+        // spacer below the content makes it overflow for the moment of the shot.
+        self.client()
+            .execute(
+                "if (document.documentElement.scrollHeight <= window.innerHeight) { \
+                   const d = document.createElement('div'); d.id = 'wd-spacer'; \
+                   d.style.height = window.innerHeight + 'px'; document.body.appendChild(d); } \
+                 return true;",
+                vec![],
+            )
+            .await?;
+        let png = self.client().screenshot().await?;
+        self.client().execute("document.getElementById('wd-spacer')?.remove(); return true;", vec![]).await?;
+        std::fs::write(artifacts_dir().join(format!("screen-{name}.png")), png)?;
+        Ok(())
+    }
+    /// Presses a control inside the scrolling passenger panel. WebDriver
+    /// clicks there were sometimes lost (nested scrolling); a DOM click is
+    /// what a tap ends in, so the app code under test is the same.
+    async fn press(&self, css: &str) -> anyhow::Result<()> {
+        self.client().wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+        let ok = self
+            .client()
+            .execute(
+                "const el = document.querySelector(arguments[0]); \
+                 if (!el || el.disabled) return false; \
+                 el.scrollIntoView({block: 'center'}); el.click(); return true;",
+                vec![css.into()],
+            )
+            .await?;
+        ensure!(ok == serde_json::json!(true), "{css} is missing or disabled");
+        Ok(())
+    }
+    /// Sets an input's value as typing would (Svelte's bindings listen to
+    /// `input`); WebDriver's clear() on number fields fires no event.
+    async fn set_value(&self, css: &str, value: &str) -> anyhow::Result<()> {
+        self.client()
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))?;
+        self.client()
+            .execute(
+                "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
+                 el.dispatchEvent(new Event('input', { bubbles: true })); return true;",
+                vec![css.into(), value.into()],
+            )
+            .await?;
+        Ok(())
+    }
+    async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let el = self.client().wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+        el.send_keys(text).await?;
+        Ok(())
+    }
+    /// Runs axe-core in the page; returns the serious and critical violations.
+    async fn axe(&self) -> anyhow::Result<Vec<String>> {
+        let axe = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/ui/node_modules/axe-core/axe.min.js"
+        ))
+        .context("axe-core (npm devDependency of ui/)")?;
+        self.client().execute(&format!("{axe}; return true;"), vec![]).await?;
+        // The number of rules that passed proves axe really looked at the page.
+        let script = "const done = arguments[arguments.length - 1]; \
+            axe.run(document).then((r) => done({ passes: r.passes.length, serious: r.violations \
+              .filter((v) => v.impact === 'serious' || v.impact === 'critical') \
+              .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')') }), \
+              (e) => done({ passes: 0, serious: ['axe failed: ' + e] }));";
+        let v = self.client().execute_async(script, vec![]).await?;
+        let passes = v["passes"].as_u64().unwrap_or(0);
+        ensure!(passes >= 10, "axe-core checked only {passes} rules: did it run?");
+        Ok(v["serious"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect())
+    }
+    async fn click(&self, css: &str) -> anyhow::Result<()> {
+        let el = self.client().wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+        el.click().await?;
+        Ok(())
+    }
+}
+
+impl Driven for Session {
+    fn client(&self) -> &Client {
+        &self.client
+    }
 }
 
 /// A real central (embedded SQLite, its clock at NIGHT) on loopback.

@@ -12,6 +12,6 @@
 mod app;
 mod complaints;
 mod console;
-mod harness;
+pub(crate) mod harness;
 mod kiosk;
 mod station;

@@ -1,0 +1,204 @@
+//! The merchant's page: a noodle bar's till enrols with the administrator's
+//! code, checks a kiosk's voucher with the airline's verifier compiled to
+//! WebAssembly, redeems it once, and keeps checking with central stopped.
+
+use chrono::Utc;
+use fantoccini::Locator;
+use gatecare_care::Policy;
+use gatecare_link::{CentralClient, sync_once};
+use gatecare_station::{AuthenticatedAgent, IssueContext, Station};
+
+use super::harness::*;
+use crate::support::seeded_store;
+
+/// A kiosk of HKG enrolled with `central` (a real process, real clock)
+/// prints a meal voucher now; returns its QR text.
+async fn kiosk_voucher(central: &CentralProcess, dir: &std::path::Path) -> anyhow::Result<(String, String)> {
+    let path = dir.join("kiosk.sqlite");
+    let day = seeded_store(&path, 2).await;
+    let kiosk = Station::open(&path).await?;
+    let (code, fingerprint) = central.code("kiosk")?;
+    let enrolment =
+        kiosk.enrol_with_central(&central.url, &code, &fingerprint, "HKG-K01", Utc::now()).await?;
+    let flight = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").context("CZ342")?;
+    let pax = day.passengers.iter().find(|p| p.flight_id == flight.id).context("a passenger")?;
+    let now = Utc::now();
+    let agent = AuthenticatedAgent::kiosk("HKG-K01", "HKG");
+    let policy = Policy::default_policy();
+    let issued = kiosk
+        .issue(
+            &IssueContext::new("HKG-K01", &agent, &policy, now),
+            &crate::support::meal_request(pax.id, flight.id, 1),
+        )
+        .await?;
+    let client = CentralClient::for_enrolment(&enrolment)?;
+    while sync_once(&kiosk, &client, &enrolment, "HKG-K01", Utc::now()).await?.more {}
+    let signer = kiosk.device_signer("HKG-K01", Utc::now()).await?;
+    let qr = gatecare_print::vouchers::voucher_sheet(&kiosk, &issued.voucher_id, &signer).await?.qr_text;
+    kiosk.close().await;
+    Ok((qr, pax.name.surname.clone()))
+}
+
+/// Pastes a QR into the page and checks it.
+async fn check(b: &Browser, qr: &str) -> anyhow::Result<String> {
+    b.set_value("[data-testid=qr]", qr).await?;
+    b.click("[data-testid=check]").await?;
+    let verdict = b.text("[data-testid=verdict]").await?;
+    Ok(verdict)
+}
+
+#[tokio::test]
+async fn a_merchant_checks_and_redeems_a_voucher_and_keeps_checking_offline() {
+    if !enabled() {
+        return;
+    }
+    let mut central = CentralProcess::start().expect("central");
+    let dir = tempfile::tempdir().unwrap();
+    let (qr, surname) = kiosk_voucher(&central, dir.path()).await.expect("a kiosk's voucher");
+    let b = Browser::start("merchant", &[]).await.expect("chromium");
+    let outcome = bounded(async {
+        let page = format!("{}/merchant/", central.url);
+        // What central answers for the page: a strict policy and revalidation.
+        let resp = reqwest::get(&page).await?;
+        let csp = resp.headers()["content-security-policy"].to_str()?.to_owned();
+        ensure!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"), "{csp}");
+        ensure!(resp.headers()["cache-control"] == "no-cache");
+        let unenrolled = reqwest::get(format!("{}/merchant/api/lists", central.url)).await?;
+        ensure!(unenrolled.status() == 401, "lists without the cookie: {}", unenrolled.status());
+
+        b.client.goto(&page).await?;
+        // Enrolment with the administrator's one-time merchant code.
+        let (code, _) = central.code("merchant")?;
+        b.type_into("[data-testid=code]", &code).await?;
+        b.type_into("[data-testid=name-input]", "Noodle Bar T1").await?;
+        b.snap("merchant-enrol-zh-CN").await?;
+        b.click("[data-testid=enrol]").await?;
+        b.wait_text("[data-testid=enrolled-as]", "Noodle Bar T1 · HKG").await?;
+        b.wait_text("[data-testid=lists-age]", "名单已是最新").await?;
+        // The token is in an HttpOnly cookie: no script of the page reads it.
+        let cookie = b.client.execute("return document.cookie;", vec![]).await?;
+        ensure!(cookie == serde_json::json!(""), "document.cookie shows {cookie}");
+
+        // A kiosk's voucher: valid, with what it buys, for whom and until when.
+        ensure!(check(&b, &qr).await? == "代金券有效");
+        ensure!(b.text("[data-testid=buys]").await? == "餐食");
+        ensure!(b.text("[data-testid=value]").await? == "HKD 120.00");
+        ensure!(b.text("[data-testid=name]").await?.starts_with(&surname));
+        ensure!(b.text("[data-testid=flight]").await?.starts_with("CZ342"));
+        // In the station's time (Hong Kong), whatever zone the till's clock is set to.
+        let validity = b.text("[data-testid=validity]").await?;
+        ensure!(validity.contains("GMT+8") && validity.contains(" 至 "), "{validity}");
+        b.snap("merchant-valid-zh-CN").await?;
+        let violations = b.axe().await?;
+        ensure!(violations.is_empty(), "axe: {violations:#?}");
+
+        // An altered voucher is refused with its reason, in words.
+        let mut altered: Vec<char> = qr.chars().collect();
+        let i = altered.len() / 2;
+        altered[i] = if altered[i] == 'A' { 'B' } else { 'A' };
+        let altered: String = altered.into_iter().collect();
+        ensure!(check(&b, &altered).await? == "不予接受");
+        let why = b.text("[data-testid=reason]").await?;
+        ensure!(why == "代金券已被篡改。" || why == "这不是 Gatecare 代金券代码。", "{why}");
+        b.snap("merchant-refused-zh-CN").await?;
+        ensure!(b.client.find(Locator::Css("[data-testid=redeem]")).await.is_err(), "a refused voucher offers redemption");
+
+        // Redeemed online, once; the second time says when and where.
+        b.click("[data-testid=lang-en]").await?;
+        ensure!(check(&b, &qr).await? == "Valid voucher");
+        b.click("[data-testid=redeem]").await?;
+        b.wait_text("[data-testid=redemption]", "Redeemed at").await?;
+        b.snap("merchant-redeemed-en").await?;
+        ensure!(check(&b, &qr).await? == "Valid voucher");
+        b.click("[data-testid=redeem]").await?;
+        let again = b.wait_text("[data-testid=redemption]", "Already redeemed").await?;
+        ensure!(again.contains("by Noodle Bar T1"), "{again}");
+
+        // Central stopped: the page still opens (its service worker) and
+        // checks with the lists it kept.
+        let ready = b
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 navigator.serviceWorker.ready.then(() => done(!!navigator.serviceWorker.controller || 'ready'));",
+                vec![],
+            )
+            .await?;
+        ensure!(ready != serde_json::json!(false), "no service worker: {ready}");
+        central.stop();
+        b.client.goto(&page).await?;
+        b.wait_text("[data-testid=network]", "Offline").await?;
+        ensure!(check(&b, &qr).await? == "Valid voucher");
+        ensure!(b.text("[data-testid=value]").await? == "HKD 120.00");
+        b.snap("merchant-offline-en").await?;
+        b.click("[data-testid=redeem]").await?;
+        b.wait_text("[data-testid=redemption]", "not confirmed").await?;
+        Ok(())
+    })
+    .await;
+    b.finish(outcome).await;
+}
+
+/// A camera's video of `qr`: a Y4M file (the format Chromium's fake camera
+/// reads), black modules on white, 640 × 480, one frame it repeats.
+fn qr_video(qr: &str, path: &std::path::Path) -> anyhow::Result<()> {
+    let code = gatecare_voucher::qr::encode(qr)?;
+    let (w, h) = (640usize, 480usize);
+    let quiet = 4;
+    let scale = 440 / (code.size + 2 * quiet);
+    let side = scale * (code.size + 2 * quiet);
+    let (x0, y0) = ((w - side) / 2, (h - side) / 2);
+    let mut luma = vec![255u8; w * h];
+    for (i, dark) in code.modules.iter().enumerate() {
+        if !dark {
+            continue;
+        }
+        let (row, col) = (i / code.size + quiet, i % code.size + quiet);
+        for y in 0..scale {
+            let start = (y0 + row * scale + y) * w + x0 + col * scale;
+            luma[start..start + scale].fill(0);
+        }
+    }
+    let mut file = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    file.extend_from_slice(&luma);
+    file.extend(std::iter::repeat_n(128u8, w * h / 2));
+    std::fs::write(path, file)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_merchant_scans_a_voucher_with_the_camera() {
+    if !enabled() {
+        return;
+    }
+    let central = CentralProcess::start().expect("central");
+    let dir = tempfile::tempdir().unwrap();
+    let (qr, _) = kiosk_voucher(&central, dir.path()).await.expect("a kiosk's voucher");
+    let video = dir.path().join("voucher.y4m");
+    qr_video(&qr, &video).expect("the camera's video");
+    let camera = [
+        "--use-fake-ui-for-media-stream".to_owned(),
+        "--use-fake-device-for-media-stream".to_owned(),
+        format!("--use-file-for-fake-video-capture={}", video.display()),
+    ];
+    let b = Browser::start("merchant-camera", &camera).await.expect("chromium");
+    let outcome = bounded(async {
+        b.client.goto(&format!("{}/merchant/?lang=en", central.url)).await?;
+        let (code, _) = central.code("merchant")?;
+        b.type_into("[data-testid=code]", &code).await?;
+        b.type_into("[data-testid=name-input]", "Harbour Hotel front desk").await?;
+        b.click("[data-testid=enrol]").await?;
+        b.wait_text("[data-testid=lists-age]", "up to date").await?;
+        b.click("[data-testid=camera]").await?;
+        // The camera reads the code by itself, stops, and checks it.
+        b.wait_text_for("[data-testid=verdict]", "Valid voucher", 30).await?;
+        let read =
+            b.client.execute("return document.querySelector('[data-testid=qr]').value;", vec![]).await?;
+        ensure!(read == serde_json::json!(qr), "the camera read {read}");
+        b.wait_text("[data-testid=camera]", "Scan with the camera").await?;
+        b.snap("merchant-camera-en").await?;
+        Ok(())
+    })
+    .await;
+    b.finish(outcome).await;
+}

@@ -1,0 +1,37 @@
+// The airline's own verifier, compiled from Rust to WebAssembly: a voucher
+// is checked on the till against the lists it keeps, online or not.
+import init, { verify } from './verifier/gatecare_verify_web.js';
+import type { Enrolment, Lists } from './keep';
+
+export interface Voucher {
+  voucher_id: string;
+  kind: string;
+  value_minor: number;
+  currency: string;
+  surname: string;
+  initial: string;
+  flight: string;
+  flight_date: string;
+  /** Seconds since the epoch. */
+  valid_from: number;
+  valid_until: number;
+  serial: string;
+}
+
+export interface Checked {
+  valid: boolean;
+  reason: string;
+  voucher: Voucher | null;
+  value_text: string | null;
+}
+
+let ready: Promise<unknown> | null = null;
+
+export async function check(qr: string, lists: Lists | undefined, enrolment: Enrolment): Promise<Checked> {
+  if (!lists) return { valid: false, reason: 'no_lists', voucher: null, value_text: null };
+  ready ??= init();
+  await ready;
+  return JSON.parse(
+    verify(qr.trim(), lists.trust_list, lists.void_list, enrolment.root.public_key, Date.now()),
+  ) as Checked;
+}

@@ -1,0 +1,53 @@
+// What the page keeps on the till (IndexedDB): who it is enrolled as, with
+// the root key it pinned then, and the airline's lists as central last sent
+// them. The cookie with the till's token is the browser's, never ours.
+
+export interface Enrolment {
+  device_id: string;
+  name: string;
+  station: string;
+  /** The station's IANA time zone: times on the page are written in it. */
+  time_zone: string;
+  root: { kid: string; public_key: string };
+}
+
+export interface Lists {
+  trust_list: string;
+  void_list: string;
+  /** When central made them (its clock), ISO 8601. */
+  at: string;
+  /** When this till received them (its clock), ms since the epoch. */
+  received_ms: number;
+}
+
+const DB = 'gatecare-merchant';
+const STORE = 'kept';
+
+function open(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB'));
+  });
+}
+
+async function run<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest): Promise<T> {
+  const db = await open();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const req = f(tx.objectStore(STORE));
+      tx.oncomplete = () => resolve(req.result as T);
+      tx.onerror = () => reject(tx.error ?? new Error('IndexedDB'));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export const load = <T>(key: 'enrolment' | 'lists'): Promise<T | undefined> =>
+  run<T | undefined>('readonly', (s) => s.get(key));
+export const save = (key: 'enrolment' | 'lists', value: Enrolment | Lists): Promise<void> =>
+  run<void>('readwrite', (s) => s.put(value, key)).then(() => undefined);
+export const forget = (): Promise<void> => run<void>('readwrite', (s) => s.clear()).then(() => undefined);

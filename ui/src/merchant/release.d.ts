@@ -1,0 +1,2 @@
+/** The build's release id (vite.merchant.config.ts). */
+declare const __MERCHANT_RELEASE__: string;
