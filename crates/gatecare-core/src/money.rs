@@ -132,17 +132,25 @@ impl Money {
     }
 }
 
-impl fmt::Display for Money {
-    /// "HKD 105.00", "JPY 1500".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The amount in major units, as accounts write it: "105.00", "1500"
+    /// (JPY), "1.500" (KWD).
+    pub fn major_text(&self) -> String {
         let digits = self.currency.minor_digits() as u32;
         let sign = if self.amount_minor < 0 { "-" } else { "" };
         let abs = self.amount_minor.unsigned_abs();
         if digits == 0 {
-            return write!(f, "{} {sign}{abs}", self.currency);
+            return format!("{sign}{abs}");
         }
         let scale = 10u64.pow(digits);
-        write!(f, "{} {sign}{}.{:0width$}", self.currency, abs / scale, abs % scale, width = digits as usize)
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
+    }
+}
+
+impl fmt::Display for Money {
+    /// "HKD 105.00", "JPY 1500".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.currency, self.major_text())
     }
 }
 
@@ -157,6 +165,16 @@ mod tests {
         assert_eq!(shown("KWD").exponent, 3);
         assert_eq!(shown("HKD").exponent, 2);
         assert_eq!(shown("KWD").amount_minor, 1500);
+    }
+
+    #[test]
+    fn accounts_read_major_units_in_each_currencys_exponent() {
+        let m = |minor: i64, code: &str| Money::new(minor, Currency::parse(code).unwrap());
+        assert_eq!(m(12000, "HKD").major_text(), "120.00");
+        assert_eq!(m(1500, "JPY").major_text(), "1500");
+        assert_eq!(m(1500, "KWD").major_text(), "1.500");
+        assert_eq!(m(-5, "HKD").major_text(), "-0.05");
+        assert_eq!(m(1500, "KWD").to_string(), "KWD 1.500");
     }
 
     #[test]

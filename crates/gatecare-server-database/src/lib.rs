@@ -179,6 +179,33 @@ pub struct Redemption {
     pub redeemed_at: DateTime<Utc>,
 }
 
+/// What a redeemed voucher bought, from its verified payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedeemedVoucher {
+    pub voucher_id: String,
+    pub kind: String,
+    pub value_minor: i64,
+    pub currency: String,
+    pub flight: String,
+    pub flight_date: String,
+    pub serial: String,
+}
+
+/// One redemption of a merchant's day; what it bought is None for
+/// redemptions stored before central kept it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedemptionLine {
+    pub redemption_id: Uuid,
+    pub voucher_id: String,
+    pub redeemed_at: DateTime<Utc>,
+    pub kind: Option<String>,
+    pub value_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub flight: Option<String>,
+    pub flight_date: Option<String>,
+    pub serial: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RedeemOutcome {
     /// Stored now, or found stored under the same redemption id (a retry).
@@ -344,14 +371,21 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn conflicts(&self, station: &str) -> impl Future<Output = Res<Vec<ConflictReport>>> + Send;
 
     /// The voucher must already have verified; this checks and records
-    /// single use.
+    /// single use, with what the voucher bought.
     fn redeem(
         &self,
         device: &DeviceRecord,
         redemption_id: Uuid,
-        voucher_id: &str,
+        voucher: &RedeemedVoucher,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Res<RedeemOutcome>> + Send;
+    /// A merchant's redemptions in `[from, to)`, oldest first.
+    fn redemptions_by(
+        &self,
+        device: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Res<Vec<RedemptionLine>>> + Send;
     /// A redemption stored under this id, if any (retries answer from it).
     fn redemption(&self, redemption_id: Uuid) -> impl Future<Output = Res<Option<Redemption>>> + Send;
 

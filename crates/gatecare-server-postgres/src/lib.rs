@@ -31,9 +31,9 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RetiredKey, RevocationRecord, SigningKeyRecord,
-    StationFlight, Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text,
-    refused_void_reason, void_not_yours, voucher_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionLine, RetiredKey,
+    RevocationRecord, SigningKeyRecord, StationFlight, Totals, VoidBy, VoidRecord, decide_issue,
+    event_feed_text, event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1442,9 +1442,10 @@ impl Database for PgDatabase {
         &self,
         device: &DeviceRecord,
         redemption_id: Uuid,
-        voucher_id: &str,
+        voucher: &RedeemedVoucher,
         now: DateTime<Utc>,
     ) -> Res<RedeemOutcome> {
+        let voucher_id = voucher.voucher_id.as_str();
         let mut tx = self.tx().await?;
         for _ in 0..2 {
             if let Some(r) = sqlx::query_as!(
@@ -1470,12 +1471,18 @@ impl Database for PgDatabase {
                 return Ok(RedeemOutcome::AlreadyRedeemed(r));
             }
             let n = sqlx::query!(
-                "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT DO NOTHING",
+                "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at, kind, value_minor, currency, \
+                 flight, flight_date, serial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
                 redemption_id,
                 voucher_id,
                 device.id,
-                now
+                now,
+                voucher.kind,
+                voucher.value_minor,
+                voucher.currency,
+                voucher.flight,
+                voucher.flight_date,
+                voucher.serial
             )
             .execute(&mut *tx)
             .await
@@ -1496,6 +1503,25 @@ impl Database for PgDatabase {
             }));
         }
         Err(DbError::Backend(format!("voucher {voucher_id} kept changing under the redemption")))
+    }
+
+    async fn redemptions_by(
+        &self,
+        device: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Res<Vec<RedemptionLine>> {
+        sqlx::query_as!(
+            RedemptionLine,
+            "SELECT redemption_id, voucher_id, redeemed_at, kind, value_minor, currency, flight, flight_date, serial \
+             FROM redemptions WHERE device_id = $1 AND redeemed_at >= $2 AND redeemed_at < $3 ORDER BY redeemed_at",
+            device,
+            from,
+            to
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn redemption(&self, redemption_id: Uuid) -> Res<Option<Redemption>> {

@@ -13,9 +13,9 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, Redemption, RetiredKey, RevocationRecord, SigningKeyRecord,
-    StationFlight, Totals, VoidBy, VoidRecord, decide_issue, event_feed_text, refused_void_reason,
-    void_not_yours, voucher_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionLine, RetiredKey,
+    RevocationRecord, SigningKeyRecord, StationFlight, Totals, VoidBy, VoidRecord, decide_issue,
+    event_feed_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1366,11 +1366,12 @@ impl Database for SqliteDatabase {
         &self,
         device: &DeviceRecord,
         redemption_id: Uuid,
-        voucher_id: &str,
+        voucher: &RedeemedVoucher,
         now: DateTime<Utc>,
     ) -> Res<RedeemOutcome> {
         let mut tx = self.write_tx().await?;
         let rid = redemption_id.to_string();
+        let voucher_id = voucher.voucher_id.as_str();
         let row_to = |redemption_id: String,
                       voucher_id: String,
                       device_id: String,
@@ -1410,11 +1411,18 @@ impl Database for SqliteDatabase {
         }
         let (dev, now_s) = (device.id.to_string(), ts(now));
         sqlx::query!(
-            "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at, kind, value_minor, currency, \
+             flight, flight_date, serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rid,
             voucher_id,
             dev,
-            now_s
+            now_s,
+            voucher.kind,
+            voucher.value_minor,
+            voucher.currency,
+            voucher.flight,
+            voucher.flight_date,
+            voucher.serial
         )
         .execute(&mut *tx)
         .await
@@ -1429,6 +1437,40 @@ impl Database for SqliteDatabase {
             device_id: device.id,
             redeemed_at: parse_ts(&now_s)?,
         }))
+    }
+
+    async fn redemptions_by(
+        &self,
+        device: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Res<Vec<RedemptionLine>> {
+        let (dev, from, to) = (device.to_string(), ts(from), ts(to));
+        let rows = sqlx::query!(
+            "SELECT redemption_id, voucher_id, redeemed_at, kind, value_minor, currency, flight, flight_date, serial \
+             FROM redemptions WHERE device_id = ? AND redeemed_at >= ? AND redeemed_at < ? ORDER BY redeemed_at",
+            dev,
+            from,
+            to
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RedemptionLine {
+                    redemption_id: parse_uuid(&r.redemption_id)?,
+                    voucher_id: r.voucher_id,
+                    redeemed_at: parse_ts(&r.redeemed_at)?,
+                    kind: r.kind,
+                    value_minor: r.value_minor,
+                    currency: r.currency,
+                    flight: r.flight,
+                    flight_date: r.flight_date,
+                    serial: r.serial,
+                })
+            })
+            .collect()
     }
 
     async fn redemption(&self, redemption_id: Uuid) -> Res<Option<Redemption>> {

@@ -20,7 +20,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome};
+use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome, RedeemedVoucher};
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, EventKind, FeedPage,
     Outcome, PushRequest, RedeemRequest, RedeemResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
@@ -656,10 +656,19 @@ pub(crate) async fn redeem_as<D: Database>(
     if !v.valid {
         return Ok(answer(false, v.reason, voucher_id));
     }
-    let Some(voucher_id) = voucher_id else {
+    let Some(p) = v.voucher else {
         return Ok(answer(false, "malformed", None));
     };
-    match c.db.redeem(device, req.redemption_id, &voucher_id, now).await? {
+    let bought = RedeemedVoucher {
+        voucher_id: p.voucher_id.to_string(),
+        kind: p.kind,
+        value_minor: p.value_minor,
+        currency: p.currency,
+        flight: p.flight,
+        flight_date: p.flight_date,
+        serial: p.serial,
+    };
+    match c.db.redeem(device, req.redemption_id, &bought, now).await? {
         RedeemOutcome::Redeemed(r) => {
             Metrics::add(&c.metrics.redemptions, 1);
             Ok(RedeemResponse { redeemed_at: Some(r.redeemed_at), ..answer(true, "ok", Some(r.voucher_id)) })

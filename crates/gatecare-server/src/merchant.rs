@@ -39,6 +39,8 @@ pub fn routes<D: Database>() -> Router<Arc<Central<D>>> {
         .route("/merchant/api/me", get(me::<D>))
         .route("/merchant/api/lists", get(lists::<D>))
         .route("/merchant/api/redeem", post(redeem::<D>))
+        .route("/merchant/api/redemptions", get(day_list::<D>))
+        .route("/merchant/api/redemptions.csv", get(day_csv::<D>))
         .route("/merchant/api/sign-out", post(sign_out))
         .layer(axum::middleware::map_response(|mut resp: Response| async move {
             resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -177,4 +179,178 @@ async fn sign_out() -> Response {
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie("", 0));
     resp
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DayQuery {
+    /// A day in the station's time; today when absent.
+    day: Option<chrono::NaiveDate>,
+}
+
+/// A merchant's redemptions of one local day, as the page lists them and
+/// the airline pays them.
+#[derive(Debug, Serialize)]
+struct DayList {
+    day: chrono::NaiveDate,
+    time_zone: String,
+    lines: Vec<DayLine>,
+    /// Per currency: how many and how much.
+    totals: Vec<DayTotal>,
+}
+
+#[derive(Debug, Serialize)]
+struct DayLine {
+    redemption_id: Uuid,
+    voucher_id: String,
+    redeemed_at: DateTime<Utc>,
+    /// The time in the station's zone, `HH:MM`.
+    local_time: String,
+    kind: Option<String>,
+    currency: Option<String>,
+    /// In major units ("120.00"); absent for redemptions stored before
+    /// central kept what they bought.
+    amount: Option<String>,
+    value_text: Option<String>,
+    flight: Option<String>,
+    flight_date: Option<String>,
+    serial: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DayTotal {
+    currency: String,
+    count: usize,
+    value_text: String,
+}
+
+async fn day_of<D: Database>(
+    c: &Central<D>,
+    device: &DeviceRecord,
+    q: Result<axum::extract::Query<DayQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<DayList, ApiError> {
+    use chrono::TimeZone;
+    let axum::extract::Query(q) =
+        q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
+    let tz = gatecare_reference::time_zone(&device.station);
+    let day = q.day.unwrap_or_else(|| c.now().with_timezone(&tz).date_naive());
+    let start = |d: chrono::NaiveDate| {
+        // Local midnight; on a day that skips it, the first instant after.
+        let midnight = d.and_time(chrono::NaiveTime::MIN);
+        tz.from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| tz.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (Some(from), Some(to)) = (start(day), day.succ_opt().and_then(start)) else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "a day of the calendar"));
+    };
+    let rows = c.db.redemptions_by(device.id, from, to).await?;
+    let mut totals: Vec<(gatecare_core::Money, usize)> = Vec::new();
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            let money = match (r.value_minor, r.currency.as_deref().map(gatecare_core::Currency::parse)) {
+                (Some(minor), Some(Ok(cur))) => Some(gatecare_core::Money::new(minor, cur)),
+                _ => None,
+            };
+            if let Some(m) = money {
+                match totals.iter_mut().find(|(t, _)| t.currency == m.currency) {
+                    Some((t, n)) => {
+                        *t = t.checked_add(m).unwrap_or(*t);
+                        *n += 1;
+                    }
+                    None => totals.push((m, 1)),
+                }
+            }
+            DayLine {
+                redemption_id: r.redemption_id,
+                voucher_id: r.voucher_id,
+                redeemed_at: r.redeemed_at,
+                local_time: r.redeemed_at.with_timezone(&tz).format("%H:%M").to_string(),
+                kind: r.kind,
+                currency: r.currency,
+                amount: money.map(|m| m.major_text()),
+                value_text: money.map(|m| m.to_string()),
+                flight: r.flight,
+                flight_date: r.flight_date,
+                serial: r.serial,
+            }
+        })
+        .collect();
+    let totals = totals
+        .into_iter()
+        .map(|(m, count)| DayTotal { currency: m.currency.to_string(), count, value_text: m.to_string() })
+        .collect();
+    Ok(DayList { day, time_zone: tz.name().to_owned(), lines, totals })
+}
+
+async fn day_list<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Merchant(device): Merchant,
+    q: Result<axum::extract::Query<DayQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    Ok(Json(day_of(&c, &device, q).await?).into_response())
+}
+
+/// The day's redemptions as CSV (RFC 4180), for the merchant's accounts:
+/// one row a redemption, times in the station's zone with their offset.
+async fn day_csv<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Merchant(device): Merchant,
+    q: Result<axum::extract::Query<DayQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let list = day_of(&c, &device, q).await?;
+    let tz = gatecare_reference::time_zone(&device.station);
+    let mut csv = String::from(
+        "redeemed_at,serial,kind,flight,flight_date,currency,amount,voucher_id,redemption_id,merchant\r\n",
+    );
+    for l in &list.lines {
+        let fields = [
+            l.redeemed_at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            l.serial.clone().unwrap_or_default(),
+            l.kind.clone().unwrap_or_default(),
+            l.flight.clone().unwrap_or_default(),
+            l.flight_date.clone().unwrap_or_default(),
+            l.currency.clone().unwrap_or_default(),
+            l.amount.clone().unwrap_or_default(),
+            l.voucher_id.clone(),
+            l.redemption_id.to_string(),
+            device.name.clone(),
+        ];
+        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push_str("\r\n");
+    }
+    let file: String =
+        device.name.chars().map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' }).collect();
+    let disposition = format!("attachment; filename=\"gatecare-{}-{file}-{}.csv\"", device.station, list.day);
+    let mut resp = csv.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+/// One CSV field: quoted when it holds a comma, a quote or a line break; a
+/// leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet never
+/// runs a merchant's name as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(csv_field("Noodle Bar"), "Noodle Bar");
+        assert_eq!(csv_field("Bar, gate 40"), "\"Bar, gate 40\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("2026-12-07T09:46:00+08:00"), "2026-12-07T09:46:00+08:00");
+    }
 }

@@ -114,6 +114,24 @@ async fn a_merchant_checks_and_redeems_a_voucher_and_keeps_checking_offline() {
         let again = b.wait_text("[data-testid=redemption]", "Already redeemed").await?;
         ensure!(again.contains("by Noodle Bar T1"), "{again}");
 
+        // The day's list: one redemption, what the airline pays, and its CSV.
+        b.wait_text("[data-testid=day-total]", "1 × · HKD 120.00").await?;
+        let line = b.text("[data-testid=day-line]").await?;
+        ensure!(line.contains("Meal") && line.contains("CZ342") && line.contains("HKG-K01-000001"), "{line}");
+        b.snap_at("[data-testid=day]", "merchant-day-en").await?;
+        let fetch = "const done = arguments[arguments.length - 1]; \
+            fetch(arguments[0]).then((r) => r.text().then((t) => done([r.headers.get('content-type'), t])));";
+        let csv = b.client.execute_async(fetch, vec!["api/redemptions.csv".into()]).await?;
+        ensure!(csv[0] == "text/csv; charset=utf-8", "{csv}");
+        let rows: Vec<&str> = csv[1].as_str().unwrap_or_default().lines().collect();
+        ensure!(rows.len() == 2 && rows[0].starts_with("redeemed_at,serial,kind"), "{rows:?}");
+        let row: Vec<&str> = rows[1].split(',').collect();
+        ensure!(row[0].ends_with("+08:00") && row[1] == "HKG-K01-000001", "{row:?}");
+        ensure!(row[2..7] == ["meal", "CZ342", "2026-11-22", "HKD", "120.00"], "{row:?}");
+        ensure!(row[9] == "Noodle Bar T1", "{row:?}");
+        let before = b.client.execute_async(fetch, vec!["api/redemptions?day=2026-01-01".into()]).await?;
+        ensure!(before[1].as_str().unwrap_or_default().contains("\"lines\":[]"), "{before}");
+
         // Central stopped: the page still opens (its service worker) and
         // checks with the lists it kept.
         let ready = b

@@ -527,6 +527,66 @@ async fn check_flight_keys<D: Database>(db: D) {
     assert!(db.foreign_flights("HKG", &["F-HKG"], &[key]).await.unwrap().is_empty());
 }
 
+/// Redemptions stored before central kept what they bought (sqlite 0014,
+/// PostgreSQL 0017) stay in the merchant's day list, with nothing made up
+/// for what they bought, and still count as redeemed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redemptions_stored_before_their_details_stay_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0014");
+    {
+        let pool = sqlite_migrated(&url, &migrations).await;
+        sqlx::query(
+            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+             VALUES (?, 'Noodle Bar', 'HKG', 'merchant', 'hash', '2026-11-22T04:00:00.000000Z', 0)",
+        )
+        .bind(DEVICE.to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at) \
+             VALUES ('01930000-0000-7000-8000-00000000a001', 'V1', ?, '2026-11-22T05:00:00.000000Z')",
+        )
+        .bind(DEVICE.to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    check_old_redemption(SqliteDatabase::open(&url).await.unwrap()).await;
+
+    let t = PgTestDb::create();
+    let (_m, migrations) = migrations_before("gatecare-server-postgres", "0017");
+    {
+        let pool = pg_with_device(&t.url, &migrations).await;
+        sqlx::query(
+            "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at) \
+             VALUES ('01930000-0000-7000-8000-00000000a001', 'V1', $1, '2026-11-22T05:00:00Z')",
+        )
+        .bind(DEVICE)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    check_old_redemption(PgDatabase::open(&t.url).await.unwrap()).await;
+}
+
+async fn check_old_redemption<D: Database>(db: D) {
+    let day = |h: u32| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 22, h, 0, 0).unwrap();
+    let lines = db.redemptions_by(DEVICE, day(0), day(23)).await.unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        (lines[0].voucher_id.as_str(), lines[0].kind.as_deref(), lines[0].value_minor),
+        ("V1", None, None)
+    );
+    assert!(db.redemptions_by(DEVICE, day(6), day(23)).await.unwrap().is_empty());
+    let id = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_a001);
+    assert_eq!(db.redemption(id).await.unwrap().map(|r| r.voucher_id), Some("V1".to_owned()));
+}
+
 /// Central's SQLite database holds PIN hashes and mobile numbers: one an
 /// older build left world-readable is its owner's only once opened, with
 /// its log and shared-memory files.

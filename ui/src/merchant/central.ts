@@ -51,6 +51,21 @@ export interface Redeemed {
   redeemed_by?: string;
 }
 
+export interface DayList {
+  day: string;
+  time_zone: string;
+  lines: Array<{
+    redemption_id: string;
+    local_time: string;
+    kind: string | null;
+    value_text: string | null;
+    flight: string | null;
+    serial: string | null;
+  }>;
+  totals: Array<{ currency: string; count: number; value_text: string }>;
+}
+
+export const dayList = () => call<DayList>('redemptions');
 export const enrol = (code: string, name: string) => call<Enrolment>('enrol', { code, name });
 export const me = () => call<Enrolment>('me');
 export const fetchLists = () =>
