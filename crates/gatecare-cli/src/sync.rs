@@ -171,6 +171,7 @@ pub async fn redeem(
     let body = RedeemRequest {
         redemption_id: redemption_id.unwrap_or_else(uuid::Uuid::now_v7),
         qr: qr.trim().to_owned(),
+        offline_at: None,
     };
     let resp = http
         .post(format!("{}/v1/vouchers/redeem", central.trim_end_matches('/')))

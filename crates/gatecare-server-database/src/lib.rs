@@ -189,6 +189,26 @@ pub struct RedeemedVoucher {
     pub flight: String,
     pub flight_date: String,
     pub serial: String,
+    /// Accepted by the till while it could not reach central; the
+    /// redemption's time is then the till's.
+    pub offline: bool,
+}
+
+/// A voucher redeemed twice: first at central (or sent first), then by a
+/// merchant that had accepted it offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedemptionConflict {
+    pub voucher_id: String,
+    /// The voucher's serial, as the first redemption kept it.
+    pub serial: Option<String>,
+    pub first_redemption_id: Uuid,
+    pub first_merchant: String,
+    pub first_at: DateTime<Utc>,
+    pub redemption_id: Uuid,
+    pub merchant: String,
+    /// When the second merchant accepted it (its till's clock).
+    pub accepted_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// One redemption of a merchant's day; what it bought is None for
@@ -379,6 +399,28 @@ pub trait Database: Clone + Send + Sync + 'static {
         voucher: &RedeemedVoucher,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Res<RedeemOutcome>> + Send;
+    /// Keeps a second redemption of a voucher (`second` accepted it offline
+    /// at `accepted_at`); a retry stores nothing more.
+    fn record_redemption_conflict(
+        &self,
+        first: &Redemption,
+        second: &DeviceRecord,
+        redemption_id: Uuid,
+        accepted_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// Redemption conflicts a merchant is party to (either side), by the
+    /// second acceptance's time in `[from, to)`; all merchants when `device`
+    /// is None.
+    fn redemption_conflicts(
+        &self,
+        device: Option<Uuid>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Res<Vec<RedemptionConflict>>> + Send;
+    /// How many vouchers a merchant may accept offline (0 when never set).
+    fn offline_limit(&self, device: Uuid) -> impl Future<Output = Res<u32>> + Send;
+    fn set_offline_limit(&self, device: Uuid, limit: u32) -> impl Future<Output = Res<()>> + Send;
     /// A merchant's redemptions in `[from, to)`, oldest first.
     fn redemptions_by(
         &self,

@@ -31,9 +31,10 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionLine, RetiredKey,
-    RevocationRecord, SigningKeyRecord, StationFlight, Totals, VoidBy, VoidRecord, decide_issue,
-    event_feed_text, event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionConflict,
+    RedemptionLine, RetiredKey, RevocationRecord, SigningKeyRecord, StationFlight, Totals, VoidBy,
+    VoidRecord, decide_issue, event_feed_text, event_time_text, refused_void_reason, void_not_yours,
+    voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1472,7 +1473,8 @@ impl Database for PgDatabase {
             }
             let n = sqlx::query!(
                 "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at, kind, value_minor, currency, \
-                 flight, flight_date, serial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                 flight, flight_date, serial, offline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT DO NOTHING",
                 redemption_id,
                 voucher_id,
                 device.id,
@@ -1482,7 +1484,8 @@ impl Database for PgDatabase {
                 voucher.currency,
                 voucher.flight,
                 voucher.flight_date,
-                voucher.serial
+                voucher.serial,
+                voucher.offline
             )
             .execute(&mut *tx)
             .await
@@ -1503,6 +1506,79 @@ impl Database for PgDatabase {
             }));
         }
         Err(DbError::Backend(format!("voucher {voucher_id} kept changing under the redemption")))
+    }
+
+    async fn record_redemption_conflict(
+        &self,
+        first: &Redemption,
+        second: &DeviceRecord,
+        redemption_id: Uuid,
+        accepted_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Res<()> {
+        sqlx::query!(
+            "INSERT INTO redemption_conflicts (redemption_id, voucher_id, device_id, accepted_at, first_redemption_id, \
+             recorded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            redemption_id,
+            first.voucher_id,
+            second.id,
+            accepted_at,
+            first.redemption_id,
+            now
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn redemption_conflicts(
+        &self,
+        device: Option<Uuid>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Res<Vec<RedemptionConflict>> {
+        sqlx::query_as!(
+            RedemptionConflict,
+            r#"SELECT c.voucher_id, r.serial, c.first_redemption_id, d1.name AS first_merchant, r.redeemed_at AS first_at,
+                      c.redemption_id, d2.name AS merchant, c.accepted_at, c.recorded_at
+               FROM redemption_conflicts c
+               JOIN redemptions r ON r.redemption_id = c.first_redemption_id
+               JOIN devices d1 ON d1.id = r.device_id
+               JOIN devices d2 ON d2.id = c.device_id
+               WHERE c.accepted_at >= $1 AND c.accepted_at < $2
+                 AND ($3::uuid IS NULL OR c.device_id = $3 OR r.device_id = $3)
+               ORDER BY c.accepted_at"#,
+            from,
+            to,
+            device
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn offline_limit(&self, device: Uuid) -> Res<u32> {
+        let limit =
+            sqlx::query_scalar!("SELECT offline_limit FROM merchant_limits WHERE device_id = $1", device)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+        Ok(limit.map_or(0, |l| u32::try_from(l).unwrap_or(0)))
+    }
+
+    async fn set_offline_limit(&self, device: Uuid, limit: u32) -> Res<()> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        sqlx::query!(
+            "INSERT INTO merchant_limits (device_id, offline_limit) VALUES ($1, $2) \
+             ON CONFLICT (device_id) DO UPDATE SET offline_limit = excluded.offline_limit",
+            device,
+            limit
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
     }
 
     async fn redemptions_by(

@@ -13,9 +13,9 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionLine, RetiredKey,
-    RevocationRecord, SigningKeyRecord, StationFlight, Totals, VoidBy, VoidRecord, decide_issue,
-    event_feed_text, refused_void_reason, void_not_yours, voucher_not_yours,
+    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionConflict,
+    RedemptionLine, RetiredKey, RevocationRecord, SigningKeyRecord, StationFlight, Totals, VoidBy,
+    VoidRecord, decide_issue, event_feed_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1412,7 +1412,7 @@ impl Database for SqliteDatabase {
         let (dev, now_s) = (device.id.to_string(), ts(now));
         sqlx::query!(
             "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at, kind, value_minor, currency, \
-             flight, flight_date, serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             flight, flight_date, serial, offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rid,
             voucher_id,
             dev,
@@ -1422,7 +1422,8 @@ impl Database for SqliteDatabase {
             voucher.currency,
             voucher.flight,
             voucher.flight_date,
-            voucher.serial
+            voucher.serial,
+            voucher.offline
         )
         .execute(&mut *tx)
         .await
@@ -1437,6 +1438,97 @@ impl Database for SqliteDatabase {
             device_id: device.id,
             redeemed_at: parse_ts(&now_s)?,
         }))
+    }
+
+    async fn record_redemption_conflict(
+        &self,
+        first: &Redemption,
+        second: &DeviceRecord,
+        redemption_id: Uuid,
+        accepted_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Res<()> {
+        let (rid, dev, first_id) =
+            (redemption_id.to_string(), second.id.to_string(), first.redemption_id.to_string());
+        let (accepted, now) = (ts(accepted_at), ts(now));
+        sqlx::query!(
+            "INSERT INTO redemption_conflicts (redemption_id, voucher_id, device_id, accepted_at, first_redemption_id, \
+             recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            rid,
+            first.voucher_id,
+            dev,
+            accepted,
+            first_id,
+            now
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn redemption_conflicts(
+        &self,
+        device: Option<Uuid>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Res<Vec<RedemptionConflict>> {
+        let (dev, from, to) = (device.map(|d| d.to_string()), ts(from), ts(to));
+        let rows = sqlx::query!(
+            r#"SELECT c.voucher_id, r.serial, c.first_redemption_id, d1.name AS first_merchant, r.redeemed_at AS first_at,
+                      c.redemption_id, d2.name AS merchant, c.accepted_at, c.recorded_at
+               FROM redemption_conflicts c
+               JOIN redemptions r ON r.redemption_id = c.first_redemption_id
+               JOIN devices d1 ON d1.id = r.device_id
+               JOIN devices d2 ON d2.id = c.device_id
+               WHERE c.accepted_at >= ?1 AND c.accepted_at < ?2
+                 AND (?3 IS NULL OR c.device_id = ?3 OR r.device_id = ?3)
+               ORDER BY c.accepted_at"#,
+            from,
+            to,
+            dev
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RedemptionConflict {
+                    voucher_id: r.voucher_id,
+                    serial: r.serial,
+                    first_redemption_id: parse_uuid(&r.first_redemption_id)?,
+                    first_merchant: r.first_merchant,
+                    first_at: parse_ts(&r.first_at)?,
+                    redemption_id: parse_uuid(&r.redemption_id)?,
+                    merchant: r.merchant,
+                    accepted_at: parse_ts(&r.accepted_at)?,
+                    recorded_at: parse_ts(&r.recorded_at)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn offline_limit(&self, device: Uuid) -> Res<u32> {
+        let dev = device.to_string();
+        let limit = sqlx::query_scalar!("SELECT offline_limit FROM merchant_limits WHERE device_id = ?", dev)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(limit.map_or(0, |l| u32::try_from(l).unwrap_or(0)))
+    }
+
+    async fn set_offline_limit(&self, device: Uuid, limit: u32) -> Res<()> {
+        let (dev, limit) = (device.to_string(), i64::from(limit));
+        sqlx::query!(
+            "INSERT INTO merchant_limits (device_id, offline_limit) VALUES (?, ?) \
+             ON CONFLICT (device_id) DO UPDATE SET offline_limit = excluded.offline_limit",
+            dev,
+            limit
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
     }
 
     async fn redemptions_by(

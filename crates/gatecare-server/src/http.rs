@@ -629,6 +629,25 @@ pub(crate) async fn redeem_as<D: Database>(
     req: &RedeemRequest,
 ) -> Result<RedeemResponse, ApiError> {
     let now = c.now();
+    // A redemption accepted offline counts from when the till accepted it,
+    // if the administrator lets this merchant accept any, and not long ago.
+    if let Some(at) = req.offline_at {
+        if at > now + chrono::Duration::minutes(5) || at < now - OFFLINE_REDEMPTION_MAX_AGE {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "offline_time_out_of_range",
+                "an offline redemption is sent within 72 hours, and not from the future",
+            ));
+        }
+        if c.db.offline_limit(device.id).await? == 0 {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "offline_not_allowed",
+                "this merchant may not accept vouchers offline",
+            ));
+        }
+    }
+    let at = req.offline_at.unwrap_or(now);
     let decoded = gatecare_voucher::signed::decode(&req.qr).ok();
     let scanned = decoded.as_ref().map(|u| u.payload.voucher_id.to_string());
     let answer = |redeemed: bool, reason: &str, voucher_id: Option<String>| RedeemResponse {
@@ -638,6 +657,7 @@ pub(crate) async fn redeem_as<D: Database>(
         redeemed_at: None,
         redemption_id: req.redemption_id,
         redeemed_by: None,
+        double_spend: false,
     };
     // A retry of a redemption that succeeded gets the same answer, even if
     // the voucher has expired since; the same id with another voucher is
@@ -651,7 +671,7 @@ pub(crate) async fn redeem_as<D: Database>(
             ..answer(true, "ok", Some(r.voucher_id))
         });
     }
-    let v = admin::verify_one(c, &req.qr, decoded.as_ref(), now).await?;
+    let v = admin::verify_one(c, &req.qr, decoded.as_ref(), at).await?;
     let voucher_id = v.voucher.as_ref().map(|p| p.voucher_id.to_string());
     if !v.valid {
         return Ok(answer(false, v.reason, voucher_id));
@@ -667,19 +687,30 @@ pub(crate) async fn redeem_as<D: Database>(
         flight: p.flight,
         flight_date: p.flight_date,
         serial: p.serial,
+        offline: req.offline_at.is_some(),
     };
-    match c.db.redeem(device, req.redemption_id, &bought, now).await? {
+    match c.db.redeem(device, req.redemption_id, &bought, at).await? {
         RedeemOutcome::Redeemed(r) => {
             Metrics::add(&c.metrics.redemptions, 1);
             Ok(RedeemResponse { redeemed_at: Some(r.redeemed_at), ..answer(true, "ok", Some(r.voucher_id)) })
         }
         RedeemOutcome::AlreadyRedeemed(r) => {
+            // Accepted offline while another till redeemed it: both are
+            // kept, for the merchant and the airline's report.
+            if let Some(accepted_at) = req.offline_at {
+                c.db.record_redemption_conflict(&r, device, req.redemption_id, accepted_at, now).await?;
+                tracing::warn!(voucher = r.voucher_id, merchant = %device.id, "a voucher accepted offline was redeemed before");
+            }
             let by = c.db.device_by_id(r.device_id).await?.map(|d| d.name);
             Ok(RedeemResponse {
                 redeemed_at: Some(r.redeemed_at),
                 redeemed_by: by,
+                double_spend: req.offline_at.is_some(),
                 ..answer(false, "already_redeemed", Some(r.voucher_id))
             })
         }
     }
 }
+
+/// How long a till may hold a redemption it accepted offline.
+pub const OFFLINE_REDEMPTION_MAX_AGE: chrono::Duration = chrono::Duration::hours(72);

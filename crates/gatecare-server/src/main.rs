@@ -96,6 +96,14 @@ enum AdminCommand {
         #[arg(long)]
         at: Option<DateTime<Utc>>,
     },
+    /// A merchant's settings: how many vouchers its page may accept while it
+    /// cannot reach central (default 0: it refuses them offline).
+    Merchant {
+        /// The merchant's device id, or its name when one device has it.
+        device: String,
+        #[arg(long)]
+        offline_limit: u32,
+    },
     /// Change a kiosk's or console's role (`kiosk`: a passenger's self-service,
     /// `console`: a gate agent's); what it pushed before stays as decided.
     Role {
@@ -438,28 +446,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let root = root_key(&config.root_key_file)?;
             let central = Central::new(db, root, &config.root_kid, system_clock());
             let devices = central.db.devices().await?;
-            let named: Vec<_> = match Uuid::parse_str(&device) {
-                Ok(id) => devices.iter().filter(|d| d.id == id).collect(),
-                Err(_) => devices.iter().filter(|d| d.name.eq_ignore_ascii_case(device.trim())).collect(),
-            };
-            let target = match named.as_slice() {
-                [] => bail!("no device {device} (see `admin devices`)"),
-                [one] => *one,
-                many => {
-                    let ids: Vec<String> = many
-                        .iter()
-                        .map(|d| {
-                            format!(
-                                "{} ({}{})",
-                                d.id,
-                                d.station,
-                                if d.revoked_at.is_some() { ", revoked" } else { "" }
-                            )
-                        })
-                        .collect();
-                    bail!("{} devices are named {device}; give the id of one: {}", many.len(), ids.join(", "))
-                }
-            };
+            let target = named_device(&devices, &device)?;
             let from = at.unwrap_or(now);
             admin::revoke(&central, target.id, from, now).await?;
             let kid = target.signing.as_ref().map(|s| s.kid.clone());
@@ -476,6 +463,18 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 target.id,
                 from.to_rfc3339()
             );
+        }
+        Command::Admin(AdminCommand::Merchant { device, offline_limit }) => {
+            if offline_limit > 1000 {
+                bail!("--offline-limit is 0 (refuse offline) to 1000");
+            }
+            let devices = db.devices().await?;
+            let target = named_device(&devices, &device)?;
+            if target.role != DeviceRole::Merchant {
+                bail!("{device} is a {}, not a merchant", target.role.as_str());
+            }
+            db.set_offline_limit(target.id, offline_limit).await?;
+            out!("{} ({}) may accept {offline_limit} vouchers offline", target.name, target.id);
         }
         Command::Admin(AdminCommand::Role { device, role }) => {
             let Some(role) = DeviceRole::parse(&role).filter(|r| r.is_station_device()) else {
@@ -518,6 +517,36 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
         }
     }
     Ok(())
+}
+
+/// The device an administrator names by its id, or by its name when one
+/// device has it.
+fn named_device<'a>(
+    devices: &'a [gatecare_server_database::DeviceRecord],
+    device: &str,
+) -> anyhow::Result<&'a gatecare_server_database::DeviceRecord> {
+    let named: Vec<_> = match Uuid::parse_str(device) {
+        Ok(id) => devices.iter().filter(|d| d.id == id).collect(),
+        Err(_) => devices.iter().filter(|d| d.name.eq_ignore_ascii_case(device.trim())).collect(),
+    };
+    match named.as_slice() {
+        [] => bail!("no device {device} (see `admin devices`)"),
+        [one] => Ok(one),
+        many => {
+            let ids: Vec<String> = many
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} ({}{})",
+                        d.id,
+                        d.station,
+                        if d.revoked_at.is_some() { ", revoked" } else { "" }
+                    )
+                })
+                .collect();
+            bail!("{} devices are named {device}; give the id of one: {}", many.len(), ids.join(", "))
+        }
+    }
 }
 
 /// The configured airline policy (or the default).

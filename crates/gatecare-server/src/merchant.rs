@@ -100,10 +100,12 @@ struct MerchantView {
     /// merchant's local time whatever the till's own clock setting.
     time_zone: String,
     root: RootKey,
+    /// How many vouchers the page may accept while central is unreachable.
+    offline_limit: u32,
 }
 
-fn view<D: Database>(c: &Central<D>, device: &DeviceRecord) -> MerchantView {
-    MerchantView {
+async fn view<D: Database>(c: &Central<D>, device: &DeviceRecord) -> Result<MerchantView, ApiError> {
+    Ok(MerchantView {
         device_id: device.id,
         name: device.name.clone(),
         station: device.station.clone(),
@@ -112,7 +114,8 @@ fn view<D: Database>(c: &Central<D>, device: &DeviceRecord) -> MerchantView {
             kid: c.root_kid.clone(),
             public_key: gatecare_voucher::trust::hex_key(&c.root.verifying_key()),
         },
-    }
+        offline_limit: c.db.offline_limit(device.id).await?,
+    })
 }
 
 fn cookie(value: &str, max_age: u32) -> HeaderValue {
@@ -134,13 +137,16 @@ async fn enrol<D: Database>(
     let device = c.db.device_by_token(&secret_hash(&enrolled.token)).await?.ok_or_else(|| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the enrolment was not stored")
     })?;
-    let mut resp = Json(view(&c, &device)).into_response();
+    let mut resp = Json(view(&c, &device).await?).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie(&enrolled.token, COOKIE_MAX_AGE_SECS));
     Ok(resp)
 }
 
-async fn me<D: Database>(State(c): State<Arc<Central<D>>>, Merchant(device): Merchant) -> Response {
-    Json(view(&c, &device)).into_response()
+async fn me<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Merchant(device): Merchant,
+) -> Result<Response, ApiError> {
+    Ok(Json(view(&c, &device).await?).into_response())
 }
 
 /// The trust and void lists as the page keeps them: each the exact text
@@ -197,6 +203,20 @@ struct DayList {
     lines: Vec<DayLine>,
     /// Per currency: how many and how much.
     totals: Vec<DayTotal>,
+    /// Vouchers this merchant redeemed that another accepted offline too,
+    /// or that it accepted offline after another had redeemed them.
+    conflicts: Vec<DayConflict>,
+}
+
+#[derive(Debug, Serialize)]
+struct DayConflict {
+    voucher_id: String,
+    serial: Option<String>,
+    first_merchant: String,
+    /// Both times in the station's zone, `HH:MM`.
+    first_time: String,
+    merchant: String,
+    accepted_time: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -282,7 +302,21 @@ async fn day_of<D: Database>(
         .into_iter()
         .map(|(m, count)| DayTotal { currency: m.currency.to_string(), count, value_text: m.to_string() })
         .collect();
-    Ok(DayList { day, time_zone: tz.name().to_owned(), lines, totals })
+    let hm = |t: DateTime<Utc>| t.with_timezone(&tz).format("%H:%M").to_string();
+    let conflicts =
+        c.db.redemption_conflicts(Some(device.id), from, to)
+            .await?
+            .into_iter()
+            .map(|x| DayConflict {
+                voucher_id: x.voucher_id,
+                serial: x.serial,
+                first_merchant: x.first_merchant,
+                first_time: hm(x.first_at),
+                merchant: x.merchant,
+                accepted_time: hm(x.accepted_at),
+            })
+            .collect();
+    Ok(DayList { day, time_zone: tz.name().to_owned(), lines, totals, conflicts })
 }
 
 async fn day_list<D: Database>(

@@ -263,6 +263,10 @@ pub struct RedeemRequest {
     pub redemption_id: Uuid,
     /// The voucher's QR text (`GC1:…`).
     pub qr: String,
+    /// When the merchant accepted it without reaching central (its till's
+    /// clock), for a redemption sent once the till is online again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -277,6 +281,10 @@ pub struct RedeemResponse {
     /// Where it was redeemed before (`already_redeemed`): the merchant's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redeemed_by: Option<String>,
+    /// An offline acceptance of a voucher redeemed elsewhere first: central
+    /// keeps it as a redemption conflict.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub double_spend: bool,
 }
 
 /// A double issuance, as agents see it.

@@ -119,6 +119,7 @@ impl Browser {
 /// pages from `ui/dist-web`; killed on drop.
 pub(crate) struct CentralProcess {
     child: Option<Child>,
+    port: String,
     /// `http://localhost:PORT`: a secure context for the camera and the
     /// service worker, as a publicly trusted certificate is in production.
     pub(crate) url: String,
@@ -143,11 +144,24 @@ impl CentralProcess {
             "{} has no merchant page: build the UI first (cargo xtask test does)",
             web.display()
         );
-        let log = std::fs::File::create(artifacts_dir().join("browser-central.log"))?;
+        let mut central =
+            CentralProcess { child: None, port: "0".into(), url: String::new(), database, root, _dir: dir };
+        central.serve()?;
+        Ok(central)
+    }
+
+    /// Serves on the port it had (the page's origin stays the same), or a
+    /// free one the first time.
+    fn serve(&mut self) -> anyhow::Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(artifacts_dir().join("browser-central.log"))?;
         let mut child = central()
-            .args(["--database", &database, "serve", "--listen", "127.0.0.1:0", "--root-key"])
-            .arg(&root)
-            .env("GATECARE_CENTRAL_WEB_DIR", &web)
+            .args(["--database", &self.database, "serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .arg("--root-key")
+            .arg(&self.root)
+            .env("GATECARE_CENTRAL_WEB_DIR", web_dir())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()?;
@@ -155,14 +169,16 @@ impl CentralProcess {
         let stdout = child.stdout.take().context("central's stdout")?;
         std::io::BufReader::new(stdout).read_line(&mut line)?;
         ensure!(line.starts_with("listening on http://"), "central said {line:?}");
-        let port = line.trim().rsplit(':').next().unwrap_or_default().to_owned();
-        Ok(CentralProcess {
-            child: Some(child),
-            url: format!("http://localhost:{port}"),
-            database,
-            root,
-            _dir: dir,
-        })
+        self.port = line.trim().rsplit(':').next().unwrap_or_default().to_owned();
+        self.url = format!("http://localhost:{}", self.port);
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// Starts central again after [`CentralProcess::stop`], on the same port.
+    pub(crate) fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        self.serve()
     }
 
     /// A one-time enrolment code for HKG, and the root's fingerprint.
@@ -185,6 +201,18 @@ impl CentralProcess {
         let text = String::from_utf8(out.stdout)?;
         let mut lines = text.lines();
         Ok((lines.next().unwrap_or_default().to_owned(), lines.next().unwrap_or_default().to_owned()))
+    }
+
+    /// Runs `gatecare-central admin …` on this central's database.
+    pub(crate) fn admin(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = central()
+            .args(["--database", &self.database, "admin"])
+            .args(args)
+            .arg("--root-key")
+            .arg(&self.root)
+            .output()?;
+        ensure!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(String::from_utf8(out.stdout)?)
     }
 
     /// Stops central: nothing answers on its port any more.

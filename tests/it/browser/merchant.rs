@@ -12,8 +12,13 @@ use super::harness::*;
 use crate::support::seeded_store;
 
 /// A kiosk of HKG enrolled with `central` (a real process, real clock)
-/// prints a meal voucher now; returns its QR text.
-async fn kiosk_voucher(central: &CentralProcess, dir: &std::path::Path) -> anyhow::Result<(String, String)> {
+/// prints a meal voucher now for each of `n` passengers; returns their QR
+/// texts and surnames.
+async fn kiosk_vouchers(
+    central: &CentralProcess,
+    dir: &std::path::Path,
+    n: usize,
+) -> anyhow::Result<Vec<(String, String)>> {
     let path = dir.join("kiosk.sqlite");
     let day = seeded_store(&path, 2).await;
     let kiosk = Station::open(&path).await?;
@@ -21,22 +26,31 @@ async fn kiosk_voucher(central: &CentralProcess, dir: &std::path::Path) -> anyho
     let enrolment =
         kiosk.enrol_with_central(&central.url, &code, &fingerprint, "HKG-K01", Utc::now()).await?;
     let flight = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").context("CZ342")?;
-    let pax = day.passengers.iter().find(|p| p.flight_id == flight.id).context("a passenger")?;
-    let now = Utc::now();
     let agent = AuthenticatedAgent::kiosk("HKG-K01", "HKG");
     let policy = Policy::default_policy();
-    let issued = kiosk
-        .issue(
-            &IssueContext::new("HKG-K01", &agent, &policy, now),
-            &crate::support::meal_request(pax.id, flight.id, 1),
-        )
-        .await?;
+    let mut out = Vec::new();
+    for pax in day.passengers.iter().filter(|p| p.flight_id == flight.id).take(n) {
+        let ctx = IssueContext::new("HKG-K01", &agent, &policy, Utc::now());
+        let issued = kiosk.issue(&ctx, &crate::support::meal_request(pax.id, flight.id, 1)).await?;
+        let signer = kiosk.device_signer("HKG-K01", Utc::now()).await?;
+        let qr = gatecare_print::vouchers::voucher_sheet(&kiosk, &issued.voucher_id, &signer).await?.qr_text;
+        out.push((qr, pax.name.surname.clone()));
+    }
     let client = CentralClient::for_enrolment(&enrolment)?;
     while sync_once(&kiosk, &client, &enrolment, "HKG-K01", Utc::now()).await?.more {}
-    let signer = kiosk.device_signer("HKG-K01", Utc::now()).await?;
-    let qr = gatecare_print::vouchers::voucher_sheet(&kiosk, &issued.voucher_id, &signer).await?.qr_text;
     kiosk.close().await;
-    Ok((qr, pax.name.surname.clone()))
+    ensure!(out.len() == n, "only {} passengers on CZ342", out.len());
+    Ok(out)
+}
+
+/// Enrols the page as a merchant till named `name`.
+async fn enrol(b: &Browser, central: &CentralProcess, name: &str) -> anyhow::Result<()> {
+    let (code, _) = central.code("merchant")?;
+    b.type_into("[data-testid=code]", &code).await?;
+    b.type_into("[data-testid=name-input]", name).await?;
+    b.click("[data-testid=enrol]").await?;
+    b.wait_text("[data-testid=enrolled-as]", name).await?;
+    Ok(())
 }
 
 /// Pastes a QR into the page and checks it.
@@ -54,7 +68,8 @@ async fn a_merchant_checks_and_redeems_a_voucher_and_keeps_checking_offline() {
     }
     let mut central = CentralProcess::start().expect("central");
     let dir = tempfile::tempdir().unwrap();
-    let (qr, surname) = kiosk_voucher(&central, dir.path()).await.expect("a kiosk's voucher");
+    let mut vouchers = kiosk_vouchers(&central, dir.path(), 1).await.expect("a kiosk's voucher");
+    let (qr, surname) = vouchers.remove(0);
     let b = Browser::start("merchant", &[]).await.expect("chromium");
     let outcome = bounded(async {
         let page = format!("{}/merchant/", central.url);
@@ -191,7 +206,7 @@ async fn a_merchant_scans_a_voucher_with_the_camera() {
     }
     let central = CentralProcess::start().expect("central");
     let dir = tempfile::tempdir().unwrap();
-    let (qr, _) = kiosk_voucher(&central, dir.path()).await.expect("a kiosk's voucher");
+    let (qr, _) = kiosk_vouchers(&central, dir.path(), 1).await.expect("a kiosk's voucher").remove(0);
     let video = dir.path().join("voucher.y4m");
     qr_video(&qr, &video).expect("the camera's video");
     let camera = [
@@ -202,10 +217,7 @@ async fn a_merchant_scans_a_voucher_with_the_camera() {
     let b = Browser::start("merchant-camera", &camera).await.expect("chromium");
     let outcome = bounded(async {
         b.client.goto(&format!("{}/merchant/?lang=en", central.url)).await?;
-        let (code, _) = central.code("merchant")?;
-        b.type_into("[data-testid=code]", &code).await?;
-        b.type_into("[data-testid=name-input]", "Harbour Hotel front desk").await?;
-        b.click("[data-testid=enrol]").await?;
+        enrol(&b, &central, "Harbour Hotel front desk").await?;
         b.wait_text("[data-testid=lists-age]", "up to date").await?;
         b.click("[data-testid=camera]").await?;
         // The camera reads the code by itself, stops, and checks it.
@@ -215,6 +227,100 @@ async fn a_merchant_scans_a_voucher_with_the_camera() {
         ensure!(read == serde_json::json!(qr), "the camera read {read}");
         b.wait_text("[data-testid=camera]", "Scan with the camera").await?;
         b.snap("merchant-camera-en").await?;
+        Ok(())
+    })
+    .await;
+    b.finish(outcome).await;
+}
+
+/// A merchant allowed two offline acceptances: with central down it accepts
+/// two vouchers and refuses a third; back online the page sends them, one
+/// is confirmed, and the one another till redeemed meanwhile is kept as a
+/// redemption conflict, shown to the merchant.
+#[tokio::test]
+async fn offline_acceptances_are_sent_when_central_is_back_and_a_double_spend_is_kept() {
+    if !enabled() {
+        return;
+    }
+    let mut central = CentralProcess::start().expect("central");
+    let dir = tempfile::tempdir().unwrap();
+    let vouchers = kiosk_vouchers(&central, dir.path(), 3).await.expect("a kiosk's vouchers");
+    let b = Browser::start("merchant-offline", &[]).await.expect("chromium");
+    let outcome = bounded(async {
+        let page = format!("{}/merchant/?lang=en", central.url);
+        b.client.goto(&page).await?;
+        enrol(&b, &central, "Noodle Bar T1").await?;
+        // The default: no offline acceptance at all.
+        central.stop();
+        ensure!(check(&b, &vouchers[0].0).await? == "Valid voucher");
+        b.click("[data-testid=redeem]").await?;
+        b.wait_text("[data-testid=redemption]", "Do not accept it unless").await?;
+        ensure!(b.client.find(Locator::Css("[data-testid=accept-offline]")).await.is_err());
+
+        // The administrator allows two; the page learns it when next online.
+        central.restart()?;
+        let said = central.admin(&["merchant", "Noodle Bar T1", "--offline-limit", "2"])?;
+        ensure!(said.contains("may accept 2 vouchers offline"), "{said}");
+        b.client.goto(&page).await?;
+        b.wait_text("[data-testid=offline-limit]", "up to 2 vouchers").await?;
+        central.stop();
+        for (qr, _) in &vouchers[..2] {
+            ensure!(check(&b, qr).await? == "Valid voucher");
+            b.click("[data-testid=redeem]").await?;
+            b.wait_text("[data-testid=redemption]", "accept").await?;
+            b.click("[data-testid=accept-offline]").await?;
+            b.wait_text("[data-testid=redemption]", "Accepted offline").await?;
+        }
+        b.wait_text("[data-testid=queue]", "2 accepted offline").await?;
+        // The same voucher twice on this till, and a third past the limit.
+        ensure!(check(&b, &vouchers[0].0).await? == "Valid voucher");
+        b.click("[data-testid=redeem]").await?;
+        b.wait_text("[data-testid=redemption]", "Already accepted offline on this till").await?;
+        ensure!(check(&b, &vouchers[2].0).await? == "Valid voucher");
+        b.click("[data-testid=redeem]").await?;
+        b.wait_text("[data-testid=redemption]", "as many vouchers offline as the airline allows (2)").await?;
+        ensure!(b.client.find(Locator::Css("[data-testid=accept-offline]")).await.is_err());
+        b.snap("merchant-queued-en").await?;
+
+        // Central is back; another till redeems the first voucher before
+        // this page sends its acceptances.
+        central.restart()?;
+        let (code, _) = central.code("merchant")?;
+        let other = gatecare_link::CentralClient::new(&central.url, None)?
+            .enrol(&gatecare_sync::EnrolRequest {
+                code,
+                name: "Harbour Hotel front desk".into(),
+                signing_kid: None,
+                signing_public_key: None,
+            })
+            .await?;
+        let first: gatecare_sync::RedeemResponse = reqwest::Client::new()
+            .post(format!("{}/v1/vouchers/redeem", central.url))
+            .bearer_auth(&other.token)
+            .json(&gatecare_sync::RedeemRequest {
+                redemption_id: uuid::Uuid::now_v7(),
+                qr: vouchers[0].0.clone(),
+                offline_at: None,
+            })
+            .send()
+            .await?
+            .json()
+            .await?;
+        ensure!(first.redeemed, "{first:?}");
+        b.client.goto(&page).await?;
+        b.wait_text("[data-testid=network]", "Online").await?;
+        b.wait_text("[data-testid=day-total]", "1 × · HKD 120.00").await?;
+        let conflict = b.text("[data-testid=conflict]").await?;
+        ensure!(
+            conflict.contains("HKG-K01-000001: redeemed by Harbour Hotel front desk")
+                && conflict.contains("accepted offline by Noodle Bar T1"),
+            "{conflict}"
+        );
+        ensure!(
+            b.client.find(Locator::Css("[data-testid=queue]")).await.is_err(),
+            "the queue was not emptied"
+        );
+        b.snap_at("[data-testid=day]", "merchant-conflict-en").await?;
         Ok(())
     })
     .await;

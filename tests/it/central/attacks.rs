@@ -136,7 +136,7 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
     let r: RedeemResponse = reqwest::Client::new()
         .post(format!("{url}/v1/vouchers/redeem"))
         .bearer_auth(&till.token)
-        .json(&RedeemRequest { qr, redemption_id: uuid::Uuid::now_v7() })
+        .json(&RedeemRequest { qr, redemption_id: uuid::Uuid::now_v7(), offline_at: None })
         .send()
         .await
         .unwrap()
@@ -215,7 +215,7 @@ async fn redemption_needs_a_merchant_and_its_own_voucher<D: Database>(db: D) {
     let r = reqwest::Client::new()
         .post(format!("{url}/v1/vouchers/redeem"))
         .bearer_auth(&kiosk.enrolment.token)
-        .json(&RedeemRequest { qr: qr_a.clone(), redemption_id: uuid::Uuid::now_v7() })
+        .json(&RedeemRequest { qr: qr_a.clone(), redemption_id: uuid::Uuid::now_v7(), offline_at: None })
         .send()
         .await
         .unwrap();

@@ -15,6 +15,7 @@ mod mitm;
 mod night;
 mod plans;
 mod recovery;
+mod redemptions;
 mod rejections;
 mod station;
 mod story;

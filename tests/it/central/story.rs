@@ -144,7 +144,7 @@ impl Till {
         reqwest::Client::new()
             .post(format!("{}/v1/vouchers/redeem", self.url))
             .bearer_auth(&self.token)
-            .json(&RedeemRequest { redemption_id, qr: qr.to_owned() })
+            .json(&RedeemRequest { redemption_id, qr: qr.to_owned(), offline_at: None })
             .send()
             .await
             .unwrap()

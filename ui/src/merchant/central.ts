@@ -49,6 +49,7 @@ export interface Redeemed {
   redeemed_at: string | null;
   redemption_id: string;
   redeemed_by?: string;
+  double_spend?: boolean;
 }
 
 export interface DayList {
@@ -63,6 +64,14 @@ export interface DayList {
     serial: string | null;
   }>;
   totals: Array<{ currency: string; count: number; value_text: string }>;
+  conflicts: Array<{
+    voucher_id: string;
+    serial: string | null;
+    first_merchant: string;
+    first_time: string;
+    merchant: string;
+    accepted_time: string;
+  }>;
 }
 
 export const dayList = () => call<DayList>('redemptions');
@@ -70,5 +79,6 @@ export const enrol = (code: string, name: string) => call<Enrolment>('enrol', { 
 export const me = () => call<Enrolment>('me');
 export const fetchLists = () =>
   call<Omit<Lists, 'received_ms'>>('lists').then((l) => ({ ...l, received_ms: Date.now() }));
-export const redeem = (redemption_id: string, qr: string) => call<Redeemed>('redeem', { redemption_id, qr });
+export const redeem = (redemption_id: string, qr: string, offline_at?: string) =>
+  call<Redeemed>('redeem', { redemption_id, qr, offline_at });
 export const signOut = () => call<void>('sign-out', {});

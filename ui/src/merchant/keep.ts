@@ -9,6 +9,18 @@ export interface Enrolment {
   /** The station's IANA time zone: times on the page are written in it. */
   time_zone: string;
   root: { kid: string; public_key: string };
+  /** How many vouchers the airline lets this till accept offline. */
+  offline_limit: number;
+}
+
+/** A voucher accepted while central was unreachable, to send once it is back. */
+export interface Queued {
+  redemption_id: string;
+  qr: string;
+  voucher_id: string;
+  serial: string;
+  /** When the till accepted it (its clock), ms since the epoch. */
+  accepted_ms: number;
 }
 
 export interface Lists {
@@ -46,8 +58,10 @@ async function run<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBReq
   }
 }
 
-export const load = <T>(key: 'enrolment' | 'lists'): Promise<T | undefined> =>
+type Key = 'enrolment' | 'lists' | 'queue';
+
+export const load = <T>(key: Key): Promise<T | undefined> =>
   run<T | undefined>('readonly', (s) => s.get(key));
-export const save = (key: 'enrolment' | 'lists', value: Enrolment | Lists): Promise<void> =>
+export const save = (key: Key, value: Enrolment | Lists | Queued[]): Promise<void> =>
   run<void>('readwrite', (s) => s.put(value, key)).then(() => undefined);
 export const forget = (): Promise<void> => run<void>('readwrite', (s) => s.clear()).then(() => undefined);

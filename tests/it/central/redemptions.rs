@@ -1,0 +1,102 @@
+//! Redemptions a merchant's till accepted while it could not reach central:
+//! only with the administrator's limit, only recently, counted at the till's
+//! time, and a voucher another till redeemed first kept as a conflict (both
+//! merchants, both times), once, however often the till retries.
+
+use chrono::Duration;
+use gatecare_server_database::Database;
+use gatecare_sync::RedeemRequest;
+use uuid::Uuid;
+
+use super::harness::{TestClock, central, on_both_backends, serve};
+use super::story::{Kiosk, Till, now};
+
+/// Posts a redemption as a till does; the status and the JSON answer.
+async fn send(url: &str, token: &str, req: &RedeemRequest) -> (u16, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/vouchers/redeem"))
+        .bearer_auth(token)
+        .json(req)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+on_both_backends!(a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept);
+
+async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: Database>(db: D) {
+    // Central's clock with nanoseconds, as a real one has.
+    let clock = TestClock::at(now() + Duration::nanoseconds(123_456_789));
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let (first, second) = (kiosk.issue(0).await.unwrap(), kiosk.issue(1).await.unwrap());
+    kiosk.sync().await;
+    let (qr1, qr2) = (kiosk.qr(&first.voucher_id).await, kiosk.qr(&second.voucher_id).await);
+    // An hour after the kiosk printed them.
+    clock.set(now() + Duration::hours(1) + Duration::nanoseconds(987_654_321));
+    let noodles = Till::enrol(&c, &url, "Noodle Bar T1").await;
+    let hotel = Till::enrol(&c, &url, "Harbour Hotel").await;
+    let offline = |qr: &str, at| RedeemRequest {
+        redemption_id: Uuid::now_v7(),
+        qr: qr.to_owned(),
+        offline_at: Some(at),
+    };
+
+    // By default a till may not accept any voucher offline.
+    let (status, body) =
+        send(&url, &noodles.token, &offline(&qr1, clock.now() - Duration::minutes(30))).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("offline_not_allowed")), "{body}");
+    let device = c.db.device_by_token(&gatecare_server::secret_hash(&noodles.token)).await.unwrap().unwrap();
+    c.db.set_offline_limit(device.id, 5).await.unwrap();
+    assert_eq!(c.db.offline_limit(device.id).await.unwrap(), 5);
+
+    // Too old, or from the future: refused, nothing stored.
+    for at in [clock.now() - Duration::hours(73), clock.now() + Duration::hours(1)] {
+        let (status, body) = send(&url, &noodles.token, &offline(&qr1, at)).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("offline_time_out_of_range")), "{body}");
+    }
+    let day = (clock.now() - Duration::hours(12), clock.now() + Duration::hours(12));
+    assert!(c.db.redemptions_by(device.id, day.0, day.1).await.unwrap().is_empty());
+
+    // Accepted half an hour ago, sent now: redeemed at the till's time.
+    let accepted = clock.now() - Duration::minutes(30);
+    let (status, body) = send(&url, &noodles.token, &offline(&qr1, accepted)).await;
+    assert_eq!((status, body["redeemed"].as_bool()), (200, Some(true)), "{body}");
+    let lines = c.db.redemptions_by(device.id, day.0, day.1).await.unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].redeemed_at.timestamp_micros(), accepted.timestamp_micros());
+    assert_eq!((lines[0].kind.as_deref(), lines[0].value_minor), (Some("meal"), Some(12000)));
+
+    // The hotel redeemed the second voucher online; the noodle bar had
+    // accepted it offline ten minutes before: a double spend, kept once.
+    let first_redeemed = hotel.redeem(Uuid::now_v7(), &qr2).await;
+    assert!(first_redeemed.redeemed, "{first_redeemed:?}");
+    let late = offline(&qr2, clock.now() - Duration::minutes(10));
+    for _ in 0..2 {
+        let (status, body) = send(&url, &noodles.token, &late).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            (body["redeemed"].as_bool(), body["double_spend"].as_bool()),
+            (Some(false), Some(true)),
+            "{body}"
+        );
+        assert_eq!(body["redeemed_by"], "Harbour Hotel");
+    }
+    let conflicts = c.db.redemption_conflicts(None, day.0, day.1).await.unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let x = &conflicts[0];
+    assert_eq!((x.first_merchant.as_str(), x.merchant.as_str()), ("Harbour Hotel", "Noodle Bar T1"));
+    assert_eq!(x.voucher_id, second.voucher_id);
+    assert_eq!(x.serial.as_deref(), Some("HKG-K01-000002"));
+    assert!(x.first_at > x.accepted_at, "the first at central came after the offline acceptance");
+    // Both tills see it; a till of neither side does not.
+    let hotel_id =
+        c.db.device_by_token(&gatecare_server::secret_hash(&hotel.token)).await.unwrap().unwrap().id;
+    assert_eq!(c.db.redemption_conflicts(Some(hotel_id), day.0, day.1).await.unwrap().len(), 1);
+    assert!(c.db.redemption_conflicts(Some(Uuid::now_v7()), day.0, day.1).await.unwrap().is_empty());
+    // The voucher stays the hotel's: the noodle bar's day has one line.
+    assert_eq!(c.db.redemptions_by(device.id, day.0, day.1).await.unwrap().len(), 1);
+}
