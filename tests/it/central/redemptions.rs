@@ -100,3 +100,79 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
     // The voucher stays the hotel's: the noodle bar's day has one line.
     assert_eq!(c.db.redemptions_by(device.id, day.0, day.1).await.unwrap().len(), 1);
 }
+
+on_both_backends!(a_merchant_pages_cookie_is_its_token_and_dies_with_it);
+
+/// The merchant page's enrolment: only with a merchant's code, answered
+/// with a cookie no script reads; the cookie opens the page's API until the
+/// administrator revokes the merchant, then nothing.
+async fn a_merchant_pages_cookie_is_its_token_and_dies_with_it<D: Database>(db: D) {
+    let clock = TestClock::at(now() + Duration::nanoseconds(5_000_001));
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let http = reqwest::Client::new();
+    let enrol = |code: String| {
+        http.post(format!("{url}/merchant/api/enrol"))
+            .json(&serde_json::json!({"code": code, "name": "Noodle Bar T1"}))
+            .send()
+    };
+    // A kiosk's code does not enrol a merchant page, and stays unused.
+    let kiosk_code = gatecare_server::admin::issue_enrolment_code(
+        &c.db,
+        "HKG",
+        gatecare_sync::DeviceRole::Kiosk,
+        Duration::hours(1),
+        c.now(),
+    )
+    .await
+    .unwrap();
+    let refused = enrol(kiosk_code.clone()).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.headers().get("set-cookie").is_none());
+    assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["code"], "enrolment_code_wrong_role");
+    let code = gatecare_server::admin::issue_enrolment_code(
+        &c.db,
+        "HKG",
+        gatecare_sync::DeviceRole::Merchant,
+        Duration::hours(1),
+        c.now(),
+    )
+    .await
+    .unwrap();
+    let enrolled = enrol(code.clone()).await.unwrap();
+    assert_eq!(enrolled.status(), 200);
+    let set_cookie = enrolled.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/merchant"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let view: serde_json::Value = enrolled.json().await.unwrap();
+    assert_eq!((view["station"].as_str(), view["time_zone"].as_str()), (Some("HKG"), Some("Asia/Hong_Kong")));
+    assert_eq!(view["offline_limit"], 0);
+    assert!(view.get("token").is_none(), "the page never sees its token: {view}");
+    // A one-time code: a second page cannot enrol with it.
+    assert_eq!(enrol(code).await.unwrap().status(), 403);
+
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let lists = || http.get(format!("{url}/merchant/api/lists")).header("cookie", &cookie).send();
+    let open = lists().await.unwrap();
+    assert_eq!(open.status(), 200);
+    assert_eq!(open.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = open.json().await.unwrap();
+    assert!(body["trust_list"].as_str().unwrap().contains("gatecare-trust-list"), "{body}");
+
+    // Revoked: the cookie is refused like the token it carries.
+    gatecare_server::admin::revoke(
+        &c,
+        view["device_id"].as_str().unwrap().parse().unwrap(),
+        c.now(),
+        c.now(),
+    )
+    .await
+    .unwrap();
+    let closed = lists().await.unwrap();
+    assert_eq!(closed.status(), 403);
+    assert_eq!(closed.json::<serde_json::Value>().await.unwrap()["code"], "device_revoked");
+    let forged = http.get(format!("{url}/merchant/api/me")).header("cookie", "gatecare_merchant=00ff").send();
+    assert_eq!(forged.await.unwrap().status(), 401);
+}
