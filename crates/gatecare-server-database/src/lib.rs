@@ -211,6 +211,32 @@ pub struct RedemptionConflict {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// Vouchers of one state and currency: how many, how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueCount {
+    pub state: String,
+    pub currency: String,
+    pub count: i64,
+    pub value_minor: i64,
+}
+
+/// A redemption with its merchant, for the airline's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedRedemption {
+    pub merchant: String,
+    pub station: String,
+    pub line: RedemptionLine,
+}
+
+/// Which redemptions a report reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedemptionsOf<'a> {
+    /// A flight's (designator and date, as its vouchers carry them).
+    Flight { flight: &'a str, flight_date: &'a str },
+    /// Redeemed in `[from, to)`.
+    Between { from: DateTime<Utc>, to: DateTime<Utc> },
+}
+
 /// One redemption of a merchant's day; what it bought is None for
 /// redemptions stored before central kept it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -421,6 +447,26 @@ pub trait Database: Clone + Send + Sync + 'static {
     /// How many vouchers a merchant may accept offline (0 when never set).
     fn offline_limit(&self, device: Uuid) -> impl Future<Output = Res<u32>> + Send;
     fn set_offline_limit(&self, device: Uuid, limit: u32) -> impl Future<Output = Res<()>> + Send;
+    /// A report reader's name, for a token issued by `admin token`.
+    fn admin_token(&self, token_hash: &str) -> impl Future<Output = Res<Option<String>>> + Send;
+    fn add_admin_token(
+        &self,
+        token_hash: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// A flight's vouchers at central (issued and voided), by state and
+    /// currency: the entitlements whose key starts `FLIGHT/DATE/`.
+    fn flight_vouchers(
+        &self,
+        flight: &str,
+        flight_date: &str,
+    ) -> impl Future<Output = Res<Vec<ValueCount>>> + Send;
+    /// Redemptions with their merchants, oldest first.
+    fn reported_redemptions(
+        &self,
+        of: RedemptionsOf<'_>,
+    ) -> impl Future<Output = Res<Vec<ReportedRedemption>>> + Send;
     /// A merchant's redemptions in `[from, to)`, oldest first.
     fn redemptions_by(
         &self,

@@ -14,8 +14,9 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionConflict,
-    RedemptionLine, RetiredKey, RevocationRecord, SigningKeyRecord, StationFlight, Totals, VoidBy,
-    VoidRecord, decide_issue, event_feed_text, refused_void_reason, void_not_yours, voucher_not_yours,
+    RedemptionLine, RedemptionsOf, ReportedRedemption, RetiredKey, RevocationRecord, SigningKeyRecord,
+    StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue, event_feed_text,
+    refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -561,6 +562,21 @@ impl PushStatements {
         }
         PushStatements { entitlements, items, issued: issued.len() }
     }
+}
+
+/// A redemption row with its merchant, as the report reads it.
+struct ReportRow {
+    merchant: String,
+    station: String,
+    redemption_id: String,
+    voucher_id: String,
+    redeemed_at: String,
+    kind: Option<String>,
+    value_minor: Option<i64>,
+    currency: Option<String>,
+    flight: Option<String>,
+    flight_date: Option<String>,
+    serial: Option<String>,
 }
 
 impl Database for SqliteDatabase {
@@ -1529,6 +1545,93 @@ impl Database for SqliteDatabase {
         .await
         .map_err(err)?;
         Ok(())
+    }
+
+    async fn admin_token(&self, token_hash: &str) -> Res<Option<String>> {
+        sqlx::query_scalar!("SELECT name FROM admin_tokens WHERE token_hash = ?", token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)
+    }
+
+    async fn add_admin_token(&self, token_hash: &str, name: &str, now: DateTime<Utc>) -> Res<()> {
+        let now = ts(now);
+        sqlx::query!(
+            "INSERT INTO admin_tokens (token_hash, name, created_at) VALUES (?, ?, ?)",
+            token_hash,
+            name,
+            now
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn flight_vouchers(&self, flight: &str, flight_date: &str) -> Res<Vec<ValueCount>> {
+        // Keys are FLIGHT/DATE/…: the prefix's range, '0' being the byte after '/'.
+        let (low, high) = (format!("{flight}/{flight_date}/"), format!("{flight}/{flight_date}0"));
+        sqlx::query_as!(
+            ValueCount,
+            r#"SELECT state, currency, COUNT(*) AS "count!: i64", SUM(value_minor) AS "value_minor!: i64"
+               FROM entitlements WHERE entitlement_key >= ? AND entitlement_key < ? AND state IN ('issued', 'voided')
+               GROUP BY state, currency ORDER BY state, currency"#,
+            low,
+            high
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn reported_redemptions(&self, of: RedemptionsOf<'_>) -> Res<Vec<ReportedRedemption>> {
+        let rows = match of {
+            RedemptionsOf::Flight { flight, flight_date } => sqlx::query_as!(
+                ReportRow,
+                "SELECT d.name AS merchant, d.station, r.redemption_id, r.voucher_id, r.redeemed_at, r.kind, \
+                 r.value_minor, r.currency, r.flight, r.flight_date, r.serial FROM redemptions r \
+                 JOIN devices d ON d.id = r.device_id WHERE r.flight = ? AND r.flight_date = ? ORDER BY r.redeemed_at",
+                flight,
+                flight_date
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?,
+            RedemptionsOf::Between { from, to } => {
+                let (from, to) = (ts(from), ts(to));
+                sqlx::query_as!(
+                    ReportRow,
+                    "SELECT d.name AS merchant, d.station, r.redemption_id, r.voucher_id, r.redeemed_at, r.kind, \
+                     r.value_minor, r.currency, r.flight, r.flight_date, r.serial FROM redemptions r \
+                     JOIN devices d ON d.id = r.device_id WHERE r.redeemed_at >= ? AND r.redeemed_at < ? \
+                     ORDER BY r.redeemed_at",
+                    from,
+                    to
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?
+            }
+        };
+        rows.into_iter()
+            .map(|r| {
+                Ok(ReportedRedemption {
+                    merchant: r.merchant,
+                    station: r.station,
+                    line: RedemptionLine {
+                        redemption_id: parse_uuid(&r.redemption_id)?,
+                        voucher_id: r.voucher_id,
+                        redeemed_at: parse_ts(&r.redeemed_at)?,
+                        kind: r.kind,
+                        value_minor: r.value_minor,
+                        currency: r.currency,
+                        flight: r.flight,
+                        flight_date: r.flight_date,
+                        serial: r.serial,
+                    },
+                })
+            })
+            .collect()
     }
 
     async fn redemptions_by(

@@ -96,16 +96,7 @@ pub struct Device(DeviceRecord);
 impl<D: Database> FromRequestParts<Arc<Central<D>>> for Device {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, c: &Arc<Central<D>>) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(token) =
-            header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty())
-        else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "token_missing",
-                "send Authorization: Bearer <device token>",
-            ));
-        };
+        let token = bearer(parts, "send Authorization: Bearer <device token>")?;
         let Some(device) = c.db.device_by_token(&secret_hash(token)).await? else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "token_invalid", "unknown device token"));
         };
@@ -118,6 +109,16 @@ impl<D: Database> FromRequestParts<Arc<Central<D>>> for Device {
         }
         Ok(Device(device))
     }
+}
+
+/// The token of `Authorization: Bearer <token>`; `hint` says which.
+fn bearer<'a>(parts: &'a Parts, hint: &'static str) -> Result<&'a str, ApiError> {
+    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    header
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "token_missing", hint))
 }
 
 /// A kiosk or a console: the devices of a station that issue, push and pull.
@@ -161,6 +162,7 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/v1/conflicts", get(conflicts::<D>))
         .route("/v1/vouchers/redeem", post(redeem::<D>))
         .route("/v1/recovery/summary", get(recovery_summary::<D>))
+        .route("/v1/reports/redemptions", get(redemptions_report::<D>))
         .merge(crate::merchant::routes::<D>());
     let router = match &c.web_dir {
         Some(dir) => router.merge(crate::web::pages(dir)),
@@ -714,3 +716,53 @@ pub(crate) async fn redeem_as<D: Database>(
 
 /// How long a till may hold a redemption it accepted offline.
 pub const OFFLINE_REDEMPTION_MAX_AGE: chrono::Duration = chrono::Duration::hours(72);
+
+/// A reader of the airline's reports, from `Authorization: Bearer` with a
+/// token of `admin token` (never a device's).
+pub struct ReportReader(String);
+
+impl<D: Database> FromRequestParts<Arc<Central<D>>> for ReportReader {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, c: &Arc<Central<D>>) -> Result<Self, ApiError> {
+        let token = bearer(parts, "send Authorization: Bearer <report token from admin token>")?;
+        match c.db.admin_token(&secret_hash(token)).await? {
+            Some(name) => Ok(ReportReader(name)),
+            None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "token_invalid", "not a report token")),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportQuery {
+    flight: Option<String>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+}
+
+/// What a flight's disruption cost, or the redemptions of some days: see
+/// [`crate::report`].
+async fn redemptions_report<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    ReportReader(reader): ReportReader,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
+    let scope = match (q.flight.as_deref(), q.from, q.to) {
+        (Some(f), None, None) => crate::report::Scope::flight(f).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "flight=CZ342/2026-11-22")
+        })?,
+        (None, Some(from), Some(to)) if from <= to && (to - from).num_days() <= 366 => {
+            crate::report::Scope::Days { from, to }
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_query",
+                "flight=CZ342/2026-11-22, or from=DATE&to=DATE (UTC days, at most a year)",
+            ));
+        }
+    };
+    tracing::info!(reader, ?scope, "redemption report read");
+    Ok(Json(crate::report::redemptions(&c.db, &scope).await?).into_response())
+}

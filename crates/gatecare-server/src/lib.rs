@@ -13,6 +13,7 @@ pub mod limit;
 pub mod merchant;
 pub mod metrics;
 pub mod recovery;
+pub mod report;
 pub mod serve;
 pub mod tls;
 pub mod web;

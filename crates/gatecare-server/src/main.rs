@@ -96,6 +96,24 @@ enum AdminCommand {
         #[arg(long)]
         at: Option<DateTime<Utc>>,
     },
+    /// A token for the airline's reports (`GET /v1/reports/redemptions`),
+    /// printed once; central keeps only its hash.
+    Token {
+        /// Who holds it (e.g. "finance HKG").
+        #[arg(long)]
+        name: String,
+    },
+    /// The redemption report as JSON: one flight (`--flight CZ342/2026-11-22`),
+    /// or UTC days (`--from … --to …`): issued, voided and redeemed per
+    /// flight, per merchant, and redemption conflicts, by currency.
+    Redemptions {
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        flight: Option<String>,
+        #[arg(long, requires = "to")]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long, requires = "from")]
+        to: Option<chrono::NaiveDate>,
+    },
     /// A merchant's settings: how many vouchers its page may accept while it
     /// cannot reach central (default 0: it refuses them offline).
     Merchant {
@@ -463,6 +481,29 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 target.id,
                 from.to_rfc3339()
             );
+        }
+        Command::Admin(AdminCommand::Token { name }) => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 80 {
+                bail!("--name: who holds the token, 1 to 80 characters");
+            }
+            let token: String =
+                gatecare_server::random_bytes::<32>()?.iter().map(|b| format!("{b:02x}")).collect();
+            db.add_admin_token(&gatecare_server::secret_hash(&token), name, now).await?;
+            out!("{token}");
+            eprintln!("the report token of {name}: give it once; central keeps only its hash");
+        }
+        Command::Admin(AdminCommand::Redemptions { flight, from, to }) => {
+            let scope = match (flight, from, to) {
+                (Some(f), _, _) => gatecare_server::report::Scope::flight(&f)
+                    .with_context(|| format!("--flight {f}: a flight and its date, e.g. CZ342/2026-11-22"))?,
+                (None, Some(from), Some(to)) if from <= to => {
+                    gatecare_server::report::Scope::Days { from, to }
+                }
+                _ => bail!("--flight CZ342/2026-11-22, or --from DATE --to DATE (from ≤ to)"),
+            };
+            let report = gatecare_server::report::redemptions(&db, &scope).await?;
+            out!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Admin(AdminCommand::Merchant { device, offline_limit }) => {
             if offline_limit > 1000 {

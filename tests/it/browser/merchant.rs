@@ -321,6 +321,13 @@ async fn offline_acceptances_are_sent_when_central_is_back_and_a_double_spend_is
             "the queue was not emptied"
         );
         b.snap_at("[data-testid=day]", "merchant-conflict-en").await?;
+        // The airline sees it too.
+        let report: serde_json::Value =
+            serde_json::from_str(&central.admin(&["redemptions", "--flight", "CZ342/2026-11-22"])?)?;
+        ensure!(report["conflicts"].as_array().map(Vec::len) == Some(1), "{report}");
+        ensure!(report["flights"][0]["redeemed"][0]["count"] == 2, "{report}");
+        let token = central.admin(&["token", "--name", "finance HKG"])?;
+        ensure!(token.trim().len() == 64, "{token}");
         Ok(())
     })
     .await;

@@ -99,6 +99,59 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
     assert!(c.db.redemption_conflicts(Some(Uuid::now_v7()), day.0, day.1).await.unwrap().is_empty());
     // The voucher stays the hotel's: the noodle bar's day has one line.
     assert_eq!(c.db.redemptions_by(device.id, day.0, day.1).await.unwrap().len(), 1);
+
+    // The airline's report: with a report token, never a device's.
+    let report = |token: String, query: &'static str| {
+        let url = url.clone();
+        async move {
+            let resp = reqwest::Client::new()
+                .get(format!("{url}/v1/reports/redemptions?{query}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, body) = report(hotel.token.clone(), "flight=CZ342/2026-11-22").await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("token_invalid")), "{body}");
+    c.db.add_admin_token(&gatecare_server::secret_hash("finance-token"), "finance HKG", c.now())
+        .await
+        .unwrap();
+    let (status, body) = report("finance-token".into(), "flight=CZ342/2026-11-22").await;
+    assert_eq!(status, 200, "{body}");
+    let flight = &body["flights"][0];
+    assert_eq!(
+        (flight["flight"].as_str(), flight["flight_date"].as_str()),
+        (Some("CZ342"), Some("2026-11-22"))
+    );
+    assert_eq!(flight["issued"][0]["value_text"], "HKD 240.00", "{body}");
+    assert_eq!(flight["issued"][0]["count"], 2);
+    assert_eq!(flight["redeemed"][0]["value_text"], "HKD 240.00");
+    assert_eq!(flight["voided"], serde_json::json!([]));
+    let merchants: Vec<(&str, &str, i64)> = body["merchants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["merchant"].as_str().unwrap(),
+                m["redeemed"][0]["value_text"].as_str().unwrap(),
+                m["conflicts"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(merchants, [("Harbour Hotel", "HKD 120.00", 1), ("Noodle Bar T1", "HKD 120.00", 1)]);
+    assert_eq!(body["conflicts"][0]["serial"], "HKG-K01-000002");
+    // By days: the same redemptions, the flight found through them.
+    let (status, days) = report("finance-token".into(), "from=2026-11-20&to=2026-11-25").await;
+    assert_eq!(status, 200, "{days}");
+    assert_eq!(
+        (days["flights"].clone(), days["conflicts"].as_array().map(Vec::len)),
+        (body["flights"].clone(), Some(1))
+    );
+    let (status, _) = report("finance-token".into(), "flight=CZ342").await;
+    assert_eq!(status, 400);
 }
 
 on_both_backends!(a_merchant_pages_cookie_is_its_token_and_dies_with_it);
