@@ -1,4 +1,4 @@
-//! The merchant page's verifier: `gatecare-verify-web` compiled to
+//! The verifier of central's pages: `gatecare-verify-web` compiled to
 //! WebAssembly, and bound for JavaScript by `wasm-bindgen` (the CLI, from
 //! crates.io, at exactly the version of the `wasm-bindgen` crate in
 //! Cargo.lock: the two must match). The target comes from rustup; nothing is
@@ -16,10 +16,10 @@ const TARGET: &str = "wasm32-unknown-unknown";
 
 /// Where the bound module goes: generated, not committed.
 pub fn out_dir() -> PathBuf {
-    root().join("ui/src/merchant/verifier")
+    root().join("ui/src/verifier")
 }
 
-/// Builds the verifier and binds it into `ui/src/merchant/verifier/`.
+/// Builds the verifier and binds it into `ui/src/verifier/`.
 pub fn build() -> anyhow::Result<()> {
     let bindgen = ensure_tools()?;
     step(

@@ -99,7 +99,7 @@ pub fn bench() -> anyhow::Result<Vec<Row>> {
     let native = t.elapsed() / CALLS as u32;
     anyhow::ensure!(refused == 0, "the native verifier refused {refused} good vouchers");
 
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/merchant/verifier");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/verifier");
     let glue = std::fs::read(dir.join("gatecare_verify_web.js"))
         .map_err(|e| anyhow::anyhow!("the WebAssembly verifier is not built (`cargo xtask wasm`): {e}"))?;
     let wasm = std::fs::read(dir.join("gatecare_verify_web_bg.wasm"))?;

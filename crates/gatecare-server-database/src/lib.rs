@@ -474,6 +474,16 @@ pub trait Database: Clone + Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = Res<Vec<RedemptionLine>>> + Send;
+    /// The redemption of a voucher, if it was redeemed.
+    fn redemption_of_voucher(&self, voucher_id: &str)
+    -> impl Future<Output = Res<Option<Redemption>>> + Send;
+    /// How many vouchers a merchant accepted offline from `since` on (those
+    /// redeemed and those kept as conflicts).
+    fn offline_acceptances_since(
+        &self,
+        device: Uuid,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Res<u32>> + Send;
     /// A redemption stored under this id, if any (retries answer from it).
     fn redemption(&self, redemption_id: Uuid) -> impl Future<Output = Res<Option<Redemption>>> + Send;
 

@@ -1698,6 +1698,30 @@ impl Database for PgDatabase {
         .map_err(err)
     }
 
+    async fn redemption_of_voucher(&self, voucher_id: &str) -> Res<Option<Redemption>> {
+        sqlx::query_as!(
+            Redemption,
+            "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE voucher_id = $1",
+            voucher_id
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn offline_acceptances_since(&self, device: Uuid, since: DateTime<Utc>) -> Res<u32> {
+        let n = sqlx::query_scalar!(
+            r#"SELECT (SELECT COUNT(*) FROM redemptions WHERE device_id = $1 AND offline AND redeemed_at >= $2)
+                    + (SELECT COUNT(*) FROM redemption_conflicts WHERE device_id = $1 AND accepted_at >= $2) AS "n!""#,
+            device,
+            since
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     async fn redemption(&self, redemption_id: Uuid) -> Res<Option<Redemption>> {
         sqlx::query_as!(
             Redemption,

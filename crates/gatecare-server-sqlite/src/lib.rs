@@ -1668,6 +1668,39 @@ impl Database for SqliteDatabase {
             .collect()
     }
 
+    async fn redemption_of_voucher(&self, voucher_id: &str) -> Res<Option<Redemption>> {
+        let r = sqlx::query!(
+            "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE voucher_id = ?",
+            voucher_id
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        r.map(|r| {
+            Ok(Redemption {
+                redemption_id: parse_uuid(&r.redemption_id)?,
+                voucher_id: r.voucher_id,
+                device_id: parse_uuid(&r.device_id)?,
+                redeemed_at: parse_ts(&r.redeemed_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn offline_acceptances_since(&self, device: Uuid, since: DateTime<Utc>) -> Res<u32> {
+        let (dev, since) = (device.to_string(), ts(since));
+        let n = sqlx::query_scalar!(
+            r#"SELECT (SELECT COUNT(*) FROM redemptions WHERE device_id = ?1 AND offline = 1 AND redeemed_at >= ?2)
+                    + (SELECT COUNT(*) FROM redemption_conflicts WHERE device_id = ?1 AND accepted_at >= ?2) AS "n!: i64""#,
+            dev,
+            since
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     async fn redemption(&self, redemption_id: Uuid) -> Res<Option<Redemption>> {
         let rid = redemption_id.to_string();
         let r = sqlx::query!(

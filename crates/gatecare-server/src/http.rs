@@ -673,6 +673,19 @@ pub(crate) async fn redeem_as<D: Database>(
             ..answer(true, "ok", Some(r.voucher_id))
         });
     }
+    // The limit holds at central too: at most that many offline
+    // acceptances in the window they may arrive in (a retry of a stored one
+    // was answered above).
+    if req.offline_at.is_some() {
+        let used = c.db.offline_acceptances_since(device.id, now - OFFLINE_REDEMPTION_MAX_AGE).await?;
+        if used >= c.db.offline_limit(device.id).await? {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "offline_limit_reached",
+                "this merchant has accepted as many vouchers offline as it may in 72 hours",
+            ));
+        }
+    }
     let v = admin::verify_one(c, &req.qr, decoded.as_ref(), at).await?;
     let voucher_id = v.voucher.as_ref().map(|p| p.voucher_id.to_string());
     if !v.valid {

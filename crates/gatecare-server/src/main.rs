@@ -402,10 +402,16 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
             out!("{code}");
             out!("{}", gatecare_sync::page::fingerprint(&root.verifying_key()));
-            eprintln!(
-                "give both to the device: gatecare sync enrol --central URL --code {code} --root-fingerprint {}",
-                gatecare_sync::page::fingerprint(&root.verifying_key())
-            );
+            let fingerprint = gatecare_sync::page::fingerprint(&root.verifying_key());
+            if role == DeviceRole::Merchant {
+                eprintln!(
+                    "give the code to the merchant: it opens CENTRAL/merchant/ and sets up its till with it"
+                );
+            } else {
+                eprintln!(
+                    "give both to the device: gatecare sync enrol --central URL --code {code} --root-fingerprint {fingerprint}"
+                );
+            }
         }
         Command::Admin(AdminCommand::StationData { file }) => {
             let len = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?.len();

@@ -41,9 +41,12 @@ pub fn routes<D: Database>() -> Router<Arc<Central<D>>> {
         .route("/merchant/api/redeem", post(redeem::<D>))
         .route("/merchant/api/redemptions", get(day_list::<D>))
         .route("/merchant/api/redemptions.csv", get(day_csv::<D>))
-        .route("/merchant/api/sign-out", post(sign_out))
+        .route("/merchant/api/status", post(status::<D>))
+        .route("/merchant/api/sign-out", post(sign_out::<D>))
         .layer(axum::middleware::map_response(|mut resp: Response| async move {
-            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let h = resp.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             resp
         }))
 }
@@ -102,9 +105,15 @@ struct MerchantView {
     root: RootKey,
     /// How many vouchers the page may accept while central is unreachable.
     offline_limit: u32,
+    /// Of those, how many are left: the limit less what it accepted offline
+    /// in the last 72 hours (central refuses more).
+    offline_left: u32,
 }
 
 async fn view<D: Database>(c: &Central<D>, device: &DeviceRecord) -> Result<MerchantView, ApiError> {
+    let limit = c.db.offline_limit(device.id).await?;
+    let used =
+        c.db.offline_acceptances_since(device.id, c.now() - crate::http::OFFLINE_REDEMPTION_MAX_AGE).await?;
     Ok(MerchantView {
         device_id: device.id,
         name: device.name.clone(),
@@ -114,7 +123,8 @@ async fn view<D: Database>(c: &Central<D>, device: &DeviceRecord) -> Result<Merc
             kid: c.root_kid.clone(),
             public_key: gatecare_voucher::trust::hex_key(&c.root.verifying_key()),
         },
-        offline_limit: c.db.offline_limit(device.id).await?,
+        offline_limit: limit,
+        offline_left: limit.saturating_sub(used),
     })
 }
 
@@ -179,12 +189,51 @@ async fn redeem<D: Database>(
     Ok(Json(redeem_as(&c, &device, &req).await?).into_response())
 }
 
-/// Forgets the cookie in this browser (the device stays enrolled until the
-/// administrator revokes it).
-async fn sign_out() -> Response {
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusRequest {
+    qr: String,
+}
+
+/// Whether a voucher was redeemed, and when and by whom: the page asks
+/// after its own check, so a used voucher never shows as good to take.
+#[derive(Debug, Serialize)]
+struct VoucherStatus {
+    redeemed_at: Option<DateTime<Utc>>,
+    redeemed_by: Option<String>,
+}
+
+async fn status<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Merchant(_): Merchant,
+    Body(req): Body<StatusRequest>,
+) -> Result<Response, ApiError> {
+    let Ok(voucher) = gatecare_voucher::signed::decode(&req.qr) else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed", "not a voucher's code"));
+    };
+    let found = c.db.redemption_of_voucher(&voucher.payload.voucher_id.to_string()).await?;
+    let by = match &found {
+        Some(r) => c.db.device_by_id(r.device_id).await?.map(|d| d.name),
+        None => None,
+    };
+    Ok(Json(VoucherStatus { redeemed_at: found.map(|r| r.redeemed_at), redeemed_by: by }).into_response())
+}
+
+/// Signs this till out for good: the merchant device is revoked (a copy of
+/// the cookie is worth nothing after) and the browser forgets the cookie.
+/// Setting the till up again takes a new merchant code.
+async fn sign_out<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    merchant: Result<Merchant, ApiError>,
+) -> Result<Response, ApiError> {
+    if let Ok(Merchant(device)) = merchant {
+        let now = c.now();
+        admin::revoke(&c, device.id, now, now).await?;
+        tracing::info!(merchant = %device.id, "a merchant page signed out: revoked");
+    }
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie("", 0));
-    resp
+    Ok(resp)
 }
 
 #[derive(Debug, Deserialize)]

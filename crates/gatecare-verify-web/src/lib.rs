@@ -44,6 +44,53 @@ pub fn check(qr: &str, trust_list: &str, void_list: &str, pinned_root: &str, now
     Checked { verification, value_text }
 }
 
+/// A voucher as its passenger's phone shows it: what it says and its QR
+/// for the merchant, read without checking it (the phone keeps no trust
+/// list; the merchant checks). `modules` is the QR's rows, `1` dark.
+#[derive(Debug, Serialize)]
+pub struct Described {
+    pub voucher: Option<gatecare_voucher::signed::VoucherPayload>,
+    pub value_text: Option<String>,
+    pub size: usize,
+    pub modules: String,
+    /// Why the text is not a voucher, when it is not.
+    pub error: Option<String>,
+}
+
+pub fn describe_text(qr: &str) -> Described {
+    let qr = qr.trim();
+    let refused = |e: String| Described {
+        voucher: None,
+        value_text: None,
+        size: 0,
+        modules: String::new(),
+        error: Some(e),
+    };
+    let voucher = match gatecare_voucher::signed::decode(qr) {
+        Ok(u) => u.payload,
+        Err(e) => return refused(e.to_string()),
+    };
+    let code = match gatecare_voucher::qr::encode(qr) {
+        Ok(c) => c,
+        Err(e) => return refused(e.to_string()),
+    };
+    let value_text =
+        Currency::parse(&voucher.currency).ok().map(|c| Money::new(voucher.value_minor, c).to_string());
+    Described {
+        voucher: Some(voucher),
+        value_text,
+        size: code.size,
+        modules: code.modules.iter().map(|&dark| if dark { '1' } else { '0' }).collect(),
+        error: None,
+    }
+}
+
+/// [`describe_text`] as JSON, for JavaScript.
+#[wasm_bindgen]
+pub fn describe(qr: &str) -> String {
+    serde_json::to_string(&describe_text(qr)).unwrap_or_default()
+}
+
 /// [`check`] as JSON, for JavaScript.
 #[wasm_bindgen]
 pub fn verify(qr: &str, trust_list: &str, void_list: &str, pinned_root: &str, now_ms: f64) -> String {

@@ -178,6 +178,15 @@ impl Unverified {
     }
 }
 
+/// The link that opens a voucher on its passenger's phone: central's
+/// `/pass/` page with the QR text in the fragment, which browsers never
+/// send to a server. Of base45's alphabet only the space and `%` need
+/// escaping there.
+pub fn phone_link(central_url: &str, qr: &str) -> String {
+    let fragment = qr.trim().replace('%', "%25").replace(' ', "%20");
+    format!("{}/pass/#{fragment}", central_url.trim_end_matches('/'))
+}
+
 pub fn decode(qr: &str) -> Result<Unverified, DecodeError> {
     if qr.len() > MAX_QR_TEXT {
         return Err(DecodeError::TooLong);
@@ -206,6 +215,15 @@ pub fn decode(qr: &str) -> Result<Unverified, DecodeError> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #[test]
+    fn a_phone_link_carries_the_voucher_in_its_fragment_only() {
+        let link = super::phone_link("https://central.example/", "GC1:AB %C/D");
+        assert_eq!(link, "https://central.example/pass/#GC1:AB%20%25C/D");
+        let (page, fragment) = link.split_once('#').unwrap();
+        assert!(!page.contains("GC1"));
+        assert!(!fragment.contains(' '));
+    }
+
     use super::*;
 
     pub fn sample() -> VoucherPayload {

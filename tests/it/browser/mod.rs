@@ -9,3 +9,4 @@
 
 mod harness;
 mod merchant;
+mod pass;

@@ -75,6 +75,11 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
     let first_redeemed = hotel.redeem(Uuid::now_v7(), &qr2).await;
     assert!(first_redeemed.redeemed, "{first_redeemed:?}");
     let late = offline(&qr2, clock.now() - Duration::minutes(10));
+    // Central holds the limit too: one accepted offline already, one allowed.
+    c.db.set_offline_limit(device.id, 1).await.unwrap();
+    let (status, body) = send(&url, &noodles.token, &late).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("offline_limit_reached")), "{body}");
+    c.db.set_offline_limit(device.id, 5).await.unwrap();
     for _ in 0..2 {
         let (status, body) = send(&url, &noodles.token, &late).await;
         assert_eq!(status, 200, "{body}");
@@ -214,15 +219,14 @@ async fn a_merchant_pages_cookie_is_its_token_and_dies_with_it<D: Database>(db: 
     let body: serde_json::Value = open.json().await.unwrap();
     assert!(body["trust_list"].as_str().unwrap().contains("gatecare-trust-list"), "{body}");
 
-    // Revoked: the cookie is refused like the token it carries.
-    gatecare_server::admin::revoke(
-        &c,
-        view["device_id"].as_str().unwrap().parse().unwrap(),
-        c.now(),
-        c.now(),
-    )
-    .await
-    .unwrap();
+    // Signing out retires the till: the browser forgets the cookie, and a
+    // copy of it is refused like the token it carries.
+    let out =
+        http.post(format!("{url}/merchant/api/sign-out")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(out.status(), 204);
+    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    let device: uuid::Uuid = view["device_id"].as_str().unwrap().parse().unwrap();
+    assert!(c.db.device_by_id(device).await.unwrap().unwrap().revoked_at.is_some());
     let closed = lists().await.unwrap();
     assert_eq!(closed.status(), 403);
     assert_eq!(closed.json::<serde_json::Value>().await.unwrap()["code"], "device_revoked");

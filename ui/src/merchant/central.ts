@@ -75,6 +75,8 @@ export interface DayList {
 }
 
 export const dayList = () => call<DayList>('redemptions');
+export const status = (qr: string) =>
+  call<{ redeemed_at: string | null; redeemed_by: string | null }>('status', { qr });
 export const enrol = (code: string, name: string) => call<Enrolment>('enrol', { code, name });
 export const me = () => call<Enrolment>('me');
 export const fetchLists = () =>

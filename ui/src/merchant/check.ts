@@ -1,6 +1,6 @@
 // The airline's own verifier, compiled from Rust to WebAssembly: a voucher
 // is checked on the till against the lists it keeps, online or not.
-import init, { verify } from './verifier/gatecare_verify_web.js';
+import init, { verify } from '../verifier/gatecare_verify_web.js';
 import type { Enrolment, Lists } from './keep';
 
 export interface Voucher {

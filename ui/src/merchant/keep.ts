@@ -9,8 +9,10 @@ export interface Enrolment {
   /** The station's IANA time zone: times on the page are written in it. */
   time_zone: string;
   root: { kid: string; public_key: string };
-  /** How many vouchers the airline lets this till accept offline. */
+  /** How many vouchers the airline lets this till accept offline … */
   offline_limit: number;
+  /** … and how many of those are left (central's count, at the last sync). */
+  offline_left: number;
 }
 
 /** A voucher accepted while central was unreachable, to send once it is back. */

@@ -5,7 +5,7 @@ import './merchant.css';
 
 // Offline once loaded: the service worker keeps the page and its verifier.
 if ('serviceWorker' in navigator) {
-  void navigator.serviceWorker.register(`sw.js?r=${__MERCHANT_RELEASE__}`, { scope: './' }).catch(() => undefined);
+  void navigator.serviceWorker.register(`sw.js?r=${__WEB_RELEASE__}`, { scope: './' }).catch(() => undefined);
 }
 
 const target = document.getElementById('app');

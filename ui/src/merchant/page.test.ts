@@ -2,11 +2,13 @@
 // languages, and the ids it makes for redemptions.
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from './ids';
+import { missingPassWords } from '../pass/words';
 import { missingWords } from './words';
 
 describe('the merchant page', () => {
   it('has every word in Chinese and English', () => {
     expect(missingWords()).toEqual([]);
+    expect(missingPassWords()).toEqual([]);
   });
   it('makes time-ordered UUIDv7 redemption ids', () => {
     const a = uuidv7(1_795_000_000_000);

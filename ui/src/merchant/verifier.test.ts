@@ -1,9 +1,9 @@
 // The merchant page's verifier is the airline's Rust verifier compiled to
-// WebAssembly (`cargo xtask` builds ./verifier). Held here to the same
+// WebAssembly (`cargo xtask` builds ../verifier). Held here to the same
 // shared vectors as the native one (tests/it/vectors.rs).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { initSync, verify } from './verifier/gatecare_verify_web.js';
+import { describe as describeVoucher, initSync, verify } from '../verifier/gatecare_verify_web.js';
 
 interface Vector {
   name: string;
@@ -22,7 +22,7 @@ interface Vectors {
 const vectors = JSON.parse(
   readFileSync(new URL('../../../tests/fixtures/voucher-vectors.json', import.meta.url), 'utf8'),
 ) as Vectors;
-initSync({ module: readFileSync(new URL('./verifier/gatecare_verify_web_bg.wasm', import.meta.url)) });
+initSync({ module: readFileSync(new URL('../verifier/gatecare_verify_web_bg.wasm', import.meta.url)) });
 
 function check(v: Vector) {
   const list = vectors.lists[v.trust] ?? '';
@@ -54,5 +54,31 @@ describe('the WebAssembly verifier', () => {
   it('refuses what is not a voucher without throwing', () => {
     const r = JSON.parse(verify('<script>alert(1)</script>', '', '', '', Number.NaN));
     expect(r.valid).toBe(false);
+  });
+});
+
+describe("the passenger's copy", () => {
+  it('reads a voucher and draws its QR for the merchant', () => {
+    const v = vectors.vectors.find((x) => x.name === 'valid meal')!;
+    const d = JSON.parse(describeVoucher(v.qr)) as {
+      voucher: { kind: string } | null;
+      value_text: string | null;
+      size: number;
+      modules: string;
+      error: string | null;
+    };
+    expect(d.error).toBeNull();
+    expect(d.voucher?.kind).toBe('meal');
+    expect(d.value_text).toBe('HKD 120.00');
+    expect(d.size).toBeGreaterThanOrEqual(21);
+    expect(d.modules).toHaveLength(d.size * d.size);
+    expect(d.modules).toMatch(/^[01]+$/);
+  });
+  it('says what is wrong with text that is not a voucher', () => {
+    for (const text of ['', 'hello', 'GC1:%%%', '<script>alert(1)</script>']) {
+      const d = JSON.parse(describeVoucher(text)) as { voucher: unknown; error: string | null };
+      expect(d.voucher).toBeNull();
+      expect(d.error).not.toBeNull();
+    }
   });
 });

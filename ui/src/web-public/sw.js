@@ -1,9 +1,11 @@
-// The merchant page's service worker: the page and its verifier keep
-// working with the network down. The build lists every file of a release
-// in precache.json; a new release is a new cache, and old ones are dropped.
-// The API is never cached: redemptions and lists go to central or fail.
+// The service worker of central's pages (the merchant's, the passenger's
+// copy): each page and its WebAssembly keep working with the network down.
+// The build lists every file of a release in precache.json; a new release
+// is a new cache, and the page's old ones are dropped. The API is never
+// cached: redemptions and lists go to central or fail.
 const RELEASE = new URL(self.location.href).searchParams.get('r') || 'dev';
-const CACHE = `gatecare-merchant-${RELEASE}`;
+const PAGE = new URL(self.registration.scope).pathname.split('/').filter(Boolean).pop() || 'root';
+const CACHE = `gatecare-${PAGE}-${RELEASE}`;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -20,7 +22,7 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
-        if (name.startsWith('gatecare-merchant-') && name !== CACHE) await caches.delete(name);
+        if (name.startsWith(`gatecare-${PAGE}-`) && name !== CACHE) await caches.delete(name);
       }
       await self.clients.claim();
     })(),

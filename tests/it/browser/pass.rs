@@ -1,0 +1,66 @@
+//! The passenger's copy of a voucher on a phone: the link a kiosk shows
+//! opens central's `/pass/` page with the voucher in the fragment; the page
+//! shows what it buys and its QR for the merchant, stays readable with the
+//! network gone, and shows attacker-made fragments as text only.
+
+use fantoccini::Locator;
+
+use super::harness::*;
+use super::merchant::kiosk_vouchers;
+
+#[tokio::test]
+async fn a_passengers_copy_opens_from_its_link_and_stays_readable_offline() {
+    if !enabled() {
+        return;
+    }
+    let mut central = CentralProcess::start().expect("central");
+    let dir = tempfile::tempdir().unwrap();
+    let (qr, surname) = kiosk_vouchers(&central, dir.path(), 1).await.expect("a kiosk's voucher").remove(0);
+    let link = gatecare_voucher::signed::phone_link(&central.url, &qr);
+    let b = Browser::start("pass", &[]).await.expect("chromium");
+    let outcome = bounded(async {
+        // Its own policy: no camera, nothing inline.
+        let resp = reqwest::get(format!("{}/pass/", central.url)).await?;
+        let csp = resp.headers()["content-security-policy"].to_str()?.to_owned();
+        ensure!(csp == gatecare_server::web::PASS_CSP, "{csp}");
+        ensure!(resp.headers()["permissions-policy"].to_str()?.starts_with("camera=()"));
+
+        b.client.goto(&link).await?;
+        b.wait_text("[data-testid=pass-buys]", "餐食").await?;
+        ensure!(b.text("[data-testid=pass-value]").await? == "HKD 120.00");
+        ensure!(b.text("[data-testid=pass-name]").await?.starts_with(&surname));
+        ensure!(b.text("[data-testid=pass-serial]").await? == "HKG-K01-000001");
+        b.snap("pass-zh-CN").await?;
+        // The code on the screen is the voucher's, as a merchant's scanner reads it.
+        let png = b.client.find(Locator::Css("[data-testid=pass-qr]")).await?.screenshot().await?;
+        let shot = dir.path().join("pass-qr.png");
+        std::fs::write(&shot, png)?;
+        let read = std::process::Command::new("zbarimg").args(["--raw", "-q"]).arg(&shot).output()?;
+        ensure!(String::from_utf8_lossy(&read.stdout).trim() == qr, "zbarimg read {:?}", read.stdout);
+        let violations = b.axe().await?;
+        ensure!(violations.is_empty(), "axe: {violations:#?}");
+
+        // Offline once opened: the service worker keeps the page.
+        b.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; navigator.serviceWorker.ready.then(() => done(true));",
+                vec![],
+            )
+            .await?;
+        central.stop();
+        b.client.goto(&link.replace("/pass/#", "/pass/?lang=en#")).await?;
+        b.wait_text("[data-testid=pass-buys]", "Meal").await?;
+        ensure!(b.text("[data-testid=pass-value]").await? == "HKD 120.00");
+        b.snap("pass-offline-en").await?;
+
+        // A fragment someone made up is shown as text, never run or drawn.
+        let hostile = format!("{}/pass/?lang=en#%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", central.url);
+        b.client.goto(&hostile).await?;
+        b.wait_text("[data-testid=pass-bad]", "does not hold a voucher").await?;
+        let injected = b.client.execute("return document.querySelectorAll('main img').length;", vec![]).await?;
+        ensure!(injected == serde_json::json!(0), "{injected}");
+        Ok(())
+    })
+    .await;
+    b.finish(outcome).await;
+}

@@ -1,2 +1,0 @@
-/** The build's release id (vite.merchant.config.ts). */
-declare const __MERCHANT_RELEASE__: string;
