@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
 use gatecare_station::console::{DisruptionEntry, EntryKind};
 use gatecare_station::{LedgerError, LockoutPolicy, Station};
+use gatecare_store_sync::SyncStore;
 
 use crate::support::seeded_store;
 
@@ -130,7 +131,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
             .await
             .unwrap();
     assert_eq!(synced, 1);
-    let pending = store.unacked_events(10).await.unwrap();
+    let pending = SyncStore(&store).unacked_events(10).await.unwrap();
     gatecare_sync::CheckedBatch::new(&pending).expect("a disruption event is a valid sync event");
 
     // The form sends hours and minutes; Rust makes the new departure of them.

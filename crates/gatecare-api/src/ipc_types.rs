@@ -60,7 +60,7 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<crate::AppInfo>();
     v.visit::<crate::ApiError>();
     v.visit::<crate::board::FlightBoard>();
-    v.visit::<gatecare_store::feed::SyncStatus>();
+    v.visit::<gatecare_store_sync::SyncStatus>();
     v.visit::<gatecare_sync::ConflictReport>();
     v.visit::<gatecare_recovery::summary::RecoverySummary>();
     v.visit::<kiosk::KioskView>();

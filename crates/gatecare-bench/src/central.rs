@@ -44,6 +44,7 @@ use gatecare_server_database::Database;
 use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
 use gatecare_station::Station;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{DeviceRole, EnrolRequest, Event, EventKind};
 
 use anyhow::Context;
@@ -671,14 +672,14 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let template = events(99);
     let t_log = Instant::now();
     for e in template.iter().cycle().take(backlog) {
-        store.record_event(EventKind::Issued, &e.payload, now()).await?;
+        SyncStore(&store).record_event(EventKind::Issued, &e.payload, now()).await?;
     }
     let log_took = t_log.elapsed();
     let client = CentralClient::for_enrolment(&enrolment)?;
     let started = Instant::now();
     while sync_once(&store, &client, &enrolment, "HKG-K01", now()).await?.more {}
     let took = started.elapsed();
-    anyhow::ensure!(store.sync_status().await?.backlog == 0, "the kiosk did not catch up");
+    anyhow::ensure!(SyncStore(&store).sync_status().await?.backlog == 0, "the kiosk did not catch up");
     task.abort();
     rows.push(Row {
         what: "kiosk catching up 10,000 events (SQLite central)",

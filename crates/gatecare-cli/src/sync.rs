@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use gatecare_link::{CentralClient, sync_once};
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{RedeemRequest, RedeemResponse};
 
 use crate::{BadInput, ledger, print_json};
@@ -140,7 +141,7 @@ pub async fn once(db: &Path, device: &str, now: DateTime<Utc>) -> anyhow::Result
         let r = match sync_once(&store, &client, &e, device, now).await {
             Ok(r) => r,
             Err(err) => {
-                store.record_sync_error(err.code(), &err.to_string(), now).await?;
+                SyncStore(&store).record_sync_error(err.code(), &err.to_string(), now).await?;
                 return Err(err.into());
             }
         };
@@ -150,13 +151,16 @@ pub async fn once(db: &Path, device: &str, now: DateTime<Utc>) -> anyhow::Result
             break;
         }
     }
-    print_json(&serde_json::json!({"pushed": pushed, "pulled": pulled, "status": store.sync_status().await?}))
+    print_json(
+        &serde_json::json!({"pushed": pushed, "pulled": pulled, "status": SyncStore(&store).sync_status().await?}),
+    )
 }
 
 pub async fn status(db: &Path) -> anyhow::Result<()> {
     let store = ledger::open_existing(db).await?;
+    let sync = SyncStore(&store);
     print_json(
-        &serde_json::json!({"status": store.sync_status().await?, "conflicts": store.sync_conflicts().await?}),
+        &serde_json::json!({"status": sync.sync_status().await?, "conflicts": sync.sync_conflicts().await?}),
     )
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use gatecare_link::{CentralClient, SyncError};
 use gatecare_store::StoreError;
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
 use gatecare_store::store::rfc3339;
 use gatecare_sync::EnrolRequest;
 

@@ -19,7 +19,8 @@ use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::Central;
 use gatecare_server_database::Database;
 use gatecare_station::Station;
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::EventKind;
 
 use super::harness::{Served, TestClock, central, on_both_backends, serve};
@@ -316,7 +317,7 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
                         "passenger_id": "P", "kind": "meal", "value_minor": value, "currency": "HKD",
                         "statutory": true, "actor": format!("KIOSK:{}", k.code),
                     });
-                    k.store.record_event(EventKind::Issued, &payload, now()).await.unwrap();
+                    SyncStore(&k.store).record_event(EventKind::Issued, &payload, now()).await.unwrap();
                 }
                 i += n;
                 // Faults are expected here; the log keeps everything.
@@ -338,11 +339,11 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
         let client = CentralClient::for_enrolment(&k.enrolment).unwrap();
         for _ in 0..100 {
             let r = sync_once(&k.store, &client, &k.enrolment, &k.code, now()).await.unwrap();
-            if !r.more && k.store.sync_status().await.unwrap().backlog == 0 {
+            if !r.more && SyncStore(&k.store).sync_status().await.unwrap().backlog == 0 {
                 break;
             }
         }
-        let status = k.store.sync_status().await.unwrap();
+        let status = SyncStore(&k.store).sync_status().await.unwrap();
         assert_eq!(status.backlog, 0, "seed {seed} {}: unacknowledged events remain", k.code);
         let acked: Vec<i64> = sqlx::query_scalar("SELECT server_seq FROM sync_acks ORDER BY seq")
             .fetch_all(k.store.pool())

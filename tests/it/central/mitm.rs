@@ -12,7 +12,8 @@ use coset::{CoseSign1, TaggedCborSerializable};
 use gatecare_link::{CentralClient, sync_once};
 use gatecare_server::admin;
 use gatecare_station::LockoutPolicy;
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::DeviceRole;
 
 use super::harness::{self, TestClock, central, raw_page, serve, sqlite_db};
@@ -113,7 +114,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     let signed_in =
         console.store.verify_pin("X6666", "135790", now(), LockoutPolicy::default()).await.unwrap();
     assert!(signed_in.is_err(), "the forged agent was not stored");
-    let status = console.store.sync_status().await.unwrap();
+    let status = SyncStore(&console.store).sync_status().await.unwrap();
     assert_eq!(status.feed_refused, 1);
     assert_eq!(status.cursor, 0, "nothing of the page was applied");
     assert!(status.last_feed_refusal.as_deref().unwrap().starts_with("bad_signature"), "{status:?}");
@@ -136,7 +137,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     .await;
     let e = sync_through(&console, &resign.url).await.unwrap_err();
     assert_eq!(e.code(), "sync.page_refused", "{e}");
-    assert_eq!(console.store.sync_status().await.unwrap().feed_refused, 2);
+    assert_eq!(SyncStore(&console.store).sync_status().await.unwrap().feed_refused, 2);
 
     // 3. Another device's page of the same station, replayed to this one.
     let theirs = raw_page(&url, &other.enrolment.token, 0).await;
@@ -152,9 +153,9 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     // Straight to central, every page opens and the feed comes in.
     let round = console.sync().await;
     assert!(round.pulled > 0);
-    let cursor = console.store.feed_cursor().await.unwrap();
+    let cursor = SyncStore(&console.store).feed_cursor().await.unwrap();
     assert!(cursor > 0);
-    let status = console.store.sync_status().await.unwrap();
+    let status = SyncStore(&console.store).sync_status().await.unwrap();
     assert!(status.feed_signed_at.is_some(), "{status:?}");
     assert_eq!(status.feed_refused, 3);
 
@@ -167,7 +168,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     .await;
     let e = sync_through(&console, &rollback.url).await.unwrap_err();
     assert!(e.to_string().contains("not after"), "{e}");
-    assert_eq!(console.store.feed_cursor().await.unwrap(), cursor);
+    assert_eq!(SyncStore(&console.store).feed_cursor().await.unwrap(), cursor);
 
     // 5. A page of another station's device.
     let pvg_code =
@@ -201,7 +202,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     let later = now() + chrono::Duration::minutes(6);
     let e = sync_once(&console.store, &client, &via, console.code, later).await.unwrap_err();
     assert!(e.to_string().contains("a replay"), "{e}");
-    let status = console.store.sync_status().await.unwrap();
+    let status = SyncStore(&console.store).sync_status().await.unwrap();
     assert!(
         !status.online && status.last_feed_refusal.as_deref().unwrap().starts_with("stale"),
         "{status:?}"

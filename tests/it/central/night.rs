@@ -13,7 +13,7 @@ use gatecare_server_database::Database;
 use gatecare_station::console::DisruptionEntry;
 use gatecare_station::kiosk::{KioskPick, KioskSession};
 use gatecare_station::{LockoutPolicy, Station};
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
 use gatecare_sync::DeviceRole;
 use gatecare_voucher::trust::VoidList;
 

@@ -10,6 +10,7 @@ use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::cases::{NewCase, agent_ref};
 use gatecare_station::{AuthenticatedAgent, LockoutPolicy, Station};
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{DeviceRole, EventKind};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
@@ -111,7 +112,10 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
             first_answer_due: now() - Duration::hours(8),
             earlier_cases: 0,
         };
-        pvg.record_event(EventKind::CaseOpened, &serde_json::to_value(&o).unwrap(), now()).await.unwrap();
+        SyncStore(&pvg)
+            .record_event(EventKind::CaseOpened, &serde_json::to_value(&o).unwrap(), now())
+            .await
+            .unwrap();
     }
     let client = gatecare_link::CentralClient::for_enrolment(&pvg_enrolment).unwrap();
     gatecare_link::sync_once(&pvg, &client, &pvg_enrolment, "PVG-C01", now()).await.unwrap();

@@ -11,7 +11,8 @@ use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::claims::ClaimCheck;
 use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station};
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{ClaimRequest, ClaimResponse, DeviceRole, Outcome, RedeemRequest, RedeemResponse};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
@@ -211,7 +212,7 @@ async fn story<D: Database>(db: D) {
     assert_eq!(va.entitlement_key, vb.entitlement_key);
     a.sync().await;
     let client_b = CentralClient::for_enrolment(&b.enrolment).unwrap();
-    let pending = b.store.unacked_events(100).await.unwrap();
+    let pending = SyncStore(&b.store).unacked_events(100).await.unwrap();
     let resp = client_b.push(&pending).await.unwrap();
     let conflict =
         resp.acks.iter().find(|ack| matches!(ack.outcome, Outcome::Conflict { .. })).expect("a conflict ack");
@@ -224,7 +225,7 @@ async fn story<D: Database>(db: D) {
     let again = client_b.push(&pending).await.unwrap();
     assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&resp).unwrap());
     assert_eq!(c.db.totals().await.unwrap(), before);
-    b.store.record_acks(&resp, now()).await.unwrap();
+    SyncStore(&b.store).record_acks(&resp, now()).await.unwrap();
     b.sync().await;
     a.sync().await;
     let t = c.db.totals().await.unwrap();
@@ -234,9 +235,9 @@ async fn story<D: Database>(db: D) {
     assert_eq!(reports[0].loser_voucher_id, vb.voucher_id);
     // Agents at both kiosks see the conflict; both know the void.
     for k in [&a, &b] {
-        assert_eq!(k.store.sync_conflicts().await.unwrap().len(), 1, "{}", k.code);
+        assert_eq!(SyncStore(&k.store).sync_conflicts().await.unwrap().len(), 1, "{}", k.code);
         assert!(k.store.is_on_void_list(&vb.voucher_id).await.unwrap(), "{}", k.code);
-        assert_eq!(k.store.sync_status().await.unwrap().backlog, 0);
+        assert_eq!(SyncStore(&k.store).sync_status().await.unwrap().backlog, 0);
     }
 
     // Redemption: exactly one of the two vouchers is redeemable.
@@ -260,9 +261,9 @@ async fn story<D: Database>(db: D) {
 
     // A cloned kiosk: B's log under A's token, reusing A's seqs → 409.
     let client_a = CentralClient::for_enrolment(&a.enrolment).unwrap();
-    let mut clone = a.store.unacked_events(10).await.unwrap();
+    let mut clone = SyncStore(&a.store).unacked_events(10).await.unwrap();
     assert!(clone.is_empty());
-    clone = b.store.unacked_events(10).await.unwrap();
+    clone = SyncStore(&b.store).unacked_events(10).await.unwrap();
     assert!(clone.is_empty());
     let mut forged_event = b_first_event(&b).await;
     forged_event.seq = 1;
