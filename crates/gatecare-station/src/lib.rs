@@ -21,10 +21,10 @@ pub mod issuance;
 pub mod kiosk;
 pub mod rights;
 
+pub use gatecare_settings::{Clock, Display, Mode, Settings, SettingsError};
 pub use gatecare_store::{
-    AuthError, AuthenticatedAgent, BookingMatch, Clock, Display, FlightStatus, FlightSummary, IssueContext,
-    IssueRequest, Issued, LedgerError, LockoutPolicy, Mode, NoMatch, RecordedDecision, Settings,
-    SettingsError, Store, StoreError,
+    AuthError, AuthenticatedAgent, BookingMatch, FlightStatus, FlightSummary, IssueContext, IssueRequest,
+    Issued, LedgerError, LockoutPolicy, NoMatch, RecordedDecision, Store, StoreError,
 };
 
 /// A device's store with the station's operations on it. It reads as the
