@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
+use gatecare_kiosk::Kiosk;
 use gatecare_station::console::{DisruptionEntry, EntryKind};
 use gatecare_station::{LedgerError, LockoutPolicy, Station};
 use gatecare_store_sync::SyncStore;
@@ -387,16 +388,14 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
         (r.reroute_flight.as_deref(), r.departure),
         (Some("CZ3404"), "2026-11-23T12:00:00Z".parse().unwrap())
     );
-    let session = |p: &str| gatecare_station::kiosk::KioskSession {
-        passenger_id: p.to_owned(),
-        flight_id: flight.clone(),
-    };
-    let kv = store.kiosk_view(&session(&mover.passenger_id), &policy, night()).await.unwrap();
+    let session =
+        |p: &str| gatecare_kiosk::KioskSession { passenger_id: p.to_owned(), flight_id: flight.clone() };
+    let kv = Kiosk(&store).kiosk_view(&session(&mover.passenger_id), &policy, night()).await.unwrap();
     assert_eq!(
         (kv.flight.expected_local.as_deref(), kv.flight.reroute_flight.as_deref()),
         (Some("20:00"), Some("CZ3404"))
     );
-    let kv = store.kiosk_view(&session(&stayer.passenger_id), &policy, night()).await.unwrap();
+    let kv = Kiosk(&store).kiosk_view(&session(&stayer.passenger_id), &policy, night()).await.unwrap();
     assert_eq!(
         (kv.flight.expected_local.as_deref(), kv.flight.reroute_flight.as_deref()),
         (Some("09:15"), Some("CZ3402"))

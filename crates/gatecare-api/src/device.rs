@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use gatecare_care::Policy;
+use gatecare_kiosk::KioskSession;
 use gatecare_print::CupsPrinter;
 use gatecare_print::cups::Spool;
-use gatecare_station::kiosk::KioskSession;
 use gatecare_station::{AuthenticatedAgent, Mode, Settings, SettingsError, Station, StoreError};
 use gatecare_store_sync::{SyncStatus, SyncStore};
 use gatecare_voucher::pdf::Fonts;

@@ -56,7 +56,7 @@ pub struct BulkSummary {
 }
 
 /// The `needs` column ("wheelchair,infant") as needs; unknown names are skipped.
-pub(crate) fn parse_needs(column: &str) -> Vec<SpecialNeed> {
+pub fn parse_needs(column: &str) -> Vec<SpecialNeed> {
     column.split(',').filter(|n| !n.is_empty()).filter_map(|n| SpecialNeed::parse(n).ok()).collect()
 }
 

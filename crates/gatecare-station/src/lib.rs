@@ -4,8 +4,8 @@
 //!
 //! [`Station`] is the store with the station's operations: a passenger's
 //! lookup and view, disruptions, the priority list, grants, bulk issuance,
-//! complaint cases, enrolment and claims. Vouchers on paper are
-//! `gatecare-print`'s.
+//! complaint cases, enrolment and claims. The kiosk's self-service is
+//! `gatecare-kiosk`'s, vouchers on paper are `gatecare-print`'s.
 
 use std::ops::Deref;
 use std::path::Path;
@@ -18,7 +18,6 @@ pub mod console;
 pub mod enrolment;
 pub mod grant;
 pub mod issuance;
-pub mod kiosk;
 pub mod rights;
 
 pub use gatecare_settings::{Clock, Display, Mode, Settings, SettingsError};

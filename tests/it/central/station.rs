@@ -306,7 +306,7 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
         .await
         .unwrap();
     assert_eq!(stations, ["HKG"]);
-    let hotels = store.kiosk_hotels("HKG", now()).await.unwrap();
+    let hotels = gatecare_kiosk::Kiosk(&store).kiosk_hotels("HKG", now()).await.unwrap();
     assert_eq!(hotels.len(), data.hotel_blocks.len());
     assert!(hotels.iter().all(|h| h.rooms_left > 0), "{hotels:?}");
 

@@ -17,7 +17,8 @@ mod upgrades;
 
 pub use disruption::{DisruptionEntry, EntryKind};
 pub use flight::{
-    CabinRow, DisruptionNow, FlightView, HotelBlockRow, StaffRequestRow, TimelineItem, announcement,
+    CabinRow, DisruptionNow, FlightView, HotelBlockRow, StaffRequest, StaffRequestRow, TimelineItem,
+    announcement,
 };
 pub use gatecare_store::reroutes::PassengerRerouted;
 pub use passenger::{BookingMember, EntitlementRow, HeldVoucher, PassengerView, VoucherRow};
@@ -78,7 +79,7 @@ pub fn new_time_words(t: DateTime<Utc>, scheduled: DateTime<Utc>, tz: Tz) -> (St
 }
 
 /// Disruptions whose passengers travel on a re-routing (their own or the flight's).
-pub(crate) fn rerouted_kind(k: gatecare_care::scenario::DisruptionKind) -> bool {
+pub fn rerouted_kind(k: gatecare_care::scenario::DisruptionKind) -> bool {
     use gatecare_care::scenario::DisruptionKind;
     matches!(k, DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding)
 }
