@@ -234,7 +234,7 @@ async fn bulk_issuance_for_a_selection_touches_only_the_ticked_passengers() {
         rows.iter().rev().take(3).map(|r| r.passenger.passenger_id.clone()).collect();
     let ctx = gatecare_station::IssueContext::new("HKG-K01", &agent, &policy, night());
     let mut calls = Vec::new();
-    let summary = store
+    let summary = gatecare_bulk::Bulk(&store)
         .issue_bulk_for(&ctx, &flight, gatecare_ledger::EntitlementKind::Meal, Some(&picked), |d, t| {
             calls.push((d, t))
         })

@@ -551,8 +551,10 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
     let ctx = IssueContext::new("HKG-G28", &agent, &policy, at);
     let flight = st.cz342().id.to_string();
     let mut calls = Vec::new();
-    let summary =
-        st.store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |d, t| calls.push((d, t))).await.unwrap();
+    let summary = gatecare_bulk::Bulk(&st.store)
+        .issue_bulk(&ctx, &flight, EntitlementKind::Meal, |d, t| calls.push((d, t)))
+        .await
+        .unwrap();
     // Two meals owed by 22:30 (15:30 and 19:30) to each of 180 passengers.
     assert_eq!(summary.issued, 360, "{summary:?}");
     assert_eq!(calls.len(), 180);
@@ -571,7 +573,10 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
     assert!(needs.contains("wheelchair") || needs.contains("unaccompanied_minor"), "{needs}");
     // Again: nothing new, all already held; nothing printed, so no reprint
     // is recorded in the ledger.
-    let again = st.store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {}).await.unwrap();
+    let again = gatecare_bulk::Bulk(&st.store)
+        .issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!((again.issued, again.reprinted), (0, 360));
     let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
         .fetch_one(st.store.pool())

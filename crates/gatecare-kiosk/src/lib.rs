@@ -220,7 +220,7 @@ impl Kiosk<'_> {
             .bind(&s.passenger_id)
             .fetch_optional(self.pool())
             .await?;
-        if !needs_staff(&gatecare_station::bulk::parse_needs(needs.as_deref().unwrap_or_default())) {
+        if !needs_staff(&gatecare_station::manifest::parse_needs(needs.as_deref().unwrap_or_default())) {
             return Ok(false);
         }
         let id = uuid::Uuid::now_v7().to_string();
@@ -391,7 +391,7 @@ impl Kiosk<'_> {
         let mut entitlements = Vec::new();
         let mut refund_option = false;
         let mut rights = None;
-        let needs_staff = needs_staff(&gatecare_station::bulk::parse_needs(&needs));
+        let needs_staff = needs_staff(&gatecare_station::manifest::parse_needs(&needs));
         if let Some(d) = latest {
             let kind = d.kind;
             // The category: a recorded IATA code ("41") reads as its cause.

@@ -3,21 +3,22 @@
 //! commands and the `gatecare` command both call it, so a rule lives once.
 //!
 //! [`Station`] is the store with the station's operations: a passenger's
-//! lookup and view, disruptions, the priority list, grants, bulk issuance,
-//! complaint cases, enrolment and claims. The kiosk's self-service is
-//! `gatecare-kiosk`'s, vouchers on paper are `gatecare-print`'s.
+//! lookup and view, the flight's manifest, disruptions, the priority list,
+//! grants, complaint cases, enrolment and claims. The kiosk's self-service
+//! is `gatecare-kiosk`'s, bulk issuance `gatecare-bulk`'s, vouchers on paper
+//! `gatecare-print`'s.
 
 use std::ops::Deref;
 use std::path::Path;
 
 pub mod board;
-pub mod bulk;
 pub mod cases;
 pub mod claims;
 pub mod console;
 pub mod enrolment;
 pub mod grant;
 pub mod issuance;
+pub mod manifest;
 pub mod rights;
 
 pub use gatecare_settings::{Clock, Display, Mode, Settings, SettingsError};

@@ -413,8 +413,9 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         .unwrap();
     kiosk.sync(now).await;
     console.sync(now).await;
-    let bulk =
-        console.store.issue_bulk(&ctx, &flight_id, gatecare_ledger::EntitlementKind::Meal, |_, _| {}).await;
+    let bulk = gatecare_bulk::Bulk(&console.store)
+        .issue_bulk(&ctx, &flight_id, gatecare_ledger::EntitlementKind::Meal, |_, _| {})
+        .await;
     let bulk = bulk.expect("the batch goes on");
     assert_eq!((bulk.elsewhere, bulk.reprinted), (1, 1), "{bulk:?}");
     assert_eq!(bulk.issued as usize, data.bookings.len() - 2, "{bulk:?}");

@@ -37,7 +37,7 @@ use gatecare_core::{Cabin, LoyaltyTier, SpecialNeed};
 use serde::{Deserialize, Serialize};
 
 use crate::Station;
-use crate::bulk::{parse_needs, star_inputs};
+use crate::manifest::{parse_needs, star_inputs};
 use gatecare_store::ledger::{LedgerError, audit};
 use gatecare_store::store::{parse_time, rfc3339};
 use gatecare_store::{AuthenticatedAgent, StoreError};
