@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::{Central, admin};
 use gatecare_server_database::Database;
 use gatecare_server_postgres::PgDatabase;
@@ -659,15 +659,15 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let code =
         admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await?;
-    let enrolment = store
-        .enrol_with_central(
-            &url,
-            &code,
-            &gatecare_sync::page::fingerprint(&c.root.verifying_key()),
-            "HKG-K01",
-            now(),
-        )
-        .await?;
+    let enrolment = enrol_with_central(
+        &store,
+        &url,
+        &code,
+        &gatecare_sync::page::fingerprint(&c.root.verifying_key()),
+        "HKG-K01",
+        now(),
+    )
+    .await?;
     let backlog = 10_000;
     let template = events(99);
     let t_log = Instant::now();

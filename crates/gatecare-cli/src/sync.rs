@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central_trusting, sync_once};
 use gatecare_store_sync::SyncStore;
 use gatecare_sync::{RedeemRequest, RedeemResponse};
 
@@ -85,9 +85,16 @@ pub async fn enrol(
     let created = !db.exists();
     let store =
         gatecare_station::Station::open(db).await.with_context(|| format!("opening {}", db.display()))?;
-    let e = match store
-        .enrol_with_central_trusting(central, ca_pem.as_deref(), code, root_fingerprint, device, now)
-        .await
+    let e = match enrol_with_central_trusting(
+        &store,
+        central,
+        ca_pem.as_deref(),
+        code,
+        root_fingerprint,
+        device,
+        now,
+    )
+    .await
     {
         Ok(e) => e,
         Err(err) => {

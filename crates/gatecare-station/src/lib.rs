@@ -4,8 +4,9 @@
 //!
 //! [`Station`] is the store with the station's operations: a passenger's
 //! lookup and view, the flight's manifest, disruptions, the priority list,
-//! grants, complaint cases, enrolment and claims. The kiosk's self-service
-//! is `gatecare-kiosk`'s, bulk issuance `gatecare-bulk`'s, vouchers on paper
+//! issuance (claimed at central when online), grants and complaint cases.
+//! The kiosk's self-service is `gatecare-kiosk`'s, bulk issuance
+//! `gatecare-bulk`'s, enrolment `gatecare-link`'s, vouchers on paper
 //! `gatecare-print`'s.
 
 use std::ops::Deref;
@@ -13,9 +14,7 @@ use std::path::Path;
 
 pub mod board;
 pub mod cases;
-pub mod claims;
 pub mod console;
-pub mod enrolment;
 pub mod grant;
 pub mod issuance;
 pub mod manifest;

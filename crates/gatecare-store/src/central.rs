@@ -1,7 +1,7 @@
 //! What central told this device, as the rest of the device reads it: its
 //! enrolment (station, device code, role), the trust and void lists, and
 //! the airline policy. The feed writes them (`gatecare-store-sync`), and
-//! enrolment the enrolment.
+//! enrolment (`gatecare-link`) the enrolment.
 
 use gatecare_care::Policy;
 

@@ -1,6 +1,7 @@
 //! Hostile ground (issue #23): each attack done the way an attacker would,
 //! with HTTP requests and a real device token, against a built central.
 
+use gatecare_link::enrol_with_central;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::IssueRequest;
@@ -47,7 +48,7 @@ async fn pvg_console<D: Database>(
     admin::set_agent(db, &agent, now()).await.unwrap();
     let store = gatecare_station::Station::open_in_memory().await.unwrap();
     let enrolment =
-        store.enrol_with_central(url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
+        enrol_with_central(&store, url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
     (store, enrolment)
 }
 

@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::Central;
 use gatecare_server_database::Database;
 use gatecare_station::Station;
@@ -275,10 +275,16 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
         )
         .await
         .unwrap();
-        let enrolment = store
-            .enrol_with_central(&proxy_url, &one_time, &super::harness::root_fingerprint(), &code, now())
-            .await
-            .unwrap();
+        let enrolment = enrol_with_central(
+            &store,
+            &proxy_url,
+            &one_time,
+            &super::harness::root_fingerprint(),
+            &code,
+            now(),
+        )
+        .await
+        .unwrap();
         kiosks.push(Arc::new(SimKiosk { store, code, enrolment }));
     }
     proxy.faults_on.store(true, Ordering::Relaxed);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use coset::{CoseSign1, TaggedCborSerializable};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::admin;
 use gatecare_station::LockoutPolicy;
 use gatecare_store::central::Enrolment;
@@ -176,8 +176,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
             .await
             .unwrap();
     let pvg = gatecare_station::Station::open_in_memory().await.unwrap();
-    let pvg_e = pvg
-        .enrol_with_central(&url, &pvg_code, &harness::root_fingerprint(), "PVG-G01", now())
+    let pvg_e = enrol_with_central(&pvg, &url, &pvg_code, &harness::root_fingerprint(), "PVG-G01", now())
         .await
         .unwrap();
     let pvg_page = raw_page(&url, &pvg_e.token, cursor).await;
@@ -240,24 +239,24 @@ async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines() {
     )
     .await;
     let store = gatecare_station::Station::open_in_memory().await.unwrap();
-    let e = store
-        .enrol_with_central(&proxy.url, &code, &harness::root_fingerprint(), "HKG-K05", now())
+    let e = enrol_with_central(&store, &proxy.url, &code, &harness::root_fingerprint(), "HKG-K05", now())
         .await
         .unwrap_err();
     assert_eq!(e.code(), "sync.root_mismatch", "{e}");
     assert!(store.enrolment().await.unwrap().is_none());
     // A fingerprint that is not one is refused before anything is sent.
-    let e = store.enrol_with_central(&url, &code, "sha256:1234", "HKG-K05", now()).await.unwrap_err();
+    let e = enrol_with_central(&store, &url, &code, "sha256:1234", "HKG-K05", now()).await.unwrap_err();
     assert_eq!(e.code(), "sync.bad_fingerprint", "{e}");
     // The wrong fingerprint, straight to central: refused the same way.
     let wrong = gatecare_sync::page::fingerprint(&attacker.verifying_key());
-    let e = store.enrol_with_central(&url, &code, &wrong, "HKG-K05", now()).await.unwrap_err();
+    let e = enrol_with_central(&store, &url, &code, &wrong, "HKG-K05", now()).await.unwrap_err();
     assert_eq!(e.code(), "sync.root_mismatch", "{e}");
 
     // The code never reached the proxy's side: it still enrols at central,
     // which pins the airline's root.
-    let e =
-        store.enrol_with_central(&url, &code, &harness::root_fingerprint(), "HKG-K05", now()).await.unwrap();
+    let e = enrol_with_central(&store, &url, &code, &harness::root_fingerprint(), "HKG-K05", now())
+        .await
+        .unwrap();
     let pinned = e.root_public_key.unwrap();
     assert_eq!(
         pinned,

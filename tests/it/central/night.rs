@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::{CareKind, Policy};
 use gatecare_kiosk::{Kiosk, KioskPick, KioskSession};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_print::vouchers::PrintDesk;
 use gatecare_print::{FakePrinter, Printer};
 use gatecare_server::admin;
@@ -43,10 +43,10 @@ impl Device {
         let store = Station::open(&dir.path().join("store.sqlite")).await.unwrap();
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap();
-        let enrolment = store
-            .enrol_with_central(url, &one_time, &harness::root_fingerprint(), code, c.now())
-            .await
-            .unwrap();
+        let enrolment =
+            enrol_with_central(&store, url, &one_time, &harness::root_fingerprint(), code, c.now())
+                .await
+                .unwrap();
         Device { store, enrolment, code, _dir: dir }
     }
 

@@ -5,6 +5,7 @@
 
 use chrono::{Duration, NaiveDate};
 use gatecare_care::Policy;
+use gatecare_link::enrol_with_central;
 use gatecare_recovery::{Actor, Category, Change, Opened, Remedy, Severity, Status};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
@@ -89,10 +90,10 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pvg = Station::open(&dir.path().join("pvg.sqlite")).await.unwrap();
-    let pvg_enrolment = pvg
-        .enrol_with_central(&url, &pvg_code, &harness::root_fingerprint(), "PVG-C01", now())
-        .await
-        .unwrap();
+    let pvg_enrolment =
+        enrol_with_central(&pvg, &url, &pvg_code, &harness::root_fingerprint(), "PVG-C01", now())
+            .await
+            .unwrap();
     for n in 0..2u128 {
         let o = Opened {
             case_id: uuid::Uuid::now_v7(),

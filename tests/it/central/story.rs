@@ -6,10 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, ClaimCheck, claim_before_issue, enrol_with_central, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
-use gatecare_station::claims::ClaimCheck;
 use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station};
 use gatecare_store::central::Enrolment;
 use gatecare_store_sync::SyncStore;
@@ -59,8 +58,7 @@ impl Kiosk {
         harness::publish_demo_agents(c).await;
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
-        let enrolment = store
-            .enrol_with_central(url, &one_time, &harness::root_fingerprint(), code, now())
+        let enrolment = enrol_with_central(&store, url, &one_time, &harness::root_fingerprint(), code, now())
             .await
             .unwrap();
         Kiosk { store, code, enrolment, day, role, _dir: dir }
@@ -280,10 +278,10 @@ async fn story<D: Database>(db: D) {
     // and A's issuance then confirms its own claim (no conflict).
     let m = a.meal(3);
     let claim_a =
-        a.store.claim_before_issue("HKG-K01", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+        claim_before_issue(&a.store, "HKG-K01", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
     assert_eq!(claim_a.unwrap(), ClaimCheck::Granted);
     let claim_b =
-        b.store.claim_before_issue("HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+        claim_before_issue(&b.store, "HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
     assert!(matches!(claim_b, Err(LedgerError::IssuedElsewhere(_))), "{claim_b:?}");
     let conflicts_before = c.db.totals().await.unwrap().conflicts;
     a.issue(3).await.unwrap();
@@ -440,7 +438,8 @@ async fn story<D: Database>(db: D) {
     // (B: A holds CZ342's lease, so A would not need to ask.)
     let m = b.meal(4);
     let started = std::time::Instant::now();
-    let claim = b.store.claim_before_issue("HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+    let claim =
+        claim_before_issue(&b.store, "HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
     assert_eq!(claim.unwrap(), ClaimCheck::Unreachable);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
