@@ -3,7 +3,7 @@
 
 use gatecare_api::board::FlightBoard;
 use gatecare_api::{ApiError, AppInfo, Device};
-use gatecare_store::feed::SyncStatus;
+use gatecare_store_sync::SyncStatus;
 use tauri::State;
 
 #[tauri::command]

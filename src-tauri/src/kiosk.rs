@@ -5,8 +5,8 @@ use gatecare_api::cases::KioskCase;
 use gatecare_api::print::NoticePrint;
 use gatecare_api::{ApiError, Device};
 use gatecare_care::evaluate::CareKind;
+use gatecare_kiosk::{KioskHotel, KioskView};
 use gatecare_print::VoucherPrint;
-use gatecare_station::kiosk::{KioskHotel, KioskView};
 use tauri::State;
 
 #[tauri::command]

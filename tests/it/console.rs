@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
+use gatecare_kiosk::Kiosk;
 use gatecare_station::console::{DisruptionEntry, EntryKind};
 use gatecare_station::{LedgerError, LockoutPolicy, Station};
+use gatecare_store_sync::SyncStore;
 
 use crate::support::seeded_store;
 
@@ -130,7 +132,7 @@ async fn disruption_entry_is_checked_recorded_audited_and_synced() {
             .await
             .unwrap();
     assert_eq!(synced, 1);
-    let pending = store.unacked_events(10).await.unwrap();
+    let pending = SyncStore(&store).unacked_events(10).await.unwrap();
     gatecare_sync::CheckedBatch::new(&pending).expect("a disruption event is a valid sync event");
 
     // The form sends hours and minutes; Rust makes the new departure of them.
@@ -232,7 +234,7 @@ async fn bulk_issuance_for_a_selection_touches_only_the_ticked_passengers() {
         rows.iter().rev().take(3).map(|r| r.passenger.passenger_id.clone()).collect();
     let ctx = gatecare_station::IssueContext::new("HKG-K01", &agent, &policy, night());
     let mut calls = Vec::new();
-    let summary = store
+    let summary = gatecare_bulk::Bulk(&store)
         .issue_bulk_for(&ctx, &flight, gatecare_ledger::EntitlementKind::Meal, Some(&picked), |d, t| {
             calls.push((d, t))
         })
@@ -386,16 +388,14 @@ async fn a_cancellation_records_its_re_routing_in_the_airports_time_or_that_it_i
         (r.reroute_flight.as_deref(), r.departure),
         (Some("CZ3404"), "2026-11-23T12:00:00Z".parse().unwrap())
     );
-    let session = |p: &str| gatecare_station::kiosk::KioskSession {
-        passenger_id: p.to_owned(),
-        flight_id: flight.clone(),
-    };
-    let kv = store.kiosk_view(&session(&mover.passenger_id), &policy, night()).await.unwrap();
+    let session =
+        |p: &str| gatecare_kiosk::KioskSession { passenger_id: p.to_owned(), flight_id: flight.clone() };
+    let kv = Kiosk(&store).kiosk_view(&session(&mover.passenger_id), &policy, night()).await.unwrap();
     assert_eq!(
         (kv.flight.expected_local.as_deref(), kv.flight.reroute_flight.as_deref()),
         (Some("20:00"), Some("CZ3404"))
     );
-    let kv = store.kiosk_view(&session(&stayer.passenger_id), &policy, night()).await.unwrap();
+    let kv = Kiosk(&store).kiosk_view(&session(&stayer.passenger_id), &policy, night()).await.unwrap();
     assert_eq!(
         (kv.flight.expected_local.as_deref(), kv.flight.reroute_flight.as_deref()),
         (Some("09:15"), Some("CZ3402"))

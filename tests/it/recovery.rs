@@ -5,6 +5,7 @@
 
 use chrono::Duration;
 use gatecare_care::Policy;
+use gatecare_kiosk::Kiosk;
 use gatecare_recovery::{Actor, Category, Change, Remedy, Severity, Status, Urgency};
 use gatecare_station::cases::{NewCase, RecoveryError};
 use gatecare_station::{AuthenticatedAgent, LockoutPolicy, Station};
@@ -127,9 +128,8 @@ async fn a_kiosk_complaint_is_owned_answered_resolved_with_miles_and_remembered(
         store.update_case(id, internal, &b, at + Duration::days(8)).await.unwrap_err().code(),
         "case.already_resolved"
     );
-    let session =
-        gatecare_station::kiosk::KioskSession { passenger_id: pax.clone(), flight_id: flight.clone() };
-    let kv = store.kiosk_view(&session, &policy, at + Duration::days(8)).await.unwrap();
+    let session = gatecare_kiosk::KioskSession { passenger_id: pax.clone(), flight_id: flight.clone() };
+    let kv = Kiosk(&store).kiosk_view(&session, &policy, at + Duration::days(8)).await.unwrap();
     assert_eq!(kv.cases.len(), 1);
     assert_eq!(kv.cases[0].reference, gatecare_station::cases::case_reference(id));
     assert_eq!(kv.cases[0].told.len(), 1);

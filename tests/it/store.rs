@@ -11,6 +11,7 @@ use gatecare_station::{
 };
 
 use gatecare_store::PinUse;
+use gatecare_store_sync::SyncStore;
 
 use crate::support::{gatecare, seeded_store};
 
@@ -405,7 +406,7 @@ async fn an_agent_code_is_one_spelling_from_central_to_sign_in() {
     let hash = gatecare_store::agents::hash_pin("135790").unwrap();
     let mut tx = st.store.pool().begin().await.unwrap();
     let record = serde_json::json!({"code": " a1009 ", "name": "Lo Wai", "role": "agent", "station": "HKG", "pin_hash": hash});
-    gatecare_store::feed::apply_agent(&mut tx, &record).await.unwrap();
+    gatecare_store_sync::feed::apply_agent(&mut tx, &record).await.unwrap();
     tx.commit().await.unwrap();
     let t = now();
     for typed in ["A1009", "a1009", " a1009"] {
@@ -538,8 +539,10 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
     let ctx = IssueContext::new("HKG-G28", &agent, &policy, at);
     let flight = st.cz342().id.to_string();
     let mut calls = Vec::new();
-    let summary =
-        st.store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |d, t| calls.push((d, t))).await.unwrap();
+    let summary = gatecare_bulk::Bulk(&st.store)
+        .issue_bulk(&ctx, &flight, EntitlementKind::Meal, |d, t| calls.push((d, t)))
+        .await
+        .unwrap();
     // Two meals owed by 22:30 (15:30 and 19:30) to each of 180 passengers.
     assert_eq!(summary.issued, 360, "{summary:?}");
     assert_eq!(calls.len(), 180);
@@ -558,7 +561,10 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
     assert!(needs.contains("wheelchair") || needs.contains("unaccompanied_minor"), "{needs}");
     // Again: nothing new, all already held; nothing printed, so no reprint
     // is recorded in the ledger.
-    let again = st.store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {}).await.unwrap();
+    let again = gatecare_bulk::Bulk(&st.store)
+        .issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!((again.issued, again.reprinted), (0, 360));
     let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
         .fetch_one(st.store.pool())
@@ -721,7 +727,7 @@ async fn the_demo_loads_once_through_the_station_data_path_and_keeps_pins_hashed
     .await
     .unwrap();
     let data = gatecare_demo::station::station_data(&day, &[]);
-    let e = other.load_station_data(&data, &[], chrono::Utc::now()).await.unwrap_err();
+    let e = SyncStore(&other).load_station_data(&data, &[], chrono::Utc::now()).await.unwrap_err();
     assert!(e.to_string().contains("enrolled for PVG"), "{e}");
 }
 
@@ -753,7 +759,7 @@ async fn flight_numbers_have_one_normal_form_and_a_re_import_corrects_them() {
     let mut data = gatecare_demo::station::station_data(&day, &[]);
     // The airline's export spells it with zeros, as boarding passes do.
     data.flights[0].number = "0342".into();
-    store
+    SyncStore(&store)
         .load_station_data(
             &data,
             &[],
@@ -772,7 +778,7 @@ async fn flight_numbers_have_one_normal_form_and_a_re_import_corrects_them() {
     let member = data.loyalty.iter_mut().find(|l| l.tier == "silver").expect("a silver member");
     member.tier = "gold".into();
     let member_id = member.passenger_id.to_string();
-    store
+    SyncStore(&store)
         .load_station_data(
             &data,
             &[],
@@ -901,7 +907,7 @@ async fn an_enrolment_from_before_signed_feeds_pins_the_root_it_already_trusted(
     let store = Station::open(&path).await.unwrap();
     let e = store.enrolment().await.unwrap().unwrap();
     assert_eq!(e.root_public_key.as_deref(), Some(root.as_str()));
-    let status = store.sync_status().await.unwrap();
+    let status = SyncStore(&store).sync_status().await.unwrap();
     assert_eq!((status.feed_refused, status.feed_signed_at), (0, None));
 
     // Without one, nothing is pinned, and sync says to enrol again rather

@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 use chrono::NaiveDate;
 use gatecare_demo::{DemoConfig, DemoDay};
 use gatecare_station::Station;
+use gatecare_store_sync::SyncStore;
 
 /// The fixed demo date and clock of the tests: 14:00 in Hong Kong, when
 /// CZ342 (scheduled 13:30) is already 30 minutes late.
@@ -39,7 +40,7 @@ pub async fn load_demo(store: &Station, day: &DemoDay) {
     let agents =
         gatecare_demo::station::agent_feed_bodies(day, gatecare_store::agents::hash_pin).expect("hash");
     let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW).expect("time").to_utc();
-    store.load_station_data(&data, &agents, now).await.expect("load the demo's station data");
+    SyncStore(store).load_station_data(&data, &agents, now).await.expect("load the demo's station data");
     store.mark_demo_day(day.date).await.expect("demo date");
 }
 

@@ -9,9 +9,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use gatecare_kiosk::{Kiosk, KioskPick};
 use gatecare_print::vouchers::PrintDesk;
 use gatecare_print::{CupsPrinter, JobState, Printer};
-use gatecare_station::kiosk::KioskPick;
 use serde_json::Value;
 
 use crate::support::gatecare;
@@ -504,7 +504,7 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
 
 #[tokio::test]
 async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() {
-    use gatecare_station::kiosk::KioskSession;
+    use gatecare_kiosk::KioskSession;
     let printer = cups();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("station.sqlite");
@@ -515,11 +515,11 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc();
     let session = KioskSession { passenger_id: p.id.to_string(), flight_id: p.flight_id.to_string() };
     let policy = gatecare_care::Policy::default_policy();
-    let view = store.kiosk_view(&session, &policy, now).await.unwrap();
+    let view = Kiosk(&store).kiosk_view(&session, &policy, now).await.unwrap();
     let hotel =
         view.entitlements.iter().find(|e| e.kind == gatecare_care::CareKind::Hotel).expect("a hotel is owed");
     assert!(hotel.due && hotel.printable && !hotel.passenger_pays);
-    let hotels = store.kiosk_hotels("HKG", now).await.unwrap();
+    let hotels = Kiosk(&store).kiosk_hotels("HKG", now).await.unwrap();
     assert!(!hotels.is_empty());
     let chosen = &hotels[0];
     let fonts = crate::voucher_fonts();
@@ -533,7 +533,7 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
         printer_name: &printer_name,
         spool: &spool,
     };
-    let printed = store
+    let printed = Kiosk(&store)
         .kiosk_print(
             &session,
             KioskPick {
@@ -562,7 +562,7 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
     let text = pdf_text(&pdf);
     assert!(text.contains(&chosen.name) && text.contains("HOTEL VOUCHER"), "{text}");
     // Without a hotel chosen, nothing is issued.
-    let none = store
+    let none = Kiosk(&store)
         .kiosk_print(
             &session,
             KioskPick { kind: gatecare_care::CareKind::Hotel, ordinal: 1, hotel_block_id: None },

@@ -3,9 +3,9 @@
 //! supervisor's approval is a second PIN check here, never a UI flag.
 
 use chrono::{DateTime, Utc};
+use gatecare_bulk::{Bulk, BulkSummary};
 use gatecare_ledger::EntitlementKind;
 use gatecare_print::VoucherPrint;
-use gatecare_station::bulk::BulkSummary;
 use gatecare_station::console::{
     DisruptionEntry, FlightView, PassengerReroute, PassengerView, PriorityRow, Upgrades,
 };
@@ -294,7 +294,7 @@ impl Device {
         let selection: Option<std::collections::HashSet<String>> =
             passenger_ids.map(|ids| ids.into_iter().collect());
         let summary =
-            self.station()?.issue_bulk_for(&ctx, flight_id, kind, selection.as_ref(), progress).await?;
+            Bulk(self.station()?).issue_bulk_for(&ctx, flight_id, kind, selection.as_ref(), progress).await?;
         // A long run is activity: the idle clock starts again when it ends.
         self.agent.touch(Device::wall());
         let fresh: Vec<String> =

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use gatecare_care::Policy;
+use gatecare_kiosk::KioskSession;
 use gatecare_print::CupsPrinter;
 use gatecare_print::cups::Spool;
-use gatecare_station::kiosk::KioskSession;
 use gatecare_station::{AuthenticatedAgent, Mode, Settings, SettingsError, Station, StoreError};
-use gatecare_store::feed::SyncStatus;
+use gatecare_store_sync::{SyncStatus, SyncStore};
 use gatecare_voucher::pdf::Fonts;
 use serde::Serialize;
 
@@ -149,7 +149,7 @@ impl Device {
     /// Online or not, the backlog, the last sync: both modes (no passenger
     /// data in it).
     pub async fn sync_status(&self) -> Result<SyncStatus, ApiError> {
-        Ok(self.station()?.sync_status().await?)
+        Ok(SyncStore(self.station()?).sync_status().await?)
     }
 
     /// Double issuances central reported at this station: agents only.
@@ -158,7 +158,7 @@ impl Device {
     /// in the background: not activity).
     pub async fn sync_conflicts(&self) -> Result<Vec<gatecare_sync::ConflictReport>, ApiError> {
         self.agent_quiet()?;
-        Ok(self.station()?.sync_conflicts().await?)
+        Ok(SyncStore(self.station()?).sync_conflicts().await?)
     }
 
     pub(crate) fn wall() -> Instant {

@@ -56,15 +56,15 @@ pub fn typescript() -> String {
 /// Every argument and result type of the IPC commands; what they name
 /// follows.
 fn roots(v: &mut impl TypeVisitor) {
-    use gatecare_station::{cases, console, kiosk};
+    use gatecare_station::{cases, console};
     v.visit::<crate::AppInfo>();
     v.visit::<crate::ApiError>();
     v.visit::<crate::board::FlightBoard>();
-    v.visit::<gatecare_store::feed::SyncStatus>();
+    v.visit::<gatecare_store_sync::SyncStatus>();
     v.visit::<gatecare_sync::ConflictReport>();
     v.visit::<gatecare_recovery::summary::RecoverySummary>();
-    v.visit::<kiosk::KioskView>();
-    v.visit::<kiosk::KioskHotel>();
+    v.visit::<gatecare_kiosk::KioskView>();
+    v.visit::<gatecare_kiosk::KioskHotel>();
     v.visit::<gatecare_care::evaluate::CareKind>();
     v.visit::<gatecare_print::VoucherPrint>();
     v.visit::<crate::print::NoticePrint>();

@@ -3,10 +3,10 @@
 //! has been idle for `kiosk_idle_seconds`.
 
 use gatecare_care::evaluate::CareKind;
+use gatecare_kiosk::{Kiosk, KioskHotel, KioskPick, KioskSession, KioskView};
 use gatecare_print::Printer;
 use gatecare_print::vouchers::{PrintDesk, VoucherPrint};
 use gatecare_station::Mode;
-use gatecare_station::kiosk::{KioskHotel, KioskPick, KioskSession, KioskView};
 
 use crate::Device;
 use crate::error::{ApiError, err};
@@ -37,12 +37,12 @@ impl Device {
     /// then what the passenger sees.
     async fn kiosk_opened(&self) -> Result<KioskView, ApiError> {
         let s = self.kiosk_session()?;
-        self.station()?.kiosk_request_staff(&s, &self.settings.device, self.now()).await?;
+        Kiosk(self.station()?).kiosk_request_staff(&s, &self.settings.device, self.now()).await?;
         self.kiosk_view_of(&s).await
     }
 
     async fn kiosk_view_of(&self, s: &KioskSession) -> Result<KioskView, ApiError> {
-        Ok(self.station()?.kiosk_view(s, &self.policy, self.now()).await?)
+        Ok(Kiosk(self.station()?).kiosk_view(s, &self.policy, self.now()).await?)
     }
 
     /// A scanned boarding pass starts the session of its passenger.
@@ -67,8 +67,9 @@ impl Device {
         if pnr.len() > 16 || surname.len() > 64 {
             return Err(err("kiosk.no_match", "no booking matches"));
         }
-        let found =
-            self.station()?.kiosk_find(pnr, surname, self.settings.station.as_str(), self.now()).await?;
+        let found = Kiosk(self.station()?)
+            .kiosk_find(pnr, surname, self.settings.station.as_str(), self.now())
+            .await?;
         let (passenger, flight) =
             found.ok_or_else(|| err("kiosk.no_match", "no booking matches this reference and name today"))?;
         self.kiosk_start(passenger, flight);
@@ -84,7 +85,7 @@ impl Device {
     /// (a child of an adult, the same surname); anyone else is refused.
     pub async fn kiosk_switch(&self, passenger_id: &str) -> Result<KioskView, ApiError> {
         let s = self.kiosk_session()?;
-        let next = self.station()?.kiosk_switch(&s, passenger_id, self.now()).await?;
+        let next = Kiosk(self.station()?).kiosk_switch(&s, passenger_id, self.now()).await?;
         let next = next.ok_or_else(|| err("kiosk.no_match", "not a passenger this booking may act for"))?;
         self.kiosk_start(next.passenger_id, next.flight_id);
         self.kiosk_opened().await
@@ -93,7 +94,7 @@ impl Device {
     /// Hotels with rooms left, for a passenger who is owed one.
     pub async fn kiosk_hotels(&self) -> Result<Vec<KioskHotel>, ApiError> {
         self.kiosk_session()?;
-        Ok(self.station()?.kiosk_hotels(self.settings.station.as_str(), self.now()).await?)
+        Ok(Kiosk(self.station()?).kiosk_hotels(self.settings.station.as_str(), self.now()).await?)
     }
 
     /// Issues and prints what the session's passenger is owed.
@@ -116,8 +117,7 @@ impl Device {
             spool: &spool,
         };
         let pick = KioskPick { kind, ordinal, hotel_block_id: hotel };
-        let prepared = self
-            .station()?
+        let prepared = Kiosk(self.station()?)
             .kiosk_prepare_print(&s, pick, &self.policy, &desk, self.now())
             .await
             .map_err(|e| err(e.code(), e.to_string()))?;
@@ -139,7 +139,7 @@ impl Device {
 
     pub async fn kiosk_feedback(&self, score: u8) -> Result<(), ApiError> {
         let s = self.kiosk_session()?;
-        Ok(self.station()?.kiosk_feedback(&s, score, &self.settings.device, self.now()).await?)
+        Ok(Kiosk(self.station()?).kiosk_feedback(&s, score, &self.settings.device, self.now()).await?)
     }
 
     pub async fn kiosk_enrol(&self, mobile: &str, consent: bool) -> Result<String, ApiError> {
@@ -147,7 +147,7 @@ impl Device {
         if mobile.len() > 32 {
             return Err(err("kiosk.enrol_invalid", "a mobile number has 8 to 15 digits"));
         }
-        self.station()?
+        Kiosk(self.station()?)
             .kiosk_enrol(&s, mobile, consent, &self.settings.device, self.now())
             .await
             .map_err(|e| err("kiosk.enrol_invalid", e.to_string()))

@@ -3,9 +3,9 @@
 //! screen when the paper does not come out. `lp` and `lpstat` block for up
 //! to 30 s, so they run on blocking threads.
 
+use gatecare_bulk::BulkSummary;
 use gatecare_print::vouchers::{PreparedPrint, PrintDesk, VoucherPrint, VoucherQr};
 use gatecare_print::{JobState, Printer};
-use gatecare_station::bulk::BulkSummary;
 use gatecare_store::Issued;
 use serde::Serialize;
 

@@ -38,12 +38,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::{Central, admin};
 use gatecare_server_database::Database;
 use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
 use gatecare_station::Station;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{DeviceRole, EnrolRequest, Event, EventKind};
 
 use anyhow::Context;
@@ -658,27 +659,27 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let code =
         admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await?;
-    let enrolment = store
-        .enrol_with_central(
-            &url,
-            &code,
-            &gatecare_sync::page::fingerprint(&c.root.verifying_key()),
-            "HKG-K01",
-            now(),
-        )
-        .await?;
+    let enrolment = enrol_with_central(
+        &store,
+        &url,
+        &code,
+        &gatecare_sync::page::fingerprint(&c.root.verifying_key()),
+        "HKG-K01",
+        now(),
+    )
+    .await?;
     let backlog = 10_000;
     let template = events(99);
     let t_log = Instant::now();
     for e in template.iter().cycle().take(backlog) {
-        store.record_event(EventKind::Issued, &e.payload, now()).await?;
+        SyncStore(&store).record_event(EventKind::Issued, &e.payload, now()).await?;
     }
     let log_took = t_log.elapsed();
     let client = CentralClient::for_enrolment(&enrolment)?;
     let started = Instant::now();
     while sync_once(&store, &client, &enrolment, "HKG-K01", now()).await?.more {}
     let took = started.elapsed();
-    anyhow::ensure!(store.sync_status().await?.backlog == 0, "the kiosk did not catch up");
+    anyhow::ensure!(SyncStore(&store).sync_status().await?.backlog == 0, "the kiosk did not catch up");
     task.abort();
     rows.push(Row {
         what: "kiosk catching up 10,000 events (SQLite central)",

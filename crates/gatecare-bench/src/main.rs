@@ -30,7 +30,7 @@ pub(crate) struct Row {
 pub(crate) async fn load_demo(store: &Station, day: &gatecare_demo::DemoDay) -> anyhow::Result<()> {
     let data = gatecare_demo::station::station_data(day, &[]);
     let agents = gatecare_demo::station::agent_feed_bodies(day, gatecare_store::agents::hash_pin)?;
-    store.load_station_data(&data, &agents, chrono::Utc::now()).await?;
+    gatecare_store_sync::SyncStore(store).load_station_data(&data, &agents, chrono::Utc::now()).await?;
     store.mark_demo_day(day.date).await?;
     Ok(())
 }

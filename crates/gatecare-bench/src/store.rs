@@ -153,7 +153,8 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
     let actor = AuthenticatedAgent::kiosk("HKG-G28", "HKG");
     let ctx = IssueContext::new("HKG-G28", &actor, &policy, at);
     let t = Instant::now();
-    let summary = store.issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {}).await?;
+    let summary =
+        gatecare_bulk::Bulk(&store).issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {}).await?;
     let bulk = t.elapsed();
     anyhow::ensure!(summary.issued == 550, "issued {}", summary.issued);
 

@@ -9,6 +9,7 @@ use gatecare_care::policy::Role;
 use gatecare_recovery::{Actor, Category, Change, Remedy, Severity};
 use gatecare_station::cases::{NewCase, agent_ref};
 use gatecare_station::{AuthenticatedAgent, Station};
+use gatecare_store_sync::SyncStore;
 
 /// Loads the demo day into `store` through the station-data path (once: a
 /// store that has flights keeps them). Returns whether it loaded.
@@ -19,7 +20,7 @@ pub async fn load(store: &Station, day: &gatecare_demo::DemoDay, now: DateTime<U
     }
     let data = gatecare_demo::station::known_at(gatecare_demo::station::station_data(day, &[]), now);
     let agents = gatecare_demo::station::agent_feed_bodies(day, gatecare_store::agents::hash_pin)?;
-    store.load_station_data(&data, &agents, now).await?;
+    SyncStore(store).load_station_data(&data, &agents, now).await?;
     store.mark_demo_day(day.date).await?;
     Ok(true)
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central_trusting, sync_once};
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{RedeemRequest, RedeemResponse};
 
 use crate::{BadInput, ledger, print_json};
@@ -84,9 +85,16 @@ pub async fn enrol(
     let created = !db.exists();
     let store =
         gatecare_station::Station::open(db).await.with_context(|| format!("opening {}", db.display()))?;
-    let e = match store
-        .enrol_with_central_trusting(central, ca_pem.as_deref(), code, root_fingerprint, device, now)
-        .await
+    let e = match enrol_with_central_trusting(
+        &store,
+        central,
+        ca_pem.as_deref(),
+        code,
+        root_fingerprint,
+        device,
+        now,
+    )
+    .await
     {
         Ok(e) => e,
         Err(err) => {
@@ -140,7 +148,7 @@ pub async fn once(db: &Path, device: &str, now: DateTime<Utc>) -> anyhow::Result
         let r = match sync_once(&store, &client, &e, device, now).await {
             Ok(r) => r,
             Err(err) => {
-                store.record_sync_error(err.code(), &err.to_string(), now).await?;
+                SyncStore(&store).record_sync_error(err.code(), &err.to_string(), now).await?;
                 return Err(err.into());
             }
         };
@@ -150,13 +158,16 @@ pub async fn once(db: &Path, device: &str, now: DateTime<Utc>) -> anyhow::Result
             break;
         }
     }
-    print_json(&serde_json::json!({"pushed": pushed, "pulled": pulled, "status": store.sync_status().await?}))
+    print_json(
+        &serde_json::json!({"pushed": pushed, "pulled": pulled, "status": SyncStore(&store).sync_status().await?}),
+    )
 }
 
 pub async fn status(db: &Path) -> anyhow::Result<()> {
     let store = ledger::open_existing(db).await?;
+    let sync = SyncStore(&store);
     print_json(
-        &serde_json::json!({"status": store.sync_status().await?, "conflicts": store.sync_conflicts().await?}),
+        &serde_json::json!({"status": sync.sync_status().await?, "conflicts": sync.sync_conflicts().await?}),
     )
 }
 

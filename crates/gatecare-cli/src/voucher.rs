@@ -197,7 +197,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
         let policy = gatecare_care::Policy::default_policy();
         let actor = AuthenticatedAgent::kiosk(device.as_str(), settings.station.as_str());
         let ctx = IssueContext::new(device.as_str(), &actor, &policy, now);
-        let summary = store
+        let summary = gatecare_bulk::Bulk(&store)
             .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, |d, t| {
                 // A progress line for a person at a terminal, not for a log file.
                 if std::io::IsTerminal::is_terminal(&std::io::stderr()) {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use gatecare_store::StoreError;
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, EnrolRequest, EnrolResponse, ErrorBody, Event, PageError, PushRequest,
     PushResponse, RootKey, RotateKeyRequest, RotateKeyResponse,

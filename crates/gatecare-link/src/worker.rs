@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gatecare_store::Store;
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{Event, Expected, FeedPage, PushResponse, RotateKeyRequest};
 use serde::Serialize;
 
@@ -29,14 +30,15 @@ pub async fn sync_once(
     now: DateTime<Utc>,
 ) -> Result<SyncRound, SyncError> {
     let mut round = SyncRound::default();
-    let events = store.unacked_events(PUSH_BATCH).await?;
+    let sync = SyncStore(store);
+    let events = sync.unacked_events(PUSH_BATCH).await?;
     // A push that fails does not keep the feed from coming in: the pull
     // runs either way, and the push's error is reported after it.
     let mut push_failed = None;
     if !events.is_empty() {
         match push_in_parts(client, &events).await {
             Ok(pushed) => {
-                store.record_acks(&pushed, now).await?;
+                sync.record_acks(&pushed, now).await?;
                 round.pushed = events.len();
                 round.more |= events.len() as i64 == PUSH_BATCH;
             }
@@ -50,7 +52,7 @@ pub async fn sync_once(
         .and_then(gatecare_voucher::trust::verifying_key)
         .ok_or(SyncError::RootNotPinned)?;
     // Before the pull: a refused page must not hold up a change of role.
-    let role_due = match (store.enrolled_role().await?, store.role_checked_at().await?) {
+    let role_due = match (store.enrolled_role().await?, sync.role_checked_at().await?) {
         (Some(_), Some(checked)) => now - checked >= ROLE_EVERY || checked > now,
         _ => true,
     };
@@ -58,29 +60,29 @@ pub async fn sync_once(
         // Asked again next round; sync goes on meanwhile.
         tracing::warn!(code = e.code(), "learning this device's role failed: {e}");
     }
-    let after = store.feed_cursor().await?;
+    let after = sync.feed_cursor().await?;
     let bytes = client.pull(after, PULL_PAGE).await?;
     let expected = Expected {
         station: &enrolment.station,
         device: enrolment.device_id,
         after,
-        newest: store.feed_signed_at().await?,
+        newest: sync.feed_signed_at().await?,
         now,
     };
     let page = match FeedPage::open(&bytes, &root, &expected) {
         Ok(page) => page,
         Err(e) => {
             tracing::warn!(code = e.code(), "refused a feed page: {e}");
-            store.record_page_refusal(&e, now).await?;
+            sync.record_page_refusal(&e, now).await?;
             return Err(SyncError::PageRefused(e));
         }
     };
-    round.pulled = store.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
+    round.pulled = sync.apply_feed_page(&page, enrolment.device_id, my_code, now).await?;
 
     // A failed renewal is tried again next round; it never holds up sync.
     if let Err(e) = renew_key_if_due(store, client, my_code, now).await {
         tracing::warn!(code = e.code(), "renewing the signing key failed: {e}");
-        store.record_sync_error(e.code(), &e.to_string(), now).await?;
+        sync.record_sync_error(e.code(), &e.to_string(), now).await?;
     }
     round.more |= page.more;
     if let Some(e) = push_failed {
@@ -187,7 +189,7 @@ async fn learn_role(
     let statement =
         gatecare_sync::RoleStatement::open(&bytes, &root, &enrolment.station, enrolment.device_id, now)
             .map_err(SyncError::PageRefused)?;
-    store.learn_enrolled_role(statement.role.as_str(), now).await?;
+    SyncStore(store).learn_enrolled_role(statement.role.as_str(), now).await?;
     Ok(())
 }
 
@@ -232,7 +234,8 @@ pub async fn run_worker(
                         if round.more { Duration::ZERO } else { interval }
                     }
                     Err(err) => {
-                        let _ = store.record_sync_error(err.code(), &err.to_string(), clock()).await;
+                        let _ =
+                            SyncStore(&store).record_sync_error(err.code(), &err.to_string(), clock()).await;
                         failures += 1;
                         backoff(failures, jitter_unit())
                     }

@@ -1,8 +1,10 @@
 //! Issuing one entitlement: what decides it is read from the passenger's
 //! case, as every screen evaluates it at that moment, and kept with the
-//! voucher by the ledger.
+//! voucher by the ledger. Online, the entitlement is claimed at central
+//! first (`gatecare-link`'s claims).
 
 use gatecare_care::DecisionRecord;
+use gatecare_link::{ClaimCheck, claim_before_issue, release_claim};
 use gatecare_store::ledger::{Replacement, care_kind};
 use gatecare_store::{IssueContext, IssueRequest, Issued, LedgerError};
 
@@ -42,5 +44,33 @@ impl Station {
             ),
             Ok(None) | Err(_) => DecisionRecord::without_disruption(ctx.policy),
         }
+    }
+
+    /// Issues (or, for an agent, replaces) after claiming the entitlement at
+    /// central when online, and gives the claim back if the issue fails.
+    /// Kiosks and consoles both go through here; bulk issuance relies on
+    /// central settling double issuance instead of a claim per passenger.
+    pub async fn issue_claimed(
+        &self,
+        ctx: &IssueContext<'_>,
+        req: &IssueRequest,
+        replacement: bool,
+    ) -> Result<Issued, LedgerError> {
+        let claim = claim_before_issue(
+            self,
+            ctx.device,
+            &req.passenger_id,
+            &req.flight_id,
+            req.kind,
+            req.ordinal,
+            ctx.now,
+        )
+        .await?;
+        let issued =
+            if replacement { self.issue_or_replace(ctx, req).await } else { self.issue(ctx, req).await };
+        if issued.is_err() && claim == ClaimCheck::Granted {
+            release_claim(self, &req.passenger_id, &req.flight_id, req.kind, req.ordinal).await?;
+        }
+        issued
     }
 }

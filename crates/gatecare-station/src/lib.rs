@@ -3,28 +3,27 @@
 //! commands and the `gatecare` command both call it, so a rule lives once.
 //!
 //! [`Station`] is the store with the station's operations: a passenger's
-//! lookup and view, disruptions, the priority list, grants, bulk issuance,
-//! complaint cases, enrolment and claims. Vouchers on paper are
+//! lookup and view, the flight's manifest, disruptions, the priority list,
+//! issuance (claimed at central when online), grants and complaint cases.
+//! The kiosk's self-service is `gatecare-kiosk`'s, bulk issuance
+//! `gatecare-bulk`'s, enrolment `gatecare-link`'s, vouchers on paper
 //! `gatecare-print`'s.
 
 use std::ops::Deref;
 use std::path::Path;
 
 pub mod board;
-pub mod bulk;
 pub mod cases;
-pub mod claims;
 pub mod console;
-pub mod enrolment;
 pub mod grant;
 pub mod issuance;
-pub mod kiosk;
+pub mod manifest;
 pub mod rights;
 
+pub use gatecare_settings::{Clock, Display, Mode, Settings, SettingsError};
 pub use gatecare_store::{
-    AuthError, AuthenticatedAgent, BookingMatch, Clock, Display, FlightStatus, FlightSummary, IssueContext,
-    IssueRequest, Issued, LedgerError, LockoutPolicy, Mode, NoMatch, RecordedDecision, Settings,
-    SettingsError, Store, StoreError,
+    AuthError, AuthenticatedAgent, BookingMatch, FlightStatus, FlightSummary, IssueContext, IssueRequest,
+    Issued, LedgerError, LockoutPolicy, NoMatch, RecordedDecision, Store, StoreError,
 };
 
 /// A device's store with the station's operations on it. It reads as the

@@ -66,7 +66,7 @@ pub fn rights(s: &Scenario, e: &Evaluation, chosen: Option<DateTime<Utc>>) -> Ri
 
 /// The flight's scenario for one passenger: their needs, and their own
 /// re-routing where an agent set one (it replaces the flight's).
-pub(crate) fn passenger_scenario(
+pub fn passenger_scenario(
     flight: &Scenario,
     facts: gatecare_care::scenario::PassengerFacts,
     own_reroute: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -80,7 +80,7 @@ pub(crate) fn passenger_scenario(
 }
 
 /// The evaluation of a passenger's scenario, care ended at a refund choice.
-pub(crate) fn evaluate_passenger(
+pub fn evaluate_passenger(
     s: &Scenario,
     policy: &gatecare_care::Policy,
     refund_chosen_at: Option<DateTime<Utc>>,
@@ -118,7 +118,7 @@ impl Station {
                 .await?;
         let (needs, lives_here) = facts.unwrap_or_default();
         let facts = gatecare_care::scenario::PassengerFacts::from_needs(
-            &crate::bulk::parse_needs(&needs),
+            &crate::manifest::parse_needs(&needs),
             lives_here != 0,
         );
         let reroute = self.passenger_reroute(flight_id, passenger_id).await?;

@@ -251,6 +251,16 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Forgets every agent's record: a kiosk keeps no PIN hash (one enrolled
+    /// before central stopped sending them may still have some).
+    pub async fn forget_agents(&self) -> Result<u64, StoreError> {
+        let forgotten = sqlx::query("DELETE FROM agents").execute(self.pool()).await?.rows_affected();
+        if forgotten > 0 {
+            self.overwrite_forgotten().await?;
+        }
+        Ok(forgotten)
+    }
 }
 
 /// A hash of a PIN nobody has, with exactly the real parameters (its salt

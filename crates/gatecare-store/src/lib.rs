@@ -1,13 +1,13 @@
 //! A device's local store (SQLite through sqlx): its migrations, the
-//! crash-safe ledger, the feed's apply, the agents' PIN records, the signing
-//! keys, the device's settings and its clock. Everything a kiosk or a
-//! console knows is here; what it does with it is `gatecare-station`'s.
+//! crash-safe ledger, what central told it, the agents' PIN records, the
+//! signing keys and retention. Everything a kiosk or a console knows is
+//! here; what it does with it is `gatecare-station`'s, and the feed's apply
+//! and the sync log are `gatecare-store-sync`'s.
 
 pub mod agents;
 pub mod cases;
-pub mod clock;
+pub mod central;
 pub mod failpoint;
-pub mod feed;
 pub mod keys;
 pub mod ledger;
 pub mod lookup;
@@ -15,14 +15,10 @@ pub mod manifest;
 pub mod private;
 pub mod reroutes;
 pub mod retention;
-pub mod settings;
-pub mod station_data;
 pub mod store;
 
 pub use agents::{AuthError, AuthenticatedAgent, LockoutPolicy, PinUse};
-pub use clock::Clock;
 pub use keys::DeviceSigner;
 pub use ledger::{IssueContext, IssueRequest, Issued, LedgerError, RecordedDecision};
 pub use manifest::{BookingMatch, NoMatch};
-pub use settings::{Display, Mode, Settings, SettingsError};
 pub use store::{FlightStatus, FlightSummary, Store, StoreError};

@@ -24,7 +24,8 @@ pub(super) async fn kiosk_vouchers(
     let kiosk = Station::open(&path).await?;
     let (code, fingerprint) = central.code("kiosk")?;
     let enrolment =
-        kiosk.enrol_with_central(&central.url, &code, &fingerprint, "HKG-K01", Utc::now()).await?;
+        gatecare_link::enrol_with_central(&kiosk, &central.url, &code, &fingerprint, "HKG-K01", Utc::now())
+            .await?;
     let flight = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").context("CZ342")?;
     let agent = AuthenticatedAgent::kiosk("HKG-K01", "HKG");
     let policy = Policy::default_policy();

@@ -1,9 +1,11 @@
 //! Hostile ground (issue #23): each attack done the way an attacker would,
 //! with HTTP requests and a real device token, against a built central.
 
+use gatecare_link::enrol_with_central;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::IssueRequest;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{Event, EventKind, Outcome, PushRequest, PushResponse, RedeemRequest, RedeemResponse};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
@@ -25,7 +27,7 @@ async fn serving<D: Database>(
 async fn pvg_console<D: Database>(
     db: &D,
     url: &str,
-) -> (gatecare_station::Station, gatecare_store::feed::Enrolment) {
+) -> (gatecare_station::Station, gatecare_store::central::Enrolment) {
     let code = admin::issue_enrolment_code(
         db,
         "PVG",
@@ -46,14 +48,14 @@ async fn pvg_console<D: Database>(
     admin::set_agent(db, &agent, now()).await.unwrap();
     let store = gatecare_station::Station::open_in_memory().await.unwrap();
     let enrolment =
-        store.enrol_with_central(url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
+        enrol_with_central(&store, url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
     (store, enrolment)
 }
 
 /// A page of a device's feed, fetched and opened as the device does.
 async fn pull_page(
     url: &str,
-    e: &gatecare_store::feed::Enrolment,
+    e: &gatecare_store::central::Enrolment,
     after: i64,
 ) -> Result<gatecare_sync::FeedPage, gatecare_sync::PageError> {
     let bytes = harness::raw_page(url, &e.token, after).await;
@@ -256,16 +258,15 @@ async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
     console.sync().await;
     // A kiosk whose own log holds what it may not push: refused, kept with
     // its reason in the sync status, and the log goes on after it.
-    kiosk
-        .store
+    SyncStore(&kiosk.store)
         .record_event(EventKind::ProfileNote, &serde_json::json!({"note": "VIP"}), now())
         .await
         .unwrap();
     let feedback =
         serde_json::json!({"feedback_id": "FB1", "flight_id": "F", "passenger_id": "P", "score": 4});
-    kiosk.store.record_event(EventKind::Feedback, &feedback, now()).await.unwrap();
+    SyncStore(&kiosk.store).record_event(EventKind::Feedback, &feedback, now()).await.unwrap();
     kiosk.sync().await;
-    let status = kiosk.store.sync_status().await.unwrap();
+    let status = SyncStore(&kiosk.store).sync_status().await.unwrap();
     assert_eq!((status.refused, status.backlog), (1, 0));
     assert!(status.last_refusal.unwrap().starts_with("kiosk_not_agent: "));
 
@@ -504,8 +505,7 @@ async fn sync_never_wedges() {
     for i in 0..200 {
         // One event in the middle a kiosk may not push: refused alone.
         let kind = if i == 100 { EventKind::ProfileNote } else { EventKind::Feedback };
-        kiosk
-            .store
+        SyncStore(&kiosk.store)
             .record_event(
                 kind,
                 &serde_json::json!({"feedback_id": format!("FB{i}"), "flight_id": "F", "passenger_id": "P",
@@ -517,7 +517,7 @@ async fn sync_never_wedges() {
     }
     let round = kiosk.sync().await;
     assert_eq!(round.pushed, 200);
-    let status = kiosk.store.sync_status().await.unwrap();
+    let status = SyncStore(&kiosk.store).sync_status().await.unwrap();
     assert_eq!((status.backlog, status.refused), (0, 1), "{status:?}");
     assert!(status.last_refusal.unwrap().starts_with("kiosk_not_agent"));
 
@@ -533,10 +533,9 @@ async fn sync_never_wedges() {
     let served_tiny = serve(tiny.0.clone()).await;
     let small = Kiosk::enrol(&tiny.0, &served_tiny.url(), "HKG-K02").await;
     small.sync().await;
-    let before = small.store.feed_cursor().await.unwrap();
+    let before = SyncStore(&small.store).feed_cursor().await.unwrap();
     admin::publish_trust_list(&tiny.0, now()).await.unwrap();
-    small
-        .store
+    SyncStore(&small.store)
         .record_event(
             EventKind::Feedback,
             &serde_json::json!({"feedback_id": "FB", "flight_id": "F", "passenger_id": "P", "comment": "x".repeat(4000)}),
@@ -547,8 +546,8 @@ async fn sync_never_wedges() {
     let client = gatecare_link::CentralClient::for_enrolment(&small.enrolment).unwrap();
     let r = gatecare_link::sync_once(&small.store, &client, &small.enrolment, small.code, now()).await;
     assert!(matches!(r, Err(gatecare_link::SyncError::Rejected { status: 413, .. })), "{r:?}");
-    assert!(small.store.feed_cursor().await.unwrap() > before, "the pull went on");
-    assert_eq!(small.store.sync_status().await.unwrap().backlog, 1);
+    assert!(SyncStore(&small.store).feed_cursor().await.unwrap() > before, "the pull went on");
+    assert_eq!(SyncStore(&small.store).sync_status().await.unwrap().backlog, 1);
 }
 
 on_both_backends!(a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing);
@@ -776,7 +775,7 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
         earlier_cases: 0,
     };
     let hkg_case = opened("HKG", "HKG-K01");
-    hkg.store
+    SyncStore(&hkg.store)
         .record_event(EventKind::CaseOpened, &serde_json::to_value(&hkg_case).unwrap(), now())
         .await
         .unwrap();

@@ -107,7 +107,10 @@ async fn the_console_sees_what_the_kiosk_issued<D: Database>(db: D) {
     // Bulk issuance at the console skips her as issued elsewhere and serves
     // the others.
     let c_ctx = IssueContext { now: night, ..ctx(&console, &a, &policy) };
-    let summary = console.store.issue_bulk(&c_ctx, &flight, EntitlementKind::Meal, |_, _| {}).await.unwrap();
+    let summary = gatecare_bulk::Bulk(&console.store)
+        .issue_bulk(&c_ctx, &flight, EntitlementKind::Meal, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(summary.elsewhere, 1, "{summary:?}");
     assert!(summary.issued > 0);
     // Every passenger now holds both meals, one of them from the kiosk.

@@ -15,11 +15,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::Central;
 use gatecare_server_database::Database;
 use gatecare_station::Station;
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::EventKind;
 
 use super::harness::{Served, TestClock, central, on_both_backends, serve};
@@ -274,10 +275,16 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
         )
         .await
         .unwrap();
-        let enrolment = store
-            .enrol_with_central(&proxy_url, &one_time, &super::harness::root_fingerprint(), &code, now())
-            .await
-            .unwrap();
+        let enrolment = enrol_with_central(
+            &store,
+            &proxy_url,
+            &one_time,
+            &super::harness::root_fingerprint(),
+            &code,
+            now(),
+        )
+        .await
+        .unwrap();
         kiosks.push(Arc::new(SimKiosk { store, code, enrolment }));
     }
     proxy.faults_on.store(true, Ordering::Relaxed);
@@ -316,7 +323,7 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
                         "passenger_id": "P", "kind": "meal", "value_minor": value, "currency": "HKD",
                         "statutory": true, "actor": format!("KIOSK:{}", k.code),
                     });
-                    k.store.record_event(EventKind::Issued, &payload, now()).await.unwrap();
+                    SyncStore(&k.store).record_event(EventKind::Issued, &payload, now()).await.unwrap();
                 }
                 i += n;
                 // Faults are expected here; the log keeps everything.
@@ -338,11 +345,11 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
         let client = CentralClient::for_enrolment(&k.enrolment).unwrap();
         for _ in 0..100 {
             let r = sync_once(&k.store, &client, &k.enrolment, &k.code, now()).await.unwrap();
-            if !r.more && k.store.sync_status().await.unwrap().backlog == 0 {
+            if !r.more && SyncStore(&k.store).sync_status().await.unwrap().backlog == 0 {
                 break;
             }
         }
-        let status = k.store.sync_status().await.unwrap();
+        let status = SyncStore(&k.store).sync_status().await.unwrap();
         assert_eq!(status.backlog, 0, "seed {seed} {}: unacknowledged events remain", k.code);
         let acked: Vec<i64> = sqlx::query_scalar("SELECT server_seq FROM sync_acks ORDER BY seq")
             .fetch_all(k.store.pool())

@@ -4,7 +4,7 @@
 //! replaced kiosk could not enrol under its code again.
 
 use chrono::Duration;
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
@@ -146,13 +146,13 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
         .await
         .unwrap();
     let fp = harness::root_fingerprint();
-    let err = store.enrol_with_central(&url, &code, &fp, "HKG-K05", now()).await.unwrap_err();
+    let err = enrol_with_central(store, &url, &code, &fp, "HKG-K05", now()).await.unwrap_err();
     assert_eq!(err.code(), "sync.another_device", "{err}");
     let pvg = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     let other = gatecare_station::Station::open_in_memory().await.unwrap();
-    match other.enrol_with_central(&url, &pvg, &fp, "HKG-K07", now()).await.unwrap_err() {
+    match enrol_with_central(&other, &url, &pvg, &fp, "HKG-K07", now()).await.unwrap_err() {
         gatecare_link::SyncError::Rejected { status: 400, code, .. } => {
             assert_eq!(code, "device_not_of_station")
         }
@@ -164,18 +164,14 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     let again = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
-    match broken.store.enrol_with_central(&url, &again, &fp, "HKG-K01", now()).await.unwrap_err() {
+    match enrol_with_central(&broken.store, &url, &again, &fp, "HKG-K01", now()).await.unwrap_err() {
         gatecare_link::SyncError::Rejected { status: 409, code, .. } => {
             assert_eq!(code, "signing_key_reused")
         }
         e => panic!("{e:?}"),
     }
     // Neither used the code up.
-    other.enrol_with_central(&url, &pvg, &fp, "PVG-K07", now()).await.unwrap();
-    gatecare_station::Station::open_in_memory()
-        .await
-        .unwrap()
-        .enrol_with_central(&url, &code, &fp, "HKG-K05", now())
-        .await
-        .unwrap();
+    enrol_with_central(&other, &url, &pvg, &fp, "PVG-K07", now()).await.unwrap();
+    let fresh = gatecare_station::Station::open_in_memory().await.unwrap();
+    enrol_with_central(&fresh, &url, &code, &fp, "HKG-K05", now()).await.unwrap();
 }

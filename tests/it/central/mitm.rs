@@ -9,10 +9,11 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use coset::{CoseSign1, TaggedCborSerializable};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::admin;
 use gatecare_station::LockoutPolicy;
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::DeviceRole;
 
 use super::harness::{self, TestClock, central, raw_page, serve, sqlite_db};
@@ -113,7 +114,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     let signed_in =
         console.store.verify_pin("X6666", "135790", now(), LockoutPolicy::default()).await.unwrap();
     assert!(signed_in.is_err(), "the forged agent was not stored");
-    let status = console.store.sync_status().await.unwrap();
+    let status = SyncStore(&console.store).sync_status().await.unwrap();
     assert_eq!(status.feed_refused, 1);
     assert_eq!(status.cursor, 0, "nothing of the page was applied");
     assert!(status.last_feed_refusal.as_deref().unwrap().starts_with("bad_signature"), "{status:?}");
@@ -136,7 +137,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     .await;
     let e = sync_through(&console, &resign.url).await.unwrap_err();
     assert_eq!(e.code(), "sync.page_refused", "{e}");
-    assert_eq!(console.store.sync_status().await.unwrap().feed_refused, 2);
+    assert_eq!(SyncStore(&console.store).sync_status().await.unwrap().feed_refused, 2);
 
     // 3. Another device's page of the same station, replayed to this one.
     let theirs = raw_page(&url, &other.enrolment.token, 0).await;
@@ -152,9 +153,9 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     // Straight to central, every page opens and the feed comes in.
     let round = console.sync().await;
     assert!(round.pulled > 0);
-    let cursor = console.store.feed_cursor().await.unwrap();
+    let cursor = SyncStore(&console.store).feed_cursor().await.unwrap();
     assert!(cursor > 0);
-    let status = console.store.sync_status().await.unwrap();
+    let status = SyncStore(&console.store).sync_status().await.unwrap();
     assert!(status.feed_signed_at.is_some(), "{status:?}");
     assert_eq!(status.feed_refused, 3);
 
@@ -167,7 +168,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     .await;
     let e = sync_through(&console, &rollback.url).await.unwrap_err();
     assert!(e.to_string().contains("not after"), "{e}");
-    assert_eq!(console.store.feed_cursor().await.unwrap(), cursor);
+    assert_eq!(SyncStore(&console.store).feed_cursor().await.unwrap(), cursor);
 
     // 5. A page of another station's device.
     let pvg_code =
@@ -175,8 +176,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
             .await
             .unwrap();
     let pvg = gatecare_station::Station::open_in_memory().await.unwrap();
-    let pvg_e = pvg
-        .enrol_with_central(&url, &pvg_code, &harness::root_fingerprint(), "PVG-G01", now())
+    let pvg_e = enrol_with_central(&pvg, &url, &pvg_code, &harness::root_fingerprint(), "PVG-G01", now())
         .await
         .unwrap();
     let pvg_page = raw_page(&url, &pvg_e.token, cursor).await;
@@ -201,7 +201,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     let later = now() + chrono::Duration::minutes(6);
     let e = sync_once(&console.store, &client, &via, console.code, later).await.unwrap_err();
     assert!(e.to_string().contains("a replay"), "{e}");
-    let status = console.store.sync_status().await.unwrap();
+    let status = SyncStore(&console.store).sync_status().await.unwrap();
     assert!(
         !status.online && status.last_feed_refusal.as_deref().unwrap().starts_with("stale"),
         "{status:?}"
@@ -239,24 +239,24 @@ async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines() {
     )
     .await;
     let store = gatecare_station::Station::open_in_memory().await.unwrap();
-    let e = store
-        .enrol_with_central(&proxy.url, &code, &harness::root_fingerprint(), "HKG-K05", now())
+    let e = enrol_with_central(&store, &proxy.url, &code, &harness::root_fingerprint(), "HKG-K05", now())
         .await
         .unwrap_err();
     assert_eq!(e.code(), "sync.root_mismatch", "{e}");
     assert!(store.enrolment().await.unwrap().is_none());
     // A fingerprint that is not one is refused before anything is sent.
-    let e = store.enrol_with_central(&url, &code, "sha256:1234", "HKG-K05", now()).await.unwrap_err();
+    let e = enrol_with_central(&store, &url, &code, "sha256:1234", "HKG-K05", now()).await.unwrap_err();
     assert_eq!(e.code(), "sync.bad_fingerprint", "{e}");
     // The wrong fingerprint, straight to central: refused the same way.
     let wrong = gatecare_sync::page::fingerprint(&attacker.verifying_key());
-    let e = store.enrol_with_central(&url, &code, &wrong, "HKG-K05", now()).await.unwrap_err();
+    let e = enrol_with_central(&store, &url, &code, &wrong, "HKG-K05", now()).await.unwrap_err();
     assert_eq!(e.code(), "sync.root_mismatch", "{e}");
 
     // The code never reached the proxy's side: it still enrols at central,
     // which pins the airline's root.
-    let e =
-        store.enrol_with_central(&url, &code, &harness::root_fingerprint(), "HKG-K05", now()).await.unwrap();
+    let e = enrol_with_central(&store, &url, &code, &harness::root_fingerprint(), "HKG-K05", now())
+        .await
+        .unwrap();
     let pinned = e.root_public_key.unwrap();
     assert_eq!(
         pinned,

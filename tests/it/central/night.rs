@@ -5,15 +5,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::{CareKind, Policy};
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_kiosk::{Kiosk, KioskPick, KioskSession};
+use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_print::vouchers::PrintDesk;
 use gatecare_print::{FakePrinter, Printer};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::console::DisruptionEntry;
-use gatecare_station::kiosk::{KioskPick, KioskSession};
 use gatecare_station::{LockoutPolicy, Station};
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
 use gatecare_sync::DeviceRole;
 use gatecare_voucher::trust::VoidList;
 
@@ -43,10 +43,10 @@ impl Device {
         let store = Station::open(&dir.path().join("store.sqlite")).await.unwrap();
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap();
-        let enrolment = store
-            .enrol_with_central(url, &one_time, &harness::root_fingerprint(), code, c.now())
-            .await
-            .unwrap();
+        let enrolment =
+            enrol_with_central(&store, url, &one_time, &harness::root_fingerprint(), code, c.now())
+                .await
+                .unwrap();
         Device { store, enrolment, code, _dir: dir }
     }
 
@@ -224,25 +224,25 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     console.sync(now).await;
     kiosk.sync(now).await;
     let rb = &data.bookings[7];
-    let (rp, _) = kiosk.store.kiosk_find(&rb.pnr, &rb.surname, "HKG", now).await.unwrap().unwrap();
+    let (rp, _) = Kiosk(&kiosk.store).kiosk_find(&rb.pnr, &rb.surname, "HKG", now).await.unwrap().unwrap();
     let refund_session = KioskSession { passenger_id: rp, flight_id: flight_id.clone() };
-    let rk = kiosk.store.kiosk_view(&refund_session, &policy, now).await.unwrap();
+    let rk = Kiosk(&kiosk.store).kiosk_view(&refund_session, &policy, now).await.unwrap();
     assert!(rk.rights.unwrap().refund_chosen_at.is_some() && !rk.refund_option);
 
     // The kiosk (which only heard of it through central) says the same and offers the hotel.
     let b = &data.bookings[5];
     let (passenger_id, found_flight) =
-        kiosk.store.kiosk_find(&b.pnr, &b.surname, "HKG", now).await.unwrap().expect("the booking");
+        Kiosk(&kiosk.store).kiosk_find(&b.pnr, &b.surname, "HKG", now).await.unwrap().expect("the booking");
     assert_eq!(found_flight, flight_id);
     let session = KioskSession { passenger_id: passenger_id.clone(), flight_id: flight_id.clone() };
-    let kv = kiosk.store.kiosk_view(&session, &policy, now).await.unwrap();
+    let kv = Kiosk(&kiosk.store).kiosk_view(&session, &policy, now).await.unwrap();
     assert_eq!(
         (kv.flight.status, kv.flight.reroute_flight.as_deref()),
         (gatecare_station::FlightStatus::Cancelled, Some("LH797"))
     );
     assert_eq!((kv.flight.expected_local.as_deref(), kv.flight.expected_day_offset), (Some("23:45"), 1));
     assert!(kv.entitlements.iter().any(|e| e.kind == CareKind::Hotel && e.due), "{:?}", kv.entitlements);
-    let hotels = kiosk.store.kiosk_hotels("HKG", now).await.unwrap();
+    let hotels = Kiosk(&kiosk.store).kiosk_hotels("HKG", now).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let printer = FakePrinter::default();
     let (fonts, printer_name) = (crate::support::voucher_fonts(), printer.name());
@@ -254,8 +254,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         printer_name: &printer_name,
         spool: &spool,
     };
-    let printed = kiosk
-        .store
+    let printed = Kiosk(&kiosk.store)
         .kiosk_print(
             &session,
             KioskPick { kind: CareKind::Hotel, ordinal: 1, hotel_block_id: Some(hotels[0].id.clone()) },
@@ -281,7 +280,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let board = console.store.station_board(&hkg, night).await.unwrap();
     let row = board.iter().find(|f| f.id == flight_id).expect("yesterday's cancelled flight is on the board");
     assert_eq!((row.scheduled_day_offset, row.expected_local.as_deref()), (-1, Some("23:45")));
-    assert!(kiosk.store.kiosk_find(&b.pnr, &b.surname, "HKG", night).await.unwrap().is_some());
+    assert!(Kiosk(&kiosk.store).kiosk_find(&b.pnr, &b.surname, "HKG", night).await.unwrap().is_some());
     // Two days later it has gone.
     let gone = console.store.station_board(&hkg, scheduled() + Duration::hours(49)).await.unwrap();
     assert!(gone.iter().all(|f| f.id != flight_id));
@@ -289,15 +288,15 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     // An unaccompanied minor gets nothing printed by herself: staff are called
     // to her, and the console shows it at the top with her place in the queue.
     let umnr = &data.bookings[4];
-    let (umnr_id, _) = kiosk.store.kiosk_find(&umnr.pnr, &umnr.surname, "HKG", now).await.unwrap().unwrap();
+    let (umnr_id, _) =
+        Kiosk(&kiosk.store).kiosk_find(&umnr.pnr, &umnr.surname, "HKG", now).await.unwrap().unwrap();
     let umnr_session = KioskSession { passenger_id: umnr_id.clone(), flight_id: flight_id.clone() };
-    assert!(kiosk.store.kiosk_request_staff(&umnr_session, kiosk.code, now).await.unwrap());
-    assert!(!kiosk.store.kiosk_request_staff(&umnr_session, kiosk.code, now).await.unwrap(), "once");
-    let uv = kiosk.store.kiosk_view(&umnr_session, &policy, now).await.unwrap();
+    assert!(Kiosk(&kiosk.store).kiosk_request_staff(&umnr_session, kiosk.code, now).await.unwrap());
+    assert!(!Kiosk(&kiosk.store).kiosk_request_staff(&umnr_session, kiosk.code, now).await.unwrap(), "once");
+    let uv = Kiosk(&kiosk.store).kiosk_view(&umnr_session, &policy, now).await.unwrap();
     assert!(uv.needs_staff && !uv.refund_option);
     assert!(uv.entitlements.iter().any(|e| e.due) && uv.entitlements.iter().all(|e| !e.printable));
-    let printed_alone = kiosk
-        .store
+    let printed_alone = Kiosk(&kiosk.store)
         .kiosk_print(
             &umnr_session,
             KioskPick { kind: CareKind::Meal, ordinal: 1, hotel_block_id: None },
@@ -322,7 +321,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let mut member = None;
     for passenger_id in joiners {
         let joiner = KioskSession { passenger_id, flight_id: flight_id.clone() };
-        if let Ok(number) = kiosk.store.kiosk_enrol(&joiner, mobile, true, kiosk.code, now).await {
+        if let Ok(number) = Kiosk(&kiosk.store).kiosk_enrol(&joiner, mobile, true, kiosk.code, now).await {
             member = Some(number);
             break;
         }
@@ -347,20 +346,22 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
 
     // The family at the kiosk: the mother may open her child, not the other adult.
     let mum = &data.bookings[0];
-    let (mum_id, _) = kiosk.store.kiosk_find(&mum.pnr, &mum.surname, "HKG", now).await.unwrap().unwrap();
+    let (mum_id, _) =
+        Kiosk(&kiosk.store).kiosk_find(&mum.pnr, &mum.surname, "HKG", now).await.unwrap().unwrap();
     let mum_session = KioskSession { passenger_id: mum_id.clone(), flight_id: flight_id.clone() };
-    let mv = kiosk.store.kiosk_view(&mum_session, &policy, now).await.unwrap();
+    let mv = Kiosk(&kiosk.store).kiosk_view(&mum_session, &policy, now).await.unwrap();
     let child = data.bookings[1].passenger_id.to_string();
     let listed: Vec<(&str, bool)> = mv.booking.iter().map(|m| (m.passenger_id.as_str(), m.minor)).collect();
     assert_eq!(listed, [(child.as_str(), true)]);
     assert!(!mv.passenger.minor);
-    let to_child = kiosk.store.kiosk_switch(&mum_session, &child, now).await.unwrap().expect("her child");
-    let cv = kiosk.store.kiosk_view(&to_child, &policy, now).await.unwrap();
+    let to_child =
+        Kiosk(&kiosk.store).kiosk_switch(&mum_session, &child, now).await.unwrap().expect("her child");
+    let cv = Kiosk(&kiosk.store).kiosk_view(&to_child, &policy, now).await.unwrap();
     assert!(cv.passenger.minor);
     let other_adult = data.bookings[2].passenger_id.to_string();
-    assert!(kiosk.store.kiosk_switch(&mum_session, &other_adult, now).await.unwrap().is_none());
+    assert!(Kiosk(&kiosk.store).kiosk_switch(&mum_session, &other_adult, now).await.unwrap().is_none());
     // No programme enrolment for a child.
-    let refused = kiosk.store.kiosk_enrol(&to_child, "91234567", true, kiosk.code, now).await;
+    let refused = Kiosk(&kiosk.store).kiosk_enrol(&to_child, "91234567", true, kiosk.code, now).await;
     assert!(refused.is_err_and(|e| e.to_string().contains("18 and over")));
 
     // A meal the agent gave at the gate reads so at the kiosk; citations have a Chinese form.
@@ -371,9 +372,9 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     console.sync(now).await;
     kiosk.sync(now).await;
     let (gp, _) =
-        kiosk.store.kiosk_find(&gate_pax.pnr, &gate_pax.surname, "HKG", now).await.unwrap().unwrap();
+        Kiosk(&kiosk.store).kiosk_find(&gate_pax.pnr, &gate_pax.surname, "HKG", now).await.unwrap().unwrap();
     let gate_session = KioskSession { passenger_id: gp, flight_id: flight_id.clone() };
-    let gv = kiosk.store.kiosk_view(&gate_session, &policy, now).await.unwrap();
+    let gv = Kiosk(&kiosk.store).kiosk_view(&gate_session, &policy, now).await.unwrap();
     let m1 = gv.entitlements.iter().find(|e| e.kind == CareKind::Meal && e.ordinal == 1).unwrap();
     assert!(m1.issued_elsewhere && m1.issued_at_gate, "{m1:?}");
     assert_eq!(m1.citation_zh, "欧盟第261/2004号条例 第9(1)(a)条");
@@ -381,11 +382,13 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     // A meal the kiosk printed never stops the console's bulk issuance: it is
     // counted as issued elsewhere and everyone else is served.
     let kiosk_pax = &data.bookings[6];
-    let (kp, _) =
-        kiosk.store.kiosk_find(&kiosk_pax.pnr, &kiosk_pax.surname, "HKG", now).await.unwrap().unwrap();
+    let (kp, _) = Kiosk(&kiosk.store)
+        .kiosk_find(&kiosk_pax.pnr, &kiosk_pax.surname, "HKG", now)
+        .await
+        .unwrap()
+        .unwrap();
     let kiosk_session = KioskSession { passenger_id: kp, flight_id: flight_id.clone() };
-    kiosk
-        .store
+    Kiosk(&kiosk.store)
         .kiosk_print(
             &kiosk_session,
             KioskPick { kind: CareKind::Meal, ordinal: 1, hotel_block_id: None },
@@ -398,8 +401,9 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         .unwrap();
     kiosk.sync(now).await;
     console.sync(now).await;
-    let bulk =
-        console.store.issue_bulk(&ctx, &flight_id, gatecare_ledger::EntitlementKind::Meal, |_, _| {}).await;
+    let bulk = gatecare_bulk::Bulk(&console.store)
+        .issue_bulk(&ctx, &flight_id, gatecare_ledger::EntitlementKind::Meal, |_, _| {})
+        .await;
     let bulk = bulk.expect("the batch goes on");
     assert_eq!((bulk.elsewhere, bulk.reprinted), (1, 1), "{bulk:?}");
     assert_eq!(bulk.issued as usize, data.bookings.len() - 2, "{bulk:?}");

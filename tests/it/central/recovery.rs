@@ -5,11 +5,13 @@
 
 use chrono::{Duration, NaiveDate};
 use gatecare_care::Policy;
+use gatecare_link::enrol_with_central;
 use gatecare_recovery::{Actor, Category, Change, Opened, Remedy, Severity, Status};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::cases::{NewCase, agent_ref};
 use gatecare_station::{AuthenticatedAgent, LockoutPolicy, Station};
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{DeviceRole, EventKind};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
@@ -88,10 +90,10 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pvg = Station::open(&dir.path().join("pvg.sqlite")).await.unwrap();
-    let pvg_enrolment = pvg
-        .enrol_with_central(&url, &pvg_code, &harness::root_fingerprint(), "PVG-C01", now())
-        .await
-        .unwrap();
+    let pvg_enrolment =
+        enrol_with_central(&pvg, &url, &pvg_code, &harness::root_fingerprint(), "PVG-C01", now())
+            .await
+            .unwrap();
     for n in 0..2u128 {
         let o = Opened {
             case_id: uuid::Uuid::now_v7(),
@@ -111,7 +113,10 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
             first_answer_due: now() - Duration::hours(8),
             earlier_cases: 0,
         };
-        pvg.record_event(EventKind::CaseOpened, &serde_json::to_value(&o).unwrap(), now()).await.unwrap();
+        SyncStore(&pvg)
+            .record_event(EventKind::CaseOpened, &serde_json::to_value(&o).unwrap(), now())
+            .await
+            .unwrap();
     }
     let client = gatecare_link::CentralClient::for_enrolment(&pvg_enrolment).unwrap();
     gatecare_link::sync_once(&pvg, &client, &pvg_enrolment, "PVG-C01", now()).await.unwrap();

@@ -4,6 +4,7 @@
 //! re-import changes nothing; another station sees none of it.
 
 use chrono::Duration;
+use gatecare_link::enrol_with_central;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
@@ -196,7 +197,7 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     let dir = tempfile::tempdir().unwrap();
     let other = gatecare_station::Station::open(&dir.path().join("pvg.sqlite")).await.unwrap();
     let e =
-        other.enrol_with_central(&url, &pvg, &harness::root_fingerprint(), "PVG-K01", now()).await.unwrap();
+        enrol_with_central(&other, &url, &pvg, &harness::root_fingerprint(), "PVG-K01", now()).await.unwrap();
     let client = gatecare_link::CentralClient::for_enrolment(&e).unwrap();
     while gatecare_link::sync_once(&other, &client, &e, "PVG-K01", now()).await.unwrap().more {}
     let theirs: i64 =
@@ -306,7 +307,7 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
         .await
         .unwrap();
     assert_eq!(stations, ["HKG"]);
-    let hotels = store.kiosk_hotels("HKG", now()).await.unwrap();
+    let hotels = gatecare_kiosk::Kiosk(&store).kiosk_hotels("HKG", now()).await.unwrap();
     assert_eq!(hotels.len(), data.hotel_blocks.len());
     assert!(hotels.iter().all(|h| h.rooms_left > 0), "{hotels:?}");
 

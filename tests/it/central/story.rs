@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::Policy;
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, ClaimCheck, claim_before_issue, enrol_with_central, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
-use gatecare_station::claims::ClaimCheck;
 use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station};
-use gatecare_store::feed::Enrolment;
+use gatecare_store::central::Enrolment;
+use gatecare_store_sync::SyncStore;
 use gatecare_sync::{ClaimRequest, ClaimResponse, DeviceRole, Outcome, RedeemRequest, RedeemResponse};
 
 use super::harness::{self, TestClock, central, on_both_backends, serve};
@@ -56,8 +56,7 @@ impl Kiosk {
         harness::publish_demo_agents(c).await;
         let one_time =
             admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
-        let enrolment = store
-            .enrol_with_central(url, &one_time, &harness::root_fingerprint(), code, now())
+        let enrolment = enrol_with_central(&store, url, &one_time, &harness::root_fingerprint(), code, now())
             .await
             .unwrap();
         Kiosk { store, code, enrolment, day, role, _dir: dir }
@@ -197,7 +196,7 @@ async fn story<D: Database>(db: D) {
     assert_eq!(va.entitlement_key, vb.entitlement_key);
     a.sync().await;
     let client_b = CentralClient::for_enrolment(&b.enrolment).unwrap();
-    let pending = b.store.unacked_events(100).await.unwrap();
+    let pending = SyncStore(&b.store).unacked_events(100).await.unwrap();
     let resp = client_b.push(&pending).await.unwrap();
     let conflict =
         resp.acks.iter().find(|ack| matches!(ack.outcome, Outcome::Conflict { .. })).expect("a conflict ack");
@@ -210,7 +209,7 @@ async fn story<D: Database>(db: D) {
     let again = client_b.push(&pending).await.unwrap();
     assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&resp).unwrap());
     assert_eq!(c.db.totals().await.unwrap(), before);
-    b.store.record_acks(&resp, now()).await.unwrap();
+    SyncStore(&b.store).record_acks(&resp, now()).await.unwrap();
     b.sync().await;
     a.sync().await;
     let t = c.db.totals().await.unwrap();
@@ -220,9 +219,9 @@ async fn story<D: Database>(db: D) {
     assert_eq!(reports[0].loser_voucher_id, vb.voucher_id);
     // Agents at both kiosks see the conflict; both know the void.
     for k in [&a, &b] {
-        assert_eq!(k.store.sync_conflicts().await.unwrap().len(), 1, "{}", k.code);
+        assert_eq!(SyncStore(&k.store).sync_conflicts().await.unwrap().len(), 1, "{}", k.code);
         assert!(k.store.is_on_void_list(&vb.voucher_id).await.unwrap(), "{}", k.code);
-        assert_eq!(k.store.sync_status().await.unwrap().backlog, 0);
+        assert_eq!(SyncStore(&k.store).sync_status().await.unwrap().backlog, 0);
     }
 
     // Redemption: exactly one of the two vouchers is redeemable.
@@ -246,9 +245,9 @@ async fn story<D: Database>(db: D) {
 
     // A cloned kiosk: B's log under A's token, reusing A's seqs → 409.
     let client_a = CentralClient::for_enrolment(&a.enrolment).unwrap();
-    let mut clone = a.store.unacked_events(10).await.unwrap();
+    let mut clone = SyncStore(&a.store).unacked_events(10).await.unwrap();
     assert!(clone.is_empty());
-    clone = b.store.unacked_events(10).await.unwrap();
+    clone = SyncStore(&b.store).unacked_events(10).await.unwrap();
     assert!(clone.is_empty());
     let mut forged_event = b_first_event(&b).await;
     forged_event.seq = 1;
@@ -265,10 +264,10 @@ async fn story<D: Database>(db: D) {
     // and A's issuance then confirms its own claim (no conflict).
     let m = a.meal(3);
     let claim_a =
-        a.store.claim_before_issue("HKG-K01", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+        claim_before_issue(&a.store, "HKG-K01", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
     assert_eq!(claim_a.unwrap(), ClaimCheck::Granted);
     let claim_b =
-        b.store.claim_before_issue("HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+        claim_before_issue(&b.store, "HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
     assert!(matches!(claim_b, Err(LedgerError::IssuedElsewhere(_))), "{claim_b:?}");
     let conflicts_before = c.db.totals().await.unwrap().conflicts;
     a.issue(3).await.unwrap();
@@ -425,7 +424,8 @@ async fn story<D: Database>(db: D) {
     // (B: A holds CZ342's lease, so A would not need to ask.)
     let m = b.meal(4);
     let started = std::time::Instant::now();
-    let claim = b.store.claim_before_issue("HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
+    let claim =
+        claim_before_issue(&b.store, "HKG-K02", &m.passenger_id, &m.flight_id, m.kind, 1, now()).await;
     assert_eq!(claim.unwrap(), ClaimCheck::Unreachable);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

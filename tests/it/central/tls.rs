@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::Duration;
-use gatecare_link::{CentralClient, sync_once};
+use gatecare_link::{CentralClient, enrol_with_central, enrol_with_central_trusting, sync_once};
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::Station;
@@ -103,41 +103,47 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
     let stranger_dir = tempfile::tempdir().unwrap();
     seeded_store(&stranger_dir.path().join("k.sqlite"), 1).await;
     let stranger = Station::open(&stranger_dir.path().join("k.sqlite")).await.unwrap();
-    let e = stranger
-        .enrol_with_central(&url, &code().await.unwrap(), &harness::root_fingerprint(), "HKG-K09", now())
-        .await
-        .unwrap_err();
+    let e = enrol_with_central(
+        &stranger,
+        &url,
+        &code().await.unwrap(),
+        &harness::root_fingerprint(),
+        "HKG-K09",
+        now(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.code(), "sync.offline", "{e}");
     assert!(stranger.enrolment().await.unwrap().is_none());
     // A CA file that is not PEM is refused before anything is sent.
-    let e = stranger
-        .enrol_with_central_trusting(
-            &url,
-            Some("garbage"),
-            &code().await.unwrap(),
-            &harness::root_fingerprint(),
-            "HKG-K09",
-            now(),
-        )
-        .await
-        .unwrap_err();
+    let e = enrol_with_central_trusting(
+        &stranger,
+        &url,
+        Some("garbage"),
+        &code().await.unwrap(),
+        &harness::root_fingerprint(),
+        "HKG-K09",
+        now(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.code(), "sync.protocol", "{e}");
 
     // With the CA it enrols, and its events reach central over TLS.
     let kiosk_dir = tempfile::tempdir().unwrap();
     let day = seeded_store(&kiosk_dir.path().join("k.sqlite"), 1).await;
     let kiosk = Station::open(&kiosk_dir.path().join("k.sqlite")).await.unwrap();
-    let enrolment = kiosk
-        .enrol_with_central_trusting(
-            &url,
-            Some(&ca),
-            &code().await.unwrap(),
-            &harness::root_fingerprint(),
-            "HKG-K01",
-            now(),
-        )
-        .await
-        .unwrap();
+    let enrolment = enrol_with_central_trusting(
+        &kiosk,
+        &url,
+        Some(&ca),
+        &code().await.unwrap(),
+        &harness::root_fingerprint(),
+        "HKG-K01",
+        now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(kiosk.enrolment().await.unwrap().unwrap().ca_pem.as_deref(), Some(ca.as_str()));
     let f = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
     let p = day.passengers.iter().find(|p| p.flight_id == f.id).unwrap();

@@ -83,15 +83,15 @@ impl Session {
         if let Some((url, code)) = &extra.central {
             let store = gatecare_station::Station::open(&db).await?;
             let now = chrono::DateTime::parse_from_rfc3339(extra.now.unwrap_or(TEST_NOW))?.to_utc();
-            store
-                .enrol_with_central(
-                    url,
-                    code,
-                    &crate::central::harness::root_fingerprint(),
-                    extra.device.unwrap_or("HKG-K01"),
-                    now,
-                )
-                .await?;
+            gatecare_link::enrol_with_central(
+                &store,
+                url,
+                code,
+                &crate::central::harness::root_fingerprint(),
+                extra.device.unwrap_or("HKG-K01"),
+                now,
+            )
+            .await?;
             store.close().await;
         }
 

@@ -110,6 +110,15 @@ pub struct StaffRequestRow {
     pub requested_at: DateTime<Utc>,
 }
 
+/// A staff request, as the console lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffRequest {
+    pub passenger_id: String,
+    pub reason: String,
+    pub device: String,
+    pub requested_at: DateTime<Utc>,
+}
+
 /// What the agent reads out, in English and Chinese.
 pub fn announcement(
     flight: &str,
@@ -186,6 +195,22 @@ pub fn announcement(
 }
 
 impl Station {
+    /// The staff requests of a flight, oldest first.
+    pub async fn staff_requests(&self, flight_id: &str) -> Result<Vec<StaffRequest>, StoreError> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT passenger_id, reason, device, requested_at FROM staff_requests WHERE flight_id = ? \
+             ORDER BY requested_at",
+        )
+        .bind(flight_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(passenger_id, reason, device, at)| {
+                Ok(StaffRequest { passenger_id, reason, device, requested_at: parse_time(at)? })
+            })
+            .collect()
+    }
+
     /// The new departure a delay of `minutes` would make for this flight,
     /// for the form to show before it is saved.
     pub async fn delayed_departure_of(

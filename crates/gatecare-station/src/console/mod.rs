@@ -17,7 +17,8 @@ mod upgrades;
 
 pub use disruption::{DisruptionEntry, EntryKind};
 pub use flight::{
-    CabinRow, DisruptionNow, FlightView, HotelBlockRow, StaffRequestRow, TimelineItem, announcement,
+    CabinRow, DisruptionNow, FlightView, HotelBlockRow, StaffRequest, StaffRequestRow, TimelineItem,
+    announcement,
 };
 pub use gatecare_store::reroutes::PassengerRerouted;
 pub use passenger::{BookingMember, EntitlementRow, HeldVoucher, PassengerView, VoucherRow};
@@ -36,7 +37,7 @@ use gatecare_core::{Cabin, LoyaltyTier, SpecialNeed};
 use serde::{Deserialize, Serialize};
 
 use crate::Station;
-use crate::bulk::{parse_needs, star_inputs};
+use crate::manifest::{parse_needs, star_inputs};
 use gatecare_store::ledger::{LedgerError, audit};
 use gatecare_store::store::{parse_time, rfc3339};
 use gatecare_store::{AuthenticatedAgent, StoreError};
@@ -78,7 +79,7 @@ pub fn new_time_words(t: DateTime<Utc>, scheduled: DateTime<Utc>, tz: Tz) -> (St
 }
 
 /// Disruptions whose passengers travel on a re-routing (their own or the flight's).
-pub(crate) fn rerouted_kind(k: gatecare_care::scenario::DisruptionKind) -> bool {
+pub fn rerouted_kind(k: gatecare_care::scenario::DisruptionKind) -> bool {
     use gatecare_care::scenario::DisruptionKind;
     matches!(k, DisruptionKind::Cancellation | DisruptionKind::DeniedBoarding)
 }

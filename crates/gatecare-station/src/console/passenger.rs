@@ -157,7 +157,7 @@ impl Station {
             miles: Option<i64>,
             scheduled_departure: String,
             #[sqlx(flatten)]
-            stars: crate::bulk::StarInputsRow,
+            stars: crate::manifest::StarInputsRow,
         }
         let r = sqlx::query_as::<_, PassengerRow>(concat!(
             "SELECT p.id, p.surname, p.given_names, p.native_name, p.birth_year, p.lives_in_departure_city, p.needs, \

@@ -12,7 +12,7 @@ pub struct PriorityRow {
     pub reach_out_first: bool,
     /// The passenger as the manifest has them (flattened on the wire).
     #[serde(flatten)]
-    pub passenger: crate::bulk::ManifestEntry,
+    pub passenger: crate::manifest::ManifestEntry,
     /// Vouchers issued (not voided) on this flight.
     pub vouchers: i64,
 }
@@ -42,8 +42,8 @@ impl Station {
         .await?
         .into_iter()
         .collect();
-        let input = crate::bulk::priority_inputs(&manifest, year);
-        let mut by_id: std::collections::HashMap<String, crate::bulk::ManifestEntry> =
+        let input = crate::manifest::priority_inputs(&manifest, year);
+        let mut by_id: std::collections::HashMap<String, crate::manifest::ManifestEntry> =
             manifest.into_iter().map(|m| (m.passenger_id.clone(), m)).collect();
         let basis = self.priority_basis(flight_id).await?;
         Ok(order(&input, basis)

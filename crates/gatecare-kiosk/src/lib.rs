@@ -1,6 +1,10 @@
-//! The self-service kiosk: what one matched passenger sees, and printing
-//! what they are owed. Only owed care, only for the passenger of the
-//! current session; the session ends after a quiet minute.
+//! The self-service kiosk: what one matched passenger sees, who on their
+//! booking they may act for, and printing what they are owed. Only owed
+//! care, only for the passenger of the current session; the session ends
+//! after a quiet minute. It works on a station (`gatecare-station`) as
+//! [`Kiosk`].
+
+use std::ops::Deref;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
@@ -14,11 +18,23 @@ use gatecare_print::Printer;
 use gatecare_print::vouchers::{
     KIOSK_PRINT_WAIT, PreparedPrint, PrintDesk, VoucherPrint, finish_print, print_file,
 };
+use gatecare_station::Station;
 use gatecare_store::agents::AuthenticatedAgent;
 use gatecare_store::ledger::{IssueContext, IssueRequest, LedgerError};
 use gatecare_store::store::{StoreError, parse_time, rfc3339};
 
-use crate::Station;
+/// A station serving passengers at a kiosk: `Kiosk(&station).kiosk_view(…)`.
+/// It reads as the station too (`Deref`).
+#[derive(Clone, Copy)]
+pub struct Kiosk<'a>(pub &'a Station);
+
+impl Deref for Kiosk<'_> {
+    type Target = Station;
+
+    fn deref(&self) -> &Station {
+        self.0
+    }
+}
 
 /// What the passenger chose to print: the kind, which one of it, and for a
 /// hotel, the hotel.
@@ -113,10 +129,10 @@ pub struct KioskView {
     pub entitlements: Vec<KioskEntitlement>,
     pub refund_option: bool,
     /// Compensation, refund and how to claim (the written notice).
-    pub rights: Option<crate::rights::Rights>,
+    pub rights: Option<gatecare_station::rights::Rights>,
     pub time_zone: String,
     /// The passenger's complaint cases: what they were told, what they got.
-    pub cases: Vec<crate::cases::PassengerCase>,
+    pub cases: Vec<gatecare_station::cases::PassengerCase>,
     /// Others on the booking this person may switch to.
     pub booking: Vec<KioskMember>,
     /// An unaccompanied minor: nothing is issued here; staff come (the
@@ -146,15 +162,6 @@ pub fn needs_staff(needs: &[gatecare_core::SpecialNeed]) -> bool {
     needs.contains(&gatecare_core::SpecialNeed::UnaccompaniedMinor)
 }
 
-/// A staff request, as the console lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct StaffRequest {
-    pub passenger_id: String,
-    pub reason: String,
-    pub device: String,
-    pub requested_at: DateTime<Utc>,
-}
-
 /// Under 18 by birth year (the kiosk cannot know the birthday).
 fn is_minor(birth_year: Option<i64>, year: i32) -> bool {
     birth_year.is_some_and(|b| i64::from(year) - b < 18)
@@ -164,7 +171,7 @@ fn day_offset(t: DateTime<Utc>, base: DateTime<Utc>, tz: Tz) -> i64 {
     (t.with_timezone(&tz).date_naive() - base.with_timezone(&tz).date_naive()).num_days()
 }
 
-impl Station {
+impl Kiosk<'_> {
     /// Starts a kiosk session for a passenger found by PNR and surname on a
     /// flight leaving `station` on `today` (station-local).
     pub async fn kiosk_find(
@@ -213,7 +220,7 @@ impl Station {
             .bind(&s.passenger_id)
             .fetch_optional(self.pool())
             .await?;
-        if !needs_staff(&crate::bulk::parse_needs(needs.as_deref().unwrap_or_default())) {
+        if !needs_staff(&gatecare_station::manifest::parse_needs(needs.as_deref().unwrap_or_default())) {
             return Ok(false);
         }
         let id = uuid::Uuid::now_v7().to_string();
@@ -241,22 +248,6 @@ impl Station {
         }
         tx.commit().await?;
         Ok(n == 1)
-    }
-
-    /// The staff requests of a flight, oldest first.
-    pub async fn staff_requests(&self, flight_id: &str) -> Result<Vec<StaffRequest>, StoreError> {
-        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-            "SELECT passenger_id, reason, device, requested_at FROM staff_requests WHERE flight_id = ? \
-             ORDER BY requested_at",
-        )
-        .bind(flight_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter()
-            .map(|(passenger_id, reason, device, at)| {
-                Ok(StaffRequest { passenger_id, reason, device, requested_at: parse_time(at)? })
-            })
-            .collect()
     }
 
     /// Who else on this passenger's booking (same PNR, same flight) the
@@ -307,7 +298,7 @@ impl Station {
     }
 
     /// Moves the kiosk's session to another passenger of the booking, where
-    /// [`Station::kiosk_view`]'s `booking` lists them; anyone else is refused.
+    /// [`Kiosk::kiosk_view`]'s `booking` lists them; anyone else is refused.
     pub async fn kiosk_switch(
         &self,
         s: &KioskSession,
@@ -400,7 +391,7 @@ impl Station {
         let mut entitlements = Vec::new();
         let mut refund_option = false;
         let mut rights = None;
-        let needs_staff = needs_staff(&crate::bulk::parse_needs(&needs));
+        let needs_staff = needs_staff(&gatecare_station::manifest::parse_needs(&needs));
         if let Some(d) = latest {
             let kind = d.kind;
             // The category: a recorded IATA code ("41") reads as its cause.
@@ -427,8 +418,10 @@ impl Station {
             };
             if let Some(case) = self.passenger_case(&s.flight_id, &s.passenger_id, policy, now).await? {
                 // A re-routing of this passenger's own replaces the flight's.
-                if let Some(own) =
-                    case.reroute.clone().filter(|_| crate::console::rerouted_kind(case.scenario.disruption))
+                if let Some(own) = case
+                    .reroute
+                    .clone()
+                    .filter(|_| gatecare_station::console::rerouted_kind(case.scenario.disruption))
                 {
                     flight.expected_local = Some(local(own.departure, tz));
                     flight.expected_day_offset = day_offset(own.departure, scheduled, tz);
@@ -436,7 +429,7 @@ impl Station {
                 }
                 let (sc, eval, chosen) = (&case.scenario, &case.evaluation, case.refund_chosen_at);
                 refund_option = eval.refund_option && chosen.is_none() && !needs_staff;
-                rights = Some(crate::rights::rights(sc, eval, chosen));
+                rights = Some(gatecare_station::rights::rights(sc, eval, chosen));
                 // Every voucher of the station for this passenger: live ones
                 // here (reprinted), live ones elsewhere (not offered), and
                 // voided ones, which only staff replace.

@@ -11,8 +11,10 @@ use gatecare_sync::station::{
 };
 use sqlx::SqliteConnection;
 
-use crate::store::rfc3339;
-use crate::{Store, StoreError};
+use gatecare_store::StoreError;
+use gatecare_store::store::rfc3339;
+
+use crate::SyncStore;
 
 /// Applies one station-data feed item; other topics are not ours.
 pub async fn apply(
@@ -178,7 +180,7 @@ async fn upsert_booking(conn: &mut SqliteConnection, b: &BookingData) -> Result<
     .bind(b.needs.join(","))
     .execute(&mut *conn)
     .await?;
-    for token in crate::lookup::name_tokens(&b.surname, &b.given_names, b.native_name.as_deref()) {
+    for token in gatecare_store::lookup::name_tokens(&b.surname, &b.given_names, b.native_name.as_deref()) {
         sqlx::query("INSERT OR IGNORE INTO name_index (token, passenger_id) VALUES (?, ?)")
             .bind(token)
             .bind(&pax)
@@ -307,7 +309,7 @@ pub struct LoadReport {
     pub passengers: u64,
 }
 
-impl Store {
+impl SyncStore<'_> {
     /// Loads a station-data document as central's feed would deliver it, in
     /// one transaction and through the same code: for a device set up from
     /// an export (and the demo). The document is checked first; a store
@@ -351,30 +353,6 @@ impl Store {
         Ok(LoadReport { flights, passengers })
     }
 
-    /// The station central enrolled this store for, if it is enrolled.
-    pub async fn enrolled_station(&self) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT station FROM sync_enrolment WHERE id = 1")
-            .fetch_optional(self.pool())
-            .await?)
-    }
-
-    /// The code central enrolled this device under (`HKG-K01`), if it is
-    /// enrolled and recorded it (enrolments before migration 0016 did not).
-    pub async fn enrolled_device(&self) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar::<_, Option<String>>("SELECT device_code FROM sync_enrolment WHERE id = 1")
-            .fetch_optional(self.pool())
-            .await?
-            .flatten())
-    }
-
-    /// The role central enrolled this device in (`kiosk`, `console`), if
-    /// it was enrolled since the role was kept.
-    pub async fn enrolled_role(&self) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = 'enrolled_role'")
-            .fetch_optional(self.pool())
-            .await?)
-    }
-
     /// Keeps the role central signed for this device (`RoleStatement`), as
     /// of `now`: a store enrolled before devices kept their role learns it,
     /// and an administrator's change (`admin role`) reaches the device. A
@@ -385,9 +363,7 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        for (key, value) in
-            [("enrolled_role", role.to_owned()), ("role_checked_at", crate::store::rfc3339(now))]
-        {
+        for (key, value) in [("enrolled_role", role.to_owned()), ("role_checked_at", rfc3339(now))] {
             sqlx::query(
                 "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             )
@@ -410,25 +386,5 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?;
         Ok(text.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.to_utc()))
-    }
-
-    /// Forgets every agent's record: a kiosk keeps no PIN hash (one enrolled
-    /// before central stopped sending them may still have some).
-    pub async fn forget_agents(&self) -> Result<u64, StoreError> {
-        let forgotten = sqlx::query("DELETE FROM agents").execute(self.pool()).await?.rows_affected();
-        if forgotten > 0 {
-            self.overwrite_forgotten().await?;
-        }
-        Ok(forgotten)
-    }
-
-    /// The airline policy central distributed, if any (checked again here:
-    /// a policy this build cannot read is ignored).
-    pub async fn central_policy(&self) -> Result<Option<Policy>, StoreError> {
-        let toml: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'central_policy'")
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(toml.and_then(|t| Policy::from_toml(&t).ok()))
     }
 }

@@ -1,4 +1,6 @@
-//! Settings: a TOML file, then environment variables on top.
+//! A device's settings, read once at its start: a TOML file, then
+//! environment variables on top; and the one clock the app and the CLI read
+//! the time from (the system's, or an instant the settings fix).
 //!
 //! | key (file)  | environment          | default                                  |
 //! |-------------|----------------------|------------------------------------------|
@@ -22,7 +24,8 @@ use std::path::{Path, PathBuf};
 use gatecare_core::AirportCode;
 use serde::{Deserialize, Serialize};
 
-use crate::Clock;
+pub mod clock;
+pub use clock::Clock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

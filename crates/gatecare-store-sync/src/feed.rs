@@ -1,6 +1,6 @@
-//! The store's side of sync: this device's enrolment, its outgoing event
-//! log and what central acknowledged, and the station feed applied page by
-//! page (`gatecare-link` talks to central).
+//! The store's side of sync: this device's outgoing event log and what
+//! central acknowledged, and the station feed applied page by page
+//! (`gatecare-link` talks to central; the enrolment it reads is the store's).
 //!
 //! A page of the feed and the cursor that follows it are applied in one
 //! transaction, so a crash between pages repeats a page (harmlessly) and
@@ -11,23 +11,10 @@ use chrono::{DateTime, Utc};
 use gatecare_sync::{Event, EventKind, FeedItem, FeedPage, PageError, PushResponse, Topic};
 use serde::Serialize;
 
-use crate::store::{parse_time, rfc3339};
-use crate::{Store, StoreError};
+use gatecare_store::StoreError;
+use gatecare_store::store::{parse_time, rfc3339};
 
-/// This device's enrolment with central.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Enrolment {
-    pub central_url: String,
-    pub device_id: uuid::Uuid,
-    pub station: String,
-    pub token: String,
-    /// The airline CA (PEM) trusted for central's certificate, besides the
-    /// system's roots.
-    pub ca_pem: Option<String>,
-    /// The airline's root key (hex) that signs every feed page, pinned at
-    /// enrolment.
-    pub root_public_key: Option<String>,
-}
+use crate::SyncStore;
 
 /// What the UI shows about sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,37 +45,7 @@ pub struct SyncStatus {
     pub online: bool,
 }
 
-impl Store {
-    pub async fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
-        /// `sync_enrolment`'s one row; the device id is parsed after reading.
-        #[derive(sqlx::FromRow)]
-        struct EnrolmentRow {
-            central_url: String,
-            device_id: String,
-            station: String,
-            token: String,
-            ca_pem: Option<String>,
-            root_public_key: Option<String>,
-        }
-        let row = sqlx::query_as::<_, EnrolmentRow>(
-            "SELECT central_url, device_id, station, token, ca_pem, root_public_key FROM sync_enrolment WHERE id = 1",
-        )
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|r| {
-            Ok(Enrolment {
-                central_url: r.central_url,
-                device_id: uuid::Uuid::parse_str(&r.device_id)
-                    .map_err(|e| StoreError::Data(e.to_string()))?,
-                station: r.station,
-                token: r.token,
-                ca_pem: r.ca_pem,
-                root_public_key: r.root_public_key,
-            })
-        })
-        .transpose()
-    }
-
+impl SyncStore<'_> {
     /// Appends an event to this device's outgoing log (for modules whose
     /// facts are not ledger entries: case updates, profile notes).
     pub async fn record_event(
@@ -101,7 +58,7 @@ impl Store {
             return Err(StoreError::Data("an event payload is a JSON object of at most 16 KiB".into()));
         }
         let mut tx = self.pool().begin().await?;
-        let seq = crate::ledger::append_sync(&mut tx, kind.as_str(), payload, at).await?;
+        let seq = gatecare_store::ledger::append_sync(&mut tx, kind.as_str(), payload, at).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -205,17 +162,6 @@ impl Store {
         Ok(page.items.len())
     }
 
-    /// The trust list central last sent (from the feed), if any.
-    pub async fn trust_list(&self) -> Result<Option<gatecare_voucher::trust::TrustList>, StoreError> {
-        let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'trust_list'")
-            .fetch_optional(self.pool())
-            .await?;
-        text.map(|t| {
-            gatecare_voucher::trust::TrustList::from_json(&t).map_err(|e| StoreError::Data(e.to_string()))
-        })
-        .transpose()
-    }
-
     /// Central's time on the newest page this device accepted.
     pub async fn feed_signed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let at: Option<String> = sqlx::query_scalar("SELECT feed_signed_at FROM sync_cursor WHERE id = 1")
@@ -312,14 +258,6 @@ impl Store {
             .map(|b| serde_json::from_str(b).map_err(|e| StoreError::Data(format!("a conflict report: {e}"))))
             .collect()
     }
-
-    /// Whether a voucher is on the void list this kiosk knows.
-    pub async fn is_on_void_list(&self, voucher_id: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) > 0 FROM void_list WHERE voucher_id = ?")
-            .bind(voucher_id)
-            .fetch_one(self.pool())
-            .await?)
-    }
 }
 
 fn s<'a>(v: &'a serde_json::Value, k: &str) -> &'a str {
@@ -357,7 +295,7 @@ async fn apply_item(
                 apply_remote_refund_choice(tx, p, s(b, "device")).await?;
             }
             if matches!(s(b, "kind"), "case_opened" | "case_updated") {
-                crate::cases::apply_remote(tx, s(b, "kind"), p, s(b, "device")).await?;
+                gatecare_store::cases::apply_remote(tx, s(b, "kind"), p, s(b, "device")).await?;
             }
             if s(b, "kind") == "issued" {
                 // One row per voucher: a replacement is a second voucher for

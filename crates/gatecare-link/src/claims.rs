@@ -1,0 +1,109 @@
+//! The online claim before an issuance: central's compare-and-swap on an
+//! entitlement, so two devices of a station never both issue it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use gatecare_store::store::rfc3339;
+use gatecare_store::{LedgerError, Store, StoreError};
+use gatecare_sync::{ClaimRequest, ClaimResponse};
+use serde::Serialize;
+
+use crate::client::CentralClient;
+
+/// What the online claim before an issuance found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimCheck {
+    /// Central granted it: no other device will issue it.
+    Granted,
+    /// Not needed: standalone (not enrolled), leased to this device, or
+    /// already issued here (a reprint).
+    NotNeeded,
+    /// Central did not answer in time: issue offline (the caps apply) and
+    /// let central settle any double issuance.
+    Unreachable,
+}
+
+/// How long a kiosk waits for central's claim answer before issuing offline.
+pub const CLAIM_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The online compare-and-swap before issuing an entitlement that is not
+/// leased to this device (the issue's §5). A refusal is an error; an
+/// unreachable central is not.
+pub async fn claim_before_issue(
+    store: &Store,
+    device: &str,
+    passenger_id: &str,
+    flight_id: &str,
+    kind: gatecare_ledger::EntitlementKind,
+    ordinal: u32,
+    now: DateTime<Utc>,
+) -> Result<ClaimCheck, LedgerError> {
+    let Some(enrolment) = store.enrolment().await? else { return Ok(ClaimCheck::NotNeeded) };
+    let key = store.entitlement_key(passenger_id, flight_id, kind, ordinal).await?;
+    // (here, leased): issued or voided here, and leased to this device.
+    let (here, leased) = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT \
+               (SELECT COUNT(*) FROM ledger_events WHERE entitlement_key = ? AND event = 'issued') \
+                 + (SELECT COUNT(*) FROM station_vouchers WHERE entitlement_key = ?1 AND void_reason IS NOT NULL) AS here, \
+               (SELECT COUNT(*) FROM leases WHERE device = ? AND expires_at > ? AND \
+                  ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?))) AS leased",
+        )
+        .bind(&key)
+        .bind(device)
+        .bind(rfc3339(now))
+        .bind(flight_id)
+        .bind(&key)
+        .fetch_one(store.pool())
+        .await?;
+    if here > 0 || leased > 0 {
+        return Ok(ClaimCheck::NotNeeded);
+    }
+    let client = CentralClient::for_enrolment(&enrolment).map_err(|e| StoreError::Data(e.to_string()))?;
+    // The voucher id is not known before issuing; central confirms this
+    // device's claim whatever voucher it then pushes.
+    let req = ClaimRequest {
+        entitlement_key: key,
+        voucher_id: format!("claim:{}", enrolment.device_id),
+        flight_id: flight_id.to_owned(),
+    };
+    match tokio::time::timeout(CLAIM_TIMEOUT, client.claim(&req)).await {
+        Ok(Ok(ClaimResponse::Granted)) => Ok(ClaimCheck::Granted),
+        // Central says no more than "elsewhere": which device is not ours to know.
+        Ok(Ok(ClaimResponse::Refused { reason })) if reason == "not_your_station" => {
+            Err(LedgerError::Refused("this flight is another station's".into()))
+        }
+        Ok(Ok(ClaimResponse::Refused { reason })) if reason == "leased" => {
+            Err(LedgerError::LeasedElsewhere("another device".into()))
+        }
+        Ok(Ok(ClaimResponse::Refused { .. })) => Err(LedgerError::IssuedElsewhere("another device".into())),
+        Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
+    }
+}
+
+/// Releases this device's claim on an entitlement whose issue failed
+/// (no room left, a printer-less refusal…), so another device, or a
+/// console, can issue it at once. Best effort: a claim not released
+/// lapses when its hold ends.
+pub async fn release_claim(
+    store: &Store,
+    passenger_id: &str,
+    flight_id: &str,
+    kind: gatecare_ledger::EntitlementKind,
+    ordinal: u32,
+) -> Result<(), StoreError> {
+    let Some(enrolment) = store.enrolment().await? else { return Ok(()) };
+    let key = match store.entitlement_key(passenger_id, flight_id, kind, ordinal).await {
+        Ok(k) => k,
+        Err(_) => return Ok(()),
+    };
+    let Ok(client) = CentralClient::for_enrolment(&enrolment) else { return Ok(()) };
+    let req = ClaimRequest {
+        entitlement_key: key,
+        voucher_id: format!("claim:{}", enrolment.device_id),
+        flight_id: flight_id.to_owned(),
+    };
+    let _ = tokio::time::timeout(CLAIM_TIMEOUT, client.release_claim(&req)).await;
+    Ok(())
+}
