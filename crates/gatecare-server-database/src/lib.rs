@@ -250,6 +250,8 @@ pub struct RedemptionLine {
     pub flight: Option<String>,
     pub flight_date: Option<String>,
     pub serial: Option<String>,
+    /// Accepted by the till offline and sent later.
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

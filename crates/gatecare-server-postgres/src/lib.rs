@@ -608,6 +608,7 @@ struct ReportRow {
     flight: Option<String>,
     flight_date: Option<String>,
     serial: Option<String>,
+    offline: bool,
 }
 
 impl Database for PgDatabase {
@@ -1638,7 +1639,7 @@ impl Database for PgDatabase {
             RedemptionsOf::Flight { flight, flight_date } => sqlx::query_as!(
                 ReportRow,
                 "SELECT d.name AS merchant, d.station, r.redemption_id, r.voucher_id, r.redeemed_at, r.kind, \
-                 r.value_minor, r.currency, r.flight, r.flight_date, r.serial FROM redemptions r \
+                 r.value_minor, r.currency, r.flight, r.flight_date, r.serial, r.offline FROM redemptions r \
                  JOIN devices d ON d.id = r.device_id WHERE r.flight = $1 AND r.flight_date = $2 ORDER BY r.redeemed_at",
                 flight,
                 flight_date
@@ -1649,7 +1650,7 @@ impl Database for PgDatabase {
             RedemptionsOf::Between { from, to } => sqlx::query_as!(
                 ReportRow,
                 "SELECT d.name AS merchant, d.station, r.redemption_id, r.voucher_id, r.redeemed_at, r.kind, \
-                 r.value_minor, r.currency, r.flight, r.flight_date, r.serial FROM redemptions r \
+                 r.value_minor, r.currency, r.flight, r.flight_date, r.serial, r.offline FROM redemptions r \
                  JOIN devices d ON d.id = r.device_id WHERE r.redeemed_at >= $1 AND r.redeemed_at < $2 \
                  ORDER BY r.redeemed_at",
                 from,
@@ -1674,6 +1675,7 @@ impl Database for PgDatabase {
                     flight: r.flight,
                     flight_date: r.flight_date,
                     serial: r.serial,
+                    offline: r.offline,
                 },
             })
             .collect())
@@ -1687,7 +1689,8 @@ impl Database for PgDatabase {
     ) -> Res<Vec<RedemptionLine>> {
         sqlx::query_as!(
             RedemptionLine,
-            "SELECT redemption_id, voucher_id, redeemed_at, kind, value_minor, currency, flight, flight_date, serial \
+            "SELECT redemption_id, voucher_id, redeemed_at, kind, value_minor, currency, flight, flight_date, serial, \
+             offline \
              FROM redemptions WHERE device_id = $1 AND redeemed_at >= $2 AND redeemed_at < $3 ORDER BY redeemed_at",
             device,
             from,

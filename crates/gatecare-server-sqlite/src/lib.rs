@@ -577,6 +577,7 @@ struct ReportRow {
     flight: Option<String>,
     flight_date: Option<String>,
     serial: Option<String>,
+    offline: bool,
 }
 
 impl Database for SqliteDatabase {
@@ -1589,7 +1590,7 @@ impl Database for SqliteDatabase {
             RedemptionsOf::Flight { flight, flight_date } => sqlx::query_as!(
                 ReportRow,
                 "SELECT d.name AS merchant, d.station, r.redemption_id, r.voucher_id, r.redeemed_at, r.kind, \
-                 r.value_minor, r.currency, r.flight, r.flight_date, r.serial FROM redemptions r \
+                 r.value_minor, r.currency, r.flight, r.flight_date, r.serial, r.offline AS \"offline: bool\" FROM redemptions r \
                  JOIN devices d ON d.id = r.device_id WHERE r.flight = ? AND r.flight_date = ? ORDER BY r.redeemed_at",
                 flight,
                 flight_date
@@ -1602,7 +1603,7 @@ impl Database for SqliteDatabase {
                 sqlx::query_as!(
                     ReportRow,
                     "SELECT d.name AS merchant, d.station, r.redemption_id, r.voucher_id, r.redeemed_at, r.kind, \
-                     r.value_minor, r.currency, r.flight, r.flight_date, r.serial FROM redemptions r \
+                     r.value_minor, r.currency, r.flight, r.flight_date, r.serial, r.offline AS \"offline: bool\" FROM redemptions r \
                      JOIN devices d ON d.id = r.device_id WHERE r.redeemed_at >= ? AND r.redeemed_at < ? \
                      ORDER BY r.redeemed_at",
                     from,
@@ -1628,6 +1629,7 @@ impl Database for SqliteDatabase {
                         flight: r.flight,
                         flight_date: r.flight_date,
                         serial: r.serial,
+                        offline: r.offline,
                     },
                 })
             })
@@ -1642,7 +1644,8 @@ impl Database for SqliteDatabase {
     ) -> Res<Vec<RedemptionLine>> {
         let (dev, from, to) = (device.to_string(), ts(from), ts(to));
         let rows = sqlx::query!(
-            "SELECT redemption_id, voucher_id, redeemed_at, kind, value_minor, currency, flight, flight_date, serial \
+            "SELECT redemption_id, voucher_id, redeemed_at, kind, value_minor, currency, flight, flight_date, serial, \
+             offline AS \"offline: bool\" \
              FROM redemptions WHERE device_id = ? AND redeemed_at >= ? AND redeemed_at < ? ORDER BY redeemed_at",
             dev,
             from,
@@ -1663,6 +1666,7 @@ impl Database for SqliteDatabase {
                     flight: r.flight,
                     flight_date: r.flight_date,
                     serial: r.serial,
+                    offline: r.offline,
                 })
             })
             .collect()

@@ -284,6 +284,8 @@ struct DayLine {
     flight: Option<String>,
     flight_date: Option<String>,
     serial: Option<String>,
+    /// Accepted offline at the till's time, confirmed later.
+    offline: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -344,6 +346,7 @@ async fn day_of<D: Database>(
                 flight: r.flight,
                 flight_date: r.flight_date,
                 serial: r.serial,
+                offline: r.offline,
             }
         })
         .collect();
@@ -386,7 +389,8 @@ async fn day_csv<D: Database>(
     let list = day_of(&c, &device, q).await?;
     let tz = gatecare_reference::time_zone(&device.station);
     let mut csv = String::from(
-        "redeemed_at,serial,kind,flight,flight_date,currency,amount,voucher_id,redemption_id,merchant\r\n",
+        // A byte-order mark: spreadsheets then read the names as UTF-8.
+        "\u{feff}redeemed_at,serial,kind,flight,flight_date,currency,amount,offline,voucher_id,redemption_id,merchant\r\n",
     );
     for l in &list.lines {
         let fields = [
@@ -397,6 +401,7 @@ async fn day_csv<D: Database>(
             l.flight_date.clone().unwrap_or_default(),
             l.currency.clone().unwrap_or_default(),
             l.amount.clone().unwrap_or_default(),
+            if l.offline { "yes" } else { "no" }.to_owned(),
             l.voucher_id.clone(),
             l.redemption_id.to_string(),
             device.name.clone(),

@@ -142,10 +142,21 @@ async fn a_merchant_checks_and_redeems_a_voucher_and_keeps_checking_offline() {
         ensure!(csv[0] == "text/csv; charset=utf-8", "{csv}");
         let rows: Vec<&str> = csv[1].as_str().unwrap_or_default().lines().collect();
         ensure!(rows.len() == 2 && rows[0].starts_with("redeemed_at,serial,kind"), "{rows:?}");
+        // The text starts with a byte-order mark (the browser's decoder
+        // drops it, as spreadsheets do): names in Chinese read right.
+        let head = b
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; fetch('api/redemptions.csv') \
+                 .then((r) => r.arrayBuffer()).then((a) => done(Array.from(new Uint8Array(a).slice(0, 3))));",
+                vec![],
+            )
+            .await?;
+        ensure!(head == serde_json::json!([0xef, 0xbb, 0xbf]), "{head}");
         let row: Vec<&str> = rows[1].split(',').collect();
         ensure!(row[0].ends_with("+08:00") && row[1] == "HKG-K01-000001", "{row:?}");
-        ensure!(row[2..7] == ["meal", "CZ342", "2026-11-22", "HKD", "120.00"], "{row:?}");
-        ensure!(row[9] == "Noodle Bar T1", "{row:?}");
+        ensure!(row[2..8] == ["meal", "CZ342", "2026-11-22", "HKD", "120.00", "no"], "{row:?}");
+        ensure!(row[10] == "Noodle Bar T1", "{row:?}");
         let before = b.client.execute_async(fetch, vec!["api/redemptions?day=2026-01-01".into()]).await?;
         ensure!(before[1].as_str().unwrap_or_default().contains("\"lines\":[]"), "{before}");
 

@@ -68,7 +68,10 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
     let lines = c.db.redemptions_by(device.id, day.0, day.1).await.unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0].redeemed_at.timestamp_micros(), accepted.timestamp_micros());
-    assert_eq!((lines[0].kind.as_deref(), lines[0].value_minor), (Some("meal"), Some(12000)));
+    assert_eq!(
+        (lines[0].kind.as_deref(), lines[0].value_minor, lines[0].offline),
+        (Some("meal"), Some(12000), true)
+    );
 
     // The hotel redeemed the second voucher online; the noodle bar had
     // accepted it offline ten minutes before: a double spend, kept once.

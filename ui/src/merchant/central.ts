@@ -62,6 +62,7 @@ export interface DayList {
     value_text: string | null;
     flight: string | null;
     serial: string | null;
+    offline: boolean;
   }>;
   totals: Array<{ currency: string; count: number; value_text: string }>;
   conflicts: Array<{
