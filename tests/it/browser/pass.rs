@@ -16,7 +16,7 @@ async fn a_passengers_copy_opens_from_its_link_and_stays_readable_offline() {
     let mut central = CentralProcess::start().expect("central");
     let dir = tempfile::tempdir().unwrap();
     let (qr, surname) = kiosk_vouchers(&central, dir.path(), 1).await.expect("a kiosk's voucher").remove(0);
-    let link = gatecare_voucher::signed::phone_link(&central.url, &qr);
+    let link = gatecare_voucher::signed::phone_link(&central.url, "Asia/Hong_Kong", &qr);
     let b = Browser::start("pass", &[]).await.expect("chromium");
     let outcome = bounded(async {
         // Its own policy: no camera, nothing inline.
@@ -30,6 +30,9 @@ async fn a_passengers_copy_opens_from_its_link_and_stays_readable_offline() {
         ensure!(b.text("[data-testid=pass-value]").await? == "HKD 120.00");
         ensure!(b.text("[data-testid=pass-name]").await?.starts_with(&surname));
         ensure!(b.text("[data-testid=pass-serial]").await? == "HKG-K01-000001");
+        // In the station's time, as on paper, whatever the phone's zone.
+        let validity = b.text("[data-testid=pass-validity]").await?;
+        ensure!(validity.contains("GMT+8"), "{validity}");
         b.snap("pass-zh-CN").await?;
         // The code on the screen is the voucher's, as a merchant's scanner reads it.
         let png = b.client.find(Locator::Css("[data-testid=pass-qr]")).await?.screenshot().await?;
@@ -48,7 +51,7 @@ async fn a_passengers_copy_opens_from_its_link_and_stays_readable_offline() {
             )
             .await?;
         central.stop();
-        b.client.goto(&link.replace("/pass/#", "/pass/?lang=en#")).await?;
+        b.client.goto(&link.replace("#", "&lang=en#")).await?;
         b.wait_text("[data-testid=pass-buys]", "Meal").await?;
         ensure!(b.text("[data-testid=pass-value]").await? == "HKD 120.00");
         b.snap("pass-offline-en").await?;
