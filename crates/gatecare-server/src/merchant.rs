@@ -219,12 +219,19 @@ async fn status<D: Database>(
     Ok(Json(VoucherStatus { redeemed_at: found.map(|r| r.redeemed_at), redeemed_by: by }).into_response())
 }
 
+/// Signing out says so in JSON, which another site's form cannot send:
+/// no page elsewhere can make a till forget its cookie.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignOut {}
+
 /// Signs this till out for good: the merchant device is revoked (a copy of
 /// the cookie is worth nothing after) and the browser forgets the cookie.
 /// Setting the till up again takes a new merchant code.
 async fn sign_out<D: Database>(
     State(c): State<Arc<Central<D>>>,
     merchant: Result<Merchant, ApiError>,
+    Body(SignOut {}): Body<SignOut>,
 ) -> Result<Response, ApiError> {
     if let Ok(Merchant(device)) = merchant {
         let now = c.now();

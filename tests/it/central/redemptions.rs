@@ -224,8 +224,24 @@ async fn a_merchant_pages_cookie_is_its_token_and_dies_with_it<D: Database>(db: 
 
     // Signing out retires the till: the browser forgets the cookie, and a
     // copy of it is refused like the token it carries.
-    let out =
-        http.post(format!("{url}/merchant/api/sign-out")).header("cookie", &cookie).send().await.unwrap();
+    // Not from another site's form: JSON only.
+    let form = http
+        .post(format!("{url}/merchant/api/sign-out"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("a=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 400);
+    assert!(form.headers().get("set-cookie").is_none());
+    let out = http
+        .post(format!("{url}/merchant/api/sign-out"))
+        .header("cookie", &cookie)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 204);
     assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     let device: uuid::Uuid = view["device_id"].as_str().unwrap().parse().unwrap();
