@@ -532,6 +532,7 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
         fonts: &fonts,
         printer_name: &printer_name,
         spool: &spool,
+        central_url: None,
     };
     let printed = Kiosk(&store)
         .kiosk_print(

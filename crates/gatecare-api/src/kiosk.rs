@@ -109,12 +109,14 @@ impl Device {
         let fonts = self.fonts()?;
         let spool = self.spool()?;
         let printer_name = self.printer.name();
+        let central_url = self.central_url().await?;
         let desk = PrintDesk {
             device: &self.settings.device,
             station: self.settings.station.as_str(),
             fonts,
             printer_name: &printer_name,
             spool: &spool,
+            central_url: central_url.as_deref(),
         };
         let pick = KioskPick { kind, ordinal, hotel_block_id: hotel };
         let prepared = Kiosk(self.station()?)

@@ -76,18 +76,26 @@ impl Device {
         .await?)
     }
 
+    /// The URL of the central this device is enrolled with, for the link
+    /// to a voucher's copy on a phone.
+    pub(crate) async fn central_url(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.station()?.enrolment().await?.map(|e| e.central_url))
+    }
+
     /// Prints one voucher on the console's printer: rendered, journalled,
     /// then submitted and waited for. When the paper does not come out, the
     /// result carries the QR for the screen.
     pub(crate) async fn print_one(&self, issued: Issued) -> Result<VoucherPrint, ApiError> {
         let spool = self.spool()?;
         let printer_name = self.printer.name();
+        let central_url = self.central_url().await?;
         let desk = PrintDesk {
             device: &self.settings.device,
             station: self.settings.station.as_str(),
             fonts: self.fonts()?,
             printer_name: &printer_name,
             spool: &spool,
+            central_url: central_url.as_deref(),
         };
         let prepared = gatecare_print::vouchers::prepare_print(self.station()?, issued, &desk, self.now())
             .await

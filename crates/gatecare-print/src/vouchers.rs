@@ -284,6 +284,9 @@ pub struct VoucherPrint {
     pub print_error: Option<&'static str>,
     /// The voucher's QR, shown when the printer fails.
     pub qr_svg: String,
+    /// The QR of the link that opens the voucher on the passenger's phone
+    /// (central's `/pass/` page); absent on a device not enrolled.
+    pub phone_qr_svg: Option<String>,
 }
 
 /// An issued voucher rendered to the spool, not yet printed.
@@ -292,6 +295,7 @@ pub struct PreparedPrint {
     pub issued: gatecare_store::ledger::Issued,
     pub file: PathBuf,
     pub qr_svg: String,
+    pub phone_qr_svg: Option<String>,
 }
 
 /// How long a kiosk waits for its voucher to come out (its printer is its own).
@@ -321,6 +325,8 @@ pub struct PrintDesk<'a> {
     pub fonts: &'a Fonts,
     pub printer_name: &'a str,
     pub spool: &'a crate::cups::Spool,
+    /// Central's URL, for the link to the passenger's copy on a phone.
+    pub central_url: Option<&'a str>,
 }
 
 /// Renders an issued (or reprinted) voucher, signed by this device, to
@@ -336,6 +342,18 @@ pub async fn prepare_print(
     let sheet = voucher_sheet(store, &issued.voucher_id, &signer).await?;
     let qr_svg = gatecare_voucher::pdf::qr_svg(&sheet.qr_text)
         .map_err(|e| gatecare_store::LedgerError::Invalid(e.to_string()))?;
+    let phone_qr_svg = desk
+        .central_url
+        .map(|url| {
+            let zone = gatecare_reference::time_zone(desk.station);
+            gatecare_voucher::pdf::qr_svg(&gatecare_voucher::signed::phone_link(
+                url,
+                zone.name(),
+                &sheet.qr_text,
+            ))
+        })
+        .transpose()
+        .map_err(|e| gatecare_store::LedgerError::Invalid(e.to_string()))?;
     let pdf = render(std::slice::from_ref(&sheet), Layout::Receipt80, desk.fonts, &sheet.serial)
         .map_err(|e| gatecare_store::LedgerError::Invalid(e.to_string()))?;
     let file = desk
@@ -343,7 +361,7 @@ pub async fn prepare_print(
         .write(&issued.serial, &pdf)
         .map_err(|source| StoreError::Folder { path: desk.spool.path().to_owned(), source })?;
     store.journal_print(&issued, "queued", desk.printer_name, "", now).await?;
-    Ok(PreparedPrint { issued, file, qr_svg })
+    Ok(PreparedPrint { issued, file, qr_svg, phone_qr_svg })
 }
 
 /// Journals how the printer did and says so for the screen.
@@ -374,6 +392,7 @@ pub async fn finish_print(
         printed,
         print_error,
         qr_svg: prepared.qr_svg,
+        phone_qr_svg: prepared.phone_qr_svg,
     })
 }
 

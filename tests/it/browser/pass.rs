@@ -3,8 +3,6 @@
 //! shows what it buys and its QR for the merchant, stays readable with the
 //! network gone, and shows attacker-made fragments as text only.
 
-use fantoccini::Locator;
-
 use super::harness::*;
 use super::merchant::kiosk_vouchers;
 
@@ -35,11 +33,8 @@ async fn a_passengers_copy_opens_from_its_link_and_stays_readable_offline() {
         ensure!(validity.contains("GMT+8"), "{validity}");
         b.snap("pass-zh-CN").await?;
         // The code on the screen is the voucher's, as a merchant's scanner reads it.
-        let png = b.client.find(Locator::Css("[data-testid=pass-qr]")).await?.screenshot().await?;
-        let shot = dir.path().join("pass-qr.png");
-        std::fs::write(&shot, png)?;
-        let read = std::process::Command::new("zbarimg").args(["--raw", "-q"]).arg(&shot).output()?;
-        ensure!(String::from_utf8_lossy(&read.stdout).trim() == qr, "zbarimg read {:?}", read.stdout);
+        let read = b.read_qr("[data-testid=pass-qr]", "pass").await?;
+        ensure!(read == qr, "zbarimg read {read:?}");
         let violations = b.axe().await?;
         ensure!(violations.is_empty(), "axe: {violations:#?}");
 

@@ -253,6 +253,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         fonts: &fonts,
         printer_name: &printer_name,
         spool: &spool,
+        central_url: None,
     };
     let printed = Kiosk(&kiosk.store)
         .kiosk_print(

@@ -267,6 +267,16 @@ pub(crate) fn a_cz342_passenger(day: &gatecare_demo::DemoDay) -> gatecare_demo::
 pub(crate) trait Driven {
     fn client(&self) -> &Client;
 
+    /// The text of the QR code an element shows, as a scanner reads it off
+    /// the screen (a screenshot of the element, read by zbarimg).
+    async fn read_qr(&self, css: &str, name: &str) -> anyhow::Result<String> {
+        let png = self.client().find(Locator::Css(css)).await?.screenshot().await?;
+        let shot = artifacts_dir().join(format!("qr-{name}.png"));
+        std::fs::write(&shot, png)?;
+        let read = Command::new("zbarimg").args(["--raw", "-q"]).arg(&shot).output().context("zbarimg")?;
+        Ok(String::from_utf8_lossy(&read.stdout).trim().to_owned())
+    }
+
     async fn text(&self, css: &str) -> anyhow::Result<String> {
         let el = self
             .client()

@@ -365,8 +365,14 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         // Care, then the one-tap question.
         s.click("[data-testid=print-meal-1]").await?;
         s.wait_text_for("[data-testid=print-status]", "Printed", 90).await?;
+        // Take it on your phone: the code is the link to central's page for
+        // this voucher, its QR text in the fragment.
+        s.wait_text("[data-testid=phone]", "Take it on your phone").await?;
+        let link = s.read_qr("[data-testid=phone-qr]", "kiosk-phone").await?;
+        ensure!(link.starts_with(&format!("{}/pass/?tz=Asia/Hong_Kong#GC1:", served.url())), "{link:?}");
         s.snap_at("[data-testid=print-status]", "kiosk-printed-feedback-en").await?;
         s.click("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=phone]", "存到手机").await?;
         s.snap_at("[data-testid=print-status]", "kiosk-printed-feedback-zh-CN").await?;
         s.click("[data-testid=lang-en]").await?;
         s.click("[data-testid=feedback-5]").await?;

@@ -289,6 +289,11 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
         s.press("[data-testid=replace-meal-1]").await?;
         s.wait_text_for("[data-testid=pax-notice]", "Printed", 60).await?;
         s.wait_text("[data-testid=pax-vouchers]", "replaces").await?;
+        // The passenger in front of the agent takes it on their phone too.
+        s.press("[data-testid=pax-phone-offer]").await?;
+        let link = s.read_qr("[data-testid=pax-phone-qr]", "console-phone").await?;
+        ensure!(link.starts_with(&format!("{}/pass/?tz=Asia/Hong_Kong#GC1:", served.url())), "{link:?}");
+        s.snap_at("[data-testid=pax-phone]", "agent-passenger-phone-en").await?;
         s.snap_at("[data-testid=pax-vouchers]", "agent-passenger-replacement-en").await?;
         s.press("[data-testid=pax-close]").await?;
 

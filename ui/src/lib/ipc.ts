@@ -797,7 +797,12 @@ print_error: string | null,
 /**
  * The voucher's QR, shown when the printer fails.
  */
-qr_svg: string, };
+qr_svg: string, 
+/**
+ * The QR of the link that opens the voucher on the passenger's phone
+ * (central's `/pass/` page); absent on a device not enrolled.
+ */
+phone_qr_svg: string | null, };
 
 /**
  * A voucher's QR for the screen, when its paper did not come out.
