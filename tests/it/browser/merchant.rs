@@ -159,6 +159,17 @@ async fn a_merchant_checks_and_redeems_a_voucher_and_keeps_checking_offline() {
         ensure!(row[10] == "Noodle Bar T1", "{row:?}");
         let before = b.client.execute_async(fetch, vec!["api/redemptions?day=2026-01-01".into()]).await?;
         ensure!(before[1].as_str().unwrap_or_default().contains("\"lines\":[]"), "{before}");
+        // Another day in the page: nothing then; today again: the line.
+        b.client
+            .execute(
+                "const el = document.querySelector('[data-testid=day-pick]'); el.value = '2026-01-01'; \
+                 el.dispatchEvent(new Event('input', { bubbles: true })); \
+                 el.dispatchEvent(new Event('change', { bubbles: true })); return true;",
+                vec![],
+            )
+            .await?;
+        b.wait_text("[data-testid=day]", "Nothing redeemed on this day").await?;
+        ensure!(b.text("#day-title").await? == "Redeemed on 2026-01-01");
 
         // Central stopped: the page still opens (its service worker) and
         // checks with the lists it kept.

@@ -75,7 +75,8 @@ export interface DayList {
   }>;
 }
 
-export const dayList = () => call<DayList>('redemptions');
+export const dayList = (day?: string) =>
+  call<DayList>(day ? `redemptions?day=${encodeURIComponent(day)}` : 'redemptions');
 export const status = (qr: string) =>
   call<{ redeemed_at: string | null; redeemed_by: string | null }>('status', { qr });
 export const enrol = (code: string, name: string) => call<Enrolment>('enrol', { code, name });
