@@ -564,6 +564,25 @@ impl PushStatements {
     }
 }
 
+/// A redemption as SQLite keeps it (text ids and times).
+struct RedemptionRow {
+    redemption_id: String,
+    voucher_id: String,
+    device_id: String,
+    redeemed_at: String,
+}
+
+impl RedemptionRow {
+    fn into_redemption(self) -> Res<Redemption> {
+        Ok(Redemption {
+            redemption_id: parse_uuid(&self.redemption_id)?,
+            voucher_id: self.voucher_id,
+            device_id: parse_uuid(&self.device_id)?,
+            redeemed_at: parse_ts(&self.redeemed_at)?,
+        })
+    }
+}
+
 /// A redemption row with its merchant, as the report reads it.
 struct ReportRow {
     merchant: String,
@@ -1389,19 +1408,8 @@ impl Database for SqliteDatabase {
         let mut tx = self.write_tx().await?;
         let rid = redemption_id.to_string();
         let voucher_id = voucher.voucher_id.as_str();
-        let row_to = |redemption_id: String,
-                      voucher_id: String,
-                      device_id: String,
-                      redeemed_at: String|
-         -> Res<Redemption> {
-            Ok(Redemption {
-                redemption_id: parse_uuid(&redemption_id)?,
-                voucher_id,
-                device_id: parse_uuid(&device_id)?,
-                redeemed_at: parse_ts(&redeemed_at)?,
-            })
-        };
-        if let Some(r) = sqlx::query!(
+        if let Some(r) = sqlx::query_as!(
+            RedemptionRow,
             "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE redemption_id = ?",
             rid
         )
@@ -1409,9 +1417,10 @@ impl Database for SqliteDatabase {
         .await
         .map_err(err)?
         {
-            return Ok(RedeemOutcome::Redeemed(row_to(r.redemption_id, r.voucher_id, r.device_id, r.redeemed_at)?));
+            return Ok(RedeemOutcome::Redeemed(r.into_redemption()?));
         }
-        if let Some(r) = sqlx::query!(
+        if let Some(r) = sqlx::query_as!(
+            RedemptionRow,
             "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE voucher_id = ?",
             voucher_id
         )
@@ -1419,12 +1428,7 @@ impl Database for SqliteDatabase {
         .await
         .map_err(err)?
         {
-            return Ok(RedeemOutcome::AlreadyRedeemed(row_to(
-                r.redemption_id,
-                r.voucher_id,
-                r.device_id,
-                r.redeemed_at,
-            )?));
+            return Ok(RedeemOutcome::AlreadyRedeemed(r.into_redemption()?));
         }
         let (dev, now_s) = (device.id.to_string(), ts(now));
         sqlx::query!(
@@ -1673,21 +1677,15 @@ impl Database for SqliteDatabase {
     }
 
     async fn redemption_of_voucher(&self, voucher_id: &str) -> Res<Option<Redemption>> {
-        let r = sqlx::query!(
+        sqlx::query_as!(
+            RedemptionRow,
             "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE voucher_id = ?",
             voucher_id
         )
         .fetch_optional(&self.pool)
         .await
-        .map_err(err)?;
-        r.map(|r| {
-            Ok(Redemption {
-                redemption_id: parse_uuid(&r.redemption_id)?,
-                voucher_id: r.voucher_id,
-                device_id: parse_uuid(&r.device_id)?,
-                redeemed_at: parse_ts(&r.redeemed_at)?,
-            })
-        })
+        .map_err(err)?
+        .map(RedemptionRow::into_redemption)
         .transpose()
     }
 
@@ -1707,21 +1705,15 @@ impl Database for SqliteDatabase {
 
     async fn redemption(&self, redemption_id: Uuid) -> Res<Option<Redemption>> {
         let rid = redemption_id.to_string();
-        let r = sqlx::query!(
+        sqlx::query_as!(
+            RedemptionRow,
             "SELECT redemption_id, voucher_id, device_id, redeemed_at FROM redemptions WHERE redemption_id = ?",
             rid
         )
         .fetch_optional(&self.pool)
         .await
-        .map_err(err)?;
-        r.map(|r| {
-            Ok(Redemption {
-                redemption_id: parse_uuid(&r.redemption_id)?,
-                voucher_id: r.voucher_id,
-                device_id: parse_uuid(&r.device_id)?,
-                redeemed_at: parse_ts(&r.redeemed_at)?,
-            })
-        })
+        .map_err(err)?
+        .map(RedemptionRow::into_redemption)
         .transpose()
     }
 

@@ -633,22 +633,26 @@ pub(crate) async fn redeem_as<D: Database>(
     let now = c.now();
     // A redemption accepted offline counts from when the till accepted it,
     // if the administrator lets this merchant accept any, and not long ago.
-    if let Some(at) = req.offline_at {
-        if at > now + chrono::Duration::minutes(5) || at < now - OFFLINE_REDEMPTION_MAX_AGE {
+    let offline_limit = match req.offline_at {
+        None => 0,
+        Some(at) if at > now + chrono::Duration::minutes(5) || at < now - OFFLINE_REDEMPTION_MAX_AGE => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "offline_time_out_of_range",
                 "an offline redemption is sent within 72 hours, and not from the future",
             ));
         }
-        if c.db.offline_limit(device.id).await? == 0 {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "offline_not_allowed",
-                "this merchant may not accept vouchers offline",
-            ));
-        }
-    }
+        Some(_) => match c.db.offline_limit(device.id).await? {
+            0 => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "offline_not_allowed",
+                    "this merchant may not accept vouchers offline",
+                ));
+            }
+            limit => limit,
+        },
+    };
     let at = req.offline_at.unwrap_or(now);
     let decoded = gatecare_voucher::signed::decode(&req.qr).ok();
     let scanned = decoded.as_ref().map(|u| u.payload.voucher_id.to_string());
@@ -678,7 +682,7 @@ pub(crate) async fn redeem_as<D: Database>(
     // was answered above).
     if req.offline_at.is_some() {
         let used = c.db.offline_acceptances_since(device.id, now - OFFLINE_REDEMPTION_MAX_AGE).await?;
-        if used >= c.db.offline_limit(device.id).await? {
+        if used >= offline_limit {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "offline_limit_reached",

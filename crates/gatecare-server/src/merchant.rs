@@ -110,15 +110,19 @@ struct MerchantView {
     offline_left: u32,
 }
 
-async fn view<D: Database>(c: &Central<D>, device: &DeviceRecord) -> Result<MerchantView, ApiError> {
-    let limit = c.db.offline_limit(device.id).await?;
-    let used =
-        c.db.offline_acceptances_since(device.id, c.now() - crate::http::OFFLINE_REDEMPTION_MAX_AGE).await?;
+async fn view<D: Database>(
+    c: &Central<D>,
+    id: Uuid,
+    name: &str,
+    station: &str,
+) -> Result<MerchantView, ApiError> {
+    let limit = c.db.offline_limit(id).await?;
+    let used = c.db.offline_acceptances_since(id, c.now() - crate::http::OFFLINE_REDEMPTION_MAX_AGE).await?;
     Ok(MerchantView {
-        device_id: device.id,
-        name: device.name.clone(),
-        station: device.station.clone(),
-        time_zone: gatecare_reference::time_zone(&device.station).name().to_owned(),
+        device_id: id,
+        name: name.to_owned(),
+        station: station.to_owned(),
+        time_zone: gatecare_reference::time_zone(station).name().to_owned(),
         root: RootKey {
             kid: c.root_kid.clone(),
             public_key: gatecare_voucher::trust::hex_key(&c.root.verifying_key()),
@@ -141,13 +145,12 @@ async fn enrol<D: Database>(
     Body(req): Body<PageEnrolment>,
 ) -> Result<Response, ApiError> {
     let ip = peer.map(|axum::Extension(crate::serve::Peer(addr))| addr.ip());
+    // Stored as enrolment stores it: trimmed.
+    let name = req.name.trim().to_owned();
     let request =
         EnrolRequest { code: req.code, name: req.name, signing_kid: None, signing_public_key: None };
     let enrolled = enrol_device(&c, ip, request, Some(DeviceRole::Merchant)).await?;
-    let device = c.db.device_by_token(&secret_hash(&enrolled.token)).await?.ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the enrolment was not stored")
-    })?;
-    let mut resp = Json(view(&c, &device).await?).into_response();
+    let mut resp = Json(view(&c, enrolled.device_id, &name, &enrolled.station).await?).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie(&enrolled.token, COOKIE_MAX_AGE_SECS));
     Ok(resp)
 }
@@ -156,7 +159,7 @@ async fn me<D: Database>(
     State(c): State<Arc<Central<D>>>,
     Merchant(device): Merchant,
 ) -> Result<Response, ApiError> {
-    Ok(Json(view(&c, &device).await?).into_response())
+    Ok(Json(view(&c, device.id, &device.name, &device.station).await?).into_response())
 }
 
 /// The trust and void lists as the page keeps them: each the exact text
