@@ -148,7 +148,7 @@ fn central_admin_cases_reports_the_recovery_summary() {
     let policy = dir.path().join("policy.toml");
     std::fs::write(
         &policy,
-        gatecare_care::policy::DEFAULT_POLICY.replace("alert_threshold = 3", "alert_threshold = 5"),
+        gatecare_policy::DEFAULT_POLICY.replace("alert_threshold = 3", "alert_threshold = 5"),
     )
     .unwrap();
     let s = json(&central(&["admin", "cases", "--from", "2026-11-22", "--to", "2026-11-22"], Some(&policy)));

@@ -3,8 +3,8 @@
 //! list, care owed on the board, upgrade candidates.
 
 use chrono::{DateTime, Duration, Utc};
-use gatecare_care::Policy;
 use gatecare_kiosk::Kiosk;
+use gatecare_policy::Policy;
 use gatecare_station::console::{DisruptionEntry, EntryKind};
 use gatecare_station::{LedgerError, LockoutPolicy, Station};
 use gatecare_store_sync::SyncStore;

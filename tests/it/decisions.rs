@@ -4,10 +4,10 @@
 //! it, after the policy has changed, and says so when a record was altered.
 
 use chrono::{DateTime, Duration, Utc};
-use gatecare_care::Policy;
-use gatecare_care::policy::DEFAULT_POLICY;
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
+use gatecare_policy::DEFAULT_POLICY;
+use gatecare_policy::Policy;
 use gatecare_station::console::DisruptionEntry;
 use gatecare_station::{IssueContext, IssueRequest, LockoutPolicy};
 

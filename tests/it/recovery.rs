@@ -4,8 +4,8 @@
 //! reading it, the repeat flag, early-warning counts, and the sync log.
 
 use chrono::Duration;
-use gatecare_care::Policy;
 use gatecare_kiosk::Kiosk;
+use gatecare_policy::Policy;
 use gatecare_recovery::{Actor, Category, Change, Remedy, Severity, Status, Urgency};
 use gatecare_station::cases::{NewCase, RecoveryError};
 use gatecare_station::{AuthenticatedAgent, LockoutPolicy, Station};
@@ -207,7 +207,7 @@ async fn the_console_list_puts_the_nearest_deadline_first_and_escalates() {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].case.opened.case_id, old.opened.case_id);
     assert_eq!(list[0].clock.urgency, Urgency::DueSoon);
-    assert_eq!(list[0].clock.escalated_to, Some(gatecare_care::policy::Role::Supervisor));
+    assert_eq!(list[0].clock.escalated_to, Some(gatecare_policy::Role::Supervisor));
     assert_eq!(list[0].clock.minutes_left, Some(12 * 60));
     assert_eq!(list[1].case.opened.case_id, new.opened.case_id);
     assert_eq!(list[1].clock.urgency, Urgency::OnTrack);
@@ -217,7 +217,7 @@ async fn the_console_list_puts_the_nearest_deadline_first_and_escalates() {
     // Thirteen hours later the older one is overdue and the duty manager's.
     let later = store.station_cases(&policy, night() + Duration::hours(13), 30).await.unwrap();
     assert_eq!(later[0].clock.urgency, Urgency::Overdue);
-    assert_eq!(later[0].clock.escalated_to, Some(gatecare_care::policy::Role::DutyManager));
+    assert_eq!(later[0].clock.escalated_to, Some(gatecare_policy::Role::DutyManager));
 }
 
 #[tokio::test]

@@ -2,10 +2,10 @@
 //! real SQLite files.
 
 use chrono::{DateTime, Duration, Utc};
-use gatecare_care::Policy;
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
 use gatecare_ledger::offline::OfflineLimits;
+use gatecare_policy::Policy;
 use gatecare_station::{
     AuthError, AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station,
 };
@@ -143,7 +143,7 @@ async fn goodwill_above_the_agents_limit_needs_a_supervisor() {
     goodwill.reason = "apology for a missed connection".into();
     match st.store.issue(&ctx, &goodwill).await {
         Err(LedgerError::NeedsApproval { approver, .. }) => {
-            assert_eq!(approver, gatecare_care::policy::Role::Supervisor)
+            assert_eq!(approver, gatecare_policy::Role::Supervisor)
         }
         other => panic!("{other:?}"),
     }
@@ -939,7 +939,7 @@ async fn a_vouchers_words_are_the_stations_from_the_policy_else_the_general_ones
     assert!(en.contains("Terminal 1") && zh.contains("一号客运大楼"), "{en} / {zh}");
 
     // The policy central sent the station is the one its vouchers follow.
-    let own = gatecare_care::policy::DEFAULT_POLICY.replace(
+    let own = gatecare_policy::DEFAULT_POLICY.replace(
         "One meal and a drink at any food outlet airside in Terminal 1.",
         "One meal and a drink at any outlet in the Sky Hall.",
     );
@@ -952,7 +952,7 @@ async fn a_vouchers_words_are_the_stations_from_the_policy_else_the_general_ones
     assert_eq!(words().await.0, "One meal and a drink at any outlet in the Sky Hall.");
 
     // A policy without words for the station: the general ones.
-    let none = gatecare_care::policy::DEFAULT_POLICY.split("[[vouchers.wording]]").next().unwrap().to_owned();
+    let none = gatecare_policy::DEFAULT_POLICY.split("[[vouchers.wording]]").next().unwrap().to_owned();
     set(none).await.unwrap();
     let (en, zh) = words().await;
     assert_eq!(

@@ -514,7 +514,7 @@ async fn the_kiosk_issues_and_prints_an_owed_hotel_with_a_room_from_the_block() 
     // 22:30 in Hong Kong, CZ342 fourteen hours late: the night is owed.
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T14:30:00Z").unwrap().to_utc();
     let session = KioskSession { passenger_id: p.id.to_string(), flight_id: p.flight_id.to_string() };
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let view = Kiosk(&store).kiosk_view(&session, &policy, now).await.unwrap();
     let hotel =
         view.entitlements.iter().find(|e| e.kind == gatecare_care::CareKind::Hotel).expect("a hotel is owed");

@@ -30,7 +30,7 @@ pub struct BulkProgress {
 pub struct AgentInfo {
     pub code: String,
     pub name: String,
-    pub role: gatecare_care::policy::Role,
+    pub role: gatecare_policy::Role,
     pub idle_seconds: u32,
 }
 
@@ -207,7 +207,7 @@ impl Device {
             // The code names who must approve, so the screen can ask for them.
             Err(LedgerError::NeedsApproval { approver, reason }) => Err(ApiError {
                 code: match approver {
-                    gatecare_care::policy::Role::DutyManager => "ledger.needs_approval.duty_manager",
+                    gatecare_policy::Role::DutyManager => "ledger.needs_approval.duty_manager",
                     _ => "ledger.needs_approval.supervisor",
                 },
                 message: reason,

@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use gatecare_care::Policy;
 use gatecare_kiosk::KioskSession;
+use gatecare_policy::Policy;
 use gatecare_print::CupsPrinter;
 use gatecare_print::cups::Spool;
 use gatecare_station::{AuthenticatedAgent, Mode, Settings, SettingsError, Station, StoreError};

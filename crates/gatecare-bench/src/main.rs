@@ -95,8 +95,9 @@ pub(crate) fn us(d: Duration) -> String {
 /// (regimes, timeline, compensation), star-rated, and the flight ordered.
 fn care() -> anyhow::Result<Vec<Row>> {
     use gatecare_care::priority::{PriorityInput, order};
-    use gatecare_care::stars::{StarInputs, rate};
-    use gatecare_care::{Policy, ScenarioInput, evaluate};
+    use gatecare_care::{ScenarioInput, evaluate};
+    use gatecare_policy::Policy;
+    use gatecare_policy::stars::{StarInputs, rate};
 
     let policy = Policy::default_policy();
     let input: ScenarioInput = serde_json::from_value(serde_json::json!({

@@ -148,7 +148,7 @@ pub async fn bulk_and_pins() -> anyhow::Result<Vec<Row>> {
     let store = Station::open(&dir.path().join("bulk.sqlite")).await?;
     crate::load_demo(&store, &day).await?;
     let flight = day.flights[0].id.to_string();
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let at: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-22T17:00:00+08:00")?.to_utc();
     let actor = AuthenticatedAgent::kiosk("HKG-G28", "HKG");
     let ctx = IssueContext::new("HKG-G28", &actor, &policy, at);

@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{CareItem, CareKind, Evaluation, Source, evaluate_under};
-use crate::policy::Policy;
 use crate::rules::{RuleBook, RulesApplied};
 use crate::scenario::{Scenario, ScenarioError, ScenarioInput};
+use gatecare_policy::Policy;
 
 /// Recorded with every issued entitlement (and sent to central with it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,7 +150,7 @@ pub fn replay_stored(
     policy_text: &str,
     book: &RuleBook,
 ) -> Result<Replay, ReplayError> {
-    if crate::policy::policy_hash(policy_text) != record.policy {
+    if gatecare_policy::policy_hash(policy_text) != record.policy {
         return Err(ReplayError::PolicyAltered(record.policy.clone()));
     }
     let policy = Policy::from_toml(policy_text)
@@ -242,7 +242,7 @@ mod tests {
         assert!(r.differences[0].contains("decided under [EU261 v7], now [EU261 v1]"));
         assert!(r.differences[1].contains("EU261 Art 9(1)(c)"));
         // Another policy than the recorded one is refused, not replayed.
-        let other = Policy::from_toml(&format!("{}\n", crate::policy::DEFAULT_POLICY)).unwrap();
+        let other = Policy::from_toml(&format!("{}\n", gatecare_policy::DEFAULT_POLICY)).unwrap();
         assert!(matches!(replay(&record, &other, &COMPILED), Err(ReplayError::OtherPolicy { .. })));
     }
 }

@@ -11,10 +11,10 @@ use gatecare_reference::{ApprSize, great_circle_km};
 use serde::Serialize;
 
 use crate::cause::{Cause, Control, appr_control, cn_control, eu_control, us_control};
-use crate::policy::{CarrierSize, Policy};
 use crate::regime::{Band, Regime, applicable, band, in_eu261_area, in_uk};
 use crate::rules::{AnacRules, ApprRules, COMPILED, EuUkRules, RuleBook, RulesApplied, UsDotRules};
 use crate::scenario::{DisruptionKind, Scenario};
+use gatecare_policy::{CarrierSize, Policy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

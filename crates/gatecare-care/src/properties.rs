@@ -5,8 +5,8 @@ use proptest::prelude::*;
 
 use crate::cause::ALL_CAUSES;
 use crate::evaluate::{evaluate, evaluate_law_only};
-use crate::policy::Policy;
 use crate::scenario::{DisruptionKind, PassengerFacts, Scenario};
+use gatecare_policy::Policy;
 
 const AIRPORTS: &[&str] = &[
     "AMS", "BCN", "CDG", "JFK", "LHR", "EDI", "YYZ", "YVR", "ORD", "LAX", "PVG", "PEK", "HKG", "KMG", "GRU",

@@ -307,7 +307,7 @@ mod tests {
     #[test]
     fn each_flight_is_judged_by_the_rules_in_force_on_its_date() {
         TWO_TABLES.check().unwrap();
-        let policy = crate::Policy::default_policy();
+        let policy = gatecare_policy::Policy::default_policy();
         let before = crate::evaluate_under(&TWO_TABLES, &late_flight("2026-12-31"), &policy);
         let after = crate::evaluate_under(&TWO_TABLES, &late_flight("2027-01-01"), &policy);
         assert_eq!(before.rules[0].version, 1);

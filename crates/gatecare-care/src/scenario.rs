@@ -7,7 +7,7 @@ use gatecare_reference::{Airport, Carrier};
 use serde::Deserialize;
 
 use crate::cause::Cause;
-use crate::policy::CarrierSize;
+use gatecare_policy::CarrierSize;
 
 pub use gatecare_core::DisruptionKind;
 

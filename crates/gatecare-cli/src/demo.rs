@@ -4,8 +4,8 @@
 //! console's recovery screens have something to show.
 
 use chrono::{DateTime, Duration, Utc};
-use gatecare_care::Policy;
-use gatecare_care::policy::Role;
+use gatecare_policy::Policy;
+use gatecare_policy::Role;
 use gatecare_recovery::{Actor, Category, Change, Remedy, Severity};
 use gatecare_station::cases::{NewCase, agent_ref};
 use gatecare_station::{AuthenticatedAgent, Station};

@@ -55,7 +55,7 @@ pub async fn crash_drill(
 ) -> anyhow::Result<()> {
     use std::io::Write;
     let store = open_existing(path).await?;
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let actor = AuthenticatedAgent::kiosk(device, "HKG");
     let ctx = IssueContext::new(device, &actor, &policy, now);
     let rows: Vec<(String, String)> = sqlx::query_as(

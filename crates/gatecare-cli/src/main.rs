@@ -445,7 +445,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Station::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
             let seeded = demo::load(&store, &day, settings.clock.now()).await?;
             let cases = if seeded {
-                let policy = gatecare_care::Policy::default_policy();
+                let policy = gatecare_policy::Policy::default_policy();
                 demo::seed_cases(&store, &day, &policy, settings.clock.now())
                     .await
                     .map_err(|e| anyhow::anyhow!("demo cases: {e}"))?
@@ -484,9 +484,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(p) => {
                     let text =
                         std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-                    gatecare_care::Policy::from_toml(&text).map_err(|e| BadInput(format!("policy: {e}")))?
+                    gatecare_policy::Policy::from_toml(&text).map_err(|e| BadInput(format!("policy: {e}")))?
                 }
-                None => gatecare_care::Policy::default_policy(),
+                None => gatecare_policy::Policy::default_policy(),
             };
             let text = read_input(file.as_deref())?;
             let input: gatecare_care::ScenarioInput = serde_json::from_str(&text)
@@ -607,7 +607,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => {
                     let board = store.station_board(&settings.station, settings.clock.now()).await?;
                     let policy =
-                        store.central_policy().await?.unwrap_or_else(gatecare_care::Policy::default_policy);
+                        store.central_policy().await?.unwrap_or_else(gatecare_policy::Policy::default_policy);
                     store.with_care_owed(board, &policy, settings.clock.now()).await?
                 }
                 Some(date) => {
@@ -630,7 +630,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 return Err(BadInput(format!("no database at {}", path.display())).into());
             }
             let store = ledger::open_station(&path, &mut settings).await?;
-            let policy = store.central_policy().await?.unwrap_or_else(gatecare_care::Policy::default_policy);
+            let policy =
+                store.central_policy().await?.unwrap_or_else(gatecare_policy::Policy::default_policy);
             print_json(&store.forget_closed_flights(settings.clock.now(), policy.retention.keep()).await?)?;
         }
     }

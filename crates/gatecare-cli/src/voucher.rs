@@ -68,7 +68,7 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     let qr = sign(&payload, "HKG-K01#1", &device);
     let expected = f.disruption.as_ref().and_then(|d| d.expected_departure).unwrap_or(f.scheduled_departure);
     // HKG's own words from the shipped policy, as a station's vouchers carry them.
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let general = gatecare_voucher::terms::wording("meal");
     let (buys_en, buys_zh) =
         policy.voucher_wording("HKG", "meal").unwrap_or((general.buys_en, general.buys_zh));
@@ -194,7 +194,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
         .into());
     }
     if args.issue_meals {
-        let policy = gatecare_care::Policy::default_policy();
+        let policy = gatecare_policy::Policy::default_policy();
         let actor = AuthenticatedAgent::kiosk(device.as_str(), settings.station.as_str());
         let ctx = IssueContext::new(device.as_str(), &actor, &policy, now);
         let summary = gatecare_bulk::Bulk(&store)

@@ -8,10 +8,10 @@ use std::ops::Deref;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
-use gatecare_care::Policy;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
+use gatecare_policy::Policy;
 use serde::Serialize;
 
 use gatecare_print::Printer;
@@ -467,7 +467,7 @@ impl Kiosk<'_> {
                             Source::Policy(_) => "policy".into(),
                         },
                         citation: item.citation.to_owned(),
-                        citation_zh: gatecare_care::rights::citation_zh(item.citation),
+                        citation_zh: gatecare_rights::citation_zh(item.citation),
                         passenger_pays: item.passenger_pays,
                         printable: matches!(
                             item.kind,

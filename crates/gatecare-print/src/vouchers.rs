@@ -47,15 +47,15 @@ pub async fn voucher_sheet(
 
 /// The policy whose words the station's vouchers carry: central's, else
 /// the shipped default.
-async fn voucher_policy(store: &Store) -> Result<gatecare_care::Policy, StoreError> {
-    Ok(store.central_policy().await?.unwrap_or_else(gatecare_care::Policy::default_policy))
+async fn voucher_policy(store: &Store) -> Result<gatecare_policy::Policy, StoreError> {
+    Ok(store.central_policy().await?.unwrap_or_else(gatecare_policy::Policy::default_policy))
 }
 
 async fn sheet(
     store: &Store,
     voucher_id: &str,
     signer: &DeviceSigner,
-    policy: &gatecare_care::Policy,
+    policy: &gatecare_policy::Policy,
 ) -> Result<VoucherSheet, StoreError> {
     /// An issued voucher with its passenger and flight.
     #[derive(sqlx::FromRow)]

@@ -5,8 +5,8 @@
 //! marked as not applied.
 
 use chrono::{DateTime, Utc};
-use gatecare_care::policy::Role;
 use gatecare_core::Money;
+use gatecare_policy::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -3,7 +3,7 @@
 //! escalated to, and when the follow-up call is due.
 
 use chrono::{DateTime, Duration, Utc};
-use gatecare_care::policy::{RecoveryPolicy, Role};
+use gatecare_policy::{RecoveryPolicy, Role};
 use serde::Serialize;
 
 use crate::case::{Case, Status};

@@ -2,9 +2,9 @@
 //! value, miles and upgrades at the policy's rates; apologies and refund
 //! referrals cost nothing discretionary.
 
-use gatecare_care::authority::{self, Decision, GrantRequest};
-use gatecare_care::policy::{Policy, Role};
 use gatecare_core::Money;
+use gatecare_policy::authority::{self, Decision, GrantRequest};
+use gatecare_policy::{Policy, Role};
 
 use crate::CaseError;
 use crate::case::Remedy;

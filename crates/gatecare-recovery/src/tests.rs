@@ -1,8 +1,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use gatecare_care::Policy;
-use gatecare_care::authority::Decision;
-use gatecare_care::policy::Role;
 use gatecare_core::{Currency, Money};
+use gatecare_policy::Policy;
+use gatecare_policy::Role;
+use gatecare_policy::authority::Decision;
 use proptest::prelude::*;
 use uuid::Uuid;
 

@@ -11,8 +11,8 @@
 //! checks itself: central bounds each grant by the highest limit of the
 //! senior role named, for any passenger.
 
-use gatecare_care::Policy;
-use gatecare_care::policy::Role;
+use gatecare_policy::Policy;
+use gatecare_policy::Role;
 use gatecare_server_database::DeviceRecord;
 use gatecare_sync::{DeviceRole, Event, EventKind, Outcome};
 use serde_json::Value;

@@ -57,7 +57,7 @@ pub struct Central<D: Database> {
     /// The airline policy (`policy_file`, else the default): its authority
     /// limits bound what a console's event grants (see [`actors`]); its
     /// recovery section sets deadlines and the early-warning threshold.
-    pub policy: gatecare_care::Policy,
+    pub policy: gatecare_policy::Policy,
     /// The browser pages' files (`web::pages`): the merchant page under
     /// `merchant/`. None serves no pages.
     pub web_dir: Option<std::path::PathBuf>,
@@ -78,7 +78,7 @@ impl<D: Database> Central<D> {
             ),
             clock,
             metrics: metrics::Metrics::default(),
-            policy: gatecare_care::Policy::default_policy(),
+            policy: gatecare_policy::Policy::default_policy(),
             web_dir: None,
         })
     }

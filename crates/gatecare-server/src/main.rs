@@ -597,12 +597,12 @@ fn named_device<'a>(
 }
 
 /// The configured airline policy (or the default).
-fn airline_policy(config: &Config) -> anyhow::Result<gatecare_care::Policy> {
+fn airline_policy(config: &Config) -> anyhow::Result<gatecare_policy::Policy> {
     Ok(match &config.policy_file {
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            gatecare_care::Policy::from_toml(&text).with_context(|| format!("policy {}", p.display()))?
+            gatecare_policy::Policy::from_toml(&text).with_context(|| format!("policy {}", p.display()))?
         }
-        None => gatecare_care::Policy::default_policy(),
+        None => gatecare_policy::Policy::default_policy(),
     })
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use gatecare_care::policy::RecoveryPolicy;
+use gatecare_policy::RecoveryPolicy;
 use gatecare_recovery::summary::{OverdueCase, RecoverySummary, StationCases};
 use gatecare_recovery::{Case, Opened, Status, Update, Urgency, clock, early_warning};
 use gatecare_server_database::{Database, DbError};

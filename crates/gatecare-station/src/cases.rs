@@ -5,10 +5,10 @@
 //! every device shows the same owner, clock and history.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use gatecare_care::Policy;
-use gatecare_care::authority::Decision;
-use gatecare_care::policy::Role;
 use gatecare_core::Money;
+use gatecare_policy::Policy;
+use gatecare_policy::Role;
+use gatecare_policy::authority::Decision;
 use gatecare_recovery::case::clean_text;
 use gatecare_recovery::{
     Actor, AgentRef, Case, CaseError, Category, Change, Clock, EarlyWarning, Opened, Remedy, Severity,

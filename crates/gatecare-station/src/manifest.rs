@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use gatecare_care::cause::Cause;
 use gatecare_care::priority::PriorityInput;
 use gatecare_care::scenario::{DisruptionKind, PassengerFacts, Scenario};
-use gatecare_care::stars::{StarInputs, rate};
 use gatecare_core::{AirportCode, CarrierCode, LoyaltyTier, SpecialNeed};
+use gatecare_policy::stars::{StarInputs, rate};
 use serde::Serialize;
 
 use crate::Station;
@@ -232,7 +232,7 @@ impl Station {
     pub async fn manifest(
         &self,
         flight_id: &str,
-        policy: &gatecare_care::Policy,
+        policy: &gatecare_policy::Policy,
     ) -> Result<Vec<ManifestEntry>, StoreError> {
         /// A booking on the flight with the passenger's loyalty profile.
         #[derive(sqlx::FromRow)]

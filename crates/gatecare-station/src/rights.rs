@@ -1,12 +1,12 @@
 //! A passenger's rights beyond care, at the console and the kiosk:
 //! compensation with its amount and citation, the refund alternative, the
-//! written notice of how to claim (the care crate's [`gatecare_care::rights`]),
+//! written notice of how to claim (the care crate's [`gatecare_rights`]),
 //! and the refund choice, which ends care from the moment it is made.
 
 use chrono::{DateTime, Utc};
 use gatecare_care::Evaluation;
-use gatecare_care::rights::{ClaimNotice, RegimeReason, claim_notices};
 use gatecare_care::scenario::Scenario;
+use gatecare_rights::{ClaimNotice, RegimeReason, claim_notices};
 use serde::Serialize;
 
 use crate::Station;
@@ -38,7 +38,7 @@ pub struct Rights {
 /// The regimes of a flight and why each applies.
 pub fn regime_reasons(s: &Scenario, e: &Evaluation) -> Vec<RegimeReason> {
     let licence = s.carrier_record.and_then(|c| c.licence_country.as_deref());
-    gatecare_care::rights::reasons(&s.origin.country, &s.destination.country, licence, &e.regimes)
+    gatecare_rights::reasons(&s.origin.country, &s.destination.country, licence, &e.regimes)
 }
 
 /// The rights in an evaluation, for a passenger who chose a refund at `chosen`.
@@ -82,7 +82,7 @@ pub fn passenger_scenario(
 /// The evaluation of a passenger's scenario, care ended at a refund choice.
 pub fn evaluate_passenger(
     s: &Scenario,
-    policy: &gatecare_care::Policy,
+    policy: &gatecare_policy::Policy,
     refund_chosen_at: Option<DateTime<Utc>>,
 ) -> Evaluation {
     let e = gatecare_care::evaluate(s, policy);
@@ -107,7 +107,7 @@ impl Station {
         &self,
         flight_id: &str,
         passenger_id: &str,
-        policy: &gatecare_care::Policy,
+        policy: &gatecare_policy::Policy,
         now: DateTime<Utc>,
     ) -> Result<Option<PassengerCase>, StoreError> {
         let Some(fs) = self.flight_scenario(flight_id, now).await? else { return Ok(None) };
@@ -152,7 +152,7 @@ impl Station {
         &self,
         passenger_id: &str,
         flight_id: &str,
-        policy: &gatecare_care::Policy,
+        policy: &gatecare_policy::Policy,
         actor: &AuthenticatedAgent,
         device: &str,
         now: DateTime<Utc>,
@@ -208,7 +208,7 @@ impl Station {
         &self,
         passenger_id: &str,
         flight_id: &str,
-        policy: &gatecare_care::Policy,
+        policy: &gatecare_policy::Policy,
         now: DateTime<Utc>,
     ) -> Result<Option<gatecare_voucher::pdf::NoticeSheet>, StoreError> {
         let Some(case) = self.passenger_case(flight_id, passenger_id, policy, now).await? else {

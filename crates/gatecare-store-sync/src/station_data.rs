@@ -4,7 +4,7 @@
 //! parse, or names a flight or passenger this store does not know, is
 //! skipped: one bad record must not stop the feed.
 
-use gatecare_care::Policy;
+use gatecare_policy::Policy;
 use gatecare_sync::Topic;
 use gatecare_sync::station::{
     BookingData, FlightData, HotelBlockData, LoungeData, LoyaltyData, StarBandData, StationData,

@@ -35,7 +35,7 @@ pub struct AuthenticatedAgent {
     pub id: String,
     pub code: String,
     pub name: String,
-    pub role: gatecare_care::policy::Role,
+    pub role: gatecare_policy::Role,
     pub station: String,
 }
 
@@ -47,7 +47,7 @@ impl AuthenticatedAgent {
             id: format!("kiosk:{device}"),
             code: format!("KIOSK:{device}"),
             name: "Self-service kiosk".into(),
-            role: gatecare_care::policy::Role::Agent,
+            role: gatecare_policy::Role::Agent,
             station: station.into(),
         }
     }
@@ -96,8 +96,8 @@ pub fn hash_pin(pin: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Hash(e.to_string()))
 }
 
-fn role(s: &str) -> Result<gatecare_care::policy::Role, StoreError> {
-    gatecare_care::policy::Role::parse(s).map_err(|_| StoreError::Data(format!("unknown role {s}")))
+fn role(s: &str) -> Result<gatecare_policy::Role, StoreError> {
+    gatecare_policy::Role::parse(s).map_err(|_| StoreError::Data(format!("unknown role {s}")))
 }
 
 /// What a PIN is typed for: the audit log says which.

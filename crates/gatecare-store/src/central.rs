@@ -3,7 +3,7 @@
 //! the airline policy. The feed writes them (`gatecare-store-sync`), and
 //! enrolment (`gatecare-link`) the enrolment.
 
-use gatecare_care::Policy;
+use gatecare_policy::Policy;
 
 use crate::{Store, StoreError};
 

@@ -6,13 +6,13 @@
 //! Voids and reprints are new events, never updates.
 
 use chrono::{DateTime, Utc};
-use gatecare_care::authority::{Decision, GrantRequest, decide};
-use gatecare_care::policy::{Policy, Role};
 use gatecare_care::{CareKind, DecisionRecord};
 use gatecare_core::{FlightDesignator, Money};
 use gatecare_ledger::chain::{self, BrokenLink, GENESIS};
 use gatecare_ledger::offline::{self, OfflineDecision, OfflineLimits, Usage};
 use gatecare_ledger::{EntitlementKey, EntitlementKind};
+use gatecare_policy::authority::{Decision, GrantRequest, decide};
+use gatecare_policy::{Policy, Role};
 use serde::Serialize;
 use sqlx::{Sqlite, Transaction};
 

@@ -249,7 +249,7 @@ fn event_flight(e: &Event) -> Option<&str> {
     e.payload.get("flight_id")?.as_str()
 }
 
-/// `sha256:` and the hex digest of a policy's text (as `gatecare_care::policy::policy_hash`).
+/// `sha256:` and the hex digest of a policy's text (as `gatecare_policy::policy_hash`).
 fn policy_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};
     let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();

@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 use fantoccini::Locator;
-use gatecare_care::Policy;
 use gatecare_link::{CentralClient, sync_once};
+use gatecare_policy::Policy;
 use gatecare_station::{AuthenticatedAgent, IssueContext, Station};
 
 use super::harness::*;

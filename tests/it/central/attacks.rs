@@ -151,7 +151,7 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
     // that is applied and reaches the void list.
     let own = victim.issue(1).await.unwrap();
     let agent = gatecare_station::AuthenticatedAgent::kiosk(victim.code, "HKG");
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let ctx = gatecare_station::IssueContext::new(victim.code, &agent, &policy, now());
     victim.store.void(&ctx, &own.voucher_id, "passenger left").await.unwrap();
     victim.sync().await;
@@ -607,7 +607,7 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
         .await
         .unwrap()
         .unwrap();
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let ctx = gatecare_station::IssueContext::new(console.code, &agent, &policy, now());
     let issued = console.store.issue(&ctx, &console.meal(5)).await.unwrap();
     console.sync_at(now() + chrono::Duration::minutes(30)).await;
@@ -785,7 +785,7 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
         update_id: uuid::Uuid::now_v7(),
         case_id: hkg_case.case_id,
         at: now(),
-        by: AgentRef { code: "B2001".into(), name: "Wang".into(), role: gatecare_care::policy::Role::Agent },
+        by: AgentRef { code: "B2001".into(), name: "Wang".into(), role: gatecare_policy::Role::Agent },
         change: Change::Take,
     };
     // …and resolves it with an apology: were it counted, HKG's case would be closed.
@@ -818,7 +818,7 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
     .await;
     // HKG's case is HKG's to work: refused at the door, not just left out of the figures.
     assert_eq!(outcome_codes(&resp), ["Applied", "case_not_your_station", "case_not_your_station"]);
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let s = gatecare_server::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
     let by: Vec<(&str, u32, u32)> =
@@ -922,7 +922,7 @@ async fn a_device_cannot_name_another_devices_voucher<D: Database>(db: D) {
         .await
         .unwrap()
         .unwrap();
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let ctx = gatecare_station::IssueContext::new(console.code, &agent, &policy, now());
     let real = console.store.issue(&ctx, &meal).await.unwrap();
     console.sync().await;

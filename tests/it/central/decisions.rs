@@ -4,8 +4,8 @@
 //! backends.
 
 use chrono::Duration;
-use gatecare_care::Policy;
-use gatecare_care::policy::DEFAULT_POLICY;
+use gatecare_policy::DEFAULT_POLICY;
+use gatecare_policy::Policy;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::{IssueContext, LockoutPolicy};

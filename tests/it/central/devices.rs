@@ -3,9 +3,9 @@
 //! a voided voucher's entitlement is issued again as a replacement that
 //! central takes as such, not as a double issuance.
 
-use gatecare_care::Policy;
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
+use gatecare_policy::Policy;
 use gatecare_server_database::Database;
 use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy};
 

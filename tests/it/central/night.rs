@@ -4,9 +4,10 @@
 //! with central on a clock that has sub-second instants.
 
 use chrono::{DateTime, Duration, Utc};
-use gatecare_care::{CareKind, Policy};
+use gatecare_care::CareKind;
 use gatecare_kiosk::{Kiosk, KioskPick, KioskSession};
 use gatecare_link::{CentralClient, enrol_with_central, sync_once};
+use gatecare_policy::Policy;
 use gatecare_print::vouchers::PrintDesk;
 use gatecare_print::{FakePrinter, Printer};
 use gatecare_server::admin;

@@ -4,8 +4,8 @@
 //! the same owner; central aggregates across stations, on both backends.
 
 use chrono::{Duration, NaiveDate};
-use gatecare_care::Policy;
 use gatecare_link::enrol_with_central;
+use gatecare_policy::Policy;
 use gatecare_recovery::{Actor, Category, Change, Opened, Remedy, Severity, Status};
 use gatecare_server::admin;
 use gatecare_server_database::Database;

@@ -38,8 +38,7 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     hotel.id = uuid::Uuid::now_v7();
     hotel.name = "Airport Transit Hotel".into();
     data.hotel_blocks = vec![hotel.clone()];
-    data.policy =
-        Some(gatecare_care::policy::DEFAULT_POLICY.replace("alert_threshold = 3", "alert_threshold = 5"));
+    data.policy = Some(gatecare_policy::DEFAULT_POLICY.replace("alert_threshold = 3", "alert_threshold = 5"));
 
     // A document with one bad record publishes nothing.
     let before = c.db.totals().await.unwrap();

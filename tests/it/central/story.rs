@@ -3,8 +3,8 @@
 //! replays, a cloned kiosk, leases and revocation.
 
 use chrono::{DateTime, Duration, Utc};
-use gatecare_care::Policy;
 use gatecare_link::{CentralClient, ClaimCheck, claim_before_issue, enrol_with_central, sync_once};
+use gatecare_policy::Policy;
 use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station};
@@ -295,7 +295,7 @@ async fn story<D: Database>(db: D) {
         .unwrap();
     a.sync().await;
     b.sync().await;
-    let policy = gatecare_care::Policy::default_policy();
+    let policy = gatecare_policy::Policy::default_policy();
     let seen = b.store.flight_view(&flight_id, &policy, now() + Duration::minutes(6)).await.unwrap();
     let d = seen.disruption.expect("B knows the disruption");
     assert_eq!((d.cause.as_str(), d.recorded_by.as_str(), d.delay_minutes), ("weather", "A1001", 16 * 60));
@@ -313,7 +313,7 @@ async fn story<D: Database>(db: D) {
     a.sync().await;
     let signed =
         a.store.verify_pin("A7001", "700100", now(), LockoutPolicy::default()).await.unwrap().unwrap();
-    assert_eq!(signed.role, gatecare_care::policy::Role::Supervisor);
+    assert_eq!(signed.role, gatecare_policy::Role::Supervisor);
     admin::set_agent(&c.db, &agent("700200"), now()).await.unwrap();
     a.sync().await;
     assert!(a.store.verify_pin("A7001", "700100", now(), LockoutPolicy::default()).await.unwrap().is_err());

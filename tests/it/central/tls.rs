@@ -157,7 +157,7 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
                 description: String::new(),
             },
             gatecare_recovery::Actor::Kiosk { device: "HKG-K01".into() },
-            &gatecare_care::Policy::default_policy(),
+            &gatecare_policy::Policy::default_policy(),
             now(),
         )
         .await

@@ -162,7 +162,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let summary = gatecare_server::recovery::summary(
             &central.db,
-            &gatecare_care::Policy::default_policy().recovery,
+            &gatecare_policy::Policy::default_policy().recovery,
             day,
             day,
             clock.now(),

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::decision::{DecisionRecord, replay};
 use crate::evaluate::{CareKind, evaluate_under};
-use crate::policy::Policy;
 use crate::rules::COMPILED;
 use crate::scenario::ScenarioInput;
+use gatecare_policy::Policy;
 
 const GOLDEN: &str = include_str!("v1.golden.jsonl");
 const SCENARIOS: [&str; 2] =

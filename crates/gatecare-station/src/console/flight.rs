@@ -94,7 +94,7 @@ pub struct FlightView {
     /// asked for staff: shown at the top, with their place in the queue.
     pub staff_requests: Vec<StaffRequestRow>,
     /// The regimes that cover the flight, and why each applies.
-    pub regimes: Vec<gatecare_care::rights::RegimeReason>,
+    pub regimes: Vec<gatecare_rights::RegimeReason>,
     /// Compensation, refund and how to claim, for a passenger without
     /// special needs (what the agent announces and prints for everyone).
     pub rights: Option<crate::rights::Rights>,
@@ -302,7 +302,7 @@ impl Station {
                     due: i.from <= now,
                     source: source_name(i.source),
                     citation: i.citation,
-                    citation_zh: gatecare_care::rights::citation_zh(i.citation),
+                    citation_zh: gatecare_rights::citation_zh(i.citation),
                 });
             }
             timeline.sort_by_key(|i| (i.from, i.ordinal));

@@ -28,12 +28,12 @@ pub use upgrades::{UpgradeCandidate, Upgrades};
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use gatecare_care::Policy;
 use gatecare_care::cause::Cause;
 use gatecare_care::evaluate::{CareKind, Source};
 use gatecare_care::priority::{PriorityClass, order};
-use gatecare_care::stars::{FactorScore, lifetime_value, rate};
 use gatecare_core::{Cabin, LoyaltyTier, SpecialNeed};
+use gatecare_policy::Policy;
+use gatecare_policy::stars::{FactorScore, lifetime_value, rate};
 use serde::{Deserialize, Serialize};
 
 use crate::Station;

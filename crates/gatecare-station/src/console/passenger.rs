@@ -242,7 +242,7 @@ impl Station {
                     from: i.from,
                     source: source_name(i.source),
                     citation: i.citation,
-                    citation_zh: gatecare_care::rights::citation_zh(i.citation),
+                    citation_zh: gatecare_rights::citation_zh(i.citation),
                     passenger_pays: i.passenger_pays,
                     held: None,
                     replaceable: false,
@@ -336,7 +336,7 @@ impl Station {
             booking,
             entitlements,
             vouchers,
-            authority_limit: gatecare_care::authority::limit(policy, agent.role, rating.stars)
+            authority_limit: gatecare_policy::authority::limit(policy, agent.role, rating.stars)
                 .map(Into::into),
             repeat_failure: recovery.len() >= 2,
             profile_key,

@@ -1,11 +1,20 @@
-//! Airline policy: configuration, not code. `policy/default.toml` is the
-//! documented default; [`Policy::from_toml`] reads and checks another.
+//! The airline's own rules, beside the law's (`gatecare-care`): its policy
+//! file, the customer star rating it weighs, and its agents' authority.
+//!
+//! Configuration, not code: `default.toml` is the documented default;
+//! [`Policy::from_toml`] reads and checks another. Pure: no IO, no clock.
+//!
+//! - the customer star rating and lifetime value: [`stars`];
+//! - front-line authority limits: [`authority`].
+
+pub mod authority;
+pub mod stars;
 
 use chrono::NaiveTime;
 use gatecare_core::{Cabin, Currency, LoyaltyTier};
 use serde::Deserialize;
 
-pub const DEFAULT_POLICY: &str = include_str!("../policy/default.toml");
+pub const DEFAULT_POLICY: &str = include_str!("../default.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

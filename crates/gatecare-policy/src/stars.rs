@@ -5,7 +5,7 @@
 use gatecare_core::{Cabin, LoyaltyTier, Money};
 use serde::Serialize;
 
-use crate::policy::Policy;
+use crate::Policy;
 
 /// The facts the rating reads (the loyalty profile).
 #[derive(Debug, Clone, Default)]

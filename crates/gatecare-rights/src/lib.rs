@@ -10,8 +10,8 @@
 
 use serde::Serialize;
 
-use crate::evaluate::Evaluation;
-use crate::regime::{Regime, in_eu261_area};
+use gatecare_care::Evaluation;
+use gatecare_care::regime::{Regime, in_eu261_area};
 
 /// Why a regime covers this flight, in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 use gatecare_core::Money;
 use serde::Serialize;
 
-use crate::policy::{Policy, Role};
+use crate::{Policy, Role};
 
 #[derive(Debug, Clone, Copy)]
 pub struct GrantRequest {
