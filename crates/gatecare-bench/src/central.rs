@@ -39,7 +39,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use gatecare_link::{CentralClient, enrol_with_central, sync_once};
-use gatecare_server::{Central, admin};
+use gatecare_server::Central;
+use gatecare_server::enrolment;
 use gatecare_server_database::Database;
 use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
@@ -105,7 +106,7 @@ async fn enrol<D: Database>(
     i: usize,
 ) -> anyhow::Result<(CentralClient, uuid::Uuid)> {
     let code =
-        admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
+        enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await?;
     let key = ed25519_dalek::SigningKey::from_bytes(&[(i % 250) as u8 + 1; 32]);
     let public: String = key.verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect();
@@ -657,7 +658,7 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let (url, task) = serve(c.clone()).await?;
     let store = Station::open(&dir.path().join("kiosk.sqlite")).await?;
     let code =
-        admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
+        enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await?;
     let enrolment = enrol_with_central(
         &store,

@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use crate::actors::StationAgent;
 use crate::metrics::Metrics;
-use crate::{Central, admin, random_bytes, secret_hash};
+use crate::{Central, enrolment, random_bytes, secret_hash, trust};
 
 /// A rejection: HTTP status plus a stable code.
 #[derive(Debug)]
@@ -247,7 +247,7 @@ pub(crate) async fn enrol_device<D: Database>(
             "a device name of 1 to 80 characters",
         ));
     }
-    let code_hash = secret_hash(&admin::normalise_code(&req.code));
+    let code_hash = secret_hash(&enrolment::normalise_code(&req.code));
     let Some(code) = c.db.enrolment_code(&code_hash, now).await? else {
         if let Some(ip) = ip {
             c.enrol_limit.count(ip, std::time::Instant::now());
@@ -271,8 +271,8 @@ pub(crate) async fn enrol_device<D: Database>(
         // serials and key ids carry it, and another station's device code
         // would sign vouchers under a name that is not its own.
         (DeviceRole::Kiosk | DeviceRole::Console, Some(kid), Some(_))
-            if !admin::is_device_code(req.name.trim(), &code.station)
-                || admin::kid_parts(kid).is_none_or(|(prefix, _)| prefix != req.name.trim()) =>
+            if !trust::is_device_code(req.name.trim(), &code.station)
+                || trust::kid_parts(kid).is_none_or(|(prefix, _)| prefix != req.name.trim()) =>
         {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -307,7 +307,7 @@ pub(crate) async fn enrol_device<D: Database>(
             }
             // A replaced device enrols under its code again: its key takes
             // the next free number, never a key id used before.
-            let kid = match admin::free_kid(&c.db, kid).await? {
+            let kid = match trust::free_kid(&c.db, kid).await? {
                 Some(kid) => kid,
                 None if !c.db.kid_taken(kid).await? => kid.to_owned(),
                 None => {
@@ -318,7 +318,7 @@ pub(crate) async fn enrol_device<D: Database>(
                     ));
                 }
             };
-            Some(admin::certify(c, &kid, &key, &code.station, now))
+            Some(trust::certify(c, &kid, &key, &code.station, now))
         }
         (DeviceRole::Kiosk | DeviceRole::Console, _, _) => {
             return Err(ApiError::new(
@@ -345,14 +345,14 @@ pub(crate) async fn enrol_device<D: Database>(
     };
     let record = c.db.enrol(&code_hash, &device, now).await?;
     if record.signing.is_some() {
-        admin::publish_trust_list(c, now).await?;
+        trust::publish_trust_list(c, now).await?;
     }
     tracing::info!(device = %record.id, station = record.station, role = record.role.as_str(), "enrolled");
     let signing_kid = record.signing.map(|s| s.kid);
     Ok(EnrolResponse { device_id: record.id, station: record.station, role: record.role, token, signing_kid })
 }
 
-/// A device's next signing key, certified; see [`admin::rotate_key`].
+/// A device's next signing key, certified; see [`trust::rotate_key`].
 async fn rotate_key<D: Database>(
     State(c): State<Arc<Central<D>>>,
     Device(device): Device,
@@ -362,12 +362,12 @@ async fn rotate_key<D: Database>(
     let key = gatecare_voucher::trust::verifying_key(&req.public_key).ok_or_else(|| {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_public_key", "an Ed25519 public key in hex")
     })?;
-    match admin::rotate_key(&c, &device, &req.kid, &key, c.now()).await? {
+    match trust::rotate_key(&c, &device, &req.kid, &key, c.now()).await? {
         Ok(s) => {
             tracing::info!(device = %device.id, kid = s.kid, "rotated the device's signing key");
             Ok(Json(RotateKeyResponse { kid: s.kid, not_before: s.not_before, not_after: s.not_after }))
         }
-        Err(admin::RotationRefused(code, message)) => {
+        Err(trust::RotationRefused(code, message)) => {
             let status =
                 if code == "signing_kid_taken" { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
             Err(ApiError::new(status, code, message))
@@ -568,14 +568,14 @@ async fn trust_list<D: Database>(
     State(c): State<Arc<Central<D>>>,
     Device(_): Device,
 ) -> Result<Response, ApiError> {
-    Ok(Json(admin::trust_list(&c, c.now()).await?).into_response())
+    Ok(Json(trust::trust_list(&c, c.now()).await?).into_response())
 }
 
 async fn void_list<D: Database>(
     State(c): State<Arc<Central<D>>>,
     Device(_): Device,
 ) -> Result<Response, ApiError> {
-    Ok(Json(admin::void_list(&c.db, c.now()).await?).into_response())
+    Ok(Json(trust::void_list(&c.db, c.now()).await?).into_response())
 }
 
 async fn conflicts<D: Database>(
@@ -690,7 +690,7 @@ pub(crate) async fn redeem_as<D: Database>(
             ));
         }
     }
-    let v = admin::verify_one(c, &req.qr, decoded.as_ref(), at).await?;
+    let v = trust::verify_one(c, &req.qr, decoded.as_ref(), at).await?;
     let voucher_id = v.voucher.as_ref().map(|p| p.voucher_id.to_string());
     if !v.valid {
         return Ok(answer(false, v.reason, voucher_id));

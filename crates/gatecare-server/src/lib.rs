@@ -6,8 +6,7 @@
 //! transaction; any rejection stores nothing.
 
 pub mod actors;
-pub mod admin;
-pub mod config;
+pub mod enrolment;
 mod http;
 pub mod limit;
 pub mod merchant;
@@ -16,6 +15,7 @@ pub mod recovery;
 pub mod report;
 pub mod serve;
 pub mod tls;
+pub mod trust;
 pub mod web;
 
 use std::sync::Arc;

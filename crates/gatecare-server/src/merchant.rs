@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::http::{ApiError, Body, enrol_device, redeem_as};
-use crate::{Central, admin, secret_hash};
+use crate::trust;
+use crate::{Central, secret_hash};
 
 /// The cookie that carries a merchant page's device token.
 pub const COOKIE: &str = "gatecare_merchant";
@@ -179,8 +180,8 @@ async fn lists<D: Database>(
     let text = |v: Result<String, serde_json::Error>| {
         v.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
     };
-    let trust_list = text(serde_json::to_string(&admin::trust_list(&c, now).await?))?;
-    let void_list = text(serde_json::to_string(&admin::void_list(&c.db, now).await?))?;
+    let trust_list = text(serde_json::to_string(&trust::trust_list(&c, now).await?))?;
+    let void_list = text(serde_json::to_string(&trust::void_list(&c.db, now).await?))?;
     Ok(Json(Lists { trust_list, void_list, at: now }).into_response())
 }
 
@@ -238,7 +239,7 @@ async fn sign_out<D: Database>(
 ) -> Result<Response, ApiError> {
     if let Ok(Merchant(device)) = merchant {
         let now = c.now();
-        admin::revoke(&c, device.id, now, now).await?;
+        trust::revoke(&c, device.id, now, now).await?;
         tracing::info!(merchant = %device.id, "a merchant page signed out: revoked");
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();

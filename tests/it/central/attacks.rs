@@ -1,8 +1,9 @@
 //! Hostile ground (issue #23): each attack done the way an attacker would,
 //! with HTTP requests and a real device token, against a built central.
 
+use gatecare_central::{agents, station_data};
 use gatecare_link::enrol_with_central;
-use gatecare_server::admin;
+use gatecare_server::{enrolment, trust};
 use gatecare_server_database::Database;
 use gatecare_station::IssueRequest;
 use gatecare_store_sync::SyncStore;
@@ -28,7 +29,7 @@ async fn pvg_console<D: Database>(
     db: &D,
     url: &str,
 ) -> (gatecare_station::Station, gatecare_store::central::Enrolment) {
-    let code = admin::issue_enrolment_code(
+    let code = enrolment::issue_enrolment_code(
         db,
         "PVG",
         gatecare_sync::DeviceRole::Console,
@@ -45,7 +46,7 @@ async fn pvg_console<D: Database>(
         station: "PVG".into(),
         pin_hash: gatecare_store::agents::hash_pin("135246").unwrap(),
     };
-    admin::set_agent(db, &agent, now()).await.unwrap();
+    agents::set_agent(db, &agent, now()).await.unwrap();
     let store = gatecare_station::Station::open_in_memory().await.unwrap();
     let enrolment =
         enrol_with_central(&store, url, &code, &harness::root_fingerprint(), "PVG-G01", now()).await.unwrap();
@@ -129,7 +130,7 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
     assert_eq!(resp.high_seq, seq);
     let replayed = push_raw(&url, &attacker.enrolment.token, vec![forged]).await;
     assert_eq!(replayed.acks[0].outcome, resp.acks[0].outcome);
-    let voids = admin::void_list(&db, now()).await.unwrap();
+    let voids = trust::void_list(&db, now()).await.unwrap();
     assert!(voids.voided.iter().all(|v| v.voucher_id.to_string() != issued.voucher_id), "{voids:?}");
 
     // The voucher still redeems at a merchant.
@@ -155,7 +156,7 @@ async fn a_kiosk_cannot_void_another_kiosks_voucher<D: Database>(db: D) {
     let ctx = gatecare_station::IssueContext::new(victim.code, &agent, &policy, now());
     victim.store.void(&ctx, &own.voucher_id, "passenger left").await.unwrap();
     victim.sync().await;
-    let voids = admin::void_list(&db, now()).await.unwrap();
+    let voids = trust::void_list(&db, now()).await.unwrap();
     assert!(
         voids
             .voided
@@ -316,7 +317,7 @@ async fn a_stolen_kiosk_token_pushes_only_what_a_kiosk_may<D: Database>(db: D) {
     let again = push_raw(&url, &kiosk.enrolment.token, batch).await;
     assert_eq!(again.acks, resp.acks);
     // The voucher it printed anyway is void, with the reason.
-    let voids = admin::void_list(&db, now()).await.unwrap();
+    let voids = trust::void_list(&db, now()).await.unwrap();
     let v =
         voids.voided.iter().find(|v| v.voucher_id.to_string() == goodwill).expect("refused voucher voided");
     assert_eq!(v.reason, "refused: kiosk_not_owed");
@@ -534,7 +535,7 @@ async fn sync_never_wedges() {
     let small = Kiosk::enrol(&tiny.0, &served_tiny.url(), "HKG-K02").await;
     small.sync().await;
     let before = SyncStore(&small.store).feed_cursor().await.unwrap();
-    admin::publish_trust_list(&tiny.0, now()).await.unwrap();
+    trust::publish_trust_list(&tiny.0, now()).await.unwrap();
     SyncStore(&small.store)
         .record_event(
             EventKind::Feedback,
@@ -972,7 +973,7 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
     let day = crate::support::small_day(2);
     let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
     let data = gatecare_demo::station::station_data(&day, &[cz342.id]);
-    admin::import_station_data(&db, &data, now()).await.unwrap();
+    station_data::import_station_data(&db, &data, now()).await.unwrap();
     let flight = cz342.id.to_string();
 
     let (_pvg_store, pvg) = pvg_console(&db, &url).await;

@@ -3,7 +3,7 @@
 //! list; devices certified before that are certified again.
 
 use chrono::{Duration, SubsecRound};
-use gatecare_server::admin;
+use gatecare_server::{enrolment, trust};
 use gatecare_server_database::{Database, NewDevice, SigningKeyRecord};
 use gatecare_sync::DeviceRole;
 use gatecare_voucher::trust::{TrustList, VoidList};
@@ -25,7 +25,7 @@ async fn vouchers_verify_against_the_trust_list_of_a_central_on_a_real_clock<D: 
     let kiosk = Kiosk::enrol(&c, &served.url(), "HKG-K01").await;
 
     // The list as central rebuilds it from storage, and as a kiosk received it.
-    let trust = admin::trust_list(&c, clock.now()).await.unwrap();
+    let trust = trust::trust_list(&c, clock.now()).await.unwrap();
     let cert =
         trust.certified_key("HKG-K01#1").map(|(c, _)| c.clone()).expect("the kiosk's key is certified");
     assert_eq!(cert.not_before, cert.not_before.trunc_subsecs(0), "instants are whole seconds");
@@ -72,10 +72,10 @@ async fn devices_certified_over_sub_second_instants_are_certified_again<D: Datab
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let code = enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
-    let code_hash = gatecare_server::secret_hash(&admin::normalise_code(&code));
+    let code_hash = gatecare_server::secret_hash(&enrolment::normalise_code(&code));
     let record =
         c.db.enrol(
             &code_hash,
@@ -96,16 +96,16 @@ async fn devices_certified_over_sub_second_instants_are_certified_again<D: Datab
         .await
         .unwrap();
     // As stored, it verifies nothing: the bug merchants met.
-    let before = admin::trust_list(&c, clock.now()).await.unwrap();
+    let before = trust::trust_list(&c, clock.now()).await.unwrap();
     assert_eq!(before.certified_key("HKG-K07#1").err(), Some("uncertified_key"));
 
-    assert_eq!(admin::recertify_devices(&c, clock.now()).await.unwrap(), 1);
-    let after = admin::trust_list(&c, clock.now()).await.unwrap();
+    assert_eq!(trust::recertify_devices(&c, clock.now()).await.unwrap(), 1);
+    let after = trust::trust_list(&c, clock.now()).await.unwrap();
     let (cert, key) = after.certified_key("HKG-K07#1").expect("certified again");
     assert_eq!(key, device.verifying_key());
     assert_eq!((cert.not_before, cert.not_after), (nb.trunc_subsecs(0), na.trunc_subsecs(0)));
     let stored = c.db.devices().await.unwrap().into_iter().find(|d| d.id == record.id).unwrap();
     assert_eq!(stored.signing.unwrap().not_before, nb.trunc_subsecs(0));
     // Once is enough; a second start changes nothing.
-    assert_eq!(admin::recertify_devices(&c, clock.now()).await.unwrap(), 0);
+    assert_eq!(trust::recertify_devices(&c, clock.now()).await.unwrap(), 0);
 }

@@ -4,9 +4,9 @@
 //! backends.
 
 use chrono::Duration;
+use gatecare_central::decision;
 use gatecare_policy::DEFAULT_POLICY;
 use gatecare_policy::Policy;
-use gatecare_server::admin;
 use gatecare_server_database::Database;
 use gatecare_station::{IssueContext, LockoutPolicy};
 
@@ -51,7 +51,7 @@ async fn central_replays_each_voucher_under_the_policy_that_decided_it<D: Databa
         (&also_old.voucher_id, &old, "2026-11-22T07:30:00Z"),
         (&second.voucher_id, &new, "2026-11-22T06:30:00Z"),
     ] {
-        let e = admin::explain(&db, voucher).await.unwrap();
+        let e = decision::explain(&db, voucher).await.unwrap();
         assert!(e.reproduced, "{}", e.report);
         let r = &e.report;
         assert_eq!(r["device"], "HKG-K01");
@@ -65,11 +65,11 @@ async fn central_replays_each_voucher_under_the_policy_that_decided_it<D: Databa
         assert_eq!(r["replay"]["item"], r["recorded"]["item"]);
     }
     // The serial printed on the paper finds it too, in any case.
-    let by_serial = admin::explain(&db, &first.serial.to_lowercase()).await.unwrap();
+    let by_serial = decision::explain(&db, &first.serial.to_lowercase()).await.unwrap();
     assert_eq!(by_serial.report["voucher_id"], first.voucher_id.as_str());
     assert!(by_serial.reproduced);
     assert!(matches!(
-        admin::explain(&db, "no-such-voucher").await,
-        Err(admin::ExplainError::UnknownVoucher(_))
+        decision::explain(&db, "no-such-voucher").await,
+        Err(decision::ExplainError::UnknownVoucher(_))
     ));
 }

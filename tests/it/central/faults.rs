@@ -266,7 +266,7 @@ async fn run_seed<D: Database>(c: &Arc<Central<D>>, seed: u64, s: &Sizes) -> See
     for k in 0..s.kiosks {
         let store = Station::open_in_memory().await.unwrap();
         let code = format!("HKG-S{seed}K{k}");
-        let one_time = gatecare_server::admin::issue_enrolment_code(
+        let one_time = gatecare_server::enrolment::issue_enrolment_code(
             &c.db,
             "HKG",
             gatecare_sync::DeviceRole::Kiosk,

@@ -159,7 +159,7 @@ pub async fn publish_demo_agents<D: Database>(c: &Central<D>) {
             .collect()
     });
     for r in records {
-        gatecare_server::admin::set_agent(&c.db, r, c.now()).await.expect("agent");
+        gatecare_central::agents::set_agent(&c.db, r, c.now()).await.expect("agent");
     }
 }
 

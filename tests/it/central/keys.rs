@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use gatecare_link::{CentralClient, enrol_with_central, sync_once};
-use gatecare_server::admin;
+use gatecare_server::{enrolment, trust};
 use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
 use gatecare_voucher::trust::VoidList;
@@ -16,7 +16,7 @@ use super::story::{Kiosk, now};
 /// The key ids on central's trust list, in order.
 async fn listed<D: Database>(c: &gatecare_server::Central<D>) -> Vec<String> {
     let mut kids: Vec<String> =
-        admin::trust_list(c, c.now()).await.unwrap().devices.into_iter().map(|d| d.kid).collect();
+        trust::trust_list(c, c.now()).await.unwrap().devices.into_iter().map(|d| d.kid).collect();
     kids.sort();
     kids
 }
@@ -49,7 +49,7 @@ async fn a_device_renews_its_key_before_its_certificate_ends<D: Database>(db: D)
     let signer = k.store.device_signer(k.code, renewal).await.unwrap();
     assert_eq!(signer.kid, "HKG-K01#2");
     assert_eq!(listed(&c).await, ["HKG-K01#1", "HKG-K01#2"], "the old key verifies what it signed");
-    let trust = admin::trust_list(&c, renewal).await.unwrap();
+    let trust = trust::trust_list(&c, renewal).await.unwrap();
     let new = trust.devices.iter().find(|d| d.kid == "HKG-K01#2").unwrap();
     assert!(new.not_after > renewal + Duration::days(399), "{new:?}");
     let old = trust.devices.iter().find(|d| d.kid == "HKG-K01#1").unwrap();
@@ -127,8 +127,8 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
         .unwrap();
     assert_eq!(serial, "HKG-K01.2-000001");
     // The old kiosk is then revoked; what central had from it stays valid.
-    assert!(admin::revoke(&c, broken.enrolment.device_id, now(), now()).await.unwrap());
-    let trust = admin::trust_list(&c, now()).await.unwrap();
+    assert!(trust::revoke(&c, broken.enrolment.device_id, now(), now()).await.unwrap());
+    let trust = trust::trust_list(&c, now()).await.unwrap();
     let at = now() + Duration::hours(1);
     assert!(gatecare_voucher::verify(&old_qr, &trust, &VoidList::default(), at).valid);
     assert_eq!(trust.devices.iter().map(|d| d.kid.as_str()).collect::<Vec<_>>(), ["HKG-K01#2"]);
@@ -136,19 +136,19 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     // Found in a trial: a hurried revocation could not be moved back to when
     // the kiosk was lost. Revoked again from an hour earlier, before central
     // had its voucher, it keeps nothing.
-    assert!(admin::revoke(&c, broken.enrolment.device_id, now() - Duration::hours(1), now()).await.unwrap());
-    let trust = admin::trust_list(&c, now()).await.unwrap();
+    assert!(trust::revoke(&c, broken.enrolment.device_id, now() - Duration::hours(1), now()).await.unwrap());
+    let trust = trust::trust_list(&c, now()).await.unwrap();
     assert_eq!(gatecare_voucher::verify(&old_qr, &trust, &VoidList::default(), at).reason, "key_revoked");
 
     // Found in a trial: a store enrolled as one device could be enrolled
     // again under another code, and another station's code took any name.
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let code = enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     let fp = harness::root_fingerprint();
     let err = enrol_with_central(store, &url, &code, &fp, "HKG-K05", now()).await.unwrap_err();
     assert_eq!(err.code(), "sync.another_device", "{err}");
-    let pvg = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let pvg = enrolment::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     let other = gatecare_station::Station::open_in_memory().await.unwrap();
@@ -161,7 +161,7 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     // Found in a trial: a store enrolled again under its own code took a
     // second device with the same key, and revoking one left the key
     // trusted under the other's id.
-    let again = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let again = enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     match enrol_with_central(&broken.store, &url, &again, &fp, "HKG-K01", now()).await.unwrap_err() {

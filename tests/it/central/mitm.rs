@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use coset::{CoseSign1, TaggedCborSerializable};
 use gatecare_link::{CentralClient, enrol_with_central, sync_once};
-use gatecare_server::admin;
+use gatecare_server::enrolment;
 use gatecare_station::LockoutPolicy;
 use gatecare_store::central::Enrolment;
 use gatecare_store_sync::SyncStore;
@@ -172,7 +172,7 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
 
     // 5. A page of another station's device.
     let pvg_code =
-        admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Console, chrono::Duration::hours(1), now())
+        enrolment::issue_enrolment_code(&c.db, "PVG", DeviceRole::Console, chrono::Duration::hours(1), now())
             .await
             .unwrap();
     let pvg = gatecare_station::Station::open_in_memory().await.unwrap();
@@ -216,7 +216,7 @@ async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines() {
     let served = serve(c.clone()).await;
     let url = served.url();
     let code =
-        admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
+        enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, chrono::Duration::hours(1), now())
             .await
             .unwrap();
 

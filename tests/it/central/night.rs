@@ -5,12 +5,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gatecare_care::CareKind;
+use gatecare_central::{agents, devices, station_data};
 use gatecare_kiosk::{Kiosk, KioskPick, KioskSession};
 use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_policy::Policy;
 use gatecare_print::vouchers::PrintDesk;
 use gatecare_print::{FakePrinter, Printer};
-use gatecare_server::admin;
+use gatecare_server::{enrolment, trust};
 use gatecare_server_database::Database;
 use gatecare_station::console::DisruptionEntry;
 use gatecare_station::{LockoutPolicy, Station};
@@ -43,7 +44,7 @@ impl Device {
         let dir = tempfile::tempdir().unwrap();
         let store = Station::open(&dir.path().join("store.sqlite")).await.unwrap();
         let one_time =
-            admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap();
+            enrolment::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap();
         let enrolment =
             enrol_with_central(&store, url, &one_time, &harness::root_fingerprint(), code, c.now())
                 .await
@@ -103,8 +104,8 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let c = central(db, &clock);
     let served = serve(c.clone()).await;
     let (data, flight) = station_data();
-    admin::import_station_data(&c.db, &data, clock.now()).await.unwrap();
-    let pin_hash = admin::hash_pin("246810").unwrap();
+    station_data::import_station_data(&c.db, &data, clock.now()).await.unwrap();
+    let pin_hash = agents::hash_pin("246810").unwrap();
     let agent_record = gatecare_server_database::AgentRecord {
         code: "A1001".into(),
         name: "Chan Tai Man".into(),
@@ -112,7 +113,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         station: "HKG".into(),
         pin_hash,
     };
-    admin::set_agent(&c.db, &agent_record, clock.now()).await.unwrap();
+    agents::set_agent(&c.db, &agent_record, clock.now()).await.unwrap();
 
     let console = Device::enrol(&c, &served.url(), "HKG-C01", DeviceRole::Console).await;
     let kiosk = Device::enrol(&c, &served.url(), "HKG-K01", DeviceRole::Kiosk).await;
@@ -419,7 +420,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         .await
         .unwrap()
         .qr_text;
-    let trust = admin::trust_list(&c, clock.now()).await.unwrap();
+    let trust = trust::trust_list(&c, clock.now()).await.unwrap();
     assert_eq!(gatecare_voucher::verify::verify(&qr, &trust, &VoidList::default(), night).reason, "valid");
     // What a merchant scans names no booking: no ticket number, no entitlement key.
     let (ticket, key): (String, String) = sqlx::query_as(
@@ -437,7 +438,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     assert!(!cbor.windows(ticket.len()).any(|w| w == ticket.as_bytes()), "the QR carries the ticket number");
     // The hotel's front desk enrols and redeems with the command line, as the README tells it.
     let merchant_code =
-        admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
+        enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
             .await
             .unwrap();
     let url = served.url();
@@ -486,7 +487,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     spare.sync(clock.now()).await;
     assert_eq!(hashes(spare.store.clone()).await, 1);
     let set =
-        admin::set_role(&c.db, spare.enrolment.device_id, DeviceRole::Kiosk, clock.now()).await.unwrap();
+        devices::set_role(&c.db, spare.enrolment.device_id, DeviceRole::Kiosk, clock.now()).await.unwrap();
     assert_eq!(set, Some(0));
     clock.set(clock.now() + Duration::minutes(1));
     spare.sync(clock.now()).await;
@@ -505,7 +506,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     // And back: a kiosk made a console is sent the station's agents again,
     // which its feed skipped while it was a kiosk.
     let set =
-        admin::set_role(&c.db, spare.enrolment.device_id, DeviceRole::Console, clock.now()).await.unwrap();
+        devices::set_role(&c.db, spare.enrolment.device_id, DeviceRole::Console, clock.now()).await.unwrap();
     assert_eq!(set, Some(1), "the station's one agent, published again");
     clock.set(clock.now() + Duration::minutes(61));
     spare.sync(clock.now()).await;

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use gatecare_link::enrol_with_central;
 use gatecare_policy::Policy;
 use gatecare_recovery::{Actor, Category, Change, Opened, Remedy, Severity, Status};
-use gatecare_server::admin;
+use gatecare_server::enrolment;
 use gatecare_server_database::Database;
 use gatecare_station::cases::{NewCase, agent_ref};
 use gatecare_station::{AuthenticatedAgent, LockoutPolicy, Station};
@@ -85,9 +85,10 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
     assert_eq!(at_kiosk.resolution.as_ref().unwrap().by, agent_ref(&a));
 
     // Another station's console opens two cases of its own.
-    let pvg_code = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
-        .await
-        .unwrap();
+    let pvg_code =
+        enrolment::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
+            .await
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pvg = Station::open(&dir.path().join("pvg.sqlite")).await.unwrap();
     let pvg_enrolment =
@@ -160,7 +161,7 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
         http.get(format!("{url}/v1/recovery/summary?from=2026-11-18&to=2026-11-22")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
     // A merchant's till redeems vouchers; it does not read complaints.
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
+    let code = enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
         .await
         .unwrap();
     let till: gatecare_sync::EnrolResponse = http

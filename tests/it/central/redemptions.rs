@@ -179,7 +179,7 @@ async fn a_merchant_pages_cookie_is_its_token_and_dies_with_it<D: Database>(db: 
             .send()
     };
     // A kiosk's code does not enrol a merchant page, and stays unused.
-    let kiosk_code = gatecare_server::admin::issue_enrolment_code(
+    let kiosk_code = gatecare_server::enrolment::issue_enrolment_code(
         &c.db,
         "HKG",
         gatecare_sync::DeviceRole::Kiosk,
@@ -192,7 +192,7 @@ async fn a_merchant_pages_cookie_is_its_token_and_dies_with_it<D: Database>(db: 
     assert_eq!(refused.status(), 403);
     assert!(refused.headers().get("set-cookie").is_none());
     assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["code"], "enrolment_code_wrong_role");
-    let code = gatecare_server::admin::issue_enrolment_code(
+    let code = gatecare_server::enrolment::issue_enrolment_code(
         &c.db,
         "HKG",
         gatecare_sync::DeviceRole::Merchant,

@@ -3,7 +3,7 @@
 //! each, central stores nothing.
 
 use chrono::Duration;
-use gatecare_server::admin;
+use gatecare_server::{enrolment, trust};
 use gatecare_server_database::Database;
 use gatecare_sync::{DeviceRole, EnrolRequest, ErrorBody, Event, EventKind, PushRequest};
 
@@ -54,7 +54,7 @@ async fn rejections<D: Database>(db: D) {
     };
 
     // Enrolment rejections.
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let code = enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     let r = enrol("WRONG-CODE-0000".into(), Some(good_key.clone())).await;
@@ -77,7 +77,7 @@ async fn rejections<D: Database>(db: D) {
     let r = enrol(code.clone(), Some(good_key.clone())).await;
     assert_eq!(r.status(), 403, "a used code");
     clock.set(now() + Duration::hours(2));
-    let late = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let late = enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     assert_eq!(enrol(late, Some(good_key.clone())).await.status(), 403, "an expired code");
@@ -135,9 +135,10 @@ async fn rejections<D: Database>(db: D) {
     assert_eq!(c.db.totals().await.unwrap(), before, "no rejection stored anything");
 
     // A merchant may redeem but not push.
-    let mcode = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
-        .await
-        .unwrap();
+    let mcode =
+        enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), now())
+            .await
+            .unwrap();
     let r = enrol(mcode.clone(), Some(good_key.clone())).await;
     assert_eq!(r.status(), 400, "a merchant sends no signing key");
     let merchant = enrol(mcode, None).await.json::<gatecare_sync::EnrolResponse>().await.unwrap();
@@ -149,7 +150,7 @@ async fn rejections<D: Database>(db: D) {
     // Accepted once, then the device is revoked: 403 and nothing stored.
     assert_eq!(push(Some(bearer.clone()), ok_body.clone()).await.0, 200);
     let device = c.db.device_by_token(&gatecare_server::secret_hash(&token)).await.unwrap().unwrap();
-    assert!(admin::revoke(&c, device.id, now(), now()).await.unwrap());
+    assert!(trust::revoke(&c, device.id, now(), now()).await.unwrap());
     let before = c.db.totals().await.unwrap();
     let next = serde_json::to_string(&PushRequest { events: vec![event(2, "K2")] }).unwrap();
     assert_eq!(push(Some(bearer.clone()), next).await, (403, "device_revoked".into()));

@@ -4,8 +4,9 @@
 //! re-import changes nothing; another station sees none of it.
 
 use chrono::Duration;
+use gatecare_central::station_data;
 use gatecare_link::enrol_with_central;
-use gatecare_server::admin;
+use gatecare_server::enrolment;
 use gatecare_server_database::Database;
 use gatecare_sync::DeviceRole;
 
@@ -44,7 +45,7 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     let before = c.db.totals().await.unwrap();
     let mut bad = data.clone();
     bad.bookings[5].pnr = "??".into();
-    let e = admin::import_station_data(&c.db, &bad, now()).await.unwrap_err();
+    let e = station_data::import_station_data(&c.db, &bad, now()).await.unwrap_err();
     assert!(e.to_string().contains("bookings[5].pnr"), "{e}");
     assert_eq!(format!("{:#}", anyhow::Error::from(e)).matches("bookings[5].pnr").count(), 1, "said once");
     // A disruption must name a flight of the document and a cause the care engine knows.
@@ -65,12 +66,12 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     ] {
         let mut bad = data.clone();
         bad.disruptions = vec![d];
-        let e = admin::import_station_data(&c.db, &bad, now()).await.unwrap_err();
+        let e = station_data::import_station_data(&c.db, &bad, now()).await.unwrap_err();
         assert!(e.to_string().contains(path), "{e}");
     }
     assert_eq!(c.db.totals().await.unwrap(), before);
 
-    let report = admin::import_station_data(&c.db, &data, now()).await.unwrap();
+    let report = station_data::import_station_data(&c.db, &data, now()).await.unwrap();
     assert_eq!(report.flights, 2);
     assert_eq!(report.bookings, data.bookings.len());
     // Everything is new to central's feed; nothing is listed as changed.
@@ -132,8 +133,8 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
             .unwrap()
     };
     let (p0, s0, n0) = (count("passengers").await, count("segments").await, count("name_index").await);
-    let again = admin::import_station_data(&c.db, &data, now()).await.unwrap();
-    assert_eq!(again.changes, admin::ImportChanges::default(), "the same document changes nothing");
+    let again = station_data::import_station_data(&c.db, &data, now()).await.unwrap();
+    assert_eq!(again.changes, station_data::ImportChanges::default(), "the same document changes nothing");
     kiosk.sync().await;
     assert_eq!((count("passengers").await, count("segments").await, count("name_index").await), (p0, s0, n0));
     let rooms_after: i64 = sqlx::query_scalar("SELECT rooms_left FROM hotel_blocks WHERE id = ?")
@@ -158,9 +159,9 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     copy.flights.iter_mut().find(|f| f.id == cz342.id).unwrap().id = new_id;
     copy.bookings.iter_mut().filter(|b| b.flight_id == cz342.id).for_each(|b| b.flight_id = new_id);
     copy.disruptions.iter_mut().filter(|d| d.flight_id == cz342.id).for_each(|d| d.flight_id = new_id);
-    let e = admin::import_station_data(&c.db, &copy, now()).await.unwrap_err();
+    let e = station_data::import_station_data(&c.db, &copy, now()).await.unwrap_err();
     assert!(e.to_string().contains("already published as flight"), "{e}");
-    let report = admin::import_station_data(&c.db, &fixed, now()).await.unwrap();
+    let report = station_data::import_station_data(&c.db, &fixed, now()).await.unwrap();
     assert_eq!(
         (report.changes.flights_new, report.changes.bookings_new, report.changes.profiles_new),
         (0, 0, 0)
@@ -190,7 +191,7 @@ async fn station_data_reaches_the_kiosks<D: Database>(db: D) {
     assert_eq!(tier, "gold");
 
     // Another station's kiosk receives none of HKG's data.
-    let pvg = admin::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let pvg = enrolment::issue_enrolment_code(&c.db, "PVG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -218,11 +219,11 @@ async fn a_station_works_from_central_data_alone<D: Database>(db: D) {
     let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
     let data = gatecare_demo::station::station_data(&day, &[cz342.id]);
     assert!(!data.hotel_blocks.is_empty());
-    admin::import_station_data(&c.db, &data, now()).await.unwrap();
+    station_data::import_station_data(&c.db, &data, now()).await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/console.sqlite");
-    let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+    let code = enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
         .await
         .unwrap();
     let (url, db_arg) = (served.url(), path.display().to_string());

@@ -3,9 +3,10 @@
 //! replays, a cloned kiosk, leases and revocation.
 
 use chrono::{DateTime, Duration, Utc};
+use gatecare_central::{agents, devices};
 use gatecare_link::{CentralClient, ClaimCheck, claim_before_issue, enrol_with_central, sync_once};
 use gatecare_policy::Policy;
-use gatecare_server::admin;
+use gatecare_server::{enrolment, trust};
 use gatecare_server_database::Database;
 use gatecare_station::{AuthenticatedAgent, IssueContext, IssueRequest, LedgerError, LockoutPolicy, Station};
 use gatecare_store::central::Enrolment;
@@ -55,7 +56,7 @@ impl Kiosk {
         let store = Station::open(&path).await.unwrap();
         harness::publish_demo_agents(c).await;
         let one_time =
-            admin::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
+            enrolment::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), now()).await.unwrap();
         let enrolment = enrol_with_central(&store, url, &one_time, &harness::root_fingerprint(), code, now())
             .await
             .unwrap();
@@ -123,7 +124,7 @@ impl Till {
     /// Enrols a merchant at HKG with a one-time code, as an administrator gives one.
     pub async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, name: &str) -> Till {
         let code =
-            admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
+            enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
                 .await
                 .unwrap();
         let enrolled = CentralClient::new(url, None)
@@ -166,7 +167,7 @@ async fn story<D: Database>(db: D) {
     let a = Kiosk::enrol_console(&c, &url, "HKG-K01").await;
     let b = Kiosk::enrol_console(&c, &url, "HKG-K02").await;
     assert_eq!(a.enrolment.station, "HKG");
-    let trust = admin::trust_list(&c, now()).await.unwrap();
+    let trust = trust::trust_list(&c, now()).await.unwrap();
     let kids: Vec<&str> = trust.devices.iter().map(|d| d.kid.as_str()).collect();
     assert_eq!(kids, ["HKG-K01#1", "HKG-K02#1"]);
 
@@ -307,20 +308,20 @@ async fn story<D: Database>(db: D) {
         name: "Wong Siu Ming".into(),
         role: "supervisor".into(),
         station: "HKG".into(),
-        pin_hash: gatecare_server::admin::hash_pin(pin).unwrap(),
+        pin_hash: gatecare_central::agents::hash_pin(pin).unwrap(),
     };
-    admin::set_agent(&c.db, &agent("700100"), now()).await.unwrap();
+    agents::set_agent(&c.db, &agent("700100"), now()).await.unwrap();
     a.sync().await;
     let signed =
         a.store.verify_pin("A7001", "700100", now(), LockoutPolicy::default()).await.unwrap().unwrap();
     assert_eq!(signed.role, gatecare_policy::Role::Supervisor);
-    admin::set_agent(&c.db, &agent("700200"), now()).await.unwrap();
+    agents::set_agent(&c.db, &agent("700200"), now()).await.unwrap();
     a.sync().await;
     assert!(a.store.verify_pin("A7001", "700100", now(), LockoutPolicy::default()).await.unwrap().is_err());
     assert!(a.store.verify_pin("A7001", "700200", now(), LockoutPolicy::default()).await.unwrap().is_ok());
     let mut bad = agent("700300");
     bad.role = "pilot".into();
-    assert!(admin::set_agent(&c.db, &bad, now()).await.is_err());
+    assert!(agents::set_agent(&c.db, &bad, now()).await.is_err());
 
     // A voucher B issues and central receives: it will outlive B's revocation.
     let kept = b.issue(5).await.unwrap();
@@ -328,7 +329,7 @@ async fn story<D: Database>(db: D) {
 
     // A lease of CZ342's issuance to A: B may neither issue nor claim.
     let flight = a.meal(2).flight_id;
-    admin::lease_flight(
+    devices::lease_flight(
         &c.db,
         a.enrolment.device_id,
         "HKG",
@@ -357,7 +358,7 @@ async fn story<D: Database>(db: D) {
     // Revocation: B's token stops working and its key leaves the trust
     // list's devices. What central had received from B by then stays valid;
     // what B's key signs afterwards (a thief's backdated voucher) does not.
-    assert!(admin::revoke(&c, b.enrolment.device_id, now(), now()).await.unwrap());
+    assert!(trust::revoke(&c, b.enrolment.device_id, now(), now()).await.unwrap());
     // The thief reads B's key off its disk and signs a copy of a kept
     // voucher under a new id, dated as the original.
     let secret: String = sqlx::query_scalar("SELECT secret_hex FROM device_keys WHERE kid = 'HKG-K02#1'")
@@ -380,7 +381,7 @@ async fn story<D: Database>(db: D) {
         }
         other => panic!("a revoked device pulled: {other:?}"),
     }
-    let trust = admin::trust_list(&c, now()).await.unwrap();
+    let trust = trust::trust_list(&c, now()).await.unwrap();
     assert_eq!(trust.devices.iter().map(|d| d.kid.as_str()).collect::<Vec<_>>(), ["HKG-K01#1"]);
     assert_eq!(trust.revoked.iter().map(|r| r.cert.kid.as_str()).collect::<Vec<_>>(), ["HKG-K02#1"]);
     let kept_ids: Vec<String> = trust.revoked[0].kept.iter().map(|k| k.voucher_id.to_string()).collect();

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use chrono::Duration;
 use gatecare_link::{CentralClient, enrol_with_central, enrol_with_central_trusting, sync_once};
-use gatecare_server::admin;
+use gatecare_server::enrolment;
 use gatecare_server_database::Database;
 use gatecare_station::Station;
 use gatecare_sync::DeviceRole;
@@ -99,7 +99,7 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
 
     // A kiosk that does not trust the airline's CA refuses central and
     // stores no enrolment.
-    let code = || admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now());
+    let code = || enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now());
     let stranger_dir = tempfile::tempdir().unwrap();
     seeded_store(&stranger_dir.path().join("k.sqlite"), 1).await;
     let stranger = Station::open(&stranger_dir.path().join("k.sqlite")).await.unwrap();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use gatecare_link::CentralClient;
-use gatecare_server::admin;
+use gatecare_server::enrolment;
 use gatecare_server_database::Database;
 use gatecare_sync::{DeviceRole, EnrolRequest, Event, EventKind};
 
@@ -42,9 +42,10 @@ pub async fn enrol_simulated<D: Database>(
 ) -> Vec<CentralClient> {
     let mut clients = Vec::with_capacity(n);
     for i in 0..n {
-        let code = admin::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
-            .await
-            .unwrap();
+        let code =
+            enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Kiosk, Duration::hours(1), now())
+                .await
+                .unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&[(i % 250) as u8 + 1; 32]);
         let public: String = key.verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect();
         let r = CentralClient::new(url, None)

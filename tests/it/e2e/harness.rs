@@ -462,7 +462,7 @@ impl E2eCentral {
 
     /// A one-time code for a device of `role` at HKG.
     pub(crate) async fn code_for(&self, role: gatecare_sync::DeviceRole) -> String {
-        gatecare_server::admin::issue_enrolment_code(
+        gatecare_server::enrolment::issue_enrolment_code(
             &self.central.db,
             "HKG",
             role,

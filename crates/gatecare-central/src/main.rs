@@ -9,8 +9,10 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Parser, Subcommand};
 use ed25519_dalek::SigningKey;
-use gatecare_server::config::Config;
-use gatecare_server::{Central, admin, system_clock};
+use gatecare_central::config::Config;
+use gatecare_central::{agents, decision, devices, station_data};
+use gatecare_server::{Central, system_clock};
+use gatecare_server::{enrolment, trust};
 use gatecare_server_database::Database;
 use gatecare_server_postgres::PgDatabase;
 use gatecare_server_sqlite::SqliteDatabase;
@@ -343,7 +345,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 c.policy = airline_policy(&config)?;
                 c.web_dir = config.web_dir.clone();
             }
-            let recertified = admin::recertify_devices(&central, now).await?;
+            let recertified = trust::recertify_devices(&central, now).await?;
             if recertified > 0 {
                 tracing::warn!(
                     devices = recertified,
@@ -399,7 +401,8 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             // Both go to the device's installer: the code once, the root
             // key's fingerprint so the device pins the airline's root.
             let root = root_key(&config.root_key_file)?;
-            let code = admin::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
+            let code =
+                enrolment::issue_enrolment_code(&db, &station, role, Duration::hours(hours), now).await?;
             out!("{code}");
             out!("{}", gatecare_sync::page::fingerprint(&root.verifying_key()));
             let fingerprint = gatecare_sync::page::fingerprint(&root.verifying_key());
@@ -425,7 +428,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let data: gatecare_sync::station::StationData = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not station data JSON", file.display()))?;
-            let report = admin::import_station_data(&db, &data, now).await?;
+            let report = station_data::import_station_data(&db, &data, now).await?;
             out!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Admin(AdminCommand::Cases { from, to }) => {
@@ -438,7 +441,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             out!("{}", serde_json::to_string_pretty(&s)?);
         }
         Command::Admin(AdminCommand::Explain { voucher_id }) => {
-            let explained = admin::explain(&db, voucher_id.trim()).await?;
+            let explained = decision::explain(&db, voucher_id.trim()).await?;
             out!("{}", serde_json::to_string_pretty(&explained.report)?);
             if !explained.reproduced {
                 bail!("the replay of voucher {} does not reproduce its recorded decision", voucher_id.trim());
@@ -472,9 +475,9 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let devices = central.db.devices().await?;
             let target = named_device(&devices, &device)?;
             let from = at.unwrap_or(now);
-            admin::revoke(&central, target.id, from, now).await?;
+            trust::revoke(&central, target.id, from, now).await?;
             let kid = target.signing.as_ref().map(|s| s.kid.clone());
-            let kept: usize = admin::trust_list(&central, now)
+            let kept: usize = trust::trust_list(&central, now)
                 .await?
                 .revoked
                 .iter()
@@ -527,7 +530,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let Some(role) = DeviceRole::parse(&role).filter(|r| r.is_station_device()) else {
                 bail!("--role is kiosk or console")
             };
-            let Some(republished) = admin::set_role(&db, device, role, now).await? else {
+            let Some(republished) = devices::set_role(&db, device, role, now).await? else {
                 bail!("no active kiosk or console {device}");
             };
             out!("{device} is now a {} (the device takes it within the hour)", role.as_str());
@@ -539,25 +542,32 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let Some(d) = db.devices().await?.into_iter().find(|d| d.id == device) else {
                 bail!("no device {device}")
             };
-            let seq =
-                admin::lease_flight(&db, device, &d.station, &flight, now + Duration::hours(hours), &by, now)
-                    .await?;
+            let seq = devices::lease_flight(
+                &db,
+                device,
+                &d.station,
+                &flight,
+                now + Duration::hours(hours),
+                &by,
+                now,
+            )
+            .await?;
             out!("leased {flight} to {device} for {hours} h (feed item {seq})");
         }
         Command::Admin(AdminCommand::Agent { code, name, role, station }) => {
             let mut pin = String::new();
             std::io::stdin().read_line(&mut pin).context("reading the PIN from standard input")?;
-            let pin_hash = admin::hash_pin(pin.trim())?;
+            let pin_hash = agents::hash_pin(pin.trim())?;
             let record =
                 gatecare_server_database::AgentRecord { code: code.clone(), name, role, station, pin_hash };
-            let seq = admin::set_agent(&db, &record, now).await?;
+            let seq = agents::set_agent(&db, &record, now).await?;
             out!("agent {code} saved (feed item {seq})");
         }
         Command::Admin(AdminCommand::TrustList) => {
             let root = root_key(&config.root_key_file)?;
             let central = Central::new(db, root, &config.root_kid, system_clock());
-            admin::recertify_devices(&central, now).await?;
-            out!("{}", admin::trust_list(&central, now).await?.to_json());
+            trust::recertify_devices(&central, now).await?;
+            out!("{}", trust::trust_list(&central, now).await?.to_json());
         }
         Command::Admin(AdminCommand::RootKey(_)) => {
             anyhow::bail!("the root key's commands run without a database")

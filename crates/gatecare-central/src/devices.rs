@@ -1,0 +1,56 @@
+//! A station's devices as the administrator manages them: their roles, and
+//! leases of a flight's issuance to one device.
+
+use chrono::{DateTime, Utc};
+use gatecare_server_database::{Database, DbError, LeaseRecord};
+use gatecare_sync::DeviceRole;
+use uuid::Uuid;
+
+/// Leases a flight's issuance to one device until `until`.
+pub async fn lease_flight<D: Database>(
+    db: &D,
+    device: Uuid,
+    station: &str,
+    flight_id: &str,
+    until: DateTime<Utc>,
+    granted_by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    db.grant_lease(&LeaseRecord {
+        id: Uuid::now_v7(),
+        scope: "flight".into(),
+        key: flight_id.to_owned(),
+        device_id: device,
+        station: station.to_owned(),
+        expires_at: until,
+        granted_by: granted_by.to_owned(),
+        granted_at: now,
+    })
+    .await
+}
+
+/// Gives a station device a new role (`admin role`). The device learns it
+/// from central's signed word within the hour. A device made a console is
+/// sent the station's agents again: as a kiosk its feed skipped them.
+/// Returns how many agents were published again.
+pub async fn set_role<D: Database>(
+    db: &D,
+    device: uuid::Uuid,
+    role: DeviceRole,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>, DbError> {
+    let Some(station) = db.devices().await?.into_iter().find(|d| d.id == device).map(|d| d.station) else {
+        return Ok(None);
+    };
+    if !db.set_device_role(device, role).await? {
+        return Ok(None);
+    }
+    let mut republished = 0;
+    if role == DeviceRole::Console {
+        for agent in db.station_agent_records(&station).await? {
+            db.upsert_agent(&agent, now).await?;
+            republished += 1;
+        }
+    }
+    Ok(Some(republished))
+}
