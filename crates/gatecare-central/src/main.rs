@@ -117,12 +117,28 @@ enum AdminCommand {
         to: Option<chrono::NaiveDate>,
     },
     /// A merchant's settings: how many vouchers its page may accept while it
-    /// cannot reach central (default 0: it refuses them offline).
+    /// cannot reach central (default 0: it refuses them offline), what it
+    /// takes (default: every kind), and where passengers find it (a merchant
+    /// with a place is listed on the passenger's page of its station).
+    /// Settings not given stay as they were.
     Merchant {
         /// The merchant's device id, or its name when one device has it.
         device: String,
         #[arg(long)]
-        offline_limit: u32,
+        offline_limit: Option<u32>,
+        /// The kinds of voucher it redeems, comma-separated (meal, hotel,
+        /// transport, upgrade, goodwill), or `any`.
+        #[arg(long)]
+        accepts: Option<String>,
+        /// Where it is, in English ("Terminal 1, level 7, near gate 23").
+        #[arg(long)]
+        place_en: Option<String>,
+        /// Where it is, in Chinese ("一号客运大楼七楼，23号登机口旁").
+        #[arg(long)]
+        place_zh: Option<String>,
+        /// Stop listing it on the passenger's page (its place is removed).
+        #[arg(long, conflicts_with_all = ["place_en", "place_zh"])]
+        unpublish: bool,
     },
     /// Change a kiosk's or console's role (`kiosk`: a passenger's self-service,
     /// `console`: a gate agent's); what it pushed before stays as decided.
@@ -514,17 +530,65 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let report = gatecare_server::report::redemptions(&db, &scope).await?;
             out!("{}", serde_json::to_string_pretty(&report)?);
         }
-        Command::Admin(AdminCommand::Merchant { device, offline_limit }) => {
-            if offline_limit > 1000 {
+        Command::Admin(AdminCommand::Merchant {
+            device,
+            offline_limit,
+            accepts,
+            place_en,
+            place_zh,
+            unpublish,
+        }) => {
+            if offline_limit.is_some_and(|l| l > 1000) {
                 bail!("--offline-limit is 0 (refuse offline) to 1000");
+            }
+            let accepts = accepts.as_deref().map(parse_accepts).transpose()?;
+            let place = |text: Option<String>, flag: &str| -> anyhow::Result<Option<String>> {
+                let Some(text) = text else { return Ok(None) };
+                let text = text.trim().to_owned();
+                if text.is_empty() || text.chars().count() > 120 || text.chars().any(char::is_control) {
+                    bail!("{flag} is 1 to 120 characters on one line");
+                }
+                Ok(Some(text))
+            };
+            let (place_en, place_zh) = (place(place_en, "--place-en")?, place(place_zh, "--place-zh")?);
+            if offline_limit.is_none()
+                && accepts.is_none()
+                && place_en.is_none()
+                && place_zh.is_none()
+                && !unpublish
+            {
+                bail!("give --offline-limit, --accepts, --place-en, --place-zh or --unpublish");
             }
             let devices = db.devices().await?;
             let target = named_device(&devices, &device)?;
             if target.role != DeviceRole::Merchant {
                 bail!("{device} is a {}, not a merchant", target.role.as_str());
             }
-            db.set_offline_limit(target.id, offline_limit).await?;
-            out!("{} ({}) may accept {offline_limit} vouchers offline", target.name, target.id);
+            if let Some(limit) = offline_limit {
+                db.set_offline_limit(target.id, limit).await?;
+            }
+            let mut outlet = db.merchant_outlet(target.id).await?;
+            if let Some(kinds) = accepts {
+                outlet.accepts = kinds;
+            }
+            if unpublish {
+                (outlet.place_en, outlet.place_zh) = (None, None);
+            }
+            outlet.place_en = place_en.or(outlet.place_en);
+            outlet.place_zh = place_zh.or(outlet.place_zh);
+            db.set_merchant_outlet(target.id, &outlet).await?;
+            let takes = outlet.accepts_text().unwrap_or_else(|| "every kind".to_owned());
+            let limit = db.offline_limit(target.id).await?;
+            out!("{} ({}) takes {takes}; may accept {limit} vouchers offline", target.name, target.id);
+            match (&outlet.place_en, &outlet.place_zh) {
+                (None, None) => out!("not listed on the passenger's page"),
+                (en, zh) => out!(
+                    "listed on the passenger's page of {}: {} / {}",
+                    target.station,
+                    en.as_deref().unwrap_or("-"),
+                    zh.as_deref().unwrap_or("-")
+                ),
+            }
         }
         Command::Admin(AdminCommand::Role { device, role }) => {
             let Some(role) = DeviceRole::parse(&role).filter(|r| r.is_station_device()) else {
@@ -578,6 +642,23 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
 
 /// The device an administrator names by its id, or by its name when one
 /// device has it.
+/// `--accepts`: `any`, or kinds separated by commas.
+fn parse_accepts(text: &str) -> anyhow::Result<Option<Vec<gatecare_ledger::EntitlementKind>>> {
+    if text.trim().eq_ignore_ascii_case("any") {
+        return Ok(None);
+    }
+    let mut kinds = Vec::new();
+    for word in text.split(',').map(str::trim) {
+        let Some(kind) = gatecare_ledger::EntitlementKind::parse(&word.to_ascii_lowercase()) else {
+            bail!("--accepts: {word:?} is not meal, hotel, transport, upgrade or goodwill (or `any`)");
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok(Some(kinds))
+}
+
 fn named_device<'a>(
     devices: &'a [gatecare_server_database::DeviceRecord],
     device: &str,

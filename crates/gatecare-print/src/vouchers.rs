@@ -348,6 +348,7 @@ pub async fn prepare_print(
             let zone = gatecare_reference::time_zone(desk.station);
             gatecare_voucher::pdf::qr_svg(&gatecare_voucher::signed::phone_link(
                 url,
+                desk.station,
                 zone.name(),
                 &sheet.qr_text,
             ))

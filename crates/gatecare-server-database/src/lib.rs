@@ -11,6 +11,7 @@ pub mod feed;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use gatecare_ledger::EntitlementKind;
 use gatecare_sync::{
     CheckedBatch, ClaimRequest, ClaimResponse, ConflictReport, DeviceRole, Event, PullResponse, PushResponse,
     Topic,
@@ -177,6 +178,61 @@ pub struct Redemption {
     pub voucher_id: String,
     pub device_id: Uuid,
     pub redeemed_at: DateTime<Utc>,
+}
+
+/// What a merchant takes and where passengers find it (`admin merchant`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MerchantOutlet {
+    /// The kinds of voucher it redeems; None: every kind (as before this
+    /// was kept).
+    pub accepts: Option<Vec<EntitlementKind>>,
+    /// Where it is, in English and in Chinese, for the passenger's page;
+    /// a merchant without a place is not published.
+    pub place_en: Option<String>,
+    pub place_zh: Option<String>,
+}
+
+impl MerchantOutlet {
+    /// `accepts` as both backends store it: `meal,transport`, None for every kind.
+    pub fn accepts_text(&self) -> Option<String> {
+        self.accepts.as_ref().map(|kinds| kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","))
+    }
+
+    /// The stored text back; a kind this build does not know is an error,
+    /// never dropped (dropping one would widen or narrow what it takes).
+    pub fn from_stored(
+        accepts: Option<&str>,
+        place_en: Option<String>,
+        place_zh: Option<String>,
+    ) -> Result<MerchantOutlet, DbError> {
+        let accepts = accepts
+            .map(|text| {
+                text.split(',')
+                    .map(|k| {
+                        EntitlementKind::parse(k)
+                            .ok_or_else(|| DbError::Backend(format!("unknown voucher kind {k:?} stored")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        Ok(MerchantOutlet { accepts, place_en, place_zh })
+    }
+
+    /// Whether it redeems a voucher of `kind` (as the voucher's QR names it).
+    pub fn takes(&self, kind: &str) -> bool {
+        match &self.accepts {
+            None => true,
+            Some(kinds) => EntitlementKind::parse(kind).is_some_and(|k| kinds.contains(&k)),
+        }
+    }
+}
+
+/// A merchant as the passenger's page lists it: name, what it takes, where.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublishedOutlet {
+    pub name: String,
+    #[serde(flatten)]
+    pub outlet: MerchantOutlet,
 }
 
 /// What a redeemed voucher bought, from its verified payload.
@@ -449,6 +505,18 @@ pub trait Database: Clone + Send + Sync + 'static {
     /// How many vouchers a merchant may accept offline (0 when never set).
     fn offline_limit(&self, device: Uuid) -> impl Future<Output = Res<u32>> + Send;
     fn set_offline_limit(&self, device: Uuid, limit: u32) -> impl Future<Output = Res<()>> + Send;
+    /// What a merchant takes and where it is (the default when never set).
+    fn merchant_outlet(&self, device: Uuid) -> impl Future<Output = Res<MerchantOutlet>> + Send;
+    fn set_merchant_outlet(
+        &self,
+        device: Uuid,
+        outlet: &MerchantOutlet,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// The merchants of `station` that publish a place and are not revoked,
+    /// by name.
+    fn published_outlets(&self, station: &str) -> impl Future<Output = Res<Vec<PublishedOutlet>>> + Send;
+    /// The redemption a stored redemption conflict came second to.
+    fn conflict_first(&self, redemption_id: Uuid) -> impl Future<Output = Res<Option<Uuid>>> + Send;
     /// A report reader's name, for a token issued by `admin token`.
     fn admin_token(&self, token_hash: &str) -> impl Future<Output = Res<Option<String>>> + Send;
     fn add_admin_token(

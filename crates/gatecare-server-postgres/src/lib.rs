@@ -31,10 +31,10 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionConflict,
-    RedemptionLine, RedemptionsOf, ReportedRedemption, RetiredKey, RevocationRecord, SigningKeyRecord,
-    StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue, event_feed_text, event_time_text,
-    refused_void_reason, void_not_yours, voucher_not_yours,
+    MerchantOutlet, NewDevice, NewEnrolmentCode, PublishedOutlet, RedeemOutcome, RedeemedVoucher, Redemption,
+    RedemptionConflict, RedemptionLine, RedemptionsOf, ReportedRedemption, RetiredKey, RevocationRecord,
+    SigningKeyRecord, StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue, event_feed_text,
+    event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1595,6 +1595,67 @@ impl Database for PgDatabase {
         .await
         .map_err(err)?;
         Ok(())
+    }
+
+    async fn merchant_outlet(&self, device: Uuid) -> Res<MerchantOutlet> {
+        let row = sqlx::query!(
+            "SELECT accepts, place_en, place_zh FROM merchant_outlets WHERE device_id = $1",
+            device
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        match row {
+            None => Ok(MerchantOutlet::default()),
+            Some(r) => MerchantOutlet::from_stored(r.accepts.as_deref(), r.place_en, r.place_zh),
+        }
+    }
+
+    async fn set_merchant_outlet(&self, device: Uuid, outlet: &MerchantOutlet) -> Res<()> {
+        sqlx::query!(
+            "INSERT INTO merchant_outlets (device_id, accepts, place_en, place_zh) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (device_id) DO UPDATE SET accepts = excluded.accepts, place_en = excluded.place_en, \
+             place_zh = excluded.place_zh",
+            device,
+            outlet.accepts_text(),
+            outlet.place_en,
+            outlet.place_zh
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn published_outlets(&self, station: &str) -> Res<Vec<PublishedOutlet>> {
+        let rows = sqlx::query!(
+            "SELECT d.name, o.accepts, o.place_en, o.place_zh FROM merchant_outlets o \
+             JOIN devices d ON d.id = o.device_id \
+             WHERE d.station = $1 AND d.role = 'merchant' AND d.revoked_at IS NULL \
+             AND (o.place_en IS NOT NULL OR o.place_zh IS NOT NULL) ORDER BY d.name",
+            station
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PublishedOutlet {
+                    name: r.name,
+                    outlet: MerchantOutlet::from_stored(r.accepts.as_deref(), r.place_en, r.place_zh)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn conflict_first(&self, redemption_id: Uuid) -> Res<Option<Uuid>> {
+        sqlx::query_scalar!(
+            "SELECT first_redemption_id FROM redemption_conflicts WHERE redemption_id = $1",
+            redemption_id
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn admin_token(&self, token_hash: &str) -> Res<Option<String>> {

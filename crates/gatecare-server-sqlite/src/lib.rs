@@ -13,9 +13,9 @@ use gatecare_server_database::feed::{
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
-    NewDevice, NewEnrolmentCode, RedeemOutcome, RedeemedVoucher, Redemption, RedemptionConflict,
-    RedemptionLine, RedemptionsOf, ReportedRedemption, RetiredKey, RevocationRecord, SigningKeyRecord,
-    StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue, event_feed_text,
+    MerchantOutlet, NewDevice, NewEnrolmentCode, PublishedOutlet, RedeemOutcome, RedeemedVoucher, Redemption,
+    RedemptionConflict, RedemptionLine, RedemptionsOf, ReportedRedemption, RetiredKey, RevocationRecord,
+    SigningKeyRecord, StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue, event_feed_text,
     refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
@@ -1550,6 +1550,69 @@ impl Database for SqliteDatabase {
         .await
         .map_err(err)?;
         Ok(())
+    }
+
+    async fn merchant_outlet(&self, device: Uuid) -> Res<MerchantOutlet> {
+        let dev = device.to_string();
+        let row =
+            sqlx::query!("SELECT accepts, place_en, place_zh FROM merchant_outlets WHERE device_id = ?", dev)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+        match row {
+            None => Ok(MerchantOutlet::default()),
+            Some(r) => MerchantOutlet::from_stored(r.accepts.as_deref(), r.place_en, r.place_zh),
+        }
+    }
+
+    async fn set_merchant_outlet(&self, device: Uuid, outlet: &MerchantOutlet) -> Res<()> {
+        let (dev, accepts) = (device.to_string(), outlet.accepts_text());
+        sqlx::query!(
+            "INSERT INTO merchant_outlets (device_id, accepts, place_en, place_zh) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (device_id) DO UPDATE SET accepts = excluded.accepts, place_en = excluded.place_en, \
+             place_zh = excluded.place_zh",
+            dev,
+            accepts,
+            outlet.place_en,
+            outlet.place_zh
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn published_outlets(&self, station: &str) -> Res<Vec<PublishedOutlet>> {
+        let rows = sqlx::query!(
+            "SELECT d.name, o.accepts, o.place_en, o.place_zh FROM merchant_outlets o \
+             JOIN devices d ON d.id = o.device_id \
+             WHERE d.station = ? AND d.role = 'merchant' AND d.revoked_at IS NULL \
+             AND (o.place_en IS NOT NULL OR o.place_zh IS NOT NULL) ORDER BY d.name",
+            station
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PublishedOutlet {
+                    name: r.name,
+                    outlet: MerchantOutlet::from_stored(r.accepts.as_deref(), r.place_en, r.place_zh)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn conflict_first(&self, redemption_id: Uuid) -> Res<Option<Uuid>> {
+        let rid = redemption_id.to_string();
+        let first = sqlx::query_scalar!(
+            "SELECT first_redemption_id FROM redemption_conflicts WHERE redemption_id = ?",
+            rid
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        first.as_deref().map(parse_uuid).transpose()
     }
 
     async fn admin_token(&self, token_hash: &str) -> Res<Option<String>> {

@@ -163,7 +163,8 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/v1/vouchers/redeem", post(redeem::<D>))
         .route("/v1/recovery/summary", get(recovery_summary::<D>))
         .route("/v1/reports/redemptions", get(redemptions_report::<D>))
-        .merge(crate::merchant::routes::<D>());
+        .merge(crate::merchant::routes::<D>())
+        .merge(crate::places::routes::<D>());
     let router = match &c.web_dir {
         Some(dir) => router.merge(crate::web::pages(dir)),
         None => router,
@@ -677,6 +678,20 @@ pub(crate) async fn redeem_as<D: Database>(
             ..answer(true, "ok", Some(r.voucher_id))
         });
     }
+    // A retry of an offline acceptance stored as a redemption conflict gets
+    // the same answer, past the offline limit too: it counted when it came.
+    if let Some(first) = c.db.conflict_first(req.redemption_id).await? {
+        if let Some(r) = c.db.redemption(first).await?.filter(|r| scanned.as_deref() == Some(&r.voucher_id)) {
+            let by = c.db.device_by_id(r.device_id).await?.map(|d| d.name);
+            return Ok(RedeemResponse {
+                redeemed_at: Some(r.redeemed_at),
+                redeemed_by: by,
+                double_spend: true,
+                ..answer(false, "already_redeemed", Some(r.voucher_id))
+            });
+        }
+        return Ok(answer(false, "redemption_id_reused", scanned));
+    }
     // The limit holds at central too: at most that many offline
     // acceptances in the window they may arrive in (a retry of a stored one
     // was answered above).
@@ -698,6 +713,10 @@ pub(crate) async fn redeem_as<D: Database>(
     let Some(p) = v.voucher else {
         return Ok(answer(false, "malformed", None));
     };
+    // A noodle bar takes meals, not hotel nights (`admin merchant --accepts`).
+    if !c.db.merchant_outlet(device.id).await?.takes(&p.kind) {
+        return Ok(answer(false, "not_taken_here", voucher_id));
+    }
     let bought = RedeemedVoucher {
         voucher_id: p.voucher_id.to_string(),
         kind: p.kind,

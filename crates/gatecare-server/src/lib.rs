@@ -11,6 +11,7 @@ mod http;
 pub mod limit;
 pub mod merchant;
 pub mod metrics;
+pub mod places;
 pub mod recovery;
 pub mod report;
 pub mod serve;

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use gatecare_server_database::{Database, DeviceRecord};
+use gatecare_server_database::{Database, DeviceRecord, MerchantOutlet};
 use gatecare_sync::{DeviceRole, EnrolRequest, RedeemRequest, RootKey};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -109,6 +109,9 @@ struct MerchantView {
     /// Of those, how many are left: the limit less what it accepted offline
     /// in the last 72 hours (central refuses more).
     offline_left: u32,
+    /// What it takes (None: every kind) and where it is published.
+    #[serde(flatten)]
+    outlet: MerchantOutlet,
 }
 
 async fn view<D: Database>(
@@ -130,6 +133,7 @@ async fn view<D: Database>(
         },
         offline_limit: limit,
         offline_left: limit.saturating_sub(used),
+        outlet: c.db.merchant_outlet(id).await?,
     })
 }
 

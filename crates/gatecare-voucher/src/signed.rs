@@ -179,15 +179,16 @@ impl Unverified {
 }
 
 /// The link that opens a voucher on its passenger's phone: central's
-/// `/pass/` page, the station's time zone (for the voucher's times, as on
-/// paper) in the query, and the QR text in the fragment, which browsers
-/// never send to a server. Of base45's alphabet only the space and `%`
-/// need escaping there.
-pub fn phone_link(central_url: &str, time_zone: &str, qr: &str) -> String {
+/// `/pass/` page; the issuing station (for where the voucher can be used)
+/// and its time zone (for the voucher's times, as on paper) in the query;
+/// and the QR text in the fragment, which browsers never send to a server.
+/// Of base45's alphabet only the space and `%` need escaping there.
+pub fn phone_link(central_url: &str, station: &str, time_zone: &str, qr: &str) -> String {
     let fragment = qr.trim().replace('%', "%25").replace(' ', "%20");
+    let station: String = station.chars().filter(char::is_ascii_alphabetic).collect();
     let zone: String =
         time_zone.chars().filter(|c| c.is_ascii_alphanumeric() || "/_+-".contains(*c)).collect();
-    format!("{}/pass/?tz={zone}#{fragment}", central_url.trim_end_matches('/'))
+    format!("{}/pass/?st={station}&tz={zone}#{fragment}", central_url.trim_end_matches('/'))
 }
 
 pub fn decode(qr: &str) -> Result<Unverified, DecodeError> {
@@ -220,8 +221,8 @@ pub fn decode(qr: &str) -> Result<Unverified, DecodeError> {
 pub(crate) mod tests {
     #[test]
     fn a_phone_link_carries_the_voucher_in_its_fragment_only() {
-        let link = super::phone_link("https://central.example/", "Asia/Hong_Kong", "GC1:AB %C/D");
-        assert_eq!(link, "https://central.example/pass/?tz=Asia/Hong_Kong#GC1:AB%20%25C/D");
+        let link = super::phone_link("https://central.example/", "HKG", "Asia/Hong_Kong", "GC1:AB %C/D");
+        assert_eq!(link, "https://central.example/pass/?st=HKG&tz=Asia/Hong_Kong#GC1:AB%20%25C/D");
         let (page, fragment) = link.split_once('#').unwrap();
         assert!(!page.contains("GC1"));
         assert!(!fragment.contains(' '));

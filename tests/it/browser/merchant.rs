@@ -54,6 +54,21 @@ async fn enrol(b: &Browser, central: &CentralProcess, name: &str) -> anyhow::Res
     Ok(())
 }
 
+/// Enrols a till named `name` through central's API (no page), as a
+/// merchant's own system would; its token.
+pub(super) async fn enrol_till(central: &CentralProcess, name: &str) -> anyhow::Result<String> {
+    let (code, _) = central.code("merchant")?;
+    let enrolled = CentralClient::new(&central.url, None)?
+        .enrol(&gatecare_sync::EnrolRequest {
+            code,
+            name: name.into(),
+            signing_kid: None,
+            signing_public_key: None,
+        })
+        .await?;
+    Ok(enrolled.token)
+}
+
 /// Pastes a QR into the page and checks it.
 async fn check(b: &Browser, qr: &str) -> anyhow::Result<String> {
     b.set_value("[data-testid=qr]", qr).await?;
@@ -251,6 +266,19 @@ async fn a_merchant_scans_a_voucher_with_the_camera() {
         ensure!(read == serde_json::json!(qr), "the camera read {read}");
         b.wait_text("[data-testid=camera]", "Scan with the camera").await?;
         b.snap("merchant-camera-en").await?;
+
+        // The airline sets this till to take hotel nights only: a meal
+        // voucher, good in itself, is refused here, with why.
+        let said = central.admin(&["merchant", "Harbour Hotel front desk", "--accepts", "hotel"])?;
+        ensure!(said.contains("takes hotel"), "{said}");
+        b.client.goto(&format!("{}/merchant/?lang=en", central.url)).await?;
+        b.wait_text("[data-testid=takes]", "This till takes: Hotel night").await?;
+        b.set_value("[data-testid=qr]", &qr).await?;
+        b.click("[data-testid=check]").await?;
+        b.wait_text("[data-testid=verdict]", "Refused").await?;
+        b.wait_text("[data-testid=reason]", "Not a kind of voucher this till takes").await?;
+        ensure!(b.client.find(Locator::Css("[data-testid=redeem]")).await.is_err(), "no redeem button");
+        b.snap("merchant-not-taken-en").await?;
         Ok(())
     })
     .await;
@@ -308,18 +336,10 @@ async fn offline_acceptances_are_sent_when_central_is_back_and_a_double_spend_is
         // Central is back; another till redeems the first voucher before
         // this page sends its acceptances.
         central.restart()?;
-        let (code, _) = central.code("merchant")?;
-        let other = gatecare_link::CentralClient::new(&central.url, None)?
-            .enrol(&gatecare_sync::EnrolRequest {
-                code,
-                name: "Harbour Hotel front desk".into(),
-                signing_kid: None,
-                signing_public_key: None,
-            })
-            .await?;
+        let other_token = enrol_till(&central, "Harbour Hotel front desk").await?;
         let first: gatecare_sync::RedeemResponse = reqwest::Client::new()
             .post(format!("{}/v1/vouchers/redeem", central.url))
-            .bearer_auth(&other.token)
+            .bearer_auth(&other_token)
             .json(&gatecare_sync::RedeemRequest {
                 redemption_id: uuid::Uuid::now_v7(),
                 qr: vouchers[0].0.clone(),

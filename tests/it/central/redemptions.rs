@@ -93,6 +93,13 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
         );
         assert_eq!(body["redeemed_by"], "Harbour Hotel");
     }
+    // A retry after the till reached its limit is the same conflict, not a
+    // new acceptance refused for the limit.
+    c.db.set_offline_limit(device.id, 1).await.unwrap();
+    let (status, body) = send(&url, &noodles.token, &late).await;
+    assert_eq!((status, body["double_spend"].as_bool()), (200, Some(true)), "{body}");
+    assert_eq!(body["reason"], "already_redeemed");
+    c.db.set_offline_limit(device.id, 5).await.unwrap();
     let conflicts = c.db.redemption_conflicts(None, day.0, day.1).await.unwrap();
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     let x = &conflicts[0];
@@ -160,6 +167,84 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
     );
     let (status, _) = report("finance-token".into(), "flight=CZ342").await;
     assert_eq!(status, 400);
+}
+
+on_both_backends!(a_till_takes_only_its_kinds_and_its_place_is_published);
+
+/// A hotel's front desk set to take hotel nights refuses a meal voucher
+/// and stores nothing; the noodle bar set to take meals redeems it. The
+/// places the administrator published are listed for the station, by name,
+/// with what each takes, until a merchant is withdrawn or unpublished.
+async fn a_till_takes_only_its_kinds_and_its_place_is_published<D: Database>(db: D) {
+    use gatecare_ledger::EntitlementKind;
+    use gatecare_server_database::MerchantOutlet;
+    let clock = TestClock::at(now() + Duration::nanoseconds(123_456_789));
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let meal = kiosk.issue(0).await.unwrap();
+    kiosk.sync().await;
+    let qr = kiosk.qr(&meal.voucher_id).await;
+    clock.set(now() + Duration::hours(1) + Duration::nanoseconds(987_654_321));
+    let noodles = Till::enrol(&c, &url, "Noodle Bar T1").await;
+    let hotel = Till::enrol(&c, &url, "Harbour Hotel").await;
+    let id = |token: String| {
+        let c = c.clone();
+        async move { c.db.device_by_token(&gatecare_server::secret_hash(&token)).await.unwrap().unwrap().id }
+    };
+    let (noodles_id, hotel_id) = (id(noodles.token.clone()).await, id(hotel.token.clone()).await);
+    // Set before: every kind, not published.
+    assert_eq!(c.db.merchant_outlet(hotel_id).await.unwrap(), MerchantOutlet::default());
+    let hotel_outlet = MerchantOutlet {
+        accepts: Some(vec![EntitlementKind::Hotel]),
+        place_en: Some("Tung Chung, shuttle from Arrivals door B".into()),
+        place_zh: Some("东涌，接驳车在到达大厅B门".into()),
+    };
+    c.db.set_merchant_outlet(hotel_id, &hotel_outlet).await.unwrap();
+    let noodles_outlet = MerchantOutlet {
+        accepts: Some(vec![EntitlementKind::Meal, EntitlementKind::Transport]),
+        place_en: Some("Terminal 1, level 7, near gate 23".into()),
+        place_zh: None,
+    };
+    c.db.set_merchant_outlet(noodles_id, &noodles_outlet).await.unwrap();
+    assert_eq!(c.db.merchant_outlet(noodles_id).await.unwrap(), noodles_outlet);
+
+    let refused_id = Uuid::now_v7();
+    let refused = hotel.redeem(refused_id, &qr).await;
+    assert_eq!((refused.redeemed, refused.reason.as_str()), (false, "not_taken_here"), "{refused:?}");
+    assert!(c.db.redemption(refused_id).await.unwrap().is_none(), "nothing stored");
+    let redeemed = noodles.redeem(Uuid::now_v7(), &qr).await;
+    assert!(redeemed.redeemed, "{redeemed:?}");
+
+    let places = |station: &'static str| {
+        let url = url.clone();
+        async move {
+            let resp = reqwest::get(format!("{url}/pass/api/places?station={station}")).await.unwrap();
+            let cache = resp.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned());
+            (resp.status().as_u16(), cache, resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, cache, body) = places("hkg").await;
+    assert_eq!((status, cache.as_deref()), (200, Some("public, max-age=300")), "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"station": "HKG", "outlets": [
+            {"name": "Harbour Hotel", "accepts": ["hotel"],
+             "place_en": "Tung Chung, shuttle from Arrivals door B", "place_zh": "东涌，接驳车在到达大厅B门"},
+            {"name": "Noodle Bar T1", "accepts": ["meal", "transport"],
+             "place_en": "Terminal 1, level 7, near gate 23", "place_zh": null},
+        ]})
+    );
+    assert_eq!(places("PVG").await.2["outlets"], serde_json::json!([]));
+    let (status, _, body) = places("H1").await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("station_invalid")));
+    // Withdrawn, or no place any more: not listed.
+    assert!(gatecare_server::trust::revoke(&c, hotel_id, clock.now(), clock.now()).await.unwrap());
+    c.db.set_merchant_outlet(noodles_id, &MerchantOutlet { place_en: None, ..noodles_outlet }).await.unwrap();
+    assert_eq!(places("HKG").await.2["outlets"], serde_json::json!([]));
+    // Its kinds stay: unpublished is not "every kind".
+    assert!(!c.db.merchant_outlet(noodles_id).await.unwrap().takes("hotel"));
 }
 
 on_both_backends!(a_merchant_pages_cookie_is_its_token_and_dies_with_it);

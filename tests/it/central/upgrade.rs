@@ -587,6 +587,59 @@ async fn check_old_redemption<D: Database>(db: D) {
     assert_eq!(db.redemption(id).await.unwrap().map(|r| r.voucher_id), Some("V1".to_owned()));
 }
 
+/// Merchants enrolled before central kept what they take (sqlite 0017,
+/// PostgreSQL 0020) take every kind, as they did, and are not listed on the
+/// passenger's page until the administrator gives them a place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchants_from_before_outlets_take_every_kind_unlisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0017");
+    {
+        let pool = sqlite_migrated(&url, &migrations).await;
+        sqlx::query(
+            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+             VALUES (?, 'Noodle Bar', 'HKG', 'merchant', 'hash', '2026-11-22T04:00:00.000000Z', 0)",
+        )
+        .bind(DEVICE.to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    check_old_merchant(SqliteDatabase::open(&url).await.unwrap()).await;
+
+    let t = PgTestDb::create();
+    let (_m, migrations) = migrations_before("gatecare-server-postgres", "0020");
+    {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+             VALUES ($1, 'Noodle Bar', 'HKG', 'merchant', 'hash', $2, 0)",
+        )
+        .bind(DEVICE)
+        .bind(now())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    check_old_merchant(PgDatabase::open(&t.url).await.unwrap()).await;
+}
+
+async fn check_old_merchant<D: Database>(db: D) {
+    let outlet = db.merchant_outlet(DEVICE).await.unwrap();
+    assert_eq!(outlet, gatecare_server_database::MerchantOutlet::default());
+    assert!(outlet.takes("meal") && outlet.takes("hotel"));
+    assert!(db.published_outlets("HKG").await.unwrap().is_empty());
+    let placed = gatecare_server_database::MerchantOutlet { place_en: Some("Terminal 1".into()), ..outlet };
+    db.set_merchant_outlet(DEVICE, &placed).await.unwrap();
+    let listed = db.published_outlets("HKG").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].name.as_str(), &listed[0].outlet), ("Noodle Bar", &placed));
+}
+
 /// Central's SQLite database holds PIN hashes and mobile numbers: one an
 /// older build left world-readable is its owner's only once opened, with
 /// its log and shared-memory files.

@@ -369,7 +369,10 @@ async fn kiosk_offers_enrolment_and_takes_one_tap_feedback() {
         // this voucher, its QR text in the fragment.
         s.wait_text("[data-testid=phone]", "Take it on your phone").await?;
         let link = s.read_qr("[data-testid=phone-qr]", "kiosk-phone").await?;
-        ensure!(link.starts_with(&format!("{}/pass/?tz=Asia/Hong_Kong#GC1:", served.url())), "{link:?}");
+        ensure!(
+            link.starts_with(&format!("{}/pass/?st=HKG&tz=Asia/Hong_Kong#GC1:", served.url())),
+            "{link:?}"
+        );
         s.snap_at("[data-testid=print-status]", "kiosk-printed-feedback-en").await?;
         s.click("[data-testid=lang-zh-CN]").await?;
         s.wait_text("[data-testid=phone]", "存到手机").await?;

@@ -292,7 +292,7 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
         // The passenger in front of the agent takes it on their phone too.
         s.press("[data-testid=pax-phone-offer]").await?;
         let link = s.read_qr("[data-testid=pax-phone-qr]", "console-phone").await?;
-        ensure!(link.starts_with(&format!("{}/pass/?tz=Asia/Hong_Kong#GC1:", served.url())), "{link:?}");
+        ensure!(link.starts_with(&format!("{}/pass/?st=HKG&tz=Asia/Hong_Kong#GC1:", served.url())), "{link:?}");
         s.snap_at("[data-testid=pax-phone]", "agent-passenger-phone-en").await?;
         s.snap_at("[data-testid=pax-vouchers]", "agent-passenger-replacement-en").await?;
         s.press("[data-testid=pax-close]").await?;

@@ -13,6 +13,8 @@ export interface Enrolment {
   offline_limit: number;
   /** … and how many of those are left (central's count, at the last sync). */
   offline_left: number;
+  /** The kinds of voucher this till takes; null: every kind. Central holds it too. */
+  accepts?: string[] | null;
 }
 
 /** A voucher accepted while central was unreachable, to send once it is back. */

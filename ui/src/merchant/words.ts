@@ -52,6 +52,7 @@ const en = {
   'redeem.queued_before': 'Already accepted offline on this till at {time}. Do not accept it again.',
   'queue.waiting': '{count} accepted offline, waiting to be confirmed',
   'queue.limit': 'Without network this till may accept up to {limit} vouchers',
+  'takes': 'This till takes: {kinds}',
   'queue.refused': 'Accepted offline but not confirmed: {reason}',
   'conflict.title': 'Redeemed twice',
   'conflict.line': 'Voucher {voucher}: redeemed by {first} at {first_time}, accepted offline by {second} at {second_time}. The airline sees this too.',
@@ -98,6 +99,7 @@ const en = {
   'reason.bad_name': 'Give the till a name of 1 to 80 characters.',
   'reason.offline_not_allowed': 'This till may not accept vouchers offline.',
   'reason.offline_time_out_of_range': 'Accepted offline too long ago (more than 72 hours).',
+  'reason.not_taken_here': 'Not a kind of voucher this till takes: the passenger uses it at a place that does.',
   'reason.unknown': 'Unexpected answer ({code}).',
 } as const;
 
@@ -152,6 +154,7 @@ const zhCN: Record<WordKey, string> = {
   'redeem.queued_before': '本收银台已于 {time} 离线接受过，请勿再次接受。',
   'queue.waiting': '{count} 张已离线接受，等待确认',
   'queue.limit': '无网络时本收银台最多可接受 {limit} 张',
+  'takes': '本收银台受理：{kinds}',
   'queue.refused': '离线接受的代金券未获确认：{reason}',
   'conflict.title': '重复兑换',
   'conflict.line': '代金券 {voucher}：{first} 于 {first_time} 兑换，{second} 于 {second_time} 离线接受。航空公司亦可见此记录。',
@@ -198,6 +201,7 @@ const zhCN: Record<WordKey, string> = {
   'reason.bad_name': '收银台名称需 1 至 80 个字符。',
   'reason.offline_not_allowed': '本收银台不可离线接受代金券。',
   'reason.offline_time_out_of_range': '离线接受已超过 72 小时。',
+  'reason.not_taken_here': '本收银台不受理此类代金券：请旅客到受理的商户使用。',
   'reason.unknown': '意外的答复（{code}）。',
 };
 
