@@ -76,10 +76,12 @@ impl Device {
         .await?)
     }
 
-    /// The URL of the central this device is enrolled with, for the link
-    /// to a voucher's copy on a phone.
+    /// Central's address for the link to a voucher's copy on a phone: the
+    /// `pass_url` setting (phones reach central by a public name), else the
+    /// address this device enrolled with; None for a device never enrolled.
     pub(crate) async fn central_url(&self) -> Result<Option<String>, ApiError> {
-        Ok(self.station()?.enrolment().await?.map(|e| e.central_url))
+        let enrolled = self.station()?.enrolment().await?.map(|e| e.central_url);
+        Ok(enrolled.map(|url| self.settings.pass_url.clone().unwrap_or(url)))
     }
 
     /// Prints one voucher on the console's printer: rendered, journalled,

@@ -13,6 +13,7 @@
 //! | `device`    | `GATECARE_DEVICE`    | `<station>-K01` (names vouchers' serials) |
 //! | `printer`   | `GATECARE_PRINTER`   | `GatecarePDF` (a CUPS queue)             |
 //! | `kiosk_idle_seconds` | `GATECARE_KIOSK_IDLE` | `60` (the kiosk forgets the passenger) |
+//! | `pass_url`  | `GATECARE_PASS_URL`  | the central it enrolled with (links for phones) |
 //!
 //! The file is `$GATECARE_CONFIG`, else `$XDG_CONFIG_HOME/gatecare/config.toml`;
 //! a missing file is fine, a malformed one is an error. Once a device is
@@ -68,6 +69,11 @@ pub struct Settings {
     pub sync_seconds: u32,
     /// An idle gate console locks after this many seconds (PIN to resume).
     pub agent_idle_seconds: u32,
+    /// Central's address as passengers' phones reach it (`https://…`), for
+    /// the "take it on your phone" link, when the devices reach central by
+    /// another (an airport network's internal name). None: the address the
+    /// device enrolled with.
+    pub pass_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +110,7 @@ struct SettingsFile {
     kiosk_idle_seconds: Option<u32>,
     sync_seconds: Option<u32>,
     agent_idle_seconds: Option<u32>,
+    pass_url: Option<String>,
 }
 
 pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
@@ -196,7 +203,10 @@ impl Settings {
         if !(2..=3600).contains(&agent_idle_seconds) {
             return Err(value("agent_idle_seconds", &agent_idle_seconds.to_string(), "2 to 3600"));
         }
+        let pass_url =
+            env("GATECARE_PASS_URL").or(parsed.pass_url).map(|u| parse_pass_url(&u)).transpose()?;
         Ok(Settings {
+            pass_url,
             agent_idle_seconds,
             sync_seconds,
             database,
@@ -213,6 +223,28 @@ impl Settings {
             kiosk_idle_seconds,
         })
     }
+}
+
+/// A base URL a phone opens: HTTPS (a phone's camera and offline page need a
+/// secure context), or plain HTTP to this machine for development; no query
+/// or fragment, which the link adds.
+fn parse_pass_url(text: &str) -> Result<String, SettingsError> {
+    let url = text.trim().trim_end_matches('/');
+    let local = ["http://localhost", "http://127.0.0.1"]
+        .iter()
+        .any(|l| url == *l || url.strip_prefix(l).is_some_and(|rest| rest.starts_with([':', '/'])));
+    let host = url.strip_prefix("https://").filter(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if (host.is_none() && !local)
+        || url.contains(['?', '#', ' '])
+        || url.chars().any(|c| c.is_control() || !c.is_ascii())
+    {
+        return Err(value(
+            "pass_url",
+            text,
+            "an https:// address passengers' phones reach (no query or fragment)",
+        ));
+    }
+    Ok(url.to_owned())
 }
 
 impl Settings {
@@ -318,6 +350,24 @@ mod tests {
         assert_eq!(s.station.as_str(), "HKG");
         assert_eq!(s.language, "en");
         assert_eq!(s.clock, Clock::System);
+    }
+
+    #[test]
+    fn the_pass_url_is_an_https_address_phones_open() {
+        let s =
+            Settings::from_sources(None, env(&[("GATECARE_PASS_URL", "https://care.example.com/")])).unwrap();
+        assert_eq!(s.pass_url.as_deref(), Some("https://care.example.com"));
+        assert_eq!(Settings::from_sources(None, env(&[])).unwrap().pass_url, None);
+        let local = Settings::from_sources(None, env(&[("GATECARE_PASS_URL", "http://localhost:8600")]));
+        assert_eq!(local.unwrap().pass_url.as_deref(), Some("http://localhost:8600"));
+        for bad in
+            ["http://central.internal:8600", "https://", "https://x.example/?a=1", "ftp://x", "https://x#y"]
+        {
+            let e = Settings::from_sources(None, env(&[("GATECARE_PASS_URL", bad)])).unwrap_err();
+            assert!(matches!(e, SettingsError::Value { key: "pass_url", .. }), "{bad}: {e}");
+        }
+        let e = Settings::from_sources(None, env(&[("GATECARE_PASS_URL", "http://localhost.evil.example")]));
+        assert!(e.is_err(), "not this machine");
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub(crate) struct Extra {
     /// This device's name (default HKG-K01); two devices enrolled with one
     /// central need two names.
     pub(crate) device: Option<&'static str>,
+    /// Central's address for phones (`GATECARE_PASS_URL`), when not the enrolled one.
+    pub(crate) pass_url: Option<String>,
 }
 
 impl Session {
@@ -114,6 +116,7 @@ impl Session {
             .env("GATECARE_CONFIG", dir.path().join("none.toml"))
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("NO_AT_BRIDGE", "1")
+            .envs(extra.pass_url.iter().map(|u| ("GATECARE_PASS_URL", u.as_str())))
             .stdout(Stdio::from(log_file.try_clone()?))
             .stderr(Stdio::from(log_file))
             .spawn()
