@@ -1629,10 +1629,10 @@ impl Database for PgDatabase {
 
     async fn published_outlets(&self, station: &str) -> Res<Vec<PublishedOutlet>> {
         let rows = sqlx::query!(
-            "SELECT d.name, o.accepts, o.place_en, o.place_zh FROM merchant_outlets o \
-             JOIN devices d ON d.id = o.device_id \
-             WHERE d.station = $1 AND d.role = 'merchant' AND d.revoked_at IS NULL \
-             AND (o.place_en IS NOT NULL OR o.place_zh IS NOT NULL) ORDER BY d.name",
+            "SELECT devices.name, accepts, place_en, place_zh FROM devices \
+             JOIN merchant_outlets ON merchant_outlets.device_id = devices.id \
+             WHERE devices.station = $1 AND devices.role = 'merchant' AND devices.revoked_at IS NULL \
+             AND (place_en IS NOT NULL OR place_zh IS NOT NULL) ORDER BY devices.name",
             station
         )
         .fetch_all(&self.pool)
