@@ -2,10 +2,11 @@
 //! published a place for (`admin merchant … --place-en/--place-zh`), with
 //! what each takes. The passenger's page asks for its voucher's station
 //! only, so central learns a station and nothing of the voucher; the answer
-//! is public, the same for everyone, and may be cached.
+//! is public and the same for everyone.
 
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -34,9 +35,10 @@ struct Places {
 
 async fn places<D: Database>(
     State(c): State<Arc<Central<D>>>,
-    Query(q): Query<PlacesQuery>,
+    query: Result<Query<PlacesQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Ok(station) = gatecare_core::AirportCode::parse(&q.station) else {
+    let station = query.map(|Query(q)| q.station).unwrap_or_default();
+    let Ok(station) = gatecare_core::AirportCode::parse(&station) else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "station_invalid",
@@ -46,7 +48,8 @@ async fn places<D: Database>(
     let outlets = c.db.published_outlets(station.as_str()).await?;
     let mut resp = Json(Places { station: station.as_str().to_owned(), outlets }).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    // Revalidated on every look: a place just published shows at once.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     Ok(resp)
 }

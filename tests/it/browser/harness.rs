@@ -53,13 +53,20 @@ impl Browser {
             // The page's console goes to chromedriver's log (browser-NAME.log).
             "--enable-logging=stderr".to_owned(),
             "--v=0".to_owned(),
+            "--lang=zh-CN".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         args.extend(extra.iter().cloned());
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+            // A Hong Kong till or phone set to Chinese: the pages follow the
+            // browser's language when the staff or the link chose none.
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": args,
+                "prefs": { "intl": { "accept_languages": "zh-CN,zh" } },
+            }),
         );
         caps.insert("goog:loggingPrefs".into(), serde_json::json!({ "browser": "ALL" }));
         let driver_url = format!("http://127.0.0.1:{port}");

@@ -17,6 +17,13 @@ export interface Enrolment {
   accepts?: string[] | null;
 }
 
+/** A voucher this till redeemed online: remembered for a week (no voucher
+ * lives longer), so the till refuses it again when central is unreachable. */
+export interface RedeemedHere {
+  voucher_id: string;
+  redeemed_ms: number;
+}
+
 /** A voucher accepted while central was unreachable, to send once it is back. */
 export interface Queued {
   redemption_id: string;
@@ -62,10 +69,10 @@ async function run<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBReq
   }
 }
 
-type Key = 'enrolment' | 'lists' | 'queue';
+type Key = 'enrolment' | 'lists' | 'queue' | 'redeemed';
 
 export const load = <T>(key: Key): Promise<T | undefined> =>
   run<T | undefined>('readonly', (s) => s.get(key));
-export const save = (key: Key, value: Enrolment | Lists | Queued[]): Promise<void> =>
+export const save = (key: Key, value: Enrolment | Lists | Queued[] | RedeemedHere[]): Promise<void> =>
   run<void>('readwrite', (s) => s.put(value, key)).then(() => undefined);
 export const forget = (): Promise<void> => run<void>('readwrite', (s) => s.clear()).then(() => undefined);
