@@ -649,8 +649,11 @@ fn parse_accepts(text: &str) -> anyhow::Result<Option<Vec<gatecare_ledger::Entit
     }
     let mut kinds = Vec::new();
     for word in text.split(',').map(str::trim) {
+        if word.eq_ignore_ascii_case("any") {
+            bail!("--accepts: `any` stands alone (every kind); or list kinds, as `meal,transport`");
+        }
         let Some(kind) = gatecare_ledger::EntitlementKind::parse(&word.to_ascii_lowercase()) else {
-            bail!("--accepts: {word:?} is not meal, hotel, transport, upgrade or goodwill (or `any`)");
+            bail!("--accepts: {word:?} is not meal, hotel, transport, upgrade or goodwill");
         };
         if !kinds.contains(&kind) {
             kinds.push(kind);

@@ -226,25 +226,27 @@ impl Settings {
 }
 
 /// A base URL a phone opens: HTTPS (a phone's camera and offline page need a
-/// secure context), or plain HTTP to this machine for development; no query
-/// or fragment, which the link adds.
+/// secure context), or plain HTTP to this machine for development; a host,
+/// no user or password (they would be printed in every passenger's QR), no
+/// query or fragment (the link adds its own).
 fn parse_pass_url(text: &str) -> Result<String, SettingsError> {
-    let url = text.trim().trim_end_matches('/');
-    let local = ["http://localhost", "http://127.0.0.1"]
-        .iter()
-        .any(|l| url == *l || url.strip_prefix(l).is_some_and(|rest| rest.starts_with([':', '/'])));
-    let host = url.strip_prefix("https://").filter(|rest| !rest.is_empty() && !rest.starts_with('/'));
-    if (host.is_none() && !local)
-        || url.contains(['?', '#', ' '])
-        || url.chars().any(|c| c.is_control() || !c.is_ascii())
+    let bad = || {
+        value("pass_url", text, "an https:// address passengers' phones reach (no user, query or fragment)")
+    };
+    let url = url::Url::parse(text.trim()).map_err(|_| bad())?;
+    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1"));
+    let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && local);
+    if !scheme_ok
+        || url.host_str().is_none_or(str::is_empty)
+        || url.port() == Some(0)
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
     {
-        return Err(value(
-            "pass_url",
-            text,
-            "an https:// address passengers' phones reach (no query or fragment)",
-        ));
+        return Err(bad());
     }
-    Ok(url.to_owned())
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 impl Settings {
@@ -360,9 +362,19 @@ mod tests {
         assert_eq!(Settings::from_sources(None, env(&[])).unwrap().pass_url, None);
         let local = Settings::from_sources(None, env(&[("GATECARE_PASS_URL", "http://localhost:8600")]));
         assert_eq!(local.unwrap().pass_url.as_deref(), Some("http://localhost:8600"));
-        for bad in
-            ["http://central.internal:8600", "https://", "https://x.example/?a=1", "ftp://x", "https://x#y"]
-        {
+        let upper = Settings::from_sources(None, env(&[("GATECARE_PASS_URL", "HTTPS://Care.Example.com")]));
+        assert_eq!(upper.unwrap().pass_url.as_deref(), Some("https://care.example.com"));
+        for bad in [
+            "http://central.internal:8600",
+            "https://",
+            "https://x.example/?a=1",
+            "ftp://x",
+            "https://x#y",
+            "https://user:pw@a.example",
+            "https://a.example:99999",
+            "https://a.example:0",
+            "https://[::1",
+        ] {
             let e = Settings::from_sources(None, env(&[("GATECARE_PASS_URL", bad)])).unwrap_err();
             assert!(matches!(e, SettingsError::Value { key: "pass_url", .. }), "{bad}: {e}");
         }

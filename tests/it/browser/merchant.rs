@@ -307,7 +307,10 @@ async fn offline_acceptances_are_sent_when_central_is_back_and_a_double_spend_is
         b.client.goto(&page).await?;
         enrol(&b, &central, "Noodle Bar T1").await?;
         // The default: no offline acceptance at all.
+        b.wait_text("[data-testid=offline-limit]", "may not accept vouchers").await?;
         central.stop();
+        // Untouched, the page notices central is gone within seconds.
+        b.wait_text_for("[data-testid=network]", "Offline", 40).await?;
         ensure!(check(&b, &vouchers[0].0).await? == "Valid voucher");
         b.click("[data-testid=redeem]").await?;
         b.wait_text("[data-testid=redemption]", "Do not accept it unless").await?;
@@ -367,6 +370,9 @@ async fn offline_acceptances_are_sent_when_central_is_back_and_a_double_spend_is
             b.client.find(Locator::Css("[data-testid=queue]")).await.is_err(),
             "the queue was not emptied"
         );
+        // Central counted both (the confirmed one and the conflict): none left.
+        let left = b.text("[data-testid=offline-limit]").await?;
+        ensure!(left.contains("(0 left)"), "{left}");
         b.snap_at("[data-testid=day]", "merchant-conflict-en").await?;
         // The airline sees it too.
         let report: serde_json::Value =
