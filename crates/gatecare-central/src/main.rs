@@ -640,8 +640,6 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
     Ok(())
 }
 
-/// The device an administrator names by its id, or by its name when one
-/// device has it.
 /// `--accepts`: `any`, or kinds separated by commas.
 fn parse_accepts(text: &str) -> anyhow::Result<Option<Vec<gatecare_ledger::EntitlementKind>>> {
     if text.trim().eq_ignore_ascii_case("any") {
@@ -662,6 +660,8 @@ fn parse_accepts(text: &str) -> anyhow::Result<Option<Vec<gatecare_ledger::Entit
     Ok(Some(kinds))
 }
 
+/// The device an administrator names by its id, or by its name when one
+/// device has it.
 fn named_device<'a>(
     devices: &'a [gatecare_server_database::DeviceRecord],
     device: &str,
