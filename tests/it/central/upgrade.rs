@@ -182,6 +182,18 @@ async fn sqlite_migrated(url: &str, migrations: &Path) -> sqlx::SqlitePool {
     pool
 }
 
+/// The merchant `DEVICE` ("Noodle Bar" at HKG) in an older SQLite schema.
+async fn insert_sqlite_merchant(pool: &sqlx::SqlitePool) {
+    sqlx::query(
+        "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+         VALUES (?, 'Noodle Bar', 'HKG', 'merchant', 'hash', '2026-11-22T04:00:00.000000Z', 0)",
+    )
+    .bind(DEVICE.to_string())
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
 /// A PostgreSQL database migrated with `migrations`, holding the device.
 async fn pg_with_device(url: &str, migrations: &Path) -> sqlx::PgPool {
     let pool = sqlx::PgPool::connect(url).await.unwrap();
@@ -537,14 +549,7 @@ async fn redemptions_stored_before_their_details_stay_listed() {
     let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0014");
     {
         let pool = sqlite_migrated(&url, &migrations).await;
-        sqlx::query(
-            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-             VALUES (?, 'Noodle Bar', 'HKG', 'merchant', 'hash', '2026-11-22T04:00:00.000000Z', 0)",
-        )
-        .bind(DEVICE.to_string())
-        .execute(&pool)
-        .await
-        .unwrap();
+        insert_sqlite_merchant(&pool).await;
         sqlx::query(
             "INSERT INTO redemptions (redemption_id, voucher_id, device_id, redeemed_at) \
              VALUES ('01930000-0000-7000-8000-00000000a001', 'V1', ?, '2026-11-22T05:00:00.000000Z')",
@@ -597,14 +602,7 @@ async fn merchants_from_before_outlets_take_every_kind_unlisted() {
     let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0017");
     {
         let pool = sqlite_migrated(&url, &migrations).await;
-        sqlx::query(
-            "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-             VALUES (?, 'Noodle Bar', 'HKG', 'merchant', 'hash', '2026-11-22T04:00:00.000000Z', 0)",
-        )
-        .bind(DEVICE.to_string())
-        .execute(&pool)
-        .await
-        .unwrap();
+        insert_sqlite_merchant(&pool).await;
         pool.close().await;
     }
     check_old_merchant(SqliteDatabase::open(&url).await.unwrap()).await;
