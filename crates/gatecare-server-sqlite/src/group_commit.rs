@@ -29,7 +29,9 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{PushStatements, Res, close_push, err, store_statements};
+use gatecare_sync::Topic;
+
+use crate::{PushStatements, Res, err, insert_run, store_statements};
 
 /// Pushes written in one transaction at most: enough to spread an fsync,
 /// few enough that the first is not kept waiting long.
@@ -141,14 +143,20 @@ async fn write_group(conn: &mut SqliteConnection, group: &mut [GroupPush]) -> Re
     let mut results = Vec::with_capacity(group.len());
     {
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
-        for p in group.iter_mut() {
-            sqlx::query("SAVEPOINT push").execute(&mut *tx).await.map_err(err)?;
+        sqlx::raw_sql("SAVEPOINT push").execute(&mut *tx).await.map_err(err)?;
+        let count = group.len();
+        for (i, p) in group.iter_mut().enumerate() {
             let r = store(&mut tx, p).await;
             let keep = matches!(r, Ok(Some(_)));
-            if !keep {
-                sqlx::query("ROLLBACK TO push").execute(&mut *tx).await.map_err(err)?;
-            }
-            sqlx::query("RELEASE push").execute(&mut *tx).await.map_err(err)?;
+            // One round trip to the connection's thread ends this push's
+            // savepoint and opens the next one's.
+            let end = match (keep, i + 1 < count) {
+                (true, true) => "RELEASE push; SAVEPOINT push",
+                (true, false) => "RELEASE push",
+                (false, true) => "ROLLBACK TO push; RELEASE push; SAVEPOINT push",
+                (false, false) => "ROLLBACK TO push; RELEASE push",
+            };
+            sqlx::raw_sql(end).execute(&mut *tx).await.map_err(err)?;
             results.push(r);
         }
         tx.commit().await.map_err(err)?;
@@ -156,13 +164,23 @@ async fn write_group(conn: &mut SqliteConnection, group: &mut [GroupPush]) -> Re
     Ok(results)
 }
 
-/// One push under its savepoint: `None` when it needs the full path.
+/// One push under its savepoint: `None` when it needs the full path. The
+/// device's seq moves first, and only if the push continues it, so a push
+/// that does not is declined before anything of it is written.
 async fn store(conn: &mut sqlx::SqliteConnection, p: &mut GroupPush) -> Res<Option<i64>> {
-    let high = sqlx::query_scalar!("SELECT high_seq FROM devices WHERE id = ?", p.dev)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
-    if high != p.first - 1 {
+    let continues = p.first - 1;
+    let moved = sqlx::query!(
+        "UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ? AND high_seq = ?",
+        p.last,
+        p.now,
+        p.dev,
+        continues
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(err)?
+    .rows_affected();
+    if moved != 1 {
         return Ok(None);
     }
     let count = (p.last - p.first + 1) as usize;
@@ -170,6 +188,7 @@ async fn store(conn: &mut sqlx::SqliteConnection, p: &mut GroupPush) -> Res<Opti
     if inserted != p.statements.issued as u64 {
         return Ok(None);
     }
-    close_push(&mut *conn, base, last_item, &p.station, &p.dev, p.first, p.last, &p.now).await?;
+    insert_run(&mut *conn, base, last_item, &p.station, Topic::Event, Some(&p.dev), Some(p.first), &p.now)
+        .await?;
     Ok(Some(base))
 }
