@@ -133,6 +133,9 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["reason"], "unknown_key");
+    // The last line says why, for whoever reads the terminal rather than the JSON.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("voucher not valid: unknown_key"), "{said}");
     // A voided voucher.
     let (_, good) = d.verify(&d.qr, &[]);
     let void = serde_json::json!({

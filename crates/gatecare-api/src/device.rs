@@ -17,6 +17,13 @@ use serde::Serialize;
 use crate::error::{ApiError, err};
 use crate::session::IdleSession;
 
+/// The airline policy a store issues under: central's, or the built-in one
+/// until central has sent one. The app and the `gatecare` command both
+/// take it from here, so neither prices or limits a grant differently.
+pub async fn policy_in_force(station: &Station) -> Result<Policy, StoreError> {
+    Ok(station.central_policy().await?.unwrap_or_else(Policy::default_policy))
+}
+
 /// Its settings are read once: the sessions' idle times are taken from them
 /// when the device starts.
 pub struct Device {
@@ -76,7 +83,7 @@ impl Device {
                     eprintln!("gatecare: this kiosk could not forget the agents' records: {e}");
                 }
             }
-            policy = s.central_policy().await.ok().flatten();
+            policy = policy_in_force(s).await.ok();
         }
         Ok(Device::new(settings, station, policy.unwrap_or_else(Policy::default_policy)))
     }

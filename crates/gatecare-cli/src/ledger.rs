@@ -51,12 +51,13 @@ pub async fn crash_drill(
     device: &str,
     ordinal: u32,
     count: u32,
-    now: DateTime<Utc>,
+    settings: &mut gatecare_station::Settings,
 ) -> anyhow::Result<()> {
     use std::io::Write;
-    let store = open_existing(path).await?;
-    let policy = gatecare_policy::Policy::default_policy();
-    let actor = AuthenticatedAgent::kiosk(device, "HKG");
+    let store = open_station(path, settings).await?;
+    let now = settings.clock.now();
+    let policy = gatecare_api::device::policy_in_force(&store).await?;
+    let actor = AuthenticatedAgent::kiosk(device, settings.station.as_str());
     let ctx = IssueContext::new(device, &actor, &policy, now);
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT s.passenger_id, s.flight_id FROM segments s JOIN flights f ON f.id = s.flight_id \

@@ -320,12 +320,13 @@ impl std::fmt::Display for BadInput {
 }
 impl std::error::Error for BadInput {}
 
-/// A voucher that is not valid: exit 1, the verdict is already printed.
+/// A voucher that is not valid or not redeemed, and why: exit 1, the
+/// verdict is already printed as JSON; the last line says it in words.
 #[derive(Debug)]
-struct NotValid;
+struct NotValid(String);
 impl std::fmt::Display for NotValid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("voucher not valid")
+        f.write_str(&self.0)
     }
 }
 impl std::error::Error for NotValid {}
@@ -506,7 +507,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Ledger(LedgerCommand::CrashDrill { db, device, ordinal, count }) => {
-            ledger::crash_drill(&db, &device, ordinal, count, settings.clock.now()).await?;
+            ledger::crash_drill(&db, &device, ordinal, count, &mut settings).await?;
         }
         Command::Lease(LeaseCommand::Grant { db, scope, key, device, hours, by }) => {
             let path = db.unwrap_or(settings.database.clone());
@@ -521,8 +522,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Voucher(VoucherCommand::Redeem { qr, central, token, redemption_id, insecure_http }) => {
             sync::check_central(&central, insecure_http)?;
-            if !sync::redeem(&qr, &central, &token, redemption_id).await? {
-                return Err(NotValid.into());
+            if let Some(why) = sync::redeem(&qr, &central, &token, redemption_id).await? {
+                return Err(NotValid(why).into());
             }
         }
         Command::Sync(SyncCommand::Enrol {
@@ -561,8 +562,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .to_utc(),
                 None => settings.clock.now(),
             };
-            if !voucher::verify_cmd(&qr, &trust, void.as_deref(), at)? {
-                return Err(NotValid.into());
+            if let Some(why) = voucher::verify_cmd(&qr, &trust, void.as_deref(), at)? {
+                return Err(NotValid(why).into());
             }
         }
         Command::Voucher(VoucherCommand::Render { file, layout, out }) => {

@@ -177,7 +177,7 @@ pub async fn redeem(
     central: &str,
     token: &str,
     redemption_id: Option<uuid::Uuid>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<String>> {
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?;
     let body = RedeemRequest {
         redemption_id: redemption_id.unwrap_or_else(uuid::Uuid::now_v7),
@@ -198,5 +198,23 @@ pub async fn redeem(
     }
     let r: RedeemResponse = serde_json::from_str(&text).context("central's answer")?;
     print_json(&r)?;
-    Ok(r.redeemed)
+    Ok(not_redeemed(&r))
+}
+
+/// Why central did not redeem, in a line (None when it did).
+fn not_redeemed(r: &RedeemResponse) -> Option<String> {
+    if r.redeemed {
+        return None;
+    }
+    let mut why = format!("not redeemed: {}", r.reason);
+    if let Some(at) = r.redeemed_at {
+        why.push_str(&format!(
+            ", first redeemed at {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    if let Some(by) = &r.redeemed_by {
+        why.push_str(&format!(" by {by}"));
+    }
+    Some(why)
 }

@@ -104,8 +104,13 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints the verdict; `Ok(false)` when the voucher is not valid.
-pub fn verify_cmd(qr: &str, trust: &Path, void: Option<&Path>, at: DateTime<Utc>) -> anyhow::Result<bool> {
+/// Prints the verdict as JSON; returns why the voucher is not valid, if it is not.
+pub fn verify_cmd(
+    qr: &str,
+    trust: &Path,
+    void: Option<&Path>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
     let text =
         std::fs::read_to_string(trust).map_err(|e| BadInput(format!("--trust {}: {e}", trust.display())))?;
     let trust = TrustList::from_json(&text).map_err(|e| BadInput(format!("--trust: {e}")))?;
@@ -119,7 +124,7 @@ pub fn verify_cmd(qr: &str, trust: &Path, void: Option<&Path>, at: DateTime<Utc>
     };
     let v = verify(qr, &trust, &voids, at);
     print_json(&v)?;
-    Ok(v.valid)
+    Ok((!v.valid).then(|| format!("voucher not valid: {}", v.reason)))
 }
 
 pub fn render_cmd(input: Option<&Path>, layout: &str, out: &PathBuf) -> anyhow::Result<()> {
@@ -194,7 +199,8 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
         .into());
     }
     if args.issue_meals {
-        let policy = gatecare_policy::Policy::default_policy();
+        // Central's policy when it sent one, as the app issues.
+        let policy = gatecare_api::device::policy_in_force(&store).await?;
         let actor = AuthenticatedAgent::kiosk(device.as_str(), settings.station.as_str());
         let ctx = IssueContext::new(device.as_str(), &actor, &policy, now);
         let summary = gatecare_bulk::Bulk(&store)

@@ -481,6 +481,12 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
         (answer["redeemed"].as_bool(), answer["reason"].as_str()),
         (Some(false), Some("already_redeemed"))
     );
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        said.contains("not redeemed: already_redeemed, first redeemed at ")
+            && said.contains(" by Regal front desk"),
+        "{said}"
+    );
     // The administrator makes a spare console a kiosk: within the hour the
     // device knows, and keeps no hash.
     let spare = Device::enrol(&c, &served.url(), "HKG-C02", DeviceRole::Console).await;
