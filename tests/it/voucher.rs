@@ -393,6 +393,16 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("station.sqlite");
     crate::support::seeded_store(&db, 2).await;
+    // Central's policy, as the feed leaves it in the store: meals at HKD 150.
+    // The command issues under it, as the app does, not under the built-in one.
+    let central = gatecare_policy::DEFAULT_POLICY.replacen("amount_minor = 12000", "amount_minor = 15000", 1);
+    let store = gatecare_station::Station::open(&db).await.unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('central_policy', ?)")
+        .bind(central)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
     let out = dir.path().join("out");
     // 22:30 in Hong Kong: two meals owed to each of CZ342's 180 passengers.
     let night = [("GATECARE_NOW", "2026-11-22T14:30:00Z")];
@@ -424,6 +434,12 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     let trust = out.join("trust.json");
     let check = gatecare(&["voucher", "verify", &qr, "--trust", trust.to_str().unwrap()], &night);
     assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    let verdict: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(
+        (verdict["voucher"]["value_minor"].as_i64(), verdict["voucher"]["currency"].as_str()),
+        (Some(15000), Some("HKD")),
+        "the meal is priced by central's policy"
+    );
     // The QR texts are written beside the paper, in its order (found in a trial).
     let texts = std::fs::read_to_string(out.join("CZ342.qr.txt")).unwrap();
     assert_eq!(texts.lines().count(), 360);
