@@ -2,7 +2,7 @@
 //!
 //! [`BoardingPass`] is the typed form; [`parse`] reads barcode text leniently
 //! (returning warnings for the rules real passes break) and [`encode`] writes
-//! it. Field layout: `shared/domain.md` §4 and the comments in `parse.rs`.
+//! it. Field layout: IATA Resolution 792 and the comments in `parse.rs`.
 //!
 //! Pure: no IO, no clock. [`resolve_flight_date`] takes the reference date.
 

@@ -1,4 +1,4 @@
-//! Who is served first (shared/domain.md §3), one order everywhere: legal
+//! Who is served first, one order everywhere: legal
 //! priority (reduced mobility, unaccompanied minors); then families with
 //! infants and the elderly; then 5-6 star customers ("reach out first", seed
 //! 001 §3.1); then by stars and tier. A group stands at the place of its

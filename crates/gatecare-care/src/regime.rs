@@ -1,4 +1,4 @@
-//! Which passenger-rights regimes apply to a flight (shared/domain.md §3).
+//! Which passenger-rights regimes apply to a flight.
 
 use serde::{Deserialize, Serialize};
 

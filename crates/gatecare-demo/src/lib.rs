@@ -126,7 +126,7 @@ pub struct Loyalty {
     pub miles: u32,
 }
 
-/// What the star rating reads (shared/domain.md §2). Raw facts, not points:
+/// What the star rating reads (`gatecare_policy::stars`). Raw facts, not points:
 /// the care engine turns them into a score with the airline's weights.
 #[derive(Debug, Clone, Serialize)]
 pub struct StarProfile {
