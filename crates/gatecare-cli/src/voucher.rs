@@ -178,17 +178,12 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
         .into());
     }
     let now = settings.clock.now();
-    let flights: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ? ORDER BY scheduled_departure",
-    )
-    .bind(designator.carrier.as_str())
-    .bind(designator.number.as_str())
-    .bind(settings.station.as_str())
-    .fetch_all(store.pool())
-    .await?;
-    let flight_id = flights
-        .first()
-        .map(|f| f.0.clone())
+    let flight_id = store
+        .departures(&designator.carrier, &designator.number, &settings.station)
+        .await?
+        .into_iter()
+        .next()
+        .map(|(id, _)| id)
         .ok_or_else(|| BadInput(format!("no flight {designator} from {}", settings.station)))?;
     if args.issue_meals && args.limit.is_some() {
         // Issuing covers the whole flight; a limit would only cut the paper
@@ -214,21 +209,12 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
             .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
         eprintln!("issued {} new, {} reprints", summary.issued, summary.reprinted);
     }
-    let mut ids: Vec<String> = sqlx::query_scalar(
-        "SELECT voucher_id FROM ledger_events WHERE flight_id = ? AND event = 'issued' ORDER BY seq",
-    )
-    .bind(&flight_id)
-    .fetch_all(store.pool())
-    .await?;
+    let (mut ids, elsewhere) = gatecare_print::vouchers::flight_vouchers(&store, &flight_id).await?;
     if let Some(n) = args.limit {
         ids.truncate(n);
     }
     if ids.is_empty() {
         // Say why: nothing owed yet, or all of it issued on other devices.
-        let elsewhere: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM remote_vouchers WHERE flight_id = ?")
-            .bind(&flight_id)
-            .fetch_one(store.pool())
-            .await?;
         return Err(BadInput(if elsewhere > 0 {
             format!("no vouchers of this device on {designator}: the {elsewhere} issued are other devices'")
         } else if args.issue_meals {
@@ -243,12 +229,8 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
     std::fs::create_dir_all(args.out)?;
     // An enrolled device writes central's trust list (what merchants hold);
     // until central certifies it, a demo root does, so the output can be verified.
-    let central_list: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'trust_list'")
-            .fetch_optional(store.pool())
-            .await?;
-    let trust_json = match central_list {
-        Some(list) if store.enrolment().await?.is_some() => list,
+    let trust_json = match store.trust_list().await? {
+        Some(list) if store.enrolment().await?.is_some() => list.to_json(),
         _ => {
             let root = random_key()?;
             let mut trust = TrustList::new("GATECARE-DEMO-ROOT", &root, now);

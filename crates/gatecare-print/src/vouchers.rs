@@ -221,6 +221,24 @@ async fn sheet(
     })
 }
 
+/// A flight's vouchers this device issued, in the order it issued them
+/// (the priority order), and how many other devices issued on it as
+/// central reported them: what a whole-flight print takes, and why it is
+/// empty when it is.
+pub async fn flight_vouchers(store: &Store, flight_id: &str) -> Result<(Vec<String>, i64), StoreError> {
+    let ids = sqlx::query_scalar(
+        "SELECT voucher_id FROM ledger_events WHERE flight_id = ? AND event = 'issued' ORDER BY seq",
+    )
+    .bind(flight_id)
+    .fetch_all(store.pool())
+    .await?;
+    let elsewhere = sqlx::query_scalar("SELECT COUNT(*) FROM remote_vouchers WHERE flight_id = ?")
+        .bind(flight_id)
+        .fetch_one(store.pool())
+        .await?;
+    Ok((ids, elsewhere))
+}
+
 /// One PDF for a list of vouchers (a whole flight, in the order given),
 /// reporting progress as each sheet is prepared.
 pub async fn flight_pdf(

@@ -36,6 +36,26 @@ pub enum NoMatch {
 }
 
 impl Store {
+    /// The flights of a designator leaving `origin`, earliest first: id and
+    /// scheduled departure.
+    pub async fn departures(
+        &self,
+        carrier: &CarrierCode,
+        number: &FlightNumber,
+        origin: &AirportCode,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let rows = sqlx::query_as::<_, (String, String)>(
+            "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ? \
+             ORDER BY scheduled_departure",
+        )
+        .bind(carrier.as_str())
+        .bind(number.as_str())
+        .bind(origin.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(|(id, dep)| Ok((id, crate::store::parse_time(dep)?))).collect()
+    }
+
     /// Finds the booking a pass's first leg that departs from `station`
     /// refers to. `today` (station-local) resolves the pass's day of year.
     pub async fn match_boarding_pass(
@@ -60,19 +80,8 @@ impl Store {
             .map(|a| a.tz)
             .ok_or_else(|| StoreError::Data(format!("unknown station {station}")))?;
 
-        let flights = sqlx::query_as::<_, (String, String)>(
-            "SELECT id, scheduled_departure FROM flights WHERE carrier = ? AND number = ? AND origin = ?",
-        )
-        .bind(carrier.as_str())
-        .bind(number.as_str())
-        .bind(station.as_str())
-        .fetch_all(self.pool())
-        .await?;
         let mut flight_ids = Vec::new();
-        for (id, dep) in flights {
-            let dep = DateTime::parse_from_rfc3339(&dep)
-                .map_err(|e| StoreError::Data(e.to_string()))?
-                .with_timezone(&Utc);
+        for (id, dep) in self.departures(&carrier, &number, station).await? {
             if dep.with_timezone(&tz).date_naive() == date {
                 flight_ids.push(id);
             }
