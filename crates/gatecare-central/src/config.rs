@@ -1,26 +1,31 @@
 //! Central's configuration: a TOML file, overridden by environment variables
 //! (`GATECARE_CENTRAL_*`), overridden by command-line flags.
 //!
-//! ```toml
-//! database = "sqlite:/var/lib/gatecare/central.sqlite"   # or postgres://user@host/db
-//! listen = "127.0.0.1:8600"
-//! root_key_file = "/var/lib/gatecare/root.key"          # made once by `admin root-key init`
-//! root_kid = "GATECARE-ROOT"
-//! max_body_bytes = 2097152
-//! claim_minutes = 10                                    # how long a device's claim holds
-//! header_read_timeout_secs = 10                         # a request's head must arrive within this
-//! request_timeout_secs = 30                             # a request is answered within this (408 after)
-//! max_connections = 10000                               # open at once; the rest wait to be accepted
-//! log = "text"                                          # or "json"
-//! policy_file = "/etc/gatecare/policy.toml"             # the airline policy (recovery deadlines, alert threshold)
-//! tls_cert_file = "/etc/gatecare/central.crt"            # PEM chain; with tls_key_file: serve HTTPS
-//! tls_key_file = "/etc/gatecare/central.key"             # PEM, PKCS#8
-//! web_dir = "/usr/share/gatecare/web"                   # the merchant page (ui/dist-web); unset: no pages
-//! ```
+//! Every key, with its default or an example: [`EXAMPLE`] (also shown by
+//! `gatecare-central --help`).
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+/// A configuration file with every key.
+pub const EXAMPLE: &str = r#"A configuration file (--config), every key with its default or an example:
+
+database = "sqlite:/var/lib/gatecare/central.sqlite"   # or postgres://user@host/db
+listen = "127.0.0.1:8600"
+root_key_file = "/var/lib/gatecare/root.key"          # made once by `admin root-key init`
+root_kid = "GATECARE-ROOT"
+max_body_bytes = 2097152
+claim_minutes = 10                                    # how long a device's claim holds
+header_read_timeout_secs = 10                         # a request's head must arrive within this
+request_timeout_secs = 30                             # a request is answered within this (408 after)
+max_connections = 10000                               # open at once; the rest wait to be accepted
+log = "text"                                          # or "json"
+policy_file = "/etc/gatecare/policy.toml"             # the airline policy (recovery deadlines, alert threshold)
+tls_cert_file = "/etc/gatecare/central.crt"            # PEM chain; with tls_key_file: serve HTTPS
+tls_key_file = "/etc/gatecare/central.key"             # PEM, PKCS#8
+web_dir = "/usr/share/gatecare/web"                   # the merchant page (ui/dist-web); unset: no pages
+"#;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -154,6 +159,18 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example `--help` shows is a configuration central accepts,
+    /// every key in it known (the file's keys are checked strictly).
+    #[test]
+    fn the_help_s_example_is_a_valid_configuration() {
+        let text: String = EXAMPLE.lines().skip(1).collect::<Vec<_>>().join("\n");
+        let c: Config = toml::from_str(&text).unwrap();
+        assert_eq!((c.listen.as_str(), c.claim_minutes), ("127.0.0.1:8600", 10));
+        assert_eq!(c.web_dir.as_deref(), Some(Path::new("/usr/share/gatecare/web")));
+        let keys = text.lines().filter(|l| l.contains(" = ")).count();
+        assert_eq!(keys, 14, "every key of Config, once");
+    }
 
     #[test]
     fn the_environment_overrides_the_file() {

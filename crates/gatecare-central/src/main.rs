@@ -20,9 +20,14 @@ use gatecare_sync::DeviceRole;
 use uuid::Uuid;
 
 #[derive(Parser)]
-#[command(name = "gatecare-central", version, about = "Gatecare central: the service kiosks sync with")]
+#[command(
+    name = "gatecare-central",
+    version,
+    about = "Gatecare central: the service kiosks sync with",
+    after_long_help = gatecare_central::config::EXAMPLE
+)]
 struct Cli {
-    /// A TOML configuration file (see the crate docs); GATECARE_CENTRAL_* variables override it.
+    /// A TOML configuration file (its keys: `gatecare-central --help`); GATECARE_CENTRAL_* variables override it.
     #[arg(long, global = true, env = "GATECARE_CENTRAL_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite:PATH (embedded) or postgres://… (overrides the configuration).
@@ -41,6 +46,7 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API.
     Serve {
+        /// The address and port to listen on, e.g. 127.0.0.1:8600 or [::]:443 (overrides the configuration's `listen`).
         #[arg(long)]
         listen: Option<String>,
         /// Serve HTTPS with this certificate chain (PEM) …
