@@ -191,6 +191,25 @@ fn demo_station_data_imports_into_central() {
     let lounges = data["lounges"].as_array().unwrap().len() as u64;
     assert_eq!(data["disruptions"][0]["cause"], "technical");
     assert_eq!(report["feed_items"].as_u64(), Some(1 + 2 + 1 + 4 + lounges + 1 + 1));
+    assert_eq!(data["policy"], serde_json::Value::Null, "none unless asked for");
+    // The airline's own policy, from the shipped one, goes with the data (found in a trial).
+    let shipped = gatecare(&["care", "policy"], &[]);
+    assert_eq!(String::from_utf8_lossy(&shipped.stdout), gatecare_policy::DEFAULT_POLICY);
+    let own = dir.path().join("policy.toml");
+    std::fs::write(
+        &own,
+        gatecare_policy::DEFAULT_POLICY.replacen("amount_minor = 12000", "amount_minor = 15000", 1),
+    )
+    .unwrap();
+    let with = |p: &std::path::Path| {
+        gatecare(&["demo", "station-data", "--flight", "CZ342", "--policy", p.to_str().unwrap()], &[])
+    };
+    let published = json(&with(&own));
+    assert!(published["policy"].as_str().unwrap().contains("amount_minor = 15000"));
+    std::fs::write(&own, "[meals\n").unwrap();
+    let bad = with(&own);
+    assert_eq!(bad.status.code(), Some(2), "a policy that does not parse is bad input");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--policy"));
     // A flight the demo does not have is bad input; a broken file is refused.
     let unknown = gatecare(&["demo", "station-data", "--date", "2026-11-22", "--flight", "ZZ9999"], &[]);
     assert_eq!(unknown.status.code(), Some(2));

@@ -427,6 +427,15 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     assert_eq!(summary["vouchers"], 360);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("360/360"), "progress is reported: {stderr}");
+    // Not on a terminal: one line a step in the log, not one a voucher (found in a trial).
+    for step in ["issuing 180/180", "preparing 360/360"] {
+        assert_eq!(
+            stderr.lines().filter(|l| l.starts_with(step.split(' ').next().unwrap())).count(),
+            1,
+            "{stderr}"
+        );
+        assert!(stderr.lines().any(|l| l == step), "{stderr}");
+    }
     let pdf = out.join("CZ342.pdf");
     let info = String::from_utf8_lossy(&tool("pdfinfo", &[pdf.to_str().unwrap()]).stdout).into_owned();
     assert!(info.lines().any(|l| l.starts_with("Pages:") && l.trim_end().ends_with("360")), "{info}");

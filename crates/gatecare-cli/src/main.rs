@@ -132,6 +132,9 @@ enum CareCommand {
         #[arg(long)]
         policy: Option<PathBuf>,
     },
+    /// Print the shipped airline policy (TOML, every key explained): the start of an
+    /// airline's own, which central publishes with a station's data (`demo station-data --policy`).
+    Policy,
 }
 
 #[derive(Subcommand)]
@@ -307,6 +310,10 @@ enum DemoCommand {
         /// Only these flights (e.g. CZ342); all when none is given.
         #[arg(long)]
         flight: Vec<String>,
+        /// The airline policy to publish with it (TOML, e.g. edited from `care policy`);
+        /// central's `policy_file` must hold the same text.
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }
 
@@ -409,7 +416,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{line}");
             }
         }
-        Command::Demo(DemoCommand::StationData { date, flight }) => {
+        Command::Demo(DemoCommand::StationData { date, flight, policy }) => {
             let date = date.unwrap_or_else(|| local_today(&settings));
             let day = gatecare_demo::generate(gatecare_demo::DemoConfig::for_date(date));
             let mut ids = Vec::new();
@@ -419,7 +426,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let found = day.flights.iter().find(|x| x.designator == designator);
                 ids.push(found.ok_or_else(|| BadInput(format!("--flight {f}: not in the demo day")))?.id);
             }
-            let data = gatecare_demo::station::station_data(&day, &ids);
+            let mut data = gatecare_demo::station::station_data(&day, &ids);
+            if let Some(p) = policy {
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| BadInput(format!("--policy {}: {e}", p.display())))?;
+                gatecare_policy::Policy::from_toml(&text).map_err(|e| BadInput(format!("--policy: {e}")))?;
+                data.policy = Some(text);
+            }
             print_json(&gatecare_demo::station::known_at(data, settings.clock.now()))?;
         }
         Command::Demo(DemoCommand::Seed { db, date, reset }) => {
@@ -495,6 +508,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let scenario = input.check().map_err(|e| BadInput(e.to_string()))?;
             print_json(&gatecare_care::evaluate(&scenario, &policy))?;
         }
+        Command::Care(CareCommand::Policy) => print!("{}", gatecare_policy::DEFAULT_POLICY),
         Command::Ledger(LedgerCommand::Verify { db }) => {
             if !ledger::verify(&db).await? {
                 return Err(ChainBroken.into());
@@ -522,7 +536,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Voucher(VoucherCommand::Redeem { qr, central, token, redemption_id, insecure_http }) => {
             sync::check_central(&central, insecure_http)?;
-            if let Some(why) = sync::redeem(&qr, &central, &token, redemption_id).await? {
+            let tz = gatecare_reference::airport(&settings.station).map_or(chrono_tz::UTC, |a| a.tz);
+            if let Some(why) = sync::redeem(&qr, &central, &token, redemption_id, tz).await? {
                 return Err(NotValid(why).into());
             }
         }

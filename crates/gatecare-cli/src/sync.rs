@@ -177,6 +177,7 @@ pub async fn redeem(
     central: &str,
     token: &str,
     redemption_id: Option<uuid::Uuid>,
+    station_tz: chrono_tz::Tz,
 ) -> anyhow::Result<Option<String>> {
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?;
     let body = RedeemRequest {
@@ -198,11 +199,12 @@ pub async fn redeem(
     }
     let r: RedeemResponse = serde_json::from_str(&text).context("central's answer")?;
     print_json(&r)?;
-    Ok(not_redeemed(&r))
+    Ok(not_redeemed(&r, station_tz))
 }
 
-/// Why central did not redeem, in a line (None when it did).
-fn not_redeemed(r: &RedeemResponse) -> Option<String> {
+/// Why central did not redeem, in a line (None when it did), its time on
+/// the station's clock.
+fn not_redeemed(r: &RedeemResponse, tz: chrono_tz::Tz) -> Option<String> {
     if r.redeemed {
         return None;
     }
@@ -210,7 +212,7 @@ fn not_redeemed(r: &RedeemResponse) -> Option<String> {
     if let Some(at) = r.redeemed_at {
         why.push_str(&format!(
             ", first redeemed at {}",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %:z")
         ));
     }
     if let Some(by) = &r.redeemed_by {

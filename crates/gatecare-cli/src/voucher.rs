@@ -154,6 +154,22 @@ pub struct FlightArgs<'a> {
     pub device: Option<&'a str>,
 }
 
+/// Progress for a person at a terminal, one line rewritten in place; in a
+/// log, only the last count, on a line of its own.
+fn progress(doing: &'static str) -> impl FnMut(usize, usize) {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    move |done, total| {
+        if terminal {
+            eprint!("\r{doing} {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        } else if done == total {
+            eprintln!("{doing} {done}/{total}");
+        }
+    }
+}
+
 /// Vouchers of one flight (today's departure of that designator at the
 /// station), in the order they were issued: the priority order.
 pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Settings) -> anyhow::Result<()> {
@@ -199,12 +215,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
         let actor = AuthenticatedAgent::kiosk(device.as_str(), settings.station.as_str());
         let ctx = IssueContext::new(device.as_str(), &actor, &policy, now);
         let summary = gatecare_bulk::Bulk(&store)
-            .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, |d, t| {
-                // A progress line for a person at a terminal, not for a log file.
-                if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                    eprint!("\rissuing {d}/{t}");
-                }
-            })
+            .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, progress("issuing"))
             .await
             .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
         eprintln!("issued {} new, {} reprints", summary.issued, summary.reprinted);
@@ -247,20 +258,30 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
     };
     std::fs::write(args.out.join("trust.json"), trust_json)?;
     let files = if args.per_passenger {
-        gatecare_print::vouchers::voucher_pdfs(&store, &ids, &signer, &fonts, layout, args.out, |d, t| {
-            eprint!("\rrendering {d}/{t}")
-        })
+        gatecare_print::vouchers::voucher_pdfs(
+            &store,
+            &ids,
+            &signer,
+            &fonts,
+            layout,
+            args.out,
+            progress("rendering"),
+        )
         .await?
     } else {
-        let pdf = gatecare_print::vouchers::flight_pdf(&store, &ids, &signer, &fonts, layout, |d, t| {
-            eprint!("\rpreparing {d}/{t}")
-        })
+        let pdf = gatecare_print::vouchers::flight_pdf(
+            &store,
+            &ids,
+            &signer,
+            &fonts,
+            layout,
+            progress("preparing"),
+        )
         .await?;
         let path = args.out.join(format!("{designator}.pdf"));
         std::fs::write(&path, pdf)?;
         vec![path]
     };
-    eprintln!();
     // The QR texts too, one a line in the paper's order: what a till or a
     // test scans, without reading the PDFs back.
     let mut qr_text = String::new();

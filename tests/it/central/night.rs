@@ -484,7 +484,7 @@ async fn a_cancelled_overnight_flight_is_cared_for_all_night<D: Database>(db: D)
     let said = String::from_utf8_lossy(&again.stderr);
     assert!(
         said.contains("not redeemed: already_redeemed, first redeemed at ")
-            && said.contains(" by Regal front desk"),
+            && said.contains(" +08:00 by Regal front desk"),
         "{said}"
     );
     // The administrator makes a spare console a kiosk: within the hour the
