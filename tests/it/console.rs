@@ -514,3 +514,39 @@ async fn an_agents_grant_is_priced_and_checked_in_the_station_api() {
         vec![("goodwill".to_owned(), 5_000, "HKD".to_owned()), ("meal".to_owned(), meal, "HKD".to_owned())]
     );
 }
+
+/// A cabin as the airline's systems send it (a name or a compartment
+/// letter, any case) crosses to the screens as the one enum, so every
+/// screen labels it: a stored `J` is business everywhere.
+#[tokio::test]
+async fn a_cabin_in_any_form_reaches_the_screens_as_the_enum() {
+    let (store, day, _dir) = station().await;
+    let policy = Policy::default_policy();
+    let agent =
+        store.verify_pin("A1001", "246810", night(), LockoutPolicy::default()).await.unwrap().unwrap();
+    let flight = cz342(&day);
+    let rows = store.priority_list(&flight, &policy).await.unwrap();
+    let p = rows[0].passenger.passenger_id.clone();
+    sqlx::query("UPDATE segments SET cabin = ' j' WHERE passenger_id = ? AND flight_id = ?")
+        .bind(&p)
+        .bind(&flight)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let view = store.passenger_view(&p, &flight, &agent, &policy, night()).await.unwrap();
+    assert_eq!(view.cabin, gatecare_core::Cabin::Business);
+    assert_eq!(serde_json::to_value(&view).unwrap()["cabin"], "business");
+    let listed = store.manifest(&flight, &policy).await.unwrap();
+    assert_eq!(listed.iter().find(|m| m.passenger_id == p).unwrap().cabin, gatecare_core::Cabin::Business);
+    let session = gatecare_kiosk::KioskSession { passenger_id: p.clone(), flight_id: flight.clone() };
+    let kv = Kiosk(&store).kiosk_view(&session, &policy, night()).await.unwrap();
+    assert_eq!(kv.passenger.cabin, gatecare_core::Cabin::Business);
+    // A cabin no one knows is a data error, not a silent economy.
+    sqlx::query("UPDATE segments SET cabin = 'steerage' WHERE passenger_id = ? AND flight_id = ?")
+        .bind(&p)
+        .bind(&flight)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(store.passenger_view(&p, &flight, &agent, &policy, night()).await.is_err());
+}

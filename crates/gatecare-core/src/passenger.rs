@@ -96,12 +96,22 @@ pub fn fold_to_ascii(s: &str) -> String {
 
 /// The cabin a passenger is booked in, by IATA compartment group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Cabin {
     Economy,
     PremiumEconomy,
     Business,
     First,
+}
+
+/// A cabin as a store keeps it (`economy`, …), for row types.
+impl TryFrom<String> for Cabin {
+    type Error = ParseError;
+
+    fn try_from(s: String) -> Result<Cabin, ParseError> {
+        Cabin::parse(&s)
+    }
 }
 
 impl Cabin {

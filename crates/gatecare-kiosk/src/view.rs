@@ -4,6 +4,7 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use gatecare_care::evaluate::{CareKind, Source};
+use gatecare_core::Cabin;
 use gatecare_policy::Policy;
 use serde::Serialize;
 
@@ -17,7 +18,7 @@ pub struct KioskPassenger {
     pub given_names: String,
     pub native_name: Option<String>,
     pub seat: Option<String>,
-    pub cabin: String,
+    pub cabin: Cabin,
     /// Under 18 this year by birth year: no programme enrolment here.
     pub minor: bool,
 }
@@ -403,7 +404,7 @@ impl Kiosk<'_> {
                 given_names: r.given_names,
                 native_name: r.native_name,
                 seat: r.seat,
-                cabin: r.cabin,
+                cabin: Cabin::parse(&r.cabin).map_err(|e| StoreError::Data(e.to_string()))?,
                 minor,
             },
             flight,

@@ -11,7 +11,7 @@
 //! is checked by the caller before this runs.
 
 use gatecare_care::evaluate::CareKind;
-use gatecare_core::{Cabin, Currency, Money};
+use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
 
 use crate::Station;
@@ -119,7 +119,7 @@ impl Station {
             }
             EntitlementKind::Goodwill => goodwill_value(grant.amount.as_deref(), currency)?,
             EntitlementKind::Upgrade => {
-                let from = Cabin::parse(&view.cabin).map_err(|e| invalid(&e.to_string()))?;
+                let from = view.cabin;
                 let to = self.upgrade_cabin(&grant.flight_id, from).await?.ok_or_else(|| {
                     field("upgrade.no_cabin", "this aircraft has no higher cabin for this passenger")
                 })?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use gatecare_care::cause::Cause;
 use gatecare_care::priority::PriorityInput;
 use gatecare_care::scenario::{DisruptionKind, PassengerFacts, Scenario};
-use gatecare_core::{AirportCode, CarrierCode, LoyaltyTier, SpecialNeed};
+use gatecare_core::{AirportCode, Cabin, CarrierCode, LoyaltyTier, SpecialNeed};
 use gatecare_policy::stars::{StarInputs, rate};
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ pub struct ManifestEntry {
     pub pnr: String,
     pub ticket_number: String,
     pub ff_number: Option<String>,
-    pub cabin: String,
+    pub cabin: Cabin,
     pub booking_class: String,
     pub needs: Vec<SpecialNeed>,
     pub birth_year: Option<i64>,
@@ -282,7 +282,7 @@ impl Station {
                 pnr: r.pnr,
                 ticket_number: r.ticket_number,
                 ff_number: r.ff_number,
-                cabin: r.cabin,
+                cabin: Cabin::parse(&r.cabin).map_err(|e| StoreError::Data(e.to_string()))?,
                 booking_class,
                 needs,
                 birth_year: r.birth_year,

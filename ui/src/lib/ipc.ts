@@ -127,7 +127,12 @@ skipped: number,
  */
 vouchers: Array<Issued>, };
 
-export type CabinRow = { cabin: string, seats: number, booked: number, };
+/**
+ * The cabin a passenger is booked in, by IATA compartment group.
+ */
+export type Cabin = "economy" | "premium_economy" | "business" | "first";
+
+export type CabinRow = { cabin: Cabin, seats: number, booked: number, };
 
 export type CareKind = "meal" | "communication" | "hotel" | "transport";
 
@@ -508,7 +513,7 @@ export type KioskHotel = { id: string, name: string, name_zh: string | null, add
  */
 export type KioskMember = { passenger_id: string, surname: string, given_names: string, native_name: string | null, minor: boolean, };
 
-export type KioskPassenger = { surname: string, given_names: string, native_name: string | null, seat: string | null, cabin: string, 
+export type KioskPassenger = { surname: string, given_names: string, native_name: string | null, seat: string | null, cabin: Cabin, 
 /**
  * Under 18 this year by birth year: no programme enrolment here.
  */
@@ -612,7 +617,7 @@ departure_local: string, };
  */
 export type PassengerRerouted = { reroute_flight: string | null, departure: string, arrival: string, };
 
-export type PassengerView = { passenger_id: string, flight_id: string, surname: string, given_names: string, native_name: string | null, pnr: string, ticket_number: string, cabin: string, booking_class: string, seat: string | null, tier: LoyaltyTier, ff_number: string | null, miles: number, stars: number, score: number, factors: Array<FactorScore>, lifetime_value: Amount, needs: Array<SpecialNeed>, group_id: string | null, group_size: number, 
+export type PassengerView = { passenger_id: string, flight_id: string, surname: string, given_names: string, native_name: string | null, pnr: string, ticket_number: string, cabin: Cabin, booking_class: string, seat: string | null, tier: LoyaltyTier, ff_number: string | null, miles: number, stars: number, score: number, factors: Array<FactorScore>, lifetime_value: Amount, needs: Array<SpecialNeed>, group_id: string | null, group_size: number, 
 /**
  * Everyone on the same booking (this passenger included), and whether
  * each already holds a hotel: a family is housed together.
@@ -658,7 +663,7 @@ export type PriorityRow = { place: number, class: PriorityClass, reason: string,
 /**
  * Vouchers issued (not voided) on this flight.
  */
-vouchers: number, passenger_id: string, surname: string, given_names: string, native_name: string | null, pnr: string, ticket_number: string, ff_number: string | null, cabin: string, booking_class: string, needs: Array<SpecialNeed>, birth_year: number | null, lives_in_departure_city: boolean, group_id: string | null, group_leader: boolean, tier: LoyaltyTier, stars: number, score: number, };
+vouchers: number, passenger_id: string, surname: string, given_names: string, native_name: string | null, pnr: string, ticket_number: string, ff_number: string | null, cabin: Cabin, booking_class: string, needs: Array<SpecialNeed>, birth_year: number | null, lives_in_departure_city: boolean, group_id: string | null, group_leader: boolean, tier: LoyaltyTier, stars: number, score: number, };
 
 export type RecoverySummary = { at: string, stations: Array<StationCases>, overdue: Array<OverdueCase>, early_warning: EarlyWarning, 
 /**
@@ -772,7 +777,7 @@ export type ToldUpdate = { at: string, note: string, };
  */
 export type Update = { update_id: string, case_id: string, at: string, by: AgentRef, change: Change, };
 
-export type UpgradeCandidate = { passenger_id: string, surname: string, given_names: string, native_name: string | null, from_cabin: string, to_cabin: string, stars: number, tier: LoyaltyTier, upgraded: boolean, };
+export type UpgradeCandidate = { passenger_id: string, surname: string, given_names: string, native_name: string | null, from_cabin: Cabin, to_cabin: Cabin, stars: number, tier: LoyaltyTier, upgraded: boolean, };
 
 export type Upgrades = { 
 /**

@@ -51,7 +51,8 @@ pub struct HotelBlockRow {
 // Read as it is selected from `flight_cabins`.
 #[derive(ts_rs::TS, Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CabinRow {
-    pub cabin: String,
+    #[sqlx(try_from = "String")]
+    pub cabin: Cabin,
     pub seats: i64,
     pub booked: i64,
 }

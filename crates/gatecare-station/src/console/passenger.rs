@@ -67,7 +67,7 @@ pub struct PassengerView {
     pub native_name: Option<String>,
     pub pnr: String,
     pub ticket_number: String,
-    pub cabin: String,
+    pub cabin: Cabin,
     pub booking_class: String,
     pub seat: Option<String>,
     pub tier: LoyaltyTier,
@@ -179,15 +179,10 @@ impl Station {
         let inputs = star_inputs(r.stars, tier, &booking_class);
         let rating = rate(&inputs, policy);
         let needs = parse_needs(&r.needs);
-        let cabin = r.cabin;
+        let cabin = Cabin::parse(&r.cabin).map_err(|e| StoreError::Data(e.to_string()))?;
         let year = i64::from(chrono::Datelike::year(&parse_time(r.scheduled_departure)?));
         let age = r.birth_year.map(|b| (year - b).clamp(0, 130) as u16);
-        let ltv = lifetime_value(
-            inputs.flights_last_12_months,
-            Cabin::parse(&cabin).unwrap_or(Cabin::Economy),
-            age,
-            policy,
-        );
+        let ltv = lifetime_value(inputs.flights_last_12_months, cabin, age, policy);
         let group_id = r.group_id;
         let group_size: i64 = match &group_id {
             Some(g) => {

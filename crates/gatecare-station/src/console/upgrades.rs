@@ -8,8 +8,8 @@ pub struct UpgradeCandidate {
     pub surname: String,
     pub given_names: String,
     pub native_name: Option<String>,
-    pub from_cabin: String,
-    pub to_cabin: String,
+    pub from_cabin: Cabin,
+    pub to_cabin: Cabin,
     pub stars: u8,
     pub tier: LoyaltyTier,
     pub upgraded: bool,
@@ -36,14 +36,12 @@ impl Station {
         .await?
         .into_iter()
         .collect();
-        let cabin = |c: &str| Cabin::parse(c).unwrap_or(Cabin::Economy);
         let manifest = self.manifest(flight_id, policy).await?;
         let mut candidates: Vec<UpgradeCandidate> = manifest
             .into_iter()
             .filter(|m| m.stars >= 4 || m.tier >= LoyaltyTier::Gold)
             .filter_map(|m| {
-                let (_, to) = next_cabin_up(&cabins, cabin(&m.cabin))?;
-                let to = to.cabin.clone();
+                let (to, _) = next_cabin_up(&cabins, m.cabin)?;
                 Some(UpgradeCandidate {
                     upgraded: upgraded.contains(&m.passenger_id),
                     passenger_id: m.passenger_id,
@@ -59,18 +57,14 @@ impl Station {
             .collect();
         candidates
             .sort_by(|a, b| b.stars.cmp(&a.stars).then(b.tier.cmp(&a.tier)).then(a.surname.cmp(&b.surname)));
-        let free = cabins.iter().filter(|c| cabin(&c.cabin) > Cabin::Economy).cloned().collect();
+        let free = cabins.iter().filter(|c| c.cabin > Cabin::Economy).cloned().collect();
         Ok(Upgrades { free, candidates })
     }
 }
 
 /// The next cabin above `from` that this aircraft has.
 fn next_cabin_up(cabins: &[CabinRow], from: Cabin) -> Option<(Cabin, &CabinRow)> {
-    cabins
-        .iter()
-        .filter_map(|r| Some((Cabin::parse(&r.cabin).ok()?, r)))
-        .filter(|(c, _)| *c > from)
-        .min_by_key(|(c, _)| *c)
+    cabins.iter().map(|r| (r.cabin, r)).filter(|(c, _)| *c > from).min_by_key(|(c, _)| *c)
 }
 
 impl Station {
