@@ -22,6 +22,7 @@ import type {
   Change,
   DisruptionEntry,
   EarlyWarning,
+  EntitlementKind,
   FlightBoard,
   FlightView,
   KioskCase,
@@ -32,6 +33,7 @@ import type {
   PassengerView,
   PrintJobState,
   PriorityRow,
+  Severity,
   SyncStatus,
   Upgrades,
   VoucherPrint,
@@ -129,7 +131,9 @@ export const agentPrintAgain = (voucherIds: string[]): Promise<BulkResult> =>
   invoke<BulkResult>('agent_print_again', { voucherIds });
 export const agentPrintJob = (job: string, voucherIds: string[]): Promise<PrintJobState> =>
   invoke<PrintJobState>('agent_print_job', { job, voucherIds });
-export const agentBulk = (flightId: string, kind: 'meal' | 'transport', passengerIds?: string[]): Promise<BulkResult> =>
+/** The kinds a whole flight is issued at once (Rust refuses the others). */
+export type BulkKind = Extract<EntitlementKind, 'meal' | 'transport'>;
+export const agentBulk = (flightId: string, kind: BulkKind, passengerIds?: string[]): Promise<BulkResult> =>
   invoke<BulkResult>('agent_bulk', { flightId, kind, passengerIds: passengerIds ?? null });
 
 export { formatAmount, formatMoney } from './money';
@@ -139,6 +143,8 @@ export { formatAmount, formatMoney } from './money';
 export const agentConflicts = (): Promise<ConflictReport[]> => tauriInvoke<ConflictReport[]>('sync_conflicts');
 
 // Service recovery.
+
+export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high'];
 
 export const CASE_CATEGORIES: readonly CaseCategory[] = [
   'delay_handling',
