@@ -66,6 +66,7 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<gatecare_kiosk::KioskView>();
     v.visit::<gatecare_kiosk::KioskHotel>();
     v.visit::<gatecare_care::evaluate::CareKind>();
+    v.visit::<gatecare_care::cause::Cause>();
     v.visit::<gatecare_print::VoucherPrint>();
     v.visit::<crate::print::NoticePrint>();
     v.visit::<crate::cases::KioskCase>();

@@ -3,7 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A disruption's cause. An agent may also type an IATA delay code, so a
+/// cause crosses to Rust as text and is parsed there (`Cause::parse`); the
+/// screen's menu of common causes is typed by this enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     Technical,

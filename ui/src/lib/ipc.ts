@@ -169,6 +169,13 @@ exponent: number, opened: Opened, status: Status, owner: AgentRef | null, first_
 export type Category = "delay_handling" | "staff_attitude" | "baggage" | "voucher_refused" | "hotel_problem" | "information" | "other";
 
 /**
+ * A disruption's cause. An agent may also type an IATA delay code, so a
+ * cause crosses to Rust as text and is parsed there (`Cause::parse`); the
+ * screen's menu of common causes is typed by this enum.
+ */
+export type Cause = "technical" | "crew" | "scheduling" | "commercial" | "weather" | "atc" | "atc_strike" | "airport" | "security" | "strike_external" | "strike_own_staff" | "passenger" | "medical" | "bird_strike" | "safety_required" | "political";
+
+/**
  * One cause of a delay and its minutes.
  */
 export type CauseInput = { cause: string, minutes: number, 
