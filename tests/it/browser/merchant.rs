@@ -338,6 +338,9 @@ async fn offline_acceptances_are_sent_when_central_is_back_and_a_double_spend_is
         b.click("[data-testid=redeem]").await?;
         b.wait_text("[data-testid=redemption]", "as many vouchers offline as the airline allows (2)").await?;
         ensure!(b.client.find(Locator::Css("[data-testid=accept-offline]")).await.is_err());
+        // The verdict is the till's, not only the signature's (found in a station trial).
+        b.wait_text("[data-testid=verdict]", "Refused").await?;
+        b.wait_text("[data-testid=reason]", "limit of offline acceptances").await?;
         b.snap("merchant-queued-en").await?;
 
         // Central is back; another till redeems the first voucher before
