@@ -13,7 +13,7 @@ const en = {
   'flight': 'Flight',
   'serial': 'Serial',
   'qr_label': 'Voucher code for the merchant to scan',
-  'bad': 'This link does not hold a voucher. Ask at the airline’s desk or the kiosk for a new one.',
+  'bad': 'This link does not hold a voucher. Ask at the airline\'s desk or the kiosk for a new one.',
   'expired': 'This voucher has expired.',
   'where': 'Where to use it',
   'kind.meal': 'Meal',
