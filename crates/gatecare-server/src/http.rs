@@ -266,6 +266,27 @@ pub(crate) async fn enrol_device<D: Database>(
             format!("this code enrols a {}, not a {}", code.role.as_str(), role.as_str()),
         ));
     }
+    // A till is picked by its name (`admin merchant NAME`, the airline's
+    // report): one live till of a name a station. The code stays unused.
+    if code.role == DeviceRole::Merchant {
+        let name = req.name.trim();
+        let taken = c.db.devices().await?.into_iter().any(|d| {
+            d.role == DeviceRole::Merchant
+                && d.station == code.station
+                && d.revoked_at.is_none()
+                && d.name.trim().eq_ignore_ascii_case(name)
+        });
+        if taken {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "name_taken",
+                format!(
+                    "a till named {name} is already enrolled at {}: choose another name, or revoke that till first",
+                    code.station
+                ),
+            ));
+        }
+    }
     let signing = match (code.role, req.signing_kid.as_deref(), req.signing_public_key.as_deref()) {
         // A kiosk's or console's name is its device code, of the code's
         // station (HKG-K01), and its key id is that code, # and a number:

@@ -194,6 +194,28 @@ async fn a_till_takes_only_its_kinds_and_its_place_is_published<D: Database>(db:
         async move { c.db.device_by_token(&gatecare_server::secret_hash(&token)).await.unwrap().unwrap().id }
     };
     let (noodles_id, hotel_id) = (id(noodles.token.clone()).await, id(hotel.token.clone()).await);
+    // A second live till of a name is refused (the administrator picks tills
+    // by name), and its code stays unused for a name of its own.
+    let code = gatecare_server::enrolment::issue_enrolment_code(
+        &c.db,
+        "HKG",
+        gatecare_sync::DeviceRole::Merchant,
+        Duration::hours(1),
+        c.now(),
+    )
+    .await
+    .unwrap();
+    let again = |name: &str| {
+        reqwest::Client::new()
+            .post(format!("{url}/v1/devices/enrol"))
+            .json(&serde_json::json!({"code": code, "name": name}))
+            .send()
+    };
+    let twin = again(" noodle bar t1 ").await.unwrap();
+    assert_eq!(twin.status(), reqwest::StatusCode::CONFLICT);
+    let body: serde_json::Value = twin.json().await.unwrap();
+    assert_eq!(body["code"], "name_taken", "{body}");
+    assert_eq!(again("Noodle Bar T2").await.unwrap().status(), reqwest::StatusCode::OK);
     // Set before: every kind, not published.
     assert_eq!(c.db.merchant_outlet(hotel_id).await.unwrap(), MerchantOutlet::default());
     let hotel_outlet = MerchantOutlet {

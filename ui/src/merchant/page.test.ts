@@ -3,12 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from './ids';
 import { missingPassWords } from '../pass/words';
-import { missingWords } from './words';
+import { missingWords, reason } from './words';
 
 describe('the merchant page', () => {
   it('has every word in Chinese and English', () => {
     expect(missingWords()).toEqual([]);
     expect(missingPassWords()).toEqual([]);
+  });
+  it('says in words every refusal central gives at set-up', () => {
+    for (const code of ['enrolment_code_invalid', 'bad_name', 'name_taken', 'rate_limited']) {
+      expect(reason(code)).not.toContain(code);
+    }
   });
   it('makes time-ordered UUIDv7 redemption ids', () => {
     const a = uuidv7(1_795_000_000_000);
