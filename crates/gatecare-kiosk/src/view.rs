@@ -225,7 +225,8 @@ impl Kiosk<'_> {
             birth_year: Option<i64>,
             needs: String,
             seat: Option<String>,
-            cabin: String,
+            #[sqlx(try_from = "String")]
+            cabin: Cabin,
             flight: String,
             destination: String,
             scheduled_departure: String,
@@ -404,7 +405,7 @@ impl Kiosk<'_> {
                 given_names: r.given_names,
                 native_name: r.native_name,
                 seat: r.seat,
-                cabin: Cabin::parse(&r.cabin).map_err(|e| StoreError::Data(e.to_string()))?,
+                cabin: r.cabin,
                 minor,
             },
             flight,

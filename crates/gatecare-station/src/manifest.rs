@@ -246,7 +246,8 @@ impl Station {
             needs: String,
             pnr: String,
             ticket_number: String,
-            cabin: String,
+            #[sqlx(try_from = "String")]
+            cabin: Cabin,
             booking_class: String,
             group_id: Option<String>,
             group_leader: i64,
@@ -282,7 +283,7 @@ impl Station {
                 pnr: r.pnr,
                 ticket_number: r.ticket_number,
                 ff_number: r.ff_number,
-                cabin: Cabin::parse(&r.cabin).map_err(|e| StoreError::Data(e.to_string()))?,
+                cabin: r.cabin,
                 booking_class,
                 needs,
                 birth_year: r.birth_year,

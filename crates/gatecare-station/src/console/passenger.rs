@@ -148,7 +148,8 @@ impl Station {
             needs: String,
             pnr: String,
             ticket_number: String,
-            cabin: String,
+            #[sqlx(try_from = "String")]
+            cabin: Cabin,
             booking_class: String,
             seat: Option<String>,
             group_id: Option<String>,
@@ -179,7 +180,7 @@ impl Station {
         let inputs = star_inputs(r.stars, tier, &booking_class);
         let rating = rate(&inputs, policy);
         let needs = parse_needs(&r.needs);
-        let cabin = Cabin::parse(&r.cabin).map_err(|e| StoreError::Data(e.to_string()))?;
+        let cabin = r.cabin;
         let year = i64::from(chrono::Datelike::year(&parse_time(r.scheduled_departure)?));
         let age = r.birth_year.map(|b| (year - b).clamp(0, 130) as u16);
         let ltv = lifetime_value(inputs.flights_last_12_months, cabin, age, policy);
