@@ -9,7 +9,7 @@ use gatecare_sync::RedeemRequest;
 use uuid::Uuid;
 
 use super::harness::{TestClock, central, on_both_backends, serve};
-use super::story::{Kiosk, Till, now};
+use super::story::{Kiosk, Till, hkg_code, now};
 
 /// Posts a redemption as a till does; the status and the JSON answer.
 async fn send(url: &str, token: &str, req: &RedeemRequest) -> (u16, serde_json::Value) {
@@ -196,15 +196,7 @@ async fn a_till_takes_only_its_kinds_and_its_place_is_published<D: Database>(db:
     let (noodles_id, hotel_id) = (id(noodles.token.clone()).await, id(hotel.token.clone()).await);
     // A second live till of a name is refused (the administrator picks tills
     // by name), and its code stays unused for a name of its own.
-    let code = gatecare_server::enrolment::issue_enrolment_code(
-        &c.db,
-        "HKG",
-        gatecare_sync::DeviceRole::Merchant,
-        Duration::hours(1),
-        c.now(),
-    )
-    .await
-    .unwrap();
+    let code = hkg_code(&c, gatecare_sync::DeviceRole::Merchant).await;
     let again = |name: &str| {
         reqwest::Client::new()
             .post(format!("{url}/v1/devices/enrol"))
@@ -291,28 +283,12 @@ async fn a_merchant_pages_cookie_is_its_token_and_dies_with_it<D: Database>(db: 
             .send()
     };
     // A kiosk's code does not enrol a merchant page, and stays unused.
-    let kiosk_code = gatecare_server::enrolment::issue_enrolment_code(
-        &c.db,
-        "HKG",
-        gatecare_sync::DeviceRole::Kiosk,
-        Duration::hours(1),
-        c.now(),
-    )
-    .await
-    .unwrap();
+    let kiosk_code = hkg_code(&c, gatecare_sync::DeviceRole::Kiosk).await;
     let refused = enrol(kiosk_code.clone()).await.unwrap();
     assert_eq!(refused.status(), 403);
     assert!(refused.headers().get("set-cookie").is_none());
     assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["code"], "enrolment_code_wrong_role");
-    let code = gatecare_server::enrolment::issue_enrolment_code(
-        &c.db,
-        "HKG",
-        gatecare_sync::DeviceRole::Merchant,
-        Duration::hours(1),
-        c.now(),
-    )
-    .await
-    .unwrap();
+    let code = hkg_code(&c, gatecare_sync::DeviceRole::Merchant).await;
     let enrolled = enrol(code.clone()).await.unwrap();
     assert_eq!(enrolled.status(), 200);
     let set_cookie = enrolled.headers()["set-cookie"].to_str().unwrap().to_owned();

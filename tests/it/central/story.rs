@@ -120,13 +120,15 @@ pub struct Till {
     pub token: String,
 }
 
+/// A one-time code for a device of `role` at HKG, valid an hour on central's clock.
+pub async fn hkg_code<D: Database>(c: &gatecare_server::Central<D>, role: DeviceRole) -> String {
+    enrolment::issue_enrolment_code(&c.db, "HKG", role, Duration::hours(1), c.now()).await.unwrap()
+}
+
 impl Till {
     /// Enrols a merchant at HKG with a one-time code, as an administrator gives one.
     pub async fn enrol<D: Database>(c: &gatecare_server::Central<D>, url: &str, name: &str) -> Till {
-        let code =
-            enrolment::issue_enrolment_code(&c.db, "HKG", DeviceRole::Merchant, Duration::hours(1), c.now())
-                .await
-                .unwrap();
+        let code = hkg_code(c, DeviceRole::Merchant).await;
         let enrolled = CentralClient::new(url, None)
             .unwrap()
             .enrol(&gatecare_sync::EnrolRequest {
