@@ -22,8 +22,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, RedeemOutcome, RedeemedVoucher};
 use gatecare_sync::{
-    CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, EventKind, FeedPage,
-    Outcome, PushRequest, RedeemRequest, RedeemResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
+    CLOCK_STEP, CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, EventKind,
+    FeedPage, Outcome, PushRequest, RedeemRequest, RedeemResponse, RootKey, RotateKeyRequest,
+    RotateKeyResponse,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -418,7 +419,17 @@ async fn push<D: Database>(
     let batch = for_cases(&c, &device, batch).await?;
     let batch = for_agents(&c, &device, batch).await?;
     let high_before = device.high_seq;
-    let resp = c.db.push(&device, &batch, c.now()).await?;
+    let now = c.now();
+    // Stored all the same (the event happened), but a device clock running
+    // ahead stamps vouchers that merchants take as not yet valid: say so.
+    let ahead = req.events.iter().filter(|e| e.seq > high_before && e.at > now + CLOCK_STEP);
+    if let Some(latest) = ahead.clone().map(|e| e.at).max() {
+        let minutes = (latest - now).num_minutes();
+        tracing::warn!(device = %device.id, name = device.name, station = device.station, minutes,
+            "the device's clock is ahead of central's: its events are stamped in the future");
+        Metrics::add(&c.metrics.events_from_ahead, ahead.count() as u64);
+    }
+    let resp = c.db.push(&device, &batch, now).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
     let conflicts = resp
         .acks

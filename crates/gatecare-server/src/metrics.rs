@@ -14,6 +14,8 @@ pub struct Metrics {
     pub push_batches: AtomicU64,
     pub feed_items_served: AtomicU64,
     pub redemptions: AtomicU64,
+    /// Events a device stamped later than central's clock allows.
+    pub events_from_ahead: AtomicU64,
     /// Responses by route and status.
     responses: Mutex<BTreeMap<(String, u16), u64>>,
 }
@@ -31,7 +33,7 @@ impl Metrics {
 
     pub fn render(&self, backend: &str) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 6] = [
+        let counters: [(&str, &str, &AtomicU64); 7] = [
             (
                 "gatecare_events_ingested_total",
                 "Device events stored for the first time.",
@@ -50,6 +52,11 @@ impl Metrics {
             ("gatecare_push_batches_total", "Push batches stored.", &self.push_batches),
             ("gatecare_feed_items_served_total", "Feed items sent to devices.", &self.feed_items_served),
             ("gatecare_redemptions_total", "Vouchers redeemed.", &self.redemptions),
+            (
+                "gatecare_events_from_ahead_total",
+                "Device events stamped more than five minutes after central's clock: a device clock is wrong.",
+                &self.events_from_ahead,
+            ),
         ];
         for (name, help, v) in counters {
             let _ = writeln!(

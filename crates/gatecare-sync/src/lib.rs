@@ -24,7 +24,7 @@ pub mod voucher_id;
 mod wire;
 
 pub use event::{BatchError, CheckedBatch, Event, EventKind, IssuanceFacts, key_flight};
-pub use page::{Expected, FeedPage, PageError, RoleStatement};
+pub use page::{CLOCK_STEP, Expected, FeedPage, PageError, RoleStatement};
 pub use wire::*;
 
 /// Largest request body central accepts (bytes). A 500-event batch of

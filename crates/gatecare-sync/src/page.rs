@@ -79,10 +79,32 @@ pub enum PageError {
     WrongDevice,
     #[error("the page covers items after {got}, not after {asked}")]
     WrongCursor { asked: i64, got: i64 },
-    #[error("the page was signed at {0}: older than this device's clock allows, a replay")]
-    Stale(DateTime<Utc>),
-    #[error("the page was signed at {0}, ahead of this device's clock: set the clocks right")]
-    Ahead(DateTime<Utc>),
+    #[error("the page was signed at {at}, before the newest page this device holds ({newest}): a replay")]
+    RolledBack { at: DateTime<Utc>, newest: DateTime<Utc> },
+    /// The device cannot tell a replay from its own clock running ahead
+    /// (a trial found a kiosk hours ahead refusing every page), so it says
+    /// both, with the numbers to compare with the airport's clocks.
+    #[error(
+        "the page was signed at {at}, {} behind this device's clock ({now}): a replay, or this device's clock is ahead; check it against the airport's time",
+        span(*now - *at)
+    )]
+    Stale { at: DateTime<Utc>, now: DateTime<Utc> },
+    #[error(
+        "the page was signed at {at}, {} ahead of this device's clock ({now}): this device's clock is behind; set it right",
+        span(*at - *now)
+    )]
+    Ahead { at: DateTime<Utc>, now: DateTime<Utc> },
+}
+
+/// A clock difference as people read it: "7 min", "3 h 12 min", "2 d 4 h".
+fn span(d: Duration) -> String {
+    let minutes = d.num_minutes().abs();
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes} min"),
+        (0, h) => format!("{h} h {minutes} min"),
+        (d, h) => format!("{d} d {h} h"),
+    }
 }
 
 impl PageError {
@@ -95,8 +117,8 @@ impl PageError {
             PageError::WrongStation(_) => "wrong_station",
             PageError::WrongDevice => "wrong_device",
             PageError::WrongCursor { .. } => "wrong_cursor",
-            PageError::Stale(_) => "stale",
-            PageError::Ahead(_) => "ahead",
+            PageError::RolledBack { .. } | PageError::Stale { .. } => "stale",
+            PageError::Ahead { .. } => "ahead",
         }
     }
 }
@@ -202,11 +224,14 @@ fn signed_in_time(
     now: DateTime<Utc>,
     newest: Option<DateTime<Utc>>,
 ) -> Result<(), PageError> {
-    if at < now - CLOCK_STEP || newest.is_some_and(|newest| at < newest - CLOCK_STEP) {
-        return Err(PageError::Stale(at));
+    if let Some(newest) = newest.filter(|newest| at < *newest - CLOCK_STEP) {
+        return Err(PageError::RolledBack { at, newest });
+    }
+    if at < now - CLOCK_STEP {
+        return Err(PageError::Stale { at, now });
     }
     if at > now + CLOCK_STEP {
-        return Err(PageError::Ahead(at));
+        return Err(PageError::Ahead { at, now });
     }
     Ok(())
 }
@@ -331,6 +356,14 @@ mod tests {
         assert_eq!(FeedPage::open(&bytes, &key, &e).unwrap_err().code(), "stale");
         let e = Expected { now: page().at - Duration::minutes(6), ..expected() };
         assert_eq!(FeedPage::open(&bytes, &key, &e).unwrap_err().code(), "ahead");
+        // A kiosk whose clock runs hours ahead is told so, with the numbers.
+        let e = Expected { now: page().at + Duration::minutes(192), ..expected() };
+        let said = FeedPage::open(&bytes, &key, &e).unwrap_err().to_string();
+        assert!(said.contains("3 h 12 min behind this device's clock"), "{said}");
+        assert!(said.contains("this device's clock is ahead"), "{said}");
+        let e = Expected { now: page().at - Duration::hours(50), ..expected() };
+        let said = FeedPage::open(&bytes, &key, &e).unwrap_err().to_string();
+        assert!(said.contains("2 d 2 h ahead of this device's clock"), "{said}");
         let e = Expected { now: page().at + Duration::minutes(4), ..expected() };
         assert!(FeedPage::open(&bytes, &key, &e).is_ok(), "clocks a little apart");
     }
@@ -360,7 +393,10 @@ mod tests {
             Err(PageError::WrongStation(_))
         ));
         let later = at + CLOCK_STEP + Duration::seconds(1);
-        assert!(matches!(RoleStatement::open(&bytes, &key, "HKG", device, later), Err(PageError::Stale(_))));
+        assert!(matches!(
+            RoleStatement::open(&bytes, &key, "HKG", device, later),
+            Err(PageError::Stale { .. })
+        ));
         // A feed page is not a role statement.
         assert!(matches!(
             RoleStatement::open(&page().seal("root#1", &root()), &key, "HKG", device, at),
