@@ -184,8 +184,8 @@ async fn store(conn: &mut sqlx::SqliteConnection, p: &mut GroupPush) -> Res<Opti
         return Ok(None);
     }
     let count = (p.last - p.first + 1) as usize;
-    let (inserted, base, last_item) = store_statements(&mut *conn, &mut p.statements, count).await?;
-    if inserted != p.statements.issued as u64 {
+    let (placed, base, last_item) = store_statements(&mut *conn, &mut p.statements, count).await?;
+    if !p.statements.all_placed(placed) {
         return Ok(None);
     }
     insert_run(&mut *conn, base, last_item, &p.station, Topic::Event, Some(&p.dev), Some(p.first), &p.now)

@@ -2,7 +2,6 @@
 //! lock up front (`BEGIN IMMEDIATE`): SQLite has one writer anyway, and a
 //! deferred transaction that reads then writes can fail instead of waiting.
 
-use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -196,17 +195,14 @@ async fn insert_run(
     Ok(())
 }
 
-/// Inserts a push's new entitlements and then its feed items; returns how
-/// many entitlements inserted and the server_seqs the items took.
+/// Inserts a push's feed items and then its new entitlements and their
+/// facts; returns how many entitlements and facts inserted and the
+/// server_seqs the items took.
 async fn store_statements(
     conn: &mut sqlx::SqliteConnection,
     statements: &mut PushStatements,
     count: usize,
-) -> Res<(u64, i64, i64)> {
-    let mut inserted = 0;
-    for q in &mut statements.entitlements {
-        inserted += q.build().execute(&mut *conn).await.map_err(err)?.rows_affected();
-    }
+) -> Res<((u64, u64), i64, i64)> {
     // The items take the next rowids, which are the next server_seqs: the
     // feed is append-only and this is its only writer.
     let mut base = None;
@@ -220,7 +216,15 @@ async fn store_statements(
     if last_item != base + count as i64 - 1 {
         return Err(DbError::Corrupt(format!("feed items {base}..={last_item} for {count} events")));
     }
-    Ok((inserted, base, last_item))
+    let mut inserted = 0;
+    for q in &mut statements.entitlements {
+        inserted += q.build().execute(&mut *conn).await.map_err(err)?.rows_affected();
+    }
+    let mut with_facts = 0;
+    for q in &mut statements.facts {
+        with_facts += q.build().execute(&mut *conn).await.map_err(err)?.rows_affected();
+    }
+    Ok(((inserted, with_facts), base, last_item))
 }
 
 /// Stores a push's run and moves its device's high seq.
@@ -322,21 +326,61 @@ async fn voucher_unknown(tx: &mut Tx, device: Uuid, key: &str, voucher_id: &str)
             return Ok(false);
         }
     }
-    sqlx::query_scalar(
-        "SELECT NOT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ?1 AND state <> 'claimed' \
-                            AND substr(voucher_id, 25) <> substr(device_id, 25)) \
-            AND NOT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = ?2 AND voucher_id = ?1) \
-            AND NOT EXISTS (SELECT 1 FROM conflicts WHERE winner_voucher_id = ?1 OR loser_voucher_id = ?1)",
+    let unknown = sqlx::query_scalar!(
+        r#"SELECT NOT EXISTS (SELECT 1 FROM entitlement_facts WHERE voucher_id = ?1 AND claimed_until IS NULL
+                              AND substr(voucher_id, 25) <> substr(device_id, 25))
+              AND NOT EXISTS (SELECT 1 FROM entitlements_full WHERE entitlement_key = ?2 AND voucher_id = ?1)
+              AND NOT EXISTS (SELECT 1 FROM conflicts WHERE winner_voucher_id = ?1 OR loser_voucher_id = ?1)
+           AS "unknown!: bool""#,
+        voucher_id,
+        key
     )
-    .bind(voucher_id)
-    .bind(key)
     .fetch_one(&mut **tx)
     .await
-    .map_err(err)
+    .map_err(err)?;
+    Ok(unknown)
 }
 
-/// Applies an event's effect on entitlements and the void list.
-async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<Outcome> {
+/// Makes `f`, the issuance whose feed item is `item`, the one that holds
+/// its entitlement: the facts of any earlier holder or claim go, and an
+/// unbound voucher id keeps its facts beside the row, in its index.
+async fn hold(tx: &mut Tx, device: Uuid, f: &IssuanceFacts<'_>, state: &str, item: i64) -> Res<()> {
+    sqlx::query!(
+        "INSERT INTO entitlements (entitlement_key, state, item) VALUES (?, ?, ?) \
+         ON CONFLICT (entitlement_key) DO UPDATE SET state = excluded.state, item = excluded.item",
+        f.entitlement_key,
+        state,
+        item
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    sqlx::query!("DELETE FROM entitlement_facts WHERE entitlement_key = ?", f.entitlement_key)
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    if !is_bound_to(f.voucher_id, device) {
+        let dev = device.to_string();
+        sqlx::query!(
+            "INSERT INTO entitlement_facts (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            f.entitlement_key,
+            f.voucher_id,
+            dev,
+            f.flight_id,
+            f.value_minor,
+            f.currency
+        )
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Applies an event's effect on entitlements and the void list; `item` is
+/// the server_seq of its feed item.
+async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, item: i64, now: &str) -> Res<Outcome> {
     let Some(f) = e.issuance() else { return Ok(Outcome::Applied) };
     let dev = device.id.to_string();
     match e.kind {
@@ -345,13 +389,14 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             // entitlement would rewrite, void or take over that voucher. An
             // id bound to this device is its own (one bound to another was
             // refused before); an unbound one is looked up in its index.
-            let elsewhere: bool = !is_bound_to(f.voucher_id, device.id)
-                && sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM entitlements WHERE voucher_id = ? AND state <> 'claimed' \
-                     AND substr(voucher_id, 25) <> substr(device_id, 25) AND entitlement_key <> ?)",
+            let elsewhere = !is_bound_to(f.voucher_id, device.id)
+                && sqlx::query_scalar!(
+                    r#"SELECT EXISTS (SELECT 1 FROM entitlement_facts WHERE voucher_id = ? AND claimed_until IS NULL
+                                      AND substr(voucher_id, 25) <> substr(device_id, 25) AND entitlement_key <> ?)
+                       AS "elsewhere!: bool""#,
+                    f.voucher_id,
+                    f.entitlement_key
                 )
-                .bind(f.voucher_id)
-                .bind(f.entitlement_key)
                 .fetch_one(&mut **tx)
                 .await
                 .map_err(err)?;
@@ -360,10 +405,10 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             }
             // A claim past its hold reads as lapsed: any real issuance takes it.
             let existing = sqlx::query!(
-                r#"SELECT voucher_id, device_id,
+                r#"SELECT voucher_id AS "voucher_id!: String", device_id AS "device_id!: String",
                           CASE WHEN state = 'claimed' AND COALESCE(claimed_until, '') <= ? THEN 'lapsed' ELSE state END
                             AS "state!: String"
-                   FROM entitlements WHERE entitlement_key = ?"#,
+                   FROM entitlements_full WHERE entitlement_key = ?"#,
                 now,
                 f.entitlement_key
             )
@@ -375,67 +420,18 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                 None => None,
             };
             match decide_issue(device.id, f.voucher_id, f.replaces, existing) {
-                IssueDecision::Insert => {
-                    sqlx::query!(
-                        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
-                         currency, state) VALUES (?, ?, ?, ?, ?, ?, 'issued')",
-                        f.entitlement_key,
-                        f.voucher_id,
-                        dev,
-                        f.flight_id,
-                        f.value_minor,
-                        f.currency
-                    )
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(err)?;
-                    Ok(Outcome::Applied)
-                }
-                IssueDecision::NotYours => Ok(voucher_not_yours()),
-                IssueDecision::TakeOver => {
-                    sqlx::query!(
-                        "UPDATE entitlements SET voucher_id = ?, device_id = ?, value_minor = ?, currency = ?, \
-                         state = 'issued', claimed_until = NULL WHERE entitlement_key = ? AND state = 'claimed'",
-                        f.voucher_id,
-                        dev,
-                        f.value_minor,
-                        f.currency,
-                        f.entitlement_key
-                    )
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(err)?;
+                IssueDecision::Insert | IssueDecision::TakeOver | IssueDecision::Replace => {
+                    hold(tx, device.id, &f, "issued", item).await?;
                     Ok(Outcome::Applied)
                 }
                 IssueDecision::Confirm => {
-                    sqlx::query!(
-                        "UPDATE entitlements SET voucher_id = ?, value_minor = ?, currency = ?, claimed_until = NULL, \
-                         state = CASE WHEN state = 'claimed' THEN 'issued' ELSE state END WHERE entitlement_key = ?",
-                        f.voucher_id,
-                        f.value_minor,
-                        f.currency,
-                        f.entitlement_key
-                    )
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(err)?;
+                    // Its own voucher again, or its claim: a voided one stays voided.
+                    let state =
+                        if existing.is_some_and(|(_, _, s)| s == "voided") { "voided" } else { "issued" };
+                    hold(tx, device.id, &f, state, item).await?;
                     Ok(Outcome::Applied)
                 }
-                IssueDecision::Replace => {
-                    sqlx::query!(
-                        "UPDATE entitlements SET voucher_id = ?, device_id = ?, value_minor = ?, currency = ?, \
-                         state = 'issued' WHERE entitlement_key = ? AND state = 'voided'",
-                        f.voucher_id,
-                        dev,
-                        f.value_minor,
-                        f.currency,
-                        f.entitlement_key
-                    )
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(err)?;
-                    Ok(Outcome::Applied)
-                }
+                IssueDecision::NotYours => Ok(voucher_not_yours()),
                 IssueDecision::Conflict { winner_voucher_id, winner_device } => {
                     let winner_dev = winner_device.to_string();
                     sqlx::query!(
@@ -471,18 +467,19 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
             // A kiosk voids or reprints only what it issued; a console, what
             // its station issued; a claim is no voucher.
             let console = device.role == DeviceRole::Console;
-            let mine: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM entitlements e JOIN devices d ON d.id = e.device_id \
-                                WHERE e.entitlement_key = ?1 AND e.voucher_id = ?2 AND e.state <> 'claimed' \
-                                  AND (e.device_id = ?3 OR (?4 AND d.station = ?5))) \
-                     OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = ?2 AND loser_device = ?3 \
-                                AND entitlement_key = ?1)",
+            let mine = sqlx::query_scalar!(
+                r#"SELECT EXISTS (SELECT 1 FROM entitlements_full JOIN devices ON devices.id = entitlements_full.device_id
+                                  WHERE entitlement_key = ?1 AND voucher_id = ?2 AND state <> 'claimed'
+                                    AND (device_id = ?3 OR (?4 AND devices.station = ?5)))
+                       OR EXISTS (SELECT 1 FROM conflicts WHERE loser_voucher_id = ?2 AND loser_device = ?3
+                                  AND entitlement_key = ?1)
+                   AS "mine!: bool""#,
+                f.entitlement_key,
+                f.voucher_id,
+                dev,
+                console,
+                device.station
             )
-            .bind(f.entitlement_key)
-            .bind(f.voucher_id)
-            .bind(&dev)
-            .bind(console)
-            .bind(&device.station)
             .fetch_one(&mut **tx)
             .await
             .map_err(err)?;
@@ -493,7 +490,8 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
                 return Ok(Outcome::Applied);
             }
             sqlx::query!(
-                "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = ? AND voucher_id = ?",
+                "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = ?1 \
+                 AND EXISTS (SELECT 1 FROM entitlements_full WHERE entitlement_key = ?1 AND voucher_id = ?2)",
                 f.entitlement_key,
                 f.voucher_id
             )
@@ -509,13 +507,20 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, now: &str) -> Res<
     }
 }
 
-/// A push's bulk statements with their values bound: the new issuance
-/// (`ON CONFLICT DO NOTHING`; what did not insert is looked at one by one)
-/// and the feed items, numbered by SQLite as they append.
+/// A push's bulk statements with their values bound: the feed items,
+/// numbered by SQLite as they append; then the new issuance
+/// (`ON CONFLICT DO NOTHING`: what did not insert is decided one by one),
+/// each entitlement naming its item by its distance from the push's last
+/// item, the feed's last when the statement runs (server_seqs are only
+/// known under the write lock, and the values are bound before it); then
+/// the facts of the issuance this push placed whose voucher id is not
+/// bound to the device, which their index keeps one entitlement's.
 struct PushStatements {
-    entitlements: Vec<sqlx::QueryBuilder<Sqlite>>,
     items: Vec<sqlx::QueryBuilder<Sqlite>>,
+    entitlements: Vec<sqlx::QueryBuilder<Sqlite>>,
+    facts: Vec<sqlx::QueryBuilder<Sqlite>>,
     issued: usize,
+    unbound: usize,
 }
 
 impl PushStatements {
@@ -523,33 +528,11 @@ impl PushStatements {
     /// other tasks in between: the push holding the write lock must not
     /// wait for a worker thread busy binding the next push's values.
     async fn new<'a>(
-        dev: &'a str,
+        device: Uuid,
         events: &'a [Event],
         facts: &'a [Option<IssuanceFacts<'a>>],
         bodies: &'a [String],
     ) -> PushStatements {
-        let issued: Vec<&IssuanceFacts<'a>> = facts.iter().flatten().collect();
-        let mut entitlements = Vec::new();
-        for chunk in issued.chunks(BULK_ROWS) {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
-                 currency, state) ",
-            );
-            q.push_values(chunk, |mut row, f| {
-                row.push_bind(f.entitlement_key)
-                    .push_bind(f.voucher_id)
-                    .push_bind(dev)
-                    .push_bind(f.flight_id)
-                    .push_bind(f.value_minor)
-                    .push_bind(f.currency)
-                    .push("'issued'");
-            });
-            // Any uniqueness (the key, or a voucher id another row holds):
-            // not inserted here, decided one by one on the full path.
-            q.push(" ON CONFLICT DO NOTHING");
-            entitlements.push(q);
-            tokio::task::yield_now().await;
-        }
         let rows: Vec<(&'a Event, &'a String)> = events.iter().zip(bodies).collect();
         let mut items = Vec::new();
         for chunk in rows.chunks(BULK_ROWS) {
@@ -560,7 +543,54 @@ impl PushStatements {
             items.push(q);
             tokio::task::yield_now().await;
         }
-        PushStatements { entitlements, items, issued: issued.len() }
+        let last = events.len() as i64 - 1;
+        let issued: Vec<(i64, &IssuanceFacts<'a>)> =
+            facts.iter().enumerate().filter_map(|(i, f)| Some((last - i as i64, f.as_ref()?))).collect();
+        let mut entitlements = Vec::new();
+        for chunk in issued.chunks(BULK_ROWS) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO entitlements (entitlement_key, state, item) \
+                 SELECT column1, 'issued', (SELECT MAX(server_seq) FROM feed_items) - column2 FROM (",
+            );
+            q.push_values(chunk, |mut row, (from_last, f)| {
+                row.push_bind(f.entitlement_key).push_bind(*from_last);
+            });
+            // `WHERE true` tells SQLite's parser the upsert is not a join's ON.
+            q.push(") WHERE true ON CONFLICT DO NOTHING");
+            entitlements.push(q);
+            tokio::task::yield_now().await;
+        }
+        let unbound: Vec<&(i64, &IssuanceFacts<'a>)> =
+            issued.iter().filter(|(_, f)| !is_bound_to(f.voucher_id, device)).collect();
+        let dev = device.to_string();
+        let mut facts = Vec::new();
+        for chunk in unbound.chunks(BULK_ROWS) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO entitlement_facts (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency) \
+                 SELECT v.column1, v.column3, v.column4, v.column5, v.column6, v.column7 FROM (",
+            );
+            q.push_values(chunk, |mut row, (from_last, f)| {
+                row.push_bind(f.entitlement_key)
+                    .push_bind(*from_last)
+                    .push_bind(f.voucher_id)
+                    .push_bind(dev.clone())
+                    .push_bind(f.flight_id)
+                    .push_bind(f.value_minor)
+                    .push_bind(f.currency);
+            });
+            q.push(
+                ") v JOIN entitlements e ON e.entitlement_key = v.column1 \
+                 AND e.item = (SELECT MAX(server_seq) FROM feed_items) - v.column2 WHERE true ON CONFLICT DO NOTHING",
+            );
+            facts.push(q);
+            tokio::task::yield_now().await;
+        }
+        PushStatements { items, entitlements, facts, issued: issued.len(), unbound: unbound.len() }
+    }
+
+    /// Whether the push placed every issuance, with its facts where kept.
+    fn all_placed(&self, placed: (u64, u64)) -> bool {
+        placed == (self.issued as u64, self.unbound as u64)
     }
 }
 
@@ -921,7 +951,7 @@ impl Database for SqliteDatabase {
             .zip(batch.issuance())
             .map(|(e, f)| if e.kind == EventKind::Issued { f.clone() } else { None })
             .collect();
-        let prepared = PushStatements::new(&dev, events, &facts, &bodies).await;
+        let prepared = PushStatements::new(device.id, events, &facts, &bodies).await;
         // The common push (it continues the device's log, no voids) goes to
         // the group commit; if that declines, the full path below decides.
         let prepared = if first == device.high_seq + 1
@@ -946,7 +976,7 @@ impl Database for SqliteDatabase {
             if let Some(base) = stored.transpose()?.flatten() {
                 return Ok(PushResponse { acks: applied_acks(events, base), high_seq: last });
             }
-            PushStatements::new(&dev, events, &facts, &bodies).await
+            PushStatements::new(device.id, events, &facts, &bodies).await
         } else {
             prepared
         };
@@ -986,14 +1016,14 @@ impl Database for SqliteDatabase {
                 prepared
             } else {
                 // Part of the batch was a replay: only the rest is stored.
-                PushStatements::new(&dev, fresh, &facts[done..], &bodies[done..]).await
+                PushStatements::new(device.id, fresh, &facts[done..], &bodies[done..]).await
             };
-            let (inserted, base, last_item) = store_statements(&mut tx, &mut statements, fresh.len()).await?;
-            // Usually every issuance inserted. If not, some key was issued
-            // before or twice in this batch, and each issuance is decided
-            // on its own.
-            let all_inserted = inserted == statements.issued as u64;
-            let mut seen: HashSet<&str> = HashSet::new();
+            let (placed, base, last_item) = store_statements(&mut tx, &mut statements, fresh.len()).await?;
+            // Usually every issuance was placed. If not, some key was
+            // issued before or twice in this batch, or an unbound voucher id
+            // is another entitlement's, and each issuance that did not take
+            // its entitlement here with its facts is decided on its own.
+            let all_placed = statements.all_placed(placed);
             for (i, e) in fresh.iter().enumerate() {
                 let server_seq = base + i as i64;
                 let refusal = batch.refusals()[done + i].clone();
@@ -1011,26 +1041,39 @@ impl Database for SqliteDatabase {
                         }
                         r
                     }
-                    (Some(_), _) if all_inserted => Outcome::Applied,
+                    (Some(_), _) if all_placed => Outcome::Applied,
                     (Some(f), _) => {
-                        let row = sqlx::query!(
-                            "SELECT voucher_id, device_id, state FROM entitlements WHERE entitlement_key = ?",
-                            f.entitlement_key
+                        let placed = sqlx::query!(
+                            r#"SELECT item = ?2 AS "here!: bool",
+                                      NOT EXISTS (SELECT 1 FROM entitlement_facts WHERE entitlement_key = ?1) AS "bare!: bool"
+                               FROM entitlements WHERE entitlement_key = ?1"#,
+                            f.entitlement_key,
+                            server_seq
                         )
                         .fetch_optional(&mut *tx)
                         .await
                         .map_err(err)?;
-                        let placed_now = row.is_some_and(|r| {
-                            r.voucher_id == f.voucher_id && r.device_id == dev && r.state == "issued"
-                        });
-                        if seen.insert(f.entitlement_key) && placed_now {
-                            Outcome::Applied
-                        } else {
-                            apply(&mut tx, device, e, &now_s).await?
+                        match placed {
+                            Some(p) if p.here && (p.bare == is_bound_to(f.voucher_id, device.id)) => {
+                                Outcome::Applied
+                            }
+                            Some(p) if p.here => {
+                                // Placed without the facts its unbound id needs (the id
+                                // is another entitlement's): undone, then decided.
+                                sqlx::query!(
+                                    "DELETE FROM entitlements WHERE entitlement_key = ?",
+                                    f.entitlement_key
+                                )
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(err)?;
+                                apply(&mut tx, device, e, server_seq, &now_s).await?
+                            }
+                            _ => apply(&mut tx, device, e, server_seq, &now_s).await?,
                         }
                     }
                     (None, EventKind::Voided | EventKind::Reprinted) => {
-                        apply(&mut tx, device, e, &now_s).await?
+                        apply(&mut tx, device, e, server_seq, &now_s).await?
                     }
                     (None, _) => Outcome::Applied,
                 };
@@ -1110,42 +1153,57 @@ impl Database for SqliteDatabase {
         if leased_to.is_some() {
             return Ok(ClaimResponse::Refused { reason: "leased".into() });
         }
-        // One statement: a new claim, this device's claim again (its hold
-        // renewed), or another device's lapsed claim taken over. Anything
-        // else (issued, voided, a live claim elsewhere) is left alone.
-        let n = sqlx::query(
-            "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state, \
-             claimed_until) VALUES (?1, ?2, ?3, ?4, 0, '', 'claimed', ?5) \
-             ON CONFLICT (entitlement_key) DO UPDATE SET voucher_id = excluded.voucher_id, device_id = excluded.device_id, \
-               claimed_until = excluded.claimed_until \
-             WHERE entitlements.state = 'claimed' AND (entitlements.device_id = ?3 OR COALESCE(entitlements.claimed_until, '') <= ?6)",
+        // A new claim, this device's claim again (its hold renewed), or
+        // another device's lapsed claim taken over. Anything else (issued,
+        // voided, a live claim elsewhere) is left alone.
+        let held = sqlx::query!(
+            r#"SELECT state, device_id AS "device_id!: String", COALESCE(claimed_until, '') AS "until!: String"
+               FROM entitlements_full WHERE entitlement_key = ?"#,
+            req.entitlement_key
         )
-        .bind(&req.entitlement_key)
-        .bind(&req.voucher_id)
-        .bind(&dev)
-        .bind(&req.flight_id)
-        .bind(&until)
-        .bind(&now_s)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(err)?
-        .rows_affected();
-        let answer = if n == 1 {
-            ClaimResponse::Granted
-        } else {
-            // Issued here already (a retry after the issue): granted again.
-            let mine: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = ? AND device_id = ? AND state = 'issued')",
-            )
-            .bind(&req.entitlement_key)
-            .bind(&dev)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(err)?;
-            if mine {
+        .map_err(err)?;
+        let answer = match held {
+            Some(h) if h.state == "claimed" && (h.device_id == dev || h.until <= now_s) => {
+                sqlx::query!(
+                    "UPDATE entitlement_facts SET voucher_id = ?, device_id = ?, flight_id = ?, claimed_until = ? \
+                     WHERE entitlement_key = ?",
+                    req.voucher_id,
+                    dev,
+                    req.flight_id,
+                    until,
+                    req.entitlement_key
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
                 ClaimResponse::Granted
-            } else {
-                ClaimResponse::Refused { reason: "held_elsewhere".into() }
+            }
+            // Issued here already (a retry after the issue): granted again.
+            Some(h) if h.state == "issued" && h.device_id == dev => ClaimResponse::Granted,
+            Some(_) => ClaimResponse::Refused { reason: "held_elsewhere".into() },
+            None => {
+                sqlx::query!(
+                    "INSERT INTO entitlements (entitlement_key, state) VALUES (?, 'claimed')",
+                    req.entitlement_key
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                sqlx::query!(
+                    "INSERT INTO entitlement_facts (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                     currency, claimed_until) VALUES (?, ?, ?, ?, 0, '', ?)",
+                    req.entitlement_key,
+                    req.voucher_id,
+                    dev,
+                    req.flight_id,
+                    until
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                ClaimResponse::Granted
             }
         };
         tx.commit().await.map_err(err)?;
@@ -1154,15 +1212,25 @@ impl Database for SqliteDatabase {
 
     async fn release_claim(&self, device: &DeviceRecord, req: &ClaimRequest) -> Res<bool> {
         let mut tx = self.write_tx().await?;
-        let n = sqlx::query(
-            "DELETE FROM entitlements WHERE entitlement_key = ? AND device_id = ? AND state = 'claimed'",
+        let dev = device.id.to_string();
+        let n = sqlx::query!(
+            "DELETE FROM entitlement_facts WHERE entitlement_key = ? AND device_id = ? AND claimed_until IS NOT NULL",
+            req.entitlement_key,
+            dev
         )
-        .bind(&req.entitlement_key)
-        .bind(device.id.to_string())
         .execute(&mut *tx)
         .await
         .map_err(err)?
         .rows_affected();
+        if n == 1 {
+            sqlx::query!(
+                "DELETE FROM entitlements WHERE entitlement_key = ? AND state = 'claimed'",
+                req.entitlement_key
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
         tx.commit().await.map_err(err)?;
         Ok(n == 1)
     }
@@ -1641,8 +1709,8 @@ impl Database for SqliteDatabase {
         let (low, high) = (format!("{flight}/{flight_date}/"), format!("{flight}/{flight_date}0"));
         sqlx::query_as!(
             ValueCount,
-            r#"SELECT state, currency, COUNT(*) AS "count!: i64", SUM(value_minor) AS "value_minor!: i64"
-               FROM entitlements WHERE entitlement_key >= ? AND entitlement_key < ? AND state IN ('issued', 'voided')
+            r#"SELECT state, currency AS "currency!: String", COUNT(*) AS "count!: i64", SUM(value_minor) AS "value_minor!: i64"
+               FROM entitlements_full WHERE entitlement_key >= ? AND entitlement_key < ? AND state IN ('issued', 'voided')
                GROUP BY state, currency ORDER BY state, currency"#,
             low,
             high
@@ -1834,7 +1902,7 @@ impl Database for SqliteDatabase {
                 (SELECT COUNT(*) FROM conflicts) AS "conflicts!: i64",
                 (SELECT COUNT(*) FROM voids) AS "voids!: i64",
                 (SELECT COUNT(*) FROM redemptions) AS "redemptions!: i64",
-                (SELECT COALESCE(SUM(value_minor), 0) FROM entitlements WHERE state <> 'claimed') AS "value!: i64""#
+                (SELECT COALESCE(SUM(value_minor), 0) FROM entitlements_full WHERE state <> 'claimed') AS "value!: i64""#
         )
         .fetch_one(&self.pool)
         .await

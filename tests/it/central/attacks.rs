@@ -1146,6 +1146,18 @@ async fn voucher_ids_are_bound_to_their_device<D: Database>(db: D) {
     assert_eq!(outcome(&r), "Applied");
     let r = push_raw(&url, &k2.enrolment.token, vec![event(s2 + 1, "legacy/2", &legacy)]).await;
     assert_eq!(outcome(&r), "voucher_not_yours");
+    // In a batch with another unbound id, the taken one is refused alone
+    // and leaves its entitlement free.
+    let fresh = uuid::Uuid::now_v7().to_string();
+    let batch = vec![event(s2 + 2, "legacy/3", &legacy), event(s2 + 3, "legacy/4", &fresh)];
+    let r = push_raw(&url, &k2.enrolment.token, batch).await;
+    assert_eq!(outcome_codes(&r), ["voucher_not_yours", "Applied"]);
+    let own = gatecare_sync::voucher_id::bound_voucher_id(1_795_000_000_000, 7, k1.enrolment.device_id);
+    let r = push_raw(&url, &k1.enrolment.token, vec![event(s1 + 1, "legacy/3", &own.to_string())]).await;
+    assert_eq!(outcome(&r), "Applied");
+    let other = gatecare_sync::voucher_id::bound_voucher_id(1_795_000_000_000, 8, k1.enrolment.device_id);
+    let r = push_raw(&url, &k1.enrolment.token, vec![event(s1 + 2, "legacy/4", &other.to_string())]).await;
+    assert!(outcome(&r).starts_with("Conflict"), "{r:?}");
     // Nothing K2 pushed put either voucher on the void list.
     for v in [&issued.voucher_id, &legacy] {
         assert!(db.void_of(v).await.unwrap().is_none(), "{v}");
@@ -1184,4 +1196,40 @@ async fn an_event_kind_central_does_not_know_is_refused_alone<D: Database>(db: D
     assert_eq!(outcomes, ["Applied", "unknown_kind", "Applied"]);
     assert_eq!(resp.high_seq, seq + 2, "the log stays gapless");
     assert_eq!(push().await.acks, resp.acks, "a replay gets the same answers");
+}
+
+/// Found in a station trial: a kiosk whose clock ran hours ahead had its
+/// pushes taken without a word, and its vouchers were "not yet valid" at
+/// every till. Its events are still stored (they happened), and central
+/// counts them and says which device's clock is wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_stamped_ahead_of_centrals_clock_are_kept_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = super::harness::sqlite_db(dir.path()).await;
+    let (_clock, c, _served, url) = serving(&db).await;
+    let k = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let seq = next_seq(&k).await;
+    let feedback = |n: i64, at: chrono::DateTime<chrono::Utc>| Event {
+        seq: seq + n,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Feedback,
+        at,
+        payload: serde_json::json!({"feedback_id": format!("FB{n}"), "flight_id": "F", "passenger_id": "P", "score": 4}),
+    };
+    let counted = || async {
+        let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+        text.lines().find_map(|l| l.strip_prefix("gatecare_events_from_ahead_total ")).unwrap().to_owned()
+    };
+    assert_eq!(counted().await, "0");
+    let events = vec![
+        feedback(0, now() + chrono::Duration::minutes(4)),
+        feedback(1, now() + chrono::Duration::hours(3)),
+        feedback(2, now() + chrono::Duration::hours(3) + chrono::Duration::seconds(1)),
+    ];
+    let resp = push_raw(&url, &k.enrolment.token, events.clone()).await;
+    assert_eq!(outcome_codes(&resp), ["Applied", "Applied", "Applied"]);
+    assert_eq!(counted().await, "2", "a clock a few minutes off is not counted");
+    // A replay is not counted again.
+    push_raw(&url, &k.enrolment.token, events).await;
+    assert_eq!(counted().await, "2");
 }

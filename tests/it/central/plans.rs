@@ -37,8 +37,16 @@ async fn the_sqlite_central_searches_the_feed_and_entitlements_and_never_scans_t
     .unwrap();
     sqlx::query(
         "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 20000) \
-         INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
-         SELECT 'K' || x, 'V' || x, 'D', 'F', 100, 'HKD', 'issued' FROM n",
+         INSERT INTO entitlements (entitlement_key, state, item) SELECT 'K' || x, 'issued', x FROM n",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Some keep their facts beside them (claims, unbound voucher ids).
+    sqlx::query(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 500) \
+         INSERT INTO entitlement_facts (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency) \
+         SELECT 'K' || (x * 40), 'V' || x, 'D', 'F', 100, 'HKD' FROM n",
     )
     .execute(&pool)
     .await

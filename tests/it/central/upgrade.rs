@@ -656,3 +656,206 @@ async fn a_central_sqlite_database_is_its_owners_only() {
     }
     drop(db);
 }
+
+/// Entitlements stored before their rows were narrowed to key, state and
+/// feed item (SQLite 0018; PostgreSQL 0021 put the key in byte order in
+/// place of a second index): an issued voucher, another device's live
+/// claim, and a voided voucher whose id is bound to no device. They keep
+/// deciding what they decided, and the report and totals still count them.
+mod narrowed {
+    use super::*;
+    use gatecare_server_database::ValueCount;
+    use gatecare_sync::{ClaimRequest, ClaimResponse};
+
+    const B: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+    const C: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0003);
+    const ISSUED: &str = "CZ342/2026-11-22/7840000000001/meal/1";
+    const CLAIMED: &str = "CZ342/2026-11-22/7840000000002/meal/1";
+    const VOIDED: &str = "CZ342/2026-11-22/7840000000003/hotel/1";
+    const UNBOUND: &str = "V-OLD-3";
+
+    fn bound() -> String {
+        gatecare_sync::voucher_id::bound_voucher_id(1_795_000_000_000, 1, DEVICE).to_string()
+    }
+
+    fn issue(seq: i64, key: &str, voucher: &str, device: Uuid) -> Event {
+        Event {
+            seq,
+            event_id: Uuid::now_v7(),
+            kind: EventKind::Issued,
+            at: now(),
+            payload: serde_json::json!({
+                "entitlement_key": key, "voucher_id": voucher, "flight_id": "CZ342-20261122",
+                "passenger_id": "P1", "kind": "meal", "value_minor": 9000, "currency": "HKD",
+                "device": device.to_string(),
+            }),
+        }
+    }
+
+    fn claim(key: &str, voucher: &str) -> ClaimRequest {
+        ClaimRequest {
+            entitlement_key: key.into(),
+            voucher_id: voucher.into(),
+            flight_id: "CZ342-20261122".into(),
+        }
+    }
+
+    /// The three rows as `(key, voucher, device, value, state, claimed_until)`.
+    fn old_entitlements() -> Vec<(&'static str, String, Uuid, i64, &'static str, Option<DateTime<Utc>>)> {
+        vec![
+            (ISSUED, bound(), DEVICE, 12000, "issued", None),
+            (CLAIMED, "claim-b".into(), B, 0, "claimed", Some(now() + chrono::Duration::hours(1))),
+            (VOIDED, UNBOUND.into(), DEVICE, 80000, "voided", None),
+        ]
+    }
+
+    async fn check<D: Database>(db: D) {
+        let t = db.totals().await.unwrap();
+        assert_eq!((t.entitlements_issued, t.issued_value_minor), (2, 92000));
+        let report = db.flight_vouchers("CZ342", "2026-11-22").await.unwrap();
+        let counted = |state: &str, value_minor| ValueCount {
+            state: state.into(),
+            currency: "HKD".into(),
+            count: 1,
+            value_minor,
+        };
+        assert_eq!(report, vec![counted("issued", 12000), counted("voided", 80000)]);
+
+        let devices = db.devices().await.unwrap();
+        let record = |id: Uuid| devices.iter().find(|d| d.id == id).cloned().unwrap();
+        let (a, b, c) = (record(DEVICE), record(B), record(C));
+        // The claim still holds against a third device, and is its holder's to renew.
+        let hold = now() + chrono::Duration::minutes(10);
+        let refused = ClaimResponse::Refused { reason: "held_elsewhere".into() };
+        assert_eq!(db.claim(&c, &claim(CLAIMED, "claim-c"), now(), hold).await.unwrap(), refused);
+        assert_eq!(
+            db.claim(&b, &claim(CLAIMED, "claim-b"), now(), hold).await.unwrap(),
+            ClaimResponse::Granted
+        );
+        // The issued voucher still wins against another device's issuance.
+        let r =
+            db.push(&b, &CheckedBatch::new(&[issue(1, ISSUED, "V-B-1", B)]).unwrap(), now()).await.unwrap();
+        assert_eq!(
+            r.acks[0].outcome,
+            Outcome::Conflict { winner_voucher_id: bound(), winner_device: DEVICE }
+        );
+        // The unbound id is still the voided entitlement's alone.
+        let r = db
+            .push(
+                &c,
+                &CheckedBatch::new(&[issue(1, "CZ342/2026-11-22/7840000000009/meal/1", UNBOUND, C)]).unwrap(),
+                now(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(&r.acks[0].outcome, Outcome::Refused { code, .. } if code == "voucher_not_yours"),
+            "{:?}",
+            r.acks
+        );
+        // The old holder voids its voucher, then issues the claimed one: a
+        // real issuance takes a claim.
+        let void = Event {
+            seq: 1,
+            event_id: Uuid::now_v7(),
+            kind: EventKind::Voided,
+            at: now(),
+            payload: serde_json::json!({
+                "entitlement_key": ISSUED, "voucher_id": bound(), "flight_id": "CZ342-20261122", "reason": "rebooked",
+            }),
+        };
+        let fresh = gatecare_sync::voucher_id::bound_voucher_id(1_795_000_000_000, 2, DEVICE).to_string();
+        let batch = [void, issue(2, CLAIMED, &fresh, DEVICE)];
+        let r = db.push(&a, &CheckedBatch::new(&batch).unwrap(), now()).await.unwrap();
+        assert!(r.acks.iter().all(|a| a.outcome == Outcome::Applied), "{:?}", r.acks);
+        assert!(db.void_list().await.unwrap().iter().any(|v| v.voucher_id == bound()));
+        assert_eq!(db.claim(&b, &claim(CLAIMED, "claim-b"), now(), hold).await.unwrap(), refused);
+        let report = db.flight_vouchers("CZ342", "2026-11-22").await.unwrap();
+        assert_eq!(
+            report,
+            vec![
+                counted("issued", 9000),
+                ValueCount { count: 2, value_minor: 92000, ..counted("voided", 0) }
+            ]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_entitlements_keep_their_holders() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+        let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0018");
+        {
+            let pool = sqlite_migrated(&url, &migrations).await;
+            for (id, name) in [(DEVICE, "HKG-K01"), (B, "HKG-K02"), (C, "HKG-K03")] {
+                sqlx::query(
+                    "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+                     VALUES (?, ?, 'HKG', 'kiosk', ?, '2026-11-22T04:00:00.000000Z', 0)",
+                )
+                .bind(id.to_string())
+                .bind(name)
+                .bind(format!("hash-{name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            for (key, voucher, device, value, state, until) in old_entitlements() {
+                sqlx::query(
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                     currency, state, claimed_until) VALUES (?, ?, ?, 'CZ342-20261122', ?, 'HKD', ?, ?)",
+                )
+                .bind(key)
+                .bind(voucher)
+                .bind(device.to_string())
+                .bind(value)
+                .bind(state)
+                .bind(until.map(|u| u.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()))
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            pool.close().await;
+        }
+        check(SqliteDatabase::open(&url).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_entitlements_keep_their_holders() {
+        let t = PgTestDb::create();
+        let (_m, migrations) = migrations_before("gatecare-server-postgres", "0021");
+        {
+            let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+            sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+            for (id, name) in [(DEVICE, "HKG-K01"), (B, "HKG-K02"), (C, "HKG-K03")] {
+                sqlx::query(
+                    "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+                     VALUES ($1, $2, 'HKG', 'kiosk', $3, $4, 0)",
+                )
+                .bind(id)
+                .bind(name)
+                .bind(format!("hash-{name}"))
+                .bind(now())
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            for (key, voucher, device, value, state, until) in old_entitlements() {
+                sqlx::query(
+                    "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                     currency, state, claimed_until) VALUES ($1, $2, $3, 'CZ342-20261122', $4, 'HKD', $5, $6)",
+                )
+                .bind(key)
+                .bind(voucher)
+                .bind(device)
+                .bind(value)
+                .bind(state)
+                .bind(until)
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            pool.close().await;
+        }
+        check(PgDatabase::open(&t.url).await.unwrap()).await;
+    }
+}
