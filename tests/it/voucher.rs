@@ -477,11 +477,30 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
             "--limit",
             "2",
             "--out",
-            dir.path().join("x.pdf").to_str().unwrap(),
+            dir.path().join("x").to_str().unwrap(),
         ],
         &night,
     );
     assert_eq!(both.status.code(), Some(2), "{}", String::from_utf8_lossy(&both.stderr));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("--limit cuts the PDF"));
+    // `--out` names a folder; a PDF's name is refused, not made a folder (found in a trial).
+    let named = dir.path().join("CZ342.pdf");
+    let run = gatecare(
+        &[
+            "voucher",
+            "flight",
+            "--db",
+            db.to_str().unwrap(),
+            "--flight",
+            "CZ342",
+            "--out",
+            named.to_str().unwrap(),
+        ],
+        &night,
+    );
+    assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--out is a folder"));
+    assert!(!named.exists());
     // Per passenger: one file each, named by serial, with the same vouchers.
     let each = dir.path().join("each");
     let run = gatecare(

@@ -180,6 +180,15 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
         .ok_or_else(|| BadInput(format!("--layout: 80mm, a6 or a4, not {}", args.layout)))?;
     let designator = gatecare_core::FlightDesignator::parse(args.flight)
         .map_err(|e| BadInput(format!("--flight: {e}")))?;
+    // Found in a trial: `--out CZ342.pdf` made a folder of that name.
+    if args.out.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf")) && !args.out.is_dir() {
+        return Err(BadInput(format!(
+            "--out is a folder (it gets the PDF, trust.json and the QR texts), not {}: try --out {}",
+            args.out.display(),
+            args.out.with_extension("").display()
+        ))
+        .into());
+    }
     let store = crate::ledger::open_station(args.db, settings).await?;
     let settings = &*settings;
     // The code the store was enrolled under signs: another would sign with a
