@@ -39,10 +39,20 @@
 //! conditional UPDATE and ending one savepoint and opening the next in one
 //! call (5 round trips a push instead of 7) gave 108–115 k events/s against
 //! 109–112 k, within noise; the bare row ran at 240–252 k and central's own
-//! rows written raw at about 120 k. Central is within 10 % of its shape, and
-//! its shape is half a bare row: the goal is met only by a narrower shape
-//! (an entitlement row holding its key, state and feed item, not copies of
-//! what the item's body says).
+//! rows written raw at about 120 k. Central was within 10 % of its shape, and
+//! its shape was half a bare row.
+//!
+//! So the shape changed (sqlite 0018): an entitlement row is its key, state
+//! and feed item, its facts read from the item's body when needed. On
+//! another 2-core machine on 2026-12-07, `gatecare-bench central` with
+//! PostgreSQL, the build before (d30ddc2) and after alternated, the goal row
+//! (database layer) gave SQLite 0.56× and 0.62× before, 0.64×, 0.76×, 0.75×
+//! and 0.86× after. The same runs put PostgreSQL at 0.40× and 0.39× before,
+//! 0.48×, 0.43×, 0.47× and 0.42× after PostgreSQL 0021 dropped the second
+//! index on the key (0019's). Narrowing PostgreSQL's entitlement row the
+//! same way did not move its shape written raw (107–111 k events/s narrow,
+//! 107–127 k wide, the heap tuple's header and the key's index entry stay),
+//! so it was not done; central runs at 0.65–0.91× of its shape there.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -311,8 +321,7 @@ const SHAPE_SQLITE: &str = "CREATE TABLE s_items (server_seq INTEGER PRIMARY KEY
      topic TEXT NOT NULL, origin_device TEXT, first_device_seq INTEGER, at TEXT NOT NULL) STRICT; \
    CREATE INDEX s_runs_by_station ON s_runs (station, last_seq); \
    CREATE UNIQUE INDEX s_runs_by_device ON s_runs (origin_device, first_device_seq) WHERE first_device_seq IS NOT NULL; \
-   CREATE TABLE s_ent (entitlement_key TEXT PRIMARY KEY NOT NULL, voucher_id TEXT NOT NULL, device_id TEXT NOT NULL, \
-     flight_id TEXT NOT NULL, value_minor INTEGER NOT NULL, currency TEXT NOT NULL, state TEXT NOT NULL) STRICT, WITHOUT ROWID;";
+   CREATE TABLE s_ent (entitlement_key TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, item INTEGER) STRICT, WITHOUT ROWID;";
 
 const SHAPE_POSTGRES: &str = "CREATE TABLE s_items (block BIGINT, idx INTEGER, kind TEXT, outcome JSONB, \
      body JSON NOT NULL, event_id UUID, at TEXT, PRIMARY KEY (block, idx)); \
@@ -323,8 +332,7 @@ const SHAPE_POSTGRES: &str = "CREATE TABLE s_items (block BIGINT, idx INTEGER, k
    CREATE INDEX s_runs_by_station ON s_runs (station, last_seq); \
    CREATE INDEX s_runs_by_block ON s_runs (block); \
    CREATE UNIQUE INDEX s_runs_by_device ON s_runs (origin_device, first_device_seq) WHERE first_device_seq IS NOT NULL; \
-   CREATE TABLE s_ent (entitlement_key TEXT PRIMARY KEY, voucher_id TEXT NOT NULL, device_id UUID NOT NULL, \
-     flight_id TEXT NOT NULL, value_minor BIGINT NOT NULL, currency TEXT NOT NULL, state TEXT NOT NULL);";
+   CREATE TABLE s_ent (entitlement_key TEXT COLLATE \"C\" PRIMARY KEY, state TEXT NOT NULL, block BIGINT, idx INTEGER);";
 
 /// One event's rows, as text: SQLite stores the whole envelope as the
 /// item's body, PostgreSQL the payload with the id and time beside it.
@@ -337,7 +345,6 @@ struct ShapeRow {
     event_id: uuid::Uuid,
     at: String,
     key: String,
-    voucher: String,
 }
 
 fn shape_rows(kiosk: usize, first_server_seq: i64) -> Vec<ShapeRow> {
@@ -352,7 +359,6 @@ fn shape_rows(kiosk: usize, first_server_seq: i64) -> Vec<ShapeRow> {
                 seq: e.seq,
                 server_seq: first_server_seq + i as i64,
                 key: e.payload["entitlement_key"].as_str().unwrap_or_default().to_owned(),
-                voucher: e.payload["voucher_id"].as_str().unwrap_or_default().to_owned(),
                 envelope: gatecare_server_database::event_feed_text(device, &e, &payload),
                 event_id: e.event_id,
                 at: gatecare_server_database::event_time_text(e.at),
@@ -376,17 +382,10 @@ async fn shape_sqlite(pool: &sqlx::SqlitePool) -> anyhow::Result<Duration> {
                 row.push_bind(r.server_seq).push_bind("issued").push_bind(r.envelope.as_str());
             });
             q.build().execute(&mut *tx).await?;
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO s_ent (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) ",
-            );
+            let mut q =
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO s_ent (entitlement_key, state, item) ");
             q.push_values(b, |mut row, r| {
-                row.push_bind(r.key.as_str())
-                    .push_bind(r.voucher.as_str())
-                    .push_bind(r.device.to_string())
-                    .push_bind("CZ342-20261122")
-                    .push_bind(12000)
-                    .push_bind("HKD")
-                    .push_bind("issued");
+                row.push_bind(r.key.as_str()).push_bind("issued").push_bind(r.server_seq);
             });
             q.build().execute(&mut *tx).await?;
             sqlx::query(
@@ -432,14 +431,12 @@ async fn shape_postgres(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
                 .execute(&mut *tx)
                 .await?;
                 let keys: Vec<&str> = b.iter().map(|r| r.key.as_str()).collect();
-                let vouchers: Vec<&str> = b.iter().map(|r| r.voucher.as_str()).collect();
                 sqlx::query(
-                    "INSERT INTO s_ent (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
-                     SELECT k, v, $3, 'CZ342-20261122', 12000, 'HKD', 'issued' FROM UNNEST($1::text[], $2::text[]) AS u(k, v)",
+                    "INSERT INTO s_ent (entitlement_key, state, block, idx) \
+                     SELECT k, 'issued', $2, (u.n - 1)::int FROM UNNEST($1::text[]) WITH ORDINALITY AS u(k, n)",
                 )
                 .bind(&keys)
-                .bind(&vouchers)
-                .bind(b[0].device)
+                .bind(b[0].server_seq)
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query(

@@ -1,6 +1,15 @@
 //! Central's embedded backend: one SQLite file in WAL mode. Writers take the
 //! lock up front (`BEGIN IMMEDIATE`): SQLite has one writer anyway, and a
 //! deferred transaction that reads then writes can fail instead of waiting.
+//!
+//! An issued event writes two rows: its feed item, and its entitlement,
+//! which holds only its key, state and that item's server_seq (migration
+//! 0018). The voucher, device and value are read from the item's body
+//! through the `entitlements_full` view when a void, a double issuance, a
+//! claim or a report needs them, which is rarely; copying them into the row
+//! tripled its size and held ingest under half a bare insert's rate.
+//! Claims, voucher ids not bound to the issuing device, and rows from before
+//! 0018 keep their facts in `entitlement_facts` instead.
 
 use std::str::FromStr;
 use std::time::Duration;
