@@ -182,6 +182,37 @@ async fn sqlite_migrated(url: &str, migrations: &Path) -> sqlx::SqlitePool {
     pool
 }
 
+/// A kiosk of HKG enrolled at 06:00, in an older SQLite schema.
+async fn old_sqlite_kiosk(pool: &sqlx::SqlitePool, id: Uuid, name: &str, high_seq: i64) {
+    sqlx::query(
+        "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+         VALUES (?, ?, 'HKG', 'kiosk', ?, '2026-11-22T06:00:00.000000Z', ?)",
+    )
+    .bind(id.to_string())
+    .bind(name)
+    .bind(format!("hash-{name}"))
+    .bind(high_seq)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// A kiosk of HKG enrolled now, in an older PostgreSQL schema.
+async fn old_pg_kiosk(pool: &sqlx::PgPool, id: Uuid, name: &str, high_seq: i64) {
+    sqlx::query(
+        "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
+         VALUES ($1, $2, 'HKG', 'kiosk', $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(format!("hash-{name}"))
+    .bind(now())
+    .bind(high_seq)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
 /// The merchant `DEVICE` ("Noodle Bar" at HKG) in an older SQLite schema.
 async fn insert_sqlite_merchant(pool: &sqlx::SqlitePool) {
     sqlx::query(
@@ -401,17 +432,7 @@ async fn sqlite_devices_get_roles_by_what_they_pushed() {
         let at = "2026-11-22T06:00:00.000000Z";
         for (n, (id, name, kind, payload)) in ROLE_DEVICES.iter().enumerate() {
             let seq = n as i64 + 1;
-            sqlx::query(
-                "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-                 VALUES (?, ?, 'HKG', 'kiosk', ?, ?, 1)",
-            )
-            .bind(id.to_string())
-            .bind(name)
-            .bind(format!("hash-{name}"))
-            .bind(at)
-            .execute(&pool)
-            .await
-            .unwrap();
+            old_sqlite_kiosk(&pool, *id, name, 1).await;
             let body = format!(r#"{{"device":"{id}","kind":"{kind}","payload":{payload},"seq":1}}"#);
             sqlx::query("INSERT INTO feed_items (server_seq, kind, outcome, body) VALUES (?, ?, NULL, ?)")
                 .bind(seq)
@@ -457,17 +478,7 @@ async fn postgres_devices_get_roles_by_what_they_pushed() {
         sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
         for (n, (id, name, kind, payload)) in ROLE_DEVICES.iter().enumerate() {
             let seq = n as i64 + 1;
-            sqlx::query(
-                "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-                 VALUES ($1, $2, 'HKG', 'kiosk', $3, $4, 1)",
-            )
-            .bind(id)
-            .bind(name)
-            .bind(format!("hash-{name}"))
-            .bind(now())
-            .execute(&pool)
-            .await
-            .unwrap();
+            old_pg_kiosk(&pool, *id, name, 1).await;
             sqlx::query(
                 "INSERT INTO feed_items (block, idx, kind, outcome, body, event_id, at) \
                  VALUES ($1, 0, $2, NULL, $3::json, $4, '2026-11-22T06:00:00Z')",
@@ -788,16 +799,7 @@ mod narrowed {
         {
             let pool = sqlite_migrated(&url, &migrations).await;
             for (id, name) in [(DEVICE, "HKG-K01"), (B, "HKG-K02"), (C, "HKG-K03")] {
-                sqlx::query(
-                    "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-                     VALUES (?, ?, 'HKG', 'kiosk', ?, '2026-11-22T04:00:00.000000Z', 0)",
-                )
-                .bind(id.to_string())
-                .bind(name)
-                .bind(format!("hash-{name}"))
-                .execute(&pool)
-                .await
-                .unwrap();
+                old_sqlite_kiosk(&pool, id, name, 0).await;
             }
             for (key, voucher, device, value, state, until) in old_entitlements() {
                 sqlx::query(
@@ -827,17 +829,7 @@ mod narrowed {
             let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
             sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
             for (id, name) in [(DEVICE, "HKG-K01"), (B, "HKG-K02"), (C, "HKG-K03")] {
-                sqlx::query(
-                    "INSERT INTO devices (id, name, station, role, token_hash, enrolled_at, high_seq) \
-                     VALUES ($1, $2, 'HKG', 'kiosk', $3, $4, 0)",
-                )
-                .bind(id)
-                .bind(name)
-                .bind(format!("hash-{name}"))
-                .bind(now())
-                .execute(&pool)
-                .await
-                .unwrap();
+                old_pg_kiosk(&pool, id, name, 0).await;
             }
             for (key, voucher, device, value, state, until) in old_entitlements() {
                 sqlx::query(
