@@ -711,12 +711,32 @@ mod narrowed {
         }
     }
 
-    /// The three rows as `(key, voucher, device, value, state, claimed_until)`.
-    fn old_entitlements() -> Vec<(&'static str, String, Uuid, i64, &'static str, Option<DateTime<Utc>>)> {
-        vec![
-            (ISSUED, bound(), DEVICE, 12000, "issued", None),
-            (CLAIMED, "claim-b".into(), B, 0, "claimed", Some(now() + chrono::Duration::hours(1))),
-            (VOIDED, UNBOUND.into(), DEVICE, 80000, "voided", None),
+    /// An entitlement row as stored before.
+    struct Old {
+        key: &'static str,
+        voucher: String,
+        device: Uuid,
+        value: i64,
+        state: &'static str,
+        claimed_until: Option<DateTime<Utc>>,
+    }
+
+    fn old_entitlements() -> [Old; 3] {
+        let row = |key, voucher, device, value, state| Old {
+            key,
+            voucher,
+            device,
+            value,
+            state,
+            claimed_until: None,
+        };
+        [
+            row(ISSUED, bound(), DEVICE, 12000, "issued"),
+            Old {
+                claimed_until: Some(now() + chrono::Duration::hours(1)),
+                ..row(CLAIMED, "claim-b".into(), B, 0, "claimed")
+            },
+            row(VOIDED, UNBOUND.into(), DEVICE, 80000, "voided"),
         ]
     }
 
@@ -801,7 +821,7 @@ mod narrowed {
             for (id, name) in [(DEVICE, "HKG-K01"), (B, "HKG-K02"), (C, "HKG-K03")] {
                 old_sqlite_kiosk(&pool, id, name, 0).await;
             }
-            for (key, voucher, device, value, state, until) in old_entitlements() {
+            for Old { key, voucher, device, value, state, claimed_until: until } in old_entitlements() {
                 sqlx::query(
                     "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
                      currency, state, claimed_until) VALUES (?, ?, ?, 'CZ342-20261122', ?, 'HKD', ?, ?)",
@@ -831,7 +851,7 @@ mod narrowed {
             for (id, name) in [(DEVICE, "HKG-K01"), (B, "HKG-K02"), (C, "HKG-K03")] {
                 old_pg_kiosk(&pool, id, name, 0).await;
             }
-            for (key, voucher, device, value, state, until) in old_entitlements() {
+            for Old { key, voucher, device, value, state, claimed_until: until } in old_entitlements() {
                 sqlx::query(
                     "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
                      currency, state, claimed_until) VALUES ($1, $2, $3, 'CZ342-20261122', $4, 'HKD', $5, $6)",
