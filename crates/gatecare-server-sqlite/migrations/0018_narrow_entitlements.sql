@@ -42,14 +42,16 @@ CREATE UNIQUE INDEX entitlement_facts_by_unbound_voucher ON entitlement_facts (v
 
 -- An entitlement with its facts, wherever they are kept. A device's payload
 -- is JSON it chose: a value or currency of the wrong type reads as central
--- read it when the event came in (`IssuanceFacts`: 0 and '').
+-- read it when the event came in (`IssuanceFacts`: 0 and ''), a value past
+-- 64 bits too (JSON calls it an integer, `->>` a real).
 CREATE VIEW entitlements_full AS
 SELECT e.entitlement_key, e.state, e.item,
        COALESCE(f.voucher_id, i.body ->> '$.payload.voucher_id') AS voucher_id,
        COALESCE(f.device_id, i.body ->> '$.device') AS device_id,
        COALESCE(f.flight_id, i.body ->> '$.payload.flight_id') AS flight_id,
-       COALESCE(f.value_minor, CASE json_type(i.body, '$.payload.value_minor')
-                                 WHEN 'integer' THEN i.body ->> '$.payload.value_minor' ELSE 0 END) AS value_minor,
+       COALESCE(f.value_minor, CASE WHEN json_type(i.body, '$.payload.value_minor') = 'integer'
+                                     AND typeof(i.body ->> '$.payload.value_minor') = 'integer'
+                                    THEN i.body ->> '$.payload.value_minor' ELSE 0 END) AS value_minor,
        COALESCE(f.currency, CASE json_type(i.body, '$.payload.currency')
                               WHEN 'text' THEN i.body ->> '$.payload.currency' ELSE '' END) AS currency,
        f.claimed_until

@@ -1053,7 +1053,7 @@ impl Database for SqliteDatabase {
                     (Some(_), _) if all_placed => Outcome::Applied,
                     (Some(f), _) => {
                         let placed = sqlx::query!(
-                            r#"SELECT item = ?2 AS "here!: bool",
+                            r#"SELECT item IS ?2 AS "here!: bool",
                                       NOT EXISTS (SELECT 1 FROM entitlement_facts WHERE entitlement_key = ?1) AS "bare!: bool"
                                FROM entitlements WHERE entitlement_key = ?1"#,
                             f.entitlement_key,
@@ -1063,7 +1063,7 @@ impl Database for SqliteDatabase {
                         .await
                         .map_err(err)?;
                         match placed {
-                            Some(p) if p.here && (p.bare == is_bound_to(f.voucher_id, device.id)) => {
+                            Some(p) if p.here && p.bare == is_bound_to(f.voucher_id, device.id) => {
                                 Outcome::Applied
                             }
                             Some(p) if p.here => {

@@ -35,9 +35,15 @@ pub fn bound_voucher_id(unix_ms: u64, counter: u32, device: Uuid) -> Uuid {
     Uuid::from_bytes(bytes)
 }
 
-/// Whether `voucher_id` is bound to `device`.
+/// Whether `voucher_id` is bound to `device`, read as central's databases
+/// read it (a review found the two readings disagreeing): a UUID in its
+/// hyphenated spelling whose last 12 characters are the device id's, so an
+/// id in another spelling (braces, no hyphens, upper-case letters there)
+/// counts as bound to no device and is kept one device's by their index.
 pub fn is_bound_to(voucher_id: &str, device: Uuid) -> bool {
-    Uuid::parse_str(voucher_id).is_ok_and(|v| v.as_bytes()[BOUND] == device.as_bytes()[BOUND])
+    let mut spelled = Uuid::encode_buffer();
+    let device = device.hyphenated().encode_lower(&mut spelled);
+    voucher_id.len() == 36 && voucher_id.get(24..) == device.get(24..) && Uuid::parse_str(voucher_id).is_ok()
 }
 
 /// The binding as central's databases compare it: the last 12 hex digits
@@ -63,6 +69,17 @@ mod tests {
         assert!(is_bound_to(&id.to_string(), device));
         assert!(!is_bound_to(&id.to_string(), other));
         assert!(!is_bound_to("V-REMOTE", device));
+        assert!(!is_bound_to(&id.simple().to_string(), device));
+        assert!(!is_bound_to(&id.braced().to_string(), device));
+        // Upper case where the binding has letters is another text, as the
+        // databases compare it; where it has digits only, it is the same.
+        let lettered = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00ab);
+        let digits = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0012);
+        for (device, bound) in [(lettered, false), (digits, true)] {
+            let upper = bound_voucher_id(ms, 5, device).to_string().to_uppercase();
+            assert_eq!(is_bound_to(&upper, device), bound, "{upper}");
+            assert_eq!(binding(&upper).as_deref() == upper.get(24..), bound, "as SQL compares: {upper}");
+        }
         assert_eq!(binding(&id.to_string()), Some(device.to_string()[24..].to_owned()));
         assert_eq!(binding("not-a-uuid"), None);
         // Every counter value in one millisecond gives its own id, in order.

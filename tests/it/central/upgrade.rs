@@ -809,6 +809,19 @@ mod narrowed {
                 ValueCount { count: 2, value_minor: 92000, ..counted("voided", 0) }
             ]
         );
+
+        // Found in a review: a value past 64 bits read as 9.2e18 from the
+        // item's body, where central had taken it as 0.
+        let bound_id = gatecare_sync::voucher_id::bound_voucher_id(1_795_000_000_000, 3, DEVICE).to_string();
+        let mut huge = issue(3, "CZ342/2026-11-22/7840000000004/meal/1", &bound_id, DEVICE);
+        huge.payload["value_minor"] = serde_json::json!(9_223_372_036_854_775_808u64);
+        let a = db.devices().await.unwrap().into_iter().find(|d| d.id == DEVICE).unwrap();
+        let r = db.push(&a, &CheckedBatch::new(&[huge]).unwrap(), now()).await.unwrap();
+        assert_eq!(r.acks[0].outcome, Outcome::Applied);
+        let report = db.flight_vouchers("CZ342", "2026-11-22").await.unwrap();
+        assert_eq!(report[0], ValueCount { count: 2, value_minor: 9000, ..counted("issued", 0) });
+        let t = db.totals().await.unwrap();
+        assert_eq!((t.entitlements_issued, t.issued_value_minor), (4, 101_000));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
