@@ -420,8 +420,10 @@ async fn push<D: Database>(
     let batch = for_agents(&c, &device, batch).await?;
     let high_before = device.high_seq;
     let now = c.now();
+    let resp = c.db.push(&device, &batch, now).await?;
     // Stored all the same (the event happened), but a device clock running
-    // ahead stamps vouchers that merchants take as not yet valid: say so.
+    // ahead stamps vouchers that merchants take as not yet valid: say so,
+    // for what was stored now (a refused batch or a replay counts nothing).
     let ahead = req.events.iter().filter(|e| e.seq > high_before && e.at > now + CLOCK_STEP);
     if let Some(latest) = ahead.clone().map(|e| e.at).max() {
         let minutes = (latest - now).num_minutes();
@@ -429,7 +431,6 @@ async fn push<D: Database>(
             "the device's clock is ahead of central's: its events are stamped in the future");
         Metrics::add(&c.metrics.events_from_ahead, ahead.count() as u64);
     }
-    let resp = c.db.push(&device, &batch, now).await?;
     let fresh = resp.acks.iter().filter(|a| a.seq > high_before).count() as u64;
     let conflicts = resp
         .acks

@@ -98,7 +98,8 @@ pub enum PageError {
 
 /// A clock difference as people read it: "7 min", "3 h 12 min", "2 d 4 h".
 fn span(d: Duration) -> String {
-    let minutes = d.num_minutes().abs();
+    // To the nearest minute: a clock 3 h ahead reads "3 h 0 min", not "2 h 59 min".
+    let minutes = (d.num_seconds().abs() + 30) / 60;
     let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     match (days, hours) {
         (0, 0) => format!("{minutes} min"),
@@ -361,6 +362,9 @@ mod tests {
         let said = FeedPage::open(&bytes, &key, &e).unwrap_err().to_string();
         assert!(said.contains("3 h 12 min behind this device's clock"), "{said}");
         assert!(said.contains("this device's clock is ahead"), "{said}");
+        let e = Expected { now: page().at + Duration::hours(3) - Duration::seconds(11), ..expected() };
+        let said = FeedPage::open(&bytes, &key, &e).unwrap_err().to_string();
+        assert!(said.contains("3 h 0 min behind"), "{said}");
         let e = Expected { now: page().at - Duration::hours(50), ..expected() };
         let said = FeedPage::open(&bytes, &key, &e).unwrap_err().to_string();
         assert!(said.contains("2 d 2 h ahead of this device's clock"), "{said}");

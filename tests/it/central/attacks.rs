@@ -1229,7 +1229,21 @@ async fn events_stamped_ahead_of_centrals_clock_are_kept_and_counted() {
     let resp = push_raw(&url, &k.enrolment.token, events.clone()).await;
     assert_eq!(outcome_codes(&resp), ["Applied", "Applied", "Applied"]);
     assert_eq!(counted().await, "2", "a clock a few minutes off is not counted");
-    // A replay is not counted again.
-    push_raw(&url, &k.enrolment.token, events).await;
+    // A replay is not counted again, nor a batch central refuses (found in
+    // a station trial: each retry of a refused batch counted again).
+    push_raw(&url, &k.enrolment.token, events.clone()).await;
+    assert_eq!(counted().await, "2");
+    let mut clone = events[1].clone();
+    clone.payload["score"] = serde_json::json!(1);
+    let refused = reqwest::Client::new()
+        .post(format!("{url}/v1/sync/push"))
+        .bearer_auth(&k.enrolment.token)
+        .json(&PushRequest {
+            events: vec![clone, events[2].clone(), feedback(3, now() + chrono::Duration::hours(3))],
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
     assert_eq!(counted().await, "2");
 }
