@@ -884,3 +884,156 @@ mod narrowed {
         check(PgDatabase::open(&t.url).await.unwrap()).await;
     }
 }
+
+/// PostgreSQL 0022 stores a block's feed items as one row: a feed written
+/// one row per item before it (a push with a refused event and the void
+/// central published with it, a service-recovery case, a publication of its
+/// own) answers replays, pulls and the report as it did.
+mod item_blocks {
+    use super::*;
+
+    const REFUSED: &str =
+        r#"{"code": "void_not_yours", "reason": "not this device's voucher", "result": "refused"}"#;
+
+    fn case_opened(seq: i64) -> Event {
+        Event {
+            seq,
+            event_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_2000 + seq as u128),
+            kind: EventKind::CaseOpened,
+            at: now(),
+            payload: serde_json::json!({"case_id": "CASE-1", "flight_id": "CZ342-20261122", "station": "HKG"}),
+        }
+    }
+
+    const VOUCHER: &str = "019a0000-0000-7000-8000-000000000001";
+
+    fn events() -> Vec<Event> {
+        let mut first = issued(1, "CZ342/2026-11-22/7840000000001/meal/1");
+        first.payload["voucher_id"] = VOUCHER.into();
+        vec![first, issued(2, "X/stale"), case_opened(3)]
+    }
+
+    /// Items as 0006–0021 wrote them: `(block, idx, kind, outcome, event)`.
+    async fn write_old_feed(pool: &sqlx::PgPool) {
+        let evs = events();
+        let void =
+            serde_json::json!({"voucher_id": "V2", "reason": "refused", "voided_at": "2026-11-22T06:00:00Z"});
+        let items: [(i64, i32, Option<&Event>, Option<&str>); 5] = [
+            (1, 0, Some(&evs[0]), None),
+            (1, 1, Some(&evs[1]), Some(REFUSED)),
+            (1, 2, None, None),
+            (2, 0, Some(&evs[2]), None),
+            (3, 0, None, None),
+        ];
+        for (block, idx, event, outcome) in items {
+            sqlx::query(
+                "INSERT INTO feed_items (block, idx, kind, outcome, body, event_id, at) \
+                 VALUES ($1, $2, $3, $4::jsonb, $5::json, $6, $7)",
+            )
+            .bind(block)
+            .bind(idx)
+            .bind(event.map(|e| e.kind.as_str()))
+            .bind(outcome)
+            .bind(event.map_or(void.to_string(), |e| e.payload.to_string()))
+            .bind(event.map(|e| e.event_id))
+            .bind(event.map(|e| gatecare_server_database::event_time_text(e.at)))
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        // Runs: the push's events, its void, the case, a publication.
+        sqlx::query(
+            "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at, block, first_idx) \
+             VALUES (1, 2, 'HKG', 'event', $1, 1, $2, 1, 0), (3, 3, '*', 'void', NULL, NULL, $2, 1, 2), \
+                    (4, 4, 'HKG', 'event', $1, 3, $2, 2, 0), (5, 5, '*', 'void', NULL, NULL, $2, 3, 0)",
+        )
+        .bind(DEVICE)
+        .bind(now())
+        .execute(pool)
+        .await
+        .unwrap();
+        let f = evs[0].issuance().unwrap();
+        sqlx::query(
+            "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
+             VALUES ($1, $2, $3, $4, 12000, 'HKD', 'issued')",
+        )
+        .bind(f.entitlement_key)
+        .bind(f.voucher_id)
+        .bind(DEVICE)
+        .bind(f.flight_id)
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE devices SET high_seq = 3 WHERE id = $1")
+            .bind(DEVICE)
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE counters SET value = 5 WHERE name = 'server_seq'").execute(pool).await.unwrap();
+        sqlx::query("SELECT setval('feed_blocks', 4, false)").execute(pool).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_feed_items_keep_their_numbers_outcomes_and_cases_in_blocks() {
+        let t = PgTestDb::create();
+        let (_m, migrations) = migrations_before("gatecare-server-postgres", "0022");
+        {
+            let pool = pg_with_device(&t.url, &migrations).await;
+            write_old_feed(&pool).await;
+            pool.close().await;
+        }
+        let db = PgDatabase::open(&t.url).await.unwrap();
+        let evs = events();
+        let device = db.devices().await.unwrap().into_iter().find(|d| d.id == DEVICE).unwrap();
+
+        // A replay gets the numbers and outcomes it got before.
+        let r = db.push(&device, &CheckedBatch::new(&evs).unwrap(), now()).await.unwrap();
+        let acks: Vec<(i64, i64, Outcome)> =
+            r.acks.into_iter().map(|a| (a.seq, a.server_seq, a.outcome)).collect();
+        let refused = serde_json::from_str(REFUSED).unwrap();
+        assert_eq!(acks, vec![(1, 1, Outcome::Applied), (2, 2, refused), (3, 4, Outcome::Applied)]);
+        let mut clone = evs[2].clone();
+        clone.payload["case_id"] = "CASE-2".into();
+        assert!(matches!(
+            db.push(&device, &CheckedBatch::new(&[clone]).unwrap(), now()).await,
+            Err(DbError::SeqConflict { seq: 3 })
+        ));
+
+        // Another kiosk of the station reads every item but the refused
+        // event (it had no effect), each envelope as before.
+        let other = DeviceRecord { id: Uuid::now_v7(), high_seq: 0, ..device.clone() };
+        let page = db.pull(&other, 0, 100).await.unwrap();
+        let got: Vec<(i64, Topic)> = page.items.iter().map(|i| (i.server_seq, i.topic)).collect();
+        assert_eq!(got, vec![(1, Topic::Event), (3, Topic::Void), (4, Topic::Event), (5, Topic::Void)]);
+        for (item, e) in [(&page.items[0], &evs[0]), (&page.items[2], &evs[2])] {
+            let envelope = event_feed_text(DEVICE, e, &e.payload.to_string());
+            assert_eq!(item.body, serde_json::from_str::<serde_json::Value>(&envelope).unwrap());
+        }
+        assert_eq!(page.items[1].body["voucher_id"], "V2");
+        assert_eq!((page.next_after, page.more), (5, false));
+        // A page that starts inside a block.
+        let tail = db.pull(&other, 2, 2).await.unwrap();
+        assert_eq!(tail.items.iter().map(|i| i.server_seq).collect::<Vec<_>>(), vec![3, 4]);
+
+        // The report's readers find the case and the voucher.
+        let cases = db.case_events().await.unwrap();
+        assert_eq!(cases.len(), 1);
+        assert_eq!((cases[0].station.as_str(), cases[0].kind.as_str()), ("HKG", "case_opened"));
+        assert_eq!(cases[0].payload["case_id"], "CASE-1");
+        assert_eq!(db.case_station("CASE-1").await.unwrap().as_deref(), Some("HKG"));
+        assert_eq!(db.issued_event(&VOUCHER.to_uppercase()).await.unwrap(), Some(evs[0].payload.clone()));
+        let t = db.totals().await.unwrap();
+        assert_eq!((t.events, t.feed_items), (3, 5));
+
+        // New events number after the old feed, in a block of their own.
+        let fresh = [issued(4, "CZ342/2026-11-22/7840000000004/meal/1")];
+        let r = db.push(&device, &CheckedBatch::new(&fresh).unwrap(), now()).await.unwrap();
+        assert_eq!(r.acks[0].server_seq, 6);
+        let blocks: Vec<(i64, bool, bool)> =
+            sqlx::query_as("SELECT block, cases, outcomes IS NULL FROM feed_item_blocks ORDER BY block")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(blocks, vec![(1, false, false), (2, true, true), (3, false, true), (4, false, true)]);
+    }
+}
