@@ -604,8 +604,9 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
     let pool = db.pool().clone();
     let (took, stored) = ingest(db.clone()).await?;
     anyhow::ensure!(stored == n as i64, "SQLite central stored {stored} of {n} events");
-    let (sqlite_read, read) = read_feed(&db).await?;
-    anyhow::ensure!(read == n, "a new kiosk read {read} of {n} items from SQLite");
+    // The events and what central published for the enrolments.
+    let (sqlite_read, sqlite_items) = read_feed(&db).await?;
+    anyhow::ensure!(sqlite_items >= n, "a new kiosk read {sqlite_items} of {n} items from SQLite");
     let (mut directs, mut raws) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         let dir = tempfile::tempdir()?;
@@ -651,13 +652,13 @@ pub async fn bench() -> anyhow::Result<Vec<Row>> {
             let pool = db.pool().clone();
             let (took, stored) = ingest(db.clone()).await?;
             anyhow::ensure!(stored == n as i64, "PostgreSQL central stored {stored} of {n} events");
-            let (pg_read, read) = read_feed(&db).await?;
-            anyhow::ensure!(read == n, "a new kiosk read {read} of {n} items from PostgreSQL");
+            let (pg_read, pg_items) = read_feed(&db).await?;
+            anyhow::ensure!(pg_items == sqlite_items, "a new kiosk read {pg_items} items from PostgreSQL");
             rows.push(Row {
                 what: "a new kiosk reading the feed of 100,000 events, PostgreSQL",
-                value: format!("{:.0} items/s", per_second(n, pg_read)),
+                value: format!("{:.0} items/s", per_second(pg_items, pg_read)),
                 baseline: "the same from SQLite central",
-                baseline_value: format!("{:.0} items/s", per_second(n, sqlite_read)),
+                baseline_value: format!("{:.0} items/s", per_second(sqlite_items, sqlite_read)),
                 ratio: sqlite_read.as_secs_f64() / pg_read.as_secs_f64(),
                 goal: None,
             });
