@@ -38,6 +38,17 @@ pub enum SyncError {
     /// A store is one device: enrolled as one code, it is not enrolled as another.
     #[error("this store is enrolled as {enrolled}; a store is one device (use a new store for {asked})")]
     AnotherDevice { enrolled: String, asked: String },
+    /// Central holds other events under this device's numbers: another
+    /// device pushes as this one (a copied disk or token), or this store
+    /// was restored from an old copy. Every push fails the same way until
+    /// IT acts; the words say what to do.
+    #[error(
+        "central holds other events under this device's numbers (from seq {seq}): another device is using this \
+         device's identity (a copied disk or token), or this store was restored from an old copy. \
+         This device's events no longer reach central. Ask IT to revoke this device at central \
+         (gatecare-central admin revoke) and to enrol a freshly installed store under the same device code"
+    )]
+    IdentityClash { seq: String },
     /// A feed page that did not verify: nothing of it was stored.
     #[error("a feed page was refused: {0}")]
     PageRefused(PageError),
@@ -50,6 +61,7 @@ impl SyncError {
         match self {
             SyncError::Offline(_) => "sync.offline",
             SyncError::Rejected { status: 401 | 403, .. } => "sync.unauthorised",
+            SyncError::IdentityClash { .. } => "sync.identity_clash",
             SyncError::Rejected { status: 409, .. } => "sync.conflict",
             SyncError::Rejected { .. } => "sync.rejected",
             SyncError::Protocol(_) => "sync.protocol",
@@ -144,7 +156,14 @@ impl CentralClient {
 
     pub async fn push(&self, events: &[Event]) -> Result<PushResponse, SyncError> {
         let body = PushRequest { events: events.to_vec() };
-        self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await
+        match self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await {
+            Err(SyncError::Rejected { status: 409, code, message }) if code == "seq_conflict" => {
+                // "device … seq N was stored with other content": the number, if central names it.
+                let seq = message.split_whitespace().find(|w| w.parse::<i64>().is_ok()).unwrap_or("?").to_owned();
+                Err(SyncError::IdentityClash { seq })
+            }
+            other => other,
+        }
     }
 
     /// A page of the feed as central signed it; [`FeedPage::open`] it.

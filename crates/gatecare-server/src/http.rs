@@ -420,7 +420,18 @@ async fn push<D: Database>(
     let batch = for_agents(&c, &device, batch).await?;
     let high_before = device.high_seq;
     let now = c.now();
-    let resp = c.db.push(&device, &batch, now).await?;
+    let resp = match c.db.push(&device, &batch, now).await {
+        Err(DbError::SeqConflict { seq }) => {
+            // Not a retry or a bug of the device: two devices push as one.
+            // The real one cannot sync until IT revokes the identity.
+            tracing::warn!(device = %device.id, name = device.name, station = device.station, seq,
+                "a push reused a number central holds with other content: two devices use this identity \
+                 (revoke it and enrol a fresh store)");
+            Metrics::add(&c.metrics.seq_conflicts, 1);
+            return Err(DbError::SeqConflict { seq }.into());
+        }
+        other => other?,
+    };
     // Stored all the same (the event happened), but a device clock running
     // ahead stamps vouchers that merchants take as not yet valid: say so,
     // for what was stored now (a refused batch or a replay counts nothing).

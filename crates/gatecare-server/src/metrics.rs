@@ -16,6 +16,8 @@ pub struct Metrics {
     pub redemptions: AtomicU64,
     /// Events a device stamped later than central's clock allows.
     pub events_from_ahead: AtomicU64,
+    /// Pushes refused because a seq central holds came with other content.
+    pub seq_conflicts: AtomicU64,
     /// Responses by route and status.
     responses: Mutex<BTreeMap<(String, u16), u64>>,
 }
@@ -33,7 +35,7 @@ impl Metrics {
 
     pub fn render(&self, backend: &str) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 7] = [
+        let counters: [(&str, &str, &AtomicU64); 8] = [
             (
                 "gatecare_events_ingested_total",
                 "Device events stored for the first time.",
@@ -56,6 +58,12 @@ impl Metrics {
                 "gatecare_events_from_ahead_total",
                 "Device events stamped more than five minutes after central's clock: a device clock is wrong.",
                 &self.events_from_ahead,
+            ),
+            (
+                "gatecare_seq_conflicts_total",
+                "Pushes refused because a device sent other events under numbers central holds: two devices \
+                 use one identity (a copied disk or token), or a store was restored from an old copy.",
+                &self.seq_conflicts,
             ),
         ];
         for (name, help, v) in counters {

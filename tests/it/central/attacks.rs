@@ -1247,3 +1247,45 @@ async fn events_stamped_ahead_of_centrals_clock_are_kept_and_counted() {
     assert_eq!(refused.status(), 409);
     assert_eq!(counted().await, "2");
 }
+
+/// Found in a station trial: with a kiosk's stolen token, a thief pushed
+/// one event under the kiosk's next number, and the real kiosk's sync then
+/// failed with a bare 409 on every round, for good, with nothing telling
+/// anyone why. Central now counts and logs it; the device names the cause
+/// and what IT must do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thief_pushing_under_a_kiosks_numbers_shows_as_an_identity_clash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = super::harness::sqlite_db(dir.path()).await;
+    let (_clock, c, _served, url) = serving(&db).await;
+    let k = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let clashes = || async {
+        let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+        text.lines().find_map(|l| l.strip_prefix("gatecare_seq_conflicts_total ")).unwrap().to_owned()
+    };
+    assert_eq!(clashes().await, "0");
+    let seq = next_seq(&k).await;
+    let stolen = Event {
+        seq,
+        event_id: uuid::Uuid::now_v7(),
+        kind: EventKind::Feedback,
+        at: now(),
+        payload: serde_json::json!({"feedback_id": "FB-THIEF", "flight_id": "F", "passenger_id": "P", "score": 1}),
+    };
+    assert_eq!(outcome_codes(&push_raw(&url, &k.enrolment.token, vec![stolen]).await), ["Applied"]);
+
+    // The real kiosk issues a meal, its next event, and syncs.
+    k.issue(0).await.unwrap();
+    let client = gatecare_link::CentralClient::for_enrolment(&k.enrolment).unwrap();
+    for round in 1..=2 {
+        let e = gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, now()).await.unwrap_err();
+        assert_eq!(e.code(), "sync.identity_clash", "{e}");
+        let words = e.to_string();
+        assert!(words.contains(&format!("from seq {seq}")), "{words}");
+        assert!(words.contains("gatecare-central admin revoke"), "{words}");
+        assert_eq!(clashes().await, round.to_string(), "each refused push is counted");
+    }
+    // The meal stays in the kiosk's log, unsent; nothing of it reached central.
+    assert_eq!(SyncStore(&k.store).sync_status().await.unwrap().backlog, 1);
+    assert_eq!(c.db.totals().await.unwrap().entitlements_issued, 0);
+}
