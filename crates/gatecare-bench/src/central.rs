@@ -364,8 +364,7 @@ const SHAPE_SQLITE: &str = "CREATE TABLE s_items (server_seq INTEGER PRIMARY KEY
 
 const SHAPE_POSTGRES: &str = "CREATE TABLE s_items (block BIGINT PRIMARY KEY, events INTEGER NOT NULL, \
      items INTEGER NOT NULL, kinds TEXT[] COMPRESSION lz4, outcomes JSONB[], bodies JSON[] COMPRESSION lz4 NOT NULL, \
-     event_ids UUID[] COMPRESSION lz4, ats TEXT[] COMPRESSION lz4, cases BOOLEAN NOT NULL); \
-   CREATE INDEX s_items_cases ON s_items (block) WHERE cases; \
+     event_ids UUID[] COMPRESSION lz4, ats TEXT[] COMPRESSION lz4); \
    CREATE TABLE s_runs (first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, station TEXT NOT NULL, \
      topic TEXT NOT NULL, origin_device UUID, first_device_seq BIGINT, at TIMESTAMPTZ NOT NULL, block BIGINT NOT NULL, \
      first_idx INTEGER NOT NULL); \
@@ -461,8 +460,8 @@ async fn shape_postgres(pool: &sqlx::PgPool) -> anyhow::Result<Duration> {
                 let ats: Vec<&str> = b.iter().map(|r| r.at.as_str()).collect();
                 let kinds = vec!["issued"; b.len()];
                 sqlx::query(
-                    "INSERT INTO s_items (block, events, items, kinds, bodies, event_ids, ats, cases) \
-                     VALUES ($1, $5, $5, $6, $2::text[]::json[], $3, $4, false)",
+                    "INSERT INTO s_items (block, events, items, kinds, bodies, event_ids, ats) \
+                     VALUES ($1, $5, $5, $6, $2::text[]::json[], $3, $4)",
                 )
                 .bind(b[0].server_seq)
                 .bind(&payloads)

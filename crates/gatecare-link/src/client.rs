@@ -159,7 +159,8 @@ impl CentralClient {
         match self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await {
             Err(SyncError::Rejected { status: 409, code, message }) if code == "seq_conflict" => {
                 // "device … seq N was stored with other content": the number, if central names it.
-                let seq = message.split_whitespace().find(|w| w.parse::<i64>().is_ok()).unwrap_or("?").to_owned();
+                let seq =
+                    message.split_whitespace().find(|w| w.parse::<i64>().is_ok()).unwrap_or("?").to_owned();
                 Err(SyncError::IdentityClash { seq })
             }
             other => other,

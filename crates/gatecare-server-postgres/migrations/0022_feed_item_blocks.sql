@@ -5,7 +5,7 @@
 -- a push's bodies repeat their keys). Readers unnest the arrays; element
 -- `idx + 1` is the item `idx` of `feed_runs.first_idx` (0-based as before).
 -- Device events come first in a block, then what central published with
--- them (void-list entries of refused events).
+-- them (void-list entries of voids, conflicts and refused events).
 CREATE TABLE feed_item_blocks (
     block     BIGINT PRIMARY KEY,
     -- Device events in the block, and all its items: the totals read these
@@ -18,22 +18,40 @@ CREATE TABLE feed_item_blocks (
     -- Per item: what central did with the event, NULL when it was applied;
     -- the whole array is NULL when every event applied.
     outcomes  JSONB[],
-    bodies    JSON[] NOT NULL CHECK (cardinality(bodies) = items),
+    bodies    JSON[] NOT NULL,
     event_ids UUID[],
     ats       TEXT[],
-    -- Holds a service-recovery event: the report reads only these.
-    cases     BOOLEAN NOT NULL
+    -- UNNEST pads a short array with NULLs: a writer's slip would shift
+    -- items silently, so every array is as long as the block.
+    CHECK (cardinality(bodies) = items),
+    CHECK ((kinds IS NULL) = (events = 0) AND (kinds IS NULL OR cardinality(kinds) = items)),
+    CHECK (outcomes IS NULL OR cardinality(outcomes) = items),
+    CHECK ((event_ids IS NULL) = (events = 0) AND (event_ids IS NULL OR cardinality(event_ids) = items)),
+    CHECK ((ats IS NULL) = (events = 0) AND (ats IS NULL OR cardinality(ats) = items))
 );
-CREATE INDEX feed_item_blocks_cases ON feed_item_blocks (block) WHERE cases;
 
+-- Service-recovery events, few among many, also on their own: checking a
+-- case update's station and the recovery report read these, never a block.
+CREATE TABLE feed_case_items (
+    block   BIGINT NOT NULL,
+    idx     INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    case_id TEXT,
+    body    JSON NOT NULL,
+    PRIMARY KEY (block, idx)
+);
+CREATE INDEX feed_case_items_opened ON feed_case_items (case_id) WHERE kind = 'case_opened';
+
+-- lz4 needs PostgreSQL 14 built with it; EXECUTE, so that an older parser
+-- meets the statement only here.
 DO $$
 BEGIN
-    ALTER TABLE feed_item_blocks
+    EXECUTE 'ALTER TABLE feed_item_blocks
         ALTER COLUMN kinds SET COMPRESSION lz4,
         ALTER COLUMN bodies SET COMPRESSION lz4,
         ALTER COLUMN event_ids SET COMPRESSION lz4,
-        ALTER COLUMN ats SET COMPRESSION lz4;
-EXCEPTION WHEN feature_not_supported THEN
+        ALTER COLUMN ats SET COMPRESSION lz4';
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
     RAISE NOTICE 'PostgreSQL without lz4: feed blocks are compressed with pglz';
 END
 $$;
@@ -49,7 +67,7 @@ BEGIN
 END
 $$;
 
-INSERT INTO feed_item_blocks (block, events, items, kinds, outcomes, bodies, event_ids, ats, cases)
+INSERT INTO feed_item_blocks (block, events, items, kinds, outcomes, bodies, event_ids, ats)
 SELECT block,
        COUNT(kind),
        COUNT(*),
@@ -57,9 +75,13 @@ SELECT block,
        CASE WHEN COUNT(outcome) > 0 THEN array_agg(outcome ORDER BY idx) END,
        array_agg(body ORDER BY idx),
        CASE WHEN COUNT(kind) > 0 THEN array_agg(event_id ORDER BY idx) END,
-       CASE WHEN COUNT(kind) > 0 THEN array_agg(at ORDER BY idx) END,
-       COALESCE(bool_or(kind IN ('case_opened', 'case_updated')), false)
+       CASE WHEN COUNT(kind) > 0 THEN array_agg(at ORDER BY idx) END
 FROM feed_items
 GROUP BY block;
 
+INSERT INTO feed_case_items (block, idx, kind, case_id, body)
+SELECT block, idx, kind, body ->> 'case_id', body FROM feed_items WHERE kind IN ('case_opened', 'case_updated');
+
 DROP TABLE feed_items;
+ANALYZE feed_item_blocks;
+ANALYZE feed_case_items;

@@ -26,7 +26,10 @@
 //! held central at 0.39–0.51× of a bare row per event, below the ≥ 0.5×
 //! goal. One row per block: 0.55–0.59× (`gatecare-bench central`, five runs
 //! of each build alternated on one 2-core machine, 2026-12-07). A pull reads
-//! whole blocks (a push's, up to 500 items) and keeps the items it asked for.
+//! whole blocks (a push's: up to 1,000 events and what central published
+//! with them), each once, and keeps the items it asked for. Service-recovery
+//! events are also kept on their own (`feed_case_items`), so checking a case
+//! update's station reads no block.
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -157,11 +160,14 @@ impl PgDatabase {
                      FROM d, UNNEST($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS u(k, v, fl, val, c)
                      RETURNING 1),
                n AS (SELECT nextval('feed_blocks') AS block FROM d),
-               i AS (INSERT INTO feed_item_blocks (block, events, items, kinds, bodies, event_ids, ats, cases)
-                     SELECT n.block, $14::bigint::int, $14::bigint::int, $10::text[], $11::text[]::json[], $12::uuid[], $13::text[],
-                       $10::text[] && ARRAY['case_opened', 'case_updated']
+               i AS (INSERT INTO feed_item_blocks (block, events, items, kinds, bodies, event_ids, ats)
+                     SELECT n.block, $14::bigint::int, $14::bigint::int, $10::text[], $11::text[]::json[], $12::uuid[], $13::text[]
                      FROM n
                      RETURNING 1),
+               cs AS (INSERT INTO feed_case_items (block, idx, kind, case_id, body)
+                      SELECT n.block, (u.n - 1)::int, u.k, u.b::json ->> 'case_id', u.b::json
+                      FROM n, UNNEST($10::text[], $11::text[]) WITH ORDINALITY AS u(k, b, n)
+                      WHERE u.k IN ('case_opened', 'case_updated')),
                c AS (UPDATE counters SET value = value + $14
                      WHERE name = 'server_seq' AND EXISTS (SELECT 1 FROM n)
                        AND (SELECT count(*) FROM e) + (SELECT count(*) FROM i) >= 0
@@ -323,8 +329,8 @@ async fn publish_in(
 ) -> Res<i64> {
     let body = body.to_string();
     let block = sqlx::query_scalar!(
-        "INSERT INTO feed_item_blocks (block, events, items, bodies, cases) \
-         VALUES (nextval('feed_blocks'), 0, 1, ARRAY[$1::text::json], false) RETURNING block",
+        "INSERT INTO feed_item_blocks (block, events, items, bodies) \
+         VALUES (nextval('feed_blocks'), 0, 1, ARRAY[$1::text::json]) RETURNING block",
         body
     )
     .fetch_one(&mut **tx)
@@ -345,7 +351,9 @@ async fn publish_in(
 
 /// The feed items of the given server_seq ranges, in server_seq order. A
 /// device event's envelope is rebuilt as `event_feed_text` writes it (see
-/// migration 0006).
+/// migration 0006). Each block the ranges touch is unnested once, however
+/// many runs of it they cover (a push's voids are one run each), and the
+/// items wanted are picked from it by (block, idx).
 async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Res<Vec<StoredItem>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
@@ -353,21 +361,31 @@ async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Re
     let (los, his): (Vec<i64>, Vec<i64>) = ranges.iter().copied().unzip();
     sqlx::query_as!(
         StoredItem,
-        r#"SELECT r.first_seq + (i.n - 1 - r.first_idx) AS "server_seq!", i.outcome::text AS outcome,
+        r#"WITH spans AS (
+             SELECT r.block, r.first_seq, r.first_idx, r.origin_device, r.first_device_seq,
+                    r.first_idx + (GREATEST(q.lo, r.first_seq) - r.first_seq) AS lo_idx,
+                    r.first_idx + (LEAST(q.hi, r.last_seq) - r.first_seq) AS hi_idx
+             FROM UNNEST($1::bigint[], $2::bigint[]) AS q(lo, hi)
+             CROSS JOIN LATERAL (SELECT first_seq, last_seq, block, first_idx, origin_device, first_device_seq
+               FROM feed_runs
+               WHERE first_seq <= q.hi
+                 AND first_seq >= COALESCE((SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= q.lo), q.lo)) r),
+           wanted AS (
+             SELECT s.block, g.idx, s.first_seq + (g.idx - s.first_idx) AS server_seq, s.origin_device,
+                    s.first_device_seq + (g.idx - s.first_idx) AS device_seq
+             FROM spans s CROSS JOIN LATERAL generate_series(s.lo_idx, s.hi_idx) AS g(idx)),
+           items AS MATERIALIZED (
+             SELECT b.block, i.n - 1 AS idx, i.kind, i.outcome, i.body, i.event_id, i.at
+             FROM (SELECT DISTINCT block FROM spans) t
+             JOIN feed_item_blocks b ON b.block = t.block
+             CROSS JOIN LATERAL UNNEST(b.kinds, b.outcomes, b.bodies, b.event_ids, b.ats)
+               WITH ORDINALITY AS i(kind, outcome, body, event_id, at, n))
+           SELECT w.server_seq AS "server_seq!", i.outcome::text AS outcome,
                   CASE WHEN i.kind IS NULL THEN i.body::text
-                    ELSE '{"at":' || to_json(i.at)::text || ',"device":"' || r.origin_device || '","event_id":"'
+                    ELSE '{"at":' || to_json(i.at)::text || ',"device":"' || w.origin_device || '","event_id":"'
                       || i.event_id || '","kind":"' || i.kind || '","payload":' || i.body::text || ',"seq":'
-                      || (r.first_device_seq + (i.n - 1 - r.first_idx)) || '}' END AS "body!"
-           FROM UNNEST($1::bigint[], $2::bigint[]) AS q(lo, hi)
-           CROSS JOIN LATERAL (SELECT first_seq, last_seq, block, first_idx, origin_device, first_device_seq
-             FROM feed_runs
-             WHERE first_seq <= q.hi
-               AND first_seq >= COALESCE((SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= q.lo), q.lo)) r
-           JOIN feed_item_blocks b ON b.block = r.block
-           CROSS JOIN LATERAL UNNEST(b.kinds, b.outcomes, b.bodies, b.event_ids, b.ats)
-             WITH ORDINALITY AS i(kind, outcome, body, event_id, at, n)
-           WHERE i.n - 1 BETWEEN r.first_idx + (GREATEST(q.lo, r.first_seq) - r.first_seq)
-                             AND r.first_idx + (LEAST(q.hi, r.last_seq) - r.first_seq)
+                      || w.device_seq || '}' END AS "body!"
+           FROM wanted w JOIN items i ON i.block = w.block AND i.idx = w.idx
            ORDER BY 1"#,
         &los,
         &his
@@ -1086,10 +1104,14 @@ impl Database for PgDatabase {
         let block = sqlx::query_scalar!(
             r#"WITH n AS (SELECT nextval('feed_blocks') AS block),
                d AS (UPDATE devices SET high_seq = $4, last_seen_at = $5 WHERE id = $6),
-               i AS (INSERT INTO feed_item_blocks (block, events, items, kinds, outcomes, bodies, event_ids, ats, cases)
+               i AS (INSERT INTO feed_item_blocks (block, events, items, kinds, outcomes, bodies, event_ids, ats)
                      SELECT n.block, $9::int, cardinality($3::text[]), $1::text[], $2::text[]::jsonb[],
-                       $3::text[]::json[], $7::uuid[], $8::text[], $1::text[] && ARRAY['case_opened', 'case_updated']
-                     FROM n)
+                       $3::text[]::json[], $7::uuid[], $8::text[]
+                     FROM n),
+               cs AS (INSERT INTO feed_case_items (block, idx, kind, case_id, body)
+                      SELECT n.block, (u.n - 1)::int, u.k, u.b::json ->> 'case_id', u.b::json
+                      FROM n, UNNEST($1::text[], $3::text[]) WITH ORDINALITY AS u(k, b, n)
+                      WHERE u.k IN ('case_opened', 'case_updated'))
                SELECT block AS "block!" FROM n"#,
             &kinds as &[Option<&str>],
             outcomes_stored.as_deref() as Option<&[Option<String>]>,
@@ -1314,10 +1336,9 @@ impl Database for PgDatabase {
 
     async fn case_station(&self, case_id: &str) -> Res<Option<String>> {
         sqlx::query_scalar(
-            "SELECT r.station FROM feed_item_blocks b \
-             CROSS JOIN LATERAL UNNEST(b.kinds, b.bodies) WITH ORDINALITY AS i(kind, body, n) \
-             JOIN feed_runs r ON r.block = b.block AND i.n - 1 BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq) \
-             WHERE b.cases AND i.kind = 'case_opened' AND i.body ->> 'case_id' = $1 ORDER BY r.first_seq LIMIT 1",
+            "SELECT r.station FROM feed_case_items i \
+             JOIN feed_runs r ON r.block = i.block AND i.idx BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq) \
+             WHERE i.kind = 'case_opened' AND i.case_id = $1 ORDER BY r.first_seq LIMIT 1",
         )
         .bind(case_id)
         .fetch_optional(&self.pool)
@@ -1815,10 +1836,9 @@ impl Database for PgDatabase {
 
     async fn case_events(&self) -> Res<Vec<CaseEventRecord>> {
         let rows = sqlx::query!(
-            r#"SELECT r.station, i.kind AS "kind!", i.body AS "payload!: serde_json::Value" FROM feed_item_blocks b
-               CROSS JOIN LATERAL UNNEST(b.kinds, b.bodies) WITH ORDINALITY AS i(kind, body, n)
-               JOIN feed_runs r ON r.block = b.block AND i.n - 1 BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq)
-               WHERE b.cases AND i.kind IN ('case_opened', 'case_updated') ORDER BY r.first_seq + (i.n - 1 - r.first_idx)"#
+            r#"SELECT r.station, i.kind, i.body AS "payload!: serde_json::Value" FROM feed_case_items i
+               JOIN feed_runs r ON r.block = i.block AND i.idx BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq)
+               ORDER BY r.first_seq + (i.idx - r.first_idx)"#
         )
         .fetch_all(&self.pool)
         .await

@@ -888,12 +888,15 @@ mod narrowed {
 /// PostgreSQL 0022 stores a block's feed items as one row: a feed written
 /// one row per item before it (a push with a refused event and the void
 /// central published with it, a service-recovery case, a publication of its
-/// own) answers replays, pulls and the report as it did.
+/// own) answers replays, pulls and the report as it did, and new pushes of
+/// either path store blocks the same readers read.
 mod item_blocks {
     use super::*;
 
     const REFUSED: &str =
         r#"{"code": "void_not_yours", "reason": "not this device's voucher", "result": "refused"}"#;
+    const VOUCHER: &str = "019a0000-0000-7000-8000-000000000001";
+    const POLICY: &str = "sha256:0123";
 
     fn case_opened(seq: i64) -> Event {
         Event {
@@ -905,27 +908,29 @@ mod item_blocks {
         }
     }
 
-    const VOUCHER: &str = "019a0000-0000-7000-8000-000000000001";
-
     fn events() -> Vec<Event> {
         let mut first = issued(1, "CZ342/2026-11-22/7840000000001/meal/1");
         first.payload["voucher_id"] = VOUCHER.into();
-        vec![first, issued(2, "X/stale"), case_opened(3)]
+        first.payload["decision"] = serde_json::json!({"policy": POLICY});
+        first.payload["policy_toml"] = "currency = \"HKD\"".into();
+        vec![first, issued(2, "CZ342/2026-11-22/7840000000002/meal/1"), issued(3, "X/stale"), case_opened(4)]
     }
 
-    /// Items as 0006–0021 wrote them: `(block, idx, kind, outcome, event)`.
+    /// Items as 0006–0021 wrote them, inserted last first (the migration
+    /// must order them by idx, not by how they lie).
     async fn write_old_feed(pool: &sqlx::PgPool) {
         let evs = events();
         let void =
-            serde_json::json!({"voucher_id": "V2", "reason": "refused", "voided_at": "2026-11-22T06:00:00Z"});
-        let items: [(i64, i32, Option<&Event>, Option<&str>); 5] = [
+            serde_json::json!({"voucher_id": "V3", "reason": "refused", "voided_at": "2026-11-22T06:00:00Z"});
+        let items: [(i64, i32, Option<&Event>, Option<&str>); 6] = [
             (1, 0, Some(&evs[0]), None),
-            (1, 1, Some(&evs[1]), Some(REFUSED)),
-            (1, 2, None, None),
-            (2, 0, Some(&evs[2]), None),
+            (1, 1, Some(&evs[1]), None),
+            (1, 2, Some(&evs[2]), Some(REFUSED)),
+            (1, 3, None, None),
+            (2, 0, Some(&evs[3]), None),
             (3, 0, None, None),
         ];
-        for (block, idx, event, outcome) in items {
+        for (block, idx, event, outcome) in items.into_iter().rev() {
             sqlx::query(
                 "INSERT INTO feed_items (block, idx, kind, outcome, body, event_id, at) \
                  VALUES ($1, $2, $3, $4::jsonb, $5::json, $6, $7)",
@@ -944,33 +949,39 @@ mod item_blocks {
         // Runs: the push's events, its void, the case, a publication.
         sqlx::query(
             "INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at, block, first_idx) \
-             VALUES (1, 2, 'HKG', 'event', $1, 1, $2, 1, 0), (3, 3, '*', 'void', NULL, NULL, $2, 1, 2), \
-                    (4, 4, 'HKG', 'event', $1, 3, $2, 2, 0), (5, 5, '*', 'void', NULL, NULL, $2, 3, 0)",
+             VALUES (1, 3, 'HKG', 'event', $1, 1, $2, 1, 0), (4, 4, '*', 'void', NULL, NULL, $2, 1, 3), \
+                    (5, 5, 'HKG', 'event', $1, 4, $2, 2, 0), (6, 6, '*', 'void', NULL, NULL, $2, 3, 0)",
         )
         .bind(DEVICE)
         .bind(now())
         .execute(pool)
         .await
         .unwrap();
-        let f = evs[0].issuance().unwrap();
-        sqlx::query(
-            "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
-             VALUES ($1, $2, $3, $4, 12000, 'HKD', 'issued')",
-        )
-        .bind(f.entitlement_key)
-        .bind(f.voucher_id)
-        .bind(DEVICE)
-        .bind(f.flight_id)
-        .execute(pool)
-        .await
-        .unwrap();
-        sqlx::query("UPDATE devices SET high_seq = 3 WHERE id = $1")
+        for e in &evs[..2] {
+            let f = e.issuance().unwrap();
+            sqlx::query(
+                "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state) \
+                 VALUES ($1, $2, $3, $4, 12000, 'HKD', 'issued')",
+            )
+            .bind(f.entitlement_key)
+            .bind(f.voucher_id)
+            .bind(DEVICE)
+            .bind(f.flight_id)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query("UPDATE devices SET high_seq = 4 WHERE id = $1")
             .bind(DEVICE)
             .execute(pool)
             .await
             .unwrap();
-        sqlx::query("UPDATE counters SET value = 5 WHERE name = 'server_seq'").execute(pool).await.unwrap();
+        sqlx::query("UPDATE counters SET value = 6 WHERE name = 'server_seq'").execute(pool).await.unwrap();
         sqlx::query("SELECT setval('feed_blocks', 4, false)").execute(pool).await.unwrap();
+    }
+
+    fn seqs(page: &gatecare_sync::PullResponse) -> Vec<(i64, Topic)> {
+        page.items.iter().map(|i| (i.server_seq, i.topic)).collect()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -991,49 +1002,91 @@ mod item_blocks {
         let acks: Vec<(i64, i64, Outcome)> =
             r.acks.into_iter().map(|a| (a.seq, a.server_seq, a.outcome)).collect();
         let refused = serde_json::from_str(REFUSED).unwrap();
-        assert_eq!(acks, vec![(1, 1, Outcome::Applied), (2, 2, refused), (3, 4, Outcome::Applied)]);
-        let mut clone = evs[2].clone();
+        assert_eq!(
+            acks,
+            vec![
+                (1, 1, Outcome::Applied),
+                (2, 2, Outcome::Applied),
+                (3, 3, refused),
+                (4, 5, Outcome::Applied)
+            ]
+        );
+        let mut clone = evs[3].clone();
         clone.payload["case_id"] = "CASE-2".into();
         assert!(matches!(
             db.push(&device, &CheckedBatch::new(&[clone]).unwrap(), now()).await,
-            Err(DbError::SeqConflict { seq: 3 })
+            Err(DbError::SeqConflict { seq: 4 })
         ));
 
         // Another kiosk of the station reads every item but the refused
         // event (it had no effect), each envelope as before.
         let other = DeviceRecord { id: Uuid::now_v7(), high_seq: 0, ..device.clone() };
         let page = db.pull(&other, 0, 100).await.unwrap();
-        let got: Vec<(i64, Topic)> = page.items.iter().map(|i| (i.server_seq, i.topic)).collect();
-        assert_eq!(got, vec![(1, Topic::Event), (3, Topic::Void), (4, Topic::Event), (5, Topic::Void)]);
-        for (item, e) in [(&page.items[0], &evs[0]), (&page.items[2], &evs[2])] {
+        assert_eq!(
+            seqs(&page),
+            vec![(1, Topic::Event), (2, Topic::Event), (4, Topic::Void), (5, Topic::Event), (6, Topic::Void)]
+        );
+        for (item, e) in [(&page.items[0], &evs[0]), (&page.items[1], &evs[1]), (&page.items[3], &evs[3])] {
             let envelope = event_feed_text(DEVICE, e, &e.payload.to_string());
             assert_eq!(item.body, serde_json::from_str::<serde_json::Value>(&envelope).unwrap());
         }
-        assert_eq!(page.items[1].body["voucher_id"], "V2");
-        assert_eq!((page.next_after, page.more), (5, false));
-        // A page that starts inside a block.
-        let tail = db.pull(&other, 2, 2).await.unwrap();
-        assert_eq!(tail.items.iter().map(|i| i.server_seq).collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!(page.items[2].body["voucher_id"], "V3");
+        assert_eq!((page.next_after, page.more), (6, false));
+        // Pages that start inside a run and inside a block.
+        assert_eq!(seqs(&db.pull(&other, 1, 1).await.unwrap()), vec![(2, Topic::Event)]);
+        assert_eq!(seqs(&db.pull(&other, 3, 2).await.unwrap()), vec![(4, Topic::Void), (5, Topic::Event)]);
 
-        // The report's readers find the case and the voucher.
+        // The report's readers find the case, the voucher and its policy.
         let cases = db.case_events().await.unwrap();
         assert_eq!(cases.len(), 1);
         assert_eq!((cases[0].station.as_str(), cases[0].kind.as_str()), ("HKG", "case_opened"));
-        assert_eq!(cases[0].payload["case_id"], "CASE-1");
+        assert_eq!(cases[0].payload, evs[3].payload);
         assert_eq!(db.case_station("CASE-1").await.unwrap().as_deref(), Some("HKG"));
+        assert_eq!(db.case_station("CASE-2").await.unwrap(), None);
         assert_eq!(db.issued_event(&VOUCHER.to_uppercase()).await.unwrap(), Some(evs[0].payload.clone()));
+        assert_eq!(db.decision_policy(POLICY).await.unwrap().as_deref(), Some("currency = \"HKD\""));
         let t = db.totals().await.unwrap();
-        assert_eq!((t.events, t.feed_items), (3, 5));
+        assert_eq!((t.events, t.feed_items), (4, 6));
 
-        // New events number after the old feed, in a block of their own.
-        let fresh = [issued(4, "CZ342/2026-11-22/7840000000004/meal/1")];
+        // New events number after the old feed: the common path (an issue
+        // and a case update) and the full path (a void, which central
+        // publishes in the same block).
+        let mut update = case_opened(6);
+        update.kind = EventKind::CaseUpdated;
+        update.payload["update_id"] = "U1".into();
+        let fresh = [issued(5, "CZ342/2026-11-22/7840000000005/meal/1"), update];
         let r = db.push(&device, &CheckedBatch::new(&fresh).unwrap(), now()).await.unwrap();
-        assert_eq!(r.acks[0].server_seq, 6);
-        let blocks: Vec<(i64, bool, bool)> =
-            sqlx::query_as("SELECT block, cases, outcomes IS NULL FROM feed_item_blocks ORDER BY block")
-                .fetch_all(db.pool())
-                .await
-                .unwrap();
-        assert_eq!(blocks, vec![(1, false, false), (2, true, true), (3, false, true), (4, false, true)]);
+        let acks: Vec<(i64, Outcome)> = r.acks.into_iter().map(|a| (a.server_seq, a.outcome)).collect();
+        assert_eq!(acks, vec![(7, Outcome::Applied), (8, Outcome::Applied)]);
+        let void = Event {
+            seq: 7,
+            event_id: Uuid::now_v7(),
+            kind: EventKind::Voided,
+            at: now(),
+            payload: serde_json::json!({"entitlement_key": evs[1].payload["entitlement_key"], "voucher_id": "V2",
+                "flight_id": "CZ342-20261122", "reason": "passenger rebooked"}),
+        };
+        let r =
+            db.push(&device, &CheckedBatch::new(std::slice::from_ref(&void)).unwrap(), now()).await.unwrap();
+        assert_eq!((r.acks[0].server_seq, &r.acks[0].outcome), (9, &Outcome::Applied));
+        let page = db.pull(&other, 6, 100).await.unwrap();
+        assert_eq!(
+            seqs(&page),
+            vec![(7, Topic::Event), (8, Topic::Event), (9, Topic::Event), (10, Topic::Void)]
+        );
+        assert_eq!(page.items[3].body["voucher_id"], "V2");
+        assert_eq!(db.case_events().await.unwrap().len(), 2);
+        let t = db.totals().await.unwrap();
+        assert_eq!((t.events, t.feed_items, t.voids), (7, 10, 1));
+        let stored: Vec<(i64, i32, i32, bool)> = sqlx::query_as(
+            "SELECT block, events, items, outcomes IS NULL FROM feed_item_blocks ORDER BY block",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            stored,
+            vec![(1, 3, 4, false), (2, 1, 1, true), (3, 0, 1, true), (4, 2, 2, true), (5, 1, 2, true)]
+        );
     }
 }
