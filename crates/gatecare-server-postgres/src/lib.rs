@@ -352,8 +352,8 @@ async fn publish_in(
 /// The feed items of the given server_seq ranges, in server_seq order. A
 /// device event's envelope is rebuilt as `event_feed_text` writes it (see
 /// migration 0006). Each block the ranges touch is unnested once, however
-/// many runs of it they cover (a push's voids are one run each), and the
-/// items wanted are picked from it by (block, idx).
+/// many runs of it they cover (a push's voids are one run each), and each
+/// item is matched to its run.
 async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Res<Vec<StoredItem>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
@@ -370,22 +370,20 @@ async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Re
                FROM feed_runs
                WHERE first_seq <= q.hi
                  AND first_seq >= COALESCE((SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= q.lo), q.lo)) r),
-           wanted AS (
-             SELECT s.block, g.idx, s.first_seq + (g.idx - s.first_idx) AS server_seq, s.origin_device,
-                    s.first_device_seq + (g.idx - s.first_idx) AS device_seq
-             FROM spans s CROSS JOIN LATERAL generate_series(s.lo_idx, s.hi_idx) AS g(idx)),
-           items AS MATERIALIZED (
+           blocks AS (SELECT block, MIN(lo_idx) AS lo, MAX(hi_idx) AS hi FROM spans GROUP BY block),
+           items AS (
              SELECT b.block, i.n - 1 AS idx, i.kind, i.outcome, i.body, i.event_id, i.at
-             FROM (SELECT DISTINCT block FROM spans) t
+             FROM blocks t
              JOIN feed_item_blocks b ON b.block = t.block
              CROSS JOIN LATERAL UNNEST(b.kinds, b.outcomes, b.bodies, b.event_ids, b.ats)
-               WITH ORDINALITY AS i(kind, outcome, body, event_id, at, n))
-           SELECT w.server_seq AS "server_seq!", i.outcome::text AS outcome,
+               WITH ORDINALITY AS i(kind, outcome, body, event_id, at, n)
+             WHERE i.n - 1 BETWEEN t.lo AND t.hi)
+           SELECT s.first_seq + (i.idx - s.first_idx) AS "server_seq!", i.outcome::text AS outcome,
                   CASE WHEN i.kind IS NULL THEN i.body::text
-                    ELSE '{"at":' || to_json(i.at)::text || ',"device":"' || w.origin_device || '","event_id":"'
+                    ELSE '{"at":' || to_json(i.at)::text || ',"device":"' || s.origin_device || '","event_id":"'
                       || i.event_id || '","kind":"' || i.kind || '","payload":' || i.body::text || ',"seq":'
-                      || w.device_seq || '}' END AS "body!"
-           FROM wanted w JOIN items i ON i.block = w.block AND i.idx = w.idx
+                      || (s.first_device_seq + (i.idx - s.first_idx)) || '}' END AS "body!"
+           FROM items i JOIN spans s ON s.block = i.block AND i.idx BETWEEN s.lo_idx AND s.hi_idx
            ORDER BY 1"#,
         &los,
         &his
