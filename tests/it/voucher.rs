@@ -119,6 +119,19 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     assert_eq!((code, v["reason"].as_str()), (Some(1), Some("malformed")));
     let (code, v) = d.verify(&d.qr, &["--at", "2099-01-01T00:00:00Z"]);
     assert_eq!((code, v["reason"].as_str()), (Some(1), Some("expired")));
+    // Found in a station trial: "not_yet_valid" alone left a merchant
+    // guessing. The line gives the time on the station's clock and the
+    // likely cause: the issuing device's clock runs ahead.
+    let from = chrono::DateTime::from_timestamp(v["voucher"]["valid_from"].as_i64().unwrap(), 0).unwrap();
+    let early = (from - chrono::Duration::hours(3)).to_rfc3339();
+    let trust = d.path("trust.json");
+    let out =
+        gatecare(&["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap(), "--at", &early], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    let local = from.with_timezone(&chrono_tz::Asia::Hong_Kong).format("%Y-%m-%d %H:%M +08:00").to_string();
+    assert!(said.contains(&format!("not_yet_valid: valid from {local}, 180 min after")), "{said}");
+    assert!(said.contains("clock ahead"), "{said}");
     // Another airline root certified a different key under the same id.
     let other = demo();
     let (code, v) = other.verify(&d.qr, &[]);

@@ -537,7 +537,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Voucher(VoucherCommand::Redeem { qr, central, token, redemption_id, insecure_http }) => {
             sync::check_central(&central, insecure_http)?;
             let tz = gatecare_reference::airport(&settings.station).map_or(chrono_tz::UTC, |a| a.tz);
-            if let Some(why) = sync::redeem(&qr, &central, &token, redemption_id, tz).await? {
+            if let Some(why) =
+                sync::redeem(&qr, &central, &token, redemption_id, tz, settings.clock.now()).await?
+            {
                 return Err(NotValid(why).into());
             }
         }
@@ -577,7 +579,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .to_utc(),
                 None => settings.clock.now(),
             };
-            if let Some(why) = voucher::verify_cmd(&qr, &trust, void.as_deref(), at)? {
+            let tz = gatecare_reference::airport(&settings.station).map_or(chrono_tz::UTC, |a| a.tz);
+            if let Some(why) = voucher::verify_cmd(&qr, &trust, void.as_deref(), at, tz)? {
                 return Err(NotValid(why).into());
             }
         }

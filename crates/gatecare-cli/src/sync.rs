@@ -178,6 +178,7 @@ pub async fn redeem(
     token: &str,
     redemption_id: Option<uuid::Uuid>,
     station_tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?;
     let body = RedeemRequest {
@@ -199,16 +200,24 @@ pub async fn redeem(
     }
     let r: RedeemResponse = serde_json::from_str(&text).context("central's answer")?;
     print_json(&r)?;
-    Ok(not_redeemed(&r, station_tz))
+    // The voucher's own times say why it is not yet or no longer valid
+    // (central checked its signature; this only reads them).
+    let voucher = gatecare_voucher::signed::decode(qr.trim()).ok().map(|u| u.payload);
+    Ok(not_redeemed(&r, voucher.as_ref(), station_tz, now))
 }
 
 /// Why central did not redeem, in a line (None when it did), its time on
 /// the station's clock.
-fn not_redeemed(r: &RedeemResponse, tz: chrono_tz::Tz) -> Option<String> {
+fn not_redeemed(
+    r: &RedeemResponse,
+    voucher: Option<&gatecare_voucher::VoucherPayload>,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Option<String> {
     if r.redeemed {
         return None;
     }
-    let mut why = format!("not redeemed: {}", r.reason);
+    let mut why = format!("not redeemed: {}", crate::voucher::why_not_valid(&r.reason, voucher, tz, now));
     if let Some(at) = r.redeemed_at {
         why.push_str(&format!(
             ", first redeemed at {}",

@@ -104,12 +104,40 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Why a voucher is not valid, in a line: for a voucher not yet valid or
+/// expired, the time that decided it on the station's clock. A voucher not
+/// yet valid is nearly always one whose device's clock runs ahead: say so.
+pub fn why_not_valid(
+    reason: &str,
+    voucher: Option<&VoucherPayload>,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> String {
+    let local = |t: i64| {
+        DateTime::from_timestamp(t, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string())
+    };
+    match (reason, voucher) {
+        ("not_yet_valid", Some(v)) if let Some(from) = local(v.valid_from) => {
+            let minutes = (v.valid_from - now.timestamp() + 59) / 60;
+            format!(
+                "{reason}: valid from {from}, {minutes} min after this machine's clock; the device that issued it \
+                 may have its clock ahead (its station's staff can reprint it once the clock is right)"
+            )
+        }
+        ("expired", Some(v)) if let Some(until) = local(v.valid_until) => {
+            format!("{reason}: valid until {until}")
+        }
+        _ => reason.to_owned(),
+    }
+}
+
 /// Prints the verdict as JSON; returns why the voucher is not valid, if it is not.
 pub fn verify_cmd(
     qr: &str,
     trust: &Path,
     void: Option<&Path>,
     at: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> anyhow::Result<Option<String>> {
     let text =
         std::fs::read_to_string(trust).map_err(|e| BadInput(format!("--trust {}: {e}", trust.display())))?;
@@ -124,7 +152,8 @@ pub fn verify_cmd(
     };
     let v = verify(qr, &trust, &voids, at);
     print_json(&v)?;
-    Ok((!v.valid).then(|| format!("voucher not valid: {}", v.reason)))
+    Ok((!v.valid)
+        .then(|| format!("voucher not valid: {}", why_not_valid(v.reason, v.voucher.as_ref(), tz, at))))
 }
 
 pub fn render_cmd(input: Option<&Path>, layout: &str, out: &PathBuf) -> anyhow::Result<()> {

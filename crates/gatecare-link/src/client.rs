@@ -45,10 +45,11 @@ pub enum SyncError {
     #[error(
         "central holds other events under this device's numbers (from seq {seq}): another device is using this \
          device's identity (a copied disk or token), or this store was restored from an old copy. \
-         This device's events no longer reach central. Ask IT to revoke this device at central \
-         (gatecare-central admin revoke) and to enrol a freshly installed store under the same device code"
+         This device's records no longer reach central (the feed still arrives). Ask IT to revoke device {device} \
+         at central first (gatecare-central admin revoke {device}), then to enrol a freshly installed store \
+         under the same device code; this store's unsent records stay here and do not reach central"
     )]
-    IdentityClash { seq: String },
+    IdentityClash { seq: String, device: String },
     /// A feed page that did not verify: nothing of it was stored.
     #[error("a feed page was refused: {0}")]
     PageRefused(PageError),
@@ -57,6 +58,22 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// A push's 409 `seq_conflict` as what it means for device `device`
+    /// (see [`SyncError::IdentityClash`]); any other error as it is.
+    pub fn of_push(self, device: uuid::Uuid) -> SyncError {
+        match self {
+            SyncError::Rejected { status: 409, code, message } if code == "seq_conflict" => {
+                // "seq N was already stored …": the number, as central names it.
+                let seq = message
+                    .split_whitespace()
+                    .find_map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()).parse::<i64>().ok())
+                    .map_or("?".to_owned(), |n| n.to_string());
+                SyncError::IdentityClash { seq, device: device.to_string() }
+            }
+            other => other,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             SyncError::Offline(_) => "sync.offline",
@@ -156,15 +173,7 @@ impl CentralClient {
 
     pub async fn push(&self, events: &[Event]) -> Result<PushResponse, SyncError> {
         let body = PushRequest { events: events.to_vec() };
-        match self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await {
-            Err(SyncError::Rejected { status: 409, code, message }) if code == "seq_conflict" => {
-                // "device … seq N was stored with other content": the number, if central names it.
-                let seq =
-                    message.split_whitespace().find(|w| w.parse::<i64>().is_ok()).unwrap_or("?").to_owned();
-                Err(SyncError::IdentityClash { seq })
-            }
-            other => other,
-        }
+        self.send(self.request(reqwest::Method::POST, "/v1/sync/push").json(&body)).await
     }
 
     /// A page of the feed as central signed it; [`FeedPage::open`] it.

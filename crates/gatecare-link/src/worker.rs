@@ -43,7 +43,7 @@ pub async fn sync_once(
                 round.more |= events.len() as i64 == PUSH_BATCH;
             }
             Err(e @ SyncError::Store(_)) => return Err(e),
-            Err(e) => push_failed = Some(e),
+            Err(e) => push_failed = Some(e.of_push(enrolment.device_id)),
         }
     }
     let root = enrolment

@@ -167,10 +167,11 @@ impl PgDatabase {
                cs AS (INSERT INTO feed_case_items (block, idx, kind, case_id, body)
                       SELECT n.block, (u.n - 1)::int, u.k, u.b::json ->> 'case_id', u.b::json
                       FROM n, UNNEST($10::text[], $11::text[]) WITH ORDINALITY AS u(k, b, n)
-                      WHERE u.k IN ('case_opened', 'case_updated')),
+                      WHERE $10::text[] && ARRAY['case_opened', 'case_updated'] AND u.k IN ('case_opened', 'case_updated')
+                      RETURNING 1),
                c AS (UPDATE counters SET value = value + $14
                      WHERE name = 'server_seq' AND EXISTS (SELECT 1 FROM n)
-                       AND (SELECT count(*) FROM e) + (SELECT count(*) FROM i) >= 0
+                       AND (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + (SELECT count(*) FROM cs) >= 0
                      RETURNING value - $14 + 1 AS base),
                r AS (INSERT INTO feed_runs (first_seq, last_seq, station, topic, origin_device, first_device_seq, at,
                        block, first_idx)
@@ -352,8 +353,9 @@ async fn publish_in(
 /// The feed items of the given server_seq ranges, in server_seq order. A
 /// device event's envelope is rebuilt as `event_feed_text` writes it (see
 /// migration 0006). Each block the ranges touch is unnested once, however
-/// many runs of it they cover (a push's voids are one run each), and each
-/// item is matched to its run.
+/// many runs of it they cover (a push's voids are one run each: the CTE is
+/// materialised so that no plan unnests it per run), keeping the items
+/// between the first and the last wanted, and each item is matched to its run.
 async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Res<Vec<StoredItem>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
@@ -371,7 +373,7 @@ async fn fetch_items(conn: &mut sqlx::PgConnection, ranges: &[(i64, i64)]) -> Re
                WHERE first_seq <= q.hi
                  AND first_seq >= COALESCE((SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= q.lo), q.lo)) r),
            blocks AS (SELECT block, MIN(lo_idx) AS lo, MAX(hi_idx) AS hi FROM spans GROUP BY block),
-           items AS (
+           items AS MATERIALIZED (
              SELECT b.block, i.n - 1 AS idx, i.kind, i.outcome, i.body, i.event_id, i.at
              FROM blocks t
              JOIN feed_item_blocks b ON b.block = t.block
@@ -1109,7 +1111,7 @@ impl Database for PgDatabase {
                cs AS (INSERT INTO feed_case_items (block, idx, kind, case_id, body)
                       SELECT n.block, (u.n - 1)::int, u.k, u.b::json ->> 'case_id', u.b::json
                       FROM n, UNNEST($1::text[], $3::text[]) WITH ORDINALITY AS u(k, b, n)
-                      WHERE u.k IN ('case_opened', 'case_updated'))
+                      WHERE $1::text[] && ARRAY['case_opened', 'case_updated'] AND u.k IN ('case_opened', 'case_updated'))
                SELECT block AS "block!" FROM n"#,
             &kinds as &[Option<&str>],
             outcomes_stored.as_deref() as Option<&[Option<String>]>,

@@ -1282,7 +1282,8 @@ async fn a_thief_pushing_under_a_kiosks_numbers_shows_as_an_identity_clash() {
         assert_eq!(e.code(), "sync.identity_clash", "{e}");
         let words = e.to_string();
         assert!(words.contains(&format!("from seq {seq}")), "{words}");
-        assert!(words.contains("gatecare-central admin revoke"), "{words}");
+        let revoke = format!("gatecare-central admin revoke {}", k.enrolment.device_id);
+        assert!(words.contains(&revoke), "{words}");
         assert_eq!(clashes().await, round.to_string(), "each refused push is counted");
     }
     // The meal stays in the kiosk's log, unsent; nothing of it reached central.

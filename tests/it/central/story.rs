@@ -256,8 +256,8 @@ async fn story<D: Database>(db: D) {
     forged_event.seq = 1;
     let before = c.db.totals().await.unwrap();
     match client_a.push(&[forged_event]).await {
-        Err(e @ gatecare_link::SyncError::IdentityClash { .. }) => {
-            assert_eq!(e.code(), "sync.identity_clash")
+        Err(e @ gatecare_link::SyncError::Rejected { status: 409, .. }) => {
+            assert_eq!(e.of_push(a.enrolment.device_id).code(), "sync.identity_clash")
         }
         other => panic!("a reused seq was accepted: {other:?}"),
     }
