@@ -130,8 +130,29 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stderr);
     let local = from.with_timezone(&chrono_tz::Asia::Hong_Kong).format("%Y-%m-%d %H:%M +08:00").to_string();
-    assert!(said.contains(&format!("not_yet_valid: valid from {local}, 180 min after")), "{said}");
+    assert!(
+        said.contains(&format!("not_yet_valid: valid from {local}, 3 h 0 min after the --at time")),
+        "{said}"
+    );
+    assert!(!said.contains("clock ahead"), "a time given on purpose is no clock's fault: {said}");
+    // On this machine's clock, 34 seconds early: the issuing clock is likely ahead.
+    let early = (from - chrono::Duration::seconds(34)).to_rfc3339();
+    let out = gatecare(
+        &["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap()],
+        &[("GATECARE_NOW", &early)],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("valid from {local}, 34 s after this machine's clock")), "{said}");
     assert!(said.contains("clock ahead"), "{said}");
+    // Found in a station trial: a trust list fetched without a token saved
+    // central's refusal, and verify said "unknown field `code`".
+    let refused = d.path("refused.json");
+    std::fs::write(&refused, r#"{"code":"unauthorised","message":"a device token is required"}"#).unwrap();
+    let out = gatecare(&["voucher", "verify", &d.qr, "--trust", refused.to_str().unwrap()], &[]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("holds central's refusal (unauthorised: a device token is required)"), "{said}");
+    assert!(said.contains("merchant's token"), "{said}");
     // Another airline root certified a different key under the same id.
     let other = demo();
     let (code, v) = other.verify(&d.qr, &[]);

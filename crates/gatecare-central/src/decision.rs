@@ -44,7 +44,15 @@ pub async fn explain<D: Database>(db: &D, voucher_id: &str) -> Result<Explained,
     // The text was checked against its hash on ingest; replay_stored checks again.
     let replay = gatecare_care::decision::replay_stored(&decision, &text, &gatecare_care::rules::COMPILED)?;
     let reproduced = replay.reproduced();
+    // A voided voucher says so (a revoked key's, a double issuance's loser, …).
+    let void = match payload.get("voucher_id").and_then(|v| v.as_str()) {
+        Some(id) => db.void_of(id).await?,
+        None => None,
+    };
+    let void = void
+        .map(|v| serde_json::json!({"reason": v.reason, "voided_at": v.voided_at, "voided_by": v.voided_by}));
     let report = serde_json::json!({
+        "void": void,
         "voucher_id": payload.get("voucher_id"),
         "device": payload.get("device"),
         "serial": payload.get("serial"),

@@ -95,12 +95,14 @@ enum AdminCommand {
     /// List enrolled devices as JSON.
     Devices,
     /// Revoke a device: its token stops working at once; of its key's
-    /// vouchers, only those central had received by --at stay valid.
+    /// vouchers, only those central had received before --at stay valid,
+    /// and those it received from --at on are voided.
     Revoke {
         /// The device's id, or its name (e.g. HKG-K03) when one device has it.
         device: String,
         /// When the revocation takes effect (RFC 3339, e.g. when the kiosk
-        /// was stolen; default now; never later than now).
+        /// was stolen, or the time a device's identity clash names; default
+        /// now; never later than now).
         #[arg(long)]
         at: Option<DateTime<Utc>>,
     },
@@ -497,21 +499,26 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let devices = central.db.devices().await?;
             let target = named_device(&devices, &device)?;
             let from = at.unwrap_or(now);
-            trust::revoke(&central, target.id, from, now).await?;
-            let kid = target.signing.as_ref().map(|s| s.kid.clone());
-            let kept: usize = trust::trust_list(&central, now)
-                .await?
-                .revoked
-                .iter()
-                .filter(|r| Some(&r.cert.kid) == kid.as_ref())
-                .map(|r| r.kept.len())
-                .sum();
-            let verb = if target.revoked_at.is_some() { "moved the revocation of" } else { "revoked" };
+            let Some(done) = trust::revoke(&central, target.id, from, now).await? else {
+                bail!("device {} is gone from central", target.id);
+            };
+            let first =
+                if target.revoked_at.is_some() { "the revocation now takes effect" } else { "revoked" };
             out!(
-                "{verb} {} from {}: {kept} vouchers it had pushed by then stay valid",
+                "{} ({}): {first} from {}; the {} vouchers central had received from it before then stay valid \
+                 until their own expiry",
                 target.id,
-                from.to_rfc3339()
+                target.name,
+                from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                done.kept
             );
+            if done.voided > 0 {
+                out!(
+                    "{} vouchers central received from it after that are now void (key_revoked); their passengers \
+                     are served again by an agent's replacement",
+                    done.voided
+                );
+            }
         }
         Command::Admin(AdminCommand::Token { name }) => {
             let name = name.trim();

@@ -573,14 +573,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sync::status(&db.unwrap_or(settings.database.clone())).await?
         }
         Command::Voucher(VoucherCommand::Verify { qr, trust, void, at }) => {
-            let at = match at {
-                Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
-                    .map_err(|e| BadInput(format!("--at: {e}")))?
-                    .to_utc(),
-                None => settings.clock.now(),
+            let (at, checked) = match at {
+                Some(t) => (
+                    chrono::DateTime::parse_from_rfc3339(&t)
+                        .map_err(|e| BadInput(format!("--at: {e}")))?
+                        .to_utc(),
+                    voucher::CheckedAt::Given,
+                ),
+                None => (settings.clock.now(), voucher::CheckedAt::ThisMachine),
             };
             let tz = gatecare_reference::airport(&settings.station).map_or(chrono_tz::UTC, |a| a.tz);
-            if let Some(why) = voucher::verify_cmd(&qr, &trust, void.as_deref(), at, tz)? {
+            if let Some(why) = voucher::verify_cmd(&qr, &trust, void.as_deref(), at, checked, tz)? {
                 return Err(NotValid(why).into());
             }
         }

@@ -217,7 +217,10 @@ fn not_redeemed(
     if r.redeemed {
         return None;
     }
-    let mut why = format!("not redeemed: {}", crate::voucher::why_not_valid(&r.reason, voucher, tz, now));
+    let mut why = format!(
+        "not redeemed: {}",
+        crate::voucher::why_not_valid(&r.reason, voucher, tz, now, crate::voucher::CheckedAt::Central)
+    );
     if let Some(at) = r.redeemed_at {
         why.push_str(&format!(
             ", first redeemed at {}",

@@ -104,25 +104,48 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whose time a voucher was checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckedAt {
+    /// This machine's clock.
+    ThisMachine,
+    /// The time the command was given (`--at`).
+    Given,
+    /// Central's clock (a redemption).
+    Central,
+}
+
 /// Why a voucher is not valid, in a line: for a voucher not yet valid or
 /// expired, the time that decided it on the station's clock. A voucher not
-/// yet valid is nearly always one whose device's clock runs ahead: say so.
+/// yet valid on a real clock is nearly always one whose device's clock runs
+/// ahead: say so (not for a time given on purpose).
 pub fn why_not_valid(
     reason: &str,
     voucher: Option<&VoucherPayload>,
     tz: chrono_tz::Tz,
-    now: DateTime<Utc>,
+    at: DateTime<Utc>,
+    checked: CheckedAt,
 ) -> String {
     let local = |t: i64| {
         DateTime::from_timestamp(t, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string())
     };
     match (reason, voucher) {
         ("not_yet_valid", Some(v)) if let Some(from) = local(v.valid_from) => {
-            let minutes = (v.valid_from - now.timestamp() + 59) / 60;
-            format!(
-                "{reason}: valid from {from}, {minutes} min after this machine's clock; the device that issued it \
-                 may have its clock ahead (its station's staff can reprint it once the clock is right)"
-            )
+            let span = span_words(v.valid_from - at.timestamp());
+            match checked {
+                CheckedAt::Given => format!("{reason}: valid from {from}, {span} after the --at time"),
+                CheckedAt::ThisMachine | CheckedAt::Central => {
+                    let clock = if checked == CheckedAt::Central {
+                        "central's clock"
+                    } else {
+                        "this machine's clock"
+                    };
+                    format!(
+                        "{reason}: valid from {from}, {span} after {clock}; the device that issued it may have its \
+                         clock ahead (its station's staff can reprint it once the clock is right)"
+                    )
+                }
+            }
         }
         ("expired", Some(v)) if let Some(until) = local(v.valid_until) => {
             format!("{reason}: valid until {until}")
@@ -131,17 +154,42 @@ pub fn why_not_valid(
     }
 }
 
+/// A span of seconds as people read it: "34 s", "12 min", "3 h 5 min".
+fn span_words(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..60 => format!("{s} s"),
+        60..7200 => format!("{} min", s / 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Central's error body (`{"code", "message"}`) as "code: message", when
+/// `text` is one: what a fetch without the right token saves.
+fn refusal(text: &str) -> Option<String> {
+    let b: gatecare_sync::ErrorBody = serde_json::from_str(text).ok()?;
+    Some(format!("{}: {}", b.code, b.message))
+}
+
 /// Prints the verdict as JSON; returns why the voucher is not valid, if it is not.
 pub fn verify_cmd(
     qr: &str,
     trust: &Path,
     void: Option<&Path>,
     at: DateTime<Utc>,
+    checked: CheckedAt,
     tz: chrono_tz::Tz,
 ) -> anyhow::Result<Option<String>> {
     let text =
         std::fs::read_to_string(trust).map_err(|e| BadInput(format!("--trust {}: {e}", trust.display())))?;
-    let trust = TrustList::from_json(&text).map_err(|e| BadInput(format!("--trust: {e}")))?;
+    let trust = TrustList::from_json(&text).map_err(|e| match refusal(&text) {
+        Some(r) => BadInput(format!(
+            "--trust {} holds central's refusal ({r}), not a trust list: fetch it with a merchant's token \
+             (Authorization: Bearer TOKEN)",
+            trust.display()
+        )),
+        None => BadInput(format!("--trust: {e}")),
+    })?;
     let voids = match void {
         Some(p) => {
             let text =
@@ -152,8 +200,9 @@ pub fn verify_cmd(
     };
     let v = verify(qr, &trust, &voids, at);
     print_json(&v)?;
-    Ok((!v.valid)
-        .then(|| format!("voucher not valid: {}", why_not_valid(v.reason, v.voucher.as_ref(), tz, at))))
+    Ok((!v.valid).then(|| {
+        format!("voucher not valid: {}", why_not_valid(v.reason, v.voucher.as_ref(), tz, at, checked))
+    }))
 }
 
 pub fn render_cmd(input: Option<&Path>, layout: &str, out: &PathBuf) -> anyhow::Result<()> {

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use gatecare_store::StoreError;
 use gatecare_store::central::Enrolment;
 use gatecare_sync::{
     ClaimRequest, ClaimResponse, EnrolRequest, EnrolResponse, ErrorBody, Event, PageError, PushRequest,
-    PushResponse, RootKey, RotateKeyRequest, RotateKeyResponse,
+    PushResponse, RootKey, RotateKeyRequest, RotateKeyResponse, SeqClash,
 };
 
 /// Events per push: well under central's batch and body limits.
@@ -38,18 +39,23 @@ pub enum SyncError {
     /// A store is one device: enrolled as one code, it is not enrolled as another.
     #[error("this store is enrolled as {enrolled}; a store is one device (use a new store for {asked})")]
     AnotherDevice { enrolled: String, asked: String },
+    /// A push reused numbers central holds otherwise (see
+    /// [`SyncError::of_push`], which says what it means).
+    #[error("central holds other events under this device's seq {}", .0.seq)]
+    SeqClash(SeqClash),
     /// Central holds other events under this device's numbers: another
     /// device pushes as this one (a copied disk or token), or this store
     /// was restored from an old copy. Every push fails the same way until
-    /// IT acts; the words say what to do.
+    /// IT acts; the words say what to do, with the time to revoke from.
+    #[error("{}", identity_clash_words(*seq, *held_since, device))]
+    IdentityClash { seq: i64, held_since: Option<DateTime<Utc>>, device: String },
+    /// Central revoked this device: nothing of it is taken any more.
     #[error(
-        "central holds other events under this device's numbers (from seq {seq}): another device is using this \
-         device's identity (a copied disk or token), or this store was restored from an old copy. \
-         This device's records no longer reach central (the feed still arrives). Ask IT to revoke device {device} \
-         at central first (gatecare-central admin revoke {device}), then to enrol a freshly installed store \
-         under the same device code; this store's unsent records stay here and do not reach central"
+        "central has revoked this device: central takes nothing more from it, and merchants refuse the vouchers \
+         it signs from the revocation on. IT enrols a freshly installed one under the same device code with a new \
+         one-time code"
     )]
-    IdentityClash { seq: String, device: String },
+    Revoked,
     /// A feed page that did not verify: nothing of it was stored.
     #[error("a feed page was refused: {0}")]
     PageRefused(PageError),
@@ -58,17 +64,12 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// A push's 409 `seq_conflict` as what it means for device `device`
-    /// (see [`SyncError::IdentityClash`]); any other error as it is.
+    /// A push's clash as what it means for device `device` (see
+    /// [`SyncError::IdentityClash`]); any other error as it is.
     pub fn of_push(self, device: uuid::Uuid) -> SyncError {
         match self {
-            SyncError::Rejected { status: 409, code, message } if code == "seq_conflict" => {
-                // "seq N was already stored …": the number, as central names it.
-                let seq = message
-                    .split_whitespace()
-                    .find_map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()).parse::<i64>().ok())
-                    .map_or("?".to_owned(), |n| n.to_string());
-                SyncError::IdentityClash { seq, device: device.to_string() }
+            SyncError::SeqClash(c) => {
+                SyncError::IdentityClash { seq: c.seq, held_since: c.held_since, device: device.to_string() }
             }
             other => other,
         }
@@ -79,6 +80,8 @@ impl SyncError {
             SyncError::Offline(_) => "sync.offline",
             SyncError::Rejected { status: 401 | 403, .. } => "sync.unauthorised",
             SyncError::IdentityClash { .. } => "sync.identity_clash",
+            SyncError::SeqClash(_) => "sync.conflict",
+            SyncError::Revoked => "sync.device_revoked",
             SyncError::Rejected { status: 409, .. } => "sync.conflict",
             SyncError::Rejected { .. } => "sync.rejected",
             SyncError::Protocol(_) => "sync.protocol",
@@ -91,6 +94,25 @@ impl SyncError {
             SyncError::Store(e) => e.code(),
         }
     }
+}
+
+/// What an identity clash means and what IT does about it: revoke the
+/// device from when central took the other events (what a thief pushed from
+/// then on is voided with it), then enrol a fresh store.
+fn identity_clash_words(seq: i64, held_since: Option<DateTime<Utc>>, device: &str) -> String {
+    let at = match held_since {
+        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        None => "<the last time this device was surely in the right hands>".to_owned(),
+    };
+    let since = held_since.map_or(String::new(), |_| format!(", received by central at {at}"));
+    format!(
+        "central holds other events under this device's numbers (from seq {seq}{since}): another device is using \
+         this device's identity (a copied disk or token), or this store was restored from an old copy. This \
+         device's records no longer reach central (the feed still arrives). Ask IT to revoke device {device} from \
+         that moment (gatecare-central admin revoke {device} --at {at}), then to enrol a freshly installed store \
+         under the same device code. Vouchers this device printed since are refused by merchants: an agent \
+         replaces them; this store's unsent records stay here and do not reach central"
+    )
 }
 
 /// An HTTP client for central's API.
@@ -149,6 +171,8 @@ impl CentralClient {
         if !status.is_success() {
             let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
             return Err(match body {
+                Some(ErrorBody { clash: Some(clash), .. }) => SyncError::SeqClash(clash),
+                Some(b) if b.code == "device_revoked" => SyncError::Revoked,
                 Some(b) => SyncError::Rejected { status: status.as_u16(), code: b.code, message: b.message },
                 // A proxy or a restarting service: try again later.
                 None if status.is_server_error() => SyncError::Offline(format!("HTTP {status}")),

@@ -130,6 +130,13 @@ impl VoidBy<'_> {
     pub const CENTRAL: VoidBy<'static> = VoidBy { device: None, actor: "central" };
 }
 
+/// An issued voucher central refuses: the entitlement it took and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedVoucher {
+    pub entitlement_key: String,
+    pub voucher_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaseRecord {
     pub id: Uuid,
@@ -371,6 +378,19 @@ pub trait Database: Clone + Send + Sync + 'static {
     fn set_device_role(&self, id: Uuid, role: DeviceRole) -> impl Future<Output = Res<bool>> + Send;
     /// Returns false when no such active device exists.
     fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<bool>> + Send;
+    /// When central received device `device`'s event `seq` (None: it
+    /// holds no such event).
+    fn received_at(&self, device: Uuid, seq: i64) -> impl Future<Output = Res<Option<DateTime<Utc>>>> + Send;
+    /// Voids, as central, issued vouchers it refuses anyway (a revoked
+    /// key's, received after the revocation took effect): each entitlement
+    /// is free for an agent's replacement and the void reaches every station.
+    /// Returns how many were not voided before.
+    fn void_refused(
+        &self,
+        vouchers: &[RefusedVoucher],
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Res<usize>> + Send;
     /// Of `bindings` (the last 12 hex digits of voucher ids, see
     /// `gatecare_sync::voucher_id`), those bound to a device other than
     /// `device`.

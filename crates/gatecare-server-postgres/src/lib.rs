@@ -43,9 +43,9 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     MerchantOutlet, NewDevice, NewEnrolmentCode, PublishedOutlet, RedeemOutcome, RedeemedVoucher, Redemption,
-    RedemptionConflict, RedemptionLine, RedemptionsOf, ReportedRedemption, RetiredKey, RevocationRecord,
-    SigningKeyRecord, StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue, event_feed_text,
-    event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
+    RedemptionConflict, RedemptionLine, RedemptionsOf, RefusedVoucher, ReportedRedemption, RetiredKey,
+    RevocationRecord, SigningKeyRecord, StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue,
+    event_feed_text, event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -906,6 +906,45 @@ impl Database for PgDatabase {
                 .map_err(err)?
                 .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn received_at(&self, device: Uuid, seq: i64) -> Res<Option<DateTime<Utc>>> {
+        // The run that holds `seq`: the device's last to start at or before it.
+        sqlx::query_scalar(
+            "SELECT at FROM feed_runs WHERE origin_device = $1 AND first_device_seq <= $2 \
+             ORDER BY first_device_seq DESC LIMIT 1",
+        )
+        .bind(device)
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn void_refused(
+        &self,
+        vouchers: &[RefusedVoucher],
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Res<usize> {
+        let mut tx = self.tx().await?;
+        let mut voided = 0;
+        for v in vouchers {
+            sqlx::query(
+                "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = $1 AND voucher_id = $2",
+            )
+            .bind(&v.entitlement_key)
+            .bind(&v.voucher_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            if let Some(item) = add_void(&mut tx, &v.voucher_id, reason, VoidBy::CENTRAL, now).await? {
+                publish_in(&mut tx, &item.station, item.topic, &item.body, now).await?;
+                voided += 1;
+            }
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(voided)
     }
 
     async fn publish(

@@ -22,9 +22,9 @@ use gatecare_server_database::feed::{
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     MerchantOutlet, NewDevice, NewEnrolmentCode, PublishedOutlet, RedeemOutcome, RedeemedVoucher, Redemption,
-    RedemptionConflict, RedemptionLine, RedemptionsOf, ReportedRedemption, RetiredKey, RevocationRecord,
-    SigningKeyRecord, StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue, event_feed_text,
-    refused_void_reason, void_not_yours, voucher_not_yours,
+    RedemptionConflict, RedemptionLine, RedemptionsOf, RefusedVoucher, ReportedRedemption, RetiredKey,
+    RevocationRecord, SigningKeyRecord, StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue,
+    event_feed_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -921,6 +921,54 @@ impl Database for SqliteDatabase {
                 .map_err(err)?
                 .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn received_at(&self, device: Uuid, seq: i64) -> Res<Option<DateTime<Utc>>> {
+        // The run that holds `seq`: the device's last to start at or before it.
+        let at: Option<String> = sqlx::query_scalar(
+            "SELECT at FROM feed_runs WHERE origin_device = ? AND first_device_seq <= ? \
+             ORDER BY first_device_seq DESC LIMIT 1",
+        )
+        .bind(device.to_string())
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        at.as_deref().map(parse_ts).transpose()
+    }
+
+    async fn void_refused(
+        &self,
+        vouchers: &[RefusedVoucher],
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Res<usize> {
+        let now = ts(now);
+        let mut tx = self.write_tx().await?;
+        let mut voided = 0;
+        for v in vouchers {
+            sqlx::query(
+                "UPDATE entitlements SET state = 'voided' WHERE entitlement_key = ?1 \
+                 AND EXISTS (SELECT 1 FROM entitlements_full WHERE entitlement_key = ?1 AND voucher_id = ?2)",
+            )
+            .bind(&v.entitlement_key)
+            .bind(&v.voucher_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM voids WHERE voucher_id = ?)")
+                .bind(&v.voucher_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(err)?
+            {
+                continue;
+            }
+            add_void(&mut tx, &v.voucher_id, reason, VoidBy::CENTRAL, &now).await?;
+            voided += 1;
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(voided)
     }
 
     async fn publish(

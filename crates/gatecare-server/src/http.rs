@@ -24,7 +24,7 @@ use gatecare_server_database::{Database, DbError, DeviceRecord, NewDevice, Redee
 use gatecare_sync::{
     CLOCK_STEP, CheckedBatch, ClaimRequest, DeviceRole, EnrolRequest, EnrolResponse, ErrorBody, EventKind,
     FeedPage, Outcome, PushRequest, RedeemRequest, RedeemResponse, RootKey, RotateKeyRequest,
-    RotateKeyResponse,
+    RotateKeyResponse, SeqClash,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -39,17 +39,19 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    clash: Option<SeqClash>,
 }
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), clash: None }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { code: self.code.into(), message: self.message })).into_response()
+        let body = ErrorBody { code: self.code.into(), message: self.message, clash: self.clash };
+        (self.status, Json(body)).into_response()
     }
 }
 
@@ -423,12 +425,18 @@ async fn push<D: Database>(
     let resp = match c.db.push(&device, &batch, now).await {
         Err(DbError::SeqConflict { seq }) => {
             // Not a retry or a bug of the device: two devices push as one.
-            // The real one cannot sync until IT revokes the identity.
+            // The real one cannot sync until IT revokes the identity, from
+            // when central took the other device's events.
+            let held_since = c.db.received_at(device.id, seq).await?;
+            let since = held_since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
             tracing::warn!(device = %device.id, name = device.name, station = device.station, seq,
+                held_since = since.as_deref().unwrap_or("unknown"),
                 "a push reused a number central holds with other content: two devices use this identity \
-                 (revoke it and enrol a fresh store)");
+                 (revoke it from held_since and enrol a fresh store)");
             Metrics::add(&c.metrics.seq_conflicts, 1);
-            return Err(DbError::SeqConflict { seq }.into());
+            let mut e = ApiError::from(DbError::SeqConflict { seq });
+            e.clash = Some(SeqClash { seq, held_since });
+            return Err(e);
         }
         other => other?,
     };

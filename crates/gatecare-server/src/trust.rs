@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::VerifyingKey;
-use gatecare_server_database::{Database, DbError, RevocationRecord};
+use gatecare_server_database::{Database, DbError, RefusedVoucher, RevocationRecord};
 use gatecare_sync::Topic;
 use gatecare_voucher::trust::{
     DeviceCert, KeptVoucher, Revocation, TrustList, VOID_FORMAT, VoidEntry, VoidList,
@@ -288,47 +288,75 @@ pub async fn free_kid<D: Database>(db: &D, kid: &str) -> Result<Option<String>, 
 /// before a revocation have expired and need not be kept.
 pub const LONGEST_VOUCHER: Duration = Duration::days(7);
 
+/// What a revocation did: the vouchers that stay valid, and those voided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revoked {
+    /// Received before the effective time and not voided: valid until their expiry.
+    pub kept: usize,
+    /// Received from the effective time on, voided by this revocation.
+    pub voided: usize,
+}
+
+/// The reason central gives the vouchers of a revoked key it received from
+/// the revocation's effective time on.
+pub const KEY_REVOKED: &str = "key_revoked";
+
 /// Revokes a device from `effective_at` (at most `now`: a theft found in
 /// the morning is revoked from the night it happened). Its token stops
 /// working at once. Its key leaves the trust list's devices and is listed
-/// as revoked with the vouchers central had received from it by
+/// as revoked with the vouchers central had received from it before
 /// `effective_at` and not voided: they stay valid until their own expiry;
 /// every other voucher of that key is refused (a stolen key can backdate
-/// one). Revoking a revoked device again moves its effective time (a hurried
-/// revocation corrected to when the kiosk was lost). Reads the station's
-/// feed back (a revocation is rare).
+/// one). Those central received from `effective_at` on are voided too, so
+/// their entitlements are free for an agent's replacement (a passenger
+/// holding one of them, or whose care a thief took, is served again) and
+/// reports do not count them. Revoking a revoked device again moves its
+/// effective time (a hurried revocation corrected to when the kiosk was
+/// lost); a void is never undone. Reads the station's feed back (a
+/// revocation is rare). None when there is no such device.
 pub async fn revoke<D: Database>(
     c: &Central<D>,
     device: Uuid,
     effective_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<bool, DbError> {
+) -> Result<Option<Revoked>, DbError> {
     let effective_at = effective_at.min(now);
     let Some(record) = c.db.devices().await?.into_iter().find(|d| d.id == device) else {
-        return Ok(false);
+        return Ok(None);
     };
-    let kept = if record.signing.is_some() {
+    let received = if record.signing.is_some() {
         received_vouchers(c, &record, effective_at).await?
     } else {
-        Vec::new()
+        Received::default()
     };
     if record.revoked_at.is_none() && !c.db.revoke_device(device, now).await? {
-        return Ok(false);
+        return Ok(None);
     }
-    let kept = serde_json::to_value(kept).map_err(DbError::backend)?;
-    c.db.record_revocation(&RevocationRecord { device_id: device, effective_at, kept }).await?;
+    let kept = received.kept.len();
+    let kept_list = serde_json::to_value(received.kept).map_err(DbError::backend)?;
+    c.db.record_revocation(&RevocationRecord { device_id: device, effective_at, kept: kept_list }).await?;
+    let voided = c.db.void_refused(&received.refused, KEY_REVOKED, now).await?;
     publish_trust_list(c, now).await?;
-    Ok(true)
+    Ok(Some(Revoked { kept, voided }))
+}
+
+/// A revoked device's vouchers as central received them.
+#[derive(Default)]
+struct Received {
+    /// Before the effective time, not voided since.
+    kept: Vec<KeptVoucher>,
+    /// From the effective time on.
+    refused: Vec<RefusedVoucher>,
 }
 
 /// The vouchers `device` pushed that central received in the
-/// [`LONGEST_VOUCHER`] before `until`, less those voided since, as central
-/// received them.
+/// [`LONGEST_VOUCHER`] before `until` (less those voided since), and those
+/// it received from `until` on.
 async fn received_vouchers<D: Database>(
     c: &Central<D>,
     device: &gatecare_server_database::DeviceRecord,
     until: DateTime<Utc>,
-) -> Result<Vec<KeptVoucher>, DbError> {
+) -> Result<Received, DbError> {
     // A reader of the station's feed that is no device: every item is "another's".
     let reader = gatecare_server_database::DeviceRecord {
         id: Uuid::nil(),
@@ -337,20 +365,29 @@ async fn received_vouchers<D: Database>(
         ..device.clone()
     };
     let (mine, since) = (device.id.to_string(), until - LONGEST_VOUCHER);
-    let mut kept = Vec::new();
+    let mut received = Received::default();
     let mut after = 0;
     loop {
         let page = c.db.pull(&reader, after, gatecare_sync::MAX_PAGE).await?;
         for item in &page.items {
             let body = &item.body;
-            if item.topic == Topic::Event
-                && item.at >= since
-                && item.at <= until
-                && body["device"] == mine.as_str()
-                && body["kind"] == "issued"
-                && let Some(k) = kept_voucher(&body["payload"])
+            if item.topic != Topic::Event
+                || item.at < since
+                || body["device"] != mine.as_str()
+                || body["kind"] != "issued"
             {
-                kept.push(k);
+                continue;
+            }
+            let payload = &body["payload"];
+            if item.at >= until {
+                let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                if let (Some(entitlement_key), Some(voucher_id)) =
+                    (text("entitlement_key"), text("voucher_id"))
+                {
+                    received.refused.push(RefusedVoucher { entitlement_key, voucher_id });
+                }
+            } else if let Some(k) = kept_voucher(payload) {
+                received.kept.push(k);
             }
         }
         after = page.next_after;
@@ -358,13 +395,14 @@ async fn received_vouchers<D: Database>(
             break;
         }
     }
-    let mut standing = Vec::with_capacity(kept.len());
-    for k in kept {
+    let mut standing = Vec::with_capacity(received.kept.len());
+    for k in received.kept {
         if c.db.void_of(&k.voucher_id.to_string()).await?.is_none() {
             standing.push(k);
         }
     }
-    Ok(standing)
+    received.kept = standing;
+    Ok(received)
 }
 
 /// What an `issued` event's payload says of its voucher, as the voucher's

@@ -11,6 +11,20 @@ use crate::Event;
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+    /// With `seq_conflict`: what central holds under the device's numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clash: Option<SeqClash>,
+}
+
+/// A push reused a number central holds with other content: two devices
+/// push under one identity (a copied disk or token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeqClash {
+    /// The first number of the push that central holds otherwise.
+    pub seq: i64,
+    /// When central received what it holds under that number: the other
+    /// device's events start there, so a revocation takes effect from it.
+    pub held_since: Option<DateTime<Utc>>,
 }
 
 /// A device's role decides what it may call and push (see `roles.rs`).

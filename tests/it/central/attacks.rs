@@ -1248,45 +1248,115 @@ async fn events_stamped_ahead_of_centrals_clock_are_kept_and_counted() {
     assert_eq!(counted().await, "2");
 }
 
-/// Found in a station trial: with a kiosk's stolen token, a thief pushed
-/// one event under the kiosk's next number, and the real kiosk's sync then
-/// failed with a bare 409 on every round, for good, with nothing telling
-/// anyone why. Central now counts and logs it; the device names the cause
-/// and what IT must do.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thief_pushing_under_a_kiosks_numbers_shows_as_an_identity_clash() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = super::harness::sqlite_db(dir.path()).await;
-    let (_clock, c, _served, url) = serving(&db).await;
-    let k = Kiosk::enrol(&c, &url, "HKG-K01").await;
-    let clashes = || async {
-        let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
-        text.lines().find_map(|l| l.strip_prefix("gatecare_seq_conflicts_total ")).unwrap().to_owned()
-    };
-    assert_eq!(clashes().await, "0");
-    let seq = next_seq(&k).await;
-    let stolen = Event {
-        seq,
-        event_id: uuid::Uuid::now_v7(),
-        kind: EventKind::Feedback,
-        at: now(),
-        payload: serde_json::json!({"feedback_id": "FB-THIEF", "flight_id": "F", "passenger_id": "P", "score": 1}),
-    };
-    assert_eq!(outcome_codes(&push_raw(&url, &k.enrolment.token, vec![stolen]).await), ["Applied"]);
+/// One counter of central's `/metrics`.
+async fn metric(url: &str, name: &str) -> String {
+    let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+    let prefix = format!("{name} ");
+    text.lines().find_map(|l| l.strip_prefix(prefix.as_str())).unwrap().to_owned()
+}
 
-    // The real kiosk issues a meal, its next event, and syncs.
-    k.issue(0).await.unwrap();
+/// The vouchers the airline's report counts on `issued`'s flight: (issued, voided).
+async fn flight_counts<D: Database>(
+    c: &gatecare_server::Central<D>,
+    issued: &gatecare_station::Issued,
+) -> (i64, i64) {
+    let mut key = issued.entitlement_key.split('/');
+    let flight = format!("{}/{}", key.next().unwrap(), key.next().unwrap());
+    let scope = gatecare_server::report::Scope::flight(&flight).unwrap();
+    let report = gatecare_server::report::redemptions(&c.db, &scope).await.unwrap();
+    let line = report.flights.iter().find(|l| flight == format!("{}/{}", l.flight, l.flight_date)).unwrap();
+    let count = |a: &gatecare_server::report::Amounts| {
+        serde_json::to_value(a).unwrap()[0]["count"].as_i64().unwrap_or(0)
+    };
+    (count(&line.issued), count(&line.voided))
+}
+
+/// Found in station trials: with a copy of a kiosk's disk, a thief pushed
+/// under the kiosk's next numbers, and the real kiosk's sync then failed with
+/// a bare 409 on every round, for good. Then the words named the revoke
+/// command without a time, so run as written it kept the thief's vouchers
+/// valid; and after the revocation the passengers whose care the thief took
+/// could not be served again (central and the station counted it issued).
+/// Now the clash says from when to revoke, the revocation voids what central
+/// received from then on, and an agent serves those passengers again.
+async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_again<D: Database>(db: D) {
+    let (clock, c, _served, url) = serving(&db).await;
+    let k = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    assert_eq!(metric(&url, "gatecare_seq_conflicts_total").await, "0");
+    // Before the theft: passenger 0's meal reaches central.
+    let before = k.issue(0).await.unwrap();
+    k.sync_at(clock.now()).await;
+    // A thief copies the disk and, ten minutes on, issues passenger 1's meal with it.
+    let thief = k.stolen_copy().await;
+    clock.set(now() + chrono::Duration::minutes(10) + chrono::Duration::microseconds(123_456));
+    let theft_at = clock.now();
+    let stolen = thief.issue(1).await.unwrap();
+    thief.sync_at(theft_at).await;
+    // The real kiosk serves passenger 2, then tries to sync.
+    clock.set(now() + chrono::Duration::minutes(20));
+    let unsent = k.issue(2).await.unwrap();
     let client = gatecare_link::CentralClient::for_enrolment(&k.enrolment).unwrap();
+    let at = theft_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     for round in 1..=2 {
-        let e = gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, now()).await.unwrap_err();
+        let e =
+            gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, clock.now()).await.unwrap_err();
         assert_eq!(e.code(), "sync.identity_clash", "{e}");
         let words = e.to_string();
-        assert!(words.contains(&format!("from seq {seq}")), "{words}");
-        let revoke = format!("gatecare-central admin revoke {}", k.enrolment.device_id);
+        assert!(words.contains(&format!("received by central at {at}")), "{words}");
+        let revoke = format!("gatecare-central admin revoke {} --at {at}", k.enrolment.device_id);
         assert!(words.contains(&revoke), "{words}");
-        assert_eq!(clashes().await, round.to_string(), "each refused push is counted");
+        assert_eq!(
+            metric(&url, "gatecare_seq_conflicts_total").await,
+            round.to_string(),
+            "each push is counted"
+        );
     }
-    // The meal stays in the kiosk's log, unsent; nothing of it reached central.
-    assert_eq!(SyncStore(&k.store).sync_status().await.unwrap().backlog, 1);
-    assert_eq!(c.db.totals().await.unwrap().entitlements_issued, 0);
+    assert_eq!(SyncStore(&k.store).sync_status().await.unwrap().backlog, 1, "the meal stays, unsent");
+
+    // IT revokes from the time the words give.
+    let done = trust::revoke(&c, k.enrolment.device_id, theft_at, clock.now()).await.unwrap().unwrap();
+    assert_eq!((done.kept, done.voided), (1, 1), "before the theft kept; the thief's voided");
+    let void = c.db.void_of(&stolen.voucher_id).await.unwrap().expect("the thief's voucher is voided");
+    assert_eq!((void.reason.as_str(), void.voided_by.as_deref()), (trust::KEY_REVOKED, Some("central")));
+    assert!(c.db.void_of(&before.voucher_id).await.unwrap().is_none());
+    let explained = gatecare_central::decision::explain(&c.db, &stolen.voucher_id).await.unwrap();
+    assert_eq!(explained.report["void"]["reason"], trust::KEY_REVOKED, "admin explain says why it is void");
+    let till = Till::enrol(&c, &url, "Noodle bar").await;
+    assert!(till.redeem(uuid::Uuid::now_v7(), &k.qr(&before.voucher_id).await).await.redeemed);
+    for (qr, whose) in
+        [(thief.qr(&stolen.voucher_id).await, "thief's"), (k.qr(&unsent.voucher_id).await, "unsent")]
+    {
+        let r = till.redeem(uuid::Uuid::now_v7(), &qr).await;
+        assert!(!r.redeemed && ["key_revoked", "voided"].contains(&r.reason.as_str()), "the {whose}: {r:?}");
+    }
+    // The airline's report counts the thief's voucher as voided, not issued.
+    assert_eq!(flight_counts(&c, &before).await, (1, 1));
+    // The revoked kiosk is told so, in words that say what to do.
+    let e = gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, clock.now()).await.unwrap_err();
+    assert_eq!(e.code(), "sync.device_revoked", "{e}");
+    assert!(e.to_string().contains("freshly installed"), "{e}");
+
+    // A fresh store takes the kiosk's place; a gate console serves the passengers.
+    let fresh = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    fresh.sync_at(clock.now()).await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-C01").await;
+    console.sync_at(clock.now()).await;
+    // Passenger 1's care, which the thief took: voided, so an agent replaces it.
+    match fresh.issue(1).await {
+        Err(gatecare_station::LedgerError::Voided(_)) => {}
+        other => panic!("a kiosk does not replace a voided voucher: {other:?}"),
+    }
+    let replacement = console.replace(1).await.unwrap();
+    assert_ne!(replacement.voucher_id, stolen.voucher_id);
+    // Passenger 2, whose voucher never reached central: the new kiosk serves them.
+    let again = fresh.issue(2).await.unwrap();
+    fresh.sync_at(clock.now()).await;
+    console.sync_at(clock.now()).await;
+    for (id, whose) in [(&replacement.voucher_id, "replacement"), (&again.voucher_id, "new kiosk's")] {
+        let qr = if whose == "replacement" { console.qr(id).await } else { fresh.qr(id).await };
+        assert!(till.redeem(uuid::Uuid::now_v7(), &qr).await.redeemed, "the {whose} voucher");
+    }
+    // Every passenger's care counted once, as issued.
+    assert_eq!(flight_counts(&c, &before).await, (3, 0));
 }
+on_both_backends!(a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_again);

@@ -127,7 +127,9 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
         .unwrap();
     assert_eq!(serial, "HKG-K01.2-000001");
     // The old kiosk is then revoked; what central had from it stays valid.
-    assert!(trust::revoke(&c, broken.enrolment.device_id, now(), now()).await.unwrap());
+    // A moment later: what central received before then stays valid.
+    let later = now() + Duration::seconds(1);
+    assert!(trust::revoke(&c, broken.enrolment.device_id, later, later).await.unwrap().is_some());
     let trust = trust::trust_list(&c, now()).await.unwrap();
     let at = now() + Duration::hours(1);
     assert!(gatecare_voucher::verify(&old_qr, &trust, &VoidList::default(), at).valid);
@@ -136,7 +138,12 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     // Found in a trial: a hurried revocation could not be moved back to when
     // the kiosk was lost. Revoked again from an hour earlier, before central
     // had its voucher, it keeps nothing.
-    assert!(trust::revoke(&c, broken.enrolment.device_id, now() - Duration::hours(1), now()).await.unwrap());
+    assert!(
+        trust::revoke(&c, broken.enrolment.device_id, now() - Duration::hours(1), later)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let trust = trust::trust_list(&c, now()).await.unwrap();
     assert_eq!(gatecare_voucher::verify(&old_qr, &trust, &VoidList::default(), at).reason, "key_revoked");
 
