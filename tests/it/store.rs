@@ -576,6 +576,14 @@ async fn bulk_issues_meals_for_cz342_in_priority_order_once() {
         .await
         .unwrap();
     assert_eq!(reprinted, 0);
+    // A voucher an agent voided stays void: bulk skips it (it serves again
+    // only what central voided with its device's revoked key).
+    st.store.void(&ctx, &summary.vouchers[0].voucher_id, "passenger left").await.unwrap();
+    let third = gatecare_bulk::Bulk(&st.store)
+        .issue_bulk(&ctx, &flight, EntitlementKind::Meal, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!((third.issued, third.skipped, third.reprinted), (0, 1, 359));
     assert!(st.store.verify_chains().await.unwrap().is_ok());
 }
 

@@ -171,7 +171,8 @@ impl Bulk<'_> {
                 // Each entitlement under its own savepoint: one passenger's
                 // refusal (issued elsewhere, leased, voided) never stops the batch.
                 sqlx::query("SAVEPOINT bulk_item").execute(&mut *tx).await?;
-                // A voided voucher is an agent's decision: bulk never replaces it.
+                // A voided voucher is an agent's decision: bulk never replaces
+                // it, except one central voided with its device's revoked key.
                 let issued = issue_in(
                     &mut tx,
                     ctx,
@@ -189,7 +190,7 @@ impl Bulk<'_> {
                         hotel_block_id: None,
                         details: serde_json::json!({"citation": citation, "source": source, "priority": p.place, "priority_reason": p.reason}),
                     },
-                    gatecare_store::ledger::Replacement::Refused,
+                    gatecare_store::ledger::Replacement::KeyRevoked,
                     &DecisionRecord::new(&s, &eval, ctx.policy, refund_at, Some((care_kind, ordinal))),
                 )
                 .await;

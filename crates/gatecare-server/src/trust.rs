@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::VerifyingKey;
 use gatecare_server_database::{Database, DbError, RefusedVoucher, RevocationRecord};
+pub use gatecare_sync::KEY_REVOKED;
 use gatecare_sync::Topic;
 use gatecare_voucher::trust::{
     DeviceCert, KeptVoucher, Revocation, TrustList, VOID_FORMAT, VoidEntry, VoidList,
@@ -296,10 +297,6 @@ pub struct Revoked {
     /// Received from the effective time on, voided by this revocation.
     pub voided: usize,
 }
-
-/// The reason central gives the vouchers of a revoked key it received from
-/// the revocation's effective time on.
-pub const KEY_REVOKED: &str = "key_revoked";
 
 /// Revokes a device from `effective_at` (at most `now`: a theft found in
 /// the morning is revoked from the night it happened). Its token stops

@@ -750,6 +750,10 @@ struct AuditRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replacement {
     Allowed,
+    /// Only a voucher central voided because its device's key was revoked
+    /// ([`gatecare_sync::KEY_REVOKED`]): no decision about the passenger, so a console's
+    /// bulk issuance serves them again.
+    KeyRevoked,
     Refused,
 }
 
@@ -848,8 +852,8 @@ pub async fn issue_in(
     }
     // Voided here or anywhere at the station: only an agent's replacement
     // issues it again, naming the voucher it replaces (the latest voided).
-    let voided: Option<String> = sqlx::query_scalar(
-        "SELECT voucher_id FROM station_vouchers WHERE entitlement_key = ? AND void_reason IS NOT NULL \
+    let voided: Option<(String, String)> = sqlx::query_as(
+        "SELECT voucher_id, void_reason FROM station_vouchers WHERE entitlement_key = ? AND void_reason IS NOT NULL \
          ORDER BY issued_at DESC LIMIT 1",
     )
     .bind(key.as_str())
@@ -857,7 +861,12 @@ pub async fn issue_in(
     .await?;
     let replaces = match (voided, replacement) {
         (None, _) => None,
-        (Some(v), Replacement::Allowed) if !ctx.actor.is_kiosk() => Some(v),
+        (Some((v, _)), Replacement::Allowed) if !ctx.actor.is_kiosk() => Some(v),
+        (Some((v, why)), Replacement::KeyRevoked)
+            if !ctx.actor.is_kiosk() && why == gatecare_sync::KEY_REVOKED =>
+        {
+            Some(v)
+        }
         (Some(_), _) => return Err(LedgerError::Voided(key.to_string())),
     };
     // A flight (or entitlement) leased to another device is issued there.

@@ -317,5 +317,10 @@ pub struct ConflictReport {
     pub advice: String,
 }
 
+/// The void reason central gives a revoked key's vouchers that it received
+/// from the revocation's effective time on: no decision about the
+/// passenger, so a console serves them again.
+pub const KEY_REVOKED: &str = "key_revoked";
+
 pub const CONFLICT_ADVICE: &str = "Two devices issued the same entitlement while offline. The later voucher is void and \
      will be refused by merchants; if the passenger holds it, reprint the valid one and take the void one back.";

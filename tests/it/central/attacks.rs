@@ -1346,7 +1346,15 @@ async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_agai
         Err(gatecare_station::LedgerError::Voided(_)) => {}
         other => panic!("a kiosk does not replace a voided voucher: {other:?}"),
     }
-    let replacement = console.replace(1).await.unwrap();
+    // The agent issues the flight's meals: passenger 1's is replaced (the
+    // void is the revoked key's, no decision about them); passenger 0's
+    // stands and is not issued twice.
+    // At 16:00 in Hong Kong, when the first meal is owed.
+    clock.set(now() + chrono::Duration::hours(2));
+    console.sync_at(clock.now()).await;
+    let bulk = console.bulk_meals(&[0, 1], clock.now()).await;
+    assert_eq!((bulk.issued, bulk.elsewhere), (1, 1), "{bulk:?}");
+    let replacement = bulk.vouchers[0].clone();
     assert_ne!(replacement.voucher_id, stolen.voucher_id);
     // Passenger 2, whose voucher never reached central: the new kiosk serves them.
     let again = fresh.issue(2).await.unwrap();

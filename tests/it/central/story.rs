@@ -125,13 +125,18 @@ impl Kiosk {
         self.store.issue(&ctx, &self.meal(pax)).await
     }
 
-    /// An agent's replacement of a voided voucher (at a console).
-    pub async fn replace(&self, pax: usize) -> Result<gatecare_station::Issued, LedgerError> {
+    /// A console agent's bulk issuance, `at`, of CZ342's meals owed to passengers `pax`.
+    pub async fn bulk_meals(&self, pax: &[usize], at: DateTime<Utc>) -> gatecare_bulk::BulkSummary {
         let agent =
-            self.store.verify_pin("A1001", "246810", now(), LockoutPolicy::default()).await.unwrap().unwrap();
+            self.store.verify_pin("A1001", "246810", at, LockoutPolicy::default()).await.unwrap().unwrap();
         let policy = Policy::default_policy();
-        let ctx = IssueContext::new(self.code, &agent, &policy, now());
-        self.store.issue_or_replace(&ctx, &self.meal(pax)).await
+        let ctx = IssueContext::new(self.code, &agent, &policy, at);
+        let chosen = pax.iter().map(|&i| self.meal(i).passenger_id).collect();
+        let flight = self.cz342().id.to_string();
+        gatecare_bulk::Bulk(&self.store)
+            .issue_bulk_for(&ctx, &flight, gatecare_ledger::EntitlementKind::Meal, Some(&chosen), |_, _| {})
+            .await
+            .unwrap()
     }
 
     pub async fn qr(&self, voucher_id: &str) -> String {
