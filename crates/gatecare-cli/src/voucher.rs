@@ -305,7 +305,18 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
             .issue_bulk(&ctx, &flight_id, EntitlementKind::Meal, progress("issuing"))
             .await
             .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
-        eprintln!("issued {} new, {} reprints", summary.issued, summary.reprinted);
+        let mut said = format!("issued {} new, {} reprints", summary.issued, summary.reprinted);
+        if summary.elsewhere > 0 {
+            said.push_str(&format!("; {} issued by other devices", summary.elsewhere));
+        }
+        if summary.skipped > 0 {
+            // A kiosk never replaces a voided voucher, nor issues what is leased elsewhere.
+            said.push_str(&format!(
+                "; {} not issued here (voided, or leased to another device): an agent at a console decides",
+                summary.skipped
+            ));
+        }
+        eprintln!("{said}");
     }
     let (mut ids, elsewhere) = gatecare_print::vouchers::flight_vouchers(&store, &flight_id).await?;
     if let Some(n) = args.limit {
