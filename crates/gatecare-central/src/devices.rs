@@ -54,3 +54,22 @@ pub async fn set_role<D: Database>(
     }
     Ok(Some(republished))
 }
+
+/// Every enrolled device as `admin devices` lists it: when its token was
+/// refused, from when its vouchers are (the revocation's effective time,
+/// moved by `revoke --at`), and when central last took a push from it (a
+/// thief pushing with its token shows here too).
+pub async fn listing<D: Database>(db: &D) -> Result<Vec<serde_json::Value>, DbError> {
+    let revocations = db.revocations().await?;
+    let mut list = Vec::new();
+    for d in db.devices().await? {
+        let effective = revocations.iter().find(|r| r.device_id == d.id).map(|r| r.effective_at);
+        let last_push = if d.high_seq > 0 { db.received_at(d.id, d.high_seq).await? } else { None };
+        list.push(serde_json::json!({
+            "id": d.id, "name": d.name, "station": d.station, "role": d.role, "enrolled_at": d.enrolled_at,
+            "revoked_at": d.revoked_at, "revocation_effective_at": effective, "high_seq": d.high_seq,
+            "last_push_at": last_push, "signing_kid": d.signing.map(|s| s.kid),
+        }));
+    }
+    Ok(list)
+}

@@ -472,22 +472,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
         }
         Command::Admin(AdminCommand::Devices) => {
-            // When its token was refused, and from when its vouchers are
-            // (the revocation's effective time, moved by `revoke --at`).
-            let revocations = db.revocations().await?;
-            let list: Vec<serde_json::Value> = db
-                .devices()
-                .await?
-                .into_iter()
-                .map(|d| {
-                    let effective = revocations.iter().find(|r| r.device_id == d.id).map(|r| r.effective_at);
-                    serde_json::json!({
-                        "id": d.id, "name": d.name, "station": d.station, "role": d.role, "enrolled_at": d.enrolled_at,
-                        "revoked_at": d.revoked_at, "revocation_effective_at": effective, "high_seq": d.high_seq,
-                        "signing_kid": d.signing.map(|s| s.kid),
-                    })
-                })
-                .collect();
+            let list = devices::listing(&db).await?;
             out!("{}", serde_json::to_string_pretty(&list)?);
         }
         Command::Admin(AdminCommand::Revoke { device, at }) => {

@@ -1312,6 +1312,10 @@ async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_agai
         );
     }
     assert_eq!(SyncStore(&k.store).sync_status().await.unwrap().backlog, 1, "the meal stays, unsent");
+    // `admin devices` shows the thief's push as the device's last.
+    let listed = gatecare_central::devices::listing(&c.db).await.unwrap();
+    let listed = listed.iter().find(|d| d["id"] == k.enrolment.device_id.to_string()).unwrap();
+    assert_eq!(listed["last_push_at"], serde_json::to_value(theft_at).unwrap(), "{listed}");
 
     // IT revokes from the time the words give.
     let done = trust::revoke(&c, k.enrolment.device_id, theft_at, clock.now()).await.unwrap().unwrap();
