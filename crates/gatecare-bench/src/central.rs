@@ -546,6 +546,7 @@ fn feed_signing() -> Vec<Row> {
                                          "seq": e.seq, "payload": e.payload}),
             })
             .collect(),
+        clash: None,
     };
     let started = Instant::now();
     let mut plain_bytes = 0;

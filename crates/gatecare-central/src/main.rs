@@ -497,6 +497,13 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                 done.kept
             );
+            if done.redeemed > 0 {
+                out!(
+                    "{} vouchers central received from it after that were redeemed before now: merchants were paid, \
+                     so they stand; review them (admin explain SERIAL, admin redemptions)",
+                    done.redeemed
+                );
+            }
             if done.voided > 0 {
                 out!(
                     "{} vouchers central received from it after that are now void (key_revoked); their passengers \

@@ -51,9 +51,9 @@ pub enum SyncError {
     IdentityClash { seq: i64, held_since: Option<DateTime<Utc>>, device: String },
     /// Central revoked this device: nothing of it is taken any more.
     #[error(
-        "central has revoked this device: central takes nothing more from it, and merchants refuse the vouchers \
-         it signs from the revocation on. IT enrols a freshly installed one under the same device code with a new \
-         one-time code"
+        "central has revoked this device: central takes nothing more from it, merchants refuse the vouchers \
+         it signs from the revocation on, and it issues nothing more. IT enrols a freshly installed one under the \
+         same device code with a new one-time code"
     )]
     Revoked,
     /// A feed page that did not verify: nothing of it was stored.
@@ -110,8 +110,9 @@ fn identity_clash_words(seq: i64, held_since: Option<DateTime<Utc>>, device: &st
          this device's identity (a copied disk or token), or this store was restored from an old copy. This \
          device's records no longer reach central (the feed still arrives). Ask IT to revoke device {device} from \
          that moment (gatecare-central admin revoke {device} --at {at}), then to enrol a freshly installed store \
-         under the same device code. Vouchers this device printed since are refused by merchants: an agent \
-         replaces them; this store's unsent records stay here and do not reach central"
+         under the same device code. This device issues nothing more. Its vouchers that central never received \
+         are refused by merchants: the fresh store issues those passengers' care again (an agent replaces what \
+         central voided); this store's unsent records stay here and do not reach central"
     )
 }
 
@@ -205,6 +206,17 @@ impl CentralClient {
         self.send_raw(
             self.request(reqwest::Method::GET, &format!("/v1/sync/pull?after={after}&limit={limit}")),
         )
+        .await
+    }
+
+    /// A page of the feed for a device that has logged events up to seq
+    /// `logged`: central says in the page when it holds more under this
+    /// device's numbers (`FeedPage::clash`).
+    pub async fn pull_logged(&self, after: i64, limit: u32, logged: i64) -> Result<bytes::Bytes, SyncError> {
+        self.send_raw(self.request(
+            reqwest::Method::GET,
+            &format!("/v1/sync/pull?after={after}&limit={limit}&logged={logged}"),
+        ))
         .await
     }
 

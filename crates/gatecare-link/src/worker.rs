@@ -22,7 +22,25 @@ pub struct SyncRound {
 }
 
 /// One round: push a batch of the backlog, then pull a page of the feed.
+/// When central has revoked this device, or another device uses its
+/// identity, the store stops issuing for good (`Store::bar_issuing`): what
+/// it would sign merchants refuse.
 pub async fn sync_once(
+    store: &Store,
+    client: &CentralClient,
+    enrolment: &Enrolment,
+    my_code: &str,
+    now: DateTime<Utc>,
+) -> Result<SyncRound, SyncError> {
+    let round = sync_round(store, client, enrolment, my_code, now).await;
+    if let Err(e @ (SyncError::Revoked | SyncError::IdentityClash { .. })) = &round {
+        store.bar_issuing(&format!("{}: {e}", e.code())).await?;
+        tracing::error!(code = e.code(), "this device stops issuing: {e}");
+    }
+    round
+}
+
+async fn sync_round(
     store: &Store,
     client: &CentralClient,
     enrolment: &Enrolment,
@@ -61,7 +79,7 @@ pub async fn sync_once(
         tracing::warn!(code = e.code(), "learning this device's role failed: {e}");
     }
     let after = sync.feed_cursor().await?;
-    let bytes = client.pull(after, PULL_PAGE).await?;
+    let bytes = client.pull_logged(after, PULL_PAGE, sync.logged_seq().await?).await?;
     let expected = Expected {
         station: &enrolment.station,
         device: enrolment.device_id,
@@ -87,6 +105,10 @@ pub async fn sync_once(
     round.more |= page.more;
     if let Some(e) = push_failed {
         return Err(e);
+    }
+    // Applied all the same: the feed still arrives.
+    if let Some(c) = page.clash {
+        return Err(SyncError::SeqClash(c).of_push(enrolment.device_id));
     }
     if events.is_empty() {
         store.record_sync(now).await?;

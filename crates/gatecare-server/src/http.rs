@@ -104,6 +104,9 @@ impl<D: Database> FromRequestParts<Arc<Central<D>>> for Device {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "token_invalid", "unknown device token"));
         };
         if device.revoked_at.is_some() {
+            // The old store, or whoever holds its copy: IT wants to know.
+            tracing::warn!(device = %device.id, name = device.name, station = device.station,
+                "a revoked device's token was used");
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "device_revoked",
@@ -522,6 +525,8 @@ struct PullQuery {
     #[serde(default)]
     after: i64,
     limit: Option<u32>,
+    /// The highest seq the device has logged, pushed or not.
+    logged: Option<i64>,
 }
 
 async fn pull<D: Database>(
@@ -536,6 +541,21 @@ async fn pull<D: Database>(
     }
     let page = c.db.pull(&device, q.after, q.limit.unwrap_or(500)).await?;
     Metrics::add(&c.metrics.feed_items_served, page.items.len() as u64);
+    // Central holds more of this identity's events than the device ever
+    // logged: another device pushes as this one (a copy of its disk).
+    let clash = match q.logged {
+        Some(logged) if logged >= 0 && device.high_seq > logged => {
+            let seq = logged + 1;
+            let held_since = c.db.received_at(device.id, seq).await?;
+            tracing::warn!(device = %device.id, name = device.name, station = device.station, seq,
+                held_since = held_since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).as_deref().unwrap_or("unknown"),
+                "central holds events under this device's numbers that it never logged: two devices use this identity \
+                 (revoke it from held_since and enrol a fresh store)");
+            Metrics::add(&c.metrics.seq_conflicts, 1);
+            Some(SeqClash { seq, held_since })
+        }
+        _ => None,
+    };
     // Signed for this device, its station and this cursor: see `gatecare_sync::page`.
     let signed = FeedPage {
         format: gatecare_sync::page::PAGE_FORMAT.into(),
@@ -546,6 +566,7 @@ async fn pull<D: Database>(
         more: page.more,
         at: c.now(),
         items: page.items,
+        clash,
     }
     .seal(&c.root_kid, &c.root);
     Ok(([(header::CONTENT_TYPE, gatecare_sync::page::PAGE_CONTENT_TYPE)], signed).into_response())

@@ -296,6 +296,9 @@ pub struct Revoked {
     pub kept: usize,
     /// Received from the effective time on, voided by this revocation.
     pub voided: usize,
+    /// Received from the effective time on but redeemed before the
+    /// revocation: the merchant was paid, so they are not voided (review them).
+    pub redeemed: usize,
 }
 
 /// Revokes a device from `effective_at` (at most `now`: a theft found in
@@ -307,7 +310,8 @@ pub struct Revoked {
 /// one). Those central received from `effective_at` on are voided too, so
 /// their entitlements are free for an agent's replacement (a passenger
 /// holding one of them, or whose care a thief took, is served again) and
-/// reports do not count them. Revoking a revoked device again moves its
+/// reports do not count them (not those a merchant redeemed before the
+/// revocation: paid for, they are counted for review). Revoking a revoked device again moves its
 /// effective time (a hurried revocation corrected to when the kiosk was
 /// lost); a void is never undone. Reads the station's feed back (a
 /// revocation is rare). None when there is no such device.
@@ -329,12 +333,21 @@ pub async fn revoke<D: Database>(
     if record.revoked_at.is_none() && !c.db.revoke_device(device, now).await? {
         return Ok(None);
     }
-    let kept = received.kept.len();
+    let (kept, received_count) = (received.kept.len(), received.refused.len());
     let kept_list = serde_json::to_value(received.kept).map_err(DbError::backend)?;
     c.db.record_revocation(&RevocationRecord { device_id: device, effective_at, kept: kept_list }).await?;
-    let voided = c.db.void_refused(&received.refused, KEY_REVOKED, now).await?;
+    // One a merchant already redeemed was paid for: voiding it would count
+    // it twice and offer its passenger care again.
+    let mut unredeemed = Vec::with_capacity(received.refused.len());
+    for v in received.refused {
+        if c.db.redemption_of_voucher(&v.voucher_id).await?.is_none() {
+            unredeemed.push(v);
+        }
+    }
+    let redeemed = received_count - unredeemed.len();
+    let voided = c.db.void_refused(&unredeemed, KEY_REVOKED, now).await?;
     publish_trust_list(c, now).await?;
-    Ok(Some(Revoked { kept, voided }))
+    Ok(Some(Revoked { kept, voided, redeemed }))
 }
 
 /// A revoked device's vouchers as central received them.

@@ -135,6 +135,11 @@ impl SyncStore<'_> {
         Ok(sqlx::query_scalar("SELECT after FROM sync_cursor WHERE id = 1").fetch_one(self.pool()).await?)
     }
 
+    /// The highest seq this device has logged, sent or not (0: none).
+    pub async fn logged_seq(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM sync_events").fetch_one(self.pool()).await?)
+    }
+
     /// Applies one page of the feed (opened: its signature checked) and
     /// moves the cursor, atomically.
     pub async fn apply_feed_page(

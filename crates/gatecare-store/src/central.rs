@@ -64,6 +64,27 @@ impl Store {
         .transpose()
     }
 
+    /// Stops this store issuing, for good: central revoked this device, or
+    /// another holds its identity (`why`, the sync error's code and words).
+    /// Merchants will refuse what it signs from now on, so it signs nothing
+    /// more; a freshly installed store takes its place. The first reason is kept.
+    pub async fn bar_issuing(&self, why: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('issuing_barred', ?) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(why)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Why this store may not issue, if it may not (see [`Store::bar_issuing`]).
+    pub async fn issuing_barred(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = 'issuing_barred'")
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
     /// Whether a voucher is on the void list this kiosk knows.
     pub async fn is_on_void_list(&self, voucher_id: &str) -> Result<bool, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) > 0 FROM void_list WHERE voucher_id = ?")

@@ -121,6 +121,10 @@ pub enum LedgerError {
     IssuedElsewhere(String),
     #[error("this flight's issuance is leased to device {0}")]
     LeasedElsewhere(String),
+    /// Central revoked this device, or another device uses its identity:
+    /// what it would sign now, merchants refuse.
+    #[error("this device may not issue: {0}")]
+    DeviceBarred(String),
 }
 
 impl LedgerError {
@@ -139,6 +143,7 @@ impl LedgerError {
             LedgerError::Field { code, .. } => code,
             LedgerError::IssuedElsewhere(_) => "ledger.issued_elsewhere",
             LedgerError::LeasedElsewhere(_) => "ledger.leased_elsewhere",
+            LedgerError::DeviceBarred(_) => "ledger.device_barred",
         }
     }
 }
@@ -766,6 +771,13 @@ pub async fn issue_in(
     replacement: Replacement,
     decision: &DecisionRecord,
 ) -> Result<Issued, LedgerError> {
+    let barred: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'issuing_barred'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(why) = barred {
+        return Err(LedgerError::DeviceBarred(why));
+    }
     if req.value.amount_minor < 0 {
         return Err(LedgerError::Invalid("value cannot be negative".into()));
     }

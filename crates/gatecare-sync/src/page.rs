@@ -51,6 +51,11 @@ pub struct FeedPage {
     /// Central's time when it signed the page.
     pub at: DateTime<Utc>,
     pub items: Vec<FeedItem>,
+    /// Central holds events under this device's numbers beyond those the
+    /// device says it logged: another device pushes as this one. A quiet
+    /// device learns it so, without pushing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clash: Option<crate::SeqClash>,
 }
 
 /// What the device asked for; a page must match it to be opened.
@@ -327,6 +332,7 @@ mod tests {
                     body: serde_json::json!({"voucher_id": "v"}),
                 },
             ],
+            clash: None,
         }
     }
 

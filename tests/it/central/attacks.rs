@@ -1291,13 +1291,18 @@ async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_agai
     clock.set(now() + chrono::Duration::minutes(10) + chrono::Duration::microseconds(123_456));
     let theft_at = clock.now();
     let stolen = thief.issue(1).await.unwrap();
+    let spent = thief.issue(3).await.unwrap();
     thief.sync_at(theft_at).await;
+    // A merchant takes one of the thief's vouchers before anyone knows.
+    let till = Till::enrol(&c, &url, "Noodle bar").await;
+    assert!(till.redeem(uuid::Uuid::now_v7(), &thief.qr(&spent.voucher_id).await).await.redeemed);
     // The real kiosk serves passenger 2, then tries to sync.
     clock.set(now() + chrono::Duration::minutes(20));
     let unsent = k.issue(2).await.unwrap();
     let client = gatecare_link::CentralClient::for_enrolment(&k.enrolment).unwrap();
     let at = theft_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    for round in 1..=2 {
+    let mut counted = 0;
+    for _ in 1..=2 {
         let e =
             gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, clock.now()).await.unwrap_err();
         assert_eq!(e.code(), "sync.identity_clash", "{e}");
@@ -1305,13 +1310,20 @@ async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_agai
         assert!(words.contains(&format!("received by central at {at}")), "{words}");
         let revoke = format!("gatecare-central admin revoke {} --at {at}", k.enrolment.device_id);
         assert!(words.contains(&revoke), "{words}");
-        assert_eq!(
-            metric(&url, "gatecare_seq_conflicts_total").await,
-            round.to_string(),
-            "each push is counted"
-        );
+        // Each round counts (its push, and its pull when central holds more than the kiosk logged).
+        let now_counted: u64 = metric(&url, "gatecare_seq_conflicts_total").await.parse().unwrap();
+        assert!(now_counted > counted, "{now_counted} after {counted}");
+        counted = now_counted;
     }
     assert_eq!(SyncStore(&k.store).sync_status().await.unwrap().backlog, 1, "the meal stays, unsent");
+    // Found in a station trial: the kiosk went on printing vouchers that
+    // would be refused. It issues nothing more.
+    match k.issue(4).await {
+        Err(gatecare_station::LedgerError::DeviceBarred(why)) => {
+            assert!(why.starts_with("sync.identity_clash"), "{why}")
+        }
+        other => panic!("a kiosk whose identity is in use elsewhere issued: {other:?}"),
+    }
     // `admin devices` shows the thief's push as the device's last.
     let listed = gatecare_central::devices::listing(&c.db).await.unwrap();
     let listed = listed.iter().find(|d| d["id"] == k.enrolment.device_id.to_string()).unwrap();
@@ -1319,13 +1331,17 @@ async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_agai
 
     // IT revokes from the time the words give.
     let done = trust::revoke(&c, k.enrolment.device_id, theft_at, clock.now()).await.unwrap().unwrap();
-    assert_eq!((done.kept, done.voided), (1, 1), "before the theft kept; the thief's voided");
+    assert_eq!(
+        (done.kept, done.voided, done.redeemed),
+        (1, 1, 1),
+        "before the theft kept; the thief's voided, but the one a merchant was paid for stands"
+    );
+    assert!(c.db.void_of(&spent.voucher_id).await.unwrap().is_none());
     let void = c.db.void_of(&stolen.voucher_id).await.unwrap().expect("the thief's voucher is voided");
     assert_eq!((void.reason.as_str(), void.voided_by.as_deref()), (trust::KEY_REVOKED, Some("central")));
     assert!(c.db.void_of(&before.voucher_id).await.unwrap().is_none());
     let explained = gatecare_central::decision::explain(&c.db, &stolen.voucher_id).await.unwrap();
     assert_eq!(explained.report["void"]["reason"], trust::KEY_REVOKED, "admin explain says why it is void");
-    let till = Till::enrol(&c, &url, "Noodle bar").await;
     assert!(till.redeem(uuid::Uuid::now_v7(), &k.qr(&before.voucher_id).await).await.redeemed);
     for (qr, whose) in
         [(thief.qr(&stolen.voucher_id).await, "thief's"), (k.qr(&unsent.voucher_id).await, "unsent")]
@@ -1334,7 +1350,7 @@ async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_agai
         assert!(!r.redeemed && ["key_revoked", "voided"].contains(&r.reason.as_str()), "the {whose}: {r:?}");
     }
     // The airline's report counts the thief's voucher as voided, not issued.
-    assert_eq!(flight_counts(&c, &before).await, (1, 1));
+    assert_eq!(flight_counts(&c, &before).await, (2, 1));
     // The revoked kiosk is told so, in words that say what to do.
     let e = gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, clock.now()).await.unwrap_err();
     assert_eq!(e.code(), "sync.device_revoked", "{e}");
@@ -1369,6 +1385,40 @@ async fn a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_agai
         assert!(till.redeem(uuid::Uuid::now_v7(), &qr).await.redeemed, "the {whose} voucher");
     }
     // Every passenger's care counted once, as issued.
-    assert_eq!(flight_counts(&c, &before).await, (3, 0));
+    assert_eq!(flight_counts(&c, &before).await, (4, 0));
 }
 on_both_backends!(a_copied_kiosk_is_revoked_from_the_theft_and_its_passengers_served_again);
+
+/// Found in a station trial: a kiosk that issued nothing after the theft
+/// never pushed, so never clashed, and went on (cursor moving, no error)
+/// while a thief pushed under its identity; it then issued a flight's meals
+/// the thief had already taken. The feed page now says when central holds
+/// more of this identity's events than the device logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_kiosk_learns_from_the_feed_that_a_thief_uses_its_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = super::harness::sqlite_db(dir.path()).await;
+    let (clock, c, _served, url) = serving(&db).await;
+    let k = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    k.issue(0).await.unwrap();
+    k.sync_at(clock.now()).await;
+    // In step: nothing said.
+    let client = gatecare_link::CentralClient::for_enrolment(&k.enrolment).unwrap();
+    gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, clock.now()).await.unwrap();
+    let thief = k.stolen_copy().await;
+    clock.set(now() + chrono::Duration::minutes(5) + chrono::Duration::microseconds(250_001));
+    let theft_at = clock.now();
+    thief.issue(1).await.unwrap();
+    thief.sync_at(theft_at).await;
+    clock.set(now() + chrono::Duration::minutes(6));
+    let e = gatecare_link::sync_once(&k.store, &client, &k.enrolment, k.code, clock.now()).await.unwrap_err();
+    assert_eq!(e.code(), "sync.identity_clash", "{e}");
+    let at = theft_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    assert!(e.to_string().contains(&format!("admin revoke {} --at {at}", k.enrolment.device_id)), "{e}");
+    assert_eq!(metric(&url, "gatecare_seq_conflicts_total").await, "1");
+    // The feed still arrived (the thief's meal is known), and nothing more is issued here.
+    let barred = k.store.issuing_barred().await.unwrap().unwrap_or_default();
+    assert!(barred.starts_with("sync.identity_clash"), "{barred}");
+    assert!(matches!(k.issue(1).await, Err(gatecare_station::LedgerError::DeviceBarred(_))));
+    assert!(matches!(k.issue(2).await, Err(gatecare_station::LedgerError::DeviceBarred(_))));
+}

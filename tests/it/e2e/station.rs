@@ -376,6 +376,22 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
             ensure!(Instant::now() < deadline, "central has no void yet");
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+
+        // IT revokes this console at central: its badge says so, in both languages.
+        let console_id = gatecare_server_database::Database::devices(&central.db)
+            .await?
+            .into_iter()
+            .find(|d| d.name == "HKG-G01")
+            .context("the console at central")?
+            .id;
+        let at = c.clock.now();
+        gatecare_server::trust::revoke(&central, console_id, at, at).await?.context("revoked")?;
+        s.wait_text_for("[data-testid=sync-device-revoked]", "revoked this device", 60).await?;
+        s.snap_at("[data-testid=sync-badge]", "agent-sync-revoked-en").await?;
+        s.press("[data-testid=lang-zh-CN]").await?;
+        s.wait_text("[data-testid=sync-device-revoked]", "已停用本机").await?;
+        s.snap_at("[data-testid=sync-badge]", "agent-sync-revoked-zh-CN").await?;
+        s.press("[data-testid=lang-en]").await?;
         Ok(())
     })
     .await;
