@@ -386,10 +386,10 @@ async fn a_kiosk_and_a_console_act_as_one_station() {
             .id;
         let at = c.clock.now();
         gatecare_server::trust::revoke(&central, console_id, at, at).await?.context("revoked")?;
-        s.wait_text_for("[data-testid=sync-device-revoked]", "revoked this device", 60).await?;
+        s.wait_text_for("[data-testid=sync-device-revoked]", "Revoked at central", 60).await?;
         s.snap_at("[data-testid=sync-badge]", "agent-sync-revoked-en").await?;
         s.press("[data-testid=lang-zh-CN]").await?;
-        s.wait_text("[data-testid=sync-device-revoked]", "已停用本机").await?;
+        s.wait_text("[data-testid=sync-device-revoked]", "本机已被中央系统停用").await?;
         s.snap_at("[data-testid=sync-badge]", "agent-sync-revoked-zh-CN").await?;
         s.press("[data-testid=lang-en]").await?;
         Ok(())
