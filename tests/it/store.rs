@@ -808,6 +808,40 @@ async fn flight_numbers_have_one_normal_form_and_a_re_import_corrects_them() {
     assert_eq!(tier, "gold");
 }
 
+/// Found in a station trial: one ticket on two flights (a passenger rebooked
+/// from a cancelled flight onto the next day's keeps the ticket number, and
+/// the station's data has both) broke the unique ticket, and the feed page
+/// that held the second failed for good. A ticket is unique per flight.
+#[tokio::test]
+async fn a_passenger_rebooked_onto_the_next_days_flight_keeps_one_ticket_on_both() {
+    let store = gatecare_station::Station::open_in_memory().await.unwrap();
+    let day = crate::support::small_day(0);
+    let mut data = gatecare_demo::station::station_data(&day, &[]);
+    let today = data.flights.iter().find(|f| f.number.trim_start_matches('0') == "342").unwrap().clone();
+    let tomorrow = gatecare_sync::station::FlightData {
+        id: uuid::Uuid::now_v7(),
+        scheduled_departure: today.scheduled_departure + chrono::Duration::days(1),
+        scheduled_arrival: today.scheduled_arrival + chrono::Duration::days(1),
+        ..today.clone()
+    };
+    let booking =
+        data.bookings.iter().find(|b| b.flight_id == today.id && b.group.is_none()).unwrap().clone();
+    data.flights.push(tomorrow.clone());
+    data.bookings.push(gatecare_sync::station::BookingData { flight_id: tomorrow.id, ..booking.clone() });
+    let at = chrono::DateTime::parse_from_rfc3339(crate::support::TEST_NOW).unwrap().to_utc();
+    SyncStore(&store).load_station_data(&data, &[], at).await.unwrap();
+    let hits = store.find_by_ticket(&booking.ticket_number).await.unwrap();
+    let mut flights: Vec<String> = hits.iter().map(|h| h.flight_id.clone()).collect();
+    flights.sort();
+    let mut want = vec![today.id.to_string(), tomorrow.id.to_string()];
+    want.sort();
+    assert_eq!(flights, want, "both segments of the ticket");
+    // The same ticket twice on one flight is still one segment.
+    data.bookings.push(gatecare_sync::station::BookingData { flight_id: tomorrow.id, ..booking.clone() });
+    SyncStore(&store).load_station_data(&data, &[], at).await.unwrap();
+    assert_eq!(store.find_by_ticket(&booking.ticket_number).await.unwrap().len(), 2);
+}
+
 /// A store at schema 0014 with another device's voucher keeps it when 0015
 /// turns `remote_issuance` into one row per voucher (`remote_vouchers`).
 #[tokio::test]
