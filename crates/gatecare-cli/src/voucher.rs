@@ -296,6 +296,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
         )
         .into());
     }
+    let mut not_issued_here = 0;
     if args.issue_meals {
         // Central's policy when it sent one, as the app issues.
         let policy = gatecare_api::device::policy_in_force(&store).await?;
@@ -317,6 +318,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
             ));
         }
         eprintln!("{said}");
+        not_issued_here = summary.skipped;
     }
     let (mut ids, elsewhere) = gatecare_print::vouchers::flight_vouchers(&store, &flight_id).await?;
     if let Some(n) = args.limit {
@@ -325,7 +327,12 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
     if ids.is_empty() {
         // Say why: nothing owed yet, or all of it issued on other devices.
         return Err(BadInput(if elsewhere > 0 {
-            format!("no vouchers of this device on {designator}: the {elsewhere} issued are other devices'")
+            format!("no vouchers of this device on {designator}: the {elsewhere} standing are other devices'")
+        } else if not_issued_here > 0 {
+            format!(
+                "no vouchers of this device on {designator}: the {not_issued_here} meals owed are voided or leased \
+                 to another device (an agent at a console decides)"
+            )
         } else if args.issue_meals {
             format!("no vouchers on {designator}: no meal is owed yet")
         } else {

@@ -232,10 +232,14 @@ pub async fn flight_vouchers(store: &Store, flight_id: &str) -> Result<(Vec<Stri
     .bind(flight_id)
     .fetch_all(store.pool())
     .await?;
-    let elsewhere = sqlx::query_scalar("SELECT COUNT(*) FROM remote_vouchers WHERE flight_id = ?")
-        .bind(flight_id)
-        .fetch_one(store.pool())
-        .await?;
+    // Void ones (a revoked key's, a double issuance's loser) are nobody's to print.
+    let elsewhere = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM remote_vouchers r WHERE flight_id = ? \
+         AND NOT EXISTS (SELECT 1 FROM void_list l WHERE l.voucher_id = r.voucher_id)",
+    )
+    .bind(flight_id)
+    .fetch_one(store.pool())
+    .await?;
     Ok((ids, elsewhere))
 }
 
