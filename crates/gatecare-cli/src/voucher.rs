@@ -136,7 +136,7 @@ pub fn why_not_valid(
                 CheckedAt::Given => format!("{reason}: valid from {from}, {span} after the --at time"),
                 CheckedAt::ThisMachine | CheckedAt::Central => {
                     let clock = if checked == CheckedAt::Central {
-                        "central's clock"
+                        "this machine's clock (central found it not yet valid)"
                     } else {
                         "this machine's clock"
                     };

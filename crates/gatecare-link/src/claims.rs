@@ -78,6 +78,12 @@ pub async fn claim_before_issue(
             Err(LedgerError::LeasedElsewhere("another device".into()))
         }
         Ok(Ok(ClaimResponse::Refused { .. })) => Err(LedgerError::IssuedElsewhere("another device".into())),
+        // Revoked: what it would print now merchants refuse, online or not.
+        Ok(Err(e @ crate::SyncError::Revoked)) => {
+            let why = format!("{}: {e}", e.code());
+            store.bar_issuing(&why).await?;
+            Err(LedgerError::DeviceBarred(why))
+        }
         Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
     }
 }

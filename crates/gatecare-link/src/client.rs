@@ -71,6 +71,15 @@ impl SyncError {
             SyncError::SeqClash(c) => {
                 SyncError::IdentityClash { seq: c.seq, held_since: c.held_since, device: device.to_string() }
             }
+            // A central from before the clash was given whole: its number
+            // from the words, and no time.
+            SyncError::Rejected { status: 409, code, message } if code == "seq_conflict" => {
+                let seq = message
+                    .split_whitespace()
+                    .find_map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()).parse::<i64>().ok())
+                    .unwrap_or(0);
+                SyncError::IdentityClash { seq, held_since: None, device: device.to_string() }
+            }
             other => other,
         }
     }
@@ -109,8 +118,9 @@ fn identity_clash_words(seq: i64, held_since: Option<DateTime<Utc>>, device: &st
         "central holds other events under this device's numbers (from seq {seq}{since}): another device is using \
          this device's identity (a copied disk or token), or this store was restored from an old copy. This \
          device's records no longer reach central (the feed still arrives). Ask IT to revoke device {device} from \
-         that moment (gatecare-central admin revoke {device} --at {at}), then to enrol a freshly installed store \
-         under the same device code. This device issues nothing more. Its vouchers that central never received \
+         that moment (gatecare-central admin revoke {device} --at {at}; if this store was restored from a copy and \
+         nothing was stolen, without --at, so what central received stays valid), then to enrol a freshly \
+         installed store under the same device code. This device issues nothing more. Its vouchers that central never received \
          are refused by merchants: the fresh store issues those passengers' care again (an agent replaces what \
          central voided); this store's unsent records stay here and do not reach central"
     )
@@ -172,8 +182,12 @@ impl CentralClient {
         if !status.is_success() {
             let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
             return Err(match body {
-                Some(ErrorBody { clash: Some(clash), .. }) => SyncError::SeqClash(clash),
-                Some(b) if b.code == "device_revoked" => SyncError::Revoked,
+                Some(ErrorBody { clash: Some(clash), ref code, .. })
+                    if status.as_u16() == 409 && code == "seq_conflict" =>
+                {
+                    SyncError::SeqClash(clash)
+                }
+                Some(b) if status.as_u16() == 403 && b.code == "device_revoked" => SyncError::Revoked,
                 Some(b) => SyncError::Rejected { status: status.as_u16(), code: b.code, message: b.message },
                 // A proxy or a restarting service: try again later.
                 None if status.is_server_error() => SyncError::Offline(format!("HTTP {status}")),

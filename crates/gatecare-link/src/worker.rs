@@ -106,8 +106,14 @@ async fn sync_round(
     if let Some(e) = push_failed {
         return Err(e);
     }
-    // Applied all the same: the feed still arrives.
-    if let Some(c) = page.clash {
+    // Applied all the same: the feed still arrives. Read again what this
+    // device has logged: another process of it (`sync once` beside the
+    // app) may have logged and pushed meanwhile, and a clash at or below
+    // that is this device's own (as is one an altered request made central
+    // sign).
+    if let Some(c) = page.clash
+        && c.seq > sync.logged_seq().await?
+    {
         return Err(SyncError::SeqClash(c).of_push(enrolment.device_id));
     }
     if events.is_empty() {

@@ -325,14 +325,16 @@ pub async fn revoke<D: Database>(
     let Some(record) = c.db.devices().await?.into_iter().find(|d| d.id == device) else {
         return Ok(None);
     };
+    // The token first: what a thief pushes while the feed is read back is
+    // refused, not missed.
+    if record.revoked_at.is_none() && !c.db.revoke_device(device, now).await? {
+        return Ok(None);
+    }
     let received = if record.signing.is_some() {
         received_vouchers(c, &record, effective_at).await?
     } else {
         Received::default()
     };
-    if record.revoked_at.is_none() && !c.db.revoke_device(device, now).await? {
-        return Ok(None);
-    }
     let (kept, received_count) = (received.kept.len(), received.refused.len());
     let kept_list = serde_json::to_value(received.kept).map_err(DbError::backend)?;
     c.db.record_revocation(&RevocationRecord { device_id: device, effective_at, kept: kept_list }).await?;

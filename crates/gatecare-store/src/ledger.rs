@@ -771,13 +771,6 @@ pub async fn issue_in(
     replacement: Replacement,
     decision: &DecisionRecord,
 ) -> Result<Issued, LedgerError> {
-    let barred: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'issuing_barred'")
-            .fetch_optional(&mut **tx)
-            .await?;
-    if let Some(why) = barred {
-        return Err(LedgerError::DeviceBarred(why));
-    }
     if req.value.amount_minor < 0 {
         return Err(LedgerError::Invalid("value cannot be negative".into()));
     }
@@ -849,6 +842,16 @@ pub async fn issue_in(
             reprint: true,
             provisional,
         });
+    }
+
+    // A reprint of a voucher it holds, yes; a new voucher from a device
+    // central revoked, or whose identity is in use elsewhere, no.
+    let barred: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'issuing_barred'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(why) = barred {
+        return Err(LedgerError::DeviceBarred(why));
     }
 
     // Central told us another device at the station issued it: never twice.
