@@ -37,12 +37,22 @@ impl Drop for Mitm {
 }
 
 async fn mitm(upstream: String, rewrite: Rewrite) -> Mitm {
+    mitm_asking(upstream, Arc::new(|uri: &str| uri.to_owned()), rewrite).await
+}
+
+/// [`mitm`] that also rewrites the path and query the device asked for.
+async fn mitm_asking(
+    upstream: String,
+    ask: Arc<dyn Fn(&str) -> String + Send + Sync>,
+    rewrite: Rewrite,
+) -> Mitm {
     let http = reqwest::Client::new();
     let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let (http, upstream, rewrite) = (http.clone(), upstream.clone(), rewrite.clone());
+        let (http, upstream, rewrite, ask) = (http.clone(), upstream.clone(), rewrite.clone(), ask.clone());
         async move {
             let path = uri.path().to_owned();
-            let mut req = http.request(method, format!("{upstream}{uri}")).body(body);
+            let asked = ask(&uri.to_string());
+            let mut req = http.request(method, format!("{upstream}{asked}")).body(body);
             for name in ["authorization", "content-type"] {
                 if let Some(v) = headers.get(name) {
                     req = req.header(name, v.as_bytes());
@@ -262,4 +272,41 @@ async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines() {
         pinned,
         harness::root_key().verifying_key().as_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
+}
+
+/// Found in review: a feed page's clash is signed for whatever `logged=`
+/// the request said. A man in the middle who lowers it has central sign a
+/// clash that would stop an honest kiosk issuing for good; the device
+/// counts a clash only above what it has logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_man_in_the_middle_cannot_fake_an_identity_clash() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = TestClock::at(now());
+    let c = central(sqlite_db(dir.path()).await, &clock);
+    let served = serve(c.clone()).await;
+    let k = Kiosk::enrol(&c, &served.url(), "HKG-K01").await;
+    k.issue(0).await.unwrap();
+    k.sync().await;
+    let lowered = Arc::new(|uri: &str| match uri.split_once("&logged=") {
+        Some((head, _)) => format!("{head}&logged=0"),
+        None => uri.to_owned(),
+    });
+    let proxy = mitm_asking(served.url(), lowered, Arc::new(|_: &str, body: Vec<u8>| body)).await;
+    // Central did sign a clash for the altered request…
+    let raw = reqwest::Client::new()
+        .get(format!("{}/v1/sync/pull?after=0&limit=1&logged=5", proxy.url))
+        .bearer_auth(&k.enrolment.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let sign1 = CoseSign1::from_tagged_slice(&raw).unwrap();
+    let page: serde_json::Value = serde_json::from_slice(sign1.payload.as_deref().unwrap()).unwrap();
+    assert_eq!(page["clash"]["seq"], 1, "{page}");
+    // … and the kiosk, which logged more than that, takes no notice.
+    sync_through(&k, &proxy.url).await.unwrap();
+    assert_eq!(k.store.issuing_barred().await.unwrap(), None);
+    k.issue(1).await.unwrap();
 }
