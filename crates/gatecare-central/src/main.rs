@@ -490,8 +490,8 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let first =
                 if target.revoked_at.is_some() { "the revocation now takes effect" } else { "revoked" };
             out!(
-                "{} ({}): {first} from {}; the {} vouchers central had received from it before then stay valid \
-                 until their own expiry",
+                "{} ({}): {first} from {}; vouchers central had received from it before then stay valid \
+                 until their own expiry: {}",
                 target.id,
                 target.name,
                 from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -499,15 +499,15 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             );
             if done.redeemed > 0 {
                 out!(
-                    "{} vouchers central received from it after that were redeemed before now: merchants were paid, \
-                     so they stand; review them (admin explain SERIAL, admin redemptions)",
+                    "vouchers central received from it after that but redeemed before now: {} (merchants were paid, so \
+                     they stand; review them with admin explain SERIAL and admin redemptions)",
                     done.redeemed
                 );
             }
             if done.voided > 0 {
                 out!(
-                    "{} vouchers central received from it after that are now void (key_revoked); their passengers \
-                     are served again by an agent's replacement",
+                    "vouchers central received from it after that, now void (key_revoked): {} (a console's bulk \
+                     issuance or an agent's replacement serves their passengers again)",
                     done.voided
                 );
             }

@@ -51,8 +51,8 @@ pub enum SyncError {
     IdentityClash { seq: i64, held_since: Option<DateTime<Utc>>, device: String },
     /// Central revoked this device: nothing of it is taken any more.
     #[error(
-        "central has revoked this device: central takes nothing more from it, merchants refuse the vouchers \
-         it signs from the revocation on, and it issues nothing more. IT enrols a freshly installed one under the \
+        "central has revoked this device: central takes nothing more from it, merchants refuse every voucher of \
+         its key but those central received before the revocation took effect, and it issues nothing more. IT enrols a freshly installed one under the \
          same device code with a new one-time code"
     )]
     Revoked,

@@ -434,8 +434,10 @@ async fn push<D: Database>(
             let since = held_since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
             tracing::warn!(device = %device.id, name = device.name, station = device.station, seq,
                 held_since = since.as_deref().unwrap_or("unknown"),
-                "a push reused a number central holds with other content: two devices use this identity \
-                 (revoke it from held_since and enrol a fresh store)");
+                "a push reused a number central holds with other content: two devices use this identity. If the \
+                 station's device shows this clash, what central took from held_since on is another's: revoke it \
+                 from held_since. If the station's device syncs without it, the refused push came from a copy: \
+                 revoke it from now. Then enrol a fresh store");
             Metrics::add(&c.metrics.seq_conflicts, 1);
             let mut e = ApiError::from(DbError::SeqConflict { seq });
             e.clash = Some(SeqClash { seq, held_since });

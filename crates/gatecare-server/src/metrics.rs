@@ -61,8 +61,9 @@ impl Metrics {
             ),
             (
                 "gatecare_seq_conflicts_total",
-                "Pushes refused because a device sent other events under numbers central holds: two devices \
-                 use one identity (a copied disk or token), or a store was restored from an old copy.",
+                "Pushes refused because a device sent other events under numbers central holds, and pulls of a \
+                 device that logged fewer events than central holds under its identity: two devices use one \
+                 identity (a copied disk or token), or a store was restored from an old copy.",
                 &self.seq_conflicts,
             ),
         ];

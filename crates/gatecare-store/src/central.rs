@@ -67,10 +67,12 @@ impl Store {
     /// Stops this store issuing, for good: central revoked this device, or
     /// another holds its identity (`why`, the sync error's code and words).
     /// Merchants will refuse what it signs from now on, so it signs nothing
-    /// more; a freshly installed store takes its place. The first reason is kept.
+    /// more; a freshly installed store takes its place. The latest reason
+    /// is kept (a clash, then the revocation IT made of it).
     pub async fn bar_issuing(&self, why: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ('issuing_barred', ?) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO settings (key, value) VALUES ('issuing_barred', ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(why)
         .execute(self.pool())
