@@ -51,9 +51,9 @@ pub enum SyncError {
     IdentityClash { seq: i64, held_since: Option<DateTime<Utc>>, device: String },
     /// Central revoked this device: nothing of it is taken any more.
     #[error(
-        "central has revoked this device: central takes nothing more from it, merchants refuse every voucher of \
-         its key but those central received before the revocation took effect, and it issues nothing more. IT enrols a freshly installed one under the \
-         same device code with a new one-time code"
+        "central has revoked this device: central takes nothing more from it, merchants refuse every voucher \
+         of its key but those central received before the revocation took effect, and it issues nothing more. \
+         IT enrols a freshly installed one under the same device code with a new one-time code"
     )]
     Revoked,
     /// A feed page that did not verify: nothing of it was stored.
@@ -120,8 +120,8 @@ fn identity_clash_words(seq: i64, held_since: Option<DateTime<Utc>>, device: &st
          device's records no longer reach central (the feed still arrives). Ask IT to revoke device {device} from \
          that moment (gatecare-central admin revoke {device} --at {at}; if this store was restored from a copy and \
          nothing was stolen, without --at, so what central received stays valid), then to enrol a freshly \
-         installed store under the same device code. This device issues nothing more. Its vouchers that central never received \
-         are refused by merchants: the fresh store issues those passengers' care again (an agent replaces what \
+         installed store under the same device code. This device issues nothing more. Its vouchers that \
+         central never received are refused by merchants: the fresh store issues those passengers' care again (an agent replaces what \
          central voided); this store's unsent records stay here and do not reach central"
     )
 }

@@ -430,17 +430,10 @@ async fn push<D: Database>(
             // Not a retry or a bug of the device: two devices push as one.
             // The real one cannot sync until IT revokes the identity, from
             // when central took the other device's events.
-            let held_since = c.db.received_at(device.id, seq).await?;
-            let since = held_since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
-            tracing::warn!(device = %device.id, name = device.name, station = device.station, seq,
-                held_since = since.as_deref().unwrap_or("unknown"),
-                "a push reused a number central holds with other content: two devices use this identity. If the \
-                 station's device shows this clash, what central took from held_since on is another's: revoke it \
-                 from held_since. If the station's device syncs without it, the refused push came from a copy: \
-                 revoke it from now. Then enrol a fresh store");
-            Metrics::add(&c.metrics.seq_conflicts, 1);
+            let clash =
+                clash_at(&c, &device, seq, "a push reused a number central holds with other content").await?;
             let mut e = ApiError::from(DbError::SeqConflict { seq });
-            e.clash = Some(SeqClash { seq, held_since });
+            e.clash = Some(clash);
             return Err(e);
         }
         other => other?,
@@ -522,6 +515,25 @@ async fn for_agents<'a, D: Database>(
     Ok(batch.refusing(|e| crate::actors::refusal(device, &agents, &c.policy, e)))
 }
 
+/// Two devices push under one identity, found at `seq` (`what` says how):
+/// when central received what it holds there, logged and counted for IT.
+async fn clash_at<D: Database>(
+    c: &Central<D>,
+    device: &DeviceRecord,
+    seq: i64,
+    what: &str,
+) -> Result<SeqClash, DbError> {
+    let held_since = c.db.received_at(device.id, seq).await?;
+    let since = held_since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    tracing::warn!(device = %device.id, name = device.name, station = device.station, seq,
+        held_since = since.as_deref().unwrap_or("unknown"),
+        "{what}: two devices use this identity. If the station's device shows this clash, what central took \
+         from held_since on is another's: revoke it from held_since. If the station's device syncs without \
+         it, the clash came from a copy: revoke it from now. Then enrol a fresh store");
+    Metrics::add(&c.metrics.seq_conflicts, 1);
+    Ok(SeqClash { seq, held_since })
+}
+
 #[derive(Deserialize)]
 struct PullQuery {
     #[serde(default)]
@@ -547,14 +559,8 @@ async fn pull<D: Database>(
     // logged: another device pushes as this one (a copy of its disk).
     let clash = match q.logged {
         Some(logged) if logged >= 0 && device.high_seq > logged => {
-            let seq = logged + 1;
-            let held_since = c.db.received_at(device.id, seq).await?;
-            tracing::warn!(device = %device.id, name = device.name, station = device.station, seq,
-                held_since = held_since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).as_deref().unwrap_or("unknown"),
-                "central holds events under this device's numbers that it never logged: two devices use this identity \
-                 (revoke it from held_since and enrol a fresh store)");
-            Metrics::add(&c.metrics.seq_conflicts, 1);
-            Some(SeqClash { seq, held_since })
+            let what = "central holds events under this device's numbers that it never logged";
+            Some(clash_at(&c, &device, logged + 1, what).await?)
         }
         _ => None,
     };

@@ -1216,10 +1216,7 @@ async fn events_stamped_ahead_of_centrals_clock_are_kept_and_counted() {
         at,
         payload: serde_json::json!({"feedback_id": format!("FB{n}"), "flight_id": "F", "passenger_id": "P", "score": 4}),
     };
-    let counted = || async {
-        let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
-        text.lines().find_map(|l| l.strip_prefix("gatecare_events_from_ahead_total ")).unwrap().to_owned()
-    };
+    let counted = || metric(&url, "gatecare_events_from_ahead_total");
     assert_eq!(counted().await, "0");
     let events = vec![
         feedback(0, now() + chrono::Duration::minutes(4)),
