@@ -61,6 +61,8 @@ const TEST_PACKAGES: &[&str] = &[
     // The merchant's page, in a real browser driven through WebDriver.
     "chromium",
     "chromium-driver",
+    // The fake camera's video of a voucher's QR.
+    "ffmpeg",
 ];
 
 /// The benchmark's browser baseline.

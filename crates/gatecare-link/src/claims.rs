@@ -64,7 +64,7 @@ pub async fn claim_before_issue(
     // The voucher id is not known before issuing; central confirms this
     // device's claim whatever voucher it then pushes.
     let req = ClaimRequest {
-        entitlement_key: key,
+        entitlement_key: key.clone(),
         voucher_id: format!("claim:{}", enrolment.device_id),
         flight_id: flight_id.to_owned(),
     };
@@ -74,7 +74,11 @@ pub async fn claim_before_issue(
         Ok(Ok(ClaimResponse::Refused { reason })) if reason == "not_your_station" => {
             Err(LedgerError::Refused("this flight is another station's".into()))
         }
-        Ok(Ok(ClaimResponse::Refused { reason })) if reason == "leased" => {
+        // Whether a lease holds it, the device tells from the leases the
+        // feed brought it, if it has them yet.
+        Ok(Ok(ClaimResponse::Refused { .. }))
+            if leased_elsewhere(store, device, flight_id, &key, now).await? =>
+        {
             Err(LedgerError::LeasedElsewhere("another device".into()))
         }
         Ok(Ok(ClaimResponse::Refused { .. })) => Err(LedgerError::IssuedElsewhere("another device".into())),
@@ -86,6 +90,28 @@ pub async fn claim_before_issue(
         }
         Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
     }
+}
+
+/// Whether another device holds a lease of the flight, or of the
+/// entitlement `key`, at `now`.
+async fn leased_elsewhere(
+    store: &Store,
+    device: &str,
+    flight_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let leases: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM leases WHERE device <> ? AND expires_at > ? AND \
+           ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?))",
+    )
+    .bind(device)
+    .bind(rfc3339(now))
+    .bind(flight_id)
+    .bind(key)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(leases > 0)
 }
 
 /// Releases this device's claim on an entitlement whose issue failed
@@ -106,7 +132,7 @@ pub async fn release_claim(
     };
     let Ok(client) = CentralClient::for_enrolment(&enrolment) else { return Ok(()) };
     let req = ClaimRequest {
-        entitlement_key: key,
+        entitlement_key: key.clone(),
         voucher_id: format!("claim:{}", enrolment.device_id),
         flight_id: flight_id.to_owned(),
     };

@@ -194,6 +194,18 @@ pub fn applied_acks(events: &[Event], base: i64) -> Vec<EventAck> {
 /// Acknowledgements for a replayed prefix of a batch from the items stored
 /// for it (`events[i]` with its feed body `bodies[i]`), or `SeqConflict` at the
 /// first event whose content differs from what was stored.
+/// The bodies of the first `n` events of `batch` as a replay of them must
+/// match what central stored: each with its payload, refused or not.
+pub fn replay_bodies(device: Uuid, batch: &gatecare_sync::CheckedBatch<'_>, n: usize) -> Vec<String> {
+    batch
+        .events()
+        .iter()
+        .zip(batch.payload_texts())
+        .take(n)
+        .map(|(e, text)| crate::event_feed_text(device, e, text))
+        .collect()
+}
+
 pub fn replay_acks(
     events: &[Event],
     bodies: &[String],
@@ -201,7 +213,9 @@ pub fn replay_acks(
 ) -> Result<Vec<EventAck>, DbError> {
     let mut acks = Vec::with_capacity(stored.len());
     for ((e, body), row) in events.iter().zip(bodies).zip(stored) {
-        if !is_stored_event(&row.body, body) {
+        let refused =
+            matches!(parse_outcome(row.outcome.as_deref())?, gatecare_sync::Outcome::Refused { .. });
+        if !is_stored_event(&row.body, body, refused) {
             return Err(DbError::SeqConflict { seq: e.seq });
         }
         let outcome = parse_outcome(row.outcome.as_deref())?;
@@ -214,10 +228,27 @@ pub fn replay_acks(
 /// `event_feed_text`): a replay must carry exactly what was stored. Compared
 /// as JSON values, so a backend that normalises JSON text (or data migrated
 /// from one) still matches.
-pub fn is_stored_event(stored_body: &str, replayed_body: &str) -> bool {
+///
+/// Of an event central refused (`refused`) only a stub of its payload is
+/// stored (`gatecare_sync::refused_payload`): the replay's payload is
+/// compared with that, the rest of the body as it is.
+pub fn is_stored_event(stored_body: &str, replayed_body: &str, refused: bool) -> bool {
     let stored: Result<serde_json::Value, _> = serde_json::from_str(stored_body);
     let replayed: Result<serde_json::Value, _> = serde_json::from_str(replayed_body);
-    matches!((stored, replayed), (Ok(a), Ok(b)) if a == b)
+    let (Ok(mut a), Ok(mut b)) = (stored, replayed) else {
+        return false;
+    };
+    if !refused {
+        return a == b;
+    }
+    let (stub, payload) = (
+        a.get_mut("payload").map(serde_json::Value::take),
+        b.get_mut("payload").map(serde_json::Value::take),
+    );
+    match (stub, payload) {
+        (Some(stub), Some(payload)) => a == b && gatecare_sync::is_refused_payload_of(&stub, &payload),
+        _ => false,
+    }
 }
 
 /// An event's outcome as stored: nothing for the common `applied`.
@@ -352,17 +383,35 @@ mod tests {
             payload: serde_json::json!({"score": 4}),
         };
         let stored = crate::event_feed_text(d, &e, &e.payload.to_string());
-        assert!(is_stored_event(&stored, &crate::event_feed_text(d, &e, &e.payload.to_string())));
+        assert!(is_stored_event(&stored, &crate::event_feed_text(d, &e, &e.payload.to_string()), false));
         // The same value with other spacing and key order (PostgreSQL's jsonb text).
         let reordered = serde_json::to_string_pretty(&crate::event_feed_body(d, &e)).unwrap();
-        assert!(is_stored_event(&reordered, &stored));
+        assert!(is_stored_event(&reordered, &stored, false));
         let mut other = e.clone();
         other.payload = serde_json::json!({"score": 5});
-        assert!(!is_stored_event(&stored, &crate::event_feed_text(d, &other, &other.payload.to_string())));
         assert!(!is_stored_event(
             &stored,
-            &crate::event_feed_text(Uuid::now_v7(), &e, &e.payload.to_string())
+            &crate::event_feed_text(d, &other, &other.payload.to_string()),
+            false
         ));
-        assert!(!is_stored_event("not json", &stored));
+        assert!(!is_stored_event(
+            &stored,
+            &crate::event_feed_text(Uuid::now_v7(), &e, &e.payload.to_string()),
+            false
+        ));
+
+        // A refused event is stored as a stub: its replay matches by the
+        // payload's digest, another payload under its number does not.
+        let refusal = gatecare_sync::Outcome::Refused { code: "kiosk_not_agent".into(), reason: "no".into() };
+        let stub = gatecare_sync::refused_payload(&refusal, &e.payload.to_string());
+        assert!(!stub.to_string().contains("score"), "{stub}");
+        let stored = crate::event_feed_text(d, &e, &stub.to_string());
+        assert!(is_stored_event(&stored, &crate::event_feed_text(d, &e, &e.payload.to_string()), true));
+        assert!(!is_stored_event(
+            &stored,
+            &crate::event_feed_text(d, &other, &other.payload.to_string()),
+            true
+        ));
+        assert!(!is_stored_event("not json", &stored, false));
     }
 }

@@ -38,14 +38,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gatecare_server_database::feed::{
     DeviceRun, FeedRun, StoredItem, applied_acks, outcome_text, page_items, plan_page, replay_acks,
-    replay_ranges, span_ranges,
+    replay_bodies, replay_ranges, span_ranges,
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
     MerchantOutlet, NewDevice, NewEnrolmentCode, PublishedOutlet, RedeemOutcome, RedeemedVoucher, Redemption,
     RedemptionConflict, RedemptionLine, RedemptionsOf, RefusedVoucher, ReportedRedemption, RetiredKey,
     RevocationRecord, SigningKeyRecord, StationFlight, Totals, ValueCount, VoidBy, VoidRecord, decide_issue,
-    event_feed_text, event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
+    event_time_text, refused_void_reason, void_not_yours, voucher_not_yours,
 };
 use gatecare_sync::voucher_id::{binding, is_bound_to};
 use gatecare_sync::{
@@ -1003,12 +1003,7 @@ impl Database for PgDatabase {
                     device.id
                 )));
             }
-            let replayed: Vec<String> = events
-                .iter()
-                .zip(batch.payload_texts())
-                .take(stored.len())
-                .map(|(e, text)| event_feed_text(device.id, e, text))
-                .collect();
+            let replayed = replay_bodies(device.id, batch, stored.len());
             acks.extend(replay_acks(events, &replayed, stored)?);
         }
         let done = acks.len();
@@ -1125,8 +1120,12 @@ impl Database for PgDatabase {
         // A device event's body is its payload (migration 0006); what
         // central publishes keeps its whole body.
         let published: Vec<String> = pending.iter().map(|p| p.body.to_string()).collect();
-        let bodies: Vec<&str> =
-            batch.payload_texts()[done..].iter().chain(&published).map(String::as_str).collect();
+        let stored_texts = batch.stored_payload_texts();
+        let bodies: Vec<&str> = stored_texts[done..]
+            .iter()
+            .map(|t| t.as_ref())
+            .chain(published.iter().map(String::as_str))
+            .collect();
         let mut kinds: Vec<Option<&str>> = fresh.iter().map(|e| Some(e.kind.as_str())).collect();
         let mut outcome_texts: Vec<Option<String>> = outcomes.iter().map(outcome_text).collect::<Res<_>>()?;
         let mut event_ids: Vec<Option<Uuid>> = fresh.iter().map(|e| Some(e.event_id)).collect();
@@ -1150,7 +1149,9 @@ impl Database for PgDatabase {
                cs AS (INSERT INTO feed_case_items (block, idx, kind, case_id, body)
                       SELECT n.block, (u.n - 1)::int, u.k, u.b::json ->> 'case_id', u.b::json
                       FROM n, UNNEST($1::text[], $3::text[]) WITH ORDINALITY AS u(k, b, n)
-                      WHERE $1::text[] && ARRAY['case_opened', 'case_updated'] AND u.k IN ('case_opened', 'case_updated'))
+                      WHERE $1::text[] && ARRAY['case_opened', 'case_updated'] AND u.k IN ('case_opened', 'case_updated')
+                        -- A refused event had no effect: central keeps no case of it.
+                        AND ($2::text[] IS NULL OR ($2::text[])[u.n::int] IS NULL))
                SELECT block AS "block!" FROM n"#,
             &kinds as &[Option<&str>],
             outcomes_stored.as_deref() as Option<&[Option<String>]>,
@@ -1256,7 +1257,9 @@ impl Database for PgDatabase {
         .await
         .map_err(err)?;
         if leased_to.is_some() {
-            return Ok(ClaimResponse::Refused { reason: "leased".into() });
+            // Held by the lease: a claim's answer says no more than "elsewhere"
+            // (the station's devices learn leases from the feed).
+            return Ok(ClaimResponse::Refused { reason: "held_elsewhere".into() });
         }
         // One statement: a new claim, this device's claim again (its hold
         // renewed), or another device's lapsed claim taken over. Anything
@@ -1377,7 +1380,9 @@ impl Database for PgDatabase {
         sqlx::query_scalar(
             "SELECT r.station FROM feed_case_items i \
              JOIN feed_runs r ON r.block = i.block AND i.idx BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq) \
-             WHERE i.kind = 'case_opened' AND i.case_id = $1 ORDER BY r.first_seq LIMIT 1",
+             WHERE i.kind = 'case_opened' AND i.case_id = $1 AND NOT EXISTS (SELECT 1 FROM feed_item_blocks b \
+               WHERE b.block = i.block AND b.outcomes[i.idx + 1] ->> 'result' = 'refused') \
+             ORDER BY r.first_seq LIMIT 1",
         )
         .bind(case_id)
         .fetch_optional(&self.pool)
@@ -1877,6 +1882,9 @@ impl Database for PgDatabase {
         let rows = sqlx::query!(
             r#"SELECT r.station, i.kind, i.body AS "payload!: serde_json::Value" FROM feed_case_items i
                JOIN feed_runs r ON r.block = i.block AND i.idx BETWEEN r.first_idx AND r.first_idx + (r.last_seq - r.first_seq)
+               -- Events central refused had no effect (earlier releases stored their payloads).
+               WHERE NOT EXISTS (SELECT 1 FROM feed_item_blocks b
+                 WHERE b.block = i.block AND b.outcomes[i.idx + 1] ->> 'result' = 'refused')
                ORDER BY r.first_seq + (i.idx - r.first_idx)"#
         )
         .fetch_all(&self.pool)
@@ -1893,6 +1901,7 @@ impl Database for PgDatabase {
         sqlx::query_scalar(
             "SELECT i.body::jsonb FROM feed_item_blocks b \
              CROSS JOIN LATERAL UNNEST(b.kinds, b.bodies) WITH ORDINALITY AS i(kind, body, n) WHERE i.kind = 'issued' \
+             AND (b.outcomes[i.n] ->> 'result') IS DISTINCT FROM 'refused' \
              AND (i.body ->> 'voucher_id' = lower($1) OR i.body ->> 'serial' = upper($1)) ORDER BY b.block, i.n LIMIT 1",
         )
         .bind(voucher_id)
@@ -1905,6 +1914,7 @@ impl Database for PgDatabase {
         sqlx::query_scalar(
             "SELECT i.body ->> 'policy_toml' FROM feed_item_blocks b \
              CROSS JOIN LATERAL UNNEST(b.kinds, b.bodies) WITH ORDINALITY AS i(kind, body, n) WHERE i.kind = 'issued' \
+             AND (b.outcomes[i.n] ->> 'result') IS DISTINCT FROM 'refused' \
              AND i.body -> 'decision' ->> 'policy' = $1 AND i.body ->> 'policy_toml' IS NOT NULL \
              ORDER BY b.block, i.n LIMIT 1",
         )

@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use gatecare_server_database::feed::{
     DeviceRun, FeedRun, StoredItem, applied_acks, outcome_text, page_items, plan_page, replay_acks,
-    replay_ranges, span_ranges,
+    replay_bodies, replay_ranges, span_ranges,
 };
 use gatecare_server_database::{
     AgentRecord, CaseEventRecord, Database, DbError, DeviceRecord, EnrolmentCode, IssueDecision, LeaseRecord,
@@ -998,7 +998,8 @@ impl Database for SqliteDatabase {
         // write lock is taken: SQLite has one writer, and while it waits for
         // JSON or for arguments to be bound, every other push waits too.
         let mut bodies = Vec::with_capacity(events.len());
-        for (chunk, texts) in events.chunks(BULK_ROWS).zip(batch.payload_texts().chunks(BULK_ROWS)) {
+        let stored_texts = batch.stored_payload_texts();
+        for (chunk, texts) in events.chunks(BULK_ROWS).zip(stored_texts.chunks(BULK_ROWS)) {
             bodies.extend(chunk.iter().zip(texts).map(|(e, text)| event_feed_text(device.id, e, text)));
             tokio::task::yield_now().await;
         }
@@ -1061,7 +1062,8 @@ impl Database for SqliteDatabase {
             if stored.len() as i64 != upto - first + 1 {
                 return Err(DbError::Corrupt(format!("device {dev} is missing events below seq {high}")));
             }
-            acks.extend(replay_acks(events, &bodies, stored)?);
+            let replayed = replay_bodies(device.id, batch, stored.len());
+            acks.extend(replay_acks(events, &replayed, stored)?);
         }
         let done = acks.len();
         let fresh = &events[done..];
@@ -1208,7 +1210,9 @@ impl Database for SqliteDatabase {
         .await
         .map_err(err)?;
         if leased_to.is_some() {
-            return Ok(ClaimResponse::Refused { reason: "leased".into() });
+            // Held by the lease: a claim's answer says no more than "elsewhere"
+            // (the station's devices learn leases from the feed).
+            return Ok(ClaimResponse::Refused { reason: "held_elsewhere".into() });
         }
         // A new claim, this device's claim again (its hold renewed), or
         // another device's lapsed claim taken over. Anything else (issued,
@@ -1361,7 +1365,8 @@ impl Database for SqliteDatabase {
             "SELECT r.station FROM feed_items i \
              JOIN feed_runs r ON r.first_seq = (SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= i.server_seq) \
              WHERE i.kind IN ('case_opened', 'case_updated') AND i.kind = 'case_opened' \
-               AND json_extract(i.body, '$.payload.case_id') = ? ORDER BY i.server_seq LIMIT 1",
+               AND json_extract(i.body, '$.payload.case_id') = ? \
+               AND json_extract(i.outcome, '$.result') IS NOT 'refused' ORDER BY i.server_seq LIMIT 1",
         )
         .bind(case_id)
         .fetch_optional(&self.pool)
@@ -1909,7 +1914,10 @@ impl Database for SqliteDatabase {
         let rows = sqlx::query!(
             r#"SELECT r.station, i.kind AS "kind!", i.body FROM feed_items i
                JOIN feed_runs r ON r.first_seq = (SELECT MAX(first_seq) FROM feed_runs WHERE first_seq <= i.server_seq)
-               WHERE i.kind IN ('case_opened', 'case_updated') ORDER BY i.server_seq"#
+               WHERE i.kind IN ('case_opened', 'case_updated')
+                 -- Events central refused had no effect (earlier releases stored their payloads).
+                 AND json_extract(i.outcome, '$.result') IS NOT 'refused'
+               ORDER BY i.server_seq"#
         )
         .fetch_all(&self.pool)
         .await
@@ -1927,7 +1935,8 @@ impl Database for SqliteDatabase {
         // A full scan: an auditor's question, asked rarely, never on a hot path.
         let body: Option<String> = sqlx::query_scalar(
             "SELECT json_extract(body, '$.payload') FROM feed_items \
-             WHERE kind = 'issued' AND (json_extract(body, '$.payload.voucher_id') = lower(?1) \
+             WHERE kind = 'issued' AND json_extract(outcome, '$.result') IS NOT 'refused' \
+             AND (json_extract(body, '$.payload.voucher_id') = lower(?1) \
                 OR json_extract(body, '$.payload.serial') = upper(?1)) ORDER BY server_seq LIMIT 1",
         )
         .bind(voucher_id)

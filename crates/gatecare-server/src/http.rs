@@ -748,10 +748,11 @@ pub(crate) async fn redeem_as<D: Database>(
         double_spend: false,
     };
     // A retry of a redemption that succeeded gets the same answer, even if
-    // the voucher has expired since; the same id with another voucher is
-    // refused (it would otherwise answer "redeemed" for any QR).
+    // the voucher has expired since; the same id with another voucher, or
+    // from another till, is refused (it would otherwise answer "redeemed"
+    // for any QR, or to a merchant who took nothing).
     if let Some(r) = c.db.redemption(req.redemption_id).await? {
-        if scanned.as_deref() != Some(r.voucher_id.as_str()) {
+        if scanned.as_deref() != Some(r.voucher_id.as_str()) || r.device_id != device.id {
             return Ok(answer(false, "redemption_id_reused", scanned));
         }
         return Ok(RedeemResponse {

@@ -249,11 +249,33 @@ fn event_flight(e: &Event) -> Option<&str> {
     e.payload.get("flight_id")?.as_str()
 }
 
+/// What central stores of a refused event's payload (its JSON `text`):
+/// the refusal's code and the text's digest. A replay must carry the same
+/// payload; [`is_refused_payload_of`] compares one with the stub.
+pub fn refused_payload(refusal: &crate::Outcome, text: &str) -> serde_json::Value {
+    let code = match refusal {
+        crate::Outcome::Refused { code, .. } => code.as_str(),
+        _ => "refused",
+    };
+    serde_json::json!({ "refused": code, "payload_sha256": sha256_hex(text) })
+}
+
+/// Whether `payload` is the one a refused event's `stub` was made of.
+pub fn is_refused_payload_of(stub: &serde_json::Value, payload: &serde_json::Value) -> bool {
+    let text = serde_json::to_string(payload).unwrap_or_default();
+    stub.get("payload_sha256").and_then(|d| d.as_str()) == Some(sha256_hex(&text).as_str())
+        // Stored before refused payloads were stubs: the payload itself.
+        || stub == payload
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `sha256:` and the hex digest of a policy's text (as `gatecare_policy::policy_hash`).
 fn policy_hash(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", sha256_hex(text))
 }
 
 /// A batch that passed the checks central makes before it touches a
@@ -447,6 +469,21 @@ impl<'a> CheckedBatch<'a> {
     /// Each event's payload as JSON text, in order.
     pub fn payload_texts(&self) -> &[String] {
         &self.payload_texts
+    }
+
+    /// Each event's payload as central stores it: its JSON text, or for a
+    /// refused event only the refusal's code and the payload's digest
+    /// ([`refused_payload`]): what a stolen token or a foreign station
+    /// pushes leaves no data behind.
+    pub fn stored_payload_texts(&self) -> Vec<std::borrow::Cow<'_, str>> {
+        self.payload_texts
+            .iter()
+            .zip(&self.refusals)
+            .map(|(text, refusal)| match refusal {
+                None => std::borrow::Cow::Borrowed(text.as_str()),
+                Some(r) => std::borrow::Cow::Owned(refused_payload(r, text).to_string()),
+            })
+            .collect()
     }
 
     /// Each event's issuance facts, read once by the check: present for

@@ -23,7 +23,10 @@ pub mod station;
 pub mod voucher_id;
 mod wire;
 
-pub use event::{BatchError, CheckedBatch, Event, EventKind, IssuanceFacts, key_flight};
+pub use event::{
+    BatchError, CheckedBatch, Event, EventKind, IssuanceFacts, is_refused_payload_of, key_flight,
+    refused_payload,
+};
 pub use page::{CLOCK_STEP, Expected, FeedPage, PageError, RoleStatement};
 pub use wire::*;
 

@@ -215,31 +215,51 @@ async fn a_merchant_checks_and_redeems_a_voucher_and_keeps_checking_offline() {
     b.finish(outcome).await;
 }
 
-/// A camera's video of `qr`: a Y4M file (the format Chromium's fake camera
-/// reads), black modules on white, 640 × 480, one frame it repeats.
-fn qr_video(qr: &str, path: &std::path::Path) -> anyhow::Result<()> {
+/// A camera's video of `qr` as a phone held to a till's camera gives it:
+/// the printed code (black modules on white, as a greyscale picture) made
+/// by Debian's ffmpeg into a few seconds of MJPEG, the format Chromium's
+/// fake camera reads, 640 × 480, smaller than the frame, turned a little,
+/// with sensor noise on every frame and JPEG's own blur.
+fn qr_video(qr: &str, dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
     let code = gatecare_voucher::qr::encode(qr)?;
-    let (w, h) = (640usize, 480usize);
-    let quiet = 4;
-    let scale = 440 / (code.size + 2 * quiet);
+    let (quiet, scale) = (4, 5);
     let side = scale * (code.size + 2 * quiet);
-    let (x0, y0) = ((w - side) / 2, (h - side) / 2);
-    let mut luma = vec![255u8; w * h];
-    for (i, dark) in code.modules.iter().enumerate() {
-        if !dark {
-            continue;
-        }
-        let (row, col) = (i / code.size + quiet, i % code.size + quiet);
-        for y in 0..scale {
-            let start = (y0 + row * scale + y) * w + x0 + col * scale;
-            luma[start..start + scale].fill(0);
+    let mut picture = format!("P5\n{side} {side}\n255\n").into_bytes();
+    for y in 0..side {
+        for x in 0..side {
+            let (row, col) = ((y / scale).checked_sub(quiet), (x / scale).checked_sub(quiet));
+            let dark = match (row, col) {
+                (Some(r), Some(c)) if r < code.size && c < code.size => code.modules[r * code.size + c],
+                _ => false,
+            };
+            picture.push(if dark { 0 } else { 255 });
         }
     }
-    let mut file = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
-    file.extend_from_slice(&luma);
-    file.extend(std::iter::repeat_n(128u8, w * h / 2));
-    std::fs::write(path, file)?;
-    Ok(())
+    let printed = dir.join("voucher-qr.pgm");
+    std::fs::write(&printed, picture)?;
+    let video = dir.join("voucher.mjpeg");
+    let ffmpeg = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-i"])
+        .arg(&printed)
+        .args([
+            "-vf",
+            "scale=360:360,rotate=0.08:ow=640:oh=480:fillcolor=white,noise=alls=14:allf=t,format=yuvj420p",
+            "-r",
+            "10",
+            "-t",
+            "3",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "6",
+            "-f",
+            "mjpeg",
+        ])
+        .arg(&video)
+        .output()
+        .context("ffmpeg (cargo xtask test installs Debian's ffmpeg)")?;
+    ensure!(ffmpeg.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&ffmpeg.stderr));
+    Ok(video)
 }
 
 #[tokio::test]
@@ -250,8 +270,7 @@ async fn a_merchant_scans_a_voucher_with_the_camera() {
     let central = CentralProcess::start().expect("central");
     let dir = tempfile::tempdir().unwrap();
     let (qr, _) = kiosk_vouchers(&central, dir.path(), 1).await.expect("a kiosk's voucher").remove(0);
-    let video = dir.path().join("voucher.y4m");
-    qr_video(&qr, &video).expect("the camera's video");
+    let video = qr_video(&qr, dir.path()).expect("the camera's video");
     let camera = [
         "--use-fake-ui-for-media-stream".to_owned(),
         "--use-fake-device-for-media-stream".to_owned(),

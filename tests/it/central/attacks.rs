@@ -245,6 +245,15 @@ async fn redemption_needs_a_merchant_and_its_own_voucher<D: Database>(db: D) {
         (junk.redeemed, junk.reason.as_str(), junk.voucher_id.as_deref()),
         (false, "redemption_id_reused", None)
     );
+    // Another till replaying the id with the same voucher took nothing:
+    // refused, not "redeemed".
+    let other = Till::enrol(&c, &url, "Tea house").await;
+    let replayed = other.redeem(id, &qr_a).await;
+    assert_eq!(
+        (replayed.redeemed, replayed.reason.as_str()),
+        (false, "redemption_id_reused"),
+        "{replayed:?}"
+    );
 }
 
 on_both_backends!(a_stolen_kiosk_token_pushes_only_what_a_kiosk_may);
@@ -748,16 +757,34 @@ async fn slow_clients_are_cut_off_and_enrolment_guesses_are_limited() {
 
 on_both_backends!(case_events_count_for_the_station_that_pushed_them);
 
-/// Found: the recovery summary trusted the station written in a case's
-/// payload, so any device could file (or work) cases in another station's
-/// figures. A PVG console opens a case that says "HKG" and takes an HKG
-/// case: the summary counts the first at PVG and ignores the second.
-async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) {
-    use gatecare_recovery::{Actor, AgentRef, Category, Change, Opened, Severity, Update};
-    let (_clock, c, _served, url) = serving(&db).await;
-    let hkg = Kiosk::enrol(&c, &url, "HKG-K01").await;
-    let (_pvg_store, pvg) = pvg_console(&db, &url).await;
-    let opened = |station: &str, by: &str| Opened {
+/// Agent B2001 takes case `case_id`, then resolves it with an apology and `note`.
+fn take_and_resolve(case_id: uuid::Uuid, note: &str) -> [gatecare_recovery::Update; 2] {
+    use gatecare_recovery::{AgentRef, Change, Update};
+    let take = Update {
+        update_id: uuid::Uuid::now_v7(),
+        case_id,
+        at: now(),
+        by: AgentRef { code: "B2001".into(), name: "Wang".into(), role: gatecare_policy::Role::Agent },
+        change: Change::Take,
+    };
+    let resolve = Update {
+        update_id: uuid::Uuid::now_v7(),
+        change: Change::Resolve {
+            remedies: vec![gatecare_recovery::Remedy::Apology],
+            note: note.into(),
+            value: gatecare_core::Money::new(0, gatecare_core::Currency::parse("HKD").unwrap()),
+            approver: None,
+        },
+        ..take.clone()
+    };
+    [take, resolve]
+}
+
+/// A complaint case a kiosk `by` opened an hour ago for a passenger of
+/// CZ342 on 22 November, filed under `station`.
+fn case_opened(station: &str, by: &str) -> gatecare_recovery::Opened {
+    use gatecare_recovery::{Actor, Category, Opened, Severity};
+    Opened {
         case_id: uuid::Uuid::now_v7(),
         station: station.into(),
         flight_id: "F".into(),
@@ -774,32 +801,27 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
         at: now() - chrono::Duration::hours(1),
         first_answer_due: now() + chrono::Duration::hours(71),
         earlier_cases: 0,
-    };
-    let hkg_case = opened("HKG", "HKG-K01");
+    }
+}
+
+/// Found: the recovery summary trusted the station written in a case's
+/// payload, so any device could file (or work) cases in another station's
+/// figures. A PVG console opens a case that says "HKG" and takes an HKG
+/// case: the summary counts the first at PVG and ignores the second.
+async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) {
+    let (_clock, c, _served, url) = serving(&db).await;
+    let hkg = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let (_pvg_store, pvg) = pvg_console(&db, &url).await;
+    let hkg_case = case_opened("HKG", "HKG-K01");
     SyncStore(&hkg.store)
         .record_event(EventKind::CaseOpened, &serde_json::to_value(&hkg_case).unwrap(), now())
         .await
         .unwrap();
     hkg.sync().await;
-    let forged = opened("HKG", "PVG-G01");
-    let take = Update {
-        update_id: uuid::Uuid::now_v7(),
-        case_id: hkg_case.case_id,
-        at: now(),
-        by: AgentRef { code: "B2001".into(), name: "Wang".into(), role: gatecare_policy::Role::Agent },
-        change: Change::Take,
-    };
-    // …and resolves it with an apology: were it counted, HKG's case would be closed.
-    let resolve = Update {
-        update_id: uuid::Uuid::now_v7(),
-        change: Change::Resolve {
-            remedies: vec![gatecare_recovery::Remedy::Apology],
-            note: "done".into(),
-            value: gatecare_core::Money::new(0, gatecare_core::Currency::parse("HKD").unwrap()),
-            approver: None,
-        },
-        ..take.clone()
-    };
+    let forged = case_opened("HKG", "PVG-G01");
+    // …takes HKG's case and resolves it with an apology: were it counted,
+    // HKG's case would be closed.
+    let [take, resolve] = take_and_resolve(hkg_case.case_id, "done");
     let event = |seq: i64, kind: EventKind, payload: serde_json::Value| Event {
         seq,
         event_id: uuid::Uuid::now_v7(),
@@ -826,6 +848,65 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
         s.stations.iter().map(|x| (x.station.as_str(), x.opened, x.open)).collect();
     assert_eq!(by, [("HKG", 1, 1), ("PVG", 1, 1)]);
     assert_eq!(s.skipped_events, 0);
+}
+
+on_both_backends!(a_refused_event_leaves_no_effect_and_no_data);
+
+/// Found by a review: an event central refused kept its whole payload in
+/// central's log, and the recovery summary read it back. A stolen kiosk
+/// token took and resolved its own station's case (refused: a kiosk is no
+/// agent), and central's figures showed the case closed.
+async fn a_refused_event_leaves_no_effect_and_no_data<D: Database>(db: D) {
+    let (_clock, c, _served, url) = serving(&db).await;
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let case = case_opened("HKG", "HKG-K01");
+    let log = SyncStore(&kiosk.store);
+    log.record_event(EventKind::CaseOpened, &serde_json::to_value(&case).unwrap(), now()).await.unwrap();
+    kiosk.sync().await;
+    // The thief, with the kiosk's token, takes the case and closes it
+    // "with an apology" under an agent's name.
+    let [take, resolve] = take_and_resolve(case.case_id, "SECRET-NOTE");
+    let seq = next_seq(&kiosk).await;
+    let events: Vec<Event> = [(seq, take), (seq + 1, resolve)]
+        .into_iter()
+        .map(|(seq, u)| Event {
+            seq,
+            event_id: uuid::Uuid::now_v7(),
+            kind: EventKind::CaseUpdated,
+            at: now(),
+            payload: serde_json::to_value(&u).unwrap(),
+        })
+        .collect();
+    let resp = push_raw(&url, &kiosk.enrolment.token, events.clone()).await;
+    assert_eq!(outcome_codes(&resp), ["kiosk_not_agent", "kiosk_not_agent"]);
+
+    // No effect: the case is open in central's figures.
+    let policy = gatecare_policy::Policy::default_policy();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let s = gatecare_server::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
+    let by: Vec<(&str, u32, u32)> =
+        s.stations.iter().map(|x| (x.station.as_str(), x.opened, x.open)).collect();
+    assert_eq!(by, [("HKG", 1, 1)]);
+    // No data: of the refused events central keeps their numbers and
+    // refusals, not what they said.
+    let cases = db.case_events().await.unwrap();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    assert!(!format!("{cases:?}").contains("SECRET-NOTE"));
+
+    // A replay gets the same answers; another payload under those numbers
+    // is a clash, not a replay.
+    let replayed = push_raw(&url, &kiosk.enrolment.token, events.clone()).await;
+    assert_eq!(outcome_codes(&replayed), ["kiosk_not_agent", "kiosk_not_agent"]);
+    let mut other = events[0].clone();
+    other.payload["by"]["code"] = "B2002".into();
+    let r = reqwest::Client::new()
+        .post(format!("{url}/v1/sync/push"))
+        .bearer_auth(&kiosk.enrolment.token)
+        .json(&PushRequest { events: vec![other] })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "{}", r.text().await.unwrap());
 }
 
 on_both_backends!(a_device_cannot_name_another_devices_voucher);

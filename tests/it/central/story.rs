@@ -382,7 +382,7 @@ async fn story<D: Database>(db: D) {
         flight_id: flight.clone(),
     };
     assert!(
-        matches!(client_b.claim(&claim).await.unwrap(), ClaimResponse::Refused { reason, .. } if reason == "leased")
+        matches!(client_b.claim(&claim).await.unwrap(), ClaimResponse::Refused { reason, .. } if reason == "held_elsewhere")
     );
     assert_eq!(client_a.claim(&claim).await.unwrap(), ClaimResponse::Granted);
     assert_eq!(client_a.claim(&claim).await.unwrap(), ClaimResponse::Granted, "claims are idempotent");
