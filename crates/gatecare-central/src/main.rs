@@ -401,7 +401,12 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 (Some(cert), Some(key)) => {
                     let read =
                         |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
-                    let tls = gatecare_server::tls::listener(listener, &read(cert)?, &read(key)?)?;
+                    let tls = gatecare_server::tls::listener(
+                        listener,
+                        &read(cert)?,
+                        &read(key)?,
+                        limits.max_connections,
+                    )?;
                     tracing::info!(%addr, backend = central.db.backend_name(), tls = true, "gatecare-central listening");
                     // Scripts wait for this line.
                     out!("listening on https://{addr}");

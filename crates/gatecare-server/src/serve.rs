@@ -42,9 +42,11 @@ impl Default for Limits {
 }
 
 /// Raises the soft open-file limit towards the hard one so `max_connections`
-/// sockets (and the database's files) fit; returns the limit in force.
+/// sockets served, as many more in their TLS handshake
+/// (`tls::listener`'s `max_pending`), and the database's files fit;
+/// returns the limit in force.
 pub fn raise_file_limit(max_connections: usize) -> u64 {
-    let want = max_connections as u64 + 1024;
+    let want = 2 * max_connections as u64 + 1024;
     rlimit::increase_nofile_limit(want).unwrap_or(0)
 }
 

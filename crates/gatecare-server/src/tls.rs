@@ -1,13 +1,18 @@
 //! TLS for central with the airline's certificate (PEM files), so device
 //! tokens never cross the airport network in clear. Handshakes run in their
 //! own tasks (bounded in time): a slow or hostile client cannot hold up
-//! the accept loop.
+//! the accept loop. At most `max_pending` connections are taken from the
+//! kernel before they are served (in their handshake, or finished and
+//! waiting for a place among the served ones), so central's open sockets
+//! stay bounded over TLS as they are without it: the rest wait in the
+//! kernel's accept queue.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_native_tls::TlsStream;
 
 /// How long a client may take to finish its TLS handshake.
@@ -34,8 +39,14 @@ impl Drop for TlsListener {
     }
 }
 
-/// Wraps `tcp` in TLS with the certificate chain and PKCS#8 key (both PEM).
-pub fn listener(tcp: TcpListener, cert_pem: &[u8], key_pem: &[u8]) -> Result<TlsListener, TlsError> {
+/// Wraps `tcp` in TLS with the certificate chain and PKCS#8 key (both PEM),
+/// holding at most `max_pending` connections not yet served.
+pub fn listener(
+    tcp: TcpListener,
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    max_pending: usize,
+) -> Result<TlsListener, TlsError> {
     let identity = native_tls::Identity::from_pkcs8(cert_pem, key_pem).map_err(TlsError::Identity)?;
     let acceptor = native_tls::TlsAcceptor::builder(identity)
         .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
@@ -44,8 +55,10 @@ pub fn listener(tcp: TcpListener, cert_pem: &[u8], key_pem: &[u8]) -> Result<Tls
     let acceptor = tokio_native_tls::TlsAcceptor::from(acceptor);
     let addr = tcp.local_addr().map_err(TlsError::Addr)?;
     let (tx, ready) = mpsc::channel(64);
+    let pending = Arc::new(Semaphore::new(max_pending.max(1)));
     let accept_task = tokio::spawn(async move {
         loop {
+            let Ok(place) = pending.clone().acquire_owned().await else { return };
             let (stream, peer) = match tcp.accept().await {
                 Ok(c) => c,
                 Err(e) => {
@@ -58,12 +71,17 @@ pub fn listener(tcp: TcpListener, cert_pem: &[u8], key_pem: &[u8]) -> Result<Tls
             let (acceptor, tx) = (acceptor.clone(), tx.clone());
             tokio::spawn(async move {
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    // Served within the handshake's time, or closed: a
+                    // full server does not collect waiting sockets.
                     Ok(Ok(tls)) => {
-                        let _ = tx.send((tls, peer)).await;
+                        if tokio::time::timeout(HANDSHAKE_TIMEOUT, tx.send((tls, peer))).await.is_err() {
+                            tracing::info!(%peer, "no place to serve a TLS connection: closed");
+                        }
                     }
                     Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
                     Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
                 }
+                drop(place);
             });
         }
     });

@@ -83,11 +83,12 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
         gatecare_server::tls::listener(
             tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
             b"not a certificate",
-            &key
+            &key,
+            64
         )
         .is_err()
     );
-    let tls = gatecare_server::tls::listener(tcp, &cert, &key).unwrap();
+    let tls = gatecare_server::tls::listener(tcp, &cert, &key, 64).unwrap();
     let app = gatecare_server::router(c.clone());
     let server = tokio::spawn(async move {
         let _ = axum::serve(tls, app).await;
@@ -169,4 +170,81 @@ async fn kiosks_sync_over_https_with_the_airline_ca() {
     assert_eq!(round.pushed, 1, "{round:?}");
     assert_eq!(c.db.case_events().await.unwrap().len(), 1);
     server.abort();
+}
+
+/// Found by a review: over TLS every TCP connection was taken from the
+/// kernel at once, its handshake given 10 s, and a finished one waited for
+/// a place without limit, so stalled handshakes could still exhaust
+/// central's file descriptors. Now the connections it holds, served or in
+/// their handshake, are bounded, and central answers promptly while
+/// 1,500 clients stall their handshakes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_tls_handshakes_hold_no_more_sockets_than_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let clock = TestClock::at(now());
+    let c = central(sqlite_db(dir.path()).await, &clock);
+    gatecare_server::serve::raise_file_limit(4000);
+    let start = |max_connections: usize| {
+        let (c, cert, key) = (c.clone(), cert.clone(), key.clone());
+        async move {
+            let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = tcp.local_addr().unwrap();
+            let tls = gatecare_server::tls::listener(tcp, &cert, &key, max_connections).unwrap();
+            let limits = gatecare_server::serve::Limits { max_connections, ..Default::default() };
+            let app = gatecare_server::router(c);
+            tokio::spawn(gatecare_server::serve::serve(tls, app, limits, std::future::pending()));
+            addr
+        }
+    };
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let healthz = |port: u16| {
+        let client = client.clone();
+        async move { client.get(format!("https://localhost:{port}/healthz")).send().await }
+    };
+    let sockets = || {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .filter(|l| l.to_string_lossy().starts_with("socket:"))
+            .count()
+    };
+    let stall = |addr: std::net::SocketAddr, n: usize| async move {
+        let mut held = Vec::with_capacity(n);
+        for _ in 0..n {
+            // Connected, and never a byte of a handshake.
+            held.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+        }
+        held
+    };
+
+    // With the default cap, 1,500 stalled handshakes leave room: a real
+    // client is answered within 2 s.
+    let open = start(gatecare_server::serve::Limits::default().max_connections).await;
+    let stalled = stall(open, 1500).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let asked = std::time::Instant::now();
+    let r = healthz(open.port()).await.expect("healthz over TLS within 2 s");
+    assert_eq!(r.status(), 200);
+    assert!(asked.elapsed() < std::time::Duration::from_secs(2));
+    drop(stalled);
+
+    // With a cap of 50, central takes no more than 50 of 300 stalled
+    // connections from the kernel; the rest wait there, costing it nothing.
+    let capped = start(50).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = sockets();
+    let stalled = stall(capped, 300).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let taken = sockets() - before - 300;
+    assert!(taken <= 50, "central holds {taken} sockets for 300 stalled clients, its cap is 50");
+    // When they go, central serves again at once.
+    drop(stalled);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = healthz(capped.port()).await.expect("healthz over TLS once the stalled clients left");
+    assert_eq!(r.status(), 200);
 }
