@@ -55,6 +55,18 @@ pub async fn set_role<D: Database>(
     Ok(Some(republished))
 }
 
+/// Sends the station's agents to each console an upgrade found among
+/// kiosks (as kiosks, their feeds skipped them); returns how many consoles.
+/// Run whenever central opens its database: after the upgrade, once.
+pub async fn send_agents_owed_to_consoles<D: Database>(db: &D, now: DateTime<Utc>) -> Result<usize, DbError> {
+    let owed = db.consoles_owed_agents().await?;
+    for &device in &owed {
+        set_role(db, device, DeviceRole::Console, now).await?;
+        db.agents_sent_to_console(device).await?;
+    }
+    Ok(owed.len())
+}
+
 /// Every enrolled device as `admin devices` lists it: when its token was
 /// refused, from when its vouchers are (the revocation's effective time,
 /// moved by `revoke --at`), and when central last took a push from it (a

@@ -341,6 +341,10 @@ fn public_hex(key: &SigningKey) -> String {
 
 async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> anyhow::Result<()> {
     let now = Utc::now();
+    let consoles = gatecare_central::devices::send_agents_owed_to_consoles(&db, now).await?;
+    if consoles > 0 {
+        tracing::info!(consoles, "the upgrade found consoles among kiosks: their station's agents were sent");
+    }
     match command {
         Command::Migrate => {
             out!("migrated ({})", db.backend_name());

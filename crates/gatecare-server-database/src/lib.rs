@@ -376,6 +376,11 @@ pub trait Database: Clone + Send + Sync + 'static {
     /// returns false when no such device exists. What it pushed before
     /// stays as it was decided.
     fn set_device_role(&self, id: Uuid, role: DeviceRole) -> impl Future<Output = Res<bool>> + Send;
+    /// Consoles an upgrade found among kiosks, whose feed skipped the
+    /// station's agents (see the migration `consoles_named_by_agents`).
+    fn consoles_owed_agents(&self) -> impl Future<Output = Res<Vec<Uuid>>> + Send;
+    /// Records that console `id` was sent the station's agents.
+    fn agents_sent_to_console(&self, id: Uuid) -> impl Future<Output = Res<()>> + Send;
     /// Returns false when no such active device exists.
     fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<bool>> + Send;
     /// When central received device `device`'s event `seq` (None: it

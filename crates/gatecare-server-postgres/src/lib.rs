@@ -801,6 +801,22 @@ impl Database for PgDatabase {
         Ok(n == 1)
     }
 
+    async fn consoles_owed_agents(&self) -> Res<Vec<Uuid>> {
+        sqlx::query_scalar("SELECT device_id FROM consoles_owed_agents ORDER BY device_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)
+    }
+
+    async fn agents_sent_to_console(&self, id: Uuid) -> Res<()> {
+        sqlx::query("DELETE FROM consoles_owed_agents WHERE device_id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     async fn recertify_device(&self, id: Uuid, signing: &SigningKeyRecord) -> Res<bool> {
         let n = sqlx::query!(
             "UPDATE devices SET not_before = $1, not_after = $2, certificate = $3 \

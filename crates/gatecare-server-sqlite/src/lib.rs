@@ -812,6 +812,24 @@ impl Database for SqliteDatabase {
         Ok(n == 1)
     }
 
+    async fn consoles_owed_agents(&self) -> Res<Vec<Uuid>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT device_id FROM consoles_owed_agents ORDER BY device_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        ids.iter().map(|id| Uuid::parse_str(id).map_err(|e| DbError::Corrupt(e.to_string()))).collect()
+    }
+
+    async fn agents_sent_to_console(&self, id: Uuid) -> Res<()> {
+        sqlx::query("DELETE FROM consoles_owed_agents WHERE device_id = ?")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     async fn recertify_device(&self, id: Uuid, signing: &SigningKeyRecord) -> Res<bool> {
         let (id, nb, na) = (id.to_string(), ts(signing.not_before), ts(signing.not_after));
         let n = sqlx::query!(

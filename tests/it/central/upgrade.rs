@@ -362,12 +362,12 @@ async fn a_postgres_central_keeps_its_0004_feed_when_items_move_into_blocks() {
 /// Devices enrolled before there were consoles (migrations sqlite 0005,
 /// PostgreSQL 0007): one that pushed what only an agent does becomes a
 /// console, one that issued what is owed stays a kiosk, a merchant stays one.
-const ROLE_DEVICES: [(Uuid, &str, &str, &str); 4] = [
+const ROLE_DEVICES: [(Uuid, &str, &str, &str); 5] = [
     (
         Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101),
         "HKG-K01",
         "issued",
-        r#"{"statutory": true, "voucher_id": "V1"}"#,
+        r#"{"statutory": true, "voucher_id": "V1", "actor": "KIOSK:HKG-K01"}"#,
     ),
     (
         Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0102),
@@ -382,15 +382,30 @@ const ROLE_DEVICES: [(Uuid, &str, &str, &str); 4] = [
         r#"{"statutory": false, "voucher_id": "V2"}"#,
     ),
     (Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0104), "HKG-K02", "feedback", r#"{"stars": 5}"#),
+    // A gate console that only issued care owed, under an agent's name.
+    (
+        Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0105),
+        "HKG-C03",
+        "issued",
+        r#"{"statutory": true, "voucher_id": "V3", "actor": "A1001", "kind": "meal"}"#,
+    ),
 ];
 
 async fn check_roles<D: Database>(db: D) {
     let roles: std::collections::HashMap<Uuid, DeviceRole> =
         db.devices().await.unwrap().into_iter().map(|d| (d.id, d.role)).collect();
-    let want = [DeviceRole::Kiosk, DeviceRole::Console, DeviceRole::Console, DeviceRole::Kiosk];
-    for ((id, name, kind, _), role) in ROLE_DEVICES.iter().zip(want) {
-        assert_eq!(roles[id], role, "{name} pushed {kind}");
+    let want =
+        [DeviceRole::Kiosk, DeviceRole::Console, DeviceRole::Console, DeviceRole::Kiosk, DeviceRole::Console];
+    for ((id, name, kind, payload), role) in ROLE_DEVICES.iter().zip(want) {
+        assert_eq!(roles[id], role, "{name} pushed {kind} {payload}");
     }
+    // The console found by its agents' names is sent the station's agents
+    // (as a kiosk its feed skipped them) when central next opens, once.
+    assert_eq!(db.consoles_owed_agents().await.unwrap(), [ROLE_DEVICES[4].0]);
+    let sent = gatecare_central::devices::send_agents_owed_to_consoles(&db, now()).await.unwrap();
+    assert_eq!(sent, 1);
+    assert!(db.consoles_owed_agents().await.unwrap().is_empty());
+    assert_eq!(gatecare_central::devices::send_agents_owed_to_consoles(&db, now()).await.unwrap(), 0);
     // An administrator changes a role, and codes for consoles can be issued.
     assert!(db.set_device_role(ROLE_DEVICES[3].0, DeviceRole::Console).await.unwrap());
     assert!(!db.set_device_role(ROLE_DEVICES[3].0, DeviceRole::Merchant).await.unwrap());
