@@ -28,6 +28,29 @@ async fn device(mode: &str, idle_seconds: u32, dir: &tempfile::TempDir) -> (Devi
     (Device::start(settings).await.expect("device"), day)
 }
 
+/// A console with agent A1001 signed in, synced a moment ago: online, so
+/// the authority limits decide (offline, every upgrade needs a
+/// supervisor's override anyway).
+async fn online_console(dir: &tempfile::TempDir) -> (Device, gatecare_demo::DemoDay) {
+    let (console, day) = device("agent", 180, dir).await;
+    console.agent_sign_in("A1001", "246810").await.expect("sign in");
+    let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW).unwrap().to_utc();
+    console.station().unwrap().record_sync(now).await.unwrap();
+    (console, day)
+}
+
+/// CZ342 and its economy passengers.
+fn cz342_economy(
+    day: &gatecare_demo::DemoDay,
+) -> (&gatecare_demo::Flight, impl Iterator<Item = &gatecare_demo::Passenger>) {
+    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let economy = day
+        .passengers
+        .iter()
+        .filter(move |p| p.flight_id == cz342.id && p.cabin == gatecare_core::Cabin::Economy);
+    (cz342, economy)
+}
+
 fn code<T: std::fmt::Debug>(r: Result<T, ApiError>) -> &'static str {
     r.expect_err("refused").code
 }
@@ -114,15 +137,8 @@ async fn an_idle_console_locks_and_its_own_background_refresh_does_not_keep_it_o
 #[tokio::test]
 async fn upgrades_and_goodwill_count_against_the_agents_authority() {
     let dir = tempfile::tempdir().unwrap();
-    let (console, day) = device("agent", 180, &dir).await;
-    console.agent_sign_in("A1001", "246810").await.expect("sign in");
-    // Synced a moment ago: online, so the authority limits decide (offline,
-    // every upgrade needs a supervisor's override anyway).
-    let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW).unwrap().to_utc();
-    console.station().unwrap().record_sync(now).await.unwrap();
-    let cz342 = day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
-    let mut economy =
-        day.passengers.iter().filter(|p| p.flight_id == cz342.id && p.cabin == gatecare_core::Cabin::Economy);
+    let (console, day) = online_console(&dir).await;
+    let (cz342, mut economy) = cz342_economy(&day);
     let (upgraded, gifted) = (economy.next().unwrap(), economy.next().unwrap());
     let ask = |p: &gatecare_demo::Passenger,
                kind,
@@ -180,6 +196,83 @@ async fn upgrades_and_goodwill_count_against_the_agents_authority() {
     console.agent_issue(gift("100", Some(("S2001", "864200")))).await.expect("approved");
     let keys: Vec<String> = issued(gifted, "goodwill").await.into_iter().map(|r| r.0).collect();
     assert!(keys[0].ends_with("/goodwill/1") && keys[1].ends_with("/goodwill/2"), "{keys:?}");
+}
+
+/// Found by a review: a case resolution whose voucher the ledger refused
+/// said "the case is resolved" (it stays open), hid why, and above the
+/// limit (the ledger counts goodwill the passenger got elsewhere on the
+/// flight, the case only its own) gave the screen no way to ask for the
+/// approver. Through the command the console's window calls.
+#[tokio::test]
+async fn a_case_resolution_whose_voucher_is_refused_stays_open_and_says_why() {
+    use gatecare_api::cases::{AgentCaseOpen, AgentCaseResolve};
+    let dir = tempfile::tempdir().unwrap();
+    let (console, day) = online_console(&dir).await;
+    let (cz342, mut economy) = cz342_economy(&day);
+    let open_case = |p: &gatecare_demo::Passenger| {
+        let (console, pax, flight) = (&console, p.id.to_string(), cz342.id.to_string());
+        async move {
+            let case = console
+                .agent_case_open(AgentCaseOpen {
+                    passenger_id: pax,
+                    flight_id: flight,
+                    category: gatecare_recovery::Category::VoucherRefused,
+                    severity: gatecare_recovery::Severity::Medium,
+                    description: "the noodle bar refused the meal voucher".into(),
+                })
+                .await
+                .expect("open");
+            // Opened by an agent: that agent owns it.
+            case.case.opened.case_id.to_string()
+        }
+    };
+    let resolve = |id: &str, approver: Option<(&str, &str)>| AgentCaseResolve {
+        case_id: id.to_owned(),
+        apology: true,
+        voucher: Some("100".into()),
+        miles: None,
+        upgrade: false,
+        refund_referral: false,
+        note: "sorry".into(),
+        approver: approver
+            .map(|(code, pin)| gatecare_api::agent::Approval { code: code.into(), pin: pin.into() }),
+    };
+
+    // HKD 150 given from the passenger view, then a case's HKD 100: above
+    // an agent's HKD 200, so a supervisor approves, and the case says so.
+    let gifted = economy.next().unwrap();
+    console
+        .agent_issue(AgentIssue {
+            passenger_id: gifted.id.to_string(),
+            flight_id: cz342.id.to_string(),
+            kind: EntitlementKind::Goodwill,
+            ordinal: None,
+            amount: Some("150".into()),
+            hotel_block_id: None,
+            reason: None,
+            approver: None,
+        })
+        .await
+        .expect("within the limit");
+    let id = open_case(gifted).await;
+    assert_eq!(code(console.agent_case_resolve(resolve(&id, None)).await), "case.needs_approval.supervisor");
+    let resolved =
+        console.agent_case_resolve(resolve(&id, Some(("S2001", "864200")))).await.expect("approved");
+    assert_eq!(resolved.case.status, gatecare_recovery::Status::Resolved);
+
+    // A device central has barred: the voucher is refused, the case stays
+    // open, and the error names the ledger's reason for the screen.
+    let other = economy.next().unwrap();
+    let id = open_case(other).await;
+    console.station().unwrap().bar_issuing("sync.device_revoked: revoked").await.unwrap();
+    let e = console.agent_case_resolve(resolve(&id, None)).await.expect_err("refused");
+    assert_eq!((e.code, e.cause), ("case.voucher_not_issued", Some("ledger.device_barred")));
+    assert!(e.message.starts_with("the case stays open"), "{}", e.message);
+    let cases = console.agent_cases().await.unwrap();
+    let still = format!("{cases:?}");
+    assert!(still.contains(&id), "{still}");
+    let case = console.station().unwrap().case(id.parse().unwrap()).await.unwrap().unwrap();
+    assert_ne!(case.status, gatecare_recovery::Status::Resolved);
 }
 
 /// Two goodwill grants to one passenger at the same moment (a double tap, a

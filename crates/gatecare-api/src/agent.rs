@@ -211,6 +211,7 @@ impl Device {
                     _ => "ledger.needs_approval.supervisor",
                 },
                 message: reason,
+                cause: None,
             }),
             // Offline, an upgrade without a lease needs a supervisor's
             // override: the same approval on the same screen.

@@ -10,11 +10,17 @@ use serde::Serialize;
 pub struct ApiError {
     pub code: &'static str,
     pub message: String,
+    /// The code of the refusal behind it, when it wraps one (a case left
+    /// open because its voucher was refused: the ledger's reason), so the
+    /// screen says why in its own language.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<&'static str>,
 }
 
 /// An error with its stable code and words for people.
 pub fn err(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError { code, message: message.into() }
+    ApiError { code, message: message.into(), cause: None }
 }
 
 impl From<&StoreError> for ApiError {
@@ -37,7 +43,11 @@ impl From<LedgerError> for ApiError {
 
 impl From<RecoveryError> for ApiError {
     fn from(e: RecoveryError) -> Self {
-        err(e.code(), e.to_string())
+        let cause = match &e {
+            RecoveryError::VoucherNotIssued(why) => Some(why.code()),
+            _ => None,
+        };
+        ApiError { cause, ..err(e.code(), e.to_string()) }
     }
 }
 

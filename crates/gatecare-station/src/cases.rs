@@ -41,7 +41,8 @@ pub enum RecoveryError {
     WrongApprover,
     #[error("case {reference} about this is already open")]
     AlreadyOpen { reference: String },
-    #[error("the case is resolved, but its goodwill voucher was not issued: {0}")]
+    /// The case's voucher was refused; the case stays as it was.
+    #[error("the case stays open: its goodwill voucher could not be issued: {0}")]
     VoucherNotIssued(crate::LedgerError),
 }
 
@@ -61,6 +62,19 @@ impl RecoveryError {
             RecoveryError::AlreadyOpen { .. } => "case.already_open",
             RecoveryError::VoucherNotIssued(_) => "case.voucher_not_issued",
         }
+    }
+}
+
+/// Why a case's voucher was refused. Above the agent's limit, counting all
+/// the goodwill the passenger got on the flight (the ledger's count, wider
+/// than the case's own), the case asks for the approver as a resolution
+/// above the limit does; the rest leaves the case open with the reason.
+fn voucher_refused(e: crate::LedgerError) -> RecoveryError {
+    match e {
+        crate::LedgerError::NeedsApproval { approver, reason } => {
+            RecoveryError::NeedsApproval { approver, reason }
+        }
+        e => RecoveryError::VoucherNotIssued(e),
     }
 }
 
@@ -327,7 +341,7 @@ impl Station {
             &decision,
         )
         .await
-        .map_err(RecoveryError::VoucherNotIssued)?;
+        .map_err(voucher_refused)?;
         tx.commit().await?;
         Ok((case, Some(issued)))
     }

@@ -61,7 +61,8 @@ async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T
 export function asUiError(e: unknown): UiError {
   if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') {
     const message = 'message' in e && typeof e.message === 'string' ? e.message : '';
-    return { code: e.code, message };
+    const cause = 'cause' in e && typeof e.cause === 'string' ? e.cause : undefined;
+    return cause ? { code: e.code, message, cause } : { code: e.code, message };
   }
   return { code: 'ipc', message: String(e) };
 }

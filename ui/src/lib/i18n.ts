@@ -445,7 +445,7 @@ const en = {
   'error.case.no_ff_number': 'Miles need a frequent-flyer number: enrol the passenger first.',
   'error.case.wrong_approver': 'The approver must be someone else, of a role that may approve this.',
   'error.case.already_open': 'A case about this is already open; its owner will answer.',
-  'error.case.voucher_not_issued': 'The case is resolved, but the goodwill voucher was not issued: issue it from the passenger view.',
+  'error.case.voucher_not_issued': 'The case stays open: its goodwill voucher could not be issued.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -891,7 +891,7 @@ const zhCN: Record<MessageKey, string> = {
   'error.case.no_ff_number': '里程补偿需要常旅客号：请先为旅客办理入会。',
   'error.case.wrong_approver': '批准人必须是他人，且具备相应权限。',
   'error.case.already_open': '此问题已有投诉在处理中，负责人会答复您。',
-  'error.case.voucher_not_issued': '投诉已解决，但代金券未能发放：请在旅客页面发放。',
+  'error.case.voucher_not_issued': '投诉仍未解决：其代金券未能发放。',
 };
 
 const messages: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };

@@ -64,7 +64,13 @@ export type Alert = { day: string, dimension: Dimension, key: string, count: num
  */
 export type Amount = { amount_minor: number, currency: string, exponent: number, };
 
-export type ApiError = { code: string, message: string, };
+export type ApiError = { code: string, message: string, 
+/**
+ * The code of the refusal behind it, when it wraps one (a case left
+ * open because its voucher was refused: the ledger's reason), so the
+ * screen says why in its own language.
+ */
+cause?: string, };
 
 export type AppInfo = { version: string, mode: Mode, station: string, station_name: string, station_city: string, station_city_zh: string | null, time_zone: string, now: string, language: string, 
 /**
