@@ -355,6 +355,20 @@ async fn a_kiosk_enrolled_as_one_never_starts_as_a_console_and_keeps_no_agent() 
         .await
         .unwrap();
     assert_eq!(agents, 0, "the kiosk forgot the agents' PIN hashes");
+    drop(kiosk);
+
+    // A console, which keeps the agents' PIN hashes, never starts as a
+    // passenger's kiosk either.
+    let store = gatecare_station::Station::open(&path).await.unwrap();
+    sqlx::query("UPDATE settings SET value = 'console' WHERE key = 'enrolled_role'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+    let refused = Device::start(settings("kiosk")).await.map(|_| ()).expect_err("a console as a kiosk");
+    assert!(refused.to_string().contains("enrolled with central as a gate console"), "{refused}");
+    let defaulted = Device::start(settings("")).await.expect("a console without a configured mode");
+    assert_eq!(defaulted.settings().mode, gatecare_station::Mode::Agent);
 }
 
 async fn count(station: &gatecare_station::Station, sql: &'static str, bind: &str) -> i64 {

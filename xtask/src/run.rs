@@ -16,15 +16,16 @@ pub fn run(flags: &Flags) -> anyhow::Result<()> {
     step("cargo build", cargo().args(["build", "--workspace", "--all-targets"]))?;
 
     let bin = target_dir().join("debug");
+    let mode = flags.mode.as_deref().unwrap_or("agent");
+    let device = DemoDevice::for_mode(mode);
     let mut seed = Command::new(bin.join("gatecare"));
-    seed.args(["demo", "seed"]);
+    seed.args(["demo", "seed"]).envs(device.env());
     if flags.reset {
         seed.arg("--reset");
     }
     step("seed demo data (kept unless --reset)", &mut seed)?;
-    let _central = Central::start(flags.reset)?;
+    let _central = Central::start(flags.reset, &device)?;
 
-    let mode = flags.mode.as_deref().unwrap_or("agent");
     let display = if flags.fullscreen { "fullscreen" } else { "windowed" };
     let app = bin.join("gatecare-app");
     if flags.headless {
@@ -44,6 +45,7 @@ pub fn run(flags: &Flags) -> anyhow::Result<()> {
             "start the app headless under Xvfb",
             Command::new("xvfb-run")
                 .args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script])
+                .envs(device.env())
                 .env("GATECARE_MODE", mode)
                 .env("GATECARE_DISPLAY", display)
                 .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
@@ -55,6 +57,7 @@ pub fn run(flags: &Flags) -> anyhow::Result<()> {
     }
     eprintln!("\n==> starting Gatecare ({mode} mode)");
     let status = Command::new(&app)
+        .envs(device.env())
         .env("GATECARE_MODE", mode)
         .env("GATECARE_DISPLAY", display)
         .status()
@@ -63,11 +66,39 @@ pub fn run(flags: &Flags) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo device a mode runs on. A device starts in its enrolled role's
+/// mode only, so the kiosk is a store of its own, enrolled as a kiosk.
+struct DemoDevice {
+    role: &'static str,
+    /// The kiosk's store and name; the console uses the defaults.
+    kiosk_store: Option<PathBuf>,
+}
+
+impl DemoDevice {
+    fn for_mode(mode: &str) -> DemoDevice {
+        match mode {
+            "kiosk" => DemoDevice {
+                role: "kiosk",
+                kiosk_store: Some(data_dir().parent().map(|d| d.join("kiosk.sqlite")).unwrap_or_default()),
+            },
+            _ => DemoDevice { role: "console", kiosk_store: None },
+        }
+    }
+
+    /// What the `gatecare` command and the app are started with.
+    fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        match &self.kiosk_store {
+            Some(store) => vec![("GATECARE_DB", store.clone().into()), ("GATECARE_DEVICE", "HKG-K02".into())],
+            None => Vec::new(),
+        }
+    }
+}
+
 /// Where the demo central listens (loopback only).
 const CENTRAL_ADDR: &str = "127.0.0.1:8600";
 
 /// The demo central: embedded SQLite beside the demo store, on loopback,
-/// with the demo kiosk enrolled. Stopped when dropped.
+/// with the demo device enrolled. Stopped when dropped.
 struct Central {
     child: Option<Child>,
 }
@@ -81,7 +112,7 @@ fn data_dir() -> PathBuf {
 }
 
 impl Central {
-    fn start(reset: bool) -> anyhow::Result<Central> {
+    fn start(reset: bool, device: &DemoDevice) -> anyhow::Result<Central> {
         let bin = target_dir().join("debug");
         let dir = data_dir();
         if reset {
@@ -128,7 +159,8 @@ impl Central {
         }
         // Every run: a demo central from before agents were central's gets them too.
         publish_demo_agents(&bin, &database)?;
-        let status = Command::new(bin.join("gatecare")).args(["sync", "status"]).output()?;
+        let status =
+            Command::new(bin.join("gatecare")).args(["sync", "status"]).envs(device.env()).output()?;
         let enrolled = serde_json::from_slice::<serde_json::Value>(&status.stdout)
             .ok()
             .and_then(|v| v["status"]["enrolled"].as_bool())
@@ -143,7 +175,7 @@ impl Central {
                     "--station",
                     "HKG",
                     "--role",
-                    "console",
+                    device.role,
                     "--root-key",
                 ])
                 .arg(dir.join("root.key"))
@@ -158,17 +190,19 @@ impl Central {
                 bail!("enrolment code: expected the code and the root fingerprint, got {printed:?}");
             };
             step(
-                "enrol the demo device with central (as a gate console)",
-                Command::new(bin.join("gatecare")).args([
-                    "sync",
-                    "enrol",
-                    "--central",
-                    &format!("http://{CENTRAL_ADDR}"),
-                    "--code",
-                    code,
-                    "--root-fingerprint",
-                    fingerprint,
-                ]),
+                &format!("enrol the demo device with central (as a {})", device.role),
+                Command::new(bin.join("gatecare"))
+                    .args([
+                        "sync",
+                        "enrol",
+                        "--central",
+                        &format!("http://{CENTRAL_ADDR}"),
+                        "--code",
+                        code,
+                        "--root-fingerprint",
+                        fingerprint,
+                    ])
+                    .envs(device.env()),
             )?;
         }
         Ok(central)

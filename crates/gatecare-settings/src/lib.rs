@@ -274,19 +274,31 @@ impl Settings {
     /// signing key carry it, and central certified that key. A configured
     /// code that differs is an error: the device would sign vouchers that no
     /// trust list accepts.
-    /// A device enrolled as a kiosk starts in kiosk mode only: a passenger
-    /// kiosk's store and token never serve a gate console. Without a
+    /// The mode follows the enrolled role: a passenger kiosk's store and
+    /// token never serve a gate console, and a console, which keeps the
+    /// agents' PIN hashes, never stands in the hall as a kiosk. Without a
     /// configured mode, the device takes its role's.
     pub fn adopt_enrolled_role(&mut self, role: &str) -> Result<(), SettingsError> {
-        if role == "kiosk" && !self.mode_configured {
-            self.mode = Mode::Kiosk;
-        }
-        if role == "kiosk" && self.mode != Mode::Kiosk {
-            return Err(value(
-                "mode",
-                "agent",
+        let (wanted, why) = match role {
+            "kiosk" => (
+                Mode::Kiosk,
                 "this device is enrolled with central as a kiosk: it starts in kiosk mode only (enrol a console for agents)",
-            ));
+            ),
+            "console" => (
+                Mode::Agent,
+                "this device is enrolled with central as a gate console: it starts in agent mode only (enrol a kiosk for passengers)",
+            ),
+            _ => return Ok(()),
+        };
+        if !self.mode_configured {
+            self.mode = wanted;
+        }
+        if self.mode != wanted {
+            let configured = match self.mode {
+                Mode::Kiosk => "kiosk",
+                Mode::Agent => "agent",
+            };
+            return Err(value("mode", configured, why));
         }
         Ok(())
     }
