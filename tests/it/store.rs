@@ -305,6 +305,21 @@ async fn tampering_is_found_by_gatecare_ledger_verify() {
     assert!(text.contains("BROKEN: ledger record 3"), "{text}");
 }
 
+/// The decoy a console checks for an unknown code costs what a real check
+/// costs: it has exactly the parameters of the hashes central makes (found
+/// by a review: the two were separate literals, and only the device's own
+/// hasher was compared with the decoy).
+#[test]
+fn the_decoy_for_unknown_codes_has_the_parameters_of_centrals_hashes() {
+    use argon2::password_hash::PasswordHash;
+    let central = gatecare_central::agents::hash_pin("246810").unwrap();
+    let central = PasswordHash::new(&central).unwrap();
+    let decoy = gatecare_store::agents::dummy_hash();
+    let decoy = PasswordHash::new(&decoy).unwrap();
+    assert_eq!((decoy.algorithm, decoy.version), (central.algorithm, central.version));
+    assert_eq!(decoy.params, central.params);
+}
+
 #[tokio::test]
 async fn pins_lock_out_after_repeated_failures() {
     let st = station().await;
@@ -330,11 +345,32 @@ async fn pins_lock_out_after_repeated_failures() {
         Err(AuthError::Locked { .. })
     ));
     assert!(st.store.verify_pin("A1001", "246810", t + Duration::minutes(16), lock).await.unwrap().is_ok());
-    // Unknown agents look like wrong PINs.
+    // An unknown code answers exactly as a known one with a wrong PIN:
+    // the same tries left, then the same lock-out (found by a review: it
+    // never locked, and said nothing of tries left, so codes could be
+    // told apart by their answers).
+    let answers = |code: &'static str| {
+        let store = st.store.clone();
+        async move {
+            let mut seen = Vec::new();
+            for pin in ["000000", "000001", "000002", "246810"] {
+                seen.push(match store.verify_pin(code, pin, t, lock).await.unwrap() {
+                    Err(AuthError::Locked { until }) => {
+                        format!("locked for {} min", (until - t).num_minutes())
+                    }
+                    other => format!("{other:?}"),
+                });
+            }
+            seen
+        }
+    };
+    let known = answers("S2001").await;
     assert_eq!(
-        st.store.verify_pin("Z9999", "246810", t, lock).await.unwrap(),
-        Err(AuthError::BadCredentials { failures_left: None })
+        known[..2],
+        ["Err(BadCredentials { failures_left: Some(2) })", "Err(BadCredentials { failures_left: Some(1) })"]
     );
+    assert_eq!(answers("Z9999").await, known);
+    assert_eq!(answers("z9998").await, known, "any spelling of any code");
     // Only this station's agents are on the kiosk.
     let stations: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT station FROM agents").fetch_all(st.store.pool()).await.unwrap();

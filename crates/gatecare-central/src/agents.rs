@@ -13,7 +13,14 @@ pub fn hash_pin(pin: &str) -> Result<String, DbError> {
     if pin.len() < 6 || pin.len() > 32 || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(DbError::Backend("a PIN is 6 to 32 digits".into()));
     }
-    let params = argon2::Params::new(64 * 1024, 9, 1, None).map_err(DbError::backend)?;
+    // The cost consoles spend on a code they do not know, too.
+    let params = argon2::Params::new(
+        gatecare_core::PIN_HASH_MEMORY_KIB,
+        gatecare_core::PIN_HASH_PASSES,
+        gatecare_core::PIN_HASH_LANES,
+        None,
+    )
+    .map_err(DbError::backend)?;
     let hasher = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(DbError::backend)?;
     Ok(hasher.hash_password(pin.as_bytes(), &salt).map_err(DbError::backend)?.to_string())

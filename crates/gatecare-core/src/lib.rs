@@ -14,7 +14,7 @@ mod ts;
 pub use codes::{AirportCode, CarrierCode, FlightDesignator, FlightNumber, Pnr};
 pub use money::{Amount, Currency, Money};
 pub use passenger::{Cabin, LoyaltyTier, PassengerName, SpecialNeed, fold_to_ascii};
-pub use roles::{AgentCode, DisruptionKind, Role};
+pub use roles::{AgentCode, DisruptionKind, PIN_HASH_LANES, PIN_HASH_MEMORY_KIB, PIN_HASH_PASSES, Role};
 
 /// Why a value was refused. `field` names what was being parsed so the error
 /// can be shown (and coded) at the edge without matching on text.

@@ -35,6 +35,15 @@ impl Role {
     }
 }
 
+/// The argon2id cost of every agent PIN hash: central makes them, consoles
+/// check them, and a console spends the same on a code it does not know.
+/// 64 MiB and 9 passes, about 280 ms on a 2-core machine (`cargo xtask
+/// bench`), so all million 6-digit PINs from a stolen disk cost days per
+/// agent. One definition, so the decoy cannot drift from the real hashes.
+pub const PIN_HASH_MEMORY_KIB: u32 = 64 * 1024;
+pub const PIN_HASH_PASSES: u32 = 9;
+pub const PIN_HASH_LANES: u32 = 1;
+
 /// A gate agent's code (`A1001`), as created at central, sent to consoles
 /// and typed at sign-in: one to sixteen ASCII letters and digits, kept in
 /// upper case. Every place parses it here, so a code created as `a1001`
