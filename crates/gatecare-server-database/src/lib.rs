@@ -557,6 +557,13 @@ pub trait Database: Clone + Send + Sync + 'static {
         flight: &str,
         flight_date: &str,
     ) -> impl Future<Output = Res<Vec<ValueCount>>> + Send;
+    /// The flights (designator, date) central holds vouchers for whose
+    /// date is in `from..=to`, in order: a report's flights of those days.
+    fn voucher_flights(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> impl Future<Output = Res<Vec<(String, String)>>> + Send;
     /// Redemptions with their merchants, oldest first.
     fn reported_redemptions(
         &self,

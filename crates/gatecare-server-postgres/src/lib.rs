@@ -1792,6 +1792,24 @@ impl Database for PgDatabase {
         .map_err(err)
     }
 
+    async fn voucher_flights(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Res<Vec<(String, String)>> {
+        // A report's scan (keys are FLIGHT/DATE/…), never on a hot path.
+        sqlx::query_as(
+            "SELECT DISTINCT split_part(entitlement_key, '/', 1) AS flight, split_part(entitlement_key, '/', 2) AS flight_date \
+             FROM entitlements WHERE state IN ('issued', 'voided') \
+               AND split_part(entitlement_key, '/', 2) BETWEEN $1 AND $2 ORDER BY flight_date, flight",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn reported_redemptions(&self, of: RedemptionsOf<'_>) -> Res<Vec<ReportedRedemption>> {
         let rows = match of {
             RedemptionsOf::Flight { flight, flight_date } => sqlx::query_as!(

@@ -1800,6 +1800,26 @@ impl Database for SqliteDatabase {
         .map_err(err)
     }
 
+    async fn voucher_flights(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Res<Vec<(String, String)>> {
+        // A report's scan (keys are FLIGHT/DATE/…), never on a hot path.
+        sqlx::query_as(
+            "SELECT DISTINCT substr(entitlement_key, 1, instr(entitlement_key, '/') - 1) AS flight, \
+               substr(entitlement_key, instr(entitlement_key, '/') + 1, 10) AS flight_date \
+             FROM entitlements_full WHERE state IN ('issued', 'voided') \
+               AND substr(entitlement_key, instr(entitlement_key, '/') + 1, 10) BETWEEN ? AND ? \
+             ORDER BY flight_date, flight",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn reported_redemptions(&self, of: RedemptionsOf<'_>) -> Res<Vec<ReportedRedemption>> {
         let rows = match of {
             RedemptionsOf::Flight { flight, flight_date } => sqlx::query_as!(

@@ -1,8 +1,10 @@
 //! The airline's redemption report: what a disruption cost. Per flight,
-//! the vouchers central holds issued and voided and those merchants
-//! redeemed; per merchant, what it redeemed (what the airline pays it) and
-//! its redemption conflicts; values per currency, never summed across
-//! currencies. Read by `GET /v1/reports/redemptions` with a token from
+//! every voucher central holds for it (issued, of which voided) and those
+//! merchants redeemed, all time; per merchant, what it redeemed in the
+//! scope (what the airline pays it) and its redemption conflicts; values
+//! per currency, never summed across currencies. A report of days lists
+//! the flights of those days (by their date, as on the vouchers: a night's
+//! care is its flight's) and what merchants redeemed on those days. Read by `GET /v1/reports/redemptions` with a token from
 //! `admin token`, and by `gatecare-central admin redemptions`.
 
 use std::collections::BTreeMap;
@@ -17,7 +19,7 @@ use serde::Serialize;
 pub enum Scope {
     /// One flight: its designator and its date, as on its vouchers.
     Flight { flight: String, flight_date: String },
-    /// Redemptions on UTC days `from..=to`, and the flights they were for.
+    /// Flights dated `from..=to`, and redemptions on those UTC days.
     Days { from: NaiveDate, to: NaiveDate },
 }
 
@@ -78,8 +80,11 @@ impl Amounts {
 pub struct FlightLine {
     pub flight: String,
     pub flight_date: String,
+    /// Every voucher central holds for the flight, voided ones included.
     pub issued: Amounts,
+    /// Of those, the voided.
     pub voided: Amounts,
+    /// Redeemed by merchants, whenever.
     pub redeemed: Amounts,
 }
 
@@ -135,8 +140,16 @@ pub async fn redemptions<D: Database>(db: &D, scope: &Scope) -> Result<Report, D
         }
     };
     let mut flights: BTreeMap<(String, String), FlightLine> = BTreeMap::new();
-    if let Scope::Flight { flight, flight_date } = scope {
-        flights.insert((flight.clone(), flight_date.clone()), flight_line(flight, flight_date));
+    match scope {
+        Scope::Flight { flight, flight_date } => {
+            flights.insert((flight.clone(), flight_date.clone()), flight_line(flight, flight_date));
+        }
+        Scope::Days { from, to } => {
+            for (flight, date) in db.voucher_flights(*from, *to).await? {
+                let line = flight_line(&flight, &date);
+                flights.insert((flight, date), line);
+            }
+        }
     }
     let mut merchants: BTreeMap<(String, String), MerchantLine> = BTreeMap::new();
     let mut without_value = 0;
@@ -156,16 +169,31 @@ pub async fn redemptions<D: Database>(db: &D, scope: &Scope) -> Result<Report, D
             continue;
         };
         merchant.redeemed.add(currency, 1, value);
-        flights
-            .entry((flight.clone(), date.clone()))
-            .or_insert_with(|| flight_line(flight, date))
-            .redeemed
-            .add(currency, 1, value);
+        // A flight of other days than the report's: its redemptions show
+        // under the merchants who were paid, not as a flight of these days.
+        if matches!(scope, Scope::Flight { .. }) {
+            flights
+                .entry((flight.clone(), date.clone()))
+                .or_insert_with(|| flight_line(flight, date))
+                .redeemed
+                .add(currency, 1, value);
+        }
     }
     for ((flight, date), line) in flights.iter_mut() {
         for v in db.flight_vouchers(flight, date).await? {
-            let amounts = if v.state == "voided" { &mut line.voided } else { &mut line.issued };
-            amounts.add(&v.currency, v.count, v.value_minor);
+            line.issued.add(&v.currency, v.count, v.value_minor);
+            if v.state == "voided" {
+                line.voided.add(&v.currency, v.count, v.value_minor);
+            }
+        }
+        // Redemptions of a flight are its own, whenever they came.
+        if matches!(scope, Scope::Days { .. }) {
+            let of = RedemptionsOf::Flight { flight, flight_date: date };
+            for r in db.reported_redemptions(of).await? {
+                if let (Some(currency), Some(value)) = (&r.line.currency, r.line.value_minor) {
+                    line.redeemed.add(currency, 1, value);
+                }
+            }
         }
     }
     let vouchers: std::collections::HashSet<&str> =
@@ -185,6 +213,24 @@ pub async fn redemptions<D: Database>(db: &D, scope: &Scope) -> Result<Report, D
         })
         .collect();
     for c in &conflicts {
+        // A till whose only part is a conflict (it accepted offline a
+        // voucher redeemed before) has a line too.
+        if !merchants.values().any(|m| m.merchant == c.merchant) {
+            let station = merchants
+                .values()
+                .find(|m| m.merchant == c.first_merchant)
+                .map(|m| m.station.clone())
+                .unwrap_or_default();
+            merchants.insert(
+                (station.clone(), c.merchant.clone()),
+                MerchantLine {
+                    merchant: c.merchant.clone(),
+                    station,
+                    redeemed: Amounts::default(),
+                    conflicts: 0,
+                },
+            );
+        }
         for m in merchants.values_mut().filter(|m| m.merchant == c.merchant || m.merchant == c.first_merchant)
         {
             m.conflicts += 1;

@@ -256,6 +256,47 @@ async fn redemption_needs_a_merchant_and_its_own_voucher<D: Database>(db: D) {
     );
 }
 
+on_both_backends!(a_stolen_merchant_token_redeems_nothing_once_revoked);
+
+/// A till's token (or the merchant page's cookie, which carries it) copied
+/// by a thief: once the administrator revokes the till, a redemption with
+/// it is refused, by the API and by the page's own path, and nothing of it
+/// is stored; the voucher stays good for a merchant still enrolled.
+async fn a_stolen_merchant_token_redeems_nothing_once_revoked<D: Database>(db: D) {
+    let (_clock, c, _served, url) = serving(&db).await;
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let issued = kiosk.issue(0).await.unwrap();
+    kiosk.sync().await;
+    let qr = kiosk.qr(&issued.voucher_id).await;
+    let stolen = Till::enrol(&c, &url, "Noodle bar").await;
+    let till = c.db.devices().await.unwrap().into_iter().find(|d| d.name == "Noodle bar").unwrap().id;
+    gatecare_server::trust::revoke(&c, till, now(), now()).await.unwrap();
+
+    let id = uuid::Uuid::now_v7();
+    let http = reqwest::Client::new();
+    let by_token = http
+        .post(format!("{url}/v1/vouchers/redeem"))
+        .bearer_auth(&stolen.token)
+        .json(&RedeemRequest { qr: qr.clone(), redemption_id: id, offline_at: None })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), 403);
+    assert_eq!(by_token.json::<gatecare_sync::ErrorBody>().await.unwrap().code, "device_revoked");
+    let by_cookie = http
+        .post(format!("{url}/merchant/api/redeem"))
+        .header("cookie", format!("gatecare_merchant={}", stolen.token))
+        .json(&serde_json::json!({"qr": qr, "redemption_id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_cookie.status(), 403);
+    assert_eq!(by_cookie.json::<serde_json::Value>().await.unwrap()["code"], "device_revoked");
+    assert!(c.db.redemption(id).await.unwrap().is_none(), "a revoked till's redemption was stored");
+    let honest = Till::enrol(&c, &url, "Tea house").await;
+    assert!(honest.redeem(uuid::Uuid::now_v7(), &qr).await.redeemed, "the voucher stays good");
+}
+
 on_both_backends!(a_stolen_kiosk_token_pushes_only_what_a_kiosk_may);
 
 /// Found: kiosks and consoles shared one role, so a passenger kiosk's token

@@ -158,12 +158,20 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
         .collect();
     assert_eq!(merchants, [("Harbour Hotel", "HKD 120.00", 1), ("Noodle Bar T1", "HKD 120.00", 1)]);
     assert_eq!(body["conflicts"][0]["serial"], "HKG-K01-000002");
-    // By days: the same redemptions, the flight found through them.
+    // By days: the flights of those days (by their date) with all their
+    // vouchers, and what merchants redeemed on those days.
     let (status, days) = report("finance-token".into(), "from=2026-11-20&to=2026-11-25").await;
     assert_eq!(status, 200, "{days}");
     assert_eq!(
         (days["flights"].clone(), days["conflicts"].as_array().map(Vec::len)),
         (body["flights"].clone(), Some(1))
+    );
+    // Days after the flight's: it is not theirs, nor are its redemptions.
+    let (status, later) = report("finance-token".into(), "from=2026-11-23&to=2026-11-25").await;
+    assert_eq!(status, 200, "{later}");
+    assert_eq!(
+        (later["flights"].clone(), later["merchants"].clone()),
+        (serde_json::json!([]), serde_json::json!([]))
     );
     let (status, _) = report("finance-token".into(), "flight=CZ342").await;
     assert_eq!(status, 400);

@@ -6,7 +6,14 @@ export interface Scanner {
   stop(): void;
 }
 
-export async function scan(video: HTMLVideoElement, found: (text: string) => void): Promise<Scanner> {
+/** Calls `found` with the first voucher code read, then stops; `other` with
+ * any other code held up (a boarding pass, a web link), once each, and
+ * goes on looking. */
+export async function scan(
+  video: HTMLVideoElement,
+  found: (text: string) => void,
+  other: (text: string) => void,
+): Promise<Scanner> {
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { facingMode: 'environment' },
     audio: false,
@@ -16,6 +23,7 @@ export async function scan(video: HTMLVideoElement, found: (text: string) => voi
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   let stopped = false;
+  let lastOther = '';
   const stop = () => {
     stopped = true;
     for (const track of stream.getTracks()) track.stop();
@@ -33,6 +41,10 @@ export async function scan(video: HTMLVideoElement, found: (text: string) => voi
         stop();
         found(code.data);
         return;
+      }
+      if (code?.data && code.data !== lastOther) {
+        lastOther = code.data;
+        other(code.data);
       }
     }
     setTimeout(tick, 150);
