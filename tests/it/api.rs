@@ -403,7 +403,7 @@ async fn a_device_forgets_a_flights_passengers_a_week_after_its_care_closed() {
     let p = day.passengers.iter().find(|p| p.id.to_string() == adult && p.flight_id == cz342.id).unwrap();
     kiosk.kiosk_scan(&p.boarding_pass).await.unwrap();
     kiosk.kiosk_enrol("852 9123 4567", true).await.expect("enrolled");
-    kiosk.kiosk_complaint(Category::DelayHandling, "Nobody told us about the hotel".into()).await.unwrap();
+    kiosk.kiosk_complaint(Category::DelayHandling, COMPLAINT_WORDS.into()).await.unwrap();
     kiosk.kiosk_end().unwrap();
     // Central acknowledged everything the kiosk sent.
     sqlx::query("UPDATE sync_events SET acked_at = '2026-11-22T07:00:00Z'")
@@ -448,6 +448,7 @@ async fn a_device_forgets_a_flights_passengers_a_week_after_its_care_closed() {
     // The resolution is case activity: the week runs from it.
     let early = station.forget_closed_flights(at(36), keep).await.unwrap();
     assert!(!early.flights.contains(&flight), "{early:?}");
+    let before = station.case(case).await.unwrap().unwrap();
     let gone = station.forget_closed_flights(at(38), keep).await.unwrap();
     assert_eq!(gone.flights, vec![flight.clone()], "{gone:?}");
     assert_eq!(gone.segments as i64, manifest);
@@ -471,6 +472,22 @@ async fn a_device_forgets_a_flights_passengers_a_week_after_its_care_closed() {
     assert_eq!(count(&station, "SELECT COUNT(*) FROM ledger_events WHERE ? != ''", "x").await, ledger);
     assert_eq!(count(&station, "SELECT COUNT(*) FROM cases WHERE passenger_id = ?", &adult).await, 1);
     assert_eq!(count(&station, "SELECT COUNT(*) FROM audit_log WHERE action = ?", "data.forgotten").await, 2);
+    // The case keeps what was decided, not who complained nor what was
+    // written; a later complaint of the same profile still counts it.
+    assert_eq!(gone.cases, 1, "{gone:?}");
+    let kept = station.case(case).await.unwrap().unwrap();
+    assert_eq!(kept.status, gatecare_recovery::Status::Resolved);
+    assert!(kept.opened.passenger_name.is_empty() && kept.opened.pnr.is_empty(), "{:?}", kept.opened);
+    assert!(kept.opened.description.is_empty() && kept.opened.profile_key.starts_with("sha256:"));
+    assert_eq!(kept.history.len(), 2, "the take and the resolution stay");
+    let resolution = kept.resolution.as_ref().expect("resolved");
+    assert_eq!((resolution.remedies.clone(), resolution.note.as_str()), (vec![Remedy::Apology], ""));
+    assert_eq!(
+        kept.opened.profile_key,
+        gatecare_store::retention::profile_digest(&before.opened.profile_key)
+    );
+    let remembered = station.cases_of_profile(&before.opened.profile_key).await.unwrap();
+    assert_eq!(remembered.len(), 1, "the profile's earlier case is still found");
     assert!(station.verify_chains().await.unwrap().is_ok(), "the ledger and audit log verify");
     // Once is enough.
     assert!(station.forget_closed_flights(at(39), keep).await.unwrap().is_empty());
@@ -487,7 +504,14 @@ async fn a_device_forgets_a_flights_passengers_a_week_after_its_care_closed() {
     assert!(forgotten_pnrs.len() > 20, "{forgotten_pnrs:?}");
     let left: Vec<&&str> = forgotten_pnrs.iter().filter(|pnr| found(pnr)).collect();
     assert!(left.is_empty(), "booking references still on disk: {left:?}");
+    // CZ342's complainant's booking reference and words are gone too.
+    let complainant = day.passengers.iter().find(|p| p.id.to_string() == adult).unwrap();
+    assert!(!found(complainant.pnr.as_str()), "the complainant's booking reference is still on disk");
+    assert!(!found(COMPLAINT_WORDS), "the complaint's words are still on disk");
 }
+
+/// What the retention test's passenger complains of.
+const COMPLAINT_WORDS: &str = "Nobody told us about the hotel";
 
 /// A store planted as a link is refused at the app's start, before any
 /// window: nothing of it is shown, in any mode.

@@ -173,8 +173,10 @@ impl Station {
             }
         }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE profile_key = ?")
+        // Forgotten cases keep the key's digest (module `retention`).
+        let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE profile_key IN (?, ?)")
             .bind(&key)
+            .bind(gatecare_store::retention::profile_digest(&key))
             .fetch_one(&mut *tx)
             .await?;
         let opened = Opened {
@@ -346,17 +348,22 @@ impl Station {
         Ok((case, Some(issued)))
     }
 
-    /// Every case of one passenger's profile, oldest first.
+    /// Every case of one passenger's profile, oldest first; forgotten ones
+    /// (module `retention`) by the key's digest, without their words.
     pub async fn cases_of_profile(&self, key: &str) -> Result<Vec<Case>, StoreError> {
+        let digest = gatecare_store::retention::profile_digest(key);
         let opened =
-            sqlx::query_as("SELECT case_id, body FROM cases WHERE profile_key = ? ORDER BY opened_at")
+            sqlx::query_as("SELECT case_id, body FROM cases WHERE profile_key IN (?, ?) ORDER BY opened_at")
                 .bind(key)
+                .bind(&digest)
                 .fetch_all(self.pool())
                 .await?;
         let updates = sqlx::query_as(
-            "SELECT case_id, body FROM case_updates WHERE case_id IN (SELECT case_id FROM cases WHERE profile_key = ?)",
+            "SELECT case_id, body FROM case_updates \
+             WHERE case_id IN (SELECT case_id FROM cases WHERE profile_key IN (?, ?))",
         )
         .bind(key)
+        .bind(&digest)
         .fetch_all(self.pool())
         .await?;
         fold_rows(opened, updates)

@@ -11,8 +11,13 @@
 //! feedback) and, for passengers with no other flight here, the passenger,
 //! their loyalty profile, their programme enrolment (the mobile number) and
 //! their search tokens. Acknowledged enrolment events lose their mobile
-//! number too: central has it. The ledger, the audit log, the cases and the
-//! outbox's other events stay: they are the record of what was given.
+//! number too: central has it. The flight's complaint cases (all resolved
+//! by then) keep what was decided and lose who complained and what was
+//! written (the name, the booking reference, the complaint's and the
+//! notes' words; the profile key that finds a member's earlier cases stays
+//! as its digest, so a later complaint still counts this one), in the
+//! store and in the outbox's acknowledged events alike. The ledger and the
+//! audit log stay whole: they are the record of what was given.
 //! The store runs with `secure_delete` and the log is emptied after a pass,
 //! so what is forgotten is not left readable in free pages of the file.
 
@@ -32,11 +37,13 @@ pub struct Forgotten {
     /// Programme enrolments (each with a mobile number), rows and
     /// acknowledged outbox events.
     pub contacts: u64,
+    /// Complaint cases that lost their passenger's name and words.
+    pub cases: u64,
 }
 
 impl Forgotten {
     pub fn is_empty(&self) -> bool {
-        self.flights.is_empty() && self.contacts == 0
+        self.flights.is_empty() && self.contacts == 0 && self.cases == 0
     }
 }
 
@@ -151,6 +158,7 @@ impl Store {
                     .await?
                     .rows_affected();
             }
+            forgotten.cases += forget_case_words(&mut tx, &flight).await?;
             forgotten.flights.push(flight);
         }
         // Central has an acknowledged enrolment's mobile number; a forgotten
@@ -170,6 +178,7 @@ impl Store {
                 "segments": forgotten.segments,
                 "passengers": forgotten.passengers,
                 "contacts": forgotten.contacts,
+                "cases": forgotten.cases,
                 "keep_days": keep.num_days(),
             });
             crate::ledger::audit(&mut tx, "retention", &device, "data.forgotten", &details, now).await?;
@@ -190,6 +199,104 @@ impl Store {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(self.pool()).await?;
         Ok(())
     }
+}
+
+/// What a forgotten case's profile key becomes: its digest, which a later
+/// complaint's key is also looked up by (`Station::cases_of_profile`).
+pub fn profile_digest(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// A case's opening without who complained and what they wrote.
+fn case_opened_forgotten(body: &mut serde_json::Value) {
+    for field in ["passenger_name", "pnr", "description"] {
+        if body.get(field).is_some() {
+            body[field] = serde_json::Value::String(String::new());
+        }
+    }
+    if let Some(key) = body.get("profile_key").and_then(|k| k.as_str()).filter(|k| !k.starts_with("sha256:"))
+    {
+        body["profile_key"] = profile_digest(key).into();
+    }
+}
+
+/// An update without its words: every note, wherever the change keeps it.
+fn case_update_forgotten(body: &mut serde_json::Value) {
+    match body {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if k == "note" && v.is_string() {
+                    *v = serde_json::Value::String(String::new());
+                } else {
+                    case_update_forgotten(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(case_update_forgotten),
+        _ => {}
+    }
+}
+
+/// Forgets who complained about `flight` and what was written, in its cases,
+/// their updates and the acknowledged outbox events that carried them;
+/// returns how many cases.
+async fn forget_case_words(conn: &mut sqlx::SqliteConnection, flight: &str) -> Result<u64, StoreError> {
+    let parse = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text).map_err(|e| StoreError::Data(e.to_string()))
+    };
+    let cases: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT case_id, profile_key, body FROM cases WHERE flight_id = ?")
+            .bind(flight)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (case_id, key, body) in &cases {
+        let mut body = parse(body)?;
+        case_opened_forgotten(&mut body);
+        let key = if key.starts_with("sha256:") { key.clone() } else { profile_digest(key) };
+        sqlx::query("UPDATE cases SET profile_key = ?, body = ? WHERE case_id = ?")
+            .bind(key)
+            .bind(body.to_string())
+            .bind(case_id)
+            .execute(&mut *conn)
+            .await?;
+        let updates: Vec<(String, String)> =
+            sqlx::query_as("SELECT update_id, body FROM case_updates WHERE case_id = ?")
+                .bind(case_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        for (update_id, body) in updates {
+            let mut body = parse(&body)?;
+            case_update_forgotten(&mut body);
+            sqlx::query("UPDATE case_updates SET body = ? WHERE update_id = ?")
+                .bind(body.to_string())
+                .bind(update_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        // What central has already: the outbox's copies go the same way.
+        let sent: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT seq, kind, payload FROM sync_events WHERE acked_at IS NOT NULL \
+               AND kind IN ('case_opened', 'case_updated') AND json_extract(payload, '$.case_id') = ?",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (seq, kind, payload) in sent {
+            let mut payload = parse(&payload)?;
+            match kind.as_str() {
+                "case_opened" => case_opened_forgotten(&mut payload),
+                _ => case_update_forgotten(&mut payload),
+            }
+            sqlx::query("UPDATE sync_events SET payload = ? WHERE seq = ?")
+                .bind(payload.to_string())
+                .bind(seq)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(cases.len() as u64)
 }
 
 /// Whether every complaint case on the flight is resolved (or closed): an
