@@ -451,6 +451,38 @@ async fn an_agent_code_is_one_spelling_from_central_to_sign_in() {
     }
 }
 
+/// Found by a review: an agent created in lower case before codes had one
+/// spelling stayed so on the console and could never sign in. The upgrade
+/// gives the record the spelling; an agent created again in upper case
+/// since is kept, not doubled.
+#[tokio::test]
+async fn an_agent_stored_in_lower_case_before_signs_in_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_before(dir.path(), "0023").await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    let hash = gatecare_store::agents::hash_pin("135790").unwrap();
+    for (id, code) in [("1", "a1009"), ("2", "s2009"), ("3", "S2009")] {
+        sqlx::query(
+            "INSERT INTO agents (id, code, name, role, station, pin_hash) VALUES (?, ?, 'Lo Wai', 'agent', 'HKG', ?)",
+        )
+        .bind(id)
+        .bind(code)
+        .bind(&hash)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+    let store = Station::open(&path).await.unwrap();
+    for typed in ["A1009", "a1009", "S2009"] {
+        let a = store.verify_pin(typed, "135790", now(), LockoutPolicy::default()).await.unwrap();
+        assert_eq!(a.map(|a| a.code), Ok(typed.to_ascii_uppercase()), "{typed:?}");
+    }
+    let codes: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM agents ORDER BY code").fetch_all(store.pool()).await.unwrap();
+    assert_eq!(codes, ["A1009", "S2009"]);
+}
+
 /// The PIN's hash runs on a blocking thread: on a one-thread runtime, a
 /// timer keeps ticking while an agent signs in.
 #[tokio::test(flavor = "current_thread")]

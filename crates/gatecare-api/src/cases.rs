@@ -168,12 +168,14 @@ impl Device {
             CaseAction::Progress => Change::Progress { note: req.note, told_passenger: req.told_passenger },
             CaseAction::FollowUp => Change::FollowUp { note: req.note },
             CaseAction::Transfer => {
-                let code = req.to.unwrap_or_default();
+                // One spelling of a code, as at sign-in.
+                let code = gatecare_core::AgentCode::parse(req.to.as_deref().unwrap_or_default())
+                    .map_err(|_| err("case.invalid", "choose an agent of this station"))?;
                 let to = store
                     .case_agents()
                     .await?
                     .into_iter()
-                    .find(|x| x.code == code.trim())
+                    .find(|x| x.code == code.to_string())
                     .ok_or_else(|| err("case.invalid", "choose an agent of this station"))?;
                 Change::Transfer { to, note: req.note }
             }

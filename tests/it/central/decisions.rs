@@ -19,7 +19,9 @@ async fn central_replays_each_voucher_under_the_policy_that_decided_it<D: Databa
     let clock = TestClock::at(now());
     let c = central(db.clone(), &clock);
     let served = serve(c.clone()).await;
-    let kiosk = Kiosk::enrol(&c, &served.url(), "HKG-K01").await;
+    // An agent issues: at a gate console (a kiosk's events naming an agent
+    // are refused, and central keeps nothing of them).
+    let kiosk = Kiosk::enrol_console(&c, &served.url(), "HKG-K01").await;
     // 16:00 at the airport, with a sub-second part: CZ342's first meal is owed.
     let at = now() + Duration::hours(2) + Duration::microseconds(271_828);
     let agent =

@@ -1105,3 +1105,54 @@ mod item_blocks {
         );
     }
 }
+
+/// Agents created at central in lower case before codes had one spelling
+/// take it (SQLite 0020, PostgreSQL 0024); one created again in upper case
+/// since is kept, not doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_created_in_lower_case_take_the_one_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.sqlite").display());
+    let (_m, migrations) = migrations_before("gatecare-server-sqlite", "0020");
+    {
+        let pool = sqlite_migrated(&url, &migrations).await;
+        for code in ["a1009", "s2009", "S2009"] {
+            sqlx::query(
+                "INSERT INTO agents (code, name, role, station, pin_hash, updated_at) \
+                 VALUES (?1, 'Lo Wai', 'agent', 'HKG', 'hash', '2026-11-22T06:00:00Z')",
+            )
+            .bind(code)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    }
+    check_agent_codes(SqliteDatabase::open(&url).await.unwrap()).await;
+
+    let t = PgTestDb::create();
+    let (_m, migrations) = migrations_before("gatecare-server-postgres", "0024");
+    {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        sqlx::migrate::Migrator::new(migrations.as_path()).await.unwrap().run(&pool).await.unwrap();
+        for code in ["a1009", "s2009", "S2009"] {
+            sqlx::query(
+                "INSERT INTO agents (code, name, role, station, pin_hash, updated_at) \
+                 VALUES ($1, 'Lo Wai', 'agent', 'HKG', 'hash', now())",
+            )
+            .bind(code)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    }
+    check_agent_codes(PgDatabase::open(&t.url).await.unwrap()).await;
+}
+
+async fn check_agent_codes<D: Database>(db: D) {
+    let mut codes: Vec<String> =
+        db.station_agent_records("HKG").await.unwrap().into_iter().map(|a| a.code).collect();
+    codes.sort();
+    assert_eq!(codes, ["A1009", "S2009"]);
+}
