@@ -480,7 +480,8 @@ pub trait Database: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Res<()>> + Send;
     /// Of `flight_ids` and `key_prefixes` (an entitlement key's flight part,
     /// [`gatecare_sync::key_flight`]), those central published for another
-    /// station than `station` only.
+    /// station than `station` only; and, once central published any flight
+    /// of `station`, the flight ids it never published.
     fn foreign_flights(
         &self,
         station: &str,

@@ -1459,9 +1459,14 @@ impl Database for PgDatabase {
             return Ok(Vec::new());
         }
         // A key's flight is another station's only when this station did not
-        // publish it too (a flight number with a leg from each station).
+        // publish it too (a flight number with a leg from each station). Once
+        // central published this station's flights, a flight it never
+        // published is no flight of the station's either.
         sqlx::query_scalar(
             "SELECT flight_id FROM station_flights WHERE flight_id = ANY($1::text[]) AND station <> $2 \
+             UNION \
+             SELECT f FROM UNNEST($1::text[]) f WHERE EXISTS (SELECT 1 FROM station_flights WHERE station = $2) \
+               AND NOT EXISTS (SELECT 1 FROM station_flights s WHERE s.flight_id = f) \
              UNION \
              SELECT s.key_prefix FROM station_flights s WHERE s.key_prefix = ANY($3::text[]) AND s.station <> $2 \
                AND NOT EXISTS (SELECT 1 FROM station_flights o WHERE o.key_prefix = s.key_prefix AND o.station = $2)",

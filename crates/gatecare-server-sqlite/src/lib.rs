@@ -1449,10 +1449,15 @@ impl Database for SqliteDatabase {
         let ids = serde_json::to_string(flight_ids).map_err(err)?;
         let prefixes = serde_json::to_string(key_prefixes).map_err(err)?;
         // A key's flight is another station's only when this station did not
-        // publish it too (a flight number with a leg from each station).
+        // publish it too (a flight number with a leg from each station). Once
+        // central published this station's flights, a flight it never
+        // published is no flight of the station's either.
         sqlx::query_scalar(
             "SELECT s.flight_id FROM json_each(?1) j JOIN station_flights s ON s.flight_id = j.value \
              WHERE s.station <> ?2 \
+             UNION \
+             SELECT j.value FROM json_each(?1) j WHERE EXISTS (SELECT 1 FROM station_flights WHERE station = ?2) \
+               AND NOT EXISTS (SELECT 1 FROM station_flights s WHERE s.flight_id = j.value) \
              UNION \
              SELECT s.key_prefix FROM json_each(?3) j JOIN station_flights s ON s.key_prefix = j.value \
              WHERE s.station <> ?2 AND NOT EXISTS \

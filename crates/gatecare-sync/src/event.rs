@@ -381,7 +381,7 @@ impl<'a> CheckedBatch<'a> {
             let theirs = [flight, key_flight].into_iter().flatten().any(|f| foreign.iter().any(|id| id == f));
             theirs.then(|| crate::Outcome::Refused {
                 code: "flight_not_your_station".into(),
-                reason: "this flight is another station's".into(),
+                reason: "this flight is not one central published for your station".into(),
             })
         })
     }

@@ -1200,6 +1200,35 @@ async fn vouchers_and_claims_only_for_the_stations_own_flights<D: Database>(db: 
         hkg_client.claim(&ClaimRequest { voucher_id: "claim:hkg".into(), ..claim }).await.unwrap(),
         ClaimResponse::Granted
     );
+    // Found by a review: a flight central never published was nobody's, so
+    // any station's device could issue, claim and file on it. Once central
+    // publishes a station's flights, a flight id it never published is
+    // refused too, from that station's own devices as well.
+    let nowhere = "F-NEVER-PUBLISHED";
+    let claim = ClaimRequest {
+        entitlement_key: "CZ342/2026-11-22/7840000000004/meal/1".into(),
+        voucher_id: "claim:nowhere".into(),
+        flight_id: nowhere.into(),
+    };
+    assert_eq!(
+        hkg_client.claim(&claim).await.unwrap(),
+        ClaimResponse::Refused { reason: "not_your_station".into() }
+    );
+    let staff = serde_json::json!({"id": "S2", "flight_id": nowhere, "passenger_id": "P", "reason": "umnr"});
+    let seq = next_seq(&hkg).await;
+    let resp = push_raw(
+        &url,
+        &hkg.enrolment.token,
+        vec![Event {
+            seq,
+            event_id: uuid::Uuid::now_v7(),
+            kind: EventKind::StaffRequested,
+            at: now(),
+            payload: staff,
+        }],
+    )
+    .await;
+    assert_eq!(outcome_codes(&resp), ["flight_not_your_station"]);
 }
 
 /// Found in a trial: a stolen kiosk token could claim a flight's every
