@@ -151,14 +151,16 @@ enum AdminCommand {
     /// Change a kiosk's or console's role (`kiosk`: a passenger's self-service,
     /// `console`: a gate agent's); what it pushed before stays as decided.
     Role {
-        device: Uuid,
+        /// The device's id or name (see `admin devices`).
+        device: String,
         #[arg(long)]
         role: String,
     },
     /// Lease a flight's issuance to one device.
     Lease {
+        /// The device's id or name (see `admin devices`).
         #[arg(long)]
-        device: Uuid,
+        device: String,
         #[arg(long)]
         flight: String,
         #[arg(long, default_value_t = 12)]
@@ -498,6 +500,16 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             };
             let first =
                 if target.revoked_at.is_some() { "the revocation now takes effect" } else { "revoked" };
+            if target.role == DeviceRole::Merchant {
+                // A till signs nothing: its token is what stops.
+                out!(
+                    "{} ({}): {first} from {}; its token redeems nothing more",
+                    target.id,
+                    target.name,
+                    from.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                );
+                return Ok(());
+            }
             out!(
                 "{} ({}): {first} from {}; vouchers central had received from it before then stay valid \
                  until their own expiry: {}",
@@ -542,6 +554,12 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 _ => bail!("--flight CZ342/2026-11-22, or --from DATE --to DATE (from ≤ to)"),
             };
             let report = gatecare_server::report::redemptions(&db, &scope).await?;
+            // A mistyped date is no flight with nothing spent: say so.
+            if let gatecare_server::report::Scope::Flight { flight, flight_date } = &scope
+                && report.flights.iter().all(|f| f.issued.is_empty() && f.redeemed.is_empty())
+            {
+                bail!("central holds no voucher of {flight} on {flight_date}: check the flight and its date");
+            }
             out!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Admin(AdminCommand::Merchant {
@@ -608,7 +626,9 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let Some(role) = DeviceRole::parse(&role).filter(|r| r.is_station_device()) else {
                 bail!("--role is kiosk or console")
             };
-            let Some(republished) = devices::set_role(&db, device, role, now).await? else {
+            let listed = db.devices().await?;
+            let target = named_device(&listed, &device)?;
+            let Some(republished) = devices::set_role(&db, target.id, role, now).await? else {
                 bail!("no active kiosk or console {device}");
             };
             out!("{device} is now a {} (the device takes it within the hour)", role.as_str());
@@ -617,9 +637,9 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             }
         }
         Command::Admin(AdminCommand::Lease { device, flight, hours, by }) => {
-            let Some(d) = db.devices().await?.into_iter().find(|d| d.id == device) else {
-                bail!("no device {device}")
-            };
+            let listed = db.devices().await?;
+            let d = named_device(&listed, &device)?.clone();
+            let device = d.id;
             let seq = devices::lease_flight(
                 &db,
                 device,
@@ -639,6 +659,8 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
             let record =
                 gatecare_server_database::AgentRecord { code: code.clone(), name, role, station, pin_hash };
             let seq = agents::set_agent(&db, &record, now).await?;
+            // As stored and typed at sign-in: one spelling, upper case.
+            let code = gatecare_core::AgentCode::parse(&code).map(|c| c.to_string()).unwrap_or(code);
             out!("agent {code} saved (feed item {seq})");
         }
         Command::Admin(AdminCommand::TrustList) => {

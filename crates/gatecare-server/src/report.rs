@@ -19,7 +19,8 @@ use serde::Serialize;
 pub enum Scope {
     /// One flight: its designator and its date, as on its vouchers.
     Flight { flight: String, flight_date: String },
-    /// Flights dated `from..=to`, and redemptions on those UTC days.
+    /// Flights dated `from..=to`, and redemptions on those days, each in
+    /// its merchant's local time (as the merchant's own day list files it).
     Days { from: NaiveDate, to: NaiveDate },
 }
 
@@ -49,6 +50,10 @@ pub struct Amount {
 pub struct Amounts(Vec<Amount>);
 
 impl Amounts {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn add(&mut self, currency: &str, count: i64, value_minor: i64) {
         match self.0.iter_mut().find(|a| a.currency == currency) {
             Some(a) => {
@@ -134,9 +139,19 @@ pub async fn redemptions<D: Database>(db: &D, scope: &Scope) -> Result<Report, D
             (redeemed, window)
         }
         Scope::Days { from, to } => {
-            let start = from.and_time(chrono::NaiveTime::MIN).and_utc();
-            let end = to.succ_opt().unwrap_or(*to).and_time(chrono::NaiveTime::MIN).and_utc();
-            (db.reported_redemptions(RedemptionsOf::Between { from: start, to: end }).await?, (start, end))
+            // Local days lie within a day of UTC's: read those, keep each
+            // redemption whose day at its merchant's station is in scope.
+            let start = from.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::days(1);
+            let end = to.succ_opt().unwrap_or(*to).and_time(chrono::NaiveTime::MIN).and_utc()
+                + chrono::Duration::days(1);
+            let mut redeemed =
+                db.reported_redemptions(RedemptionsOf::Between { from: start, to: end }).await?;
+            redeemed.retain(|r| {
+                let day =
+                    r.line.redeemed_at.with_timezone(&gatecare_reference::time_zone(&r.station)).date_naive();
+                (*from..=*to).contains(&day)
+            });
+            (redeemed, (start, end))
         }
     };
     let mut flights: BTreeMap<(String, String), FlightLine> = BTreeMap::new();
@@ -202,7 +217,8 @@ pub async fn redemptions<D: Database>(db: &D, scope: &Scope) -> Result<Report, D
         .redemption_conflicts(None, conflict_window.0, conflict_window.1)
         .await?
         .into_iter()
-        .filter(|c| matches!(scope, Scope::Days { .. }) || vouchers.contains(c.voucher_id.as_str()))
+        // A conflict is of the scope when its voucher's redemption is.
+        .filter(|c| vouchers.contains(c.voucher_id.as_str()))
         .map(|c| ConflictLine {
             voucher_id: c.voucher_id,
             serial: c.serial,

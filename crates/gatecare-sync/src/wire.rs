@@ -264,8 +264,8 @@ pub enum ClaimResponse {
     /// This device may issue it (again: claims are idempotent), until the
     /// claim's hold ends; it releases the claim if its issue fails.
     Granted,
-    /// `held_elsewhere` (issued, voided or claimed by another device) or
-    /// `leased` (to another device): nothing more about other devices.
+    /// `held_elsewhere` (issued, voided, claimed or leased by another
+    /// device: nothing more about other devices), or `not_your_station`.
     Refused { reason: String },
 }
 
