@@ -198,6 +198,35 @@ async fn upgrades_and_goodwill_count_against_the_agents_authority() {
     assert!(keys[0].ends_with("/goodwill/1") && keys[1].ends_with("/goodwill/2"), "{keys:?}");
 }
 
+/// Eight wrong PINs at once through the console's own sign-in command (as
+/// the window sends them): the agent locks after five, no guess gets past
+/// the lock, and the right PIN then meets the lock too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_parallel_wrong_pins_at_the_console_lock_the_agent_with_no_extra_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let (console, _day) = device("agent", 180, &dir).await;
+    let console = std::sync::Arc::new(console);
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..8 {
+        let console = console.clone();
+        guesses.spawn(async move { console.agent_sign_in("A1001", &format!("00000{n}")).await.map(|_| ()) });
+    }
+    let mut codes = Vec::new();
+    while let Some(r) = guesses.join_next().await {
+        codes.push(r.unwrap().expect_err("a wrong PIN").code);
+    }
+    codes.sort_unstable();
+    assert_eq!(codes, [["auth.bad_credentials"; 4], ["auth.locked"; 4]].concat(), "{codes:?}");
+    assert_eq!(code(console.agent_sign_in("A1001", "246810").await), "auth.locked");
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'A1001' AND action = 'agent.sign_in_failed'",
+    )
+    .fetch_one(console.station().unwrap().pool())
+    .await
+    .unwrap();
+    assert_eq!(failed, 5, "five guesses were checked, each audited");
+}
+
 /// Found by a review: a case resolution whose voucher the ledger refused
 /// said "the case is resolved" (it stays open), hid why, and above the
 /// limit (the ledger counts goodwill the passenger got elsewhere on the

@@ -95,6 +95,18 @@ async fn a_merchant_checks_and_redeems_a_voucher_and_keeps_checking_offline() {
         let csp = resp.headers()["content-security-policy"].to_str()?.to_owned();
         ensure!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"), "{csp}");
         ensure!(resp.headers()["cache-control"] == "no-cache");
+        // Its scripts and styles are named by their content: kept a year.
+        let html = resp.text().await?;
+        let asset = html
+            .split('"')
+            .find(|s| s.contains("/assets/") && s.ends_with(".js"))
+            .context("the page names no script under assets/")?;
+        let asset = reqwest::get(format!("{}{asset}", central.url)).await?;
+        ensure!(asset.status() == 200, "{}", asset.status());
+        ensure!(asset.headers()["cache-control"] == "public, max-age=31536000, immutable");
+        // A missing asset is not cached for a year.
+        let missing = reqwest::get(format!("{}/merchant/assets/nothing-here.js", central.url)).await?;
+        ensure!(missing.headers().get("cache-control").is_none_or(|c| c != "public, max-age=31536000, immutable"));
         let unenrolled = reqwest::get(format!("{}/merchant/api/lists", central.url)).await?;
         ensure!(unenrolled.status() == 401, "lists without the cookie: {}", unenrolled.status());
 

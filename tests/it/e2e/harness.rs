@@ -273,6 +273,13 @@ pub(crate) trait Driven {
     /// The text of the QR code an element shows, as a scanner reads it off
     /// the screen (a screenshot of the element, read by zbarimg).
     async fn read_qr(&self, css: &str, name: &str) -> anyhow::Result<String> {
+        // Whole on screen first: an element's screenshot is cut at the window's edge.
+        self.client()
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return true;",
+                vec![css.into()],
+            )
+            .await?;
         let png = self.client().find(Locator::Css(css)).await?.screenshot().await?;
         let shot = artifacts_dir().join(format!("qr-{name}.png"));
         std::fs::write(&shot, png)?;

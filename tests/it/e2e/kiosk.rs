@@ -436,10 +436,19 @@ async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
     if !enabled() {
         return;
     }
+    // Enrolled with a real central: the phone is the passenger's copy
+    // when the paper fails.
+    let c = E2eCentral::start().await;
+    let code = c.code().await;
     let (s, day) = Session::start_with(
         "kiosk-printer-down",
         Launch { mode: "kiosk", language: "zh-CN" },
-        Extra { now: Some(NIGHT), printer: Some("NoSuchQueue"), ..Extra::default() },
+        Extra {
+            now: Some(NIGHT),
+            printer: Some("NoSuchQueue"),
+            central: Some((c.served.url(), code)),
+            ..Extra::default()
+        },
     )
     .await
     .expect("start app");
@@ -455,9 +464,19 @@ async fn a_failed_printer_leaves_a_valid_voucher_and_shows_its_qr() {
             "no QR on screen"
         );
         s.snap_at("[data-testid=print-failed]", "kiosk-printer-down-zh-CN").await?;
+        // No paper: the screen offers the voucher on the passenger's phone.
+        s.wait_text("[data-testid=phone]", "存到手机").await?;
+        let link = s.read_qr("[data-testid=phone-qr]", "kiosk-printer-down-phone").await?;
+        ensure!(
+            link.starts_with(&format!("{}/pass/?st=HKG&tz=Asia/Hong_Kong#GC1:", c.served.url())),
+            "{link:?}"
+        );
+        s.snap_at("[data-testid=phone]", "kiosk-printer-down-phone-zh-CN").await?;
         s.click("[data-testid=lang-en]").await?;
         s.wait_text("[data-testid=print-failed]", "The printer is not working").await?;
+        s.wait_text("[data-testid=phone]", "Take it on your phone").await?;
         s.snap_at("[data-testid=print-failed]", "kiosk-printer-down-en").await?;
+        s.snap_at("[data-testid=phone]", "kiosk-printer-down-phone-en").await?;
         // The voucher was issued once and the failure journalled.
         let store = gatecare_station::Station::open(&s.db()).await?;
         let states: Vec<String> = sqlx::query_scalar("SELECT state FROM print_journal ORDER BY seq")
