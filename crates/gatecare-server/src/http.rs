@@ -877,10 +877,14 @@ async fn redemptions_report<D: Database>(
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_query",
-                "flight=CZ342/2026-11-22, or from=DATE&to=DATE (UTC days, at most a year)",
+                "flight=CZ342/2026-11-22, or from=DATE&to=DATE (days at most a year apart)",
             ));
         }
     };
     tracing::info!(reader, ?scope, "redemption report read");
-    Ok(Json(crate::report::redemptions(&c.db, &scope).await?).into_response())
+    let mut resp = Json(crate::report::redemptions(&c.db, &scope).await?).into_response();
+    // What the airline pays is no proxy's or browser's to keep.
+    resp.headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(resp)
 }

@@ -125,6 +125,13 @@ async fn a_till_accepts_offline_within_its_limit_and_a_double_spend_is_kept<D: D
                 .send()
                 .await
                 .unwrap();
+            if resp.status() == 200 {
+                assert_eq!(
+                    resp.headers()["cache-control"],
+                    "no-store",
+                    "a report is kept nowhere on the way"
+                );
+            }
             (resp.status().as_u16(), resp.json::<serde_json::Value>().await.unwrap())
         }
     };
