@@ -1,5 +1,6 @@
 //! Bulk issuance for a flight: what every passenger is owed (care engine),
-//! in the priority order, committed in one transaction, with progress. It
+//! in the priority order, claimed at central in batches when online, then
+//! committed in one transaction, with progress. It
 //! works on a station (`gatecare-station`: its manifest and the flight's
 //! scenario) as [`Bulk`].
 
@@ -11,6 +12,7 @@ use gatecare_care::priority::order;
 use gatecare_care::scenario::PassengerFacts;
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
+use gatecare_link::{ClaimCheck, claim_batch_before_issue, release_claim};
 use gatecare_station::Station;
 use gatecare_station::manifest::{ManifestEntry, priority_inputs};
 use gatecare_store::ledger::{IssueContext, IssueRequest, Issued, LedgerError, issue_in};
@@ -137,8 +139,10 @@ impl Bulk<'_> {
             skipped: 0,
             vouchers: Vec::with_capacity(total),
         };
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        for (done, p) in placed.iter().enumerate() {
+        // First what each passenger is owed, read outside the transaction:
+        // the claims at central come between the plan and the issue.
+        let mut plans: Vec<Planned> = Vec::with_capacity(total);
+        for (at, p) in placed.iter().enumerate() {
             let Some(m) = by_id.get(p.id.as_str()) else { continue };
             // The same case as the passenger's own screens, from maps read
             // once for the flight instead of a look-up per passenger.
@@ -168,15 +172,9 @@ impl Bulk<'_> {
                     Some(Source::Regime(r)) => r.as_str(),
                     _ => "policy",
                 };
-                // Each entitlement under its own savepoint: one passenger's
-                // refusal (issued elsewhere, leased, voided) never stops the batch.
-                sqlx::query("SAVEPOINT bulk_item").execute(&mut *tx).await?;
-                // A voided voucher is an agent's decision: bulk never replaces
-                // it, except one central voided with its device's revoked key.
-                let issued = issue_in(
-                    &mut tx,
-                    ctx,
-                    &IssueRequest {
+                plans.push(Planned {
+                    at,
+                    request: IssueRequest {
                         passenger_id: m.passenger_id.clone(),
                         flight_id: flight_id.to_owned(),
                         kind,
@@ -190,61 +188,135 @@ impl Bulk<'_> {
                         hotel_block_id: None,
                         details: serde_json::json!({"citation": citation, "source": source, "priority": p.place, "priority_reason": p.reason}),
                     },
-                    gatecare_store::ledger::Replacement::KeyRevoked,
-                    &DecisionRecord::new(&s, &eval, ctx.policy, refund_at, Some((care_kind, ordinal))),
-                )
-                .await;
-                let issued = match issued {
-                    Ok(issued) => {
-                        // Held here already: bulk only issues and prints what is
-                        // new, so the reprint the ledger would record is undone.
-                        if issued.reprint {
-                            sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
+                    decision: DecisionRecord::new(&s, &eval, ctx.policy, refund_at, Some((care_kind, ordinal))),
+                });
+            }
+        }
+        // Online, each entitlement is claimed at central first, as a single
+        // issuance is: what another device holds or is issuing right now is
+        // not issued twice. Offline (or central silent), bulk issues and
+        // central settles any double issuance when the vouchers arrive.
+        let requests: Vec<&IssueRequest> = plans.iter().map(|p| &p.request).collect();
+        let claims = claim_batch_before_issue(self, ctx.device, &requests, ctx.now).await?;
+        let granted: Vec<&IssueRequest> = plans
+            .iter()
+            .zip(&claims)
+            .filter(|(_, c)| matches!(c, Ok(ClaimCheck::Granted)))
+            .map(|(p, _)| &p.request)
+            .collect();
+        // Claimed but not issued: given back at once, not left to lapse.
+        let mut unissued: Vec<&IssueRequest> = Vec::new();
+        let issuance = async {
+            let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+            let mut passengers = plans.iter().zip(claims).peekable();
+            for at in 0..total {
+                while let Some((plan, claim)) = passengers.next_if(|(p, _)| p.at == at) {
+                    let claim = match claim {
+                        Ok(claim) => claim,
+                        Err(LedgerError::IssuedElsewhere(_)) => {
+                            summary.elsewhere += 1;
+                            continue;
                         }
-                        sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
-                        issued
+                        Err(LedgerError::LeasedElsewhere(_) | LedgerError::Refused(_)) => {
+                            summary.skipped += 1;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    // Each entitlement under its own savepoint: one passenger's
+                    // refusal (issued elsewhere, leased, voided) never stops the batch.
+                    sqlx::query("SAVEPOINT bulk_item").execute(&mut *tx).await?;
+                    // A voided voucher is an agent's decision: bulk never replaces
+                    // it, except one central voided with its device's revoked key.
+                    let issued = issue_in(
+                        &mut tx,
+                        ctx,
+                        &plan.request,
+                        gatecare_store::ledger::Replacement::KeyRevoked,
+                        &plan.decision,
+                    )
+                    .await;
+                    if issued.is_err() && claim == ClaimCheck::Granted {
+                        unissued.push(&plan.request);
                     }
-                    Err(LedgerError::IssuedElsewhere(_)) => {
-                        sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
-                        sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
+                    let issued = match issued {
+                        Ok(issued) => {
+                            // Held here already: bulk only issues and prints what is
+                            // new, so the reprint the ledger would record is undone.
+                            if issued.reprint {
+                                sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
+                            }
+                            sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
+                            issued
+                        }
+                        Err(LedgerError::IssuedElsewhere(_)) => {
+                            sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
+                            sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
+                            summary.elsewhere += 1;
+                            continue;
+                        }
+                        Err(
+                            LedgerError::LeasedElsewhere(_)
+                            | LedgerError::Voided(_)
+                            | LedgerError::NoRooms(_)
+                            | LedgerError::Refused(_),
+                        ) => {
+                            sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
+                            sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
+                            summary.skipped += 1;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    // This device's voucher lost a double issuance: the winner's
+                    // is the passenger's; printing this one again would hand out
+                    // a voucher merchants refuse.
+                    let lost: bool =
+                        sqlx::query_scalar("SELECT COUNT(*) > 0 FROM void_list WHERE voucher_id = ?")
+                            .bind(&issued.voucher_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    if lost {
                         summary.elsewhere += 1;
                         continue;
                     }
-                    Err(
-                        LedgerError::LeasedElsewhere(_)
-                        | LedgerError::Voided(_)
-                        | LedgerError::NoRooms(_)
-                        | LedgerError::Refused(_),
-                    ) => {
-                        sqlx::query("ROLLBACK TO bulk_item").execute(&mut *tx).await?;
-                        sqlx::query("RELEASE bulk_item").execute(&mut *tx).await?;
-                        summary.skipped += 1;
-                        continue;
+                    if issued.reprint {
+                        summary.reprinted += 1;
+                    } else {
+                        summary.issued += 1;
                     }
-                    Err(e) => return Err(e),
-                };
-                // This device's voucher lost a double issuance: the winner's
-                // is the passenger's; printing this one again would hand out
-                // a voucher merchants refuse.
-                let lost: bool =
-                    sqlx::query_scalar("SELECT COUNT(*) > 0 FROM void_list WHERE voucher_id = ?")
-                        .bind(&issued.voucher_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if lost {
-                    summary.elsewhere += 1;
-                    continue;
+                    summary.vouchers.push(issued);
                 }
-                if issued.reprint {
-                    summary.reprinted += 1;
-                } else {
-                    summary.issued += 1;
-                }
-                summary.vouchers.push(issued);
+                progress(at + 1, total);
             }
-            progress(done + 1, total);
+            tx.commit().await?;
+            Ok::<_, LedgerError>(())
+        };
+        match issuance.await {
+            Ok(()) => {
+                release(self, &unissued).await;
+                Ok(summary)
+            }
+            // Nothing was issued: every claim goes back.
+            Err(e) => {
+                release(self, &granted).await;
+                Err(e)
+            }
         }
-        tx.commit().await?;
-        Ok(summary)
+    }
+}
+
+/// What one passenger (`at` in the priority order) is owed of the kind.
+struct Planned {
+    at: usize,
+    request: IssueRequest,
+    decision: DecisionRecord,
+}
+
+/// Gives back claims whose entitlement was not issued. Best effort: a claim
+/// not given back lapses when its hold ends.
+async fn release(station: &Station, requests: &[&IssueRequest]) {
+    for r in requests {
+        let _ = release_claim(station, &r.passenger_id, &r.flight_id, r.kind, r.ordinal).await;
     }
 }

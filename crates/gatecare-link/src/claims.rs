@@ -42,22 +42,7 @@ pub async fn claim_before_issue(
 ) -> Result<ClaimCheck, LedgerError> {
     let Some(enrolment) = store.enrolment().await? else { return Ok(ClaimCheck::NotNeeded) };
     let key = store.entitlement_key(passenger_id, flight_id, kind, ordinal).await?;
-    // (here, leased): issued or voided here, and leased to this device.
-    let (here, leased) = sqlx::query_as::<_, (i64, i64)>(
-            "SELECT \
-               (SELECT COUNT(*) FROM ledger_events WHERE entitlement_key = ? AND event = 'issued') \
-                 + (SELECT COUNT(*) FROM station_vouchers WHERE entitlement_key = ?1 AND void_reason IS NOT NULL) AS here, \
-               (SELECT COUNT(*) FROM leases WHERE device = ? AND expires_at > ? AND \
-                  ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?))) AS leased",
-        )
-        .bind(&key)
-        .bind(device)
-        .bind(rfc3339(now))
-        .bind(flight_id)
-        .bind(&key)
-        .fetch_one(store.pool())
-        .await?;
-    if here > 0 || leased > 0 {
+    if held_here(store, device, flight_id, &key, now).await? {
         return Ok(ClaimCheck::NotNeeded);
     }
     let client = CentralClient::for_enrolment(&enrolment).map_err(|e| StoreError::Data(e.to_string()))?;
@@ -69,27 +54,127 @@ pub async fn claim_before_issue(
         flight_id: flight_id.to_owned(),
     };
     match tokio::time::timeout(CLAIM_TIMEOUT, client.claim(&req)).await {
-        Ok(Ok(ClaimResponse::Granted)) => Ok(ClaimCheck::Granted),
+        Ok(Ok(answer)) => answered(store, device, &req, answer, now).await,
+        Ok(Err(e @ crate::SyncError::Revoked)) => Err(barred(store, e).await?),
+        Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
+    }
+}
+
+/// How long a console waits for central's answer to one batch of claims
+/// before its bulk issuance goes on offline.
+pub const BATCH_CLAIM_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// [`claim_before_issue`] for a console's bulk issuance: every entitlement
+/// not already held here is claimed at central in batches of
+/// [`gatecare_sync::MAX_CLAIMS_PER_BATCH`]. Answered in the order of
+/// `entitlements`; a refusal is that entitlement's error alone. The whole
+/// fails only when this device is revoked.
+pub async fn claim_batch_before_issue(
+    store: &Store,
+    device: &str,
+    entitlements: &[&gatecare_store::IssueRequest],
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<ClaimCheck, LedgerError>>, LedgerError> {
+    let not_needed = || entitlements.iter().map(|_| Ok(ClaimCheck::NotNeeded)).collect();
+    let Some(enrolment) = store.enrolment().await? else { return Ok(not_needed()) };
+    let mut checks: Vec<Result<ClaimCheck, LedgerError>> = Vec::with_capacity(entitlements.len());
+    let mut asks: Vec<(usize, ClaimRequest)> = Vec::new();
+    for (i, e) in entitlements.iter().enumerate() {
+        let key = match store.entitlement_key(&e.passenger_id, &e.flight_id, e.kind, e.ordinal).await {
+            Ok(key) => key,
+            // An unknown passenger: the issue itself says so.
+            Err(_) => {
+                checks.push(Ok(ClaimCheck::NotNeeded));
+                continue;
+            }
+        };
+        if held_here(store, device, &e.flight_id, &key, now).await? {
+            checks.push(Ok(ClaimCheck::NotNeeded));
+            continue;
+        }
+        checks.push(Ok(ClaimCheck::Unreachable));
+        asks.push((
+            i,
+            ClaimRequest {
+                entitlement_key: key,
+                voucher_id: format!("claim:{}", enrolment.device_id),
+                flight_id: e.flight_id.clone(),
+            },
+        ));
+    }
+    let client = CentralClient::for_enrolment(&enrolment).map_err(|e| StoreError::Data(e.to_string()))?;
+    for chunk in asks.chunks(gatecare_sync::MAX_CLAIMS_PER_BATCH) {
+        let batch = gatecare_sync::ClaimBatch { claims: chunk.iter().map(|(_, r)| r.clone()).collect() };
+        let answers = match tokio::time::timeout(BATCH_CLAIM_TIMEOUT, client.claim_batch(&batch)).await {
+            Ok(Ok(a)) if a.answers.len() == chunk.len() => a.answers,
+            Ok(Err(e @ crate::SyncError::Revoked)) => return Err(barred(store, e).await?),
+            // Unreachable, or an answer that does not fit the question:
+            // what is left is issued offline and central settles it.
+            _ => break,
+        };
+        for ((i, req), answer) in chunk.iter().zip(answers) {
+            checks[*i] = answered(store, device, req, answer, now).await;
+        }
+    }
+    Ok(checks)
+}
+
+/// Whether this device holds the entitlement `key` already: issued or
+/// voided here, or leased to it. Then no claim is needed.
+async fn held_here(
+    store: &Store,
+    device: &str,
+    flight_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let (here, leased) = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT \
+               (SELECT COUNT(*) FROM ledger_events WHERE entitlement_key = ? AND event = 'issued') \
+                 + (SELECT COUNT(*) FROM station_vouchers WHERE entitlement_key = ?1 AND void_reason IS NOT NULL) AS here, \
+               (SELECT COUNT(*) FROM leases WHERE device = ? AND expires_at > ? AND \
+                  ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?))) AS leased",
+        )
+        .bind(key)
+        .bind(device)
+        .bind(rfc3339(now))
+        .bind(flight_id)
+        .bind(key)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(here > 0 || leased > 0)
+}
+
+/// What central's answer to one claim means for the issue.
+async fn answered(
+    store: &Store,
+    device: &str,
+    req: &ClaimRequest,
+    answer: ClaimResponse,
+    now: DateTime<Utc>,
+) -> Result<ClaimCheck, LedgerError> {
+    match answer {
+        ClaimResponse::Granted => Ok(ClaimCheck::Granted),
         // Central says no more than "elsewhere": which device is not ours to know.
-        Ok(Ok(ClaimResponse::Refused { reason })) if reason == "not_your_station" => {
+        ClaimResponse::Refused { reason } if reason == "not_your_station" => {
             Err(LedgerError::Refused("this flight is another station's".into()))
         }
         // Whether a lease holds it, the device tells from the leases the
         // feed brought it, if it has them yet.
-        Ok(Ok(ClaimResponse::Refused { .. }))
-            if leased_elsewhere(store, device, flight_id, &key, now).await? =>
+        ClaimResponse::Refused { .. }
+            if leased_elsewhere(store, device, &req.flight_id, &req.entitlement_key, now).await? =>
         {
             Err(LedgerError::LeasedElsewhere("another device".into()))
         }
-        Ok(Ok(ClaimResponse::Refused { .. })) => Err(LedgerError::IssuedElsewhere("another device".into())),
-        // Revoked: what it would print now merchants refuse, online or not.
-        Ok(Err(e @ crate::SyncError::Revoked)) => {
-            let why = format!("{}: {e}", e.code());
-            store.bar_issuing(&why).await?;
-            Err(LedgerError::DeviceBarred(why))
-        }
-        Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
+        ClaimResponse::Refused { .. } => Err(LedgerError::IssuedElsewhere("another device".into())),
     }
+}
+
+/// Revoked: what it would print now merchants refuse, online or not.
+async fn barred(store: &Store, e: crate::SyncError) -> Result<LedgerError, StoreError> {
+    let why = format!("{}: {e}", e.code());
+    store.bar_issuing(&why).await?;
+    Ok(LedgerError::DeviceBarred(why))
 }
 
 /// Whether another device holds a lease of the flight, or of the

@@ -248,6 +248,14 @@ impl CentralClient {
         self.send(self.request(reqwest::Method::POST, "/v1/claims").json(req)).await
     }
 
+    /// Claims a console's bulk issuance's entitlements, answered in order.
+    pub async fn claim_batch(
+        &self,
+        batch: &gatecare_sync::ClaimBatch,
+    ) -> Result<gatecare_sync::ClaimAnswers, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/claims/batch").json(batch)).await
+    }
+
     /// Gives a claim back (the issue after it failed).
     pub async fn release_claim(&self, req: &ClaimRequest) -> Result<serde_json::Value, SyncError> {
         self.send(self.request(reqwest::Method::POST, "/v1/claims/release").json(req)).await

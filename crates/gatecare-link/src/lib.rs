@@ -14,7 +14,10 @@ pub mod client;
 pub mod enrolment;
 pub mod worker;
 
-pub use claims::{CLAIM_TIMEOUT, ClaimCheck, claim_before_issue, release_claim};
+pub use claims::{
+    BATCH_CLAIM_TIMEOUT, CLAIM_TIMEOUT, ClaimCheck, claim_batch_before_issue, claim_before_issue,
+    release_claim,
+};
 pub use client::{CentralClient, PULL_PAGE, PUSH_BATCH, SyncError};
 pub use enrolment::{enrol_with_central, enrol_with_central_trusting};
 pub use worker::{RENEW_BEFORE, SyncRound, backoff, renew_key_if_due, run_worker, sync_once};

@@ -454,7 +454,21 @@ pub trait Database: Clone + Send + Sync + 'static {
         req: &ClaimRequest,
         now: DateTime<Utc>,
         hold_until: DateTime<Utc>,
-    ) -> impl Future<Output = Res<ClaimResponse>> + Send;
+    ) -> impl Future<Output = Res<ClaimResponse>> + Send {
+        async move {
+            let answers = self.claims(device, std::slice::from_ref(req), now, hold_until).await?;
+            answers.into_iter().next().ok_or_else(|| DbError::Backend("a claim without an answer".into()))
+        }
+    }
+    /// [`Database::claim`] for each of `reqs` (a console's bulk issuance),
+    /// in one transaction, answered in their order.
+    fn claims(
+        &self,
+        device: &DeviceRecord,
+        reqs: &[ClaimRequest],
+        now: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
+    ) -> impl Future<Output = Res<Vec<ClaimResponse>>> + Send;
     /// Releases this device's claim (its issue failed); false when it held none.
     fn release_claim(
         &self,

@@ -1253,71 +1253,20 @@ impl Database for PgDatabase {
         Ok(PullResponse { items, next_after: plan.next_after, more: plan.more })
     }
 
-    async fn claim(
+    async fn claims(
         &self,
         device: &DeviceRecord,
-        req: &ClaimRequest,
+        reqs: &[ClaimRequest],
         now: DateTime<Utc>,
         hold_until: DateTime<Utc>,
-    ) -> Res<ClaimResponse> {
+    ) -> Res<Vec<ClaimResponse>> {
         let mut tx = self.tx().await?;
-        let leased_to: Option<Uuid> = sqlx::query_scalar(
-            "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = $1) OR (scope = 'entitlement' AND key = $2)) \
-             AND expires_at > $3 AND device_id <> $4 LIMIT 1",
-        )
-        .bind(&req.flight_id)
-        .bind(&req.entitlement_key)
-        .bind(now)
-        .bind(device.id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(err)?;
-        if leased_to.is_some() {
-            // Held by the lease: a claim's answer says no more than "elsewhere"
-            // (the station's devices learn leases from the feed).
-            return Ok(ClaimResponse::Refused { reason: "held_elsewhere".into() });
+        let mut answers = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            answers.push(claim_in(&mut tx, device, req, now, hold_until).await?);
         }
-        // One statement: a new claim, this device's claim again (its hold
-        // renewed), or another device's lapsed claim taken over. Anything
-        // else (issued, voided, a live claim elsewhere) is left alone.
-        let n = sqlx::query(
-            "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state, \
-             claimed_until) VALUES ($1, $2, $3, $4, 0, '', 'claimed', $5) \
-             ON CONFLICT (entitlement_key) DO UPDATE SET voucher_id = excluded.voucher_id, device_id = excluded.device_id, \
-               claimed_until = excluded.claimed_until \
-             WHERE entitlements.state = 'claimed' \
-               AND (entitlements.device_id = $3 OR entitlements.claimed_until IS NULL OR entitlements.claimed_until <= $6)",
-        )
-        .bind(&req.entitlement_key)
-        .bind(&req.voucher_id)
-        .bind(device.id)
-        .bind(&req.flight_id)
-        .bind(hold_until)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?
-        .rows_affected();
-        let answer = if n == 1 {
-            ClaimResponse::Granted
-        } else {
-            // Issued here already (a retry after the issue): granted again.
-            let mine: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = $1 AND device_id = $2 AND state = 'issued')",
-            )
-            .bind(&req.entitlement_key)
-            .bind(device.id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(err)?;
-            if mine {
-                ClaimResponse::Granted
-            } else {
-                ClaimResponse::Refused { reason: "held_elsewhere".into() }
-            }
-        };
         tx.commit().await.map_err(err)?;
-        Ok(answer)
+        Ok(answers)
     }
 
     async fn release_claim(&self, device: &DeviceRecord, req: &ClaimRequest) -> Res<bool> {
@@ -2030,4 +1979,66 @@ impl RetiredRow {
             },
         }
     }
+}
+
+/// One claim of [`Database::claims`], in the caller's transaction.
+async fn claim_in(
+    tx: &mut Tx,
+    device: &DeviceRecord,
+    req: &ClaimRequest,
+    now: DateTime<Utc>,
+    hold_until: DateTime<Utc>,
+) -> Res<ClaimResponse> {
+    let leased_to: Option<Uuid> = sqlx::query_scalar(
+        "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = $1) OR (scope = 'entitlement' AND key = $2)) \
+         AND expires_at > $3 AND device_id <> $4 LIMIT 1",
+    )
+    .bind(&req.flight_id)
+    .bind(&req.entitlement_key)
+    .bind(now)
+    .bind(device.id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(err)?;
+    if leased_to.is_some() {
+        // Held by the lease: a claim's answer says no more than "elsewhere"
+        // (the station's devices learn leases from the feed).
+        return Ok(ClaimResponse::Refused { reason: "held_elsewhere".into() });
+    }
+    // One statement: a new claim, this device's claim again (its hold
+    // renewed), or another device's lapsed claim taken over. Anything
+    // else (issued, voided, a live claim elsewhere) is left alone.
+    let n = sqlx::query(
+        "INSERT INTO entitlements (entitlement_key, voucher_id, device_id, flight_id, value_minor, currency, state, \
+         claimed_until) VALUES ($1, $2, $3, $4, 0, '', 'claimed', $5) \
+         ON CONFLICT (entitlement_key) DO UPDATE SET voucher_id = excluded.voucher_id, device_id = excluded.device_id, \
+           claimed_until = excluded.claimed_until \
+         WHERE entitlements.state = 'claimed' \
+           AND (entitlements.device_id = $3 OR entitlements.claimed_until IS NULL OR entitlements.claimed_until <= $6)",
+    )
+    .bind(&req.entitlement_key)
+    .bind(&req.voucher_id)
+    .bind(device.id)
+    .bind(&req.flight_id)
+    .bind(hold_until)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?
+    .rows_affected();
+    let answer = if n == 1 {
+        ClaimResponse::Granted
+    } else {
+        // Issued here already (a retry after the issue): granted again.
+        let mine: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM entitlements WHERE entitlement_key = $1 AND device_id = $2 AND state = 'issued')",
+        )
+        .bind(&req.entitlement_key)
+        .bind(device.id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(err)?;
+        if mine { ClaimResponse::Granted } else { ClaimResponse::Refused { reason: "held_elsewhere".into() } }
+    };
+    Ok(answer)
 }

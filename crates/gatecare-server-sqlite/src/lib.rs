@@ -1207,86 +1207,20 @@ impl Database for SqliteDatabase {
         Ok(PullResponse { items, next_after: plan.next_after, more: plan.more })
     }
 
-    async fn claim(
+    async fn claims(
         &self,
         device: &DeviceRecord,
-        req: &ClaimRequest,
+        reqs: &[ClaimRequest],
         now: DateTime<Utc>,
         hold_until: DateTime<Utc>,
-    ) -> Res<ClaimResponse> {
+    ) -> Res<Vec<ClaimResponse>> {
         let mut tx = self.write_tx().await?;
-        let (dev, now_s, until) = (device.id.to_string(), ts(now), ts(hold_until));
-        let leased_to = sqlx::query_scalar!(
-            "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?)) \
-             AND expires_at > ? AND device_id <> ? LIMIT 1",
-            req.flight_id,
-            req.entitlement_key,
-            now_s,
-            dev
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(err)?;
-        if leased_to.is_some() {
-            // Held by the lease: a claim's answer says no more than "elsewhere"
-            // (the station's devices learn leases from the feed).
-            return Ok(ClaimResponse::Refused { reason: "held_elsewhere".into() });
+        let mut answers = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            answers.push(claim_in(&mut tx, device, req, now, hold_until).await?);
         }
-        // A new claim, this device's claim again (its hold renewed), or
-        // another device's lapsed claim taken over. Anything else (issued,
-        // voided, a live claim elsewhere) is left alone.
-        let held = sqlx::query!(
-            r#"SELECT state, device_id AS "device_id!: String", COALESCE(claimed_until, '') AS "until!: String"
-               FROM entitlements_full WHERE entitlement_key = ?"#,
-            req.entitlement_key
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(err)?;
-        let answer = match held {
-            Some(h) if h.state == "claimed" && (h.device_id == dev || h.until <= now_s) => {
-                sqlx::query!(
-                    "UPDATE entitlement_facts SET voucher_id = ?, device_id = ?, flight_id = ?, claimed_until = ? \
-                     WHERE entitlement_key = ?",
-                    req.voucher_id,
-                    dev,
-                    req.flight_id,
-                    until,
-                    req.entitlement_key
-                )
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                ClaimResponse::Granted
-            }
-            // Issued here already (a retry after the issue): granted again.
-            Some(h) if h.state == "issued" && h.device_id == dev => ClaimResponse::Granted,
-            Some(_) => ClaimResponse::Refused { reason: "held_elsewhere".into() },
-            None => {
-                sqlx::query!(
-                    "INSERT INTO entitlements (entitlement_key, state) VALUES (?, 'claimed')",
-                    req.entitlement_key
-                )
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                sqlx::query!(
-                    "INSERT INTO entitlement_facts (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
-                     currency, claimed_until) VALUES (?, ?, ?, ?, 0, '', ?)",
-                    req.entitlement_key,
-                    req.voucher_id,
-                    dev,
-                    req.flight_id,
-                    until
-                )
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                ClaimResponse::Granted
-            }
-        };
         tx.commit().await.map_err(err)?;
-        Ok(answer)
+        Ok(answers)
     }
 
     async fn release_claim(&self, device: &DeviceRecord, req: &ClaimRequest) -> Res<bool> {
@@ -2093,4 +2027,85 @@ fn owner_only(path: &std::path::Path) -> Res<()> {
         }
     }
     Ok(())
+}
+
+/// One claim of [`Database::claims`], in the caller's transaction.
+async fn claim_in(
+    tx: &mut Tx,
+    device: &DeviceRecord,
+    req: &ClaimRequest,
+    now: DateTime<Utc>,
+    hold_until: DateTime<Utc>,
+) -> Res<ClaimResponse> {
+    let (dev, now_s, until) = (device.id.to_string(), ts(now), ts(hold_until));
+    let leased_to = sqlx::query_scalar!(
+        "SELECT device_id FROM leases WHERE ((scope = 'flight' AND key = ?) OR (scope = 'entitlement' AND key = ?)) \
+         AND expires_at > ? AND device_id <> ? LIMIT 1",
+        req.flight_id,
+        req.entitlement_key,
+        now_s,
+        dev
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(err)?;
+    if leased_to.is_some() {
+        // Held by the lease: a claim's answer says no more than "elsewhere"
+        // (the station's devices learn leases from the feed).
+        return Ok(ClaimResponse::Refused { reason: "held_elsewhere".into() });
+    }
+    // A new claim, this device's claim again (its hold renewed), or
+    // another device's lapsed claim taken over. Anything else (issued,
+    // voided, a live claim elsewhere) is left alone.
+    let held = sqlx::query!(
+        r#"SELECT state, device_id AS "device_id!: String", COALESCE(claimed_until, '') AS "until!: String"
+               FROM entitlements_full WHERE entitlement_key = ?"#,
+        req.entitlement_key
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(err)?;
+    let answer = match held {
+        Some(h) if h.state == "claimed" && (h.device_id == dev || h.until <= now_s) => {
+            sqlx::query!(
+                "UPDATE entitlement_facts SET voucher_id = ?, device_id = ?, flight_id = ?, claimed_until = ? \
+                 WHERE entitlement_key = ?",
+                req.voucher_id,
+                dev,
+                req.flight_id,
+                until,
+                req.entitlement_key
+            )
+            .execute(&mut **tx)
+            .await
+            .map_err(err)?;
+            ClaimResponse::Granted
+        }
+        // Issued here already (a retry after the issue): granted again.
+        Some(h) if h.state == "issued" && h.device_id == dev => ClaimResponse::Granted,
+        Some(_) => ClaimResponse::Refused { reason: "held_elsewhere".into() },
+        None => {
+            sqlx::query!(
+                "INSERT INTO entitlements (entitlement_key, state) VALUES (?, 'claimed')",
+                req.entitlement_key
+            )
+            .execute(&mut **tx)
+            .await
+            .map_err(err)?;
+            sqlx::query!(
+                "INSERT INTO entitlement_facts (entitlement_key, voucher_id, device_id, flight_id, value_minor, \
+                 currency, claimed_until) VALUES (?, ?, ?, ?, 0, '', ?)",
+                req.entitlement_key,
+                req.voucher_id,
+                dev,
+                req.flight_id,
+                until
+            )
+            .execute(&mut **tx)
+            .await
+            .map_err(err)?;
+            ClaimResponse::Granted
+        }
+    };
+    Ok(answer)
 }

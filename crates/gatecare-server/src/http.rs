@@ -162,6 +162,7 @@ pub fn router<D: Database>(c: Arc<Central<D>>) -> Router {
         .route("/v1/sync/push", post(push::<D>))
         .route("/v1/sync/pull", get(pull::<D>))
         .route("/v1/claims", post(claim::<D>))
+        .route("/v1/claims/batch", post(claim_batch::<D>))
         .route("/v1/claims/release", post(release_claim::<D>))
         .route("/v1/trust-list", get(trust_list::<D>))
         .route("/v1/void-list", get(void_list::<D>))
@@ -604,13 +605,7 @@ async fn claim<D: Database>(
     Body(req): Body<ClaimRequest>,
 ) -> Result<Response, ApiError> {
     require_station_device(&device)?;
-    if [&req.entitlement_key, &req.voucher_id, &req.flight_id].iter().any(|s| s.is_empty() || s.len() > 200) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_body",
-            "entitlement_key, voucher_id and flight_id are required",
-        ));
-    }
+    check_claim(&req)?;
     let key_flight = gatecare_sync::key_flight(&req.entitlement_key).into_iter().collect::<Vec<_>>();
     if !c.db.foreign_flights(&device.station, &[req.flight_id.as_str()], &key_flight).await?.is_empty() {
         return Ok(
@@ -632,6 +627,62 @@ async fn claim<D: Database>(
     }
     let now = c.now();
     Ok(Json(c.db.claim(&device, &req, now, now + c.claim_hold).await?).into_response())
+}
+
+fn check_claim(req: &ClaimRequest) -> Result<(), ApiError> {
+    if [&req.entitlement_key, &req.voucher_id, &req.flight_id].iter().any(|s| s.is_empty() || s.len() > 200) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            "entitlement_key, voucher_id and flight_id are required",
+        ));
+    }
+    Ok(())
+}
+
+/// A console's claims before its bulk issuance, answered one by one in one
+/// transaction; a claim for another station's flight is refused alone.
+/// Kiosks serve one passenger at a time and claim one by one.
+async fn claim_batch<D: Database>(
+    State(c): State<Arc<Central<D>>>,
+    Device(device): Device,
+    Body(batch): Body<gatecare_sync::ClaimBatch>,
+) -> Result<Response, ApiError> {
+    require(&device, DeviceRole::Console)?;
+    if batch.claims.len() > gatecare_sync::MAX_CLAIMS_PER_BATCH {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_claims",
+            format!("at most {} claims in one batch", gatecare_sync::MAX_CLAIMS_PER_BATCH),
+        ));
+    }
+    batch.claims.iter().try_for_each(check_claim)?;
+    let mut flights: Vec<&str> = batch.claims.iter().map(|r| r.flight_id.as_str()).collect();
+    let mut keys: Vec<&str> =
+        batch.claims.iter().filter_map(|r| gatecare_sync::key_flight(&r.entitlement_key)).collect();
+    for names in [&mut flights, &mut keys] {
+        names.sort_unstable();
+        names.dedup();
+    }
+    let foreign = c.db.foreign_flights(&device.station, &flights, &keys).await?;
+    let is_foreign = |r: &ClaimRequest| {
+        foreign
+            .iter()
+            .any(|f| *f == r.flight_id || gatecare_sync::key_flight(&r.entitlement_key) == Some(f.as_str()))
+    };
+    let (ours, theirs): (Vec<_>, Vec<_>) = batch.claims.iter().enumerate().partition(|(_, r)| !is_foreign(r));
+    let now = c.now();
+    let own: Vec<ClaimRequest> = ours.iter().map(|(_, r)| (*r).clone()).collect();
+    let granted = c.db.claims(&device, &own, now, now + c.claim_hold).await?;
+    let mut answers = vec![None; batch.claims.len()];
+    for ((i, _), answer) in ours.into_iter().zip(granted) {
+        answers[i] = Some(answer);
+    }
+    for (i, _) in theirs {
+        answers[i] = Some(gatecare_sync::ClaimResponse::Refused { reason: "not_your_station".into() });
+    }
+    let answers = answers.into_iter().flatten().collect();
+    Ok(Json(gatecare_sync::ClaimAnswers { answers }).into_response())
 }
 
 /// A device's issue failed after its claim: the entitlement is free again

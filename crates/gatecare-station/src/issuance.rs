@@ -48,8 +48,8 @@ impl Station {
 
     /// Issues (or, for an agent, replaces) after claiming the entitlement at
     /// central when online, and gives the claim back if the issue fails.
-    /// Kiosks and consoles both go through here; bulk issuance relies on
-    /// central settling double issuance instead of a claim per passenger.
+    /// Kiosks and consoles both go through here; bulk issuance claims its
+    /// entitlements in batches (`gatecare_link::claim_batch_before_issue`).
     pub async fn issue_claimed(
         &self,
         ctx: &IssueContext<'_>,

@@ -42,3 +42,6 @@ pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
 pub const MAX_SEQ: i64 = 1 << 53;
 /// Most feed items in one page.
 pub const MAX_PAGE: u32 = 1000;
+/// Most claims in one [`ClaimBatch`]: a bulk issuance of a wide-body's
+/// meals (about 600 claims, at ~150 bytes each) takes two requests.
+pub const MAX_CLAIMS_PER_BATCH: usize = 500;

@@ -269,6 +269,20 @@ pub enum ClaimResponse {
     Refused { reason: String },
 }
 
+/// A console's claims before a bulk issuance, at most
+/// [`MAX_CLAIMS_PER_BATCH`](crate::MAX_CLAIMS_PER_BATCH) in one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimBatch {
+    pub claims: Vec<ClaimRequest>,
+}
+
+/// Central's answers to a [`ClaimBatch`], one a claim, in its order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimAnswers {
+    pub answers: Vec<ClaimResponse>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemRequest {

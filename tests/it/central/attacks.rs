@@ -707,6 +707,60 @@ async fn a_claim_holds_for_a_while_is_released_on_failure_and_tells_nothing<D: D
     assert_eq!(g.claim(&claim6).await.unwrap(), ClaimResponse::Granted);
 }
 
+on_both_backends!(batch_claims_are_for_consoles_bounded_and_judged_one_by_one);
+
+/// A console claims its bulk issuance in batches: a kiosk's token may not
+/// (it serves one passenger at a time, under its own rate limit), a batch
+/// is bounded, and a claim for a flight the station does not have is
+/// refused alone while the rest are granted.
+async fn batch_claims_are_for_consoles_bounded_and_judged_one_by_one<D: Database>(db: D) {
+    use gatecare_sync::{ClaimBatch, ClaimRequest, ClaimResponse, MAX_CLAIMS_PER_BATCH};
+    let (_clock, c, _served, url) = serving(&db).await;
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let k = gatecare_link::CentralClient::for_enrolment(&kiosk.enrolment).unwrap();
+    let g = gatecare_link::CentralClient::for_enrolment(&console.enrolment).unwrap();
+    // Central has published HKG's CZ342: from then on, only its flights are HKG's.
+    let cz342 = console.day.flights.iter().find(|f| f.designator.to_string() == "CZ342").unwrap();
+    let data = gatecare_demo::station::station_data(&console.day, &[cz342.id]);
+    station_data::import_station_data(&db, &data, now()).await.unwrap();
+    let mut claims = Vec::new();
+    for pax in 0..3 {
+        let m = console.meal(pax);
+        let key = console.store.entitlement_key(&m.passenger_id, &m.flight_id, m.kind, 1).await.unwrap();
+        claims.push(ClaimRequest {
+            entitlement_key: key,
+            voucher_id: "claim:g".into(),
+            flight_id: m.flight_id,
+        });
+    }
+    let unknown_flight = ClaimRequest { flight_id: "NOT-PUBLISHED".into(), ..claims[2].clone() };
+    let batch = ClaimBatch { claims: vec![claims[0].clone(), unknown_flight, claims[1].clone()] };
+    match k.claim_batch(&batch).await {
+        Err(gatecare_link::SyncError::Rejected { status: 403, code, .. }) => assert_eq!(code, "wrong_role"),
+        other => panic!("a kiosk's batch of claims: {other:?}"),
+    }
+    let refused = ClaimResponse::Refused { reason: "not_your_station".into() };
+    assert_eq!(
+        g.claim_batch(&batch).await.unwrap().answers,
+        [ClaimResponse::Granted, refused, ClaimResponse::Granted]
+    );
+    // The kiosk's own claim of one of them now hears "held elsewhere".
+    assert_eq!(
+        k.claim(&claims[1]).await.unwrap(),
+        ClaimResponse::Refused { reason: "held_elsewhere".into() }
+    );
+    let too_many = ClaimBatch { claims: vec![claims[2].clone(); MAX_CLAIMS_PER_BATCH + 1] };
+    match g.claim_batch(&too_many).await {
+        Err(gatecare_link::SyncError::Rejected { status: 413, code, .. }) => {
+            assert_eq!(code, "too_many_claims")
+        }
+        other => panic!("an oversized batch: {other:?}"),
+    }
+    // Nothing of the refused batch was claimed.
+    assert_eq!(k.claim(&claims[2]).await.unwrap(), ClaimResponse::Granted);
+}
+
 /// Found: no header-read timeout, request timeout or connection limit, so
 /// slow clients could exhaust central's file descriptors; and enrolment
 /// codes could be guessed without any limit. 1,500 clients trickle header

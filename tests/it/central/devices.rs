@@ -203,3 +203,61 @@ async fn a_voided_voucher_is_replaced_not_issued_twice<D: Database>(db: D) {
         other => panic!("the kiosk issued a replaced entitlement: {other:?}"),
     }
 }
+
+on_both_backends!(a_consoles_bulk_issuance_claims_first_and_issues_nothing_held_elsewhere);
+
+/// Found in review: bulk issuance at a console did not claim at central, so
+/// a meal a kiosk had just claimed and printed (its push not sent yet) was
+/// printed again by the console, and central voided one of the two printed
+/// vouchers when they met. Bulk now claims every entitlement, in batches,
+/// before it issues.
+async fn a_consoles_bulk_issuance_claims_first_and_issues_nothing_held_elsewhere<D: Database>(db: D) {
+    use gatecare_link::{ClaimCheck, claim_before_issue};
+    // At 16:00 in Hong Kong, when CZ342's first meal is owed.
+    let at = now() + chrono::Duration::hours(2) + chrono::Duration::microseconds(431_007);
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let kiosk = Kiosk::enrol(&c, &url, "HKG-K01").await;
+    let console = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    clock.set(at);
+    kiosk.sync_at(at).await;
+    console.sync_at(at).await;
+    let policy = Policy::default_policy();
+    // The kiosk prints passenger 0's meal; its push has not gone yet.
+    let pax_agent = AuthenticatedAgent::kiosk(kiosk.code, "HKG");
+    let k_ctx = IssueContext::new(kiosk.code, &pax_agent, &policy, at);
+    let printed = kiosk.store.issue_claimed(&k_ctx, &kiosk.meal(0), false).await.unwrap();
+    // Passenger 1 is still at the kiosk's screen: the meal is claimed.
+    let m1 = kiosk.meal(1);
+    let claimed =
+        claim_before_issue(&kiosk.store, kiosk.code, &m1.passenger_id, &m1.flight_id, m1.kind, 1, at);
+    assert_eq!(claimed.await.unwrap(), ClaimCheck::Granted);
+    let conflicts = c.db.totals().await.unwrap().conflicts;
+
+    let bulk = console.bulk_meals(&[0, 1, 2, 3], at).await;
+    assert_eq!((bulk.issued, bulk.elsewhere, bulk.skipped), (2, 2, 0), "{bulk:?}");
+    // The console's claims hold before it pushes anything: the kiosk hears
+    // that passenger 2's meal is held elsewhere.
+    let m2 = kiosk.meal(2);
+    let r =
+        claim_before_issue(&kiosk.store, kiosk.code, &m2.passenger_id, &m2.flight_id, m2.kind, 1, at).await;
+    assert!(matches!(r, Err(LedgerError::IssuedElsewhere(_))), "{r:?}");
+    // When every voucher has arrived, none was issued twice and none voided.
+    kiosk.sync_at(at).await;
+    console.sync_at(at).await;
+    assert_eq!(c.db.totals().await.unwrap().conflicts, conflicts);
+    for v in bulk.vouchers.iter().chain([&printed]) {
+        assert!(c.db.void_of(&v.voucher_id).await.unwrap().is_none(), "{} stands", v.voucher_id);
+    }
+    // The same bulk again claims what it issued (its own: granted) and
+    // issues nothing new.
+    let again = console.bulk_meals(&[0, 1, 2, 3], at).await;
+    assert_eq!((again.issued, again.elsewhere), (0, 2), "{again:?}");
+
+    // Central gone: bulk goes on offline, and central settles it later.
+    drop(served);
+    let offline = console.bulk_meals(&[4, 5], at).await;
+    assert_eq!((offline.issued, offline.elsewhere), (2, 0), "{offline:?}");
+}
