@@ -66,9 +66,15 @@ impl Demo {
         self.dir.path().join(f)
     }
 
+    /// The demo root's fingerprint, as `voucher demo` wrote it.
+    fn root(&self) -> String {
+        std::fs::read_to_string(self.path("root-fingerprint.txt")).unwrap().trim().to_owned()
+    }
+
     fn verify(&self, qr: &str, extra: &[&str]) -> (Option<i32>, Value) {
         let trust = self.path("trust.json");
-        let mut args = vec!["voucher", "verify", qr, "--trust", trust.to_str().unwrap()];
+        let root = self.root();
+        let mut args = vec!["voucher", "verify", qr, "--trust", trust.to_str().unwrap(), "--root", &root];
         args.extend(extra);
         let out = gatecare(&args, &[]);
         let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
@@ -125,8 +131,20 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     let from = chrono::DateTime::from_timestamp(v["voucher"]["valid_from"].as_i64().unwrap(), 0).unwrap();
     let early = (from - chrono::Duration::hours(3)).to_rfc3339();
     let trust = d.path("trust.json");
-    let out =
-        gatecare(&["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap(), "--at", &early], &[]);
+    let out = gatecare(
+        &[
+            "voucher",
+            "verify",
+            &d.qr,
+            "--trust",
+            trust.to_str().unwrap(),
+            "--root",
+            &d.root(),
+            "--at",
+            &early,
+        ],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stderr);
     let local = from.with_timezone(&chrono_tz::Asia::Hong_Kong).format("%Y-%m-%d %H:%M +08:00").to_string();
@@ -138,7 +156,7 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     // On this machine's clock, 34 seconds early: the issuing clock is likely ahead.
     let early = (from - chrono::Duration::seconds(34)).to_rfc3339();
     let out = gatecare(
-        &["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap()],
+        &["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap(), "--root", &d.root()],
         &[("GATECARE_NOW", &early)],
     );
     let said = String::from_utf8_lossy(&out.stderr);
@@ -148,7 +166,10 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     // central's refusal, and verify said "unknown field `code`".
     let refused = d.path("refused.json");
     std::fs::write(&refused, r#"{"code":"unauthorised","message":"a device token is required"}"#).unwrap();
-    let out = gatecare(&["voucher", "verify", &d.qr, "--trust", refused.to_str().unwrap()], &[]);
+    let out = gatecare(
+        &["voucher", "verify", &d.qr, "--trust", refused.to_str().unwrap(), "--root", &d.root()],
+        &[],
+    );
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(said.contains("holds central's refusal (unauthorised: a device token is required)"), "{said}");
@@ -157,13 +178,32 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     let other = demo();
     let (code, v) = other.verify(&d.qr, &[]);
     assert_eq!((code, v["reason"].as_str()), (Some(1), Some("bad_signature")));
+    // A trust list under a root other than the one pinned verifies nothing:
+    // anyone can write a list and sign it with a root of their own.
+    let out = gatecare(
+        &["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap(), "--root", &other.root()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reason"], "untrusted_root");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("not signed by the airline root"), "{said}");
+    // A fingerprint that is none: bad input, nothing verified.
+    let out =
+        gatecare(&["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap(), "--root", "HKG"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--root \"HKG\""));
     // A revoked device leaves the trust list: its vouchers no longer verify.
     let mut trust: Value =
         serde_json::from_str(&std::fs::read_to_string(d.path("trust.json")).unwrap()).unwrap();
     trust["devices"] = serde_json::json!([]);
     let revoked = d.path("revoked.json");
     std::fs::write(&revoked, trust.to_string()).unwrap();
-    let out = gatecare(&["voucher", "verify", &d.qr, "--trust", revoked.to_str().unwrap()], &[]);
+    let out = gatecare(
+        &["voucher", "verify", &d.qr, "--trust", revoked.to_str().unwrap(), "--root", &d.root()],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["reason"], "unknown_key");
@@ -189,7 +229,8 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     // A trust file that is not one: bad input.
     std::fs::write(d.path("bad.json"), "{}").unwrap();
     let bad = d.path("bad.json");
-    let out = gatecare(&["voucher", "verify", &d.qr, "--trust", bad.to_str().unwrap()], &[]);
+    let out =
+        gatecare(&["voucher", "verify", &d.qr, "--trust", bad.to_str().unwrap(), "--root", &d.root()], &[]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -475,7 +516,11 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     assert!(info.lines().any(|l| l.starts_with("Pages:") && l.trim_end().ends_with("360")), "{info}");
     let qr = decode_qr(&pdf);
     let trust = out.join("trust.json");
-    let check = gatecare(&["voucher", "verify", &qr, "--trust", trust.to_str().unwrap()], &night);
+    let root = std::fs::read_to_string(out.join("root-fingerprint.txt")).unwrap();
+    let check = gatecare(
+        &["voucher", "verify", &qr, "--trust", trust.to_str().unwrap(), "--root", root.trim()],
+        &night,
+    );
     assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
     let verdict: Value = serde_json::from_slice(&check.stdout).unwrap();
     assert_eq!(
@@ -566,7 +611,10 @@ async fn a_whole_flight_prints_as_one_pdf_or_one_per_passenger() {
     for f in &files {
         let path = f.path();
         let qr = decode_qr(&path);
-        let check = gatecare(&["voucher", "verify", &qr, "--trust", trust.to_str().unwrap()], &night);
+        let check = gatecare(
+            &["voucher", "verify", &qr, "--trust", trust.to_str().unwrap(), "--root", root.trim()],
+            &night,
+        );
         assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
         let v: Value = serde_json::from_slice(&check.stdout).unwrap();
         let text = pdf_text(&path);

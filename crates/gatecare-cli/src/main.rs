@@ -221,6 +221,10 @@ enum VoucherCommand {
         qr: String,
         #[arg(long)]
         trust: PathBuf,
+        /// The airline root key's fingerprint (`sha256:…`, as `gatecare-central admin
+        /// enrolment-code` prints it): a trust list under any other root verifies nothing.
+        #[arg(long, env = "GATECARE_ROOT_FINGERPRINT")]
+        root: String,
         #[arg(long)]
         void: Option<PathBuf>,
         /// The instant to verify at (RFC 3339; default: now by the configured clock).
@@ -572,7 +576,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(SyncCommand::Status { db }) => {
             sync::status(&db.unwrap_or(settings.database.clone())).await?
         }
-        Command::Voucher(VoucherCommand::Verify { qr, trust, void, at }) => {
+        Command::Voucher(VoucherCommand::Verify { qr, trust, root, void, at }) => {
             let (at, checked) = match at {
                 Some(t) => (
                     chrono::DateTime::parse_from_rfc3339(&t)
@@ -583,7 +587,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => (settings.clock.now(), voucher::CheckedAt::ThisMachine),
             };
             let tz = gatecare_reference::airport(&settings.station).map_or(chrono_tz::UTC, |a| a.tz);
-            if let Some(why) = voucher::verify_cmd(&qr, &trust, void.as_deref(), at, checked, tz)? {
+            if let Some(why) = voucher::verify_cmd(&qr, &trust, &root, void.as_deref(), at, checked, tz)? {
                 return Err(NotValid(why).into());
             }
         }

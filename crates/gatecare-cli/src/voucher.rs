@@ -100,6 +100,9 @@ pub fn demo(out: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     std::fs::write(out.join("voucher.pdf"), pdf)?;
     std::fs::write(out.join("voucher.qr.txt"), &qr)?;
     std::fs::write(out.join("trust.json"), trust.to_json())?;
+    // The demo root is made here: its fingerprint is what `verify --root` pins.
+    let fingerprint = gatecare_sync::page::fingerprint(&root.verifying_key());
+    std::fs::write(out.join("root-fingerprint.txt"), format!("{fingerprint}\n"))?;
     println!("{}", out.join("voucher.pdf").display());
     Ok(())
 }
@@ -175,11 +178,13 @@ fn refusal(text: &str) -> Option<String> {
 pub fn verify_cmd(
     qr: &str,
     trust: &Path,
+    root: &str,
     void: Option<&Path>,
     at: DateTime<Utc>,
     checked: CheckedAt,
     tz: chrono_tz::Tz,
 ) -> anyhow::Result<Option<String>> {
+    let trust_path = trust;
     let text =
         std::fs::read_to_string(trust).map_err(|e| BadInput(format!("--trust {}: {e}", trust.display())))?;
     let trust = TrustList::from_json(&text).map_err(|e| match refusal(&text) {
@@ -190,6 +195,31 @@ pub fn verify_cmd(
         )),
         None => BadInput(format!("--trust: {e}")),
     })?;
+    if !gatecare_sync::page::is_fingerprint(root) {
+        return Err(BadInput(format!(
+            "--root {root:?}: sha256: and 64 hex digits, the airline root's fingerprint as `gatecare-central \
+             admin enrolment-code` prints it"
+        ))
+        .into());
+    }
+    // Each certificate in the list is signed by the list's root: that root
+    // must be the airline's, pinned here, or anyone could write a list.
+    let pinned = gatecare_voucher::trust::verifying_key(&trust.root.public_key)
+        .and_then(|key| gatecare_sync::page::fingerprint_matches(root, &key))
+        .unwrap_or(false);
+    if !pinned {
+        let v = gatecare_voucher::verify::Verification {
+            valid: false,
+            reason: "untrusted_root",
+            voucher: None,
+            kid: None,
+        };
+        print_json(&v)?;
+        return Ok(Some(format!(
+            "voucher not valid: the trust list {} is not signed by the airline root {root}",
+            trust_path.display()
+        )));
+    }
     let voids = match void {
         Some(p) => {
             let text =
@@ -361,6 +391,15 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
             trust.to_json()
         }
     };
+    // The root to pin when verifying these vouchers: central's (as enrolment
+    // pinned it) or the demo root made here.
+    if let Some(root) = TrustList::from_json(&trust_json)
+        .ok()
+        .and_then(|t| gatecare_voucher::trust::verifying_key(&t.root.public_key))
+    {
+        let fingerprint = gatecare_sync::page::fingerprint(&root);
+        std::fs::write(args.out.join("root-fingerprint.txt"), format!("{fingerprint}\n"))?;
+    }
     std::fs::write(args.out.join("trust.json"), trust_json)?;
     let files = if args.per_passenger {
         gatecare_print::vouchers::voucher_pdfs(
@@ -397,6 +436,7 @@ pub async fn flight(args: FlightArgs<'_>, settings: &mut gatecare_station::Setti
     let qr_path = args.out.join(format!("{designator}.qr.txt"));
     std::fs::write(&qr_path, qr_text)?;
     print_json(&serde_json::json!({"flight": designator.to_string(), "vouchers": ids.len(), "files": files,
-                            "qr": qr_path, "trust": args.out.join("trust.json")}))?;
+                            "qr": qr_path, "trust": args.out.join("trust.json"),
+                            "root_fingerprint": args.out.join("root-fingerprint.txt")}))?;
     Ok(())
 }

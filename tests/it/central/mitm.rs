@@ -11,12 +11,13 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use coset::{CoseSign1, TaggedCborSerializable};
 use gatecare_link::{CentralClient, enrol_with_central, sync_once};
 use gatecare_server::enrolment;
+use gatecare_server_database::Database;
 use gatecare_station::LockoutPolicy;
 use gatecare_store::central::Enrolment;
 use gatecare_store_sync::SyncStore;
 use gatecare_sync::DeviceRole;
 
-use super::harness::{self, TestClock, central, raw_page, serve, sqlite_db};
+use super::harness::{self, TestClock, central, on_both_backends, raw_page, serve};
 use super::story::{Kiosk, now};
 
 /// What the proxy does to a response: given the path and central's bytes,
@@ -98,11 +99,11 @@ async fn sync_through(k: &Kiosk, url: &str) -> Result<gatecare_link::SyncRound, 
     sync_once(&k.store, &client, &via, k.code, now()).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
-    let dir = tempfile::tempdir().unwrap();
+on_both_backends!(a_man_in_the_middle_cannot_rewrite_or_replay_the_feed);
+
+async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed<D: Database>(db: D) {
     let clock = TestClock::at(now());
-    let c = central(sqlite_db(dir.path()).await, &clock);
+    let c = central(db, &clock);
     let served = serve(c.clone()).await;
     let url = served.url();
     let console = Kiosk::enrol_console(&c, &url, "HKG-G01").await;
@@ -218,11 +219,11 @@ async fn a_man_in_the_middle_cannot_rewrite_or_replay_the_feed() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines() {
-    let dir = tempfile::tempdir().unwrap();
+on_both_backends!(enrolment_stops_at_a_central_whose_root_is_not_the_airlines);
+
+async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines<D: Database>(db: D) {
     let clock = TestClock::at(now());
-    let c = central(sqlite_db(dir.path()).await, &clock);
+    let c = central(db, &clock);
     let served = serve(c.clone()).await;
     let url = served.url();
     let code =
@@ -274,15 +275,15 @@ async fn enrolment_stops_at_a_central_whose_root_is_not_the_airlines() {
     );
 }
 
+on_both_backends!(a_man_in_the_middle_cannot_fake_an_identity_clash);
+
 /// Found in review: a feed page's clash is signed for whatever `logged=`
 /// the request said. A man in the middle who lowers it has central sign a
 /// clash that would stop an honest kiosk issuing for good; the device
 /// counts a clash only above what it has logged.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_man_in_the_middle_cannot_fake_an_identity_clash() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_man_in_the_middle_cannot_fake_an_identity_clash<D: Database>(db: D) {
     let clock = TestClock::at(now());
-    let c = central(sqlite_db(dir.path()).await, &clock);
+    let c = central(db, &clock);
     let served = serve(c.clone()).await;
     let k = Kiosk::enrol(&c, &served.url(), "HKG-K01").await;
     k.issue(0).await.unwrap();

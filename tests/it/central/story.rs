@@ -434,7 +434,18 @@ async fn story<D: Database>(db: D) {
         async move {
             tokio::task::spawn_blocking(move || {
                 let at = now().to_rfc3339();
-                let args = ["voucher", "verify", &qr, "--trust", list.to_str().unwrap(), "--at", &at];
+                let root = super::harness::root_fingerprint();
+                let args = [
+                    "voucher",
+                    "verify",
+                    &qr,
+                    "--trust",
+                    list.to_str().unwrap(),
+                    "--root",
+                    &root,
+                    "--at",
+                    &at,
+                ];
                 let out = crate::support::gatecare(&args, &[]);
                 serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["reason"]
                     .as_str()
