@@ -168,17 +168,20 @@ async fn me<D: Database>(
 }
 
 /// The trust and void lists as the page keeps them: each the exact text
-/// central signed, for the verifier to check under the pinned root.
+/// central signed, for the verifier to check under the pinned root, and
+/// the root's seal over both for this till at this time
+/// (`gatecare_voucher::lists`): nothing left out, nothing older.
 #[derive(Debug, Serialize)]
 struct Lists {
     trust_list: String,
     void_list: String,
     at: DateTime<Utc>,
+    seal: String,
 }
 
 async fn lists<D: Database>(
     State(c): State<Arc<Central<D>>>,
-    Merchant(_): Merchant,
+    Merchant(device): Merchant,
 ) -> Result<Response, ApiError> {
     let now = c.now();
     let text = |v: Result<String, serde_json::Error>| {
@@ -186,7 +189,15 @@ async fn lists<D: Database>(
     };
     let trust_list = text(serde_json::to_string(&trust::trust_list(&c, now).await?))?;
     let void_list = text(serde_json::to_string(&trust::void_list(&c.db, now).await?))?;
-    Ok(Json(Lists { trust_list, void_list, at: now }).into_response())
+    let seal = gatecare_voucher::lists::ListsSeal::new(
+        &device.station,
+        &device.id.to_string(),
+        now,
+        &trust_list,
+        &void_list,
+    )
+    .seal(&c.root_kid, &c.root);
+    Ok(Json(Lists { trust_list, void_list, at: now, seal }).into_response())
 }
 
 async fn redeem<D: Database>(

@@ -3,9 +3,10 @@
 //! command run, compiled to WebAssembly (`cargo xtask wasm`), so a till
 //! checks a voucher offline exactly as the airline's own code does.
 //!
-//! One function crosses into JavaScript, with text in and text out: the QR
-//! text, the trust and void lists as central sent them, the root key the
-//! page pinned at enrolment, and the time. The answer is JSON: the
+//! Text goes in and out: the QR text, the trust and void lists as central
+//! sent them, the root key the page pinned at enrolment, and the time.
+//! Before the page keeps new lists, [`open_lists`] checks central's seal
+//! over them. The answer is JSON: the
 //! verification, and the value as a person reads it (`HKD 120.00`, `JPY
 //! 1500`), so the page never does arithmetic on minor units.
 
@@ -96,4 +97,52 @@ pub fn describe(qr: &str) -> String {
 pub fn verify(qr: &str, trust_list: &str, void_list: &str, pinned_root: &str, now_ms: f64) -> String {
     // Serialising plain data cannot fail.
     serde_json::to_string(&check(qr, trust_list, void_list, pinned_root, now_ms)).unwrap_or_default()
+}
+
+/// Whether the page may keep lists central sent: their seal opened.
+#[derive(Debug, Serialize)]
+pub struct ListsOpened {
+    pub kept: bool,
+    /// Why not, as a stable code (`lists_altered`, `lists_rolled_back`, …).
+    pub reason: Option<&'static str>,
+    /// When central made them, ms since the epoch.
+    pub at_ms: Option<i64>,
+}
+
+/// Opens `seal` over the lists for the till `till` under the pinned root
+/// (hex); `held_ms` is the time of the lists the page holds (0: none).
+pub fn open_lists_for(
+    seal: &str,
+    trust_list: &str,
+    void_list: &str,
+    pinned_root: &str,
+    till: &str,
+    held_ms: f64,
+) -> ListsOpened {
+    use gatecare_voucher::lists::{ListsRefused, ListsSeal};
+    let refused = |r: ListsRefused| ListsOpened { kept: false, reason: Some(r.code()), at_ms: None };
+    let Some(root) = gatecare_voucher::trust::verifying_key(pinned_root) else {
+        return refused(ListsRefused::BadSeal);
+    };
+    let held = (held_ms.is_finite() && held_ms > 0.0)
+        .then(|| DateTime::<Utc>::from_timestamp_millis(held_ms as i64))
+        .flatten();
+    match ListsSeal::open(seal, &root, till, trust_list, void_list, held) {
+        Ok(s) => ListsOpened { kept: true, reason: None, at_ms: Some(s.at.timestamp_millis()) },
+        Err(r) => refused(r),
+    }
+}
+
+/// [`open_lists_for`] as JSON, for JavaScript.
+#[wasm_bindgen]
+pub fn open_lists(
+    seal: &str,
+    trust_list: &str,
+    void_list: &str,
+    pinned_root: &str,
+    till: &str,
+    held_ms: f64,
+) -> String {
+    serde_json::to_string(&open_lists_for(seal, trust_list, void_list, pinned_root, till, held_ms))
+        .unwrap_or_default()
 }

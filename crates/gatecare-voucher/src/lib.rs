@@ -7,11 +7,13 @@
 //! - [`trust`]: the trust list (the airline root key certifies device keys)
 //!   and the void list, as JSON documents central distributes.
 //! - [`verify`]: offline verification with those two lists.
+//! - [`lists`]: central's seal over a merchant till's two lists as one.
 //! - [`pdf`]: the printable voucher (80 mm receipt, A6, A4) with Latin and
 //!   Chinese names and the QR drawn as vector modules.
 //!
 //! Pure: keys, fonts and time are passed in.
 
+pub mod lists;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod qr;

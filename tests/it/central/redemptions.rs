@@ -324,6 +324,26 @@ async fn a_merchant_pages_cookie_is_its_token_and_dies_with_it<D: Database>(db: 
     assert_eq!(open.headers()["cache-control"], "no-store");
     let body: serde_json::Value = open.json().await.unwrap();
     assert!(body["trust_list"].as_str().unwrap().contains("gatecare-trust-list"), "{body}");
+    // Sealed as one by the root, for this till: the page's verifier keeps
+    // them only so; a void left out on the way, another till's lists, or
+    // lists older than those held are refused.
+    let (seal, trust, voids) = (
+        body["seal"].as_str().unwrap(),
+        body["trust_list"].as_str().unwrap(),
+        body["void_list"].as_str().unwrap(),
+    );
+    let (root, till) = (view["root"]["public_key"].as_str().unwrap(), view["device_id"].as_str().unwrap());
+    let open_as = |voids: &str, till: &str, held_ms: f64| {
+        let opened = gatecare_verify_web::open_lists_for(seal, trust, voids, root, till, held_ms);
+        opened.reason.unwrap_or("kept")
+    };
+    assert_eq!(open_as(voids, till, 0.0), "kept");
+    assert_eq!(open_as(&voids.replacen('[', "[ ", 1), till, 0.0), "lists_altered");
+    assert_eq!(open_as(voids, &uuid::Uuid::now_v7().to_string(), 0.0), "lists_for_another_till");
+    let at_ms =
+        chrono::DateTime::parse_from_rfc3339(body["at"].as_str().unwrap()).unwrap().timestamp_millis();
+    assert_eq!(open_as(voids, till, at_ms as f64 + 1.0), "lists_rolled_back");
+    assert_eq!(open_as(voids, till, at_ms as f64), "kept");
 
     // Signing out retires the till: the browser forgets the cookie, and a
     // copy of it is refused like the token it carries.

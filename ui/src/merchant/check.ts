@@ -1,6 +1,6 @@
 // The airline's own verifier, compiled from Rust to WebAssembly: a voucher
 // is checked on the till against the lists it keeps, online or not.
-import init, { verify } from '../verifier/gatecare_verify_web.js';
+import init, { open_lists, verify } from '../verifier/gatecare_verify_web.js';
 import type { Enrolment, Lists } from './keep';
 
 export interface Voucher {
@@ -34,4 +34,27 @@ export async function check(qr: string, lists: Lists | undefined, enrolment: Enr
   return JSON.parse(
     verify(qr.trim(), lists.trust_list, lists.void_list, enrolment.root.public_key, Date.now()),
   ) as Checked;
+}
+
+/** Whether lists central just sent may replace those kept: central's seal
+ * over both opens under the pinned root, names this till, and is no older
+ * than the lists held. Otherwise `reason` says why (`lists_altered`, …). */
+export async function openLists(
+  fresh: Lists,
+  enrolment: Enrolment,
+  held: Lists | undefined,
+): Promise<{ kept: boolean; reason: string | null }> {
+  ready ??= init();
+  await ready;
+  const heldMs = held ? Date.parse(held.at) : 0;
+  return JSON.parse(
+    open_lists(
+      fresh.seal ?? '',
+      fresh.trust_list,
+      fresh.void_list,
+      enrolment.root.public_key,
+      enrolment.device_id,
+      Number.isFinite(heldMs) ? heldMs : 0,
+    ),
+  ) as { kept: boolean; reason: string | null };
 }

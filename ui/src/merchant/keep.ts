@@ -39,6 +39,10 @@ export interface Lists {
   void_list: string;
   /** When central made them (its clock), ISO 8601. */
   at: string;
+  /** Central's seal over both lists for this till (hex COSE_Sign1): the
+   * page keeps lists only when it opens (`openLists`). Absent on lists
+   * kept before lists were sealed. */
+  seal?: string;
   /** When this till received them (its clock), ms since the epoch. */
   received_ms: number;
 }
