@@ -319,6 +319,9 @@ impl Station {
         // Held until the voucher is written (module `grant`, `next_goodwill`).
         let (ordinal, _turn) =
             self.next_goodwill(pax, flight).await.map_err(RecoveryError::VoucherNotIssued)?;
+        // Claimed at central first, as every online issuance is.
+        let (ordinal, claim) =
+            self.claim_goodwill(ctx, pax, flight, ordinal).await.map_err(RecoveryError::VoucherNotIssued)?;
         let request = crate::IssueRequest {
             passenger_id: pax.clone(),
             flight_id: flight.clone(),
@@ -333,19 +336,26 @@ impl Station {
             details: serde_json::json!({ "case": case_id, "reference": reference }),
         };
         let decision = self.decision_for(ctx, &request).await;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let case = write_update(&mut tx, case_id, change, ctx.actor, ctx.now).await?;
-        let issued = gatecare_store::ledger::issue_in(
-            &mut tx,
-            ctx,
-            &request,
-            gatecare_store::ledger::Replacement::Refused,
-            &decision,
-        )
-        .await
-        .map_err(voucher_refused)?;
-        tx.commit().await?;
-        Ok((case, Some(issued)))
+        let written = async {
+            let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+            let case = write_update(&mut tx, case_id, change, ctx.actor, ctx.now).await?;
+            let issued = gatecare_store::ledger::issue_in(
+                &mut tx,
+                ctx,
+                &request,
+                gatecare_store::ledger::Replacement::Refused,
+                &decision,
+            )
+            .await
+            .map_err(voucher_refused)?;
+            tx.commit().await?;
+            Ok::<_, RecoveryError>((case, Some(issued)))
+        }
+        .await;
+        if written.is_err() && claim == gatecare_link::ClaimCheck::Granted {
+            gatecare_link::release_claim(self, pax, flight, request.kind, ordinal).await?;
+        }
+        written
     }
 
     /// Every case of one passenger's profile, oldest first; forgotten ones

@@ -85,7 +85,8 @@ impl Station {
             (EntitlementKind::Goodwill, None) => {
                 let (next, turn) = self.next_goodwill(&grant.passenger_id, &grant.flight_id).await?;
                 goodwill_turn = Some(turn);
-                next
+                // Past those other consoles gave that this one has not heard of.
+                self.claim_goodwill(ctx, &grant.passenger_id, &grant.flight_id, next).await?.0
             }
             (_, ordinal) => ordinal.unwrap_or(1),
         };

@@ -73,4 +73,27 @@ impl Station {
         }
         issued
     }
+
+    /// Claims a passenger's next goodwill at central, from `ordinal` on:
+    /// another console may have given one this device has not heard of yet,
+    /// so an ordinal held elsewhere moves on to the next (a few at most).
+    /// Returns the ordinal to issue and what the claim found.
+    pub async fn claim_goodwill(
+        &self,
+        ctx: &IssueContext<'_>,
+        passenger_id: &str,
+        flight_id: &str,
+        ordinal: u32,
+    ) -> Result<(u32, ClaimCheck), LedgerError> {
+        const TRIES: u32 = 8;
+        for ordinal in ordinal..ordinal + TRIES {
+            let kind = gatecare_ledger::EntitlementKind::Goodwill;
+            match claim_before_issue(self, ctx.device, passenger_id, flight_id, kind, ordinal, ctx.now).await
+            {
+                Err(LedgerError::IssuedElsewhere(_)) => continue,
+                other => return other.map(|claim| (ordinal, claim)),
+            }
+        }
+        Err(LedgerError::IssuedElsewhere(format!("the next {TRIES} goodwill numbers of this passenger")))
+    }
 }

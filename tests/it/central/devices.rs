@@ -261,3 +261,74 @@ async fn a_consoles_bulk_issuance_claims_first_and_issues_nothing_held_elsewhere
     let offline = console.bulk_meals(&[4, 5], at).await;
     assert_eq!((offline.issued, offline.elsewhere), (2, 0), "{offline:?}");
 }
+
+on_both_backends!(two_consoles_never_give_one_goodwill_number_twice);
+
+/// Found in review: goodwill from resolving a complaint never claimed at
+/// central, so two online consoles could both issue a passenger's goodwill
+/// number and central voided one of the printed vouchers; an agent's own
+/// goodwill at the second console was refused as "issued elsewhere". Both
+/// now claim first, moving past a number another console holds.
+async fn two_consoles_never_give_one_goodwill_number_twice<D: Database>(db: D) {
+    use gatecare_recovery::{Actor, Category, Change, Remedy, Severity};
+    use gatecare_station::grant::AgentGrant;
+    let clock = TestClock::at(now() + chrono::Duration::microseconds(118_211));
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let url = served.url();
+    let g19 = Kiosk::enrol_console(&c, &url, "HKG-G19").await;
+    let g20 = Kiosk::enrol_console(&c, &url, "HKG-G20").await;
+    let policy = Policy::default_policy();
+    let pax = g19.meal(0);
+    let goodwill = AgentGrant {
+        passenger_id: pax.passenger_id.clone(),
+        flight_id: pax.flight_id.clone(),
+        kind: EntitlementKind::Goodwill,
+        ordinal: None,
+        amount: Some("20".into()),
+        hotel_block_id: None,
+        reason: "nine hours without news".into(),
+    };
+    // Gate 19 gives goodwill; its push has not gone yet.
+    let a19 = agent(&g19).await;
+    let first = g19.store.grant(&ctx(&g19, &a19, &policy), "HKG", &goodwill, None).await.unwrap();
+    // Gate 20 resolves the passenger's complaint with a voucher, then gives
+    // goodwill as well: each takes the next number central has free.
+    let a20 = agent(&g20).await;
+    let by = Actor::Agent(gatecare_station::cases::agent_ref(&a20));
+    let complaint = gatecare_station::cases::NewCase {
+        passenger_id: pax.passenger_id.clone(),
+        flight_id: pax.flight_id.clone(),
+        category: Category::DelayHandling,
+        severity: Severity::Medium,
+        description: "九个小时没有人解释延误原因。 Nine hours and nobody told us why.".into(),
+    };
+    let case = g20.store.open_case(&complaint, by, &policy, now()).await.unwrap();
+    g20.store.update_case(case.opened.case_id, Change::Take, &a20, now()).await.unwrap();
+    let hkd = Money::new(3000, Currency::parse("HKD").unwrap());
+    let (_, second) = g20
+        .store
+        .resolve_case_issuing(
+            &ctx(&g20, &a20, &policy),
+            case.opened.case_id,
+            vec![Remedy::Apology, Remedy::Voucher { value: hkd }],
+            "",
+            None,
+            2,
+        )
+        .await
+        .unwrap();
+    let second = second.expect("the case's voucher");
+    let third = g20.store.grant(&ctx(&g20, &a20, &policy), "HKG", &goodwill, None).await.unwrap();
+    let numbers: Vec<&str> =
+        [&first, &second, &third].iter().map(|v| v.entitlement_key.rsplit('/').next().unwrap()).collect();
+    assert_eq!(numbers, ["1", "2", "3"]);
+    // When all three arrive, none was issued twice and none is voided.
+    let conflicts = c.db.totals().await.unwrap().conflicts;
+    g19.sync().await;
+    g20.sync().await;
+    assert_eq!(c.db.totals().await.unwrap().conflicts, conflicts);
+    for v in [&first, &second, &third] {
+        assert!(c.db.void_of(&v.voucher_id).await.unwrap().is_none(), "{} stands", v.entitlement_key);
+    }
+}
