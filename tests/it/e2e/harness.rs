@@ -288,14 +288,23 @@ pub(crate) trait Driven {
     }
 
     async fn text(&self, css: &str) -> anyhow::Result<String> {
-        let el = self
-            .client()
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("waiting for {css}"))?;
-        Ok(el.text().await?)
+        let mut attempt = 0;
+        loop {
+            let el = self
+                .client()
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(css))
+                .await
+                .with_context(|| format!("waiting for {css}"))?;
+            match el.text().await {
+                Ok(text) => return Ok(text),
+                // The page drew the element anew between the look-up and
+                // the read (a status line after a refresh): look it up again.
+                Err(e) if attempt < 5 && e.to_string().contains("stale element") => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
     /// Waits until the element's text contains `expected`.
     async fn wait_text(&self, css: &str, expected: &str) -> anyhow::Result<String> {
