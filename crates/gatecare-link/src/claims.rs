@@ -68,7 +68,9 @@ pub const BATCH_CLAIM_TIMEOUT: Duration = Duration::from_secs(10);
 /// not already held here is claimed at central in batches of
 /// [`gatecare_sync::MAX_CLAIMS_PER_BATCH`]. Answered in the order of
 /// `entitlements`; a refusal is that entitlement's error alone. The whole
-/// fails only when this device is revoked.
+/// fails when this device is revoked or central refuses a batch (what was
+/// granted is given back); when central is silent twice, the rest is
+/// issued offline ([`ClaimCheck::Unreachable`]).
 pub async fn claim_batch_before_issue(
     store: &Store,
     device: &str,
@@ -103,20 +105,49 @@ pub async fn claim_batch_before_issue(
         ));
     }
     let client = CentralClient::for_enrolment(&enrolment).map_err(|e| StoreError::Data(e.to_string()))?;
+    let mut granted: Vec<ClaimRequest> = Vec::new();
     for chunk in asks.chunks(gatecare_sync::MAX_CLAIMS_PER_BATCH) {
         let batch = gatecare_sync::ClaimBatch { claims: chunk.iter().map(|(_, r)| r.clone()).collect() };
-        let answers = match tokio::time::timeout(BATCH_CLAIM_TIMEOUT, client.claim_batch(&batch)).await {
-            Ok(Ok(a)) if a.answers.len() == chunk.len() => a.answers,
-            Ok(Err(e @ crate::SyncError::Revoked)) => return Err(barred(store, e).await?),
-            // Unreachable, or an answer that does not fit the question:
-            // what is left is issued offline and central settles it.
-            _ => break,
-        };
+        let mut answers = None;
+        // Silent (no connection, no answer in time, a server error): once
+        // more, then what is left is issued offline and central settles it.
+        for _ in 0..2 {
+            let refused = match tokio::time::timeout(BATCH_CLAIM_TIMEOUT, client.claim_batch(&batch)).await {
+                Ok(Ok(a)) if a.answers.len() == chunk.len() => {
+                    answers = Some(a.answers);
+                    break;
+                }
+                Ok(Ok(_)) => LedgerError::Refused("central answered other claims than it was asked".into()),
+                Ok(Err(e @ crate::SyncError::Revoked)) => barred(store, e).await?,
+                // Central answered and refused the batch: nothing is issued
+                // unclaimed behind its back.
+                Ok(Err(crate::SyncError::Rejected { status, code, message })) if status < 500 => {
+                    LedgerError::Refused(format!(
+                        "central refused this bulk issuance's claims ({code}): {message}"
+                    ))
+                }
+                Ok(Err(_)) | Err(_) => continue,
+            };
+            give_back(&client, &granted).await;
+            return Err(refused);
+        }
+        let Some(answers) = answers else { break };
         for ((i, req), answer) in chunk.iter().zip(answers) {
             checks[*i] = answered(store, device, req, answer, now).await;
+            if matches!(checks[*i], Ok(ClaimCheck::Granted)) {
+                granted.push(req.clone());
+            }
         }
     }
     Ok(checks)
+}
+
+/// Gives back claims a bulk issuance will not use (best effort: a claim not
+/// given back lapses when its hold ends).
+async fn give_back(client: &CentralClient, claims: &[ClaimRequest]) {
+    for c in claims {
+        let _ = tokio::time::timeout(CLAIM_TIMEOUT, client.release_claim(c)).await;
+    }
 }
 
 /// Whether this device holds the entitlement `key` already: issued or

@@ -469,6 +469,8 @@ pub trait Database: Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
         hold_until: DateTime<Utc>,
     ) -> impl Future<Output = Res<Vec<ClaimResponse>>> + Send;
+    /// How many claims `device` holds at `now` that it has not issued.
+    fn live_claims(&self, device: Uuid, now: DateTime<Utc>) -> impl Future<Output = Res<i64>> + Send;
     /// Releases this device's claim (its issue failed); false when it held none.
     fn release_claim(
         &self,

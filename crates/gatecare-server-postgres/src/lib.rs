@@ -1269,6 +1269,17 @@ impl Database for PgDatabase {
         Ok(answers)
     }
 
+    async fn live_claims(&self, device: Uuid, now: DateTime<Utc>) -> Res<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM entitlements WHERE device_id = $1 AND state = 'claimed' AND claimed_until > $2",
+        )
+        .bind(device)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn release_claim(&self, device: &DeviceRecord, req: &ClaimRequest) -> Res<bool> {
         let n = sqlx::query(
             "DELETE FROM entitlements WHERE entitlement_key = $1 AND device_id = $2 AND state = 'claimed'",

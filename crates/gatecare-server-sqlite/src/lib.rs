@@ -1223,6 +1223,18 @@ impl Database for SqliteDatabase {
         Ok(answers)
     }
 
+    async fn live_claims(&self, device: Uuid, now: DateTime<Utc>) -> Res<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM entitlement_facts WHERE device_id = ? AND claimed_until > ? \
+             AND entitlement_key IN (SELECT entitlement_key FROM entitlements WHERE state = 'claimed')",
+        )
+        .bind(device.to_string())
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn release_claim(&self, device: &DeviceRecord, req: &ClaimRequest) -> Res<bool> {
         let mut tx = self.write_tx().await?;
         let dev = device.id.to_string();

@@ -626,7 +626,38 @@ async fn claim<D: Database>(
         c.kiosk_claims.count(device.id, t);
     }
     let now = c.now();
+    // Kiosks are bounded by their rate above; a console by what it holds.
+    if device.role == DeviceRole::Console {
+        hold_within_bounds(&c, &device, 1, now).await?;
+    }
     Ok(Json(c.db.claim(&device, &req, now, now + c.claim_hold).await?).into_response())
+}
+
+/// Most claims one device holds at once, not yet issued: a console's bulk
+/// issuance of two wide-bodies' meals and transport. A stolen console token
+/// cannot hold a station's entitlements away from everyone else.
+pub const MAX_LIVE_CLAIMS: i64 = 2_000;
+
+async fn hold_within_bounds<D: Database>(
+    c: &Central<D>,
+    device: &DeviceRecord,
+    more: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    if more == 0 {
+        return Ok(());
+    }
+    let live = c.db.live_claims(device.id, now).await?;
+    if live + more as i64 > MAX_LIVE_CLAIMS {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_claims",
+            format!(
+                "a device holds at most {MAX_LIVE_CLAIMS} claims not yet issued ({live} now): issue or wait"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_claim(req: &ClaimRequest) -> Result<(), ApiError> {
@@ -656,7 +687,6 @@ async fn claim_batch<D: Database>(
             format!("at most {} claims in one batch", gatecare_sync::MAX_CLAIMS_PER_BATCH),
         ));
     }
-    batch.claims.iter().try_for_each(check_claim)?;
     let mut flights: Vec<&str> = batch.claims.iter().map(|r| r.flight_id.as_str()).collect();
     let mut keys: Vec<&str> =
         batch.claims.iter().filter_map(|r| gatecare_sync::key_flight(&r.entitlement_key)).collect();
@@ -670,16 +700,29 @@ async fn claim_batch<D: Database>(
             .iter()
             .any(|f| *f == r.flight_id || gatecare_sync::key_flight(&r.entitlement_key) == Some(f.as_str()))
     };
-    let (ours, theirs): (Vec<_>, Vec<_>) = batch.claims.iter().enumerate().partition(|(_, r)| !is_foreign(r));
+    // Each claim judged alone: a malformed one, or one of another station's
+    // flight, is refused without failing the rest.
+    let refused = |reason: &str| Some(gatecare_sync::ClaimResponse::Refused { reason: reason.into() });
+    let mut answers: Vec<Option<gatecare_sync::ClaimResponse>> = batch
+        .claims
+        .iter()
+        .map(|r| {
+            if check_claim(r).is_err() {
+                refused("malformed")
+            } else if is_foreign(r) {
+                refused("not_your_station")
+            } else {
+                None
+            }
+        })
+        .collect();
+    let ours: Vec<ClaimRequest> =
+        batch.claims.iter().zip(&answers).filter(|(_, a)| a.is_none()).map(|(r, _)| r.clone()).collect();
     let now = c.now();
-    let own: Vec<ClaimRequest> = ours.iter().map(|(_, r)| (*r).clone()).collect();
-    let granted = c.db.claims(&device, &own, now, now + c.claim_hold).await?;
-    let mut answers = vec![None; batch.claims.len()];
-    for ((i, _), answer) in ours.into_iter().zip(granted) {
-        answers[i] = Some(answer);
-    }
-    for (i, _) in theirs {
-        answers[i] = Some(gatecare_sync::ClaimResponse::Refused { reason: "not_your_station".into() });
+    hold_within_bounds(&c, &device, ours.len(), now).await?;
+    let mut granted = c.db.claims(&device, &ours, now, now + c.claim_hold).await?.into_iter();
+    for a in answers.iter_mut().filter(|a| a.is_none()) {
+        *a = granted.next();
     }
     let answers = answers.into_iter().flatten().collect();
     Ok(Json(gatecare_sync::ClaimAnswers { answers }).into_response())

@@ -8,6 +8,7 @@
 pub mod actors;
 pub mod enrolment;
 mod http;
+pub use http::MAX_LIVE_CLAIMS;
 pub mod limit;
 pub mod merchant;
 pub mod metrics;

@@ -750,6 +750,12 @@ async fn batch_claims_are_for_consoles_bounded_and_judged_one_by_one<D: Database
         k.claim(&claims[1]).await.unwrap(),
         ClaimResponse::Refused { reason: "held_elsewhere".into() }
     );
+    // A malformed claim is refused alone.
+    let malformed = ClaimRequest { voucher_id: String::new(), ..claims[2].clone() };
+    assert_eq!(
+        g.claim_batch(&ClaimBatch { claims: vec![malformed, claims[0].clone()] }).await.unwrap().answers,
+        [ClaimResponse::Refused { reason: "malformed".into() }, ClaimResponse::Granted]
+    );
     let too_many = ClaimBatch { claims: vec![claims[2].clone(); MAX_CLAIMS_PER_BATCH + 1] };
     match g.claim_batch(&too_many).await {
         Err(gatecare_link::SyncError::Rejected { status: 413, code, .. }) => {
@@ -759,6 +765,32 @@ async fn batch_claims_are_for_consoles_bounded_and_judged_one_by_one<D: Database
     }
     // Nothing of the refused batch was claimed.
     assert_eq!(k.claim(&claims[2]).await.unwrap(), ClaimResponse::Granted);
+
+    // A console holds at most MAX_LIVE_CLAIMS claims it has not issued: a
+    // stolen console token cannot hold the station's entitlements away.
+    let ticket_key = |n: usize| {
+        let mut parts: Vec<String> = claims[0].entitlement_key.split('/').map(String::from).collect();
+        let last = parts.len() - 1;
+        parts[last] = n.to_string();
+        ClaimRequest { entitlement_key: parts.join("/"), ..claims[0].clone() }
+    };
+    let cap = gatecare_server::MAX_LIVE_CLAIMS as usize;
+    for first in (2..cap).step_by(MAX_CLAIMS_PER_BATCH) {
+        let claims = (first..(first + MAX_CLAIMS_PER_BATCH).min(cap)).map(ticket_key).collect();
+        let answers = g.claim_batch(&ClaimBatch { claims }).await.unwrap().answers;
+        assert!(answers.iter().all(|a| *a == ClaimResponse::Granted), "from {first}");
+    }
+    for more in [
+        g.claim_batch(&ClaimBatch { claims: vec![ticket_key(cap)] }).await.map(|_| ()),
+        g.claim(&ticket_key(cap)).await.map(|_| ()),
+    ] {
+        match more {
+            Err(gatecare_link::SyncError::Rejected { status: 429, code, .. }) => {
+                assert_eq!(code, "too_many_claims")
+            }
+            other => panic!("a claim above the console's bound: {other:?}"),
+        }
+    }
 }
 
 /// Found: no header-read timeout, request timeout or connection limit, so

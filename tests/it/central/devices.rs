@@ -256,6 +256,28 @@ async fn a_consoles_bulk_issuance_claims_first_and_issues_nothing_held_elsewhere
     let again = console.bulk_meals(&[0, 1, 2, 3], at).await;
     assert_eq!((again.issued, again.elsewhere), (0, 2), "{again:?}");
 
+    // Central answers and refuses the claims (here: an administrator made
+    // the device a kiosk): nothing is issued unclaimed behind its back.
+    let id = console.enrolment.device_id;
+    gatecare_central::devices::set_role(&c.db, id, gatecare_sync::DeviceRole::Kiosk, at).await.unwrap();
+    let agent =
+        console.store.verify_pin("A1001", "246810", at, LockoutPolicy::default()).await.unwrap().unwrap();
+    let ctx = IssueContext::new(console.code, &agent, &policy, at);
+    let chosen = [4, 5].iter().map(|&i| console.meal(i).passenger_id).collect();
+    let refused = gatecare_bulk::Bulk(&console.store)
+        .issue_bulk_for(&ctx, &console.meal(4).flight_id, EntitlementKind::Meal, Some(&chosen), |_, _| {})
+        .await;
+    match refused {
+        Err(LedgerError::Refused(why)) => assert!(why.contains("wrong_role"), "{why}"),
+        other => panic!("a refused batch of claims: {other:?}"),
+    }
+    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
+        .fetch_one(console.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(issued, 2, "only the first bulk's two");
+    gatecare_central::devices::set_role(&c.db, id, gatecare_sync::DeviceRole::Console, at).await.unwrap();
+
     // Central gone: bulk goes on offline, and central settles it later.
     drop(served);
     let offline = console.bulk_meals(&[4, 5], at).await;
