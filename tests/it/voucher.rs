@@ -125,6 +125,15 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     assert_eq!((code, v["reason"].as_str()), (Some(1), Some("malformed")));
     let (code, v) = d.verify(&d.qr, &["--at", "2099-01-01T00:00:00Z"]);
     assert_eq!((code, v["reason"].as_str()), (Some(1), Some("expired")));
+    // A list from long before the check is named as such: it knows no
+    // revocation made since.
+    let trust = d.path("trust.json");
+    let late = ["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap(), "--root", &d.root()];
+    let out = gatecare(&[&late[..], &["--at", "2099-01-01T00:00:00Z"]].concat(), &[]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("keys revoked since are not in it"), "{said}");
+    let out = gatecare(&late, &[]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"), "a fresh list is not remarked on");
     // Found in a station trial: "not_yet_valid" alone left a merchant
     // guessing. The line gives the time on the station's clock and the
     // likely cause: the issuing device's clock runs ahead.

@@ -72,15 +72,13 @@ impl Bulk<'_> {
         selection: Option<&std::collections::HashSet<String>>,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<BulkSummary, LedgerError> {
-        let care_kind = match kind {
-            EntitlementKind::Meal => CareKind::Meal,
-            EntitlementKind::Transport => CareKind::Transport,
-            other => {
-                return Err(LedgerError::Invalid(format!(
-                    "bulk issuance covers meals and transport, not {}",
-                    other.as_str()
-                )));
-            }
+        let Some(care_kind @ (CareKind::Meal | CareKind::Transport)) =
+            gatecare_store::ledger::care_kind(kind)
+        else {
+            return Err(LedgerError::Invalid(format!(
+                "bulk issuance covers meals and transport, not {}",
+                kind.as_str()
+            )));
         };
         let Some(fs) = self.flight_scenario(flight_id, ctx.now).await? else {
             return Ok(BulkSummary {

@@ -471,7 +471,7 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
                 bail!("--to is on or after --from");
             }
             let s =
-                gatecare_server::recovery::summary(&db, &airline_policy(&config)?.recovery, from, to, now)
+                gatecare_figures::recovery::summary(&db, &airline_policy(&config)?.recovery, from, to, now)
                     .await?;
             out!("{}", serde_json::to_string_pretty(&s)?);
         }
@@ -546,16 +546,16 @@ async fn run_with<D: Database>(db: D, command: Command, mut config: Config) -> a
         }
         Command::Admin(AdminCommand::Redemptions { flight, from, to }) => {
             let scope = match (flight, from, to) {
-                (Some(f), _, _) => gatecare_server::report::Scope::flight(&f)
+                (Some(f), _, _) => gatecare_figures::redemptions::Scope::flight(&f)
                     .with_context(|| format!("--flight {f}: a flight and its date, e.g. CZ342/2026-11-22"))?,
                 (None, Some(from), Some(to)) if from <= to => {
-                    gatecare_server::report::Scope::Days { from, to }
+                    gatecare_figures::redemptions::Scope::Days { from, to }
                 }
                 _ => bail!("--flight CZ342/2026-11-22, or --from DATE --to DATE (from ≤ to)"),
             };
-            let report = gatecare_server::report::redemptions(&db, &scope).await?;
+            let report = gatecare_figures::redemptions::redemptions(&db, &scope).await?;
             // A mistyped date is no flight with nothing spent: say so.
-            if let gatecare_server::report::Scope::Flight { flight, flight_date } = &scope
+            if let gatecare_figures::redemptions::Scope::Flight { flight, flight_date } = &scope
                 && report.flights.iter().all(|f| f.issued.is_empty() && f.redeemed.is_empty())
             {
                 bail!("central holds no voucher of {flight} on {flight_date}: check the flight and its date");

@@ -230,6 +230,17 @@ pub fn verify_cmd(
     };
     let v = verify(qr, &trust, &voids, at);
     print_json(&v)?;
+    // A list knows no revocation made after it: an old one still trusts a
+    // stolen key. Said, not refused: offline is what the list is for.
+    let age = at - trust.issued_at;
+    if age > Duration::hours(24) {
+        eprintln!(
+            "note: the trust list was made {} days before this check ({}): keys revoked since are not in it; \
+             fetch it again when the network allows",
+            age.num_days(),
+            trust.issued_at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z")
+        );
+    }
     Ok((!v.valid).then(|| {
         format!("voucher not valid: {}", why_not_valid(v.reason, v.voucher.as_ref(), tz, at, checked))
     }))

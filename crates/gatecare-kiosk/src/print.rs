@@ -1,7 +1,6 @@
 //! Printing what a passenger is owed: issue or reprint, render, queue.
 
 use chrono::{DateTime, Utc};
-use gatecare_care::evaluate::CareKind;
 use gatecare_core::Money;
 use gatecare_ledger::EntitlementKind;
 use gatecare_policy::Policy;
@@ -38,12 +37,8 @@ impl Kiosk<'_> {
         if !item.due || !item.printable {
             return Err(LedgerError::Refused("this is not owed yet, or needs staff".into()));
         }
-        let entitlement = match kind {
-            CareKind::Meal => EntitlementKind::Meal,
-            CareKind::Transport => EntitlementKind::Transport,
-            CareKind::Hotel => EntitlementKind::Hotel,
-            CareKind::Communication => return Err(LedgerError::Refused("staff issue this".into())),
-        };
+        let entitlement = gatecare_store::ledger::entitlement_kind(kind)
+            .ok_or_else(|| LedgerError::Refused("staff issue this".into()))?;
         let (currency, meal) =
             policy.meal_amount(station).ok_or_else(|| LedgerError::Invalid("no meal amount".into()))?;
         let value = match (entitlement, &hotel_block_id) {

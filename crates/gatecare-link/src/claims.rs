@@ -56,6 +56,11 @@ pub async fn claim_before_issue(
     match tokio::time::timeout(CLAIM_TIMEOUT, client.claim(&req)).await {
         Ok(Ok(answer)) => answered(store, device, &req, answer, now).await,
         Ok(Err(e @ crate::SyncError::Revoked)) => Err(barred(store, e).await?),
+        // Central answered and refused the claim (a bound: 429): not issued
+        // unclaimed behind its back.
+        Ok(Err(crate::SyncError::Rejected { status, code, message })) if status < 500 => {
+            Err(LedgerError::Refused(format!("central refused the claim ({code}): {message}")))
+        }
         Ok(Err(_)) | Err(_) => Ok(ClaimCheck::Unreachable),
     }
 }

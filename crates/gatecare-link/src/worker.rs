@@ -127,7 +127,7 @@ pub const RENEW_BEFORE: chrono::Duration = chrono::Duration::days(60);
 
 /// Rotates this device's signing key when its certificate (as the trust
 /// list from the feed shows it) ends within [`RENEW_BEFORE`]: a new key
-/// `{code}#N+1`, certified by central, stored only once certified. The old
+/// `{code}#N+1`, certified by central, used only once certified. The old
 /// key stays on the trust list until its certificate ends, so what it
 /// signed still verifies. Returns the new key id when it rotated.
 pub async fn renew_key_if_due(
@@ -142,16 +142,41 @@ pub async fn renew_key_if_due(
     if cert.not_after - now > RENEW_BEFORE {
         return Ok(None);
     }
-    let n: u32 = current.kid.rsplit_once('#').and_then(|(_, n)| n.parse().ok()).unwrap_or(1);
-    let next = gatecare_store::DeviceSigner::generate(&format!("{my_code}#{}", n + 1))?;
-    let resp =
-        client.rotate_key(&RotateKeyRequest { kid: next.kid.clone(), public_key: next.public_hex() }).await?;
+    let number = |kid: &str| kid.rsplit_once('#').and_then(|(_, n)| n.parse::<u32>().ok()).unwrap_or(1);
+    // Kept before it is sent: an answer lost on the way leaves the same key
+    // to send again, and the device signs with it only once the signed
+    // trust list certifies it (`Store::device_signer`).
+    let next = match store.newest_kept_key(my_code).await? {
+        Some(pending) if number(&pending.kid) > number(&current.kid) => pending,
+        _ => new_key(store, my_code, number(&current.kid) + 1, now).await?,
+    };
+    let sent =
+        client.rotate_key(&RotateKeyRequest { kid: next.kid.clone(), public_key: next.public_hex() }).await;
+    let resp = match sent {
+        // The number was used before (a store replaced under this code):
+        // the next one, sent in the next round.
+        Err(SyncError::Rejected { code, .. }) if code == "signing_kid_taken" => {
+            let after = new_key(store, my_code, number(&next.kid) + 1, now).await?;
+            return Err(SyncError::Protocol(format!("{} was taken; {} goes next", next.kid, after.kid)));
+        }
+        other => other?,
+    };
     if resp.kid != next.kid {
         return Err(SyncError::Protocol(format!("central certified {} for {}", resp.kid, next.kid)));
     }
-    store.keep_key(&next, now).await?;
     tracing::info!(kid = next.kid, until = %resp.not_after, "renewed the signing key");
     Ok(Some(next.kid))
+}
+
+async fn new_key(
+    store: &Store,
+    code: &str,
+    n: u32,
+    now: DateTime<Utc>,
+) -> Result<gatecare_store::DeviceSigner, SyncError> {
+    let key = gatecare_store::DeviceSigner::generate(&format!("{code}#{n}"))?;
+    store.keep_key(&key, now).await?;
+    Ok(key)
 }
 
 /// Pushes a batch; when central answers 413 (the body is over its limit),

@@ -685,6 +685,36 @@ pub fn void_not_yours(role: DeviceRole) -> gatecare_sync::Outcome {
     gatecare_sync::Outcome::Refused { code: "void_not_yours".into(), reason: reason.into() }
 }
 
+/// Most characters of a void's reason the void list carries: it goes to
+/// every station and merchant, so a device's 16 KiB payload stops here.
+pub const MAX_VOID_REASON_CHARS: usize = 200;
+
+/// The reason a `voided` event gives, as the void list carries it: trimmed
+/// and bounded ([`MAX_VOID_REASON_CHARS`]); "voided" when it gives none.
+pub fn void_reason(payload: &serde_json::Value) -> String {
+    let said = payload.get("reason").and_then(|r| r.as_str()).map(str::trim).unwrap_or("");
+    match said.char_indices().nth(MAX_VOID_REASON_CHARS) {
+        _ if said.is_empty() => "voided".into(),
+        Some((cut, _)) => format!("{}…", &said[..cut]),
+        None => said.into(),
+    }
+}
+
+#[cfg(test)]
+mod void_reason_tests {
+    #[test]
+    fn a_void_reason_is_trimmed_and_bounded() {
+        let of = |r: serde_json::Value| super::void_reason(&serde_json::json!({ "reason": r }));
+        assert_eq!(of("  passenger rebooked ".into()), "passenger rebooked");
+        assert_eq!(of("".into()), "voided");
+        assert_eq!(super::void_reason(&serde_json::json!({})), "voided");
+        assert_eq!(of(12.into()), "voided");
+        let long = of("改".repeat(16_000).into());
+        assert_eq!(long.chars().count(), super::MAX_VOID_REASON_CHARS + 1, "200 characters and an ellipsis");
+        assert_eq!(of("x".repeat(200).into()), "x".repeat(200));
+    }
+}
+
 /// The void list's reason for a voucher whose `issued` event was refused.
 pub fn refused_void_reason(refusal: &gatecare_sync::Outcome) -> String {
     match refusal {

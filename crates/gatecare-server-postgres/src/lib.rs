@@ -1119,7 +1119,7 @@ impl Database for PgDatabase {
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
-                    let reason = e.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("voided");
+                    let reason = &gatecare_server_database::void_reason(&e.payload);
                     let actor = e.payload.get("actor").and_then(|a| a.as_str()).unwrap_or("");
                     let by = VoidBy { device: Some(device.id), actor };
                     pending.extend(add_void(&mut tx, f.voucher_id, reason, by, now).await?);

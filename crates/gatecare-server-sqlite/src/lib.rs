@@ -507,7 +507,7 @@ async fn apply(tx: &mut Tx, device: &DeviceRecord, e: &Event, item: i64, now: &s
             .execute(&mut **tx)
             .await
             .map_err(err)?;
-            let reason = e.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("voided");
+            let reason = &gatecare_server_database::void_reason(&e.payload);
             let actor = e.payload.get("actor").and_then(|a| a.as_str()).unwrap_or("");
             add_void(tx, f.voucher_id, reason, VoidBy { device: Some(device.id), actor }, now).await?;
             Ok(Outcome::Applied)

@@ -758,7 +758,8 @@ async fn conflicts<D: Database>(
     State(c): State<Arc<Central<D>>>,
     Device(device): Device,
 ) -> Result<Response, ApiError> {
-    require_station_device(&device)?;
+    // Tickets, passengers and devices: an agent's to read, not a kiosk's.
+    require(&device, DeviceRole::Console)?;
     Ok(Json(c.db.conflicts(&device.station).await?).into_response())
 }
 
@@ -785,7 +786,7 @@ async fn recovery_summary<D: Database>(
             "from ≤ to, at most a year apart",
         ));
     }
-    let s = crate::recovery::summary(&c.db, &c.policy.recovery, q.from, q.to, c.now()).await?;
+    let s = gatecare_figures::recovery::summary(&c.db, &c.policy.recovery, q.from, q.to, c.now()).await?;
     Ok(Json(s).into_response())
 }
 
@@ -953,7 +954,7 @@ struct ReportQuery {
 }
 
 /// What a flight's disruption cost, or the redemptions of some days: see
-/// [`crate::report`].
+/// [`gatecare_figures::redemptions`].
 async fn redemptions_report<D: Database>(
     State(c): State<Arc<Central<D>>>,
     ReportReader(reader): ReportReader,
@@ -961,11 +962,11 @@ async fn redemptions_report<D: Database>(
 ) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", r.body_text()))?;
     let scope = match (q.flight.as_deref(), q.from, q.to) {
-        (Some(f), None, None) => crate::report::Scope::flight(f).ok_or_else(|| {
+        (Some(f), None, None) => gatecare_figures::redemptions::Scope::flight(f).ok_or_else(|| {
             ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "flight=CZ342/2026-11-22")
         })?,
         (None, Some(from), Some(to)) if from <= to && (to - from).num_days() <= 366 => {
-            crate::report::Scope::Days { from, to }
+            gatecare_figures::redemptions::Scope::Days { from, to }
         }
         _ => {
             return Err(ApiError::new(
@@ -976,7 +977,7 @@ async fn redemptions_report<D: Database>(
         }
     };
     tracing::info!(reader, ?scope, "redemption report read");
-    let mut resp = Json(crate::report::redemptions(&c.db, &scope).await?).into_response();
+    let mut resp = Json(gatecare_figures::redemptions::redemptions(&c.db, &scope).await?).into_response();
     // What the airline pays is no proxy's or browser's to keep.
     resp.headers_mut()
         .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));

@@ -13,8 +13,6 @@ pub mod limit;
 pub mod merchant;
 pub mod metrics;
 pub mod places;
-pub mod recovery;
-pub mod report;
 pub mod serve;
 pub mod tls;
 pub mod trust;

@@ -10,7 +10,6 @@
 //! goodwill instead. An approver is someone other than the agent; their PIN
 //! is checked by the caller before this runs.
 
-use gatecare_care::evaluate::CareKind;
 use gatecare_core::{Currency, Money};
 use gatecare_ledger::EntitlementKind;
 
@@ -90,12 +89,7 @@ impl Station {
             }
             (_, ordinal) => ordinal.unwrap_or(1),
         };
-        let care_kind = match grant.kind {
-            EntitlementKind::Meal => Some(CareKind::Meal),
-            EntitlementKind::Hotel => Some(CareKind::Hotel),
-            EntitlementKind::Transport => Some(CareKind::Transport),
-            EntitlementKind::Upgrade | EntitlementKind::Goodwill => None,
-        };
+        let care_kind = gatecare_store::ledger::care_kind(grant.kind);
         let owed = care_kind.and_then(|k| {
             view.entitlements
                 .iter()

@@ -52,15 +52,49 @@ impl Store {
         self.newest_key(device).await?.ok_or_else(|| StoreError::Data("device key was not kept".into()))
     }
 
+    /// The key this device signs with: its newest, once the root's trust
+    /// list (from the signed feed) certifies it. A renewed key waits for
+    /// its certificate there, so an answer forged on the way to the renewal
+    /// cannot have the device sign with a key no merchant accepts. Before
+    /// any certificate of the device is on the list (standalone, or not
+    /// yet synced), the newest.
     async fn newest_key(&self, device: &str) -> Result<Option<DeviceSigner>, StoreError> {
-        let keys: Vec<(String, String)> =
-            sqlx::query_as("SELECT kid, secret_hex FROM device_keys WHERE kid LIKE ? || '#%'")
+        self.newest_key_kept(device, true).await
+    }
+
+    /// The newest key this device keeps, certified or not: a renewal whose
+    /// certificate the feed has not brought yet is sent to central again
+    /// as it is, never replaced (central answers the same key alike).
+    pub async fn newest_kept_key(&self, device: &str) -> Result<Option<DeviceSigner>, StoreError> {
+        self.newest_key_kept(device, false).await
+    }
+
+    async fn newest_key_kept(
+        &self,
+        device: &str,
+        certified_only: bool,
+    ) -> Result<Option<DeviceSigner>, StoreError> {
+        let keys: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT kid, secret_hex, public_hex FROM device_keys WHERE kid LIKE ? || '#%'")
                 .bind(device)
                 .fetch_all(self.pool())
                 .await?;
+        let certified: Vec<(String, String)> = match self.trust_list().await {
+            Ok(Some(list)) if certified_only => list
+                .devices
+                .into_iter()
+                .filter(|d| d.kid.strip_prefix(device).is_some_and(|n| n.starts_with('#')))
+                .map(|d| (d.kid, d.public_key.to_ascii_lowercase()))
+                .collect(),
+            _ => Vec::new(),
+        };
         let newest = keys
             .into_iter()
-            .filter_map(|(kid, secret)| {
+            .filter(|(kid, _, public)| {
+                certified.is_empty()
+                    || certified.iter().any(|(k, p)| k == kid && *p == public.to_ascii_lowercase())
+            })
+            .filter_map(|(kid, secret, _)| {
                 let n: u32 = kid.strip_prefix(device)?.strip_prefix('#')?.parse().ok()?;
                 Some((n, kid, secret))
             })

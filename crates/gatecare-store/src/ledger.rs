@@ -1146,6 +1146,17 @@ pub fn care_kind(kind: EntitlementKind) -> Option<CareKind> {
     }
 }
 
+/// The entitlement an item of care is issued as; none for what staff
+/// provide in person (communication).
+pub fn entitlement_kind(kind: CareKind) -> Option<EntitlementKind> {
+    match kind {
+        CareKind::Meal => Some(EntitlementKind::Meal),
+        CareKind::Hotel => Some(EntitlementKind::Hotel),
+        CareKind::Transport => Some(EntitlementKind::Transport),
+        CareKind::Communication => None,
+    }
+}
+
 /// A new voucher id bound to `device` (see `gatecare_sync::voucher_id`), at
 /// the wall clock's millisecond: ids from one process count up within a
 /// millisecond from a random start, so two processes of one device (a

@@ -71,10 +71,24 @@ pub(super) async fn enrol_till(central: &CentralProcess, name: &str) -> anyhow::
 
 /// Pastes a QR into the page and checks it.
 async fn check(b: &Browser, qr: &str) -> anyhow::Result<String> {
+    // The page numbers each finished check on its verdict: the answer is
+    // the verdict after this one, not the last one's, nor one on its way
+    // (a good signature, then central's "already redeemed").
+    let numbered = || async {
+        match b.client.find(Locator::Css("[data-testid=verdict]")).await {
+            Ok(el) => el.attr("data-check").await.ok().flatten(),
+            Err(_) => None,
+        }
+    };
+    let before = numbered().await;
     b.set_value("[data-testid=qr]", qr).await?;
     b.click("[data-testid=check]").await?;
-    let verdict = b.text("[data-testid=verdict]").await?;
-    Ok(verdict)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while numbered().await == before {
+        ensure!(std::time::Instant::now() < deadline, "no verdict within 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    b.text("[data-testid=verdict]").await
 }
 
 #[tokio::test]

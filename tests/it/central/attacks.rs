@@ -750,6 +750,12 @@ async fn batch_claims_are_for_consoles_bounded_and_judged_one_by_one<D: Database
         k.claim(&claims[1]).await.unwrap(),
         ClaimResponse::Refused { reason: "held_elsewhere".into() }
     );
+    // The station's conflicts (tickets, passengers, devices) are the agents' to read.
+    let conflicts = |token: &str| {
+        reqwest::Client::new().get(format!("{url}/v1/conflicts")).bearer_auth(token.to_owned()).send()
+    };
+    assert_eq!(conflicts(&kiosk.enrolment.token).await.unwrap().status(), 403);
+    assert_eq!(conflicts(&console.enrolment.token).await.unwrap().status(), 200);
     // A malformed claim is refused alone.
     let malformed = ClaimRequest { voucher_id: String::new(), ..claims[2].clone() };
     assert_eq!(
@@ -970,7 +976,7 @@ async fn case_events_count_for_the_station_that_pushed_them<D: Database>(db: D) 
     assert_eq!(outcome_codes(&resp), ["Applied", "case_not_your_station", "case_not_your_station"]);
     let policy = gatecare_policy::Policy::default_policy();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-    let s = gatecare_server::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
+    let s = gatecare_figures::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
     let by: Vec<(&str, u32, u32)> =
         s.stations.iter().map(|x| (x.station.as_str(), x.opened, x.open)).collect();
     assert_eq!(by, [("HKG", 1, 1), ("PVG", 1, 1)]);
@@ -1010,7 +1016,7 @@ async fn a_refused_event_leaves_no_effect_and_no_data<D: Database>(db: D) {
     // No effect: the case is open in central's figures.
     let policy = gatecare_policy::Policy::default_policy();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-    let s = gatecare_server::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
+    let s = gatecare_figures::recovery::summary(&db, &policy.recovery, day, day, now()).await.unwrap();
     let by: Vec<(&str, u32, u32)> =
         s.stations.iter().map(|x| (x.station.as_str(), x.opened, x.open)).collect();
     assert_eq!(by, [("HKG", 1, 1)]);
@@ -1497,10 +1503,10 @@ async fn flight_counts<D: Database>(
 ) -> (i64, i64) {
     let mut key = issued.entitlement_key.split('/');
     let flight = format!("{}/{}", key.next().unwrap(), key.next().unwrap());
-    let scope = gatecare_server::report::Scope::flight(&flight).unwrap();
-    let report = gatecare_server::report::redemptions(&c.db, &scope).await.unwrap();
+    let scope = gatecare_figures::redemptions::Scope::flight(&flight).unwrap();
+    let report = gatecare_figures::redemptions::redemptions(&c.db, &scope).await.unwrap();
     let line = report.flights.iter().find(|l| flight == format!("{}/{}", l.flight, l.flight_date)).unwrap();
-    let count = |a: &gatecare_server::report::Amounts| {
+    let count = |a: &gatecare_figures::redemptions::Amounts| {
         serde_json::to_value(a).unwrap()[0]["count"].as_i64().unwrap_or(0)
     };
     (count(&line.issued), count(&line.voided))

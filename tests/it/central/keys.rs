@@ -46,17 +46,18 @@ async fn a_device_renews_its_key_before_its_certificate_ends<D: Database>(db: D)
     let renewal = now() + Duration::days(345);
     clock.set(renewal);
     sync_once(&k.store, &client, &k.enrolment, k.code, renewal).await.unwrap();
-    let signer = k.store.device_signer(k.code, renewal).await.unwrap();
-    assert_eq!(signer.kid, "HKG-K01#2");
+    // Until the signed feed brings its certificate, the device signs with the old key.
+    assert_eq!(k.store.device_signer(k.code, renewal).await.unwrap().kid, "HKG-K01#1");
     assert_eq!(listed(&c).await, ["HKG-K01#1", "HKG-K01#2"], "the old key verifies what it signed");
     let trust = trust::trust_list(&c, renewal).await.unwrap();
     let new = trust.devices.iter().find(|d| d.kid == "HKG-K01#2").unwrap();
     assert!(new.not_after > renewal + Duration::days(399), "{new:?}");
     let old = trust.devices.iter().find(|d| d.kid == "HKG-K01#1").unwrap();
     assert_eq!(new.not_before, old.not_before, "a reprint under the new key verifies too");
-    // The device gets the new list in its feed, and the next round changes nothing.
+    // The device gets the new list in its feed and signs with the new key.
     sync_once(&k.store, &client, &k.enrolment, k.code, renewal).await.unwrap();
-    assert_eq!(k.store.device_signer(k.code, renewal).await.unwrap().kid, "HKG-K01#2");
+    let signer = k.store.device_signer(k.code, renewal).await.unwrap();
+    assert_eq!(signer.kid, "HKG-K01#2");
     assert!(k.store.trust_list().await.unwrap().unwrap().devices.iter().any(|d| d.kid == "HKG-K01#2"));
 
     // Both the voucher printed under #1 and its reprint under #2 verify
@@ -181,4 +182,43 @@ async fn a_replaced_kiosk_enrols_again_under_its_code<D: Database>(db: D) {
     enrol_with_central(&other, &url, &pvg, &fp, "PVG-K07", now()).await.unwrap();
     let fresh = gatecare_station::Station::open_in_memory().await.unwrap();
     enrol_with_central(&fresh, &url, &code, &fp, "HKG-K05", now()).await.unwrap();
+}
+
+on_both_backends!(a_key_central_never_certified_signs_nothing);
+
+/// Found in review: a renewed key was used as soon as the answer to the
+/// renewal came, unsigned; one forged on the way had the device sign with
+/// a key no merchant accepts. A device signs with a new key only once the
+/// root's trust list on its signed feed certifies it.
+async fn a_key_central_never_certified_signs_nothing<D: Database>(db: D) {
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let k = Kiosk::enrol(&c, &served.url(), "HKG-K01").await;
+    k.issue(0).await.unwrap();
+    k.sync().await;
+    assert_eq!(k.store.device_signer(k.code, now()).await.unwrap().kid, "HKG-K01#1");
+    // A key kept as if central had certified it (a forged renewal answer).
+    let forged = gatecare_store::DeviceSigner::generate("HKG-K01#2").unwrap();
+    k.store.keep_key(&forged, now()).await.unwrap();
+    k.sync().await;
+    assert_eq!(k.store.device_signer(k.code, now()).await.unwrap().kid, "HKG-K01#1", "never certified");
+    // What it issues still verifies under central's trust list.
+    let issued = k.issue(1).await.unwrap();
+    let qr = k.qr(&issued.voucher_id).await;
+    let list = trust::trust_list(&c, now()).await.unwrap();
+    assert_eq!(gatecare_voucher::verify::verify(&qr, &list, &VoidList::default(), now()).reason, "valid");
+
+    // A renewal whose answer was lost is the same case: when the renewal is
+    // due, the kept key is sent again, not replaced, and once the feed
+    // brings its certificate the device signs with it.
+    let renewal = now() + Duration::days(345);
+    clock.set(renewal);
+    let client = CentralClient::for_enrolment(&k.enrolment).unwrap();
+    for _ in 0..2 {
+        sync_once(&k.store, &client, &k.enrolment, k.code, renewal).await.unwrap();
+    }
+    let signer = k.store.device_signer(k.code, renewal).await.unwrap();
+    assert_eq!((signer.kid.as_str(), signer.public_hex()), ("HKG-K01#2", forged.public_hex()));
+    assert_eq!(listed(&c).await, ["HKG-K01#1", "HKG-K01#2"]);
 }

@@ -130,7 +130,7 @@ async fn cases_travel_between_devices_and_central_aggregates_them<D: Database>(d
     // Central counts both stations; PVG's two are overdue.
     let from = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
     let to = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-    let s = gatecare_server::recovery::summary(&c.db, &policy.recovery, from, to, now()).await.unwrap();
+    let s = gatecare_figures::recovery::summary(&c.db, &policy.recovery, from, to, now()).await.unwrap();
     let by: Vec<(&str, u32, u32, u32)> =
         s.stations.iter().map(|x| (x.station.as_str(), x.opened, x.open, x.overdue)).collect();
     assert_eq!(by, [("HKG", 1, 0, 0), ("PVG", 2, 2, 2)]);

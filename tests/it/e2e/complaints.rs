@@ -160,7 +160,7 @@ async fn kiosk_complaint_reaches_the_console_and_is_resolved_with_miles() {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-        let summary = gatecare_server::recovery::summary(
+        let summary = gatecare_figures::recovery::summary(
             &central.db,
             &gatecare_policy::Policy::default_policy().recovery,
             day,

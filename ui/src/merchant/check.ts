@@ -43,7 +43,7 @@ export async function openLists(
   fresh: Lists,
   enrolment: Enrolment,
   held: Lists | undefined,
-): Promise<{ kept: boolean; reason: string | null }> {
+): Promise<{ kept: boolean; reason: string | null; at_ms: number | null }> {
   ready ??= init();
   await ready;
   const heldMs = held ? Date.parse(held.at) : 0;
@@ -56,5 +56,5 @@ export async function openLists(
       enrolment.device_id,
       Number.isFinite(heldMs) ? heldMs : 0,
     ),
-  ) as { kept: boolean; reason: string | null };
+  ) as { kept: boolean; reason: string | null; at_ms: number | null };
 }
