@@ -68,6 +68,7 @@ pub fn gatecare(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("GATECARE_DB")
         .env_remove("GATECARE_STATION")
         .env_remove("GATECARE_MODE")
+        .env_remove("GATECARE_ROOT_FINGERPRINT")
         .env("GATECARE_CONFIG", "/nonexistent/gatecare-test.toml")
         .env("GATECARE_NOW", TEST_NOW);
     for (k, v) in env {

@@ -134,6 +134,14 @@ fn every_bad_voucher_is_refused_with_a_reason() {
     assert!(said.contains("keys revoked since are not in it"), "{said}");
     let out = gatecare(&late, &[]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"), "a fresh list is not remarked on");
+    // The root may come from the environment, as a till's configuration sets it.
+    let out = gatecare(
+        &["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap()],
+        &[("GATECARE_ROOT_FINGERPRINT", &d.root())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = gatecare(&["voucher", "verify", &d.qr, "--trust", trust.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2), "no root, nothing verified");
     // Found in a station trial: "not_yet_valid" alone left a merchant
     // guessing. The line gives the time on the station's clock and the
     // likely cause: the issuing device's clock runs ahead.

@@ -354,3 +354,35 @@ async fn two_consoles_never_give_one_goodwill_number_twice<D: Database>(db: D) {
         assert!(c.db.void_of(&v.voucher_id).await.unwrap().is_none(), "{} stands", v.entitlement_key);
     }
 }
+
+on_both_backends!(a_console_revoked_before_its_bulk_issuance_prints_nothing);
+
+/// A console revoked (stolen, or replaced) learns it from its bulk
+/// issuance's claims: it prints nothing merchants would refuse, and stops
+/// issuing, online or not.
+async fn a_console_revoked_before_its_bulk_issuance_prints_nothing<D: Database>(db: D) {
+    let at = now() + chrono::Duration::hours(2) + chrono::Duration::microseconds(77_013);
+    let clock = TestClock::at(now());
+    let c = central(db, &clock);
+    let served = serve(c.clone()).await;
+    let console = Kiosk::enrol_console(&c, &served.url(), "HKG-G19").await;
+    clock.set(at);
+    console.sync_at(at).await;
+    gatecare_server::trust::revoke(&c, console.enrolment.device_id, at, at).await.unwrap().unwrap();
+    let agent =
+        console.store.verify_pin("A1001", "246810", at, LockoutPolicy::default()).await.unwrap().unwrap();
+    let policy = Policy::default_policy();
+    let ctx = IssueContext::new(console.code, &agent, &policy, at);
+    let bulk = gatecare_bulk::Bulk(&console.store)
+        .issue_bulk(&ctx, &console.meal(0).flight_id, EntitlementKind::Meal, |_, _| {})
+        .await;
+    assert!(matches!(bulk, Err(LedgerError::DeviceBarred(_))), "{bulk:?}");
+    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_events WHERE event = 'issued'")
+        .fetch_one(console.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(issued, 0);
+    // Offline now: still nothing.
+    drop(served);
+    assert!(matches!(console.store.issue(&ctx, &console.meal(1)).await, Err(LedgerError::DeviceBarred(_))));
+}
