@@ -234,10 +234,13 @@ pub fn verify_cmd(
     // stolen key. Said, not refused: offline is what the list is for.
     let age = at - trust.issued_at;
     if age > Duration::hours(24) {
+        let days = match age.num_days() {
+            1 => "a day".to_owned(),
+            n => format!("{n} days"),
+        };
         eprintln!(
-            "note: the trust list was made {} days before this check ({}): keys revoked since are not in it; \
+            "note: the trust list was made {days} before this check ({}): keys revoked since are not in it; \
              fetch it again when the network allows",
-            age.num_days(),
             trust.issued_at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z")
         );
     }
